@@ -1,0 +1,110 @@
+# labelaudit — GNU make build. No autotools: this file is the build's documentation.
+#
+#   make              build ./labelaudit
+#   make test         cmocka unit tests + end-to-end tests on the real binary
+#   make check        the same tests under AddressSanitizer + UBSan
+#   make valgrind     end-to-end tests under valgrind memcheck
+#   make bench        benchmarks (bench/*.sh), medians and ratios
+#   make fuzz         libFuzzer targets, bounded time each (FUZZ_SECONDS)
+#   make deps         install the Debian packages the build and tests need
+#   make demo         deps + build + the whole pipeline on bundled data
+#   make install      PREFIX=/usr/local
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+BUILD   ?= build
+SAN     ?=
+
+# Curated warnings (Lua/SQLite style): everything that catches real bugs, as errors.
+WARN = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-align -Wstrict-prototypes \
+       -Wmissing-prototypes -Wformat=2 -Wundef -Wvla -Wwrite-strings -Wimplicit-fallthrough \
+       -Wno-unused-parameter
+
+PKGS      = sqlite3 zlib jansson stb openblas libmicrohttpd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(PKG_CFLAGS) -I.
+LDLIBS  += $(PKG_LIBS) -lcsv -lm -pthread
+
+ifeq ($(SAN),1)
+CFLAGS  += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+MODULES  = util io audit cv db report cli
+LIB_SRC  = $(filter-out cli/main.c,$(wildcard $(addsuffix /*.c,$(MODULES))))
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+SCHEMA   = $(sort $(wildcard schema/*.sql))
+
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+DEB_PKGS = build-essential pkg-config libsqlite3-dev libcsv-dev libstb-dev libcmocka-dev \
+           zlib1g-dev libopenblas-dev libjansson-dev libmicrohttpd-dev
+TEST_DEB_PKGS = chromium tmux valgrind python3 dataset-fashion-mnist
+
+.PHONY: all test check valgrind bench fuzz deps test-deps demo install clean units
+
+all: labelaudit
+
+labelaudit: $(BUILD)/labelaudit
+	cp $< $@
+
+$(BUILD)/labelaudit: $(BUILD)/cli/main.o $(BUILD)/liblabelaudit.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/liblabelaudit.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c $(wildcard */*.h) $(BUILD)/schema_sql.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I$(BUILD) -c -o $@ $<
+
+# The schema files are embedded in the binary: one C string per file, in order.
+$(BUILD)/schema_sql.h: $(SCHEMA) tools/embed_schema.sh
+	@mkdir -p $(BUILD)
+	sh tools/embed_schema.sh $(SCHEMA) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblabelaudit.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I$(BUILD) $(LDFLAGS) -o $@ $< $(BUILD)/liblabelaudit.a $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+units: $(UNIT_BIN)
+
+test: labelaudit units
+	LA_BIN=$(CURDIR)/$(BUILD)/labelaudit LA_BUILD=$(CURDIR)/$(BUILD) sh tests/run.sh
+
+check:
+	$(MAKE) BUILD=build-san SAN=1 build-san/labelaudit units-san
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	LA_BIN=$(CURDIR)/build-san/labelaudit LA_BUILD=$(CURDIR)/build-san LA_SANITIZED=1 sh tests/run.sh
+
+units-san: $(UNIT_BIN)
+
+valgrind: labelaudit
+	LA_BIN=$(CURDIR)/$(BUILD)/labelaudit LA_BUILD=$(CURDIR)/$(BUILD) LA_VALGRIND=1 sh tests/run.sh e2e
+
+bench: labelaudit
+	sh bench/run.sh
+
+fuzz:
+	sh tests/fuzz/run.sh $${FUZZ_SECONDS:-30}
+
+deps:
+	@sh tools/deps.sh $(DEB_PKGS)
+
+test-deps:
+	@sh tools/deps.sh $(DEB_PKGS) $(TEST_DEB_PKGS)
+
+demo: deps labelaudit
+	sh tools/demo.sh
+
+install: labelaudit
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 labelaudit $(DESTDIR)$(PREFIX)/bin/labelaudit
+
+clean:
+	rm -rf build build-san labelaudit

@@ -1,0 +1,41 @@
+/*
+ * cli.h — helpers shared by the subcommands: option parsing conventions,
+ * number parsing with clear messages, and turning an la_error into a message
+ * and an exit status. Only code under cli/ and the cmd_*.c files print.
+ *
+ * Every subcommand is `int cmd_NAME(int argc, char **argv)` where argv[0] is
+ * the subcommand name; it returns the process exit status (LA_OK, LA_EUSAGE...).
+ */
+#ifndef LA_CLI_H
+#define LA_CLI_H
+
+#include <getopt.h>
+#include "../util/la_util.h"
+
+#define LA_VERSION "0.1.0"
+
+/* Prints err as "labelaudit: FILE:LINE: reason" and returns its status
+ * (LA_EINTERNAL when the record carries none). */
+int cli_report(const la_error *err);
+
+/* Prints "labelaudit CMD: message" and a hint to --help; returns LA_EUSAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Reports the getopt_long result `c` ('?' unknown option, ':' missing value)
+ * for argv[optind - 1]; returns LA_EUSAGE. Use with an optstring starting ':'. */
+int cli_getopt_error(const char *cmd, int c, char **argv);
+
+/* Prepares getopt_long for a fresh parse (optind = 1, opterr = 0). */
+void cli_getopt_reset(void);
+
+/* Strict number parsing of option values: the whole string must be a number
+ * within [min, max]. On failure prints a usage error naming the option and
+ * returns LA_EUSAGE; 0 on success. */
+int cli_parse_long(const char *cmd, const char *opt, const char *s, long min, long max, long *out);
+int cli_parse_double(const char *cmd, const char *opt, const char *s, double min, double max, double *out);
+
+/* Logging for commands: cli_info prints to stderr unless quiet. */
+void cli_info(int quiet, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * main.c — labelaudit's entry point: a thin git-style dispatcher.
+ * It knows the table of subcommands and the global flags (--help, --version);
+ * everything else belongs to the subcommand.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+/* One line per subcommand; keep in the order of the pipeline. */
+static const command commands[] = {
+    /* COMMAND TABLE: add entries here, one per line */
+    {NULL, NULL, NULL}
+};
+
+static void print_help(FILE *out)
+{
+    fprintf(out,
+            "labelaudit %s — audit classification labels before you train\n\n"
+            "usage: labelaudit <command> [options]\n"
+            "       labelaudit <command> --help\n"
+            "       labelaudit --version\n\ncommands:\n", LA_VERSION);
+    for (const command *c = commands; c->name; c++)
+        fprintf(out, "  %-10s %s\n", c->name, c->summary);
+    fprintf(out, "\nexit status: 0 ok, 1 a check failed, 2 usage or input error, 3 internal error\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_help(stderr);
+        return LA_EUSAGE;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+        print_help(stdout);
+        return LA_OK;
+    }
+    if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+        printf("labelaudit %s\n", LA_VERSION);
+        return LA_OK;
+    }
+    for (const command *c = commands; c->name; c++) {
+        if (strcmp(c->name, name) == 0) {
+            cli_getopt_reset();
+            return c->run(argc - 1, argv + 1);
+        }
+    }
+    fprintf(stderr, "labelaudit: unknown command '%s'\nTry 'labelaudit --help'.\n", name);
+    return LA_EUSAGE;
+}

@@ -1,0 +1,85 @@
+/*
+ * dataset.h — the dataset model every stage shares, and the one entry point
+ * that loads any supported format into it.
+ *
+ * A dataset is N examples, each with an id, a given label (an index into the
+ * sorted class names, or the order fixed by --classes), and a float32 feature
+ * row (N x D, one contiguous block), an image path, or both. io/ knows nothing
+ * about models; cv/ and audit/ know nothing about file formats.
+ */
+#ifndef LA_DATASET_H
+#define LA_DATASET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <getopt.h>
+#include "../util/la_util.h"
+
+typedef enum io_format {
+    IO_FORMAT_AUTO = 0,   /* decided from the path (see io_dataset_load)      */
+    IO_FORMAT_CSV,        /* CSV table: header, label column, feature columns */
+    IO_FORMAT_MANIFEST,   /* CSV id,path,label with image paths               */
+    IO_FORMAT_FOLDER,     /* root/<class>/<file> images                       */
+    IO_FORMAT_IDX,        /* MNIST-style IDX images + labels (gz or plain)    */
+    IO_FORMAT_NPY         /* features .npy (labels from --labels)             */
+} io_format;
+
+typedef enum io_missing { IO_MISSING_ERROR = 0, IO_MISSING_MEAN, IO_MISSING_ZERO } io_missing;
+
+/* Loader options, shared by every command that takes a dataset. */
+typedef struct io_load_opts {
+    io_format   format;          /* IO_FORMAT_AUTO unless --format-in given     */
+    const char *label_col;       /* default "label"                             */
+    const char *id_col;          /* default "id"; absent column = row number    */
+    const char *features;        /* comma list of columns, NULL = all others    */
+    io_missing  missing;         /* --missing error|mean|zero                   */
+    const char *classes_file;    /* --classes FILE: one class name per line     */
+    const char *idx_labels;      /* --idx-labels FILE                           */
+    int         image_w, image_h;/* --image-size WxH; 0 = native (must agree)   */
+    int         channels;        /* 1 gray (default) or 3 rgb (--rgb)           */
+    long long   max_pixels;      /* per image, checked before decoding (64e6)   */
+    int         allow_outside_root; /* manifests may point outside their dir    */
+    int         no_features;     /* images: keep paths only, skip decoding      */
+} io_load_opts;
+
+typedef struct la_dataset {
+    char     *path;           /* what was loaded (as given)                     */
+    io_format format;         /* the format actually used                       */
+    size_t    n;              /* examples                                       */
+    size_t    d;              /* feature columns (0 when no features)           */
+    size_t    k;              /* classes                                        */
+    char    **class_names;    /* k names, index = label                         */
+    char    **ids;            /* n ids (strings; row number when none given)    */
+    int32_t  *labels;         /* n given labels in 0..k-1                       */
+    float    *features;       /* n x d row-major, one allocation, or NULL       */
+    char    **feature_names;  /* d names (one-hot columns as "col=value")       */
+    int32_t  *feature_source; /* d: index of the source column a feature came from */
+    uint8_t  *feature_onehot; /* d: 1 when the feature is a one-hot indicator   */
+    char    **image_paths;    /* n resolved image paths, or NULL                */
+    char     *root;           /* directory image paths are relative to, or NULL */
+    int       image_w, image_h, channels; /* feature image shape, 0 if not images */
+    size_t    n_missing;      /* cells that were missing (filled by --missing)  */
+} la_dataset;
+
+/* Default loader options (label, id, error on missing, gray, 64 MP limit). */
+void io_load_opts_init(io_load_opts *opts);
+
+/* Loads a dataset. The format comes from opts->format, else from the path:
+ * a directory = image folder; *.csv whose header is id,path,label = manifest;
+ * other *.csv = table; *-idx3-ubyte[.gz] or *.idx = IDX; *.npy = features.
+ * Returns 0 and fills *out (free with io_dataset_free), or a status with err
+ * naming the file, line and column of the first problem. */
+int io_dataset_load(const char *path, const io_load_opts *opts, la_dataset *out, la_error *err);
+
+/* Frees everything the dataset owns and zeroes it. Safe on a zeroed struct. */
+void io_dataset_free(la_dataset *ds);
+
+/* Loader options on the command line: commands append IO_LOAD_LONG_OPTIONS to
+ * their own struct option array and pass every option value in the range
+ * [IO_OPT_BASE, IO_OPT_BASE + 64) to io_load_opts_handle. */
+#define IO_OPT_BASE 1000
+int io_load_opts_handle(io_load_opts *opts, int c, const char *value, const char *cmd);
+extern const struct option io_load_long_options[]; /* terminated by {0} */
+extern const char io_load_opts_help[];            /* help text lines      */
+
+#endif

@@ -1,0 +1,209 @@
+/*
+ * la_util.c — error record, checked allocation, atomic output files, progress.
+ * Nothing here knows about datasets or models; see la_util.h for the contracts.
+ */
+#include "la_util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+void la_error_clear(la_error *err)
+{
+    if (!err) return;
+    memset(err, 0, sizeof *err);
+}
+
+static int error_vset(la_error *err, int status, const char *file, long line,
+                      const char *column, const char *fmt, va_list ap)
+{
+    if (!err) return status;
+    err->status = status;
+    snprintf(err->file, sizeof err->file, "%s", file ? file : "");
+    err->line = line;
+    snprintf(err->column, sizeof err->column, "%s", column ? column : "");
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    return status;
+}
+
+int la_error_set(la_error *err, int status, const char *file, long line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    error_vset(err, status, file, line, NULL, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+int la_error_setc(la_error *err, int status, const char *file, long line,
+                  const char *column, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    error_vset(err, status, file, line, column, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+void la_error_print(const la_error *err, FILE *out)
+{
+    fputs("labelaudit: ", out);
+    if (err->file[0]) {
+        fputs(err->file, out);
+        if (err->line > 0) fprintf(out, ":%ld", err->line);
+        fputs(": ", out);
+    }
+    if (err->column[0]) fprintf(out, "column '%s': ", err->column);
+    fputs(err->msg[0] ? err->msg : "unknown error", out);
+    fputc('\n', out);
+}
+
+void *la_calloc(size_t n, size_t size)
+{
+    if (n == 0 || size == 0) return calloc(1, 1);
+    if (n > SIZE_MAX / size) return NULL;
+    return calloc(n, size);
+}
+
+void *la_malloc_array(size_t n, size_t size)
+{
+    if (n == 0 || size == 0) return malloc(1);
+    if (n > SIZE_MAX / size) return NULL;
+    return malloc(n * size);
+}
+
+char *la_strdup(const char *s)
+{
+    size_t len = strlen(s) + 1;
+    char *copy = malloc(len);
+    if (copy) memcpy(copy, s, len);
+    return copy;
+}
+
+int la_atomic_open(la_atomic_file *af, const char *path, la_error *err)
+{
+    memset(af, 0, sizeof *af);
+    if (snprintf(af->path, sizeof af->path, "%s", path) >= (int)sizeof af->path)
+        return la_error_set(err, LA_EUSAGE, path, 0, "path too long");
+    snprintf(af->tmp, sizeof af->tmp, "%s.tmp.%ld", path, (long)getpid());
+    af->fp = fopen(af->tmp, "wb");
+    if (!af->fp)
+        return la_error_set(err, LA_EUSAGE, path, 0, "cannot write: %s", strerror(errno));
+    return 0;
+}
+
+int la_atomic_commit(la_atomic_file *af, la_error *err)
+{
+    int failed = 0;
+    if (!af->fp) return la_error_set(err, LA_EINTERNAL, af->path, 0, "file not open");
+    if (fflush(af->fp) != 0 || ferror(af->fp)) failed = errno ? errno : EIO;
+    if (!failed && fsync(fileno(af->fp)) != 0 && errno != EINVAL) failed = errno;
+    if (fclose(af->fp) != 0 && !failed) failed = errno ? errno : EIO;
+    af->fp = NULL;
+    if (!failed && rename(af->tmp, af->path) != 0) failed = errno;
+    if (failed) {
+        unlink(af->tmp);
+        return la_error_set(err, LA_EINTERNAL, af->path, 0, "cannot write: %s", strerror(failed));
+    }
+    return 0;
+}
+
+void la_atomic_abort(la_atomic_file *af)
+{
+    if (af->fp) fclose(af->fp);
+    af->fp = NULL;
+    if (af->tmp[0]) unlink(af->tmp);
+}
+
+int la_mkdir_p(const char *path, la_error *err)
+{
+    char buf[1024];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return la_error_set(err, LA_EUSAGE, path, 0, "path too long");
+    for (char *p = buf + 1; ; p++) {
+        if (*p != '/' && *p != '\0') continue;
+        char saved = *p;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return la_error_set(err, LA_EUSAGE, buf, 0, "cannot create directory: %s", strerror(errno));
+        *p = saved;
+        if (saved == '\0') break;
+    }
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return la_error_set(err, LA_EUSAGE, path, 0, "not a directory");
+    return 0;
+}
+
+int la_path_join(char *out, size_t outsz, const char *dir, const char *name)
+{
+    int n;
+    if (!dir || !dir[0] || name[0] == '/')
+        n = snprintf(out, outsz, "%s", name);
+    else if (dir[strlen(dir) - 1] == '/')
+        n = snprintf(out, outsz, "%s%s", dir, name);
+    else
+        n = snprintf(out, outsz, "%s/%s", dir, name);
+    return (n < 0 || (size_t)n >= outsz) ? -1 : 0;
+}
+
+double la_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int la_num_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (int)n;
+}
+
+static void progress_draw(la_progress *pg)
+{
+    if (pg->total > 0) {
+        int width = 30;
+        double frac = (double)pg->done / (double)pg->total;
+        if (frac > 1) frac = 1;
+        int filled = (int)(frac * width);
+        fprintf(stderr, "\r%s [", pg->label);
+        for (int i = 0; i < width; i++) fputc(i < filled ? '#' : ' ', stderr);
+        fprintf(stderr, "] %3d%% %lld/%lld", (int)(frac * 100), pg->done, pg->total);
+    } else {
+        fprintf(stderr, "\r%s %lld", pg->label, pg->done);
+    }
+    fflush(stderr);
+}
+
+void la_progress_start(la_progress *pg, const char *label, long long total, int quiet)
+{
+    memset(pg, 0, sizeof *pg);
+    pg->label = label;
+    pg->total = total;
+    pg->enabled = !quiet && isatty(STDERR_FILENO);
+    pg->last_draw = 0;
+}
+
+void la_progress_update(la_progress *pg, long long done)
+{
+    pg->done = done;
+    if (!pg->enabled) return;
+    double t = la_now();
+    if (t - pg->last_draw < 0.1) return;   /* redraw at most 10 times a second */
+    pg->last_draw = t;
+    progress_draw(pg);
+}
+
+void la_progress_finish(la_progress *pg)
+{
+    if (!pg->enabled) return;
+    if (pg->total > 0) pg->done = pg->total;
+    progress_draw(pg);
+    fputc('\n', stderr);
+}

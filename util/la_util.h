@@ -1,0 +1,102 @@
+/*
+ * la_util.h — the small layer every other module stands on: the error record,
+ * checked allocation, temp-file-and-rename output, and the stderr progress bar.
+ *
+ * Library code never prints or exits. A failing function fills an la_error and
+ * returns a non-zero status; only the command layer (cli/) turns the record into
+ * "labelaudit: FILE:LINE: reason" and an exit status.
+ */
+#ifndef LA_UTIL_H
+#define LA_UTIL_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdarg.h>
+
+/* Exit statuses shared by every command. */
+enum {
+    LA_OK = 0,          /* success                                            */
+    LA_CHECK_FAILED = 1,/* a `check` limit was exceeded (reserved for check)  */
+    LA_EUSAGE = 2,      /* bad command line or bad input data                 */
+    LA_EINTERNAL = 3    /* out of memory, I/O failure, a bug                  */
+};
+
+/* What went wrong, and where. Filled by the failing function, read by the CLI. */
+typedef struct la_error {
+    int  status;         /* LA_EUSAGE for bad input, LA_EINTERNAL otherwise    */
+    char file[1024];     /* offending file, "" when none                       */
+    long line;           /* 1-based line (header = line 1), 0 when none        */
+    char column[256];    /* column or field name, "" when none                 */
+    char msg[1024];      /* what is wrong, without file/line prefix            */
+} la_error;
+
+/* Clears the record (status LA_OK, all fields empty). */
+void la_error_clear(la_error *err);
+
+/* Fills the record and returns `status`, so callers can write
+ *   return la_error_set(err, LA_EUSAGE, path, line, "expected %d fields", n);
+ * `file` may be NULL and `line` 0 when they do not apply. */
+int la_error_set(la_error *err, int status, const char *file, long line,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Like la_error_set, also recording a column / field name. */
+int la_error_setc(la_error *err, int status, const char *file, long line,
+                  const char *column, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+/* Writes the record as one line: "labelaudit: FILE:LINE: column 'C': msg\n". */
+void la_error_print(const la_error *err, FILE *out);
+
+/* Checked allocation: NULL on failure (never aborts); the caller reports
+ * "out of memory" with la_error_set(..., LA_EINTERNAL, ...). n*size overflow
+ * is detected and returns NULL. */
+void *la_calloc(size_t n, size_t size);
+void *la_malloc_array(size_t n, size_t size);
+char *la_strdup(const char *s);
+
+/* Temp-file-and-rename: output is written to "<path>.tmp.<pid>" and only
+ * appears under `path` when la_atomic_commit succeeds, so a crash or error never
+ * leaves half a file in place of a good one.
+ *
+ *   la_atomic_file af;
+ *   if (la_atomic_open(&af, path, err)) return err->status;
+ *   fprintf(af.fp, ...);
+ *   return la_atomic_commit(&af, err);   // or la_atomic_abort(&af) on error
+ */
+typedef struct la_atomic_file {
+    FILE *fp;             /* write here                                       */
+    char  path[1024];     /* final name                                       */
+    char  tmp[1100];      /* temporary name in the same directory             */
+} la_atomic_file;
+
+int  la_atomic_open(la_atomic_file *af, const char *path, la_error *err);
+int  la_atomic_commit(la_atomic_file *af, la_error *err); /* fflush+fsync+rename */
+void la_atomic_abort(la_atomic_file *af);                  /* close and unlink   */
+
+/* Creates a directory and its parents (mkdir -p). 0 or an error. */
+int la_mkdir_p(const char *path, la_error *err);
+
+/* Joins dir and name into out (size outsz). Returns 0, or -1 if truncated. */
+int la_path_join(char *out, size_t outsz, const char *dir, const char *name);
+
+/* Progress bar on stderr, drawn only when stderr is a terminal and not quiet.
+ * Updates are rate-limited, so calling la_progress_update per item is cheap. */
+typedef struct la_progress {
+    const char *label;    /* shown before the bar                              */
+    long long   total;    /* 0 = unknown                                       */
+    long long   done;
+    double      last_draw;/* monotonic seconds of the last redraw              */
+    int         enabled;  /* stderr is a tty and not --quiet                   */
+} la_progress;
+
+void la_progress_start(la_progress *pg, const char *label, long long total, int quiet);
+void la_progress_update(la_progress *pg, long long done);
+void la_progress_finish(la_progress *pg);
+
+/* Monotonic clock in seconds (for benchmarks and progress). */
+double la_now(void);
+
+/* Number of online CPUs (at least 1). */
+int la_num_cpus(void);
+
+#endif /* LA_UTIL_H */
