@@ -1,0 +1,107 @@
+-- 001_init.sql — the first labelaudit schema: audit runs, their examples,
+-- the review queue and the append-only decision log.
+-- Conventions: every table has an integer primary key; times are ISO-8601 UTC
+-- text; JSON columns hold jansson-written text; labels are class indices into
+-- the run's class list (run_classes), names are stored beside them for export.
+
+CREATE TABLE runs (
+    id              INTEGER PRIMARY KEY,
+    created_at      TEXT    NOT NULL,            -- ISO-8601 UTC
+    version         TEXT    NOT NULL,            -- labelaudit version
+    kind            TEXT    NOT NULL DEFAULT 'audit', -- audit | retrain
+    dataset_path    TEXT    NOT NULL,
+    dataset_hash    TEXT    NOT NULL,            -- content hash of the inputs
+    labels_path     TEXT,
+    pred_probs_path TEXT,
+    n               INTEGER NOT NULL,
+    k               INTEGER NOT NULL,
+    method          TEXT    NOT NULL,            -- filter_by
+    rank_by         TEXT    NOT NULL,
+    options_json    TEXT    NOT NULL,
+    error_rate      REAL    NOT NULL,            -- estimated label-error rate
+    health          REAL    NOT NULL,            -- overall label health score
+    num_flagged     INTEGER NOT NULL,
+    summary_json    TEXT    NOT NULL             -- the audit's summary.json
+);
+
+CREATE TABLE run_classes (
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    class_index INTEGER NOT NULL,
+    name        TEXT    NOT NULL,
+    given_count INTEGER NOT NULL,
+    num_issues  INTEGER NOT NULL,               -- flagged with this given label
+    error_rate  REAL    NOT NULL,               -- estimated noise rate
+    quality     REAL    NOT NULL,               -- label quality score
+    PRIMARY KEY (run_id, class_index)
+);
+
+-- K x K matrices per run: confident joint (calibrated) and noise matrix.
+CREATE TABLE run_matrices (
+    run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    name    TEXT    NOT NULL,                   -- 'confident_joint' | 'noise_matrix'
+    row     INTEGER NOT NULL,                   -- first index (given label)
+    col     INTEGER NOT NULL,                   -- second index (true label)
+    value   REAL    NOT NULL,
+    PRIMARY KEY (run_id, name, row, col)
+);
+
+CREATE TABLE examples (
+    run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    row        INTEGER NOT NULL,                -- 0-based position in the dataset
+    dataset_id TEXT    NOT NULL,                -- stable example id
+    given      INTEGER NOT NULL,
+    suggested  INTEGER NOT NULL,                -- argmax of the predicted probabilities
+    quality    REAL    NOT NULL,                -- label quality score
+    is_issue   INTEGER NOT NULL,                -- 0/1
+    rank       INTEGER,                         -- 1-based rank among flagged, NULL if not flagged
+    image_path TEXT,
+    PRIMARY KEY (run_id, row)
+);
+CREATE INDEX examples_by_id ON examples(run_id, dataset_id);
+
+-- One row per flagged example of a run. A decision made in an earlier run on
+-- the same dataset_id is carried into the new run's queue (carried_from).
+CREATE TABLE queue (
+    id           INTEGER PRIMARY KEY,
+    run_id       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    row          INTEGER NOT NULL,
+    dataset_id   TEXT    NOT NULL,
+    status       TEXT    NOT NULL DEFAULT 'pending'
+                 CHECK (status IN ('pending','keep','relabel','drop','skip')),
+    new_label    INTEGER,                       -- class index for relabel
+    reviewer     TEXT,
+    decided_at   TEXT,
+    note         TEXT,
+    version      INTEGER NOT NULL DEFAULT 0,    -- bumped on every change (optimistic locking)
+    carried_from INTEGER REFERENCES queue(id),  -- the earlier decision this one came from
+    UNIQUE (run_id, row),
+    FOREIGN KEY (run_id, row) REFERENCES examples(run_id, row)
+);
+CREATE INDEX queue_by_dataset_id ON queue(dataset_id);
+
+-- Append-only: every decision, undo and import, never updated or deleted.
+CREATE TABLE decision_log (
+    id         INTEGER PRIMARY KEY,
+    queue_id   INTEGER NOT NULL REFERENCES queue(id),
+    run_id     INTEGER NOT NULL,
+    dataset_id TEXT    NOT NULL,
+    status     TEXT    NOT NULL,
+    new_label  INTEGER,
+    reviewer   TEXT,
+    note       TEXT,
+    source     TEXT    NOT NULL,                -- 'serve' | 'review' | 'import' | 'undo' | 'carry'
+    at         TEXT    NOT NULL
+);
+CREATE TRIGGER decision_log_no_update BEFORE UPDATE ON decision_log
+BEGIN SELECT RAISE(ABORT, 'decision_log is append-only'); END;
+CREATE TRIGGER decision_log_no_delete BEFORE DELETE ON decision_log
+BEGIN SELECT RAISE(ABORT, 'decision_log is append-only'); END;
+
+-- Cross-validation / retrain metrics attached to a run (metrics.json text).
+CREATE TABLE run_metrics (
+    id           INTEGER PRIMARY KEY,
+    run_id       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    kind         TEXT    NOT NULL,              -- 'cv' | 'retrain'
+    created_at   TEXT    NOT NULL,
+    metrics_json TEXT    NOT NULL
+);
