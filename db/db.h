@@ -46,6 +46,9 @@ typedef struct db_audit_record {
     const char *rank_by;
     const char *options_json;       /* every option, as JSON text             */
     const char *summary_json;       /* the summary.json text                  */
+    char *const *features;          /* n, or NULL: a short JSON feature summary
+                                       per flagged example (tabular data; see
+                                       report/rp_features.h), NULL entries ok   */
 } db_audit_record;
 
 /* Appends a run, its examples and its review queue in one transaction.
@@ -56,5 +59,107 @@ int db_record_audit(sqlite3 *db, const db_audit_record *rec, int64_t *run_id, la
 /* Attaches cross-validation or retrain metrics (metrics.json text) to a run. */
 int db_record_metrics(sqlite3 *db, int64_t run_id, const char *kind,
                       const char *metrics_json, la_error *err);
+
+/* ---- Reading runs (the report, check, clean) ---------------------------- */
+
+/* Id of the most recent run (largest id). LA_EUSAGE "no runs" when empty. */
+int db_latest_run(sqlite3 *db, int64_t *run_id, la_error *err);
+
+/* Ids of every run, oldest first. *ids is malloc'd (free it); *n may be 0. */
+int db_list_runs(sqlite3 *db, int64_t **ids, size_t *n, la_error *err);
+
+/* A run with its per-class table and matrices, all owned by the struct. */
+typedef struct db_run {
+    int64_t id;
+    char   *created_at, *version, *kind;
+    char   *dataset_path, *dataset_hash, *labels_path, *pred_probs_path; /* paths may be NULL */
+    int64_t n, k;
+    char   *method, *rank_by, *options_json, *summary_json;
+    double  error_rate, health;
+    int64_t num_flagged;
+    char  **class_names;      /* k                                              */
+    int64_t *given_count;     /* k                                              */
+    int64_t *num_issues;      /* k                                              */
+    double *class_error_rate; /* k                                              */
+    double *class_quality;    /* k                                              */
+    double *confident_joint;  /* k x k row-major (given, true), 0 when absent   */
+    double *noise_matrix;     /* k x k row-major                                */
+    int     has_images;       /* some example of the run has an image_path      */
+} db_run;
+
+/* Loads run `run_id`. LA_EUSAGE "no run N" when it does not exist. Free with
+ * db_run_free (safe on a zeroed or half-filled struct). */
+int  db_load_run(sqlite3 *db, int64_t run_id, db_run *out, la_error *err);
+void db_run_free(db_run *run);
+
+/* One flagged example with its review-queue state. */
+typedef struct db_item {
+    int64_t queue_id;
+    int64_t row;              /* 0-based row in the dataset                     */
+    char   *dataset_id;
+    int64_t given, suggested;
+    double  quality;
+    int64_t rank;             /* 1-based                                        */
+    char   *image_path;       /* NULL when none                                 */
+    char   *features;         /* JSON feature summary or NULL                   */
+    char   *status;           /* pending | keep | relabel | drop | skip         */
+    int64_t new_label;        /* -1 when none                                   */
+    char   *reviewer, *decided_at, *note; /* NULL when none                     */
+    int     version;          /* for db_decide's optimistic locking             */
+    int64_t carried_from;     /* queue id the decision came from, 0 when none   */
+    int     disagrees;        /* carried decision disagrees with this run       */
+} db_item;
+
+typedef struct db_items {
+    size_t   n;
+    db_item *v;
+} db_items;
+
+/* Number of flagged examples of a run, all (given_class < 0) or of one given
+ * class. */
+int db_count_flagged(sqlite3 *db, int64_t run_id, int64_t given_class,
+                     int64_t *count, la_error *err);
+
+/* Up to `limit` flagged examples in rank order whose rank is > after_rank
+ * (keyset paging: pass 0, then the last rank seen), of all classes
+ * (given_class < 0) or one given class. Free with db_items_free. */
+int  db_load_flagged(sqlite3 *db, int64_t run_id, int64_t given_class,
+                     int64_t after_rank, int64_t limit, db_items *out, la_error *err);
+/* The queue row `queue_id` (any run). LA_EUSAGE when absent. out->n == 1. */
+int  db_load_item(sqlite3 *db, int64_t queue_id, db_items *out, la_error *err);
+void db_items_free(db_items *items);
+
+/* The most recent metrics_json of `kind` ("cv", "retrain"; NULL = any) attached
+ * to the run; *json = NULL when none. Caller frees *json. */
+int db_load_metrics(sqlite3 *db, int64_t run_id, const char *kind, char **json, la_error *err);
+
+/* ---- Decisions (serve, review, decisions --import) -------------------- */
+
+/* db_decide / db_undo_last return this (with err filled) when the queue row
+ * changed since the caller read it: someone else decided it meanwhile. */
+#define DB_CONFLICT 10
+
+/* Records a decision on queue row `queue_id` in one transaction: updates the
+ * row (status, new_label, reviewer, decided_at = now, note, version + 1) only
+ * if its version still equals expected_version, and appends to decision_log.
+ * status: pending | keep | relabel | drop | skip; new_label is a class index
+ * 0..k-1 for relabel and must be -1 otherwise; note may be NULL; source is
+ * 'serve' | 'review' | 'import' (free text, stored). Returns 0, DB_CONFLICT
+ * (nothing written), LA_EUSAGE (bad status/label/queue id), LA_EINTERNAL. */
+int db_decide(sqlite3 *db, int64_t queue_id, int expected_version, const char *status,
+              int new_label, const char *reviewer, const char *note, const char *source,
+              la_error *err);
+
+/* Undoes `reviewer`'s most recent decision not yet undone (in run `run_id`, or
+ * any run when run_id <= 0): restores the queue row to its state before that
+ * decision, bumps its version and logs an 'undo' entry. Calling it again undoes
+ * the decision before. *queue_id (may be NULL) receives the row restored.
+ * Returns 0; LA_EUSAGE "nothing to undo"; DB_CONFLICT when someone else changed
+ * the row since (nothing written). */
+int db_undo_last(sqlite3 *db, const char *reviewer, int64_t run_id, int64_t *queue_id,
+                 la_error *err);
+
+/* Current UTC time as ISO-8601 with milliseconds ("2026-01-02T03:04:05.678Z"). */
+void db_now_iso(char out[32]);
 
 #endif

@@ -55,9 +55,15 @@ CREATE TABLE examples (
     is_issue   INTEGER NOT NULL,                -- 0/1
     rank       INTEGER,                         -- 1-based rank among flagged, NULL if not flagged
     image_path TEXT,
+    features   TEXT,                            -- flagged tabular rows: JSON list of the most
+                                                -- telling features [{"name","value","given_mean",
+                                                -- "suggested_mean","z"}], else NULL
     PRIMARY KEY (run_id, row)
 );
 CREATE INDEX examples_by_id ON examples(run_id, dataset_id);
+-- Contact sheets page through flagged examples by rank, overall and per class.
+CREATE INDEX examples_by_rank ON examples(run_id, rank) WHERE rank IS NOT NULL;
+CREATE INDEX examples_by_class_rank ON examples(run_id, given, rank) WHERE rank IS NOT NULL;
 
 -- One row per flagged example of a run. A decision made in an earlier run on
 -- the same dataset_id is carried into the new run's queue (carried_from).
@@ -90,12 +96,36 @@ CREATE TABLE decision_log (
     reviewer   TEXT,
     note       TEXT,
     source     TEXT    NOT NULL,                -- 'serve' | 'review' | 'import' | 'undo' | 'carry'
-    at         TEXT    NOT NULL
+    at         TEXT    NOT NULL,
+    version    INTEGER,                         -- queue.version after this entry
+    undoes     INTEGER REFERENCES decision_log(id), -- for 'undo': the entry undone
+    -- the queue row's state before this entry (what an undo restores)
+    prev_status     TEXT,
+    prev_new_label  INTEGER,
+    prev_reviewer   TEXT,
+    prev_decided_at TEXT,
+    prev_note       TEXT
 );
+CREATE INDEX decision_log_by_reviewer ON decision_log(reviewer, id);
+CREATE INDEX decision_log_by_queue ON decision_log(queue_id);
 CREATE TRIGGER decision_log_no_update BEFORE UPDATE ON decision_log
 BEGIN SELECT RAISE(ABORT, 'decision_log is append-only'); END;
 CREATE TRIGGER decision_log_no_delete BEFORE DELETE ON decision_log
 BEGIN SELECT RAISE(ABORT, 'decision_log is append-only'); END;
+
+-- The queue as reviewers see it: each row with its example, and `disagrees` = 1
+-- when a decision carried over from an earlier run disagrees with this run
+-- (relabel to a class other than the new suggestion, or keep although the new
+-- run flags the example again).
+CREATE VIEW queue_view AS
+SELECT q.id AS queue_id, q.run_id, q.row, q.dataset_id, e.given, e.suggested,
+       e.quality, e.rank, e.image_path, e.features, q.status, q.new_label,
+       q.reviewer, q.decided_at, q.note, q.version, q.carried_from,
+       CASE WHEN q.carried_from IS NOT NULL AND
+                 ((q.status = 'relabel' AND q.new_label IS NOT e.suggested)
+                  OR q.status = 'keep')
+            THEN 1 ELSE 0 END AS disagrees
+FROM queue q JOIN examples e ON e.run_id = q.run_id AND e.row = q.row;
 
 -- Cross-validation / retrain metrics attached to a run (metrics.json text).
 CREATE TABLE run_metrics (
