@@ -1,0 +1,425 @@
+/*
+ * metrics.c — classification metrics (see metrics.h for the contract).
+ *
+ * Everything is computed in double from one pass over the N x K matrix for the
+ * confusion matrix and log loss, plus one sort per class for average precision.
+ * float32 inputs are widened into one temporary N x K double block first, so
+ * the math lives in one place. Invariant: nothing stored in an mt_metrics or
+ * emitted as JSON is NaN or infinite (0/0 ratios are 0 by convention).
+ */
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+
+#define MT_EPS 1e-15 /* log-loss clipping, sklearn's default */
+
+/* a / b, or 0 when b == 0 (sklearn zero_division=0). */
+static double mt__ratio(double a, double b)
+{
+    return b > 0 ? a / b : 0.0;
+}
+
+static double mt__f1(double p, double r)
+{
+    return p + r > 0 ? 2.0 * p * r / (p + r) : 0.0;
+}
+
+/* Checks labels in [0, k) and probabilities finite. */
+static int mt__validate(const int32_t *labels, const double *probs, size_t n, size_t k,
+                        la_error *err)
+{
+    if (n == 0) return la_error_set(err, LA_EUSAGE, NULL, 0, "no examples");
+    if (k == 0) return la_error_set(err, LA_EUSAGE, NULL, 0, "no classes");
+    for (size_t i = 0; i < n; i++) {
+        if (labels[i] < 0 || (size_t)labels[i] >= k)
+            return la_error_set(err, LA_EUSAGE, NULL, 0,
+                                "row %zu: label %d is outside 0..%zu", i, (int)labels[i], k - 1);
+        for (size_t j = 0; j < k; j++)
+            if (!isfinite(probs[i * k + j]))
+                return la_error_set(err, LA_EUSAGE, NULL, 0,
+                                    "row %zu: probability of class %zu is not a finite number", i, j);
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- sorting */
+
+typedef struct mt__scored {
+    double s;             /* score                                             */
+    unsigned char y;      /* 1 = positive                                      */
+} mt__scored;
+
+/* Decreasing score; ties in any order (they are grouped afterwards). */
+static int mt__cmp_desc(const void *a, const void *b)
+{
+    double x = ((const mt__scored *)a)->s, y = ((const mt__scored *)b)->s;
+    return (x < y) - (x > y);
+}
+
+/* Sorted (score, target) pairs, or NULL on out of memory. */
+static mt__scored *mt__sorted(const unsigned char *y, const double *s, size_t n, size_t stride)
+{
+    mt__scored *v = la_malloc_array(n ? n : 1, sizeof *v);
+    if (!v) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        v[i].s = s[i * stride];
+        v[i].y = y[i];
+    }
+    qsort(v, n, sizeof *v, mt__cmp_desc);
+    return v;
+}
+
+/* AP over sorted pairs: walk thresholds in decreasing order; at the end of each
+ * group of equal scores, AP += (tp/P - R_prev) * tp/(tp+fp). */
+static double mt__ap_sorted(const mt__scored *v, size_t n)
+{
+    int64_t pos = 0;
+    for (size_t i = 0; i < n; i++) pos += v[i].y;
+    if (pos == 0) return 0.0;
+    int64_t tp = 0;
+    double ap = 0.0, r_prev = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        tp += v[i].y;
+        if (i + 1 < n && v[i + 1].s == v[i].s) continue;   /* same threshold */
+        double r = (double)tp / (double)pos;
+        double p = (double)tp / (double)(i + 1);
+        ap += (r - r_prev) * p;
+        r_prev = r;
+    }
+    return ap;
+}
+
+double mt_average_precision(const unsigned char *y, const double *s, size_t n)
+{
+    mt__scored *v = mt__sorted(y, s, n, 1);
+    if (!v) return 0.0;
+    double ap = mt__ap_sorted(v, n);
+    free(v);
+    return ap;
+}
+
+/* ---------------------------------------------------------------- metrics */
+
+void mt_metrics_free(mt_metrics *m)
+{
+    if (!m) return;
+    free(m->per_class);
+    free(m->confusion);
+    memset(m, 0, sizeof *m);
+}
+
+/* Per-class AP of column c of probs (n x k) against labels == c. */
+static double mt__class_ap(const int32_t *labels, const double *probs, size_t n, size_t k,
+                           mt__scored *v, size_t c)
+{
+    for (size_t i = 0; i < n; i++) {
+        v[i].s = probs[i * k + c];
+        v[i].y = labels[i] == (int32_t)c;
+    }
+    qsort(v, n, sizeof *v, mt__cmp_desc);
+    return mt__ap_sorted(v, n);
+}
+
+int mt_compute(const int32_t *labels, const double *probs, size_t n, size_t k,
+               mt_metrics *out, la_error *err)
+{
+    /* labels: n; probs: n x k row-major */
+    assert(out && labels && probs);
+    memset(out, 0, sizeof *out);
+    if (mt__validate(labels, probs, n, k, err)) return err->status;
+
+    mt_metrics m = {.n = n, .k = k};
+    m.per_class = la_calloc(k, sizeof *m.per_class);
+    m.confusion = la_calloc(k * k, sizeof *m.confusion);
+    mt__scored *v = la_malloc_array(n, sizeof *v);
+    if (!m.per_class || !m.confusion || !v) goto oom;
+
+    /* confusion C[y_i][argmax_j p_ij]; log loss -1/n sum_i log p'_{i,y_i} */
+    double ll = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const double *row = probs + i * k;
+        size_t best = 0;
+        double sum = 0.0;
+        for (size_t j = 0; j < k; j++) {
+            if (row[j] > row[best]) best = j;
+            sum += fmin(fmax(row[j], MT_EPS), 1.0 - MT_EPS);
+        }
+        double py = fmin(fmax(row[labels[i]], MT_EPS), 1.0 - MT_EPS) / sum;
+        ll -= log(py);
+        m.confusion[(size_t)labels[i] * k + best]++;
+    }
+    m.log_loss = ll / (double)n;
+
+    int64_t correct = 0;
+    double rec_sum = 0.0, f1_sum = 0.0;
+    size_t rec_n = 0, f1_n = 0;
+    for (size_t c = 0; c < k; c++) {
+        mt_class *pc = &m.per_class[c];
+        for (size_t j = 0; j < k; j++) {
+            pc->support += m.confusion[c * k + j];
+            pc->predicted += m.confusion[j * k + c];
+        }
+        pc->tp = m.confusion[c * k + c];
+        correct += pc->tp;
+        pc->precision = mt__ratio((double)pc->tp, (double)pc->predicted);
+        pc->recall = mt__ratio((double)pc->tp, (double)pc->support);
+        pc->f1 = mt__f1(pc->precision, pc->recall);
+        pc->pr_auc = mt__class_ap(labels, probs, n, k, v, c);
+        if (pc->support > 0) { rec_sum += pc->recall; rec_n++; }
+        if (pc->support > 0 || pc->predicted > 0) { f1_sum += pc->f1; f1_n++; }
+    }
+    m.accuracy = (double)correct / (double)n;
+    m.balanced_accuracy = mt__ratio(rec_sum, (double)rec_n);
+    m.macro_f1 = mt__ratio(f1_sum, (double)f1_n);
+    free(v);
+    *out = m;
+    return 0;
+oom:
+    free(v);
+    mt_metrics_free(&m);
+    return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory computing metrics");
+}
+
+/* float32 -> one double block (n x k); NULL on out of memory. */
+static double *mt__widen(const float *p, size_t n, size_t k)
+{
+    if (k && n > SIZE_MAX / k) return NULL;
+    double *d = la_malloc_array(n * k > 0 ? n * k : 1, sizeof *d);
+    if (!d) return NULL;
+    for (size_t i = 0; i < n * k; i++) d[i] = p[i];
+    return d;
+}
+
+int mt_compute_f32(const int32_t *labels, const float *probs, size_t n, size_t k,
+                   mt_metrics *out, la_error *err)
+{
+    memset(out, 0, sizeof *out);
+    double *d = mt__widen(probs, n, k);
+    if (!d) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory computing metrics");
+    int rc = mt_compute(labels, d, n, k, out, err);
+    free(d);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- PR curve */
+
+int mt_pr_curve(const int32_t *labels, const double *probs, size_t n, size_t k,
+                size_t cls, mt_pr_point **points, size_t *npoints, la_error *err)
+{
+    *points = NULL;
+    *npoints = 0;
+    if (mt__validate(labels, probs, n, k, err)) return err->status;
+    if (cls >= k)
+        return la_error_set(err, LA_EUSAGE, NULL, 0, "class %zu is outside 0..%zu", cls, k - 1);
+    mt__scored *v = la_malloc_array(n, sizeof *v);
+    mt_pr_point *pts = la_malloc_array(n, sizeof *pts);
+    if (!v || !pts) {
+        free(v); free(pts);
+        return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory computing a PR curve");
+    }
+    int64_t pos = 0;
+    for (size_t i = 0; i < n; i++) {
+        v[i].s = probs[i * k + cls];
+        v[i].y = labels[i] == (int32_t)cls;
+        pos += v[i].y;
+    }
+    int64_t neg = (int64_t)n - pos;
+    qsort(v, n, sizeof *v, mt__cmp_desc);
+
+    /* At threshold t = v[i].s (end of a tie group), predicted positive = i + 1. */
+    size_t m = 0;
+    int64_t tp = 0;
+    for (size_t i = 0; i < n; i++) {
+        tp += v[i].y;
+        if (i + 1 < n && v[i + 1].s == v[i].s) continue;
+        mt_pr_point *p = &pts[m++];
+        p->threshold = v[i].s;
+        p->tp = tp;
+        p->fp = (int64_t)(i + 1) - tp;
+        p->fn = pos - tp;
+        p->tn = neg - p->fp;
+        p->precision = mt__ratio((double)p->tp, (double)(p->tp + p->fp));
+        p->recall = mt__ratio((double)p->tp, (double)pos);
+        p->f1 = mt__f1(p->precision, p->recall);
+        p->false_alarm_rate = mt__ratio((double)p->fp, (double)neg);
+    }
+    free(v);
+    *points = pts;
+    *npoints = m;
+    return 0;
+}
+
+int mt_pr_curve_f32(const int32_t *labels, const float *probs, size_t n, size_t k,
+                    size_t cls, mt_pr_point **points, size_t *npoints, la_error *err)
+{
+    *points = NULL;
+    *npoints = 0;
+    double *d = mt__widen(probs, n, k);
+    if (!d) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory computing a PR curve");
+    int rc = mt_pr_curve(labels, d, n, k, cls, points, npoints, err);
+    free(d);
+    return rc;
+}
+
+long mt_pick_threshold(const mt_pr_point *points, size_t npoints, mt_constraint c, double v)
+{
+    long best = -1;
+    for (size_t i = 0; i < npoints; i++) {
+        const mt_pr_point *p = &points[i];
+        int ok;
+        double key, bkey;
+        switch (c) {
+        case MT_MIN_PRECISION: ok = p->precision >= v; key = p->recall; break;
+        case MT_MIN_RECALL:    ok = p->recall >= v;    key = p->precision; break;
+        default:               ok = p->false_alarm_rate <= v; key = p->recall; break;
+        }
+        if (!ok) continue;
+        if (best < 0) { best = (long)i; continue; }
+        const mt_pr_point *b = &points[best];
+        bkey = c == MT_MIN_RECALL ? b->precision : b->recall;
+        /* points run in decreasing threshold: strictly better only, so ties
+         * keep the earlier (higher) threshold */
+        if (key > bkey) best = (long)i;
+    }
+    return best;
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+/* Adds a real, mapping any non-finite value to 0 (never expected: belt and braces). */
+static int mt__set_real(json_t *o, const char *key, double x)
+{
+    return json_object_set_new(o, key, json_real(isfinite(x) ? x : 0.0));
+}
+
+json_t *mt_metrics_json(const mt_metrics *m, char *const *class_names)
+{
+    json_t *o = json_object(), *pcs = json_array(), *cm = json_array();
+    if (!o || !pcs || !cm) goto fail;
+    int bad = 0;
+    bad |= mt__set_real(o, "accuracy", m->accuracy);
+    bad |= mt__set_real(o, "balanced_accuracy", m->balanced_accuracy);
+    bad |= mt__set_real(o, "log_loss", m->log_loss);
+    bad |= mt__set_real(o, "macro_f1", m->macro_f1);
+    for (size_t c = 0; c < m->k; c++) {
+        const mt_class *pc = &m->per_class[c];
+        char idx[32];
+        snprintf(idx, sizeof idx, "%zu", c);
+        json_t *e = json_object(), *row = json_array();
+        if (!e || !row) { json_decref(e); json_decref(row); goto fail; }
+        bad |= json_object_set_new(e, "class", json_string(class_names ? class_names[c] : idx));
+        bad |= json_object_set_new(e, "support", json_integer(pc->support));
+        bad |= mt__set_real(e, "precision", pc->precision);
+        bad |= mt__set_real(e, "recall", pc->recall);
+        bad |= mt__set_real(e, "f1", pc->f1);
+        bad |= mt__set_real(e, "pr_auc", pc->pr_auc);
+        bad |= json_array_append_new(pcs, e);
+        for (size_t j = 0; j < m->k; j++)
+            bad |= json_array_append_new(row, json_integer(m->confusion[c * m->k + j]));
+        bad |= json_array_append_new(cm, row);
+    }
+    bad |= json_object_set_new(o, "per_class", pcs);
+    pcs = NULL;
+    bad |= json_object_set_new(o, "confusion_matrix", cm);
+    cm = NULL;
+    if (bad) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    json_decref(pcs);
+    json_decref(cm);
+    return NULL;
+}
+
+json_t *mt_to_json(const mt_metrics *pooled, const mt_metrics *folds, size_t nfolds,
+                   char *const *class_names)
+{
+    json_t *o = mt_metrics_json(pooled, class_names);
+    json_t *fa = json_array();
+    if (!o || !fa) goto fail;
+    for (size_t f = 0; f < nfolds; f++) {
+        json_t *fo = mt_metrics_json(&folds[f], class_names);
+        if (!fo) goto fail;
+        /* "fold" first is nicer to read; jansson keeps insertion order */
+        json_t *ordered = json_object();
+        if (!ordered || json_object_set_new(ordered, "fold", json_integer((json_int_t)f))
+            || json_object_update(ordered, fo)) {
+            json_decref(ordered);
+            json_decref(fo);
+            goto fail;
+        }
+        json_decref(fo);
+        if (json_array_append_new(fa, ordered)) goto fail;
+    }
+    if (json_object_set_new(o, "folds", fa)) { fa = NULL; goto fail; }
+    return o;
+fail:
+    json_decref(o);
+    json_decref(fa);
+    return NULL;
+}
+
+int mt_json_with_folds(const int32_t *labels, const double *probs, size_t n, size_t k,
+                       const int32_t *fold_of, size_t nfolds, char *const *class_names,
+                       json_t **out, la_error *err)
+{
+    *out = NULL;
+    mt_metrics pooled;
+    if (mt_compute(labels, probs, n, k, &pooled, err)) return err->status;
+    mt_metrics *fm = la_calloc(nfolds ? nfolds : 1, sizeof *fm);
+    size_t *cnt = la_calloc(nfolds ? nfolds : 1, sizeof *cnt);
+    int32_t *fy = la_malloc_array(n, sizeof *fy);
+    double *fp = k && n <= SIZE_MAX / k ? la_malloc_array(n * k, sizeof *fp) : NULL;
+    int rc = 0;
+    if (!fm || !cnt || !fy || !fp) {
+        rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory computing fold metrics");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (fold_of[i] < 0 || (size_t)fold_of[i] >= nfolds) {
+            rc = la_error_set(err, LA_EUSAGE, NULL, 0, "row %zu: fold %d is outside 0..%zu",
+                              i, (int)fold_of[i], nfolds ? nfolds - 1 : 0);
+            goto done;
+        }
+        cnt[fold_of[i]]++;
+    }
+    for (size_t f = 0; f < nfolds; f++) {
+        if (cnt[f] == 0) {
+            rc = la_error_set(err, LA_EUSAGE, NULL, 0, "fold %zu has no examples", f);
+            goto done;
+        }
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            if ((size_t)fold_of[i] != f) continue;
+            fy[m] = labels[i];
+            memcpy(fp + m * k, probs + i * k, k * sizeof *fp);
+            m++;
+        }
+        if ((rc = mt_compute(fy, fp, m, k, &fm[f], err))) goto done;
+    }
+    *out = mt_to_json(&pooled, fm, nfolds, class_names);
+    if (!*out) rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory building metrics.json");
+done:
+    for (size_t f = 0; fm && f < nfolds; f++) mt_metrics_free(&fm[f]);
+    free(fm);
+    free(cnt);
+    free(fy);
+    free(fp);
+    mt_metrics_free(&pooled);
+    return rc;
+}
+
+int mt_json_with_folds_f32(const int32_t *labels, const float *probs, size_t n, size_t k,
+                           const int32_t *fold_of, size_t nfolds, char *const *class_names,
+                           json_t **out, la_error *err)
+{
+    *out = NULL;
+    double *d = mt__widen(probs, n, k);
+    if (!d) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory computing metrics");
+    int rc = mt_json_with_folds(labels, d, n, k, fold_of, nfolds, class_names, out, err);
+    free(d);
+    return rc;
+}

@@ -1,0 +1,126 @@
+/*
+ * metrics.h — classification metrics from labels and predicted probabilities:
+ * per-class precision/recall/F1/support/PR-AUC, balanced accuracy, macro F1,
+ * accuracy, log loss, the confusion matrix, per-class precision-recall curves
+ * and the metrics.json document shared by `cv`, `retrain` and `metrics`.
+ *
+ * Pure functions: no I/O, no printing. Definitions follow scikit-learn 1.2 so
+ * figures can be checked against it; every value written to JSON is finite.
+ */
+#ifndef LA_METRICS_H
+#define LA_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "../util/la_util.h"
+
+/* Input convention for every function below:
+ *   labels: n int32 class indices in [0, k)     (la_dataset.labels)
+ *   probs : n x k row-major predicted probabilities, double (mt_*) or float
+ *           (mt_*_f32); rows need not sum exactly to 1.
+ * The predicted class is argmax_j p_ij, ties to the lowest index (numpy).
+ * A label outside [0, k) is an LA_EUSAGE error naming the row. */
+
+/* One class, one-vs-rest. */
+typedef struct mt_class {
+    int64_t support;      /* examples whose true label is this class          */
+    int64_t predicted;    /* examples predicted as this class                 */
+    int64_t tp;           /* true positives (confusion diagonal)              */
+    double  precision;    /* tp / predicted; 0 when predicted == 0 (convention,
+                             sklearn zero_division=0)                          */
+    double  recall;       /* tp / support;   0 when support == 0               */
+    double  f1;           /* 2PR / (P + R);  0 when P + R == 0                 */
+    double  pr_auc;       /* average precision of score p[:, c] (see below);
+                             0 when support == 0 (undefined)                   */
+} mt_class;
+
+/* Metrics of one prediction set (pooled out-of-fold, one fold, a test set). */
+typedef struct mt_metrics {
+    size_t   n, k;
+    double   accuracy;          /* sum_c tp_c / n                              */
+    double   balanced_accuracy; /* mean recall over classes with support > 0   */
+    double   macro_f1;          /* mean F1 over classes with support > 0 or
+                                   predicted > 0 (sklearn's default labels)   */
+    double   log_loss;          /* -1/n sum_i log p'_{i,y_i}, p' = clip(p, 1e-15,
+                                   1 - 1e-15) renormalized per row (sklearn 1.2) */
+    mt_class *per_class;        /* k entries                                   */
+    int64_t  *confusion;        /* k x k row-major, rows = true, cols = predicted */
+} mt_metrics;
+
+/* Computes all metrics. Returns 0, or LA_EUSAGE (bad label, n == 0, k == 0,
+ * non-finite probability) / LA_EINTERNAL (out of memory) with err filled and
+ * *out zeroed. The caller frees with mt_metrics_free. */
+int mt_compute(const int32_t *labels, const double *probs, size_t n, size_t k,
+               mt_metrics *out, la_error *err);
+int mt_compute_f32(const int32_t *labels, const float *probs, size_t n, size_t k,
+                   mt_metrics *out, la_error *err);
+
+/* Frees the arrays and zeroes the struct. Safe on a zeroed struct. */
+void mt_metrics_free(mt_metrics *m);
+
+/* Average precision (PR-AUC) of scores s (n) for the binary target y (n, 0/1),
+ * the step-wise sklearn definition:
+ *   AP = sum_t (R_t - R_{t-1}) P_t
+ * over the distinct score values t in decreasing order (equal scores form one
+ * threshold, so ties are not broken by input order), R_0 = 0.
+ * Returns 0 when y has no positives. */
+double mt_average_precision(const unsigned char *y, const double *s, size_t n);
+
+/* One point of a precision-recall sweep: predict positive when score >= threshold. */
+typedef struct mt_pr_point {
+    double  threshold;
+    int64_t tp, fp, fn, tn;
+    double  precision;         /* tp / (tp + fp), 0 when tp + fp == 0          */
+    double  recall;            /* tp / (tp + fn), 0 when no positives          */
+    double  f1;
+    double  false_alarm_rate;  /* fp / (fp + tn), 0 when no negatives          */
+} mt_pr_point;
+
+/* The precision-recall curve of class `cls` (score p[:, cls], target y == cls):
+ * one point per distinct score, thresholds in decreasing order, so recall is
+ * non-decreasing along the array. *points is allocated (caller frees with
+ * free()); *npoints >= 1 when n >= 1. Returns 0 or a status with err filled. */
+int mt_pr_curve(const int32_t *labels, const double *probs, size_t n, size_t k,
+                size_t cls, mt_pr_point **points, size_t *npoints, la_error *err);
+int mt_pr_curve_f32(const int32_t *labels, const float *probs, size_t n, size_t k,
+                    size_t cls, mt_pr_point **points, size_t *npoints, la_error *err);
+
+/* Operating-point constraints for mt_pick_threshold. */
+typedef enum mt_constraint {
+    MT_MIN_PRECISION,          /* precision >= v, then highest recall          */
+    MT_MIN_RECALL,             /* recall >= v, then highest precision          */
+    MT_MAX_FALSE_ALARM         /* false_alarm_rate <= v, then highest recall   */
+} mt_constraint;
+
+/* Index of the point meeting the constraint (ties: the higher threshold), or
+ * -1 when no point does. */
+long mt_pick_threshold(const mt_pr_point *points, size_t npoints,
+                       mt_constraint c, double v);
+
+/* The metrics.json document:
+ *   {accuracy, balanced_accuracy, log_loss, macro_f1,
+ *    per_class: [{class, support, precision, recall, f1, pr_auc}, ...],
+ *    confusion_matrix: [[...], ...]  (rows = true class),
+ *    folds: [ {fold, accuracy, balanced_accuracy, log_loss, macro_f1,
+ *              per_class, confusion_matrix}, ... ]}
+ * `class` is class_names[c] when class_names is non-NULL, else the decimal
+ * index as a string. folds may be NULL with nfolds 0 (then "folds": []).
+ * Returns a new reference (caller json_decref's) or NULL on out of memory. */
+json_t *mt_to_json(const mt_metrics *pooled, const mt_metrics *folds, size_t nfolds,
+                   char *const *class_names);
+
+/* The body of one metrics object (no "folds" key); used for each fold. */
+json_t *mt_metrics_json(const mt_metrics *m, char *const *class_names);
+
+/* Convenience for trainers: pooled metrics plus per-fold metrics from fold
+ * assignments (fold_of: n values in [0, nfolds)), as one metrics.json document.
+ * A fold with no examples is an LA_EUSAGE error. *out is a new reference. */
+int mt_json_with_folds(const int32_t *labels, const double *probs, size_t n, size_t k,
+                       const int32_t *fold_of, size_t nfolds, char *const *class_names,
+                       json_t **out, la_error *err);
+int mt_json_with_folds_f32(const int32_t *labels, const float *probs, size_t n, size_t k,
+                           const int32_t *fold_of, size_t nfolds, char *const *class_names,
+                           json_t **out, la_error *err);
+
+#endif /* LA_METRICS_H */
