@@ -104,10 +104,12 @@ CREATE TABLE decision_log (
     prev_new_label  INTEGER,
     prev_reviewer   TEXT,
     prev_decided_at TEXT,
-    prev_note       TEXT
+    prev_note       TEXT,
+    prev_carried_from INTEGER
 );
 CREATE INDEX decision_log_by_reviewer ON decision_log(reviewer, id);
 CREATE INDEX decision_log_by_queue ON decision_log(queue_id);
+CREATE INDEX decision_log_by_undoes ON decision_log(undoes) WHERE undoes IS NOT NULL;
 CREATE TRIGGER decision_log_no_update BEFORE UPDATE ON decision_log
 BEGIN SELECT RAISE(ABORT, 'decision_log is append-only'); END;
 CREATE TRIGGER decision_log_no_delete BEFORE DELETE ON decision_log
