@@ -1,0 +1,465 @@
+/*
+ * test_db.c — the database module: migrations (empty, older, newer, not a
+ * database), recording a run and reading it back, hostile names stored
+ * byte-exact, decisions carried over a re-audit, optimistic locking and undo,
+ * the append-only log. Each test works in its own temporary file.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "db/db.h"
+
+static char h0[] = "<script>alert(1)</script>";
+static char h1[] = "Bob's \"best\", boot";
+static char h2[] = "Robert'); DROP TABLE labels;--";
+static char *const hostile[3] = {h0, h1, h2};
+
+static void temp_db(char *path, size_t size)
+{
+    snprintf(path, size, "/tmp/la-test-db-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+}
+
+static void remove_db(const char *path)
+{
+    char p[300];
+    unlink(path);
+    snprintf(p, sizeof p, "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", path);
+    unlink(p);
+}
+
+static int user_version(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static int64_t query_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* A 10-example, 3-class run: examples 1, 4, 7 flagged, ranked 7, 1, 4. */
+typedef struct fixture {
+    char   *ids[10];
+    char    idbuf[10][16];
+    int64_t given[10], suggested[10], ranked[3], cj[9], issues[3];
+    double  quality[10], nm[9], cer[3], cq[3];
+    uint8_t is_issue[10];
+    db_audit_record rec;
+} fixture;
+
+static void make_fixture(fixture *f, char *const *names, const char *path)
+{
+    memset(f, 0, sizeof *f);
+    for (int i = 0; i < 10; i++) {
+        snprintf(f->idbuf[i], sizeof f->idbuf[i], "ex-%02d", i);
+        f->ids[i] = f->idbuf[i];
+        f->given[i] = i % 3;
+        f->suggested[i] = i % 3;
+        f->quality[i] = 0.9;
+    }
+    int64_t flagged[3] = {7, 1, 4};
+    for (int r = 0; r < 3; r++) {
+        int64_t i = flagged[r];
+        f->ranked[r] = i;
+        f->is_issue[i] = 1;
+        f->suggested[i] = (f->given[i] + 1) % 3;
+        f->quality[i] = 0.1 * (r + 1);
+    }
+    for (int c = 0; c < 9; c++) {
+        f->cj[c] = c % 4 == 0 ? 3 : (c == 1 ? 1 : 0);
+        f->nm[c] = c % 4 == 0 ? 0.9 : 0.05;
+    }
+    for (int c = 0; c < 3; c++) f->issues[c] = 1, f->cer[c] = 0.1, f->cq[c] = 0.8;
+    db_audit_record *r = &f->rec;
+    r->dataset_path = path;
+    r->dataset_hash = "abc123";
+    r->n = 10;
+    r->k = 3;
+    r->class_names = names;
+    r->ids = f->ids;
+    r->given = f->given;
+    r->suggested = f->suggested;
+    r->quality = f->quality;
+    r->is_issue = f->is_issue;
+    r->ranked = f->ranked;
+    r->n_ranked = 3;
+    r->confident_joint = f->cj;
+    r->noise_matrix = f->nm;
+    r->class_issues = f->issues;
+    r->class_error_rate = f->cer;
+    r->class_quality = f->cq;
+    r->error_rate = 0.3;
+    r->health = 0.7;
+    r->method = "prune_by_noise_rate";
+    r->rank_by = "self_confidence";
+    r->options_json = "{}";
+    r->summary_json = "{}";
+}
+
+static void test_migrate_from_empty(void **state)
+{
+    (void)state;
+    char path[64];
+    temp_db(path, sizeof path);
+    sqlite3 *db;
+    la_error err = {0};
+    assert_int_equal(db_open(path, &db, &err), 0);
+    assert_true(user_version(db) >= 1);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'queue'"), 1);
+    assert_int_equal(query_int(db, "PRAGMA foreign_keys"), 1);
+    db_close(db);
+    /* Opening again is a no-op. */
+    assert_int_equal(db_open(path, &db, &err), 0);
+    db_close(db);
+    remove_db(path);
+}
+
+static void test_migrate_from_older(void **state)
+{
+    (void)state;
+    char path[64];
+    temp_db(path, sizeof path);
+    sqlite3 *raw;
+    /* An older database: version 0, no tables (labelaudit before any schema). */
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "PRAGMA user_version = 0; PRAGMA journal_mode = DELETE",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    sqlite3 *db;
+    la_error err = {0};
+    assert_int_equal(db_open(path, &db, &err), 0);
+    assert_true(user_version(db) >= 1);
+    char mode[16] = "";
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL);
+    if (sqlite3_step(st) == SQLITE_ROW) snprintf(mode, sizeof mode, "%s", sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    assert_string_equal(mode, "wal");
+    db_close(db);
+    remove_db(path);
+}
+
+static void test_refuse_newer(void **state)
+{
+    (void)state;
+    char path[64];
+    temp_db(path, sizeof path);
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "CREATE TABLE future (x); PRAGMA user_version = 999",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    sqlite3 *db = NULL;
+    la_error err = {0};
+    assert_int_equal(db_open(path, &db, &err), LA_EUSAGE);
+    assert_null(db);
+    assert_non_null(strstr(err.msg, "newer"));
+    assert_non_null(strstr(err.msg, "999"));
+    /* Untouched: still version 999. */
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(user_version(raw), 999);
+    sqlite3_close(raw);
+    remove_db(path);
+}
+
+static void test_refuse_not_a_database(void **state)
+{
+    (void)state;
+    char path[64];
+    temp_db(path, sizeof path);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("id,label\nthis is a csv file, not a database, long enough to have a header......\n", fp);
+    fclose(fp);
+    sqlite3 *db = NULL;
+    la_error err = {0};
+    assert_int_equal(db_open(path, &db, &err), LA_EUSAGE);
+    assert_non_null(strstr(err.msg, "not a labelaudit database"));
+    remove_db(path);
+    /* A foreign SQLite file with tables but no version is not ours either. */
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    sqlite3_exec(raw, "CREATE TABLE other (x)", NULL, NULL, NULL);
+    sqlite3_close(raw);
+    assert_int_equal(db_open(path, &db, &err), LA_EUSAGE);
+    remove_db(path);
+    /* A directory that does not exist. */
+    assert_int_equal(db_open("/nonexistent-dir/x.db", &db, &err), LA_EUSAGE);
+}
+
+static void test_record_and_read(void **state)
+{
+    (void)state;
+    char path[64];
+    temp_db(path, sizeof path);
+    sqlite3 *db;
+    la_error err = {0};
+    assert_int_equal(db_open(path, &db, &err), 0);
+    fixture f;
+    make_fixture(&f, hostile, "data/x.csv");
+    int64_t run = 0;
+    assert_int_equal(db_record_audit(db, &f.rec, &run, &err), 0);
+    assert_true(run > 0);
+    int64_t latest = 0;
+    assert_int_equal(db_latest_run(db, &latest, &err), 0);
+    assert_int_equal(latest, run);
+
+    db_run r;
+    assert_int_equal(db_load_run(db, run, &r, &err), 0);
+    assert_int_equal(r.n, 10);
+    assert_int_equal(r.k, 3);
+    assert_int_equal(r.num_flagged, 3);
+    for (int c = 0; c < 3; c++) assert_string_equal(r.class_names[c], hostile[c]); /* byte-exact */
+    assert_int_equal(r.given_count[0], 4);
+    assert_int_equal(r.given_count[1], 3);
+    assert_true(r.noise_matrix[0] == 0.9);
+    assert_true(r.confident_joint[1] == 1.0);
+    assert_string_equal(r.dataset_path, "data/x.csv");
+    db_run_free(&r);
+    /* The tables the hostile name mentions are still there. */
+    assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                                   " AND name = 'examples'"), 1);
+
+    int64_t count = 0;
+    assert_int_equal(db_count_flagged(db, run, -1, &count, &err), 0);
+    assert_int_equal(count, 3);
+    assert_int_equal(db_count_flagged(db, run, 1, &count, &err), 0);
+    assert_int_equal(count, 3);   /* rows 1, 4 and 7 have given label 1 */
+    assert_int_equal(db_count_flagged(db, run, 0, &count, &err), 0);
+    assert_int_equal(count, 0);
+
+    db_items items;
+    assert_int_equal(db_load_flagged(db, run, -1, 0, 2, &items, &err), 0);
+    assert_int_equal(items.n, 2);
+    assert_string_equal(items.v[0].dataset_id, "ex-07");
+    assert_int_equal(items.v[0].rank, 1);
+    assert_string_equal(items.v[1].dataset_id, "ex-01");
+    assert_string_equal(items.v[0].status, "pending");
+    int64_t last = items.v[1].rank;
+    db_items_free(&items);
+    assert_int_equal(db_load_flagged(db, run, -1, last, 2, &items, &err), 0);
+    assert_int_equal(items.n, 1);
+    assert_string_equal(items.v[0].dataset_id, "ex-04");
+    db_items_free(&items);
+    assert_int_equal(db_load_flagged(db, run, 1, 0, 10, &items, &err), 0);
+    assert_int_equal(items.n, 3);
+    db_items_free(&items);
+
+    assert_int_equal(db_load_run(db, run + 5, &r, &err), LA_EUSAGE);
+
+    char *json = NULL;
+    assert_int_equal(db_load_metrics(db, run, "cv", &json, &err), 0);
+    assert_null(json);
+    assert_int_equal(db_record_metrics(db, run, "cv", "{\"accuracy\": 0.5}", &err), 0);
+    assert_int_equal(db_load_metrics(db, run, "cv", &json, &err), 0);
+    assert_non_null(json);
+    assert_non_null(strstr(json, "accuracy"));
+    free(json);
+    assert_int_equal(db_record_metrics(db, run, "cv", "{not json", &err), LA_EUSAGE);
+    db_close(db);
+    remove_db(path);
+}
+
+static void test_bad_record_rolls_back(void **state)
+{
+    (void)state;
+    char path[64];
+    temp_db(path, sizeof path);
+    sqlite3 *db;
+    la_error err = {0};
+    assert_int_equal(db_open(path, &db, &err), 0);
+    fixture f;
+    make_fixture(&f, hostile, "d");
+    /* Duplicate ids are fine for the db; a bad label is not. */
+    f.given[5] = 7;
+    int64_t run = 0;
+    assert_int_equal(db_record_audit(db, &f.rec, &run, &err), LA_EUSAGE);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM runs"), 0);
+    db_close(db);
+    remove_db(path);
+}
+
+static void test_decide_conflict_undo(void **state)
+{
+    (void)state;
+    char path[64];
+    temp_db(path, sizeof path);
+    sqlite3 *db;
+    la_error err = {0};
+    assert_int_equal(db_open(path, &db, &err), 0);
+    fixture f;
+    make_fixture(&f, hostile, "d");
+    int64_t run = 0;
+    assert_int_equal(db_record_audit(db, &f.rec, &run, &err), 0);
+    db_items items;
+    assert_int_equal(db_load_flagged(db, run, -1, 0, 3, &items, &err), 0);
+    int64_t q0 = items.v[0].queue_id, q1 = items.v[1].queue_id;
+    db_items_free(&items);
+
+    /* Bad inputs. */
+    assert_int_equal(db_decide(db, q0, 0, "maybe", -1, "ann", NULL, "test", &err), LA_EUSAGE);
+    assert_int_equal(db_decide(db, q0, 0, "relabel", 3, "ann", NULL, "test", &err), LA_EUSAGE);
+    assert_int_equal(db_decide(db, q0, 0, "keep", 1, "ann", NULL, "test", &err), LA_EUSAGE);
+    assert_int_equal(db_decide(db, 99999, 0, "keep", -1, "ann", NULL, "test", &err), LA_EUSAGE);
+
+    assert_int_equal(db_decide(db, q0, 0, "relabel", 2, "ann", hostile[1], "test", &err), 0);
+    /* Bob read version 0 too: his write is a conflict and changes nothing. */
+    assert_int_equal(db_decide(db, q0, 0, "drop", -1, "bob", NULL, "test", &err), DB_CONFLICT);
+    assert_non_null(strstr(err.msg, "ann"));
+    assert_int_equal(db_load_item(db, q0, &items, &err), 0);
+    assert_string_equal(items.v[0].status, "relabel");
+    assert_int_equal(items.v[0].new_label, 2);
+    assert_string_equal(items.v[0].note, hostile[1]);
+    assert_int_equal(items.v[0].version, 1);
+    db_items_free(&items);
+
+    assert_int_equal(db_decide(db, q1, 0, "keep", -1, "ann", NULL, "test", &err), 0);
+    assert_int_equal(db_decide(db, q1, 1, "drop", -1, "ann", NULL, "test", &err), 0);
+    /* Undo twice walks back ann's decisions on q1: drop -> keep -> pending. */
+    int64_t undone = 0;
+    assert_int_equal(db_undo_last(db, "ann", run, &undone, &err), 0);
+    assert_int_equal(undone, q1);
+    assert_int_equal(db_load_item(db, q1, &items, &err), 0);
+    assert_string_equal(items.v[0].status, "keep");
+    db_items_free(&items);
+    assert_int_equal(db_undo_last(db, "ann", run, &undone, &err), 0);
+    assert_int_equal(db_load_item(db, q1, &items, &err), 0);
+    assert_string_equal(items.v[0].status, "pending");
+    assert_null(items.v[0].reviewer);
+    db_items_free(&items);
+
+    /* Bob decides q0 after ann: ann's undo of q0 would overwrite him. */
+    assert_int_equal(db_decide(db, q0, 1, "drop", -1, "bob", NULL, "test", &err), 0);
+    assert_int_equal(db_undo_last(db, "ann", run, &undone, &err), DB_CONFLICT);
+    assert_int_equal(db_undo_last(db, "carol", run, &undone, &err), LA_EUSAGE);
+    assert_int_equal(db_undo_last(db, "bob", 0, &undone, &err), 0);
+    assert_int_equal(db_load_item(db, q0, &items, &err), 0);
+    assert_string_equal(items.v[0].status, "relabel");   /* ann's decision back */
+    db_items_free(&items);
+
+    /* The log is append-only. */
+    assert_int_equal(query_int(db, "SELECT count(*) FROM decision_log"), 7);
+    assert_int_not_equal(sqlite3_exec(db, "UPDATE decision_log SET status = 'x'", NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(db, "DELETE FROM decision_log", NULL, NULL, NULL), SQLITE_OK);
+    db_close(db);
+    remove_db(path);
+}
+
+static void test_decisions_survive_reaudit(void **state)
+{
+    (void)state;
+    char path[64];
+    temp_db(path, sizeof path);
+    sqlite3 *db;
+    la_error err = {0};
+    assert_int_equal(db_open(path, &db, &err), 0);
+    fixture f;
+    make_fixture(&f, hostile, "data/set.csv");
+    int64_t run1 = 0;
+    assert_int_equal(db_record_audit(db, &f.rec, &run1, &err), 0);
+    db_items items;
+    assert_int_equal(db_load_flagged(db, run1, -1, 0, 3, &items, &err), 0);
+    /* ex-07 relabel to its suggestion, ex-01 keep, ex-04 relabel to class 0 */
+    assert_string_equal(items.v[0].dataset_id, "ex-07");
+    assert_int_equal(db_decide(db, items.v[0].queue_id, 0, "relabel", (int)items.v[0].suggested,
+                               "ann", "n1", "test", &err), 0);
+    assert_int_equal(db_decide(db, items.v[1].queue_id, 0, "keep", -1, "ann", NULL, "test", &err), 0);
+    assert_int_equal(db_decide(db, items.v[2].queue_id, 0, "relabel", 0, "ann", NULL, "test", &err), 0);
+    int64_t q07 = items.v[0].queue_id;
+    db_items_free(&items);
+
+    /* Re-audit: same flags, but ex-04 is now suggested as class 2 (disagrees). */
+    f.suggested[4] = 2;
+    int64_t run2 = 0;
+    assert_int_equal(db_record_audit(db, &f.rec, &run2, &err), 0);
+    assert_true(run2 > run1);
+    assert_int_equal(db_load_flagged(db, run2, -1, 0, 3, &items, &err), 0);
+    assert_int_equal(items.n, 3);
+    assert_string_equal(items.v[0].dataset_id, "ex-07");
+    assert_string_equal(items.v[0].status, "relabel");
+    assert_string_equal(items.v[0].reviewer, "ann");
+    assert_string_equal(items.v[0].note, "n1");
+    assert_int_equal(items.v[0].carried_from, q07);
+    assert_int_equal(items.v[0].disagrees, 0);
+    assert_string_equal(items.v[1].status, "keep");
+    assert_int_equal(items.v[1].disagrees, 1);    /* keep, yet flagged again */
+    assert_string_equal(items.v[2].status, "relabel");
+    assert_int_equal(items.v[2].new_label, 0);
+    assert_int_equal(items.v[2].disagrees, 1);    /* relabel 0, suggestion now 2 */
+    db_items_free(&items);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM decision_log WHERE source = 'carry'"), 3);
+    /* Run 1's queue is untouched. */
+    assert_int_equal(query_int(db, "SELECT count(*) FROM queue WHERE run_id = 1"
+                                   " AND status <> 'pending'"), 3);
+
+    /* A different dataset gets no carried decisions. */
+    f.rec.dataset_path = "other.csv";
+    int64_t run3 = 0;
+    assert_int_equal(db_record_audit(db, &f.rec, &run3, &err), 0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM queue WHERE run_id = 3"
+                                   " AND status <> 'pending'"), 0);
+    db_close(db);
+    remove_db(path);
+}
+
+static void test_no_ids_uses_row_numbers(void **state)
+{
+    (void)state;
+    char path[64];
+    temp_db(path, sizeof path);
+    sqlite3 *db;
+    la_error err = {0};
+    assert_int_equal(db_open(path, &db, &err), 0);
+    fixture f;
+    make_fixture(&f, hostile, "d");
+    f.rec.ids = NULL;
+    int64_t run = 0;
+    assert_int_equal(db_record_audit(db, &f.rec, &run, &err), 0);
+    db_items items;
+    assert_int_equal(db_load_flagged(db, run, -1, 0, 1, &items, &err), 0);
+    assert_string_equal(items.v[0].dataset_id, "7");
+    db_items_free(&items);
+    db_close(db);
+    remove_db(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_migrate_from_empty),
+        cmocka_unit_test(test_migrate_from_older),
+        cmocka_unit_test(test_refuse_newer),
+        cmocka_unit_test(test_refuse_not_a_database),
+        cmocka_unit_test(test_record_and_read),
+        cmocka_unit_test(test_bad_record_rolls_back),
+        cmocka_unit_test(test_decide_conflict_undo),
+        cmocka_unit_test(test_decisions_survive_reaudit),
+        cmocka_unit_test(test_no_ids_uses_row_numbers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
