@@ -162,4 +162,61 @@ int db_undo_last(sqlite3 *db, const char *reviewer, int64_t run_id, int64_t *que
 /* Current UTC time as ISO-8601 with milliseconds ("2026-01-02T03:04:05.678Z"). */
 void db_now_iso(char out[32]);
 
+/* ---- Review queue: filters, progress, import (db/db_review.c) ---------- */
+/* (section owned by the review server / terminal review / decisions work)   */
+
+#define DB_MAX_REVIEWER 200      /* bytes; longer names are refused          */
+#define DB_MAX_NOTE     4000     /* bytes                                    */
+
+/* 1 when s is keep | relabel | drop | skip (or pending when allow_pending). */
+int db_status_valid(const char *s, int allow_pending);
+
+/* Which queue rows db_queue_list returns. db_filter_init sets "everything". */
+typedef struct db_filter {
+    int64_t     given;            /* given class index, -1 = any              */
+    const char *status;           /* NULL = any, "decided" = not pending,
+                                     else one status                          */
+    double      score_min, score_max; /* label quality range, inclusive       */
+    int64_t     offset, limit;    /* paging; limit <= 0 = no limit            */
+} db_filter;
+void db_filter_init(db_filter *f);
+
+/* Queue rows of run `run_id` matching f (NULL = all), in rank order, into
+ * *out (free with db_items_free). *total (may be NULL) receives the number of
+ * matching rows ignoring offset/limit. 0 or LA_EINTERNAL. */
+int db_queue_list(sqlite3 *db, int64_t run_id, const db_filter *f,
+                  db_items *out, int64_t *total, la_error *err);
+
+/* The first pending row of the run in rank order: out->n is 1, or 0 when
+ * nothing is pending. Free with db_items_free. */
+int db_queue_next_pending(sqlite3 *db, int64_t run_id, db_items *out, la_error *err);
+
+/* Review progress: counts by status, overall and per given class. */
+typedef struct db_progress {
+    int64_t total, decided;       /* decided = not pending                    */
+    int64_t keep, relabel, drop, skip;
+} db_progress;
+
+/* Fills per_class[0..k-1] (may be NULL) and *overall for run `run_id`. */
+int db_queue_progress(sqlite3 *db, int64_t run_id, size_t k, db_progress *per_class,
+                      db_progress *overall, la_error *err);
+
+/* One decision to import; strings borrowed; empty strings mean "none". */
+typedef struct db_import_row {
+    long        line;             /* line in the import file, for messages    */
+    const char *id;               /* dataset id                               */
+    const char *decision;         /* keep | relabel | drop | skip             */
+    const char *new_label;        /* class name, relabel only                 */
+    const char *reviewer, *note;
+} db_import_row;
+
+/* Applies rows to the queue of run `run_id` (<= 0: the latest run) in ONE
+ * transaction, logging each with source 'import'. Every row is validated
+ * (unknown id, bad decision, unknown class, new_label on a non-relabel) and
+ * the first bad one aborts the whole import with err naming file:line and the
+ * column; nothing is written then. *applied (may be NULL) receives n. */
+int db_import_decisions(sqlite3 *db, int64_t run_id, const char *file,
+                        const db_import_row *rows, size_t n, size_t *applied, la_error *err);
+/* ---- end of db_review.c section ----------------------------------------- */
+
 #endif
