@@ -219,4 +219,30 @@ int db_import_decisions(sqlite3 *db, int64_t run_id, const char *file,
                         const db_import_row *rows, size_t n, size_t *applied, la_error *err);
 /* ---- end of db_review.c section ----------------------------------------- */
 
+/* ---- Run queries for check (db/db_runs.c) ------------------------------ */
+/* (section owned by the `check` work; read-only)                            */
+
+/* Id of the most recent run of kind 'audit'. LA_EUSAGE "no audit runs" when
+ * there is none. */
+int db_latest_audit_run(sqlite3 *db, int64_t *run_id, la_error *err);
+
+/* The latest audit run before run_id with the same dataset_path: *prev_id, or
+ * 0 when there is none (not an error). */
+int db_previous_run(sqlite3 *db, int64_t run_id, int64_t *prev_id, la_error *err);
+
+/* The few columns check needs, owned by the struct. */
+typedef struct db_run_brief {
+    int64_t id;
+    char   *created_at;       /* ISO-8601 UTC                                   */
+    char   *kind;             /* audit | retrain                                */
+    char   *dataset_path;
+    char   *summary_json;     /* the audit's summary.json text                  */
+} db_run_brief;
+
+/* Loads run run_id. LA_EUSAGE "no run N" when absent. Free with
+ * db_run_brief_free (safe on a zeroed struct). */
+int  db_load_run_brief(sqlite3 *db, int64_t run_id, db_run_brief *out, la_error *err);
+void db_run_brief_free(db_run_brief *r);
+/* ---- end of db_runs.c section ------------------------------------------- */
+
 #endif
