@@ -40,7 +40,30 @@ typedef struct io_load_opts {
     long long   max_pixels;      /* per image, checked before decoding (64e6)   */
     int         allow_outside_root; /* manifests may point outside their dir    */
     int         no_features;     /* images: keep paths only, skip decoding      */
+    const char *npy_labels;      /* --npy-labels FILE: labels of a .npy dataset */
 } io_load_opts;
+
+/* What a table column turned out to be (CSV tables only). */
+typedef enum io_col_type {
+    IO_COL_NUMERIC = 0,   /* every non-missing value is a number: 1 feature */
+    IO_COL_CATEGORICAL,   /* string values: one-hot, one feature per value  */
+    IO_COL_ID,            /* the id column                                  */
+    IO_COL_LABEL,         /* the label column                               */
+    IO_COL_UNUSED         /* not in --features                              */
+} io_col_type;
+
+typedef struct io_column {
+    char       *name;         /* header text                                */
+    io_col_type type;
+    size_t      n_missing;    /* empty cells                                */
+    size_t      n_categories; /* categorical: distinct values               */
+    char      **categories;   /* categorical: the values, sorted byte-wise; */
+                              /* feature feat0 + j is "name=categories[j]"  */
+    size_t      feat0;        /* first feature index of this column         */
+} io_column;
+
+/* One native image size met while loading, with how many images had it. */
+typedef struct io_image_size { int w, h; size_t count; } io_image_size;
 
 typedef struct la_dataset {
     char     *path;           /* what was loaded (as given)                     */
@@ -59,14 +82,26 @@ typedef struct la_dataset {
     char     *root;           /* directory image paths are relative to, or NULL */
     int       image_w, image_h, channels; /* feature image shape, 0 if not images */
     size_t    n_missing;      /* cells that were missing (filled by --missing)  */
+    size_t    n_columns;      /* CSV tables: every header column, else 0        */
+    io_column *columns;       /* n_columns entries, in file order               */
+    size_t    n_image_sizes;  /* images: distinct native sizes seen             */
+    io_image_size *image_sizes;
 } la_dataset;
+
+/* Every pointer in la_dataset is its own malloc block (ids[i], class_names[i],
+ * feature_names[i] each separately), so code that builds or subsets a dataset
+ * by hand can still release it with io_dataset_free. */
+
+/* Name of a format ("csv", "manifest", "folder", "idx", "npy", "auto"). */
+const char *io_format_name(io_format f);
 
 /* Default loader options (label, id, error on missing, gray, 64 MP limit). */
 void io_load_opts_init(io_load_opts *opts);
 
 /* Loads a dataset. The format comes from opts->format, else from the path:
- * a directory = image folder; *.csv whose header is id,path,label = manifest;
- * other *.csv = table; *-idx3-ubyte[.gz] or *.idx = IDX; *.npy = features.
+ * a directory = image folder; a CSV whose header has `path` and `label` and
+ * nothing else but `id` = manifest; other files = CSV table, except names
+ * containing "idx3"/"-ubyte" or ending .idx[.gz] = IDX, and *.npy = features.
  * Returns 0 and fills *out (free with io_dataset_free), or a status with err
  * naming the file, line and column of the first problem. */
 int io_dataset_load(const char *path, const io_load_opts *opts, la_dataset *out, la_error *err);
@@ -74,10 +109,36 @@ int io_dataset_load(const char *path, const io_load_opts *opts, la_dataset *out,
 /* Frees everything the dataset owns and zeroes it. Safe on a zeroed struct. */
 void io_dataset_free(la_dataset *ds);
 
-/* Loader options on the command line: commands append IO_LOAD_LONG_OPTIONS to
- * their own struct option array and pass every option value in the range
- * [IO_OPT_BASE, IO_OPT_BASE + 64) to io_load_opts_handle. */
+/* Loader options on the command line: commands put IO_LOAD_LONG_OPTIONS in
+ * their own struct option array (it expands to the entries, no terminator):
+ *
+ *   static const struct option longopts[] = {
+ *       {"format", required_argument, 0, 'f'}, IO_LOAD_LONG_OPTIONS, {0, 0, 0, 0}};
+ *   ...
+ *   default: if (c >= IO_OPT_BASE && c < IO_OPT_BASE + 64) {
+ *                if (io_load_opts_handle(&lo, c, optarg, "inspect")) return LA_EUSAGE;
+ *            }
+ *
+ * and print io_load_opts_help in their --help. io_load_long_options is the same
+ * list with a terminator. */
 #define IO_OPT_BASE 1000
+#define IO_LOAD_LONG_OPTIONS \
+    {"label-col",          required_argument, 0, IO_OPT_BASE + 0},  \
+    {"id-col",             required_argument, 0, IO_OPT_BASE + 1},  \
+    {"features",           required_argument, 0, IO_OPT_BASE + 2},  \
+    {"missing",            required_argument, 0, IO_OPT_BASE + 3},  \
+    {"classes",            required_argument, 0, IO_OPT_BASE + 4},  \
+    {"idx-labels",         required_argument, 0, IO_OPT_BASE + 5},  \
+    {"image-size",         required_argument, 0, IO_OPT_BASE + 6},  \
+    {"rgb",                no_argument,       0, IO_OPT_BASE + 7},  \
+    {"max-pixels",         required_argument, 0, IO_OPT_BASE + 8},  \
+    {"allow-outside-root", no_argument,       0, IO_OPT_BASE + 9},  \
+    {"format-in",          required_argument, 0, IO_OPT_BASE + 10}, \
+    {"npy-labels",         required_argument, 0, IO_OPT_BASE + 11}
+#define IO_LOAD_N_OPTIONS 12                      /* entries in the macro     */
+
+/* Returns 0 when c was a loader option and its value is good, LA_EUSAGE after
+ * printing a usage error (bad value), -1 when c is not a loader option. */
 int io_load_opts_handle(io_load_opts *opts, int c, const char *value, const char *cmd);
 extern const struct option io_load_long_options[]; /* terminated by {0} */
 extern const char io_load_opts_help[];            /* help text lines      */

@@ -1,0 +1,578 @@
+/*
+ * csv_table.c — the CSV record reader (libcsv, strict, physical line numbers)
+ * and the CSV table loader.
+ *
+ * Line numbers: the file is fed to libcsv one physical line at a time, so the
+ * line counter is exact; a record starts on the first non-blank line after the
+ * previous record ended (quoted fields may carry it over several lines).
+ * Memory: cells are parsed straight into the N x D float block in the last
+ * pass; only ids, labels and the category values of string columns are kept.
+ */
+#include "csv_table.h"
+#include "loader.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ the reader */
+
+typedef struct csv_reader {
+    const char      *path;
+    io_csv_record_fn fn;
+    void            *ctx;
+    la_error        *err;
+    char            *buf;        /* current record's fields, NUL-separated   */
+    size_t           len, cap;
+    size_t          *offs;       /* field start offsets into buf             */
+    size_t          *lens;
+    size_t           nf, fcap;
+    char           **fields;     /* pointers handed to fn                    */
+    long             line;       /* physical line being fed                  */
+    long             rec_line;   /* line where the current record began      */
+    int              at_start;   /* next non-blank line starts a record      */
+    int              rc;         /* first failure (or IO_CSV_STOP)           */
+} csv_reader;
+
+static int never_space(unsigned char c) { (void)c; return 0; }
+
+static void on_field(void *s, size_t len, void *data)
+{
+    csv_reader *r = data;
+    if (r->rc) return;
+    if (s && memchr(s, 0, len)) {
+        r->rc = la_error_set(r->err, LA_EUSAGE, r->path, r->line, "NUL byte inside a field");
+        return;
+    }
+    if (r->nf == r->fcap) {
+        size_t nc = r->fcap ? r->fcap * 2 : 64;
+        size_t *no = realloc(r->offs, nc * sizeof *no);
+        if (no) r->offs = no;
+        size_t *nl = realloc(r->lens, nc * sizeof *nl);
+        if (nl) r->lens = nl;
+        char **nfp = realloc(r->fields, nc * sizeof *nfp);
+        if (nfp) r->fields = nfp;
+        if (!no || !nl || !nfp) { r->rc = la_error_set(r->err, LA_EINTERNAL, r->path, r->line, "out of memory"); return; }
+        r->fcap = nc;
+    }
+    if (r->len + len + 1 > r->cap) {
+        size_t nc = r->cap ? r->cap : 4096;
+        while (nc < r->len + len + 1) nc *= 2;
+        char *nb = realloc(r->buf, nc);
+        if (!nb) { r->rc = la_error_set(r->err, LA_EINTERNAL, r->path, r->line, "out of memory"); return; }
+        r->buf = nb;
+        r->cap = nc;
+    }
+    if (len) memcpy(r->buf + r->len, s, len);
+    r->buf[r->len + len] = 0;
+    r->offs[r->nf] = r->len;
+    r->lens[r->nf] = len;
+    r->nf++;
+    r->len += len + 1;
+}
+
+static void on_record(int c, void *data)
+{
+    csv_reader *r = data;
+    (void)c;
+    if (!r->rc) {
+        for (size_t i = 0; i < r->nf; i++) r->fields[i] = r->buf + r->offs[i];
+        r->rc = r->fn(r->ctx, r->rec_line, r->nf, r->fields, r->lens, r->err);
+    }
+    r->nf = 0;
+    r->len = 0;
+    r->at_start = 1;
+}
+
+static int blank_line(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != '\n' && s[i] != '\r' && s[i] != ' ' && s[i] != '\t') return 0;
+    return 1;
+}
+
+int io_csv_read(const char *path, io_csv_record_fn fn, void *ctx, la_error *err)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return la_error_set(err, LA_EUSAGE, path, 0, "cannot open: %s", strerror(errno));
+    struct csv_parser p;
+    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL)) {
+        fclose(fp);
+        return la_error_set(err, LA_EINTERNAL, path, 0, "out of memory");
+    }
+    csv_set_space_func(&p, never_space);
+    csv_reader r = {.path = path, .fn = fn, .ctx = ctx, .err = err, .at_start = 1};
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    long records = 0;
+    int any_byte = 0;
+    while (!r.rc && (n = getline(&line, &cap, fp)) > 0) {
+        char *s = line;
+        r.line++;
+        any_byte = 1;
+        if (r.line == 1 && n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) { s += 3; n -= 3; }
+        if (r.at_start && !blank_line(s, (size_t)n)) {
+            r.rec_line = r.line;
+            r.at_start = 0;
+            records++;
+        }
+        if (csv_parse(&p, s, (size_t)n, on_field, on_record, &r) != (size_t)n && !r.rc)
+            r.rc = la_error_set(err, LA_EUSAGE, path, r.line,
+                                "malformed quoting (%s): a quote inside an unquoted field or text after a closing quote",
+                                csv_strerror(csv_error(&p)));
+    }
+    if (!r.rc && ferror(fp)) r.rc = la_error_set(err, LA_EUSAGE, path, 0, "read error: %s", strerror(errno));
+    if (!r.rc && !any_byte) r.rc = la_error_set(err, LA_EUSAGE, path, 0, "empty file: no header row");
+    if (!r.rc && records == 0) r.rc = la_error_set(err, LA_EUSAGE, path, 0, "no header row (only blank lines)");
+    if (!r.rc && csv_fini(&p, on_field, on_record, &r) != 0 && !r.rc)
+        r.rc = la_error_set(err, LA_EUSAGE, path, r.rec_line,
+                            "unterminated quoted field: a quote opened in the record starting on this line is never closed");
+    csv_free(&p);
+    free(line);
+    fclose(fp);
+    free(r.buf);
+    free(r.offs);
+    free(r.lens);
+    free(r.fields);
+    return r.rc == IO_CSV_STOP ? 0 : r.rc;
+}
+
+typedef struct header_ctx { char **names; size_t n; } header_ctx;
+
+static int header_cb(void *ctx, long line, size_t nf, char **fields, const size_t *lens, la_error *err)
+{
+    header_ctx *h = ctx;
+    (void)line; (void)lens; (void)err;
+    h->names = calloc(nf ? nf : 1, sizeof *h->names);
+    if (!h->names) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    for (size_t i = 0; i < nf; i++) {
+        h->names[i] = la_strdup(fields[i]);
+        if (!h->names[i]) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+        h->n = i + 1;
+    }
+    return IO_CSV_STOP;
+}
+
+int io_csv_header(const char *path, char ***names, size_t *n, la_error *err)
+{
+    header_ctx h = {0};
+    int rc = io_csv_read(path, header_cb, &h, err);
+    if (rc) {
+        for (size_t i = 0; i < h.n; i++) free(h.names[i]);
+        free(h.names);
+        return rc;
+    }
+    *names = h.names;
+    *n = h.n;
+    return 0;
+}
+
+int io_parse_number(const char *s, size_t len, double *out)
+{
+    while (len && (*s == ' ' || *s == '\t')) { s++; len--; }
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r')) len--;
+    if (len == 0 || len > 64) return -1;
+    char tmp[72];
+    int digits = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c >= '0' && c <= '9') digits = 1;
+        else if (c != '+' && c != '-' && c != '.' && c != 'e' && c != 'E') return -1;
+        tmp[i] = c;
+    }
+    if (!digits) return -1;
+    tmp[len] = 0;
+    char *end;
+    errno = 0;
+    double v = strtod(tmp, &end);
+    if (*end || !isfinite(v) || (errno == ERANGE && fabs(v) > 1.0)) return -1;
+    *out = v;
+    return 0;
+}
+
+/* ------------------------------------------------------------- the table */
+
+typedef struct tcol {
+    io_col_type type;
+    size_t      n_num, n_text, n_missing;
+    double      sum;              /* of the numeric values                   */
+    long        first_text_line;
+    char       *first_text;       /* first value that is not a number        */
+    io_strtab   cats;             /* value -> first-seen code (pass 2)       */
+    char      **cat_names;        /* first-seen order                        */
+    size_t      n_cats, cap_cats;
+    size_t     *cat_counts;       /* per first-seen code                     */
+    int        *cat_rank;         /* first-seen code -> sorted position      */
+} tcol;
+
+typedef struct table {
+    const char         *path;
+    const io_load_opts *opts;
+    la_dataset         *ds;
+    int                 pass;      /* 1 structure, 2 categories, 3 matrix    */
+    size_t              ncols;
+    tcol               *cols;
+    int                 label_col, id_col;
+    io_classset         classes;
+    io_strtab           id_index;  /* id -> row                              */
+    size_t              n, cap;    /* rows so far (pass 1), capacity         */
+    long               *line_of;   /* physical line of each row              */
+    size_t              row;       /* row cursor in passes 2 and 3           */
+} table;
+
+static int find_col(const table *t, const char *name)
+{
+    for (size_t i = 0; i < t->ncols; i++)
+        if (!strcmp(t->ds->columns[i].name, name)) return (int)i;
+    return -1;
+}
+
+/* Marks the feature columns: those of --features (a comma list; a name holding
+ * a comma is written in double quotes, "" for a quote), else every column but
+ * the label and the id. */
+static int mark_features(table *t, la_error *err)
+{
+    for (size_t i = 0; i < t->ncols; i++)
+        if ((int)i != t->label_col && (int)i != t->id_col)
+            t->cols[i].type = t->opts->features ? IO_COL_UNUSED : IO_COL_NUMERIC;
+    if (!t->opts->features) return 0;
+    const char *list = t->opts->features;
+    size_t L = strlen(list);
+    char *cur = malloc(L + 1);
+    if (!cur) return la_error_set(err, LA_EINTERNAL, t->path, 0, "out of memory");
+    size_t k = 0, nsel = 0;
+    int inq = 0, rc = 0;
+    for (size_t i = 0; i <= L && !rc; i++) {
+        char ch = list[i];
+        if (inq) {
+            if (ch == '"' && list[i + 1] == '"') { cur[k++] = '"'; i++; }
+            else if (ch == '"') inq = 0;
+            else if (ch == 0) rc = la_error_set(err, LA_EUSAGE, t->path, 0, "--features: unterminated quote in '%s'", list);
+            else cur[k++] = ch;
+            continue;
+        }
+        if (ch == '"') { inq = 1; continue; }
+        if (ch != ',' && ch != 0) { cur[k++] = ch; continue; }
+        cur[k] = 0;
+        k = 0;
+        int c = find_col(t, cur);
+        if (c < 0)
+            rc = la_error_setc(err, LA_EUSAGE, t->path, 1, cur, "--features names a column that is not in the header");
+        else if (c == t->label_col || c == t->id_col)
+            rc = la_error_setc(err, LA_EUSAGE, t->path, 1, cur, "--features names the %s column",
+                               c == t->label_col ? "label" : "id");
+        else if (t->cols[c].type == IO_COL_NUMERIC)
+            rc = la_error_setc(err, LA_EUSAGE, t->path, 1, cur, "--features names this column twice");
+        else {
+            t->cols[c].type = IO_COL_NUMERIC;
+            nsel++;
+        }
+    }
+    free(cur);
+    if (!rc && nsel == 0) rc = la_error_set(err, LA_EUSAGE, t->path, 0, "--features selects no column");
+    return rc;
+}
+
+
+/* The header row: column names (unique), label and id columns, features. */
+static int table_header(table *t, long line, size_t nf, char **fields, la_error *err)
+{
+    la_dataset *ds = t->ds;
+    ds->columns = calloc(nf, sizeof *ds->columns);
+    t->cols = calloc(nf, sizeof *t->cols);
+    if (!ds->columns || !t->cols) return la_error_set(err, LA_EINTERNAL, t->path, line, "out of memory");
+    for (size_t i = 0; i < nf; i++) {
+        ds->columns[i].name = la_strdup(fields[i]);
+        if (!ds->columns[i].name) return la_error_set(err, LA_EINTERNAL, t->path, line, "out of memory");
+        ds->n_columns = t->ncols = i + 1;
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(fields[j], fields[i]))
+                return la_error_setc(err, LA_EUSAGE, t->path, line, fields[i],
+                                     "column name appears twice in the header (columns %zu and %zu)", j + 1, i + 1);
+    }
+    t->label_col = find_col(t, t->opts->label_col);
+    if (t->label_col < 0)
+        return la_error_set(err, LA_EUSAGE, t->path, line, "no label column '%s' in the header (use --label-col NAME)",
+                            t->opts->label_col);
+    t->id_col = find_col(t, t->opts->id_col);
+    if (t->id_col == t->label_col)
+        return la_error_set(err, LA_EUSAGE, t->path, line, "the id column and the label column are the same");
+    t->cols[t->label_col].type = IO_COL_LABEL;
+    if (t->id_col >= 0) t->cols[t->id_col].type = IO_COL_ID;
+    return mark_features(t, err);
+}
+
+/* Grows the per-row arrays (ids, labels, line_of) to hold one more row. */
+static int table_reserve(table *t)
+{
+    if (t->n < t->cap) return 0;
+    size_t nc = t->cap ? t->cap * 2 : 1024;
+    la_dataset *ds = t->ds;
+    char **ids = realloc(ds->ids, nc * sizeof *ids);
+    if (ids) ds->ids = ids;
+    int32_t *labels = realloc(ds->labels, nc * sizeof *labels);
+    if (labels) ds->labels = labels;
+    long *lines = realloc(t->line_of, nc * sizeof *lines);
+    if (lines) t->line_of = lines;
+    if (!ids || !labels || !lines) return -1;
+    t->cap = nc;
+    return 0;
+}
+
+/* Pass 1: field count, label, id, missing cells and which values parse. */
+static int table_row_pass1(table *t, long line, size_t nf, char **fields, const size_t *lens, la_error *err)
+{
+    la_dataset *ds = t->ds;
+    if (nf != t->ncols)
+        return la_error_set(err, LA_EUSAGE, t->path, line, "expected %zu fields, got %zu", t->ncols, nf);
+    if (table_reserve(t)) return la_error_set(err, LA_EINTERNAL, t->path, line, "out of memory");
+    size_t r = t->n;
+    const char *label = fields[t->label_col];
+    if (lens[t->label_col] == 0)
+        return la_error_setc(err, LA_EUSAGE, t->path, line, ds->columns[t->label_col].name, "empty label");
+    int code = io_classset_add(&t->classes, label);
+    if (code < 0) return la_error_set(err, LA_EINTERNAL, t->path, line, "out of memory");
+    char *id;
+    if (t->id_col >= 0) {
+        if (lens[t->id_col] == 0)
+            return la_error_setc(err, LA_EUSAGE, t->path, line, ds->columns[t->id_col].name, "empty id");
+        id = la_strdup(fields[t->id_col]);
+    } else {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%zu", r);
+        id = la_strdup(buf);
+    }
+    if (!id) return la_error_set(err, LA_EINTERNAL, t->path, line, "out of memory");
+    int prev = io_strtab_put(&t->id_index, id, (int)r);
+    if (prev == -2) { free(id); return la_error_set(err, LA_EINTERNAL, t->path, line, "out of memory"); }
+    if (prev != (int)r) {
+        int rc = la_error_set(err, LA_EUSAGE, t->path, line, "duplicate id '%s': line %ld and line %ld have the same id",
+                              id, t->line_of[prev], line);
+        free(id);
+        return rc;
+    }
+    ds->ids[r] = id;
+    ds->labels[r] = code;
+    t->line_of[r] = line;
+    t->n = ds->n = r + 1;
+    for (size_t j = 0; j < t->ncols; j++) {
+        tcol *c = &t->cols[j];
+        if (c->type == IO_COL_LABEL || c->type == IO_COL_ID) continue;
+        if (lens[j] == 0) {
+            c->n_missing++;
+            if (c->type == IO_COL_UNUSED || t->opts->missing != IO_MISSING_ERROR) continue;
+            return la_error_setc(err, LA_EUSAGE, t->path, line, ds->columns[j].name,
+                                 "missing value (empty field); use --missing mean or --missing zero to fill it");
+        }
+        double v;
+        if (io_parse_number(fields[j], lens[j], &v) == 0) {
+            c->n_num++;
+            c->sum += v;
+        } else {
+            if (c->n_text++ == 0) {
+                c->first_text = la_strdup(fields[j]);
+                c->first_text_line = line;
+                if (!c->first_text) return la_error_set(err, LA_EINTERNAL, t->path, line, "out of memory");
+            }
+        }
+    }
+    return 0;
+}
+
+/* Pass 2: the distinct values of every categorical column, first-seen codes. */
+static int table_row_pass2(table *t, long line, char **fields, la_error *err)
+{
+    for (size_t j = 0; j < t->ncols; j++) {
+        tcol *c = &t->cols[j];
+        if (c->type != IO_COL_CATEGORICAL || fields[j][0] == 0) continue;
+        int code = io_strtab_get(&c->cats, fields[j]);
+        if (code < 0) {
+            char *v = la_strdup(fields[j]);
+            if (!v || io_strvec_push(&c->cat_names, &c->n_cats, &c->cap_cats, v)) {
+                free(v);
+                return la_error_set(err, LA_EINTERNAL, t->path, line, "out of memory");
+            }
+            size_t *cc = realloc(c->cat_counts, c->cap_cats * sizeof *cc);
+            if (!cc) return la_error_set(err, LA_EINTERNAL, t->path, line, "out of memory");
+            c->cat_counts = cc;
+            code = (int)(c->n_cats - 1);
+            c->cat_counts[code] = 0;
+            if (io_strtab_put(&c->cats, v, code) < 0) return la_error_set(err, LA_EINTERNAL, t->path, line, "out of memory");
+        }
+        c->cat_counts[code]++;
+    }
+    return 0;
+}
+
+/* Pass 3: one row of the matrix.
+ *   numeric:      x_ij = value, or the fill (column mean / 0) when missing
+ *   categorical:  x_i,feat0+rank(v) = 1; missing -> the category frequencies
+ *                 (mean of each indicator) or all 0 */
+static int table_row_pass3(table *t, long line, char **fields, const size_t *lens, la_error *err)
+{
+    la_dataset *ds = t->ds;
+    float *x = ds->features + t->row * ds->d;
+    for (size_t j = 0; j < t->ncols; j++) {
+        tcol *c = &t->cols[j];
+        io_column *col = &ds->columns[j];
+        if (c->type == IO_COL_NUMERIC) {
+            double v;
+            if (lens[j] == 0) {
+                size_t nn = c->n_num;
+                v = (t->opts->missing == IO_MISSING_MEAN && nn) ? c->sum / (double)nn : 0.0;
+            } else if (io_parse_number(fields[j], lens[j], &v)) {
+                return la_error_setc(err, LA_EUSAGE, t->path, line, col->name, "the file changed while it was read");
+            }
+            x[col->feat0] = (float)v;
+        } else if (c->type == IO_COL_CATEGORICAL) {
+            if (lens[j] == 0) {
+                size_t present = t->n - c->n_missing;
+                for (size_t q = 0; q < c->n_cats; q++)
+                    x[col->feat0 + (size_t)c->cat_rank[q]] = (t->opts->missing == IO_MISSING_MEAN && present)
+                        ? (float)((double)c->cat_counts[q] / (double)present) : 0.0f;
+                continue;
+            }
+            int code = io_strtab_get(&c->cats, fields[j]);
+            if (code < 0) return la_error_setc(err, LA_EUSAGE, t->path, line, col->name, "the file changed while it was read");
+            x[col->feat0 + (size_t)c->cat_rank[code]] = 1.0f;
+        }
+    }
+    return 0;
+}
+
+static int table_record(void *ctx, long line, size_t nf, char **fields, const size_t *lens, la_error *err)
+{
+    table *t = ctx;
+    if (line > 0 && t->pass == 1 && t->ncols == 0) return table_header(t, line, nf, fields, err);
+    if (t->pass == 1) return table_row_pass1(t, line, nf, fields, lens, err);
+    if (t->row == (size_t)-1) { t->row = 0; return 0; }   /* header, again */
+    if (t->row >= t->n || nf != t->ncols || line != t->line_of[t->row])
+        return la_error_set(err, LA_EUSAGE, t->path, line, "the file changed while it was read");
+    int rc = t->pass == 2 ? table_row_pass2(t, line, fields, err) : table_row_pass3(t, line, fields, lens, err);
+    t->row++;
+    return rc;
+}
+
+/* After pass 1: numeric or categorical, and the mostly-numeric error. */
+static int table_types(table *t, int *any_cat, la_error *err)
+{
+    *any_cat = 0;
+    for (size_t j = 0; j < t->ncols; j++) {
+        tcol *c = &t->cols[j];
+        io_column *col = &t->ds->columns[j];
+        col->n_missing = c->n_missing;
+        if (c->type != IO_COL_NUMERIC) { col->type = c->type; continue; }
+        t->ds->n_missing += c->n_missing;
+        if (c->n_text == 0) { col->type = IO_COL_NUMERIC; continue; }
+        /* at least 90% numbers: the strings are damage (a spreadsheet's
+         * #VALUE!, a stray unit), not categories */
+        if (c->n_num * 10 >= (c->n_num + c->n_text) * 9)
+            return la_error_setc(err, LA_EUSAGE, t->path, c->first_text_line, col->name,
+                                 "'%s' is not a number (%zu of the column's %zu values are numbers%s)", c->first_text,
+                                 c->n_num, c->n_num + c->n_text,
+                                 c->n_text > 1 ? ", this is the first that is not" : "");
+        c->type = col->type = IO_COL_CATEGORICAL;
+        *any_cat = 1;
+    }
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* After pass 2 (or directly after pass 1): category order, D, feature names. */
+static int table_layout(table *t, la_error *err)
+{
+    la_dataset *ds = t->ds;
+    size_t d = 0;
+    for (size_t j = 0; j < t->ncols; j++) {
+        tcol *c = &t->cols[j];
+        io_column *col = &ds->columns[j];
+        col->feat0 = d;
+        if (c->type == IO_COL_NUMERIC) d++;
+        if (c->type != IO_COL_CATEGORICAL) continue;
+        /* sorted category list; rank maps first-seen code -> sorted position */
+        col->categories = la_malloc_array(c->n_cats, sizeof *col->categories);
+        c->cat_rank = la_malloc_array(c->n_cats, sizeof *c->cat_rank);
+        if (!col->categories || !c->cat_rank) return la_error_set(err, LA_EINTERNAL, t->path, 0, "out of memory");
+        memcpy(col->categories, c->cat_names, c->n_cats * sizeof *col->categories);
+        qsort(col->categories, c->n_cats, sizeof *col->categories, cmp_str);
+        for (size_t q = 0; q < c->n_cats; q++) c->cat_rank[io_strtab_get(&c->cats, col->categories[q])] = (int)q;
+        col->n_categories = c->n_cats;
+        free(c->cat_names);       /* the strings now belong to col->categories */
+        c->cat_names = NULL;
+        d += c->n_cats;
+    }
+    if (d == 0) return la_error_set(err, LA_EUSAGE, t->path, 1, "no feature columns (only the label and the id)");
+    ds->d = d;
+    ds->feature_names = calloc(d, sizeof *ds->feature_names);
+    ds->feature_source = la_malloc_array(d, sizeof *ds->feature_source);
+    ds->feature_onehot = la_calloc(d, sizeof *ds->feature_onehot);
+    ds->features = la_calloc(ds->n, d * sizeof(float));
+    if (!ds->feature_names || !ds->feature_source || !ds->feature_onehot || !ds->features)
+        return la_error_set(err, LA_EINTERNAL, t->path, 0, "out of memory (%zu x %zu features)", ds->n, d);
+    for (size_t j = 0; j < t->ncols; j++) {
+        io_column *col = &ds->columns[j];
+        if (col->type == IO_COL_NUMERIC) {
+            ds->feature_names[col->feat0] = la_strdup(col->name);
+            ds->feature_source[col->feat0] = (int32_t)j;
+            if (!ds->feature_names[col->feat0]) return la_error_set(err, LA_EINTERNAL, t->path, 0, "out of memory");
+        }
+        if (col->type != IO_COL_CATEGORICAL) continue;
+        for (size_t q = 0; q < col->n_categories; q++) {
+            size_t f = col->feat0 + q;
+            size_t len = strlen(col->name) + strlen(col->categories[q]) + 2;
+            ds->feature_names[f] = malloc(len);
+            if (!ds->feature_names[f]) return la_error_set(err, LA_EINTERNAL, t->path, 0, "out of memory");
+            snprintf(ds->feature_names[f], len, "%s=%s", col->name, col->categories[q]);
+            ds->feature_source[f] = (int32_t)j;
+            ds->feature_onehot[f] = 1;
+        }
+    }
+    return 0;
+}
+
+static void table_free(table *t)
+{
+    for (size_t j = 0; j < t->ncols; j++) {
+        tcol *c = &t->cols[j];
+        free(c->first_text);
+        io_strtab_free(&c->cats);
+        if (c->cat_names)
+            for (size_t q = 0; q < c->n_cats; q++) free(c->cat_names[q]);
+        free(c->cat_names);
+        free(c->cat_counts);
+        free(c->cat_rank);
+    }
+    free(t->cols);
+    io_classset_free(&t->classes);
+    io_strtab_free(&t->id_index);
+    free(t->line_of);
+}
+
+int io_csv_table_load(const char *path, const io_load_opts *opts, la_dataset *ds, la_error *err)
+{
+    table t = {.path = path, .opts = opts, .ds = ds, .pass = 1, .label_col = -1, .id_col = -1};
+    int rc = io_csv_read(path, table_record, &t, err);
+    if (!rc && t.ncols == 0) rc = la_error_set(err, LA_EUSAGE, path, 0, "empty file: no header row");
+    if (!rc && t.n == 0) rc = la_error_set(err, LA_EUSAGE, path, 0, "no data rows after the header");
+    int any_cat = 0;
+    if (!rc) rc = table_types(&t, &any_cat, err);
+    if (!rc && any_cat) {
+        t.pass = 2;
+        t.row = (size_t)-1;
+        rc = io_csv_read(path, table_record, &t, err);
+    }
+    if (!rc) rc = table_layout(&t, err);
+    if (!rc) {
+        t.pass = 3;
+        t.row = (size_t)-1;
+        rc = io_csv_read(path, table_record, &t, err);
+        if (!rc && t.row != t.n) rc = la_error_set(err, LA_EUSAGE, path, 0, "the file changed while it was read");
+    }
+    if (!rc) rc = io_classes_finish(&t.classes, ds, opts, path, t.line_of, err);
+    table_free(&t);
+    return rc;
+}

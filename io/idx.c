@@ -1,0 +1,230 @@
+/*
+ * idx.c — IDX reader (see idx.h). Pixels are streamed through a 1 MB byte
+ * buffer straight into the N x D float block: peak memory is the block itself.
+ */
+#include "idx.h"
+#include "loader.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+/* Reads exactly n bytes; returns bytes read (short at end of file), -1 on error. */
+static long long gz_read_full(gzFile g, void *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        size_t want = n - got > (1u << 30) ? (1u << 30) : n - got;
+        int r = gzread(g, (char *)buf + got, (unsigned)want);
+        if (r < 0) return -1;
+        if (r == 0) break;
+        got += (size_t)r;
+    }
+    return (long long)got;
+}
+
+static const char *gz_reason(gzFile g)
+{
+    int errnum;
+    const char *s = gzerror(g, &errnum);
+    return errnum == Z_ERRNO ? strerror(errno) : s;
+}
+
+/* Opens an IDX file and reads its header: magic type 0x08 and ndim dims. */
+static int idx_open(const char *path, int want_ndim, gzFile *out, uint32_t *dims, la_error *err)
+{
+    gzFile g = gzopen(path, "rb");
+    if (!g) return la_error_set(err, LA_EUSAGE, path, 0, "cannot open: %s", strerror(errno ? errno : ENOENT));
+    unsigned char h[4];
+    long long got = gz_read_full(g, h, 4);
+    if (got < 0) { int rc = la_error_set(err, LA_EUSAGE, path, 0, "cannot read: %s", gz_reason(g)); gzclose(g); return rc; }
+    if (got == 0) { gzclose(g); return la_error_set(err, LA_EUSAGE, path, 0, "empty file, not an IDX file"); }
+    if (got < 4 || h[0] || h[1]) {
+        gzclose(g);
+        return la_error_set(err, LA_EUSAGE, path, 0, "not an IDX file (bad magic number)");
+    }
+    if (h[2] != 0x08) {
+        gzclose(g);
+        return la_error_set(err, LA_EUSAGE, path, 0, "IDX element type 0x%02x is not supported (only 0x08, unsigned byte)", h[2]);
+    }
+    if (h[3] != want_ndim) {
+        gzclose(g);
+        return la_error_set(err, LA_EUSAGE, path, 0, "IDX file has %d dimensions, expected %d (%s)", h[3], want_ndim,
+                            want_ndim == 3 ? "images N x H x W" : "labels N");
+    }
+    for (int i = 0; i < want_ndim; i++) {
+        unsigned char b[4];
+        if (gz_read_full(g, b, 4) != 4) {
+            gzclose(g);
+            return la_error_set(err, LA_EUSAGE, path, 0, "truncated IDX header");
+        }
+        dims[i] = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+    }
+    *out = g;
+    return 0;
+}
+
+/* After the data: the file must end here. */
+static int idx_expect_end(gzFile g, const char *path, la_error *err)
+{
+    unsigned char extra;
+    long long r = gz_read_full(g, &extra, 1);
+    if (r < 0) return la_error_set(err, LA_EUSAGE, path, 0, "read error: %s", gz_reason(g));
+    if (r > 0) return la_error_set(err, LA_EUSAGE, path, 0, "trailing bytes after the data the header declares");
+    return 0;
+}
+
+static int file_exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static void replace_in(char *s, const char *from, const char *to)
+{
+    char *p = strstr(s, from);
+    if (!p || strlen(from) != strlen(to)) return;
+    memcpy(p, to, strlen(to));
+}
+
+int io_idx_labels_path(const char *images, char *out, size_t outsz)
+{
+    if (strlen(images) + 4 >= outsz) return -1;
+    strcpy(out, images);
+    char *base = strrchr(out, '/');
+    base = base ? base + 1 : out;
+    if (!strstr(base, "images")) return -1;
+    replace_in(base, "images", "labels");
+    replace_in(base, "idx3", "idx1");
+    if (file_exists(out)) return 0;
+    size_t n = strlen(out);
+    if (n > 3 && !strcmp(out + n - 3, ".gz")) {
+        out[n - 3] = 0;
+    } else {
+        strcat(out, ".gz");
+    }
+    return file_exists(out) ? 0 : -1;
+}
+
+/* classes.txt beside the images, if present: path of the class list. */
+static int sibling_classes(const char *images, char *out, size_t outsz)
+{
+    const char *slash = strrchr(images, '/');
+    int n = slash ? (int)(slash - images) : 0;
+    int w = slash ? snprintf(out, outsz, "%.*s/classes.txt", n, images) : snprintf(out, outsz, "classes.txt");
+    return w > 0 && (size_t)w < outsz && file_exists(out) ? 0 : -1;
+}
+
+int io_idx_load(const char *path, const io_load_opts *opts, la_dataset *ds, la_error *err)
+{
+    char lpath[PATH_MAX], cpath[PATH_MAX];
+    const char *labels_path = opts->idx_labels;
+    if (!labels_path) {
+        if (io_idx_labels_path(path, lpath, sizeof lpath))
+            return la_error_set(err, LA_EUSAGE, path, 0,
+                                "no labels file found beside the images (expected the *-labels-idx1-ubyte[.gz] name); "
+                                "give it with --idx-labels FILE");
+        labels_path = lpath;
+    }
+    gzFile gi = NULL, gl = NULL;
+    uint32_t idim[3], ldim[1];
+    unsigned char *buf = NULL;
+    int rc = idx_open(path, 3, &gi, idim, err);
+    if (!rc) rc = idx_open(labels_path, 1, &gl, ldim, err);
+    if (rc) goto done;
+    size_t n = idim[0], h = idim[1], w = idim[2];
+    if (ldim[0] != idim[0]) {
+        rc = la_error_set(err, LA_EUSAGE, labels_path, 0, "%u labels for %u images in %s", ldim[0], idim[0], path);
+        goto done;
+    }
+    if (n == 0 || h == 0 || w == 0 || h * w > (size_t)opts->max_pixels) {
+        rc = la_error_set(err, LA_EUSAGE, path, 0, "IDX dimensions %zu x %zu x %zu are empty or over the pixel limit", n, h, w);
+        goto done;
+    }
+    /* labels: N bytes */
+    ds->labels = la_malloc_array(n, sizeof *ds->labels);
+    buf = malloc(n > (1u << 20) ? n : (1u << 20));
+    if (!ds->labels || !buf) { rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory"); goto done; }
+    long long got = gz_read_full(gl, buf, n);
+    if (got < 0) { rc = la_error_set(err, LA_EUSAGE, labels_path, 0, "read error: %s", gz_reason(gl)); goto done; }
+    if ((size_t)got != n) {
+        rc = la_error_set(err, LA_EUSAGE, labels_path, 0, "truncated: the header declares %zu labels, the file holds %lld", n, got);
+        goto done;
+    }
+    if ((rc = idx_expect_end(gl, labels_path, err))) goto done;
+    int maxlab = 0;
+    for (size_t i = 0; i < n; i++) {
+        ds->labels[i] = buf[i];
+        if (buf[i] > maxlab) maxlab = buf[i];
+    }
+    /* pixels: streamed N x H x W bytes -> floats, x = byte / 255 */
+    size_t d = h * w;
+    ds->features = la_malloc_array(n, d * sizeof(float));
+    if (!ds->features) { rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory (%zu x %zu floats)", n, d); goto done; }
+    size_t total = n * d, done_bytes = 0, chunk = 1u << 20;
+    while (done_bytes < total) {
+        size_t want = total - done_bytes < chunk ? total - done_bytes : chunk;
+        got = gz_read_full(gi, buf, want);
+        if (got < 0) { rc = la_error_set(err, LA_EUSAGE, path, 0, "read error: %s", gz_reason(gi)); goto done; }
+        for (long long i = 0; i < got; i++) ds->features[done_bytes + (size_t)i] = (float)buf[i] * (1.0f / 255.0f);
+        done_bytes += (size_t)got;
+        if ((size_t)got < want) {
+            rc = la_error_set(err, LA_EUSAGE, path, 0, "truncated: the header declares %zu x %zu x %zu bytes of pixels, the file holds %zu",
+                              n, h, w, done_bytes);
+            goto done;
+        }
+    }
+    if ((rc = idx_expect_end(gi, path, err))) goto done;
+    /* ids "0".."N-1"; allocate the array first so a failure frees cleanly */
+    ds->ids = calloc(n, sizeof *ds->ids);
+    if (!ds->ids) { rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory"); goto done; }
+    ds->n = n;
+    for (size_t i = 0; i < n; i++) {
+        char s[24];
+        snprintf(s, sizeof s, "%zu", i);
+        if (!(ds->ids[i] = la_strdup(s))) { rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory"); goto done; }
+    }
+    ds->d = d;
+    ds->image_w = (int)w;
+    ds->image_h = (int)h;
+    ds->channels = 1;
+    ds->image_sizes = malloc(sizeof *ds->image_sizes);
+    if (!ds->image_sizes) { rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory"); goto done; }
+    ds->image_sizes[0] = (io_image_size){(int)w, (int)h, n};
+    ds->n_image_sizes = 1;
+    /* class names: --classes, classes.txt beside the images, or the numbers */
+    io_classset cs = {0};
+    const char *cfile = opts->classes_file;
+    if (!cfile && sibling_classes(path, cpath, sizeof cpath) == 0) cfile = cpath;
+    if (cfile) {
+        rc = io_class_file_read(cfile, &cs, err);
+        if (!rc && (size_t)maxlab >= cs.k) {
+            size_t i = 0;
+            while (ds->labels[i] != maxlab) i++;
+            rc = la_error_set(err, LA_EUSAGE, labels_path, 0, "label %d (example %zu) has no name: %s lists %zu classes",
+                              maxlab, i, cfile, cs.k);
+        }
+        if (rc) { io_classset_free(&cs); goto done; }
+        ds->class_names = cs.names;
+        ds->k = cs.k;
+        io_strtab_free(&cs.index);
+    } else {
+        ds->k = (size_t)maxlab + 1;
+        ds->class_names = calloc(ds->k, sizeof *ds->class_names);
+        if (!ds->class_names) { ds->k = 0; rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory"); goto done; }
+        for (size_t c = 0; c < ds->k; c++) {
+            char s[24];
+            snprintf(s, sizeof s, "%zu", c);
+            if (!(ds->class_names[c] = la_strdup(s))) { rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory"); goto done; }
+        }
+    }
+done:
+    free(buf);
+    if (gi) gzclose(gi);
+    if (gl) gzclose(gl);
+    return rc;
+}

@@ -1,0 +1,16 @@
+/*
+ * npy_dataset.h — a dataset whose features are a .npy matrix (N x D float32 or
+ * float64, e.g. embeddings from PyTorch or JAX) and whose labels come from
+ * --npy-labels (a .npy of integers, or a CSV label column; see labels.h).
+ */
+#ifndef LA_IO_NPY_DATASET_H
+#define LA_IO_NPY_DATASET_H
+
+#include "dataset.h"
+
+/* Ids come from the labels CSV's id column when it has one, else 0..N-1.
+ * Class names: the names in the labels file, else --classes, else "0".."K-1".
+ * Errors: no --npy-labels, row counts that differ, labels out of range. */
+int io_npy_dataset_load(const char *path, const io_load_opts *opts, la_dataset *ds, la_error *err);
+
+#endif
