@@ -18,6 +18,7 @@ typedef struct command {
 /* One line per subcommand; keep in the order of the pipeline. */
 static const command commands[] = {
     /* COMMAND TABLE: add entries here, one per line */
+    {"inspect", cmd_inspect, "describe a dataset: size, classes, imbalance, column types, missing values"},
     {"decisions", cmd_decisions, "export review decisions (csv/json) or import them, all-or-nothing"},
     {NULL, NULL, NULL}
 };
