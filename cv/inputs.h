@@ -1,0 +1,27 @@
+/*
+ * inputs.h — per-example inputs a training command takes besides the
+ * dataset: replacement labels (--labels) and example weights (--weights),
+ * each matched to the dataset's rows by id when the file has an `id` column,
+ * else by row order. Shared by `cv` and `retrain`.
+ */
+#ifndef CV_INPUTS_H
+#define CV_INPUTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "../util/la_util.h"
+
+/* Reads a label file (io_labels_load: .npy of class indices, or CSV with a
+ * `label` column of indices or class names and an optional `id` column) and
+ * writes out[i] for each of the n dataset rows. With ids, every dataset id
+ * must appear exactly once (extra ids are an error too); without, the file
+ * must have n rows. Labels must be in 0..k-1. Returns 0 or LA_EUSAGE / LA_EINTERNAL. */
+int cv_labels_read(const char *path, char *const *ids, size_t n, char *const *class_names,
+                   size_t k, int32_t *out, la_error *err);
+
+/* Reads example weights: .npy (n values, 1-D or n x 1, any numeric dtype) or
+ * CSV with a `weight` column and an optional `id` column (matched as above).
+ * Weights must be finite and >= 0, not all 0. */
+int cv_weights_read(const char *path, char *const *ids, size_t n, float *out, la_error *err);
+
+#endif /* CV_INPUTS_H */

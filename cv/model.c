@@ -1,0 +1,867 @@
+/*
+ * model.c — logreg (L-BFGS), mlp (Adam) and knn behind one fit/predict API
+ * (see model.h). Matrix products go through cblas_sgemm in float32; sums that
+ * decide convergence (loss, L-BFGS vectors) are kept in double.
+ * Not here: preprocessing (prep.c), fold logic (cv.c), loss math (loss.c).
+ */
+#include <cblas.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "folds.h"
+
+struct cv_model {
+    cv_model_kind kind;
+    size_t d, k;
+    /* logreg and mlp: one parameter block; layer l maps dims[l] -> dims[l+1] */
+    int    n_layers;                    /* 1 for logreg                        */
+    size_t dims[CV_MAX_HIDDEN + 2];
+    float *params;                      /* all W_l (in x out) then b_l (out)   */
+    size_t n_params;
+    float *W[CV_MAX_HIDDEN + 1], *b[CV_MAX_HIDDEN + 1];
+    /* knn */
+    float   *X;                         /* n x d training rows (unit rows for cosine) */
+    float   *sqn;                       /* n squared norms (euclidean)          */
+    int32_t *y;                         /* n labels                             */
+    float   *sw;                        /* n weights                            */
+    size_t   n;
+    int      knn_k;
+    cv_metric metric;
+    double   smooth;
+};
+
+static const char *const model_names[] = {"logreg", "mlp", "knn"};
+const char *cv_model_name(cv_model_kind k) { return model_names[k]; }
+
+void cv_train_opts_init(cv_train_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->model = CV_MODEL_LOGREG;
+    o->loss = CV_LOSS_CE;
+    o->beta = 0.999;
+    o->gamma = 2.0;
+    o->gce_q = 0.7;
+    o->sce_alpha = 0.1;
+    o->sce_beta = 1.0;
+    o->l2 = 1.0;
+    o->max_iter = 500;
+    o->tol = 1e-5;
+    o->hidden[0] = 256;
+    o->n_hidden = 1;
+    o->epochs = 30;
+    o->batch_size = 128;
+    o->lr = 1e-3;
+    o->patience = 3;
+    o->val_frac = 0.1;
+    o->knn_k = 15;
+    o->metric = CV_METRIC_COSINE;
+}
+
+int cv_train_opts_validate(const cv_train_opts *o, size_t k, la_error *err)
+{
+    if (k > CV_MAX_CLASSES)
+        return la_error_set(err, LA_EUSAGE, NULL, 0, "%zu classes: at most %d are supported", k, CV_MAX_CLASSES);
+    if (o->focal_alpha && o->n_focal_alpha != 1 && o->n_focal_alpha != k)
+        return la_error_set(err, LA_EUSAGE, NULL, 0,
+                            "--focal-alpha has %zu values: give 1 or one per class (%zu)",
+                            o->n_focal_alpha, k);
+    if (o->model == CV_MODEL_MLP && o->n_hidden < 1)
+        return la_error_set(err, LA_EUSAGE, NULL, 0, "--hidden needs at least one layer size");
+    return 0;
+}
+
+void cv_loss_setup(const cv_train_opts *o, const int32_t *y, size_t n, size_t k,
+                   double *class_w, cv_loss *L)
+{
+    memset(L, 0, sizeof *L);
+    L->kind = o->loss;
+    L->k = k;
+    L->smoothing = o->smoothing;
+    L->gamma = o->gamma;
+    L->gce_q = o->gce_q;
+    L->sce_alpha = o->sce_alpha;
+    L->sce_beta = o->sce_beta;
+    for (size_t c = 0; c < k; c++) class_w[c] = 1.0;
+    if (o->loss == CV_LOSS_WEIGHTED) cv_class_weights_inverse(y, n, k, class_w);
+    if (o->loss == CV_LOSS_BALANCED) cv_class_weights_effective(y, n, k, o->beta, class_w);
+    if (o->loss == CV_LOSS_FOCAL && o->focal_alpha)
+        for (size_t c = 0; c < k; c++)
+            class_w[c] *= o->focal_alpha[o->n_focal_alpha == 1 ? 0 : c];
+    L->class_w = class_w;
+}
+
+/* ---- sampling and augmentation ------------------------------------------ */
+
+void cv_sampler_epoch(cv_sampler_kind s, const int32_t *y, size_t n, size_t k, cv_rng *rng,
+                      size_t *idx, size_t *count)
+{
+    if (s == CV_SAMPLER_OVERSAMPLE) {
+        /* P(i) = 1 / (K' n_{y_i}): pick a present class uniformly, then a row of it */
+        size_t *cnt = la_calloc(k + 1, sizeof *cnt), *rows = la_malloc_array(n, sizeof *rows);
+        size_t *present = la_malloc_array(k, sizeof *present);
+        if (!cnt || !rows || !present) goto plain;
+        for (size_t i = 0; i < n; i++) cnt[y[i] + 1]++;
+        for (size_t c = 0; c < k; c++) cnt[c + 1] += cnt[c];
+        size_t *pos = present;      /* borrow as a cursor, refilled below */
+        for (size_t c = 0; c < k; c++) pos[c] = cnt[c];
+        for (size_t i = 0; i < n; i++) rows[pos[y[i]]++] = i;
+        size_t kp = 0;
+        for (size_t c = 0; c < k; c++) if (cnt[c + 1] > cnt[c]) present[kp++] = c;
+        for (size_t j = 0; j < n; j++) {
+            size_t c = present[cv_rng_below(rng, kp)];
+            idx[j] = rows[cnt[c] + cv_rng_below(rng, cnt[c + 1] - cnt[c])];
+        }
+        *count = n;
+        free(cnt); free(rows); free(present);
+        return;
+    plain:
+        free(cnt); free(rows); free(present);
+        s = CV_SAMPLER_NONE;
+    }
+    if (s == CV_SAMPLER_UNDERSAMPLE) {
+        /* shuffle all, then keep the first min_c n_c rows of each class */
+        size_t *cnt = la_calloc(k, sizeof *cnt), *kept = la_calloc(k, sizeof *kept);
+        if (cnt && kept) {
+            for (size_t i = 0; i < n; i++) { idx[i] = i; cnt[y[i]]++; }
+            size_t mn = SIZE_MAX;
+            for (size_t c = 0; c < k; c++) if (cnt[c] && cnt[c] < mn) mn = cnt[c];
+            cv_rng_shuffle(rng, idx, n);
+            size_t m = 0;
+            for (size_t i = 0; i < n; i++)
+                if (kept[y[idx[i]]]++ < mn) idx[m++] = idx[i];
+            *count = m;
+            free(cnt); free(kept);
+            return;
+        }
+        free(cnt); free(kept);
+    }
+    for (size_t i = 0; i < n; i++) idx[i] = i;
+    cv_rng_shuffle(rng, idx, n);
+    *count = n;
+}
+
+void cv_augment_row(float *row, float *tmp, int w, int h, int ch, int dx, int dy, int flip)
+{
+    /* out(x, y) = in(clamp(x' - dx), clamp(y - dy)), x' = w-1-x when flipped */
+    size_t sz = (size_t)w * h * ch;
+    memcpy(tmp, row, sz * sizeof *row);
+    for (int yy = 0; yy < h; yy++) {
+        int sy = yy - dy;
+        sy = sy < 0 ? 0 : sy >= h ? h - 1 : sy;
+        for (int xx = 0; xx < w; xx++) {
+            int sx = (flip ? w - 1 - xx : xx) - dx;
+            sx = sx < 0 ? 0 : sx >= w ? w - 1 : sx;
+            for (int c = 0; c < ch; c++)
+                row[((size_t)yy * w + xx) * ch + c] = tmp[((size_t)sy * w + sx) * ch + c];
+        }
+    }
+}
+
+/* Random shift of 1-2 pixels (never 0, 0) and, with flip, a coin-flip mirror. */
+static void augment_random(const cv_train_opts *o, float *row, float *tmp, cv_rng *r)
+{
+    int dx, dy;
+    do {
+        dx = (int)cv_rng_below(r, 5) - 2;
+        dy = (int)cv_rng_below(r, 5) - 2;
+    } while (dx == 0 && dy == 0);
+    int fl = o->flip && (cv_rng_next(r) & 1);
+    cv_augment_row(row, tmp, o->image_w, o->image_h, o->channels ? o->channels : 1, dx, dy, fl);
+}
+
+static int can_augment(const cv_train_opts *o, size_t d)
+{
+    int ch = o->channels ? o->channels : 1;
+    return o->image_w > 0 && o->image_h > 0 && (size_t)o->image_w * o->image_h * ch == d;
+}
+
+/* ---- parameters ----------------------------------------------------------- */
+
+static cv_model *model_alloc(const cv_train_opts *o, size_t d, size_t k)
+{
+    cv_model *m = la_calloc(1, sizeof *m);
+    if (!m) return NULL;
+    m->kind = o->model;
+    m->d = d;
+    m->k = k;
+    if (o->model == CV_MODEL_KNN) return m;
+    m->n_layers = o->model == CV_MODEL_MLP ? o->n_hidden + 1 : 1;
+    m->dims[0] = d;
+    for (int l = 1; l < m->n_layers; l++) m->dims[l] = (size_t)o->hidden[l - 1];
+    m->dims[m->n_layers] = k;
+    size_t total = 0;
+    for (int l = 0; l < m->n_layers; l++) total += m->dims[l] * m->dims[l + 1] + m->dims[l + 1];
+    m->params = la_calloc(total, sizeof *m->params);
+    if (!m->params) { free(m); return NULL; }
+    m->n_params = total;
+    float *p = m->params;
+    for (int l = 0; l < m->n_layers; l++) { m->W[l] = p; p += m->dims[l] * m->dims[l + 1]; }
+    for (int l = 0; l < m->n_layers; l++) { m->b[l] = p; p += m->dims[l + 1]; }
+    return m;
+}
+
+int cv_model_init(const cv_train_opts *o, size_t d, size_t k, cv_model **out, la_error *err)
+{
+    cv_model *m = model_alloc(o, d, k);
+    if (!m) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    if (o->model == CV_MODEL_MLP) {
+        /* hidden layers: He uniform a = sqrt(6 / fan_in); output: Glorot sqrt(6 / (in + out)) */
+        cv_rng r;
+        cv_rng_seed(&r, o->seed, 7);
+        for (int l = 0; l < m->n_layers; l++) {
+            size_t fi = m->dims[l], fo = m->dims[l + 1];
+            double a = l + 1 < m->n_layers ? sqrt(6.0 / fi) : sqrt(6.0 / (fi + fo));
+            for (size_t j = 0; j < fi * fo; j++) m->W[l][j] = (float)(a * (2.0 * cv_rng_uniform(&r) - 1.0));
+        }
+    }
+    *out = m;
+    return 0;
+}
+
+float *cv_model_params(cv_model *m, size_t *count)
+{
+    *count = m->n_params;
+    return m->params;
+}
+
+void cv_model_free(cv_model *m)
+{
+    if (!m) return;
+    free(m->params);
+    free(m->X); free(m->sqn); free(m->y); free(m->sw);
+    free(m);
+}
+
+/* ---- forward / backward (logreg = one layer, no activation) -------------- */
+
+typedef struct workspace {
+    size_t cap;                           /* rows the buffers hold             */
+    float *A[CV_MAX_HIDDEN + 2];          /* A[l]: cap x dims[l], l >= 1       */
+    float *G0, *G1;                       /* ping-pong gradient buffers        */
+} workspace;
+
+static void ws_free(workspace *w)
+{
+    for (int l = 0; l < CV_MAX_HIDDEN + 2; l++) free(w->A[l]);
+    free(w->G0); free(w->G1);
+    memset(w, 0, sizeof *w);
+}
+
+static int ws_alloc(workspace *w, const cv_model *m, size_t cap)
+{
+    memset(w, 0, sizeof *w);
+    w->cap = cap;
+    size_t mx = 0;
+    for (int l = 1; l <= m->n_layers; l++) {
+        w->A[l] = la_malloc_array(cap * m->dims[l], sizeof(float));
+        if (!w->A[l]) { ws_free(w); return -1; }
+        if (m->dims[l] > mx) mx = m->dims[l];
+    }
+    w->G0 = la_malloc_array(cap * mx, sizeof(float));
+    w->G1 = la_malloc_array(cap * mx, sizeof(float));
+    if (!w->G0 || !w->G1) { ws_free(w); return -1; }
+    return 0;
+}
+
+/* Forward pass of nb rows X (nb x d): A[l+1] = act(A[l] W_l + b_l), ReLU on
+ * hidden layers, inverted dropout (keep 1 - p, scale 1/(1-p)) when r != NULL.
+ * Returns the logits A[L] (nb x k). */
+static float *forward(const cv_model *m, workspace *w, const float *X, size_t nb, double dropout, cv_rng *r)
+{
+    const float *in = X;
+    for (int l = 0; l < m->n_layers; l++) {
+        size_t fi = m->dims[l], fo = m->dims[l + 1];
+        float *out = w->A[l + 1];
+        for (size_t i = 0; i < nb; i++) memcpy(out + i * fo, m->b[l], fo * sizeof *out);
+        /* out (nb x fo) += in (nb x fi) * W_l (fi x fo) */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)fo, (int)fi,
+                    1.0f, in, (int)fi, m->W[l], (int)fo, 1.0f, out, (int)fo);
+        if (l + 1 < m->n_layers) {
+            size_t sz = nb * fo;
+            if (r && dropout > 0) {
+                float keep = (float)(1.0 / (1.0 - dropout));
+                uint32_t thr = (uint32_t)(dropout * 4294967296.0);
+                for (size_t j = 0; j < sz; j += 2) {
+                    uint64_t u = cv_rng_next(r);
+                    out[j] = ((uint32_t)u < thr || out[j] < 0) ? 0.0f : out[j] * keep;
+                    if (j + 1 < sz) out[j + 1] = ((uint32_t)(u >> 32) < thr || out[j + 1] < 0) ? 0.0f : out[j + 1] * keep;
+                }
+            } else {
+                for (size_t j = 0; j < sz; j++) if (out[j] < 0) out[j] = 0.0f;
+            }
+        }
+        in = out;
+    }
+    return w->A[m->n_layers];
+}
+
+/* Backward pass after forward(): G (nb x k) = dJ/dlogits, accumulates into
+ * grad (parameter layout). keep_scale = 1/(1-dropout) (1 without dropout). */
+static void backward(const cv_model *m, workspace *w, const float *X, size_t nb, float *G,
+                     float keep_scale, float *grad)
+{
+    float *gW[CV_MAX_HIDDEN + 1], *gb[CV_MAX_HIDDEN + 1], *p = grad;
+    for (int l = 0; l < m->n_layers; l++) { gW[l] = p; p += m->dims[l] * m->dims[l + 1]; }
+    for (int l = 0; l < m->n_layers; l++) { gb[l] = p; p += m->dims[l + 1]; }
+    float *cur = G, *other = (G == w->G0) ? w->G1 : w->G0;
+    for (int l = m->n_layers - 1; l >= 0; l--) {
+        size_t fi = m->dims[l], fo = m->dims[l + 1];
+        const float *in = l == 0 ? X : w->A[l];
+        /* gW_l += in^T (fi x nb) * cur (nb x fo); gb_l += colsum cur */
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)fi, (int)fo, (int)nb,
+                    1.0f, in, (int)fi, cur, (int)fo, 1.0f, gW[l], (int)fo);
+        for (size_t i = 0; i < nb; i++)
+            for (size_t j = 0; j < fo; j++) gb[l][j] += cur[i * fo + j];
+        if (l == 0) break;
+        /* dA_l (nb x fi) = cur * W_l^T; through ReLU and dropout: 0 where A_l == 0 */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)fi, (int)fo,
+                    1.0f, cur, (int)fo, m->W[l], (int)fo, 0.0f, other, (int)fi);
+        const float *A = w->A[l];
+        for (size_t j = 0; j < nb * fi; j++) other[j] = A[j] > 0 ? other[j] * keep_scale : 0.0f;
+        float *t = cur; cur = other; other = t;
+    }
+}
+
+/* (l2/2) sum ||W_l||^2 added to J; l2 W_l added to the gradient (biases free). */
+static double l2_term(const cv_model *m, double l2, float *grad)
+{
+    if (l2 == 0.0) return 0.0;
+    double s = 0.0;
+    size_t off = 0;
+    for (int l = 0; l < m->n_layers; l++) {
+        size_t sz = m->dims[l] * m->dims[l + 1];
+        const float *W = m->W[l];
+        for (size_t j = 0; j < sz; j++) {
+            s += (double)W[j] * W[j];
+            if (grad) grad[off + j] += (float)(l2 * W[j]);
+        }
+        off += sz;
+    }
+    return 0.5 * l2 * s;
+}
+
+/* J over all rows in chunks of ws.cap (no dropout), gradient accumulated. */
+static double objective(const cv_model *m, const cv_loss *L, double l2, workspace *w,
+                        const float *X, size_t n, const int32_t *y, const float *sw,
+                        float *grad, size_t *n_correct)
+{
+    if (grad) memset(grad, 0, m->n_params * sizeof *grad);
+    double J = 0.0;
+    size_t correct = 0;
+    for (size_t i0 = 0; i0 < n; i0 += w->cap) {
+        size_t nb = n - i0 < w->cap ? n - i0 : w->cap, c = 0;
+        const float *Xb = X + i0 * m->d;
+        float *Z = forward(m, w, Xb, nb, 0.0, NULL);
+        float *G = grad ? w->G0 : NULL;
+        J += cv_loss_batch(L, Z, nb, y + i0, sw ? sw + i0 : NULL, 1.0f, G, &c);
+        correct += c;
+        if (grad) backward(m, w, Xb, nb, G, 1.0f, grad);
+    }
+    if (n_correct) *n_correct = correct;
+    return J + l2_term(m, l2, grad);
+}
+
+double cv_model_objective(const cv_model *m, const cv_train_opts *o, const float *X, size_t n,
+                          const int32_t *y, const float *sw, float *grad)
+{
+    if (m->kind == CV_MODEL_KNN) return 0.0;
+    double *cw = la_calloc(m->k, sizeof *cw);
+    workspace w;
+    if (!cw || ws_alloc(&w, m, n < 4096 ? n : 4096)) { free(cw); return NAN; }
+    cv_loss L;
+    cv_loss_setup(o, y, n, m->k, cw, &L);
+    double J = objective(m, &L, o->l2, &w, X, n, y, sw, grad, NULL);
+    ws_free(&w);
+    free(cw);
+    return J;
+}
+
+/* ---- logreg: L-BFGS ------------------------------------------------------- */
+
+#define LBFGS_M 10
+
+static void curve_put(cv_curve *cv, size_t e, double tr_acc, double tr_loss, double va_acc,
+                      double va_loss, double ho_acc)
+{
+    if (!cv || e >= cv->cap) return;
+    if (cv->train_acc) cv->train_acc[e] = (float)tr_acc;
+    if (cv->train_loss) cv->train_loss[e] = (float)tr_loss;
+    if (cv->val_acc) cv->val_acc[e] = (float)va_acc;
+    if (cv->val_loss) cv->val_loss[e] = (float)va_loss;
+    if (cv->heldout_acc) cv->heldout_acc[e] = (float)ho_acc;
+    cv->n = e + 1;
+}
+
+static double heldout_accuracy(const cv_model *m, const cv_train_opts *o)
+{
+    if (!o->eval_X || !o->eval_n || !o->eval_y) return NAN;
+    double *P = la_malloc_array(o->eval_n * m->k, sizeof *P);
+    if (!P) return NAN;
+    la_error e;
+    size_t ok = 0;
+    if (cv_model_predict_proba(m, o->eval_X, o->eval_n, P, &e) == 0)
+        for (size_t i = 0; i < o->eval_n; i++) {
+            size_t am = 0;
+            for (size_t c = 1; c < m->k; c++) if (P[i * m->k + c] > P[i * m->k + am]) am = c;
+            ok += (int32_t)am == o->eval_y[i];
+        }
+    free(P);
+    return (double)ok / (double)o->eval_n;
+}
+
+static int logreg_fit(cv_model *m, const cv_train_opts *o, const float *X, size_t n,
+                      const int32_t *y, const float *sw, const cv_loss *L, la_error *err)
+{
+    size_t P = m->n_params, cap = n < 8192 ? n : 8192;
+    double *mem = la_malloc_array(P * (5 + 2 * LBFGS_M), sizeof *mem);
+    float *gf = la_malloc_array(P, sizeof *gf);
+    workspace w;
+    int wsok = ws_alloc(&w, m, cap) == 0;
+    if (!mem || !gf || !wsok) {
+        free(mem); free(gf);
+        if (wsok) ws_free(&w);
+        return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    }
+    double *x = mem, *g = x + P, *dir = g + P, *xn = dir + P, *gn = xn + P;
+    double *S = gn + P, *Y = S + LBFGS_M * P, rho[LBFGS_M], alpha[LBFGS_M];
+    double wsum = 0.0;
+    for (size_t i = 0; i < n; i++) wsum += sw ? sw[i] : 1.0;
+    if (wsum <= 0) wsum = 1.0;
+    for (size_t j = 0; j < P; j++) x[j] = m->params[j];
+    size_t correct = 0;
+    double f = objective(m, L, o->l2, &w, X, n, y, sw, gf, &correct);
+    for (size_t j = 0; j < P; j++) g[j] = gf[j];
+    int hist = 0, head = 0, iter = 0;
+    for (iter = 0; iter < o->max_iter; iter++) {
+        double gmax = 0.0;
+        for (size_t j = 0; j < P; j++) if (fabs(g[j]) > gmax) gmax = fabs(g[j]);
+        if (gmax <= o->tol * wsum) break;
+        /* two-loop recursion: dir = -H g */
+        for (size_t j = 0; j < P; j++) dir[j] = -g[j];
+        for (int h = 0; h < hist; h++) {
+            int s = (head - 1 - h + LBFGS_M) % LBFGS_M;
+            double a = 0.0;
+            for (size_t j = 0; j < P; j++) a += S[s * P + j] * dir[j];
+            a *= rho[s];
+            alpha[s] = a;
+            for (size_t j = 0; j < P; j++) dir[j] -= a * Y[s * P + j];
+        }
+        if (hist > 0) {
+            int s = (head - 1 + LBFGS_M) % LBFGS_M;
+            double sy = 0.0, yy = 0.0;
+            for (size_t j = 0; j < P; j++) { sy += S[s * P + j] * Y[s * P + j]; yy += Y[s * P + j] * Y[s * P + j]; }
+            double gam = sy / yy;
+            for (size_t j = 0; j < P; j++) dir[j] *= gam;
+        } else {
+            double gn2 = 0.0;
+            for (size_t j = 0; j < P; j++) gn2 += g[j] * g[j];
+            double sc = 1.0 / sqrt(gn2);
+            for (size_t j = 0; j < P; j++) dir[j] *= sc;
+        }
+        for (int h = hist - 1; h >= 0; h--) {
+            int s = (head - 1 - h + LBFGS_M) % LBFGS_M;
+            double b = 0.0;
+            for (size_t j = 0; j < P; j++) b += Y[s * P + j] * dir[j];
+            b *= rho[s];
+            for (size_t j = 0; j < P; j++) dir[j] += (alpha[s] - b) * S[s * P + j];
+        }
+        double gd = 0.0;
+        for (size_t j = 0; j < P; j++) gd += g[j] * dir[j];
+        if (!(gd < 0)) {                 /* not a descent direction: restart */
+            hist = 0;
+            double gn2 = 0.0;
+            for (size_t j = 0; j < P; j++) gn2 += g[j] * g[j];
+            for (size_t j = 0; j < P; j++) dir[j] = -g[j] / sqrt(gn2);
+            gd = -sqrt(gn2);
+        }
+        /* backtracking line search, Armijo f(x + t d) <= f + 1e-4 t g.d,
+         * quadratic interpolation for the next t */
+        double t = 1.0, fn = f;
+        int ok = 0;
+        for (int ls = 0; ls < 40; ls++) {
+            for (size_t j = 0; j < P; j++) { xn[j] = x[j] + t * dir[j]; m->params[j] = (float)xn[j]; }
+            fn = objective(m, L, o->l2, &w, X, n, y, sw, gf, &correct);
+            if (isfinite(fn) && fn <= f + 1e-4 * t * gd) { ok = 1; break; }
+            double tq = isfinite(fn) ? -gd * t * t / (2.0 * (fn - f - gd * t)) : 0.1 * t;
+            t = tq < 0.1 * t ? 0.1 * t : tq > 0.5 * t ? 0.5 * t : tq;
+        }
+        if (!ok) {                       /* no progress possible in float32 */
+            for (size_t j = 0; j < P; j++) m->params[j] = (float)x[j];
+            break;
+        }
+        for (size_t j = 0; j < P; j++) gn[j] = gf[j];
+        double sy = 0.0, yy = 0.0;
+        for (size_t j = 0; j < P; j++) {
+            double s = xn[j] - x[j], yv = gn[j] - g[j];
+            S[head * P + j] = s;
+            Y[head * P + j] = yv;
+            sy += s * yv; yy += yv * yv;
+        }
+        if (sy > 1e-10 * yy) {
+            rho[head] = 1.0 / sy;
+            head = (head + 1) % LBFGS_M;
+            if (hist < LBFGS_M) hist++;
+        }
+        double df = f - fn;
+        memcpy(x, xn, P * sizeof *x);
+        memcpy(g, gn, P * sizeof *g);
+        f = fn;
+        curve_put(o->curve, (size_t)iter, (double)correct / (double)n, f / wsum, NAN, NAN,
+                  o->curve && o->curve->heldout_acc ? heldout_accuracy(m, o) : NAN);
+        if (df <= 1e-10 * (fabs(f) > 1.0 ? fabs(f) : 1.0)) { iter++; break; }
+    }
+    for (size_t j = 0; j < P; j++) m->params[j] = (float)x[j];
+    if (o->n_iter) *o->n_iter = iter;
+    if (o->curve) o->curve->best = -1;
+    ws_free(&w);
+    free(mem); free(gf);
+    return 0;
+}
+
+/* ---- mlp: Adam on minibatches, early stopping ---------------------------- */
+
+static int mlp_fit(cv_model *m, const cv_train_opts *o, const float *X, size_t n,
+                   const int32_t *y, const float *sw, size_t k, la_error *err)
+{
+    size_t d = m->d, P = m->n_params, B = (size_t)(o->batch_size > 0 ? o->batch_size : 128);
+    int rc = 0;
+    int32_t *fold = NULL, *ytr = NULL, *yb = NULL, *yva = NULL;
+    size_t *tr = NULL, *va = NULL, *idx = NULL;
+    float *Xb = NULL, *swb = NULL, *grad = NULL, *mom = NULL, *vel = NULL, *best = NULL, *tmp = NULL;
+    float *Xva = NULL, *swva = NULL;
+    uint8_t *seen = NULL;
+    double *cw = NULL;
+    workspace w;
+    int wsok = 0;
+    size_t ntr = n, nva = 0;
+
+    /* inner validation split: stratified, about val_frac of the rows */
+    fold = la_malloc_array(n, sizeof *fold);
+    tr = la_malloc_array(n, sizeof *tr);
+    va = la_malloc_array(n, sizeof *va);
+    if (!fold || !tr || !va) goto oom;
+    int vf = o->val_frac > 0 ? (int)lround(1.0 / o->val_frac) : 0;
+    if (o->patience > 0 && vf >= 2 && n >= (size_t)vf * 5) {
+        la_error e2;
+        if (cv_folds_stratified(y, n, k, vf, o->seed ^ 0x5A5A5A5Aull, fold, NULL, &e2)) goto oom;
+        ntr = nva = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (fold[i] == 0) va[nva++] = i; else tr[ntr++] = i;
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) tr[i] = i;
+    }
+    ytr = la_malloc_array(ntr, sizeof *ytr);
+    idx = la_malloc_array(ntr, sizeof *idx);
+    yb = la_malloc_array(B, sizeof *yb);
+    Xb = la_malloc_array(B * d, sizeof *Xb);
+    swb = la_malloc_array(B, sizeof *swb);
+    tmp = la_malloc_array(d, sizeof *tmp);
+    seen = la_calloc(ntr, 1);
+    grad = la_calloc(P, sizeof *grad);
+    mom = la_calloc(P, sizeof *mom);
+    vel = la_calloc(P, sizeof *vel);
+    best = la_malloc_array(P, sizeof *best);
+    cw = la_calloc(k, sizeof *cw);
+    if (!ytr || !idx || !yb || !Xb || !swb || !tmp || !seen || !grad || !mom || !vel || !best || !cw) goto oom;
+    if (nva) {
+        Xva = la_malloc_array(nva * d, sizeof *Xva);
+        yva = la_malloc_array(nva, sizeof *yva);
+        swva = la_malloc_array(nva, sizeof *swva);
+        if (!Xva || !yva || !swva) goto oom;
+        for (size_t i = 0; i < nva; i++) {
+            memcpy(Xva + i * d, X + va[i] * d, d * sizeof *Xva);
+            yva[i] = y[va[i]];
+            swva[i] = 1.0f;
+        }
+    }
+    if (ws_alloc(&w, m, B > 1024 ? B : 1024)) goto oom;
+    wsok = 1;
+    for (size_t i = 0; i < ntr; i++) ytr[i] = y[tr[i]];
+
+    cv_loss L, Lval;
+    cv_loss_setup(o, ytr, ntr, k, cw, &L);
+    memset(&Lval, 0, sizeof Lval);
+    Lval.kind = CV_LOSS_CE;
+    Lval.k = k;
+
+    cv_rng r;
+    cv_rng_seed(&r, o->seed, 11);
+    int augment = o->sampler == CV_SAMPLER_OVERSAMPLE && can_augment(o, d);
+    float keep_scale = o->dropout > 0 ? (float)(1.0 / (1.0 - o->dropout)) : 1.0f;
+    const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    double b1t = 1.0, b2t = 1.0, best_loss = INFINITY, l2n = o->l2 / (double)(ntr ? ntr : 1);
+    int bad = 0, best_epoch = -1, epoch;
+    long step = 0;
+    memcpy(best, m->params, P * sizeof *best);
+    for (epoch = 0; epoch < o->epochs; epoch++) {
+        size_t cnt = 0, correct = 0, seen_rows = 0;
+        double tr_loss = 0.0;
+        cv_sampler_epoch(o->sampler, ytr, ntr, k, &r, idx, &cnt);
+        if (augment) memset(seen, 0, ntr);
+        for (size_t j0 = 0; j0 < cnt; j0 += B) {
+            size_t nb = cnt - j0 < B ? cnt - j0 : B;
+            for (size_t j = 0; j < nb; j++) {
+                size_t t = idx[j0 + j], i = tr[t];
+                memcpy(Xb + j * d, X + i * d, d * sizeof *Xb);
+                if (augment && seen[t]++) augment_random(o, Xb + j * d, tmp, &r);
+                yb[j] = y[i];
+                swb[j] = sw ? sw[i] : 1.0f;
+            }
+            float *Z = forward(m, &w, Xb, nb, o->dropout, o->dropout > 0 ? &r : NULL);
+            size_t c = 0;
+            memset(grad, 0, P * sizeof *grad);
+            /* mean over the batch: G = (1/nb) sw_i dL_i/dz */
+            tr_loss += cv_loss_batch(&L, Z, nb, yb, swb, 1.0f / (float)nb, w.G0, &c);
+            correct += c;
+            seen_rows += nb;
+            backward(m, &w, Xb, nb, w.G0, keep_scale, grad);
+            /* the sum objective's l2 / n per example, on weights only */
+            if (l2n > 0) {
+                size_t off = 0;
+                for (int l = 0; l < m->n_layers; l++) {
+                    size_t sz = m->dims[l] * m->dims[l + 1];
+                    for (size_t q = 0; q < sz; q++) grad[off + q] += (float)(l2n * m->W[l][q]);
+                    off += sz;
+                }
+            }
+            /* Adam: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; theta -= lr mhat / (sqrt(vhat) + eps) */
+            step++;
+            b1t *= b1; b2t *= b2;
+            float lr_t = (float)(o->lr * sqrt(1.0 - b2t) / (1.0 - b1t));
+            for (size_t q = 0; q < P; q++) {
+                float gq = grad[q];
+                mom[q] = (float)b1 * mom[q] + (float)(1.0 - b1) * gq;
+                vel[q] = (float)b2 * vel[q] + (float)(1.0 - b2) * gq * gq;
+                m->params[q] -= lr_t * mom[q] / (sqrtf(vel[q]) + (float)eps);
+            }
+        }
+        double va_loss = NAN, va_acc = NAN;
+        if (nva) {
+            size_t c = 0;
+            va_loss = objective(m, &Lval, 0.0, &w, Xva, nva, yva, swva, NULL, &c) / (double)nva;
+            va_acc = (double)c / (double)nva;
+        }
+        curve_put(o->curve, (size_t)epoch, seen_rows ? (double)correct / seen_rows : NAN,
+                  seen_rows ? tr_loss / seen_rows : NAN, va_acc, va_loss,
+                  o->curve && o->curve->heldout_acc ? heldout_accuracy(m, o) : NAN);
+        if (!nva) continue;
+        if (va_loss < best_loss - 1e-4) {
+            best_loss = va_loss;
+            best_epoch = epoch;
+            memcpy(best, m->params, P * sizeof *best);
+            bad = 0;
+        } else if (++bad >= o->patience) {
+            epoch++;
+            break;
+        }
+    }
+    if (nva && best_epoch >= 0) memcpy(m->params, best, P * sizeof *best);
+    if (o->curve) o->curve->best = nva ? best_epoch : -1;
+    if (o->n_iter) *o->n_iter = epoch;
+    goto done;
+oom:
+    rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+done:
+    if (wsok) ws_free(&w);
+    free(fold); free(tr); free(va); free(ytr); free(idx); free(yb); free(Xb); free(swb);
+    free(tmp); free(seen); free(grad); free(mom); free(vel); free(best); free(cw);
+    free(Xva); free(yva); free(swva);
+    return rc;
+}
+
+/* ---- knn ------------------------------------------------------------------ */
+
+static int knn_fit(cv_model *m, const cv_train_opts *o, const float *X, size_t n,
+                   const int32_t *y, const float *sw, la_error *err)
+{
+    size_t d = m->d;
+    m->n = n;
+    m->knn_k = o->knn_k > 0 ? o->knn_k : 15;
+    if ((size_t)m->knn_k > n) m->knn_k = (int)n;
+    m->metric = o->metric;
+    m->smooth = o->smoothing > 0 ? o->smoothing : 0.01;
+    m->X = la_malloc_array(n * (d ? d : 1), sizeof *m->X);
+    m->sqn = la_malloc_array(n, sizeof *m->sqn);
+    m->y = la_malloc_array(n, sizeof *m->y);
+    m->sw = la_malloc_array(n, sizeof *m->sw);
+    if (!m->X || !m->sqn || !m->y || !m->sw)
+        return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const float *x = X + i * d;
+        double s = 0.0;
+        for (size_t j = 0; j < d; j++) s += (double)x[j] * x[j];
+        double sc = (m->metric == CV_METRIC_COSINE && s > 0) ? 1.0 / sqrt(s) : 1.0;
+        for (size_t j = 0; j < d; j++) m->X[i * d + j] = (float)(x[j] * sc);
+        m->sqn[i] = (float)(m->metric == CV_METRIC_COSINE ? (s > 0 ? 1.0 : 0.0) : s);
+        m->y[i] = y[i];
+        m->sw[i] = sw ? sw[i] : 1.0f;
+    }
+    return 0;
+}
+
+/* Probabilities p_c = (v_c + a) / (1 + K a), v = normalized sum over the k
+ * nearest of sw_j / (dist_j + 1e-6) for their labels; a = vote smoothing. */
+static int knn_predict(const cv_model *m, const float *X, size_t n, double *out, la_error *err)
+{
+    size_t d = m->d, k = m->k, N = m->n, kk = (size_t)m->knn_k, B = 64;
+    float *Q = la_malloc_array(B * (d ? d : 1), sizeof *Q);
+    float *S = la_malloc_array(B * N, sizeof *S);
+    float *bd = la_malloc_array(kk + 1, sizeof *bd);
+    size_t *bi = la_malloc_array(kk + 1, sizeof *bi);
+    double *v = la_malloc_array(k, sizeof *v);
+    if (!Q || !S || !bd || !bi || !v) {
+        free(Q); free(S); free(bd); free(bi); free(v);
+        return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    }
+    for (size_t i0 = 0; i0 < n; i0 += B) {
+        size_t nb = n - i0 < B ? n - i0 : B;
+        float qn[64];
+        for (size_t i = 0; i < nb; i++) {
+            const float *x = X + (i0 + i) * d;
+            double s = 0.0;
+            for (size_t j = 0; j < d; j++) s += (double)x[j] * x[j];
+            double sc = (m->metric == CV_METRIC_COSINE && s > 0) ? 1.0 / sqrt(s) : 1.0;
+            for (size_t j = 0; j < d; j++) Q[i * d + j] = (float)(x[j] * sc);
+            qn[i] = (float)(m->metric == CV_METRIC_COSINE ? (s > 0 ? 1.0 : 0.0) : s);
+        }
+        /* S (nb x N) = Q X^T */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)N, (int)d,
+                    1.0f, Q, (int)d, m->X, (int)d, 0.0f, S, (int)N);
+        for (size_t i = 0; i < nb; i++) {
+            const float *s = S + i * N;
+            size_t cnt = 0;
+            for (size_t j = 0; j < N; j++) {
+                /* cosine: 1 - q.x; euclidean: sqrt(|q|^2 + |x|^2 - 2 q.x) */
+                float dist = m->metric == CV_METRIC_COSINE ? 1.0f - s[j]
+                                                           : qn[i] + m->sqn[j] - 2.0f * s[j];
+                if (dist < 0) dist = 0;
+                if (cnt == kk && dist >= bd[cnt - 1]) continue;
+                size_t p = cnt < kk ? cnt++ : kk - 1;
+                while (p > 0 && bd[p - 1] > dist) { bd[p] = bd[p - 1]; bi[p] = bi[p - 1]; p--; }
+                bd[p] = dist; bi[p] = j;
+            }
+            for (size_t c = 0; c < k; c++) v[c] = 0.0;
+            double tot = 0.0;
+            for (size_t t = 0; t < cnt; t++) {
+                double dd = m->metric == CV_METRIC_EUCLIDEAN ? sqrt((double)bd[t]) : (double)bd[t];
+                double wt = m->sw[bi[t]] / (dd + 1e-6);
+                v[m->y[bi[t]]] += wt;
+                tot += wt;
+            }
+            double *o = out + (i0 + i) * k, a = m->smooth;
+            for (size_t c = 0; c < k; c++)
+                o[c] = ((tot > 0 ? v[c] / tot : 1.0 / k) + a) / (1.0 + k * a);
+        }
+    }
+    free(Q); free(S); free(bd); free(bi); free(v);
+    return 0;
+}
+
+/* ---- public fit / predict ------------------------------------------------- */
+
+/* logreg with a sampler: the resampled (and, for image repeats, augmented)
+ * training set is materialized once, then fitted full-batch. */
+static int resample(const cv_train_opts *o, const float *X, size_t n, size_t d, const int32_t *y,
+                    const float *sw, size_t k, float **Xo, int32_t **yo, float **swo, size_t *no,
+                    la_error *err)
+{
+    cv_rng r;
+    cv_rng_seed(&r, o->seed, 13);
+    size_t *idx = la_malloc_array(n, sizeof *idx), cnt = 0;
+    uint8_t *seen = la_calloc(n, 1);
+    float *tmp = la_malloc_array(d ? d : 1, sizeof *tmp);
+    if (!idx || !seen || !tmp) goto oom;
+    cv_sampler_epoch(o->sampler, y, n, k, &r, idx, &cnt);
+    *Xo = la_malloc_array(cnt * (d ? d : 1), sizeof **Xo);
+    *yo = la_malloc_array(cnt, sizeof **yo);
+    *swo = la_malloc_array(cnt, sizeof **swo);
+    if (!*Xo || !*yo || !*swo) { free(*Xo); free(*yo); free(*swo); goto oom; }
+    int augment = o->sampler == CV_SAMPLER_OVERSAMPLE && can_augment(o, d);
+    for (size_t j = 0; j < cnt; j++) {
+        size_t i = idx[j];
+        memcpy(*Xo + j * d, X + i * d, d * sizeof **Xo);
+        if (augment && seen[i]++) augment_random(o, *Xo + j * d, tmp, &r);
+        (*yo)[j] = y[i];
+        (*swo)[j] = sw ? sw[i] : 1.0f;
+    }
+    *no = cnt;
+    free(idx); free(seen); free(tmp);
+    return 0;
+oom:
+    free(idx); free(seen); free(tmp);
+    return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+}
+
+int cv_model_fit(const cv_train_opts *o, const float *X, size_t n, size_t d, const int32_t *y,
+                 const float *sw, size_t k, cv_model **out, la_error *err)
+{
+    *out = NULL;
+    if (n == 0) return la_error_set(err, LA_EUSAGE, NULL, 0, "no training examples");
+    if (cv_train_opts_validate(o, k, err)) return err->status;
+    if (sw) {
+        double s = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            if (!(sw[i] >= 0) || !isfinite(sw[i]))
+                return la_error_set(err, LA_EUSAGE, NULL, 0, "example weight %zu is %g: weights must be finite and >= 0", i, (double)sw[i]);
+            s += sw[i];
+        }
+        if (s <= 0) return la_error_set(err, LA_EUSAGE, NULL, 0, "every example weight is 0");
+    }
+    if (o->threads > 0) openblas_set_num_threads(o->threads);
+    cv_model *m;
+    int rc = cv_model_init(o, d, k, &m, err);
+    if (rc) return rc;
+    if (o->model == CV_MODEL_KNN) {
+        rc = knn_fit(m, o, X, n, y, sw, err);
+    } else if (o->model == CV_MODEL_MLP) {
+        rc = mlp_fit(m, o, X, n, y, sw, k, err);
+    } else {
+        float *Xr = NULL, *swr = NULL;
+        int32_t *yr = NULL;
+        size_t nr = n;
+        if (o->sampler != CV_SAMPLER_NONE) {
+            rc = resample(o, X, n, d, y, sw, k, &Xr, &yr, &swr, &nr, err);
+            if (rc) { cv_model_free(m); return rc; }
+        }
+        double *cw = la_calloc(k, sizeof *cw);
+        if (!cw) {
+            rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+        } else {
+            cv_loss L;
+            cv_loss_setup(o, Xr ? yr : y, nr, k, cw, &L);
+            rc = logreg_fit(m, o, Xr ? Xr : X, nr, Xr ? yr : y, Xr ? swr : sw, &L, err);
+        }
+        free(cw); free(Xr); free(yr); free(swr);
+    }
+    if (rc) { cv_model_free(m); return rc; }
+    *out = m;
+    return 0;
+}
+
+int cv_model_predict_proba(const cv_model *m, const float *X, size_t n, double *out, la_error *err)
+{
+    size_t k = m->k;
+    if (m->kind == CV_MODEL_KNN) return knn_predict(m, X, n, out, err);
+    workspace w;
+    if (ws_alloc(&w, m, 1024)) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    for (size_t i0 = 0; i0 < n; i0 += w.cap) {
+        size_t nb = n - i0 < w.cap ? n - i0 : w.cap;
+        const float *Z = forward(m, &w, X + i0 * m->d, nb, 0.0, NULL);
+        for (size_t i = 0; i < nb; i++) {
+            /* p = softmax(z) in double, floored at 1e-12 so no class is exactly 0 */
+            const float *z = Z + i * k;
+            double *p = out + (i0 + i) * k, mx = z[0], s = 0.0;
+            for (size_t c = 1; c < k; c++) if (z[c] > mx) mx = z[c];
+            for (size_t c = 0; c < k; c++) { p[c] = exp((double)z[c] - mx); s += p[c]; }
+            double s2 = 0.0;
+            for (size_t c = 0; c < k; c++) { p[c] = p[c] / s; if (p[c] < 1e-12) p[c] = 1e-12; s2 += p[c]; }
+            for (size_t c = 0; c < k; c++) p[c] /= s2;
+        }
+    }
+    ws_free(&w);
+    return 0;
+}

@@ -1,0 +1,187 @@
+/*
+ * opts.c — parsing of the shared training flags (see opts.h). Ranges are
+ * checked here so the library only sees sane values.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "opts.h"
+#include "../cli/cli.h"
+
+enum {
+    O_MODEL = CV_OPT_BASE, O_LOSS, O_BETA, O_GAMMA, O_FALPHA, O_GCEQ, O_SCEA, O_SCEB, O_SMOOTH,
+    O_L2, O_MAXITER, O_TOL, O_HIDDEN, O_EPOCHS, O_BATCH, O_LR, O_DROPOUT, O_PATIENCE, O_K,
+    O_METRIC, O_SAMPLER, O_FLIP, O_VALFRAC
+};
+
+const struct option cv_train_long_options[] = {
+    {"model", required_argument, NULL, O_MODEL},
+    {"loss", required_argument, NULL, O_LOSS},
+    {"beta", required_argument, NULL, O_BETA},
+    {"gamma", required_argument, NULL, O_GAMMA},
+    {"focal-alpha", required_argument, NULL, O_FALPHA},
+    {"gce-q", required_argument, NULL, O_GCEQ},
+    {"sce-alpha", required_argument, NULL, O_SCEA},
+    {"sce-beta", required_argument, NULL, O_SCEB},
+    {"smoothing", required_argument, NULL, O_SMOOTH},
+    {"l2", required_argument, NULL, O_L2},
+    {"max-iter", required_argument, NULL, O_MAXITER},
+    {"tol", required_argument, NULL, O_TOL},
+    {"hidden", required_argument, NULL, O_HIDDEN},
+    {"epochs", required_argument, NULL, O_EPOCHS},
+    {"batch-size", required_argument, NULL, O_BATCH},
+    {"lr", required_argument, NULL, O_LR},
+    {"dropout", required_argument, NULL, O_DROPOUT},
+    {"patience", required_argument, NULL, O_PATIENCE},
+    {"val-frac", required_argument, NULL, O_VALFRAC},
+    {"k", required_argument, NULL, O_K},
+    {"metric", required_argument, NULL, O_METRIC},
+    {"sampler", required_argument, NULL, O_SAMPLER},
+    {"flip", no_argument, NULL, O_FLIP},
+    {NULL, 0, NULL, 0}
+};
+
+const char cv_train_opts_help[] =
+    "model:\n"
+    "  --model logreg|mlp|knn   model (logreg)\n"
+    "  --l2 L                   L2 penalty: J = sum_i w_i loss_i + L/2 ||W||^2, biases free;\n"
+    "                           L = 1/C of scikit-learn (1.0)\n"
+    "  --max-iter N, --tol T    logreg L-BFGS: at most N iterations (500); stop when\n"
+    "                           max|grad| <= T * sum of weights (1e-5)\n"
+    "  --hidden H[,H2]          mlp hidden layer sizes (256)\n"
+    "  --epochs N               mlp epochs at most (30)\n"
+    "  --batch-size B           mlp minibatch (128)\n"
+    "  --lr R                   mlp Adam step (0.001)\n"
+    "  --dropout P              mlp dropout on hidden units (0)\n"
+    "  --patience N             mlp early stopping: stop after N epochs without a better\n"
+    "                           inner-validation loss, keep the best (3; 0 = off)\n"
+    "  --val-frac F             mlp inner validation share of the training fold (0.1)\n"
+    "  --k N                    knn neighbours (15)\n"
+    "  --metric cosine|euclidean  knn distance (cosine)\n"
+    "loss (logreg, mlp):\n"
+    "  --loss ce|weighted|balanced|focal|gce|sce   (ce)\n"
+    "                           weighted: w_c = n/(K n_c); balanced: w_c ~ (1-beta)/(1-beta^n_c)\n"
+    "  --beta B                 balanced: effective-number beta (0.999)\n"
+    "  --gamma G                focal exponent (2)\n"
+    "  --focal-alpha A[,A...]   focal per-class weights (one value, or one per class)\n"
+    "  --gce-q Q                generalized cross-entropy exponent (0.7)\n"
+    "  --sce-alpha A, --sce-beta B  symmetric cross-entropy weights (0.1, 1.0)\n"
+    "  --smoothing S            label smoothing (0); knn: vote smoothing (0.01)\n"
+    "sampling:\n"
+    "  --sampler none|oversample|undersample   (none); oversampled image repeats are\n"
+    "                           shifted 1-2 pixels\n"
+    "  --flip                   also mirror oversampled images horizontally\n";
+
+void cv_opts_init(cv_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    cv_train_opts_init(&o->train);
+}
+
+static int parse_list(const char *cmd, const char *opt, const char *s, double lo, double hi,
+                      double *out, int cap, int *count)
+{
+    char buf[4096];
+    if (strlen(s) >= sizeof buf) return cli_usage_error(cmd, "%s: value too long", opt);
+    strcpy(buf, s);
+    int n = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (n >= cap) return cli_usage_error(cmd, "%s: more than %d values", opt, cap);
+        if (cli_parse_double(cmd, opt, t, lo, hi, &out[n])) return LA_EUSAGE;
+        n++;
+    }
+    if (n == 0) return cli_usage_error(cmd, "%s: no value given", opt);
+    *count = n;
+    return 0;
+}
+
+int cv_opts_handle(cv_opts *o, int c, const char *v, const char *cmd)
+{
+    cv_train_opts *t = &o->train;
+    long l;
+    double d;
+    switch (c) {
+    case O_MODEL:
+        if (!strcmp(v, "logreg")) t->model = CV_MODEL_LOGREG;
+        else if (!strcmp(v, "mlp")) t->model = CV_MODEL_MLP;
+        else if (!strcmp(v, "knn")) t->model = CV_MODEL_KNN;
+        else return cli_usage_error(cmd, "--model: '%s' is not logreg, mlp or knn", v);
+        return 0;
+    case O_LOSS: {
+        int k = cv_loss_parse(v);
+        if (k < 0) return cli_usage_error(cmd, "--loss: '%s' is not ce, weighted, balanced, focal, gce or sce", v);
+        t->loss = (cv_loss_kind)k;
+        return 0;
+    }
+    case O_BETA: return cli_parse_double(cmd, "--beta", v, 0.0, 0.999999999, &t->beta);
+    case O_GAMMA: return cli_parse_double(cmd, "--gamma", v, 0.0, 20.0, &t->gamma);
+    case O_FALPHA: {
+        int n = 0;
+        if (parse_list(cmd, "--focal-alpha", v, 0.0, 1e6, o->focal_alpha, CV_MAX_ALPHA, &n)) return LA_EUSAGE;
+        t->focal_alpha = o->focal_alpha;
+        t->n_focal_alpha = (size_t)n;
+        return 0;
+    }
+    case O_GCEQ: return cli_parse_double(cmd, "--gce-q", v, 1e-6, 1.0, &t->gce_q);
+    case O_SCEA: return cli_parse_double(cmd, "--sce-alpha", v, 0.0, 1e6, &t->sce_alpha);
+    case O_SCEB: return cli_parse_double(cmd, "--sce-beta", v, 0.0, 1e6, &t->sce_beta);
+    case O_SMOOTH:
+        o->smoothing_set = 1;
+        return cli_parse_double(cmd, "--smoothing", v, 0.0, 0.999, &t->smoothing);
+    case O_L2: return cli_parse_double(cmd, "--l2", v, 0.0, 1e12, &t->l2);
+    case O_MAXITER:
+        if (cli_parse_long(cmd, "--max-iter", v, 1, 1000000, &l)) return LA_EUSAGE;
+        t->max_iter = (int)l;
+        return 0;
+    case O_TOL: return cli_parse_double(cmd, "--tol", v, 0.0, 1e6, &t->tol);
+    case O_HIDDEN: {
+        double h[CV_MAX_HIDDEN];
+        int n = 0;
+        if (parse_list(cmd, "--hidden", v, 1, 65536, h, CV_MAX_HIDDEN, &n)) return LA_EUSAGE;
+        for (int i = 0; i < n; i++) {
+            if (h[i] != (int)h[i]) return cli_usage_error(cmd, "--hidden: '%s' must be whole numbers", v);
+            t->hidden[i] = (int)h[i];
+        }
+        t->n_hidden = n;
+        return 0;
+    }
+    case O_EPOCHS:
+        if (cli_parse_long(cmd, "--epochs", v, 1, 100000, &l)) return LA_EUSAGE;
+        t->epochs = (int)l;
+        return 0;
+    case O_BATCH:
+        if (cli_parse_long(cmd, "--batch-size", v, 1, 65536, &l)) return LA_EUSAGE;
+        t->batch_size = (int)l;
+        return 0;
+    case O_LR: return cli_parse_double(cmd, "--lr", v, 1e-9, 10.0, &t->lr);
+    case O_DROPOUT: return cli_parse_double(cmd, "--dropout", v, 0.0, 0.95, &t->dropout);
+    case O_PATIENCE:
+        if (cli_parse_long(cmd, "--patience", v, 0, 100000, &l)) return LA_EUSAGE;
+        t->patience = (int)l;
+        return 0;
+    case O_VALFRAC:
+        if (cli_parse_double(cmd, "--val-frac", v, 0.0, 0.5, &d)) return LA_EUSAGE;
+        t->val_frac = d;
+        return 0;
+    case O_K:
+        if (cli_parse_long(cmd, "--k", v, 1, 100000, &l)) return LA_EUSAGE;
+        t->knn_k = (int)l;
+        return 0;
+    case O_METRIC:
+        if (!strcmp(v, "cosine")) t->metric = CV_METRIC_COSINE;
+        else if (!strcmp(v, "euclidean")) t->metric = CV_METRIC_EUCLIDEAN;
+        else return cli_usage_error(cmd, "--metric: '%s' is not cosine or euclidean", v);
+        return 0;
+    case O_SAMPLER:
+        if (!strcmp(v, "none")) t->sampler = CV_SAMPLER_NONE;
+        else if (!strcmp(v, "oversample")) t->sampler = CV_SAMPLER_OVERSAMPLE;
+        else if (!strcmp(v, "undersample")) t->sampler = CV_SAMPLER_UNDERSAMPLE;
+        else return cli_usage_error(cmd, "--sampler: '%s' is not none, oversample or undersample", v);
+        return 0;
+    case O_FLIP:
+        t->flip = 1;
+        return 0;
+    }
+    return cli_usage_error(cmd, "internal: unknown training option %d", c);
+}

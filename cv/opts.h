@@ -1,0 +1,34 @@
+/*
+ * opts.h — the model, loss and sampling options on the command line, shared
+ * by `cv` and `retrain` (the same flags mean the same thing in both).
+ *
+ *   struct option longopts[] = { ...own options..., CV_TRAIN_LONG_OPTIONS... };
+ * Commands append cv_train_long_options (values in [CV_OPT_BASE, +64)) and
+ * hand every such option to cv_opts_handle.
+ */
+#ifndef CV_OPTS_H
+#define CV_OPTS_H
+
+#include <getopt.h>
+#include "model.h"
+
+#define CV_OPT_BASE 1100
+#define CV_MAX_ALPHA 256
+
+typedef struct cv_opts {
+    cv_train_opts train;              /* everything cv_model_fit needs        */
+    double focal_alpha[CV_MAX_ALPHA]; /* storage behind train.focal_alpha     */
+    int    smoothing_set;             /* --smoothing given                    */
+} cv_opts;
+
+/* Defaults (cv_train_opts_init). */
+void cv_opts_init(cv_opts *o);
+
+/* Applies option `c` (from cv_train_long_options) with its value. Prints a
+ * usage error naming `cmd` and returns LA_EUSAGE on a bad value, else 0. */
+int cv_opts_handle(cv_opts *o, int c, const char *value, const char *cmd);
+
+extern const struct option cv_train_long_options[]; /* terminated by {0} */
+extern const char cv_train_opts_help[];
+
+#endif /* CV_OPTS_H */
