@@ -1,0 +1,840 @@
+/*
+ * report.c — writes the static HTML report of one run: index.html (summary)
+ * and the contact sheets issues-P.html, class-C-P.html, with thumbnails in
+ * assets/thumbs/ROW.png. Every page carries its own inline CSS and a
+ * Content-Security-Policy that forbids scripts, so it opens from disk with no
+ * network. Not here: SQL (db/), escaping and charts (rp_html.c).
+ * Invariant: the report is built in OUT.tmp.PID and renamed into place.
+ */
+#include "report.h"
+
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <stb_image.h>
+#include <stb_image_resize.h>
+#include <stb_image_write.h>
+
+#include "../db/db.h"
+#include "../io/dataset.h"
+#include "rp_features.h"
+#include "rp_html.h"
+
+#define RP_MAX_PIXELS 64000000LL   /* same cap as the loaders: refuse bombs */
+
+void rp_options_init(rp_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->per_page = 200;
+    opt->thumb_box = 112;
+}
+
+/* ---- thumbnails ------------------------------------------------------- */
+
+int rp_thumbnail(const char *src, const char *dst, int box, int *tw_out, int *th_out, la_error *err)
+{
+    assert(src && dst && box > 0);
+    int w, h, c;
+    if (!stbi_info(src, &w, &h, &c))
+        return la_error_set(err, LA_EUSAGE, src, 0, "cannot read image (%s)", stbi_failure_reason());
+    if (w <= 0 || h <= 0 || (long long)w * h > RP_MAX_PIXELS)
+        return la_error_set(err, LA_EUSAGE, src, 0, "image of %dx%d pixels is too large for a "
+                            "thumbnail (limit %lld pixels)", w, h, RP_MAX_PIXELS);
+    unsigned char *in = stbi_load(src, &w, &h, &c, 0);
+    if (!in)
+        return la_error_set(err, LA_EUSAGE, src, 0, "cannot decode image (%s)", stbi_failure_reason());
+    int big = w > h ? w : h, tw, th;
+    stbir_filter filter;
+    if (big <= box) {
+        int f = box / big;                 /* integer factor: box = nearest */
+        tw = w * f, th = h * f;
+        filter = STBIR_FILTER_BOX;
+    } else {
+        double s = (double)box / big;
+        tw = (int)lround(w * s), th = (int)lround(h * s);
+        if (tw < 1) tw = 1;
+        if (th < 1) th = 1;
+        filter = STBIR_FILTER_MITCHELL;
+    }
+    unsigned char *out = la_malloc_array((size_t)tw * th, (size_t)c);
+    if (!out) {
+        stbi_image_free(in);
+        return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    }
+    int alpha = c == 2 ? 1 : c == 4 ? 3 : STBIR_ALPHA_CHANNEL_NONE;
+    int ok = stbir_resize_uint8_generic(in, w, h, 0, out, tw, th, 0, c, alpha, 0,
+                                        STBIR_EDGE_CLAMP, filter, STBIR_COLORSPACE_LINEAR, NULL);
+    stbi_image_free(in);
+    if (!ok) {
+        free(out);
+        return la_error_set(err, LA_EINTERNAL, src, 0, "resizing the image failed");
+    }
+    ok = stbi_write_png(dst, tw, th, c, out, tw * c);
+    free(out);
+    if (!ok) return la_error_set(err, LA_EINTERNAL, dst, 0, "cannot write thumbnail");
+    if (tw_out) *tw_out = tw;
+    if (th_out) *th_out = th;
+    return 0;
+}
+
+/* ---- the report's state ----------------------------------------------- */
+
+typedef struct thumb {
+    uint8_t state;      /* 0 not tried, 1 written, 2 failed                     */
+    uint16_t w, h;
+} thumb;
+
+typedef struct report {
+    sqlite3        *db;
+    const rp_options *opt;
+    rp_result      *res;
+    la_error       *err;
+    char            dir[PATH_MAX + 64];     /* the temporary directory being written */
+    db_run          run;
+    db_progress    *progress;          /* k, review progress per given class    */
+    db_progress     overall;
+    thumb          *thumbs;            /* n, by row                             */
+    /* tabular feature summaries computed at report time (when not stored) */
+    int             features_tried;
+    la_dataset      ds;
+    rp_feature_stats fst;
+    int             have_fst;
+    char            features_note[2200];
+} report;
+
+static int io_fail(report *r, const char *path)
+{
+    return la_error_set(r->err, LA_EINTERNAL, path, 0, "cannot write: %s", strerror(errno));
+}
+
+/* ---- page frame ------------------------------------------------------- */
+
+static const char css[] =
+"*{box-sizing:border-box}"
+"body{margin:0;font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;"
+"color:#1d2330;background:#f3f5f8}"
+"a{color:#2456a6;text-decoration:none}a:hover{text-decoration:underline}"
+"header.top{background:#1f2a3c;color:#e8edf5;padding:10px 28px;display:flex;gap:18px;align-items:baseline;flex-wrap:wrap}"
+"header.top a{color:#fff;font-weight:600}header.top .sub{color:#aab6c8;font-size:13px}"
+"main{max-width:1320px;margin:0 auto;padding:18px 28px 40px}"
+"h1{font-size:24px;margin:6px 0 2px}h2{font-size:18px;margin:0 0 10px}"
+".muted{color:#667085}.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}"
+"section.panel{background:#fff;border:1px solid #e1e5ec;border-radius:10px;padding:16px 20px;margin:16px 0;"
+"box-shadow:0 1px 2px rgba(16,24,40,.04)}"
+".kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:12px;margin:14px 0}"
+".kpi{background:#fff;border:1px solid #e1e5ec;border-radius:10px;padding:12px 14px}"
+".kpi .v{font-size:24px;font-weight:650}.kpi .l{color:#667085;font-size:12px;text-transform:uppercase;letter-spacing:.04em}"
+".kpi.warn .v{color:#c2410c}.kpi.good .v{color:#15803d}"
+".row{display:flex;gap:26px;flex-wrap:wrap;align-items:flex-start}"
+"table.cls{border-collapse:collapse;width:100%;font-size:13px}"
+"table.cls th,table.cls td{padding:5px 8px;border-bottom:1px solid #eef0f4;text-align:right;white-space:nowrap}"
+"table.cls th{color:#475467;font-weight:600;background:#f8f9fb}table.cls td:first-child,table.cls th:first-child{text-align:left;white-space:normal}"
+".bar{display:inline-block;height:8px;border-radius:4px;background:#e15759;vertical-align:middle;margin-left:6px}"
+".bar.q{background:#59a14f}"
+".chips{display:flex;flex-wrap:wrap;gap:8px}.chip{border:1px solid #d0d5dd;border-radius:16px;padding:3px 11px;background:#fff}"
+".chip b{color:#c2410c}"
+"svg.chart{max-width:100%;height:auto}svg text{font-family:inherit}"
+"svg .lb{font-size:12px;fill:#344054}svg .num{font-size:11px;fill:#475467}svg .iss{fill:#c2410c}"
+"svg .ax{font-size:12px;fill:#667085;font-weight:600}svg .tk{font-size:10px;fill:#667085}svg .lg{font-size:12px;fill:#344054}"
+"nav.pages{display:flex;gap:6px;flex-wrap:wrap;align-items:center;margin:12px 0}"
+"nav.pages a,nav.pages span{padding:3px 9px;border-radius:6px;border:1px solid #d0d5dd;background:#fff}"
+"nav.pages span.cur{background:#1f2a3c;color:#fff;border-color:#1f2a3c}nav.pages span.gap{border:0;background:none}"
+".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:12px}"
+".card{margin:0;background:#fff;border:1px solid #e1e5ec;border-radius:10px;padding:10px;display:flex;flex-direction:column;gap:6px;"
+"border-top:4px solid #98a2b3}"
+".card.s-keep{border-top-color:#15803d}.card.s-relabel{border-top-color:#2456a6}.card.s-drop{border-top-color:#b42318}"
+".card.s-skip{border-top-color:#d0d5dd}.card.disagree{box-shadow:0 0 0 2px #f79009 inset}"
+".thumb{display:flex;justify-content:center;align-items:center;background:#111;border-radius:6px;min-height:112px}"
+".thumb img{image-rendering:pixelated;display:block;max-width:100%}"
+".noimg{color:#98a2b3;font-size:12px;padding:20px;text-align:center}"
+"table.feat{font-size:11px;border-collapse:collapse;width:100%}table.feat td,table.feat th{padding:1px 3px;text-align:right}"
+"table.feat th{color:#667085;font-weight:500}table.feat td:first-child{text-align:left;overflow-wrap:anywhere}"
+".cap{font-size:12.5px;display:flex;flex-direction:column;gap:3px}"
+".cap .top{display:flex;justify-content:space-between;gap:6px}.cap .rank{font-weight:700;color:#475467}"
+".cap .id{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:11.5px;overflow-wrap:anywhere}"
+".given{color:#b42318;font-weight:600;overflow-wrap:anywhere}.sugg{color:#15803d;font-weight:600;overflow-wrap:anywhere}"
+".badge{font-size:11px;border-radius:10px;padding:0 7px;background:#eef0f4;color:#344054}"
+".badge.s-keep{background:#dcfae6;color:#085d3a}.badge.s-relabel{background:#d1e0ff;color:#1d3b8a}"
+".badge.s-drop{background:#fee4e2;color:#912018}.badge.warn{background:#fef0c7;color:#93370d}"
+"footer{color:#98a2b3;font-size:12px;text-align:center;padding:20px}"
+"pre.opts{background:#f8f9fb;border:1px solid #eef0f4;border-radius:6px;padding:8px;white-space:pre-wrap;overflow-wrap:anywhere;max-height:260px;overflow:auto}";
+
+static void page_begin(report *r, FILE *f, const char *title)
+{
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+          "img-src 'self' file: data:; style-src 'unsafe-inline'\">\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>", f);
+    rp_esc(f, title);
+    fprintf(f, "</title>\n<style>%s</style></head>\n<body>\n<header class=\"top\">"
+               "<a href=\"index.html\">labelaudit report</a><span class=\"sub\">run %" PRId64
+               " &#183; ", css, r->run.id);
+    rp_esc(f, r->run.dataset_path);
+    fputs(" &#183; ", f);
+    rp_esc(f, r->run.created_at);
+    fputs("</span></header>\n<main>\n", f);
+}
+
+static int page_end(report *r, FILE *f, const char *path)
+{
+    fputs("</main>\n<footer>labelaudit ", f);
+    rp_esc(f, r->run.version);
+    fputs(" &#183; static report, no scripts, opens from disk</footer>\n</body></html>\n", f);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) return io_fail(r, path);
+    r->res->pages++;
+    return 0;
+}
+
+static FILE *page_open(report *r, const char *name, char *path, size_t size)
+{
+    if (la_path_join(path, size, r->dir, name)) {
+        la_error_set(r->err, LA_EUSAGE, r->dir, 0, "path too long");
+        return NULL;
+    }
+    FILE *f = fopen(path, "w");
+    if (!f) io_fail(r, path);
+    return f;
+}
+
+static const char *class_name(const report *r, int64_t c)
+{
+    if (c >= 0 && c < r->run.k) return r->run.class_names[c];
+    return "?";
+}
+
+/* ---- contact sheets --------------------------------------------------- */
+
+static void sheet_name(char *out, size_t size, int64_t cls, int64_t page)
+{
+    if (cls < 0) snprintf(out, size, "issues-%" PRId64 ".html", page);
+    else snprintf(out, size, "class-%" PRId64 "-%" PRId64 ".html", cls, page);
+}
+
+static void pager(FILE *f, int64_t cls, int64_t page, int64_t pages)
+{
+    if (pages <= 1) return;
+    char name[64];
+    fputs("<nav class=\"pages\">", f);
+    if (page > 1) {
+        sheet_name(name, sizeof name, cls, page - 1);
+        fprintf(f, "<a href=\"%s\" rel=\"prev\">&#171; prev</a>", name);
+    }
+    int gap = 0;
+    for (int64_t p = 1; p <= pages; p++) {
+        if (p != 1 && p != pages && llabs((long long)(p - page)) > 3) {
+            if (!gap) fputs("<span class=\"gap\">&#8230;</span>", f);
+            gap = 1;
+            continue;
+        }
+        gap = 0;
+        sheet_name(name, sizeof name, cls, p);
+        if (p == page) fprintf(f, "<span class=\"cur\">%" PRId64 "</span>", p);
+        else fprintf(f, "<a href=\"%s\">%" PRId64 "</a>", name, p);
+    }
+    if (page < pages) {
+        sheet_name(name, sizeof name, cls, page + 1);
+        fprintf(f, "<a href=\"%s\" rel=\"next\">next &#187;</a>", name);
+    }
+    fputs("</nav>\n", f);
+}
+
+/* Makes the thumbnail of row `row` once; returns its state. */
+static const thumb *ensure_thumb(report *r, const db_item *it)
+{
+    static const thumb none = {2, 0, 0};
+    if (it->row < 0 || it->row >= r->run.n || !r->thumbs) return &none;
+    thumb *t = &r->thumbs[it->row];
+    if (t->state) return t;
+    char rel[64], path[PATH_MAX];
+    snprintf(rel, sizeof rel, "assets/thumbs/%" PRId64 ".png", it->row);
+    la_path_join(path, sizeof path, r->dir, rel);
+    int w = 0, h = 0;
+    la_error e = {0};
+    if (rp_thumbnail(it->image_path, path, r->opt->thumb_box, &w, &h, &e)) {
+        t->state = 2;
+        if (!r->res->thumb_failures++)
+            snprintf(r->res->first_failure, sizeof r->res->first_failure, "%s: %s", e.file, e.msg);
+        return t;
+    }
+    t->state = 1;
+    t->w = (uint16_t)w;
+    t->h = (uint16_t)h;
+    r->res->thumbs++;
+    return t;
+}
+
+/* Loads the dataset once to compute feature summaries for a tabular run
+ * that stored none. Any failure only leaves a note on the summary page. */
+static void try_dataset_features(report *r)
+{
+    r->features_tried = 1;
+    if (!r->run.dataset_path || !*r->run.dataset_path) return;
+    io_load_opts lo;
+    io_load_opts_init(&lo);
+    json_t *o = r->run.options_json ? json_loads(r->run.options_json, 0, NULL) : NULL;
+    /* the audit's loader options, when it recorded them */
+    const char *label_col = o ? json_string_value(json_object_get(o, "label_col")) : NULL;
+    const char *id_col = o ? json_string_value(json_object_get(o, "id_col")) : NULL;
+    const char *classes = o ? json_string_value(json_object_get(o, "classes")) : NULL;
+    if (label_col) lo.label_col = label_col;
+    if (id_col) lo.id_col = id_col;
+    if (classes) lo.classes_file = classes;
+    lo.missing = IO_MISSING_MEAN;
+    la_error e = {0};
+    int rc = io_dataset_load(r->run.dataset_path, &lo, &r->ds, &e);
+    json_decref(o);
+    if (rc) {
+        snprintf(r->features_note, sizeof r->features_note,
+                 "feature values unavailable: %s: %s", e.file, e.msg);
+        return;
+    }
+    int same = r->ds.n == (size_t)r->run.n && r->ds.k == (size_t)r->run.k && r->ds.features;
+    for (size_t c = 0; same && c < r->ds.k; c++)
+        same = !strcmp(r->ds.class_names[c], r->run.class_names[c]);
+    if (!same) {
+        snprintf(r->features_note, sizeof r->features_note,
+                 "feature values unavailable: the dataset no longer matches the run "
+                 "(size, classes or features differ)");
+        return;
+    }
+    if (rp_feature_stats_init(&r->ds, &r->fst, &e) == 0) {
+        r->have_fst = 1;
+        r->res->features_source = 2;
+    }
+}
+
+static void card_features(report *r, FILE *f, const db_item *it)
+{
+    const char *text = it->features;
+    char *computed = NULL;
+    if (!text && r->have_fst && it->row >= 0 && (size_t)it->row < r->ds.n) {
+        if (!r->ds.ids || !it->dataset_id || !strcmp(r->ds.ids[it->row], it->dataset_id))
+            text = computed = rp_feature_summary(&r->fst, &r->ds, (size_t)it->row, it->given,
+                                                 it->suggested, 4);
+    }
+    json_t *arr = text ? json_loads(text, 0, NULL) : NULL;
+    if (!json_is_array(arr) || json_array_size(arr) == 0) {
+        fputs("<div class=\"noimg\">no image or feature values</div>", f);
+        json_decref(arr);
+        free(computed);
+        return;
+    }
+    fputs("<table class=\"feat\"><tr><th>feature</th><th>value</th><th>given &#956;</th>"
+          "<th>sugg. &#956;</th></tr>", f);
+    size_t i;
+    json_t *o;
+    json_array_foreach(arr, i, o) {
+        fputs("<tr><td>", f);
+        rp_esc(f, json_string_value(json_object_get(o, "name")));
+        fprintf(f, "</td><td><b>%.4g</b></td><td>%.4g</td><td>%.4g</td></tr>",
+                json_number_value(json_object_get(o, "value")),
+                json_number_value(json_object_get(o, "given_mean")),
+                json_number_value(json_object_get(o, "suggested_mean")));
+    }
+    fputs("</table>", f);
+    json_decref(arr);
+    free(computed);
+}
+
+static void card(report *r, FILE *f, const db_item *it)
+{
+    const char *st = it->status ? it->status : "pending";
+    fprintf(f, "<figure class=\"card s-");
+    rp_esc(f, st);
+    fprintf(f, "%s\" id=\"q%" PRId64 "\">", it->disagrees ? " disagree" : "", it->queue_id);
+    if (it->image_path) {
+        const thumb *t = ensure_thumb(r, it);
+        char absolute[PATH_MAX];
+        int link = realpath(it->image_path, absolute) != NULL;
+        fputs("<div class=\"thumb\">", f);
+        if (link) {
+            fputs("<a href=\"file://", f);
+            rp_url(f, absolute);
+            fputs("\" title=\"open the original image\">", f);
+        }
+        if (t->state == 1) {
+            fprintf(f, "<img src=\"assets/thumbs/%" PRId64 ".png\" width=\"%d\" height=\"%d\" alt=\"",
+                    it->row, t->w, t->h);
+            rp_esc(f, it->dataset_id);
+            fputs(", given ", f);
+            rp_esc(f, class_name(r, it->given));
+            fputs(", suggested ", f);
+            rp_esc(f, class_name(r, it->suggested));
+            fputs("\">", f);
+        } else {
+            fputs("<span class=\"noimg\">image unavailable</span>", f);
+        }
+        if (link) fputs("</a>", f);
+        fputs("</div>", f);
+    } else {
+        if (!it->features && !r->features_tried) try_dataset_features(r);
+        card_features(r, f, it);
+    }
+    fprintf(f, "<figcaption class=\"cap\"><div class=\"top\"><span class=\"rank\">#%" PRId64
+               "</span><span class=\"badge s-", it->rank);
+    rp_esc(f, st);
+    fputs("\">", f);
+    rp_esc(f, st);
+    fputs("</span></div><div class=\"id\" title=\"id\">", f);
+    rp_esc(f, it->dataset_id);
+    fputs("</div><div>given <span class=\"given\">", f);
+    rp_esc(f, class_name(r, it->given));
+    fputs("</span></div><div>suggested <span class=\"sugg\">", f);
+    rp_esc(f, class_name(r, it->suggested));
+    fprintf(f, "</span></div><div class=\"muted\">score %.4f &#183; row %" PRId64 "</div>",
+            it->quality, it->row);
+    if (strcmp(st, "pending") != 0) {
+        fputs("<div class=\"muted\">", f);
+        rp_esc(f, st);
+        if (!strcmp(st, "relabel")) {
+            fputs(" &#8594; ", f);
+            rp_esc(f, class_name(r, it->new_label));
+        }
+        if (it->reviewer) {
+            fputs(" by ", f);
+            rp_esc(f, it->reviewer);
+        }
+        if (it->carried_from) fputs(" (carried over)", f);
+        fputs("</div>", f);
+        if (it->note && *it->note) {
+            fputs("<div class=\"muted\">&#8220;", f);
+            rp_esc(f, it->note);
+            fputs("&#8221;</div>", f);
+        }
+    }
+    if (it->disagrees)
+        fputs("<div><span class=\"badge warn\">earlier decision disagrees with this run</span></div>", f);
+    fputs("</figcaption></figure>\n", f);
+}
+
+/* Writes every page of the sheet for one class (cls >= 0) or all (cls < 0). */
+static int write_sheet(report *r, int64_t cls)
+{
+    int64_t total = 0;
+    if (db_count_flagged(r->db, r->run.id, cls, &total, r->err)) return r->err->status;
+    int64_t per = r->opt->per_page;
+    int64_t pages = total ? (total + per - 1) / per : 1;
+    int64_t after = 0;
+    for (int64_t p = 1; p <= pages; p++) {
+        db_items items;
+        if (db_load_flagged(r->db, r->run.id, cls, after, per, &items, r->err)) return r->err->status;
+        char name[64], path[PATH_MAX], title[256];
+        sheet_name(name, sizeof name, cls, p);
+        FILE *f = page_open(r, name, path, sizeof path);
+        if (!f) {
+            db_items_free(&items);
+            return r->err->status;
+        }
+        snprintf(title, sizeof title, "flagged examples, page %" PRId64 " of %" PRId64, p, pages);
+        page_begin(r, f, cls < 0 ? "All flagged examples" : class_name(r, cls));
+        fputs("<p><a href=\"index.html\">&#8592; back to the summary</a></p>\n<h1>", f);
+        if (cls < 0) {
+            fputs("All flagged examples", f);
+        } else {
+            fputs("Given label: ", f);
+            rp_esc(f, class_name(r, cls));
+        }
+        fprintf(f, "</h1>\n<p class=\"muted\">%" PRId64 " flagged, in rank order (lowest label "
+                   "quality first); %s. Cards show the given label in red and the model's "
+                   "suggestion in green; the top border is the review status.</p>\n",
+                total, title);
+        pager(f, cls, p, pages);
+        fputs("<div class=\"grid\">\n", f);
+        for (size_t i = 0; i < items.n; i++) {
+            card(r, f, &items.v[i]);
+            after = items.v[i].rank;
+        }
+        if (cls < 0) r->res->cards += items.n;
+        fputs("</div>\n", f);
+        if (total == 0) fputs("<p>No flagged examples.</p>\n", f);
+        pager(f, cls, p, pages);
+        fputs("<p><a href=\"index.html\">&#8592; back to the summary</a></p>\n", f);
+        db_items_free(&items);
+        if (page_end(r, f, path)) return r->err->status;
+    }
+    return 0;
+}
+
+/* ---- summary page ----------------------------------------------------- */
+
+static void kpi(FILE *f, const char *cls, const char *label, const char *value)
+{
+    fprintf(f, "<div class=\"kpi %s\"><div class=\"v\">%s</div><div class=\"l\">%s</div></div>\n",
+            cls, value, label);
+}
+
+static void pr_section(report *r, FILE *f)
+{
+    char *text = NULL;
+    la_error e = {0};
+    if (db_load_metrics(r->db, r->run.id, "cv", &text, &e) || !text) {
+        free(text);
+        return;
+    }
+    json_t *m = json_loads(text, 0, NULL);
+    free(text);
+    json_t *pc = json_object_get(m, "per_class");
+    if (!json_is_array(pc) || json_array_size(pc) == 0) {
+        json_decref(m);
+        return;
+    }
+    size_t n = json_array_size(pc);
+    rp_series *s = la_calloc(n, sizeof *s);
+    double *buf = la_calloc(2 * n, sizeof *buf);   /* single-point series */
+    double **owned = la_calloc(2 * n, sizeof *owned);
+    if (!s || !buf || !owned) goto done;
+    int curves = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_t *c = json_array_get(pc, i);
+        s[i].name = json_string_value(json_object_get(c, "class"));
+        if (!s[i].name) s[i].name = class_name(r, (int64_t)i);
+        json_t *cur = json_object_get(c, "pr_curve");
+        json_t *rec = json_object_get(cur, "recall"), *pre = json_object_get(cur, "precision");
+        size_t np = json_array_size(rec);
+        if (np >= 2 && np == json_array_size(pre)) {
+            owned[2 * i] = la_calloc(np, sizeof(double));
+            owned[2 * i + 1] = la_calloc(np, sizeof(double));
+            if (owned[2 * i] && owned[2 * i + 1]) {
+                for (size_t p = 0; p < np; p++) {
+                    owned[2 * i][p] = json_number_value(json_array_get(rec, p));
+                    owned[2 * i + 1][p] = json_number_value(json_array_get(pre, p));
+                }
+                s[i].recall = owned[2 * i];
+                s[i].precision = owned[2 * i + 1];
+                s[i].npoints = np;
+                curves++;
+                continue;
+            }
+        }
+        buf[2 * i] = json_number_value(json_object_get(c, "recall"));
+        buf[2 * i + 1] = json_number_value(json_object_get(c, "precision"));
+        s[i].recall = &buf[2 * i];
+        s[i].precision = &buf[2 * i + 1];
+        s[i].npoints = 1;
+    }
+    fputs("<section class=\"panel\" id=\"cv\"><h2>Cross-validation: precision and recall per class</h2>\n", f);
+    fprintf(f, "<p class=\"muted\">%s Out-of-fold accuracy %.4f, balanced accuracy %.4f, macro F1 %.4f.</p>\n",
+            curves ? "Precision-recall curves of each class (one-vs-rest, out-of-fold probabilities)."
+                   : "Each class's operating point (argmax prediction); the metrics carry no curve points.",
+            json_number_value(json_object_get(m, "accuracy")),
+            json_number_value(json_object_get(m, "balanced_accuracy")),
+            json_number_value(json_object_get(m, "macro_f1")));
+    fputs("<div class=\"row\"><div>", f);
+    rp_svg_pr(f, s, n);
+    fputs("</div><div><table class=\"cls\"><tr><th>class</th><th>support</th><th>precision</th>"
+          "<th>recall</th><th>F1</th><th>PR-AUC</th></tr>\n", f);
+    for (size_t i = 0; i < n; i++) {
+        json_t *c = json_array_get(pc, i);
+        fputs("<tr><td>", f);
+        rp_esc(f, s[i].name);
+        fprintf(f, "</td><td>%lld</td><td>%.3f</td><td>%.3f</td><td>%.3f</td><td>%.3f</td></tr>\n",
+                (long long)json_integer_value(json_object_get(c, "support")),
+                json_number_value(json_object_get(c, "precision")),
+                json_number_value(json_object_get(c, "recall")),
+                json_number_value(json_object_get(c, "f1")),
+                json_number_value(json_object_get(c, "pr_auc")));
+    }
+    fputs("</table></div></div></section>\n", f);
+done:
+    if (owned)
+        for (size_t i = 0; i < 2 * n; i++) free(owned[i]);
+    free(owned);
+    free(buf);
+    free(s);
+    json_decref(m);
+}
+
+static int write_index(report *r)
+{
+    char path[PATH_MAX];
+    FILE *f = page_open(r, "index.html", path, sizeof path);
+    if (!f) return r->err->status;
+    const db_run *run = &r->run;
+    size_t k = (size_t)run->k;
+    page_begin(r, f, "labelaudit report");
+
+    const char *base = run->dataset_path ? strrchr(run->dataset_path, '/') : NULL;
+    base = base && base[1] ? base + 1 : run->dataset_path;
+    fputs("<h1>Label audit: ", f);
+    rp_esc(f, base);
+    fputs("</h1>\n<p class=\"muted\">", f);
+    rp_esc(f, run->dataset_path);
+    fprintf(f, " &#183; run %" PRId64 " &#183; ", run->id);
+    rp_esc(f, run->created_at);
+    fputs(" &#183; issues found by <b>", f);
+    rp_esc(f, run->method);
+    fputs("</b>, ranked by <b>", f);
+    rp_esc(f, run->rank_by);
+    fputs("</b></p>\n<div class=\"kpis\">\n", f);
+
+    int64_t largest = 0, smallest = INT64_MAX;
+    for (size_t c = 0; c < k; c++) {
+        if (run->given_count[c] > largest) largest = run->given_count[c];
+        if (run->given_count[c] < smallest) smallest = run->given_count[c];
+    }
+    char v[96];
+    snprintf(v, sizeof v, "%" PRId64, run->n);
+    kpi(f, "", "examples", v);
+    snprintf(v, sizeof v, "%" PRId64, run->k);
+    kpi(f, "", "classes", v);
+    snprintf(v, sizeof v, "%" PRId64, run->num_flagged);
+    kpi(f, run->num_flagged ? "warn" : "good", "flagged for review", v);
+    snprintf(v, sizeof v, "%.2f%%", 100.0 * run->error_rate);
+    kpi(f, run->error_rate > 0.05 ? "warn" : "good", "est. label-error rate", v);
+    snprintf(v, sizeof v, "%.0f", run->error_rate * (double)run->n);
+    kpi(f, "", "est. label errors", v);
+    snprintf(v, sizeof v, "%.3f", run->health);
+    kpi(f, run->health < 0.9 ? "warn" : "good", "label health score", v);
+    if (smallest > 0 && k > 0) snprintf(v, sizeof v, "%.1f : 1", (double)largest / (double)smallest);
+    else snprintf(v, sizeof v, "&#8734; (empty class)");
+    kpi(f, smallest > 0 && largest <= 3 * smallest ? "" : "warn", "imbalance (largest:smallest)", v);
+    snprintf(v, sizeof v, "%" PRId64 " / %" PRId64, r->overall.decided, r->overall.total);
+    kpi(f, "", "reviewed", v);
+    fputs("</div>\n", f);
+    fputs("<p class=\"muted\">&#8220;Flagged&#8221; counts the examples selected for review; the "
+          "estimated number of label errors comes from the confident joint. They differ by design.</p>\n", f);
+
+    /* contact sheets */
+    fprintf(f, "<section class=\"panel\" id=\"sheets\"><h2>Contact sheets</h2>\n<div class=\"chips\">"
+               "<a class=\"chip\" href=\"issues-1.html\">All flagged examples <b>%" PRId64 "</b></a>",
+            run->num_flagged);
+    for (size_t c = 0; c < k; c++) {
+        fprintf(f, "<a class=\"chip\" href=\"class-%zu-1.html\">", c);
+        rp_esc(f, run->class_names[c]);
+        fprintf(f, " <b>%" PRId64 "</b></a>", r->progress ? r->progress[c].total : run->num_issues[c]);
+    }
+    fputs("</div></section>\n", f);
+
+    /* classes */
+    fputs("<section class=\"panel\" id=\"classes\"><h2>Classes</h2>\n", f);
+    if (smallest > 0)
+        fprintf(f, "<p class=\"muted\">Examples per given label, flagged ones in red. Imbalance ratio "
+                   "(largest / smallest class): <b>%.2f</b>.</p>\n", (double)largest / (double)smallest);
+    else
+        fputs("<p class=\"muted\">Examples per given label, flagged ones in red. At least one class "
+              "has no examples.</p>\n", f);
+    int64_t *flagged = la_calloc(k ? k : 1, sizeof *flagged);
+    for (size_t c = 0; flagged && c < k; c++)
+        flagged[c] = r->progress ? r->progress[c].total : run->num_issues[c];
+    rp_svg_bars(f, k, run->class_names, run->given_count, flagged, "examples", "flagged");
+    free(flagged);
+    fputs("<table class=\"cls\"><tr><th>class</th><th>given count</th><th>flagged</th>"
+          "<th>est. issues</th><th>noise rate</th><th>label quality</th><th>reviewed</th></tr>\n", f);
+    for (size_t c = 0; c < k; c++) {
+        double rate = run->class_error_rate[c], q = run->class_quality[c];
+        int64_t fl = r->progress ? r->progress[c].total : run->num_issues[c];
+        fprintf(f, "<tr><td><a href=\"class-%zu-1.html\">", c);
+        rp_esc(f, run->class_names[c]);
+        fprintf(f, "</a></td><td>%" PRId64 "</td><td>%" PRId64 "</td><td>%.1f</td>"
+                   "<td>%.2f%%<span class=\"bar\" style=\"width:%.0fpx\"></span></td>"
+                   "<td>%.3f<span class=\"bar q\" style=\"width:%.0fpx\"></span></td>"
+                   "<td>%" PRId64 " / %" PRId64 "</td></tr>\n",
+                run->given_count[c], fl, rate * (double)run->given_count[c], 100 * rate,
+                fmin(fmax(rate, 0) * 120, 60), q, fmin(fmax(q, 0), 1) * 60,
+                r->progress ? r->progress[c].decided : 0, fl);
+    }
+    fputs("</table>\n<p class=\"muted\">Est. issues = noise rate &#215; given count: how many "
+          "examples of the class are estimated to carry a wrong label. Label quality is the "
+          "class's mean label quality score (higher is better).</p></section>\n", f);
+
+    /* matrices */
+    fputs("<section class=\"panel\" id=\"noise\"><h2>Where the labels go wrong</h2>\n"
+          "<div class=\"row\"><div><h3>Noise matrix P(given | true)</h3>\n", f);
+    rp_svg_heatmap(f, k, run->class_names, run->noise_matrix, 2, "given", "true", 1);
+    fputs("<p class=\"muted\">Column = true class, row = given label; off-diagonal cells (red) are "
+          "label noise.</p></div><div><h3>Confident joint (calibrated counts)</h3>\n", f);
+    rp_svg_heatmap(f, k, run->class_names, run->confident_joint, 0, "given", "true", 1);
+    fputs("<p class=\"muted\">Examples confidently counted as each (given, true) pair; "
+          "off-diagonal counts are the likely label errors.</p></div></div></section>\n", f);
+
+    pr_section(r, f);
+
+    /* run details */
+    fputs("<section class=\"panel\" id=\"run\"><h2>Run details</h2>\n<table class=\"cls\">", f);
+    const char *rows[][2] = {
+        {"dataset", run->dataset_path}, {"content hash", run->dataset_hash},
+        {"labels", run->labels_path}, {"predicted probabilities", run->pred_probs_path},
+        {"labelaudit version", run->version}, {"recorded", run->created_at},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        fprintf(f, "<tr><td>%s</td><td class=\"mono\" style=\"text-align:left\">", rows[i][0]);
+        rp_esc(f, rows[i][1] ? rows[i][1] : "-");
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+    if (r->features_note[0]) {
+        fputs("<p class=\"muted\">", f);
+        rp_esc(f, r->features_note);
+        fputs("</p>\n", f);
+    }
+    if (r->res->thumb_failures) {
+        fprintf(f, "<p class=\"muted\">%zu image(s) could not be read for thumbnails; first: ",
+                r->res->thumb_failures);
+        rp_esc(f, r->res->first_failure);
+        fputs("</p>\n", f);
+    }
+    json_t *o = run->options_json ? json_loads(run->options_json, 0, NULL) : NULL;
+    char *pretty = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+    json_decref(o);
+    fputs("<h3>Options</h3><pre class=\"opts mono\">", f);
+    rp_esc(f, pretty ? pretty : run->options_json);
+    fputs("</pre></section>\n", f);
+    free(pretty);
+    return page_end(r, f, path);
+}
+
+/* ---- directories ------------------------------------------------------ */
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb; (void)flag; (void)ftw;
+    return remove(path);
+}
+
+static void rm_rf(const char *path)
+{
+    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* 1 when dir is empty or holds index.html (safe to replace). */
+static int replaceable(const char *dir)
+{
+    char p[PATH_MAX];
+    if (la_path_join(p, sizeof p, dir, "index.html") == 0 && access(p, F_OK) == 0) return 1;
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    struct dirent *e;
+    int empty = 1;
+    while (empty && (e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) empty = 0;
+    closedir(d);
+    return empty;
+}
+
+static int make_dirs(report *r)
+{
+    char p[PATH_MAX];
+    if (mkdir(r->dir, 0755) != 0) return io_fail(r, r->dir);
+    la_path_join(p, sizeof p, r->dir, "assets");
+    if (mkdir(p, 0755) != 0) return io_fail(r, p);
+    la_path_join(p, sizeof p, r->dir, "assets/thumbs");
+    if (mkdir(p, 0755) != 0) return io_fail(r, p);
+    return 0;
+}
+
+/* Moves the finished temporary directory to out, replacing an old report. */
+static int publish(report *r, const char *out)
+{
+    struct stat sb;
+    if (lstat(out, &sb) != 0) {
+        if (rename(r->dir, out) != 0) return io_fail(r, out);
+        return 0;
+    }
+    char old[PATH_MAX + 64];
+    snprintf(old, sizeof old, "%s.old.%ld", out, (long)getpid());
+    if (rename(out, old) != 0) return io_fail(r, out);
+    if (rename(r->dir, out) != 0) {
+        int e = errno;
+        rename(old, out);            /* put the old report back */
+        errno = e;
+        return io_fail(r, out);
+    }
+    rm_rf(old);
+    return 0;
+}
+
+int rp_write_report(sqlite3 *db, const char *out_dir, const rp_options *opt_in, rp_result *res,
+                    la_error *err)
+{
+    assert(db && out_dir && res);
+    rp_options opt;
+    if (opt_in) opt = *opt_in;
+    else rp_options_init(&opt);
+    if (opt.per_page <= 0) opt.per_page = 200;
+    if (opt.thumb_box <= 0) opt.thumb_box = 112;
+    memset(res, 0, sizeof *res);
+
+    char out[PATH_MAX];
+    size_t len = strlen(out_dir);
+    while (len > 1 && out_dir[len - 1] == '/') len--;   /* "rep/" -> "rep" */
+    if (len == 0 || len >= sizeof out - 32)
+        return la_error_set(err, LA_EUSAGE, out_dir, 0, "bad output directory name");
+    memcpy(out, out_dir, len);
+    out[len] = 0;
+    struct stat sb;
+    if (stat(out, &sb) == 0) {
+        if (!S_ISDIR(sb.st_mode))
+            return la_error_set(err, LA_EUSAGE, out, 0, "exists and is not a directory");
+        if (!replaceable(out))
+            return la_error_set(err, LA_EUSAGE, out, 0, "exists and is not a labelaudit report "
+                                "(no index.html); refusing to replace it");
+    }
+
+    report r;
+    memset(&r, 0, sizeof r);
+    r.db = db;
+    r.opt = &opt;
+    r.res = res;
+    r.err = err;
+    int64_t run_id = opt.run_id;
+    if (run_id <= 0 && db_latest_run(db, &run_id, err)) return err->status;
+    int status = db_load_run(db, run_id, &r.run, err);
+    if (status) return status;
+    res->run_id = run_id;
+    r.progress = la_calloc(r.run.k ? (size_t)r.run.k : 1, sizeof *r.progress);
+    r.thumbs = la_calloc(r.run.n > 0 ? (size_t)r.run.n : 1, sizeof *r.thumbs);
+    if (!r.progress || !r.thumbs) {
+        status = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+        goto done;
+    }
+    if ((status = db_queue_progress(db, run_id, (size_t)r.run.k, r.progress, &r.overall, err)))
+        goto done;
+
+    /* the parent must exist; the temporary directory is its sibling */
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof parent, "%s", out);
+    char *slash = strrchr(parent, '/');
+    if (slash && slash != parent) {
+        *slash = 0;
+        if ((status = la_mkdir_p(parent, err))) goto done;
+    }
+    snprintf(r.dir, sizeof r.dir, "%s.tmp.%ld", out, (long)getpid());
+    rm_rf(r.dir);   /* a leftover from a crashed run with our pid */
+    if ((status = make_dirs(&r))) goto cleanup;
+    res->features_source = 0;
+    if ((status = write_sheet(&r, -1))) goto cleanup;
+    for (int64_t c = 0; c < r.run.k; c++)
+        if ((status = write_sheet(&r, c))) goto cleanup;
+    if (!res->features_source && !r.run.has_images && r.run.num_flagged > 0) {
+        /* the stored summaries were used when the cards had them */
+        db_items one;
+        if (db_load_flagged(db, run_id, -1, 0, 1, &one, err) == 0) {
+            if (one.n && one.v[0].features) res->features_source = 1;
+            db_items_free(&one);
+        }
+    }
+    /* index last: it reports thumbnail failures and the features note */
+    if ((status = write_index(&r))) goto cleanup;
+    status = publish(&r, out);
+cleanup:
+    if (status) rm_rf(r.dir);
+done:
+    if (r.have_fst) rp_feature_stats_free(&r.fst);
+    if (r.features_tried) io_dataset_free(&r.ds);
+    free(r.progress);
+    free(r.thumbs);
+    db_run_free(&r.run);
+    return status;
+}

@@ -1,0 +1,247 @@
+/*
+ * rp_html.c — escaping, URL-encoding and the inline SVG charts of the report.
+ * Not here: page layout (report.c) or any file access. Invariant: every string
+ * that came from data is written through rp_esc (text, attributes) or rp_url
+ * (links), so a class called <script> stays text.
+ */
+#include "rp_html.h"
+
+#include <math.h>
+#include <string.h>
+
+void rp_esc(FILE *out, const char *s)
+{
+    if (!s) return;
+    for (; *s; s++) {
+        switch (*s) {
+        case '&':  fputs("&amp;", out); break;
+        case '<':  fputs("&lt;", out); break;
+        case '>':  fputs("&gt;", out); break;
+        case '"':  fputs("&quot;", out); break;
+        case '\'': fputs("&#39;", out); break;
+        default:   fputc(*s, out);
+        }
+    }
+}
+
+void rp_url(FILE *out, const char *s)
+{
+    if (!s) return;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned char c = *p;
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_' || c == '~' || c == '/')
+            fputc(c, out);
+        else
+            fprintf(out, "%%%02X", c);
+    }
+}
+
+const char *rp_color(size_t i)
+{
+    static const char *const palette[] = {
+        "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+        "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+    };
+    return palette[i % (sizeof palette / sizeof *palette)];
+}
+
+/* Writes at most max_chars UTF-8 characters of s, escaped, with an ellipsis
+ * when cut (long class names must not overrun the chart's label column). */
+static void esc_trunc(FILE *out, const char *s, size_t max_chars)
+{
+    size_t chars = 0, i = 0;
+    while (s[i] && chars < max_chars) {
+        i++;
+        while (((unsigned char)s[i] & 0xC0) == 0x80) i++;   /* continuation bytes */
+        chars++;
+    }
+    if (!s[i]) {
+        rp_esc(out, s);
+        return;
+    }
+    char buf[512];
+    size_t len = i < sizeof buf - 1 ? i : sizeof buf - 1;
+    while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80) len--;
+    memcpy(buf, s, len);
+    buf[len] = 0;
+    rp_esc(out, buf);
+    fputs("\xe2\x80\xa6", out);   /* … */
+}
+
+void rp_svg_bars(FILE *out, size_t k, char *const *names, const int64_t *value,
+                 const int64_t *overlay, const char *value_label, const char *overlay_label)
+{
+    const int label_w = 170, bar_w = 380, row_h = 22, top = overlay ? 26 : 6;
+    int64_t max = 1;
+    for (size_t c = 0; c < k; c++) if (value[c] > max) max = value[c];
+    int width = label_w + bar_w + 90, height = top + (int)k * row_h + 6;
+    fprintf(out, "<svg class=\"chart\" role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
+            width, height, width, height);
+    if (overlay) {
+        fprintf(out, "<rect x=\"%d\" y=\"6\" width=\"12\" height=\"12\" fill=\"#a6c8e8\"/>"
+                     "<text x=\"%d\" y=\"16\" class=\"lg\">", label_w, label_w + 16);
+        rp_esc(out, value_label);
+        fprintf(out, "</text><rect x=\"%d\" y=\"6\" width=\"12\" height=\"12\" fill=\"#e15759\"/>"
+                     "<text x=\"%d\" y=\"16\" class=\"lg\">", label_w + 130, label_w + 146);
+        rp_esc(out, overlay_label);
+        fputs("</text>\n", out);
+    }
+    for (size_t c = 0; c < k; c++) {
+        int y = top + (int)c * row_h;
+        double w = (double)bar_w * (double)value[c] / (double)max;
+        fprintf(out, "<g><title>");
+        rp_esc(out, names[c]);
+        fprintf(out, ": %lld %s", (long long)value[c], value_label ? value_label : "");
+        if (overlay) fprintf(out, ", %lld %s", (long long)overlay[c], overlay_label ? overlay_label : "");
+        fprintf(out, "</title><text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"lb\">",
+                label_w - 8, y + 15);
+        esc_trunc(out, names[c], 24);
+        fprintf(out, "</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" rx=\"2\" fill=\"#a6c8e8\"/>",
+                label_w, y + 3, w, row_h - 6);
+        if (overlay) {
+            double o = (double)bar_w * (double)overlay[c] / (double)max;
+            if (overlay[c] > 0 && o < 1.5) o = 1.5;   /* a few issues stay visible */
+            fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" rx=\"2\" fill=\"#e15759\"/>",
+                    label_w, y + 3, o, row_h - 6);
+        }
+        fprintf(out, "<text x=\"%.1f\" y=\"%d\" class=\"num\">%lld", label_w + w + 6, y + 15,
+                (long long)value[c]);
+        if (overlay) fprintf(out, " <tspan class=\"iss\">(%lld)</tspan>", (long long)overlay[c]);
+        fputs("</text></g>\n", out);
+    }
+    fputs("</svg>\n", out);
+}
+
+/* White -> colour ramp; t in [0,1]. */
+static void ramp(char *buf, size_t size, double t, int r1, int g1, int b1)
+{
+    if (!(t >= 0)) t = 0;
+    if (t > 1) t = 1;
+    int r = (int)lround(255 + (r1 - 255) * t), g = (int)lround(255 + (g1 - 255) * t),
+        b = (int)lround(255 + (b1 - 255) * t);
+    snprintf(buf, size, "#%02x%02x%02x", r, g, b);
+}
+
+void rp_svg_heatmap(FILE *out, size_t k, char *const *names, const double *m,
+                    int decimals, const char *row_title, const char *col_title,
+                    int diag_muted)
+{
+    int cell = k <= 4 ? 56 : k <= 10 ? 46 : k <= 20 ? 30 : k <= 40 ? 18 : 12;
+    int label_w = 150, top = 120;
+    int width = label_w + (int)k * cell + 30, height = top + (int)k * cell + 34;
+    double max_diag = 0, max_off = 0;
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = 0; j < k; j++) {
+            double v = fabs(m[i * k + j]);
+            if (i == j) { if (v > max_diag) max_diag = v; }
+            else if (v > max_off) max_off = v;
+        }
+    double max_all = max_diag > max_off ? max_diag : max_off;
+    fprintf(out, "<svg class=\"chart heat\" role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
+            width, height, width, height);
+    /* axis titles */
+    fprintf(out, "<text x=\"%d\" y=\"14\" class=\"ax\">", label_w);
+    rp_esc(out, col_title);
+    fprintf(out, " &#8594;</text><text x=\"10\" y=\"%d\" class=\"ax\" transform=\"rotate(-90 10 %d)\""
+                 " text-anchor=\"end\">", top, top);
+    rp_esc(out, row_title);
+    fputs(" &#8594;</text>\n", out);
+    int font = cell >= 40 ? 12 : cell >= 28 ? 10 : 0;
+    for (size_t j = 0; j < k; j++) {   /* column labels, rotated */
+        int x = label_w + (int)j * cell + cell / 2 + 4;
+        fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"lb\" transform=\"rotate(-45 %d %d)\">",
+                x, top - 6, x, top - 6);
+        esc_trunc(out, names[j], 16);
+        fputs("</text>\n", out);
+    }
+    for (size_t i = 0; i < k; i++) {
+        int y = top + (int)i * cell;
+        fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"lb\">", label_w - 6,
+                y + cell / 2 + 4);
+        esc_trunc(out, names[i], 20);
+        fputs("</text>\n", out);
+        for (size_t j = 0; j < k; j++) {
+            double v = m[i * k + j];
+            char fill[16], num[64];
+            double t;
+            if (diag_muted && i == j) {
+                t = max_diag > 0 ? fabs(v) / max_diag : 0;
+                ramp(fill, sizeof fill, 0.35 * t, 90, 110, 130);
+            } else {
+                double scale = diag_muted ? max_off : max_all;
+                t = scale > 0 ? fabs(v) / scale : 0;
+                if (diag_muted) ramp(fill, sizeof fill, t, 200, 40, 40);
+                else ramp(fill, sizeof fill, t, 33, 102, 172);
+            }
+            snprintf(num, sizeof num, "%.*f", decimals, v);
+            int x = label_w + (int)j * cell;
+            fprintf(out, "<g><title>");
+            rp_esc(out, row_title);
+            fputs(" ", out);
+            rp_esc(out, names[i]);
+            fputs(", ", out);
+            rp_esc(out, col_title);
+            fputs(" ", out);
+            rp_esc(out, names[j]);
+            fprintf(out, ": %s</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\""
+                         " stroke=\"#fff\"/>", num, x, y, cell, cell, fill);
+            if (font)
+                fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"%d\" fill=\"%s\">%s</text>",
+                        x + cell / 2, y + cell / 2 + font / 3, font,
+                        (!(diag_muted && i == j) && t > 0.55) ? "#fff" : "#222", num);
+            fputs("</g>\n", out);
+        }
+    }
+    fputs("</svg>\n", out);
+}
+
+void rp_svg_pr(FILE *out, const rp_series *s, size_t n)
+{
+    const int left = 46, top = 12, plot = 300, legend_w = 190;
+    int width = left + plot + 20 + legend_w, height = top + plot + 44;
+    int legend_h = 20 + 18 * (int)n;
+    if (legend_h > height) height = legend_h;
+    fprintf(out, "<svg class=\"chart\" role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
+            width, height, width, height);
+    fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafbfc\" stroke=\"#ccd\"/>\n",
+            left, top, plot, plot);
+    for (int t = 0; t <= 4; t++) {
+        double f = t / 4.0;
+        int x = left + (int)(f * plot), y = top + plot - (int)(f * plot);
+        fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#e4e7ec\"/>"
+                     "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#e4e7ec\"/>",
+                x, top, x, top + plot, left, y, left + plot, y);
+        fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"tk\">%.2g</text>"
+                     "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"tk\">%.2g</text>\n",
+                x, top + plot + 14, f, left - 4, y + 4, f);
+    }
+    fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"ax\">recall</text>"
+                 "<text x=\"12\" y=\"%d\" class=\"ax\" text-anchor=\"middle\" transform=\"rotate(-90 12 %d)\">precision</text>\n",
+            left + plot / 2, top + plot + 32, top + plot / 2, top + plot / 2);
+    for (size_t i = 0; i < n; i++) {
+        const char *col = rp_color(i);
+        fputs("<g><title>", out);
+        rp_esc(out, s[i].name);
+        fputs("</title>", out);
+        if (s[i].npoints > 1) {
+            fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\" points=\"", col);
+            for (size_t p = 0; p < s[i].npoints; p++) {
+                double r = s[i].recall[p], pr = s[i].precision[p];
+                if (!isfinite(r) || !isfinite(pr)) continue;
+                fprintf(out, "%.1f,%.1f ", left + r * plot, top + plot - pr * plot);
+            }
+            fputs("\"/>", out);
+        } else if (s[i].npoints == 1 && isfinite(s[i].recall[0]) && isfinite(s[i].precision[0])) {
+            fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\" stroke=\"#fff\"/>",
+                    left + s[i].recall[0] * plot, top + plot - s[i].precision[0] * plot, col);
+        }
+        int ly = top + 10 + 18 * (int)i;
+        fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+                     "<text x=\"%d\" y=\"%d\" class=\"lg\">", left + plot + 20, ly, col,
+                left + plot + 38, ly + 10);
+        esc_trunc(out, s[i].name, 26);
+        fputs("</text></g>\n", out);
+    }
+    fputs("</svg>\n", out);
+}

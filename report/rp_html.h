@@ -1,0 +1,51 @@
+/*
+ * rp_html.h — the small writers every HTML page of the report uses: escaping
+ * text and attributes, URL-encoding paths, and SVG charts (bar chart, heatmap
+ * with numbers, precision-recall plot). Everything from data goes through
+ * rp_esc or rp_url; nothing here opens files, the caller passes a FILE *.
+ * Charts are plain inline SVG sized in CSS pixels, no scripts.
+ */
+#ifndef LA_RP_HTML_H
+#define LA_RP_HTML_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Writes s HTML-escaped (& < > " ' become entities): safe in text and in
+ * double- or single-quoted attributes. NULL writes nothing. */
+void rp_esc(FILE *out, const char *s);
+
+/* Writes s percent-encoded for an href/src path: every byte except
+ * A-Z a-z 0-9 - . _ ~ / is written %XX ("Ankle boot" -> "Ankle%20boot"). */
+void rp_url(FILE *out, const char *s);
+
+/* Horizontal bar chart, one row per class: bar length ~ value[c], a second
+ * overlaid bar ~ overlay[c] (may be NULL), labels escaped. */
+void rp_svg_bars(FILE *out, size_t k, char *const *names, const int64_t *value,
+                 const int64_t *overlay, const char *value_label, const char *overlay_label);
+
+/* K x K heatmap of m (row-major) with the value printed in each cell with
+ * `decimals` digits after the point; rows and columns labelled by
+ * names; row_title / col_title name the axes. Colour ~ value / max. When
+ * diag_muted, diagonal cells use a separate neutral scale so off-diagonal
+ * mass stands out. */
+void rp_svg_heatmap(FILE *out, size_t k, char *const *names, const double *m,
+                    int decimals, const char *row_title, const char *col_title,
+                    int diag_muted);
+
+/* One curve or point set for rp_svg_pr. */
+typedef struct rp_series {
+    const char   *name;      /* legend text (escaped)                         */
+    const double *recall;    /* npoints                                       */
+    const double *precision; /* npoints                                       */
+    size_t        npoints;   /* 1 = a single operating point, drawn as a dot  */
+} rp_series;
+
+/* Precision (y) against recall (x) in [0,1]^2, one colour per series. */
+void rp_svg_pr(FILE *out, const rp_series *s, size_t n);
+
+/* The colour used for series / class i (a fixed palette, cycled). */
+const char *rp_color(size_t i);
+
+#endif
