@@ -1,0 +1,689 @@
+/*
+ * cl_run.c — streaming, multi-threaded confident learning (see cl_run.h).
+ *
+ * Exactness with bounded memory: thresholds are numpy means over each class's
+ * self-confidences, gathered class by class (8 bytes/example) so the pairwise
+ * order is numpy's. prune_by_noise_rate keeps, per (given class k, class j),
+ * a min-heap of the c largest margins; only when values equal to the c-th
+ * largest were left out (a tie at the cut) does the order of numpy's
+ * introsort matter, and then that pair's full margin vector is gathered in
+ * an extra pass and sorted with cl_argsort. Integer accumulations are
+ * per-thread and summed, so any thread count gives the same result.
+ */
+#include "cl_run.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const cl_filter_names[CL_FILTER_COUNT] = {
+    "prune_by_noise_rate", "prune_by_class", "both", "confident_learning",
+    "predicted_neq_given", "low_normalized_margin", "low_self_confidence"
+};
+const char *const cl_rank_names[CL_RANK_COUNT] = {
+    "self_confidence", "normalized_margin", "confidence_weighted_entropy"
+};
+
+enum { CL_F_PBC = 16, CL_F_PBNR = 32 };   /* internal: the two pruning masks */
+
+void cl_opts_init(cl_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->filter = CL_PRUNE_BY_NOISE_RATE;
+    o->rank = CL_SELF_CONFIDENCE;
+    o->frac_noise = 1.0;
+    o->nmin = 1;
+    o->threads = 1;
+}
+
+/* One (given class k, class j) pruning pair: keep the c largest margins. */
+typedef struct cl_pair {
+    uint32_t j;
+    size_t   c;          /* number to flag (capped at n_k)                  */
+    size_t   off, size;  /* heap slice [off, off + c) and its fill          */
+    double   max_rej;    /* largest margin ever rejected or evicted         */
+} cl_pair;
+
+typedef struct cl_ctx {
+    size_t n, k;
+    const int32_t *y;
+    const cl_opts *o;
+    const cl_reader *rd;
+    cl_result *res;
+    size_t  *goff;        /* k+1: start of each class in the grouped arrays */
+    double  *sc_g;        /* n: self-confidences grouped by class           */
+    double  *rankv;       /* n: rank scores (index order) or NULL           */
+    int      rank_kind;   /* which score rankv holds (cl_rank)              */
+    double  *thr_m;       /* k: t_k - 1e-6                                  */
+    double   tmax;
+    double   log_k;
+    /* pass 3 */
+    size_t  *pstart;      /* k+1: pairs of class k are pairs[pstart[k]..]   */
+    cl_pair *pairs;
+    double  *hv;          /* heap values                                    */
+    uint32_t *hi;         /* heap example indices                           */
+} cl_ctx;
+
+typedef struct cl_work {
+    cl_ctx     *c;
+    int         stage, tid, nthreads;
+    size_t      r0, a, b;     /* chunk's first global row; local slice [a,b) */
+    const void *data;
+    size_t     *cursor;       /* k: grouped write positions (stage 1)        */
+    int64_t    *cj;           /* k x k counts (stage 2)                      */
+    double     *row, *tmp;    /* k scratch each                              */
+    double     *scores;       /* chunk rows x 5 (stage 2 with a sink)        */
+    size_t      bad_row;      /* first invalid global row, or SIZE_MAX       */
+    size_t      bad_col;
+    double      bad_val;
+    int         outside01;
+} cl_work;
+
+static void cl_load_row(const cl_work *w, size_t i, double *row)
+{
+    size_t k = w->c->k;
+    if (w->c->rd->elem == 4) {
+        const float *f = (const float *)w->data + i * k;
+        for (size_t j = 0; j < k; j++) row[j] = f[j];
+    } else {
+        memcpy(row, (const double *)w->data + i * k, k * sizeof *row);
+    }
+}
+
+/* Pass 1: validate; self-confidence into its class's slot; argmax; flags. */
+static void cl_stage1(cl_work *w)
+{
+    cl_ctx *c = w->c;
+    size_t k = c->k;
+    cl_result *res = c->res;
+    for (size_t i = w->a; i < w->b; i++) {
+        size_t g = w->r0 + i;
+        double *p = w->row;
+        cl_load_row(w, i, p);
+        for (size_t j = 0; j < k; j++) {
+            double v = p[j];
+            if (!(v >= -1e-6 && v <= 1 + 1e-6)) {
+                if (w->bad_row == SIZE_MAX) { w->bad_row = g; w->bad_col = j; w->bad_val = v; }
+            } else if (v < 0 || v > 1) {
+                w->outside01 = 1;
+            }
+        }
+        if (w->bad_row != SIZE_MAX) continue;
+        size_t y = (size_t)c->y[g];
+        c->sc_g[w->cursor[y]++] = p[y];
+        size_t am = cl_argmax(p, k);
+        res->suggested[g] = (int32_t)am;
+        uint8_t f = 0;
+        if (am != y) f |= CL_F_PRED_NEQ;
+        if (cl_forgiven(p, k, y)) f |= CL_F_FORGIVEN;
+        res->flags[g] = f;
+        if (c->rankv) {
+            if (c->rank_kind == CL_NORMALIZED_MARGIN) c->rankv[g] = cl_normalized_margin(p, k, y);
+            else if (c->rank_kind == CL_CW_ENTROPY) c->rankv[g] = cl_cw_entropy(p, k, y, c->log_k, w->tmp);
+            else c->rankv[g] = p[y];
+        }
+    }
+}
+
+/* Pass 2: confident joint, off-diagonal flags, per-example score rows. */
+static void cl_stage2(cl_work *w)
+{
+    cl_ctx *c = w->c;
+    size_t k = c->k;
+    cl_result *res = c->res;
+    for (size_t i = w->a; i < w->b; i++) {
+        size_t g = w->r0 + i;
+        double *p = w->row;
+        cl_load_row(w, i, p);
+        size_t y = (size_t)c->y[g], cnt = 0, first = 0;
+        /* C_i = { j : p_ij >= t_j - 1e-6 } */
+        for (size_t j = 0; j < k; j++)
+            if (p[j] >= c->thr_m[j]) { if (!cnt) first = j; cnt++; }
+        if (cnt) {
+            size_t sus = cnt == 1 ? first : (size_t)res->suggested[g];
+            w->cj[y * k + sus]++;
+            if (sus != y) res->flags[g] |= CL_F_OFFDIAG;
+        }
+        if (w->scores) {
+            double *s = w->scores + i * 5;
+            s[0] = p[y];
+            s[1] = cl_normalized_margin(p, k, y);
+            s[2] = cl_cw_entropy(p, k, y, c->log_k, w->tmp);
+            cl_adjust_row(p, res->thresholds, c->tmax, k, w->tmp);
+            s[3] = w->tmp[y];
+            s[4] = cl_normalized_margin(w->tmp, k, y);
+        }
+    }
+}
+
+static void cl_heap_push(cl_ctx *c, cl_pair *pr, double v, uint32_t idx)
+{
+    double *hv = c->hv + pr->off;
+    uint32_t *hi = c->hi + pr->off;
+    size_t n = pr->size, i;
+    if (n < pr->c) { /* sift up */
+        i = n;
+        pr->size++;
+        while (i > 0) {
+            size_t par = (i - 1) / 2;
+            if (!(v < hv[par])) break;
+            hv[i] = hv[par]; hi[i] = hi[par];
+            i = par;
+        }
+        hv[i] = v; hi[i] = idx;
+        return;
+    }
+    if (!(v > hv[0])) { /* not better than the c-th largest: rejected */
+        if (v > pr->max_rej) pr->max_rej = v;
+        return;
+    }
+    if (hv[0] > pr->max_rej) pr->max_rej = hv[0];
+    /* replace the root and sift down */
+    i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        double mv = v;
+        if (l < n && hv[l] < mv) { m = l; mv = hv[l]; }
+        if (r < n && hv[r] < mv) { m = r; }
+        if (m == i) break;
+        hv[i] = hv[m]; hi[i] = hi[m];
+        i = m;
+    }
+    hv[i] = v; hi[i] = idx;
+}
+
+/* Pass 3: margins mu = p_j - p_k into the pairs' heaps (class-owned threads). */
+static void cl_stage3(cl_work *w)
+{
+    cl_ctx *c = w->c;
+    for (size_t i = w->a; i < w->b; i++) {
+        size_t g = w->r0 + i;
+        size_t y = (size_t)c->y[g];
+        if ((int)(y % (size_t)w->nthreads) != w->tid) continue;
+        if (c->pstart[y] == c->pstart[y + 1]) continue;
+        double *p = w->row;
+        cl_load_row(w, i, p);
+        for (size_t q = c->pstart[y]; q < c->pstart[y + 1]; q++) {
+            cl_pair *pr = &c->pairs[q];
+            cl_heap_push(c, pr, p[pr->j] - p[y], (uint32_t)g);
+        }
+    }
+}
+
+static void *cl_worker(void *arg)
+{
+    cl_work *w = arg;
+    if (w->stage == 1) cl_stage1(w);
+    else if (w->stage == 2) cl_stage2(w);
+    else cl_stage3(w);
+    return NULL;
+}
+
+/* One pass over the matrix. Stage 1 and 2 split each chunk into contiguous
+ * slices; stage 3 gives every thread the whole chunk and a set of classes. */
+static int cl_pass(cl_ctx *c, int stage, la_error *err)
+{
+    const cl_reader *rd = c->rd;
+    size_t n = c->n, k = c->k;
+    int T = c->o->threads < 1 ? 1 : c->o->threads;
+    if (T > 256) T = 256;
+    size_t cr = rd->chunk_rows ? rd->chunk_rows : 4096;
+    int rc = 0;
+    cl_work *w = la_calloc((size_t)T, sizeof *w);
+    pthread_t *th = la_calloc((size_t)T, sizeof *th);
+    size_t *gcur = la_calloc(k + 1, sizeof *gcur);
+    double *scores = NULL;
+    if (!w || !th || !gcur) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto done; }
+    if (stage == 2 && c->o->sink) {
+        scores = la_malloc_array(cr * 5, sizeof *scores);
+        if (!scores) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto done; }
+    }
+    for (int t = 0; t < T; t++) {
+        w[t].c = c;
+        w[t].stage = stage;
+        w[t].tid = t;
+        w[t].nthreads = stage == 3 ? T : 1;
+        w[t].cursor = la_calloc(k + 1, sizeof *w[t].cursor);
+        w[t].cj = stage == 2 ? la_calloc(k * k, sizeof *w[t].cj) : NULL;
+        w[t].row = la_malloc_array(2 * k + 2, sizeof(double));
+        w[t].bad_row = SIZE_MAX;
+        if (!w[t].cursor || (stage == 2 && !w[t].cj) || !w[t].row) {
+            rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+            goto done;
+        }
+        w[t].tmp = w[t].row + k + 1;
+        w[t].scores = scores;
+    }
+    for (size_t j = 0; j < k; j++) gcur[j] = c->goff[j];
+    for (size_t r0 = 0; r0 < n; r0 += cr) {
+        size_t nr = n - r0 < cr ? n - r0 : cr;
+        const void *data;
+        if ((rc = rd->read(rd->ctx, r0, nr, &data, err))) goto done;
+        /* Small chunks are not worth a thread. */
+        int tt = (nr < 2048 || T == 1) ? 1 : T;
+        if (stage == 3 && tt != T) tt = 1;
+        for (int t = 0; t < tt; t++) {
+            w[t].r0 = r0;
+            w[t].data = data;
+            w[t].nthreads = stage == 3 ? tt : 1;
+            if (stage == 3) { w[t].a = 0; w[t].b = nr; }
+            else { w[t].a = nr * (size_t)t / (size_t)tt; w[t].b = nr * (size_t)(t + 1) / (size_t)tt; }
+            if (stage == 1) { /* grouped positions: counts of earlier slices */
+                memcpy(w[t].cursor, gcur, k * sizeof *gcur);
+                for (size_t i = w[t].a; i < w[t].b; i++) gcur[c->y[r0 + i]]++;
+            }
+        }
+        for (int t = 1; t < tt; t++)
+            if (pthread_create(&th[t], NULL, cl_worker, &w[t]) != 0) {
+                for (int u = 1; u < t; u++) pthread_join(th[u], NULL);
+                rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "cannot start a thread");
+                goto done;
+            }
+        cl_worker(&w[0]);
+        for (int t = 1; t < tt; t++) pthread_join(th[t], NULL);
+        if (stage == 1) {
+            size_t bad = SIZE_MAX, bt = 0;
+            for (int t = 0; t < tt; t++)
+                if (w[t].bad_row < bad) { bad = w[t].bad_row; bt = (size_t)t; }
+            if (bad != SIZE_MAX) {
+                double v = w[bt].bad_val;
+                rc = la_error_set(err, LA_EUSAGE, rd->path, 0,
+                                  "row %zu, column %zu: probability %.17g is %s", bad, w[bt].bad_col, v,
+                                  isfinite(v) ? "outside [0, 1] (beyond the 1e-6 tolerance)" : "not a finite number");
+                goto done;
+            }
+        }
+        if (scores && (rc = c->o->sink(c->o->sink_ctx, r0, nr, scores, err))) goto done;
+    }
+    for (int t = 0; t < T; t++) {
+        if (w[t].outside01) c->res->cwe_refused = 1;
+        if (stage == 2)
+            for (size_t i = 0; i < k * k; i++) c->res->cj[i] += w[t].cj[i];
+    }
+done:
+    if (w)
+        for (int t = 0; t < T; t++) { free(w[t].cursor); free(w[t].cj); free(w[t].row); }
+    free(w);
+    free(th);
+    free(gcur);
+    free(scores);
+    return rc;
+}
+
+/* Sets `bit` on the examples whose grouped position is flagged in gflag. */
+static void cl_grouped_to_flags(cl_ctx *c, const uint8_t *gflag, uint8_t bit, size_t *cur)
+{
+    for (size_t j = 0; j < c->k; j++) cur[j] = c->goff[j];
+    for (size_t i = 0; i < c->n; i++) {
+        size_t pos = cur[c->y[i]]++;
+        if (gflag[pos]) c->res->flags[i] |= bit;
+    }
+}
+
+/* Section 10.3: flag the m = n_k - P[k][k] lowest self-confidences per class. */
+static int cl_prune_by_class(cl_ctx *c, const int64_t *P, la_error *err)
+{
+    size_t n = c->n, k = c->k, maxn = 1;
+    const int64_t *cnt = c->res->counts;
+    for (size_t j = 0; j < k; j++) if ((size_t)cnt[j] > maxn) maxn = (size_t)cnt[j];
+    uint8_t *gflag = la_calloc(n + 1, 1);
+    uint32_t *idx = la_malloc_array(maxn, sizeof *idx);
+    size_t *cur = la_calloc(k + 1, sizeof *cur);
+    if (!gflag || !idx || !cur) {
+        free(gflag); free(idx); free(cur);
+        return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    }
+    for (size_t j = 0; j < k; j++) {
+        int64_t nk = cnt[j];
+        if (!(nk > c->o->nmin && nk >= 2)) continue;
+        int64_t m = nk - P[j * k + j];
+        if (m < 1) continue;
+        if (m > nk) m = nk;
+        cl_argsort(c->sc_g + c->goff[j], (size_t)nk, idx);
+        for (int64_t q = 0; q < m; q++) gflag[c->goff[j] + idx[q]] = 1;
+    }
+    cl_grouped_to_flags(c, gflag, CL_F_PBC, cur);
+    free(gflag); free(idx); free(cur);
+    return 0;
+}
+
+/* Exact tie resolution for the pairs in tie[0..nt): gathers -mu per pair in
+ * class order (extra passes, batches of at most n doubles), sorts with
+ * numpy's argsort and flags the first c. */
+static int cl_resolve_ties(cl_ctx *c, const size_t *tie, size_t nt, la_error *err)
+{
+    size_t n = c->n, k = c->k, cr = c->rd->chunk_rows ? c->rd->chunk_rows : 4096;
+    size_t b0 = 0;
+    int rc = 0;
+    double *row = la_malloc_array(k + 1, sizeof *row);
+    size_t *cur = la_calloc(k + 1, sizeof *cur);
+    double *buf = NULL;
+    uint32_t *ex = NULL, *idx = NULL;
+    size_t *bofs = la_calloc(nt + 1, sizeof *bofs);
+    if (!row || !cur || !bofs) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto done; }
+    while (b0 < nt) {
+        /* batch [b0, b1): total class sizes within max(n, one pair) */
+        size_t b1 = b0, tot = 0;
+        while (b1 < nt) {
+            size_t cls = 0;
+            for (size_t j = 0; j < k; j++) if (tie[b1] >= c->pstart[j] && tie[b1] < c->pstart[j + 1]) cls = j;
+            size_t nk = (size_t)c->res->counts[cls];
+            if (b1 > b0 && tot + nk > n) break;
+            bofs[b1] = tot;
+            tot += nk;
+            b1++;
+        }
+        free(buf); free(ex); free(idx);
+        buf = la_malloc_array(tot + 1, sizeof *buf);
+        ex = la_malloc_array(tot + 1, sizeof *ex);
+        idx = la_malloc_array(tot + 1, sizeof *idx);
+        if (!buf || !ex || !idx) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto done; }
+        for (size_t j = 0; j < k; j++) cur[j] = 0;
+        c->res->tie_passes++;
+        for (size_t r0 = 0; r0 < n; r0 += cr) {
+            size_t nr = n - r0 < cr ? n - r0 : cr;
+            const void *data;
+            if ((rc = c->rd->read(c->rd->ctx, r0, nr, &data, err))) goto done;
+            cl_work w = {.c = c, .data = data};
+            for (size_t i = 0; i < nr; i++) {
+                size_t g = r0 + i, y = (size_t)c->y[g];
+                size_t pos = cur[y]++;
+                int loaded = 0;
+                for (size_t q = b0; q < b1; q++) {
+                    cl_pair *pr = &c->pairs[tie[q]];
+                    if (tie[q] < c->pstart[y] || tie[q] >= c->pstart[y + 1]) continue;
+                    if (!loaded) { cl_load_row(&w, i, row); loaded = 1; }
+                    buf[bofs[q] + pos] = -(row[pr->j] - row[y]);
+                    ex[bofs[q] + pos] = (uint32_t)g;
+                }
+            }
+        }
+        for (size_t q = b0; q < b1; q++) {
+            cl_pair *pr = &c->pairs[tie[q]];
+            size_t cls = 0;
+            for (size_t j = 0; j < k; j++) if (tie[q] >= c->pstart[j] && tie[q] < c->pstart[j + 1]) cls = j;
+            size_t nk = (size_t)c->res->counts[cls];
+            cl_argsort(buf + bofs[q], nk, idx);
+            for (size_t r = 0; r < pr->c && r < nk; r++) c->res->flags[ex[bofs[q] + idx[r]]] |= CL_F_PBNR;
+        }
+        b0 = b1;
+    }
+done:
+    free(row); free(cur); free(buf); free(ex); free(idx); free(bofs);
+    return rc;
+}
+
+/* Section 10.4 with heaps (pass 3) and exact tie resolution. */
+static int cl_prune_by_noise_rate(cl_ctx *c, const int64_t *P, la_error *err)
+{
+    size_t k = c->k, np = 0, tot = 0;
+    const int64_t *cnt = c->res->counts;
+    int rc = 0;
+    c->pstart = la_calloc(k + 1, sizeof *c->pstart);
+    if (!c->pstart) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    for (size_t kk = 0; kk < k; kk++) {
+        c->pstart[kk] = np;
+        if (!(cnt[kk] > c->o->nmin && cnt[kk] >= 2)) continue;
+        for (size_t j = 0; j < k; j++)
+            if (j != kk && P[j * k + kk] > 0) np++;
+    }
+    c->pstart[k] = np;
+    c->pairs = la_calloc(np + 1, sizeof *c->pairs);
+    if (!c->pairs) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    size_t q = 0;
+    for (size_t kk = 0; kk < k; kk++) {
+        if (!(cnt[kk] > c->o->nmin && cnt[kk] >= 2)) continue;
+        for (size_t j = 0; j < k; j++) {
+            if (j == kk || P[j * k + kk] <= 0) continue;
+            cl_pair *pr = &c->pairs[q++];
+            pr->j = (uint32_t)j;
+            pr->c = (uint64_t)P[j * k + kk] < (uint64_t)cnt[kk] ? (size_t)P[j * k + kk] : (size_t)cnt[kk];
+            pr->off = tot;
+            pr->max_rej = -INFINITY;
+            tot += pr->c;
+        }
+    }
+    if (np == 0) return 0;
+    c->hv = la_malloc_array(tot + 1, sizeof *c->hv);
+    c->hi = la_malloc_array(tot + 1, sizeof *c->hi);
+    if (!c->hv || !c->hi) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    if ((rc = cl_pass(c, 3, err))) return rc;
+    size_t *tie = la_malloc_array(np + 1, sizeof *tie), nt = 0;
+    if (!tie) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    for (size_t p = 0; p < np; p++) {
+        cl_pair *pr = &c->pairs[p];
+        /* a tie at the cut: some value equal to the c-th largest was left out */
+        if (pr->size == pr->c && pr->size > 0 && pr->max_rej == c->hv[pr->off]) {
+            tie[nt++] = p;
+            continue;
+        }
+        for (size_t r = 0; r < pr->size; r++) c->res->flags[c->hi[pr->off + r]] |= CL_F_PBNR;
+    }
+    free(c->hv); c->hv = NULL;
+    free(c->hi); c->hi = NULL;
+    if (nt) rc = cl_resolve_ties(c, tie, nt, err);
+    free(tie);
+    return rc;
+}
+
+/* Section 10.8: flag the m lowest of s (index order) over the dataset. */
+static int cl_low_filter(cl_ctx *c, const double *s, int64_t m, la_error *err)
+{
+    uint32_t *idx = la_malloc_array(c->n + 1, sizeof *idx);
+    if (!idx) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    cl_argsort(s, c->n, idx);
+    for (int64_t q = 0; q < m && (size_t)q < c->n; q++) c->res->flags[idx[q]] |= CL_F_ISSUE;
+    free(idx);
+    return 0;
+}
+
+/* Self-confidences in index order, from the grouped array. */
+static double *cl_sc_index_order(cl_ctx *c)
+{
+    double *s = la_malloc_array(c->n + 1, sizeof *s);
+    size_t *cur = la_calloc(c->k + 1, sizeof *cur);
+    if (!s || !cur) { free(s); free(cur); return NULL; }
+    for (size_t j = 0; j < c->k; j++) cur[j] = c->goff[j];
+    for (size_t i = 0; i < c->n; i++) s[i] = c->sc_g[cur[c->y[i]]++];
+    free(cur);
+    return s;
+}
+
+static int cl_alloc_result(cl_result *r, size_t n, size_t k)
+{
+    r->n = n;
+    r->k = k;
+    r->counts = la_calloc(k, sizeof *r->counts);
+    r->thresholds = la_calloc(k, sizeof *r->thresholds);
+    r->cj = la_calloc(k * k, sizeof *r->cj);
+    r->cjc = la_calloc(k * k, sizeof *r->cjc);
+    r->joint = la_calloc(k * k, sizeof *r->joint);
+    r->py = la_calloc(k, sizeof *r->py);
+    r->nm = la_calloc(k * k, sizeof *r->nm);
+    r->inv = la_calloc(k * k, sizeof *r->inv);
+    r->py_raw = la_calloc(k, sizeof *r->py_raw);
+    r->nm_raw = la_calloc(k * k, sizeof *r->nm_raw);
+    r->inv_raw = la_calloc(k * k, sizeof *r->inv_raw);
+    r->class_off_diagonal = la_calloc(k, sizeof(int64_t));
+    r->class_flagged = la_calloc(k, sizeof(int64_t));
+    r->class_quality = la_calloc(k, sizeof *r->class_quality);
+    r->overlap = la_calloc(k * (k - 1) / 2 + 1, sizeof *r->overlap);
+    r->flags = la_calloc(n + 1, 1);
+    r->suggested = la_calloc(n + 1, sizeof *r->suggested);
+    return r->counts && r->thresholds && r->cj && r->cjc && r->joint && r->py && r->nm && r->inv &&
+           r->py_raw && r->nm_raw && r->inv_raw && r->class_off_diagonal && r->class_flagged &&
+           r->class_quality && r->overlap && r->flags && r->suggested ? 0 : -1;
+}
+
+int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_opts *o,
+           cl_result *res, la_error *err)
+{
+    cl_ctx c = {.n = n, .k = k, .y = y, .o = o, .rd = rd, .res = res};
+    int64_t *P = NULL;
+    double *s = NULL;
+    int rc = 0;
+    memset(res, 0, sizeof *res);
+    if (n == 0) return la_error_set(err, LA_EUSAGE, rd->path, 0, "no examples");
+    if (n >= UINT32_MAX) return la_error_set(err, LA_EUSAGE, rd->path, 0, "too many examples (limit 2^32 - 1)");
+    if (k < 2) return la_error_set(err, LA_EUSAGE, rd->path, 0, "need at least 2 classes (columns), found %zu", k);
+    if (cl_alloc_result(res, n, k)) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
+    for (size_t i = 0; i < n; i++) res->counts[y[i]]++;
+    size_t distinct = 0;
+    for (size_t j = 0; j < k; j++) distinct += res->counts[j] > 0;
+    if (distinct < 2) {
+        rc = la_error_set(err, LA_EUSAGE, NULL, 0, "labels must contain at least 2 classes (found %zu)", distinct);
+        goto fail;
+    }
+    c.goff = la_calloc(k + 1, sizeof *c.goff);
+    c.sc_g = la_malloc_array(n, sizeof *c.sc_g);
+    c.thr_m = la_calloc(k, sizeof *c.thr_m);
+    if (!c.goff || !c.sc_g || !c.thr_m) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
+    for (size_t j = 0; j < k; j++) c.goff[j + 1] = c.goff[j] + (size_t)res->counts[j];
+    c.log_k = log((double)k);
+    /* A second per-example score is kept only when needed. */
+    int need_nm = o->filter == CL_LOW_NORMALIZED_MARGIN;
+    c.rank_kind = need_nm ? CL_NORMALIZED_MARGIN : (int)o->rank;
+    if (need_nm || o->rank != CL_SELF_CONFIDENCE) {
+        c.rankv = la_malloc_array(n, sizeof *c.rankv);
+        if (!c.rankv) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
+    }
+
+    /* Pass 1, then thresholds t_k = max(MEAN_{y_i = k} p_ik, 2e-6); 2 when n_k = 0 */
+    if ((rc = cl_pass(&c, 1, err))) goto fail;
+    for (size_t j = 0; j < k; j++) {
+        double t = res->counts[j] ? cl_sum(c.sc_g + c.goff[j], (size_t)res->counts[j]) / (double)res->counts[j] : 2.0;
+        res->thresholds[j] = fmax(t, 2e-6);
+        c.thr_m[j] = res->thresholds[j] - 1e-6;
+        if (j == 0 || res->thresholds[j] > c.tmax) c.tmax = res->thresholds[j];
+    }
+    if (o->rank == CL_CW_ENTROPY && res->cwe_refused) {
+        rc = la_error_set(err, LA_EUSAGE, rd->path, 0,
+                          "ranking by confidence_weighted_entropy needs every probability in [0, 1] exactly "
+                          "(some lie within the 1e-6 tolerance outside it)");
+        goto fail;
+    }
+
+    /* Pass 2: confident joint; then every K x K estimate. */
+    if ((rc = cl_pass(&c, 2, err))) goto fail;
+    for (size_t j = 0; j < k; j++) res->cj[j * k + j] = res->cj[j * k + j] < 1 ? 1 : res->cj[j * k + j];
+    cl_calibrate(res->cj, res->counts, k, res->cjc);
+    cl_joint(res->cjc, k, res->joint);
+    if (cl_estimate_latent(res->cjc, res->counts, k, 1, res->py, res->nm, res->inv) ||
+        cl_estimate_latent(res->cjc, res->counts, k, 0, res->py_raw, res->nm_raw, res->inv_raw) ||
+        cl_class_quality_table(res->joint, k, n, res->class_quality) ||
+        cl_overlapping_classes(res->joint, k, n, res->overlap)) {
+        rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < n; i++)
+        if ((res->flags[i] & (CL_F_OFFDIAG | CL_F_FORGIVEN)) == CL_F_OFFDIAG) {
+            res->num_off_diagonal++;
+            res->class_off_diagonal[y[i]]++;
+        }
+    res->num_off_diagonal_calibrated = cl_num_issues_calibrated(res->cj, res->counts, k, n);
+    res->health = 1 - (double)res->num_off_diagonal / (double)n;
+
+    /* Pass 3 and the chosen filter (section 10). */
+    cl_filter f = o->filter;
+    if (f == CL_PRUNE_BY_NOISE_RATE || f == CL_PRUNE_BY_CLASS || f == CL_BOTH) {
+        P = la_calloc(k * k, sizeof *P);
+        if (!P || cl_prune_matrix(res->cjc, res->counts, k, o->frac_noise, o->remove, o->nmin, P)) {
+            rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+            goto fail;
+        }
+        if (f != CL_PRUNE_BY_NOISE_RATE && (rc = cl_prune_by_class(&c, P, err))) goto fail;
+        if (f != CL_PRUNE_BY_CLASS && (rc = cl_prune_by_noise_rate(&c, P, err))) goto fail;
+        uint8_t need = f == CL_PRUNE_BY_CLASS ? CL_F_PBC : f == CL_PRUNE_BY_NOISE_RATE ? CL_F_PBNR : (CL_F_PBC | CL_F_PBNR);
+        for (size_t i = 0; i < n; i++)
+            if ((res->flags[i] & need) == need) res->flags[i] |= CL_F_ISSUE;
+    } else if (f == CL_CONFIDENT_LEARNING) {
+        for (size_t i = 0; i < n; i++) if (res->flags[i] & CL_F_OFFDIAG) res->flags[i] |= CL_F_ISSUE;
+    } else if (f == CL_PREDICTED_NEQ_GIVEN) {
+        for (size_t i = 0; i < n; i++) if (res->flags[i] & CL_F_PRED_NEQ) res->flags[i] |= CL_F_ISSUE;
+    } else if (f == CL_LOW_SELF_CONFIDENCE) {
+        if (!(s = cl_sc_index_order(&c))) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
+        if ((rc = cl_low_filter(&c, s, res->num_off_diagonal, err))) goto fail;
+        free(s); s = NULL;
+    } else {
+        if ((rc = cl_low_filter(&c, c.rankv, res->num_off_diagonal, err))) goto fail;
+    }
+    /* Forgiveness (10.1), except for the low_* filters. */
+    if (f != CL_LOW_SELF_CONFIDENCE && f != CL_LOW_NORMALIZED_MARGIN)
+        for (size_t i = 0; i < n; i++)
+            if (res->flags[i] & CL_F_FORGIVEN) res->flags[i] &= (uint8_t)~CL_F_ISSUE;
+    for (size_t i = 0; i < n; i++) {
+        res->flags[i] &= (uint8_t)~(CL_F_PBC | CL_F_PBNR);
+        if (res->flags[i] & CL_F_ISSUE) { res->n_flagged++; res->class_flagged[y[i]]++; }
+    }
+
+    /* Ranking (10.10): flagged indices in index order, ASORT of their scores. */
+    if (need_nm && o->rank != CL_NORMALIZED_MARGIN) {
+        /* rankv holds margins for the filter; the ranking needs another score */
+        free(c.rankv); c.rankv = NULL;
+    }
+    const double *rs = c.rankv;
+    if (!rs) {
+        if (o->rank == CL_SELF_CONFIDENCE) {
+            if (!(s = cl_sc_index_order(&c))) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
+            rs = s;
+        } else {
+            /* one more pass for the rank score (only with low_normalized_margin
+             * filter + another ranking) */
+            c.rankv = la_malloc_array(n, sizeof *c.rankv);
+            if (!c.rankv) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
+            c.rank_kind = (int)o->rank;
+            uint8_t *save = la_malloc_array(n + 1, 1);
+            if (!save) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
+            memcpy(save, res->flags, n);
+            rc = cl_pass(&c, 1, err);
+            memcpy(res->flags, save, n);
+            free(save);
+            if (rc) goto fail;
+            rs = c.rankv;
+        }
+    }
+    res->ranked = la_malloc_array(res->n_flagged + 1, sizeof *res->ranked);
+    res->ranked_score = la_malloc_array(res->n_flagged + 1, sizeof *res->ranked_score);
+    double *fs = la_malloc_array(res->n_flagged + 1, sizeof *fs);
+    uint32_t *fi = la_malloc_array(res->n_flagged + 1, sizeof *fi);
+    if (!res->ranked || !res->ranked_score || !fs || !fi) {
+        free(fs); free(fi);
+        rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+        goto fail;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (res->flags[i] & CL_F_ISSUE) { fi[m] = (uint32_t)i; fs[m] = rs[i]; m++; }
+    cl_argsort(fs, m, res->ranked);
+    for (size_t q = 0; q < m; q++) {
+        res->ranked_score[q] = fs[res->ranked[q]];
+        res->ranked[q] = fi[res->ranked[q]];
+    }
+    free(fs); free(fi);
+    if (o->keep_rank_scores) {
+        res->quality = la_malloc_array(n + 1, sizeof *res->quality);
+        if (!res->quality) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
+        memcpy(res->quality, rs, n * sizeof *rs);
+    }
+    free(s);
+    free(P);
+    free(c.goff); free(c.sc_g); free(c.rankv); free(c.thr_m); free(c.pstart); free(c.pairs);
+    return 0;
+fail:
+    free(s);
+    free(P);
+    free(c.goff); free(c.sc_g); free(c.rankv); free(c.thr_m); free(c.pstart); free(c.pairs);
+    free(c.hv); free(c.hi);
+    cl_result_free(res);
+    return rc ? rc : LA_EINTERNAL;
+}
+
+void cl_result_free(cl_result *r)
+{
+    free(r->counts); free(r->thresholds); free(r->cj); free(r->cjc); free(r->joint);
+    free(r->py); free(r->nm); free(r->inv); free(r->py_raw); free(r->nm_raw); free(r->inv_raw);
+    free(r->class_off_diagonal); free(r->class_flagged); free(r->class_quality); free(r->overlap);
+    free(r->flags); free(r->suggested); free(r->ranked); free(r->ranked_score); free(r->quality);
+    memset(r, 0, sizeof *r);
+}
