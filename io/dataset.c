@@ -295,6 +295,9 @@ static io_format sniff_format(const char *path, const io_load_opts *opts)
     if (got >= 6 && !memcmp(magic, "\x93NUMPY", 6)) return IO_FORMAT_NPY;
     if (got >= 4 && magic[0] == 0 && magic[1] == 0 && magic[2] == 0x08 && magic[3] >= 1 && magic[3] <= 4)
         return IO_FORMAT_IDX;
+    if ((got >= 4 && !memcmp(magic, "\x89PNG", 4)) || (got >= 3 && !memcmp(magic, "\xFF\xD8\xFF", 3)) ||
+        (got >= 6 && !memcmp(magic, "GIF8", 4) && magic[5] == 'a'))
+        return IO_FORMAT_AUTO;  /* a single image: not a dataset */
     /* a CSV: a manifest when its header is path + label (+ id) */
     char **names = NULL;
     size_t n = 0;
@@ -324,6 +327,9 @@ int io_dataset_load(const char *path, const io_load_opts *opts_in, la_dataset *o
     if (stat(path, &st) != 0)
         return la_error_set(err, LA_EUSAGE, path, 0, "cannot open: %s", strerror(errno));
     io_format f = opts_in->format != IO_FORMAT_AUTO ? opts_in->format : sniff_format(path, opts_in);
+    if (f == IO_FORMAT_AUTO)
+        return la_error_set(err, LA_EUSAGE, path, 0,
+                            "is a single image, not a dataset: give a manifest (CSV id,path,label) or a folder ROOT/<class>/<image>");
     if (f != IO_FORMAT_FOLDER && S_ISDIR(st.st_mode))
         return la_error_set(err, LA_EUSAGE, path, 0, "is a directory (an image folder needs --format-in folder or none)");
     out->path = la_strdup(path);

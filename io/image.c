@@ -110,8 +110,8 @@ int io_image_load(const char *path, int channels, long long max_pixels,
     free(buf);
     if (!p) {
         const char *reason = stbi_failure_reason();
-        return la_error_set(err, LA_EUSAGE, path, 0, "cannot decode image: %s",
-                            reason ? reason : "corrupt or truncated data");
+        return la_error_set(err, LA_EUSAGE, path, 0, "cannot decode image: corrupt or truncated data (stb_image: %s)",
+                            reason ? reason : "no reason given");
     }
     if (*w != pw || *h != ph) {
         stbi_image_free(p);
