@@ -22,6 +22,7 @@ static const command commands[] = {
     {"cv", cmd_cv, "k-fold cross-validation: out-of-fold predicted probabilities (logreg, mlp, knn)"},
     {"serve", cmd_serve, "review the queue in the browser (local web app, keyboard shortcuts)"},
     {"report", cmd_report, "HTML report of a run: summary, noise heatmaps, contact sheets of flagged examples"},
+    {"review", cmd_review, "review the queue in the terminal, one example at a time (resumable)"},
     {"decisions", cmd_decisions, "export review decisions (csv/json) or import them, all-or-nothing"},
     {"metrics", cmd_metrics, "per-class precision/recall/F1, PR-AUC, confusion matrix; threshold sweep for a rare class"},
     {"check", cmd_check, "CI gate: fail (exit 1) when the label-error rate or health slips past limits or a baseline"},

@@ -1,0 +1,303 @@
+/*
+ * cmd_review.c — `labelaudit review`: the review queue in a terminal, one
+ * example at a time, for when no browser is at hand. Single keys in raw mode
+ * (termios) on a terminal; one command per line when stdin is a pipe or file,
+ * so it can be scripted. Every decision is its own transaction (db_decide);
+ * quitting and starting again resumes at the next pending example.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "../cli/cli.h"
+#include "../cli/commands.h"
+#include "../db/db.h"
+#include "review.h"
+
+static const char review_usage[] =
+    "usage: labelaudit review --db FILE [--run N] [--reviewer NAME] [--quiet]\n"
+    "\n"
+    "Reviews the queue in the terminal, one flagged example at a time (lowest\n"
+    "label quality first): id, given and suggested label, score, image path or\n"
+    "feature values. Decisions are saved at once; quit any time and run again\n"
+    "to resume at the next pending example.\n"
+    "\n"
+    "  --db FILE        the labelaudit database (required)\n"
+    "  --run N          the run to review (default: the latest)\n"
+    "  --reviewer NAME  stored with each decision (default: $LABELAUDIT_REVIEWER,\n"
+    "                   then $USER, then 'terminal')\n"
+    "  --quiet          no banner\n"
+    "  --help           this text\n"
+    "\n"
+    "keys: k keep, r relabel to the suggested class, c choose a class, d drop,\n"
+    "      s skip, u undo your last decision, q quit, ? help\n"
+    "When stdin is not a terminal, one command per line: k, r, d, s, u, q, or\n"
+    "'c X' / 'relabel X' with X a class index or exact class name.\n";
+
+static const char keys_help[] =
+    "  k keep (given label is right)   r relabel to the suggested class\n"
+    "  c choose a class to relabel to  d drop (unusable example)\n"
+    "  s skip (decide later)           u undo your last decision\n"
+    "  q quit (resume later)           ? this help\n";
+
+/* ---- terminal -------------------------------------------------------------- */
+
+static struct termios saved_tio;
+static int raw_on;
+
+static void raw_off(void)
+{
+    if (raw_on) tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
+    raw_on = 0;
+}
+
+/* Single keys, no echo; Ctrl-C arrives as a byte (ISIG off) so the terminal is
+ * always restored by our own quit path. */
+static int raw_enable(void)
+{
+    struct termios t;
+    if (tcgetattr(STDIN_FILENO, &saved_tio) != 0) return -1;
+    t = saved_tio;
+    t.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ISIG);
+    t.c_cc[VMIN] = 1;
+    t.c_cc[VTIME] = 0;
+    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &t) != 0) return -1;
+    raw_on = 1;
+    atexit(raw_off);
+    return 0;
+}
+
+/* One key in raw mode; -1 at end of input. */
+static int read_key(void)
+{
+    unsigned char c;
+    for (;;) {
+        ssize_t n = read(STDIN_FILENO, &c, 1);
+        if (n == 1) return c;
+        if (n < 0 && errno == EINTR) continue;
+        return -1;
+    }
+}
+
+/* One line (cooked mode or a pipe) into buf; -1 at end of input. */
+static int read_line(char *buf, size_t n, int tty)
+{
+    if (tty) raw_off();
+    char *r = fgets(buf, (int)n, stdin);
+    if (tty) raw_enable();
+    if (!r) return -1;
+    if (!strchr(buf, '\n') && !feof(stdin)) {          /* overlong line: drop the rest */
+        int ch;
+        while ((ch = getchar()) != EOF && ch != '\n') {}
+    }
+    return 0;
+}
+
+/* ---- the loop -------------------------------------------------------------- */
+
+typedef struct review_ctx {
+    sqlite3   *db;
+    db_run     run;
+    const char *reviewer;
+    int        tty;
+    long       decided;    /* this session */
+} review_ctx;
+
+static void print_classes(const review_ctx *rc)
+{
+    char name[256];
+    for (int64_t c = 0; c < rc->run.k; c++) {
+        rv_sanitize(rc->run.class_names[c], name, sizeof name);
+        printf("  %lld  %s\n", (long long)c, name);
+    }
+}
+
+/* Asks which class to relabel to; -1 when cancelled or at end of input. */
+static int64_t ask_class(review_ctx *rc)
+{
+    char line[1024];
+    print_classes(rc);
+    printf("relabel to (index or name, empty cancels): ");
+    fflush(stdout);
+    if (read_line(line, sizeof line, rc->tty)) return -1;
+    line[strcspn(line, "\r\n")] = '\0';
+    if (!line[0]) return -1;
+    int64_t c = rv_class_lookup(line, rc->run.class_names, (size_t)rc->run.k);
+    if (c < 0) printf("unknown class\n");
+    return c;
+}
+
+/* Applies a decision or undo; prints the outcome. */
+static int apply(review_ctx *rc, const db_item *it, const rv_command *cmd)
+{
+    static const char *const names[] = {[RV_KEEP] = "keep", [RV_RELABEL] = "relabel",
+                                        [RV_DROP] = "drop", [RV_SKIP] = "skip"};
+    la_error err;
+    la_error_clear(&err);
+    if (cmd->action == RV_UNDO) {
+        int64_t qid = 0;
+        int s = db_undo_last(rc->db, rc->reviewer, rc->run.id, &qid, &err);
+        if (s == 0) printf("undone: your last decision (queue entry %lld) is reverted\n", (long long)qid);
+        else if (s == LA_EUSAGE || s == DB_CONFLICT) printf("cannot undo: %s\n", err.msg);
+        else return cli_report(&err);
+        if (s == 0 && rc->decided > 0) rc->decided--;
+        return 0;
+    }
+    const char *status = names[cmd->action];
+    int s = db_decide(rc->db, it->queue_id, it->version, status,
+                      cmd->action == RV_RELABEL ? (int)cmd->label : -1, rc->reviewer, NULL, "review", &err);
+    if (s == DB_CONFLICT) {
+        printf("conflict: %s\nnot saved; showing the next pending example\n", err.msg);
+        return 0;
+    }
+    if (s) return cli_report(&err);
+    rc->decided++;
+    char name[256];
+    if (cmd->action == RV_RELABEL) {
+        rv_sanitize(rc->run.class_names[cmd->label], name, sizeof name);
+        printf("saved: relabel -> %s\n", name);
+    } else {
+        printf("saved: %s\n", status);
+    }
+    return 0;
+}
+
+/* Reads commands for item `it` until one changes the queue or quits.
+ * Returns 0 to go on, 1 to quit, or an exit status > 1. */
+static int decide_one(review_ctx *rc, const db_item *it)
+{
+    for (;;) {
+        rv_command cmd;
+        char line[1024], why[512];
+        if (rc->tty) {
+            printf("[k]eep [r]elabel [c]hoose [d]rop [s]kip [u]ndo [q]uit [?] > ");
+            fflush(stdout);
+            int key = read_key();
+            if (key < 0) return 1;
+            if (rv_parse_key(key, it->suggested, &cmd)) {
+                printf("\n'%c' is not a key here (? for help)\n", key >= 0x20 && key < 0x7f ? key : '?');
+                continue;
+            }
+            printf("%c\n", key >= 0x20 && key < 0x7f ? key : ' ');
+        } else {
+            if (read_line(line, sizeof line, 0)) return 1;
+            if (rv_parse_line(line, it->suggested, rc->run.class_names, (size_t)rc->run.k, &cmd, why, sizeof why)) {
+                printf("%s\n", why);
+                continue;
+            }
+        }
+        switch (cmd.action) {
+        case RV_NONE: continue;
+        case RV_QUIT: return 1;
+        case RV_HELP: fputs(keys_help, stdout); continue;
+        case RV_CHOOSE:
+            if ((cmd.label = ask_class(rc)) < 0) continue;
+            cmd.action = RV_RELABEL;
+            break;
+        default: break;
+        }
+        int s = apply(rc, it, &cmd);
+        return s ? s : 0;
+    }
+}
+
+static int review_loop(review_ctx *rc, int quiet)
+{
+    la_error err;
+    la_error_clear(&err);
+    size_t k = (size_t)rc->run.k;
+    for (;;) {
+        db_progress overall;
+        db_items next = {0, NULL};
+        if (db_queue_progress(rc->db, rc->run.id, k, NULL, &overall, &err) ||
+            db_queue_next_pending(rc->db, rc->run.id, &next, &err))
+            return cli_report(&err);
+        if (next.n == 0) {
+            printf("nothing pending in run %lld: %lld of %lld decided\n", (long long)rc->run.id,
+                   (long long)overall.decided, (long long)overall.total);
+            return LA_OK;
+        }
+        char *text = rv_format_item(&next.v[0], rc->run.class_names, k, &overall);
+        if (!text) {
+            db_items_free(&next);
+            la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory");
+            return cli_report(&err);
+        }
+        printf("\n%s", text);
+        free(text);
+        int s = decide_one(rc, &next.v[0]);
+        db_items_free(&next);
+        if (s == 1) {
+            if (!quiet) printf("stopped: %ld decided in this session; run again to resume\n", rc->decided);
+            return LA_OK;
+        }
+        if (s) return s;
+        fflush(stdout);
+    }
+}
+
+int cmd_review(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'}, {"run", required_argument, NULL, 'r'},
+        {"reviewer", required_argument, NULL, 'R'}, {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    const char *dbpath = NULL, *reviewer = NULL;
+    long run = 0;
+    int quiet = 0, c;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': dbpath = optarg; break;
+        case 'r':
+            if (cli_parse_long("review", "run", optarg, 1, LONG_MAX, &run)) return LA_EUSAGE;
+            break;
+        case 'R': reviewer = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h': fputs(review_usage, stdout); return LA_OK;
+        default: return cli_getopt_error("review", c, argv);
+        }
+    }
+    if (optind < argc) return cli_usage_error("review", "unexpected argument '%s'", argv[optind]);
+    if (!dbpath) return cli_usage_error("review", "--db FILE is required");
+    if (!reviewer) reviewer = getenv("LABELAUDIT_REVIEWER");
+    if (!reviewer || !reviewer[0]) reviewer = getenv("USER");
+    if (!reviewer || !reviewer[0]) reviewer = "terminal";
+    if (strlen(reviewer) > DB_MAX_REVIEWER) return cli_usage_error("review", "--reviewer is longer than %d bytes", DB_MAX_REVIEWER);
+    for (const char *p = reviewer; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) return cli_usage_error("review", "--reviewer holds a control character");
+    struct stat st;
+    if (stat(dbpath, &st) != 0) {
+        fprintf(stderr, "labelaudit: %s: no such database (run 'labelaudit audit --db' first)\n", dbpath);
+        return LA_EUSAGE;
+    }
+    review_ctx rc;
+    memset(&rc, 0, sizeof rc);
+    rc.reviewer = reviewer;
+    la_error err;
+    la_error_clear(&err);
+    int64_t run_id = run;
+    if (db_open(dbpath, &rc.db, &err)) return cli_report(&err);
+    if ((run_id <= 0 && db_latest_run(rc.db, &run_id, &err)) || db_load_run(rc.db, run_id, &rc.run, &err)) {
+        db_close(rc.db);
+        return cli_report(&err);
+    }
+    rc.tty = isatty(STDIN_FILENO) && raw_enable() == 0;
+    if (!quiet) {
+        char name[256];
+        rv_sanitize(reviewer, name, sizeof name);
+        printf("labelaudit review: run %lld, reviewer %s%s\n", (long long)rc.run.id, name,
+               rc.tty ? "; keys: k r c d s u q, ? for help" : "");
+    }
+    int status = review_loop(&rc, quiet);
+    raw_off();
+    fflush(stdout);
+    db_run_free(&rc.run);
+    db_close(rc.db);
+    return status;
+}

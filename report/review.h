@@ -1,0 +1,58 @@
+/*
+ * review.h — the pieces of the terminal review (`labelaudit review`) that do
+ * not touch the terminal: turning a key or a typed line into a command, and
+ * an example into the text shown for it. cmd_review.c owns the loop, the
+ * termios raw mode and the database calls.
+ */
+#ifndef LA_REVIEW_H
+#define LA_REVIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "../db/db.h"
+
+typedef enum rv_action {
+    RV_NONE = 0,     /* empty line: show the example again                 */
+    RV_KEEP,         /* the given label is right                           */
+    RV_RELABEL,      /* relabel to `label`                                  */
+    RV_CHOOSE,       /* relabel, class still to be asked for               */
+    RV_DROP,         /* unusable example                                   */
+    RV_SKIP,         /* decide later (status skip)                         */
+    RV_UNDO,         /* undo this reviewer's last decision                 */
+    RV_QUIT,
+    RV_HELP
+} rv_action;
+
+typedef struct rv_command {
+    rv_action action;
+    int64_t   label;    /* RV_RELABEL: class index                          */
+} rv_command;
+
+/* Maps a single key (raw terminal mode) to a command: k keep, r relabel to
+ * `suggested`, c choose, d drop, s skip, u undo, q / Ctrl-C / Ctrl-D quit,
+ * ? or h help. Returns 0, or -1 for a key with no meaning. */
+int rv_parse_key(int key, int64_t suggested, rv_command *out);
+
+/* Parses one typed line (scripted use, stdin not a terminal): a key letter
+ * or word (k keep, r relabel, d drop, s skip, u undo, q quit, ? help), or
+ * "c X" / "relabel X" where X is a class index or an exact class name.
+ * Surrounding blanks and a trailing CR are ignored. Returns 0, or -1 with a
+ * reason in why (size whysz). */
+int rv_parse_line(const char *line, int64_t suggested, char *const *class_names, size_t k,
+                  rv_command *out, char *why, size_t whysz);
+
+/* Resolves a class given as an index ("3") or an exact name; -1 if none. */
+int64_t rv_class_lookup(const char *s, char *const *class_names, size_t k);
+
+/* The text shown for one example: progress, id, row, rank, given and
+ * suggested label, score, current status, image path or feature values.
+ * Class names are printed with control characters replaced by '?', so a
+ * hostile name cannot drive the terminal. malloc'd; NULL when out of memory. */
+char *rv_format_item(const db_item *it, char *const *class_names, size_t k,
+                     const db_progress *overall);
+
+/* Copies s into out (size outsz) with control bytes (< 0x20, 0x7f) replaced
+ * by '?': safe to print on a terminal. */
+void rv_sanitize(const char *s, char *out, size_t outsz);
+
+#endif
