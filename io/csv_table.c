@@ -14,6 +14,7 @@
 #include <csv.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,10 +43,6 @@ static void on_field(void *s, size_t len, void *data)
 {
     csv_reader *r = data;
     if (r->rc) return;
-    if (s && memchr(s, 0, len)) {
-        r->rc = la_error_set(r->err, LA_EUSAGE, r->path, r->line, "NUL byte inside a field");
-        return;
-    }
     if (r->nf == r->fcap) {
         size_t nc = r->fcap ? r->fcap * 2 : 64;
         size_t *no = realloc(r->offs, nc * sizeof *no);
@@ -114,6 +111,10 @@ int io_csv_read(const char *path, io_csv_record_fn fn, void *ctx, la_error *err)
         r.line++;
         any_byte = 1;
         if (r.line == 1 && n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) { s += 3; n -= 3; }
+        if (memchr(s, 0, (size_t)n)) {
+            r.rc = la_error_set(err, LA_EUSAGE, path, r.line, "NUL byte in the text (binary file?)");
+            break;
+        }
         if (r.at_start && !blank_line(s, (size_t)n)) {
             r.rec_line = r.line;
             r.at_start = 0;
@@ -170,11 +171,43 @@ int io_csv_header(const char *path, char ***names, size_t *n, la_error *err)
     return 0;
 }
 
+/* Exact powers of ten as doubles (10^22 is the largest exactly representable). */
+static const double pow10_tab[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
 int io_parse_number(const char *s, size_t len, double *out)
 {
     while (len && (*s == ' ' || *s == '\t')) { s++; len--; }
     while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r')) len--;
     if (len == 0 || len > 64) return -1;
+    /* fast path, exact (Clinger): [+-]digits[.digits] with at most 15
+     * significant digits is m / 10^f with m < 2^53, and one correctly
+     * rounded division of two exact doubles equals strtod's result. */
+    {
+        size_t i = 0;
+        int neg = 0, ndig = 0, frac = 0, dot = 0;
+        uint64_t m = 0;
+        if (s[0] == '-' || s[0] == '+') { neg = s[0] == '-'; i = 1; }
+        for (; i < len; i++) {
+            char c = s[i];
+            if (c >= '0' && c <= '9') {
+                if (m || c != '0') ndig++;
+                m = m * 10 + (uint64_t)(c - '0');
+                frac += dot;
+                if (ndig > 15) break;
+            } else if (c == '.' && !dot) {
+                dot = 1;
+            } else {
+                break;
+            }
+        }
+        int digits_seen = (int)(i - (size_t)(s[0] == '-' || s[0] == '+')) - dot;
+        if (i == len && ndig <= 15 && frac <= 22 && digits_seen > 0) {
+            double v = (double)m / pow10_tab[frac];
+            *out = neg ? -v : v;
+            return 0;
+        }
+    }
     char tmp[72];
     int digits = 0;
     for (size_t i = 0; i < len; i++) {
