@@ -158,6 +158,21 @@ check "real: junit well-formed" xml_ok "$TMP/real.xml"
 # so the latest run has no same-dataset predecessor unless the dataset path matches
 la check --db "$TMP/real.db" --baseline 2
 expect_rc 1 "real db: sym30 run vs sym10 run: exit 1"
+# the CI flow: the same labels file, re-annotated, audited into one database;
+# the default baseline is the previous run on that file
+cp "$TMP/sym10.csv" "$TMP/labels.csv"
+la audit --labels "$TMP/labels.csv" --pred-probs $FIX/digits_sym10_probs.npy --classes $FIX/classes.txt --out "$TMP/ci1" --db "$TMP/ci.db" --quiet
+la check --db "$TMP/ci.db"
+expect_rc 0 "ci db: first run, no baseline yet: exit 0"
+cp "$TMP/sym30.csv" "$TMP/labels.csv"
+la audit --labels "$TMP/labels.csv" --pred-probs $FIX/digits_sym30_probs.npy --classes $FIX/classes.txt --out "$TMP/ci2" --db "$TMP/ci.db" --quiet
+la check --db "$TMP/ci.db" --format github
+expect_rc 1 "ci db: noisier re-annotation vs the previous run: exit 1"
+expect_out '^::error title=labelaudit check%3A max-increase::' "ci db: github error names the limit"
+cp "$TMP/true.csv" "$TMP/labels.csv"
+la audit --labels "$TMP/labels.csv" --pred-probs $FIX/digits_true_probs.npy --classes $FIX/classes.txt --out "$TMP/ci3" --db "$TMP/ci.db" --quiet
+la check --db "$TMP/ci.db"
+expect_rc 0 "ci db: cleaner re-annotation: exit 0"
 # mismatched classes: rename 'zero' to 'null' in the labels
 sed 's/,zero$/,null/' "$TMP/sym10.csv" > "$TMP/renamed.csv"
 la audit --labels "$TMP/renamed.csv" --pred-probs $FIX/digits_sym10_probs.npy --out "$TMP/audit_ren" --summary "$TMP/s_ren.json" --quiet
