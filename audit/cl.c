@@ -573,6 +573,69 @@ int64_t cl_rng_binomial(cl_rng *r, int64_t n, double p)
     return acc;
 }
 
+/* ---- bootstrap ---------------------------------------------------------- */
+
+static int cl_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* numpy.percentile(v, 100*q) with linear interpolation; v sorted, m > 0. */
+static double cl_percentile(const double *v, size_t m, double q)
+{
+    double pos = q * (double)(m - 1);
+    size_t lo = (size_t)floor(pos);
+    if (lo + 1 >= m) return v[m - 1];
+    double f = pos - (double)lo;
+    return v[lo] + (v[lo + 1] - v[lo]) * f;
+}
+
+int cl_bootstrap_ci(const int64_t *err, const int64_t *cnt, size_t k, int resamples,
+                    double conf, uint64_t seed, double *ci, double *class_ci)
+{
+    size_t B = resamples > 0 ? (size_t)resamples : 1;
+    double *all = malloc((B + 1) * sizeof *all);
+    double *cls = malloc((B * k + 1) * sizeof *cls);
+    size_t *ncls = calloc(k + 1, sizeof *ncls);
+    int64_t *cell = malloc((2 * k + 1) * sizeof *cell);
+    if (!all || !cls || !ncls || !cell) { free(all); free(cls); free(ncls); free(cell); return -1; }
+    int64_t n = 0;
+    for (size_t c = 0; c < k; c++) n += cnt[c];
+    cl_rng rng;
+    cl_rng_seed(&rng, seed);
+    for (size_t b = 0; b < B; b++) {
+        /* multinomial(n; cells) by conditional binomials over the cells */
+        int64_t left = n, mass = n, errs = 0;
+        for (size_t c = 0; c < 2 * k; c++) {
+            int64_t w = c % 2 ? cnt[c / 2] - err[c / 2] : err[c / 2];
+            int64_t x = mass > 0 ? cl_rng_binomial(&rng, left, (double)w / (double)mass) : 0;
+            if (w == mass) x = left;
+            cell[c] = x;
+            left -= x;
+            mass -= w;
+        }
+        for (size_t c = 0; c < k; c++) {
+            errs += cell[2 * c];
+            int64_t nc = cell[2 * c] + cell[2 * c + 1];
+            if (nc > 0) cls[c * B + ncls[c]++] = (double)cell[2 * c] / (double)nc;
+        }
+        all[b] = n > 0 ? (double)errs / (double)n : 0;
+    }
+    double lo = (1 - conf) / 2, hi = (1 + conf) / 2;
+    qsort(all, B, sizeof *all, cl_cmp_double);
+    ci[0] = cl_percentile(all, B, lo);
+    ci[1] = cl_percentile(all, B, hi);
+    for (size_t c = 0; c < k; c++) {
+        if (!ncls[c]) { class_ci[2 * c] = class_ci[2 * c + 1] = NAN; continue; }
+        qsort(cls + c * B, ncls[c], sizeof *cls, cl_cmp_double);
+        class_ci[2 * c] = cl_percentile(cls + c * B, ncls[c], lo);
+        class_ci[2 * c + 1] = cl_percentile(cls + c * B, ncls[c], hi);
+    }
+    free(all); free(cls); free(ncls); free(cell);
+    return 0;
+}
+
 /* ---- synthetic noise --------------------------------------------------- */
 
 int cl_noise_matrix_from_trace(size_t k, double trace, const double *py, double frac_zero,

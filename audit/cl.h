@@ -95,6 +95,20 @@ double cl_cw_entropy(const double *p, size_t k, size_t y, double log_k, double *
 /* Adjusted row: out_j = ((p_j - t_j) + tmax) / SUM(...) (section 8). */
 void cl_adjust_row(const double *p, const double *t, double tmax, size_t k, double *out);
 
+/* ---- uncertainty ------------------------------------------------------ */
+
+/* Percentile bootstrap of the label-error rates. The overall rate is the
+ * mean of per-example 0/1 indicators, so resampling N examples with
+ * replacement is exactly a multinomial draw of N over the 2k cells (given
+ * class c, indicator 0/1) with probabilities cell/N; each replicate is drawn
+ * that way (conditional binomials, exact). err[c] = examples of class c
+ * counted as errors, cnt[c] = examples of class c. Outputs: ci[2] for the
+ * overall rate, class_ci[2c], [2c+1] per class (replicates where class c
+ * drew no example are skipped; NaN when all were). Percentiles use numpy's
+ * linear interpolation at (1 -/+ conf) / 2. Returns 0 or -1 (OOM). */
+int cl_bootstrap_ci(const int64_t *err, const int64_t *cnt, size_t k, int resamples,
+                    double conf, uint64_t seed, double *ci, double *class_ci);
+
 /* ---- synthetic noise (cleanlab.benchmarking.noise_generation style) --- */
 
 /* A small seeded generator (xoshiro256**, seeded through splitmix64). */

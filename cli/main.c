@@ -20,6 +20,8 @@ static const command commands[] = {
     /* COMMAND TABLE: add entries here, one per line */
     {"inspect", cmd_inspect, "describe a dataset: size, classes, imbalance, column types, missing values"},
     {"cv", cmd_cv, "k-fold cross-validation: out-of-fold predicted probabilities (logreg, mlp, knn)"},
+    {"audit", cmd_audit, "find and rank label issues with confident learning (exact cleanlab 2.9 semantics)"},
+    {"noise", cmd_noise, "synthetic label noise: a noise matrix from a trace, seeded noisy labels"},
     {"serve", cmd_serve, "review the queue in the browser (local web app, keyboard shortcuts)"},
     {"report", cmd_report, "HTML report of a run: summary, noise heatmaps, contact sheets of flagged examples"},
     {"review", cmd_review, "review the queue in the terminal, one example at a time (resumable)"},

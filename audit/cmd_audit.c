@@ -1,0 +1,845 @@
+/*
+ * cmd_audit.c — `labelaudit audit`: labels + out-of-fold probabilities in,
+ * confident-learning findings out (the golden file set, is_label_issue.csv,
+ * ranked.csv, label_issues.csv, summary.json), optionally into the database.
+ *
+ * Re-entrant (no static state): `cv --audit` calls cmd_audit with its own
+ * argv. Every output file is written temp-then-rename, and only after the
+ * whole computation succeeded, so an error never leaves half a result.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../cli/cli.h"
+#include "../cli/commands.h"
+#include "../db/db.h"
+#include "../io/dataset.h"
+#include "../io/labels.h"
+#include "../io/npy.h"
+#include "cl.h"
+#include "cl_run.h"
+
+static const char au_usage[] =
+    "usage: labelaudit audit --labels FILE --pred-probs FILE --out DIR [options]\n"
+    "\n"
+    "Finds label issues with confident learning (exactly as cleanlab 2.9.0 does)\n"
+    "and estimates the label noise. FILEs are .npy or CSV.\n"
+    "\n"
+    "  --labels FILE            given labels: .npy integers, or CSV with a 'label'\n"
+    "                           column (class indices or names; optional 'id' column)\n"
+    "  --pred-probs FILE        out-of-fold probabilities, N x K: .npy float32/float64\n"
+    "                           (streamed) or CSV with header p0..pK-1 or class names\n"
+    "  --out DIR                output directory (created if needed)\n"
+    "  --filter-by F            prune_by_noise_rate (default), prune_by_class, both,\n"
+    "                           confident_learning, predicted_neq_given,\n"
+    "                           low_normalized_margin, low_self_confidence\n"
+    "  --rank-by R              self_confidence (default), normalized_margin,\n"
+    "                           confidence_weighted_entropy\n"
+    "  --frac-noise X           fraction of the estimated issues to flag, (0, 1] (1)\n"
+    "  --num-to-remove-per-class FILE|n0,n1,...\n"
+    "                           flag this many per class (prune filters only); FILE is a\n"
+    "                           CSV with header 'count' and K rows\n"
+    "  --min-examples-per-class N  never prune a class below N examples (1)\n"
+    "  --scores                 also write the per-example label_quality_*.csv files\n"
+    "  --data DATASET           the dataset (ids, class names, labels when --labels is\n"
+    "                           not given); loader options below apply\n"
+    "  --classes FILE           class names, one per line, in index order\n"
+    "  --summary FILE           also write summary.json to FILE\n"
+    "  --db FILE                record the run, its examples and review queue in FILE\n"
+    "  --bootstrap B            bootstrap resamples for the error-rate intervals (1000)\n"
+    "  --confidence C           interval level (0.95)\n"
+    "  --seed S                 bootstrap seed (0)\n"
+    "  --threads N              worker threads (default: all cores); results do not\n"
+    "                           depend on it\n"
+    "  --format text|json       terminal summary format (default text)\n"
+    "  --quiet                  no progress or summary on stderr\n"
+    "  --help                   this help\n"
+    "\n";
+
+enum {
+    AU_LABELS = 1, AU_PROBS, AU_OUT, AU_FILTER, AU_RANK, AU_FRAC, AU_REMOVE, AU_NMIN, AU_SCORES,
+    AU_DATA, AU_SUMMARY, AU_DB, AU_THREADS, AU_FORMAT, AU_QUIET, AU_HELP, AU_BOOT, AU_CONF, AU_SEED
+};
+
+typedef struct au_args {
+    const char *labels, *probs, *out, *remove_arg, *data, *summary, *db;
+    cl_opts     co;
+    int         scores, quiet, json, boot;
+    double      conf;
+    uint64_t    seed;
+    io_load_opts lo;
+} au_args;
+
+/* ---- probability readers ---------------------------------------------- */
+
+typedef struct au_npy_reader {
+    io_npy  f;
+    void   *buf;
+} au_npy_reader;
+
+static int au_read_npy(void *ctx, size_t row0, size_t nrows, const void **out, la_error *err)
+{
+    au_npy_reader *r = ctx;
+    int rc = r->f.dtype == IO_DT_F32 ? io_npy_read_rows_f32(&r->f, row0, nrows, r->buf, err)
+                                     : io_npy_read_rows_f64(&r->f, row0, nrows, r->buf, err);
+    *out = r->buf;
+    return rc;
+}
+
+typedef struct au_mem_reader { const double *p; size_t k; } au_mem_reader;
+
+static int au_read_mem(void *ctx, size_t row0, size_t nrows, const void **out, la_error *err)
+{
+    au_mem_reader *r = ctx;
+    (void)nrows; (void)err;
+    *out = r->p + row0 * r->k;
+    return 0;
+}
+
+/* ---- score files (pass 2 sink) ----------------------------------------- */
+
+static const char *const au_score_files[5] = {
+    "label_quality_self_confidence.csv", "label_quality_normalized_margin.csv",
+    "label_quality_confidence_weighted_entropy.csv", "label_quality_self_confidence_adjusted.csv",
+    "label_quality_normalized_margin_adjusted.csv"
+};
+
+typedef struct au_scores { la_atomic_file f[5]; int open; } au_scores;
+
+static int au_score_sink(void *ctx, size_t row0, size_t nrows, const double *s, la_error *err)
+{
+    au_scores *sc = ctx;
+    (void)row0;
+    for (int j = 0; j < 5; j++) {
+        FILE *fp = sc->f[j].fp;
+        for (size_t i = 0; i < nrows; i++) fprintf(fp, "%.17g\n", s[i * 5 + j]);
+        if (ferror(fp)) return la_error_set(err, LA_EINTERNAL, sc->f[j].path, 0, "write failed");
+    }
+    return 0;
+}
+
+/* ---- small writers ------------------------------------------------------ */
+
+static int au_open(la_atomic_file *af, const char *dir, const char *name, la_error *err)
+{
+    char path[1024];
+    if (la_path_join(path, sizeof path, dir, name))
+        return la_error_set(err, LA_EUSAGE, dir, 0, "output path too long");
+    return la_atomic_open(af, path, err);
+}
+
+static int au_close(la_atomic_file *af, la_error *err)
+{
+    if (ferror(af->fp)) {
+        la_atomic_abort(af);
+        return la_error_set(err, LA_EINTERNAL, af->path, 0, "write failed");
+    }
+    return la_atomic_commit(af, err);
+}
+
+static void au_header_cols(FILE *fp, size_t k)
+{
+    for (size_t j = 0; j < k; j++) fprintf(fp, "%sc%zu", j ? "," : "", j);
+    fputc('\n', fp);
+}
+
+static int au_write_mat_i(const char *dir, const char *name, const int64_t *m, size_t k, la_error *err)
+{
+    la_atomic_file af;
+    int rc = au_open(&af, dir, name, err);
+    if (rc) return rc;
+    au_header_cols(af.fp, k);
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = 0; j < k; j++) fprintf(af.fp, "%" PRId64 "%c", m[i * k + j], j + 1 < k ? ',' : '\n');
+    return au_close(&af, err);
+}
+
+static int au_write_mat_d(const char *dir, const char *name, const double *m, size_t k, la_error *err)
+{
+    la_atomic_file af;
+    int rc = au_open(&af, dir, name, err);
+    if (rc) return rc;
+    au_header_cols(af.fp, k);
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = 0; j < k; j++) fprintf(af.fp, "%.17g%c", m[i * k + j], j + 1 < k ? ',' : '\n');
+    return au_close(&af, err);
+}
+
+static int au_write_vec_d(const char *dir, const char *name, const char *hdr, const double *v, size_t k, la_error *err)
+{
+    la_atomic_file af;
+    int rc = au_open(&af, dir, name, err);
+    if (rc) return rc;
+    fprintf(af.fp, "%s\n", hdr);
+    for (size_t i = 0; i < k; i++) fprintf(af.fp, "%.17g\n", v[i]);
+    return au_close(&af, err);
+}
+
+static int au_write_text(const char *dir, const char *name, const char *text, la_error *err)
+{
+    la_atomic_file af;
+    int rc = au_open(&af, dir, name, err);
+    if (rc) return rc;
+    fputs(text, af.fp);
+    return au_close(&af, err);
+}
+
+/* Writes s as one CSV field (quoted when it holds , " CR or LF). */
+static void au_csv_field(FILE *fp, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) { fputs(s, fp); return; }
+    fputc('"', fp);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', fp);
+        fputc(*s, fp);
+    }
+    fputc('"', fp);
+}
+
+/* ---- option helpers ---------------------------------------------------- */
+
+static int au_enum(const char *cmd, const char *opt, const char *v, const char *const *names, int n, int *out)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(v, names[i])) { *out = i; return 0; }
+    return cli_usage_error(cmd, "unknown value '%s' for --%s", v, opt);
+}
+
+/* --num-to-remove-per-class: "n0,n1,..." or a CSV file with header `count`. */
+static int au_parse_remove(const char *arg, size_t k, int64_t **out, la_error *err)
+{
+    int64_t *v = la_calloc(k + 1, sizeof *v);
+    if (!v) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    size_t m = 0;
+    struct stat st;
+    if (stat(arg, &st) == 0) {
+        FILE *fp = fopen(arg, "r");
+        if (!fp) { free(v); return la_error_set(err, LA_EUSAGE, arg, 0, "cannot open: %s", strerror(errno)); }
+        char line[256];
+        long ln = 0;
+        while (fgets(line, sizeof line, fp)) {
+            ln++;
+            line[strcspn(line, "\r\n")] = '\0';
+            if (ln == 1 && (line[0] < '0' || line[0] > '9')) continue; /* header */
+            if (!line[0]) continue;
+            char *end;
+            errno = 0;
+            long long x = strtoll(line, &end, 10);
+            if (end == line || *end || errno || x < 0) {
+                fclose(fp); free(v);
+                return la_error_set(err, LA_EUSAGE, arg, ln, "expected a non-negative integer count, found '%s'", line);
+            }
+            if (m == k) {
+                fclose(fp); free(v);
+                return la_error_set(err, LA_EUSAGE, arg, ln, "more than K = %zu counts", k);
+            }
+            v[m++] = x;
+        }
+        fclose(fp);
+    } else {
+        const char *s = arg;
+        while (*s) {
+            char *end;
+            errno = 0;
+            long long x = strtoll(s, &end, 10);
+            if (end == s || errno || x < 0 || (*end && *end != ',')) {
+                free(v);
+                return la_error_set(err, LA_EUSAGE, NULL, 0,
+                                    "--num-to-remove-per-class: '%s' is neither a file nor a list n0,n1,...", arg);
+            }
+            if (m == k) { free(v); return la_error_set(err, LA_EUSAGE, NULL, 0, "--num-to-remove-per-class: more than K = %zu counts", k); }
+            v[m++] = x;
+            s = *end ? end + 1 : end;
+        }
+    }
+    if (m != k) {
+        free(v);
+        return la_error_set(err, LA_EUSAGE, arg, 0, "--num-to-remove-per-class needs K = %zu counts, found %zu", k, m);
+    }
+    *out = v;
+    return 0;
+}
+
+static uint64_t au_hash_file(const char *path, uint64_t h)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return h;
+    unsigned char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+        for (size_t i = 0; i < n; i++) { h ^= buf[i]; h *= 0x100000001b3ull; }
+    fclose(fp);
+    return h;
+}
+
+/* ---- summary.json ------------------------------------------------------ */
+
+static json_t *au_num_or_null(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *au_summary(const au_args *a, const cl_result *r, char *const *names, const int64_t *remove,
+                          const double *ci, const double *cci)
+{
+    size_t k = r->k;
+    json_t *j = json_object();
+    json_t *cls = json_array(), *cnt = json_array(), *cer = json_array(), *ccis = json_array(), *cfl = json_array();
+    for (size_t c = 0; c < k; c++) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%zu", c);
+        json_array_append_new(cls, json_string(names ? names[c] : buf));
+        json_array_append_new(cnt, json_integer(r->counts[c]));
+        json_array_append_new(cfl, json_integer(r->class_flagged[c]));
+        json_array_append_new(cer, r->counts[c] ? json_real((double)r->class_off_diagonal[c] / (double)r->counts[c])
+                                                : json_real(0.0));
+        json_array_append_new(ccis, json_pack("[oo]", au_num_or_null(cci[2 * c]), au_num_or_null(cci[2 * c + 1])));
+    }
+    json_t *opt = json_object();
+    json_object_set_new(opt, "filter_by", json_string(cl_filter_names[a->co.filter]));
+    json_object_set_new(opt, "rank_by", json_string(cl_rank_names[a->co.rank]));
+    json_object_set_new(opt, "frac_noise", json_real(a->co.frac_noise));
+    json_object_set_new(opt, "min_examples_per_class", json_integer(a->co.nmin));
+    if (remove) {
+        json_t *rm = json_array();
+        for (size_t c = 0; c < k; c++) json_array_append_new(rm, json_integer(remove[c]));
+        json_object_set_new(opt, "num_to_remove_per_class", rm);
+    } else {
+        json_object_set_new(opt, "num_to_remove_per_class", json_null());
+    }
+    json_object_set_new(opt, "scores", json_boolean(a->scores));
+    json_object_set_new(opt, "bootstrap", json_integer(a->boot));
+    json_object_set_new(opt, "confidence", json_real(a->conf));
+    json_object_set_new(opt, "seed", json_integer((json_int_t)a->seed));
+
+    json_object_set_new(j, "labelaudit_version", json_string(LA_VERSION));
+    json_object_set_new(j, "n", json_integer((json_int_t)r->n));
+    json_object_set_new(j, "k", json_integer((json_int_t)k));
+    json_object_set_new(j, "classes", cls);
+    json_object_set_new(j, "counts", cnt);
+    json_object_set_new(j, "num_flagged", json_integer((json_int_t)r->n_flagged));
+    json_object_set_new(j, "class_flagged", cfl);
+    json_object_set_new(j, "num_label_issues", json_integer(r->num_off_diagonal));
+    json_object_set_new(j, "num_label_issues_calibrated", json_integer(r->num_off_diagonal_calibrated));
+    json_object_set_new(j, "error_rate", json_real((double)r->num_off_diagonal / (double)r->n));
+    json_object_set_new(j, "error_rate_ci", json_pack("[oo]", au_num_or_null(ci[0]), au_num_or_null(ci[1])));
+    json_object_set_new(j, "class_error_rate", cer);
+    json_object_set_new(j, "class_error_rate_ci", ccis);
+    json_object_set_new(j, "health_score", json_real(r->health));
+    json_object_set_new(j, "confidence", json_real(a->conf));
+    json_object_set_new(j, "bootstrap", json_pack("{sisI}", "resamples", a->boot, "seed", (json_int_t)a->seed));
+    json_object_set_new(j, "method", json_string(cl_filter_names[a->co.filter]));
+    json_object_set_new(j, "rank_by", json_string(cl_rank_names[a->co.rank]));
+    json_object_set_new(j, "options", opt);
+    json_object_set_new(j, "labels_path", a->labels ? json_string(a->labels) : json_null());
+    json_object_set_new(j, "pred_probs_path", json_string(a->probs));
+    json_object_set_new(j, "dataset", a->data ? json_string(a->data) : json_null());
+    return j;
+}
+
+/* ---- outputs ----------------------------------------------------------- */
+
+static int au_write_all(const au_args *a, const cl_result *r, la_error *err)
+{
+    const char *d = a->out;
+    size_t k = r->k, n = r->n;
+    int rc;
+    char buf[128];
+    if ((rc = au_write_vec_d(d, "thresholds.csv", "threshold", r->thresholds, k, err))) return rc;
+    if ((rc = au_write_mat_i(d, "confident_joint.csv", r->cj, k, err))) return rc;
+    if ((rc = au_write_mat_i(d, "confident_joint_calibrated.csv", r->cjc, k, err))) return rc;
+    if ((rc = au_write_mat_d(d, "joint.csv", r->joint, k, err))) return rc;
+    if ((rc = au_write_vec_d(d, "py.csv", "py", r->py, k, err))) return rc;
+    if ((rc = au_write_mat_d(d, "noise_matrix.csv", r->nm, k, err))) return rc;
+    if ((rc = au_write_mat_d(d, "inverse_noise_matrix.csv", r->inv, k, err))) return rc;
+    if ((rc = au_write_vec_d(d, "py_raw.csv", "py", r->py_raw, k, err))) return rc;
+    if ((rc = au_write_mat_d(d, "noise_matrix_raw.csv", r->nm_raw, k, err))) return rc;
+    if ((rc = au_write_mat_d(d, "inverse_noise_matrix_raw.csv", r->inv_raw, k, err))) return rc;
+    snprintf(buf, sizeof buf, "%" PRId64 "\n", r->num_off_diagonal);
+    if ((rc = au_write_text(d, "num_label_issues_off_diagonal.txt", buf, err))) return rc;
+    snprintf(buf, sizeof buf, "%" PRId64 "\n", r->num_off_diagonal_calibrated);
+    if ((rc = au_write_text(d, "num_label_issues_off_diagonal_calibrated.txt", buf, err))) return rc;
+    snprintf(buf, sizeof buf, "%.17g\n", r->health);
+    if ((rc = au_write_text(d, "overall_label_health_score.txt", buf, err))) return rc;
+
+    la_atomic_file af;
+    if ((rc = au_open(&af, d, "off_diagonal_indices.csv", err))) return rc;
+    fputs("index\n", af.fp);
+    for (size_t i = 0; i < n; i++) if (r->flags[i] & CL_F_OFFDIAG) fprintf(af.fp, "%zu\n", i);
+    if ((rc = au_close(&af, err))) return rc;
+
+    if ((rc = au_open(&af, d, "class_label_quality.csv", err))) return rc;
+    fputs("Class Index,Label Issues,Inverse Label Issues,Label Noise,Inverse Label Noise,Label Quality Score\n", af.fp);
+    for (size_t c = 0; c < k; c++) {
+        const cl_class_quality *q = &r->class_quality[c];
+        fprintf(af.fp, "%" PRId64 ",%" PRId64 ",%" PRId64 ",%.17g,%.17g,%.17g\n", q->cls, q->issues, q->inv_issues,
+                q->noise, q->inv_noise, q->quality);
+    }
+    if ((rc = au_close(&af, err))) return rc;
+
+    if ((rc = au_open(&af, d, "overlapping_classes.csv", err))) return rc;
+    fputs("Class Index A,Class Index B,Num Overlapping Examples,Joint Probability\n", af.fp);
+    for (size_t q = 0; q < k * (k - 1) / 2; q++) {
+        const cl_overlap *o = &r->overlap[q];
+        fprintf(af.fp, "%" PRId64 ",%" PRId64 ",%" PRId64 ",%.17g\n", o->a, o->b, o->num, o->joint);
+    }
+    if ((rc = au_close(&af, err))) return rc;
+
+    if ((rc = au_open(&af, d, "is_label_issue.csv", err))) return rc;
+    fputs("is_label_issue\n", af.fp);
+    for (size_t i = 0; i < n; i++) fputs(r->flags[i] & CL_F_ISSUE ? "1\n" : "0\n", af.fp);
+    if ((rc = au_close(&af, err))) return rc;
+
+    if ((rc = au_open(&af, d, "ranked.csv", err))) return rc;
+    fputs("index\n", af.fp);
+    for (size_t q = 0; q < r->n_flagged; q++) fprintf(af.fp, "%" PRIu32 "\n", r->ranked[q]);
+    if ((rc = au_close(&af, err))) return rc;
+
+    return 0;
+}
+
+static int au_write_issues(const char *dir, const cl_result *r, const int32_t *y, char *const *names,
+                           char *const *ids, la_error *err)
+{
+    la_atomic_file af;
+    int rc = au_open(&af, dir, "label_issues.csv", err);
+    if (rc) return rc;
+    fputs("rank,index,id,given_label,suggested_label,label_quality\n", af.fp);
+    for (size_t q = 0; q < r->n_flagged; q++) {
+        uint32_t i = r->ranked[q];
+        fprintf(af.fp, "%zu,%" PRIu32 ",", q + 1, i);
+        if (ids) au_csv_field(af.fp, ids[i]);
+        else fprintf(af.fp, "%" PRIu32, i);
+        fputc(',', af.fp);
+        if (names) au_csv_field(af.fp, names[y[i]]);
+        else fprintf(af.fp, "%" PRId32, y[i]);
+        fputc(',', af.fp);
+        if (names) au_csv_field(af.fp, names[r->suggested[i]]);
+        else fprintf(af.fp, "%" PRId32, r->suggested[i]);
+        fprintf(af.fp, ",%.17g\n", r->ranked_score[q]);
+    }
+    return au_close(&af, err);
+}
+
+/* ---- the command ------------------------------------------------------- */
+
+static int au_parse(int argc, char **argv, au_args *a, int *done)
+{
+    static const struct option base[] = {
+        {"labels", required_argument, 0, AU_LABELS},
+        {"pred-probs", required_argument, 0, AU_PROBS},
+        {"out", required_argument, 0, AU_OUT},
+        {"filter-by", required_argument, 0, AU_FILTER},
+        {"rank-by", required_argument, 0, AU_RANK},
+        {"frac-noise", required_argument, 0, AU_FRAC},
+        {"num-to-remove-per-class", required_argument, 0, AU_REMOVE},
+        {"min-examples-per-class", required_argument, 0, AU_NMIN},
+        {"scores", no_argument, 0, AU_SCORES},
+        {"data", required_argument, 0, AU_DATA},
+        {"summary", required_argument, 0, AU_SUMMARY},
+        {"db", required_argument, 0, AU_DB},
+        {"threads", required_argument, 0, AU_THREADS},
+        {"format", required_argument, 0, AU_FORMAT},
+        {"quiet", no_argument, 0, AU_QUIET},
+        {"help", no_argument, 0, AU_HELP},
+        {"bootstrap", required_argument, 0, AU_BOOT},
+        {"confidence", required_argument, 0, AU_CONF},
+        {"seed", required_argument, 0, AU_SEED},
+        IO_LOAD_LONG_OPTIONS,
+        {0, 0, 0, 0}
+    };
+    const char *cmd = "audit";
+    int c, ival = 0;
+    long lv;
+    *done = 0;
+    while ((c = getopt_long(argc, argv, ":h", base, NULL)) != -1) {
+        switch (c) {
+        case AU_LABELS: a->labels = optarg; break;
+        case AU_PROBS: a->probs = optarg; break;
+        case AU_OUT: a->out = optarg; break;
+        case AU_FILTER:
+            if (au_enum(cmd, "filter-by", optarg, cl_filter_names, CL_FILTER_COUNT, &ival)) return LA_EUSAGE;
+            a->co.filter = (cl_filter)ival;
+            break;
+        case AU_RANK:
+            if (au_enum(cmd, "rank-by", optarg, cl_rank_names, CL_RANK_COUNT, &ival)) return LA_EUSAGE;
+            a->co.rank = (cl_rank)ival;
+            break;
+        case AU_FRAC:
+            if (cli_parse_double(cmd, "frac-noise", optarg, 0, 1, &a->co.frac_noise)) return LA_EUSAGE;
+            if (a->co.frac_noise <= 0) return cli_usage_error(cmd, "option '--frac-noise' must be in (0, 1]");
+            break;
+        case AU_REMOVE: a->remove_arg = optarg; break;
+        case AU_NMIN:
+            if (cli_parse_long(cmd, "min-examples-per-class", optarg, 0, 1000000000L, &a->co.nmin)) return LA_EUSAGE;
+            break;
+        case AU_SCORES: a->scores = 1; break;
+        case AU_DATA: a->data = optarg; break;
+        case AU_SUMMARY: a->summary = optarg; break;
+        case AU_DB: a->db = optarg; break;
+        case AU_THREADS:
+            if (cli_parse_long(cmd, "threads", optarg, 1, 256, &lv)) return LA_EUSAGE;
+            a->co.threads = (int)lv;
+            break;
+        case AU_FORMAT:
+            if (!strcmp(optarg, "json")) a->json = 1;
+            else if (!strcmp(optarg, "text")) a->json = 0;
+            else return cli_usage_error(cmd, "--format must be text or json, got '%s'", optarg);
+            break;
+        case AU_QUIET: a->quiet = 1; break;
+        case AU_BOOT:
+            if (cli_parse_long(cmd, "bootstrap", optarg, 1, 1000000, &lv)) return LA_EUSAGE;
+            a->boot = (int)lv;
+            break;
+        case AU_CONF:
+            if (cli_parse_double(cmd, "confidence", optarg, 0, 1, &a->conf)) return LA_EUSAGE;
+            if (a->conf <= 0 || a->conf >= 1) return cli_usage_error(cmd, "--confidence must be in (0, 1)");
+            break;
+        case AU_SEED:
+            if (cli_parse_long(cmd, "seed", optarg, 0, 2147483647L, &lv)) return LA_EUSAGE;
+            a->seed = (uint64_t)lv;
+            break;
+        case 'h': case AU_HELP:
+            printf("%s%s", au_usage, io_load_opts_help);
+            *done = 1;
+            return 0;
+        default:
+            if (c >= IO_OPT_BASE && c < IO_OPT_BASE + 64) {
+                if (io_load_opts_handle(&a->lo, c, optarg, cmd)) return LA_EUSAGE;
+                break;
+            }
+            return cli_getopt_error(cmd, c, argv);
+        }
+    }
+    if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!a->probs) return cli_usage_error(cmd, "--pred-probs is required");
+    if (!a->out) return cli_usage_error(cmd, "--out is required");
+    if (!a->labels && !a->data) return cli_usage_error(cmd, "--labels (or --data) is required");
+    if (a->remove_arg && a->co.filter != CL_PRUNE_BY_NOISE_RATE && a->co.filter != CL_PRUNE_BY_CLASS &&
+        a->co.filter != CL_BOTH)
+        return cli_usage_error(cmd, "--num-to-remove-per-class only applies to prune_by_noise_rate, "
+                                    "prune_by_class and both (not %s)", cl_filter_names[a->co.filter]);
+    return 0;
+}
+
+static int ends_with(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && !strcmp(s + a - b, suf);
+}
+
+int cmd_audit(int argc, char **argv)
+{
+    au_args a;
+    memset(&a, 0, sizeof a);
+    cl_opts_init(&a.co);
+    a.co.threads = la_num_cpus();
+    a.boot = 1000;
+    a.conf = 0.95;
+    io_load_opts_init(&a.lo);
+    a.lo.no_features = 1;
+    int done, rc = au_parse(argc, argv, &a, &done);
+    if (rc || done) return rc;
+
+    la_error err;
+    la_error_clear(&err);
+    la_dataset ds;
+    memset(&ds, 0, sizeof ds);
+    io_labels lab;
+    memset(&lab, 0, sizeof lab);
+    io_probs mem;
+    memset(&mem, 0, sizeof mem);
+    au_npy_reader nr;
+    memset(&nr, 0, sizeof nr);
+    au_mem_reader mr;
+    au_scores sc;
+    memset(&sc, 0, sizeof sc);
+    cl_result res;
+    memset(&res, 0, sizeof res);
+    char **cls_file = NULL;
+    size_t n_cls_file = 0;
+    int32_t *y = NULL;
+    int64_t *remove = NULL;
+    json_t *summary = NULL;
+    char *summary_text = NULL;
+    char *const *names = NULL;
+    char *const *ids = NULL;
+    size_t n = 0, k = 0;
+    cl_reader rd;
+    memset(&rd, 0, sizeof rd);
+    double t0 = la_now();
+
+    /* Probabilities: .npy streamed, CSV in memory. */
+    if (ends_with(a.probs, ".npy")) {
+        if ((rc = io_npy_open(&nr.f, a.probs, &err))) goto fail;
+        if (nr.f.ndim != 2) {
+            rc = la_error_set(&err, LA_EUSAGE, a.probs, 0, "pred_probs must be 2-D (N x K), found a 1-D array");
+            goto fail;
+        }
+        n = nr.f.rows;
+        k = nr.f.cols;
+        rd.elem = nr.f.dtype == IO_DT_F32 ? 4 : 8;
+        size_t row_bytes = k * (size_t)rd.elem;
+        rd.chunk_rows = (8u << 20) / (row_bytes ? row_bytes : 1);
+        if (rd.chunk_rows < 1) rd.chunk_rows = 1;
+        if (rd.chunk_rows > n && n) rd.chunk_rows = n;
+        nr.buf = la_malloc_array(rd.chunk_rows * k + 1, (size_t)rd.elem);
+        if (!nr.buf) { rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
+        rd.ctx = &nr;
+        rd.read = au_read_npy;
+    } else {
+        if ((rc = io_probs_load(a.probs, &mem, &err))) goto fail;
+        n = mem.n;
+        k = mem.k;
+        mr.p = mem.p;
+        mr.k = k;
+        rd.elem = 8;
+        rd.chunk_rows = k ? (8u << 20) / (k * 8) : 1;
+        if (rd.chunk_rows < 1) rd.chunk_rows = 1;
+        rd.ctx = &mr;
+        rd.read = au_read_mem;
+    }
+    rd.path = a.probs;
+
+    /* Class names: --classes, else the probability header, else the dataset. */
+    if (a.lo.classes_file) {
+        if ((rc = io_class_names_load(a.lo.classes_file, &cls_file, &n_cls_file, &err))) goto fail;
+        if (n_cls_file != k) {
+            rc = la_error_set(&err, LA_EUSAGE, a.lo.classes_file, 0,
+                              "%zu class names, but %s has %zu columns", n_cls_file, a.probs, k);
+            goto fail;
+        }
+        names = cls_file;
+    } else if (mem.class_names) {
+        names = mem.class_names;
+    }
+    if (a.data) {
+        if ((rc = io_dataset_load(a.data, &a.lo, &ds, &err))) goto fail;
+        if (!names && ds.k == k) names = ds.class_names;
+        ids = ds.ids;
+    }
+
+    /* Labels. */
+    y = la_malloc_array(n + 1, sizeof *y);
+    if (!y) { rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
+    if (a.labels) {
+        if ((rc = io_labels_load(a.labels, names, names ? k : 0, &lab, &err))) goto fail;
+        if (lab.n != n) {
+            rc = la_error_set(&err, LA_EUSAGE, a.labels, 0, "%zu labels but %s has %zu rows (pred_probs and labels must have the same length)",
+                              lab.n, a.probs, n);
+            goto fail;
+        }
+        if (lab.names) {
+            if (lab.n_names > k) {
+                rc = la_error_set(&err, LA_EUSAGE, a.labels, 0, "%zu distinct class names but pred_probs has %zu columns; "
+                                  "give --classes or name the columns", lab.n_names, k);
+                goto fail;
+            }
+            if (!names && lab.n_names == k) names = lab.names;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (lab.labels[i] < 0 || lab.labels[i] >= (int64_t)k) {
+                rc = la_error_set(&err, LA_EUSAGE, a.labels, ends_with(a.labels, ".npy") ? 0 : (long)i + 2,
+                                  "label %" PRId64 " (example %zu) is out of range: pred_probs has %zu columns (classes 0..%zu)",
+                                  lab.labels[i], i, k, k - 1);
+                goto fail;
+            }
+            y[i] = (int32_t)lab.labels[i];
+        }
+        if (!ids && lab.ids) ids = lab.ids;
+        free(lab.labels);
+        lab.labels = NULL;
+    } else {
+        if (ds.n != n) {
+            rc = la_error_set(&err, LA_EUSAGE, a.data, 0, "%zu examples but %s has %zu rows", ds.n, a.probs, n);
+            goto fail;
+        }
+        if (ds.k > k) {
+            rc = la_error_set(&err, LA_EUSAGE, a.data, 0, "%zu classes but %s has %zu columns", ds.k, a.probs, k);
+            goto fail;
+        }
+        for (size_t i = 0; i < n; i++) y[i] = ds.labels[i];
+    }
+    if (a.data && ds.n && ds.n != n) {
+        rc = la_error_set(&err, LA_EUSAGE, a.data, 0, "%zu examples but %s has %zu rows", ds.n, a.probs, n);
+        goto fail;
+    }
+    if (a.remove_arg && (rc = au_parse_remove(a.remove_arg, k, &remove, &err))) goto fail;
+    a.co.remove = remove;
+    a.co.keep_rank_scores = a.db != NULL;
+
+    if ((rc = la_mkdir_p(a.out, &err))) goto fail;
+    if (a.scores) {
+        for (int j = 0; j < 5; j++) {
+            if ((rc = au_open(&sc.f[j], a.out, au_score_files[j], &err))) goto fail;
+            sc.open = j + 1;
+            fputs("score\n", sc.f[j].fp);
+        }
+        a.co.sink = au_score_sink;
+        a.co.sink_ctx = &sc;
+    }
+
+    if ((rc = cl_run(n, k, y, &rd, &a.co, &res, &err))) goto fail;
+
+    /* Intervals for the estimated error rates. */
+    double ci[2];
+    double *cci = la_calloc(2 * k + 1, sizeof *cci);
+    if (!cci || cl_bootstrap_ci(res.class_off_diagonal, res.counts, k, a.boot, a.conf, a.seed, ci, cci)) {
+        free(cci);
+        rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory");
+        goto fail;
+    }
+    summary = au_summary(&a, &res, names, remove, ci, cci);
+    free(cci);
+    summary_text = json_dumps(summary, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    if (!summary_text) { rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
+
+    if ((rc = au_write_all(&a, &res, &err))) goto fail;
+    if ((rc = au_write_issues(a.out, &res, y, names, ids, &err))) goto fail;
+    {
+        size_t len = strlen(summary_text);
+        char *t = malloc(len + 2);
+        if (!t) { rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
+        memcpy(t, summary_text, len);
+        t[len] = '\n';
+        t[len + 1] = '\0';
+        rc = au_write_text(a.out, "summary.json", t, &err);
+        if (!rc && a.summary) {
+            la_atomic_file af;
+            if (!(rc = la_atomic_open(&af, a.summary, &err))) {
+                fputs(t, af.fp);
+                rc = au_close(&af, &err);
+            }
+        }
+        free(t);
+        if (rc) goto fail;
+    }
+    if (a.scores) {
+        for (int j = 0; j < 5; j++) {
+            if (j == 2 && res.cwe_refused) {
+                la_atomic_abort(&sc.f[j]);
+                cli_warn("audit: %s not written: confidence_weighted_entropy needs every probability in [0, 1] "
+                         "exactly, and %s has values within the 1e-6 tolerance outside it",
+                         au_score_files[j], a.probs);
+                continue;
+            }
+            if ((rc = au_close(&sc.f[j], &err))) {
+                for (int u = j + 1; u < 5; u++) la_atomic_abort(&sc.f[u]);
+                sc.open = 0;
+                goto fail;
+            }
+        }
+        sc.open = 0;
+    }
+
+    if (a.db) {
+        sqlite3 *db = NULL;
+        int64_t *given = la_malloc_array(n + 1, sizeof *given);
+        int64_t *sugg = la_malloc_array(n + 1, sizeof *sugg);
+        int64_t *ranked = la_malloc_array(res.n_flagged + 1, sizeof *ranked);
+        uint8_t *issue = la_malloc_array(n + 1, 1);
+        double *cq = la_calloc(k + 1, sizeof *cq);
+        double *cer = la_calloc(k + 1, sizeof *cer);
+        char **cn = la_calloc(k + 1, sizeof *cn);
+        char *opts_text = json_dumps(json_object_get(summary, "options"), JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (!given || !sugg || !ranked || !issue || !cq || !cer || !cn || !opts_text) {
+            rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory");
+        } else {
+            char hash[32];
+            uint64_t h = 0xcbf29ce484222325ull;
+            if (a.labels) h = au_hash_file(a.labels, h);
+            h = au_hash_file(a.probs, h);
+            snprintf(hash, sizeof hash, "%016" PRIx64, h);
+            char numbuf[32];
+            for (size_t i = 0; i < n; i++) {
+                given[i] = y[i];
+                sugg[i] = res.suggested[i];
+                issue[i] = (res.flags[i] & CL_F_ISSUE) ? 1 : 0;
+            }
+            for (size_t q = 0; q < res.n_flagged; q++) ranked[q] = res.ranked[q];
+            for (size_t c = 0; c < k; c++) {
+                cer[c] = res.counts[c] ? (double)res.class_off_diagonal[c] / (double)res.counts[c] : 0;
+                snprintf(numbuf, sizeof numbuf, "%zu", c);
+                cn[c] = la_strdup(names ? names[c] : numbuf);
+            }
+            for (size_t c = 0; c < k; c++) cq[res.class_quality[c].cls] = res.class_quality[c].quality;
+            db_audit_record rec = {
+                .dataset_path = a.data ? a.data : a.labels,
+                .dataset_hash = hash,
+                .labels_path = a.labels ? a.labels : a.data,
+                .pred_probs_path = a.probs,
+                .n = n, .k = k,
+                .class_names = cn,
+                .ids = ids,
+                .image_paths = ds.image_paths,
+                .given = given,
+                .suggested = sugg,
+                .quality = res.quality,
+                .is_issue = issue,
+                .ranked = ranked,
+                .n_ranked = res.n_flagged,
+                .confident_joint = res.cjc,
+                .noise_matrix = res.nm,
+                .class_issues = res.class_flagged,
+                .class_error_rate = cer,
+                .class_quality = cq,
+                .error_rate = (double)res.num_off_diagonal / (double)n,
+                .health = res.health,
+                .method = cl_filter_names[a.co.filter],
+                .rank_by = cl_rank_names[a.co.rank],
+                .options_json = opts_text,
+                .summary_json = summary_text,
+            };
+            int64_t run_id = 0;
+            rc = db_open(a.db, &db, &err);
+            if (!rc) rc = db_record_audit(db, &rec, &run_id, &err);
+            if (db) db_close(db);
+            if (!rc) cli_info(a.quiet, "recorded run %" PRId64 " in %s\n", run_id, a.db);
+        }
+        free(given); free(sugg); free(ranked); free(issue); free(cq); free(cer);
+        if (cn) io_free_strings(cn, k);
+        free(opts_text);
+        if (rc) goto fail;
+    }
+
+    if (a.json) {
+        printf("%s\n", summary_text);
+    } else if (!a.quiet) {
+        double er = (double)res.num_off_diagonal / (double)n;
+        json_t *cij = json_object_get(summary, "error_rate_ci");
+        fprintf(stderr,
+                "audited %zu examples, %zu classes in %.2f s\n"
+                "  flagged for review:      %zu examples (filter %s, ranked by %s) -> %s/label_issues.csv\n"
+                "  estimated label errors:  %" PRId64 " (%.2f%% of examples, %g%% interval %.2f%%..%.2f%%)\n"
+                "  label health score:      %.4f\n",
+                n, k, la_now() - t0, res.n_flagged, cl_filter_names[a.co.filter], cl_rank_names[a.co.rank], a.out,
+                res.num_off_diagonal, 100 * er, 100 * a.conf,
+                100 * json_real_value(json_array_get(cij, 0)), 100 * json_real_value(json_array_get(cij, 1)),
+                res.health);
+        fprintf(stderr, "  (the flagged count comes from the filter; the estimate counts the off-diagonal\n"
+                        "   confident-joint examples; they differ by design)\n");
+    }
+    rc = 0;
+    goto out;
+fail:
+    rc = cli_report(&err);
+out:
+    for (int j = 0; j < sc.open; j++) la_atomic_abort(&sc.f[j]);
+    json_decref(summary);
+    free(summary_text);
+    cl_result_free(&res);
+    free(remove);
+    free(y);
+    io_labels_free(&lab);
+    io_probs_free(&mem);
+    if (nr.f.fp) io_npy_close(&nr.f);
+    free(nr.buf);
+    io_free_strings(cls_file, n_cls_file);
+    io_dataset_free(&ds);
+    return rc;
+}
