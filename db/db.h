@@ -245,4 +245,14 @@ int  db_load_run_brief(sqlite3 *db, int64_t run_id, db_run_brief *out, la_error 
 void db_run_brief_free(db_run_brief *r);
 /* ---- end of db_runs.c section ------------------------------------------- */
 
+/* ---- clean / retrain (db/db_retrain.c) -------------------------------- */
+/* (section owned by the clean/retrain work; read-only)                      */
+
+/* The dataset ids of every example of run run_id, in row order: *ids gets
+ * *n malloc'd strings (free with db_free_ids). A run with no examples gives
+ * *n = 0. Returns 0 or LA_EINTERNAL. */
+int  db_example_ids(sqlite3 *db, int64_t run_id, char ***ids, size_t *n, la_error *err);
+void db_free_ids(char **ids, size_t n);
+/* ---- end of db_retrain.c section ---------------------------------------- */
+
 #endif
