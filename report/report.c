@@ -132,11 +132,12 @@ static const char css[] =
 ".muted{color:#667085}.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}"
 "section.panel{background:#fff;border:1px solid #e1e5ec;border-radius:10px;padding:16px 20px;margin:16px 0;"
 "box-shadow:0 1px 2px rgba(16,24,40,.04)}"
-".kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:12px;margin:14px 0}"
+".kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(132px,1fr));gap:12px;margin:14px 0}"
 ".kpi{background:#fff;border:1px solid #e1e5ec;border-radius:10px;padding:12px 14px}"
 ".kpi .v{font-size:24px;font-weight:650}.kpi .l{color:#667085;font-size:12px;text-transform:uppercase;letter-spacing:.04em}"
 ".kpi.warn .v{color:#c2410c}.kpi.good .v{color:#15803d}"
-".row{display:flex;gap:26px;flex-wrap:wrap;align-items:flex-start}"
+".row{display:flex;gap:26px;flex-wrap:wrap;align-items:flex-start}.row>div{flex:1 1 460px;min-width:0}"
+"h3{font-size:15px;margin:4px 0 6px}"
 "table.cls{border-collapse:collapse;width:100%;font-size:13px}"
 "table.cls th,table.cls td{padding:5px 8px;border-bottom:1px solid #eef0f4;text-align:right;white-space:nowrap}"
 "table.cls th{color:#475467;font-weight:600;background:#f8f9fb}table.cls td:first-child,table.cls th:first-child{text-align:left;white-space:normal}"
@@ -393,7 +394,7 @@ static void card(report *r, FILE *f, const db_item *it)
     rp_esc(f, class_name(r, it->given));
     fputs("</span></div><div>suggested <span class=\"sugg\">", f);
     rp_esc(f, class_name(r, it->suggested));
-    fprintf(f, "</span></div><div class=\"muted\">score %.4f &#183; row %" PRId64 "</div>",
+    fprintf(f, "</span></div><div class=\"muted\">score %.3g &#183; row %" PRId64 "</div>",
             it->quality, it->row);
     if (strcmp(st, "pending") != 0) {
         fputs("<div class=\"muted\">", f);
@@ -565,8 +566,12 @@ static int write_index(report *r)
     size_t k = (size_t)run->k;
     page_begin(r, f, "labelaudit report");
 
-    const char *base = run->dataset_path ? strrchr(run->dataset_path, '/') : NULL;
-    base = base && base[1] ? base + 1 : run->dataset_path;
+    /* title: the last two path components ("fashion-mnist-png/manifest.csv") */
+    const char *base = run->dataset_path ? run->dataset_path : "";
+    const char *end = base + strlen(base), *p = end;
+    for (int slashes = 0; p > base; p--)
+        if (p[-1] == '/' && p != end && ++slashes == 2) break;
+    base = p;
     fputs("<h1>Label audit: ", f);
     rp_esc(f, base);
     fputs("</h1>\n<p class=\"muted\">", f);

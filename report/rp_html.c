@@ -127,9 +127,9 @@ void rp_svg_heatmap(FILE *out, size_t k, char *const *names, const double *m,
                     int decimals, const char *row_title, const char *col_title,
                     int diag_muted)
 {
-    int cell = k <= 4 ? 56 : k <= 10 ? 46 : k <= 20 ? 30 : k <= 40 ? 18 : 12;
-    int label_w = 150, top = 120;
-    int width = label_w + (int)k * cell + 30, height = top + (int)k * cell + 34;
+    int cell = k <= 4 ? 56 : k <= 10 ? 40 : k <= 20 ? 28 : k <= 40 ? 18 : 12;
+    int label_w = 112, top = 96;
+    int width = label_w + (int)k * cell + 30, height = top + (int)k * cell + 6;
     double max_diag = 0, max_off = 0;
     for (size_t i = 0; i < k; i++)
         for (size_t j = 0; j < k; j++) {
@@ -147,19 +147,19 @@ void rp_svg_heatmap(FILE *out, size_t k, char *const *names, const double *m,
                  " text-anchor=\"end\">", top, top);
     rp_esc(out, row_title);
     fputs(" &#8594;</text>\n", out);
-    int font = cell >= 40 ? 12 : cell >= 28 ? 10 : 0;
+    int font = cell >= 40 ? 12 : cell >= 28 ? 10 : cell >= 18 ? 8 : 0;
     for (size_t j = 0; j < k; j++) {   /* column labels, rotated */
         int x = label_w + (int)j * cell + cell / 2 + 4;
         fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"lb\" transform=\"rotate(-45 %d %d)\">",
                 x, top - 6, x, top - 6);
-        esc_trunc(out, names[j], 16);
+        esc_trunc(out, names[j], 13);
         fputs("</text>\n", out);
     }
     for (size_t i = 0; i < k; i++) {
         int y = top + (int)i * cell;
         fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"lb\">", label_w - 6,
                 y + cell / 2 + 4);
-        esc_trunc(out, names[i], 20);
+        esc_trunc(out, names[i], 15);
         fputs("</text>\n", out);
         for (size_t j = 0; j < k; j++) {
             double v = m[i * k + j];
