@@ -93,6 +93,10 @@ int srv_path_safe(const char *rel);
  * the path is unsafe or escapes the root, 404 when it does not exist. */
 int srv_resolve_under(const char *root_real, const char *rel, char *out, size_t outsz);
 
+/* Checks an HTTP request line (without CR LF): 0 when it is
+ * "METHOD SP TARGET SP HTTP/1.0|1.1", 505 for another HTTP version, else 400. */
+int srv_request_line_status(const char *line, size_t len);
+
 /* Constant-time comparison of two NUL-terminated secrets; 1 when equal. */
 int srv_secret_equal(const char *a, const char *b);
 

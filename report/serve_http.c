@@ -1,15 +1,22 @@
 /*
- * serve_http.c — libmicrohttpd around srv_handle: listens, collects a request
- * (headers, query, a size-limited body), hands it to the router and sends the
- * answer with security headers. A pool of internal threads; malformed HTTP is
- * answered 400 by libmicrohttpd itself; idle connections time out.
+ * serve_http.c — libmicrohttpd around srv_handle: collects a request (headers,
+ * query, a size-limited body), hands it to the router and sends the answer
+ * with security headers. We own the listening socket: a gate thread per new
+ * connection peeks at the request line (bounded in time and size) and answers
+ * 400/414/505 itself when it is malformed, because libmicrohttpd 0.9.x only
+ * drops such connections; good ones are handed to libmicrohttpd's pool.
  * Not here: any decision about what a request means (serve.c).
  */
 #include "serve.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -19,12 +26,21 @@
 #define HTTP_MAX_FIELDS 64          /* headers or query arguments kept       */
 #define HTTP_TIMEOUT    15          /* seconds an idle connection may stay   */
 #define HTTP_MAX_CONN   128
+#define GATE_MAX        64          /* connections whose first line is awaited */
+#define GATE_TIMEOUT    10.0        /* seconds to send the request line       */
+#define GATE_LINE       8192        /* longest request line (then 414)        */
 
 struct srv_server {
     struct MHD_Daemon *d;
     srv_app *app;
     size_t   max_body;
     int      port;
+    int      lfd;                   /* our listening socket                    */
+    int      wake[2];               /* pipe that stops the acceptor            */
+    pthread_t acceptor;
+    pthread_mutex_t mu;             /* guards gates                            */
+    int      gates;                 /* gate threads running                    */
+    int      stopping;              /* read/written with __atomic builtins     */
 };
 
 /* Per-request state, from the first callback to the completion notice. */
@@ -152,7 +168,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 }
 
 /* Fills a sockaddr for addr:port; 0, or -1 when addr is not an IP address. */
-static int make_addr(const char *addr, int port, struct sockaddr_storage *ss, int *v6)
+static int make_addr(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *len)
 {
     memset(ss, 0, sizeof *ss);
     if (!addr || !strcmp(addr, "localhost")) addr = "127.0.0.1";
@@ -161,33 +177,227 @@ static int make_addr(const char *addr, int port, struct sockaddr_storage *ss, in
     if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
         a4->sin_family = AF_INET;
         a4->sin_port = htons((uint16_t)port);
-        *v6 = 0;
+        *len = sizeof *a4;
         return 0;
     }
     if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
         a6->sin6_family = AF_INET6;
         a6->sin6_port = htons((uint16_t)port);
-        *v6 = 1;
+        *len = sizeof *a6;
         return 0;
     }
     return -1;
 }
 
-int srv_start(srv_app *app, const srv_config *cfg, srv_server **out, la_error *err)
+/* ---- the gate: request-line check before libmicrohttpd ------------------- */
+
+typedef struct gate_arg {
+    srv_server *srv;
+    int fd;
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+} gate_arg;
+
+/* 0 when line (without CR LF) is "METHOD SP TARGET SP HTTP/1.x", else the
+ * status to answer: 400 malformed, 505 another HTTP version. */
+int srv_request_line_status(const char *line, size_t len)
+{
+    size_t i = 0, m = 0;
+    while (i < len && line[i] >= 'A' && line[i] <= 'Z') i++;
+    m = i;
+    if (m == 0 || m > 16 || i >= len || line[i] != ' ') return 400;
+    size_t t0 = ++i;
+    while (i < len && line[i] != ' ') {
+        unsigned char c = (unsigned char)line[i];
+        if (c < 0x21 || c == 0x7f) return 400;
+        i++;
+    }
+    if (i == t0 || i >= len) return 400;
+    const char *v = line + i + 1;
+    size_t vl = len - i - 1;
+    if (vl != 8 || strncmp(v, "HTTP/", 5) != 0 || v[6] != '.' || v[5] < '0' || v[5] > '9' || v[7] < '0' || v[7] > '9')
+        return 400;
+    if (v[5] != '1' || (v[7] != '0' && v[7] != '1')) return 505;
+    return 0;
+}
+
+/* Answers status with a short body and closes, letting the client read it. */
+static void gate_reject(int fd, int status)
+{
+    const char *reason = status == 414 ? "URI Too Long" : status == 505 ? "HTTP Version Not Supported"
+                       : status == 408 ? "Request Timeout" : status == 503 ? "Service Unavailable" : "Bad Request";
+    char msg[256];
+    int n = snprintf(msg, sizeof msg, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s\n", status, reason, strlen(reason) + 1, reason);
+    ssize_t w = send(fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void)w;
+    shutdown(fd, SHUT_WR);
+    /* Read what the client still sends for a moment, so that closing with
+     * unread input does not reset the connection before it saw the answer. */
+    char sink[4096];
+    double until = la_now() + 0.5;
+    while (la_now() < until) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 50) <= 0) continue;
+        ssize_t r = recv(fd, sink, sizeof sink, MSG_DONTWAIT);
+        if (r <= 0) break;
+    }
+    close(fd);
+}
+
+static int stopping(srv_server *srv)
+{
+    return __atomic_load_n(&srv->stopping, __ATOMIC_SEQ_CST);
+}
+
+static void *gate_main(void *p)
+{
+    gate_arg *g = p;
+    srv_server *srv = g->srv;
+    char buf[GATE_LINE + 1];
+    double deadline = la_now() + GATE_TIMEOUT;
+    ssize_t last = -1;
+    int status = -1;                  /* -1 drop, 0 hand over, else answer */
+    while (!stopping(srv)) {
+        if (la_now() > deadline) {
+            status = last > 0 ? 408 : -1;
+            break;
+        }
+        struct pollfd pf = {g->fd, POLLIN, 0};
+        int r = poll(&pf, 1, 100);
+        if (r < 0 && errno != EINTR) break;
+        if (r <= 0) continue;
+        ssize_t n = recv(g->fd, buf, GATE_LINE, MSG_PEEK | MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) break;   /* closed */
+        if (n < 0) continue;
+        char *nl = memchr(buf, '\n', (size_t)n);
+        if (nl) {
+            size_t len = (size_t)(nl - buf);
+            if (len && buf[len - 1] == '\r') len--;
+            status = srv_request_line_status(buf, len);
+            break;
+        }
+        if (n >= GATE_LINE) {
+            status = 414;
+            break;
+        }
+        if (n == last) {              /* nothing new: do not spin on peeked bytes */
+            struct timespec ts = {0, 10 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        last = n;
+    }
+    if (status == 0 && !stopping(srv)) {
+        /* libmicrohttpd owns (and closes) the socket from here on. */
+        MHD_add_connection(srv->d, g->fd, (const struct sockaddr *)&g->addr, g->addrlen);
+    } else if (status > 0) {
+        gate_reject(g->fd, status);
+    } else {
+        close(g->fd);
+    }
+    free(g);
+    pthread_mutex_lock(&srv->mu);
+    srv->gates--;
+    pthread_mutex_unlock(&srv->mu);
+    return NULL;
+}
+
+static void *acceptor_main(void *p)
+{
+    srv_server *srv = p;
+    while (!stopping(srv)) {
+        struct pollfd pf[2] = {{srv->lfd, POLLIN, 0}, {srv->wake[0], POLLIN, 0}};
+        if (poll(pf, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        if (pf[1].revents) break;
+        if (!(pf[0].revents & POLLIN)) continue;
+        gate_arg *g = calloc(1, sizeof *g);
+        if (!g) continue;
+        g->srv = srv;
+        g->addrlen = sizeof g->addr;
+        g->fd = accept4(srv->lfd, (struct sockaddr *)&g->addr, &g->addrlen, SOCK_CLOEXEC);
+        if (g->fd < 0) {
+            free(g);
+            if (errno == EMFILE || errno == ENFILE) {
+                struct timespec ts = {0, 50 * 1000 * 1000};
+                nanosleep(&ts, NULL);
+            }
+            continue;
+        }
+        pthread_mutex_lock(&srv->mu);
+        int full = srv->gates >= GATE_MAX;
+        if (!full) srv->gates++;
+        pthread_mutex_unlock(&srv->mu);
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (full || pthread_create(&t, &attr, gate_main, g) != 0) {
+            if (!full) {
+                pthread_mutex_lock(&srv->mu);
+                srv->gates--;
+                pthread_mutex_unlock(&srv->mu);
+            }
+            send(g->fd, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", 74,
+                 MSG_NOSIGNAL | MSG_DONTWAIT);
+            close(g->fd);
+            free(g);
+        }
+        pthread_attr_destroy(&attr);
+    }
+    return NULL;
+}
+
+/* ---- start and stop ------------------------------------------------------- */
+
+static int listen_on(const srv_config *cfg, int *port, la_error *err)
 {
     struct sockaddr_storage ss;
-    int v6 = 0;
+    socklen_t len;
+    const char *bind_addr = cfg->bind ? cfg->bind : "127.0.0.1";
+    if (make_addr(bind_addr, cfg->port, &ss, &len))
+        return -la_error_set(err, LA_EUSAGE, NULL, 0, "--bind '%s' is not an IPv4 or IPv6 address", bind_addr);
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -la_error_set(err, LA_EINTERNAL, NULL, 0, "socket: %s", strerror(errno));
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (ss.ss_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 128) != 0) {
+        int e = errno;
+        close(fd);
+        return -la_error_set(err, LA_EUSAGE, NULL, 0, "cannot listen on %s port %d: %s", bind_addr, cfg->port,
+                             strerror(e));
+    }
+    len = sizeof ss;
+    getsockname(fd, (struct sockaddr *)&ss, &len);
+    *port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                           : ((struct sockaddr_in *)&ss)->sin_port);
+    return fd;
+}
+
+int srv_start(srv_app *app, const srv_config *cfg, srv_server **out, la_error *err)
+{
     *out = NULL;
-    if (make_addr(cfg->bind, cfg->port, &ss, &v6))
-        return la_error_set(err, LA_EUSAGE, NULL, 0, "--bind '%s' is not an IPv4 or IPv6 address", cfg->bind);
     srv_server *srv = la_calloc(1, sizeof *srv);
     if (!srv) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     srv->app = app;
     srv->max_body = cfg->max_body ? cfg->max_body : SRV_MAX_BODY_DEFAULT;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_AUTO;
-    if (v6) flags |= MHD_USE_IPv6;
-    srv->d = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, answer, srv,
-                              MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+    srv->wake[0] = srv->wake[1] = -1;
+    pthread_mutex_init(&srv->mu, NULL);
+    srv->lfd = listen_on(cfg, &srv->port, err);
+    if (srv->lfd < 0) {
+        pthread_mutex_destroy(&srv->mu);
+        free(srv);
+        return err->status;
+    }
+    if (pipe2(srv->wake, O_CLOEXEC) != 0) {
+        la_error_set(err, LA_EINTERNAL, NULL, 0, "pipe: %s", strerror(errno));
+        goto fail;
+    }
+    srv->d = MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_AUTO,
+                              0, NULL, NULL, answer, srv,
                               MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads > 0 ? cfg->threads : 4),
                               MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONN,
                               MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT,
@@ -195,14 +405,23 @@ int srv_start(srv_app *app, const srv_config *cfg, srv_server **out, la_error *e
                               MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
                               MHD_OPTION_END);
     if (!srv->d) {
-        free(srv);
-        return la_error_set(err, LA_EUSAGE, NULL, 0, "cannot listen on %s port %d (in use, or not an address of this machine?)",
-                            cfg->bind ? cfg->bind : "127.0.0.1", cfg->port);
+        la_error_set(err, LA_EINTERNAL, NULL, 0, "cannot start the HTTP server (libmicrohttpd)");
+        goto fail;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
-    srv->port = info ? info->port : cfg->port;
+    if (pthread_create(&srv->acceptor, NULL, acceptor_main, srv) != 0) {
+        la_error_set(err, LA_EINTERNAL, NULL, 0, "cannot start the acceptor thread");
+        MHD_stop_daemon(srv->d);
+        goto fail;
+    }
     *out = srv;
     return 0;
+fail:
+    close(srv->lfd);
+    if (srv->wake[0] >= 0) close(srv->wake[0]);
+    if (srv->wake[1] >= 0) close(srv->wake[1]);
+    pthread_mutex_destroy(&srv->mu);
+    free(srv);
+    return err->status;
 }
 
 int srv_port(const srv_server *srv)
@@ -213,16 +432,32 @@ int srv_port(const srv_server *srv)
 void srv_stop(srv_server *srv)
 {
     if (!srv) return;
-    /* Stop accepting; requests being answered run to their end (a decision
-     * is one transaction, committed before its reply is queued). */
-    MHD_socket ls = MHD_quiesce_daemon(srv->d);
-    if (ls != MHD_INVALID_SOCKET) close(ls);
+    /* 1. stop accepting: the acceptor exits, the listening socket closes.
+     * 2. gates notice `stopping` within 100 ms and drop what they hold.
+     * 3. requests being answered run to their end (a decision is one
+     *    transaction, committed before its reply is queued); idle keep-alive
+     *    connections get at most 2 s, then libmicrohttpd closes them. */
+    __atomic_store_n(&srv->stopping, 1, __ATOMIC_SEQ_CST);
+    ssize_t w = write(srv->wake[1], "x", 1);
+    (void)w;
+    pthread_join(srv->acceptor, NULL);
+    close(srv->lfd);
     struct timespec tick = {0, 20 * 1000 * 1000};
-    for (int i = 0; i < 100; i++) {                 /* at most 2 s for stragglers */
+    for (;;) {                      /* bounded: a gate ends within ~0.6 s */
+        pthread_mutex_lock(&srv->mu);
+        int g = srv->gates;
+        pthread_mutex_unlock(&srv->mu);
+        if (g == 0) break;
+        nanosleep(&tick, NULL);
+    }
+    for (int i = 0; i < 100; i++) {
         const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
         if (!info || info->num_connections == 0) break;
         nanosleep(&tick, NULL);
     }
     MHD_stop_daemon(srv->d);
+    close(srv->wake[0]);
+    close(srv->wake[1]);
+    pthread_mutex_destroy(&srv->mu);
     free(srv);
 }

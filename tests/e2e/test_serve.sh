@@ -1,0 +1,161 @@
+# test_serve.sh — `labelaudit serve` over HTTP with curl: the API, security
+# (Host check, CSRF, tokens, path traversal and symlink escapes, size limits,
+# malformed HTTP on a raw socket), two concurrent clients, undo, and a graceful
+# stop under load. Every wait is bounded; the server is always killed (trap).
+. tests/e2e/lib.sh
+. tests/browser/serve_lib.sh
+
+DS="$TMP/ds"; DB="$TMP/review.db"
+serve_dataset "$DS"
+ln -s /etc/passwd "$DS/evil.png"
+ln -s .. "$DS/up"; cp "$DATA/bad/images/fm-t10k-00000.png" "$TMP/outside.png"
+serve_fixture "$DB" "$DS/manifest_escaping_labels.csv"
+
+# ---- command line ----------------------------------------------------------
+la serve --help;                          expect_rc 0 "serve --help exits 0"; expect_out '--token' "serve help lists --token"
+la serve;                                 expect_rc 2 "serve without --db is a usage error"
+la serve --db "$TMP/none.db";             expect_rc 2 "serve on a missing database exits 2"
+la serve --db "$DB" --port 70000;         expect_rc 2 "serve rejects port 70000"
+la serve --db "$DB" --bind 0.0.0.0 --port 0; expect_rc 2 "non-loopback bind without --token refused (exit 2)"
+expect_err 'token' "refusal mentions the token"
+la serve --db "$DB" --bind 0.0.0.0 --token short --port 0; expect_rc 2 "too short token refused"
+la serve --db "$DB" --bind nonsense --token 0123456789abcdef0123 --port 0; expect_rc 2 "bad bind address exits 2"
+
+# ---- basic API --------------------------------------------------------------
+check "server starts on a free port" serve_start "$DB"
+code=$(http_code "$URL/");                 [ "$code" = 200 ] && pass "GET / 200" || fail "GET / 200" "got $code"
+grep -q 'name="csrf"' "$TMP/.body" && pass "page carries a CSRF token" || fail "page carries a CSRF token" "no meta"
+grep -q '<script>alert' "$TMP/.body" && fail "page holds no raw hostile name" "found" || pass "page holds no raw hostile name"
+CSRF=$(csrf_token)
+[ ${#CSRF} = 64 ] && pass "CSRF token is 64 hex" || fail "CSRF token is 64 hex" "'$CSRF'"
+code=$(http_code "$URL/api/state?limit=100"); [ "$code" = 200 ] && pass "GET /api/state 200" || fail "GET /api/state 200" "$code"
+grep -q '"total":60' "$TMP/.body" && pass "state lists 60 queued examples" || fail "state lists 60 queued examples" "$(head -c 200 "$TMP/.body")"
+grep -q 'alert(1)' "$TMP/.body" && ! grep -q '<script>' "$TMP/.body" && pass "hostile class names JSON-escaped" || fail "hostile class names JSON-escaped" "raw < in JSON"
+grep -q '"image":"/img/images/fm-t10k-00000.png"' "$TMP/.body" && pass "image URL relative to the dataset root" || fail "image URL relative to the dataset root" "$(head -c 300 "$TMP/.body")"
+code=$(http_code "$URL/api/state?class=1&status=pending&min=0.1&max=0.5"); [ "$code" = 200 ] && pass "filters accepted" || fail "filters accepted" "$code"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["items"] and all(i["given"]==1 and 0.1<=i["score"]<=0.5 and i["status"]=="pending" for i in d["items"]), d' "$TMP/.body" 2>/dev/null \
+  && pass "filters by class, status and score range" || fail "filters by class, status and score range" "$(head -c 300 "$TMP/.body")"
+for q in 'class=99' 'status=bogus' 'min=abc' 'limit=0' 'limit=100000' 'offset=-1'; do
+  code=$(http_code "$URL/api/state?$q"); [ "$code" = 400 ] && pass "bad filter $q -> 400" || fail "bad filter $q -> 400" "$code"
+done
+code=$(http_code -D "$TMP/.hdr" "$URL/img/images/fm-t10k-00000.png")
+[ "$code" = 200 ] && grep -qi '^content-type: image/png' "$TMP/.hdr" && pass "image served as image/png" || fail "image served as image/png" "$code"
+grep -qi "^content-security-policy: default-src 'none'" "$TMP/.hdr" && pass "CSP header sent" || fail "CSP header sent" "missing"
+grep -qi '^x-content-type-options: nosniff' "$TMP/.hdr" && pass "nosniff header sent" || fail "nosniff header sent" "missing"
+
+# ---- hostile requests ----------------------------------------------------------
+for p in '/img/../../../../etc/passwd' '/img/%2e%2e/%2e%2e/%2e%2e/etc/passwd' '/img//etc/passwd' \
+         '/img/images/../../manifest_escaping_labels.csv' '/img/evil.png' '/img/up/outside.png' \
+         '/img/images%2f..%2f..%2fetc%2fpasswd' '/img/images/..%5c..%5cetc' ; do
+  code=$(http_code --path-as-is "$URL$p")
+  [ "$code" = 403 ] && pass "traversal $p -> 403" || fail "traversal $p -> 403" "got $code"
+done
+code=$(http_code "$URL/img/manifest_escaping_labels.csv"); [ "$code" = 403 ] && pass "non-image file inside root -> 403" || fail "non-image file inside root -> 403" "$code"
+code=$(http_code "$URL/img/images/nope.png"); [ "$code" = 404 ] && pass "missing image -> 404" || fail "missing image -> 404" "$code"
+code=$(http_code "$URL/nope");            [ "$code" = 404 ] && pass "unknown path -> 404" || fail "unknown path -> 404" "$code"
+code=$(http_code "$URL/api/decide");      [ "$code" = 405 ] && pass "GET on a POST route -> 405" || fail "GET on a POST route -> 405" "$code"
+code=$(http_code -X POST "$URL/");        [ "$code" = 405 ] && pass "POST on a GET route -> 405" || fail "POST on a GET route -> 405" "$code"
+code=$(http_code -X DELETE "$URL/api/state"); [ "$code" = 405 ] && pass "DELETE -> 405" || fail "DELETE -> 405" "$code"
+code=$(http_code -H 'Host: evil.example' "$URL/"); [ "$code" = 403 ] && pass "foreign Host (DNS rebinding) -> 403" || fail "foreign Host -> 403" "$code"
+code=$(http_code "$URL/$(head -c 5000 /dev/zero | tr '\0' a)"); [ "$code" = 414 ] && pass "URL over 2 KB -> 414" || fail "URL over 2 KB -> 414" "$code"
+J='{"qid":1,"version":0,"decision":"keep","reviewer":"mallory"}'
+code=$(http_code -X POST -H 'Content-Type: application/json' --data-binary "$J" "$URL/api/decide"); [ "$code" = 403 ] && pass "POST without CSRF token -> 403" || fail "POST without CSRF token -> 403" "$code"
+code=$(http_code -X POST -H 'Content-Type: application/json' -H 'X-CSRF-Token: 00' --data-binary "$J" "$URL/api/decide"); [ "$code" = 403 ] && pass "POST with wrong CSRF token -> 403" || fail "POST with wrong CSRF token -> 403" "$code"
+code=$(post /api/decide "$J" -H 'Origin: http://evil.example'); [ "$code" = 403 ] && pass "cross-origin POST -> 403" || fail "cross-origin POST -> 403" "$code"
+code=$(http_code -X POST -H "X-CSRF-Token: $CSRF" -H 'Content-Type: application/x-www-form-urlencoded' --data "a=b" "$URL/api/decide"); [ "$code" = 415 ] && pass "form POST -> 415" || fail "form POST -> 415" "$code"
+code=$(post /api/decide '{"qid":1,'); [ "$code" = 400 ] && pass "truncated JSON -> 400" || fail "truncated JSON -> 400" "$code"
+code=$(post /api/decide '[1,2]'); [ "$code" = 400 ] && pass "JSON array body -> 400" || fail "JSON array body -> 400" "$code"
+code=$(post /api/decide '{"qid":1,"version":0,"decision":"burn","reviewer":"x"}'); [ "$code" = 400 ] && pass "bad decision -> 400" || fail "bad decision -> 400" "$code"
+code=$(post /api/decide '{"qid":1,"version":0,"decision":"relabel","new_label":7,"reviewer":"x"}'); [ "$code" = 400 ] && pass "relabel to a class out of range -> 400" || fail "relabel to a class out of range -> 400" "$code"
+code=$(post /api/decide '{"qid":1,"version":0,"decision":"keep","reviewer":""}'); [ "$code" = 400 ] && pass "empty reviewer -> 400" || fail "empty reviewer -> 400" "$code"
+code=$(post /api/decide '{"qid":99999,"version":0,"decision":"keep","reviewer":"x"}'); [ "$code" = 404 ] && pass "unknown queue id -> 404" || fail "unknown queue id -> 404" "$code"
+head -c 100000 /dev/zero | tr '\0' ' ' > "$TMP/big.json"
+code=$(http_code -X POST -H 'Content-Type: application/json' -H "X-CSRF-Token: $CSRF" --data-binary @"$TMP/big.json" "$URL/api/decide"); [ "$code" = 413 ] && pass "100 KB body -> 413" || fail "100 KB body -> 413" "$code"
+code=$(http_code -X POST -H 'Content-Type: application/json' -H "X-CSRF-Token: $CSRF" -H 'Transfer-Encoding: chunked' --data-binary @"$TMP/big.json" "$URL/api/decide")
+case $code in 413|000) pass "chunked 100 KB body refused ($code)";; *) fail "chunked 100 KB body refused" "$code";; esac
+r=$(raw_http 'GARBAGE\r\n\r\n');                       case $r in "HTTP/1."?" 400"*) pass "garbage request line -> 400";; *) fail "garbage request line -> 400" "'$r'";; esac
+r=$(raw_http 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nno colon here\r\n\r\n'); case $r in "HTTP/1."?" 400"*) pass "header without colon -> 400";; *) fail "header without colon -> 400" "'$r'";; esac
+r=$(raw_http 'GET / HTTP/1.1\r\n\r\n');                 case $r in "HTTP/1."?" 40"[03]*) pass "HTTP/1.1 without Host -> 400/403";; *) fail "HTTP/1.1 without Host -> 400/403" "'$r'";; esac
+r=$(raw_http 'GET / HTTP/1.1 extra\r\nHost: 127.0.0.1\r\n\r\n'); case $r in "HTTP/1."?" 400"*) pass "extra token in request line -> 400";; *) fail "extra token in request line -> 400" "'$r'";; esac
+r=$(raw_http "GET /$(head -c 9000 /dev/zero | tr '\0' a) HTTP/1.1\r\n\r\n"); case $r in "HTTP/1."?" 414"*) pass "9 KB request line -> 414";; *) fail "9 KB request line -> 414" "'$r'";; esac
+r=$(raw_http 'GET / HTTP/7.0\r\nHost: x\r\n\r\n');      case $r in "HTTP/1."?" 505"*) pass "unknown HTTP version -> 505";; *) fail "unknown HTTP version -> 4xx/505" "'$r'";; esac
+r=$(raw_http 'POST /api/decide HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: -5\r\n\r\n'); case $r in "HTTP/1."?" 4"*) pass "negative Content-Length -> 4xx";; *) fail "negative Content-Length -> 4xx" "'$r'";; esac
+r=$(raw_http 'GET /\001\002 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'); case $r in "HTTP/1."?" 4"*) pass "control bytes in the URL -> 4xx";; *) fail "control bytes in the URL -> 4xx" "'$r'";; esac
+# a client that connects and sends nothing must not block anyone else
+( timeout 8 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; sleep 6' _ "$PORT" ) 2>/dev/null &
+idle=$!
+sleep 0.3
+code=$(http_code "$URL/api/state?limit=1"); [ "$code" = 200 ] && pass "server keeps serving after hostile requests" || fail "server keeps serving after hostile requests" "$code"
+kill "$idle" 2>/dev/null
+kill -0 "$SERVE_PID" 2>/dev/null && pass "server process still alive" || fail "server process still alive" "died"
+
+# ---- decisions, conflicts, undo ---------------------------------------------------
+code=$(post /api/decide '{"qid":1,"version":0,"decision":"keep","reviewer":"alice"}'); [ "$code" = 200 ] && pass "decide keep -> 200" || fail "decide keep -> 200" "$code"
+code=$(post /api/decide '{"qid":1,"version":0,"decision":"drop","reviewer":"bob"}'); [ "$code" = 409 ] && pass "stale version -> 409 conflict" || fail "stale version -> 409 conflict" "$code"
+grep -q '"status":"keep"' "$TMP/.body" && grep -q 'alice' "$TMP/.body" && pass "conflict reply shows the current decision" || fail "conflict reply shows the current decision" "$(head -c 300 "$TMP/.body")"
+code=$(post /api/decide '{"qid":2,"version":0,"decision":"relabel","new_label":0,"reviewer":"bob","note":"looks like <b>"}'); [ "$code" = 200 ] && pass "decide relabel -> 200" || fail "decide relabel -> 200" "$code"
+st=$(sqlite3 "$DB" "SELECT status, new_label, reviewer, version FROM queue WHERE id = 2")
+[ "$st" = "relabel|0|bob|1" ] && pass "relabel stored in SQLite" || fail "relabel stored in SQLite" "$st"
+code=$(post /api/undo '{"reviewer":"alice"}');  [ "$code" = 200 ] && pass "undo own last decision -> 200" || fail "undo -> 200" "$code"
+st=$(sqlite3 "$DB" "SELECT status FROM queue WHERE id = 1"); [ "$st" = pending ] && pass "undo restored pending" || fail "undo restored pending" "$st"
+code=$(post /api/undo '{"reviewer":"alice"}');  [ "$code" = 404 ] && pass "nothing left to undo -> 404" || fail "nothing left to undo -> 404" "$code"
+code=$(post /api/undo '{"reviewer":"bob"}');    [ "$code" = 200 ] && pass "second reviewer undoes own -> 200" || fail "second reviewer undo" "$code"
+n=$(sqlite3 "$DB" "SELECT count(*) FROM decision_log"); [ "$n" = 4 ] && pass "every decision and undo logged (4)" || fail "every decision and undo logged" "$n"
+
+# ---- two clients at once --------------------------------------------------------
+# Same examples: A and B both decide queue rows 11..30 from version 0 at once.
+# Exactly one wins each row; the other gets 409. Different examples: A takes
+# 31..45, B 46..60, all must be saved.
+client() {   # client NAME FIRST LAST DECISION OUT
+    i=$2; : > "$5"
+    while [ "$i" -le "$3" ]; do
+        post /api/decide "{\"qid\":$i,\"version\":0,\"decision\":\"$4\",\"reviewer\":\"$1\"}" >> "$5"; echo >> "$5"
+        i=$((i + 1))
+    done
+}
+client A 11 30 keep "$TMP/a1" & a=$!
+client B 11 30 drop "$TMP/b1" & b=$!
+wait $a; wait $b
+ok=$(cat "$TMP/a1" "$TMP/b1" | grep -c '^200$'); cf=$(cat "$TMP/a1" "$TMP/b1" | grep -c '^409$')
+[ "$ok" = 20 ] && [ "$cf" = 20 ] && pass "same examples: 20 saved, 20 conflicts" || fail "same examples: 20 saved, 20 conflicts" "200s=$ok 409s=$cf"
+n=$(sqlite3 "$DB" "SELECT count(*) FROM queue WHERE id BETWEEN 11 AND 30 AND version = 1 AND status IN ('keep','drop')")
+[ "$n" = 20 ] && pass "each contested row decided exactly once" || fail "each contested row decided exactly once" "$n"
+client A 31 45 keep "$TMP/a2" & a=$!
+client B 46 60 skip "$TMP/b2" & b=$!
+wait $a; wait $b
+ok=$(cat "$TMP/a2" "$TMP/b2" | grep -c '^200$')
+[ "$ok" = 30 ] && pass "different examples: all 30 saved" || fail "different examples: all 30 saved" "$ok"
+n=$(sqlite3 "$DB" "SELECT count(*) FROM queue WHERE (id BETWEEN 31 AND 45 AND status='keep' AND reviewer='A') OR (id BETWEEN 46 AND 60 AND status='skip' AND reviewer='B')")
+[ "$n" = 30 ] && pass "nothing lost: 30 rows with the right reviewer" || fail "nothing lost" "$n"
+n=$(sqlite3 "$DB" "SELECT count(*) FROM decision_log WHERE source = 'serve'")
+[ "$n" = 52 ] && pass "decision log holds every saved decision (52)" || fail "decision log holds every saved decision" "$n"
+code=$(http_code "$URL/api/state?status=decided&limit=1")
+grep -q '"overall":{"total":60,"decided":50' "$TMP/.body" && pass "progress: 50 of 60 decided" || fail "progress: 50 of 60 decided" "$(head -c 300 "$TMP/.body")"
+
+# ---- graceful stop under load ------------------------------------------------------
+sqlite3 "$DB" "SELECT 1" >/dev/null
+client C 3 10 keep "$TMP/c1" &
+c=$!
+sleep 0.2
+serve_stop
+wait $c 2>/dev/null
+[ "$SERVE_RC" = 0 ] && pass "SIGTERM: clean exit 0" || fail "SIGTERM: clean exit 0" "exit $SERVE_RC"
+grep -q 'stopped' "$TMP/serve.out" && pass "SIGTERM: says stopped" || fail "SIGTERM: says stopped" "$(cat "$TMP/serve.out")"
+acked=$(grep -c '^200$' "$TMP/c1"); saved=$(sqlite3 "$DB" "SELECT count(*) FROM queue WHERE id BETWEEN 3 AND 10 AND reviewer = 'C'")
+[ "$acked" -le "$saved" ] && pass "every acknowledged decision committed ($acked acked, $saved saved)" || fail "acknowledged decisions committed" "acked $acked saved $saved"
+ic=$(sqlite3 "$DB" "PRAGMA integrity_check"); [ "$ic" = ok ] && pass "integrity_check ok after stop" || fail "integrity_check ok after stop" "$ic"
+
+# ---- token mode ---------------------------------------------------------------------------
+TOK=0123456789abcdef0123456789abcdef
+check "server with --token starts" serve_start "$DB" --token "$TOK"
+code=$(http_code "$URL/");                                  [ "$code" = 401 ] && pass "token: none -> 401" || fail "token: none -> 401" "$code"
+code=$(http_code -H "Authorization: Bearer nope" "$URL/");   [ "$code" = 403 ] && pass "token: wrong bearer -> 403" || fail "token: wrong bearer -> 403" "$code"
+code=$(http_code -H "Authorization: Bearer $TOK" "$URL/api/state?limit=1"); [ "$code" = 200 ] && pass "token: right bearer -> 200" || fail "token: right bearer -> 200" "$code"
+code=$(http_code -H "Cookie: la_token=wrong" "$URL/");       [ "$code" = 403 ] && pass "token: wrong cookie -> 403" || fail "token: wrong cookie -> 403" "$code"
+code=$(http_code "$URL/?token=wrong");                      [ "$code" = 403 ] && pass "token: wrong ?token= -> 403" || fail "token: wrong ?token= -> 403" "$code"
+code=$(http_code -D "$TMP/.hdr" "$URL/?token=$TOK")
+[ "$code" = 303 ] && grep -qi "^set-cookie: la_token=$TOK; Path=/; HttpOnly; SameSite=Strict" "$TMP/.hdr" && pass "token: ?token= sets the cookie and redirects" || fail "token: ?token= sets the cookie" "$code $(cat "$TMP/.hdr")"
+code=$(http_code -H "Cookie: la_token=$TOK" "$URL/img/images/fm-t10k-00000.png"); [ "$code" = 200 ] && pass "token: cookie -> 200" || fail "token: cookie -> 200" "$code"
+code=$(http_code "$URL/img/images/fm-t10k-00000.png");       [ "$code" = 401 ] && pass "token: images need it too" || fail "token: images need it too" "$code"
+serve_stop
+[ "$SERVE_RC" = 0 ] && pass "token server stops cleanly" || fail "token server stops cleanly" "exit $SERVE_RC"
