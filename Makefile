@@ -43,7 +43,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 DEB_PKGS = build-essential pkg-config libsqlite3-dev libcsv-dev libstb-dev libcmocka-dev \
            zlib1g-dev libopenblas-dev libjansson-dev libmicrohttpd-dev
-TEST_DEB_PKGS = chromium tmux valgrind python3 dataset-fashion-mnist libxml2-utils
+TEST_DEB_PKGS = chromium tmux valgrind python3 dataset-fashion-mnist libxml2-utils sqlite3 curl nodejs
 
 .PHONY: all test check valgrind bench fuzz deps test-deps demo install clean units
 
@@ -98,6 +98,7 @@ deps:
 
 test-deps:
 	@sh tools/deps.sh $(DEB_PKGS) $(TEST_DEB_PKGS)
+	@sh tests/browser/serve_deps.sh
 
 demo: deps labelaudit
 	sh tools/demo.sh
