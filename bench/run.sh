@@ -1,0 +1,12 @@
+#!/bin/sh
+# run.sh — `make bench`: runs every bench/bench_*.sh in name order. Each script
+# prints its own figures; a failing script is reported and the others still run.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+status=0
+for b in "$here"/bench_*.sh; do
+    [ -f "$b" ] || continue
+    echo "== $(basename "$b")"
+    sh "$b" || { echo "FAILED: $(basename "$b")"; status=1; }
+done
+exit $status
