@@ -1,0 +1,133 @@
+// serve_browser.mjs URL — drives the review page of `labelaudit serve` in
+// headless Chromium (Debian's /usr/bin/chromium through playwright-core; no
+// browser download): asks the name once, decides with the keyboard and the
+// mouse, undoes, meets a conflict made by a second reviewer, filters, reloads.
+// Prints "PASS name" / "FAIL name: why" lines; the shell test then reads the
+// decisions back from SQLite. Exit status 1 on an unexpected error.
+import { chromium } from 'playwright-core';
+
+const url = process.argv[2];
+const shot = process.argv[3] || '';
+let failed = 0;
+const pass = (n) => console.log('PASS ' + n);
+const fail = (n, why) => { failed++; console.log('FAIL ' + n + ': ' + String(why).replace(/\n/g, ' ')); };
+const check = (n, ok, why) => (ok ? pass(n) : fail(n, why || 'false'));
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(10000);
+  const dialogs = [];
+  page.on('dialog', async (d) => { dialogs.push(d.message()); await d.dismiss(); });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const external = [];
+  page.on('request', (r) => { if (!r.url().startsWith(url)) external.push(r.url()); });
+
+  await page.goto(url + '/');
+  // The reviewer's name is asked once.
+  await page.waitForSelector('#namedlg[open]');
+  pass('name asked on first visit');
+  await page.fill('#name-in', 'Ada');
+  await page.press('#name-in', 'Enter');
+  await page.waitForFunction(() => !document.getElementById('namedlg').open);
+  check('name stored in localStorage', (await page.evaluate(() => localStorage.getItem('la_reviewer'))) === 'Ada');
+  await page.waitForSelector('.card');
+  const n = await page.locator('.card').count();
+  check('60 cards on the page', n === 60, n);
+  check('progress shown', /0 of 60 decided/.test(await page.textContent('#overall')), await page.textContent('#overall'));
+
+  // Hostile class names are text, never markup.
+  const html = await page.content();
+  check('hostile name rendered as text', html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
+  check('no injected script element', (await page.locator('script').count()) === 1);
+  check('quotes in names intact', (await page.textContent('#grid')).includes('Bob\'s "best", boot'));
+  await page.waitForFunction(() => { const i = document.querySelector('.card img'); return i && i.complete; });
+  const img = await page.locator('.card img').first().evaluate((e) => e.naturalWidth);
+  check('thumbnail loads from /img/', img === 28, img);
+
+  // Keyboard: k keep card 1, r relabel card 2 to its suggestion, arrow past
+  // card 3, d drop card 4.
+  await page.keyboard.press('k');
+  await page.waitForSelector('#card-1.s-keep');
+  pass('k keeps the focused card');
+  await page.keyboard.press('r');
+  await page.waitForSelector('#card-2.s-relabel');
+  pass('r relabels to the suggested class');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('d');
+  await page.waitForSelector('#card-4.s-drop');
+  pass('arrow moves, d drops');
+  check('focus advanced after a decision', await page.locator('#card-5.focus').count() === 1);
+
+  // Mouse: skip on card 6; choose class 0 for card 7 and click relabel.
+  await page.click('#card-6 .b-skip');
+  await page.waitForSelector('#card-6.s-skip');
+  pass('mouse: skip button');
+  await page.selectOption('#card-7 select.pick', '0');
+  await page.click('#card-7 .b-pick');
+  await page.waitForSelector('#card-7.s-relabel');
+  pass('mouse: relabel to a chosen class');
+
+  // u undoes Ada's last decision (card 7) only.
+  await page.keyboard.press('u');
+  await page.waitForSelector('#card-7.s-pending');
+  pass('u undoes the last decision');
+  check('undo leaves earlier decisions', await page.locator('#card-6.s-skip').count() === 1);
+
+  // A second reviewer decides card 8 behind Ada's back; Ada's keep on the
+  // stale card must be reported as a conflict, not saved.
+  const csrf = await page.getAttribute('meta[name=csrf]', 'content');
+  const r = await page.request.post(url + '/api/decide', {
+    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+    data: JSON.stringify({ qid: 8, version: 0, decision: 'drop', reviewer: 'Bob' }),
+  });
+  check('second reviewer decides card 8', r.status() === 200, r.status());
+  await page.click('#card-8 .ex-id');
+  await page.keyboard.press('k');
+  await page.waitForSelector('#card-8.has-conflict');
+  const conflict = await page.textContent('#card-8 .conflict');
+  check('conflict shown on the card', /Bob/.test(conflict) && /drop/.test(conflict), conflict);
+  check('conflict in the status line', /conflict/.test(await page.textContent('#msg')));
+
+  check('progress updated', /5 of 60 decided/.test(await page.textContent('#overall')), await page.textContent('#overall'));
+
+  // Filters: pending only.
+  await page.selectOption('#f-status', 'pending');
+  await page.click('#filters button[type=submit]');
+  await page.waitForFunction(() => document.querySelectorAll('.card').length === 55);
+  const statuses = await page.locator('.card .status').allTextContents();
+  check('status filter shows only pending', statuses.every((s) => s === 'pending'), statuses.join(','));
+  await page.selectOption('#f-status', '');
+  await page.selectOption('#f-class', '1');
+  await page.click('#filters button[type=submit]');
+  await page.waitForFunction(() => document.querySelectorAll('.card').length === 20);
+  pass('class filter shows that class');
+  await page.fill('#f-min', '0.5');
+  await page.fill('#f-max', '0.7');
+  await page.click('#filters button[type=submit]');
+  await page.waitForFunction(() => document.querySelectorAll('.card').length < 20);
+  pass('score range filter narrows the sheet');
+
+  // Reload: same state, no second name prompt.
+  await page.reload();
+  await page.waitForSelector('#card-1');
+  check('name not asked again', await page.locator('#namedlg[open]').count() === 0);
+  check('decisions survive a reload', await page.locator('#card-1.s-keep, #card-2.s-relabel, #card-4.s-drop').count() === 3);
+  if (shot) await page.screenshot({ path: shot, fullPage: false });
+
+  check('no alert/confirm dialog ever opened', dialogs.length === 0, dialogs.join('|'));
+  check('no script error in the page', errors.length === 0, errors.join('|'));
+  check('no request left the server', external.length === 0, external.join(' '));
+} catch (e) {
+  fail('browser run', e && e.message ? e.message.split('\n')[0] : e);
+} finally {
+  await browser.close();
+}
+process.exit(failed ? 1 : 0);

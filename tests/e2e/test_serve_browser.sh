@@ -1,0 +1,41 @@
+# test_serve_browser.sh — the review page in a real browser: headless Chromium
+# (Debian's /usr/bin/chromium, driven by playwright-core from npm; `make
+# test-deps` installs it) makes decisions with the keyboard and the mouse,
+# then they are read back from SQLite. Bounded in time; the server is always
+# killed (trap in serve_lib.sh).
+. tests/e2e/lib.sh
+. tests/browser/serve_lib.sh
+
+if ! command -v node >/dev/null 2>&1 || [ ! -x /usr/bin/chromium ] || \
+   [ ! -f tests/browser/node_modules/playwright-core/package.json ]; then
+    fail "browser test prerequisites" "needs node, /usr/bin/chromium and playwright-core: run 'make test-deps'"
+    exit 0
+fi
+
+DS="$TMP/ds"; DB="$TMP/review.db"
+serve_dataset "$DS"
+serve_fixture "$DB" "$DS/manifest_escaping_labels.csv"
+check "server starts" serve_start "$DB"
+
+HOME="$TMP" timeout 120 node tests/browser/serve_browser.mjs "$URL" "${LA_SERVE_SCREENSHOT:-}" > "$TMP/browser.out" 2>&1
+rc=$?
+cat "$TMP/browser.out" | grep -E '^(PASS|FAIL) '
+[ $rc = 0 ] && pass "browser script finished" || fail "browser script finished" "exit $rc: $(grep -v '^PASS' "$TMP/browser.out" | head -5)"
+
+# Read the decisions back from SQLite.
+q() { sqlite3 "$DB" "$1"; }
+[ "$(q "SELECT status || '|' || reviewer FROM queue WHERE id = 1")" = "keep|Ada" ] && pass "db: card 1 keep by Ada" || fail "db: card 1 keep by Ada" "$(q "SELECT * FROM queue WHERE id = 1")"
+[ "$(q "SELECT q.status || '|' || (q.new_label = e.suggested) FROM queue q JOIN examples e ON e.run_id = q.run_id AND e.row = q.row WHERE q.id = 2")" = "relabel|1" ] \
+  && pass "db: card 2 relabelled to its suggestion" || fail "db: card 2 relabelled to its suggestion" "$(q "SELECT * FROM queue WHERE id = 2")"
+[ "$(q "SELECT status FROM queue WHERE id = 3")" = pending ] && pass "db: card 3 skipped over, still pending" || fail "db: card 3 pending" "$(q "SELECT * FROM queue WHERE id = 3")"
+[ "$(q "SELECT status FROM queue WHERE id = 4")" = drop ] && pass "db: card 4 drop" || fail "db: card 4 drop" "$(q "SELECT * FROM queue WHERE id = 4")"
+[ "$(q "SELECT status FROM queue WHERE id = 6")" = skip ] && pass "db: card 6 skip (mouse)" || fail "db: card 6 skip" "$(q "SELECT * FROM queue WHERE id = 6")"
+[ "$(q "SELECT status || '|' || version FROM queue WHERE id = 7")" = "pending|2" ] && pass "db: card 7 relabel undone" || fail "db: card 7 relabel undone" "$(q "SELECT * FROM queue WHERE id = 7")"
+[ "$(q "SELECT count(*) FROM decision_log WHERE queue_id = 7 AND status = 'relabel' AND new_label = 0 AND reviewer = 'Ada'")" = 1 ] && pass "db: the undone relabel stays in the log" || fail "db: undone relabel logged" "$(q "SELECT * FROM decision_log WHERE queue_id = 7")"
+[ "$(q "SELECT status || '|' || reviewer FROM queue WHERE id = 8")" = "drop|Bob" ] && pass "db: conflict did not overwrite Bob's decision" || fail "db: conflict did not overwrite" "$(q "SELECT * FROM queue WHERE id = 8")"
+[ "$(q "SELECT count(*) FROM queue WHERE status <> 'pending'")" = 5 ] && pass "db: exactly 5 decided" || fail "db: exactly 5 decided" "$(q "SELECT count(*) FROM queue WHERE status <> 'pending'")"
+[ "$(q "SELECT count(*) FROM decision_log WHERE source = 'serve' AND reviewer = 'Ada'")" = 5 ] && pass "db: Ada's 5 decisions logged" || fail "db: Ada's 5 decisions logged" "$(q "SELECT count(*) FROM decision_log WHERE reviewer = 'Ada'")"
+[ "$(q "SELECT count(*) FROM run_classes WHERE name = 'Robert''); DROP TABLE labels;--'")" = 1 ] && pass "db: hostile class names intact" || fail "db: hostile class names intact" "changed"
+
+serve_stop
+[ "$SERVE_RC" = 0 ] && pass "server stops cleanly" || fail "server stops cleanly" "exit $SERVE_RC"
