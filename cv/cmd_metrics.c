@@ -168,10 +168,18 @@ static int write_curve_svg(const char *path, const mt_sweep *sw, const char *cls
      * previous recall, exactly the rectangles average precision sums */
     fputs("<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"", fp);
     double r_prev = 0.0;
+    long last_x = -1, last_y = -1;   /* in tenths of a pixel: drop invisible repeats */
     for (size_t i = 0; i < sw->npts; i++) {
         const mt_pr_point *p = &sw->pts[i];
-        fprintf(fp, "%.2f,%.2f %.2f,%.2f ", X0 + W * r_prev, Y0 + H - H * p->precision,
-                X0 + W * p->recall, Y0 + H - H * p->precision);
+        double y = Y0 + H - H * p->precision;
+        double xs[2] = {X0 + W * r_prev, X0 + W * p->recall};
+        for (int e = 0; e < 2; e++) {
+            long qx = lround(xs[e] * 10), qy = lround(y * 10);
+            if (qx == last_x && qy == last_y) continue;
+            fprintf(fp, "%.1f,%.1f ", xs[e], y);
+            last_x = qx;
+            last_y = qy;
+        }
         r_prev = p->recall;
     }
     fputs("\"/>\n", fp);
@@ -207,7 +215,12 @@ static void print_text(const mt_metrics *m, char *const *names, const mt_sweep *
     printf("\nbalanced accuracy %.4f   macro F1 %.4f   accuracy %.4f   log loss %.4f   (n %zu, k %zu)\n",
            m->balanced_accuracy, m->macro_f1, m->accuracy, m->log_loss, m->n, m->k);
     if (m->k <= 30) {
-        printf("\nconfusion matrix (rows = true class, columns = predicted class, in the order above)\n");
+        printf("\nconfusion matrix (rows = true class, columns = predicted class)\n%-*s", (int)w, "");
+        for (size_t c = 0; c < m->k; c++) {
+            snprintf(idx, sizeof idx, "%zu", c);
+            printf(" %6.6s", names ? names[c] : idx);
+        }
+        putchar('\n');
         for (size_t r = 0; r < m->k; r++) {
             snprintf(idx, sizeof idx, "%zu", r);
             printf("%-*.*s", (int)w, (int)w, names ? names[r] : idx);
@@ -236,9 +249,9 @@ static void print_text(const mt_metrics *m, char *const *names, const mt_sweep *
     printf("  precision %.4f   recall %.4f   f1 %.4f   false alarm rate %.4f\n", p->precision,
            p->recall, p->f1, p->false_alarm_rate);
     printf("  confusion matrix at this threshold (rows = true):\n");
-    printf("  %-14s %12s %12s\n", "", "pred other", "pred positive");
-    printf("  %-14s %12lld %12lld\n", "true other", (long long)p->tn, (long long)p->fp);
-    printf("  %-14s %12lld %12lld\n", "true positive", (long long)p->fn, (long long)p->tp);
+    printf("  %-14s %14s %14s\n", "", "pred other", "pred positive");
+    printf("  %-14s %14lld %14lld\n", "true other", (long long)p->tn, (long long)p->fp);
+    printf("  %-14s %14lld %14lld\n", "true positive", (long long)p->fn, (long long)p->tp);
 }
 
 /* CLASS as a name in names[], else a decimal index < k; -1 when neither. */
