@@ -438,7 +438,7 @@ static int write_sheet(report *r, int64_t cls)
             db_items_free(&items);
             return r->err->status;
         }
-        snprintf(title, sizeof title, "flagged examples, page %" PRId64 " of %" PRId64, p, pages);
+        snprintf(title, sizeof title, "page %" PRId64 " of %" PRId64, p, pages);
         page_begin(r, f, cls < 0 ? "All flagged examples" : class_name(r, cls));
         fputs("<p><a href=\"index.html\">&#8592; back to the summary</a></p>\n<h1>", f);
         if (cls < 0) {
