@@ -531,9 +531,16 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
     for (size_t i = 0; i < n; i++) res->counts[y[i]]++;
     size_t distinct = 0;
     for (size_t j = 0; j < k; j++) distinct += res->counts[j] > 0;
+    /* cleanlab's find_label_issues accepts a single class only when every
+     * label is 0 (quirk 10); num_label_issues never does, so neither do the
+     * low_* filters, which need it. */
     if (distinct < 2) {
-        rc = la_error_set(err, LA_EUSAGE, NULL, 0, "labels must contain at least 2 classes (found %zu)", distinct);
-        goto fail;
+        if (res->counts[0] == (int64_t)n && o->filter != CL_LOW_NORMALIZED_MARGIN && o->filter != CL_LOW_SELF_CONFIDENCE) {
+            res->single_class = 1;
+        } else {
+            rc = la_error_set(err, LA_EUSAGE, NULL, 0, "labels must contain at least 2 classes (found %zu)", distinct);
+            goto fail;
+        }
     }
     c.goff = la_calloc(k + 1, sizeof *c.goff);
     c.sc_g = la_malloc_array(n, sizeof *c.sc_g);

@@ -91,6 +91,8 @@ typedef struct cl_result {
     size_t   n_flagged;
     double  *quality;         /* n rank scores when keep_rank_scores, else NULL */
     int      cwe_refused;     /* 1: a probability lies outside [0, 1]       */
+    int      single_class;    /* every label is 0: cleanlab refuses num_label_issues
+                                 and the health score (the outputs that use them) */
     int      tie_passes;      /* extra passes run for exact boundary ties   */
 } cl_result;
 

@@ -360,12 +360,18 @@ static int au_write_all(const au_args *a, const cl_result *r, la_error *err)
     if ((rc = au_write_vec_d(d, "py_raw.csv", "py", r->py_raw, k, err))) return rc;
     if ((rc = au_write_mat_d(d, "noise_matrix_raw.csv", r->nm_raw, k, err))) return rc;
     if ((rc = au_write_mat_d(d, "inverse_noise_matrix_raw.csv", r->inv_raw, k, err))) return rc;
-    snprintf(buf, sizeof buf, "%" PRId64 "\n", r->num_off_diagonal);
-    if ((rc = au_write_text(d, "num_label_issues_off_diagonal.txt", buf, err))) return rc;
-    snprintf(buf, sizeof buf, "%" PRId64 "\n", r->num_off_diagonal_calibrated);
-    if ((rc = au_write_text(d, "num_label_issues_off_diagonal_calibrated.txt", buf, err))) return rc;
-    snprintf(buf, sizeof buf, "%.17g\n", r->health);
-    if ((rc = au_write_text(d, "overall_label_health_score.txt", buf, err))) return rc;
+    if (r->single_class) {
+        cli_warn("audit: every label is class 0: num_label_issues_off_diagonal.txt, "
+                 "num_label_issues_off_diagonal_calibrated.txt and overall_label_health_score.txt are not "
+                 "written (the reference refuses a single class there); the other outputs are");
+    } else {
+        snprintf(buf, sizeof buf, "%" PRId64 "\n", r->num_off_diagonal);
+        if ((rc = au_write_text(d, "num_label_issues_off_diagonal.txt", buf, err))) return rc;
+        snprintf(buf, sizeof buf, "%" PRId64 "\n", r->num_off_diagonal_calibrated);
+        if ((rc = au_write_text(d, "num_label_issues_off_diagonal_calibrated.txt", buf, err))) return rc;
+        snprintf(buf, sizeof buf, "%.17g\n", r->health);
+        if ((rc = au_write_text(d, "overall_label_health_score.txt", buf, err))) return rc;
+    }
 
     la_atomic_file af;
     if ((rc = au_open(&af, d, "off_diagonal_indices.csv", err))) return rc;

@@ -1,0 +1,113 @@
+# Generates tests/unit/cl_ref_data.h: numpy 1.24 reference outputs for the
+# cl primitives (argsort tie order incl. an adversarial input that exhausts
+# the introsort depth budget, pairwise sums).
+import numpy as np, sys
+
+def antiqsort(n):
+    # McIlroy's adversary against numpy's aquicksort (median of 3 + introsort).
+    gas = n
+    val = [gas] * n       # gas = not yet frozen
+    nsolid = [0]
+    candidate = [0]
+    def freeze(x):
+        val[x] = nsolid[0]; nsolid[0] += 1
+    def less(a, b):  # a, b are element ids; returns val[a] < val[b]
+        if val[a] == gas and val[b] == gas:
+            if a == candidate[0]: freeze(a)
+            else: freeze(b)
+        if val[a] == gas: candidate[0] = a
+        elif val[b] == gas: candidate[0] = b
+        return val[a] < val[b]
+    tosort = list(range(n))
+    stack = []
+    pl, pr = 0, n - 1
+    cdepth = (n.bit_length() - 1) * 2
+    heaps = 0
+    while True:
+        if cdepth < 0:
+            heaps += 1
+            # heapsort the range with the adversary
+            a = tosort
+            base = pl - 1
+            m = pr - pl + 1
+            def A(i): return a[base + i]
+            l = m >> 1
+            while l > 0:
+                tmp = A(l); i = l; j = l << 1
+                while j <= m:
+                    if j < m and less(A(j), A(j + 1)): j += 1
+                    if less(tmp, A(j)): a[base + i] = A(j); i = j; j += j
+                    else: break
+                a[base + i] = tmp; l -= 1
+            while m > 1:
+                tmp = A(m); a[base + m] = A(1); m -= 1
+                i, j = 1, 2
+                while j <= m:
+                    if j < m and less(A(j), A(j + 1)): j += 1
+                    if less(tmp, A(j)): a[base + i] = A(j); i = j; j += j
+                    else: break
+                a[base + i] = tmp
+        else:
+            while pr - pl > 15:
+                pm = pl + ((pr - pl) >> 1)
+                if less(tosort[pm], tosort[pl]): tosort[pm], tosort[pl] = tosort[pl], tosort[pm]
+                if less(tosort[pr], tosort[pm]): tosort[pr], tosort[pm] = tosort[pm], tosort[pr]
+                if less(tosort[pm], tosort[pl]): tosort[pm], tosort[pl] = tosort[pl], tosort[pm]
+                vp = tosort[pm]
+                pi, pj = pl, pr - 1
+                tosort[pm], tosort[pj] = tosort[pj], tosort[pm]
+                while True:
+                    pi += 1
+                    while less(tosort[pi], vp): pi += 1
+                    pj -= 1
+                    while less(vp, tosort[pj]): pj -= 1
+                    if pi >= pj: break
+                    tosort[pi], tosort[pj] = tosort[pj], tosort[pi]
+                pk = pr - 1
+                tosort[pi], tosort[pk] = tosort[pk], tosort[pi]
+                cdepth -= 1
+                if pi - pl < pr - pi:
+                    stack.append((pi + 1, pr, cdepth)); pr = pi - 1
+                else:
+                    stack.append((pl, pi - 1, cdepth)); pl = pi + 1
+            for q in range(pl + 1, pr + 1):
+                vi = tosort[q]; pj = q
+                while pj > pl and less(vi, tosort[pj - 1]):
+                    tosort[pj] = tosort[pj - 1]; pj -= 1
+                tosort[pj] = vi
+        if not stack: break
+        pl, pr, cdepth = stack.pop()
+    for x in range(n):
+        if val[x] == gas: freeze(x)
+    return np.array(val, dtype=np.float64), heaps
+
+out = []
+def arr(name, a, fmt):
+    out.append("static const %s %s[%d] = {%s};" % (fmt[0], name, len(a), ", ".join(fmt[1](x) for x in a)))
+d = lambda x: float(x).hex()
+u = lambda x: "%d" % x
+# Inputs are formulas the C test recomputes exactly (integer arithmetic and
+# powers of two), so only numpy's answers are stored.
+def sort_input(m, levels, t):
+    return np.array([((i * 7919 + 13 * t) % 10007) % levels for i in range(m)], dtype=np.float64) / 4
+def sum_input(m):
+    return np.array([np.ldexp(float((i * 2654435761) % 1000003 - 500000), -((i * 7) % 40)) for i in range(m)])
+cases = [(17, 2), (40, 3), (64, 1), (100, 5), (257, 4), (1000, 7)]
+for t, (m, levels) in enumerate(cases):
+    v = sort_input(m, levels, t)
+    arr("ref_sort_i%d" % t, np.argsort(v), ("uint32_t", u))
+    rv = v[::-1]; idx = np.arange(m)[::-1][rv.argsort()][::-1]
+    arr("ref_desc_i%d" % t, idx, ("uint32_t", u))
+killer, heaps = antiqsort(1024)
+assert heaps > 0, "adversary did not reach heapsort"
+arr("ref_killer_v", killer.astype(np.int64), ("uint16_t", u))
+arr("ref_killer_i", np.argsort(killer), ("uint32_t", u))
+sums = [(m, np.sum(sum_input(m))) for m in [5, 8, 13, 128, 129, 1000, 8192, 8193, 20000]]
+out.append("static const size_t ref_sort_m[] = {%s};" % ", ".join(str(m) for m, _ in cases))
+out.append("static const int ref_sort_levels[] = {%s};" % ", ".join(str(l) for _, l in cases))
+out.append("static const size_t ref_sum_m[] = {%s};" % ", ".join(str(m) for m, _ in sums))
+out.append("static const double ref_sum_r[] = {%s};" % ", ".join(d(s) for _, s in sums))
+print("/* cl_ref_data.h - generated by tests/unit/gen_cl_ref.py with numpy %s: do not edit. */" % np.__version__)
+print("#include <stddef.h>\n#include <stdint.h>")
+print("\n".join(out))
+print("/* heapsort fallback reached %d time(s) on ref_killer_v */" % heaps)
