@@ -49,6 +49,7 @@ const char srv_page_html[] =
     ".card.has-conflict .conflict { display:block; }\n"
     ".card.has-conflict { border-color:var(--bad); }\n"
     "nav { padding:0 16px 16px; display:flex; gap:12px; align-items:center; }\n"
+    "#f-min, #f-max { width:6em; }\n"
     "#help { color:var(--mut); font-size:12px; padding:0 16px 24px; }\n"
     "kbd { border:1px solid #bbb; border-radius:3px; padding:0 4px; background:#fafafa; font-size:11px; }\n"
     "dialog form { display:flex; flex-direction:column; gap:8px; min-width:260px; }\n"
