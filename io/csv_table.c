@@ -489,6 +489,15 @@ static int table_record(void *ctx, long line, size_t nf, char **fields, const si
     return rc;
 }
 
+/* Spellings of "missing" that other tools write; we want empty fields. */
+static int missing_marker(const char *s)
+{
+    static const char *const m[] = {"NA", "N/A", "n/a", "NaN", "nan", "NAN", "null", "NULL", "None", "?", "-", "."};
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+        if (!strcmp(s, m[i])) return 1;
+    return 0;
+}
+
 /* After pass 1: numeric or categorical, and the mostly-numeric error. */
 static int table_types(table *t, int *any_cat, la_error *err)
 {
@@ -504,9 +513,10 @@ static int table_types(table *t, int *any_cat, la_error *err)
          * #VALUE!, a stray unit), not categories */
         if (c->n_num * 10 >= (c->n_num + c->n_text) * 9)
             return la_error_setc(err, LA_EUSAGE, t->path, c->first_text_line, col->name,
-                                 "'%s' is not a number (%zu of the column's %zu values are numbers%s)", c->first_text,
+                                 "'%s' is not a number (%zu of the column's %zu values are numbers%s)%s", c->first_text,
                                  c->n_num, c->n_num + c->n_text,
-                                 c->n_text > 1 ? ", this is the first that is not" : "");
+                                 c->n_text > 1 ? ", this is the first that is not" : "",
+                                 missing_marker(c->first_text) ? "; write missing values as empty fields" : "");
         c->type = col->type = IO_COL_CATEGORICAL;
         *any_cat = 1;
     }
