@@ -105,6 +105,10 @@ int io_image_load(const char *path, int channels, long long max_pixels,
         free(buf);
         return la_error_set(err, LA_EUSAGE, path, 0, "%s", why);
     }
+    if (pw <= 0 || ph <= 0) {
+        free(buf);
+        return la_error_set(err, LA_EUSAGE, path, 0, "image declares an empty size %dx%d", pw, ph);
+    }
     int comp;
     unsigned char *p = stbi_load_from_memory(buf, (int)len, w, h, &comp, channels);
     free(buf);
