@@ -27,6 +27,7 @@ static const command commands[] = {
     {"review", cmd_review, "review the queue in the terminal, one example at a time (resumable)"},
     {"decisions", cmd_decisions, "export review decisions (csv/json) or import them, all-or-nothing"},
     {"clean", cmd_clean, "apply review decisions (and an automatic policy) to a dataset: cleaned copy + changes.csv"},
+    {"retrain", cmd_retrain, "train the final model on the (cleaned) data, evaluate on a held-out test set; co-teaching, decoupling"},
     {"metrics", cmd_metrics, "per-class precision/recall/F1, PR-AUC, confusion matrix; threshold sweep for a rare class"},
     {"check", cmd_check, "CI gate: fail (exit 1) when the label-error rate or health slips past limits or a baseline"},
     {NULL, NULL, NULL}

@@ -1,0 +1,444 @@
+/*
+ * cmd_retrain.c — `labelaudit retrain`: the final model on the whole
+ * (cleaned) training set, evaluated on a held-out test set. Writes
+ * DIR/metrics.json (cv's schema via mt_* plus the learning curves),
+ * DIR/test_pred_probs.npy, DIR/test_labels.npy and DIR/classes.txt, and with
+ * --db attaches the metrics to an audit run (kind 'retrain').
+ * The command layer: loads, checks that the test set matches, prints.
+ */
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../cli/cli.h"
+#include "../cli/commands.h"
+#include "../db/db.h"
+#include "../io/dataset.h"
+#include "../io/npy.h"
+#include "inputs.h"
+#include "metrics.h"
+#include "opts.h"
+#include "retrain.h"
+
+static const char usage[] =
+    "usage: labelaudit retrain --data DATASET [loader options] [--labels FILE] --test TESTSET\n"
+    "           [--test-labels FILE] --out DIR [model, loss and sampling options]\n"
+    "           [--coteach [--forget-rate R] [--forget-epochs E] | --decouple]\n"
+    "           [--db FILE [--run N]]\n"
+    "\n"
+    "Trains the final model on the whole (cleaned) training set and evaluates it\n"
+    "on a held-out test set. Preprocessing is fitted on the training rows only.\n"
+    "Writes DIR/metrics.json (the schema of cv's, with the learning curves),\n"
+    "DIR/test_pred_probs.npy (N_test x K float64), DIR/test_labels.npy (int64) and\n"
+    "DIR/classes.txt, so `labelaudit metrics --labels DIR/test_labels.npy\n"
+    "--pred-probs DIR/test_pred_probs.npy --classes DIR/classes.txt` works on them.\n"
+    "\n"
+    "  --data PATH              training set (any loader format)\n"
+    "  --labels FILE            training labels instead of the dataset's own\n"
+    "  --weights FILE           per-example training weights (CSV weight[,id] or .npy)\n"
+    "  --test PATH              held-out test set (any loader format; the loader options\n"
+    "                           apply to it too): same feature columns, and every class\n"
+    "                           of it must be a training class\n"
+    "  --test-labels FILE       test labels: for a .npy test set its --npy-labels,\n"
+    "                           otherwise labels instead of the test set's own\n"
+    "  --out DIR                output directory (created if needed)\n"
+    "  --seed S                 seed of initialization and sampling (0)\n"
+    "  --threads N              BLAS threads (default: CPUs)\n"
+    "  --no-standardize         do not standardize features\n"
+    "  --coteach                co-teaching (mlp): two networks, each updated on the\n"
+    "                           small-loss rows of each batch chosen by the other\n"
+    "  --forget-rate R          co-teaching: share of each batch dropped (0.2), reached\n"
+    "  --forget-epochs E        linearly over the first E epochs (10)\n"
+    "  --decouple               decoupled rebalancing (mlp): train on the natural class\n"
+    "                           distribution, then refit only the output layer with\n"
+    "                           class-balanced sampling (--sampler oversample, the\n"
+    "                           default, or undersample)\n"
+    "  --db FILE                record the test metrics in FILE (kind 'retrain')\n"
+    "  --run N                  attach them to audit run N (default: the latest)\n"
+    "  --format text|json       summary on stdout (text)\n"
+    "  --quiet                  no information on stderr\n"
+    "  --help                   this help\n"
+    "\n";
+
+enum { O_DATA = 1, O_LABELS, O_WEIGHTS, O_TEST, O_TEST_LABELS, O_OUT, O_SEED, O_THREADS, O_NOSTD,
+       O_COTEACH, O_FRATE, O_FEPOCHS, O_DECOUPLE, O_DB, O_RUN, O_FORMAT, O_QUIET, O_HELP };
+
+static const struct option own_options[] = {
+    {"data", required_argument, NULL, O_DATA},
+    {"labels", required_argument, NULL, O_LABELS},
+    {"weights", required_argument, NULL, O_WEIGHTS},
+    {"test", required_argument, NULL, O_TEST},
+    {"test-labels", required_argument, NULL, O_TEST_LABELS},
+    {"out", required_argument, NULL, O_OUT},
+    {"seed", required_argument, NULL, O_SEED},
+    {"threads", required_argument, NULL, O_THREADS},
+    {"no-standardize", no_argument, NULL, O_NOSTD},
+    {"coteach", no_argument, NULL, O_COTEACH},
+    {"forget-rate", required_argument, NULL, O_FRATE},
+    {"forget-epochs", required_argument, NULL, O_FEPOCHS},
+    {"decouple", no_argument, NULL, O_DECOUPLE},
+    {"db", required_argument, NULL, O_DB},
+    {"run", required_argument, NULL, O_RUN},
+    {"format", required_argument, NULL, O_FORMAT},
+    {"quiet", no_argument, NULL, O_QUIET},
+    {"help", no_argument, NULL, O_HELP},
+};
+#define N_OWN (sizeof own_options / sizeof *own_options)
+
+typedef struct retrain_args {
+    const char *data, *labels, *weights, *test, *test_labels, *out, *db;
+    long seed, threads, run, forget_epochs;
+    double forget_rate;
+    int standardize, coteach, decouple, json, quiet;
+    io_load_opts load;
+    cv_opts train;
+} retrain_args;
+
+static int parse_args(int argc, char **argv, retrain_args *a, int *help)
+{
+    struct option opts[N_OWN + IO_LOAD_N_OPTIONS + 64];
+    size_t no = 0;
+    for (size_t i = 0; i < N_OWN; i++) opts[no++] = own_options[i];
+    for (size_t i = 0; io_load_long_options[i].name; i++) opts[no++] = io_load_long_options[i];
+    for (size_t i = 0; cv_train_long_options[i].name; i++) opts[no++] = cv_train_long_options[i];
+    memset(&opts[no], 0, sizeof opts[no]);
+    int c;
+    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        if (c == '?' || c == ':') return cli_getopt_error("retrain", c, argv);
+        if (c >= IO_OPT_BASE && c < IO_OPT_BASE + 64) {
+            if (io_load_opts_handle(&a->load, c, optarg, "retrain")) return LA_EUSAGE;
+            continue;
+        }
+        if (c >= CV_OPT_BASE && c < CV_OPT_BASE + 64) {
+            if (cv_opts_handle(&a->train, c, optarg, "retrain")) return LA_EUSAGE;
+            continue;
+        }
+        switch (c) {
+        case O_DATA: a->data = optarg; break;
+        case O_LABELS: a->labels = optarg; break;
+        case O_WEIGHTS: a->weights = optarg; break;
+        case O_TEST: a->test = optarg; break;
+        case O_TEST_LABELS: a->test_labels = optarg; break;
+        case O_OUT: a->out = optarg; break;
+        case O_SEED: if (cli_parse_long("retrain", "--seed", optarg, 0, 2147483647L, &a->seed)) return LA_EUSAGE; break;
+        case O_THREADS: if (cli_parse_long("retrain", "--threads", optarg, 1, 64, &a->threads)) return LA_EUSAGE; break;
+        case O_NOSTD: a->standardize = 0; break;
+        case O_COTEACH: a->coteach = 1; break;
+        case O_FRATE: if (cli_parse_double("retrain", "--forget-rate", optarg, 0.0, 0.95, &a->forget_rate)) return LA_EUSAGE; break;
+        case O_FEPOCHS: if (cli_parse_long("retrain", "--forget-epochs", optarg, 0, 100000, &a->forget_epochs)) return LA_EUSAGE; break;
+        case O_DECOUPLE: a->decouple = 1; break;
+        case O_DB: a->db = optarg; break;
+        case O_RUN: if (cli_parse_long("retrain", "--run", optarg, 1, LONG_MAX, &a->run)) return LA_EUSAGE; break;
+        case O_FORMAT:
+            if (!strcmp(optarg, "json")) a->json = 1;
+            else if (!strcmp(optarg, "text")) a->json = 0;
+            else return cli_usage_error("retrain", "--format: '%s' is not text or json", optarg);
+            break;
+        case O_QUIET: a->quiet = 1; break;
+        case O_HELP: *help = 1; return 0;
+        default: return cli_usage_error("retrain", "unknown option");
+        }
+    }
+    if (optind < argc) return cli_usage_error("retrain", "unexpected argument '%s'", argv[optind]);
+    if (!a->data) return cli_usage_error("retrain", "--data DATASET is required");
+    if (!a->test) return cli_usage_error("retrain", "--test TESTSET is required");
+    if (!a->out) return cli_usage_error("retrain", "--out DIR is required");
+    if (a->run && !a->db) return cli_usage_error("retrain", "--run needs --db FILE");
+    if (a->coteach && a->decouple) return cli_usage_error("retrain", "--coteach and --decouple do not combine");
+    const cv_train_opts *t = &a->train.train;
+    if ((a->coteach || a->decouple) && t->model != CV_MODEL_MLP)
+        return cli_usage_error("retrain", "--%s trains an mlp: add --model mlp", a->coteach ? "coteach" : "decouple");
+    if (a->coteach && t->sampler != CV_SAMPLER_NONE)
+        return cli_usage_error("retrain", "--coteach does not take a --sampler");
+    return 0;
+}
+
+/* The test set must carry the training set's features, column for column. */
+static int check_features(const la_dataset *tr, const la_dataset *te, la_error *err)
+{
+    if (!te->features || te->d == 0)
+        return la_error_set(err, LA_EUSAGE, te->path, 0, "the test set has no feature columns");
+    if (te->d != tr->d)
+        return la_error_set(err, LA_EUSAGE, te->path, 0,
+                            "the test set has %zu features, the training set %zu: they must match",
+                            te->d, tr->d);
+    if (tr->feature_names && te->feature_names)
+        for (size_t j = 0; j < tr->d; j++)
+            if (tr->feature_names[j] && te->feature_names[j] && strcmp(tr->feature_names[j], te->feature_names[j]))
+                return la_error_setc(err, LA_EUSAGE, te->path, 1, te->feature_names[j],
+                                     "feature %zu is '%.200s' in the test set but '%.200s' in the training set "
+                                     "(same columns, same categories needed)", j + 1, te->feature_names[j],
+                                     tr->feature_names[j]);
+    return 0;
+}
+
+/* Test labels as training class indices, by class name. */
+static int map_test_labels(const la_dataset *tr, const la_dataset *te, int32_t *out, la_error *err)
+{
+    int32_t *map = la_malloc_array(te->k + 1, sizeof *map);
+    if (!map) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    for (size_t c = 0; c < te->k; c++) {
+        map[c] = -1;
+        for (size_t j = 0; j < tr->k; j++)
+            if (!strcmp(te->class_names[c], tr->class_names[j])) map[c] = (int32_t)j;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < te->n && !rc; i++) {
+        int32_t c = map[te->labels[i]];
+        if (c < 0)
+            rc = la_error_set(err, LA_EUSAGE, te->path, 0,
+                              "test example '%.200s' has class '%.200s', which the training set does not have "
+                              "(the class lists must match)", te->ids ? te->ids[i] : "?",
+                              te->class_names[te->labels[i]]);
+        out[i] = c;
+    }
+    free(map);
+    return rc;
+}
+
+static json_t *farr(const float *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t e = 0; e < n; e++)
+        json_array_append_new(a, v && isfinite(v[e]) ? json_real(v[e]) : json_null());
+    return a;
+}
+
+/* curves: per-epoch arrays (index = epoch - 1), null where not measured */
+static json_t *curves_json(const cv_curve *c)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "epochs", json_integer((json_int_t)c->n));
+    json_object_set_new(o, "train_accuracy", farr(c->train_acc, c->n));
+    json_object_set_new(o, "train_loss", farr(c->train_loss, c->n));
+    json_object_set_new(o, "val_accuracy", farr(c->val_acc, c->n));
+    json_object_set_new(o, "val_loss", farr(c->val_loss, c->n));
+    json_object_set_new(o, "heldout_accuracy", farr(c->heldout_acc, c->n));
+    json_object_set_new(o, "best_epoch", json_integer(c->best));
+    json_object_set_new(o, "early_stopping_epoch", c->best >= 0 ? json_integer(c->best + 1) : json_null());
+    return o;
+}
+
+static int write_json(const char *path, json_t *doc, la_error *err)
+{
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+    if (!text) return la_error_set(err, LA_EINTERNAL, path, 0, "out of memory");
+    la_atomic_file af;
+    if (la_atomic_open(&af, path, err)) { free(text); return err->status; }
+    fputs(text, af.fp);
+    fputc('\n', af.fp);
+    free(text);
+    return la_atomic_commit(&af, err);
+}
+
+static int write_classes(const char *path, const la_dataset *ds, la_error *err)
+{
+    la_atomic_file af;
+    if (la_atomic_open(&af, path, err)) return err->status;
+    for (size_t c = 0; c < ds->k; c++) fprintf(af.fp, "%s\n", ds->class_names[c]);
+    return la_atomic_commit(&af, err);
+}
+
+static int record(const retrain_args *a, const char *json_text, int64_t *run_out, la_error *err)
+{
+    sqlite3 *db = NULL;
+    int64_t run = a->run;
+    int rc = db_open(a->db, &db, err);
+    if (!rc && !run) rc = db_latest_audit_run(db, &run, err);
+    if (!rc) {
+        db_run_brief b;
+        memset(&b, 0, sizeof b);
+        rc = db_load_run_brief(db, run, &b, err);
+        db_run_brief_free(&b);
+    }
+    if (!rc) rc = db_record_metrics(db, run, "retrain", json_text, err);
+    db_close(db);
+    *run_out = run;
+    return rc;
+}
+
+int cmd_retrain(int argc, char **argv)
+{
+    retrain_args a;
+    memset(&a, 0, sizeof a);
+    a.standardize = 1;
+    a.threads = la_num_cpus();
+    a.forget_rate = 0.2;
+    a.forget_epochs = 10;
+    io_load_opts_init(&a.load);
+    cv_opts_init(&a.train);
+    int help = 0, rc = parse_args(argc, argv, &a, &help);
+    if (rc || help) {
+        if (help) printf("%s%s\n%s", usage, cv_train_opts_help, io_load_opts_help);
+        return rc;
+    }
+
+    la_error err;
+    la_error_clear(&err);
+    la_dataset tr, te;
+    memset(&tr, 0, sizeof tr);
+    memset(&te, 0, sizeof te);
+    float *sw = NULL, *curve_mem = NULL;
+    int32_t *yte = NULL;
+    int64_t *lab64 = NULL;
+    double *probs = NULL;
+    json_t *doc = NULL;
+    char *json_text = NULL;
+    mt_metrics mt;
+    memset(&mt, 0, sizeof mt);
+    cv_curve curve;
+    memset(&curve, 0, sizeof curve);
+    curve.best = -1;
+
+    cv_train_opts *t = &a.train.train;
+    t->seed = (uint64_t)a.seed;
+    t->threads = (int)a.threads;
+    double t0 = la_now();
+    if ((rc = io_dataset_load(a.data, &a.load, &tr, &err))) goto fail;
+    if (tr.d == 0 || !tr.features) {
+        rc = la_error_set(&err, LA_EUSAGE, a.data, 0, "the dataset has no feature columns to train on");
+        goto fail;
+    }
+    if ((rc = cv_train_opts_validate(t, tr.k, &err))) goto fail;
+    if (a.labels && (rc = cv_labels_read(a.labels, tr.ids, tr.n, tr.class_names, tr.k, tr.labels, &err)))
+        goto fail;
+    if (a.weights) {
+        if (!(sw = la_malloc_array(tr.n, sizeof *sw))) goto oom;
+        if ((rc = cv_weights_read(a.weights, tr.ids, tr.n, sw, &err))) goto fail;
+    }
+    t->image_w = tr.image_w;
+    t->image_h = tr.image_h;
+    t->channels = tr.channels;
+
+    /* the test set: same loader options, its own labels file */
+    io_load_opts tl = a.load;
+    tl.idx_labels = NULL;
+    tl.npy_labels = NULL;
+    {
+        io_format f = tl.format;
+        size_t len = strlen(a.test);
+        int is_npy = f == IO_FORMAT_NPY || (f == IO_FORMAT_AUTO && len > 4 && !strcmp(a.test + len - 4, ".npy"));
+        if (is_npy) tl.npy_labels = a.test_labels;
+        if ((rc = io_dataset_load(a.test, &tl, &te, &err))) goto fail;
+        if (!is_npy && a.test_labels &&
+            (rc = cv_labels_read(a.test_labels, te.ids, te.n, te.class_names, te.k, te.labels, &err)))
+            goto fail;
+    }
+    if ((rc = check_features(&tr, &te, &err))) goto fail;
+    if (!(yte = la_malloc_array(te.n + 1, sizeof *yte))) goto oom;
+    if ((rc = map_test_labels(&tr, &te, yte, &err))) goto fail;
+    double load_s = la_now() - t0;
+
+    if (t->model != CV_MODEL_KNN) {
+        size_t cap = t->model == CV_MODEL_MLP ? (size_t)t->epochs : (size_t)t->max_iter + 2;
+        if (!(curve_mem = la_malloc_array(5 * cap, sizeof *curve_mem))) goto oom;
+        curve.cap = cap;
+        curve.train_acc = curve_mem; curve.train_loss = curve_mem + cap; curve.val_acc = curve_mem + 2 * cap;
+        curve.val_loss = curve_mem + 3 * cap; curve.heldout_acc = curve_mem + 4 * cap;
+        for (size_t j = 0; j < 5 * cap; j++) curve_mem[j] = NAN;
+    }
+    if (!(probs = la_malloc_array(te.n * tr.k + 1, sizeof *probs))) goto oom;
+
+    rt_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.train = *t;
+    ro.standardize = a.standardize;
+    ro.onehot = tr.feature_onehot;
+    ro.coteach = a.coteach;
+    ro.co.forget_rate = a.forget_rate;
+    ro.co.forget_epochs = (int)a.forget_epochs;
+    ro.decouple = a.decouple;
+    const char *variant = a.coteach ? "coteach" : a.decouple ? "decouple" : "plain";
+    cli_info(a.quiet, "retrain: %zu training examples, %zu test, %zu features, %zu classes, model %s (%s)\n",
+             tr.n, te.n, tr.d, tr.k, cv_model_name(t->model), variant);
+    int iters = 0;
+    double t1 = la_now();
+    /* held-out curve: only logreg/mlp fill it; the test labels never touch the fit */
+    if ((rc = rt_run(&ro, tr.features, tr.n, tr.d, tr.labels, sw, tr.k, te.features, te.n,
+                     curve.cap ? yte : NULL, probs, curve.cap ? &curve : NULL, &iters, &err)))
+        goto fail;
+    double train_s = la_now() - t1;
+
+    if ((rc = mt_compute(yte, probs, te.n, tr.k, &mt, &err))) goto fail;
+    if (!(doc = mt_to_json(&mt, NULL, 0, tr.class_names))) goto oom;
+    json_object_del(doc, "folds");
+    const char *sampler = t->sampler == CV_SAMPLER_OVERSAMPLE ? "oversample"
+                        : t->sampler == CV_SAMPLER_UNDERSAMPLE ? "undersample" : "none";
+    json_object_set_new(doc, "kind", json_string("retrain"));
+    json_object_set_new(doc, "model", json_string(cv_model_name(t->model)));
+    json_object_set_new(doc, "loss", json_string(cv_loss_name(t->loss)));
+    json_object_set_new(doc, "sampler", json_string(sampler));
+    json_object_set_new(doc, "variant", json_string(variant));
+    if (a.coteach) {
+        json_object_set_new(doc, "forget_rate", json_real(a.forget_rate));
+        json_object_set_new(doc, "forget_epochs", json_integer(a.forget_epochs));
+    }
+    json_object_set_new(doc, "train_data", json_string(a.data));
+    json_object_set_new(doc, "test_data", json_string(a.test));
+    json_object_set_new(doc, "n_train", json_integer((json_int_t)tr.n));
+    json_object_set_new(doc, "n_test", json_integer((json_int_t)te.n));
+    json_object_set_new(doc, "n", json_integer((json_int_t)te.n));
+    json_object_set_new(doc, "k", json_integer((json_int_t)tr.k));
+    json_object_set_new(doc, "seed", json_integer(a.seed));
+    json_object_set_new(doc, "threads", json_integer(a.threads));
+    json_object_set_new(doc, "iterations", json_integer(iters));
+    json_object_set_new(doc, "seconds", json_real(train_s));
+    json_object_set_new(doc, "load_seconds", json_real(load_s));
+    if (curve.cap) json_object_set_new(doc, "curves", curves_json(&curve));
+
+    char path[PATH_MAX];
+    if ((rc = la_mkdir_p(a.out, &err))) goto fail;
+    if (!(lab64 = la_malloc_array(te.n + 1, sizeof *lab64))) goto oom;
+    for (size_t i = 0; i < te.n; i++) lab64[i] = yte[i];
+    snprintf(path, sizeof path, "%s/test_pred_probs.npy", a.out);
+    if ((rc = io_npy_save_f64(path, probs, te.n, tr.k, &err))) goto fail;
+    snprintf(path, sizeof path, "%s/test_labels.npy", a.out);
+    if ((rc = io_npy_save_i64(path, lab64, te.n, &err))) goto fail;
+    snprintf(path, sizeof path, "%s/classes.txt", a.out);
+    if ((rc = write_classes(path, &tr, &err))) goto fail;
+    snprintf(path, sizeof path, "%s/metrics.json", a.out);
+    if ((rc = write_json(path, doc, &err))) goto fail;
+
+    int64_t run = 0;
+    if (a.db) {
+        if (!(json_text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(10)))) goto oom;
+        if ((rc = record(&a, json_text, &run, &err))) goto fail;
+    }
+    if (a.json) {
+        char *s = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+        if (s) { puts(s); free(s); }
+    } else {
+        printf("class%*s  support  precision  recall     f1  pr_auc\n", 15, "");
+        for (size_t c = 0; c < tr.k; c++) {
+            const mt_class *pc = &mt.per_class[c];
+            printf("%-20.20s  %7lld  %9.4f  %6.4f  %5.4f  %6.4f\n", tr.class_names[c], (long long)pc->support,
+                   pc->precision, pc->recall, pc->f1, pc->pr_auc);
+        }
+        printf("test  accuracy %.4f  balanced_accuracy %.4f  macro_f1 %.4f  log_loss %.4f\n",
+               mt.accuracy, mt.balanced_accuracy, mt.macro_f1, mt.log_loss);
+        if (curve.cap && curve.n && curve.best >= 0)
+            printf("curve %zu epochs; weights kept from epoch %d (early stopping)\n", curve.n, curve.best + 1);
+        else if (curve.cap && curve.n)
+            printf("curve %zu %s; no early stopping\n", curve.n, t->model == CV_MODEL_MLP ? "epochs" : "iterations");
+        printf("time  %.2f s training, %.2f s loading\n", train_s, load_s);
+        printf("wrote %s/metrics.json, %s/test_pred_probs.npy, %s/test_labels.npy\n", a.out, a.out, a.out);
+        if (a.db) printf("recorded in %s (run %lld, kind retrain)\n", a.db, (long long)run);
+    }
+    rc = 0;
+    goto done;
+oom:
+    rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory");
+fail:
+    rc = cli_report(&err);
+done:
+    mt_metrics_free(&mt);
+    free(json_text);
+    json_decref(doc);
+    free(sw); free(curve_mem); free(yte); free(lab64); free(probs);
+    io_dataset_free(&tr);
+    io_dataset_free(&te);
+    return rc;
+}

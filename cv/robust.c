@@ -1,0 +1,393 @@
+/*
+ * robust.c — co-teaching and decoupled rebalancing for the mlp (robust.h).
+ *
+ * Both work on a cv_model's flat parameter vector through a `net` view (the
+ * W_l and b_l pointers of model.h's layout), with their own small forward /
+ * backward passes: co-teaching needs per-row losses and updates on row
+ * subsets chosen by the other network, which cv_model_fit does not offer.
+ * The passes are the same math as model.c's (ReLU hidden layers, no dropout).
+ */
+#include "robust.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loss.h"
+#include "rng.h"
+
+typedef struct net {
+    cv_model *m;
+    int    L;                               /* weight layers                 */
+    size_t dims[CV_MAX_HIDDEN + 2];         /* dims[0] = d ... dims[L] = k   */
+    float *W[CV_MAX_HIDDEN + 1];            /* dims[l] x dims[l+1]           */
+    float *b[CV_MAX_HIDDEN + 1];            /* dims[l+1]                     */
+    float *params;
+    size_t P;
+} net;
+
+/* Maps m's parameter vector; -1 when its size is not the mlp layout's. */
+static int net_view(cv_model *m, const cv_train_opts *o, size_t d, size_t k, net *nt)
+{
+    memset(nt, 0, sizeof *nt);
+    nt->m = m;
+    nt->L = o->n_hidden + 1;
+    nt->dims[0] = d;
+    for (int l = 1; l < nt->L; l++) nt->dims[l] = (size_t)o->hidden[l - 1];
+    nt->dims[nt->L] = k;
+    size_t total = 0;
+    for (int l = 0; l < nt->L; l++) total += nt->dims[l] * nt->dims[l + 1] + nt->dims[l + 1];
+    nt->params = cv_model_params(m, &nt->P);
+    if (nt->P != total) return -1;
+    float *p = nt->params;
+    for (int l = 0; l < nt->L; l++) { nt->W[l] = p; p += nt->dims[l] * nt->dims[l + 1]; }
+    for (int l = 0; l < nt->L; l++) { nt->b[l] = p; p += nt->dims[l + 1]; }
+    return 0;
+}
+
+/* Activations of a batch: A[l] (cap x dims[l]) for l = 1..L, and two
+ * gradient buffers of cap x max(dims) for the backward pass. */
+typedef struct acts {
+    size_t cap;
+    float *A[CV_MAX_HIDDEN + 2];
+    float *G0, *G1;
+} acts;
+
+static void acts_free(acts *a)
+{
+    for (int l = 0; l < CV_MAX_HIDDEN + 2; l++) free(a->A[l]);
+    free(a->G0); free(a->G1);
+    memset(a, 0, sizeof *a);
+}
+
+static int acts_alloc(acts *a, const net *nt, size_t cap)
+{
+    memset(a, 0, sizeof *a);
+    a->cap = cap;
+    size_t mx = nt->dims[0];
+    for (int l = 1; l <= nt->L; l++) {
+        if (!(a->A[l] = la_malloc_array(cap * nt->dims[l], sizeof(float)))) { acts_free(a); return -1; }
+        if (nt->dims[l] > mx) mx = nt->dims[l];
+    }
+    a->G0 = la_malloc_array(cap * mx, sizeof(float));
+    a->G1 = la_malloc_array(cap * mx, sizeof(float));
+    if (!a->G0 || !a->G1) { acts_free(a); return -1; }
+    return 0;
+}
+
+/* X (nb x d) -> A[l+1] = relu(A[l] W_l + b_l) for hidden layers, logits at
+ * A[L] (nb x k). upto < L stops after layer `upto` (A[upto] returned). */
+static float *net_forward(const net *nt, acts *a, const float *X, size_t nb, int upto)
+{
+    const float *in = X;
+    for (int l = 0; l < upto; l++) {
+        size_t fi = nt->dims[l], fo = nt->dims[l + 1];
+        float *out = a->A[l + 1];
+        for (size_t i = 0; i < nb; i++) memcpy(out + i * fo, nt->b[l], fo * sizeof *out);
+        /* out (nb x fo) += in (nb x fi) W_l (fi x fo) */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)fo, (int)fi,
+                    1.0f, in, (int)fi, nt->W[l], (int)fo, 1.0f, out, (int)fo);
+        if (l + 1 < nt->L)
+            for (size_t j = 0; j < nb * fo; j++) if (out[j] < 0) out[j] = 0.0f;
+        in = out;
+    }
+    return a->A[upto];
+}
+
+/* After net_forward(..., L): G (nb x k) = dJ/dlogits; grad (parameter
+ * layout) += dJ/dtheta. */
+static void net_backward(const net *nt, acts *a, const float *X, size_t nb, float *grad)
+{
+    float *gW[CV_MAX_HIDDEN + 1], *gb[CV_MAX_HIDDEN + 1], *p = grad;
+    for (int l = 0; l < nt->L; l++) { gW[l] = p; p += nt->dims[l] * nt->dims[l + 1]; }
+    for (int l = 0; l < nt->L; l++) { gb[l] = p; p += nt->dims[l + 1]; }
+    float *cur = a->G0, *other = a->G1;
+    for (int l = nt->L - 1; l >= 0; l--) {
+        size_t fi = nt->dims[l], fo = nt->dims[l + 1];
+        const float *in = l == 0 ? X : a->A[l];
+        /* gW_l += in^T cur; gb_l += column sums of cur */
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)fi, (int)fo, (int)nb,
+                    1.0f, in, (int)fi, cur, (int)fo, 1.0f, gW[l], (int)fo);
+        for (size_t i = 0; i < nb; i++)
+            for (size_t j = 0; j < fo; j++) gb[l][j] += cur[i * fo + j];
+        if (l == 0) break;
+        /* dA_l = cur W_l^T, zero where the ReLU was off */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)fi, (int)fo,
+                    1.0f, cur, (int)fo, nt->W[l], (int)fo, 0.0f, other, (int)fi);
+        const float *A = a->A[l];
+        for (size_t j = 0; j < nb * fi; j++) if (!(A[j] > 0)) other[j] = 0.0f;
+        float *t = cur; cur = other; other = t;
+    }
+}
+
+int rb_hidden(cv_model *m, const cv_train_opts *o, size_t d, size_t k, const float *X,
+              size_t n, float *H, la_error *err)
+{
+    net nt;
+    if (o->model != CV_MODEL_MLP || o->n_hidden < 1)
+        return la_error_set(err, LA_EUSAGE, NULL, 0, "needs an mlp with a hidden layer");
+    if (net_view(m, o, d, k, &nt))
+        return la_error_set(err, LA_EINTERNAL, NULL, 0, "the model's parameters are not an mlp's");
+    acts a;
+    size_t cap = n < 1024 ? (n ? n : 1) : 1024, h = nt.dims[nt.L - 1];
+    if (acts_alloc(&a, &nt, cap)) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    for (size_t i0 = 0; i0 < n; i0 += cap) {
+        size_t nb = n - i0 < cap ? n - i0 : cap;
+        const float *Hb = net_forward(&nt, &a, X + i0 * d, nb, nt.L - 1);
+        memcpy(H + i0 * h, Hb, nb * h * sizeof *H);
+    }
+    acts_free(&a);
+    return 0;
+}
+
+/* ---- Adam ---------------------------------------------------------------- */
+
+typedef struct adam {
+    float *mom, *vel;
+    double b1t, b2t;
+} adam;
+
+/* theta -= lr mhat / (sqrt(vhat) + eps), m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2 */
+static void adam_step(adam *s, float *theta, const float *g, size_t P, double lr)
+{
+    const double b1 = 0.9, b2 = 0.999;
+    s->b1t *= b1;
+    s->b2t *= b2;
+    float lr_t = (float)(lr * sqrt(1.0 - s->b2t) / (1.0 - s->b1t));
+    for (size_t q = 0; q < P; q++) {
+        s->mom[q] = (float)b1 * s->mom[q] + (float)(1.0 - b1) * g[q];
+        s->vel[q] = (float)b2 * s->vel[q] + (float)(1.0 - b2) * g[q] * g[q];
+        theta[q] -= lr_t * s->mom[q] / (sqrtf(s->vel[q]) + 1e-8f);
+    }
+}
+
+/* ---- co-teaching --------------------------------------------------------- */
+
+/* Per-row cross-entropy of logits Z (nb x k): loss[i] = logsumexp(z) - z_y. */
+static void row_ce(const float *Z, size_t nb, size_t k, const int32_t *y, double *loss, size_t *correct)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < nb; i++) {
+        const float *z = Z + i * k;
+        size_t am = 0;
+        for (size_t j = 1; j < k; j++) if (z[j] > z[am]) am = j;
+        double s = 0.0;
+        for (size_t j = 0; j < k; j++) s += exp((double)z[j] - z[am]);
+        loss[i] = log(s) + z[am] - z[y[i]];
+        c += (int32_t)am == y[i];
+    }
+    if (correct) *correct += c;
+}
+
+/* Sorts idx[0..nb) by loss ascending (ties by position, so deterministic). */
+static const double *g_sort_loss;
+static int by_loss(const void *pa, const void *pb)
+{
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    double la = g_sort_loss[a], lb = g_sort_loss[b];
+    if (la < lb) return -1;
+    if (la > lb) return 1;
+    return a < b ? -1 : a > b;
+}
+
+/* One gradient step of nt on the rows sel[0..ns) of the batch (Xb, yb). */
+static void update_on(const net *nt, acts *a, adam *s, const cv_loss *L, double l2n, double lr,
+                      const float *Xb, const int32_t *yb, const size_t *sel, size_t ns, size_t d,
+                      float *Xs, int32_t *ys, float *grad)
+{
+    for (size_t j = 0; j < ns; j++) {
+        memcpy(Xs + j * d, Xb + sel[j] * d, d * sizeof *Xs);
+        ys[j] = yb[sel[j]];
+    }
+    float *Z = net_forward(nt, a, Xs, ns, nt->L);
+    memset(grad, 0, nt->P * sizeof *grad);
+    cv_loss_batch(L, Z, ns, ys, NULL, 1.0f / (float)ns, a->G0, NULL);
+    net_backward(nt, a, Xs, ns, grad);
+    if (l2n > 0) {
+        size_t off = 0;
+        for (int l = 0; l < nt->L; l++) {
+            size_t sz = nt->dims[l] * nt->dims[l + 1];
+            for (size_t q = 0; q < sz; q++) grad[off + q] += (float)(l2n * nt->W[l][q]);
+            off += sz;
+        }
+    }
+    adam_step(s, nt->params, grad, nt->P, lr);
+}
+
+static double accuracy_of(const net *nt, acts *a, const float *X, size_t n, size_t d, const int32_t *y)
+{
+    size_t ok = 0, k = nt->dims[nt->L];
+    for (size_t i0 = 0; i0 < n; i0 += a->cap) {
+        size_t nb = n - i0 < a->cap ? n - i0 : a->cap;
+        const float *Z = net_forward(nt, a, X + i0 * d, nb, nt->L);
+        for (size_t i = 0; i < nb; i++) {
+            size_t am = 0;
+            for (size_t j = 1; j < k; j++) if (Z[i * k + j] > Z[i * k + am]) am = j;
+            ok += (int32_t)am == y[i0 + i];
+        }
+    }
+    return n ? (double)ok / (double)n : NAN;
+}
+
+int rb_coteach_fit(const cv_train_opts *o, const rb_coteach_opts *co, const float *X, size_t n,
+                   size_t d, const int32_t *y, size_t k, cv_model **pa, cv_model **pb, la_error *err)
+{
+    *pa = *pb = NULL;
+    if (o->model != CV_MODEL_MLP) return la_error_set(err, LA_EUSAGE, NULL, 0, "--coteach needs --model mlp");
+    if (n == 0) return la_error_set(err, LA_EUSAGE, NULL, 0, "no training examples");
+    if (!(co->forget_rate >= 0 && co->forget_rate < 1))
+        return la_error_set(err, LA_EUSAGE, NULL, 0, "--forget-rate must be in [0, 1)");
+    if (cv_train_opts_validate(o, k, err)) return err->status;
+    if (o->threads > 0) openblas_set_num_threads(o->threads);
+
+    cv_train_opts ob = *o;
+    ob.seed = o->seed + 1000003;                /* a different initialization */
+    cv_model *ma = NULL, *mb = NULL;
+    net na, nb;
+    acts aa, ab;
+    int aok = 0, bok = 0, rc = 0;
+    size_t B = (size_t)(o->batch_size > 0 ? o->batch_size : 128);
+    if (B > n) B = n;
+    size_t *perm = NULL, *ia = NULL, *ib = NULL;
+    float *Xb = NULL, *Xs = NULL, *grad = NULL;
+    int32_t *yb = NULL, *ys = NULL;
+    double *la = NULL, *lb = NULL, *cw = NULL;
+    adam sa = {0}, sb = {0};
+    if ((rc = cv_model_init(o, d, k, &ma, err)) || (rc = cv_model_init(&ob, d, k, &mb, err))) goto done;
+    if (net_view(ma, o, d, k, &na) || net_view(mb, o, d, k, &nb)) {
+        rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "the model's parameters are not an mlp's");
+        goto done;
+    }
+    if (acts_alloc(&aa, &na, B < 1024 ? 1024 : B)) goto oom;
+    aok = 1;
+    if (acts_alloc(&ab, &nb, B < 1024 ? 1024 : B)) goto oom;
+    bok = 1;
+    perm = la_malloc_array(n, sizeof *perm);
+    ia = la_malloc_array(B, sizeof *ia);
+    ib = la_malloc_array(B, sizeof *ib);
+    Xb = la_malloc_array(B * d, sizeof *Xb);
+    Xs = la_malloc_array(B * d, sizeof *Xs);
+    yb = la_malloc_array(B, sizeof *yb);
+    ys = la_malloc_array(B, sizeof *ys);
+    la = la_malloc_array(B, sizeof *la);
+    lb = la_malloc_array(B, sizeof *lb);
+    cw = la_calloc(k, sizeof *cw);
+    grad = la_malloc_array(na.P, sizeof *grad);
+    sa.mom = la_calloc(na.P, sizeof(float)); sa.vel = la_calloc(na.P, sizeof(float));
+    sb.mom = la_calloc(nb.P, sizeof(float)); sb.vel = la_calloc(nb.P, sizeof(float));
+    if (!perm || !ia || !ib || !Xb || !Xs || !yb || !ys || !la || !lb || !cw || !grad ||
+        !sa.mom || !sa.vel || !sb.mom || !sb.vel)
+        goto oom;
+    sa.b1t = sa.b2t = sb.b1t = sb.b2t = 1.0;
+
+    cv_loss L;
+    cv_loss_setup(o, y, n, k, cw, &L);
+    double l2n = o->l2 / (double)n;
+    cv_rng r;
+    cv_rng_seed(&r, o->seed, 17);
+    for (size_t i = 0; i < n; i++) perm[i] = i;
+    for (int e = 0; e < o->epochs; e++) {
+        /* R(e) = tau min(e / T_k, 1): share of each batch left out */
+        double R = co->forget_epochs > 0 ? co->forget_rate * fmin((double)e / co->forget_epochs, 1.0)
+                                         : co->forget_rate;
+        size_t correct = 0;
+        cv_rng_shuffle(&r, perm, n);
+        for (size_t j0 = 0; j0 < n; j0 += B) {
+            size_t m = n - j0 < B ? n - j0 : B;
+            for (size_t j = 0; j < m; j++) {
+                memcpy(Xb + j * d, X + perm[j0 + j] * d, d * sizeof *Xb);
+                yb[j] = y[perm[j0 + j]];
+            }
+            row_ce(net_forward(&na, &aa, Xb, m, na.L), m, k, yb, la, &correct);
+            row_ce(net_forward(&nb, &ab, Xb, m, nb.L), m, k, yb, lb, NULL);
+            for (size_t j = 0; j < m; j++) ia[j] = ib[j] = j;
+            g_sort_loss = la;
+            qsort(ia, m, sizeof *ia, by_loss);
+            g_sort_loss = lb;
+            qsort(ib, m, sizeof *ib, by_loss);
+            size_t keep = m - (size_t)lround(R * (double)m);
+            if (keep < 1) keep = 1;
+            /* each network learns from the rows its peer finds easy */
+            update_on(&na, &aa, &sa, &L, l2n, o->lr, Xb, yb, ib, keep, d, Xs, ys, grad);
+            update_on(&nb, &ab, &sb, &L, l2n, o->lr, Xb, yb, ia, keep, d, Xs, ys, grad);
+        }
+        cv_curve *cu = o->curve;
+        if (cu && (size_t)e < cu->cap) {
+            if (cu->train_acc) cu->train_acc[e] = (float)((double)correct / (double)n);
+            if (cu->train_loss) cu->train_loss[e] = NAN;
+            if (cu->val_acc) cu->val_acc[e] = NAN;
+            if (cu->val_loss) cu->val_loss[e] = NAN;
+            if (cu->heldout_acc)
+                cu->heldout_acc[e] = o->eval_X && o->eval_y && o->eval_n
+                    ? (float)accuracy_of(&na, &aa, o->eval_X, o->eval_n, d, o->eval_y) : NAN;
+            cu->n = (size_t)e + 1;
+        }
+    }
+    if (o->curve) o->curve->best = -1;
+    if (o->n_iter) *o->n_iter = o->epochs;
+    *pa = ma;
+    *pb = mb;
+    ma = mb = NULL;
+    goto done;
+oom:
+    rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+done:
+    if (aok) acts_free(&aa);
+    if (bok) acts_free(&ab);
+    cv_model_free(ma);
+    cv_model_free(mb);
+    free(perm); free(ia); free(ib); free(Xb); free(Xs); free(yb); free(ys);
+    free(la); free(lb); free(cw); free(grad);
+    free(sa.mom); free(sa.vel); free(sb.mom); free(sb.vel);
+    return rc;
+}
+
+/* ---- decoupled rebalancing ----------------------------------------------- */
+
+int rb_decouple_fit(const cv_train_opts *o, cv_sampler_kind stage2, const float *X, size_t n,
+                    size_t d, const int32_t *y, const float *sw, size_t k, cv_model **out,
+                    la_error *err)
+{
+    *out = NULL;
+    if (o->model != CV_MODEL_MLP || o->n_hidden < 1)
+        return la_error_set(err, LA_EUSAGE, NULL, 0, "--decouple needs --model mlp with a hidden layer");
+    cv_train_opts o1 = *o;
+    o1.sampler = CV_SAMPLER_NONE;               /* stage 1: natural distribution */
+    cv_model *m = NULL, *head = NULL;
+    float *H = NULL;
+    int rc = cv_model_fit(&o1, X, n, d, y, sw, k, &m, err);
+    if (rc) return rc;
+    net nt;
+    if (net_view(m, o, d, k, &nt)) {
+        cv_model_free(m);
+        return la_error_set(err, LA_EINTERNAL, NULL, 0, "the model's parameters are not an mlp's");
+    }
+    size_t h = nt.dims[nt.L - 1];
+    H = la_malloc_array(n * h, sizeof *H);
+    if (!H) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto done; }
+    if ((rc = rb_hidden(m, o, d, k, X, n, H, err))) goto done;
+
+    /* stage 2: softmax regression on the frozen features, class-balanced */
+    cv_train_opts oh;
+    cv_train_opts_init(&oh);
+    oh.model = CV_MODEL_LOGREG;
+    oh.loss = CV_LOSS_CE;
+    oh.sampler = stage2 == CV_SAMPLER_NONE ? CV_SAMPLER_OVERSAMPLE : stage2;
+    oh.seed = o->seed;
+    oh.threads = o->threads;
+    if ((rc = cv_model_fit(&oh, H, n, h, y, sw, k, &head, err))) goto done;
+    size_t hp = 0;
+    float *src = cv_model_params(head, &hp);
+    if (hp != h * k + k) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "unexpected head size"); goto done; }
+    /* head layout: W (h x k) then b (k) -- the mlp's last layer's shapes */
+    memcpy(nt.W[nt.L - 1], src, h * k * sizeof *src);
+    memcpy(nt.b[nt.L - 1], src + h * k, k * sizeof *src);
+    *out = m;
+    m = NULL;
+done:
+    cv_model_free(head);
+    cv_model_free(m);
+    free(H);
+    return rc;
+}

@@ -1,0 +1,61 @@
+/*
+ * robust.h — noise-robust and imbalance-aware training of the mlp on top of
+ * model.h, for `retrain`:
+ *
+ *   co-teaching (Han et al. 2018): two networks with different initial
+ *     weights; on every minibatch each ranks the rows by its own loss and
+ *     hands the (1 - R(t)) share with the smallest loss to the OTHER network,
+ *     which takes its gradient step on those rows only. R(t) = forget_rate *
+ *     min(t / forget_epochs, 1) grows linearly over the first epochs, while
+ *     the networks still fit mostly clean labels, then stays.
+ *   decoupled rebalancing (Kang et al. 2020, "cRT"): the mlp is trained on
+ *     the natural class distribution, then its last layer alone is refitted
+ *     (multinomial logistic regression by L-BFGS on the last hidden layer's
+ *     activations) with class-balanced sampling.
+ *
+ * Both return ordinary cv_model's (predict with cv_model_predict_proba). They
+ * rely on the flat parameter layout of cv_model_params: every W_l (in x out,
+ * row-major) then every b_l, layer l mapping dims[l] -> dims[l+1] with
+ * dims = d, hidden[0..n_hidden-1], k. Library code: never prints.
+ */
+#ifndef CV_ROBUST_H
+#define CV_ROBUST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "../util/la_util.h"
+#include "model.h"
+
+typedef struct rb_coteach_opts {
+    double forget_rate;       /* tau: share of each batch dropped at the end (0.2) */
+    int    forget_epochs;     /* T_k: epochs over which the share grows (10)       */
+} rb_coteach_opts;
+
+/* Trains two mlps by co-teaching on X (n x d, preprocessed), y (n in 0..k-1).
+ * o->model must be CV_MODEL_MLP; o->loss is the loss of the update step (the
+ * ranking uses plain cross-entropy); o->sampler, dropout and sw are not used;
+ * no early stopping (o->epochs epochs run). o->curve (may be NULL) gets the
+ * first network's training accuracy (on the rows it was given) and held-out
+ * accuracy per epoch; best = -1. *a, *b receive the two networks (free both
+ * with cv_model_free). Returns 0, LA_EUSAGE (not an mlp, bad rates, n == 0)
+ * or LA_EINTERNAL. */
+int rb_coteach_fit(const cv_train_opts *o, const rb_coteach_opts *co, const float *X, size_t n,
+                   size_t d, const int32_t *y, size_t k, cv_model **a, cv_model **b, la_error *err);
+
+/* Decoupled training: stage 1 cv_model_fit(o) with o->sampler forced to
+ * none (the natural distribution; o->loss, early stopping and curves as
+ * usual); stage 2 refits the output layer on the last hidden layer's
+ * activations with cross-entropy and the sampler `stage2` (oversample =
+ * class-balanced, the default; undersample). *out receives the model.
+ * Returns 0, LA_EUSAGE (not an mlp with a hidden layer) or LA_EINTERNAL. */
+int rb_decouple_fit(const cv_train_opts *o, cv_sampler_kind stage2, const float *X, size_t n,
+                    size_t d, const int32_t *y, const float *sw, size_t k, cv_model **out,
+                    la_error *err);
+
+/* The last hidden layer's activations of an mlp with d inputs and k classes
+ * trained with options o (H: n x hidden[n_hidden-1]). Returns 0 or
+ * LA_EUSAGE (not an mlp) / LA_EINTERNAL. */
+int rb_hidden(cv_model *m, const cv_train_opts *o, size_t d, size_t k, const float *X, size_t n,
+              float *H, la_error *err);
+
+#endif /* CV_ROBUST_H */
