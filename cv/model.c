@@ -412,34 +412,159 @@ static double heldout_accuracy(const cv_model *m, const cv_train_opts *o)
     return (double)ok / (double)o->eval_n;
 }
 
-static int logreg_fit(cv_model *m, const cv_train_opts *o, const float *X, size_t n,
-                      const int32_t *y, const float *sw, const cv_loss *L, la_error *err)
+/* Validation statistics of rows marked in is_val, from logits Z (nb x k):
+ * plain cross-entropy sum and correct count. */
+static void val_stats(const float *Z, size_t nb, size_t k, const int32_t *y, const uint8_t *is_val,
+                      double *loss, size_t *correct)
 {
-    size_t P = m->n_params, cap = n < 8192 ? n : 8192;
-    double *mem = la_malloc_array(P * (5 + 2 * LBFGS_M), sizeof *mem);
-    float *gf = la_malloc_array(P, sizeof *gf);
-    workspace w;
-    int wsok = ws_alloc(&w, m, cap) == 0;
-    if (!mem || !gf || !wsok) {
-        free(mem); free(gf);
-        if (wsok) ws_free(&w);
-        return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    for (size_t i = 0; i < nb; i++) {
+        if (!is_val[i]) continue;
+        const float *z = Z + i * k;
+        size_t am = 0;
+        double mx = z[0], s = 0.0;
+        for (size_t c = 1; c < k; c++) { if (z[c] > mx) mx = z[c]; if (z[c] > z[am]) am = c; }
+        for (size_t c = 0; c < k; c++) s += exp((double)z[c] - mx);
+        *loss += mx + log(s) - z[y[i]];
+        *correct += (int32_t)am == y[i];
     }
-    double *x = mem, *g = x + P, *dir = g + P, *xn = dir + P, *gn = xn + P;
-    double *S = gn + P, *Y = S + LBFGS_M * P, rho[LBFGS_M], alpha[LBFGS_M];
-    double wsum = 0.0;
-    for (size_t i = 0; i < n; i++) wsum += sw ? sw[i] : 1.0;
-    if (wsum <= 0) wsum = 1.0;
-    for (size_t j = 0; j < P; j++) x[j] = m->params[j];
+}
+
+/* J over all rows (rows with sw 0 contribute nothing) plus validation stats. */
+static double objective_val(const cv_model *m, const cv_loss *L, double l2, workspace *w,
+                            const float *X, size_t n, const int32_t *y, const float *sw,
+                            float *grad, size_t *n_correct, const uint8_t *is_val,
+                            double *vloss, size_t *vcorrect)
+{
+    if (grad) memset(grad, 0, m->n_params * sizeof *grad);
+    double J = 0.0;
     size_t correct = 0;
-    double f = objective(m, L, o->l2, &w, X, n, y, sw, gf, &correct);
+    *vloss = 0.0;
+    *vcorrect = 0;
+    for (size_t i0 = 0; i0 < n; i0 += w->cap) {
+        size_t nb = n - i0 < w->cap ? n - i0 : w->cap, c = 0;
+        const float *Xb = X + i0 * m->d;
+        float *Z = forward(m, w, Xb, nb, 0.0, NULL);
+        J += cv_loss_batch(L, Z, nb, y + i0, sw + i0, 1.0f, grad ? w->G0 : NULL, &c);
+        correct += c;
+        if (is_val) val_stats(Z, nb, m->k, y + i0, is_val + i0, vloss, vcorrect);
+        if (grad) backward(m, w, Xb, nb, w->G0, 1.0f, grad);
+    }
+    if (n_correct) *n_correct = correct;
+    return J + l2_term(m, l2, grad);
+}
+
+/* The L-BFGS preconditioner: P = (X^T X / m + eps I)^-1 on each class column
+ * of W (identity on the biases), from a deterministic subsample of at most
+ * 8192 training rows. Pixel columns are strongly correlated, so plain L-BFGS
+ * crawls along the small eigenvalues; P removes most of that. Stored as the
+ * Cholesky factor Lc (d x d, lower) of X^T X / m + eps I. */
+static int precond_build(const float *X, size_t n, size_t d, const float *sw, double eps, double *Lc)
+{
+    size_t step = n > 8192 ? (n + 8191) / 8192 : 1, m = 0;
+    float *S = la_malloc_array((n / step + 1) * d, sizeof *S);
+    float *G = la_calloc(d * d, sizeof *G);
+    if (!S || !G) { free(S); free(G); return -1; }
+    for (size_t i = 0; i < n; i += step) {
+        if (sw[i] == 0.0f) continue;
+        memcpy(S + m * d, X + i * d, d * sizeof *S);
+        m++;
+    }
+    /* G (d x d, lower) = S^T S */
+    cblas_ssyrk(CblasRowMajor, CblasLower, CblasTrans, (int)d, (int)m, 1.0f, S, (int)d, 0.0f, G, (int)d);
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j <= i; j++) Lc[i * d + j] = G[i * d + j] / (double)(m ? m : 1) + (i == j ? eps : 0.0);
+    free(S); free(G);
+    /* in-place Cholesky: A = L L^T, lower triangle */
+    for (size_t j = 0; j < d; j++) {
+        double s = Lc[j * d + j];
+        for (size_t q = 0; q < j; q++) s -= Lc[j * d + q] * Lc[j * d + q];
+        if (s <= 1e-12) s = 1e-12;
+        double ljj = sqrt(s);
+        Lc[j * d + j] = ljj;
+        for (size_t i = j + 1; i < d; i++) {
+            double t = Lc[i * d + j];
+            for (size_t q = 0; q < j; q++) t -= Lc[i * d + q] * Lc[j * d + q];
+            Lc[i * d + j] = t / ljj;
+        }
+    }
+    return 0;
+}
+
+/* v (P-sized, W block d x k row-major then k biases) <- P v. */
+static void precond_apply(const double *Lc, size_t d, size_t k, double *v, double *col)
+{
+    if (!Lc) return;
+    for (size_t c = 0; c < k; c++) {
+        for (size_t i = 0; i < d; i++) col[i] = v[i * k + c];
+        for (size_t i = 0; i < d; i++) {          /* L u = g */
+            double t = col[i];
+            for (size_t q = 0; q < i; q++) t -= Lc[i * d + q] * col[q];
+            col[i] = t / Lc[i * d + i];
+        }
+        for (size_t i = d; i-- > 0;) {            /* L^T x = u */
+            double t = col[i];
+            for (size_t q = i + 1; q < d; q++) t -= Lc[q * d + i] * col[q];
+            col[i] = t / Lc[i * d + i];
+        }
+        for (size_t i = 0; i < d; i++) v[i * k + c] = col[i];
+    }
+}
+
+/* L-BFGS (memory 10, preconditioned two-loop recursion, backtracking Armijo
+ * line search with quadratic interpolation). With o->patience > 0 and enough
+ * rows, a stratified inner validation share (val_frac) is held out of the
+ * objective and the iterate with the best validation log loss is kept; the
+ * search stops after 5 x patience iterations without improvement. Otherwise
+ * it runs until max|grad| <= tol * sum(sw), f stalls, or max_iter. */
+static int logreg_fit(cv_model *m, const cv_train_opts *o, const float *X, size_t n,
+                      const int32_t *y, const float *sw_in, const cv_loss *L, la_error *err)
+{
+    size_t P = m->n_params, d = m->d, k = m->k, cap = n < 8192 ? n : 8192;
+    double *mem = la_malloc_array(P * (7 + 2 * LBFGS_M), sizeof *mem);
+    float *gf = la_malloc_array(P, sizeof *gf), *sw = la_malloc_array(n, sizeof *sw);
+    float *best = la_malloc_array(P, sizeof *best);
+    uint8_t *is_val = NULL;
+    int32_t *fold = NULL;
+    double *Lc = NULL, *col = la_malloc_array(d ? d : 1, sizeof *col);
+    workspace w;
+    int wsok = ws_alloc(&w, m, cap) == 0, rc = 0;
+    if (!mem || !gf || !sw || !best || !col || !wsok) goto oom;
+    for (size_t i = 0; i < n; i++) sw[i] = sw_in ? sw_in[i] : 1.0f;
+    int vf = o->val_frac > 0 ? (int)lround(1.0 / o->val_frac) : 0;
+    size_t nva = 0;
+    if (o->patience > 0 && vf >= 2 && n >= (size_t)vf * 20) {
+        la_error e2;
+        fold = la_malloc_array(n, sizeof *fold);
+        is_val = la_calloc(n, 1);
+        if (!fold || !is_val) goto oom;
+        if (cv_folds_stratified(y, n, k, vf, o->seed ^ 0x5A5A5A5Aull, fold, NULL, &e2)) goto oom;
+        for (size_t i = 0; i < n; i++)
+            if (fold[i] == 0) { is_val[i] = 1; sw[i] = 0.0f; nva++; }
+    }
+    double wsum = 0.0;
+    for (size_t i = 0; i < n; i++) wsum += sw[i];
+    if (wsum <= 0) wsum = 1.0;
+    if (d > 0 && d <= 4096) {
+        Lc = la_calloc(d * d, sizeof *Lc);
+        double eps = o->l2 / (0.1 * wsum);
+        if (eps < 1e-3) eps = 1e-3;
+        if (!Lc || precond_build(X, n, d, sw, eps, Lc)) goto oom;
+    }
+    double *x = mem, *g = x + P, *dir = g + P, *xn = dir + P, *gn = xn + P, *py = gn + P;
+    double *S = py + 2 * P, *Y = S + LBFGS_M * P, rho[LBFGS_M], alpha[LBFGS_M];
+    for (size_t j = 0; j < P; j++) x[j] = m->params[j];
+    size_t correct = 0, vcorrect = 0;
+    double vloss = 0.0;
+    double f = objective_val(m, L, o->l2, &w, X, n, y, sw, gf, &correct, is_val, &vloss, &vcorrect);
     for (size_t j = 0; j < P; j++) g[j] = gf[j];
-    int hist = 0, head = 0, iter = 0;
+    double best_v = INFINITY;
+    int hist = 0, head = 0, iter = 0, bad = 0, best_iter = -1, es = 5 * o->patience;
+    memcpy(best, m->params, P * sizeof *best);
     for (iter = 0; iter < o->max_iter; iter++) {
         double gmax = 0.0;
         for (size_t j = 0; j < P; j++) if (fabs(g[j]) > gmax) gmax = fabs(g[j]);
         if (gmax <= o->tol * wsum) break;
-        /* two-loop recursion: dir = -H g */
+        /* two-loop recursion: dir = -H g, H0 = gamma P */
         for (size_t j = 0; j < P; j++) dir[j] = -g[j];
         for (int h = 0; h < hist; h++) {
             int s = (head - 1 - h + LBFGS_M) % LBFGS_M;
@@ -449,16 +574,19 @@ static int logreg_fit(cv_model *m, const cv_train_opts *o, const float *X, size_
             alpha[s] = a;
             for (size_t j = 0; j < P; j++) dir[j] -= a * Y[s * P + j];
         }
+        precond_apply(Lc, d, k, dir, col);
         if (hist > 0) {
             int s = (head - 1 + LBFGS_M) % LBFGS_M;
-            double sy = 0.0, yy = 0.0;
-            for (size_t j = 0; j < P; j++) { sy += S[s * P + j] * Y[s * P + j]; yy += Y[s * P + j] * Y[s * P + j]; }
-            double gam = sy / yy;
+            double sy = 0.0, ypy = 0.0;
+            for (size_t j = 0; j < P; j++) { py[j] = Y[s * P + j]; sy += S[s * P + j] * Y[s * P + j]; }
+            precond_apply(Lc, d, k, py, col);
+            for (size_t j = 0; j < P; j++) ypy += Y[s * P + j] * py[j];
+            double gam = ypy > 0 ? sy / ypy : 1.0;
             for (size_t j = 0; j < P; j++) dir[j] *= gam;
         } else {
-            double gn2 = 0.0;
-            for (size_t j = 0; j < P; j++) gn2 += g[j] * g[j];
-            double sc = 1.0 / sqrt(gn2);
+            double dn = 0.0;
+            for (size_t j = 0; j < P; j++) dn += dir[j] * dir[j];
+            double sc = 1.0 / sqrt(dn > 0 ? dn : 1.0);
             for (size_t j = 0; j < P; j++) dir[j] *= sc;
         }
         for (int h = hist - 1; h >= 0; h--) {
@@ -477,21 +605,17 @@ static int logreg_fit(cv_model *m, const cv_train_opts *o, const float *X, size_
             for (size_t j = 0; j < P; j++) dir[j] = -g[j] / sqrt(gn2);
             gd = -sqrt(gn2);
         }
-        /* backtracking line search, Armijo f(x + t d) <= f + 1e-4 t g.d,
-         * quadratic interpolation for the next t */
+        /* backtracking line search, Armijo f(x + t d) <= f + 1e-4 t g.d */
         double t = 1.0, fn = f;
         int ok = 0;
         for (int ls = 0; ls < 40; ls++) {
             for (size_t j = 0; j < P; j++) { xn[j] = x[j] + t * dir[j]; m->params[j] = (float)xn[j]; }
-            fn = objective(m, L, o->l2, &w, X, n, y, sw, gf, &correct);
+            fn = objective_val(m, L, o->l2, &w, X, n, y, sw, gf, &correct, is_val, &vloss, &vcorrect);
             if (isfinite(fn) && fn <= f + 1e-4 * t * gd) { ok = 1; break; }
             double tq = isfinite(fn) ? -gd * t * t / (2.0 * (fn - f - gd * t)) : 0.1 * t;
             t = tq < 0.1 * t ? 0.1 * t : tq > 0.5 * t ? 0.5 * t : tq;
         }
-        if (!ok) {                       /* no progress possible in float32 */
-            for (size_t j = 0; j < P; j++) m->params[j] = (float)x[j];
-            break;
-        }
+        if (!ok) break;                  /* no progress possible in float32 */
         for (size_t j = 0; j < P; j++) gn[j] = gf[j];
         double sy = 0.0, yy = 0.0;
         for (size_t j = 0; j < P; j++) {
@@ -509,16 +633,34 @@ static int logreg_fit(cv_model *m, const cv_train_opts *o, const float *X, size_
         memcpy(x, xn, P * sizeof *x);
         memcpy(g, gn, P * sizeof *g);
         f = fn;
-        curve_put(o->curve, (size_t)iter, (double)correct / (double)n, f / wsum, NAN, NAN,
+        double vl = nva ? vloss / (double)nva : NAN;
+        curve_put(o->curve, (size_t)iter, (double)correct / (double)n, f / wsum,
+                  nva ? (double)vcorrect / (double)nva : NAN, vl,
                   o->curve && o->curve->heldout_acc ? heldout_accuracy(m, o) : NAN);
+        if (nva) {
+            if (vl < best_v - 1e-6) {
+                best_v = vl;
+                best_iter = iter;
+                memcpy(best, m->params, P * sizeof *best);
+                bad = 0;
+            } else if (++bad >= es) {
+                iter++;
+                break;
+            }
+        }
         if (df <= 1e-10 * (fabs(f) > 1.0 ? fabs(f) : 1.0)) { iter++; break; }
     }
-    for (size_t j = 0; j < P; j++) m->params[j] = (float)x[j];
+    if (nva && best_iter >= 0) memcpy(m->params, best, P * sizeof *best);
+    else for (size_t j = 0; j < P; j++) m->params[j] = (float)x[j];
     if (o->n_iter) *o->n_iter = iter;
-    if (o->curve) o->curve->best = -1;
-    ws_free(&w);
-    free(mem); free(gf);
-    return 0;
+    if (o->curve) o->curve->best = nva ? best_iter : -1;
+    goto done;
+oom:
+    rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+done:
+    if (wsok) ws_free(&w);
+    free(mem); free(gf); free(sw); free(best); free(is_val); free(fold); free(Lc); free(col);
+    return rc;
 }
 
 /* ---- mlp: Adam on minibatches, early stopping ---------------------------- */
