@@ -83,6 +83,9 @@ try {
 
   // A second reviewer decides card 8 behind Ada's back; Ada's keep on the
   // stale card must be reported as a conflict, not saved.
+  // The page polls /api/state every 5 s; hold those answers during this step
+  // so the card stays stale (as it would between two polls).
+  await page.route('**/api/state**', (route) => route.fulfill({ status: 503, body: '{}' }));
   const csrf = await page.getAttribute('meta[name=csrf]', 'content');
   const r = await page.request.post(url + '/api/decide', {
     headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
@@ -95,6 +98,7 @@ try {
   const conflict = await page.textContent('#card-8 .conflict');
   check('conflict shown on the card', /Bob/.test(conflict) && /drop/.test(conflict), conflict);
   check('conflict in the status line', /conflict/.test(await page.textContent('#msg')));
+  await page.unroute('**/api/state**');
 
   check('progress updated', /5 of 60 decided/.test(await page.textContent('#overall')), await page.textContent('#overall'));
 

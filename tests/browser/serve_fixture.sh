@@ -12,16 +12,13 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 root=$(cd "$(dirname "$manifest")" && pwd)
 mpath="$root/$(basename "$manifest")"
 rm -f "$db" "$db-wal" "$db-shm"
-n=0
-for f in "$here"/schema/*.sql; do
-    sqlite3 "$db" < "$f"
-    n=$((n + 1))
-done
+n=$(ls "$here"/schema/*.sql | wc -l)
 q() { printf "%s" "$1" | sed "s/'/''/g"; }
-sqlite3 "$db" <<SQL
+{ echo "BEGIN;"; cat "$here"/schema/*.sql; echo "COMMIT;"; cat <<SQL
 PRAGMA user_version = $n;
 .mode csv
 .import --csv '$(q "$mpath")' m
+BEGIN;
 CREATE TEMP TABLE cls AS
   SELECT label AS name, row_number() OVER (ORDER BY label) - 1 AS idx FROM (SELECT DISTINCT label FROM m);
 CREATE TEMP TABLE ex AS
@@ -41,4 +38,7 @@ INSERT INTO examples (run_id, row, dataset_id, given, suggested, quality, is_iss
 UPDATE examples SET rank = (SELECT count(*) FROM examples e2 WHERE e2.run_id = 1 AND
   (e2.quality < examples.quality OR (e2.quality = examples.quality AND e2.row <= examples.row)));
 INSERT INTO queue (run_id, row, dataset_id) SELECT 1, row, dataset_id FROM examples ORDER BY rank;
+DROP TABLE m;
+COMMIT;
 SQL
+} | sqlite3 "$db"

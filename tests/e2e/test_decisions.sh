@@ -1,0 +1,100 @@
+# test_decisions.sh — `labelaudit decisions`: export (CSV, JSON) and the
+# all-or-nothing import, with the hostile class names of
+# bad/manifest_escaping_labels.csv reading back unchanged, and every bad row
+# named by file:line with nothing written.
+. tests/e2e/lib.sh
+. tests/browser/serve_lib.sh
+
+DS="$TMP/ds"; DB="$TMP/review.db"
+serve_dataset "$DS"
+serve_fixture "$DB" "$DS/manifest_escaping_labels.csv"
+q() { sqlite3 "$DB" "$1"; }
+
+la decisions --help;                     expect_rc 0 "decisions --help exits 0"; expect_out '--import FILE' "help lists --import"
+la decisions;                            expect_rc 2 "decisions without --db is a usage error"
+la decisions --db "$TMP/none.db";        expect_rc 2 "missing database exits 2"
+[ ! -e "$TMP/none.db" ] && pass "missing database not created" || fail "missing database not created" "created"
+la decisions --db "$DB" --format xml;    expect_rc 2 "unknown format exits 2"
+la decisions --db "$DB" --run 9;         expect_rc 2 "missing run exits 2"; expect_err 'no run 9' "missing run named"
+la decisions --db "$DB" --import x.csv --format json; expect_rc 2 "--import with --format is a usage error"
+
+la decisions --db "$DB"
+expect_rc 0 "export with no decisions exits 0"
+[ "$(cat "$OUT")" = "id,decision,new_label,reviewer,note,given,suggested,score,rank,decided_at" ] && pass "empty export is the header only" || fail "empty export is the header only" "$(head -c 300 "$OUT")"
+
+# Decisions naming every hostile class, with quotes, commas and a newline in notes.
+cat > "$TMP/in.csv" <<'CSV'
+id,decision,new_label,reviewer,note
+fm-t10k-00000,relabel,"Bob's ""best"", boot",ann,"said ""no"", twice"
+fm-t10k-00008,relabel,<script>alert(1)</script>,ann,
+fm-t10k-00009,relabel,Robert'); DROP TABLE labels;--,"O'Brien, Pat","two
+lines"
+fm-t10k-00011,keep,,ann,
+fm-t10k-00012,drop,,ann,blurry
+fm-t10k-00021,skip,,ann,
+CSV
+la decisions --db "$DB" --import "$TMP/in.csv"
+expect_rc 0 "import of 6 decisions exits 0"; expect_err 'imported 6 decisions' "import count reported"
+[ "$(q "SELECT count(*) FROM decision_log WHERE source = 'import'")" = 6 ] && pass "6 import entries logged" || fail "6 import entries logged" "$(q "SELECT count(*) FROM decision_log")"
+[ "$(q "SELECT reviewer FROM queue WHERE dataset_id = 'fm-t10k-00009'")" = "O'Brien, Pat" ] && pass "reviewer stored byte-exact" || fail "reviewer stored byte-exact" "$(q "SELECT reviewer FROM queue WHERE dataset_id = 'fm-t10k-00009'")"
+[ "$(q "SELECT name FROM run_classes WHERE class_index = (SELECT new_label FROM queue WHERE dataset_id = 'fm-t10k-00009')")" = "Robert'); DROP TABLE labels;--" ] \
+  && pass "relabel to the SQL-injection name stored as a plain value" || fail "relabel to the SQL-injection name" "$(q "SELECT new_label FROM queue WHERE dataset_id = 'fm-t10k-00009'")"
+
+la decisions --db "$DB" --out "$TMP/out.csv"
+expect_rc 0 "CSV export exits 0"; expect_file "$TMP/out.csv" "CSV export written"
+grep -q '^fm-t10k-00000,relabel,"Bob.s ""best"", boot",ann,"said ""no"", twice",' "$TMP/out.csv" && pass "CSV quotes commas and quotes" || fail "CSV quotes commas and quotes" "$(head -3 "$TMP/out.csv")"
+[ "$(grep -c . "$TMP/out.csv")" -ge 7 ] && pass "CSV export holds header + 6 decisions" || fail "CSV export holds 6 decisions" "$(wc -l < "$TMP/out.csv")"
+# Read it back with an independent CSV reader: every name unchanged.
+python3 - "$TMP/out.csv" > "$TMP/py.txt" 2>&1 <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8')))
+want = {"fm-t10k-00000": "Bob's \"best\", boot", "fm-t10k-00008": "<script>alert(1)</script>",
+        "fm-t10k-00009": "Robert'); DROP TABLE labels;--"}
+got = {r["id"]: r["new_label"] for r in rows if r["decision"] == "relabel"}
+assert got == want, got
+note = [r["note"] for r in rows if r["id"] == "fm-t10k-00009"][0]
+assert note == "two\nlines", repr(note)
+print("ok")
+PY
+[ "$(cat "$TMP/py.txt")" = ok ] && pass "hostile names read back unchanged (python csv)" || fail "hostile names read back unchanged" "$(cat "$TMP/py.txt")"
+
+la decisions --db "$DB" --format json
+expect_rc 0 "JSON export exits 0"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["run"]==1 and len(d["decisions"])==6 and d["decisions"][0]["new_label"]=="Bob'"'"'s \"best\", boot", d' "$OUT" 2>/dev/null \
+  && pass "JSON export parses with names intact" || fail "JSON export parses with names intact" "$(head -c 300 "$OUT")"
+la decisions --db "$DB" --all
+[ "$(grep -c ',pending,' "$OUT")" = 54 ] && pass "--all exports pending rows too" || fail "--all exports pending rows too" "$(grep -c ',pending,' "$OUT")"
+
+# Round trip: importing the export into a fresh database gives the same export.
+DB2="$TMP/second.db"
+serve_fixture "$DB2" "$DS/manifest_escaping_labels.csv"
+la decisions --db "$DB2" --import "$TMP/out.csv";  expect_rc 0 "exported CSV imports into a fresh database"
+la decisions --db "$DB2"; cut -d, -f1-5 "$OUT" > "$TMP/a"; cut -d, -f1-5 "$TMP/out.csv" > "$TMP/b"
+cmp -s "$TMP/a" "$TMP/b" && pass "round trip: same decisions" || fail "round trip: same decisions" "$(diff "$TMP/a" "$TMP/b" | head -5)"
+
+# ---- bad imports: file:line named, nothing written -------------------------------------
+before=$(q "SELECT count(*) FROM decision_log"); snap=$(q "SELECT group_concat(id || status || version) FROM queue")
+bad() {   # bad NAME CONTENT LINE REGEX
+    printf "$2" > "$TMP/bad.csv"
+    la decisions --db "$DB" --import "$TMP/bad.csv"
+    expect_rc 2 "$1: exit 2"
+    expect_err "bad.csv:$3: .*$4" "$1: names line $3"
+}
+H='id,decision,new_label,reviewer,note\n'
+bad "unknown id"        "${H}fm-t10k-00000,keep,,x,\nno-such-id,keep,,x,\n"          3 "unknown id 'no-such-id'"
+bad "bad decision"      "${H}fm-t10k-00000,keep,,x,\nfm-t10k-00008,approve,,x,\n"   3 "bad decision 'approve'"
+bad "unknown class"     "${H}fm-t10k-00000,relabel,Cat,x,\n"                        2 "unknown class 'Cat'"
+bad "relabel no label"  "${H}fm-t10k-00000,relabel,,x,\n"                           2 "needs a new_label"
+bad "label with keep"   "${H}fm-t10k-00000,keep,<script>alert(1)</script>,x,\n"     2 "only relabel"
+bad "ragged row"        "${H}fm-t10k-00000,keep,,x\n"                               2 "expected 5 fields, got 4"
+bad "open quote"        "${H}fm-t10k-00000,keep,,x,\nfm-t10k-00008,keep,,\"x,\n"    3 "never closed"
+bad "no id column"      'decision,new_label\nkeep,\n'                               1 "no 'id' column"
+printf '' > "$TMP/bad.csv"; la decisions --db "$DB" --import "$TMP/bad.csv"; expect_rc 2 "empty file exits 2"; expect_err 'bad.csv: empty file' "empty file named"
+la decisions --db "$DB" --import "$TMP/nope.csv"; expect_rc 2 "missing import file exits 2"; expect_err 'nope.csv: cannot open' "missing import file named"
+[ "$(q "SELECT count(*) FROM decision_log")" = "$before" ] && pass "failed imports logged nothing" || fail "failed imports logged nothing" "$(q "SELECT count(*) FROM decision_log") vs $before"
+[ "$(q "SELECT group_concat(id || status || version) FROM queue")" = "$snap" ] && pass "failed imports changed no queue row" || fail "failed imports changed no queue row" "changed"
+
+# BOM + CRLF import, columns in another order, extra columns ignored.
+printf '\357\273\277note,reviewer,decision,id,extra\r\nfine,zed,drop,fm-t10k-00022,whatever\r\n' > "$TMP/crlf.csv"
+la decisions --db "$DB" --import "$TMP/crlf.csv"; expect_rc 0 "BOM + CRLF + reordered columns import"
+[ "$(q "SELECT status || '|' || reviewer || '|' || note FROM queue WHERE dataset_id = 'fm-t10k-00022'")" = "drop|zed|fine" ] && pass "BOM/CRLF values clean" || fail "BOM/CRLF values clean" "$(q "SELECT * FROM queue WHERE dataset_id = 'fm-t10k-00022'")"
