@@ -339,13 +339,10 @@ int cln_relpath(const char *base, const char *target, char *out, size_t outsz)
     while (c < nb && c < nt && !strcmp(pb[c], pt[c])) c++;
     size_t used = 0;
     out[0] = 0;
-    for (size_t j = c; j < nb; j++) {
-        int w = snprintf(out + used, outsz - used, "../");
-        if (w < 0 || (size_t)w >= outsz - used) return -1;
-        used += (size_t)w;
-    }
-    for (size_t j = c; j < nt; j++) {
-        int w = snprintf(out + used, outsz - used, "%s%s", pt[j], j + 1 < nt ? "/" : "");
+    /* "..", once per base component below the common prefix, then the rest */
+    for (size_t j = c; j < nb + nt - c; j++) {
+        const char *part = j < nb ? ".." : pt[c + (j - nb)];
+        int w = snprintf(out + used, outsz - used, "%s%s", used ? "/" : "", part);
         if (w < 0 || (size_t)w >= outsz - used) return -1;
         used += (size_t)w;
     }
