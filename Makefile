@@ -50,7 +50,7 @@ TEST_DEB_PKGS = chromium tmux valgrind python3 dataset-fashion-mnist libxml2-uti
 all: labelaudit
 
 labelaudit: $(BUILD)/labelaudit
-	cp $< $@
+	cp $< $@.new && mv -f $@.new $@
 
 $(BUILD)/labelaudit: $(BUILD)/cli/main.o $(BUILD)/liblabelaudit.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
