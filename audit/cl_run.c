@@ -4,7 +4,7 @@
  * Exactness with bounded memory: thresholds are numpy means over each class's
  * self-confidences, gathered class by class (8 bytes/example) so the pairwise
  * order is numpy's. prune_by_noise_rate keeps, per (given class k, class j),
- * a min-heap of the c largest margins; only when values equal to the c-th
+ * a buffer of its c largest margins (compacted by quickselect); only when values equal to the c-th
  * largest were left out (a tie at the cut) does the order of numpy's
  * introsort matter, and then that pair's full margin vector is gathered in
  * an extra pass and sorted with cl_argsort. Integer accumulations are
@@ -41,7 +41,10 @@ void cl_opts_init(cl_opts *o)
 typedef struct cl_pair {
     uint32_t j;
     size_t   c;          /* number to flag (capped at n_k)                  */
-    size_t   off, size;  /* heap slice [off, off + c) and its fill          */
+    size_t   off, size;  /* buffer slice [off, off + cap) and its fill      */
+    size_t   cap;        /* buffer capacity (> c)                           */
+    double   thr;        /* c-th largest so far, once full                  */
+    int      full;       /* c values have been kept at least once           */
     double   max_rej;    /* largest margin ever rejected or evicted         */
 } cl_pair;
 
@@ -61,8 +64,8 @@ typedef struct cl_ctx {
     /* pass 3 */
     size_t  *pstart;      /* k+1: pairs of class k are pairs[pstart[k]..]   */
     cl_pair *pairs;
-    double  *hv;          /* heap values                                    */
-    uint32_t *hi;         /* heap example indices                           */
+    double  *hv;          /* candidate margins (per-pair buffers)           */
+    uint32_t *hi;         /* candidate example indices                      */
 } cl_ctx;
 
 typedef struct cl_work {
@@ -157,43 +160,60 @@ static void cl_stage2(cl_work *w)
     }
 }
 
-static void cl_heap_push(cl_ctx *c, cl_pair *pr, double v, uint32_t idx)
+/* Partially orders v[0..m) (with ix alongside) so that v[0..c) hold the c
+ * largest values (ties broken arbitrarily: a tie at the cut is detected by
+ * the caller and resolved exactly elsewhere). Hoare quickselect. */
+static void cl_select_top(double *v, uint32_t *ix, size_t m, size_t c)
 {
-    double *hv = c->hv + pr->off;
-    uint32_t *hi = c->hi + pr->off;
-    size_t n = pr->size, i;
-    if (n < pr->c) { /* sift up */
-        i = n;
-        pr->size++;
-        while (i > 0) {
-            size_t par = (i - 1) / 2;
-            if (!(v < hv[par])) break;
-            hv[i] = hv[par]; hi[i] = hi[par];
-            i = par;
+    ptrdiff_t lo = 0, hi = (ptrdiff_t)m - 1, want = (ptrdiff_t)c - 1;
+    while (lo < hi) {
+        ptrdiff_t mid = lo + (hi - lo) / 2;
+        double a = v[lo], b = v[mid], d = v[hi];
+        double pv = a > b ? (b > d ? b : (a > d ? d : a)) : (a > d ? a : (b > d ? d : b));
+        ptrdiff_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] > pv) i++;
+            while (v[j] < pv) j--;
+            if (i <= j) {
+                double tv = v[i]; v[i] = v[j]; v[j] = tv;
+                uint32_t ti = ix[i]; ix[i] = ix[j]; ix[j] = ti;
+                i++; j--;
+            }
         }
-        hv[i] = v; hi[i] = idx;
-        return;
+        if (want <= j) hi = j;
+        else if (want >= i) lo = i;
+        else break;
     }
-    if (!(v > hv[0])) { /* not better than the c-th largest: rejected */
+}
+
+/* Keeps the c largest of the values seen, with the largest value ever
+ * dropped (max_rej): a buffer of up to cap entries is compacted back to c
+ * by quickselect when full (amortised O(1) per value, sequential memory). */
+static void cl_pair_compact(cl_ctx *c, cl_pair *pr)
+{
+    double *v = c->hv + pr->off;
+    uint32_t *ix = c->hi + pr->off;
+    cl_select_top(v, ix, pr->size, pr->c);
+    double mn = v[0];
+    for (size_t r = 1; r < pr->c; r++) if (v[r] < mn) mn = v[r];
+    for (size_t r = pr->c; r < pr->size; r++) if (v[r] > pr->max_rej) pr->max_rej = v[r];
+    pr->size = pr->c;
+    pr->thr = mn;
+    pr->full = 1;
+}
+
+static inline void cl_pair_push(cl_ctx *c, cl_pair *pr, double v, uint32_t idx)
+{
+    if (pr->full && !(v > pr->thr)) { /* cannot beat the c-th largest */
         if (v > pr->max_rej) pr->max_rej = v;
         return;
     }
-    if (hv[0] > pr->max_rej) pr->max_rej = hv[0];
-    /* replace the root and sift down */
-    i = 0;
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        double mv = v;
-        if (l < n && hv[l] < mv) { m = l; mv = hv[l]; }
-        if (r < n && hv[r] < mv) { m = r; }
-        if (m == i) break;
-        hv[i] = hv[m]; hi[i] = hi[m];
-        i = m;
-    }
-    hv[i] = v; hi[i] = idx;
+    c->hv[pr->off + pr->size] = v;
+    c->hi[pr->off + pr->size] = idx;
+    if (++pr->size == pr->cap) cl_pair_compact(c, pr);
 }
 
-/* Pass 3: margins mu = p_j - p_k into the pairs' heaps (class-owned threads). */
+/* Pass 3: margins mu = p_j - p_k into the pairs' buffers (class-owned threads). */
 static void cl_stage3(cl_work *w)
 {
     cl_ctx *c = w->c;
@@ -206,7 +226,7 @@ static void cl_stage3(cl_work *w)
         cl_load_row(w, i, p);
         for (size_t q = c->pstart[y]; q < c->pstart[y + 1]; q++) {
             cl_pair *pr = &c->pairs[q];
-            cl_heap_push(c, pr, p[pr->j] - p[y], (uint32_t)g);
+            cl_pair_push(c, pr, p[pr->j] - p[y], (uint32_t)g);
         }
     }
 }
@@ -414,7 +434,7 @@ done:
     return rc;
 }
 
-/* Section 10.4 with heaps (pass 3) and exact tie resolution. */
+/* Section 10.4 with top-c buffers (pass 3) and exact tie resolution. */
 static int cl_prune_by_noise_rate(cl_ctx *c, const int64_t *P, la_error *err)
 {
     size_t k = c->k, np = 0, tot = 0;
@@ -441,7 +461,8 @@ static int cl_prune_by_noise_rate(cl_ctx *c, const int64_t *P, la_error *err)
             pr->c = (uint64_t)P[j * k + kk] < (uint64_t)cnt[kk] ? (size_t)P[j * k + kk] : (size_t)cnt[kk];
             pr->off = tot;
             pr->max_rej = -INFINITY;
-            tot += pr->c;
+            pr->cap = pr->c + (pr->c / 2 > 16 ? pr->c / 2 : 16);
+            tot += pr->cap;
         }
     }
     if (np == 0) return 0;
@@ -454,7 +475,8 @@ static int cl_prune_by_noise_rate(cl_ctx *c, const int64_t *P, la_error *err)
     for (size_t p = 0; p < np; p++) {
         cl_pair *pr = &c->pairs[p];
         /* a tie at the cut: some value equal to the c-th largest was left out */
-        if (pr->size == pr->c && pr->size > 0 && pr->max_rej == c->hv[pr->off]) {
+        if (pr->size > pr->c) cl_pair_compact(c, pr);
+        if (pr->full && pr->max_rej == pr->thr) {
             tie[nt++] = p;
             continue;
         }
@@ -556,6 +578,7 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
         if (!c.rankv) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
     }
 
+    double t0 = la_now();
     /* Pass 1, then thresholds t_k = max(MEAN_{y_i = k} p_ik, 2e-6); 2 when n_k = 0 */
     if ((rc = cl_pass(&c, 1, err))) goto fail;
     for (size_t j = 0; j < k; j++) {
@@ -571,6 +594,8 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
         goto fail;
     }
 
+    res->seconds[0] = la_now() - t0;
+    t0 = la_now();
     /* Pass 2: confident joint; then every K x K estimate. */
     if ((rc = cl_pass(&c, 2, err))) goto fail;
     for (size_t j = 0; j < k; j++) res->cj[j * k + j] = res->cj[j * k + j] < 1 ? 1 : res->cj[j * k + j];
@@ -591,6 +616,8 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
     res->num_off_diagonal_calibrated = cl_num_issues_calibrated(res->cj, res->counts, k, n);
     res->health = 1 - (double)res->num_off_diagonal / (double)n;
 
+    res->seconds[1] = la_now() - t0;
+    t0 = la_now();
     /* Pass 3 and the chosen filter (section 10). */
     cl_filter f = o->filter;
     if (f == CL_PRUNE_BY_NOISE_RATE || f == CL_PRUNE_BY_CLASS || f == CL_BOTH) {
@@ -624,6 +651,8 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
         if (res->flags[i] & CL_F_ISSUE) { res->n_flagged++; res->class_flagged[y[i]]++; }
     }
 
+    res->seconds[2] = la_now() - t0;
+    t0 = la_now();
     /* Ranking (10.10): flagged indices in index order, ASORT of their scores. */
     if (need_nm && o->rank != CL_NORMALIZED_MARGIN) {
         /* rankv holds margins for the filter; the ranking needs another score */
@@ -668,6 +697,7 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
         res->ranked[q] = fi[res->ranked[q]];
     }
     free(fs); free(fi);
+    res->seconds[3] = la_now() - t0;
     if (o->keep_rank_scores) {
         res->quality = la_malloc_array(n + 1, sizeof *res->quality);
         if (!res->quality) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }

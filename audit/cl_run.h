@@ -6,8 +6,8 @@
  * pruning boundary need numpy's sort order), with pthreads inside each chunk.
  *
  * Memory: about 17 bytes per example (labels int32, self-confidence f64,
- * argmax int32, flag byte) plus 8 when a second score is needed and 12 per
- * pruning candidate; never the matrix. Results do not depend on the thread
+ * argmax int32, flag byte) plus 8 when a second score is needed and about
+ * 18 per pruning candidate (at most one per example); never the matrix. Results do not depend on the thread
  * count or chunk size. No I/O here: the reader and the score sink do it.
  */
 #ifndef LA_CL_RUN_H
@@ -93,7 +93,9 @@ typedef struct cl_result {
     int      cwe_refused;     /* 1: a probability lies outside [0, 1]       */
     int      single_class;    /* every label is 0: cleanlab refuses num_label_issues
                                  and the health score (the outputs that use them) */
-    int      tie_passes;      /* extra passes run for exact boundary ties   */
+    int      tie_passes;
+    double   seconds[4];      /* wall time: pass 1, pass 2 + K x K, pruning
+                                 passes, ranking (for benchmarks)            */      /* extra passes run for exact boundary ties   */
 } cl_result;
 
 /* Runs the audit. y: n labels, each in [0, k). Returns 0, or a status with

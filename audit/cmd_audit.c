@@ -692,6 +692,7 @@ int cmd_audit(int argc, char **argv)
 
     if ((rc = cl_run(n, k, y, &rd, &a.co, &res, &err))) goto fail;
 
+    double t_run = la_now();
     /* Intervals for the estimated error rates. */
     double ci[2];
     double *cci = la_calloc(2 * k + 1, sizeof *cci);
@@ -813,6 +814,10 @@ int cmd_audit(int argc, char **argv)
         if (rc) goto fail;
     }
 
+    if (getenv("LABELAUDIT_TIMING"))
+        fprintf(stderr, "timing: pass1 %.3f s, pass2+kxk %.3f s, pruning %.3f s, ranking %.3f s, "
+                        "bootstrap+outputs %.3f s, total %.3f s\n", res.seconds[0], res.seconds[1], res.seconds[2],
+                res.seconds[3], la_now() - t_run, la_now() - t0);
     if (a.json) {
         printf("%s\n", summary_text);
     } else if (!a.quiet) {
