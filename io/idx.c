@@ -78,6 +78,21 @@ static int idx_expect_end(gzFile g, const char *path, la_error *err)
     return 0;
 }
 
+/* Most bytes the file can decompress to: its size when plain; for gzip,
+ * deflate's worst-case ratio (1032:1) times the compressed size. Used to refuse
+ * a header that declares more data than the file can hold before allocating. */
+static unsigned long long idx_max_bytes(const char *path)
+{
+    struct stat st;
+    unsigned char m[2] = {0, 0};
+    if (stat(path, &st)) return 0;
+    FILE *fp = fopen(path, "rb");
+    size_t got = fp ? fread(m, 1, 2, fp) : 0;
+    if (fp) fclose(fp);
+    unsigned long long size = (unsigned long long)st.st_size;
+    return got == 2 && m[0] == 0x1f && m[1] == 0x8b ? size * 1032ULL + 64 : size;
+}
+
 static int file_exists(const char *p)
 {
     struct stat st;
@@ -143,6 +158,15 @@ int io_idx_load(const char *path, const io_load_opts *opts, la_dataset *ds, la_e
     }
     if (n == 0 || h == 0 || w == 0 || h * w > (size_t)opts->max_pixels) {
         rc = la_error_set(err, LA_EUSAGE, path, 0, "IDX dimensions %zu x %zu x %zu are empty or over the pixel limit", n, h, w);
+        goto done;
+    }
+    if ((unsigned long long)n > idx_max_bytes(labels_path)) {
+        rc = la_error_set(err, LA_EUSAGE, labels_path, 0, "truncated: the header declares %zu labels, more than the file can hold", n);
+        goto done;
+    }
+    if ((unsigned long long)n * h * w > idx_max_bytes(path)) {
+        rc = la_error_set(err, LA_EUSAGE, path, 0, "truncated: the header declares %zu x %zu x %zu pixels, more than the file can hold",
+                          n, h, w);
         goto done;
     }
     /* labels: N bytes */

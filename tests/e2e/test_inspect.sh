@@ -112,6 +112,16 @@ expect_rc 2 "idx: label count mismatch"; expect_err "60000 labels for 10000 imag
 gunzip -c "$DATA/fashion-mnist/t10k-labels-idx1-ubyte.gz" | head -c 5000 > "$TMP/short-labels-idx1-ubyte"
 la inspect "$TMP/imgs.gz" --idx-labels "$TMP/short-labels-idx1-ubyte"
 expect_rc 2 "idx: truncated labels"; expect_err "short-labels-idx1-ubyte: truncated" "idx: truncated file named"
+# a header declaring 4 billion images in a 116-byte file: refused before any allocation
+printf '\000\000\010\003\377\377\377\360\000\000\000\034\000\000\000\034' > "$TMP/lie-images-idx3-ubyte"
+head -c 100 /dev/zero >> "$TMP/lie-images-idx3-ubyte"
+printf '\000\000\010\001\377\377\377\360' > "$TMP/lie-labels-idx1-ubyte"
+head -c 4000 /dev/zero | gzip -c >> "$TMP/lie-labels-idx1-ubyte"
+la inspect "$TMP/lie-images-idx3-ubyte"
+expect_rc 2 "idx: lying header exits 2"; expect_err "lie-.*: truncated: the header declares 4294967280" "idx: lying header named"
+printf '\000\000\015\003' > "$TMP/float-images-idx3-ubyte"
+la inspect "$TMP/float-images-idx3-ubyte" --idx-labels "$DATA/fashion-mnist/t10k-labels-idx1-ubyte.gz"
+expect_rc 2 "idx: float type refused"; expect_err "element type 0x0d is not supported" "idx: type named"
 if [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ]; then
     la inspect /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
     expect_rc 0 "debian idx: loads"
