@@ -159,3 +159,22 @@ code=$(http_code -H "Cookie: la_token=$TOK" "$URL/img/images/fm-t10k-00000.png")
 code=$(http_code "$URL/img/images/fm-t10k-00000.png");       [ "$code" = 401 ] && pass "token: images need it too" || fail "token: images need it too" "$code"
 serve_stop
 [ "$SERVE_RC" = 0 ] && pass "token server stops cleanly" || fail "token server stops cleanly" "exit $SERVE_RC"
+
+# ---- a real run: cv + audit --db on digits-png, then serve it -------------------------
+mkdir -p "$TMP/real"
+la cv --data "$DATA/digits-png/manifest.csv" --out "$TMP/real/probs.npy" --audit "$TMP/real/audit" \
+      --db "$TMP/real/review.db" --quiet --threads 2
+expect_rc 0 "cv + audit --db on digits-png"
+if [ "$RC" = 0 ] && serve_start "$TMP/real/review.db"; then
+    code=$(http_code "$URL/api/state?limit=1")
+    img=$(sed -n 's/.*"image":"\([^"]*\)".*/\1/p' "$TMP/.body")
+    qid=$(sed -n 's/.*"qid":\([0-9]*\).*/\1/p' "$TMP/.body")
+    case $img in /img/images/*.png) pass "real run: image URL under the dataset root";; *) fail "real run: image URL under the dataset root" "$(head -c 300 "$TMP/.body")";; esac
+    code=$(http_code "$URL$img"); [ "$code" = 200 ] && pass "real run: thumbnail served" || fail "real run: thumbnail served" "$code"
+    CSRF=$(csrf_token)
+    code=$(post /api/decide "{\"qid\":$qid,\"version\":0,\"decision\":\"keep\",\"reviewer\":\"e2e\"}"); [ "$code" = 200 ] && pass "real run: decision saved" || fail "real run: decision saved" "$code"
+    serve_stop
+    la decisions --db "$TMP/real/review.db"; expect_out ',keep,,e2e,' "real run: decision exported"
+else
+    fail "real run: serve starts" "$(cat "$TMP/serve.err")"
+fi
