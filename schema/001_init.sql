@@ -84,6 +84,8 @@ CREATE TABLE queue (
     FOREIGN KEY (run_id, row) REFERENCES examples(run_id, row)
 );
 CREATE INDEX queue_by_dataset_id ON queue(dataset_id);
+-- carry-over and imports look ids up within one run
+CREATE INDEX queue_by_run_dataset_id ON queue(run_id, dataset_id);
 
 -- Append-only: every decision, undo and import, never updated or deleted.
 CREATE TABLE decision_log (

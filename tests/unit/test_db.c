@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -448,8 +449,63 @@ static void test_no_ids_uses_row_numbers(void **state)
     remove_db(path);
 }
 
-int main(void)
+/* bench/bench_db.sh: test_db --bench N DB records a run of N examples (K = 10,
+ * 5% flagged, string ids), decides 1000 of its queue rows, records a second
+ * run (carry-over), and prints "N write_wall write_cpu reaudit_wall reaudit_cpu db_mb". */
+static int bench(long n, const char *path)
 {
+    size_t k = 10, nf = (size_t)n / 20;
+    char cn[10][8];
+    char *names[10];
+    for (size_t c = 0; c < k; c++) snprintf(cn[c], sizeof cn[c], "c%zu", c), names[c] = cn[c];
+    char **ids = calloc((size_t)n, sizeof *ids);
+    char *idbuf = calloc((size_t)n, 24);
+    int64_t *given = calloc((size_t)n, 8), *sugg = calloc((size_t)n, 8), *ranked = calloc(nf + 1, 8);
+    double *q = calloc((size_t)n, 8);
+    uint8_t *iss = calloc((size_t)n, 1);
+    int64_t cj[100] = {0}, ci[10] = {0};
+    double nm[100] = {0}, ce[10] = {0}, cq[10] = {0};
+    if (!ids || !idbuf || !given || !sugg || !ranked || !q || !iss) return 1;
+    size_t r = 0;
+    for (long i = 0; i < n; i++) {
+        ids[i] = idbuf + 24 * i;
+        snprintf(ids[i], 24, "ex-%08ld", i % 100000000);
+        given[i] = i % 10;
+        sugg[i] = i % 20 == 7 ? (i + 1) % 10 : i % 10;
+        q[i] = i % 20 == 7 ? 0.01 : 0.9;
+        if (i % 20 == 7 && r < nf) iss[i] = 1, ranked[r++] = i;
+    }
+    db_audit_record rec = {.dataset_path = "bench", .dataset_hash = "h", .n = (size_t)n, .k = k,
+        .class_names = names, .ids = ids, .given = given, .suggested = sugg, .quality = q,
+        .is_issue = iss, .ranked = ranked, .n_ranked = r, .confident_joint = cj, .noise_matrix = nm,
+        .class_issues = ci, .class_error_rate = ce, .class_quality = cq, .method = "m", .rank_by = "r"};
+    sqlite3 *db;
+    la_error err = {0};
+    if (db_open(path, &db, &err)) return fprintf(stderr, "%s\n", err.msg), 1;
+    int64_t run = 0;
+    double t0 = la_now(), c0 = (double)clock() / CLOCKS_PER_SEC;
+    if (db_record_audit(db, &rec, &run, &err)) return fprintf(stderr, "%s\n", err.msg), 1;
+    double t1 = la_now(), c1 = (double)clock() / CLOCKS_PER_SEC;
+    db_items items;
+    if (db_load_flagged(db, run, -1, 0, 1000, &items, &err)) return 1;
+    for (size_t i = 0; i < items.n; i++)
+        db_decide(db, items.v[i].queue_id, 0, "keep", -1, "bench", NULL, "bench", &err);
+    db_items_free(&items);
+    double t2 = la_now(), c2 = (double)clock() / CLOCKS_PER_SEC;
+    if (db_record_audit(db, &rec, &run, &err)) return fprintf(stderr, "%s\n", err.msg), 1;
+    double t3 = la_now(), c3 = (double)clock() / CLOCKS_PER_SEC;
+    db_close(db);
+    FILE *f = fopen(path, "rb");
+    long size = 0;
+    if (f) fseek(f, 0, SEEK_END), size = ftell(f), fclose(f);
+    printf("%ld %.2f %.2f %.2f %.2f %.0f\n", n, t1 - t0, c1 - c0, t3 - t2, c3 - c2, size / 1e6);
+    free(ids); free(idbuf); free(given); free(sugg); free(ranked); free(q); free(iss);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && !strcmp(argv[1], "--bench")) return bench(atol(argv[2]), argv[3]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_migrate_from_empty),
         cmocka_unit_test(test_migrate_from_older),
