@@ -9,7 +9,7 @@ Prints one JSON line: accuracy, log_loss, seconds (fit+predict only).
 
 usage: /usr/bin/python3 bench/sk_logreg_cv.py IMAGES.gz LABELS.gz [folds.csv] [max_iter]
 """
-import gzip, json, sys, time
+import gzip, json, resource, sys, time
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
@@ -41,7 +41,11 @@ else:
 max_iter = int(sys.argv[4]) if len(sys.argv) > 4 else 100
 model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, solver="lbfgs", max_iter=max_iter))
 t0 = time.time()
+c0 = resource.getrusage(resource.RUSAGE_SELF)
 P = cross_val_predict(model, X, y, cv=cv, method="predict_proba")
+c1 = resource.getrusage(resource.RUSAGE_SELF)
 dt = time.time() - t0
+cpu = (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime)
 print(json.dumps({"accuracy": accuracy_score(y, P.argmax(1)), "log_loss": log_loss(y, P),
-                  "seconds": dt, "max_iter": max_iter}))
+                  "seconds": dt, "cpu_seconds": cpu, "max_iter": max_iter,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}))

@@ -374,6 +374,7 @@ int cmd_cv(int argc, char **argv)
         json_object_set_new(o, "n_test", json_integer((json_int_t)info[f].n_test));
         json_object_set_new(o, "iterations", json_integer(info[f].iters));
         json_object_set_new(o, "seconds", json_real(info[f].seconds));
+        if (t->model != CV_MODEL_KNN) json_object_set_new(o, "l2", json_real(info[f].l2));
         if (curves) json_object_set_new(o, "curve", curve_json(&curves[f]));
     }
     json_object_set_new(doc, "model", json_string(cv_model_name(t->model)));

@@ -27,6 +27,8 @@ typedef struct job {
     la_error       err;
 } job;
 
+static double t_l2_default(const cv_train_opts *t) { return t->l2 < 0 ? 1.0 : t->l2; }
+
 /* One fold, start to finish. Returns 0 or a status with *err filled. */
 static int run_fold(job *J, int f, la_error *err)
 {
@@ -64,10 +66,12 @@ static int run_fold(job *J, int f, la_error *err)
     }
     cv_train_opts o = *J->t;
     int iters = 0;
+    double l2_used = t_l2_default(J->t);
     o.threads = 0;                    /* BLAS threads are set by cv_run */
     o.seed = J->t->seed + 1000003ull * (uint64_t)f;
     o.curve = J->r->curves ? &J->r->curves[f] : NULL;
     o.n_iter = &iters;
+    o.l2_used = &l2_used;
     if (o.curve) { o.eval_X = Xte; o.eval_n = nte; }
     int32_t *yte = NULL;
     if (o.curve) {
@@ -87,6 +91,7 @@ static int run_fold(job *J, int f, la_error *err)
         J->info[f].n_test = nte;
         J->info[f].iters = iters;
         J->info[f].seconds = la_now() - t0;
+        J->info[f].l2 = l2_used;
     }
     goto done;
 oom:

@@ -22,6 +22,7 @@ typedef struct cv_fold_info {
     size_t n_train, n_test;   /* rows fitted on / predicted                   */
     int    iters;             /* L-BFGS iterations or mlp epochs run          */
     double seconds;           /* wall time of the fold                        */
+    double l2;                /* L2 penalty used (chosen by --l2 auto)        */
 } cv_fold_info;
 
 typedef struct cv_run_opts {

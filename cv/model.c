@@ -54,7 +54,7 @@ void cv_train_opts_init(cv_train_opts *o)
     o->epochs = 30;
     o->batch_size = 128;
     o->lr = 1e-3;
-    o->patience = 3;
+    o->patience = -1;              /* per model: mlp 3, logreg 0 (converge) */
     o->val_frac = 0.1;
     o->knn_k = 15;
     o->metric = CV_METRIC_COSINE;
@@ -373,7 +373,7 @@ double cv_model_objective(const cv_model *m, const cv_train_opts *o, const float
     if (!cw || ws_alloc(&w, m, n < 4096 ? n : 4096)) { free(cw); return NAN; }
     cv_loss L;
     cv_loss_setup(o, y, n, m->k, cw, &L);
-    double J = objective(m, &L, o->l2, &w, X, n, y, sw, grad, NULL);
+    double J = objective(m, &L, o->l2 < 0 ? 1.0 : o->l2, &w, X, n, y, sw, grad, NULL);
     ws_free(&w);
     free(cw);
     return J;
@@ -456,9 +456,10 @@ static double objective_val(const cv_model *m, const cv_loss *L, double l2, work
 /* The L-BFGS preconditioner: P = (X^T X / m + eps I)^-1 on each class column
  * of W (identity on the biases), from a deterministic subsample of at most
  * 8192 training rows. Pixel columns are strongly correlated, so plain L-BFGS
- * crawls along the small eigenvalues; P removes most of that. Stored as the
- * Cholesky factor Lc (d x d, lower) of X^T X / m + eps I. */
-static int precond_build(const float *X, size_t n, size_t d, const float *sw, double eps, double *Lc)
+ * crawls along the small eigenvalues; P removes most of that.
+ * gram_build fills the lower triangle of G = S^T S / m (d x d, double);
+ * precond_factor writes the Cholesky factor Lc of G + eps I. */
+static int gram_build(const float *X, size_t n, size_t d, const float *sw, double *Gd)
 {
     size_t step = n > 8192 ? (n + 8191) / 8192 : 1, m = 0;
     float *S = la_malloc_array((n / step + 1) * d, sizeof *S);
@@ -472,8 +473,15 @@ static int precond_build(const float *X, size_t n, size_t d, const float *sw, do
     /* G (d x d, lower) = S^T S */
     cblas_ssyrk(CblasRowMajor, CblasLower, CblasTrans, (int)d, (int)m, 1.0f, S, (int)d, 0.0f, G, (int)d);
     for (size_t i = 0; i < d; i++)
-        for (size_t j = 0; j <= i; j++) Lc[i * d + j] = G[i * d + j] / (double)(m ? m : 1) + (i == j ? eps : 0.0);
+        for (size_t j = 0; j <= i; j++) Gd[i * d + j] = G[i * d + j] / (double)(m ? m : 1);
     free(S); free(G);
+    return 0;
+}
+
+static void precond_factor(const double *G, size_t d, double eps, double *Lc)
+{
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j <= i; j++) Lc[i * d + j] = G[i * d + j] + (i == j ? eps : 0.0);
     /* in-place Cholesky: A = L L^T, lower triangle */
     for (size_t j = 0; j < d; j++) {
         double s = Lc[j * d + j];
@@ -487,7 +495,6 @@ static int precond_build(const float *X, size_t n, size_t d, const float *sw, do
             Lc[i * d + j] = t / ljj;
         }
     }
-    return 0;
 }
 
 /* v (P-sized, W block d x k row-major then k biases) <- P v. */
@@ -510,60 +517,52 @@ static void precond_apply(const double *Lc, size_t d, size_t k, double *v, doubl
     }
 }
 
+/* Everything one L-BFGS run needs; buffers sized once per fit. */
+typedef struct lbfgs_ctx {
+    cv_model *m;
+    const cv_loss *L;
+    const cv_train_opts *o;
+    workspace *w;
+    const float *X;
+    size_t n;
+    const int32_t *y;
+    const float *sw;            /* rows with 0 are out of the objective       */
+    const uint8_t *is_val;      /* validation rows, or NULL                   */
+    size_t nva;
+    double wsum;
+    const double *Lc;           /* preconditioner factor, or NULL             */
+    double *mem;                /* P * (6 + 2 M) doubles                      */
+    float *gf, *best;           /* P floats each                              */
+    double *col;                /* d doubles                                  */
+    size_t iter_base;           /* curve offset                               */
+} lbfgs_ctx;
+
 /* L-BFGS (memory 10, preconditioned two-loop recursion, backtracking Armijo
- * line search with quadratic interpolation). With o->patience > 0 and enough
- * rows, a stratified inner validation share (val_frac) is held out of the
- * objective and the iterate with the best validation log loss is kept; the
- * search stops after 5 x patience iterations without improvement. Otherwise
- * it runs until max|grad| <= tol * sum(sw), f stalls, or max_iter. */
-static int logreg_fit(cv_model *m, const cv_train_opts *o, const float *X, size_t n,
-                      const int32_t *y, const float *sw_in, const cv_loss *L, la_error *err)
+ * line search with quadratic interpolation) from the model's current
+ * parameters on J with penalty l2. With es > 0 and validation rows, keeps the
+ * iterate of best validation log loss and stops after es iterations without
+ * improvement; otherwise runs until max|grad| <= tol * sum(sw), f stalls, or
+ * max_iter. Returns iterations run; *val_out = best (or final) validation loss. */
+static int lbfgs_run(lbfgs_ctx *c, double l2, int max_iter, int es, double *val_out, int *best_out)
 {
-    size_t P = m->n_params, d = m->d, k = m->k, cap = n < 8192 ? n : 8192;
-    double *mem = la_malloc_array(P * (7 + 2 * LBFGS_M), sizeof *mem);
-    float *gf = la_malloc_array(P, sizeof *gf), *sw = la_malloc_array(n, sizeof *sw);
-    float *best = la_malloc_array(P, sizeof *best);
-    uint8_t *is_val = NULL;
-    int32_t *fold = NULL;
-    double *Lc = NULL, *col = la_malloc_array(d ? d : 1, sizeof *col);
-    workspace w;
-    int wsok = ws_alloc(&w, m, cap) == 0, rc = 0;
-    if (!mem || !gf || !sw || !best || !col || !wsok) goto oom;
-    for (size_t i = 0; i < n; i++) sw[i] = sw_in ? sw_in[i] : 1.0f;
-    int vf = o->val_frac > 0 ? (int)lround(1.0 / o->val_frac) : 0;
-    size_t nva = 0;
-    if (o->patience > 0 && vf >= 2 && n >= (size_t)vf * 20) {
-        la_error e2;
-        fold = la_malloc_array(n, sizeof *fold);
-        is_val = la_calloc(n, 1);
-        if (!fold || !is_val) goto oom;
-        if (cv_folds_stratified(y, n, k, vf, o->seed ^ 0x5A5A5A5Aull, fold, NULL, &e2)) goto oom;
-        for (size_t i = 0; i < n; i++)
-            if (fold[i] == 0) { is_val[i] = 1; sw[i] = 0.0f; nva++; }
-    }
-    double wsum = 0.0;
-    for (size_t i = 0; i < n; i++) wsum += sw[i];
-    if (wsum <= 0) wsum = 1.0;
-    if (d > 0 && d <= 4096) {
-        Lc = la_calloc(d * d, sizeof *Lc);
-        double eps = o->l2 / (0.1 * wsum);
-        if (eps < 1e-3) eps = 1e-3;
-        if (!Lc || precond_build(X, n, d, sw, eps, Lc)) goto oom;
-    }
-    double *x = mem, *g = x + P, *dir = g + P, *xn = dir + P, *gn = xn + P, *py = gn + P;
-    double *S = py + 2 * P, *Y = S + LBFGS_M * P, rho[LBFGS_M], alpha[LBFGS_M];
+    cv_model *m = c->m;
+    const cv_train_opts *o = c->o;
+    size_t P = m->n_params, d = m->d, k = m->k, n = c->n;
+    double *x = c->mem, *g = x + P, *dir = g + P, *xn = dir + P, *gn = xn + P, *py = gn + P;
+    double *S = py + P, *Y = S + LBFGS_M * P, rho[LBFGS_M], alpha[LBFGS_M];
+    float *gf = c->gf;
     for (size_t j = 0; j < P; j++) x[j] = m->params[j];
     size_t correct = 0, vcorrect = 0;
     double vloss = 0.0;
-    double f = objective_val(m, L, o->l2, &w, X, n, y, sw, gf, &correct, is_val, &vloss, &vcorrect);
+    double f = objective_val(m, c->L, l2, c->w, c->X, n, c->y, c->sw, gf, &correct, c->is_val, &vloss, &vcorrect);
     for (size_t j = 0; j < P; j++) g[j] = gf[j];
-    double best_v = INFINITY;
-    int hist = 0, head = 0, iter = 0, bad = 0, best_iter = -1, es = 5 * o->patience;
-    memcpy(best, m->params, P * sizeof *best);
-    for (iter = 0; iter < o->max_iter; iter++) {
+    double best_v = c->nva ? vloss / (double)c->nva : NAN;
+    int hist = 0, head = 0, iter = 0, bad = 0, best_iter = -1;
+    memcpy(c->best, m->params, P * sizeof *c->best);
+    for (iter = 0; iter < max_iter; iter++) {
         double gmax = 0.0;
         for (size_t j = 0; j < P; j++) if (fabs(g[j]) > gmax) gmax = fabs(g[j]);
-        if (gmax <= o->tol * wsum) break;
+        if (gmax <= o->tol * c->wsum) break;
         /* two-loop recursion: dir = -H g, H0 = gamma P */
         for (size_t j = 0; j < P; j++) dir[j] = -g[j];
         for (int h = 0; h < hist; h++) {
@@ -574,12 +573,12 @@ static int logreg_fit(cv_model *m, const cv_train_opts *o, const float *X, size_
             alpha[s] = a;
             for (size_t j = 0; j < P; j++) dir[j] -= a * Y[s * P + j];
         }
-        precond_apply(Lc, d, k, dir, col);
+        precond_apply(c->Lc, d, k, dir, c->col);
         if (hist > 0) {
             int s = (head - 1 + LBFGS_M) % LBFGS_M;
             double sy = 0.0, ypy = 0.0;
             for (size_t j = 0; j < P; j++) { py[j] = Y[s * P + j]; sy += S[s * P + j] * Y[s * P + j]; }
-            precond_apply(Lc, d, k, py, col);
+            precond_apply(c->Lc, d, k, py, c->col);
             for (size_t j = 0; j < P; j++) ypy += Y[s * P + j] * py[j];
             double gam = ypy > 0 ? sy / ypy : 1.0;
             for (size_t j = 0; j < P; j++) dir[j] *= gam;
@@ -610,7 +609,7 @@ static int logreg_fit(cv_model *m, const cv_train_opts *o, const float *X, size_
         int ok = 0;
         for (int ls = 0; ls < 40; ls++) {
             for (size_t j = 0; j < P; j++) { xn[j] = x[j] + t * dir[j]; m->params[j] = (float)xn[j]; }
-            fn = objective_val(m, L, o->l2, &w, X, n, y, sw, gf, &correct, is_val, &vloss, &vcorrect);
+            fn = objective_val(m, c->L, l2, c->w, c->X, n, c->y, c->sw, gf, &correct, c->is_val, &vloss, &vcorrect);
             if (isfinite(fn) && fn <= f + 1e-4 * t * gd) { ok = 1; break; }
             double tq = isfinite(fn) ? -gd * t * t / (2.0 * (fn - f - gd * t)) : 0.1 * t;
             t = tq < 0.1 * t ? 0.1 * t : tq > 0.5 * t ? 0.5 * t : tq;
@@ -619,10 +618,10 @@ static int logreg_fit(cv_model *m, const cv_train_opts *o, const float *X, size_
         for (size_t j = 0; j < P; j++) gn[j] = gf[j];
         double sy = 0.0, yy = 0.0;
         for (size_t j = 0; j < P; j++) {
-            double s = xn[j] - x[j], yv = gn[j] - g[j];
-            S[head * P + j] = s;
+            double sv = xn[j] - x[j], yv = gn[j] - g[j];
+            S[head * P + j] = sv;
             Y[head * P + j] = yv;
-            sy += s * yv; yy += yv * yv;
+            sy += sv * yv; yy += yv * yv;
         }
         if (sy > 1e-10 * yy) {
             rho[head] = 1.0 / sy;
@@ -633,33 +632,119 @@ static int logreg_fit(cv_model *m, const cv_train_opts *o, const float *X, size_
         memcpy(x, xn, P * sizeof *x);
         memcpy(g, gn, P * sizeof *g);
         f = fn;
-        double vl = nva ? vloss / (double)nva : NAN;
-        curve_put(o->curve, (size_t)iter, (double)correct / (double)n, f / wsum,
-                  nva ? (double)vcorrect / (double)nva : NAN, vl,
+        double vl = c->nva ? vloss / (double)c->nva : NAN;
+        curve_put(o->curve, c->iter_base + (size_t)iter, (double)correct / (double)n, f / c->wsum,
+                  c->nva ? (double)vcorrect / (double)c->nva : NAN, vl,
                   o->curve && o->curve->heldout_acc ? heldout_accuracy(m, o) : NAN);
-        if (nva) {
+        if (c->nva) {
             if (vl < best_v - 1e-6) {
                 best_v = vl;
                 best_iter = iter;
-                memcpy(best, m->params, P * sizeof *best);
+                memcpy(c->best, m->params, P * sizeof *c->best);
                 bad = 0;
-            } else if (++bad >= es) {
+            } else if (es > 0 && ++bad >= es) {
                 iter++;
                 break;
             }
         }
         if (df <= 1e-10 * (fabs(f) > 1.0 ? fabs(f) : 1.0)) { iter++; break; }
     }
-    if (nva && best_iter >= 0) memcpy(m->params, best, P * sizeof *best);
+    if (c->nva && es > 0 && best_iter >= 0) memcpy(m->params, c->best, P * sizeof *c->best);
     else for (size_t j = 0; j < P; j++) m->params[j] = (float)x[j];
-    if (o->n_iter) *o->n_iter = iter;
-    if (o->curve) o->curve->best = nva ? best_iter : -1;
+    if (val_out) *val_out = c->nva ? (es > 0 ? best_v : vloss / (double)c->nva) : NAN;
+    if (best_out) *best_out = best_iter;
+    c->iter_base += (size_t)iter;
+    return iter;
+}
+
+/* logreg: L-BFGS on J. --l2 auto (o->l2 < 0): a regularization path
+ * l2 = sum(sw) x 10^(-1 - j/2), j = 0..6, warm-started from the strongest,
+ * each solved to convergence on the training rows minus a stratified inner
+ * validation share; the l2 with the best validation log loss is then refitted
+ * on all training rows. --patience > 0: early stopping on the validation share
+ * instead of convergence (see lbfgs_run). */
+static int logreg_fit(cv_model *m, const cv_train_opts *o, const float *X, size_t n,
+                      const int32_t *y, const float *sw_in, const cv_loss *L, la_error *err)
+{
+    size_t P = m->n_params, d = m->d, k = m->k, cap = n < 8192 ? n : 8192;
+    double *mem = la_malloc_array(P * (6 + 2 * LBFGS_M), sizeof *mem);
+    float *gf = la_malloc_array(P, sizeof *gf), *sw = la_malloc_array(n, sizeof *sw);
+    float *best = la_malloc_array(P, sizeof *best), *best_path = la_malloc_array(P, sizeof *best_path);
+    uint8_t *is_val = NULL;
+    int32_t *fold = NULL;
+    double *Lc = NULL, *G = NULL, *col = la_malloc_array(d ? d : 1, sizeof *col);
+    workspace w;
+    int wsok = ws_alloc(&w, m, cap) == 0, rc = 0;
+    if (!mem || !gf || !sw || !best || !best_path || !col || !wsok) goto oom;
+    for (size_t i = 0; i < n; i++) sw[i] = sw_in ? sw_in[i] : 1.0f;
+    int autol2 = o->l2 < 0;
+    int patience = o->patience < 0 ? 0 : o->patience;
+    int vf = o->val_frac > 0 ? (int)lround(1.0 / o->val_frac) : 0;
+    size_t nva = 0;
+    if ((patience > 0 || autol2) && vf >= 2 && n >= (size_t)vf * 20) {
+        la_error e2;
+        fold = la_malloc_array(n, sizeof *fold);
+        is_val = la_calloc(n, 1);
+        if (!fold || !is_val) goto oom;
+        if (cv_folds_stratified(y, n, k, vf, o->seed ^ 0x5A5A5A5Aull, fold, NULL, &e2)) goto oom;
+        for (size_t i = 0; i < n; i++)
+            if (fold[i] == 0) { is_val[i] = 1; sw[i] = 0.0f; nva++; }
+    }
+    double wsum = 0.0, wall = 0.0;
+    for (size_t i = 0; i < n; i++) { wsum += sw[i]; wall += sw_in ? sw_in[i] : 1.0; }
+    if (wsum <= 0) wsum = 1.0;
+    if (d > 0 && d <= 4096) {
+        Lc = la_calloc(d * d, sizeof *Lc);
+        G = la_calloc(d * d, sizeof *G);
+        if (!Lc || !G || gram_build(X, n, d, sw, G)) goto oom;
+    }
+    lbfgs_ctx c = {.m = m, .L = L, .o = o, .w = &w, .X = X, .n = n, .y = y, .sw = sw,
+                   .is_val = nva ? is_val : NULL, .nva = nva, .wsum = wsum, .Lc = Lc,
+                   .mem = mem, .gf = gf, .best = best, .col = col};
+    int iters = 0, best_iter = -1;
+    double l2 = autol2 ? 1.0 : o->l2;
+#define PRECOND(lam) do { if (Lc) { double e_ = (lam) / (0.1 * c.wsum); \
+        precond_factor(G, d, e_ < 1e-3 ? 1e-3 : e_, Lc); } } while (0)
+    if (autol2 && nva) {
+        double best_v = INFINITY, best_l2 = 1.0;
+        int worse = 0;
+        for (int j = 0; j <= 6; j++) {
+            double lam = wsum * pow(10.0, -1.0 - 0.5 * j), v;
+            PRECOND(lam);
+            iters += lbfgs_run(&c, lam, o->max_iter, 0, &v, NULL);
+            if (v < best_v) {
+                best_v = v;
+                best_l2 = lam;
+                memcpy(best_path, m->params, P * sizeof *best_path);
+                worse = 0;
+            } else if (++worse >= 2) {
+                break;
+            }
+        }
+        /* refit on every training row, from the best point of the path */
+        memcpy(m->params, best_path, P * sizeof *best_path);
+        for (size_t i = 0; i < n; i++) sw[i] = sw_in ? sw_in[i] : 1.0f;
+        l2 = best_l2 * wall / wsum;
+        c.is_val = NULL;
+        c.nva = 0;
+        c.wsum = wall;
+        PRECOND(l2);
+        iters += lbfgs_run(&c, l2, o->max_iter, 0, NULL, NULL);
+    } else {
+        PRECOND(l2);
+        iters = lbfgs_run(&c, l2, o->max_iter, nva ? 5 * patience : 0, NULL, &best_iter);
+    }
+#undef PRECOND
+    if (o->n_iter) *o->n_iter = iters;
+    if (o->l2_used) *o->l2_used = l2;
+    if (o->curve) o->curve->best = nva && !autol2 ? best_iter : -1;
     goto done;
 oom:
     rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
 done:
     if (wsok) ws_free(&w);
-    free(mem); free(gf); free(sw); free(best); free(is_val); free(fold); free(Lc); free(col);
+    free(mem); free(gf); free(sw); free(best); free(best_path); free(is_val); free(fold);
+    free(Lc); free(G); free(col);
     return rc;
 }
 
@@ -686,7 +771,8 @@ static int mlp_fit(cv_model *m, const cv_train_opts *o, const float *X, size_t n
     va = la_malloc_array(n, sizeof *va);
     if (!fold || !tr || !va) goto oom;
     int vf = o->val_frac > 0 ? (int)lround(1.0 / o->val_frac) : 0;
-    if (o->patience > 0 && vf >= 2 && n >= (size_t)vf * 5) {
+    int patience = o->patience < 0 ? 3 : o->patience;
+    if (patience > 0 && vf >= 2 && n >= (size_t)vf * 5) {
         la_error e2;
         if (cv_folds_stratified(y, n, k, vf, o->seed ^ 0x5A5A5A5Aull, fold, NULL, &e2)) goto oom;
         ntr = nva = 0;
@@ -735,7 +821,7 @@ static int mlp_fit(cv_model *m, const cv_train_opts *o, const float *X, size_t n
     int augment = o->sampler == CV_SAMPLER_OVERSAMPLE && can_augment(o, d);
     float keep_scale = o->dropout > 0 ? (float)(1.0 / (1.0 - o->dropout)) : 1.0f;
     const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
-    double b1t = 1.0, b2t = 1.0, best_loss = INFINITY, l2n = o->l2 / (double)(ntr ? ntr : 1);
+    double b1t = 1.0, b2t = 1.0, best_loss = INFINITY, l2n = (o->l2 < 0 ? 1.0 : o->l2) / (double)(ntr ? ntr : 1);
     int bad = 0, best_epoch = -1, epoch;
     long step = 0;
     memcpy(best, m->params, P * sizeof *best);
@@ -796,7 +882,7 @@ static int mlp_fit(cv_model *m, const cv_train_opts *o, const float *X, size_t n
             best_epoch = epoch;
             memcpy(best, m->params, P * sizeof *best);
             bad = 0;
-        } else if (++bad >= o->patience) {
+        } else if (++bad >= patience) {
             epoch++;
             break;
         }

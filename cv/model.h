@@ -59,7 +59,7 @@ typedef struct cv_train_opts {
     double gce_q;                 /* --gce-q (0.7)                             */
     double sce_alpha, sce_beta;   /* --sce-alpha (0.1), --sce-beta (1.0)       */
     double smoothing;             /* --smoothing label smoothing (0); knn: vote smoothing */
-    double l2;                    /* --l2, see the objective above (logreg 1.0, mlp 1.0) */
+    double l2;                    /* --l2, see the objective above (1.0); < 0 = auto (logreg) */
     /* logreg */
     int    max_iter;              /* --max-iter L-BFGS iterations (500)        */
     double tol;                   /* --tol on max |grad| / n (1e-5)            */
@@ -70,7 +70,7 @@ typedef struct cv_train_opts {
     int    batch_size;            /* --batch-size (128)                        */
     double lr;                    /* --lr Adam step (1e-3)                     */
     double dropout;               /* --dropout on hidden units (0)             */
-    int    patience;              /* --patience epochs, 0 = no early stopping (3) */
+    int    patience;              /* --patience: mlp epochs (3), logreg 5x iterations (off); 0 = off, -1 = per model */
     double val_frac;              /* inner validation share (0.1)              */
     /* knn */
     int    knn_k;                 /* --k (15)                                  */
@@ -88,6 +88,7 @@ typedef struct cv_train_opts {
     size_t eval_n;
     const int32_t *eval_y;
     int   *n_iter;                /* receives iterations / epochs run, or NULL */
+    double *l2_used;              /* receives the l2 used (chosen by --l2 auto), or NULL */
 } cv_train_opts;
 
 typedef struct cv_model cv_model;

@@ -44,8 +44,9 @@ const struct option cv_train_long_options[] = {
 const char cv_train_opts_help[] =
     "model:\n"
     "  --model logreg|mlp|knn   model (logreg)\n"
-    "  --l2 L                   L2 penalty: J = sum_i w_i loss_i + L/2 ||W||^2, biases free;\n"
-    "                           L = 1/C of scikit-learn (1.0)\n"
+    "  --l2 L|auto              L2 penalty: J = sum_i w_i loss_i + L/2 ||W||^2, biases free;\n"
+    "                           L = 1/C of scikit-learn (1.0). logreg 'auto': the L of best\n"
+    "                           inner-validation log loss on a path n*10^(-1..-4), refitted\n"
     "  --max-iter N, --tol T    logreg L-BFGS: at most N iterations (500); stop when\n"
     "                           max|grad| <= T * sum of weights (1e-5)\n"
     "  --hidden H[,H2]          mlp hidden layer sizes (256)\n"
@@ -53,9 +54,10 @@ const char cv_train_opts_help[] =
     "  --batch-size B           mlp minibatch (128)\n"
     "  --lr R                   mlp Adam step (0.001)\n"
     "  --dropout P              mlp dropout on hidden units (0)\n"
-    "  --patience N             mlp early stopping: stop after N epochs without a better\n"
-    "                           inner-validation loss, keep the best (3; 0 = off)\n"
-    "  --val-frac F             mlp inner validation share of the training fold (0.1)\n"
+    "  --patience N             early stopping on an inner validation split: stop after N\n"
+    "                           mlp epochs (3) or 5N logreg iterations (default off: logreg\n"
+    "                           converges) without a better validation loss; keep the best\n"
+    "  --val-frac F             inner validation share of the training fold (0.1)\n"
     "  --k N                    knn neighbours (15)\n"
     "  --metric cosine|euclidean  knn distance (cosine)\n"
     "loss (logreg, mlp):\n"
@@ -129,7 +131,9 @@ int cv_opts_handle(cv_opts *o, int c, const char *v, const char *cmd)
     case O_SMOOTH:
         o->smoothing_set = 1;
         return cli_parse_double(cmd, "--smoothing", v, 0.0, 0.999, &t->smoothing);
-    case O_L2: return cli_parse_double(cmd, "--l2", v, 0.0, 1e12, &t->l2);
+    case O_L2:
+        if (!strcmp(v, "auto")) { t->l2 = -1.0; return 0; }
+        return cli_parse_double(cmd, "--l2", v, 0.0, 1e12, &t->l2);
     case O_MAXITER:
         if (cli_parse_long(cmd, "--max-iter", v, 1, 1000000, &l)) return LA_EUSAGE;
         t->max_iter = (int)l;
