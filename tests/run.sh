@@ -20,6 +20,7 @@ if [ "$what" != e2e ]; then
     for t in "$LA_BUILD"/tests/test_*; do
         [ -x "$t" ] || continue
         name=$(basename "$t")
+        t0=$(date +%s)
         (cd "$here/.." && "$t") >"$log" 2>&1
         rc=$?
         p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
@@ -29,7 +30,7 @@ if [ "$what" != e2e ]; then
         if [ "$f" -gt 0 ]; then
             cat "$log"; failures="$failures $name"
         fi
-        echo "unit  $name: $p passed, $f failed"
+        echo "unit  $name: $p passed, $f failed ($(( $(date +%s) - t0 )) s)"
     done
 fi
 
@@ -37,6 +38,7 @@ if [ "$what" != unit ]; then
     for s in "$here"/e2e/test_*.sh; do
         [ -f "$s" ] || continue
         name=$(basename "$s" .sh)
+        t0=$(date +%s)
         (cd "$here/.." && sh "$s") >"$log" 2>&1
         rc=$?
         p=$(grep -c '^PASS ' "$log")
@@ -46,7 +48,7 @@ if [ "$what" != unit ]; then
         if [ "$f" -gt 0 ]; then
             grep -v '^PASS ' "$log"; failures="$failures $name"
         fi
-        echo "e2e   $name: $p passed, $f failed"
+        echo "e2e   $name: $p passed, $f failed ($(( $(date +%s) - t0 )) s)"
     done
 fi
 
