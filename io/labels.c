@@ -83,6 +83,7 @@ static int lb_read_csv(const char *path, lb_row_fn fn, void *ctx, la_error *err)
     char buf[1 << 16];
     size_t n;
     int first = 1, rc = 0;
+    long phys = 1;    /* physical line at the start of b, to name a NUL byte */
     while ((n = fread(buf, 1, sizeof buf, fp)) > 0) {
         char *b = buf;
         if (first && n >= 3 && (unsigned char)b[0] == 0xEF && (unsigned char)b[1] == 0xBB && (unsigned char)b[2] == 0xBF) {
@@ -90,6 +91,12 @@ static int lb_read_csv(const char *path, lb_row_fn fn, void *ctx, la_error *err)
             n -= 3;
         }
         first = 0;
+        const char *nul = memchr(b, 0, n);
+        for (const char *q = b; q < (nul ? nul : b + n); q++) phys += *q == '\n';
+        if (nul) {
+            rc = la_error_set(err, LA_EUSAGE, path, phys, "NUL byte in the file (not a text CSV)");
+            goto done;
+        }
         if (csv_parse(&p, b, n, lb_field, lb_record, &r) != n) {
             rc = la_error_set(err, LA_EUSAGE, path, r.line + 1, "malformed CSV: %s", csv_strerror(csv_error(&p)));
             goto done;
