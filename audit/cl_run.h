@@ -106,4 +106,8 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
 
 void cl_result_free(cl_result *r);
 
+/* Allocation for large per-example arrays (2 MB aligned, transparent huge
+ * pages when at least 4 MB). Uninitialised; release with free(). */
+void *cl_big_alloc(size_t n, size_t size);
+
 #endif

@@ -313,25 +313,31 @@ int io_npy_load_i64(const char *path, int64_t **out, size_t *n, la_error *err)
         return la_error_set(err, LA_EUSAGE, path, 0, "seek failed");
     }
     size_t es = (size_t)f.elem_size;
-    unsigned char buf[8];
-    for (size_t i = 0; i < f.rows; i++) {
-        if (fread(buf, es, 1, f.fp) != 1) {
+    unsigned char buf[1 << 15];
+    size_t per = sizeof buf / es;
+    for (size_t i0 = 0; i0 < f.rows; i0 += per) {
+        size_t take = f.rows - i0 < per ? f.rows - i0 : per;
+        if (fread(buf, es, take, f.fp) != take) {
             free(v); io_npy_close(&f);
             return la_error_set(err, LA_EUSAGE, path, 0, "unexpected end of file");
         }
-        if (f.dtype == IO_DT_UINT && es == 8) {
-            uint64_t u; memcpy(&u, buf, 8);
-            if (u > (uint64_t)INT64_MAX) {
-                free(v); io_npy_close(&f);
-                return la_error_set(err, LA_EUSAGE, path, 0, "value %" PRIu64 " at index %zu is too large", u, i);
+        for (size_t q = 0; q < take; q++) {
+            const unsigned char *b = buf + q * es;
+            size_t i = i0 + q;
+            if (f.dtype == IO_DT_UINT && es == 8) {
+                uint64_t u; memcpy(&u, b, 8);
+                if (u > (uint64_t)INT64_MAX) {
+                    free(v); io_npy_close(&f);
+                    return la_error_set(err, LA_EUSAGE, path, 0, "value %" PRIu64 " at index %zu is too large", u, i);
+                }
+                v[i] = (int64_t)u;
+            } else if (es == 8) {
+                memcpy(&v[i], b, 8);
+            } else {
+                double d;
+                npy_convert_f64(&f, b, 1, &d);
+                v[i] = (int64_t)d;
             }
-            v[i] = (int64_t)u;
-        } else if (es == 8 && f.dtype == IO_DT_INT) {
-            memcpy(&v[i], buf, 8);
-        } else {
-            double d;
-            npy_convert_f64(&f, buf, 1, &d);
-            v[i] = (int64_t)d;
         }
     }
     *out = v; *n = f.rows;
