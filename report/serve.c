@@ -394,15 +394,30 @@ static void url_encode_path(const char *s, char *out, size_t outsz)
     out[o] = '\0';
 }
 
-/* The /img/ URL of an example's image, or NULL when it is not inside the root. */
+/* image_path without the prefix `dir` + '/', or NULL when it does not start so. */
+static const char *strip_dir(const char *image_path, const char *dir, size_t dlen)
+{
+    if (!dlen || strncmp(image_path, dir, dlen) != 0 || image_path[dlen] != '/') return NULL;
+    return image_path + dlen + 1;
+}
+
+/* The /img/ URL of an example's image, or NULL when it is not inside the root.
+ * Recorded paths may be absolute, relative to the directory the audit ran in,
+ * or relative to the dataset folder; the audit's directory need not be ours,
+ * so the dataset path as recorded (or its folder) is also stripped off. */
 static json_t *image_url(const srv_app *app, const char *image_path)
 {
-    char real[PATH_MAX], joined[PATH_MAX], url[3 * PATH_MAX + 8];
+    char real[PATH_MAX], joined[4][PATH_MAX], url[3 * PATH_MAX + 8];
     if (!app->root || !image_path || !image_path[0]) return json_null();
-    const char *cand[2] = {image_path, NULL};
-    if (image_path[0] != '/' && !la_path_join(joined, sizeof joined, app->root, image_path)) cand[1] = joined;
+    const char *cand[5] = {image_path, NULL, NULL, NULL, NULL};
+    const char *ds = app->run.dataset_path ? app->run.dataset_path : "";
+    const char *slash = strrchr(ds, '/');
+    const char *rel[3] = {image_path[0] != '/' ? image_path : NULL, strip_dir(image_path, ds, strlen(ds)),
+                          slash ? strip_dir(image_path, ds, (size_t)(slash - ds)) : NULL};
+    for (int i = 0; i < 3; i++)
+        if (rel[i] && !la_path_join(joined[i], sizeof joined[i], app->root, rel[i])) cand[1 + i] = joined[i];
     size_t n = strlen(app->root);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 5; i++) {
         if (!cand[i] || !realpath(cand[i], real)) continue;
         if (strncmp(real, app->root, n) != 0 || real[n] != '/') continue;
         memcpy(url, "/img/", 5);
