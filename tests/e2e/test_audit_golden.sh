@@ -30,12 +30,12 @@ ncases=0
 for case in "$GOLDEN"/*/; do
     case=${case%/}
     [ -f "$case/case.json" ] || continue
-    name=$(basename "$case")
+    cname=$(basename "$case")
     ncases=$((ncases + 1))
     for form in npy csv; do
         L="$case/labels.$form"; P="$case/pred_probs.$form"
-        t="$name/$form"
-        O="$TMP/$name-$form"
+        t="$cname/$form"
+        O="$TMP/$cname-$form"
         # default run with every score file
         threads=1; [ "$form" = npy ] && threads=2
         la audit --labels "$L" --pred-probs "$P" --out "$O" --scores --quiet --threads "$threads"
