@@ -1,0 +1,173 @@
+/*
+ * test_labels.c — io/labels: label CSVs (integers, names sorted byte-wise,
+ * names through a class list, id column, quoted names), probability CSVs
+ * (p0.. header, class-name header, no header) and the errors with their
+ * line numbers (NaN, out of range, ragged rows, unknown class, duplicates).
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "io/labels.h"
+
+static char dir[256];
+
+static const char *put(const char *name, const char *text)
+{
+    static char p[4][512];
+    static int slot;
+    char *path = p[slot++ % 4];
+    snprintf(path, 512, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "wb");
+    fputs(text, fp);
+    fclose(fp);
+    return path;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/test_labels.XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
+static void test_integer_labels(void **state)
+{
+    (void)state;
+    io_labels l;
+    la_error err;
+    assert_int_equal(io_labels_load(put("a.csv", "label\n0\n2\n1\n"), NULL, 0, &l, &err), 0);
+    assert_int_equal(l.n, 3);
+    assert_true(l.labels[0] == 0 && l.labels[1] == 2 && l.labels[2] == 1);
+    assert_null(l.names);
+    assert_null(l.ids);
+    io_labels_free(&l);
+    /* out of range once k is known: file and line */
+    assert_int_equal(io_labels_load(put("b.csv", "label\n0\n3\n"), NULL, 3, &l, &err), LA_EUSAGE);
+    assert_int_equal(err.line, 3);
+    assert_int_equal(io_labels_load(put("c.csv", "label\n0\n-1\n"), NULL, 0, &l, &err), LA_EUSAGE);
+    assert_int_equal(err.line, 3);
+}
+
+static void test_names_and_ids(void **state)
+{
+    (void)state;
+    io_labels l;
+    la_error err;
+    const char *f = put("n.csv", "id,label\nx1,dog\nx2,cat\nx3,\"fox, red\"\nx4,dog\n");
+    assert_int_equal(io_labels_load(f, NULL, 0, &l, &err), 0);
+    assert_int_equal(l.n_names, 3);
+    assert_string_equal(l.names[0], "cat");
+    assert_string_equal(l.names[1], "dog");
+    assert_string_equal(l.names[2], "fox, red");
+    assert_true(l.labels[0] == 1 && l.labels[1] == 0 && l.labels[2] == 2 && l.labels[3] == 1);
+    assert_string_equal(l.ids[2], "x3");
+    io_labels_free(&l);
+    char *cls[3] = {(char *)"fox, red", (char *)"dog", (char *)"cat"};
+    assert_int_equal(io_labels_load(f, cls, 3, &l, &err), 0);
+    assert_true(l.labels[0] == 1 && l.labels[1] == 2 && l.labels[2] == 0);
+    io_labels_free(&l);
+    char *two[2] = {(char *)"dog", (char *)"cat"};
+    assert_int_equal(io_labels_load(f, two, 2, &l, &err), LA_EUSAGE);
+    assert_int_equal(err.line, 4);
+    assert_non_null(strstr(err.msg, "fox"));
+}
+
+static void test_label_file_errors(void **state)
+{
+    (void)state;
+    io_labels l;
+    la_error err;
+    assert_int_equal(io_labels_load(put("e1.csv", "klass,other\n1,2\n"), NULL, 0, &l, &err), LA_EUSAGE);
+    assert_int_equal(io_labels_load(put("e2.csv", "id,label\n1,2\n3\n"), NULL, 0, &l, &err), LA_EUSAGE);
+    assert_int_equal(err.line, 3);
+    assert_int_equal(io_labels_load(put("e3.csv", ""), NULL, 0, &l, &err), LA_EUSAGE);
+    assert_int_equal(io_labels_load(put("e4.csv", "id,label\n1,\n"), NULL, 0, &l, &err), LA_EUSAGE);
+    assert_int_equal(io_labels_load(put("e5.csv", "label\n\"open\n"), NULL, 0, &l, &err), LA_EUSAGE);
+}
+
+static void test_probs(void **state)
+{
+    (void)state;
+    io_probs p;
+    la_error err;
+    assert_int_equal(io_probs_load(put("p.csv", "p0,p1\n0.25,0.75\n1,0\n"), &p, &err), 0);
+    assert_int_equal(p.n, 2);
+    assert_int_equal(p.k, 2);
+    assert_null(p.class_names);
+    assert_true(p.p[0] == 0.25 && p.p[3] == 0.0);
+    io_probs_free(&p);
+    assert_int_equal(io_probs_load(put("q.csv", "cat,dog\n0.5,0.5\n"), &p, &err), 0);
+    assert_string_equal(p.class_names[1], "dog");
+    io_probs_free(&p);
+    assert_int_equal(io_probs_load(put("r.csv", "0.5,0.5\n0.1,0.9\n"), &p, &err), 0);
+    assert_int_equal(p.n, 2);
+    io_probs_free(&p);
+    /* %.17g round trip: strtod gives back the exact double */
+    assert_int_equal(io_probs_load(put("s.csv", "p0,p1\n0.10000000000000001,0.90000000000000002\n"), &p, &err), 0);
+    assert_true(p.p[0] == 0.1 && p.p[1] == 0.9);
+    io_probs_free(&p);
+    /* tolerance: within 1e-6 outside [0, 1] is accepted */
+    assert_int_equal(io_probs_load(put("t.csv", "p0,p1\n1.0000005,-5e-7\n"), &p, &err), 0);
+    io_probs_free(&p);
+}
+
+static void test_prob_errors(void **state)
+{
+    (void)state;
+    io_probs p;
+    la_error err;
+    assert_int_equal(io_probs_load(put("e1.csv", "p0,p1\n0.5,0.5\nnan,0.5\n"), &p, &err), LA_EUSAGE);
+    assert_int_equal(err.line, 3);
+    assert_int_equal(io_probs_load(put("e2.csv", "p0,p1\n0.5,0.5\n0.5,inf\n"), &p, &err), LA_EUSAGE);
+    assert_int_equal(err.line, 3);
+    assert_int_equal(io_probs_load(put("e3.csv", "p0,p1\n1.5,-0.5\n"), &p, &err), LA_EUSAGE);
+    assert_int_equal(err.line, 2);
+    assert_int_equal(io_probs_load(put("e4.csv", "p0,p1\n0.5,0.5,0\n"), &p, &err), LA_EUSAGE);
+    assert_int_equal(io_probs_load(put("e5.csv", "p0,p1\n0.5,abc\n"), &p, &err), LA_EUSAGE);
+    assert_non_null(strstr(err.msg, "abc"));
+    assert_int_equal(io_probs_load(put("e6.csv", "cat,cat\n0.5,0.5\n"), &p, &err), LA_EUSAGE);
+}
+
+static void test_class_list(void **state)
+{
+    (void)state;
+    char **names;
+    size_t k;
+    la_error err;
+    assert_int_equal(io_class_names_load(put("c.txt", "b\r\na\n\nc\n"), &names, &k, &err), 0);
+    assert_int_equal(k, 3);
+    assert_string_equal(names[0], "b");
+    assert_string_equal(names[2], "c");
+    io_free_strings(names, k);
+    assert_int_equal(io_class_names_load(put("d.txt", "a\nb\na\n"), &names, &k, &err), LA_EUSAGE);
+    assert_int_equal(err.line, 3);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_integer_labels),
+        cmocka_unit_test(test_names_and_ids),
+        cmocka_unit_test(test_label_file_errors),
+        cmocka_unit_test(test_probs),
+        cmocka_unit_test(test_prob_errors),
+        cmocka_unit_test(test_class_list),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
