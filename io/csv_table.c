@@ -317,15 +317,19 @@ static int table_header(table *t, long line, size_t nf, char **fields, la_error 
     ds->columns = calloc(nf, sizeof *ds->columns);
     t->cols = calloc(nf, sizeof *t->cols);
     if (!ds->columns || !t->cols) return la_error_set(err, LA_EINTERNAL, t->path, line, "out of memory");
+    io_strtab seen = {0};     /* name -> column: a hash, so 100,000 columns stay linear */
     for (size_t i = 0; i < nf; i++) {
         ds->columns[i].name = la_strdup(fields[i]);
-        if (!ds->columns[i].name) return la_error_set(err, LA_EINTERNAL, t->path, line, "out of memory");
+        int j = ds->columns[i].name ? io_strtab_put(&seen, ds->columns[i].name, (int)i) : -2;
+        if (j == -2) { io_strtab_free(&seen); return la_error_set(err, LA_EINTERNAL, t->path, line, "out of memory"); }
         ds->n_columns = t->ncols = i + 1;
-        for (size_t j = 0; j < i; j++)
-            if (!strcmp(fields[j], fields[i]))
-                return la_error_setc(err, LA_EUSAGE, t->path, line, fields[i],
-                                     "column name appears twice in the header (columns %zu and %zu)", j + 1, i + 1);
+        if (j != (int)i) {
+            io_strtab_free(&seen);
+            return la_error_setc(err, LA_EUSAGE, t->path, line, fields[i],
+                                 "column name appears twice in the header (columns %d and %zu)", j + 1, i + 1);
+        }
     }
+    io_strtab_free(&seen);
     t->label_col = find_col(t, t->opts->label_col);
     if (t->label_col < 0)
         return la_error_set(err, LA_EUSAGE, t->path, line, "no label column '%s' in the header (use --label-col NAME)",
