@@ -332,8 +332,9 @@ static void card_features(report *r, FILE *f, const db_item *it)
         free(computed);
         return;
     }
-    fputs("<table class=\"feat\"><tr><th>feature</th><th>value</th><th>given &#956;</th>"
-          "<th>sugg. &#956;</th></tr>", f);
+    fputs("<table class=\"feat\"><tr><th>feature</th><th>value</th>"
+          "<th title=\"mean of the given class\">given</th>"
+          "<th title=\"mean of the suggested class\">sugg.</th></tr>", f);
     size_t i;
     json_t *o;
     json_array_foreach(arr, i, o) {
