@@ -567,7 +567,13 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
     if (n == 0) return la_error_set(err, LA_EUSAGE, rd->path, 0, "no examples");
     if (n >= UINT32_MAX) return la_error_set(err, LA_EUSAGE, rd->path, 0, "too many examples (limit 2^32 - 1)");
     if (k < 2) return la_error_set(err, LA_EUSAGE, rd->path, 0, "need at least 2 classes (columns), found %zu", k);
-    if (cl_alloc_result(res, n, k)) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
+    /* about a dozen K x K double matrices: refuse before trying to allocate them */
+    if (k > 16384) return la_error_set(err, LA_EUSAGE, rd->path, 0, "%zu classes (columns): more than the 16384 supported "
+                                       "(each K x K matrix would need %.1f GB)", k, (double)k * (double)k * 8 / 1e9);
+    if (cl_alloc_result(res, n, k)) {
+        rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory (N = %zu examples, K = %zu classes)", n, k);
+        goto fail;
+    }
     for (size_t i = 0; i < n; i++) res->counts[y[i]]++;
     size_t distinct = 0;
     for (size_t j = 0; j < k; j++) distinct += res->counts[j] > 0;
