@@ -13,13 +13,14 @@
 
 #include "../cli/cli.h"
 #include "../cli/commands.h"
+#include "../io/csv_table.h"
 #include "../io/labels.h"
 #include "metrics.h"
 
 static const char MT_USAGE[] =
     "usage: labelaudit metrics --labels FILE --pred-probs FILE [--classes FILE]\n"
     "           [--positive CLASS [--min-recall R | --min-precision P | --max-false-alarm-rate F]]\n"
-    "           [--out DIR] [--format text|json] [--quiet]\n"
+    "           [--folds FILE] [--out DIR] [--format text|json] [--quiet]\n"
     "\n"
     "Per-class precision, recall, F1, support and PR-AUC (average precision),\n"
     "balanced accuracy, macro F1, log loss and the confusion matrix.\n"
@@ -32,12 +33,14 @@ static const char MT_USAGE[] =
     "  --min-recall R          operating point: highest precision with recall >= R\n"
     "  --max-false-alarm-rate F  operating point: highest recall with FP/(FP+TN) <= F\n"
     "                          (no constraint: the threshold with the best F1)\n"
+    "  --folds FILE            fold of each example (cv's folds.csv: fold column, optional\n"
+    "                          id column, rows in label order): adds per-fold metrics\n"
     "  --out DIR               write metrics.json (and pr_curve.csv, pr_curve.svg)\n"
     "  --format F              text (default) or json (the metrics.json document)\n"
     "  --quiet                 no notes on stderr\n";
 
 enum { OPT_LABELS = 1, OPT_PROBS, OPT_CLASSES, OPT_POSITIVE, OPT_MIN_RECALL, OPT_MIN_PREC,
-       OPT_MAX_FAR, OPT_OUT, OPT_FORMAT, OPT_QUIET, OPT_HELP };
+       OPT_MAX_FAR, OPT_FOLDS, OPT_OUT, OPT_FORMAT, OPT_QUIET, OPT_HELP };
 
 /* What --positive asked for and what the sweep found. */
 typedef struct mt_sweep {
@@ -254,6 +257,81 @@ static void print_text(const mt_metrics *m, char *const *names, const mt_sweep *
     printf("  %-14s %14lld %14lld\n", "true positive", (long long)p->fn, (long long)p->tp);
 }
 
+/* folds.csv reader state: the fold column (required) and the id column. */
+typedef struct fold_reader {
+    const char *path;
+    long        fold_col, id_col;
+    size_t      n, cap;
+    int32_t    *fold;
+    char      **ids;      /* n ids, NULL when the file has no id column */
+    int32_t     max_fold;
+} fold_reader;
+
+static int fold_record(void *ctx, long line, size_t nf, char **fields, const size_t *lens,
+                       la_error *err)
+{
+    fold_reader *r = ctx;
+    if (r->fold_col < 0) {           /* header */
+        for (size_t i = 0; i < nf; i++) {
+            if (!strcmp(fields[i], "fold")) r->fold_col = (long)i;
+            if (!strcmp(fields[i], "id")) r->id_col = (long)i;
+        }
+        if (r->fold_col < 0)
+            return la_error_set(err, LA_EUSAGE, r->path, line, "no 'fold' column in the header");
+        return 0;
+    }
+    if ((size_t)r->fold_col >= nf || (r->id_col >= 0 && (size_t)r->id_col >= nf))
+        return la_error_set(err, LA_EUSAGE, r->path, line, "expected %s fields, got %zu",
+                            r->id_col > r->fold_col ? "the id and fold" : "the fold", nf);
+    double v;
+    if (io_parse_number(fields[r->fold_col], lens[r->fold_col], &v) || v < 0 || v > 1000 || v != floor(v))
+        return la_error_setc(err, LA_EUSAGE, r->path, line, "fold",
+                             "'%s' is not a fold number (0..1000)", fields[r->fold_col]);
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? 2 * r->cap : 1024;
+        int32_t *f = realloc(r->fold, cap * sizeof *f);
+        if (!f) return la_error_set(err, LA_EINTERNAL, r->path, line, "out of memory");
+        r->fold = f;
+        if (r->id_col >= 0) {
+            char **ids = realloc(r->ids, cap * sizeof *ids);
+            if (!ids) return la_error_set(err, LA_EINTERNAL, r->path, line, "out of memory");
+            r->ids = ids;
+        }
+        r->cap = cap;
+    }
+    if (r->id_col >= 0 && !(r->ids[r->n] = la_strdup(fields[r->id_col])))
+        return la_error_set(err, LA_EINTERNAL, r->path, line, "out of memory");
+    r->fold[r->n++] = (int32_t)v;
+    if ((int32_t)v > r->max_fold) r->max_fold = (int32_t)v;
+    return 0;
+}
+
+static void fold_reader_free(fold_reader *r)
+{
+    for (size_t i = 0; r->ids && i < r->n; i++) free(r->ids[i]);
+    free(r->ids);
+    free(r->fold);
+}
+
+/* Reads folds.csv and checks it against the labels: same length, and the same
+ * id on every row when both files carry ids. */
+static int load_folds(fold_reader *r, const char *path, const io_labels *lab, la_error *err)
+{
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    r->fold_col = r->id_col = -1;
+    r->max_fold = -1;
+    if (io_csv_read(path, fold_record, r, err)) return err->status;
+    if (r->n != lab->n)
+        return la_error_set(err, LA_EUSAGE, path, 0, "%zu fold rows but %zu labels", r->n, lab->n);
+    for (size_t i = 0; r->ids && lab->ids && i < r->n; i++)
+        if (strcmp(r->ids[i], lab->ids[i]))
+            return la_error_set(err, LA_EUSAGE, path, 0,
+                                "row %zu: id '%s' but the labels have '%s' there", i + 1,
+                                r->ids[i], lab->ids[i]);
+    return 0;
+}
+
 /* CLASS as a name in names[], else a decimal index < k; -1 when neither. */
 static long resolve_class(const char *s, char *const *names, size_t k)
 {
@@ -275,6 +353,7 @@ int cmd_metrics(int argc, char **argv)
         {"min-recall", required_argument, NULL, OPT_MIN_RECALL},
         {"min-precision", required_argument, NULL, OPT_MIN_PREC},
         {"max-false-alarm-rate", required_argument, NULL, OPT_MAX_FAR},
+        {"folds", required_argument, NULL, OPT_FOLDS},
         {"out", required_argument, NULL, OPT_OUT},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"quiet", no_argument, NULL, OPT_QUIET},
@@ -283,7 +362,7 @@ int cmd_metrics(int argc, char **argv)
     };
     const char *cmd = "metrics";
     const char *labels_path = NULL, *probs_path = NULL, *classes_path = NULL;
-    const char *positive = NULL, *out_dir = NULL;
+    const char *positive = NULL, *out_dir = NULL, *folds_path = NULL;
     int quiet = 0, json_fmt = 0, nconstraints = 0;
     mt_sweep sw = {.cls = -1, .pick = -1};
 
@@ -304,6 +383,7 @@ int cmd_metrics(int argc, char **argv)
             nconstraints++;
             break;
         }
+        case OPT_FOLDS: folds_path = optarg; break;
         case OPT_OUT: out_dir = optarg; break;
         case OPT_FORMAT:
             if (!strcmp(optarg, "json")) json_fmt = 1;
@@ -332,6 +412,7 @@ int cmd_metrics(int argc, char **argv)
     int32_t *y = NULL;
     mt_metrics m = {0};
     json_t *doc = NULL;
+    fold_reader fr = {0};
     int rc;
 
     if ((rc = io_probs_load(probs_path, &probs, &err))) goto done;
@@ -392,6 +473,17 @@ int cmd_metrics(int argc, char **argv)
 
     doc = build_json(&m, names, &sw);
     if (!doc) { rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory building metrics.json"); goto done; }
+    if (folds_path) {
+        json_t *withf = NULL;
+        if ((rc = load_folds(&fr, folds_path, &lab, &err))) goto done;
+        if ((rc = mt_json_with_folds(y, probs.p, lab.n, probs.k, fr.fold, (size_t)fr.max_fold + 1,
+                                     names, &withf, &err))) {
+            if (!err.file[0]) snprintf(err.file, sizeof err.file, "%s", folds_path);
+            goto done;
+        }
+        json_object_set(doc, "folds", json_object_get(withf, "folds"));
+        json_decref(withf);
+    }
 
     if (out_dir) {
         char path[4096];
@@ -422,6 +514,7 @@ int cmd_metrics(int argc, char **argv)
     rc = 0;
 done:
     json_decref(doc);
+    fold_reader_free(&fr);
     free(sw.pts);
     mt_metrics_free(&m);
     free(y);

@@ -82,6 +82,27 @@ expect_rc 0 "no threshold meets: still exit 0"
 expect_out 'no threshold meets the constraint' "no threshold meets: said plainly"
 check "no threshold meets: JSON null" test "$(jget "$TMP/none/metrics.json" 'd["operating_point"]["point"]')" = "None"
 
+# --folds: per-fold metrics from a folds.csv (fold 0 = rows 0, 2, 4: accuracy 2/3)
+printf 'id,fold\nr0,0\nr1,1\nr2,0\nr3,1\nr4,0\nr5,1\n' > "$TMP/folds.csv"
+la metrics --labels "$TMP/y.csv" --pred-probs "$TMP/p.csv" --folds "$TMP/folds.csv" --format json --quiet
+expect_rc 0 "folds: exit 0"
+cp "$OUT" "$TMP/folds.json"
+check "folds: two fold objects" test "$(jget "$TMP/folds.json" 'len(d["folds"])')" = 2
+check "folds: fold 0 accuracy 2/3" near "$(jget "$TMP/folds.json" 'd["folds"][0]["accuracy"]')" 0.6666666666666666 1e-9
+check "folds: fold objects carry the same keys" test "$(jget "$TMP/folds.json" 'sorted(d["folds"][1])')" = "['accuracy', 'balanced_accuracy', 'confusion_matrix', 'fold', 'log_loss', 'macro_f1', 'per_class']"
+printf 'id,fold\nr0,0\nr1,1\nr2,0\n' > "$TMP/folds_short.csv"
+la metrics --labels "$TMP/y.csv" --pred-probs "$TMP/p.csv" --folds "$TMP/folds_short.csv"
+expect_rc 2 "folds: wrong row count: exit 2"; expect_err '3 fold rows but 6 labels' "folds: row count explained"
+printf 'id,fold\nr0,0\nr1,1\nrX,0\nr3,1\nr4,0\nr5,1\n' > "$TMP/folds_id.csv"
+la metrics --labels "$TMP/y.csv" --pred-probs "$TMP/p.csv" --folds "$TMP/folds_id.csv"
+expect_rc 2 "folds: id mismatch: exit 2"; expect_err "row 3: id 'rX'" "folds: names the mismatched id"
+printf 'id,fold\nr0,0\nr1,x\nr2,0\nr3,1\nr4,0\nr5,1\n' > "$TMP/folds_bad.csv"
+la metrics --labels "$TMP/y.csv" --pred-probs "$TMP/p.csv" --folds "$TMP/folds_bad.csv"
+expect_rc 2 "folds: non-number: exit 2"; expect_err 'folds_bad\.csv:3' "folds: names file and line"
+printf 'fold\n0\n2\n0\n2\n0\n2\n' > "$TMP/folds_gap.csv"
+la metrics --labels "$TMP/y.csv" --pred-probs "$TMP/p.csv" --folds "$TMP/folds_gap.csv"
+expect_rc 2 "folds: an empty fold: exit 2"; expect_err 'fold 1 has no examples' "folds: empty fold named"
+
 # real out-of-fold probabilities for digits (trained on 30% noisy labels) vs true labels;
 # expected figures from scikit-learn 1.2.1 on the same files
 NOISE="$DATA/noise"
