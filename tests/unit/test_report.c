@@ -566,8 +566,56 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-int main(void)
+/* Helpers for tests/browser/report_browser.sh:
+ *   test_report --fixture-db DB   records the hostile-names image run in DB
+ *   test_report --png-stats PNG   prints "W H COLOURS NONWHITE_PERCENT" */
+static int fixture_db(const char *path)
 {
+    sqlite3 *db;
+    la_error err = {0};
+    if (db_open(path, &db, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 1;
+    }
+    run_data d;
+    load_hostile_manifest(&d);
+    run_flag(&d, 3);
+    int64_t run;
+    int rc = record(db, &d, "bad/manifest_escaping_labels.csv", &run);
+    db_close(db);
+    run_free(&d);
+    return rc ? 1 : 0;
+}
+
+static int png_stats(const char *path)
+{
+    int w, h, c;
+    unsigned char *px = stbi_load(path, &w, &h, &c, 3);
+    if (!px) {
+        fprintf(stderr, "%s: %s\n", path, stbi_failure_reason());
+        return 1;
+    }
+    /* distinct colours via a 4096-bucket presence table (4 bits per channel) */
+    static unsigned char seen[4096];
+    size_t colours = 0, nonwhite = 0, total = (size_t)w * h;
+    for (size_t i = 0; i < total; i++) {
+        const unsigned char *p = px + 3 * i;
+        unsigned idx = (unsigned)(p[0] >> 4) << 8 | (unsigned)(p[1] >> 4) << 4 | (p[2] >> 4);
+        if (!seen[idx]) seen[idx] = 1, colours++;
+        if (p[0] < 240 || p[1] < 240 || p[2] < 240) nonwhite++;
+    }
+    printf("%d %d %zu %.1f\n", w, h, colours, 100.0 * (double)nonwhite / (double)total);
+    stbi_image_free(px);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && (!strcmp(argv[1], "--fixture-db") || !strcmp(argv[1], "--png-stats"))) {
+        const char *s = getenv("LA_SHARED");
+        snprintf(shared, sizeof shared, "%s", s && *s ? s : "../shared");
+        return !strcmp(argv[1], "--fixture-db") ? fixture_db(argv[2]) : png_stats(argv[2]);
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escape),
         cmocka_unit_test(test_thumbnail_crisp),
