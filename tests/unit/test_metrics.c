@@ -265,6 +265,68 @@ static void test_json_schema_and_folds(void **state)
     assert_non_null(strstr(err.msg, "fold 1"));
 }
 
+/* Randomized cross-check of AP against its other form, O(n^2):
+ *   AP = 1/P sum_{i positive} |{j pos: s_j >= s_i}| / |{j: s_j >= s_i}|
+ * (each positive contributes the precision at its own score's threshold, ties
+ * included), on scores quantized to 8 levels so ties are everywhere. */
+static void test_average_precision_bruteforce(void **state)
+{
+    (void)state;
+    unsigned seed = 12345;
+    enum { N = 300 };
+    unsigned char y[N];
+    double s[N];
+    for (int rep = 0; rep < 50; rep++) {
+        int pos = 0;
+        for (int i = 0; i < N; i++) {
+            seed = seed * 1103515245u + 12345u;
+            s[i] = (double)((seed >> 16) % 8) / 8.0;
+            seed = seed * 1103515245u + 12345u;
+            /* positives lean to higher scores */
+            y[i] = ((seed >> 16) % 16) < (unsigned)(2 + 2 * (int)(s[i] * 8));
+            pos += y[i];
+        }
+        double want = 0.0;
+        for (int i = 0; i < N; i++) {
+            if (!y[i]) continue;
+            int tp = 0, all = 0;
+            for (int j = 0; j < N; j++)
+                if (s[j] >= s[i]) { all++; tp += y[j]; }
+            want += (double)tp / all;
+        }
+        want = pos ? want / pos : 0.0;
+        assert_float_equal(mt_average_precision(y, s, N), want, 1e-12);
+    }
+}
+
+/* The float32 PR curve and fold JSON agree with the double ones. */
+static void test_f32_curve_and_folds(void **state)
+{
+    (void)state;
+    float pf[18];
+    for (int i = 0; i < 18; i++) pf[i] = (float)P[i];
+    mt_pr_point *a, *b;
+    size_t na, nb;
+    la_error err;
+    assert_int_equal(mt_pr_curve(Y, P, 6, 3, 0, &a, &na, &err), 0);
+    assert_int_equal(mt_pr_curve_f32(Y, pf, 6, 3, 0, &b, &nb, &err), 0);
+    assert_int_equal(na, nb);
+    for (size_t i = 0; i < na; i++) {
+        assert_int_equal(a[i].tp, b[i].tp);
+        assert_int_equal(a[i].fp, b[i].fp);
+    }
+    free(a);
+    free(b);
+    const int32_t folds[6] = {1, 0, 1, 0, 1, 0};
+    json_t *j;
+    assert_int_equal(mt_json_with_folds_f32(Y, pf, 6, 3, folds, 2, NULL, &j, &err), 0);
+    assert_int_equal(json_array_size(json_object_get(j, "folds")), 2);
+    /* fold 1 = rows 0, 2, 4 here */
+    assert_float_equal(json_real_value(json_object_get(json_array_get(json_object_get(j, "folds"), 1),
+                                                       "accuracy")), 2.0 / 3.0, 1e-12);
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -276,6 +338,8 @@ int main(void)
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_pr_curve_and_pick),
         cmocka_unit_test(test_json_schema_and_folds),
+        cmocka_unit_test(test_average_precision_bruteforce),
+        cmocka_unit_test(test_f32_curve_and_folds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
