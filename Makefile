@@ -100,7 +100,9 @@ test-deps:
 	@sh tools/deps.sh $(DEB_PKGS) $(TEST_DEB_PKGS)
 	@sh tests/browser/serve_deps.sh
 
-demo: deps labelaudit
+demo:
+	@sh tools/deps.sh $(DEB_PKGS) dataset-fashion-mnist
+	$(MAKE) labelaudit
 	sh tools/demo.sh
 
 install: labelaudit
