@@ -321,6 +321,12 @@ int cl_estimate_latent(const int64_t *cjc, const int64_t *counts, size_t k, int 
 int cl_prune_matrix(const int64_t *cjc, const int64_t *counts, size_t k, double phi,
                     const int64_t *remove, long nmin, int64_t *out)
 {
+    return cl_prune_matrix_ex(cjc, counts, k, phi, remove, nmin, 0, out);
+}
+
+int cl_prune_matrix_ex(const int64_t *cjc, const int64_t *counts, size_t k, double phi,
+                       const int64_t *remove, long nmin, int corrected, int64_t *out)
+{
     double *m = malloc((3 * k * k + k + 1) * sizeof *m);
     if (!m) return -1;
     double *f = m + k * k, *q = f + k * k, *col = q + k * k;
@@ -347,7 +353,7 @@ int cl_prune_matrix(const int64_t *cjc, const int64_t *counts, size_t k, double 
         for (size_t t = 0; t < k; t++) col[t] = m[t * k + g] - f[t * k + g];
         f[g * k + g] = m[g * k + g] + cl_sum(col, k);
     }
-    for (size_t i = 0; i < k * k; i++) q[i] = (double)cl_trunc(f[i]);
+    for (size_t i = 0; i < k * k; i++) q[i] = corrected ? rint(f[i]) : (double)cl_trunc(f[i]);
     for (size_t t = 0; t < k; t++) cl_round_preserving_sum(q + t * k, k, out + t * k);
     if (remove) {
         /* Psi[t][g] = P[t][g] / rho_g (row sum of row g: numpy broadcasting). */
@@ -359,12 +365,14 @@ int cl_prune_matrix(const int64_t *cjc, const int64_t *counts, size_t k, double 
         }
         for (size_t t = 0; t < k; t++)
             for (size_t g = 0; g < k; g++)
-                f[t * k + g] = (double)out[t * k + g] / rho[g];
+                f[t * k + g] = (double)out[t * k + g] / (corrected ? fmax(rho[t], 1.0) : rho[g]);
         for (size_t t = 0; t < k; t++) {
             double eta = cl_sum(f + t * k, k) - f[t * k + t];
-            for (size_t g = 0; g < k; g++)
-                q[t * k + g] = g == t ? (double)counts[t] - (double)remove[t]
-                                      : (f[t * k + g] * (double)remove[t]) / eta;
+            for (size_t g = 0; g < k; g++) {
+                double v = (f[t * k + g] * (double)remove[t]) / eta;
+                if (corrected && !(eta > 0)) v = 0;
+                q[t * k + g] = g == t ? (double)counts[t] - (double)remove[t] : v;
+            }
         }
         for (size_t t = 0; t < k; t++) cl_round_preserving_sum(q + t * k, k, out + t * k);
     }

@@ -60,6 +60,13 @@ int cl_estimate_latent(const int64_t *cjc, const int64_t *counts, size_t k, int 
 int cl_prune_matrix(const int64_t *cjc, const int64_t *counts, size_t k, double frac_noise,
                     const int64_t *remove, long nmin, int64_t *out);
 
+/* Same, with corrected = 1 fixing two reference quirks (opt-in, not the
+ * default): fractional counts are rounded half-to-even instead of truncated
+ * (quirk 5), and num_to_remove_per_class normalises each row by its own sum,
+ * a zero noise row pruning nothing without NaN (quirk 6). */
+int cl_prune_matrix_ex(const int64_t *cjc, const int64_t *counts, size_t k, double frac_noise,
+                       const int64_t *remove, long nmin, int corrected, int64_t *out);
+
 /* num_label_issues 'off_diagonal_calibrated' (section 9): ROUND((1 - trace(J)) * n)
  * with J from calibrating cj twice. Returns -1 on OOM. */
 int64_t cl_num_issues_calibrated(const int64_t *cj, const int64_t *counts, size_t k, size_t n);

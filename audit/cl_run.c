@@ -646,7 +646,7 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
     cl_filter f = o->filter;
     if (f == CL_PRUNE_BY_NOISE_RATE || f == CL_PRUNE_BY_CLASS || f == CL_BOTH) {
         P = la_calloc(k * k, sizeof *P);
-        if (!P || cl_prune_matrix(res->cjc, res->counts, k, o->frac_noise, o->remove, o->nmin, P)) {
+        if (!P || cl_prune_matrix_ex(res->cjc, res->counts, k, o->frac_noise, o->remove, o->nmin, o->corrected, P)) {
             rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
             goto fail;
         }

@@ -55,6 +55,7 @@ typedef struct cl_opts {
     long           nmin;       /* min_examples_per_class, 1                 */
     int            threads;    /* >= 1                                      */
     int            keep_rank_scores; /* 1: fill res->quality for all n      */
+    int            corrected;  /* 1: fix quirks 5 and 6 (cl_prune_matrix_ex)  */
     cl_score_sink  sink;
     void          *sink_ctx;
 } cl_opts;

@@ -45,6 +45,9 @@ static const char au_usage[] =
     "                           flag this many per class (prune filters only); FILE is a\n"
     "                           CSV with header 'count' and K rows\n"
     "  --min-examples-per-class N  never prune a class below N examples (1)\n"
+    "  --corrected              opt-in fixes of two reference quirks: round (not\n"
+    "                           truncate) fractional prune counts, and normalise\n"
+    "                           --num-to-remove-per-class by each row's own sum\n"
     "  --scores                 also write the per-example label_quality_*.csv files\n"
     "  --data DATASET           the dataset (ids, class names, labels when --labels is\n"
     "                           not given); loader options below apply\n"
@@ -63,7 +66,8 @@ static const char au_usage[] =
 
 enum {
     AU_LABELS = 1, AU_PROBS, AU_OUT, AU_FILTER, AU_RANK, AU_FRAC, AU_REMOVE, AU_NMIN, AU_SCORES,
-    AU_DATA, AU_SUMMARY, AU_DB, AU_THREADS, AU_FORMAT, AU_QUIET, AU_HELP, AU_BOOT, AU_CONF, AU_SEED
+    AU_DATA, AU_SUMMARY, AU_DB, AU_THREADS, AU_FORMAT, AU_QUIET, AU_HELP, AU_BOOT, AU_CONF, AU_SEED,
+    AU_CORRECTED
 };
 
 typedef struct au_args {
@@ -325,6 +329,7 @@ static json_t *au_summary(const au_args *a, const cl_result *r, char *const *nam
         json_object_set_new(opt, "num_to_remove_per_class", json_null());
     }
     json_object_set_new(opt, "scores", json_boolean(a->scores));
+    json_object_set_new(opt, "corrected", json_boolean(a->co.corrected));
     json_object_set_new(opt, "bootstrap", json_integer(a->boot));
     json_object_set_new(opt, "confidence", json_real(a->conf));
     json_object_set_new(opt, "seed", json_integer((json_int_t)a->seed));
@@ -469,6 +474,7 @@ static int au_parse(int argc, char **argv, au_args *a, int *done)
         {"bootstrap", required_argument, 0, AU_BOOT},
         {"confidence", required_argument, 0, AU_CONF},
         {"seed", required_argument, 0, AU_SEED},
+        {"corrected", no_argument, 0, AU_CORRECTED},
         IO_LOAD_LONG_OPTIONS,
         {0, 0, 0, 0}
     };
@@ -511,6 +517,7 @@ static int au_parse(int argc, char **argv, au_args *a, int *done)
             else return cli_usage_error(cmd, "--format must be text or json, got '%s'", optarg);
             break;
         case AU_QUIET: a->quiet = 1; break;
+        case AU_CORRECTED: a->co.corrected = 1; break;
         case AU_BOOT:
             if (cli_parse_long(cmd, "bootstrap", optarg, 1, 1000000, &lv)) return LA_EUSAGE;
             a->boot = (int)lv;

@@ -168,6 +168,13 @@ static void test_prune_matrix_trunc_and_quirk(void **state)
     int64_t c2[2] = {5, 5}, rm[2] = {1, 1};
     assert_int_equal(cl_prune_matrix(cjd, c2, 2, 1.0, rm, 1, P), 0);
     assert_true(P[1] <= 0 && P[2] <= 0);
+    assert_true(P[1] == INT64_MIN || P[2] == INT64_MIN);
+    /* --corrected: no NaN, nothing pruned, counts stay sane */
+    assert_int_equal(cl_prune_matrix_ex(cjd, c2, 2, 1.0, rm, 1, 1, P), 0);
+    assert_true(P[1] == 0 && P[2] == 0);
+    /* --corrected rounds 1.5 half-to-even (2) instead of truncating (1) */
+    assert_int_equal(cl_prune_matrix_ex(cjc, cnt, 2, 0.5, NULL, 1, 1, P), 0);
+    assert_true(P[2] == 2);
 }
 
 static void test_row_scores(void **state)
