@@ -201,6 +201,15 @@ static int write_curve_svg(const char *path, const mt_sweep *sw, const char *cls
     return la_atomic_commit(&af, err);
 }
 
+/* Bytes of s that fit in max bytes without splitting a UTF-8 sequence. */
+static int utf8_fit(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max) return (int)n;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80) max--;
+    return (int)max;
+}
+
 static void print_text(const mt_metrics *m, char *const *names, const mt_sweep *sw)
 {
     char idx[32];
@@ -211,7 +220,9 @@ static void print_text(const mt_metrics *m, char *const *names, const mt_sweep *
     for (size_t c = 0; c < m->k; c++) {
         const mt_class *pc = &m->per_class[c];
         snprintf(idx, sizeof idx, "%zu", c);
-        printf("%-*.*s %9lld %9.4f %9.4f %9.4f %9.4f%s\n", (int)w, (int)w, names ? names[c] : idx,
+        const char *nm = names ? names[c] : idx;
+        int fit = utf8_fit(nm, w);
+        printf("%.*s%*s %9lld %9.4f %9.4f %9.4f %9.4f%s\n", fit, nm, (int)w - fit, "",
                (long long)pc->support, pc->precision, pc->recall, pc->f1, pc->pr_auc,
                pc->predicted == 0 ? "  (never predicted: precision 0 by convention)" : "");
     }
@@ -221,12 +232,16 @@ static void print_text(const mt_metrics *m, char *const *names, const mt_sweep *
         printf("\nconfusion matrix (rows = true class, columns = predicted class)\n%-*s", (int)w, "");
         for (size_t c = 0; c < m->k; c++) {
             snprintf(idx, sizeof idx, "%zu", c);
-            printf(" %6.6s", names ? names[c] : idx);
+            const char *nm = names ? names[c] : idx;
+            int fit = utf8_fit(nm, 6);
+            printf(" %*s%.*s", 6 - fit, "", fit, nm);
         }
         putchar('\n');
         for (size_t r = 0; r < m->k; r++) {
             snprintf(idx, sizeof idx, "%zu", r);
-            printf("%-*.*s", (int)w, (int)w, names ? names[r] : idx);
+            const char *nm = names ? names[r] : idx;
+            int fit = utf8_fit(nm, w);
+            printf("%.*s%*s", fit, nm, (int)w - fit, "");
             for (size_t c = 0; c < m->k; c++) printf(" %6lld", (long long)m->confusion[r * m->k + c]);
             putchar('\n');
         }
