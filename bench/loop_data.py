@@ -9,6 +9,8 @@
         train = 4000 MAJ + 40 RARE (seeded from the 60k training set),
         test  = 3000 MAJ (1000 t10k + 2000 training images not used for
         training) + 30 RARE (seeded from t10k): the same 99:1 prevalence
+  subsample FMNIST_DIR N SEED OUTDIR  a seeded stratified subsample of N of the 60000
+                                     training images: OUTDIR/train-{images-idx3,labels-idx1}-ubyte
   labelacc TRUE.csv IDX_LABELS       share of IDX labels equal to the true ones
                                      (same row order; IDX label = class index)
   detect NOISE.csv AUDIT_DIR         precision/recall of the audit's flags
@@ -82,6 +84,19 @@ def cmd_imbalance(fm, seed, maj, rare, outdir):
             f.write("%s\n%s\n" % ("majority", "rare"))
 
 
+def cmd_subsample(fm, n, seed, outdir):
+    n, seed = int(n), int(seed)
+    X = read_idx(os.path.join(fm, "train-images-idx3-ubyte.gz"))
+    y = read_idx(os.path.join(fm, "train-labels-idx1-ubyte.gz"))
+    rng = np.random.default_rng([seed, n])
+    per = n // 10
+    idx = np.sort(np.concatenate([rng.choice(np.flatnonzero(y == c), per, replace=False)
+                                  for c in range(10)]))
+    os.makedirs(outdir, exist_ok=True)
+    write_idx(os.path.join(outdir, "train-images-idx3-ubyte"), X[idx])
+    write_idx(os.path.join(outdir, "train-labels-idx1-ubyte"), y[idx])
+
+
 def cmd_labelacc(true_csv, idx_labels):
     t = [int(r["label"]) for r in csv.DictReader(open(true_csv, newline=""))]
     y = read_idx(idx_labels)
@@ -106,4 +121,4 @@ def cmd_detect(noise_csv, audit_dir):
 if __name__ == "__main__":
     cmd = sys.argv[1]
     {"labels": cmd_labels, "noisy": cmd_noisy, "imbalance": cmd_imbalance,
-     "labelacc": cmd_labelacc, "detect": cmd_detect}[cmd](*sys.argv[2:])
+     "labelacc": cmd_labelacc, "subsample": cmd_subsample, "detect": cmd_detect}[cmd](*sys.argv[2:])

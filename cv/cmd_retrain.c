@@ -364,7 +364,6 @@ int cmd_retrain(int argc, char **argv)
 
     if ((rc = mt_compute(yte, probs, te.n, tr.k, &mt, &err))) goto fail;
     if (!(doc = mt_to_json(&mt, NULL, 0, tr.class_names))) goto oom;
-    json_object_del(doc, "folds");
     const char *sampler = t->sampler == CV_SAMPLER_OVERSAMPLE ? "oversample"
                         : t->sampler == CV_SAMPLER_UNDERSAMPLE ? "undersample" : "none";
     json_object_set_new(doc, "kind", json_string("retrain"));
