@@ -8,6 +8,7 @@
 #include <csv.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -106,7 +107,7 @@ static int export_json(FILE *fp, const db_run *run, const db_items *items)
                               "reviewer", opt_str(it->reviewer), "note", opt_str(it->note),
                               "given", class_name(run, it->given),
                               "suggested", class_name(run, it->suggested),
-                              "score", it->quality,
+                              "score", isfinite(it->quality) ? it->quality : 0.0,
                               "rank", it->rank > 0 ? json_integer(it->rank) : json_null(),
                               "decided_at", opt_str(it->decided_at), "version", it->version);
         if (!o || json_array_append_new(arr, o)) goto oom;
@@ -127,7 +128,7 @@ static int do_export(sqlite3 *db, int64_t run_id, int json, int all, const char 
     db_items items = {0, NULL};
     db_filter f;
     la_error_clear(&err);
-    if (run_id <= 0 && db_latest_run(db, &run_id, &err)) return cli_report(&err);
+    if (run_id <= 0 && db_review_run(db, &run_id, &err)) return cli_report(&err);
     if (db_load_run(db, run_id, &run, &err)) return cli_report(&err);
     db_filter_init(&f);
     f.status = all ? NULL : "decided";

@@ -168,6 +168,10 @@ void db_now_iso(char out[32]);
 #define DB_MAX_REVIEWER 200      /* bytes; longer names are refused          */
 #define DB_MAX_NOTE     4000     /* bytes                                    */
 
+/* The run reviewers see by default: the most recent run of kind 'audit'.
+ * LA_EUSAGE when there is none. */
+int db_review_run(sqlite3 *db, int64_t *run_id, la_error *err);
+
 /* 1 when s is keep | relabel | drop | skip (or pending when allow_pending). */
 int db_status_valid(const char *s, int allow_pending);
 

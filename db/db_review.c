@@ -36,6 +36,23 @@ static char *col_text(sqlite3_stmt *st, int i, int *ok)
     return s;
 }
 
+/* ---- runs ------------------------------------------------------------------ */
+
+int db_review_run(sqlite3 *db, int64_t *run_id, la_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(db, "SELECT max(id) FROM runs WHERE kind = 'audit'", &st, err)) return err->status;
+    int rc = sqlite3_step(st);
+    int found = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
+    if (found) *run_id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW) return sql_fail(err, db, "latest audit run");
+    if (!found)
+        return la_error_set(err, LA_EUSAGE, sqlite3_db_filename(db, "main"), 0,
+                            "the database holds no audit run yet (record one with audit --db)");
+    return 0;
+}
+
 /* ---- queue items ----------------------------------------------------------- */
 
 #define ITEM_COLS \
@@ -297,7 +314,7 @@ int db_import_decisions(sqlite3 *db, int64_t run_id, const char *file,
     char now[32];
     size_t done = 0;
     if (applied) *applied = 0;
-    if (run_id <= 0 && db_latest_run(db, &run_id, err)) return err->status;
+    if (run_id <= 0 && db_review_run(db, &run_id, err)) return err->status;
     if (db_load_run(db, run_id, &run, err)) return err->status;
     db_now_iso(now);
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {

@@ -69,7 +69,9 @@ static int raw_enable(void)
     t.c_cc[VTIME] = 0;
     if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &t) != 0) return -1;
     raw_on = 1;
-    atexit(raw_off);
+    static int registered;
+    if (!registered) atexit(raw_off);     /* the terminal is restored on any exit */
+    registered = 1;
     return 0;
 }
 
@@ -283,7 +285,7 @@ int cmd_review(int argc, char **argv)
     la_error_clear(&err);
     int64_t run_id = run;
     if (db_open(dbpath, &rc.db, &err)) return cli_report(&err);
-    if ((run_id <= 0 && db_latest_run(rc.db, &run_id, &err)) || db_load_run(rc.db, run_id, &rc.run, &err)) {
+    if ((run_id <= 0 && db_review_run(rc.db, &run_id, &err)) || db_load_run(rc.db, run_id, &rc.run, &err)) {
         db_close(rc.db);
         return cli_report(&err);
     }

@@ -169,7 +169,7 @@ int srv_app_open(const srv_config *cfg, srv_app **out, la_error *err)
     pthread_mutex_init(&app->lock, NULL);
     int64_t run_id = cfg->run_id;
     if (db_open(cfg->db_path, &app->db, err)) goto fail;
-    if (run_id <= 0 && db_latest_run(app->db, &run_id, err)) goto fail;
+    if (run_id <= 0 && db_review_run(app->db, &run_id, err)) goto fail;
     if (db_load_run(app->db, run_id, &app->run, err)) goto fail;
     if (db_count_flagged(app->db, run_id, -1, &app->queue_size, err)) goto fail;
     app->root = find_root(cfg->root, app->run.dataset_path);
