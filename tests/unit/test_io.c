@@ -19,6 +19,10 @@
 #include "io/manifest.h"
 #include "io/idx.h"
 
+#include <stb_image_write.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 static char g_data[1024];
 
 static const char *data_path(const char *rel)
@@ -461,6 +465,74 @@ static void test_image_options(void **state)
     io_dataset_free(&ds);
 }
 
+
+/* PNG, BMP, TGA and JPEG written by stb_image_write load through the folder
+ * loader; RGB channels land in (row, column, channel) order; --image-size
+ * resizes, and a constant image stays constant. */
+static void test_formats_rgb_resize(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/la-io-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char p[256];
+    snprintf(p, sizeof p, "%s/red", dir);
+    assert_int_equal(mkdir(p, 0755), 0);
+    snprintf(p, sizeof p, "%s/blue", dir);
+    assert_int_equal(mkdir(p, 0755), 0);
+    unsigned char red[4 * 6 * 3], blue[4 * 6 * 3];
+    for (int i = 0; i < 4 * 6; i++) {
+        red[3 * i] = 255; red[3 * i + 1] = 0; red[3 * i + 2] = 0;
+        blue[3 * i] = 0; blue[3 * i + 1] = 0; blue[3 * i + 2] = 200;
+    }
+    snprintf(p, sizeof p, "%s/red/a.png", dir);
+    assert_true(stbi_write_png(p, 6, 4, 3, red, 6 * 3));
+    snprintf(p, sizeof p, "%s/red/b.bmp", dir);
+    assert_true(stbi_write_bmp(p, 6, 4, 3, red));
+    snprintf(p, sizeof p, "%s/blue/c.tga", dir);
+    assert_true(stbi_write_tga(p, 6, 4, 3, blue));
+    snprintf(p, sizeof p, "%s/blue/d.jpg", dir);
+    assert_true(stbi_write_jpg(p, 6, 4, 3, blue, 100));
+    snprintf(p, sizeof p, "%s/blue/notes.txt", dir);   /* not an image: skipped */
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs("hello\n", f);
+    fclose(f);
+    la_dataset ds;
+    la_error err;
+    io_load_opts o;
+    io_load_opts_init(&o);
+    o.channels = 3;
+    assert_int_equal(io_dataset_load(dir, &o, &ds, &err), 0);
+    assert_int_equal(ds.format, IO_FORMAT_FOLDER);
+    assert_int_equal(ds.n, 4);
+    assert_int_equal(ds.d, 6 * 4 * 3);
+    assert_string_equal(ds.class_names[0], "blue");
+    assert_string_equal(ds.ids[0], "c");
+    assert_string_equal(ds.ids[3], "b");
+    for (size_t i = 0; i < ds.n; i++) {
+        const float *x = ds.features + i * ds.d;
+        int is_red = ds.labels[i] == 1;
+        for (size_t px = 0; px < 24; px++) {
+            float r = x[3 * px], b = x[3 * px + 2];
+            if (is_red) assert_true(fabsf(r - 1.0f) < 0.02f && b < 0.02f);
+            else assert_true(r < 0.02f && fabsf(b - 200.0f / 255.0f) < 0.02f);
+        }
+    }
+    io_dataset_free(&ds);
+    o.channels = 1;
+    o.image_w = 3;
+    o.image_h = 2;
+    assert_int_equal(io_dataset_load(dir, &o, &ds, &err), 0);
+    assert_int_equal(ds.d, 6);
+    assert_int_equal(ds.image_sizes[0].w, 6);
+    assert_int_equal(ds.image_sizes[0].h, 4);
+    for (size_t j = 1; j < ds.d; j++) assert_true(fabsf(ds.features[j] - ds.features[0]) < 0.01f);
+    io_dataset_free(&ds);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const char *shared = getenv("LA_SHARED");
@@ -482,6 +554,7 @@ int main(void)
         cmocka_unit_test(test_png_manifest_matches_idx),
         cmocka_unit_test(test_digits_png_match_csv),
         cmocka_unit_test(test_image_options),
+        cmocka_unit_test(test_formats_rgb_resize),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
