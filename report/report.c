@@ -26,9 +26,12 @@
 #include <stb_image_resize.h>
 #include <stb_image_write.h>
 
+#include "../cv/metrics.h"
 #include "../db/db.h"
 #include "../io/dataset.h"
+#include "../io/labels.h"
 #include "rp_features.h"
+#include "rp_curves.h"
 #include "rp_html.h"
 
 #define RP_MAX_PIXELS 64000000LL   /* same cap as the loaders: refuse bombs */
@@ -477,6 +480,55 @@ static void kpi(FILE *f, const char *cls, const char *label, const char *value)
             cls, value, label);
 }
 
+/* Per-class precision-recall curves computed from the run's own probability
+ * file (when metrics.json carries no curve points): labels = the given labels
+ * stored in the db, the same truth cv's metrics use. Only for files up to
+ * 256 MB; anything missing or mismatched just leaves the operating points.
+ * Fills s[c] for every class and returns 1, or returns 0 having changed nothing. */
+static int curves_from_probs(report *r, rp_series *s, size_t k, double **owned)
+{
+    const char *path = r->run.pred_probs_path;
+    struct stat sb;
+    if (!path || stat(path, &sb) != 0 || sb.st_size > (256L << 20) || (int64_t)k != r->run.k)
+        return 0;
+    io_probs p;
+    la_error e = {0};
+    if (io_probs_load(path, &p, &e)) return 0;
+    int32_t *given = NULL;
+    size_t n = 0;
+    int ok = p.k == k && db_load_given(r->db, r->run.id, &given, &n, &e) == 0 && n == p.n && n > 0;
+    for (size_t c = 0; ok && c < k; c++) {
+        mt_pr_point *pts = NULL;
+        size_t np = 0;
+        if (mt_pr_curve(given, p.p, n, k, c, &pts, &np, &e) || np == 0) {
+            free(pts);
+            ok = 0;
+            break;
+        }
+        /* at most 240 points, evenly spaced along the sweep, the last kept */
+        size_t m = np < 240 ? np : 240;
+        owned[2 * c] = la_calloc(m + 1, sizeof(double));
+        owned[2 * c + 1] = la_calloc(m + 1, sizeof(double));
+        if (!owned[2 * c] || !owned[2 * c + 1]) {
+            free(pts);
+            ok = 0;
+            break;
+        }
+        for (size_t j = 0; j < m; j++) {
+            size_t at = m > 1 ? j * (np - 1) / (m - 1) : 0;
+            owned[2 * c][j] = pts[at].recall;
+            owned[2 * c + 1][j] = pts[at].precision;
+        }
+        free(pts);
+        s[c].recall = owned[2 * c];
+        s[c].precision = owned[2 * c + 1];
+        s[c].npoints = m;
+    }
+    free(given);
+    io_probs_free(&p);
+    return ok;
+}
+
 static void pr_section(report *r, FILE *f)
 {
     char *text = NULL;
@@ -526,9 +578,11 @@ static void pr_section(report *r, FILE *f)
         s[i].precision = &buf[2 * i + 1];
         s[i].npoints = 1;
     }
+    if (!curves && curves_from_probs(r, s, n, owned)) curves = (int)n;
     fputs("<section class=\"panel\" id=\"cv\"><h2>Cross-validation: precision and recall per class</h2>\n", f);
     fprintf(f, "<p class=\"muted\">%s Out-of-fold accuracy %.4f, balanced accuracy %.4f, macro F1 %.4f.</p>\n",
-            curves ? "Precision-recall curves of each class (one-vs-rest, out-of-fold probabilities)."
+            curves ? "Precision-recall curve of each class (one-vs-rest on the out-of-fold probabilities; "
+                     "labels as given)."
                    : "Each class's operating point (argmax prediction); the metrics carry no curve points.",
             json_number_value(json_object_get(m, "accuracy")),
             json_number_value(json_object_get(m, "balanced_accuracy")),
@@ -666,6 +720,7 @@ static int write_index(report *r)
           "off-diagonal counts are the likely label errors.</p></div></div></section>\n", f);
 
     pr_section(r, f);
+    rp_retrain_section(r->db, r->run.id, f);   /* retrain --db: final model, learning curves */
 
     /* run details */
     fputs("<section class=\"panel\" id=\"run\"><h2>Run details</h2>\n<table class=\"cls\">", f);
@@ -692,7 +747,7 @@ static int write_index(report *r)
         fputs("</p>\n", f);
     }
     json_t *o = run->options_json ? json_loads(run->options_json, 0, NULL) : NULL;
-    char *pretty = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+    char *pretty = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10)) : NULL;
     json_decref(o);
     fputs("<h3>Options</h3><pre class=\"opts mono\">", f);
     rp_esc(f, pretty ? pretty : run->options_json);

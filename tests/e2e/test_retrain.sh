@@ -78,3 +78,10 @@ expect_rc 0 "retrain --db exits 0"; expect_out 'recorded in' "recording reported
 la retrain --data "$TR" --test "$TE" --out "$TMP/rdb" --db "$TMP/a.db" --run 7 --quiet
 expect_rc 2 "retrain --run of a missing run exits 2"
 la retrain --data "$TR" --test "$TE" --out "$TMP/rdb" --run 1; expect_rc 2 "--run without --db exits 2"
+
+# the HTML report shows the final model and its learning curves
+la retrain --data "$TR" --test "$TE" --out "$TMP/rmlp" --db "$TMP/a.db" --model mlp --hidden 32 --epochs 8 --lr 0.005 --quiet
+la report --db "$TMP/a.db" --out "$TMP/report" --quiet
+expect_rc 0 "report with retrain metrics exits 0"
+grep -q 'id="retrain"' "$TMP/report/index.html" && pass "report has the final-model panel" || fail "report has the final-model panel" "missing"
+grep -q 'held-out (test) accuracy' "$TMP/report/index.html" && pass "report plots the held-out curve" || fail "report plots the held-out curve" "missing"
