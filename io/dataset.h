@@ -4,7 +4,8 @@
  *
  * A dataset is N examples, each with an id, a given label (an index into the
  * sorted class names, or the order fixed by --classes), and a float32 feature
- * row (N x D, one contiguous block), an image path, or both. io/ knows nothing
+ * row (N x D, one contiguous block, features scaled to [0, 1] for images), an
+ * image path, or both; tables also describe their columns. io/ knows nothing
  * about models; cv/ and audit/ know nothing about file formats.
  */
 #ifndef LA_DATASET_H
@@ -21,7 +22,7 @@ typedef enum io_format {
     IO_FORMAT_MANIFEST,   /* CSV id,path,label with image paths               */
     IO_FORMAT_FOLDER,     /* root/<class>/<file> images                       */
     IO_FORMAT_IDX,        /* MNIST-style IDX images + labels (gz or plain)    */
-    IO_FORMAT_NPY         /* features .npy (labels from --labels)             */
+    IO_FORMAT_NPY         /* features .npy (labels from --npy-labels)         */
 } io_format;
 
 typedef enum io_missing { IO_MISSING_ERROR = 0, IO_MISSING_MEAN, IO_MISSING_ZERO } io_missing;
@@ -31,7 +32,7 @@ typedef struct io_load_opts {
     io_format   format;          /* IO_FORMAT_AUTO unless --format-in given     */
     const char *label_col;       /* default "label"                             */
     const char *id_col;          /* default "id"; absent column = row number    */
-    const char *features;        /* comma list of columns, NULL = all others    */
+    const char *features;        /* CSV list of columns, NULL = all others      */
     io_missing  missing;         /* --missing error|mean|zero                   */
     const char *classes_file;    /* --classes FILE: one class name per line     */
     const char *idx_labels;      /* --idx-labels FILE                           */
