@@ -356,9 +356,10 @@ int cmd_retrain(int argc, char **argv)
              tr.n, te.n, tr.d, tr.k, cv_model_name(t->model), variant);
     int iters = 0;
     double t1 = la_now();
-    /* held-out curve: only logreg/mlp fill it; the test labels never touch the fit */
+    /* held-out curve (mlp epochs; not per L-BFGS iteration, too costly): the
+     * test labels never touch the fit */
     if ((rc = rt_run(&ro, tr.features, tr.n, tr.d, tr.labels, sw, tr.k, te.features, te.n,
-                     curve.cap ? yte : NULL, probs, curve.cap ? &curve : NULL, &iters, &err)))
+                     t->model == CV_MODEL_MLP ? yte : NULL, probs, curve.cap ? &curve : NULL, &iters, &err)))
         goto fail;
     double train_s = la_now() - t1;
 
