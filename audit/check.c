@@ -22,6 +22,7 @@ void ck_summary_free(ck_summary *s)
     free(s->created_at);
     free(s->dataset);
     free(s->version);
+    free(s->method);
     for (size_t c = 0; s->classes && c < s->k; c++) free(s->classes[c]);
     free(s->classes);
     free(s->counts);
@@ -166,6 +167,7 @@ int ck_summary_from_json(const json_t *j, const char *source, ck_summary *out, l
     s.dataset = ck__opt_str(j, "dataset");
     if (!s.dataset) s.dataset = ck__opt_str(j, "labels_path");
     s.version = ck__opt_str(j, "labelaudit_version");
+    s.method = ck__opt_str(j, "method");
     *out = s;
     return 0;
 oom:

@@ -37,6 +37,7 @@ typedef struct ck_summary {
     char    *created_at;     /* run time, or NULL                              */
     char    *dataset;        /* dataset path as recorded, or NULL              */
     char    *version;        /* labelaudit_version, or NULL                    */
+    char    *method;         /* the audit's filter_by ("method"), or NULL      */
     size_t   n, k;
     char   **classes;        /* k class names                                  */
     int64_t *counts;         /* k examples per given class (0 when absent)     */

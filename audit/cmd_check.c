@@ -215,6 +215,10 @@ int cmd_check(int argc, char **argv)
     }
     if (have_base && (rc = ck_compare_classes(&cur, &base, &err))) goto done;
 
+    if (have_base && cur.method && base.method && strcmp(cur.method, base.method) && !quiet)
+        cli_warn("the baseline used --filter-by %s, this run %s: their error rates may not be comparable",
+                 base.method, cur.method);
+
     /* One confidence level for both: --confidence, else the current run's. */
     if (isnan(conf)) conf = cur.confidence;
     ck_summary_set_confidence(&cur, conf);
