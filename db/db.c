@@ -737,6 +737,38 @@ int db_load_item(sqlite3 *db, int64_t queue_id, db_items *out, la_error *err)
     return status;
 }
 
+int db_load_given(sqlite3 *db, int64_t run_id, int32_t **given, size_t *n, la_error *err)
+{
+    *given = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    if (prepare(db, "SELECT n FROM runs WHERE id = ?", &st, err)) return err->status;
+    sqlite3_bind_int64(st, 1, run_id);
+    int rc = sqlite3_step(st);
+    int64_t total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    if (total < 0) return la_error_set(err, LA_EUSAGE, NULL, 0, "no run %" PRId64, run_id);
+    int32_t *g = la_calloc((size_t)total ? (size_t)total : 1, sizeof *g);
+    if (!g) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    if (prepare(db, "SELECT row, given FROM examples WHERE run_id = ?", &st, err)) {
+        free(g);
+        return err->status;
+    }
+    sqlite3_bind_int64(st, 1, run_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t row = sqlite3_column_int64(st, 0);
+        if (row >= 0 && row < total) g[row] = (int32_t)sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        free(g);
+        return sql_fail(db, err, "load labels");
+    }
+    *given = g;
+    *n = (size_t)total;
+    return 0;
+}
+
 int db_load_metrics(sqlite3 *db, int64_t run_id, const char *kind, char **json, la_error *err)
 {
     *json = NULL;

@@ -129,6 +129,10 @@ int  db_load_flagged(sqlite3 *db, int64_t run_id, int64_t given_class,
 int  db_load_item(sqlite3 *db, int64_t queue_id, db_items *out, la_error *err);
 void db_items_free(db_items *items);
 
+/* The given labels of every example of the run, by row: *given is malloc'd
+ * (n entries, caller frees), *n = the run's N. */
+int db_load_given(sqlite3 *db, int64_t run_id, int32_t **given, size_t *n, la_error *err);
+
 /* The most recent metrics_json of `kind` ("cv", "retrain"; NULL = any) attached
  * to the run; *json = NULL when none. Caller frees *json. */
 int db_load_metrics(sqlite3 *db, int64_t run_id, const char *kind, char **json, la_error *err);
