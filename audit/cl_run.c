@@ -121,22 +121,31 @@ static void cl_stage1(cl_work *w)
         size_t g = w->r0 + i;
         double *p = w->row;
         cl_load_row(w, i, p);
+        size_t y = (size_t)c->y[g], am = 0;
+        /* one sweep: validation, ARGMAX (first maximum) and forgiveness
+         * (argmax of the row with p_y + 1e-6 is y: every earlier entry is
+         * below it, every later one at most equal) */
+        double py1 = p[y] + 1e-6, bv = p[0];
+        int forgiven = 1, out01 = 0;
+        size_t bad = SIZE_MAX;
         for (size_t j = 0; j < k; j++) {
             double v = p[j];
-            if (!(v >= -1e-6 && v <= 1 + 1e-6)) {
-                if (w->bad_row == SIZE_MAX) { w->bad_row = g; w->bad_col = j; w->bad_val = v; }
-            } else if (v < 0 || v > 1) {
-                w->outside01 = 1;
-            }
+            if (!(v >= -1e-6 && v <= 1 + 1e-6)) { if (bad == SIZE_MAX) bad = j; }
+            out01 |= v < 0 || v > 1;
+            if (v > bv) { bv = v; am = j; }
+            if (j < y ? !(v < py1) : (j > y && v > py1)) forgiven = 0;
+        }
+        if (bad != SIZE_MAX) {
+            if (w->bad_row == SIZE_MAX) { w->bad_row = g; w->bad_col = bad; w->bad_val = p[bad]; }
+            continue;
         }
         if (w->bad_row != SIZE_MAX) continue;
-        size_t y = (size_t)c->y[g];
+        w->outside01 |= out01;
         c->sc_g[w->cursor[y]++] = p[y];
-        size_t am = cl_argmax(p, k);
         res->suggested[g] = (int32_t)am;
         uint8_t f = 0;
         if (am != y) f |= CL_F_PRED_NEQ;
-        if (cl_forgiven(p, k, y)) f |= CL_F_FORGIVEN;
+        if (forgiven) f |= CL_F_FORGIVEN;
         res->flags[g] = f;
         if (c->rankv) {
             if (c->rank_kind == CL_NORMALIZED_MARGIN) c->rankv[g] = cl_normalized_margin(p, k, y);
@@ -155,11 +164,17 @@ static void cl_stage2(cl_work *w)
     for (size_t i = w->a; i < w->b; i++) {
         size_t g = w->r0 + i;
         double *p = w->row;
-        cl_load_row(w, i, p);
         size_t y = (size_t)c->y[g], cnt = 0, first = 0;
-        /* C_i = { j : p_ij >= t_j - 1e-6 } */
-        for (size_t j = 0; j < k; j++)
-            if (p[j] >= c->thr_m[j]) { if (!cnt) first = j; cnt++; }
+        /* C_i = { j : p_ij >= t_j - 1e-6 }, compared in float64 */
+        if (c->rd->elem == 4) {
+            const float *f = (const float *)w->data + i * k;
+            for (size_t j = 0; j < k; j++)
+                if ((double)f[j] >= c->thr_m[j]) { if (!cnt) first = j; cnt++; }
+        } else {
+            const double *d = (const double *)w->data + i * k;
+            for (size_t j = 0; j < k; j++)
+                if (d[j] >= c->thr_m[j]) { if (!cnt) first = j; cnt++; }
+        }
         if (cnt) {
             size_t sus = cnt == 1 ? first : (size_t)res->suggested[g];
             w->cj[y * k + sus]++;
@@ -167,6 +182,7 @@ static void cl_stage2(cl_work *w)
         }
         if (w->scores) {
             double *s = w->scores + i * 5;
+            cl_load_row(w, i, p);
             s[0] = p[y];
             s[1] = cl_normalized_margin(p, k, y);
             s[2] = cl_cw_entropy(p, k, y, c->log_k, w->tmp);
@@ -239,11 +255,17 @@ static void cl_stage3(cl_work *w)
         size_t y = (size_t)c->y[g];
         if ((int)(y % (size_t)w->nthreads) != w->tid) continue;
         if (c->pstart[y] == c->pstart[y + 1]) continue;
-        double *p = w->row;
-        cl_load_row(w, i, p);
-        for (size_t q = c->pstart[y]; q < c->pstart[y + 1]; q++) {
-            cl_pair *pr = &c->pairs[q];
-            cl_pair_push(c, pr, p[pr->j] - p[y], (uint32_t)g);
+        /* mu = p_j - p_y in float64 (float32 inputs widen exactly) */
+        if (c->rd->elem == 4) {
+            const float *f = (const float *)w->data + i * c->k;
+            double py = f[y];
+            for (size_t q = c->pstart[y]; q < c->pstart[y + 1]; q++)
+                cl_pair_push(c, &c->pairs[q], (double)f[c->pairs[q].j] - py, (uint32_t)g);
+        } else {
+            const double *d = (const double *)w->data + i * c->k;
+            double py = d[y];
+            for (size_t q = c->pstart[y]; q < c->pstart[y + 1]; q++)
+                cl_pair_push(c, &c->pairs[q], d[c->pairs[q].j] - py, (uint32_t)g);
         }
     }
 }
