@@ -350,7 +350,7 @@ static int do_import(sqlite3 *db, int64_t run_id, const char *path, int quiet)
     int rc = db_import_decisions(db, run_id, path, s.rows, s.nrows, &applied, &err);
     import_state_free(&s);
     if (rc) return cli_report(&err);
-    cli_info(quiet, "labelaudit decisions: imported %zu decisions from %s\n", applied, path);
+    cli_info(quiet, "labelaudit decisions: imported %zu decision%s from %s\n", applied, applied == 1 ? "" : "s", path);
     return LA_OK;
 }
 

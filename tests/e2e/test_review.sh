@@ -79,3 +79,13 @@ fi
 q "UPDATE queue SET status = 'keep', version = version + 1 WHERE status = 'pending'"
 la review --db "$DB" </dev/null
 expect_rc 0 "nothing pending exits 0"; expect_out 'nothing pending in run 1: 60 of 60 decided' "nothing pending reported"
+
+# ---- a tabular run without stored feature summaries: values computed from the data --------
+mkdir -p "$TMP/tab"
+awk -F, 'NR==1{print "id,label"; next}{print $1","$3}' "$DATA/noise/digits_sym10_seed1.csv" > "$TMP/tab/labels.csv"
+la cv --data "$DATA/tabular/digits.csv" --labels "$TMP/tab/labels.csv" --out "$TMP/tab/p.npy" \
+      --audit "$TMP/tab/audit" --db "$TMP/tab/r.db" --quiet --threads 2
+expect_rc 0 "cv + audit --db on tabular digits with 10% noise"
+printf 'q\n' | la review --db "$TMP/tab/r.db"
+expect_out '^features:' "tabular run: feature values shown"
+expect_out 'pixel_[0-9]_[0-9] +[0-9.]+ +\(given-class mean [0-9.e-]+, suggested-class mean' "tabular run: values with both class means"
