@@ -177,7 +177,12 @@ int cmd_inspect(int argc, char **argv)
     la_dataset ds;
     la_error err;
     la_error_clear(&err);
-    if (io_dataset_load(argv[optind], &lo, &ds, &err)) return cli_report(&err);
+    la_progress pg;
+    la_progress_start(&pg, "loading", 0, quiet);
+    lo.progress = &pg;
+    int lrc = io_dataset_load(argv[optind], &lo, &ds, &err);
+    la_progress_finish(&pg);
+    if (lrc) return cli_report(&err);
     size_t *counts = calloc(ds.k ? ds.k : 1, sizeof *counts);
     if (!counts) {
         io_dataset_free(&ds);

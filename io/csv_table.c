@@ -74,6 +74,13 @@ static void on_record(int c, void *data)
 {
     csv_reader *r = data;
     (void)c;
+    size_t bad = r->rc ? r->len : la_utf8_check(r->buf, r->len);
+    if (bad < r->len) {   /* names, labels and ids end up in JSON and HTML: UTF-8 only */
+        size_t f = 0;
+        while (f + 1 < r->nf && r->offs[f + 1] <= bad) f++;
+        r->rc = la_error_set(r->err, LA_EUSAGE, r->path, r->rec_line, "field %zu is not valid UTF-8 (byte 0x%02X)",
+                             f + 1, (unsigned char)r->buf[bad]);
+    }
     if (!r->rc) {
         for (size_t i = 0; i < r->nf; i++) r->fields[i] = r->buf + r->offs[i];
         r->rc = r->fn(r->ctx, r->rec_line, r->nf, r->fields, r->lens, r->err);
@@ -395,6 +402,7 @@ static int table_row_pass1(table *t, long line, size_t nf, char **fields, const 
     ds->labels[r] = code;
     t->line_of[r] = line;
     t->n = ds->n = r + 1;
+    if (t->opts->progress) la_progress_update(t->opts->progress, (long long)t->n);
     for (size_t j = 0; j < t->ncols; j++) {
         tcol *c = &t->cols[j];
         if (c->type == IO_COL_LABEL || c->type == IO_COL_ID) continue;
@@ -489,6 +497,7 @@ static int table_record(void *ctx, long line, size_t nf, char **fields, const si
     if (t->row >= t->n || nf != t->ncols || line != t->line_of[t->row])
         return la_error_set(err, LA_EUSAGE, t->path, line, "the file changed while it was read");
     int rc = t->pass == 2 ? table_row_pass2(t, line, fields, err) : table_row_pass3(t, line, fields, lens, err);
+    if (t->opts->progress && t->pass == 3) la_progress_update(t->opts->progress, (long long)t->row);
     t->row++;
     return rc;
 }
@@ -616,6 +625,7 @@ int io_csv_table_load(const char *path, const io_load_opts *opts, la_dataset *ds
     if (!rc) {
         t.pass = 3;
         t.row = (size_t)-1;
+        if (opts->progress) opts->progress->total = (long long)t.n;
         rc = io_csv_read(path, table_record, &t, err);
         if (!rc && t.row != t.n) rc = la_error_set(err, LA_EUSAGE, path, 0, "the file changed while it was read");
     }

@@ -42,6 +42,9 @@ typedef struct io_load_opts {
     int         allow_outside_root; /* manifests may point outside their dir    */
     int         no_features;     /* images: keep paths only, skip decoding      */
     const char *npy_labels;      /* --npy-labels FILE: labels of a .npy dataset */
+    la_progress *progress;       /* optional: the loader sets ->total when it   */
+                                 /* knows N and updates it per example; the     */
+                                 /* command starts and finishes it (NULL = none) */
 } io_load_opts;
 
 /* What a table column turned out to be (CSV tables only). */

@@ -196,6 +196,10 @@ int io_idx_load(const char *path, const io_load_opts *opts, la_dataset *ds, la_e
         if (got < 0) { rc = la_error_set(err, LA_EUSAGE, path, 0, "read error: %s", gz_reason(gi)); goto done; }
         for (long long i = 0; i < got; i++) ds->features[done_bytes + (size_t)i] = (float)buf[i] * (1.0f / 255.0f);
         done_bytes += (size_t)got;
+        if (opts->progress) {
+            opts->progress->total = (long long)n;
+            la_progress_update(opts->progress, (long long)(done_bytes / d));
+        }
         if ((size_t)got < want) {
             rc = la_error_set(err, LA_EUSAGE, path, 0, "truncated: the header declares %zu x %zu x %zu bytes of pixels, the file holds %zu",
                               n, h, w, done_bytes);

@@ -133,7 +133,9 @@ static int decode_all(decoder *dc, la_error *err)
     if (dc->opts->image_w && (long long)dc->opts->image_w * dc->opts->image_h > dc->opts->max_pixels)
         return la_error_set(err, LA_EUSAGE, dc->src ? dc->src : ds->root, 0,
                             "--image-size %dx%d is over the --max-pixels limit", dc->opts->image_w, dc->opts->image_h);
+    if (dc->opts->progress) dc->opts->progress->total = (long long)ds->n;
     for (size_t i = 0; i < ds->n; i++) {
+        if (dc->opts->progress) la_progress_update(dc->opts->progress, (long long)i);
         la_error e;
         la_error_clear(&e);
         if (decode_one(dc, i, &e) == 0) continue;
