@@ -93,3 +93,17 @@ expect_rc 0 "symlink out + --allow-outside-root: loads"
 
 # quoted newlines keep line numbers right
 bad multiline_ragged 'multiline_ragged\.csv:6: expected 3 fields, got 2' tests/data/io/multiline_ragged.csv
+
+# more hostile tables, made on the fly
+printf 'id,x,label\n' > "$TMP/header_only.csv"
+bad header_only 'header_only\.csv: no data rows after the header' "$TMP/header_only.csv"
+printf 'id,x,label\na,1,p\nb,2"x,q\n' > "$TMP/stray_quote.csv"
+bad stray_quote 'stray_quote\.csv:3: malformed quoting' "$TMP/stray_quote.csv"
+printf 'id,x,label\na,1,p\nb,2\000,q\n' > "$TMP/nul.csv"
+bad nul_byte 'nul\.csv:3: NUL byte' "$TMP/nul.csv"
+printf 'id,x,x,label\na,1,2,p\n' > "$TMP/dup_header.csv"
+bad dup_header "dup_header\\.csv:1: column 'x': column name appears twice in the header \\(columns 2 and 3\\)" "$TMP/dup_header.csv"
+printf 'id,x,label\n\n\n' > "$TMP/blank_rows.csv"
+bad blank_rows 'blank_rows\.csv: no data rows' "$TMP/blank_rows.csv"
+printf '\n\n' > "$TMP/only_blank.csv"
+bad only_blank 'only_blank\.csv: no header row' "$TMP/only_blank.csv"
