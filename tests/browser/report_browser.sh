@@ -8,8 +8,9 @@
 #
 # With LA_SCREENSHOT=FILE it also audits fashion-mnist-png with 10% symmetric
 # label noise (../shared/data/noise) and writes the summary page's screenshot
-# to FILE: that is how docs/report.png is made (`make -s report-screenshot`
-# is not a target; run: LA_SCREENSHOT=docs/report.png sh tests/e2e/test_report_browser.sh).
+# to FILE (and a contact sheet to FILE-sheet.png): that is how docs/report.png
+# is made, with LA_BIN, LA_BUILD, LA_SHARED set as tests/run.sh sets them:
+#   LA_SCREENSHOT=$PWD/docs/report.png sh tests/e2e/test_report_browser.sh
 #
 # Sourced by tests/e2e/test_report_browser.sh after tests/e2e/lib.sh.
 
@@ -77,7 +78,7 @@ if [ -n "${LA_SCREENSHOT:-}" ]; then
     expect_rc 0 "screenshot: cv + audit of fashion-mnist-png (10% noise)"
     la report --db "$TMP/fm.db" --out "$TMP/fm report" --quiet
     expect_rc 0 "screenshot: report"
-    chrome --screenshot="$TMP/fm.png" "file://$TMP/fm report/index.html" 1280 1500
+    chrome --screenshot="$TMP/fm.png" "file://$TMP/fm report/index.html" 1280 2760
     not_blank "$TMP/fm.png" "screenshot: summary not blank"
     chrome --screenshot="$TMP/fm-sheet.png" "file://$TMP/fm report/issues-1.html" 1280 900
     not_blank "$TMP/fm-sheet.png" "screenshot: contact sheet not blank"

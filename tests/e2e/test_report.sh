@@ -77,6 +77,7 @@ check "tabular: quoted name escaped" grep -q 'Bob&#39;s &quot;best&quot;, boot' 
 check "tabular: class bar chart" grep -q 'class="chart"' "$TMP/tab report/index.html"
 check "tabular: noise matrix heatmap" grep -q 'Noise matrix' "$TMP/tab report/index.html"
 check "tabular: precision-recall from cv metrics" grep -q 'precision and recall per class' "$TMP/tab report/index.html"
+check "tabular: precision-recall curves drawn" grep -q '<polyline' "$TMP/tab report/index.html"
 check "tabular: sheets link back to the summary" grep -q 'href="index.html"' "$TMP/tab report/issues-1.html"
 if [ $have_py = 1 ]; then
     check "tabular: cards show feature values" grep -q 'class="feat"' "$TMP/tab report/issues-1.html"
