@@ -521,13 +521,14 @@ void ck_write_text(FILE *fp, const ck_summary *cur, const ck_summary *base, cons
         const ck_case *c = &v->cases[i];
         fprintf(fp, "%s %s: %s\n", c->status ? "FAIL" : "ok  ", c->name, c->msg);
     }
-    fprintf(fp, "\n%-24s %8s  %-26s", "class", "count", "error rate [interval]");
+    fprintf(fp, base ? "\n%-24s %8s  %-26s" : "\n%-24s %8s  %s", "class", "count", "error rate [interval]");
     if (base) fprintf(fp, "  %-26s  %s", "baseline [interval]", "change [interval]");
     fputc('\n', fp);
     for (size_t c = 0; c < cur->k; c++) {
         char a[64];
         snprintf(a, sizeof a, "%.4f [%.4f, %.4f]", cur->class_rate[c], cur->class_lo[c], cur->class_hi[c]);
-        fprintf(fp, "%-24s %8lld  %-26s", cur->classes[c], (long long)cur->counts[c], a);
+        fprintf(fp, base ? "%-24s %8lld  %-26s" : "%-24s %8lld  %s", cur->classes[c],
+                (long long)cur->counts[c], a);
         if (base) {
             size_t b = v->base_index[c];
             const ck_class_change *cc = &v->class_change[c];
