@@ -178,6 +178,7 @@ int io_class_file_read(const char *path, io_classset *out, la_error *err)
         while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r')) s[--len] = 0;
         if (len == 0) continue;
         if ((size_t)len != strlen(s)) { rc = la_error_set(err, LA_EUSAGE, path, lineno, "NUL byte in class name"); break; }
+        if (la_utf8_check(s, (size_t)len) != (size_t)len) { rc = la_error_set(err, LA_EUSAGE, path, lineno, "class name is not valid UTF-8"); break; }
         int seen = io_strtab_get(&out->index, s);
         if (seen >= 0) {
             rc = la_error_set(err, LA_EUSAGE, path, lineno, "class '%s' listed twice (also on line %ld)", s, first_line[seen]);

@@ -30,6 +30,8 @@ typedef struct lb_reader {
     lb_row_fn fn;
     void     *ctx;
     int       rc;     /* first non-zero status returned by fn, or ENOMEM   */
+    const char *path; /* for the UTF-8 check's message                     */
+    la_error *err;
 } lb_reader;
 
 static void lb_field(void *s, size_t len, void *data)
@@ -61,6 +63,12 @@ static void lb_record(int c, void *data)
     lb_reader *r = data;
     (void)c;
     r->line++;
+    for (size_t i = 0; i < r->row.nf && !r->rc; i++) {   /* names and ids go into JSON */
+        size_t len = strlen(r->row.f[i]), bad = la_utf8_check(r->row.f[i], len);
+        if (bad < len)
+            r->rc = la_error_set(r->err, LA_EUSAGE, r->path, r->line, "field %zu is not valid UTF-8 (byte 0x%02X)",
+                                 i + 1, (unsigned char)r->row.f[i][bad]);
+    }
     if (!r->rc) {
         /* A blank line gives one empty field: skip it. */
         if (!(r->row.nf == 1 && r->row.f[0][0] == '\0'))
@@ -79,7 +87,7 @@ static int lb_read_csv(const char *path, lb_row_fn fn, void *ctx, la_error *err)
         fclose(fp);
         return la_error_set(err, LA_EINTERNAL, path, 0, "out of memory");
     }
-    lb_reader r = {.fn = fn, .ctx = ctx};
+    lb_reader r = {.fn = fn, .ctx = ctx, .path = path, .err = err};
     char buf[1 << 16];
     size_t n;
     int first = 1, rc = 0;
@@ -321,6 +329,10 @@ int io_class_names_load(const char *path, char ***names, size_t *k, la_error *er
         lineno++;
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
         if (len == 0) continue;
+        if ((size_t)len != strlen(line) || la_utf8_check(line, (size_t)len) != (size_t)len) {
+            rc = la_error_set(err, LA_EUSAGE, path, lineno, "class name is not valid UTF-8 text (NUL or a bad byte)");
+            goto done;
+        }
         for (size_t j = 0; j < n; j++)
             if (!strcmp(v[j], line)) {
                 rc = la_error_set(err, LA_EUSAGE, path, lineno, "duplicate class name '%s'", line);

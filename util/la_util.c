@@ -207,3 +207,26 @@ void la_progress_finish(la_progress *pg)
     progress_draw(pg);
     fputc('\n', stderr);
 }
+
+size_t la_utf8_check(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = u[i];
+        if (c < 0x80) { i++; continue; }
+        size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+        if (len == 0 || c > 0xF4 || i + len > n) return i;
+        unsigned cp = c & (0x3F >> (len - 1));
+        for (size_t j = 1; j < len; j++) {
+            if ((u[i + j] & 0xC0) != 0x80) return i;
+            cp = (cp << 6) | (u[i + j] & 0x3F);
+        }
+        /* shortest form only; no UTF-16 surrogates; at most U+10FFFF */
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+            return i;
+        i += len;
+    }
+    return n;
+}

@@ -99,4 +99,9 @@ double la_now(void);
 /* Number of online CPUs (at least 1). */
 int la_num_cpus(void);
 
+/* Checks s[0..n) is valid UTF-8 (no overlong forms, surrogates or code points
+ * past U+10FFFF: what jansson accepts, so names that pass can go into JSON).
+ * Returns n when valid, else the offset of the first bad byte. */
+size_t la_utf8_check(const char *s, size_t n);
+
 #endif /* LA_UTIL_H */
