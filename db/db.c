@@ -448,6 +448,16 @@ int db_record_metrics(sqlite3 *db, int64_t run_id, const char *kind,
 
 /* ---- reading runs ----------------------------------------------------- */
 
+int db_snapshot_begin(sqlite3 *db, la_error *err)
+{
+    return exec_sql(db, "BEGIN DEFERRED", err);
+}
+
+void db_snapshot_end(sqlite3 *db)
+{
+    rollback(db);   /* nothing was written: ending the read is all it does */
+}
+
 int db_latest_run(sqlite3 *db, int64_t *run_id, la_error *err)
 {
     sqlite3_stmt *st;

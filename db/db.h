@@ -62,6 +62,12 @@ int db_record_metrics(sqlite3 *db, int64_t run_id, const char *kind,
 
 /* ---- Reading runs (the report, check, clean) ---------------------------- */
 
+/* A read snapshot: between db_snapshot_begin and db_snapshot_end every read
+ * sees the database as of the first one (WAL: writers are not blocked), so a
+ * report written while reviewers decide is consistent. */
+int  db_snapshot_begin(sqlite3 *db, la_error *err);
+void db_snapshot_end(sqlite3 *db);
+
 /* Id of the most recent run (largest id). LA_EUSAGE "no runs" when empty. */
 int db_latest_run(sqlite3 *db, int64_t *run_id, la_error *err);
 

@@ -849,10 +849,11 @@ int rp_write_report(sqlite3 *db, const char *out_dir, const rp_options *opt_in, 
     r.opt = &opt;
     r.res = res;
     r.err = err;
+    if (db_snapshot_begin(db, err)) return err->status;
     int64_t run_id = opt.run_id;
-    if (run_id <= 0 && db_latest_run(db, &run_id, err)) return err->status;
-    int status = db_load_run(db, run_id, &r.run, err);
-    if (status) return status;
+    int status = 0;
+    if (run_id <= 0 && (status = db_latest_run(db, &run_id, err))) goto done;
+    if ((status = db_load_run(db, run_id, &r.run, err))) goto done;
     res->run_id = run_id;
     r.progress = la_calloc(r.run.k ? (size_t)r.run.k : 1, sizeof *r.progress);
     r.thumbs = la_calloc(r.run.n > 0 ? (size_t)r.run.n : 1, sizeof *r.thumbs);
@@ -892,6 +893,7 @@ int rp_write_report(sqlite3 *db, const char *out_dir, const rp_options *opt_in, 
 cleanup:
     if (status) rm_rf(r.dir);
 done:
+    db_snapshot_end(db);
     if (r.have_fst) rp_feature_stats_free(&r.fst);
     if (r.features_tried) io_dataset_free(&r.ds);
     free(r.progress);
