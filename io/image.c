@@ -49,6 +49,21 @@ int io_image_probe(const unsigned char *buf, size_t len, int *w, int *h, char *w
 }
 
 /* Reads a whole file of at most IO_IMAGE_MAX_FILE bytes. */
+/* A PNG chunk may not declare more bytes than the file still holds: stb_image
+ * reallocates its buffer to the declared length before reading, so a 72-byte
+ * file could make it reserve 2 GB. Returns the offset of the bad chunk, or 0. */
+static size_t png_bad_chunk(const unsigned char *b, size_t len)
+{
+    if (len < 8 || memcmp(b, "\x89PNG\r\n\x1a\n", 8) != 0) return 0;
+    for (size_t pos = 8; pos + 8 <= len;) {
+        size_t L = (size_t)b[pos] << 24 | (size_t)b[pos + 1] << 16 | (size_t)b[pos + 2] << 8 | b[pos + 3];
+        if (L > len - pos - 8) return pos;
+        if (!memcmp(b + pos + 4, "IEND", 4)) break;
+        pos += 12 + L;
+    }
+    return 0;
+}
+
 static int read_file(const char *path, unsigned char **buf, size_t *len, la_error *err)
 {
     FILE *fp = fopen(path, "rb");
@@ -108,6 +123,11 @@ int io_image_load(const char *path, int channels, long long max_pixels,
     if (pw <= 0 || ph <= 0) {
         free(buf);
         return la_error_set(err, LA_EUSAGE, path, 0, "image declares an empty size %dx%d", pw, ph);
+    }
+    size_t badc = png_bad_chunk(buf, len);
+    if (badc) {
+        free(buf);
+        return la_error_set(err, LA_EUSAGE, path, 0, "cannot decode image: corrupt or truncated data (the PNG chunk at byte %zu runs past the end of the file)", badc);
     }
     int comp;
     unsigned char *p = stbi_load_from_memory(buf, (int)len, w, h, &comp, channels);
