@@ -555,30 +555,76 @@ double cl_rng_gamma(cl_rng *r, double a)
     }
 }
 
+/* Stirling-series remainder fc(k) = ln k! - (k + 1/2) ln(k + 1) + (k + 1) - ln sqrt(2 pi). */
+static double cl_fc(int64_t k)
+{
+    static const double t[10] = {0.08106146679532726, 0.04134069595540929, 0.02767792568499834,
+                                 0.02079067210376509, 0.01664469118982119, 0.01387612882307075,
+                                 0.01189670994589177, 0.01041126526197209, 0.009255462182712733,
+                                 0.008330563433362871};
+    if (k < 10) return t[k];
+    double kk = (double)k + 1, r = 1 / (kk * kk);
+    return (1.0 / 12 - (1.0 / 360 - r / 1260) * r) / kk;
+}
+
 int64_t cl_rng_binomial(cl_rng *r, int64_t n, double p)
 {
-    /* Exact: Knuth's beta splitting (TAOCP 3.4.1) down to n <= 32, then
-     * Bernoulli trials. Beta(a, b) = Ga / (Ga + Gb). */
-    int64_t acc = 0;
+    /* Exact sampling: inversion when n p < 10, else Hoermann's BTRD
+     * (transformed rejection with decomposition, 1993). p > 1/2 by symmetry. */
     if (p <= 0 || n <= 0) return 0;
     if (p >= 1) return n;
-    while (n > 32) {
-        int64_t a = 1 + n / 2, b = n + 1 - a;
-        double ga = cl_rng_gamma(r, (double)a), gb = cl_rng_gamma(r, (double)b);
-        double x = ga / (ga + gb);
-        if (x >= p) {
-            n = a - 1;
-            p = p / x;
-        } else {
-            acc += a;
-            n = b - 1;
-            p = (p - x) / (1 - x);
+    if (p > 0.5) return n - cl_rng_binomial(r, n, 1 - p);
+    double q = 1 - p, dn = (double)n;
+    if (dn * p < 10) {
+        double s = p / q, a = (dn + 1) * s, f = pow(q, dn), u = cl_rng_uniform(r);
+        int64_t x = 0;
+        while (u > f) {
+            u -= f;
+            x++;
+            if (x > n) { x = 0; u = cl_rng_uniform(r); f = pow(q, dn); continue; } /* round-off */
+            f *= a / (double)x - s;
         }
-        if (p <= 0) return acc;
-        if (p >= 1) return acc + n;
+        return x;
     }
-    for (int64_t i = 0; i < n; i++) acc += cl_rng_uniform(r) < p;
-    return acc;
+    double m = floor((dn + 1) * p), rr = p / q, nr = (dn + 1) * rr, npq = dn * p * q, spq = sqrt(npq);
+    double b = 1.15 + 2.53 * spq, a = -0.0873 + 0.0248 * b + 0.01 * p, c = dn * p + 0.5;
+    double alpha = (2.83 + 5.1 / b) * spq, vr = 0.92 - 4.2 / b, urvr = 0.86 * vr;
+    for (;;) {
+        double v = cl_rng_uniform(r), u;
+        if (v <= urvr) {
+            u = v / vr - 0.43;
+            return (int64_t)floor((2 * a / (0.5 - fabs(u)) + b) * u + c);
+        }
+        if (v >= vr) {
+            u = cl_rng_uniform(r) - 0.5;
+        } else {
+            u = v / vr - 0.93;
+            u = (u < 0 ? -0.5 : 0.5) - u;
+            v = cl_rng_uniform(r) * vr;
+        }
+        double us = 0.5 - fabs(u), kd = floor((2 * a / us + b) * u + c);
+        if (kd < 0 || kd > dn) continue;
+        int64_t k = (int64_t)kd, mi = (int64_t)m;
+        v = v * alpha / (a / (us * us) + b);
+        int64_t km = k > mi ? k - mi : mi - k;
+        if (km <= 15) {
+            double f = 1;
+            if (mi < k) for (int64_t i = mi + 1; i <= k; i++) f *= nr / (double)i - rr;
+            else for (int64_t i = k + 1; i <= mi; i++) v *= nr / (double)i - rr;
+            if (v <= f) return k;
+            continue;
+        }
+        v = log(v);
+        double kmd = (double)km;
+        double rho = (kmd / npq) * (((kmd / 3 + 0.625) * kmd + 1.0 / 6) / npq + 0.5);
+        double t = -kmd * kmd / (2 * npq);
+        if (v < t - rho) return k;
+        if (v > t + rho) continue;
+        double nm = dn - m + 1, h = (m + 0.5) * log((m + 1) / (rr * nm)) + cl_fc(mi) + cl_fc(n - mi);
+        double nk = dn - kd + 1;
+        if (v <= h + (dn + 1) * log(nm / nk) + (kd + 0.5) * log(nk * rr / (kd + 1)) - cl_fc(k) - cl_fc(n - k))
+            return k;
+    }
 }
 
 /* ---- bootstrap ---------------------------------------------------------- */

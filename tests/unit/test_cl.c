@@ -394,12 +394,43 @@ static void test_bootstrap(void **state)
     assert_true(cci[2] < 0.2 && 0.2 < cci[3]);
     assert_int_equal(cl_bootstrap_ci(err, cnt, 2, 500, 0.95, 3, ci2, cci2), 0);
     assert_memory_equal(ci, ci2, sizeof ci);
-    /* binomial sampler: mean close to n p */
+}
+
+static void test_binomial_sampler(void **state)
+{
+    (void)state;
+    /* mean and variance for the inversion and BTRD branches and p > 1/2 */
+    static const struct { int64_t n; double p; } cs[] = {
+        {100000, 0.3}, {50, 0.1}, {1000, 0.9}, {30, 0.5}, {1000000, 0.01}, {25, 0.41}, {7, 0.999}};
     cl_rng rng;
     cl_rng_seed(&rng, 1);
-    double s = 0;
-    for (int i = 0; i < 2000; i++) s += (double)cl_rng_binomial(&rng, 100000, 0.3);
-    assert_true(fabs(s / 2000 - 30000) < 30);
+    for (size_t t = 0; t < sizeof cs / sizeof cs[0]; t++) {
+        int reps = 20000;
+        double s = 0, s2 = 0, mu = (double)cs[t].n * cs[t].p, var = mu * (1 - cs[t].p);
+        for (int i = 0; i < reps; i++) {
+            int64_t x = cl_rng_binomial(&rng, cs[t].n, cs[t].p);
+            assert_true(x >= 0 && x <= cs[t].n);
+            s += (double)x;
+            s2 += (double)x * (double)x;
+        }
+        double m = s / reps, v = s2 / reps - m * m;
+        assert_true(fabs(m - mu) < 5 * sqrt(var / reps) + 1e-9);
+        assert_true(fabs(v - var) < 0.1 * var + 1e-9);
+    }
+    /* the whole distribution for n = 40, p = 0.4 (BTRD): chi-square test */
+    double cnt[41] = {0}, pmf[41];
+    int reps = 200000;
+    for (int i = 0; i < reps; i++) cnt[cl_rng_binomial(&rng, 40, 0.4)]++;
+    double chi = 0;
+    int cells = 0;
+    for (int x = 0; x <= 40; x++) {
+        pmf[x] = exp(lgamma(41) - lgamma(x + 1) - lgamma(41 - x) + x * log(0.4) + (40 - x) * log(0.6));
+        double e = pmf[x] * reps;
+        if (e < 20) continue;
+        chi += (cnt[x] - e) * (cnt[x] - e) / e;
+        cells++;
+    }
+    assert_true(chi < cells + 5 * sqrt(2.0 * cells)); /* far beyond the 99.9th percentile */
 }
 
 int main(void)
@@ -422,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_low_filter_counts),
         cmocka_unit_test(test_noise_generation),
         cmocka_unit_test(test_bootstrap),
+        cmocka_unit_test(test_binomial_sampler),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
