@@ -12,7 +12,9 @@
 #
 # Environment: LA_BENCH_DIR (data, default /tmp/labelaudit-bench, several GB),
 # LA_BENCH_LARGE=1 adds N = 1e7 (4-8 GB files per size), LA_BENCH_REPS (3),
-# LA_BENCH_KEEP=1 keeps the generated files. Runs under nice.
+# LA_BENCH_KEEP=1 keeps the generated files; LA_BENCH_N, LA_BENCH_K,
+# LA_BENCH_TYPES override the lists (e.g. LA_BENCH_N=10000000 LA_BENCH_K=100
+# LA_BENCH_TYPES=f32). Runs under nice.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${LA_BIN:-$here/../build/labelaudit}
@@ -28,6 +30,9 @@ NICE="nice -n 10"
 
 sizes="100000 1000000"
 [ "${LA_BENCH_LARGE:-0}" = 1 ] && sizes="$sizes 10000000"
+sizes=${LA_BENCH_N:-$sizes}
+ks=${LA_BENCH_K:-"10 100"}
+types=${LA_BENCH_TYPES:-"f32 f64"}
 
 # median of the numbers on stdin
 median() { sort -n | awk '{v[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2]+v[NR/2+1])/2}'; }
@@ -39,8 +44,8 @@ cpu_median() { awk '{print $3 + $4}' "$dir/.t" | median; }
 echo "labelaudit audit benchmark ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), reps=$reps, load $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '%-9s %-4s %-4s %7s %8s %6s %8s %8s %6s %7s %6s %8s %9s %s\n' N K type sum_s audit_s ratio sum_cpu audit_cpu ratio rss_MB B/ex numpy_s np_rss_MB same_ranked
 for n in $sizes; do
-    for k in 10 100; do
-        for t in f32 f64; do
+    for k in $ks; do
+        for t in $types; do
             p="$dir/p_${n}_${k}_$t.npy"; l="$dir/l_${n}_$k.npy"
             [ -s "$p" ] || $NICE "$dir/gen_probs" "$n" "$k" "$t" 1 "$p" "$l" || exit 1
             "$dir/sum_pass" "$p" >/dev/null   # warm the page cache
