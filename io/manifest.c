@@ -333,95 +333,97 @@ static void free_vec(char **v, size_t n)
     free(v);
 }
 
-int io_folder_load(const char *root, const io_load_opts *opts, la_dataset *ds, la_error *err)
+/* Collects ROOT/<class>/<file> as relative paths ("class/file") in byte-wise
+ * order, with each one's first-seen class code. */
+static int folder_scan(const char *root, io_classset *cs, char ***rel, size_t *n,
+                       int32_t **labels, la_error *err)
 {
-    char **classes = NULL, **files = NULL, **shown = NULL;
-    size_t nclass = 0, nfiles = 0, cap = 0, nshown = 0, shown_cap = 0;
-    size_t n_id = 0, id_cap = 0, n_path = 0, path_cap = 0;
-    io_classset cs = {0};
-    io_strtab stems = {0};
-    int32_t *labels = NULL;
-    size_t lab_cap = 0;
-    int unique_stems = 1, rc;
-    ds->root = la_strdup(root);
-    if (!ds->root) return la_error_set(err, LA_EINTERNAL, root, 0, "out of memory");
-    rc = list_dir(root, 1, &classes, &nclass, err);
+    char **classes = NULL;
+    size_t nclass = 0, cap = 0, lab_cap = 0;
+    int rc = list_dir(root, 1, &classes, &nclass, err);
     if (!rc && nclass == 0)
         rc = la_error_set(err, LA_EUSAGE, root, 0, "no class folders (expected ROOT/<class>/<image files>)");
     for (size_t c = 0; !rc && c < nclass; c++) {
         char dir[PATH_MAX];
-        if (la_path_join(dir, sizeof dir, root, classes[c])) { rc = la_error_set(err, LA_EUSAGE, root, 0, "path too long"); break; }
-        rc = list_dir(dir, 0, &files, &nfiles, err);
+        char **files = NULL;
+        size_t nfiles = 0;
+        if (la_path_join(dir, sizeof dir, root, classes[c])) rc = la_error_set(err, LA_EUSAGE, dir, 0, "path too long");
+        if (!rc) rc = list_dir(dir, 0, &files, &nfiles, err);
+        int code = rc ? 0 : io_classset_add(cs, classes[c]);
         for (size_t f = 0; !rc && f < nfiles; f++) {
-            char rel[PATH_MAX], full[PATH_MAX];
-            if (la_path_join(rel, sizeof rel, classes[c], files[f]) || la_path_join(full, sizeof full, root, rel)) {
-                rc = la_error_set(err, LA_EUSAGE, root, 0, "path too long");
-                break;
-            }
-            int code = io_classset_add(&cs, classes[c]);
-            char *s = la_strdup(rel), *p = la_strdup(full);
-            if (n_path == lab_cap) {
+            char r[PATH_MAX];
+            if (la_path_join(r, sizeof r, classes[c], files[f])) { rc = la_error_set(err, LA_EUSAGE, dir, 0, "path too long"); break; }
+            if (*n == lab_cap) {
                 lab_cap = lab_cap ? lab_cap * 2 : 1024;
-                int32_t *nl = realloc(labels, lab_cap * sizeof *nl);
-                if (nl) labels = nl; else code = -1;
+                int32_t *nl = realloc(*labels, lab_cap * sizeof *nl);
+                if (!nl) code = -1;
+                else *labels = nl;
             }
-            if (code < 0 || !s || !p || io_strvec_push(&shown, &nshown, &shown_cap, s)) {
-                free(s); free(p);
+            char *copy = code < 0 ? NULL : la_strdup(r);
+            if (!copy || io_strvec_push(rel, n, &cap, copy)) {
+                free(copy);
                 rc = la_error_set(err, LA_EINTERNAL, root, 0, "out of memory");
                 break;
             }
-            if (io_strvec_push(&ds->image_paths, &n_path, &path_cap, p)) {
-                free(p);
-                rc = la_error_set(err, LA_EINTERNAL, root, 0, "out of memory");
-                break;
-            }
-            labels[n_path - 1] = code;
+            (*labels)[*n - 1] = code;
         }
         free_vec(files, nfiles);
-        files = NULL;
-        nfiles = 0;
     }
-    /* ids: file stems when unique, else class/file */
-    for (size_t i = 0; !rc && i < n_path; i++) {
-        const char *slash = strrchr(shown[i], '/');
-        char *stem = la_strdup(slash ? slash + 1 : shown[i]);
-        if (!stem) { rc = la_error_set(err, LA_EINTERNAL, root, 0, "out of memory"); break; }
-        char *dot = strrchr(stem, '.');
-        if (dot && dot != stem) *dot = 0;
-        if (io_strvec_push(&ds->ids, &n_id, &id_cap, stem)) { free(stem); rc = la_error_set(err, LA_EINTERNAL, root, 0, "out of memory"); break; }
-        int prev = io_strtab_put(&stems, stem, (int)i);
+    free_vec(classes, nclass);
+    return rc;
+}
+
+int io_folder_load(const char *root, const io_load_opts *opts, la_dataset *ds, la_error *err)
+{
+    char **rel = NULL;
+    size_t n = 0;
+    int32_t *labels = NULL;
+    io_classset cs = {0};
+    io_strtab stems = {0};
+    ds->root = la_strdup(root);
+    if (!ds->root) return la_error_set(err, LA_EINTERNAL, root, 0, "out of memory");
+    int rc = folder_scan(root, &cs, &rel, &n, &labels, err);
+    if (!rc && n == 0) rc = la_error_set(err, LA_EUSAGE, root, 0, "no image files in the class folders");
+    if (!rc) {
+        /* both arrays whole before n is set, so io_dataset_free always works */
+        ds->ids = calloc(n, sizeof *ds->ids);
+        ds->image_paths = calloc(n, sizeof *ds->image_paths);
+        if (!ds->ids || !ds->image_paths) rc = la_error_set(err, LA_EINTERNAL, root, 0, "out of memory");
+        else {
+            ds->n = n;
+            ds->labels = labels;
+            labels = NULL;
+        }
+    }
+    /* ids: the file names without extension when unique, else class/file */
+    int unique = 1;
+    for (size_t i = 0; !rc && i < n; i++) {
+        size_t len = strlen(ds->root) + strlen(rel[i]) + 2;
+        const char *slash = strrchr(rel[i], '/');
+        ds->ids[i] = la_strdup(slash ? slash + 1 : rel[i]);
+        ds->image_paths[i] = malloc(len);
+        if (!ds->ids[i] || !ds->image_paths[i]) { rc = la_error_set(err, LA_EINTERNAL, root, 0, "out of memory"); break; }
+        snprintf(ds->image_paths[i], len, "%s/%s", ds->root, rel[i]);
+        char *dot = strrchr(ds->ids[i], '.');
+        if (dot && dot != ds->ids[i]) *dot = 0;
+        int prev = io_strtab_put(&stems, ds->ids[i], (int)i);
         if (prev == -2) rc = la_error_set(err, LA_EINTERNAL, root, 0, "out of memory");
-        else if (prev != (int)i) unique_stems = 0;
+        else if (prev != (int)i) unique = 0;
     }
-    for (size_t i = 0; !rc && !unique_stems && i < n_path; i++) {
-        char *id = la_strdup(shown[i]);
+    io_strtab_free(&stems);
+    for (size_t i = 0; !rc && !unique && i < n; i++) {
+        char *id = la_strdup(rel[i]);
         if (!id) { rc = la_error_set(err, LA_EINTERNAL, root, 0, "out of memory"); break; }
         free(ds->ids[i]);
         ds->ids[i] = id;
     }
-    io_strtab_free(&stems);
-    /* keep ids and image_paths the same length so io_dataset_free works */
-    while (n_id < n_path && !rc) rc = la_error_set(err, LA_EINTERNAL, root, 0, "out of memory");
-    if (rc && n_id < n_path) {
-        for (size_t i = n_id; i < n_path; i++) free(ds->image_paths[i]);
-        n_path = n_id;
-    }
-    if (rc && n_id > n_path) {
-        for (size_t i = n_path; i < n_id; i++) free(ds->ids[i]);
-        n_id = n_path;
-    }
-    if (!ds->ids && n_path == 0) ds->ids = calloc(1, sizeof *ds->ids);
-    ds->n = n_path;
-    ds->labels = labels;
-    if (!rc && ds->n == 0) rc = la_error_set(err, LA_EUSAGE, root, 0, "no image files in the class folders");
     if (!rc) rc = io_classes_finish(&cs, ds, opts, root, NULL, err);
     if (!rc && !opts->no_features) {
-        decoder dc = {.ds = ds, .opts = opts, .shown = shown};
+        decoder dc = {.ds = ds, .opts = opts, .shown = rel};
         rc = decode_all(&dc, err);
     }
-    free_vec(classes, nclass);
-    free_vec(shown, nshown);
+    free_vec(rel, n);
+    free(labels);
     io_classset_free(&cs);
-    (void)cap;
     return rc;
 }

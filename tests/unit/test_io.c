@@ -528,6 +528,15 @@ static void test_formats_rgb_resize(void **state)
     assert_int_equal(ds.image_sizes[0].h, 4);
     for (size_t j = 1; j < ds.d; j++) assert_true(fabsf(ds.features[j] - ds.features[0]) < 0.01f);
     io_dataset_free(&ds);
+    /* a file name used in two classes: ids become class/file for all */
+    snprintf(p, sizeof p, "%s/red/c.png", dir);
+    assert_true(stbi_write_png(p, 6, 4, 3, red, 6 * 3));
+    io_load_opts_init(&o);
+    assert_int_equal(io_dataset_load(dir, &o, &ds, &err), 0);
+    assert_int_equal(ds.n, 5);
+    assert_string_equal(ds.ids[0], "blue/c.tga");
+    assert_string_equal(ds.ids[4], "red/c.png");
+    io_dataset_free(&ds);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);
