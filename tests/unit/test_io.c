@@ -18,6 +18,7 @@
 #include "io/image.h"
 #include "io/manifest.h"
 #include "io/idx.h"
+#include "io/npy.h"
 
 #include <stb_image_write.h>
 #include <sys/stat.h>
@@ -542,6 +543,44 @@ static void test_formats_rgb_resize(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+
+/* .npy features + a CSV of class names (with ids) as --npy-labels. */
+static void test_npy_dataset(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/la-io-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char x[256], y[256];
+    snprintf(x, sizeof x, "%s/emb.npy", dir);
+    snprintf(y, sizeof y, "%s/labels.csv", dir);
+    float m[4 * 3] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+    la_error err;
+    assert_int_equal(io_npy_save_f32(x, m, 4, 3, &err), 0);
+    FILE *f = fopen(y, "w");
+    assert_non_null(f);
+    fputs("id,label\nq0,dog\nq1,cat\nq2,dog\nq3,bird\n", f);
+    fclose(f);
+    la_dataset ds;
+    io_load_opts o;
+    io_load_opts_init(&o);
+    assert_int_equal(io_dataset_load(x, &o, &ds, &err), LA_EUSAGE);   /* labels needed */
+    assert_non_null(strstr(err.msg, "--npy-labels"));
+    o.npy_labels = y;
+    assert_int_equal(io_dataset_load(x, &o, &ds, &err), 0);
+    assert_int_equal(ds.format, IO_FORMAT_NPY);
+    assert_int_equal(ds.n, 4);
+    assert_int_equal(ds.d, 3);
+    assert_int_equal(ds.k, 3);
+    assert_string_equal(ds.class_names[ds.labels[1]], "cat");
+    assert_string_equal(ds.class_names[ds.labels[3]], "bird");
+    assert_string_equal(ds.ids[2], "q2");
+    assert_memory_equal(ds.features, m, sizeof m);
+    io_dataset_free(&ds);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const char *shared = getenv("LA_SHARED");
@@ -564,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_digits_png_match_csv),
         cmocka_unit_test(test_image_options),
         cmocka_unit_test(test_formats_rgb_resize),
+        cmocka_unit_test(test_npy_dataset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
