@@ -553,7 +553,7 @@ static int au_parse(int argc, char **argv, au_args *a, int *done)
     return 0;
 }
 
-static int ends_with(const char *s, const char *suf)
+static int au_ends_with(const char *s, const char *suf)
 {
     size_t a = strlen(s), b = strlen(suf);
     return a >= b && !strcmp(s + a - b, suf);
@@ -601,7 +601,7 @@ int cmd_audit(int argc, char **argv)
     double t0 = la_now();
 
     /* Probabilities: .npy streamed, CSV in memory. */
-    if (ends_with(a.probs, ".npy")) {
+    if (au_ends_with(a.probs, ".npy")) {
         if ((rc = io_npy_open(&nr.f, a.probs, &err))) goto fail;
         if (nr.f.ndim != 2) {
             rc = la_error_set(&err, LA_EUSAGE, a.probs, 0, "pred_probs must be 2-D (N x K), found a 1-D array");
@@ -670,7 +670,7 @@ int cmd_audit(int argc, char **argv)
         }
         for (size_t i = 0; i < n; i++) {
             if (lab.labels[i] < 0 || lab.labels[i] >= (int64_t)k) {
-                rc = la_error_set(&err, LA_EUSAGE, a.labels, ends_with(a.labels, ".npy") ? 0 : (long)i + 2,
+                rc = la_error_set(&err, LA_EUSAGE, a.labels, au_ends_with(a.labels, ".npy") ? 0 : (long)i + 2,
                                   "label %" PRId64 " (example %zu) is out of range: pred_probs has %zu columns (classes 0..%zu)",
                                   lab.labels[i], i, k, k - 1);
                 goto fail;
