@@ -8,6 +8,7 @@
  * whole computation succeeded, so an error never leaves half a result.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
@@ -609,6 +610,8 @@ int cmd_audit(int argc, char **argv)
         }
         n = nr.f.rows;
         k = nr.f.cols;
+        /* every pass reads front to back: ask for aggressive read-ahead */
+        posix_fadvise(fileno(nr.f.fp), 0, 0, POSIX_FADV_SEQUENTIAL);
         rd.elem = nr.f.dtype == IO_DT_F32 ? 4 : 8;
         size_t row_bytes = k * (size_t)rd.elem;
         rd.chunk_rows = (8u << 20) / (row_bytes ? row_bytes : 1);
