@@ -1,0 +1,103 @@
+# test_crash.sh — crash safety with real kills: `kill -9` during `audit --db`
+# (mid-write of a 100,000-example run), during `report`, and during
+# `decisions --import`; afterwards the database passes PRAGMA integrity_check,
+# every earlier run and decision is intact, and no half-written output file or
+# report directory sits in place of a good one. Skipped under valgrind (the
+# timing is the point). Needs python3 and the sqlite3 shell.
+. tests/e2e/lib.sh
+[ "${LA_VALGRIND:-0}" = 1 ] && { pass "crash tests skipped under valgrind"; exit 0; }
+command -v sqlite3 >/dev/null || { fail "sqlite3 shell" "not installed (TEST_DEB_PKGS)"; exit 0; }
+GEN="python3 tests/e2e/gen_shapes.py"
+DB="$TMP/crash.db"
+N=${LA_CRASH_N:-100000}
+
+# Waits (at most 60 s) until file $2 is larger than $3 bytes or process $1 ended.
+wait_grow() {
+    i=0
+    while [ $i -lt 600 ] && [ "$(stat -c %s "$2" 2>/dev/null || echo 0)" -le "$3" ] && kill -0 "$1" 2>/dev/null; do
+        sleep 0.1; i=$((i + 1))
+    done
+}
+kill9() { kill -9 "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+integrity() { [ "$(sqlite3 "$DB" 'PRAGMA integrity_check')" = ok ]; }
+json_ok() { python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$1"; }
+q() { sqlite3 "$DB" "$1"; }
+
+# ---- a database with one run and 60 decisions --------------------------------
+$GEN binary "$TMP/small" 1000
+$GEN binary "$TMP/big" "$N"
+la audit --labels "$TMP/small_l.npy" --pred-probs "$TMP/small_p.npy" --out "$TMP/a1" --db "$DB" --quiet --bootstrap 20
+expect_rc 0 "first audit --db"
+la decisions --db "$DB" --all
+awk -F, 'NR > 1 && NR <= 61 { print $1 ",keep,,alice,checked" }' "$OUT" | sed '1i id,decision,new_label,reviewer,note' >"$TMP/dec1.csv"
+la decisions --db "$DB" --import "$TMP/dec1.csv" --quiet
+expect_rc 0 "60 decisions imported"
+la decisions --db "$DB" --format csv; cp "$OUT" "$TMP/dec1.export"
+check "60 decisions recorded" test "$(q 'SELECT count(*) FROM decision_log')" -ge 60
+cp "$TMP/a1/summary.json" "$TMP/a1.summary"
+runs1=$(q 'SELECT id, n, num_flagged FROM runs ORDER BY id')
+
+after_kill() {   # $1 = what was killed
+    check "$1: PRAGMA integrity_check ok" integrity
+    check "$1: earlier runs intact" test "$(q 'SELECT id, n, num_flagged FROM runs WHERE id = 1')" = "$(echo "$runs1" | head -1)"
+    la decisions --db "$DB" --run 1 --format csv
+    check "$1: earlier decisions intact" cmp -s "$OUT" "$TMP/dec1.export"
+}
+
+# ---- kill -9 during audit --db: early, and while the examples are written ---
+for when in early dbwrite; do
+    "$LA_BIN" audit --labels "$TMP/big_l.npy" --pred-probs "$TMP/big_p.npy" --out "$TMP/a1" \
+        --db "$DB" --quiet --bootstrap 20 >/dev/null 2>&1 &
+    pid=$!
+    if [ $when = early ]; then sleep 0.3; else wait_grow $pid "$DB-wal" 2000000; fi
+    alive=no; kill -0 $pid 2>/dev/null && alive=yes
+    kill9 $pid
+    check "audit --db killed ($when) while running" test $alive = yes
+    after_kill "audit killed ($when)"
+    check "audit killed ($when): no half run recorded" test "$(q 'SELECT count(*) FROM runs')" = 1
+    check "audit killed ($when): no orphan examples" test "$(q 'SELECT count(*) FROM examples WHERE run_id NOT IN (SELECT id FROM runs)')" = 0
+    for f in "$TMP"/a1/*.json "$TMP"/a1/*.csv; do
+        case $f in *.json) json_ok "$f" || fail "audit killed ($when): $f" "not valid JSON" ;; esac
+    done
+    check "audit killed ($when): summary.json is complete JSON" json_ok "$TMP/a1/summary.json"
+done
+
+# ---- a second, complete run (the big one), then kill -9 during report --------
+la audit --labels "$TMP/big_l.npy" --pred-probs "$TMP/big_p.npy" --out "$TMP/a2" --db "$DB" --quiet --bootstrap 20
+expect_rc 0 "big audit --db completes after the kills"
+check "two runs now" test "$(q 'SELECT count(*) FROM runs')" = 2
+la report --db "$DB" --run 1 --out "$TMP/rep" --quiet
+expect_rc 0 "report of run 1"
+cp "$TMP/rep/index.html" "$TMP/rep1.html"
+for delay in 0.2 1; do
+    "$LA_BIN" report --db "$DB" --run 2 --out "$TMP/rep" --per-page 50 --quiet >/dev/null 2>&1 &
+    pid=$!
+    sleep $delay
+    alive=no; kill -0 $pid 2>/dev/null && alive=yes
+    kill9 $pid
+    check "report killed after ${delay}s while running" test $alive = yes
+    check "report killed after ${delay}s: the old report is still in place" cmp -s "$TMP/rep/index.html" "$TMP/rep1.html"
+    check "report killed after ${delay}s: integrity_check ok" integrity
+done
+rm -rf "$TMP"/rep.tmp.*
+la report --db "$DB" --run 1 --out "$TMP/rep" --quiet
+expect_rc 0 "report after the kills"
+
+# ---- kill -9 during decisions --import (one transaction) --------------------
+la decisions --db "$DB" --run 2 --all
+awk -F, 'NR > 1 { print $1 ",drop,,bob," }' "$OUT" | sed '1i id,decision,new_label,reviewer,note' >"$TMP/dec2.csv"
+nd=$(($(wc -l <"$TMP/dec2.csv") - 1))
+before=$(q 'SELECT count(*) FROM decision_log')
+"$LA_BIN" decisions --db "$DB" --run 2 --import "$TMP/dec2.csv" --quiet >/dev/null 2>&1 &
+pid=$!
+wait_grow $pid "$DB-wal" 200000
+alive=no; kill -0 $pid 2>/dev/null && alive=yes
+kill9 $pid
+check "decisions --import killed while running" test $alive = yes
+after_kill "decisions --import killed"
+got=$(($(q 'SELECT count(*) FROM decision_log') - before))
+check "decisions --import killed: all or nothing ($got of $nd)" test "$got" = 0 -o "$got" = "$nd"
+la decisions --db "$DB" --run 2 --import "$TMP/dec2.csv" --quiet
+expect_rc 0 "the import succeeds when run again"
+check "every queued example of run 2 decided" test "$(q "SELECT count(*) FROM queue WHERE run_id = 2 AND status = 'pending'")" = 0
+after_kill "after the re-import"
