@@ -145,6 +145,27 @@ acked=$(grep -c '^200$' "$TMP/c1"); saved=$(sqlite3 "$DB" "SELECT count(*) FROM 
 [ "$acked" -le "$saved" ] && pass "every acknowledged decision committed ($acked acked, $saved saved)" || fail "acknowledged decisions committed" "acked $acked saved $saved"
 ic=$(sqlite3 "$DB" "PRAGMA integrity_check"); [ "$ic" = ok ] && pass "integrity_check ok after stop" || fail "integrity_check ok after stop" "$ic"
 
+# ---- kill -9 under load: every acknowledged decision is on disk ----------------------
+check "server restarts on the same database" serve_start "$DB"
+CSRF=$(csrf_token)
+v() { sqlite3 "$DB" "SELECT version FROM queue WHERE id = $1"; }
+: > "$TMP/k1"
+for i in 3 4 5 6 7 8 9 10; do
+    post /api/decide "{\"qid\":$i,\"version\":$(v $i),\"decision\":\"drop\",\"reviewer\":\"K\"}" >> "$TMP/k1"; echo " $i" >> "$TMP/k1"
+done &
+k=$!
+sleep 0.5
+kill -9 "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null
+wait $k 2>/dev/null
+ic=$(sqlite3 "$DB" "PRAGMA integrity_check"); [ "$ic" = ok ] && pass "kill -9: integrity_check ok" || fail "kill -9: integrity_check ok" "$ic"
+lost=0
+for i in $(grep '^200 ' "$TMP/k1" | cut -d' ' -f2); do
+    [ "$(sqlite3 "$DB" "SELECT reviewer FROM queue WHERE id = $i")" = K ] || lost=$((lost + 1))
+done
+[ "$lost" = 0 ] && pass "kill -9: no acknowledged decision lost ($(grep -c '^200 ' "$TMP/k1") acked)" || fail "kill -9: acknowledged decisions lost" "$lost"
+n=$(sqlite3 "$DB" "SELECT count(*) FROM queue q WHERE reviewer = 'K' AND NOT EXISTS (SELECT 1 FROM decision_log l WHERE l.queue_id = q.id AND l.reviewer = 'K')")
+[ "$n" = 0 ] && pass "kill -9: queue and log agree" || fail "kill -9: queue and log agree" "$n rows without log"
+
 # ---- token mode ---------------------------------------------------------------------------
 TOK=0123456789abcdef0123456789abcdef
 check "server with --token starts" serve_start "$DB" --token "$TOK"
