@@ -88,12 +88,27 @@ static void print_text(const la_dataset *ds, const size_t *counts)
     }
 }
 
+/* A JSON string; text that is not valid UTF-8 (Latin-1 labels...) gets its
+ * non-ASCII bytes replaced by '?' rather than being dropped. */
+static json_t *jstr(const char *s)
+{
+    json_t *j = json_string(s);
+    if (j) return j;
+    char *copy = la_strdup(s);
+    if (!copy) return json_null();
+    for (char *p = copy; *p; p++)
+        if ((unsigned char)*p >= 0x80) *p = '?';
+    j = json_string(copy);
+    free(copy);
+    return j ? j : json_null();
+}
+
 static json_t *build_json(const la_dataset *ds, const size_t *counts)
 {
     size_t lo, hi;
     double ratio = imbalance(counts, ds->k, &lo, &hi);
     json_t *root = json_object();
-    json_object_set_new(root, "path", json_string(ds->path));
+    json_object_set_new(root, "path", jstr(ds->path));
     json_object_set_new(root, "format", json_string(io_format_name(ds->format)));
     json_object_set_new(root, "n", json_integer((json_int_t)ds->n));
     json_object_set_new(root, "d", json_integer((json_int_t)ds->d));
@@ -101,7 +116,7 @@ static json_t *build_json(const la_dataset *ds, const size_t *counts)
     json_t *classes = json_array();
     for (size_t c = 0; c < ds->k; c++) {
         json_t *o = json_object();
-        json_object_set_new(o, "name", json_string(ds->class_names[c]));
+        json_object_set_new(o, "name", jstr(ds->class_names[c]));
         json_object_set_new(o, "count", json_integer((json_int_t)counts[c]));
         json_array_append_new(classes, o);
     }
@@ -114,12 +129,12 @@ static json_t *build_json(const la_dataset *ds, const size_t *counts)
     for (size_t j = 0; j < ds->n_columns; j++) {
         const io_column *col = &ds->columns[j];
         json_t *o = json_object();
-        json_object_set_new(o, "name", json_string(col->name));
+        json_object_set_new(o, "name", jstr(col->name));
         json_object_set_new(o, "type", json_string(col_type_name(col->type)));
         json_object_set_new(o, "missing", json_integer((json_int_t)col->n_missing));
         if (col->type == IO_COL_CATEGORICAL) {
             json_t *cats = json_array();
-            for (size_t q = 0; q < col->n_categories; q++) json_array_append_new(cats, json_string(col->categories[q]));
+            for (size_t q = 0; q < col->n_categories; q++) json_array_append_new(cats, jstr(col->categories[q]));
             json_object_set_new(o, "categories", cats);
         }
         json_array_append_new(cols, o);
