@@ -595,7 +595,13 @@ void ck_write_github(FILE *fp, const ck_summary *cur, const ck_summary *base, co
         if (!c->status) continue;
         char title[400];
         snprintf(title, sizeof title, "labelaudit check: %s", c->name);
-        fputs("::error title=", fp);
+        fputs("::error ", fp);
+        if (cur->run_id == 0) {           /* a committed summary: annotate that file */
+            fputs("file=", fp);
+            ck_gh_escape_property(fp, cur->source);
+            fputc(',', fp);
+        }
+        fputs("title=", fp);
         ck_gh_escape_property(fp, title);
         fputs("::", fp);
         ck_gh_escape_data(fp, c->msg);

@@ -143,7 +143,9 @@ json_t *ck_to_json(const ck_summary *cur, const ck_summary *base, const ck_verdi
  * XML: & < > " ' as entities; characters XML 1.0 forbids (C0 controls other
  * than tab, LF, CR) become U+FFFD.
  * GitHub data (the message): % CR LF as %25 %0D %0A.
- * GitHub property (title=...): the same plus : and , as %3A %2C. */
+ * GitHub property (title=..., file=...): the same plus : and , as %3A %2C.
+ * ck_write_github adds file=SUMMARY to each ::error when the run came from a
+ * summary file, so the annotation lands on the committed summary.json. */
 void ck_xml_escape(FILE *fp, const char *s);
 void ck_gh_escape_data(FILE *fp, const char *s);
 void ck_gh_escape_property(FILE *fp, const char *s);

@@ -83,9 +83,9 @@ la check --summary $WORSE --baseline $BASE --format junit --out "$TMP/j.xml" --q
 expect_rc 1 "junit --out: exit 1"; check "junit --out file is well-formed" xml_ok "$TMP/j.xml"
 la check --summary $WORSE --baseline $BASE --format github --max-class-error-rate 0.2
 expect_rc 1 "github: exit 1"
-expect_out '^::error title=labelaudit check%3A max-increase::error rate 0\.1600' "github: ::error with escaped title"
+expect_out '^::error file=tests/data/check/summary_worse\.json,title=labelaudit check%3A max-increase::error rate 0\.1600' "github: ::error on the summary file with escaped title"
 expect_out '95%25 interval' "github: % escaped as %25"
-expect_out '^::error title=labelaudit check%3A max-class-error-rate\[e<l&"x\]::' "github: one error per failing class"
+expect_out '^::error file=[^,]*,title=labelaudit check%3A max-class-error-rate\[e<l&"x\]::' "github: one error per failing class"
 la check --summary $BASE --format github --max-error-rate 0.5
 expect_rc 0 "github pass: exit 0"; expect_out '^::notice title=labelaudit check passed::' "github: notice when passing"
 la check --summary $WORSE --baseline $BASE --format json --quiet
