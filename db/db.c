@@ -10,6 +10,7 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -213,8 +214,8 @@ static int check_record(const db_audit_record *rec, la_error *err)
     return 0;
 }
 
-static int insert_run(sqlite3 *db, const db_audit_record *rec, int64_t num_flagged,
-                      int64_t *run_id, la_error *err)
+static int insert_run(sqlite3 *db, const db_audit_record *rec, const char *dataset_path,
+                      int64_t num_flagged, int64_t *run_id, la_error *err)
 {
     static const char sql[] =
         "INSERT INTO runs (created_at, version, kind, dataset_path, dataset_hash, labels_path,"
@@ -226,7 +227,7 @@ static int insert_run(sqlite3 *db, const db_audit_record *rec, int64_t num_flagg
     db_now_iso(now);
     sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, LA_VERSION, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, rec->dataset_path ? rec->dataset_path : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, dataset_path, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, rec->dataset_hash ? rec->dataset_hash : "", -1, SQLITE_STATIC);
     bind_text_or_null(st, 5, rec->labels_path);
     bind_text_or_null(st, 6, rec->pred_probs_path);
@@ -400,14 +401,18 @@ int db_record_audit(sqlite3 *db, const db_audit_record *rec, int64_t *run_id, la
     }
     char now[32];
     db_now_iso(now);
+    /* Runs of one dataset are matched by path (carry-over, check's baseline):
+     * store it absolute so that re-auditing from another directory matches. */
+    char abs[PATH_MAX];
+    const char *path = rec->dataset_path ? rec->dataset_path : "";
+    if (*path && realpath(path, abs)) path = abs;
     int64_t id = 0;
-    if (!status) status = insert_run(db, rec, num_flagged, &id, err);
+    if (!status) status = insert_run(db, rec, path, num_flagged, &id, err);
     if (!status) status = insert_classes(db, rec, id, err);
     if (!status) status = insert_matrices(db, rec, id, err);
     if (!status) status = insert_examples(db, rec, rank, id, err);
     if (!status) status = exec_run_stmt(db, queue_sql, id, NULL, "fill queue", err);
-    if (!status) status = exec_run_stmt(db, carry_sql, id, rec->dataset_path ? rec->dataset_path : "",
-                                        "carry decisions", err);
+    if (!status) status = exec_run_stmt(db, carry_sql, id, path, "carry decisions", err);
     if (!status) status = exec_run_stmt(db, carry_log_sql, id, now, "log carried decisions", err);
     if (!status) status = exec_sql(db, "COMMIT", err);
     free(rank);

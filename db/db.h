@@ -21,7 +21,8 @@ void db_close(sqlite3 *db);
 
 /* Everything an audit run records. Arrays are borrowed, not copied. */
 typedef struct db_audit_record {
-    const char *dataset_path;       /* --data, or the labels file when none   */
+    const char *dataset_path;       /* --data, or the labels file when none;
+                                       stored absolute (realpath) when it exists */
     const char *dataset_hash;       /* hex content hash of the input files    */
     const char *labels_path;
     const char *pred_probs_path;

@@ -428,6 +428,44 @@ static void test_decisions_survive_reaudit(void **state)
     remove_db(path);
 }
 
+/* The same existing file spelled two ways is one dataset: stored absolute. */
+static void test_paths_normalized(void **state)
+{
+    (void)state;
+    char path[64], dir[64] = "/tmp/la-test-dbdir-XXXXXX", file[128], other[160];
+    temp_db(path, sizeof path);
+    assert_non_null(mkdtemp(dir));
+    snprintf(file, sizeof file, "%s/data.csv", dir);
+    FILE *fp = fopen(file, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    snprintf(other, sizeof other, "%s/../%s/./data.csv", dir, strrchr(dir, '/') + 1);
+    sqlite3 *db;
+    la_error err = {0};
+    assert_int_equal(db_open(path, &db, &err), 0);
+    fixture f;
+    make_fixture(&f, hostile, file);
+    int64_t run1, run2;
+    assert_int_equal(db_record_audit(db, &f.rec, &run1, &err), 0);
+    db_items items;
+    assert_int_equal(db_load_flagged(db, run1, -1, 0, 1, &items, &err), 0);
+    assert_int_equal(db_decide(db, items.v[0].queue_id, 0, "drop", -1, "ann", NULL, "t", &err), 0);
+    db_items_free(&items);
+    f.rec.dataset_path = other;
+    assert_int_equal(db_record_audit(db, &f.rec, &run2, &err), 0);
+    assert_int_equal(db_load_flagged(db, run2, -1, 0, 1, &items, &err), 0);
+    assert_string_equal(items.v[0].status, "drop");
+    db_items_free(&items);
+    db_run r;
+    assert_int_equal(db_load_run(db, run2, &r, &err), 0);
+    assert_string_equal(r.dataset_path, file);
+    db_run_free(&r);
+    db_close(db);
+    remove_db(path);
+    unlink(file);
+    rmdir(dir);
+}
+
 static void test_no_ids_uses_row_numbers(void **state)
 {
     (void)state;
@@ -516,6 +554,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_decide_conflict_undo),
         cmocka_unit_test(test_decisions_survive_reaudit),
         cmocka_unit_test(test_no_ids_uses_row_numbers),
+        cmocka_unit_test(test_paths_normalized),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
