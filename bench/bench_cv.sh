@@ -36,6 +36,7 @@ print("%-22s wall %7.1f s  cpu %7.1f s  accuracy %.4f  log_loss %.4f  macro_f1 %
 PY
 }
 
+if [ "${BENCH_CV_ONLY_NOISE:-0}" != 1 ]; then
 echo "== Fashion-MNIST train, 60000 x 784, 5 stratified folds, $THREADS threads, $(date -u +%FT%TZ)"
 run logreg --model logreg --l2 1
 run logreg_auto --model logreg --l2 auto
@@ -53,12 +54,13 @@ for f, name in ((sys.argv[3], "logreg"), (sys.argv[4], "logreg_auto")):
           % (name, float(e) / float(le), (float(u) + float(s)) / (float(lu) + float(ls))))
 PY
 run mlp --model mlp --hidden 256 --epochs 30 --dropout 0.2
+fi
 
 [ "${BENCH_CV_QUICK:-0}" = 1 ] && exit 0
 echo "== 20% asymmetric noise on all 60000 labels (rule of shared/data/README.md), audit of the probabilities"
 $PY "$here/fm_noise.py" "$LAB" 20 "$W/noisy.npy" "$W/flipped.npy"
 for m in logreg mlp; do
-    extra="--l2 auto"
+    extra="--l2 1"
     [ $m = mlp ] && extra="--hidden 256 --epochs 30 --dropout 0.2"
     # shellcheck disable=SC2086
     run noisy_$m --model $m --labels "$W/noisy.npy" --audit "$W/audit_$m" $extra

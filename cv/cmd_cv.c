@@ -44,6 +44,8 @@ static const char usage[] =
     "  --labels FILE            replace the dataset's labels (.npy of class indices, or CSV\n"
     "                           with a label column, matched by an id column when present)\n"
     "  --weights FILE           per-example weights: CSV with a weight column (and id), or .npy\n"
+    "  --weight-col NAME        per-example weights from this numeric column of a CSV table\n"
+    "                           (removed from the features)\n"
     "  --folds N                folds (5)\n"
     "  --seed S                 seed of folds, initialization and sampling (0)\n"
     "  --threads N              threads (default: CPUs); folds run in parallel, BLAS\n"
@@ -57,7 +59,7 @@ static const char usage[] =
     "  --help                   this help\n"
     "\n";
 
-enum { O_DATA = 1, O_OUT, O_LABELS, O_WEIGHTS, O_FOLDS, O_SEED, O_THREADS, O_NOSTD, O_AUDIT,
+enum { O_DATA = 1, O_OUT, O_LABELS, O_WEIGHTS, O_WCOL, O_FOLDS, O_SEED, O_THREADS, O_NOSTD, O_AUDIT,
        O_DB, O_FORMAT, O_QUIET, O_HELP };
 
 static const struct option own_options[] = {
@@ -65,6 +67,7 @@ static const struct option own_options[] = {
     {"out", required_argument, NULL, O_OUT},
     {"labels", required_argument, NULL, O_LABELS},
     {"weights", required_argument, NULL, O_WEIGHTS},
+    {"weight-col", required_argument, NULL, O_WCOL},
     {"folds", required_argument, NULL, O_FOLDS},
     {"seed", required_argument, NULL, O_SEED},
     {"threads", required_argument, NULL, O_THREADS},
@@ -80,7 +83,7 @@ static const struct option own_options[] = {
 #define MAX_PASS 32
 
 typedef struct cv_args {
-    const char *data, *out, *labels, *weights, *audit, *db;
+    const char *data, *out, *labels, *weights, *weight_col, *audit, *db;
     long  folds, seed, threads;
     int   standardize, json, quiet;
     io_load_opts load;
@@ -130,6 +133,7 @@ static int parse_args(int argc, char **argv, cv_args *a, int *help)
         case O_OUT: a->out = optarg; break;
         case O_LABELS: a->labels = optarg; break;
         case O_WEIGHTS: a->weights = optarg; break;
+        case O_WCOL: a->weight_col = optarg; break;
         case O_FOLDS: if (cli_parse_long("cv", "--folds", optarg, 2, 1000, &a->folds)) return LA_EUSAGE; break;
         case O_SEED: if (cli_parse_long("cv", "--seed", optarg, 0, 2147483647L, &a->seed)) return LA_EUSAGE; break;
         case O_THREADS: if (cli_parse_long("cv", "--threads", optarg, 1, 64, &a->threads)) return LA_EUSAGE; break;
@@ -149,6 +153,7 @@ static int parse_args(int argc, char **argv, cv_args *a, int *help)
     if (optind < argc) return cli_usage_error("cv", "unexpected argument '%s'", argv[optind]);
     if (!a->data) return cli_usage_error("cv", "--data DATASET is required");
     if (!a->out) return cli_usage_error("cv", "--out FILE is required");
+    if (a->weights && a->weight_col) return cli_usage_error("cv", "give --weights or --weight-col, not both");
     if (a->db && !a->audit) return cli_usage_error("cv", "--db records an audit run: give --audit DIR too");
     return 0;
 }
@@ -303,6 +308,15 @@ int cmd_cv(int argc, char **argv)
         sw = la_malloc_array(ds.n, sizeof *sw);
         if (!sw) goto oom;
         if ((rc = cv_weights_read(a.weights, ds.ids, ds.n, sw, &err))) goto fail;
+    }
+    if (a.weight_col) {
+        sw = la_malloc_array(ds.n, sizeof *sw);
+        if (!sw) goto oom;
+        if ((rc = cv_weights_from_column(&ds, a.weight_col, sw, &err))) goto fail;
+        if (ds.d == 0) {
+            rc = la_error_set(&err, LA_EUSAGE, a.data, 0, "no feature columns left besides --weight-col");
+            goto fail;
+        }
     }
     t->image_w = ds.image_w;
     t->image_h = ds.image_h;

@@ -7,6 +7,7 @@
 
 #include "inputs.h"
 #include "../io/csv_table.h"
+#include "../io/dataset.h"
 #include "../io/labels.h"
 #include "../io/npy.h"
 
@@ -183,5 +184,38 @@ int cv_weights_read(const char *path, char *const *ids, size_t n, float *out, la
         s += out[i];
     }
     if (s <= 0) return la_error_set(err, LA_EUSAGE, path, 0, "every weight is 0");
+    return 0;
+}
+
+int cv_weights_from_column(la_dataset *ds, const char *name, float *out, la_error *err)
+{
+    size_t d = ds->d, col = d;
+    for (size_t j = 0; j < d && ds->feature_names; j++)
+        if (!strcmp(ds->feature_names[j], name) && !(ds->feature_onehot && ds->feature_onehot[j])) col = j;
+    if (col == d)
+        return la_error_setc(err, LA_EUSAGE, ds->path, 0, name, "no numeric feature column of that name for --weight-col");
+    double s = 0.0;
+    for (size_t i = 0; i < ds->n; i++) {
+        float v = ds->features[i * d + col];
+        if (!(v >= 0) || v > 3e38f)
+            return la_error_setc(err, LA_EUSAGE, ds->path, (long)i + 2, name, "weight %g: must be finite and >= 0", (double)v);
+        out[i] = v;
+        s += v;
+    }
+    if (s <= 0) return la_error_setc(err, LA_EUSAGE, ds->path, 0, name, "every weight is 0");
+    /* drop the column: rows are compacted in place, d -> d - 1 */
+    for (size_t i = 0; i < ds->n; i++) {
+        const float *src = ds->features + i * d;
+        float *dst = ds->features + i * (d - 1);
+        memmove(dst, src, col * sizeof *dst);
+        memmove(dst + col, src + col + 1, (d - 1 - col) * sizeof *dst);
+    }
+    free(ds->feature_names[col]);
+    memmove(ds->feature_names + col, ds->feature_names + col + 1, (d - 1 - col) * sizeof *ds->feature_names);
+    if (ds->feature_source)
+        memmove(ds->feature_source + col, ds->feature_source + col + 1, (d - 1 - col) * sizeof *ds->feature_source);
+    if (ds->feature_onehot)
+        memmove(ds->feature_onehot + col, ds->feature_onehot + col + 1, (d - 1 - col) * sizeof *ds->feature_onehot);
+    ds->d = d - 1;
     return 0;
 }

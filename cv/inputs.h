@@ -24,4 +24,11 @@ int cv_labels_read(const char *path, char *const *ids, size_t n, char *const *cl
  * Weights must be finite and >= 0, not all 0. */
 int cv_weights_read(const char *path, char *const *ids, size_t n, float *out, la_error *err);
 
+/* Takes example weights from the dataset's feature column `name` (a numeric
+ * column of a CSV table) and removes that column from the features, so the
+ * model never trains on it. Same value rules as cv_weights_read. Returns 0,
+ * or LA_EUSAGE when there is no such numeric column or a value is bad. */
+struct la_dataset;
+int cv_weights_from_column(struct la_dataset *ds, const char *name, float *out, la_error *err);
+
 #endif /* CV_INPUTS_H */

@@ -103,6 +103,14 @@ expect_rc 2 "labels file with too few rows"
 expect_err "short.csv" "error names the labels file"
 check "nothing written on error" test ! -e "$TMP/bad/p.npy"
 
+# weights from a column of the table (the column is not a feature)
+printf 'id,a,b,w,label\nr0,1,2,1,x\nr1,2,1,0.5,y\nr2,1,1,2,x\nr3,3,2,1,y\nr4,0,1,1,x\nr5,2,3,1,y\n' > "$TMP/wc.csv"
+la cv --data "$TMP/wc.csv" --weight-col w --folds 2 --out "$TMP/wc/p.npy" --quiet
+expect_rc 0 "cv --weight-col"
+la cv --data "$TMP/wc.csv" --weight-col zz --folds 2 --out "$TMP/wc/p.npy"
+expect_rc 2 "cv --weight-col with an unknown column"
+expect_err "column 'zz'" "names the missing column"
+
 # images: a manifest, mlp with oversampling and flips
 la cv --data "$DATA/fashion-mnist-png/manifest.csv" --out "$TMP/fm/p.npy" --model mlp --hidden 64 --epochs 4 --sampler oversample --flip --quiet
 expect_rc 0 "cv fashion-mnist-png mlp oversample"
