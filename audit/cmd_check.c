@@ -55,10 +55,16 @@ static int is_run_id(const char *s)
 }
 
 /* Loads run `id` of db into *out (source "run N (dataset)"). */
-static int load_run(sqlite3 *db, int64_t id, ck_summary *out, la_error *err)
+static int load_run(sqlite3 *db, const char *db_path, int64_t id, ck_summary *out, la_error *err)
 {
     db_run_brief rb;
     if (db_load_run_brief(db, id, &rb, err)) return err->status;
+    if (strcmp(rb.kind, "audit") != 0) {
+        la_error_set(err, LA_EUSAGE, db_path, 0,
+                     "run %lld is a %s run, not an audit: check judges audits", (long long)id, rb.kind);
+        db_run_brief_free(&rb);
+        return LA_EUSAGE;
+    }
     char source[1200];
     snprintf(source, sizeof source, "run %lld (%s, %s)", (long long)id, rb.dataset_path,
              rb.created_at);
@@ -192,12 +198,12 @@ int cmd_check(int argc, char **argv)
         if ((rc = db_open(db_path, &db, &err))) goto done;
         int64_t id = run;
         if (!id && (rc = db_latest_audit_run(db, &id, &err))) goto done;
-        if ((rc = load_run(db, id, &cur, &err))) goto done;
+        if ((rc = load_run(db, db_path, id, &cur, &err))) goto done;
         if (!baseline) {
             int64_t prev = 0;
             if ((rc = db_previous_run(db, id, &prev, &err))) goto done;
             if (prev) {
-                if ((rc = load_run(db, prev, &base, &err))) goto done;
+                if ((rc = load_run(db, db_path, prev, &base, &err))) goto done;
                 have_base = 1;
             }
         }
@@ -206,7 +212,7 @@ int cmd_check(int argc, char **argv)
     }
     if (baseline) {
         if (db && is_run_id(baseline) && access(baseline, F_OK) != 0) {
-            rc = load_run(db, strtoll(baseline, NULL, 10), &base, &err);
+            rc = load_run(db, db_path, strtoll(baseline, NULL, 10), &base, &err);
         } else {
             rc = ck_summary_load(baseline, &base, &err);
         }

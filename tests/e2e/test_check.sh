@@ -123,6 +123,9 @@ la check --db "$TMP/empty.db" --run 3 --baseline 2
 expect_rc 0 "db: --baseline RUN compares with that run"
 la check --db "$TMP/empty.db" --run 3 --baseline $BASE
 expect_rc 1 "db: --baseline FILE works with --db"
+python3 -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.execute("UPDATE runs SET kind = ? WHERE id = 2", ("retrain",)); db.commit()' "$TMP/empty.db"
+la check --db "$TMP/empty.db" --run 2
+expect_rc 2 "db: a retrain run is not judged: exit 2"; expect_err 'run 2 is a retrain run' "db: says why"
 la check --db "$TMP/empty.db" --run 9
 expect_rc 2 "db: missing run: exit 2"; expect_err 'no run 9' "db: names the missing run"
 
