@@ -707,8 +707,12 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
     const double *rs = c.rankv;
     if (!rs) {
         if (o->rank == CL_SELF_CONFIDENCE) {
-            if (!(s = cl_sc_index_order(&c))) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
-            rs = s;
+            /* self-confidences stay grouped by class unless every score is
+             * wanted (keep_rank_scores): saves 8 bytes per example */
+            if (o->keep_rank_scores) {
+                if (!(s = cl_sc_index_order(&c))) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
+                rs = s;
+            }
         } else {
             /* one more pass for the rank score (only with low_normalized_margin
              * filter + another ranking) */
@@ -735,8 +739,23 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
         goto fail;
     }
     size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (res->flags[i] & CL_F_ISSUE) { fi[m] = (uint32_t)i; fs[m] = rs[i]; m++; }
+    if (rs) {
+        for (size_t i = 0; i < n; i++)
+            if (res->flags[i] & CL_F_ISSUE) { fi[m] = (uint32_t)i; fs[m] = rs[i]; m++; }
+    } else {
+        size_t *cur = la_calloc(k + 1, sizeof *cur);
+        if (!cur) {
+            free(fs); free(fi);
+            rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+            goto fail;
+        }
+        for (size_t j = 0; j < k; j++) cur[j] = c.goff[j];
+        for (size_t i = 0; i < n; i++) {
+            size_t pos = cur[y[i]]++;
+            if (res->flags[i] & CL_F_ISSUE) { fi[m] = (uint32_t)i; fs[m] = c.sc_g[pos]; m++; }
+        }
+        free(cur);
+    }
     cl_argsort(fs, m, res->ranked);
     for (size_t q = 0; q < m; q++) {
         res->ranked_score[q] = fs[res->ranked[q]];
