@@ -681,7 +681,10 @@ int cl_bootstrap_ci(const int64_t *err, const int64_t *cnt, size_t k, int resamp
     ci[0] = cl_percentile(all, B, lo);
     ci[1] = cl_percentile(all, B, hi);
     for (size_t c = 0; c < k; c++) {
-        if (!ncls[c]) { class_ci[2 * c] = class_ci[2 * c + 1] = NAN; continue; }
+        if (!ncls[c]) { /* no example of the class in any replicate (or none at all) */
+            class_ci[2 * c] = class_ci[2 * c + 1] = cnt[c] ? (double)err[c] / (double)cnt[c] : 0.0;
+            continue;
+        }
         qsort(cls + c * B, ncls[c], sizeof *cls, cl_cmp_double);
         class_ci[2 * c] = cl_percentile(cls + c * B, ncls[c], lo);
         class_ci[2 * c + 1] = cl_percentile(cls + c * B, ncls[c], hi);

@@ -111,7 +111,8 @@ void cl_adjust_row(const double *p, const double *t, double tmax, size_t k, doub
  * that way (conditional binomials, exact). err[c] = examples of class c
  * counted as errors, cnt[c] = examples of class c. Outputs: ci[2] for the
  * overall rate, class_ci[2c], [2c+1] per class (replicates where class c
- * drew no example are skipped; NaN when all were). Percentiles use numpy's
+ * drew no example are skipped; when all were, or the class is empty, the
+ * interval is the point estimate, 0 for an empty class). Percentiles use numpy's
  * linear interpolation at (1 -/+ conf) / 2. Returns 0 or -1 (OOM). */
 int cl_bootstrap_ci(const int64_t *err, const int64_t *cnt, size_t k, int resamples,
                     double conf, uint64_t seed, double *ci, double *class_ci);

@@ -116,3 +116,10 @@ if [ -f "$D" ] && [ -f "$P" ]; then
     check "--data: class names in label_issues.csv" sh -c "sed -n 2p '$TMP/dg/label_issues.csv' | grep -Eq ',(zero|one|two|three|four|five|six|seven|eight|nine),(zero|one|two|three|four|five|six|seven|eight|nine),'"
     check "--data: dataset recorded in summary" grep -q '"dataset": ".*digits.csv"' "$TMP/dg/summary.json"
 fi
+
+# a class that is never given still yields a summary that `check` accepts
+E="$GOLDEN/edge_mixed_k5_n54"
+la audit --labels "$E/labels.npy" --pred-probs "$E/pred_probs.npy" --out "$TMP/em" --summary "$TMP/em.json" --quiet
+expect_rc 0 "audit with an empty class"
+la check --summary "$TMP/em.json" --max-error-rate 0.99
+expect_rc 0 "check reads a summary with an empty class"
