@@ -40,8 +40,9 @@ la metrics --labels "$TMP/y.csv" --pred-probs "$TMP/p.csv" --min-recall 0.5
 expect_rc 2 "a constraint needs --positive"
 la metrics --labels "$TMP/y.csv" --pred-probs "$TMP/p.csv" --positive dog --min-recall 0.5 --min-precision 0.5
 expect_rc 2 "two constraints refused"
-la metrics --labels "$TMP/y.csv" --pred-probs "$TMP/p.csv" --positive wolf
+la metrics --labels "$TMP/y.csv" --pred-probs "$TMP/p.csv" --positive wolf --out "$TMP/never"
 expect_rc 2 "unknown positive class refused"; expect_err "wolf" "names the unknown class"
+check "a refused run writes nothing" test ! -e "$TMP/never"
 la metrics --labels "$TMP/y.csv" --pred-probs "$TMP/p.csv" --format yaml
 expect_rc 2 "unknown --format refused"
 
