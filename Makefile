@@ -85,7 +85,8 @@ check:
 units-san: $(UNIT_BIN)
 
 valgrind: labelaudit
-	LA_BIN=$(CURDIR)/$(BUILD)/labelaudit LA_BUILD=$(CURDIR)/$(BUILD) LA_VALGRIND=1 sh tests/run.sh e2e
+	LA_BIN=$(CURDIR)/$(BUILD)/labelaudit LA_BUILD=$(CURDIR)/$(BUILD) LA_VALGRIND=1 \
+	LA_VALGRIND_EVERY=$${LA_VALGRIND_EVERY:-5} sh tests/run.sh e2e
 
 bench: labelaudit
 	sh bench/run.sh
