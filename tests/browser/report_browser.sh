@@ -20,6 +20,7 @@ if [ -z "$CHROMIUM" ]; then
     return 0 2>/dev/null || exit 0
 fi
 PNGSTAT="$LA_BUILD/tests/test_report"
+prep() { _v=${LA_VALGRIND:-0}; LA_VALGRIND=0; la "$@"; LA_VALGRIND=$_v; }  # setup, never under valgrind
 
 chrome() {   # chrome FLAG URL [width height]
     prof=$(mktemp -d "$TMP/chrome.XXXXXX")
@@ -44,7 +45,7 @@ not_blank() {  # not_blank PNG name — many colours and real ink on the page
 
 # --- hostile names, through the binary --------------------------------------
 DB="$TMP/hostile.db"; REP="$TMP/hostile report"
-la cv --data "$DATA/bad/manifest_escaping_labels.csv" --out "$TMP/h/probs.npy" --audit "$TMP/h/audit" \
+prep cv --data "$DATA/bad/manifest_escaping_labels.csv" --out "$TMP/h/probs.npy" --audit "$TMP/h/audit" \
     --db "$DB" --quiet --threads 2
 expect_rc 0 "browser: cv + audit --db on hostile names"
 la report --db "$DB" --out "$REP" --per-page 4 --quiet
@@ -73,7 +74,7 @@ check "browser: summary shows the quoted name intact" grep -Eq "Bob's (&quot;|\"
 if [ -n "${LA_SCREENSHOT:-}" ]; then
     awk -F, 'NR == 1 { print "id,label"; next } { print $1 "," $3 }' \
         "$DATA/noise/fashion-mnist-png_sym10_seed1.csv" >"$TMP/fm_noisy.csv"
-    la cv --data "$DATA/fashion-mnist-png/manifest.csv" --labels "$TMP/fm_noisy.csv" --l2 30 \
+    prep cv --data "$DATA/fashion-mnist-png/manifest.csv" --labels "$TMP/fm_noisy.csv" --l2 30 \
         --out "$TMP/fm/probs.npy" --audit "$TMP/fm/audit" --db "$TMP/fm.db" --quiet --threads 2
     expect_rc 0 "screenshot: cv + audit of fashion-mnist-png (10% noise)"
     la report --db "$TMP/fm.db" --out "$TMP/fm report" --quiet
