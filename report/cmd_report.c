@@ -89,7 +89,9 @@ int cmd_report(int argc, char **argv)
         cli_warn("%zu image(s) could not be read for thumbnails (first: %s)", res.thumb_failures,
                  res.first_failure);
     if (!quiet) {
-        printf("report: %s/index.html\n", out);
+        size_t len = strlen(out);
+        while (len > 1 && out[len - 1] == '/') len--;
+        printf("report: %.*s/index.html\n", (int)len, out);
         cli_info(quiet, "run %lld: %zu flagged examples on %zu pages, %zu thumbnails, %.2f s\n",
                  (long long)res.run_id, res.cards, res.pages, res.thumbs, la_now() - t0);
     }
