@@ -48,7 +48,7 @@ void cv_train_opts_init(cv_train_opts *o)
     o->sce_beta = 1.0;
     o->l2 = 1.0;
     o->max_iter = 500;
-    o->tol = 1e-5;
+    o->tol = 1e-4;                 /* = scikit-learn's tol on the mean-loss gradient */
     o->hidden[0] = 256;
     o->n_hidden = 1;
     o->epochs = 30;

@@ -62,7 +62,7 @@ typedef struct cv_train_opts {
     double l2;                    /* --l2, see the objective above (1.0); < 0 = auto (logreg) */
     /* logreg */
     int    max_iter;              /* --max-iter L-BFGS iterations (500)        */
-    double tol;                   /* --tol on max |grad| / n (1e-5)            */
+    double tol;                   /* --tol on max |grad| / n (1e-4, as sklearn)  */
     /* mlp */
     int    hidden[CV_MAX_HIDDEN]; /* --hidden 256[,128]                        */
     int    n_hidden;

@@ -48,7 +48,7 @@ const char cv_train_opts_help[] =
     "                           L = 1/C of scikit-learn (1.0). logreg 'auto': the L of best\n"
     "                           inner-validation log loss on a path n*10^(-1..-4), refitted\n"
     "  --max-iter N, --tol T    logreg L-BFGS: at most N iterations (500); stop when\n"
-    "                           max|grad| <= T * sum of weights (1e-5)\n"
+    "                           max|grad| <= T * sum of weights (1e-4)\n"
     "  --hidden H[,H2]          mlp hidden layer sizes (256)\n"
     "  --epochs N               mlp epochs at most (30)\n"
     "  --batch-size B           mlp minibatch (128)\n"
