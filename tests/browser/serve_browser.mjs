@@ -67,9 +67,11 @@ try {
   check('focus advanced after a decision', await page.locator('#card-5.focus').count() === 1);
 
   // Mouse: skip on card 6; choose class 0 for card 7 and click relabel.
+  await page.fill('#card-6 input.note', 'blurry <b>bold</b>');
   await page.click('#card-6 .b-skip');
   await page.waitForSelector('#card-6.s-skip');
   pass('mouse: skip button');
+  check('note shown on the card as text', (await page.textContent('#card-6 dl')).includes('blurry <b>bold</b>'));
   await page.selectOption('#card-7 select.pick', '0');
   await page.click('#card-7 .b-pick');
   await page.waitForSelector('#card-7.s-relabel');

@@ -29,7 +29,7 @@ q() { sqlite3 "$DB" "$1"; }
   && pass "db: card 2 relabelled to its suggestion" || fail "db: card 2 relabelled to its suggestion" "$(q "SELECT * FROM queue WHERE id = 2")"
 [ "$(q "SELECT status FROM queue WHERE id = 3")" = pending ] && pass "db: card 3 skipped over, still pending" || fail "db: card 3 pending" "$(q "SELECT * FROM queue WHERE id = 3")"
 [ "$(q "SELECT status FROM queue WHERE id = 4")" = drop ] && pass "db: card 4 drop" || fail "db: card 4 drop" "$(q "SELECT * FROM queue WHERE id = 4")"
-[ "$(q "SELECT status FROM queue WHERE id = 6")" = skip ] && pass "db: card 6 skip (mouse)" || fail "db: card 6 skip" "$(q "SELECT * FROM queue WHERE id = 6")"
+[ "$(q "SELECT status || '|' || note FROM queue WHERE id = 6")" = "skip|blurry <b>bold</b>" ] && pass "db: card 6 skip with its note (mouse)" || fail "db: card 6 skip with its note" "$(q "SELECT * FROM queue WHERE id = 6")"
 [ "$(q "SELECT status || '|' || version FROM queue WHERE id = 7")" = "pending|2" ] && pass "db: card 7 relabel undone" || fail "db: card 7 relabel undone" "$(q "SELECT * FROM queue WHERE id = 7")"
 [ "$(q "SELECT count(*) FROM decision_log WHERE queue_id = 7 AND status = 'relabel' AND new_label = 0 AND reviewer = 'Ada'")" = 1 ] && pass "db: the undone relabel stays in the log" || fail "db: undone relabel logged" "$(q "SELECT * FROM decision_log WHERE queue_id = 7")"
 [ "$(q "SELECT status || '|' || reviewer FROM queue WHERE id = 8")" = "drop|Bob" ] && pass "db: conflict did not overwrite Bob's decision" || fail "db: conflict did not overwrite" "$(q "SELECT * FROM queue WHERE id = 8")"
