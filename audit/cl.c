@@ -203,7 +203,7 @@ void cl_round_preserving_sum(const double *x, size_t k, int64_t *out)
 
 void cl_calibrate(const int64_t *cj, const int64_t *counts, size_t k, int64_t *out)
 {
-    double *a = malloc(k * k * sizeof *a + 1);
+    double *a = calloc(k * k + 1, sizeof *a);   /* calloc: -O1 -Wmaybe-uninitialized */
     if (!a) return;
     double n = 0;
     for (size_t i = 0; i < k; i++) n += (double)counts[i];
@@ -428,7 +428,7 @@ int cl_class_quality_table(const double *joint, size_t k, size_t n, cl_class_qua
 int cl_overlapping_classes(const double *joint, size_t k, size_t n, cl_overlap *rows)
 {
     size_t m = k * (k - 1) / 2, r = 0;
-    double *v = malloc((2 * m + 1) * sizeof *v);
+    double *v = calloc(2 * m + 1, sizeof *v);    /* calloc: -O1 -Wmaybe-uninitialized */
     uint32_t *o = malloc((m + 1) * sizeof *o);
     cl_overlap *tmp = malloc((m + 1) * sizeof *tmp);
     if (!v || !o || !tmp) { free(v); free(o); free(tmp); return -1; }
