@@ -757,11 +757,25 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
         free(cur);
     }
     cl_argsort(fs, m, res->ranked);
-    for (size_t q = 0; q < m; q++) {
-        res->ranked_score[q] = fs[res->ranked[q]];
-        res->ranked[q] = fi[res->ranked[q]];
+    /* labels of the flagged examples gathered in index order first, so the
+     * reordering below touches m-sized arrays, not n-sized ones at random */
+    res->ranked_given = la_malloc_array(m + 1, sizeof *res->ranked_given);
+    res->ranked_suggested = la_malloc_array(m + 1, sizeof *res->ranked_suggested);
+    int32_t *gy = la_malloc_array(2 * m + 1, sizeof *gy);
+    if (!res->ranked_given || !res->ranked_suggested || !gy) {
+        free(fs); free(fi); free(gy);
+        rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+        goto fail;
     }
-    free(fs); free(fi);
+    for (size_t q = 0; q < m; q++) { gy[q] = y[fi[q]]; gy[m + q] = res->suggested[fi[q]]; }
+    for (size_t q = 0; q < m; q++) {
+        uint32_t r = res->ranked[q];
+        res->ranked_score[q] = fs[r];
+        res->ranked_given[q] = gy[r];
+        res->ranked_suggested[q] = gy[m + r];
+        res->ranked[q] = fi[r];
+    }
+    free(fs); free(fi); free(gy);
     res->seconds[3] = la_now() - t0;
     if (o->keep_rank_scores) {
         res->quality = la_malloc_array(n + 1, sizeof *res->quality);
@@ -787,5 +801,6 @@ void cl_result_free(cl_result *r)
     free(r->py); free(r->nm); free(r->inv); free(r->py_raw); free(r->nm_raw); free(r->inv_raw);
     free(r->class_off_diagonal); free(r->class_flagged); free(r->class_quality); free(r->overlap);
     free(r->flags); free(r->suggested); free(r->ranked); free(r->ranked_score); free(r->quality);
+    free(r->ranked_given); free(r->ranked_suggested);
     memset(r, 0, sizeof *r);
 }

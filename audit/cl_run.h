@@ -89,6 +89,8 @@ typedef struct cl_result {
     int32_t *suggested;       /* n: argmax of each row                      */
     uint32_t *ranked;         /* n_flagged indices, ranked by opts.rank     */
     double  *ranked_score;    /* n_flagged rank scores, same order          */
+    int32_t *ranked_given;    /* n_flagged given labels, same order         */
+    int32_t *ranked_suggested;/* n_flagged argmax labels, same order        */
     size_t   n_flagged;
     double  *quality;         /* n rank scores when keep_rank_scores, else NULL */
     int      cwe_refused;     /* 1: a probability lies outside [0, 1]       */

@@ -200,10 +200,9 @@ static void au_put_u64(FILE *fp, uint64_t v, int end)
 {
     char b[24];
     int i = 23;
-    b[i] = '\0';
-    do { b[--i] = (char)('0' + v % 10); v /= 10; } while (v);
-    fputs(b + i, fp);
-    if (end) putc(end, fp);
+    if (end) b[i--] = (char)end;
+    do { b[i--] = (char)('0' + v % 10); v /= 10; } while (v);
+    fwrite(b + i + 1, 1, (size_t)(23 - i), fp);
 }
 
 /* Writes s as one CSV field (quoted when it holds , " CR or LF). */
@@ -334,6 +333,22 @@ static json_t *au_summary(const au_args *a, const cl_result *r, char *const *nam
     json_object_set_new(opt, "bootstrap", json_integer(a->boot));
     json_object_set_new(opt, "confidence", json_real(a->conf));
     json_object_set_new(opt, "seed", json_integer((json_int_t)a->seed));
+    /* the loader options given, so the report can reload the dataset (file
+     * paths made absolute, like the run's dataset_path in the db) */
+    const io_load_opts *lo = &a->lo;
+    const char *files[3][2] = {{"classes", lo->classes_file}, {"idx_labels", lo->idx_labels},
+                               {"npy_labels", lo->npy_labels}};
+    for (int f = 0; f < 3; f++) {
+        if (!files[f][1]) continue;
+        char *abs = realpath(files[f][1], NULL);
+        json_object_set_new(opt, files[f][0], json_string(abs ? abs : files[f][1]));
+        free(abs);
+    }
+    if (lo->format != IO_FORMAT_AUTO) json_object_set_new(opt, "format_in", json_string(io_format_name(lo->format)));
+    if (lo->label_col && strcmp(lo->label_col, "label"))
+        json_object_set_new(opt, "label_col", json_string(lo->label_col));
+    if (lo->id_col && strcmp(lo->id_col, "id")) json_object_set_new(opt, "id_col", json_string(lo->id_col));
+    if (lo->features) json_object_set_new(opt, "features", json_string(lo->features));
 
     json_object_set_new(j, "labelaudit_version", json_string(LA_VERSION));
     json_object_set_new(j, "n", json_integer((json_int_t)r->n));
@@ -416,7 +431,16 @@ static int au_write_all(const au_args *a, const cl_result *r, la_error *err)
 
     if ((rc = au_open(&af, d, "is_label_issue.csv", err))) return rc;
     fputs("is_label_issue\n", af.fp);
-    for (size_t i = 0; i < n; i++) fputs(r->flags[i] & CL_F_ISSUE ? "1\n" : "0\n", af.fp);
+    {
+        char mb[1 << 16];
+        size_t used = 0;
+        for (size_t i = 0; i < n; i++) {
+            mb[used++] = r->flags[i] & CL_F_ISSUE ? '1' : '0';
+            mb[used++] = '\n';
+            if (used == sizeof mb) { fwrite(mb, 1, used, af.fp); used = 0; }
+        }
+        fwrite(mb, 1, used, af.fp);
+    }
     if ((rc = au_close(&af, err))) return rc;
 
     if ((rc = au_open(&af, d, "ranked.csv", err))) return rc;
@@ -427,7 +451,7 @@ static int au_write_all(const au_args *a, const cl_result *r, la_error *err)
     return 0;
 }
 
-static int au_write_issues(const char *dir, const cl_result *r, const int32_t *y, char *const *names,
+static int au_write_issues(const char *dir, const cl_result *r, char *const *names,
                            char *const *ids, la_error *err)
 {
     la_atomic_file af;
@@ -441,11 +465,12 @@ static int au_write_issues(const char *dir, const cl_result *r, const int32_t *y
         if (ids) au_csv_field(af.fp, ids[i]);
         else au_put_u64(af.fp, i, 0);
         fputc(',', af.fp);
-        if (names) au_csv_field(af.fp, names[y[i]]);
-        else au_put_u64(af.fp, (uint64_t)y[i], 0);
+        int32_t gl = r->ranked_given[q], sl = r->ranked_suggested[q];
+        if (names) au_csv_field(af.fp, names[gl]);
+        else au_put_u64(af.fp, (uint64_t)gl, 0);
         fputc(',', af.fp);
-        if (names) au_csv_field(af.fp, names[r->suggested[i]]);
-        else au_put_u64(af.fp, (uint64_t)r->suggested[i], 0);
+        if (names) au_csv_field(af.fp, names[sl]);
+        else au_put_u64(af.fp, (uint64_t)sl, 0);
         fprintf(af.fp, ",%.17g\n", r->ranked_score[q]);
     }
     return au_close(&af, err);
@@ -730,7 +755,7 @@ int cmd_audit(int argc, char **argv)
     if (!summary_text) { rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
 
     if ((rc = au_write_all(&a, &res, &err))) goto fail;
-    if ((rc = au_write_issues(a.out, &res, y, names, ids, &err))) goto fail;
+    if ((rc = au_write_issues(a.out, &res, names, ids, &err))) goto fail;
     {
         size_t len = strlen(summary_text);
         char *t = malloc(len + 2);
