@@ -45,18 +45,12 @@ void rp_options_init(rp_options *opt)
 
 /* ---- thumbnails ------------------------------------------------------- */
 
-int rp_thumbnail(const char *src, const char *dst, int box, int *tw_out, int *th_out, la_error *err)
+/* Scales the 8-bit image in (w x h x c) to fit box and writes PNG dst:
+ * integer upscale with a box filter (nearest at integer ratios), else a
+ * Mitchell downscale. src names the source in errors. */
+static int thumb_write(const unsigned char *in, int w, int h, int c, const char *src,
+                       const char *dst, int box, int *tw_out, int *th_out, la_error *err)
 {
-    assert(src && dst && box > 0);
-    int w, h, c;
-    if (!stbi_info(src, &w, &h, &c))
-        return la_error_set(err, LA_EUSAGE, src, 0, "cannot read image (%s)", stbi_failure_reason());
-    if (w <= 0 || h <= 0 || (long long)w * h > RP_MAX_PIXELS)
-        return la_error_set(err, LA_EUSAGE, src, 0, "image of %dx%d pixels is too large for a "
-                            "thumbnail (limit %lld pixels)", w, h, RP_MAX_PIXELS);
-    unsigned char *in = stbi_load(src, &w, &h, &c, 0);
-    if (!in)
-        return la_error_set(err, LA_EUSAGE, src, 0, "cannot decode image (%s)", stbi_failure_reason());
     int big = w > h ? w : h, tw, th;
     stbir_filter filter;
     if (big <= box) {
@@ -71,14 +65,10 @@ int rp_thumbnail(const char *src, const char *dst, int box, int *tw_out, int *th
         filter = STBIR_FILTER_MITCHELL;
     }
     unsigned char *out = la_malloc_array((size_t)tw * th, (size_t)c);
-    if (!out) {
-        stbi_image_free(in);
-        return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
-    }
+    if (!out) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     int alpha = c == 2 ? 1 : c == 4 ? 3 : STBIR_ALPHA_CHANNEL_NONE;
     int ok = stbir_resize_uint8_generic(in, w, h, 0, out, tw, th, 0, c, alpha, 0,
                                         STBIR_EDGE_CLAMP, filter, STBIR_COLORSPACE_LINEAR, NULL);
-    stbi_image_free(in);
     if (!ok) {
         free(out);
         return la_error_set(err, LA_EINTERNAL, src, 0, "resizing the image failed");
@@ -91,6 +81,41 @@ int rp_thumbnail(const char *src, const char *dst, int box, int *tw_out, int *th
     return 0;
 }
 
+int rp_thumbnail(const char *src, const char *dst, int box, int *tw_out, int *th_out, la_error *err)
+{
+    assert(src && dst && box > 0);
+    int w, h, c;
+    if (!stbi_info(src, &w, &h, &c))
+        return la_error_set(err, LA_EUSAGE, src, 0, "cannot read image (%s)", stbi_failure_reason());
+    if (w <= 0 || h <= 0 || (long long)w * h > RP_MAX_PIXELS)
+        return la_error_set(err, LA_EUSAGE, src, 0, "image of %dx%d pixels is too large for a "
+                            "thumbnail (limit %lld pixels)", w, h, RP_MAX_PIXELS);
+    unsigned char *in = stbi_load(src, &w, &h, &c, 0);
+    if (!in)
+        return la_error_set(err, LA_EUSAGE, src, 0, "cannot decode image (%s)", stbi_failure_reason());
+    int rc = thumb_write(in, w, h, c, src, dst, box, tw_out, th_out, err);
+    stbi_image_free(in);
+    return rc;
+}
+
+int rp_thumbnail_pixels(const float *px, int w, int h, int c, const char *dst, int box,
+                        int *tw_out, int *th_out, la_error *err)
+{
+    assert(px && dst && box > 0);
+    if (w <= 0 || h <= 0 || (c != 1 && c != 3) || (long long)w * h > RP_MAX_PIXELS)
+        return la_error_set(err, LA_EUSAGE, dst, 0, "bad pixel row shape %dx%dx%d", w, h, c);
+    size_t m = (size_t)w * h * c;
+    unsigned char *in = la_malloc_array(m, 1);
+    if (!in) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    /* features are v = byte / 255 in [0, 1]: byte = round(255 v), clamped */
+    for (size_t i = 0; i < m; i++) {
+        float v = px[i];
+        in[i] = !(v > 0) ? 0 : v >= 1 ? 255 : (unsigned char)lroundf(v * 255.0f);
+    }
+    int rc = thumb_write(in, w, h, c, "pixel row", dst, box, tw_out, th_out, err);
+    free(in);
+    return rc;
+}
 /* ---- the report's state ----------------------------------------------- */
 
 typedef struct thumb {
@@ -108,11 +133,13 @@ typedef struct report {
     db_progress    *progress;          /* k, review progress per given class    */
     db_progress     overall;
     thumb          *thumbs;            /* n, by row                             */
-    /* tabular feature summaries computed at report time (when not stored) */
+    /* the dataset reloaded once for a run without image files: tabular
+     * feature summaries (when not stored) or pixel-row thumbnails (IDX) */
     int             features_tried;
     la_dataset      ds;
     rp_feature_stats fst;
     int             have_fst;
+    int             have_pix;          /* ds holds image_w x image_h x channels rows */
     char            features_note[2200];
 } report;
 
@@ -254,7 +281,8 @@ static void pager(FILE *f, int64_t cls, int64_t page, int64_t pages)
     fputs("</nav>\n", f);
 }
 
-/* Makes the thumbnail of row `row` once; returns its state. */
+/* Makes the thumbnail of row `row` once, from its image file or (have_pix)
+ * from the reloaded dataset's pixel row; returns its state. */
 static const thumb *ensure_thumb(report *r, const db_item *it)
 {
     static const thumb none = {2, 0, 0};
@@ -266,7 +294,11 @@ static const thumb *ensure_thumb(report *r, const db_item *it)
     la_path_join(path, sizeof path, r->dir, rel);
     int w = 0, h = 0;
     la_error e = {0};
-    if (rp_thumbnail(it->image_path, path, r->opt->thumb_box, &w, &h, &e)) {
+    int rc = it->image_path
+        ? rp_thumbnail(it->image_path, path, r->opt->thumb_box, &w, &h, &e)
+        : rp_thumbnail_pixels(r->ds.features + (size_t)it->row * r->ds.d, r->ds.image_w,
+                              r->ds.image_h, r->ds.channels, path, r->opt->thumb_box, &w, &h, &e);
+    if (rc) {
         t->state = 2;
         if (!r->res->thumb_failures++)
             snprintf(r->res->first_failure, sizeof r->res->first_failure, "%s: %s", e.file, e.msg);
@@ -279,8 +311,10 @@ static const thumb *ensure_thumb(report *r, const db_item *it)
     return t;
 }
 
-/* Loads the dataset once to compute feature summaries for a tabular run
- * that stored none. Any failure only leaves a note on the summary page. */
+/* Loads the dataset once, for a run without image files: feature summaries
+ * of a tabular run that stored none, or thumbnails from the pixel rows of an
+ * image dataset without files (IDX). Any failure only leaves a note on the
+ * summary page. */
 static void try_dataset_features(report *r)
 {
     r->features_tried = 1;
@@ -289,19 +323,26 @@ static void try_dataset_features(report *r)
     io_load_opts_init(&lo);
     json_t *o = r->run.options_json ? json_loads(r->run.options_json, 0, NULL) : NULL;
     /* the audit's loader options, when it recorded them */
-    const char *label_col = o ? json_string_value(json_object_get(o, "label_col")) : NULL;
-    const char *id_col = o ? json_string_value(json_object_get(o, "id_col")) : NULL;
-    const char *classes = o ? json_string_value(json_object_get(o, "classes")) : NULL;
-    if (label_col) lo.label_col = label_col;
-    if (id_col) lo.id_col = id_col;
-    if (classes) lo.classes_file = classes;
+    const char *s;
+#define RP_OPT(key) (o && (s = json_string_value(json_object_get(o, key))) != NULL)
+    if (RP_OPT("label_col")) lo.label_col = s;
+    if (RP_OPT("id_col")) lo.id_col = s;
+    if (RP_OPT("classes")) lo.classes_file = s;
+    if (RP_OPT("idx_labels")) lo.idx_labels = s;
+    if (RP_OPT("npy_labels")) lo.npy_labels = s;
+    if (RP_OPT("features")) lo.features = s;
+    if (RP_OPT("format_in")) {
+        for (io_format fm = IO_FORMAT_CSV; fm <= IO_FORMAT_NPY; fm++)
+            if (!strcmp(s, io_format_name(fm))) lo.format = fm;
+    }
+#undef RP_OPT
     lo.missing = IO_MISSING_MEAN;
     la_error e = {0};
     int rc = io_dataset_load(r->run.dataset_path, &lo, &r->ds, &e);
     json_decref(o);
     if (rc) {
         snprintf(r->features_note, sizeof r->features_note,
-                 "feature values unavailable: %s: %s", e.file, e.msg);
+                 "feature values and thumbnails unavailable: %s: %s", e.file, e.msg);
         return;
     }
     int same = r->ds.n == (size_t)r->run.n && r->ds.k == (size_t)r->run.k && r->ds.features;
@@ -309,8 +350,14 @@ static void try_dataset_features(report *r)
         same = !strcmp(r->ds.class_names[c], r->run.class_names[c]);
     if (!same) {
         snprintf(r->features_note, sizeof r->features_note,
-                 "feature values unavailable: the dataset no longer matches the run "
-                 "(size, classes or features differ)");
+                 "feature values and thumbnails unavailable: the dataset no longer matches "
+                 "the run (size, classes or features differ)");
+        return;
+    }
+    if (r->ds.image_w > 0 && r->ds.image_h > 0 && !r->ds.image_paths &&
+        (r->ds.channels == 1 || r->ds.channels == 3) &&
+        r->ds.d == (size_t)r->ds.image_w * r->ds.image_h * r->ds.channels) {
+        r->have_pix = 1;           /* pixels: thumbnails, not feature tables */
         return;
     }
     if (rp_feature_stats_init(&r->ds, &r->fst, &e) == 0) {
@@ -385,7 +432,24 @@ static void card(report *r, FILE *f, const db_item *it)
         fputs("</div>", f);
     } else {
         if (!it->features && !r->features_tried) try_dataset_features(r);
-        card_features(r, f, it);
+        const thumb *t = NULL;
+        if (r->have_pix && it->row >= 0 && (size_t)it->row < r->ds.n &&
+            (!r->ds.ids || !it->dataset_id || !strcmp(r->ds.ids[it->row], it->dataset_id)))
+            t = ensure_thumb(r, it);
+        if (t && t->state == 1) {
+            fprintf(f, "<div class=\"thumb\"><img src=\"assets/thumbs/%" PRId64
+                       ".png\" width=\"%d\" height=\"%d\" alt=\"", it->row, t->w, t->h);
+            rp_esc(f, it->dataset_id);
+            fputs(", given ", f);
+            rp_esc(f, class_name(r, it->given));
+            fputs(", suggested ", f);
+            rp_esc(f, class_name(r, it->suggested));
+            fputs("\"></div>", f);
+        } else if (r->have_pix) {
+            fputs("<div class=\"thumb\"><span class=\"noimg\">image unavailable</span></div>", f);
+        } else {
+            card_features(r, f, it);
+        }
     }
     fprintf(f, "<figcaption class=\"cap\"><div class=\"top\"><span class=\"rank\">#%" PRId64
                "</span><span class=\"badge s-", it->rank);

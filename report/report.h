@@ -4,9 +4,11 @@
  * heatmaps, precision-recall plot when the run has cv metrics) and paginated
  * contact sheets of the flagged examples (all, and one per given class).
  *
- * Reads the database only, except image files for thumbnails (and, when the
- * run stored no feature summaries for a tabular dataset, the dataset file, to
- * compute them). Writes OUT into a sibling temporary directory and renames it
+ * Reads the database only, except image files for thumbnails and, when the
+ * run has no image files, the dataset file (reloaded once with the loader
+ * options the audit recorded in options_json): a tabular run that stored no
+ * feature summaries gets them computed, an image dataset without files (IDX)
+ * gets thumbnails from its pixel rows. Writes OUT into a sibling temporary directory and renames it
  * into place, so a failure never leaves half a report: an existing OUT is
  * replaced only once the new one is complete, and only when it looks like a
  * report (empty, or holding index.html).
@@ -53,5 +55,11 @@ int rp_write_report(sqlite3 *db, const char *out_dir, const rp_options *opt, rp_
  * *w, *h receive the thumbnail size. 0 or LA_EUSAGE (unreadable image, with
  * the decoder's reason) / LA_EINTERNAL (write failed). */
 int rp_thumbnail(const char *src, const char *dst, int box, int *w, int *h, la_error *err);
+
+/* The same thumbnail from one pixel row of a dataset: w x h x c floats in
+ * [0, 1] (row-major, channels interleaved, c = 1 or 3), as the loaders store
+ * images; bytes are round(255 v). 0, LA_EUSAGE (bad shape) or LA_EINTERNAL. */
+int rp_thumbnail_pixels(const float *px, int w, int h, int c, const char *dst, int box,
+                        int *w_out, int *h_out, la_error *err);
 
 #endif

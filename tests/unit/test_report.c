@@ -118,6 +118,53 @@ static void test_thumbnail_crisp(void **state)
     unlink(dst);
 }
 
+/* Pixel rows (IDX datasets): [0, 1] floats back to bytes, same crisp upscale. */
+static void test_thumbnail_pixels(void **state)
+{
+    (void)state;
+    char dst[512];
+    snprintf(dst, sizeof dst, "%s/pix.png", tmpdir);
+    float px[28 * 28];
+    for (int i = 0; i < 28 * 28; i++) px[i] = (float)((i * 37) % 256) / 255.0f;
+    px[0] = -0.5f;                          /* clamped to 0 and 255 */
+    px[1] = 2.0f;
+    int w = 0, h = 0;
+    la_error err = {0};
+    assert_int_equal(rp_thumbnail_pixels(px, 28, 28, 1, dst, 112, &w, &h, &err), 0);
+    assert_int_equal(w, 112);
+    assert_int_equal(h, 112);
+    int tw, th, tc;
+    unsigned char *b = stbi_load(dst, &tw, &th, &tc, 0);
+    assert_non_null(b);
+    assert_int_equal(tc, 1);
+    int mismatches = 0;
+    for (int y = 0; y < 112; y++)
+        for (int x = 0; x < 112; x++) {
+            int i = (y / 4) * 28 + x / 4;
+            int want = i == 0 ? 0 : i == 1 ? 255 : (i * 37) % 256;
+            if (b[y * 112 + x] != want) mismatches++;
+        }
+    assert_int_equal(mismatches, 0);
+    stbi_image_free(b);
+    /* rgb 3x2, interleaved: factor 112 / 3 = 37 */
+    float rgb[3 * 2 * 3] = {1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0.5f, 0.5f, 0.5f};
+    assert_int_equal(rp_thumbnail_pixels(rgb, 3, 2, 3, dst, 112, &w, &h, &err), 0);
+    assert_int_equal(w, 111);
+    assert_int_equal(h, 74);
+    b = stbi_load(dst, &tw, &th, &tc, 3);
+    assert_non_null(b);
+    assert_int_equal(b[(40 * 111 + 10) * 3 + 1], 255);   /* row 1, col 0 white */
+    assert_int_equal(b[(40 * 111 + 40) * 3 + 1], 0);     /* row 1, col 1 black */
+    assert_int_equal(b[(0 * 111 + 80) * 3 + 2], 255);    /* row 0, col 2 blue  */
+    assert_int_equal(b[(0 * 111 + 80) * 3 + 0], 0);
+    stbi_image_free(b);
+    /* bad shapes are refused, nothing written */
+    unlink(dst);
+    assert_int_equal(rp_thumbnail_pixels(px, 0, 28, 1, dst, 112, &w, &h, &err), LA_EUSAGE);
+    assert_int_equal(rp_thumbnail_pixels(px, 28, 28, 2, dst, 112, &w, &h, &err), LA_EUSAGE);
+    assert_int_equal(access(dst, F_OK), -1);
+}
+
 static void test_thumbnail_hostile(void **state)
 {
     (void)state;
@@ -619,6 +666,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escape),
         cmocka_unit_test(test_thumbnail_crisp),
+        cmocka_unit_test(test_thumbnail_pixels),
         cmocka_unit_test(test_thumbnail_hostile),
         cmocka_unit_test(test_image_report_hostile),
         cmocka_unit_test(test_url_encoded_links),
