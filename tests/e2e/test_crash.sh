@@ -8,6 +8,7 @@
 [ "${LA_VALGRIND:-0}" = 1 ] && { pass "crash tests skipped under valgrind"; exit 0; }
 command -v sqlite3 >/dev/null || { fail "sqlite3 shell" "not installed (TEST_DEB_PKGS)"; exit 0; }
 GEN="python3 tests/e2e/gen_shapes.py"
+T_SERVE_OUT="$TMP/serve.out"
 DB="$TMP/crash.db"
 N=${LA_CRASH_N:-100000}
 
@@ -46,10 +47,11 @@ after_kill() {   # $1 = what was killed
 
 # ---- kill -9 during audit --db: early, and while the examples are written ---
 for when in early dbwrite; do
+    w0=$(stat -c %s "$DB-wal" 2>/dev/null || echo 0)   # a killed run may leave frames behind
     "$LA_BIN" audit --labels "$TMP/big_l.npy" --pred-probs "$TMP/big_p.npy" --out "$TMP/a1" \
         --db "$DB" --quiet --bootstrap 20 >/dev/null 2>&1 &
     pid=$!
-    if [ $when = early ]; then sleep 0.3; else wait_grow $pid "$DB-wal" 2000000; fi
+    if [ $when = early ]; then sleep 0.3; else wait_grow $pid "$DB-wal" $((w0 + 65536)); fi
     alive=no; kill -0 $pid 2>/dev/null && alive=yes
     kill9 $pid
     check "audit --db killed ($when) while running" test $alive = yes
@@ -89,6 +91,41 @@ check "a kill landed while report was running" test $landed = yes
 rm -rf "$TMP"/rep.tmp.*
 la report --db "$DB" --run 1 --out "$TMP/rep" --quiet
 expect_rc 0 "report after the kills"
+
+# ---- kill -9 during review decisions: serve with 4 clients POSTing ----------
+if command -v curl >/dev/null; then
+    "$LA_BIN" serve --db "$DB" --run $R2 --port 0 >"$T_SERVE_OUT" 2>/dev/null &
+    spid=$!
+    port=""; i=0
+    while [ -z "$port" ] && [ $i -lt 100 ] && kill -0 $spid 2>/dev/null; do
+        sleep 0.1; i=$((i + 1))
+        port=$(sed -n 's|^labelaudit serve: http://[^ ]*:\([0-9][0-9]*\)/.*|\1|p' "$T_SERVE_OUT" | head -1)
+    done
+    url="http://127.0.0.1:$port"
+    csrf=$(curl -s --max-time 5 "$url/" | sed -n 's/.*name="csrf" content="\([0-9a-f]*\)".*/\1/p')
+    check "serve started with a CSRF token" test ${#csrf} = 64
+    sqlite3 "$DB" "SELECT id FROM queue WHERE run_id = $R2 AND status = 'pending' ORDER BY id LIMIT 400" >"$TMP/qids"
+    before_log=$(q 'SELECT count(*) FROM decision_log')
+    for c in 0 1 2 3; do   # client c decides every 4th pending entry, logging the acknowledged ones
+        (awk -v c=$c 'NR % 4 == c' "$TMP/qids" | while read -r qid; do
+            code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST "$url/api/decide" \
+                -H "X-CSRF-Token: $csrf" -H 'Content-Type: application/json' \
+                -d "{\"qid\": $qid, \"version\": 0, \"decision\": \"keep\", \"reviewer\": \"client$c\"}")
+            [ "$code" = 200 ] && echo "$qid" >>"$TMP/acked.$c"
+        done) &
+    done
+    sleep 2
+    kill -9 $spid; wait $spid 2>/dev/null
+    wait
+    cat "$TMP"/acked.* 2>/dev/null | sort -n >"$TMP/acked"
+    n_ack=$(wc -l <"$TMP/acked")
+    check "serve killed mid-stream after $n_ack acknowledged decisions (some, not all 400)" test "$n_ack" -gt 0 -a "$n_ack" -lt 400
+    after_kill "serve killed"
+    sqlite3 "$DB" "SELECT id FROM queue WHERE run_id = $R2 AND status = 'keep' ORDER BY id" >"$TMP/kept"
+    check "every acknowledged decision is in the queue" sh -c 'comm -23 "$1" "$2" | grep -q . && exit 1 || exit 0' sh "$TMP/acked" "$TMP/kept"
+    check "decision log holds every acknowledged decision" test $(($(q 'SELECT count(*) FROM decision_log') - before_log)) -ge "$n_ack"
+    check "queue and decision log agree" test "$(q "SELECT count(*) FROM queue q WHERE run_id = $R2 AND status = 'keep' AND NOT EXISTS (SELECT 1 FROM decision_log d WHERE d.queue_id = q.id)")" = 0
+fi
 
 # ---- kill -9 during decisions --import (one transaction) --------------------
 la decisions --db "$DB" --run $R2 --all
