@@ -4,6 +4,8 @@
  * one positive class a threshold sweep with the precision-recall curve (CSV,
  * SVG), the operating point meeting a constraint and its confusion matrix.
  * Never prints a lone pooled accuracy: per-class figures always come first.
+ * --compare BEFORE.json prints a per-class before/after table instead (e.g.
+ * trained on noisy labels, then on cleaned ones).
  * Files in --out DIR are each written atomically (temp file + rename).
  */
 #include <ctype.h>
@@ -20,7 +22,7 @@
 static const char MT_USAGE[] =
     "usage: labelaudit metrics --labels FILE --pred-probs FILE [--classes FILE]\n"
     "           [--positive CLASS [--min-recall R | --min-precision P | --max-false-alarm-rate F]]\n"
-    "           [--folds FILE] [--out DIR] [--format text|json] [--quiet]\n"
+    "           [--folds FILE] [--compare METRICS_JSON] [--out DIR] [--format text|json] [--quiet]\n"
     "\n"
     "Per-class precision, recall, F1, support and PR-AUC (average precision),\n"
     "balanced accuracy, macro F1, log loss and the confusion matrix.\n"
@@ -35,12 +37,16 @@ static const char MT_USAGE[] =
     "                          (no constraint: the threshold with the best F1)\n"
     "  --folds FILE            fold of each example (cv's folds.csv: fold column, optional\n"
     "                          id column, rows in label order): adds per-fold metrics\n"
+    "  --compare METRICS_JSON  another metrics.json of the same classes (\"before\", e.g.\n"
+    "                          from retrain or cv): print a per-class before/after table\n"
+    "                          (F1, recall, PR-AUC, balanced accuracy, macro F1) instead of\n"
+    "                          the per-class table; JSON output gains a \"compare\" object\n"
     "  --out DIR               write metrics.json (and pr_curve.csv, pr_curve.svg)\n"
     "  --format F              text (default) or json (the metrics.json document)\n"
     "  --quiet                 no notes on stderr\n";
 
 enum { OPT_LABELS = 1, OPT_PROBS, OPT_CLASSES, OPT_POSITIVE, OPT_MIN_RECALL, OPT_MIN_PREC,
-       OPT_MAX_FAR, OPT_FOLDS, OPT_OUT, OPT_FORMAT, OPT_QUIET, OPT_HELP };
+       OPT_MAX_FAR, OPT_FOLDS, OPT_OUT, OPT_FORMAT, OPT_QUIET, OPT_HELP, OPT_COMPARE };
 
 /* What --positive asked for and what the sweep found. */
 typedef struct mt_sweep {
@@ -210,12 +216,58 @@ static int utf8_fit(const char *s, size_t max)
     return (int)max;
 }
 
-static void print_text(const mt_metrics *m, char *const *names, const mt_sweep *sw)
+/* The --compare table: one row per class, then the two averages. */
+static void print_compare(const json_t *cmp)
+{
+    const json_t *pcs = json_object_get(cmp, "per_class");
+    size_t w = 5, i;
+    const json_t *e;
+    json_array_foreach(pcs, i, e) {
+        size_t l = strlen(json_string_value(json_object_get(e, "class")));
+        w = l > w ? l : w;
+    }
+    if (w > 30) w = 30;
+#define CMP_NUM(o, key) json_number_value(json_object_get(o, key))
+    printf("before: %s\nafter:  %s\n\n", json_string_value(json_object_get(cmp, "before")),
+           json_string_value(json_object_get(cmp, "after")));
+    printf("%-*s %8s %9s %9s %8s  %9s %9s  %9s %9s\n", (int)w, "", "", "F1", "F1", "",
+           "recall", "recall", "PR-AUC", "PR-AUC");
+    printf("%-*s %8s %9s %9s %8s  %9s %9s  %9s %9s\n", (int)w, "class", "support", "before",
+           "after", "delta", "before", "after", "before", "after");
+    int support_differs = 0;
+    json_array_foreach(pcs, i, e) {
+        const char *nm = json_string_value(json_object_get(e, "class"));
+        json_int_t sa = json_integer_value(json_object_get(e, "support"));
+        if (sa != json_integer_value(json_object_get(e, "support_before"))) support_differs = 1;
+        int fit = utf8_fit(nm, w);
+        printf("%.*s%*s %8lld %9.4f %9.4f %+8.4f  %9.4f %9.4f  %9.4f %9.4f\n", fit, nm, (int)w - fit, "",
+               (long long)sa, CMP_NUM(e, "f1_before"), CMP_NUM(e, "f1_after"), CMP_NUM(e, "f1_delta"),
+               CMP_NUM(e, "recall_before"), CMP_NUM(e, "recall_after"),
+               CMP_NUM(e, "pr_auc_before"), CMP_NUM(e, "pr_auc_after"));
+    }
+    putchar('\n');
+    static const char *const avg[][2] = {{"balanced_accuracy", "balanced accuracy"}, {"macro_f1", "macro F1"}};
+    for (size_t a = 0; a < 2; a++) {
+        const json_t *o = json_object_get(cmp, avg[a][0]);
+        printf("%-18s before %.4f   after %.4f   delta %+.4f\n", avg[a][1], CMP_NUM(o, "before"),
+               CMP_NUM(o, "after"), CMP_NUM(o, "delta"));
+    }
+#undef CMP_NUM
+    if (support_differs)
+        printf("\nnote: class supports differ between the two files: they were not evaluated on "
+               "the same examples (support shown: this evaluation's)\n");
+}
+
+static void print_text(const mt_metrics *m, char *const *names, const mt_sweep *sw, const json_t *cmp)
 {
     char idx[32];
     size_t w = 5;
     for (size_t c = 0; names && c < m->k; c++) w = strlen(names[c]) > w ? strlen(names[c]) : w;
     if (w > 30) w = 30;
+    if (cmp) {
+        print_compare(cmp);
+        goto sweep;
+    }
     printf("%-*s %9s %9s %9s %9s %9s\n", (int)w, "class", "support", "precision", "recall", "f1", "pr_auc");
     for (size_t c = 0; c < m->k; c++) {
         const mt_class *pc = &m->per_class[c];
@@ -248,6 +300,7 @@ static void print_text(const mt_metrics *m, char *const *names, const mt_sweep *
     } else {
         printf("\nconfusion matrix: %zu x %zu, see metrics.json (--out or --format json)\n", m->k, m->k);
     }
+sweep:
     if (sw->cls < 0) return;
     snprintf(idx, sizeof idx, "%ld", sw->cls);
     const char *pname = names ? names[sw->cls] : idx;
@@ -373,11 +426,12 @@ int cmd_metrics(int argc, char **argv)
         {"format", required_argument, NULL, OPT_FORMAT},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"help", no_argument, NULL, OPT_HELP},
+        {"compare", required_argument, NULL, OPT_COMPARE},
         {NULL, 0, NULL, 0},
     };
     const char *cmd = "metrics";
     const char *labels_path = NULL, *probs_path = NULL, *classes_path = NULL;
-    const char *positive = NULL, *out_dir = NULL, *folds_path = NULL;
+    const char *positive = NULL, *out_dir = NULL, *folds_path = NULL, *compare_path = NULL;
     int quiet = 0, json_fmt = 0, nconstraints = 0;
     mt_sweep sw = {.cls = -1, .pick = -1};
 
@@ -399,6 +453,7 @@ int cmd_metrics(int argc, char **argv)
             break;
         }
         case OPT_FOLDS: folds_path = optarg; break;
+        case OPT_COMPARE: compare_path = optarg; break;
         case OPT_OUT: out_dir = optarg; break;
         case OPT_FORMAT:
             if (!strcmp(optarg, "json")) json_fmt = 1;
@@ -428,6 +483,7 @@ int cmd_metrics(int argc, char **argv)
     mt_metrics m = {0};
     json_t *doc = NULL;
     fold_reader fr = {0};
+    json_t *before = NULL, *cmp = NULL;
     int rc;
 
     if ((rc = io_probs_load(probs_path, &probs, &err))) goto done;
@@ -500,6 +556,18 @@ int cmd_metrics(int argc, char **argv)
         json_decref(withf);
     }
 
+    if (compare_path) {
+        json_error_t je;
+        before = json_load_file(compare_path, 0, &je);
+        if (!before) {
+            rc = la_error_set(&err, LA_EUSAGE, compare_path, je.line > 0 ? je.line : 0,
+                              "not a JSON file: %s", je.text);
+            goto done;
+        }
+        if ((rc = mt_compare_json(before, compare_path, doc, "this evaluation", &cmp, &err))) goto done;
+        json_object_set_new(cmp, "after", json_string(probs_path));
+    }
+
     if (out_dir) {
         char path[4096];
         if ((rc = la_mkdir_p(out_dir, &err))) goto done;
@@ -518,16 +586,19 @@ int cmd_metrics(int argc, char **argv)
                  sw.cls >= 0 ? ", pr_curve.csv, pr_curve.svg" : "");
     }
     if (json_fmt) {
+        if (cmp) json_object_set(doc, "compare", cmp);   /* stdout only, not --out's file */
         if (json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10))) {
             rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "cannot write JSON to stdout");
             goto done;
         }
         putchar('\n');
     } else {
-        print_text(&m, names, &sw);
+        print_text(&m, names, &sw, cmp);
     }
     rc = 0;
 done:
+    json_decref(cmp);
+    json_decref(before);
     json_decref(doc);
     fold_reader_free(&fr);
     free(sw.pts);

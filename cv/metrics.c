@@ -423,3 +423,127 @@ int mt_json_with_folds_f32(const int32_t *labels, const float *probs, size_t n, 
     free(d);
     return rc;
 }
+
+/* ------------------------------------------------------ before / after */
+
+/* The fields the comparison reads from one metrics.json document. */
+typedef struct mt__doc {
+    const json_t *pcs;          /* per_class array                             */
+    double        bal, mf1;     /* balanced_accuracy, macro_f1                 */
+} mt__doc;
+
+static int mt__num(const json_t *o, const char *key, double *v)
+{
+    const json_t *x = json_object_get(o, key);
+    if (!json_is_number(x)) return -1;
+    *v = json_number_value(x);
+    return isfinite(*v) ? 0 : -1;
+}
+
+/* Checks that doc has every field the comparison reads. */
+static int mt__doc_read(const json_t *doc, const char *name, mt__doc *d, la_error *err)
+{
+    if (!json_is_object(doc))
+        return la_error_set(err, LA_EUSAGE, name, 0, "not a metrics.json document (not a JSON object)");
+    if (mt__num(doc, "balanced_accuracy", &d->bal) || mt__num(doc, "macro_f1", &d->mf1))
+        return la_error_set(err, LA_EUSAGE, name, 0, "not a metrics.json document: no numeric "
+                            "balanced_accuracy and macro_f1");
+    d->pcs = json_object_get(doc, "per_class");
+    if (!json_is_array(d->pcs) || json_array_size(d->pcs) == 0)
+        return la_error_set(err, LA_EUSAGE, name, 0, "not a metrics.json document: no per_class array");
+    static const char *const keys[] = {"f1", "recall", "pr_auc"};
+    for (size_t i = 0; i < json_array_size(d->pcs); i++) {
+        const json_t *e = json_array_get(d->pcs, i);
+        double v;
+        if (!json_is_string(json_object_get(e, "class")) || !json_is_integer(json_object_get(e, "support")))
+            return la_error_set(err, LA_EUSAGE, name, 0, "per_class[%zu] has no string 'class' and "
+                                "integer 'support'", i);
+        for (size_t j = 0; j < 3; j++)
+            if (mt__num(e, keys[j], &v))
+                return la_error_set(err, LA_EUSAGE, name, 0, "per_class[%zu] has no finite number '%s'",
+                                    i, keys[j]);
+    }
+    return 0;
+}
+
+static const char *mt__cls(const mt__doc *d, size_t i)
+{
+    return json_string_value(json_object_get(json_array_get(d->pcs, i), "class"));
+}
+
+/* Appends to buf the classes of a that are not in b, comma separated. */
+static size_t mt__only(char *buf, size_t cap, const mt__doc *a, const mt__doc *b)
+{
+    size_t n = 0, len = strlen(buf);
+    for (size_t i = 0; i < json_array_size(a->pcs); i++) {
+        const char *s = mt__cls(a, i);
+        int found = 0;
+        for (size_t j = 0; !found && j < json_array_size(b->pcs); j++) found = !strcmp(s, mt__cls(b, j));
+        if (found) continue;
+        if (len < cap) len += (size_t)snprintf(buf + len, cap - len, "%s'%s'", n ? ", " : "", s);
+        n++;
+    }
+    return n;
+}
+
+static json_t *mt__pair(double before, double after)
+{
+    return json_pack("{s:f, s:f, s:f}", "before", before, "after", after, "delta", after - before);
+}
+
+int mt_compare_json(const json_t *before, const char *before_name, const json_t *after,
+                    const char *after_name, json_t **out, la_error *err)
+{
+    *out = NULL;
+    mt__doc b, a;
+    if (mt__doc_read(before, before_name, &b, err)) return err->status;
+    if (mt__doc_read(after, after_name, &a, err)) return err->status;
+    size_t k = json_array_size(a.pcs);
+    int same = json_array_size(b.pcs) == k;
+    for (size_t c = 0; same && c < k; c++) same = !strcmp(mt__cls(&b, c), mt__cls(&a, c));
+    if (!same) {
+        char only_b[400] = "", only_a[400] = "";
+        size_t nb = mt__only(only_b, sizeof only_b, &b, &a), na = mt__only(only_a, sizeof only_a, &a, &b);
+        if (nb || na)
+            return la_error_set(err, LA_EUSAGE, before_name, 0,
+                                "class lists differ (%zu vs %zu classes): only here: %s; only in %s: %s",
+                                json_array_size(b.pcs), k, nb ? only_b : "none", after_name,
+                                na ? only_a : "none");
+        size_t c = 0;
+        while (!strcmp(mt__cls(&b, c), mt__cls(&a, c))) c++;
+        return la_error_set(err, LA_EUSAGE, before_name, 0,
+                            "same classes in a different order: class %zu is '%s' here but '%s' in %s",
+                            c, mt__cls(&b, c), mt__cls(&a, c), after_name);
+    }
+    json_t *o = json_object(), *cls = json_array();
+    if (!o || !cls) goto oom;
+    /* delta = after - before, per class and for the two averages */
+    for (size_t c = 0; c < k; c++) {
+        const json_t *eb = json_array_get(b.pcs, c), *ea = json_array_get(a.pcs, c);
+        double fb = 0, fa = 0, rb = 0, ra = 0, pb = 0, pa = 0;
+        mt__num(eb, "f1", &fb), mt__num(ea, "f1", &fa);
+        mt__num(eb, "recall", &rb), mt__num(ea, "recall", &ra);
+        mt__num(eb, "pr_auc", &pb), mt__num(ea, "pr_auc", &pa);
+        json_t *e = json_pack("{s:s, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+                              "class", mt__cls(&a, c),
+                              "support_before", json_integer_value(json_object_get(eb, "support")),
+                              "support", json_integer_value(json_object_get(ea, "support")),
+                              "f1_before", fb, "f1_after", fa, "f1_delta", fa - fb,
+                              "recall_before", rb, "recall_after", ra,
+                              "pr_auc_before", pb, "pr_auc_after", pa);
+        if (!e || json_array_append_new(cls, e)) goto oom;
+    }
+    if (json_object_set_new(o, "before", json_string(before_name)) ||
+        json_object_set_new(o, "per_class", cls))
+        goto oom;
+    cls = NULL;
+    if (json_object_set_new(o, "balanced_accuracy", mt__pair(b.bal, a.bal)) ||
+        json_object_set_new(o, "macro_f1", mt__pair(b.mf1, a.mf1)))
+        goto oom;
+    *out = o;
+    return 0;
+oom:
+    json_decref(cls);
+    json_decref(o);
+    return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory comparing metrics");
+}

@@ -123,4 +123,19 @@ int mt_json_with_folds_f32(const int32_t *labels, const float *probs, size_t n, 
                            const int32_t *fold_of, size_t nfolds, char *const *class_names,
                            json_t **out, la_error *err);
 
+/* Before/after comparison of two metrics.json documents of the same classes
+ * (e.g. a model trained on noisy labels, then on cleaned labels): *out is
+ *   {before: before_name,
+ *    per_class: [{class, support_before, support, f1_before, f1_after,
+ *                 f1_delta, recall_before, recall_after, pr_auc_before,
+ *                 pr_auc_after}, ...],
+ *    balanced_accuracy: {before, after, delta}, macro_f1: {before, after, delta}}
+ * with delta = after - before; support is the after document's. Class lists
+ * must be equal and in the same order: otherwise LA_EUSAGE naming the classes
+ * found in only one of them (or the first position that differs). A document
+ * lacking a field read here is LA_EUSAGE naming it; LA_EINTERNAL on out of
+ * memory. *out is a new reference. */
+int mt_compare_json(const json_t *before, const char *before_name, const json_t *after,
+                    const char *after_name, json_t **out, la_error *err);
+
 #endif /* LA_METRICS_H */

@@ -327,6 +327,72 @@ static void test_f32_curve_and_folds(void **state)
     json_decref(j);
 }
 
+/* A hand-made metrics.json document: classes a, b, c with the given F1. */
+static json_t *cmp_doc(const char *c3, double f1a, double bal, double mf1)
+{
+    return json_pack("{s:f, s:f, s:[{s:s, s:i, s:f, s:f, s:f}, {s:s, s:i, s:f, s:f, s:f},"
+                     " {s:s, s:i, s:f, s:f, s:f}]}",
+                     "balanced_accuracy", bal, "macro_f1", mf1, "per_class",
+                     "class", "a", "support", 10, "f1", f1a, "recall", 0.5, "pr_auc", 0.6,
+                     "class", "b", "support", 20, "f1", 0.7, "recall", 0.75, "pr_auc", 0.8,
+                     "class", c3, "support", 30, "f1", 0.9, "recall", 1.0, "pr_auc", 0.95);
+}
+
+static void test_compare(void **state)
+{
+    (void)state;
+    la_error err;
+    json_t *before = cmp_doc("c", 0.25, 0.6, 0.5), *after = cmp_doc("c", 0.75, 0.7, 0.65), *out = NULL;
+    assert_int_equal(mt_compare_json(before, "b.json", after, "now", &out, &err), 0);
+    json_t *pc = json_object_get(out, "per_class");
+    assert_int_equal(json_array_size(pc), 3);
+    json_t *a = json_array_get(pc, 0);
+    assert_string_equal(json_string_value(json_object_get(a, "class")), "a");
+    assert_int_equal(json_integer_value(json_object_get(a, "support")), 10);
+    assert_true(fabs(json_real_value(json_object_get(a, "f1_before")) - 0.25) < 1e-12);
+    assert_true(fabs(json_real_value(json_object_get(a, "f1_after")) - 0.75) < 1e-12);
+    assert_true(fabs(json_real_value(json_object_get(a, "f1_delta")) - 0.5) < 1e-12);
+    assert_true(fabs(json_real_value(json_object_get(a, "pr_auc_after")) - 0.6) < 1e-12);
+    json_t *bal = json_object_get(out, "balanced_accuracy");
+    assert_true(fabs(json_real_value(json_object_get(bal, "delta")) - 0.1) < 1e-12);
+    json_t *mf = json_object_get(out, "macro_f1");
+    assert_true(fabs(json_real_value(json_object_get(mf, "after")) - 0.65) < 1e-12);
+    assert_string_equal(json_string_value(json_object_get(out, "before")), "b.json");
+    json_decref(out);
+    json_decref(after);
+
+    /* a class only in one of them: both named */
+    after = cmp_doc("zebra", 0.75, 0.7, 0.65);
+    assert_int_equal(mt_compare_json(before, "b.json", after, "now", &out, &err), LA_EUSAGE);
+    assert_null(out);
+    assert_string_equal(err.file, "b.json");
+    assert_non_null(strstr(err.msg, "only here: 'c'"));
+    assert_non_null(strstr(err.msg, "only in now: 'zebra'"));
+    json_decref(after);
+
+    /* same classes, another order */
+    after = cmp_doc("c", 0.75, 0.7, 0.65);
+    json_t *pcs = json_object_get(after, "per_class");
+    json_t *first = json_incref(json_array_get(pcs, 0));
+    json_array_remove(pcs, 0);
+    json_array_append_new(pcs, first);
+    assert_int_equal(mt_compare_json(before, "b.json", after, "now", &out, &err), LA_EUSAGE);
+    assert_non_null(strstr(err.msg, "different order"));
+    json_decref(after);
+
+    /* a missing field, and something that is not a metrics document */
+    after = cmp_doc("c", 0.75, 0.7, 0.65);
+    json_object_del(json_array_get(json_object_get(after, "per_class"), 1), "pr_auc");
+    assert_int_equal(mt_compare_json(before, "b.json", after, "now", &out, &err), LA_EUSAGE);
+    assert_non_null(strstr(err.msg, "per_class[1] has no finite number 'pr_auc'"));
+    json_decref(after);
+    after = json_array();
+    assert_int_equal(mt_compare_json(before, "b.json", after, "now", &out, &err), LA_EUSAGE);
+    assert_string_equal(err.file, "now");
+    json_decref(after);
+    json_decref(before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_json_schema_and_folds),
         cmocka_unit_test(test_average_precision_bruteforce),
         cmocka_unit_test(test_f32_curve_and_folds),
+        cmocka_unit_test(test_compare),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
