@@ -500,7 +500,7 @@ static int cl_prune_by_noise_rate(cl_ctx *c, const int64_t *P, la_error *err)
             pr->c = (uint64_t)P[j * k + kk] < (uint64_t)cnt[kk] ? (size_t)P[j * k + kk] : (size_t)cnt[kk];
             pr->off = tot;
             pr->max_rej = -INFINITY;
-            pr->cap = pr->c + (pr->c / 2 > 16 ? pr->c / 2 : 16);
+            pr->cap = 2 * pr->c + 16;
             tot += pr->cap;
         }
     }

@@ -7,7 +7,7 @@
  *
  * Memory: about 17 bytes per example (labels int32, self-confidence f64,
  * argmax int32, flag byte) plus 8 when a second score is needed and about
- * 18 per pruning candidate (at most one per example); never the matrix. Results do not depend on the thread
+ * 24 per pruning candidate (at most one per example); never the matrix. Results do not depend on the thread
  * count or chunk size. No I/O here: the reader and the score sink do it.
  */
 #ifndef LA_CL_RUN_H
