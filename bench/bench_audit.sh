@@ -13,7 +13,7 @@
 # Environment: LA_BENCH_DIR (data, default /tmp/labelaudit-bench, several GB),
 # LA_BENCH_LARGE=1 adds N = 1e7 (4-8 GB files per size), LA_BENCH_REPS (3),
 # LA_BENCH_KEEP=1 keeps the generated files; LA_BENCH_N, LA_BENCH_K,
-# LA_BENCH_TYPES override the lists (e.g. LA_BENCH_N=10000000 LA_BENCH_K=100
+# LA_BENCH_TYPES override the lists, LA_BENCH_NUMPY=0 skips the numpy proxy (e.g. LA_BENCH_N=10000000 LA_BENCH_K=100
 # LA_BENCH_TYPES=f32). Runs under nice.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -60,7 +60,7 @@ for n in $sizes; do
             au_s=$(cut -d' ' -f1 "$dir/.t" | median); au_c=$(cpu_median)
             au_kb=$(cut -d' ' -f2 "$dir/.t" | sort -n | tail -1)
             np_s=-; np_mb=-; same=-
-            if [ "$n" -le 1000000 ] && [ -x "$py" ] && $py -c 'import numpy' 2>/dev/null; then
+            if [ "${LA_BENCH_NUMPY:-1}" = 1 ] && [ "$n" -le 1000000 ] && [ -x "$py" ] && $py -c 'import numpy' 2>/dev/null; then
                 : >"$dir/.t"
                 if timed $NICE $py "$here/np_audit.py" "$l" "$p" "$dir/np_ranked.csv"; then
                     np_s=$(cut -d' ' -f1 "$dir/.t"); np_mb=$(( $(cut -d' ' -f2 "$dir/.t") / 1024 ))
