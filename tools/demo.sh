@@ -64,12 +64,9 @@ $LA retrain --data "$DATA" --classes "$CLASSES" --labels "$D/noisy_labels.csv" -
     --model "$MODEL" --out "$D/retrain_noisy" --quiet --format json > "$D/retrain_noisy.json"
 $LA retrain --data "$CLEAN" --classes "$CLASSES" --test "$TEST" \
     --model "$MODEL" --out "$D/retrain_clean" --db "$D/labelaudit.db" --quiet --format json > "$D/retrain_clean.json"
-echo "--- trained on the noisy labels"
-$LA metrics --labels "$D/retrain_noisy/test_labels.npy" --pred-probs "$D/retrain_noisy/test_pred_probs.npy" \
-    --classes "$CLASSES" --out "$D/metrics_noisy" --quiet
-echo "--- trained on the cleaned labels"
+echo "--- before = trained on the noisy labels, after = trained on the cleaned labels"
 $LA metrics --labels "$D/retrain_clean/test_labels.npy" --pred-probs "$D/retrain_clean/test_pred_probs.npy" \
-    --classes "$CLASSES" --out "$D/metrics_clean" --quiet
+    --classes "$CLASSES" --compare "$D/retrain_noisy/metrics.json" --out "$D/metrics_clean" --quiet
 $LA report --db "$D/labelaudit.db" --out "$D/report" --quiet
 step "done"
 echo "report: $D/report/index.html"
