@@ -34,6 +34,10 @@ void rv_features_open(rv_features *f, const db_run *run)
         snprintf(f->note, sizeof f->note, "feature values unavailable: %.200s: %.250s", e.file, e.msg);
         return;
     }
+    if (f->ds.image_w > 0) {       /* pixels of an IDX run are not telling features */
+        io_dataset_free(&f->ds);
+        return;
+    }
     int same = f->ds.n == (size_t)run->n && f->ds.k == (size_t)run->k && f->ds.features;
     for (size_t c = 0; same && c < f->ds.k; c++)
         same = run->class_names[c] && !strcmp(f->ds.class_names[c], run->class_names[c]);
