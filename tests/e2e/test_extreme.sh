@@ -16,11 +16,12 @@ printf 'p0,p1,p2\n0.8,0.1,0.1\n0.1,0.8,0.1\n0.1,0.1,0.8\n0.1,0.8,0.1\n0.2,0.7,0.
 # swaps line 3 of p.csv (the second example) for $1
 probs_with() { sed "3s/.*/$1/" "$T/p.csv" >"$T/x.csv"; }
 aud() { la audit --quiet --bootstrap 20 "$@"; }
-# peak resident memory of a command in KB (GNU time), or 0 when unavailable
+# runs the binary like la; sets MEM to its peak resident memory in KB (GNU
+# time), or 0 when not measured (no /usr/bin/time, valgrind, sanitizers)
 peak_kb() {
     if [ -x /usr/bin/time ] && [ "${LA_VALGRIND:-0}" != 1 ] && [ "${LA_SANITIZED:-0}" != 1 ]; then
-        /usr/bin/time -f '%M' -o "$T/.mem" "$LA_BIN" "$@" >"$OUT" 2>"$ERR"; RC=$?; tail -1 "$T/.mem"
-    else la "$@"; echo 0; fi
+        /usr/bin/time -f '%M' -o "$T/.mem" "$LA_BIN" "$@" >"$OUT" 2>"$ERR"; RC=$?; MEM=$(tail -1 "$T/.mem")
+    else la "$@"; MEM=0; fi
 }
 
 aud --labels "$T/l.csv" --pred-probs "$T/p.csv" --out "$T/ok"
@@ -49,7 +50,7 @@ check "single-example class: 2 issues (rows 2 and 4 look like class 1)" test "$(
 
 # ---- K = 1000 ---------------------------------------------------------------
 $GEN manyk "$T/k" 2000 1000
-mem=$(peak_kb audit --quiet --bootstrap 20 --labels "$T/k_l.npy" --pred-probs "$T/k_p.npy" --out "$T/ok1000")
+peak_kb audit --quiet --bootstrap 20 --labels "$T/k_l.npy" --pred-probs "$T/k_p.npy" --out "$T/ok1000"; mem=$MEM
 expect_rc 0 "K = 1000, N = 2000: runs"
 check "K = 1000: the 286 moved rows (every 7th) are the issues" test "$(cat "$T/ok1000/num_label_issues_off_diagonal.txt")" = 286
 check "K = 1000: peak memory under 400 MB ($mem KB)" test "$mem" -lt 400000
@@ -57,7 +58,7 @@ check "K = 1000: peak memory under 400 MB ($mem KB)" test "$mem" -lt 400000
 # ---- N = 1,000,000 (and 10,000,000 with LA_TEST_BIG=1), streamed .npy -------
 for n in $BIGN ${LA_TEST_BIG:+10000000}; do
     $GEN binary "$T/b" $n
-    mem=$(peak_kb audit --quiet --bootstrap 20 --labels "$T/b_l.npy" --pred-probs "$T/b_p.npy" --out "$T/ob")
+    peak_kb audit --quiet --bootstrap 20 --labels "$T/b_l.npy" --pred-probs "$T/b_p.npy" --out "$T/ob"; mem=$MEM
     expect_rc 0 "N = $n: runs"
     check "N = $n: exactly the flipped tenth found" test "$(cat "$T/ob/num_label_issues_off_diagonal.txt")" = $(((n + 9) / 10))
     # the float32 probabilities alone are 8 bytes per example
@@ -80,7 +81,7 @@ open(t + '/wide_t.csv', 'w').write('id,' + ','.join('f%d' % j for j in range(k))
 PY
 la inspect "$T/long_t.csv"; expect_rc 0 "CSV table with a 1 MB id: loads"
 aud --labels "$T/long_l.csv" --pred-probs "$T/long_p.csv" --out "$T/o"; expect_rc 0 "probability with 1 MB of digits: parsed"
-mem=$(peak_kb inspect "$T/wide_t.csv")
+peak_kb inspect "$T/wide_t.csv"; mem=$MEM
 expect_rc 0 "CSV table with $WIDE columns: loads"; check "$WIDE columns: under 200 MB ($mem KB)" test "$mem" -lt 200000
 aud --labels "$T/wide_l.csv" --pred-probs "$T/wide_p.csv" --out "$T/o"; expect_rc 2 "100,000 probability columns (K x K = 80 GB): exit 2"
 expect_err 'wide_p\.csv: 100000 classes .*16384' "K too large: named before allocating"
