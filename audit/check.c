@@ -122,8 +122,10 @@ int ck_summary_from_json(const json_t *j, const char *source, ck_summary *out, l
     if (!(s.confidence > 0.0 && s.confidence < 1.0))
         { rc = ck__bad(err, source, "confidence", "must be strictly between 0 and 1"); goto fail; }
     if ((rc = ck__num(j, "num_flagged", &minus1, &x, source, err))) goto fail;
+    if (!(x >= -1 && x <= 9e15)) { rc = ck__bad(err, source, "num_flagged", "is not a count"); goto fail; }
     s.num_flagged = (int64_t)x;
     if ((rc = ck__num(j, "num_label_issues", &minus1, &x, source, err))) goto fail;
+    if (!(x >= -1 && x <= 9e15)) { rc = ck__bad(err, source, "num_label_issues", "is not a count"); goto fail; }
     s.num_label_issues = (int64_t)x;
 
     const json_t *jr = json_object_get(j, "class_error_rate");
