@@ -43,9 +43,17 @@ void cli_getopt_reset(void)
     optopt = 0;
 }
 
+/* Options are named with or without their leading dashes ("l2" or "--l2"). */
+static const char *option_name(const char *opt)
+{
+    while (*opt == '-') opt++;
+    return opt;
+}
+
 int cli_parse_long(const char *cmd, const char *opt, const char *s, long min, long max, long *out)
 {
     char *end;
+    opt = option_name(opt);
     errno = 0;
     long v = strtol(s, &end, 10);
     if (errno || end == s || *end != '\0')
@@ -59,6 +67,7 @@ int cli_parse_long(const char *cmd, const char *opt, const char *s, long min, lo
 int cli_parse_double(const char *cmd, const char *opt, const char *s, double min, double max, double *out)
 {
     char *end;
+    opt = option_name(opt);
     errno = 0;
     double v = strtod(s, &end);
     if (errno || end == s || *end != '\0' || !isfinite(v))

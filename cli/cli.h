@@ -28,7 +28,7 @@ int cli_getopt_error(const char *cmd, int c, char **argv);
 /* Prepares getopt_long for a fresh parse (optind = 1, opterr = 0). */
 void cli_getopt_reset(void);
 
-/* Strict number parsing of option values: the whole string must be a number
+/* Strict number parsing of option values ("--name" or "name"): the whole string must be a number
  * within [min, max]. On failure prints a usage error naming the option and
  * returns LA_EUSAGE; 0 on success. */
 int cli_parse_long(const char *cmd, const char *opt, const char *s, long min, long max, long *out);

@@ -362,7 +362,7 @@ int cmd_cv(int argc, char **argv)
         }
     }
 
-    cli_info(a.quiet, "cv: %zu examples, %zu features, %zu classes, %ld folds, model %s, %ld threads",
+    cli_info(a.quiet, "cv: %zu examples, %zu features, %zu classes, %ld folds, model %s, %ld threads\n",
              ds.n, ds.d, ds.k, a.folds, cv_model_name(t->model), a.threads);
     progress_ctx pc;
     la_progress_start(&pc.pg, "cv folds", a.folds, a.quiet);
