@@ -497,24 +497,15 @@ static void precond_factor(const double *G, size_t d, double eps, double *Lc)
     }
 }
 
-/* v (P-sized, W block d x k row-major then k biases) <- P v. */
-static void precond_apply(const double *Lc, size_t d, size_t k, double *v, double *col)
+/* v (P-sized, W block d x k row-major then k biases) <- P v: two triangular
+ * solves on the whole d x k block, L U = V then L^T X = U (biases untouched). */
+static void precond_apply(const double *Lc, size_t d, size_t k, double *v)
 {
     if (!Lc) return;
-    for (size_t c = 0; c < k; c++) {
-        for (size_t i = 0; i < d; i++) col[i] = v[i * k + c];
-        for (size_t i = 0; i < d; i++) {          /* L u = g */
-            double t = col[i];
-            for (size_t q = 0; q < i; q++) t -= Lc[i * d + q] * col[q];
-            col[i] = t / Lc[i * d + i];
-        }
-        for (size_t i = d; i-- > 0;) {            /* L^T x = u */
-            double t = col[i];
-            for (size_t q = i + 1; q < d; q++) t -= Lc[q * d + i] * col[q];
-            col[i] = t / Lc[i * d + i];
-        }
-        for (size_t i = 0; i < d; i++) v[i * k + c] = col[i];
-    }
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit,
+                (int)d, (int)k, 1.0, Lc, (int)d, v, (int)k);
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit,
+                (int)d, (int)k, 1.0, Lc, (int)d, v, (int)k);
 }
 
 /* Everything one L-BFGS run needs; buffers sized once per fit. */
@@ -533,7 +524,6 @@ typedef struct lbfgs_ctx {
     const double *Lc;           /* preconditioner factor, or NULL             */
     double *mem;                /* P * (6 + 2 M) doubles                      */
     float *gf, *best;           /* P floats each                              */
-    double *col;                /* d doubles                                  */
     size_t iter_base;           /* curve offset                               */
 } lbfgs_ctx;
 
@@ -573,12 +563,12 @@ static int lbfgs_run(lbfgs_ctx *c, double l2, int max_iter, int es, double *val_
             alpha[s] = a;
             for (size_t j = 0; j < P; j++) dir[j] -= a * Y[s * P + j];
         }
-        precond_apply(c->Lc, d, k, dir, c->col);
+        precond_apply(c->Lc, d, k, dir);
         if (hist > 0) {
             int s = (head - 1 + LBFGS_M) % LBFGS_M;
             double sy = 0.0, ypy = 0.0;
             for (size_t j = 0; j < P; j++) { py[j] = Y[s * P + j]; sy += S[s * P + j] * Y[s * P + j]; }
-            precond_apply(c->Lc, d, k, py, c->col);
+            precond_apply(c->Lc, d, k, py);
             for (size_t j = 0; j < P; j++) ypy += Y[s * P + j] * py[j];
             double gam = ypy > 0 ? sy / ypy : 1.0;
             for (size_t j = 0; j < P; j++) dir[j] *= gam;
@@ -666,16 +656,16 @@ static int lbfgs_run(lbfgs_ctx *c, double l2, int max_iter, int es, double *val_
 static int logreg_fit(cv_model *m, const cv_train_opts *o, const float *X, size_t n,
                       const int32_t *y, const float *sw_in, const cv_loss *L, la_error *err)
 {
-    size_t P = m->n_params, d = m->d, k = m->k, cap = n < 8192 ? n : 8192;
+    size_t P = m->n_params, d = m->d, k = m->k, cap = n < 512 ? n : 512;
     double *mem = la_malloc_array(P * (6 + 2 * LBFGS_M), sizeof *mem);
     float *gf = la_malloc_array(P, sizeof *gf), *sw = la_malloc_array(n, sizeof *sw);
     float *best = la_malloc_array(P, sizeof *best), *best_path = la_malloc_array(P, sizeof *best_path);
     uint8_t *is_val = NULL;
     int32_t *fold = NULL;
-    double *Lc = NULL, *G = NULL, *col = la_malloc_array(d ? d : 1, sizeof *col);
+    double *Lc = NULL, *G = NULL;
     workspace w;
     int wsok = ws_alloc(&w, m, cap) == 0, rc = 0;
-    if (!mem || !gf || !sw || !best || !best_path || !col || !wsok) goto oom;
+    if (!mem || !gf || !sw || !best || !best_path || !wsok) goto oom;
     for (size_t i = 0; i < n; i++) sw[i] = sw_in ? sw_in[i] : 1.0f;
     int autol2 = o->l2 < 0;
     int patience = o->patience < 0 ? 0 : o->patience;
@@ -700,7 +690,7 @@ static int logreg_fit(cv_model *m, const cv_train_opts *o, const float *X, size_
     }
     lbfgs_ctx c = {.m = m, .L = L, .o = o, .w = &w, .X = X, .n = n, .y = y, .sw = sw,
                    .is_val = nva ? is_val : NULL, .nva = nva, .wsum = wsum, .Lc = Lc,
-                   .mem = mem, .gf = gf, .best = best, .col = col};
+                   .mem = mem, .gf = gf, .best = best};
     int iters = 0, best_iter = -1;
     double l2 = autol2 ? 1.0 : o->l2;
 #define PRECOND(lam) do { if (Lc) { double e_ = (lam) / (0.1 * c.wsum); \
@@ -744,7 +734,7 @@ oom:
 done:
     if (wsok) ws_free(&w);
     free(mem); free(gf); free(sw); free(best); free(best_path); free(is_val); free(fold);
-    free(Lc); free(G); free(col);
+    free(Lc); free(G);
     return rc;
 }
 
