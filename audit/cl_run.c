@@ -63,6 +63,7 @@ typedef struct cl_pair {
     double   thr;        /* c-th largest so far, once full                  */
     int      full;       /* c values have been kept at least once           */
     double   max_rej;    /* largest margin ever rejected or evicted         */
+    uint32_t cls;        /* the given class k                               */
 } cl_pair;
 
 typedef struct cl_ctx {
@@ -81,6 +82,8 @@ typedef struct cl_ctx {
     /* pass 3 */
     size_t  *pstart;      /* k+1: pairs of class k are pairs[pstart[k]..]   */
     cl_pair *pairs;
+    double  *cmin;        /* k: smallest thr over class k's pairs once all
+                             are full, else -inf (row skip in stage 3)      */
     double  *hv;          /* candidate margins (per-pair buffers)           */
     uint32_t *hi;         /* candidate example indices                      */
 } cl_ctx;
@@ -233,6 +236,13 @@ static void cl_pair_compact(cl_ctx *c, cl_pair *pr)
     pr->size = pr->c;
     pr->thr = mn;
     pr->full = 1;
+    if (c->cmin) { /* only the thread owning class cls touches its pairs */
+        double m = INFINITY;
+        for (size_t q = c->pstart[pr->cls]; q < c->pstart[pr->cls + 1]; q++)
+            if (!c->pairs[q].full) m = -INFINITY;
+            else if (c->pairs[q].thr < m) m = c->pairs[q].thr;
+        c->cmin[pr->cls] = m;
+    }
 }
 
 static inline void cl_pair_push(cl_ctx *c, cl_pair *pr, double v, uint32_t idx)
@@ -255,15 +265,23 @@ static void cl_stage3(cl_work *w)
         size_t y = (size_t)c->y[g];
         if ((int)(y % (size_t)w->nthreads) != w->tid) continue;
         if (c->pstart[y] == c->pstart[y + 1]) continue;
-        /* mu = p_j - p_y in float64 (float32 inputs widen exactly) */
+        /* mu = p_j - p_y in float64 (float32 inputs widen exactly). Every
+         * mu of the row is at most p_argmax - p_y; a row whose bound lies
+         * strictly below every pair's current c-th largest cannot enter a
+         * buffer, and none of its margins can equal a final c-th largest
+         * (thresholds only rise), so skipping it changes neither the kept
+         * values nor the tie test (max_rej == thr). */
+        size_t am = (size_t)c->res->suggested[g];
         if (c->rd->elem == 4) {
             const float *f = (const float *)w->data + i * c->k;
             double py = f[y];
+            if ((double)f[am] - py < c->cmin[y]) continue;
             for (size_t q = c->pstart[y]; q < c->pstart[y + 1]; q++)
                 cl_pair_push(c, &c->pairs[q], (double)f[c->pairs[q].j] - py, (uint32_t)g);
         } else {
             const double *d = (const double *)w->data + i * c->k;
             double py = d[y];
+            if (d[am] - py < c->cmin[y]) continue;
             for (size_t q = c->pstart[y]; q < c->pstart[y + 1]; q++)
                 cl_pair_push(c, &c->pairs[q], d[c->pairs[q].j] - py, (uint32_t)g);
         }
@@ -497,6 +515,7 @@ static int cl_prune_by_noise_rate(cl_ctx *c, const int64_t *P, la_error *err)
             if (j == kk || P[j * k + kk] <= 0) continue;
             cl_pair *pr = &c->pairs[q++];
             pr->j = (uint32_t)j;
+            pr->cls = (uint32_t)kk;
             pr->c = (uint64_t)P[j * k + kk] < (uint64_t)cnt[kk] ? (size_t)P[j * k + kk] : (size_t)cnt[kk];
             pr->off = tot;
             pr->max_rej = -INFINITY;
@@ -505,8 +524,11 @@ static int cl_prune_by_noise_rate(cl_ctx *c, const int64_t *P, la_error *err)
         }
     }
     if (np == 0) return 0;
-    c->hv = la_malloc_array(tot + 1, sizeof *c->hv);
-    c->hi = la_malloc_array(tot + 1, sizeof *c->hi);
+    c->cmin = la_malloc_array(k, sizeof *c->cmin);
+    if (!c->cmin) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    for (size_t j = 0; j < k; j++) c->cmin[j] = -INFINITY;
+    c->hv = cl_big_alloc(tot + 1, sizeof *c->hv);
+    c->hi = cl_big_alloc(tot + 1, sizeof *c->hi);
     if (!c->hv || !c->hi) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     if ((rc = cl_pass(c, 3, err))) return rc;
     size_t *tie = la_malloc_array(np + 1, sizeof *tie), nt = 0;
@@ -729,10 +751,10 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
             rs = c.rankv;
         }
     }
-    res->ranked = la_malloc_array(res->n_flagged + 1, sizeof *res->ranked);
-    res->ranked_score = la_malloc_array(res->n_flagged + 1, sizeof *res->ranked_score);
-    double *fs = la_malloc_array(res->n_flagged + 1, sizeof *fs);
-    uint32_t *fi = la_malloc_array(res->n_flagged + 1, sizeof *fi);
+    res->ranked = cl_big_alloc(res->n_flagged + 1, sizeof *res->ranked);
+    res->ranked_score = cl_big_alloc(res->n_flagged + 1, sizeof *res->ranked_score);
+    double *fs = cl_big_alloc(res->n_flagged + 1, sizeof *fs);
+    uint32_t *fi = cl_big_alloc(res->n_flagged + 1, sizeof *fi);
     if (!res->ranked || !res->ranked_score || !fs || !fi) {
         free(fs); free(fi);
         rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
@@ -759,9 +781,9 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
     cl_argsort(fs, m, res->ranked);
     /* labels of the flagged examples gathered in index order first, so the
      * reordering below touches m-sized arrays, not n-sized ones at random */
-    res->ranked_given = la_malloc_array(m + 1, sizeof *res->ranked_given);
-    res->ranked_suggested = la_malloc_array(m + 1, sizeof *res->ranked_suggested);
-    int32_t *gy = la_malloc_array(2 * m + 1, sizeof *gy);
+    res->ranked_given = cl_big_alloc(m + 1, sizeof *res->ranked_given);
+    res->ranked_suggested = cl_big_alloc(m + 1, sizeof *res->ranked_suggested);
+    int32_t *gy = cl_big_alloc(2 * m + 1, sizeof *gy);
     if (!res->ranked_given || !res->ranked_suggested || !gy) {
         free(fs); free(fi); free(gy);
         rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
@@ -784,12 +806,12 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
     }
     free(s);
     free(P);
-    free(c.goff); free(c.sc_g); free(c.rankv); free(c.thr_m); free(c.pstart); free(c.pairs);
+    free(c.goff); free(c.sc_g); free(c.rankv); free(c.thr_m); free(c.pstart); free(c.pairs); free(c.cmin);
     return 0;
 fail:
     free(s);
     free(P);
-    free(c.goff); free(c.sc_g); free(c.rankv); free(c.thr_m); free(c.pstart); free(c.pairs);
+    free(c.goff); free(c.sc_g); free(c.rankv); free(c.thr_m); free(c.pstart); free(c.pairs); free(c.cmin);
     free(c.hv); free(c.hi);
     cl_result_free(res);
     return rc ? rc : LA_EINTERNAL;
