@@ -23,6 +23,7 @@
 #include "../db/db.h"
 #include "../io/dataset.h"
 #include "clean.h"
+#include "cmd_common.h"
 #include "inputs.h"
 
 static const char usage[] =
@@ -85,46 +86,37 @@ typedef struct clean_args {
     io_load_opts load;
 } clean_args;
 
+static int own_option(void *ctx, int c, const char *arg)
+{
+    clean_args *a = ctx;
+    switch (c) {
+    case O_DB: a->db = arg; break;
+    case O_RUN: if (cli_parse_long("clean", "--run", arg, 1, LONG_MAX, &a->run)) return LA_EUSAGE; break;
+    case O_DATA: a->data = arg; break;
+    case O_LABELS: a->labels = arg; break;
+    case O_OUT: a->out = arg; break;
+    case O_AUTO:
+        if (!strcmp(arg, "none")) a->policy = CLN_AUTO_NONE;
+        else if (!strcmp(arg, "drop")) a->policy = CLN_AUTO_DROP;
+        else if (!strcmp(arg, "relabel")) a->policy = CLN_AUTO_RELABEL;
+        else return cli_usage_error("clean", "--auto: '%s' is not none, drop or relabel", arg);
+        break;
+    case O_MINQ:
+        if (cli_parse_double("clean", "--min-quality", arg, 0.0, 1.0, &a->min_quality)) return LA_EUSAGE;
+        break;
+    default: return cli_usage_error("clean", "unknown option");
+    }
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, clean_args *a, int *help)
 {
-    struct option opts[N_OWN + IO_LOAD_N_OPTIONS + 1];
-    size_t no = 0;
-    for (size_t i = 0; i < N_OWN; i++) opts[no++] = own_options[i];
-    for (size_t i = 0; io_load_long_options[i].name; i++) opts[no++] = io_load_long_options[i];
-    memset(&opts[no], 0, sizeof opts[no]);
-    int c;
-    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-        if (c == '?' || c == ':') return cli_getopt_error("clean", c, argv);
-        if (c >= IO_OPT_BASE && c < IO_OPT_BASE + 64) {
-            if (io_load_opts_handle(&a->load, c, optarg, "clean")) return LA_EUSAGE;
-            continue;
-        }
-        switch (c) {
-        case O_DB: a->db = optarg; break;
-        case O_RUN: if (cli_parse_long("clean", "--run", optarg, 1, LONG_MAX, &a->run)) return LA_EUSAGE; break;
-        case O_DATA: a->data = optarg; break;
-        case O_LABELS: a->labels = optarg; break;
-        case O_OUT: a->out = optarg; break;
-        case O_AUTO:
-            if (!strcmp(optarg, "none")) a->policy = CLN_AUTO_NONE;
-            else if (!strcmp(optarg, "drop")) a->policy = CLN_AUTO_DROP;
-            else if (!strcmp(optarg, "relabel")) a->policy = CLN_AUTO_RELABEL;
-            else return cli_usage_error("clean", "--auto: '%s' is not none, drop or relabel", optarg);
-            break;
-        case O_MINQ:
-            if (cli_parse_double("clean", "--min-quality", optarg, 0.0, 1.0, &a->min_quality)) return LA_EUSAGE;
-            break;
-        case O_FORMAT:
-            if (!strcmp(optarg, "json")) a->json = 1;
-            else if (!strcmp(optarg, "text")) a->json = 0;
-            else return cli_usage_error("clean", "--format: '%s' is not text or json", optarg);
-            break;
-        case O_QUIET: a->quiet = 1; break;
-        case O_HELP: *help = 1; return 0;
-        default: return cli_usage_error("clean", "unknown option");
-        }
-    }
-    if (optind < argc) return cli_usage_error("clean", "unexpected argument '%s'", argv[optind]);
+    cv_cmd_parser p = {
+        .cmd = "clean", .own = own_options, .n_own = N_OWN, .load = &a->load,
+        .json = &a->json, .quiet = &a->quiet, .own_option = own_option, .ctx = a,
+    };
+    int rc = cv_cmd_parse(&p, argc, argv, help);
+    if (rc || *help) return rc;
     if (!a->db) return cli_usage_error("clean", "--db FILE is required");
     if (!a->data) return cli_usage_error("clean", "--data DATASET is required");
     if (!a->out) return cli_usage_error("clean", "--out DIR is required");
@@ -203,14 +195,6 @@ static void idx_names(const char *src, char *img, char *lab, size_t sz)
     if (!strcmp(lab, img)) snprintf(lab, sz, "labels-idx1-ubyte");
 }
 
-static int write_classes(const char *path, const la_dataset *ds, la_error *err)
-{
-    la_atomic_file af;
-    if (la_atomic_open(&af, path, err)) return err->status;
-    for (size_t c = 0; c < ds->k; c++) fprintf(af.fp, "%s\n", ds->class_names[c]);
-    return la_atomic_commit(&af, err);
-}
-
 /* Writes the cleaned dataset into dir; *main_file gets the name of the file
  * to pass as --data afterwards (relative to dir). */
 static int write_dataset(const clean_args *a, const la_dataset *ds, const cln_plan *p,
@@ -242,7 +226,7 @@ static int write_dataset(const clean_args *a, const la_dataset *ds, const cln_pl
             return la_error_set(err, LA_EUSAGE, dir, 0, "path too long");
         if (cln_write_idx(a->data, ds, p, path, lp, err)) return err->status;
         if (la_path_join(path, sizeof path, dir, "classes.txt")) return la_error_set(err, LA_EUSAGE, dir, 0, "path too long");
-        return write_classes(path, ds, err);
+        return cv_write_class_names(path, ds, err);
     }
     case IO_FORMAT_NPY:
         snprintf(main_file, mfsz, "%s", base);

@@ -19,9 +19,9 @@
 #include "../db/db.h"
 #include "../io/dataset.h"
 #include "../io/npy.h"
+#include "cmd_common.h"
 #include "cv.h"
 #include "folds.h"
-#include "inputs.h"
 #include "metrics.h"
 #include "opts.h"
 
@@ -98,59 +98,51 @@ static void args_free(cv_args *a)
     for (int i = 0; i < a->n_pass; i++) free(a->pass[i]);
 }
 
+/* loader options as given, kept to pass on to audit: "--name=value" */
+static int keep_load_option(void *ctx, int c, const char *arg)
+{
+    cv_args *a = ctx;
+    const char *name = NULL;
+    for (size_t i = 0; io_load_long_options[i].name; i++)
+        if (io_load_long_options[i].val == c) name = io_load_long_options[i].name;
+    if (name && a->n_pass < MAX_PASS) {
+        size_t len = strlen(name) + (arg ? strlen(arg) : 0) + 4;
+        char *s = malloc(len);
+        if (!s) return LA_EINTERNAL;
+        snprintf(s, len, arg ? "--%s=%s" : "--%s", name, arg ? arg : "");
+        a->pass[a->n_pass++] = s;
+    }
+    return 0;
+}
+
+static int own_option(void *ctx, int c, const char *arg)
+{
+    cv_args *a = ctx;
+    switch (c) {
+    case O_DATA: a->data = arg; break;
+    case O_OUT: a->out = arg; break;
+    case O_LABELS: a->labels = arg; break;
+    case O_WEIGHTS: a->weights = arg; break;
+    case O_WCOL: a->weight_col = arg; break;
+    case O_FOLDS: if (cli_parse_long("cv", "--folds", arg, 2, 1000, &a->folds)) return LA_EUSAGE; break;
+    case O_SEED: if (cli_parse_long("cv", "--seed", arg, 0, 2147483647L, &a->seed)) return LA_EUSAGE; break;
+    case O_THREADS: if (cli_parse_long("cv", "--threads", arg, 1, 64, &a->threads)) return LA_EUSAGE; break;
+    case O_NOSTD: a->standardize = 0; break;
+    case O_AUDIT: a->audit = arg; break;
+    case O_DB: a->db = arg; break;
+    default: return cli_usage_error("cv", "unknown option");
+    }
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, cv_args *a, int *help)
 {
-    struct option opts[N_OWN + IO_LOAD_N_OPTIONS + 40];
-    size_t no = 0;
-    for (size_t i = 0; i < N_OWN; i++) opts[no++] = own_options[i];
-    for (size_t i = 0; io_load_long_options[i].name; i++) opts[no++] = io_load_long_options[i];
-    for (size_t i = 0; cv_train_long_options[i].name; i++) opts[no++] = cv_train_long_options[i];
-    memset(&opts[no], 0, sizeof opts[no]);
-
-    int c;
-    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-        if (c == '?' || c == ':') return cli_getopt_error("cv", c, argv);
-        if (c >= IO_OPT_BASE && c < IO_OPT_BASE + 64) {
-            if (io_load_opts_handle(&a->load, c, optarg, "cv")) return LA_EUSAGE;
-            const char *name = NULL;
-            for (size_t i = 0; io_load_long_options[i].name; i++)
-                if (io_load_long_options[i].val == c) name = io_load_long_options[i].name;
-            if (name && a->n_pass < MAX_PASS) {
-                size_t len = strlen(name) + (optarg ? strlen(optarg) : 0) + 4;
-                char *s = malloc(len);
-                if (!s) return LA_EINTERNAL;
-                snprintf(s, len, optarg ? "--%s=%s" : "--%s", name, optarg ? optarg : "");
-                a->pass[a->n_pass++] = s;
-            }
-            continue;
-        }
-        if (c >= CV_OPT_BASE && c < CV_OPT_BASE + 64) {
-            if (cv_opts_handle(&a->train, c, optarg, "cv")) return LA_EUSAGE;
-            continue;
-        }
-        switch (c) {
-        case O_DATA: a->data = optarg; break;
-        case O_OUT: a->out = optarg; break;
-        case O_LABELS: a->labels = optarg; break;
-        case O_WEIGHTS: a->weights = optarg; break;
-        case O_WCOL: a->weight_col = optarg; break;
-        case O_FOLDS: if (cli_parse_long("cv", "--folds", optarg, 2, 1000, &a->folds)) return LA_EUSAGE; break;
-        case O_SEED: if (cli_parse_long("cv", "--seed", optarg, 0, 2147483647L, &a->seed)) return LA_EUSAGE; break;
-        case O_THREADS: if (cli_parse_long("cv", "--threads", optarg, 1, 64, &a->threads)) return LA_EUSAGE; break;
-        case O_NOSTD: a->standardize = 0; break;
-        case O_AUDIT: a->audit = optarg; break;
-        case O_DB: a->db = optarg; break;
-        case O_FORMAT:
-            if (!strcmp(optarg, "json")) a->json = 1;
-            else if (!strcmp(optarg, "text")) a->json = 0;
-            else return cli_usage_error("cv", "--format: '%s' is not text or json", optarg);
-            break;
-        case O_QUIET: a->quiet = 1; break;
-        case O_HELP: *help = 1; return 0;
-        default: return cli_usage_error("cv", "unknown option");
-        }
-    }
-    if (optind < argc) return cli_usage_error("cv", "unexpected argument '%s'", argv[optind]);
+    cv_cmd_parser p = {
+        .cmd = "cv", .own = own_options, .n_own = N_OWN, .load = &a->load, .train = &a->train,
+        .json = &a->json, .quiet = &a->quiet, .own_option = own_option, .load_option = keep_load_option, .ctx = a,
+    };
+    int rc = cv_cmd_parse(&p, argc, argv, help);
+    if (rc || *help) return rc;
     if (!a->data) return cli_usage_error("cv", "--data DATASET is required");
     if (!a->out) return cli_usage_error("cv", "--out FILE is required");
     if (a->weights && a->weight_col) return cli_usage_error("cv", "give --weights or --weight-col, not both");
@@ -182,18 +174,6 @@ static int write_folds_csv(const char *path, const la_dataset *ds, const int32_t
             fprintf(af.fp, "%s,%d\n", id, fold[i]);
         }
     }
-    return la_atomic_commit(&af, err);
-}
-
-static int write_json(const char *path, json_t *doc, la_error *err)
-{
-    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-    if (!text) return la_error_set(err, LA_EINTERNAL, path, 0, "out of memory");
-    la_atomic_file af;
-    if (la_atomic_open(&af, path, err)) { free(text); return err->status; }
-    fputs(text, af.fp);
-    fputc('\n', af.fp);
-    free(text);
     return la_atomic_commit(&af, err);
 }
 
@@ -296,31 +276,10 @@ int cmd_cv(int argc, char **argv)
     t->seed = (uint64_t)a.seed;
 
     double t0 = la_now();
-    if ((rc = io_dataset_load(a.data, &a.load, &ds, &err))) goto fail;
-    if (ds.d == 0 || !ds.features) {
-        rc = la_error_set(&err, LA_EUSAGE, a.data, 0, "the dataset has no feature columns to train on");
-        goto fail;
-    }
-    if ((rc = cv_train_opts_validate(t, ds.k, &err))) goto fail;
-    if (a.labels && (rc = cv_labels_read(a.labels, ds.ids, ds.n, ds.class_names, ds.k, ds.labels, &err)))
-        goto fail;
-    if (a.weights) {
-        sw = la_malloc_array(ds.n, sizeof *sw);
-        if (!sw) goto oom;
-        if ((rc = cv_weights_read(a.weights, ds.ids, ds.n, sw, &err))) goto fail;
-    }
-    if (a.weight_col) {
-        sw = la_malloc_array(ds.n, sizeof *sw);
-        if (!sw) goto oom;
-        if ((rc = cv_weights_from_column(&ds, a.weight_col, sw, &err))) goto fail;
-        if (ds.d == 0) {
-            rc = la_error_set(&err, LA_EUSAGE, a.data, 0, "no feature columns left besides --weight-col");
-            goto fail;
-        }
-    }
-    t->image_w = ds.image_w;
-    t->image_h = ds.image_h;
-    t->channels = ds.channels;
+    cv_train_source src = {
+        .data = a.data, .load = &a.load, .labels = a.labels, .weights = a.weights, .weight_col = a.weight_col,
+    };
+    if ((rc = cv_train_source_load(&src, t, &ds, &sw, &err))) goto fail;
     double load_s = la_now() - t0;
 
     /* folds, with a warning for classes smaller than the number of folds */
@@ -416,7 +375,7 @@ int cmd_cv(int argc, char **argv)
     if ((rc = io_npy_save_f64(a.out, probs, ds.n, ds.k, &err))) goto fail;
     json_object_set_new(doc, "peak_rss_mb", json_real(peak_rss_mb()));
     snprintf(path, sizeof path, "%s/metrics.json", dir);
-    if ((rc = write_json(path, doc, &err))) goto fail;
+    if ((rc = cv_write_json(path, doc, &err))) goto fail;
 
     if (a.json) {
         char *s = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));

@@ -18,6 +18,7 @@
 #include "../db/db.h"
 #include "../io/dataset.h"
 #include "../io/npy.h"
+#include "cmd_common.h"
 #include "inputs.h"
 #include "metrics.h"
 #include "opts.h"
@@ -97,52 +98,38 @@ typedef struct retrain_args {
     cv_opts train;
 } retrain_args;
 
+static int own_option(void *ctx, int c, const char *arg)
+{
+    retrain_args *a = ctx;
+    switch (c) {
+    case O_DATA: a->data = arg; break;
+    case O_LABELS: a->labels = arg; break;
+    case O_WEIGHTS: a->weights = arg; break;
+    case O_TEST: a->test = arg; break;
+    case O_TEST_LABELS: a->test_labels = arg; break;
+    case O_OUT: a->out = arg; break;
+    case O_SEED: if (cli_parse_long("retrain", "--seed", arg, 0, 2147483647L, &a->seed)) return LA_EUSAGE; break;
+    case O_THREADS: if (cli_parse_long("retrain", "--threads", arg, 1, 64, &a->threads)) return LA_EUSAGE; break;
+    case O_NOSTD: a->standardize = 0; break;
+    case O_COTEACH: a->coteach = 1; break;
+    case O_FRATE: if (cli_parse_double("retrain", "--forget-rate", arg, 0.0, 0.95, &a->forget_rate)) return LA_EUSAGE; break;
+    case O_FEPOCHS: if (cli_parse_long("retrain", "--forget-epochs", arg, 0, 100000, &a->forget_epochs)) return LA_EUSAGE; break;
+    case O_DECOUPLE: a->decouple = 1; break;
+    case O_DB: a->db = arg; break;
+    case O_RUN: if (cli_parse_long("retrain", "--run", arg, 1, LONG_MAX, &a->run)) return LA_EUSAGE; break;
+    default: return cli_usage_error("retrain", "unknown option");
+    }
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, retrain_args *a, int *help)
 {
-    struct option opts[N_OWN + IO_LOAD_N_OPTIONS + 64];
-    size_t no = 0;
-    for (size_t i = 0; i < N_OWN; i++) opts[no++] = own_options[i];
-    for (size_t i = 0; io_load_long_options[i].name; i++) opts[no++] = io_load_long_options[i];
-    for (size_t i = 0; cv_train_long_options[i].name; i++) opts[no++] = cv_train_long_options[i];
-    memset(&opts[no], 0, sizeof opts[no]);
-    int c;
-    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-        if (c == '?' || c == ':') return cli_getopt_error("retrain", c, argv);
-        if (c >= IO_OPT_BASE && c < IO_OPT_BASE + 64) {
-            if (io_load_opts_handle(&a->load, c, optarg, "retrain")) return LA_EUSAGE;
-            continue;
-        }
-        if (c >= CV_OPT_BASE && c < CV_OPT_BASE + 64) {
-            if (cv_opts_handle(&a->train, c, optarg, "retrain")) return LA_EUSAGE;
-            continue;
-        }
-        switch (c) {
-        case O_DATA: a->data = optarg; break;
-        case O_LABELS: a->labels = optarg; break;
-        case O_WEIGHTS: a->weights = optarg; break;
-        case O_TEST: a->test = optarg; break;
-        case O_TEST_LABELS: a->test_labels = optarg; break;
-        case O_OUT: a->out = optarg; break;
-        case O_SEED: if (cli_parse_long("retrain", "--seed", optarg, 0, 2147483647L, &a->seed)) return LA_EUSAGE; break;
-        case O_THREADS: if (cli_parse_long("retrain", "--threads", optarg, 1, 64, &a->threads)) return LA_EUSAGE; break;
-        case O_NOSTD: a->standardize = 0; break;
-        case O_COTEACH: a->coteach = 1; break;
-        case O_FRATE: if (cli_parse_double("retrain", "--forget-rate", optarg, 0.0, 0.95, &a->forget_rate)) return LA_EUSAGE; break;
-        case O_FEPOCHS: if (cli_parse_long("retrain", "--forget-epochs", optarg, 0, 100000, &a->forget_epochs)) return LA_EUSAGE; break;
-        case O_DECOUPLE: a->decouple = 1; break;
-        case O_DB: a->db = optarg; break;
-        case O_RUN: if (cli_parse_long("retrain", "--run", optarg, 1, LONG_MAX, &a->run)) return LA_EUSAGE; break;
-        case O_FORMAT:
-            if (!strcmp(optarg, "json")) a->json = 1;
-            else if (!strcmp(optarg, "text")) a->json = 0;
-            else return cli_usage_error("retrain", "--format: '%s' is not text or json", optarg);
-            break;
-        case O_QUIET: a->quiet = 1; break;
-        case O_HELP: *help = 1; return 0;
-        default: return cli_usage_error("retrain", "unknown option");
-        }
-    }
-    if (optind < argc) return cli_usage_error("retrain", "unexpected argument '%s'", argv[optind]);
+    cv_cmd_parser p = {
+        .cmd = "retrain", .own = own_options, .n_own = N_OWN, .load = &a->load, .train = &a->train,
+        .json = &a->json, .quiet = &a->quiet, .own_option = own_option, .ctx = a,
+    };
+    int rc = cv_cmd_parse(&p, argc, argv, help);
+    if (rc || *help) return rc;
     if (!a->data) return cli_usage_error("retrain", "--data DATASET is required");
     if (!a->test) return cli_usage_error("retrain", "--test TESTSET is required");
     if (!a->out) return cli_usage_error("retrain", "--out DIR is required");
@@ -222,26 +209,6 @@ static json_t *curves_json(const cv_curve *c)
     return o;
 }
 
-static int write_json(const char *path, json_t *doc, la_error *err)
-{
-    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-    if (!text) return la_error_set(err, LA_EINTERNAL, path, 0, "out of memory");
-    la_atomic_file af;
-    if (la_atomic_open(&af, path, err)) { free(text); return err->status; }
-    fputs(text, af.fp);
-    fputc('\n', af.fp);
-    free(text);
-    return la_atomic_commit(&af, err);
-}
-
-static int write_classes(const char *path, const la_dataset *ds, la_error *err)
-{
-    la_atomic_file af;
-    if (la_atomic_open(&af, path, err)) return err->status;
-    for (size_t c = 0; c < ds->k; c++) fprintf(af.fp, "%s\n", ds->class_names[c]);
-    return la_atomic_commit(&af, err);
-}
-
 static int record(const retrain_args *a, const char *json_text, int64_t *run_out, la_error *err)
 {
     sqlite3 *db = NULL;
@@ -297,21 +264,8 @@ int cmd_retrain(int argc, char **argv)
     t->seed = (uint64_t)a.seed;
     t->threads = (int)a.threads;
     double t0 = la_now();
-    if ((rc = io_dataset_load(a.data, &a.load, &tr, &err))) goto fail;
-    if (tr.d == 0 || !tr.features) {
-        rc = la_error_set(&err, LA_EUSAGE, a.data, 0, "the dataset has no feature columns to train on");
-        goto fail;
-    }
-    if ((rc = cv_train_opts_validate(t, tr.k, &err))) goto fail;
-    if (a.labels && (rc = cv_labels_read(a.labels, tr.ids, tr.n, tr.class_names, tr.k, tr.labels, &err)))
-        goto fail;
-    if (a.weights) {
-        if (!(sw = la_malloc_array(tr.n, sizeof *sw))) goto oom;
-        if ((rc = cv_weights_read(a.weights, tr.ids, tr.n, sw, &err))) goto fail;
-    }
-    t->image_w = tr.image_w;
-    t->image_h = tr.image_h;
-    t->channels = tr.channels;
+    cv_train_source src = {.data = a.data, .load = &a.load, .labels = a.labels, .weights = a.weights};
+    if ((rc = cv_train_source_load(&src, t, &tr, &sw, &err))) goto fail;
 
     /* the test set: same loader options, its own labels file */
     io_load_opts tl = a.load;
@@ -398,9 +352,9 @@ int cmd_retrain(int argc, char **argv)
     snprintf(path, sizeof path, "%s/test_labels.npy", a.out);
     if ((rc = io_npy_save_i64(path, lab64, te.n, &err))) goto fail;
     snprintf(path, sizeof path, "%s/classes.txt", a.out);
-    if ((rc = write_classes(path, &tr, &err))) goto fail;
+    if ((rc = cv_write_class_names(path, &tr, &err))) goto fail;
     snprintf(path, sizeof path, "%s/metrics.json", a.out);
-    if ((rc = write_json(path, doc, &err))) goto fail;
+    if ((rc = cv_write_json(path, doc, &err))) goto fail;
 
     int64_t run = 0;
     if (a.db) {
