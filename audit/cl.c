@@ -7,9 +7,11 @@
  * golden cases. Nothing here allocates more than O(K^2).
  */
 #include "cl.h"
+#include "cl_run.h"  /* cl_argsort_par */
 
 #include <assert.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,14 +101,37 @@ static int cl_msb(size_t n)
 
 #define CL_SWAP(a, b) do { uint32_t t_ = (a); (a) = (b); (b) = t_; } while (0)
 
-void cl_argsort(const double *v, size_t m, uint32_t *idx)
+/* One median-of-3 partition of [pl, pr] (more than 16 entries): returns
+ * the pivot's final position. */
+static uint32_t *cl_partition(const double *v, uint32_t *pl, uint32_t *pr)
 {
-    for (size_t i = 0; i < m; i++) idx[i] = (uint32_t)i;
-    if (m < 2) return;
-    uint32_t *pl = idx, *pr = idx + m - 1, *pm, *pi, *pj, *pk, vi;
+    uint32_t *pm = pl + ((pr - pl) >> 1), *pi, *pj, *pk;
+    if (cl_less(v[*pm], v[*pl])) CL_SWAP(*pm, *pl);
+    if (cl_less(v[*pr], v[*pm])) CL_SWAP(*pr, *pm);
+    if (cl_less(v[*pm], v[*pl])) CL_SWAP(*pm, *pl);
+    double vp = v[*pm];
+    pi = pl;
+    pj = pr - 1;
+    CL_SWAP(*pm, *pj);
+    for (;;) {
+        do { ++pi; } while (cl_less(v[*pi], vp));
+        do { --pj; } while (cl_less(vp, v[*pj]));
+        if (pi >= pj) break;
+        CL_SWAP(*pi, *pj);
+    }
+    pk = pr - 1;
+    CL_SWAP(*pi, *pk);
+    return pi;
+}
+
+/* numpy's introsort loop on [pl, pr] entered with depth budget cdepth.
+ * Sub-ranges are independent, so sorting them in any order (or on other
+ * threads) gives the same permutation. */
+static void cl_argsort_range(const double *v, uint32_t *pl, uint32_t *pr, int cdepth)
+{
+    uint32_t *pi, *pj, *pk, vi;
     uint32_t *stack[128], **sptr = stack;
     int depth[64], *psdepth = depth;
-    int cdepth = cl_msb(m) * 2;
     double vp;
     for (;;) {
         if (cdepth < 0) {
@@ -114,22 +139,7 @@ void cl_argsort(const double *v, size_t m, uint32_t *idx)
             goto stack_pop;
         }
         while ((pr - pl) > 15) {
-            pm = pl + ((pr - pl) >> 1);
-            if (cl_less(v[*pm], v[*pl])) CL_SWAP(*pm, *pl);
-            if (cl_less(v[*pr], v[*pm])) CL_SWAP(*pr, *pm);
-            if (cl_less(v[*pm], v[*pl])) CL_SWAP(*pm, *pl);
-            vp = v[*pm];
-            pi = pl;
-            pj = pr - 1;
-            CL_SWAP(*pm, *pj);
-            for (;;) {
-                do { ++pi; } while (cl_less(v[*pi], vp));
-                do { --pj; } while (cl_less(vp, v[*pj]));
-                if (pi >= pj) break;
-                CL_SWAP(*pi, *pj);
-            }
-            pk = pr - 1;
-            CL_SWAP(*pi, *pk);
+            pi = cl_partition(v, pl, pr);
             if (pi - pl < pr - pi) {
                 *sptr++ = pi + 1;
                 *sptr++ = pr;
@@ -155,6 +165,43 @@ void cl_argsort(const double *v, size_t m, uint32_t *idx)
         pl = *(--sptr);
         cdepth = *(--psdepth);
     }
+}
+
+void cl_argsort(const double *v, size_t m, uint32_t *idx)
+{
+    for (size_t i = 0; i < m; i++) idx[i] = (uint32_t)i;
+    if (m < 2) return;
+    cl_argsort_range(v, idx, idx + m - 1, cl_msb(m) * 2);
+}
+
+typedef struct cl_sort_job { const double *v; uint32_t *pl, *pr; int cdepth; } cl_sort_job;
+
+static void *cl_sort_thread(void *arg)
+{
+    cl_sort_job *j = arg;
+    cl_argsort_range(j->v, j->pl, j->pr, j->cdepth);
+    return NULL;
+}
+
+/* cl_argsort with the two halves of the first partition on two threads:
+ * the same steps as the serial loop (the first partition, then each side
+ * with depth budget d - 1 >= 0), so the same permutation. */
+void cl_argsort_par(const double *v, size_t m, uint32_t *idx, int threads)
+{
+    if (threads < 2 || m < 65536) { cl_argsort(v, m, idx); return; }
+    for (size_t i = 0; i < m; i++) idx[i] = (uint32_t)i;
+    uint32_t *pl = idx, *pr = idx + m - 1;
+    int d = cl_msb(m) * 2 - 1;
+    uint32_t *pi = cl_partition(v, pl, pr);
+    cl_sort_job j = {v, pl, pi - 1, d};
+    pthread_t th;
+    if (pthread_create(&th, NULL, cl_sort_thread, &j) != 0) {
+        cl_argsort_range(v, pl, pi - 1, d);
+        cl_argsort_range(v, pi + 1, pr, d);
+        return;
+    }
+    cl_argsort_range(v, pi + 1, pr, d);
+    pthread_join(th, NULL);
 }
 
 void cl_argsort_desc(const double *v, size_t m, uint32_t *idx, double *tmp)

@@ -417,7 +417,7 @@ static int cl_prune_by_class(cl_ctx *c, const int64_t *P, la_error *err)
         int64_t m = nk - P[j * k + j];
         if (m < 1) continue;
         if (m > nk) m = nk;
-        cl_argsort(c->sc_g + c->goff[j], (size_t)nk, idx);
+        cl_argsort_par(c->sc_g + c->goff[j], (size_t)nk, idx, c->o->threads);
         for (int64_t q = 0; q < m; q++) gflag[c->goff[j] + idx[q]] = 1;
     }
     cl_grouped_to_flags(c, gflag, CL_F_PBC, cur);
@@ -481,7 +481,7 @@ static int cl_resolve_ties(cl_ctx *c, const size_t *tie, size_t nt, la_error *er
             size_t cls = 0;
             for (size_t j = 0; j < k; j++) if (tie[q] >= c->pstart[j] && tie[q] < c->pstart[j + 1]) cls = j;
             size_t nk = (size_t)c->res->counts[cls];
-            cl_argsort(buf + bofs[q], nk, idx);
+            cl_argsort_par(buf + bofs[q], nk, idx, c->o->threads);
             for (size_t r = 0; r < pr->c && r < nk; r++) c->res->flags[ex[bofs[q] + idx[r]]] |= CL_F_PBNR;
         }
         b0 = b1;
@@ -555,7 +555,7 @@ static int cl_low_filter(cl_ctx *c, const double *s, int64_t m, la_error *err)
 {
     uint32_t *idx = cl_big_alloc(c->n + 1, sizeof *idx);
     if (!idx) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
-    cl_argsort(s, c->n, idx);
+    cl_argsort_par(s, c->n, idx, c->o->threads);
     for (int64_t q = 0; q < m && (size_t)q < c->n; q++) c->res->flags[idx[q]] |= CL_F_ISSUE;
     free(idx);
     return 0;
@@ -778,7 +778,7 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
         }
         free(cur);
     }
-    cl_argsort(fs, m, res->ranked);
+    cl_argsort_par(fs, m, res->ranked, o->threads);
     /* labels of the flagged examples gathered in index order first, so the
      * reordering below touches m-sized arrays, not n-sized ones at random */
     res->ranked_given = cl_big_alloc(m + 1, sizeof *res->ranked_given);
