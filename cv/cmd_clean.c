@@ -6,7 +6,6 @@
  * OUT.tmp.PID, renamed to OUT at the end (an old clean output is replaced).
  */
 #include <errno.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <libgen.h>
 #include <limits.h>
@@ -16,12 +15,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <dirent.h>
 
 #include "../cli/cli.h"
 #include "../cli/commands.h"
 #include "../db/db.h"
 #include "../io/dataset.h"
+#include "../util/la_dirs.h"
 #include "clean.h"
 #include "cmd_common.h"
 #include "inputs.h"
@@ -127,29 +126,6 @@ static int parse_args(int argc, char **argv, clean_args *a, int *help)
 
 /* ---- output directory ------------------------------------------------- */
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb; (void)flag; (void)ftw;
-    return remove(path);
-}
-
-static void rm_rf(const char *path) { nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
-
-/* 1 when dir is empty or holds changes.csv (an earlier clean output). */
-static int replaceable(const char *dir)
-{
-    char p[PATH_MAX];
-    if (la_path_join(p, sizeof p, dir, "changes.csv") == 0 && access(p, F_OK) == 0) return 1;
-    DIR *d = opendir(dir);
-    if (!d) return 0;
-    struct dirent *e;
-    int empty = 1;
-    while (empty && (e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) empty = 0;
-    closedir(d);
-    return empty;
-}
-
 /* 1 when path (an existing file) lies inside dir (an existing directory). */
 static int inside(const char *path, const char *dir)
 {
@@ -157,25 +133,6 @@ static int inside(const char *path, const char *dir)
     if (!path || !realpath(path, rp) || !realpath(dir, rd)) return 0;
     size_t n = strlen(rd);
     return !strncmp(rp, rd, n) && (rp[n] == '/' || rp[n] == 0);
-}
-
-static int publish(const char *tmp, const char *out, la_error *err)
-{
-    struct stat sb;
-    if (lstat(out, &sb) != 0) {
-        if (rename(tmp, out) != 0) return la_error_set(err, LA_EINTERNAL, out, 0, "rename: %s", strerror(errno));
-        return 0;
-    }
-    char old[PATH_MAX + 64];
-    snprintf(old, sizeof old, "%s.old.%ld", out, (long)getpid());
-    if (rename(out, old) != 0) return la_error_set(err, LA_EINTERNAL, out, 0, "rename: %s", strerror(errno));
-    if (rename(tmp, out) != 0) {
-        int e = errno;
-        rename(old, out);
-        return la_error_set(err, LA_EINTERNAL, out, 0, "rename: %s", strerror(e));
-    }
-    rm_rf(old);
-    return 0;
 }
 
 /* IDX output names: the source's base name without ".gz", and its labels
@@ -306,7 +263,7 @@ int cmd_clean(int argc, char **argv)
             rc = la_error_set(&err, LA_EUSAGE, out, 0, "holds the input files; write the cleaned dataset elsewhere");
             goto fail;
         }
-        if (!replaceable(out)) {
+        if (!la_dir_replaceable(out, "changes.csv")) {
             rc = la_error_set(&err, LA_EUSAGE, out, 0, "exists and is not an earlier clean output (no changes.csv); "
                               "refusing to replace it");
             goto fail;
@@ -383,7 +340,10 @@ int cmd_clean(int argc, char **argv)
     if ((rc = write_dataset(&a, &ds, &plan, tmpdir, main_file, sizeof main_file, &err))) goto fail;
     la_path_join(path, sizeof path, tmpdir, "changes.csv");
     if ((rc = cln_write_changes(path, &ds, old, &plan, &err))) goto fail;
-    if ((rc = publish(tmpdir, out, &err))) goto fail;
+    if (la_dir_swap_in(tmpdir, out)) {
+        rc = la_error_set(&err, LA_EINTERNAL, out, 0, "rename: %s", strerror(errno));
+        goto fail;
+    }
     tmpdir[0] = 0;
 
     size_t kept = ds.n - plan.n_dropped;
@@ -414,7 +374,7 @@ oom:
 fail:
     rc = cli_report(&err);
 done:
-    if (tmpdir[0]) rm_rf(tmpdir);
+    if (tmpdir[0]) la_dir_remove_tree(tmpdir);
     json_decref(doc);
     cln_plan_free(&plan);
     free(old); free(map); free(dec);

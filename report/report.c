@@ -9,9 +9,7 @@
 #include "report.h"
 
 #include <assert.h>
-#include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -30,6 +28,7 @@
 #include "../db/db.h"
 #include "../io/dataset.h"
 #include "../io/labels.h"
+#include "../util/la_dirs.h"
 #include "rp_features.h"
 #include "rp_curves.h"
 #include "rp_html.h"
@@ -822,32 +821,6 @@ static int write_index(report *r)
 
 /* ---- directories ------------------------------------------------------ */
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb; (void)flag; (void)ftw;
-    return remove(path);
-}
-
-static void rm_rf(const char *path)
-{
-    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* 1 when dir is empty or holds index.html (safe to replace). */
-static int replaceable(const char *dir)
-{
-    char p[PATH_MAX];
-    if (la_path_join(p, sizeof p, dir, "index.html") == 0 && access(p, F_OK) == 0) return 1;
-    DIR *d = opendir(dir);
-    if (!d) return 0;
-    struct dirent *e;
-    int empty = 1;
-    while (empty && (e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) empty = 0;
-    closedir(d);
-    return empty;
-}
-
 static int make_dirs(report *r)
 {
     char p[PATH_MAX];
@@ -856,27 +829,6 @@ static int make_dirs(report *r)
     if (mkdir(p, 0755) != 0) return io_fail(r, p);
     la_path_join(p, sizeof p, r->dir, "assets/thumbs");
     if (mkdir(p, 0755) != 0) return io_fail(r, p);
-    return 0;
-}
-
-/* Moves the finished temporary directory to out, replacing an old report. */
-static int publish(report *r, const char *out)
-{
-    struct stat sb;
-    if (lstat(out, &sb) != 0) {
-        if (rename(r->dir, out) != 0) return io_fail(r, out);
-        return 0;
-    }
-    char old[PATH_MAX + 64];
-    snprintf(old, sizeof old, "%s.old.%ld", out, (long)getpid());
-    if (rename(out, old) != 0) return io_fail(r, out);
-    if (rename(r->dir, out) != 0) {
-        int e = errno;
-        rename(old, out);            /* put the old report back */
-        errno = e;
-        return io_fail(r, out);
-    }
-    rm_rf(old);
     return 0;
 }
 
@@ -902,7 +854,7 @@ int rp_write_report(sqlite3 *db, const char *out_dir, const rp_options *opt_in, 
     if (stat(out, &sb) == 0) {
         if (!S_ISDIR(sb.st_mode))
             return la_error_set(err, LA_EUSAGE, out, 0, "exists and is not a directory");
-        if (!replaceable(out))
+        if (!la_dir_replaceable(out, "index.html"))
             return la_error_set(err, LA_EUSAGE, out, 0, "exists and is not a labelaudit report "
                                 "(no index.html); refusing to replace it");
     }
@@ -937,7 +889,7 @@ int rp_write_report(sqlite3 *db, const char *out_dir, const rp_options *opt_in, 
         if ((status = la_mkdir_p(parent, err))) goto done;
     }
     snprintf(r.dir, sizeof r.dir, "%s.tmp.%ld", out, (long)getpid());
-    rm_rf(r.dir);   /* a leftover from a crashed run with our pid */
+    la_dir_remove_tree(r.dir);   /* a leftover from a crashed run with our pid */
     if ((status = make_dirs(&r))) goto cleanup;
     res->features_source = 0;
     if ((status = write_sheet(&r, -1))) goto cleanup;
@@ -953,9 +905,10 @@ int rp_write_report(sqlite3 *db, const char *out_dir, const rp_options *opt_in, 
     }
     /* index last: it reports thumbnail failures and the features note */
     if ((status = write_index(&r))) goto cleanup;
-    status = publish(&r, out);
+    /* move the finished temporary directory to out, replacing an old report */
+    if (la_dir_swap_in(r.dir, out)) status = io_fail(&r, out);
 cleanup:
-    if (status) rm_rf(r.dir);
+    if (status) la_dir_remove_tree(r.dir);
 done:
     db_snapshot_end(db);
     if (r.have_fst) rp_feature_stats_free(&r.fst);
