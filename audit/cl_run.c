@@ -86,7 +86,24 @@ typedef struct cl_ctx {
                              are full, else -inf (row skip in stage 3)      */
     double  *hv;          /* candidate margins (per-pair buffers)           */
     uint32_t *hi;         /* candidate example indices                      */
+    /* confident joint counted during pass 1 (cl_spec_row) */
+    int      spec;        /* 1: try it in this pass 1                       */
+    int      sp_ready;    /* sp_lo/sp_hi set (from chunk 0)                 */
+    int      sp_threads;
+    double  *sp_lo, *sp_hi;   /* k: band around the estimated t_j - 1e-6    */
+    size_t   sp_budget;   /* words allowed per thread                       */
+    struct cl_spec *sp;   /* per thread                                     */
 } cl_ctx;
+
+/* Per-thread state of the speculative confident joint: counts of the rows
+ * decided without the exact thresholds, and the undecided rows as records
+ * {g, cnt, first, nb, nb x {j, value as 2 words}}. */
+typedef struct cl_spec {
+    uint32_t *buf;
+    size_t    len, cap;
+    int       over;       /* budget exceeded: the speculation is abandoned  */
+    int64_t  *cj;         /* k x k                                          */
+} cl_spec;
 
 typedef struct cl_work {
     cl_ctx     *c;
@@ -101,6 +118,7 @@ typedef struct cl_work {
     size_t      bad_col;
     double      bad_val;
     int         outside01;
+    cl_spec    *sp;           /* pass 1 with speculation, else NULL          */
 } cl_work;
 
 static void cl_load_row(const cl_work *w, size_t i, double *row)
@@ -112,6 +130,118 @@ static void cl_load_row(const cl_work *w, size_t i, double *row)
     } else {
         memcpy(row, (const double *)w->data + i * k, k * sizeof *row);
     }
+}
+
+/* Pass 2 inside pass 1, before the thresholds are known. Each t_j - 1e-6
+ * lies, with high probability, in [sp_lo_j, sp_hi_j) (estimated from chunk
+ * 0): an entry >= sp_hi is in C_i = { j : p_ij >= t_j - 1e-6 } and one below
+ * sp_lo is not, whatever the exact threshold inside the band; a row with
+ * every entry decided is counted now, the others are recorded with their
+ * in-band entries and resolved by cl_spec_resolve once the thresholds are
+ * known. If a threshold falls outside its band (or the records outgrow
+ * their budget) everything is discarded and pass 2 runs as usual: the
+ * result is exact either way. */
+static void cl_spec_row(cl_work *w, const double *p, size_t g, size_t y, size_t am)
+{
+    cl_ctx *c = w->c;
+    cl_spec *s = w->sp;
+    size_t k = c->k, cnt = 0, first = 0, nb = 0, at = s->len;
+    if (s->over) return;
+    for (size_t j = 0; j < k; j++) {
+        double v = p[j];
+        if (v >= c->sp_hi[j]) { if (!cnt) first = j; cnt++; }
+        else if (v >= c->sp_lo[j]) {
+            if (!nb) { /* room for this row's record at its largest */
+                size_t need = at + 4 + 3 * (k - j);
+                if (need > s->cap) {
+                    size_t cap = s->cap ? 2 * s->cap : 4096;
+                    while (cap < need) cap *= 2;
+                    if (cap > c->sp_budget) cap = c->sp_budget;
+                    uint32_t *nbuf = cap >= need ? realloc(s->buf, cap * sizeof *nbuf) : NULL;
+                    if (!nbuf) { s->over = 1; return; }
+                    s->buf = nbuf;
+                    s->cap = cap;
+                }
+            }
+            uint64_t bits;
+            memcpy(&bits, &v, sizeof bits);
+            uint32_t *e = s->buf + at + 4 + 3 * nb++;
+            e[0] = (uint32_t)j;
+            e[1] = (uint32_t)bits;
+            e[2] = (uint32_t)(bits >> 32);
+        }
+    }
+    if (!nb) {
+        if (cnt) {
+            size_t sus = cnt == 1 ? first : am;
+            s->cj[y * k + sus]++;
+            if (sus != y) c->res->flags[g] |= CL_F_OFFDIAG;
+        }
+        return;
+    }
+    s->buf[at] = (uint32_t)g;
+    s->buf[at + 1] = (uint32_t)cnt;
+    s->buf[at + 2] = (uint32_t)(cnt ? first : k);
+    s->buf[at + 3] = (uint32_t)nb;
+    s->len = at + 4 + 3 * nb;
+}
+
+/* The band from chunk 0's self-confidences (grouped [goff_j, gcur_j)):
+ * estimated mean +- 8 standard errors; unbounded for classes with fewer
+ * than 64 examples in the chunk. */
+static void cl_spec_setup(cl_ctx *c, const size_t *gcur)
+{
+    for (size_t j = 0; j < c->k; j++) {
+        size_t m = gcur[j] - c->goff[j];
+        const double *x = c->sc_g + c->goff[j];
+        c->sp_lo[j] = -INFINITY;
+        c->sp_hi[j] = INFINITY;
+        if (m < 64) continue;
+        double sum = 0, ss = 0;
+        for (size_t q = 0; q < m; q++) sum += x[q];
+        double mean = sum / (double)m;
+        for (size_t q = 0; q < m; q++) ss += (x[q] - mean) * (x[q] - mean);
+        double d = 8 * sqrt(ss / (double)m / (double)m) + 1e-9;
+        double t = fmax(mean, 2e-6) - 1e-6;
+        c->sp_lo[j] = t - d;
+        c->sp_hi[j] = t + d;
+    }
+    c->sp_ready = 1;
+}
+
+/* After pass 1: 1 when the speculation holds (res->cj and the off-diagonal
+ * flags are then final), 0 when pass 2 must run (flags cleared). */
+static int cl_spec_resolve(cl_ctx *c)
+{
+    size_t k = c->k;
+    int ok = c->sp_ready;
+    for (size_t j = 0; ok && j < k; j++)
+        if (!(c->sp_lo[j] <= c->thr_m[j] && c->thr_m[j] < c->sp_hi[j])) ok = 0;
+    for (int t = 0; ok && t < c->sp_threads; t++) if (c->sp[t].over) ok = 0;
+    if (!ok) {
+        for (size_t i = 0; i < c->n; i++) c->res->flags[i] &= (uint8_t)~CL_F_OFFDIAG;
+        return 0;
+    }
+    for (int t = 0; t < c->sp_threads; t++) {
+        const cl_spec *s = &c->sp[t];
+        for (size_t at = 0; at < s->len;) {
+            size_t g = s->buf[at], cnt = s->buf[at + 1], first = s->buf[at + 2], nb = s->buf[at + 3];
+            const uint32_t *e = s->buf + at + 4;
+            for (size_t q = 0; q < nb; q++, e += 3) {
+                uint64_t bits = (uint64_t)e[1] | (uint64_t)e[2] << 32;
+                double v;
+                memcpy(&v, &bits, sizeof v);
+                if (v >= c->thr_m[e[0]]) { if (e[0] < first) first = e[0]; cnt++; }
+            }
+            at += 4 + 3 * nb;
+            if (!cnt) continue;
+            size_t y = (size_t)c->y[g], sus = cnt == 1 ? first : (size_t)c->res->suggested[g];
+            c->res->cj[y * k + sus]++;
+            if (sus != y) c->res->flags[g] |= CL_F_OFFDIAG;
+        }
+        for (size_t i = 0; i < k * k; i++) c->res->cj[i] += s->cj[i];
+    }
+    return 1;
 }
 
 /* Pass 1: validate; self-confidence into its class's slot; argmax; flags. */
@@ -150,6 +280,7 @@ static void cl_stage1(cl_work *w)
         if (am != y) f |= CL_F_PRED_NEQ;
         if (forgiven) f |= CL_F_FORGIVEN;
         res->flags[g] = f;
+        if (w->sp && c->sp_ready) cl_spec_row(w, p, g, y, am);
         if (c->rankv) {
             if (c->rank_kind == CL_NORMALIZED_MARGIN) c->rankv[g] = cl_normalized_margin(p, k, y);
             else if (c->rank_kind == CL_CW_ENTROPY) c->rankv[g] = cl_cw_entropy(p, k, y, c->log_k, w->tmp);
@@ -331,6 +462,7 @@ static int cl_pass(cl_ctx *c, int stage, la_error *err)
         }
         w[t].tmp = w[t].row + k + 1;
         w[t].scores = scores;
+        w[t].sp = stage == 1 && c->spec ? &c->sp[t] : NULL;
     }
     for (size_t j = 0; j < k; j++) gcur[j] = c->goff[j];
     for (size_t r0 = 0; r0 < n; r0 += cr) {
@@ -369,6 +501,13 @@ static int cl_pass(cl_ctx *c, int stage, la_error *err)
                                   "row %zu, column %zu: probability %.17g is %s", bad, w[bt].bad_col, v,
                                   isfinite(v) ? "outside [0, 1] (beyond the 1e-6 tolerance)" : "not a finite number");
                 goto done;
+            }
+            if (r0 == 0 && c->spec) { /* the band, then chunk 0's rows */
+                cl_spec_setup(c, gcur);
+                for (size_t i = 0; i < nr; i++) {
+                    cl_load_row(&w[0], i, w[0].row);
+                    cl_spec_row(&w[0], w[0].row, i, (size_t)c->y[i], (size_t)c->res->suggested[i]);
+                }
             }
         }
         if (scores && (rc = c->o->sink(c->o->sink_ctx, r0, nr, scores, err))) goto done;
@@ -573,6 +712,14 @@ static double *cl_sc_index_order(cl_ctx *c)
     return s;
 }
 
+static void cl_spec_free(cl_ctx *c)
+{
+    for (int t = 0; c->sp && t < c->sp_threads; t++) { free(c->sp[t].buf); free(c->sp[t].cj); }
+    free(c->sp); free(c->sp_lo); free(c->sp_hi);
+    c->sp = NULL; c->sp_lo = c->sp_hi = NULL;
+    c->sp_threads = 0;
+}
+
 static int cl_alloc_result(cl_result *r, size_t n, size_t k)
 {
     r->n = n;
@@ -646,6 +793,20 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
         if (!c.rankv) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
     }
 
+    /* Pass 2 folded into pass 1 when possible (cl_spec_row): not with a
+     * score sink (pass 2 writes the scores) nor for large K (k x k counts
+     * per thread); at most 4 bytes per example + 16 MB of records. */
+    if (!o->sink && k <= 1024) {
+        c.sp_threads = o->threads < 1 ? 1 : o->threads > 256 ? 256 : o->threads;
+        c.sp = la_calloc((size_t)c.sp_threads, sizeof *c.sp);
+        c.sp_lo = la_malloc_array(k, sizeof *c.sp_lo);
+        c.sp_hi = la_malloc_array(k, sizeof *c.sp_hi);
+        c.spec = c.sp && c.sp_lo && c.sp_hi;
+        for (int t = 0; c.spec && t < c.sp_threads; t++)
+            if (!(c.sp[t].cj = la_calloc(k * k, sizeof *c.sp[t].cj))) c.spec = 0;
+        c.sp_budget = (n + (4u << 20)) / (size_t)c.sp_threads;
+    }
+
     double t0 = la_now();
     /* Pass 1, then thresholds t_k = max(MEAN_{y_i = k} p_ik, 2e-6); 2 when n_k = 0 */
     if ((rc = cl_pass(&c, 1, err))) goto fail;
@@ -662,10 +823,14 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
         goto fail;
     }
 
+    int spec_ok = c.spec && cl_spec_resolve(&c);
+    c.spec = 0;
+    cl_spec_free(&c);
+
     res->seconds[0] = la_now() - t0;
     t0 = la_now();
     /* Pass 2: confident joint; then every K x K estimate. */
-    if ((rc = cl_pass(&c, 2, err))) goto fail;
+    if (!spec_ok && (rc = cl_pass(&c, 2, err))) goto fail;
     for (size_t j = 0; j < k; j++) res->cj[j * k + j] = res->cj[j * k + j] < 1 ? 1 : res->cj[j * k + j];
     cl_calibrate(res->cj, res->counts, k, res->cjc);
     cl_joint(res->cjc, k, res->joint);
@@ -813,6 +978,7 @@ fail:
     free(P);
     free(c.goff); free(c.sc_g); free(c.rankv); free(c.thr_m); free(c.pstart); free(c.pairs); free(c.cmin);
     free(c.hv); free(c.hi);
+    cl_spec_free(&c);
     cl_result_free(res);
     return rc ? rc : LA_EINTERNAL;
 }
