@@ -49,6 +49,8 @@ void cv_train_opts_init(cv_train_opts *o)
     o->l2 = 1.0;
     o->max_iter = 500;
     o->tol = 1e-4;                 /* = scikit-learn's tol on the mean-loss gradient */
+    o->l2_default = 1;             /* logreg: L relative to the data, see logreg_fit */
+    o->tol_default = 1;
     o->hidden[0] = 256;
     o->n_hidden = 1;
     o->epochs = 30;
@@ -525,6 +527,7 @@ typedef struct lbfgs_ctx {
     double *mem;                /* P * (6 + 2 M) doubles                      */
     float *gf, *best;           /* P floats each                              */
     size_t iter_base;           /* curve offset                               */
+    double tol;                 /* stop at max|grad| <= tol * wsum            */
 } lbfgs_ctx;
 
 /* L-BFGS (memory 10, preconditioned two-loop recursion, backtracking Armijo
@@ -552,7 +555,7 @@ static int lbfgs_run(lbfgs_ctx *c, double l2, int max_iter, int es, double *val_
     for (iter = 0; iter < max_iter; iter++) {
         double gmax = 0.0;
         for (size_t j = 0; j < P; j++) if (fabs(g[j]) > gmax) gmax = fabs(g[j]);
-        if (gmax <= o->tol * c->wsum) break;
+        if (gmax <= c->tol * c->wsum) break;
         /* two-loop recursion: dir = -H g, H0 = gamma P */
         for (size_t j = 0; j < P; j++) dir[j] = -g[j];
         for (int h = 0; h < hist; h++) {
@@ -688,11 +691,18 @@ static int logreg_fit(cv_model *m, const cv_train_opts *o, const float *X, size_
         G = la_calloc(d * d, sizeof *G);
         if (!Lc || !G || gram_build(X, n, d, sw, G)) goto oom;
     }
+    double l2 = autol2 ? 1.0 : o->l2, tol = o->tol;
+    /* No --l2: L = 10^-2.5 sum(w), the value --l2 auto picks on Fashion-MNIST
+     * in every fold (C = 1 overfits 784 correlated pixels: log loss 0.51 vs
+     * 0.41), solved to tol 1e-3: the held-out loss no longer moves there. */
+    if (o->l2_default && !autol2) {
+        l2 = pow(10.0, -2.5) * wall;
+        if (o->tol_default && tol < 1e-3) tol = 1e-3;
+    }
     lbfgs_ctx c = {.m = m, .L = L, .o = o, .w = &w, .X = X, .n = n, .y = y, .sw = sw,
                    .is_val = nva ? is_val : NULL, .nva = nva, .wsum = wsum, .Lc = Lc,
-                   .mem = mem, .gf = gf, .best = best};
+                   .mem = mem, .gf = gf, .best = best, .tol = tol};
     int iters = 0, best_iter = -1;
-    double l2 = autol2 ? 1.0 : o->l2;
 #define PRECOND(lam) do { if (Lc) { double e_ = (lam) / (0.1 * c.wsum); \
         precond_factor(G, d, e_ < 1e-3 ? 1e-3 : e_, Lc); } } while (0)
     if (autol2 && nva) {

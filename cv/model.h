@@ -63,6 +63,9 @@ typedef struct cv_train_opts {
     /* logreg */
     int    max_iter;              /* --max-iter L-BFGS iterations (500)        */
     double tol;                   /* --tol on max |grad| / n (1e-4, as sklearn)  */
+    int    l2_default;            /* 1 = no --l2 given (set by init, cleared by --l2):
+                                     logreg uses L = 10^-2.5 x sum of training weights */
+    int    tol_default;           /* 1 = no --tol given: logreg with l2_default stops at 1e-3 */
     /* mlp */
     int    hidden[CV_MAX_HIDDEN]; /* --hidden 256[,128]                        */
     int    n_hidden;

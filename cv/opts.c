@@ -45,10 +45,11 @@ const char cv_train_opts_help[] =
     "model:\n"
     "  --model logreg|mlp|knn   model (logreg)\n"
     "  --l2 L|auto              L2 penalty: J = sum_i w_i loss_i + L/2 ||W||^2, biases free;\n"
-    "                           L = 1/C of scikit-learn (1.0). logreg 'auto': the L of best\n"
-    "                           inner-validation log loss on a path n*10^(-1..-4), refitted\n"
+    "                           L = 1/C of scikit-learn (mlp 1.0; logreg default: L = 0.00316 x\n"
+    "                           sum of training weights, with --tol 1e-3). logreg 'auto': the L\n"
+    "                           of best inner-validation log loss on a path n*10^(-1..-4), refitted\n"
     "  --max-iter N, --tol T    logreg L-BFGS: at most N iterations (500); stop when\n"
-    "                           max|grad| <= T * sum of weights (1e-4)\n"
+    "                           max|grad| <= T * sum of weights (1e-4; 1e-3 without --l2)\n"
     "  --hidden H[,H2]          mlp hidden layer sizes (256)\n"
     "  --epochs N               mlp epochs at most (30)\n"
     "  --batch-size B           mlp minibatch (128)\n"
@@ -132,13 +133,16 @@ int cv_opts_handle(cv_opts *o, int c, const char *v, const char *cmd)
         o->smoothing_set = 1;
         return cli_parse_double(cmd, "--smoothing", v, 0.0, 0.999, &t->smoothing);
     case O_L2:
+        t->l2_default = 0;
         if (!strcmp(v, "auto")) { t->l2 = -1.0; return 0; }
         return cli_parse_double(cmd, "--l2", v, 0.0, 1e12, &t->l2);
     case O_MAXITER:
         if (cli_parse_long(cmd, "--max-iter", v, 1, 1000000, &l)) return LA_EUSAGE;
         t->max_iter = (int)l;
         return 0;
-    case O_TOL: return cli_parse_double(cmd, "--tol", v, 0.0, 1e6, &t->tol);
+    case O_TOL:
+        t->tol_default = 0;
+        return cli_parse_double(cmd, "--tol", v, 0.0, 1e6, &t->tol);
     case O_HIDDEN: {
         double h[CV_MAX_HIDDEN];
         int n = 0;
