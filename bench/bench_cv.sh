@@ -38,20 +38,22 @@ PY
 
 if [ "${BENCH_CV_ONLY_NOISE:-0}" != 1 ]; then
 echo "== Fashion-MNIST train, 60000 x 784, 5 stratified folds, $THREADS threads, $(date -u +%FT%TZ)"
+run logreg_default --model logreg
 run logreg --model logreg --l2 1
 run logreg_100 --model logreg --l2 1 --max-iter 100
 run logreg_auto --model logreg --l2 auto
 # scikit-learn on the same folds (folds.csv of the logreg run)
 nice /usr/bin/time -f "%e %U %S %M" -o "$W/sk.time" $PY "$here/sk_logreg_cv.py" "$IMG" "$LAB" "$W/logreg/folds.csv" > "$W/sk.json"
-$PY - "$W/sk.json" "$W/sk.time" "$W/logreg.time" "$W/logreg_auto.time" "$W/logreg_100.time" <<'PY'
+$PY - "$W/sk.json" "$W/sk.time" "$W/logreg.time" "$W/logreg_auto.time" "$W/logreg_100.time" "$W/logreg_default.time" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1])); e, u, s, m = open(sys.argv[2]).read().split()[-4:]
 print("%-22s wall %7.1f s  cpu %7.1f s  accuracy %.4f  log_loss %.4f                   peak RSS %5.0f MB"
       % ("sklearn lbfgs C=1", float(e), float(u) + float(s), d["accuracy"], d["log_loss"], int(m) / 1024))
 print("  (sklearn fit+predict only: wall %.1f s, cpu %.1f s)" % (d["seconds"], d["cpu_seconds"]))
-for f, name in ((sys.argv[3], "logreg"), (sys.argv[4], "logreg_auto"), (sys.argv[5], "logreg_100")):
+for f, name in ((sys.argv[6], "logreg_default"), (sys.argv[3], "logreg"), (sys.argv[4], "logreg_auto"),
+                (sys.argv[5], "logreg_100")):
     le, lu, ls, lm = open(f).read().split()[-4:]
-    print("speedup sklearn / labelaudit %-10s wall %.1fx  cpu %.1fx"
+    print("speedup sklearn / labelaudit %-14s wall %.1fx  cpu %.1fx"
           % (name, float(e) / float(le), (float(u) + float(s)) / (float(lu) + float(ls))))
 PY
 run mlp --model mlp --hidden 256 --epochs 30 --dropout 0.2
