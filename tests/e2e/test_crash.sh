@@ -15,8 +15,8 @@ N=${LA_CRASH_N:-100000}
 # Waits (at most 60 s) until file $2 is larger than $3 bytes or process $1 ended.
 wait_grow() {
     i=0
-    while [ $i -lt 600 ] && [ "$(stat -c %s "$2" 2>/dev/null || echo 0)" -le "$3" ] && kill -0 "$1" 2>/dev/null; do
-        sleep 0.1; i=$((i + 1))
+    while [ $i -lt 3000 ] && [ "$(stat -c %s "$2" 2>/dev/null || echo 0)" -le "$3" ] && kill -0 "$1" 2>/dev/null; do
+        sleep 0.02; i=$((i + 1))
     done
 }
 kill9() { kill -9 "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
@@ -46,14 +46,22 @@ after_kill() {   # $1 = what was killed
 }
 
 # ---- kill -9 during audit --db: early, and while the examples are written ---
+# A fast machine can finish the audit between the poll that sees the WAL grow and
+# the kill; such an attempt recorded a complete run (checked below like any
+# other) and is repeated, up to 5 times, so the kill lands mid-write.
 for when in early dbwrite; do
-    w0=$(stat -c %s "$DB-wal" 2>/dev/null || echo 0)   # a killed run may leave frames behind
-    "$LA_BIN" audit --labels "$TMP/big_l.npy" --pred-probs "$TMP/big_p.npy" --out "$TMP/a1" \
-        --db "$DB" --quiet --bootstrap 20 >/dev/null 2>&1 &
-    pid=$!
-    if [ $when = early ]; then sleep 0.3; else wait_grow $pid "$DB-wal" $((w0 + 65536)); fi
-    alive=no; kill -0 $pid 2>/dev/null && alive=yes
-    kill9 $pid
+    attempt=0
+    while :; do
+        attempt=$((attempt + 1))
+        w0=$(stat -c %s "$DB-wal" 2>/dev/null || echo 0)   # a killed run may leave frames behind
+        "$LA_BIN" audit --labels "$TMP/big_l.npy" --pred-probs "$TMP/big_p.npy" --out "$TMP/a1" \
+            --db "$DB" --quiet --bootstrap 20 >/dev/null 2>&1 &
+        pid=$!
+        if [ $when = early ]; then sleep 0.05; else wait_grow $pid "$DB-wal" $((w0 + 65536)); fi
+        alive=no; kill -0 $pid 2>/dev/null && alive=yes
+        kill9 $pid
+        { [ $alive = yes ] || [ $attempt -ge 5 ]; } && break
+    done
     check "audit --db killed ($when) while running" test $alive = yes
     after_kill "audit killed ($when)"
     # the run is either absent (rolled back) or complete: all its N examples
