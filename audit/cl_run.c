@@ -8,7 +8,9 @@
  * largest were left out (a tie at the cut) does the order of numpy's
  * introsort matter, and then that pair's full margin vector is gathered in
  * an extra pass and sorted with cl_argsort. Integer accumulations are
- * per-thread and summed, so any thread count gives the same result.
+ * per-thread and summed, so any thread count gives the same result. The
+ * confident joint is counted speculatively in pass 1 (cl_spec_row), exact
+ * whether the speculation holds or pass 2 has to run.
  */
 #include "cl_run.h"
 

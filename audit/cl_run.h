@@ -4,10 +4,13 @@
  * one pass per stage (1: self-confidences, argmax, rank scores; 2: confident
  * joint and score files; 3: per-class pruning; 3b only when exact ties at a
  * pruning boundary need numpy's sort order), with pthreads inside each chunk.
+ * Pass 2 is folded into pass 1 (no score sink, K <= 1024) when thresholds
+ * estimated from the first chunk bracket the exact ones.
  *
  * Memory: about 17 bytes per example (labels int32, self-confidence f64,
- * argmax int32, flag byte) plus 8 when a second score is needed and about
- * 24 per pruning candidate (at most one per example); never the matrix. Results do not depend on the thread
+ * argmax int32, flag byte) plus 8 when a second score is needed, about
+ * 24 per pruning candidate (at most one per example) and at most 4 (+16 MB)
+ * for the folded pass 2's undecided rows; never the matrix. Results do not depend on the thread
  * count or chunk size. No I/O here: the reader and the score sink do it.
  */
 #ifndef LA_CL_RUN_H
