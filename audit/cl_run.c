@@ -149,6 +149,22 @@ static void cl_spec_row(cl_work *w, const double *p, size_t g, size_t y, size_t 
     cl_spec *s = w->sp;
     size_t k = c->k, cnt = 0, first = 0, nb = 0, at = s->len;
     if (s->over) return;
+    /* common case first, branch-free: no entry in a band */
+    size_t nhi = 0, nlo = 0;
+    for (size_t j = 0; j < k; j++) {
+        nhi += p[j] >= c->sp_hi[j];
+        nlo += p[j] >= c->sp_lo[j];
+    }
+    if (nhi == nlo) {
+        if (nhi) {
+            size_t sus = am;
+            if (nhi == 1)
+                for (sus = 0; !(p[sus] >= c->sp_hi[sus]); sus++) {}
+            s->cj[y * k + sus]++;
+            if (sus != y) c->res->flags[g] |= CL_F_OFFDIAG;
+        }
+        return;
+    }
     for (size_t j = 0; j < k; j++) {
         double v = p[j];
         if (v >= c->sp_hi[j]) { if (!cnt) first = j; cnt++; }
