@@ -526,6 +526,14 @@ static int cl_pass(cl_ctx *c, int stage, la_error *err)
                     cl_load_row(&w[0], i, w[0].row);
                     cl_spec_row(&w[0], w[0].row, i, (size_t)c->y[i], (size_t)c->res->suggested[i]);
                 }
+                /* too many undecided rows to fit (wide bands: few rows per
+                 * class in the chunk, or low thresholds at large K): give up now */
+                if ((double)c->sp[0].len * ((double)n / (double)nr) > 0.5 * (double)c->sp_budget * c->sp_threads) {
+                    for (int t = 0; t < c->sp_threads; t++) c->sp[t].over = 1;
+                    free(c->sp[0].buf);
+                    c->sp[0].buf = NULL;
+                    c->sp[0].len = c->sp[0].cap = 0;
+                }
             }
         }
         if (scores && (rc = c->o->sink(c->o->sink_ctx, r0, nr, scores, err))) goto done;
