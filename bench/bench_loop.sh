@@ -50,7 +50,7 @@ log() { echo "$*"; echo "$*" >> "$R"; }
 t0=$(date +%s)
 
 case " $PARTS " in *" noise "*)
-LR="--model logreg"
+LR="--model logreg --l2 1"   # the documented setting (logreg's default penalty is now 10^-2.5 n)
 if [ "$SUB" -lt 60000 ]; then
     $PY "$HERE/loop_data.py" subsample "$FM" "$SUB" 1 "$W/sub"
     TRAIN="$W/sub/train-images-idx3-ubyte"; TRAIN_LABELS="$W/sub/train-labels-idx1-ubyte"
