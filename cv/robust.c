@@ -180,12 +180,13 @@ static void row_ce(const float *Z, size_t nb, size_t k, const int32_t *y, double
     if (correct) *correct += c;
 }
 
-/* Sorts idx[0..nb) by loss ascending (ties by position, so deterministic). */
-static const double *g_sort_loss;
-static int by_loss(const void *pa, const void *pb)
+/* qsort_r comparator: row indices by loss ascending (ties by position, so
+ * deterministic); ctx is the loss array, so no global state is involved. */
+static int by_loss(const void *pa, const void *pb, void *ctx)
 {
+    const double *loss = ctx;
     size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-    double la = g_sort_loss[a], lb = g_sort_loss[b];
+    double la = loss[a], lb = loss[b];
     if (la < lb) return -1;
     if (la > lb) return 1;
     return a < b ? -1 : a > b;
@@ -302,10 +303,8 @@ int rb_coteach_fit(const cv_train_opts *o, const rb_coteach_opts *co, const floa
             row_ce(net_forward(&na, &aa, Xb, m, na.L), m, k, yb, la, &correct);
             row_ce(net_forward(&nb, &ab, Xb, m, nb.L), m, k, yb, lb, NULL);
             for (size_t j = 0; j < m; j++) ia[j] = ib[j] = j;
-            g_sort_loss = la;
-            qsort(ia, m, sizeof *ia, by_loss);
-            g_sort_loss = lb;
-            qsort(ib, m, sizeof *ib, by_loss);
+            qsort_r(ia, m, sizeof *ia, by_loss, la);
+            qsort_r(ib, m, sizeof *ib, by_loss, lb);
             size_t keep = m - (size_t)lround(R * (double)m);
             if (keep < 1) keep = 1;
             /* each network learns from the rows its peer finds easy */
