@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "mlp.h"
 #include "folds.h"
 
 struct cv_model {
@@ -237,41 +238,35 @@ void cv_model_free(cv_model *m)
     free(m);
 }
 
-/* ---- forward / backward (logreg = one layer, no activation) -------------- */
+/* ---- forward / backward / Adam (logreg = one layer); cv_mlp_* of mlp.h ----- */
 
-typedef struct workspace {
-    size_t cap;                           /* rows the buffers hold             */
-    float *A[CV_MAX_HIDDEN + 2];          /* A[l]: cap x dims[l], l >= 1       */
-    float *G0, *G1;                       /* ping-pong gradient buffers        */
-} workspace;
-
-static void ws_free(workspace *w)
+void cv_mlp_ws_free(cv_mlp_ws *w)
 {
     for (int l = 0; l < CV_MAX_HIDDEN + 2; l++) free(w->A[l]);
     free(w->G0); free(w->G1);
     memset(w, 0, sizeof *w);
 }
 
-static int ws_alloc(workspace *w, const cv_model *m, size_t cap)
+int cv_mlp_ws_alloc(cv_mlp_ws *w, const cv_model *m, size_t cap)
 {
     memset(w, 0, sizeof *w);
     w->cap = cap;
     size_t mx = 0;
     for (int l = 1; l <= m->n_layers; l++) {
         w->A[l] = la_malloc_array(cap * m->dims[l], sizeof(float));
-        if (!w->A[l]) { ws_free(w); return -1; }
+        if (!w->A[l]) { cv_mlp_ws_free(w); return -1; }
         if (m->dims[l] > mx) mx = m->dims[l];
     }
     w->G0 = la_malloc_array(cap * mx, sizeof(float));
     w->G1 = la_malloc_array(cap * mx, sizeof(float));
-    if (!w->G0 || !w->G1) { ws_free(w); return -1; }
+    if (!w->G0 || !w->G1) { cv_mlp_ws_free(w); return -1; }
     return 0;
 }
 
 /* Forward pass of nb rows X (nb x d): A[l+1] = act(A[l] W_l + b_l), ReLU on
  * hidden layers, inverted dropout (keep 1 - p, scale 1/(1-p)) when r != NULL.
  * Returns the logits A[L] (nb x k). */
-static float *forward(const cv_model *m, workspace *w, const float *X, size_t nb, double dropout, cv_rng *r)
+float *cv_mlp_forward(const cv_model *m, cv_mlp_ws *w, const float *X, size_t nb, double dropout, cv_rng *r)
 {
     const float *in = X;
     for (int l = 0; l < m->n_layers; l++) {
@@ -300,9 +295,9 @@ static float *forward(const cv_model *m, workspace *w, const float *X, size_t nb
     return w->A[m->n_layers];
 }
 
-/* Backward pass after forward(): G (nb x k) = dJ/dlogits, accumulates into
+/* Backward pass after cv_mlp_forward(): G (nb x k) = dJ/dlogits, accumulates into
  * grad (parameter layout). keep_scale = 1/(1-dropout) (1 without dropout). */
-static void backward(const cv_model *m, workspace *w, const float *X, size_t nb, float *G,
+void cv_mlp_backward(const cv_model *m, cv_mlp_ws *w, const float *X, size_t nb, float *G,
                      float keep_scale, float *grad)
 {
     float *gW[CV_MAX_HIDDEN + 1], *gb[CV_MAX_HIDDEN + 1], *p = grad;
@@ -327,6 +322,29 @@ static void backward(const cv_model *m, workspace *w, const float *X, size_t nb,
     }
 }
 
+int cv_mlp_layers(cv_model *m, size_t dims[CV_MAX_HIDDEN + 2], float *W[CV_MAX_HIDDEN + 1],
+                  float *b[CV_MAX_HIDDEN + 1])
+{
+    for (int l = 0; l < m->n_layers; l++) { dims[l] = m->dims[l]; W[l] = m->W[l]; b[l] = m->b[l]; }
+    dims[m->n_layers] = m->dims[m->n_layers];
+    return m->n_layers;
+}
+
+/* theta -= lr mhat / (sqrt(vhat) + eps), m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2 */
+void cv_mlp_adam_step(cv_mlp_adam *s, float *theta, const float *g, size_t P, double lr)
+{
+    const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    s->b1t *= b1;
+    s->b2t *= b2;
+    float lr_t = (float)(lr * sqrt(1.0 - s->b2t) / (1.0 - s->b1t));
+    for (size_t q = 0; q < P; q++) {
+        float gq = g[q];
+        s->mom[q] = (float)b1 * s->mom[q] + (float)(1.0 - b1) * gq;
+        s->vel[q] = (float)b2 * s->vel[q] + (float)(1.0 - b2) * gq * gq;
+        theta[q] -= lr_t * s->mom[q] / (sqrtf(s->vel[q]) + (float)eps);
+    }
+}
+
 /* (l2/2) sum ||W_l||^2 added to J; l2 W_l added to the gradient (biases free). */
 static double l2_term(const cv_model *m, double l2, float *grad)
 {
@@ -346,7 +364,7 @@ static double l2_term(const cv_model *m, double l2, float *grad)
 }
 
 /* J over all rows in chunks of ws.cap (no dropout), gradient accumulated. */
-static double objective(const cv_model *m, const cv_loss *L, double l2, workspace *w,
+static double objective(const cv_model *m, const cv_loss *L, double l2, cv_mlp_ws *w,
                         const float *X, size_t n, const int32_t *y, const float *sw,
                         float *grad, size_t *n_correct)
 {
@@ -356,11 +374,11 @@ static double objective(const cv_model *m, const cv_loss *L, double l2, workspac
     for (size_t i0 = 0; i0 < n; i0 += w->cap) {
         size_t nb = n - i0 < w->cap ? n - i0 : w->cap, c = 0;
         const float *Xb = X + i0 * m->d;
-        float *Z = forward(m, w, Xb, nb, 0.0, NULL);
+        float *Z = cv_mlp_forward(m, w, Xb, nb, 0.0, NULL);
         float *G = grad ? w->G0 : NULL;
         J += cv_loss_batch(L, Z, nb, y + i0, sw ? sw + i0 : NULL, 1.0f, G, &c);
         correct += c;
-        if (grad) backward(m, w, Xb, nb, G, 1.0f, grad);
+        if (grad) cv_mlp_backward(m, w, Xb, nb, G, 1.0f, grad);
     }
     if (n_correct) *n_correct = correct;
     return J + l2_term(m, l2, grad);
@@ -371,12 +389,12 @@ double cv_model_objective(const cv_model *m, const cv_train_opts *o, const float
 {
     if (m->kind == CV_MODEL_KNN) return 0.0;
     double *cw = la_calloc(m->k, sizeof *cw);
-    workspace w;
-    if (!cw || ws_alloc(&w, m, n < 4096 ? n : 4096)) { free(cw); return NAN; }
+    cv_mlp_ws w;
+    if (!cw || cv_mlp_ws_alloc(&w, m, n < 4096 ? n : 4096)) { free(cw); return NAN; }
     cv_loss L;
     cv_loss_setup(o, y, n, m->k, cw, &L);
     double J = objective(m, &L, o->l2 < 0 ? 1.0 : o->l2, &w, X, n, y, sw, grad, NULL);
-    ws_free(&w);
+    cv_mlp_ws_free(&w);
     free(cw);
     return J;
 }
@@ -432,7 +450,7 @@ static void val_stats(const float *Z, size_t nb, size_t k, const int32_t *y, con
 }
 
 /* J over all rows (rows with sw 0 contribute nothing) plus validation stats. */
-static double objective_val(const cv_model *m, const cv_loss *L, double l2, workspace *w,
+static double objective_val(const cv_model *m, const cv_loss *L, double l2, cv_mlp_ws *w,
                             const float *X, size_t n, const int32_t *y, const float *sw,
                             float *grad, size_t *n_correct, const uint8_t *is_val,
                             double *vloss, size_t *vcorrect)
@@ -445,11 +463,11 @@ static double objective_val(const cv_model *m, const cv_loss *L, double l2, work
     for (size_t i0 = 0; i0 < n; i0 += w->cap) {
         size_t nb = n - i0 < w->cap ? n - i0 : w->cap, c = 0;
         const float *Xb = X + i0 * m->d;
-        float *Z = forward(m, w, Xb, nb, 0.0, NULL);
+        float *Z = cv_mlp_forward(m, w, Xb, nb, 0.0, NULL);
         J += cv_loss_batch(L, Z, nb, y + i0, sw + i0, 1.0f, grad ? w->G0 : NULL, &c);
         correct += c;
         if (is_val) val_stats(Z, nb, m->k, y + i0, is_val + i0, vloss, vcorrect);
-        if (grad) backward(m, w, Xb, nb, w->G0, 1.0f, grad);
+        if (grad) cv_mlp_backward(m, w, Xb, nb, w->G0, 1.0f, grad);
     }
     if (n_correct) *n_correct = correct;
     return J + l2_term(m, l2, grad);
@@ -515,7 +533,7 @@ typedef struct lbfgs_ctx {
     cv_model *m;
     const cv_loss *L;
     const cv_train_opts *o;
-    workspace *w;
+    cv_mlp_ws *w;
     const float *X;
     size_t n;
     const int32_t *y;
@@ -666,8 +684,8 @@ static int logreg_fit(cv_model *m, const cv_train_opts *o, const float *X, size_
     uint8_t *is_val = NULL;
     int32_t *fold = NULL;
     double *Lc = NULL, *G = NULL;
-    workspace w;
-    int wsok = ws_alloc(&w, m, cap) == 0, rc = 0;
+    cv_mlp_ws w;
+    int wsok = cv_mlp_ws_alloc(&w, m, cap) == 0, rc = 0;
     if (!mem || !gf || !sw || !best || !best_path || !wsok) goto oom;
     for (size_t i = 0; i < n; i++) sw[i] = sw_in ? sw_in[i] : 1.0f;
     int autol2 = o->l2 < 0;
@@ -742,7 +760,7 @@ static int logreg_fit(cv_model *m, const cv_train_opts *o, const float *X, size_
 oom:
     rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
 done:
-    if (wsok) ws_free(&w);
+    if (wsok) cv_mlp_ws_free(&w);
     free(mem); free(gf); free(sw); free(best); free(best_path); free(is_val); free(fold);
     free(Lc); free(G);
     return rc;
@@ -761,7 +779,7 @@ static int mlp_fit(cv_model *m, const cv_train_opts *o, const float *X, size_t n
     float *Xva = NULL, *swva = NULL;
     uint8_t *seen = NULL;
     double *cw = NULL;
-    workspace w;
+    cv_mlp_ws w;
     int wsok = 0;
     size_t ntr = n, nva = 0;
 
@@ -806,7 +824,7 @@ static int mlp_fit(cv_model *m, const cv_train_opts *o, const float *X, size_t n
             swva[i] = 1.0f;
         }
     }
-    if (ws_alloc(&w, m, B > 1024 ? B : 1024)) goto oom;
+    if (cv_mlp_ws_alloc(&w, m, B > 1024 ? B : 1024)) goto oom;
     wsok = 1;
     for (size_t i = 0; i < ntr; i++) ytr[i] = y[tr[i]];
 
@@ -820,10 +838,9 @@ static int mlp_fit(cv_model *m, const cv_train_opts *o, const float *X, size_t n
     cv_rng_seed(&r, o->seed, 11);
     int augment = o->sampler == CV_SAMPLER_OVERSAMPLE && can_augment(o, d);
     float keep_scale = o->dropout > 0 ? (float)(1.0 / (1.0 - o->dropout)) : 1.0f;
-    const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
-    double b1t = 1.0, b2t = 1.0, best_loss = INFINITY, l2n = (o->l2 < 0 ? 1.0 : o->l2) / (double)(ntr ? ntr : 1);
+    cv_mlp_adam adam = {mom, vel, 1.0, 1.0};
+    double best_loss = INFINITY, l2n = (o->l2 < 0 ? 1.0 : o->l2) / (double)(ntr ? ntr : 1);
     int bad = 0, best_epoch = -1, epoch;
-    long step = 0;
     memcpy(best, m->params, P * sizeof *best);
     for (epoch = 0; epoch < o->epochs; epoch++) {
         size_t cnt = 0, correct = 0, seen_rows = 0;
@@ -839,14 +856,14 @@ static int mlp_fit(cv_model *m, const cv_train_opts *o, const float *X, size_t n
                 yb[j] = y[i];
                 swb[j] = sw ? sw[i] : 1.0f;
             }
-            float *Z = forward(m, &w, Xb, nb, o->dropout, o->dropout > 0 ? &r : NULL);
+            float *Z = cv_mlp_forward(m, &w, Xb, nb, o->dropout, o->dropout > 0 ? &r : NULL);
             size_t c = 0;
             memset(grad, 0, P * sizeof *grad);
             /* mean over the batch: G = (1/nb) sw_i dL_i/dz */
             tr_loss += cv_loss_batch(&L, Z, nb, yb, swb, 1.0f / (float)nb, w.G0, &c);
             correct += c;
             seen_rows += nb;
-            backward(m, &w, Xb, nb, w.G0, keep_scale, grad);
+            cv_mlp_backward(m, &w, Xb, nb, w.G0, keep_scale, grad);
             /* the sum objective's l2 / n per example, on weights only */
             if (l2n > 0) {
                 size_t off = 0;
@@ -856,16 +873,7 @@ static int mlp_fit(cv_model *m, const cv_train_opts *o, const float *X, size_t n
                     off += sz;
                 }
             }
-            /* Adam: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; theta -= lr mhat / (sqrt(vhat) + eps) */
-            step++;
-            b1t *= b1; b2t *= b2;
-            float lr_t = (float)(o->lr * sqrt(1.0 - b2t) / (1.0 - b1t));
-            for (size_t q = 0; q < P; q++) {
-                float gq = grad[q];
-                mom[q] = (float)b1 * mom[q] + (float)(1.0 - b1) * gq;
-                vel[q] = (float)b2 * vel[q] + (float)(1.0 - b2) * gq * gq;
-                m->params[q] -= lr_t * mom[q] / (sqrtf(vel[q]) + (float)eps);
-            }
+            cv_mlp_adam_step(&adam, m->params, grad, P, o->lr);
         }
         double va_loss = NAN, va_acc = NAN;
         if (nva) {
@@ -894,7 +902,7 @@ static int mlp_fit(cv_model *m, const cv_train_opts *o, const float *X, size_t n
 oom:
     rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
 done:
-    if (wsok) ws_free(&w);
+    if (wsok) cv_mlp_ws_free(&w);
     free(fold); free(tr); free(va); free(ytr); free(idx); free(yb); free(Xb); free(swb);
     free(tmp); free(seen); free(grad); free(mom); free(vel); free(best); free(cw);
     free(Xva); free(yva); free(swva);
@@ -1074,11 +1082,11 @@ int cv_model_predict_proba(const cv_model *m, const float *X, size_t n, double *
 {
     size_t k = m->k;
     if (m->kind == CV_MODEL_KNN) return knn_predict(m, X, n, out, err);
-    workspace w;
-    if (ws_alloc(&w, m, 1024)) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    cv_mlp_ws w;
+    if (cv_mlp_ws_alloc(&w, m, 1024)) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     for (size_t i0 = 0; i0 < n; i0 += w.cap) {
         size_t nb = n - i0 < w.cap ? n - i0 : w.cap;
-        const float *Z = forward(m, &w, X + i0 * m->d, nb, 0.0, NULL);
+        const float *Z = cv_mlp_forward(m, &w, X + i0 * m->d, nb, 0.0, NULL);
         for (size_t i = 0; i < nb; i++) {
             /* p = softmax(z) in double, floored at 1e-12 so no class is exactly 0 */
             const float *z = Z + i * k;
@@ -1090,6 +1098,6 @@ int cv_model_predict_proba(const cv_model *m, const float *X, size_t n, double *
             for (size_t c = 0; c < k; c++) p[c] /= s2;
         }
     }
-    ws_free(&w);
+    cv_mlp_ws_free(&w);
     return 0;
 }

@@ -2,10 +2,10 @@
  * robust.c — co-teaching and decoupled rebalancing for the mlp (robust.h).
  *
  * Both work on a cv_model's flat parameter vector through a `net` view (the
- * W_l and b_l pointers of model.h's layout), with their own small forward /
- * backward passes: co-teaching needs per-row losses and updates on row
- * subsets chosen by the other network, which cv_model_fit does not offer.
- * The passes are the same math as model.c's (ReLU hidden layers, no dropout).
+ * W_l and b_l pointers of mlp.h's layout) and drive model.c's forward /
+ * backward passes and Adam step (mlp.h) directly: co-teaching needs per-row
+ * losses and updates on row subsets chosen by the other network, which
+ * cv_model_fit does not offer. No dropout here.
  */
 #include "robust.h"
 
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "loss.h"
+#include "mlp.h"
 #include "rng.h"
 
 typedef struct net {
@@ -27,98 +28,16 @@ typedef struct net {
     size_t P;
 } net;
 
-/* Maps m's parameter vector; -1 when its size is not the mlp layout's. */
+/* Maps m's parameter vector; -1 when m is not the mlp o, d, k describe. */
 static int net_view(cv_model *m, const cv_train_opts *o, size_t d, size_t k, net *nt)
 {
     memset(nt, 0, sizeof *nt);
     nt->m = m;
-    nt->L = o->n_hidden + 1;
-    nt->dims[0] = d;
-    for (int l = 1; l < nt->L; l++) nt->dims[l] = (size_t)o->hidden[l - 1];
-    nt->dims[nt->L] = k;
-    size_t total = 0;
-    for (int l = 0; l < nt->L; l++) total += nt->dims[l] * nt->dims[l + 1] + nt->dims[l + 1];
+    nt->L = cv_mlp_layers(m, nt->dims, nt->W, nt->b);
     nt->params = cv_model_params(m, &nt->P);
-    if (nt->P != total) return -1;
-    float *p = nt->params;
-    for (int l = 0; l < nt->L; l++) { nt->W[l] = p; p += nt->dims[l] * nt->dims[l + 1]; }
-    for (int l = 0; l < nt->L; l++) { nt->b[l] = p; p += nt->dims[l + 1]; }
+    if (nt->L != o->n_hidden + 1 || nt->dims[0] != d || nt->dims[nt->L] != k) return -1;
+    for (int l = 1; l < nt->L; l++) if (nt->dims[l] != (size_t)o->hidden[l - 1]) return -1;
     return 0;
-}
-
-/* Activations of a batch: A[l] (cap x dims[l]) for l = 1..L, and two
- * gradient buffers of cap x max(dims) for the backward pass. */
-typedef struct acts {
-    size_t cap;
-    float *A[CV_MAX_HIDDEN + 2];
-    float *G0, *G1;
-} acts;
-
-static void acts_free(acts *a)
-{
-    for (int l = 0; l < CV_MAX_HIDDEN + 2; l++) free(a->A[l]);
-    free(a->G0); free(a->G1);
-    memset(a, 0, sizeof *a);
-}
-
-static int acts_alloc(acts *a, const net *nt, size_t cap)
-{
-    memset(a, 0, sizeof *a);
-    a->cap = cap;
-    size_t mx = nt->dims[0];
-    for (int l = 1; l <= nt->L; l++) {
-        if (!(a->A[l] = la_malloc_array(cap * nt->dims[l], sizeof(float)))) { acts_free(a); return -1; }
-        if (nt->dims[l] > mx) mx = nt->dims[l];
-    }
-    a->G0 = la_malloc_array(cap * mx, sizeof(float));
-    a->G1 = la_malloc_array(cap * mx, sizeof(float));
-    if (!a->G0 || !a->G1) { acts_free(a); return -1; }
-    return 0;
-}
-
-/* X (nb x d) -> A[l+1] = relu(A[l] W_l + b_l) for hidden layers, logits at
- * A[L] (nb x k). upto < L stops after layer `upto` (A[upto] returned). */
-static float *net_forward(const net *nt, acts *a, const float *X, size_t nb, int upto)
-{
-    const float *in = X;
-    for (int l = 0; l < upto; l++) {
-        size_t fi = nt->dims[l], fo = nt->dims[l + 1];
-        float *out = a->A[l + 1];
-        for (size_t i = 0; i < nb; i++) memcpy(out + i * fo, nt->b[l], fo * sizeof *out);
-        /* out (nb x fo) += in (nb x fi) W_l (fi x fo) */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)fo, (int)fi,
-                    1.0f, in, (int)fi, nt->W[l], (int)fo, 1.0f, out, (int)fo);
-        if (l + 1 < nt->L)
-            for (size_t j = 0; j < nb * fo; j++) if (out[j] < 0) out[j] = 0.0f;
-        in = out;
-    }
-    return a->A[upto];
-}
-
-/* After net_forward(..., L): G (nb x k) = dJ/dlogits; grad (parameter
- * layout) += dJ/dtheta. */
-static void net_backward(const net *nt, acts *a, const float *X, size_t nb, float *grad)
-{
-    float *gW[CV_MAX_HIDDEN + 1], *gb[CV_MAX_HIDDEN + 1], *p = grad;
-    for (int l = 0; l < nt->L; l++) { gW[l] = p; p += nt->dims[l] * nt->dims[l + 1]; }
-    for (int l = 0; l < nt->L; l++) { gb[l] = p; p += nt->dims[l + 1]; }
-    float *cur = a->G0, *other = a->G1;
-    for (int l = nt->L - 1; l >= 0; l--) {
-        size_t fi = nt->dims[l], fo = nt->dims[l + 1];
-        const float *in = l == 0 ? X : a->A[l];
-        /* gW_l += in^T cur; gb_l += column sums of cur */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)fi, (int)fo, (int)nb,
-                    1.0f, in, (int)fi, cur, (int)fo, 1.0f, gW[l], (int)fo);
-        for (size_t i = 0; i < nb; i++)
-            for (size_t j = 0; j < fo; j++) gb[l][j] += cur[i * fo + j];
-        if (l == 0) break;
-        /* dA_l = cur W_l^T, zero where the ReLU was off */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)fi, (int)fo,
-                    1.0f, cur, (int)fo, nt->W[l], (int)fo, 0.0f, other, (int)fi);
-        const float *A = a->A[l];
-        for (size_t j = 0; j < nb * fi; j++) if (!(A[j] > 0)) other[j] = 0.0f;
-        float *t = cur; cur = other; other = t;
-    }
 }
 
 int rb_hidden(cv_model *m, const cv_train_opts *o, size_t d, size_t k, const float *X,
@@ -129,37 +48,17 @@ int rb_hidden(cv_model *m, const cv_train_opts *o, size_t d, size_t k, const flo
         return la_error_set(err, LA_EUSAGE, NULL, 0, "needs an mlp with a hidden layer");
     if (net_view(m, o, d, k, &nt))
         return la_error_set(err, LA_EINTERNAL, NULL, 0, "the model's parameters are not an mlp's");
-    acts a;
+    cv_mlp_ws a;
     size_t cap = n < 1024 ? (n ? n : 1) : 1024, h = nt.dims[nt.L - 1];
-    if (acts_alloc(&a, &nt, cap)) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    if (cv_mlp_ws_alloc(&a, m, cap)) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     for (size_t i0 = 0; i0 < n; i0 += cap) {
         size_t nb = n - i0 < cap ? n - i0 : cap;
-        const float *Hb = net_forward(&nt, &a, X + i0 * d, nb, nt.L - 1);
+        cv_mlp_forward(m, &a, X + i0 * d, nb, 0.0, NULL);
+        const float *Hb = a.A[nt.L - 1];       /* last hidden layer, nb x h */
         memcpy(H + i0 * h, Hb, nb * h * sizeof *H);
     }
-    acts_free(&a);
+    cv_mlp_ws_free(&a);
     return 0;
-}
-
-/* ---- Adam ---------------------------------------------------------------- */
-
-typedef struct adam {
-    float *mom, *vel;
-    double b1t, b2t;
-} adam;
-
-/* theta -= lr mhat / (sqrt(vhat) + eps), m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2 */
-static void adam_step(adam *s, float *theta, const float *g, size_t P, double lr)
-{
-    const double b1 = 0.9, b2 = 0.999;
-    s->b1t *= b1;
-    s->b2t *= b2;
-    float lr_t = (float)(lr * sqrt(1.0 - s->b2t) / (1.0 - s->b1t));
-    for (size_t q = 0; q < P; q++) {
-        s->mom[q] = (float)b1 * s->mom[q] + (float)(1.0 - b1) * g[q];
-        s->vel[q] = (float)b2 * s->vel[q] + (float)(1.0 - b2) * g[q] * g[q];
-        theta[q] -= lr_t * s->mom[q] / (sqrtf(s->vel[q]) + 1e-8f);
-    }
 }
 
 /* ---- co-teaching --------------------------------------------------------- */
@@ -193,7 +92,7 @@ static int by_loss(const void *pa, const void *pb, void *ctx)
 }
 
 /* One gradient step of nt on the rows sel[0..ns) of the batch (Xb, yb). */
-static void update_on(const net *nt, acts *a, adam *s, const cv_loss *L, double l2n, double lr,
+static void update_on(const net *nt, cv_mlp_ws *a, cv_mlp_adam *s, const cv_loss *L, double l2n, double lr,
                       const float *Xb, const int32_t *yb, const size_t *sel, size_t ns, size_t d,
                       float *Xs, int32_t *ys, float *grad)
 {
@@ -201,10 +100,10 @@ static void update_on(const net *nt, acts *a, adam *s, const cv_loss *L, double 
         memcpy(Xs + j * d, Xb + sel[j] * d, d * sizeof *Xs);
         ys[j] = yb[sel[j]];
     }
-    float *Z = net_forward(nt, a, Xs, ns, nt->L);
+    float *Z = cv_mlp_forward(nt->m, a, Xs, ns, 0.0, NULL);
     memset(grad, 0, nt->P * sizeof *grad);
     cv_loss_batch(L, Z, ns, ys, NULL, 1.0f / (float)ns, a->G0, NULL);
-    net_backward(nt, a, Xs, ns, grad);
+    cv_mlp_backward(nt->m, a, Xs, ns, a->G0, 1.0f, grad);
     if (l2n > 0) {
         size_t off = 0;
         for (int l = 0; l < nt->L; l++) {
@@ -213,15 +112,15 @@ static void update_on(const net *nt, acts *a, adam *s, const cv_loss *L, double 
             off += sz;
         }
     }
-    adam_step(s, nt->params, grad, nt->P, lr);
+    cv_mlp_adam_step(s, nt->params, grad, nt->P, lr);
 }
 
-static double accuracy_of(const net *nt, acts *a, const float *X, size_t n, size_t d, const int32_t *y)
+static double accuracy_of(const net *nt, cv_mlp_ws *a, const float *X, size_t n, size_t d, const int32_t *y)
 {
     size_t ok = 0, k = nt->dims[nt->L];
     for (size_t i0 = 0; i0 < n; i0 += a->cap) {
         size_t nb = n - i0 < a->cap ? n - i0 : a->cap;
-        const float *Z = net_forward(nt, a, X + i0 * d, nb, nt->L);
+        const float *Z = cv_mlp_forward(nt->m, a, X + i0 * d, nb, 0.0, NULL);
         for (size_t i = 0; i < nb; i++) {
             size_t am = 0;
             for (size_t j = 1; j < k; j++) if (Z[i * k + j] > Z[i * k + am]) am = j;
@@ -246,7 +145,7 @@ int rb_coteach_fit(const cv_train_opts *o, const rb_coteach_opts *co, const floa
     ob.seed = o->seed + 1000003;                /* a different initialization */
     cv_model *ma = NULL, *mb = NULL;
     net na, nb;
-    acts aa, ab;
+    cv_mlp_ws aa, ab;
     int aok = 0, bok = 0, rc = 0;
     size_t B = (size_t)(o->batch_size > 0 ? o->batch_size : 128);
     if (B > n) B = n;
@@ -254,15 +153,15 @@ int rb_coteach_fit(const cv_train_opts *o, const rb_coteach_opts *co, const floa
     float *Xb = NULL, *Xs = NULL, *grad = NULL;
     int32_t *yb = NULL, *ys = NULL;
     double *la = NULL, *lb = NULL, *cw = NULL;
-    adam sa = {0}, sb = {0};
+    cv_mlp_adam sa = {0}, sb = {0};
     if ((rc = cv_model_init(o, d, k, &ma, err)) || (rc = cv_model_init(&ob, d, k, &mb, err))) goto done;
     if (net_view(ma, o, d, k, &na) || net_view(mb, o, d, k, &nb)) {
         rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "the model's parameters are not an mlp's");
         goto done;
     }
-    if (acts_alloc(&aa, &na, B < 1024 ? 1024 : B)) goto oom;
+    if (cv_mlp_ws_alloc(&aa, ma, B < 1024 ? 1024 : B)) goto oom;
     aok = 1;
-    if (acts_alloc(&ab, &nb, B < 1024 ? 1024 : B)) goto oom;
+    if (cv_mlp_ws_alloc(&ab, mb, B < 1024 ? 1024 : B)) goto oom;
     bok = 1;
     perm = la_malloc_array(n, sizeof *perm);
     ia = la_malloc_array(B, sizeof *ia);
@@ -300,8 +199,8 @@ int rb_coteach_fit(const cv_train_opts *o, const rb_coteach_opts *co, const floa
                 memcpy(Xb + j * d, X + perm[j0 + j] * d, d * sizeof *Xb);
                 yb[j] = y[perm[j0 + j]];
             }
-            row_ce(net_forward(&na, &aa, Xb, m, na.L), m, k, yb, la, &correct);
-            row_ce(net_forward(&nb, &ab, Xb, m, nb.L), m, k, yb, lb, NULL);
+            row_ce(cv_mlp_forward(ma, &aa, Xb, m, 0.0, NULL), m, k, yb, la, &correct);
+            row_ce(cv_mlp_forward(mb, &ab, Xb, m, 0.0, NULL), m, k, yb, lb, NULL);
             for (size_t j = 0; j < m; j++) ia[j] = ib[j] = j;
             qsort_r(ia, m, sizeof *ia, by_loss, la);
             qsort_r(ib, m, sizeof *ib, by_loss, lb);
@@ -332,8 +231,8 @@ int rb_coteach_fit(const cv_train_opts *o, const rb_coteach_opts *co, const floa
 oom:
     rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
 done:
-    if (aok) acts_free(&aa);
-    if (bok) acts_free(&ab);
+    if (aok) cv_mlp_ws_free(&aa);
+    if (bok) cv_mlp_ws_free(&ab);
     cv_model_free(ma);
     cv_model_free(mb);
     free(perm); free(ia); free(ib); free(Xb); free(Xs); free(yb); free(ys);
