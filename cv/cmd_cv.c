@@ -31,7 +31,8 @@
 static const char usage[] =
     "usage: labelaudit cv --data DATASET [loader options] --out PRED_PROBS.npy\n"
     "           [--folds 5] [--seed S] [--threads N] [--model logreg|mlp|knn]\n"
-    "           [model, loss and sampling options] [--audit DIR] [--db FILE]\n"
+    "           [model, loss and sampling options] [--coteach [--forget-rate R]\n"
+    "           [--forget-epochs E]] [--audit DIR] [--db FILE]\n"
     "\n"
     "Out-of-fold predicted probabilities by stratified k-fold cross-validation:\n"
     "each example is predicted by the one model that never saw it. Writes\n"
@@ -147,7 +148,7 @@ static int parse_args(int argc, char **argv, cv_args *a, int *help)
     if (!a->out) return cli_usage_error("cv", "--out FILE is required");
     if (a->weights && a->weight_col) return cli_usage_error("cv", "give --weights or --weight-col, not both");
     if (a->db && !a->audit) return cli_usage_error("cv", "--db records an audit run: give --audit DIR too");
-    return 0;
+    return cv_opts_check(&a->train, a->weights || a->weight_col, "cv");
 }
 
 /* dir of path into out ("." when none). */
@@ -324,6 +325,7 @@ int cmd_cv(int argc, char **argv)
     cv_run_opts ro = {
         .n_folds = (int)a.folds, .threads = (int)a.threads, .standardize = a.standardize,
         .onehot = ds.feature_onehot, .curves = curves, .on_fold = on_fold, .ctx = &pc,
+        .coteach = a.train.coteach ? &a.train.co : NULL,
     };
     double t1 = la_now();
     rc = cv_run(t, &ro, ds.features, ds.n, ds.d, ds.labels, sw, ds.k, fold, probs, info, &err);
@@ -348,6 +350,11 @@ int cmd_cv(int argc, char **argv)
     }
     json_object_set_new(doc, "model", json_string(cv_model_name(t->model)));
     json_object_set_new(doc, "loss", json_string(cv_loss_name(t->loss)));
+    json_object_set_new(doc, "variant", json_string(a.train.coteach ? "coteach" : "plain"));
+    if (a.train.coteach) {
+        json_object_set_new(doc, "forget_rate", json_real(a.train.co.forget_rate));
+        json_object_set_new(doc, "forget_epochs", json_integer(a.train.co.forget_epochs));
+    }
     json_object_set_new(doc, "n", json_integer((json_int_t)ds.n));
     json_object_set_new(doc, "k", json_integer((json_int_t)ds.k));
     json_object_set_new(doc, "n_folds", json_integer(a.folds));

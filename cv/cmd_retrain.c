@@ -49,10 +49,6 @@ static const char usage[] =
     "  --seed S                 seed of initialization and sampling (0)\n"
     "  --threads N              BLAS threads (default: CPUs)\n"
     "  --no-standardize         do not standardize features\n"
-    "  --coteach                co-teaching (mlp): two networks, each updated on the\n"
-    "                           small-loss rows of each batch chosen by the other\n"
-    "  --forget-rate R          co-teaching: share of each batch dropped (0.2), reached\n"
-    "  --forget-epochs E        linearly over the first E epochs (10)\n"
     "  --decouple               decoupled rebalancing (mlp): train on the natural class\n"
     "                           distribution, then refit only the output layer with\n"
     "                           class-balanced sampling (--sampler oversample, the\n"
@@ -65,7 +61,7 @@ static const char usage[] =
     "\n";
 
 enum { O_DATA = 1, O_LABELS, O_WEIGHTS, O_TEST, O_TEST_LABELS, O_OUT, O_SEED, O_THREADS, O_NOSTD,
-       O_COTEACH, O_FRATE, O_FEPOCHS, O_DECOUPLE, O_DB, O_RUN, O_FORMAT, O_QUIET, O_HELP };
+       O_DECOUPLE, O_DB, O_RUN, O_FORMAT, O_QUIET, O_HELP };
 
 static const struct option own_options[] = {
     {"data", required_argument, NULL, O_DATA},
@@ -77,9 +73,6 @@ static const struct option own_options[] = {
     {"seed", required_argument, NULL, O_SEED},
     {"threads", required_argument, NULL, O_THREADS},
     {"no-standardize", no_argument, NULL, O_NOSTD},
-    {"coteach", no_argument, NULL, O_COTEACH},
-    {"forget-rate", required_argument, NULL, O_FRATE},
-    {"forget-epochs", required_argument, NULL, O_FEPOCHS},
     {"decouple", no_argument, NULL, O_DECOUPLE},
     {"db", required_argument, NULL, O_DB},
     {"run", required_argument, NULL, O_RUN},
@@ -91,9 +84,8 @@ static const struct option own_options[] = {
 
 typedef struct retrain_args {
     const char *data, *labels, *weights, *test, *test_labels, *out, *db;
-    long seed, threads, run, forget_epochs;
-    double forget_rate;
-    int standardize, coteach, decouple, json, quiet;
+    long seed, threads, run;
+    int standardize, decouple, json, quiet;
     io_load_opts load;
     cv_opts train;
 } retrain_args;
@@ -111,9 +103,6 @@ static int own_option(void *ctx, int c, const char *arg)
     case O_SEED: if (cli_parse_long("retrain", "--seed", arg, 0, 2147483647L, &a->seed)) return LA_EUSAGE; break;
     case O_THREADS: if (cli_parse_long("retrain", "--threads", arg, 1, 64, &a->threads)) return LA_EUSAGE; break;
     case O_NOSTD: a->standardize = 0; break;
-    case O_COTEACH: a->coteach = 1; break;
-    case O_FRATE: if (cli_parse_double("retrain", "--forget-rate", arg, 0.0, 0.95, &a->forget_rate)) return LA_EUSAGE; break;
-    case O_FEPOCHS: if (cli_parse_long("retrain", "--forget-epochs", arg, 0, 100000, &a->forget_epochs)) return LA_EUSAGE; break;
     case O_DECOUPLE: a->decouple = 1; break;
     case O_DB: a->db = arg; break;
     case O_RUN: if (cli_parse_long("retrain", "--run", arg, 1, LONG_MAX, &a->run)) return LA_EUSAGE; break;
@@ -134,13 +123,10 @@ static int parse_args(int argc, char **argv, retrain_args *a, int *help)
     if (!a->test) return cli_usage_error("retrain", "--test TESTSET is required");
     if (!a->out) return cli_usage_error("retrain", "--out DIR is required");
     if (a->run && !a->db) return cli_usage_error("retrain", "--run needs --db FILE");
-    if (a->coteach && a->decouple) return cli_usage_error("retrain", "--coteach and --decouple do not combine");
-    const cv_train_opts *t = &a->train.train;
-    if ((a->coteach || a->decouple) && t->model != CV_MODEL_MLP)
-        return cli_usage_error("retrain", "--%s trains an mlp: add --model mlp", a->coteach ? "coteach" : "decouple");
-    if (a->coteach && t->sampler != CV_SAMPLER_NONE)
-        return cli_usage_error("retrain", "--coteach does not take a --sampler");
-    return 0;
+    if (a->train.coteach && a->decouple) return cli_usage_error("retrain", "--coteach and --decouple do not combine");
+    if (a->decouple && a->train.train.model != CV_MODEL_MLP)
+        return cli_usage_error("retrain", "--decouple trains an mlp: add --model mlp");
+    return cv_opts_check(&a->train, a->weights != NULL, "retrain");
 }
 
 /* The test set must carry the training set's features, column for column. */
@@ -233,8 +219,6 @@ int cmd_retrain(int argc, char **argv)
     memset(&a, 0, sizeof a);
     a.standardize = 1;
     a.threads = la_num_cpus();
-    a.forget_rate = 0.2;
-    a.forget_epochs = 10;
     io_load_opts_init(&a.load);
     cv_opts_init(&a.train);
     int help = 0, rc = parse_args(argc, argv, &a, &help);
@@ -301,11 +285,10 @@ int cmd_retrain(int argc, char **argv)
     ro.train = *t;
     ro.standardize = a.standardize;
     ro.onehot = tr.feature_onehot;
-    ro.coteach = a.coteach;
-    ro.co.forget_rate = a.forget_rate;
-    ro.co.forget_epochs = (int)a.forget_epochs;
+    ro.coteach = a.train.coteach;
+    ro.co = a.train.co;
     ro.decouple = a.decouple;
-    const char *variant = a.coteach ? "coteach" : a.decouple ? "decouple" : "plain";
+    const char *variant = a.train.coteach ? "coteach" : a.decouple ? "decouple" : "plain";
     cli_info(a.quiet, "retrain: %zu training examples, %zu test, %zu features, %zu classes, model %s (%s)\n",
              tr.n, te.n, tr.d, tr.k, cv_model_name(t->model), variant);
     int iters = 0;
@@ -326,9 +309,9 @@ int cmd_retrain(int argc, char **argv)
     json_object_set_new(doc, "loss", json_string(cv_loss_name(t->loss)));
     json_object_set_new(doc, "sampler", json_string(sampler));
     json_object_set_new(doc, "variant", json_string(variant));
-    if (a.coteach) {
-        json_object_set_new(doc, "forget_rate", json_real(a.forget_rate));
-        json_object_set_new(doc, "forget_epochs", json_integer(a.forget_epochs));
+    if (a.train.coteach) {
+        json_object_set_new(doc, "forget_rate", json_real(a.train.co.forget_rate));
+        json_object_set_new(doc, "forget_epochs", json_integer(a.train.co.forget_epochs));
     }
     json_object_set_new(doc, "train_data", json_string(a.data));
     json_object_set_new(doc, "test_data", json_string(a.test));

@@ -53,7 +53,7 @@ static int run_fold(job *J, int f, la_error *err)
     float *Xtr = NULL, *Xte = NULL, *swtr = NULL;
     int32_t *ytr = NULL;
     double *P = NULL;
-    cv_model *m = NULL;
+    cv_model *m = NULL, *m2 = NULL;
     cv_scaler sc;
     memset(&sc, 0, sizeof sc);
     int rc = 0;
@@ -95,9 +95,11 @@ static int run_fold(job *J, int f, la_error *err)
         for (size_t i = 0; i < nte; i++) yte[i] = J->y[te[i]];
         o.eval_y = yte;
     }
-    rc = cv_model_fit(&o, Xtr, ntr, d, ytr, swtr, k, &m, err);
+    if (J->r->coteach) rc = rb_coteach_fit(&o, J->r->coteach, Xtr, ntr, d, ytr, k, &m, &m2, err);
+    else rc = cv_model_fit(&o, Xtr, ntr, d, ytr, swtr, k, &m, err);
     free(Xtr); Xtr = NULL;            /* release before predicting (memory peak) */
-    if (!rc) rc = cv_model_predict_proba(m, Xte, nte, P, err);
+    if (!rc) rc = m2 ? rb_coteach_predict_proba(m, m2, Xte, nte, k, P, err)
+                     : cv_model_predict_proba(m, Xte, nte, P, err);
     free(yte);
     if (rc) goto done;
     for (size_t i = 0; i < nte; i++) memcpy(J->probs + te[i] * k, P + i * k, k * sizeof *P);
@@ -113,6 +115,7 @@ oom:
     rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
 done:
     cv_model_free(m);
+    cv_model_free(m2);
     cv_scaler_free(&sc);
     free(tr); free(te); free(Xtr); free(Xte); free(ytr); free(swtr); free(P);
     return rc;

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include "../util/la_util.h"
 #include "model.h"
+#include "robust.h"
 
 typedef struct cv_fold_info {
     size_t n_train, n_test;   /* rows fitted on / predicted                   */
@@ -31,6 +32,9 @@ typedef struct cv_run_opts {
     int   standardize;        /* 1: standardize columns (training rows only)  */
     const uint8_t *onehot;    /* d: indicator columns (never standardized), or NULL */
     cv_curve *curves;         /* n_folds learning curves to fill, or NULL     */
+    /* co-teaching per fold (mlp, no weights): each fold's model is a co-taught
+     * pair, predicting with the mean of its two networks; NULL = cv_model_fit */
+    const rb_coteach_opts *coteach;
     /* called as each fold finishes (serialized; may be NULL) */
     void (*on_fold)(void *ctx, int fold, int n_done);
     void *ctx;

@@ -11,7 +11,7 @@
 enum {
     O_MODEL = CV_OPT_BASE, O_LOSS, O_BETA, O_GAMMA, O_FALPHA, O_GCEQ, O_SCEA, O_SCEB, O_SMOOTH,
     O_L2, O_MAXITER, O_TOL, O_HIDDEN, O_EPOCHS, O_BATCH, O_LR, O_DROPOUT, O_PATIENCE, O_K,
-    O_METRIC, O_SAMPLER, O_FLIP, O_VALFRAC
+    O_METRIC, O_SAMPLER, O_FLIP, O_VALFRAC, O_COTEACH, O_FRATE, O_FEPOCHS
 };
 
 const struct option cv_train_long_options[] = {
@@ -38,6 +38,9 @@ const struct option cv_train_long_options[] = {
     {"metric", required_argument, NULL, O_METRIC},
     {"sampler", required_argument, NULL, O_SAMPLER},
     {"flip", no_argument, NULL, O_FLIP},
+    {"coteach", no_argument, NULL, O_COTEACH},
+    {"forget-rate", required_argument, NULL, O_FRATE},
+    {"forget-epochs", required_argument, NULL, O_FEPOCHS},
     {NULL, 0, NULL, 0}
 };
 
@@ -73,12 +76,32 @@ const char cv_train_opts_help[] =
     "sampling:\n"
     "  --sampler none|oversample|undersample   (none); oversampled image repeats are\n"
     "                           shifted 1-2 pixels\n"
-    "  --flip                   also mirror oversampled images horizontally\n";
+    "  --flip                   also mirror oversampled images horizontally\n"
+    "noise-robust training (mlp):\n"
+    "  --coteach                co-teaching: two networks, each updated on the small-loss\n"
+    "                           rows of each batch chosen by the other; predictions\n"
+    "                           average the two (no sampler, no weights, no early stopping)\n"
+    "  --forget-rate R          co-teaching: share of each batch dropped (0.2), reached\n"
+    "  --forget-epochs E        linearly over the first E epochs (10)\n";
 
 void cv_opts_init(cv_opts *o)
 {
     memset(o, 0, sizeof *o);
     cv_train_opts_init(&o->train);
+    o->co.forget_rate = 0.2;
+    o->co.forget_epochs = 10;
+}
+
+int cv_opts_check(const cv_opts *o, int has_weights, const char *cmd)
+{
+    if (!o->coteach) return 0;
+    if (o->train.model != CV_MODEL_MLP)
+        return cli_usage_error(cmd, "--coteach trains an mlp: add --model mlp");
+    if (o->train.sampler != CV_SAMPLER_NONE)
+        return cli_usage_error(cmd, "--coteach does not take a --sampler");
+    if (has_weights)
+        return cli_usage_error(cmd, "--coteach does not take example weights (--weights, --weight-col)");
+    return 0;
 }
 
 static int parse_list(const char *cmd, const char *opt, const char *s, double lo, double hi,
@@ -189,6 +212,14 @@ int cv_opts_handle(cv_opts *o, int c, const char *v, const char *cmd)
         return 0;
     case O_FLIP:
         t->flip = 1;
+        return 0;
+    case O_COTEACH:
+        o->coteach = 1;
+        return 0;
+    case O_FRATE: return cli_parse_double(cmd, "--forget-rate", v, 0.0, 0.95, &o->co.forget_rate);
+    case O_FEPOCHS:
+        if (cli_parse_long(cmd, "--forget-epochs", v, 0, 100000, &l)) return LA_EUSAGE;
+        o->co.forget_epochs = (int)l;
         return 0;
     }
     return cli_usage_error(cmd, "internal: unknown training option %d", c);

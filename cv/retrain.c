@@ -19,7 +19,6 @@ int rt_run(const rt_opts *o, const float *Xtr, size_t n, size_t d, const int32_t
     cv_scaler sc;
     memset(&sc, 0, sizeof sc);
     float *Xs = NULL, *Ts = NULL;
-    double *p2 = NULL;
     cv_model *m = NULL, *m2 = NULL;
     int rc;
     if (n == 0) return la_error_set(err, LA_EUSAGE, NULL, 0, "no training examples");
@@ -45,14 +44,8 @@ int rt_run(const rt_opts *o, const float *Xtr, size_t n, size_t d, const int32_t
         rc = cv_model_fit(&t, Xs, n, d, y, sw, k, &m, err);
     }
     if (rc) goto done;
-    if ((rc = cv_model_predict_proba(m, Ts, nte, probs, err))) goto done;
-    if (m2) {
-        p2 = la_malloc_array(nte * k + 1, sizeof *p2);
-        if (!p2) goto oom;
-        if ((rc = cv_model_predict_proba(m2, Ts, nte, p2, err))) goto done;
-        for (size_t j = 0; j < nte * k; j++) probs[j] = 0.5 * (probs[j] + p2[j]);
-    }
-    rc = 0;
+    rc = m2 ? rb_coteach_predict_proba(m, m2, Ts, nte, k, probs, err)
+            : cv_model_predict_proba(m, Ts, nte, probs, err);
     goto done;
 oom:
     rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
@@ -60,6 +53,6 @@ done:
     cv_model_free(m);
     cv_model_free(m2);
     cv_scaler_free(&sc);
-    free(Xs); free(Ts); free(p2);
+    free(Xs); free(Ts);
     return rc;
 }

@@ -241,6 +241,19 @@ done:
     return rc;
 }
 
+int rb_coteach_predict_proba(const cv_model *a, const cv_model *b, const float *X, size_t n, size_t k,
+                             double *probs, la_error *err)
+{
+    double *pb = la_malloc_array(n * k + 1, sizeof *pb);
+    if (!pb) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    int rc = cv_model_predict_proba(a, X, n, probs, err);
+    if (!rc) rc = cv_model_predict_proba(b, X, n, pb, err);
+    /* p_ic = (p^a_ic + p^b_ic) / 2: both rows sum to 1, so does the mean */
+    for (size_t j = 0; !rc && j < n * k; j++) probs[j] = 0.5 * (probs[j] + pb[j]);
+    free(pb);
+    return rc;
+}
+
 /* ---- decoupled rebalancing ----------------------------------------------- */
 
 int rb_decouple_fit(const cv_train_opts *o, cv_sampler_kind stage2, const float *X, size_t n,

@@ -1,6 +1,6 @@
 /*
  * robust.h — noise-robust and imbalance-aware training of the mlp on top of
- * model.h, for `retrain`:
+ * model.h, for `retrain` and (co-teaching per fold) `cv`:
  *
  *   co-teaching (Han et al. 2018): two networks with different initial
  *     weights; on every minibatch each ranks the rows by its own loss and
@@ -41,6 +41,13 @@ typedef struct rb_coteach_opts {
  * or LA_EINTERNAL. */
 int rb_coteach_fit(const cv_train_opts *o, const rb_coteach_opts *co, const float *X, size_t n,
                    size_t d, const int32_t *y, size_t k, cv_model **a, cv_model **b, la_error *err);
+
+/* The co-taught pair's prediction: probs (n x k) = (p_a + p_b) / 2, the mean
+ * of the two networks' class probabilities for X (n x d, preprocessed as for
+ * the fit). Rows sum to 1, every value > 0. Returns 0 or LA_EINTERNAL (out of
+ * memory; probs then undefined). */
+int rb_coteach_predict_proba(const cv_model *a, const cv_model *b, const float *X, size_t n, size_t k,
+                             double *probs, la_error *err);
 
 /* Decoupled training: stage 1 cv_model_fit(o) with o->sampler forced to
  * none (the natural distribution; o->loss, early stopping and curves as
