@@ -4,15 +4,21 @@
 # 10000 t10k). Every step runs under nice; figures go to $W/results.md.
 #
 #  1. noise: 20% and 40% asymmetric label noise (bench/make_noise.py, the rule
-#     of shared/data/README "noise/", seed 1) on the 60000 training labels;
-#     test accuracy on the clean t10k set of the model trained on
-#       (a) the noisy labels, (b) labels cleaned by cv + audit + clean
-#       (--auto relabel, and --auto drop), (c) the true labels.
-#     Model: logreg (L-BFGS, l2 1) everywhere; cv 5 folds. SUB (default
-#     20000: the machine is 2 shared cores) = a seeded stratified subsample of
-#     the training set; SUB=60000 uses all of it.
-#     Then (BENCH_MLP=0 skips it) an mlp (hidden 128, at most 10 epochs) at 40%:
-#     noisy, noisy with --coteach, cleaned (--auto drop), true.
+#     of shared/data/README "noise/", seed 1) on all 60000 training labels;
+#     test accuracy on the clean t10k set of the same final model (FINAL: mlp,
+#     hidden 256, dropout 0.2, early stopping on its inner validation split)
+#     trained on
+#       (a) the noisy labels,
+#       (b) labels cleaned automatically: cv (5 folds) + audit + clean
+#           --auto drop, and --auto relabel; cv once per entry of CVS:
+#             mlp     = the FINAL model's settings (plain cross-entropy)
+#             coteach = mlp with --coteach, --forget-rate = the noise rate
+#                       (Han et al. 2018 set it to the known rate), 10 epochs,
+#                       --forget-epochs 5
+#       (c) the true labels;
+#     plus the audit's precision/recall against the injected flips, and (REF=1)
+#     a reference row: `retrain --coteach` on the noisy labels (a different
+#     final model). SUB < 60000 = a seeded stratified subsample.
 #  2. imbalance: a 99:1 binary task from T-shirt/top (majority) and Shirt
 #     (rare), bench/loop_data.py imbalance, seeds 1 2 3; rare-class recall,
 #     precision, F1, PR-AUC at argmax, and recall at the threshold chosen for
@@ -22,8 +28,9 @@
 #     20 epochs).
 #
 # Environment: LA (binary, default ./labelaudit), W (work dir, default
-# /tmp/la-bench-loop), FM (dataset dir), PARTS ("noise imbalance"), SUB,
-# NICE (nice level, 10).
+# /tmp/la-bench-loop), FM (dataset dir), PARTS ("noise imbalance"), SUB
+# (60000), RATES ("20 40"), CVS ("mlp coteach"), REF (1), NICE (nice level, 10).
+# CPU seconds (user + sys) of every cv and retrain go to $W/cpu.txt.
 set -eu
 LA=${LA:-$(pwd)/labelaudit}
 W=${W:-/tmp/la-bench-loop}
@@ -41,7 +48,7 @@ fi
 mkdir -p "$W"
 R="$W/results.md"
 : > "$R"
-SUB=${SUB:-20000}
+SUB=${SUB:-60000}
 TRAIN="$FM/train-images-idx3-ubyte.gz"
 TRAIN_LABELS="$FM/train-labels-idx1-ubyte.gz"
 TEST="$FM/t10k-images-idx3-ubyte.gz"
@@ -50,73 +57,85 @@ log() { echo "$*"; echo "$*" >> "$R"; }
 t0=$(date +%s)
 
 case " $PARTS " in *" noise "*)
-LR="--model logreg --l2 1"   # the documented setting (logreg's default penalty is now 10^-2.5 n)
+FINAL="--model mlp --hidden 256 --dropout 0.2"
+CV_mlp="$FINAL"
+CV_coteach="--model mlp --hidden 256 --coteach --epochs 10 --forget-epochs 5"
+CVS=${CVS:-"mlp coteach"}
+: > "$W/cpu.txt"; rm -f "$W/cvacc.txt"
+# timed NAME CMD...: runs CMD under nice, appends "NAME cpu_s wall_s" to cpu.txt
+timed() {
+    name=$1; shift
+    /usr/bin/time -f "%U %S %e" -o "$W/time.tmp" $N "$@"
+    awk -v n="$name" '{printf "%s %.1f %.1f\n", n, $1 + $2, $3}' "$W/time.tmp" >> "$W/cpu.txt"
+}
 if [ "$SUB" -lt 60000 ]; then
     $PY "$HERE/loop_data.py" subsample "$FM" "$SUB" 1 "$W/sub"
     TRAIN="$W/sub/train-images-idx3-ubyte"; TRAIN_LABELS="$W/sub/train-labels-idx1-ubyte"
 fi
 $PY "$HERE/loop_data.py" labels "$TRAIN_LABELS" "$W/true.csv"
 NTR=$(($(wc -l < "$W/true.csv") - 1))
-log "## 1. label noise: Fashion-MNIST, $NTR training images (seeded stratified subsample of 60000 when < 60000), 10000 test, logreg"
+log "## 1. label noise: Fashion-MNIST, $NTR training images, 10000 test; final model: $FINAL"
 log ""
-log "| noise | labels trained on | label accuracy vs truth | examples | test accuracy | test macro F1 |"
-log "|---|---|---|---|---|---|"
-$N "$LA" retrain --data "$TRAIN" --test "$TEST" --out "$W/true" $LR --quiet >/dev/null
+log "| noise | labels trained on | audit flagged | flagged that were flipped (precision) | flips flagged (recall) | label accuracy vs truth | examples | test accuracy | test macro F1 |"
+log "|---|---|---|---|---|---|---|---|---|"
+timed "retrain-c" "$LA" retrain --data "$TRAIN" --test "$TEST" --out "$W/true" $FINAL --quiet >/dev/null
 set -- $(acc "$W/true/metrics.json")
 TRUE_ACC=$1; TRUE_F1=$2
-for rate in 20 40; do
+for rate in ${RATES:-20 40}; do
     $PY "$HERE/make_noise.py" "$W/true.csv" "fashion-mnist-$NTR" 1 $rate "$W/noise$rate.csv"
     $PY "$HERE/loop_data.py" noisy "$W/noise$rate.csv" "$W/noisy$rate.csv"
     nacc=$(awk -F, 'NR>1{n++; if ($2==$3) s++} END {printf "%.4f", s/n}' "$W/noise$rate.csv")
-    $N "$LA" retrain --data "$TRAIN" --labels "$W/noisy$rate.csv" --test "$TEST" --out "$W/a$rate" $LR --quiet >/dev/null
+    timed "retrain-a$rate" "$LA" retrain --data "$TRAIN" --labels "$W/noisy$rate.csv" --test "$TEST" \
+        --out "$W/a$rate" $FINAL --quiet >/dev/null
     set -- $(acc "$W/a$rate/metrics.json")
-    log "| $rate% | (a) noisy | $nacc | $NTR | $1 | $2 |"
-    rm -f "$W/db$rate.sqlite"
-    $N "$LA" cv --data "$TRAIN" --labels "$W/noisy$rate.csv" --out "$W/cv$rate/pred_probs.npy" \
-        --audit "$W/audit$rate" --db "$W/db$rate.sqlite" $LR --quiet >/dev/null
-    set -- $($PY "$HERE/loop_data.py" detect "$W/noise$rate.csv" "$W/audit$rate")
-    DET="flagged $1 of $NTR; $2 flipped; $3 flagged were flipped: precision $4, recall $5"
-    for pol in relabel drop; do
-        "$LA" clean --db "$W/db$rate.sqlite" --data "$TRAIN" --labels "$W/noisy$rate.csv" \
-            --out "$W/clean${rate}_$pol" --auto $pol --quiet >/dev/null
-        img="$W/clean${rate}_$pol/train-images-idx3-ubyte"
-        nex=$(( ( $(stat -c %s "$img") - 16 ) / 784 ))
-        $N "$LA" retrain --data "$img" --test "$TEST" --out "$W/b${rate}_$pol" $LR --quiet >/dev/null
-        set -- $(acc "$W/b${rate}_$pol/metrics.json")
-        if [ $pol = relabel ]; then
-            lacc=$($PY "$HERE/loop_data.py" labelacc "$W/true.csv" "$W/clean${rate}_$pol/train-labels-idx1-ubyte")
-        else
-            lacc="-"
+    log "| $rate% | (a) noisy | - | - | - | $nacc | $NTR | $1 | $2 |"
+    for cvm in $CVS; do
+        eval "cvopts=\$CV_$cvm"
+        what="cv $cvm"
+        if [ "$cvm" = coteach ]; then
+            fr=$(awk -v r=$rate 'BEGIN {printf "%.2f", r / 100}')
+            cvopts="$cvopts --forget-rate $fr"; what="cv coteach (forget rate $fr)"
         fi
-        log "| $rate% | (b) cleaned, --auto $pol | $lacc | $nex | $1 | $2 |"
-    done
-    log "| $rate% | (c) true | 1.0000 | $NTR | $TRUE_ACC | $TRUE_F1 |"
-    echo "$rate%: audit $DET" >> "$W/detect.txt"
-done
-log ""
-while read -r l; do log "audit at $l"; done < "$W/detect.txt"; rm -f "$W/detect.txt"
-log ""
-if [ "${BENCH_MLP:-1}" = 1 ]; then
-    MLP="--model mlp --hidden 128 --epochs 10"
-    log "| noise | mlp (hidden 128, at most 10 epochs) | test accuracy | test macro F1 | early-stopping epoch |"
-    log "|---|---|---|---|---|"
-    for rate in 40; do
-        for v in a coteach b c; do
-            case $v in
-            a) args="--data $TRAIN --labels $W/noisy$rate.csv"; what="(a) noisy" ;;
-            coteach) args="--data $TRAIN --labels $W/noisy$rate.csv --coteach --forget-rate 0.4 --forget-epochs 5"
-                     what="(a) noisy, --coteach --forget-rate 0.4 --forget-epochs 5" ;;
-            b) args="--data $W/clean${rate}_drop/train-images-idx3-ubyte"; what="(b) cleaned, --auto drop" ;;
-            c) args="--data $TRAIN"; what="(c) true" ;;
-            esac
-            $N "$LA" retrain $args --test "$TEST" --out "$W/mlp_${v}$rate" $MLP --quiet >/dev/null
-            set -- $(acc "$W/mlp_${v}$rate/metrics.json")
-            es=$($PY -c 'import json,sys; c=json.load(open(sys.argv[1]))["curves"]; print(c["early_stopping_epoch"])' "$W/mlp_${v}$rate/metrics.json")
-            log "| $rate% | $what | $1 | $2 | $es |"
+        tag="${cvm}$rate"
+        rm -f "$W/db$tag.sqlite"
+        timed "cv-$tag" "$LA" cv --data "$TRAIN" --labels "$W/noisy$rate.csv" --out "$W/cv$tag/pred_probs.npy" \
+            --audit "$W/audit$tag" --db "$W/db$tag.sqlite" $cvopts --quiet >/dev/null
+        cvacc=$($PY -c 'import json,sys; print("%.4f" % json.load(open(sys.argv[1]))["accuracy"])' "$W/cv$tag/metrics.json")
+        echo "$rate% $what: out-of-fold accuracy against the noisy labels $cvacc" >> "$W/cvacc.txt"
+        set -- $($PY "$HERE/loop_data.py" detect "$W/noise$rate.csv" "$W/audit$tag")
+        flagged=$1; prec="$3 ($4)"; rec="$3 of $2 ($5)"
+        for pol in drop relabel; do
+            out="$W/clean${tag}_$pol"
+            "$LA" clean --db "$W/db$tag.sqlite" --data "$TRAIN" --labels "$W/noisy$rate.csv" \
+                --out "$out" --auto $pol --quiet >/dev/null
+            img="$out/train-images-idx3-ubyte"
+            nex=$(( ( $(stat -c %s "$img") - 16 ) / 784 ))
+            timed "retrain-b${tag}_$pol" "$LA" retrain --data "$img" --test "$TEST" --out "$W/b${tag}_$pol" \
+                $FINAL --quiet >/dev/null
+            set -- $(acc "$W/b${tag}_$pol/metrics.json")
+            if [ $pol = relabel ]; then
+                lacc=$($PY "$HERE/loop_data.py" labelacc "$W/true.csv" "$out/train-labels-idx1-ubyte")
+            else
+                lacc=$($PY "$HERE/loop_data.py" keptacc "$W/noise$rate.csv" "$out/changes.csv")
+            fi
+            log "| $rate% | (b) $what, --auto $pol | $flagged | $prec | $rec | $lacc | $nex | $1 | $2 |"
         done
     done
-    log ""
-fi
+    log "| $rate% | (c) true | - | - | - | 1.0000 | $NTR | $TRUE_ACC | $TRUE_F1 |"
+    if [ "${REF:-1}" = 1 ]; then
+        fr=$(awk -v r=$rate 'BEGIN {printf "%.2f", r / 100}')
+        timed "retrain-coteach$rate" "$LA" retrain --data "$TRAIN" --labels "$W/noisy$rate.csv" --test "$TEST" \
+            --out "$W/ref_coteach$rate" $CV_coteach --forget-rate $fr --quiet >/dev/null
+        set -- $(acc "$W/ref_coteach$rate/metrics.json")
+        log "| $rate% | reference: noisy, retrain $CV_coteach --forget-rate $fr | - | - | - | $nacc | $NTR | $1 | $2 |"
+    fi
+done
+log ""
+if [ -f "$W/cvacc.txt" ]; then while read -r l; do log "- $l"; done < "$W/cvacc.txt"; rm -f "$W/cvacc.txt"; fi
+log ""
+log "CPU seconds (user + sys) and wall seconds:"
+while read -r l; do log "- $l"; done < "$W/cpu.txt"
+log ""
 ;; esac
 
 case " $PARTS " in *" imbalance "*)

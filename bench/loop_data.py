@@ -15,6 +15,8 @@
                                      (same row order; IDX label = class index)
   detect NOISE.csv AUDIT_DIR         precision/recall of the audit's flags
                                      against the injected flips
+  keptacc NOISE.csv CHANGES.csv      share of correct labels among the examples
+                                     clean kept (after --auto drop)
 """
 import csv, gzip, os, sys
 import numpy as np
@@ -118,7 +120,18 @@ def cmd_detect(noise_csv, audit_dir):
                                   tp / max(len(flagged), 1), tp / max(len(flipped), 1)))
 
 
+def cmd_keptacc(noise_csv, changes_csv):
+    """Share of correct labels among the examples `clean` kept (changes.csv
+    rows with new_label 'dropped' are the removed ids)."""
+    dropped = {r["id"] for r in csv.DictReader(open(changes_csv, newline=""))
+               if r["new_label"] == "dropped"}
+    kept = [r["true_label"] == r["noisy_label"] for r in csv.DictReader(open(noise_csv, newline=""))
+            if r["id"] not in dropped]
+    print("%.4f" % np.mean(kept))
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     {"labels": cmd_labels, "noisy": cmd_noisy, "imbalance": cmd_imbalance,
-     "labelacc": cmd_labelacc, "subsample": cmd_subsample, "detect": cmd_detect}[cmd](*sys.argv[2:])
+     "labelacc": cmd_labelacc, "subsample": cmd_subsample, "detect": cmd_detect,
+     "keptacc": cmd_keptacc}[cmd](*sys.argv[2:])

@@ -1,7 +1,8 @@
 # test_cv.sh — `labelaudit cv` end to end on real data: accuracy that makes
 # sense for logreg, mlp and knn, every output file, stratified folds.csv,
 # reproducibility, a class with fewer examples than folds, --labels and
-# --weights matched by id, images with oversampling, --audit, and bad input.
+# --weights matched by id, images with oversampling, --audit, --coteach (each
+# fold a co-taught mlp pair) against 30% asymmetric noise, and bad input.
 . tests/e2e/lib.sh
 T="$DATA/tabular"
 jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
@@ -26,6 +27,8 @@ expect_rc 0 "cv --help"
 expect_out "--folds" "help lists --folds"
 expect_out "--sampler" "help lists the shared training options"
 expect_out "--label-col" "help lists the loader options"
+expect_out "--coteach" "help lists --coteach"
+expect_out "--forget-rate" "help lists --forget-rate"
 
 # iris, logreg: outputs beside --out
 la cv --data "$T/iris.csv" --out "$TMP/iris/pred_probs.npy" --seed 1 --quiet
@@ -121,6 +124,53 @@ la cv --data "$T/iris.csv" --out "$TMP/ia/p.npy" --audit "$TMP/ia/audit" --db "$
 expect_rc 0 "cv --audit --db"
 check "audit wrote its directory" test -d "$TMP/ia/audit"
 check "database written" test -s "$TMP/ia/la.db"
+
+# --coteach: digits with 30% asymmetric noise (../shared/data/noise); each
+# fold's model is a co-taught pair, and its out-of-fold probabilities must
+# point back to the true class more often than a plain mlp's
+awk -F, 'NR==1{print "id,label"; next}{print $1","$3}' "$DATA/noise/digits_asym30_seed1.csv" > "$TMP/n30.csv"
+CO="--data $T/digits.csv --labels $TMP/n30.csv --model mlp --hidden 64 --epochs 20 --seed 1 --quiet"
+la cv $CO --coteach --forget-rate 0.3 --forget-epochs 5 --out "$TMP/co/p.npy" --audit "$TMP/co/audit" --db "$TMP/co/la.db"
+expect_rc 0 "cv --coteach mlp"
+for f in p.npy labels.npy folds.csv metrics.json audit/label_issues.csv; do expect_file "$TMP/co/$f" "cv --coteach wrote $f"; done
+check "metrics.json records co-teaching and 5 folds of 20 epochs" python3 -c '
+import json,sys; d=json.load(open(sys.argv[1]))
+assert d["variant"] == "coteach" and d["forget_rate"] == 0.3 and d["forget_epochs"] == 5, d.get("variant")
+assert len(d["folds"]) == 5 and all(f["iterations"] == 20 for f in d["folds"])
+assert all(len(f["curve"]["train_accuracy"]) == 20 and f["curve"]["best_epoch"] == -1 for f in d["folds"])' "$TMP/co/metrics.json"
+la cv $CO --coteach --forget-rate 0.3 --forget-epochs 5 --out "$TMP/co2/p.npy"
+check "cv --coteach: same seed, same probabilities" cmp "$TMP/co/p.npy" "$TMP/co2/p.npy"
+la cv $CO --coteach --forget-rate 0.3 --forget-epochs 5 --seed 2 --out "$TMP/co3/p.npy"
+check "cv --coteach: another seed, other probabilities" sh -c '! cmp -s "$1" "$2"' _ "$TMP/co/p.npy" "$TMP/co3/p.npy"
+la cv $CO --out "$TMP/pl/p.npy"
+expect_rc 0 "cv plain mlp on the same noisy labels"
+check "co-teaching's out-of-fold argmax is the true class more often (by >= 0.03)" python3 -c "$NPY"'
+import csv, json
+def true_acc(probs, metrics):
+    names = [c["class"] for c in json.load(open(metrics))["per_class"]]
+    truth = [names.index(r["true_label"]) for r in csv.DictReader(open(sys.argv[1]))]
+    _, (n, k), p = load(probs)
+    return sum(max(range(k), key=lambda j: p[i * k + j]) == truth[i] for i in range(n)) / n
+co = true_acc(sys.argv[2] + "/p.npy", sys.argv[2] + "/metrics.json")
+pl = true_acc(sys.argv[3] + "/p.npy", sys.argv[3] + "/metrics.json")
+assert co >= pl + 0.03, (co, pl)' "$DATA/noise/digits_asym30_seed1.csv" "$TMP/co" "$TMP/pl"
+la cv --data "$T/iris.csv" --out "$TMP/u/p.npy" --coteach
+expect_rc 2 "--coteach without --model mlp"
+expect_err "--coteach trains an mlp: add --model mlp" "says --coteach needs the mlp"
+la cv --data "$T/iris.csv" --out "$TMP/u/p.npy" --coteach --model knn
+expect_rc 2 "--coteach with knn"
+la cv --data "$T/iris.csv" --out "$TMP/u/p.npy" --coteach --model logreg
+expect_rc 2 "--coteach with logreg"
+la cv --data "$T/iris.csv" --out "$TMP/u/p.npy" --coteach --model mlp --sampler oversample
+expect_rc 2 "--coteach with a sampler"
+expect_err "does not take a --sampler" "says why"
+la cv --data "$T/digits.csv" --labels "$TMP/noisy.csv" --weights "$TMP/w.csv" --out "$TMP/u/p.npy" --coteach --model mlp
+expect_rc 2 "--coteach with --weights"
+expect_err "example weights" "says why"
+la cv --data "$T/iris.csv" --out "$TMP/u/p.npy" --coteach --model mlp --forget-rate 1.5
+expect_rc 2 "--forget-rate out of range"
+expect_err "forget-rate" "names --forget-rate"
+check "no output after refused --coteach runs" test ! -e "$TMP/u/p.npy"
 
 # bad usage
 la cv --data "$T/iris.csv"

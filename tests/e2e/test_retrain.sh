@@ -17,6 +17,13 @@ la retrain --data "$TR" --out "$TMP/x"; expect_rc 2 "retrain without --test is a
 la retrain --data "$TR" --test "$TE" --out "$TMP/x" --coteach; expect_rc 2 "--coteach without an mlp exits 2"
 la retrain --data "$TR" --test "$TE" --out "$TMP/x" --model mlp --coteach --decouple; expect_rc 2 "--coteach with --decouple exits 2"
 la retrain --data "$TR" --test "$TE" --out "$TMP/x" --model mlp --coteach --forget-rate 1.5; expect_rc 2 "bad --forget-rate exits 2"
+expect_err 'forget-rate' "names --forget-rate"
+la retrain --data "$TR" --test "$TE" --out "$TMP/x" --coteach; expect_err '--coteach trains an mlp' "says --coteach needs the mlp (the message cv gives too)"
+la retrain --data "$TR" --test "$TE" --out "$TMP/x" --model mlp --coteach --sampler oversample; expect_rc 2 "--coteach with a sampler exits 2"
+awk -F, 'NR==1 {print "id,weight"; next} {print $1",1"}' "$TR" > "$TMP/w.csv"
+la retrain --data "$TR" --weights "$TMP/w.csv" --test "$TE" --out "$TMP/x" --model mlp --coteach
+expect_rc 2 "--coteach with --weights exits 2 (co-teaching would ignore them)"
+la retrain --data "$TR" --test "$TE" --out "$TMP/x" --model mlp --decouple --coteach --forget-epochs -1; expect_rc 2 "bad --forget-epochs exits 2"
 
 # every rebalancing option of cv, logreg
 for opt in "" "--loss weighted" "--loss balanced" "--loss focal --gamma 2" "--loss gce" "--loss sce" \

@@ -3,7 +3,9 @@
  * separable problem; preprocessing is fitted on the training rows only (a
  * test set shifted far away does not move the scaler); co-teaching resists
  * 30% flipped labels; decoupling raises a rare class's recall; the curves
- * are filled per epoch; bad option combinations are refused. */
+ * are filled per epoch; bad option combinations are refused; the co-taught
+ * pair predicts with the mean of its two networks, and cv_run with
+ * co-teaching per fold gives out-of-fold probabilities that beat the flips. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cv/cv.h"
 #include "cv/retrain.h"
 #include "cv/rng.h"
 
@@ -190,6 +193,98 @@ static void test_coteach_resists_flips(void **state)
     fx_free(&f);
 }
 
+/* rb_coteach_predict_proba is exactly (p_a + p_b) / 2 of the two networks. */
+static void test_coteach_predict_is_mean(void **state)
+{
+    (void)state;
+    fixture f;
+    fx_make(&f, 600, 200, NULL);
+    rt_opts o;
+    mlp_opts(&o);
+    la_error err;
+    cv_model *a = NULL, *b = NULL;
+    assert_int_equal(rb_coteach_fit(&o.train, &o.co, f.X, f.n, f.d, f.y, f.k, &a, &b, &err), 0);
+    double *pa = malloc(f.nte * f.k * sizeof *pa), *pb = malloc(f.nte * f.k * sizeof *pb);
+    assert_int_equal(cv_model_predict_proba(a, f.T, f.nte, pa, &err), 0);
+    assert_int_equal(cv_model_predict_proba(b, f.T, f.nte, pb, &err), 0);
+    assert_int_equal(rb_coteach_predict_proba(a, b, f.T, f.nte, f.k, f.P, &err), 0);
+    double maxdiff = 0.0;
+    for (size_t j = 0; j < f.nte * f.k; j++) {
+        assert_true(f.P[j] > 0.0);
+        assert_true(f.P[j] == 0.5 * (pa[j] + pb[j]));
+        maxdiff = fmax(maxdiff, fabs(pa[j] - pb[j]));
+    }
+    assert_true(maxdiff > 1e-6);          /* two different networks, not one twice */
+    for (size_t i = 0; i < f.nte; i++)
+        assert_true(fabs(f.P[i * f.k] + f.P[i * f.k + 1] + f.P[i * f.k + 2] - 1.0) < 1e-12);
+    assert_true(accuracy(f.P, f.yte, f.nte, f.k) > 0.9);
+    cv_model_free(a); cv_model_free(b);
+    free(pa); free(pb);
+    fx_free(&f);
+}
+
+/* cv_run with co-teaching per fold: fold 0's out-of-fold probabilities are
+ * exactly those of a pair co-taught by hand on the other folds' rows (no
+ * standardization, so no scaler in between) and predicted with the mean;
+ * with 30% of class 0 flipped to class 1 the out-of-fold argmax gives back
+ * the true class of most flipped rows; a second run gives the same bytes;
+ * a logreg is refused. */
+static void test_cv_run_coteach(void **state)
+{
+    (void)state;
+    fixture f;
+    fx_make(&f, 1500, 1, NULL);
+    int32_t *truth = malloc(f.n * sizeof *truth), *fold = malloc(f.n * sizeof *fold);
+    int32_t *ytr = malloc(f.n * sizeof *ytr);
+    float *Xtr = malloc(f.n * f.d * sizeof *Xtr), *Xte = malloc(f.n * f.d * sizeof *Xte);
+    double *P = malloc(f.n * f.k * sizeof *P), *P2 = malloc(f.n * f.k * sizeof *P2);
+    memcpy(truth, f.y, f.n * sizeof *truth);
+    cv_rng r;
+    cv_rng_seed(&r, 7, 3);
+    size_t flipped = 0, recovered = 0, ntr = 0, nte = 0;
+    for (size_t i = 0; i < f.n; i++) {
+        fold[i] = (int32_t)(i % 3);
+        if (f.y[i] == 0 && cv_rng_uniform(&r) < 0.3) { f.y[i] = 1; flipped++; }
+    }
+    rt_opts o;
+    mlp_opts(&o);
+    o.co.forget_rate = 0.3;
+    o.train.epochs = 20;
+    cv_run_opts ro = {.n_folds = 3, .threads = 1, .standardize = 0, .coteach = &o.co};
+    la_error err;
+    assert_int_equal(cv_run(&o.train, &ro, f.X, f.n, f.d, f.y, NULL, f.k, fold, P, NULL, &err), 0);
+
+    /* fold 0 by hand: fit on folds 1-2 (seed + 1000003 * 0), predict fold 0 */
+    for (size_t i = 0; i < f.n; i++) {
+        if (fold[i] == 0) { memcpy(Xte + nte * f.d, f.X + i * f.d, f.d * sizeof *Xte); nte++; continue; }
+        memcpy(Xtr + ntr * f.d, f.X + i * f.d, f.d * sizeof *Xtr);
+        ytr[ntr++] = f.y[i];
+    }
+    cv_model *a = NULL, *b = NULL;
+    assert_int_equal(rb_coteach_fit(&o.train, &o.co, Xtr, ntr, f.d, ytr, f.k, &a, &b, &err), 0);
+    assert_int_equal(rb_coteach_predict_proba(a, b, Xte, nte, f.k, P2, &err), 0);
+    for (size_t i = 0, j = 0; i < f.n; i++) {
+        if (fold[i] != 0) continue;
+        assert_memory_equal(P + i * f.k, P2 + j * f.k, f.k * sizeof *P);
+        j++;
+    }
+    cv_model_free(a); cv_model_free(b);
+
+    for (size_t i = 0; i < f.n; i++) {
+        if (truth[i] != 0 || f.y[i] != 1) continue;
+        recovered += P[i * f.k] > P[i * f.k + 1];
+    }
+    assert_true(flipped > 100);
+    assert_true((double)recovered / (double)flipped > 0.85);
+    assert_true(accuracy(P, truth, f.n, f.k) > 0.9);
+    assert_int_equal(cv_run(&o.train, &ro, f.X, f.n, f.d, f.y, NULL, f.k, fold, P2, NULL, &err), 0);
+    assert_memory_equal(P, P2, f.n * f.k * sizeof *P);
+    o.train.model = CV_MODEL_LOGREG;
+    assert_int_equal(cv_run(&o.train, &ro, f.X, f.n, f.d, f.y, NULL, f.k, fold, P2, NULL, &err), LA_EUSAGE);
+    free(truth); free(fold); free(ytr); free(Xtr); free(Xte); free(P); free(P2);
+    fx_free(&f);
+}
+
 static void test_decouple_helps_rare_class(void **state)
 {
     (void)state;
@@ -253,6 +348,8 @@ int main(void)
         cmocka_unit_test(test_plain_logreg_and_mlp),
         cmocka_unit_test(test_scaler_fitted_on_training_rows),
         cmocka_unit_test(test_coteach_resists_flips),
+        cmocka_unit_test(test_coteach_predict_is_mean),
+        cmocka_unit_test(test_cv_run_coteach),
         cmocka_unit_test(test_decouple_helps_rare_class),
         cmocka_unit_test(test_hidden_matches_layout),
     };
