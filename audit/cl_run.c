@@ -134,6 +134,15 @@ static void cl_load_row(const cl_work *w, size_t i, double *row)
     }
 }
 
+/* Element j of row i of the chunk, widened to float64 (exact for float32).
+ * `f32` is a constant at every call site, so each inline caller compiles
+ * into a float32 and a float64 version with no per-element branch. */
+#define CL_INLINE static inline __attribute__((always_inline))
+CL_INLINE double cl_at(const void *data, size_t k, size_t i, size_t j, int f32)
+{
+    return f32 ? (double)((const float *)data)[i * k + j] : ((const double *)data)[i * k + j];
+}
+
 /* Pass 2 inside pass 1, before the thresholds are known. Each t_j - 1e-6
  * lies, with high probability, in [sp_lo_j, sp_hi_j) (estimated from chunk
  * 0): an entry >= sp_hi is in C_i = { j : p_ij >= t_j - 1e-6 } and one below
@@ -142,8 +151,8 @@ static void cl_load_row(const cl_work *w, size_t i, double *row)
  * in-band entries and resolved by cl_spec_resolve once the thresholds are
  * known. If a threshold falls outside its band (or the records outgrow
  * their budget) everything is discarded and pass 2 runs as usual: the
- * result is exact either way. */
-static void cl_spec_row(cl_work *w, const double *p, size_t g, size_t y, size_t am)
+ * result is exact either way. Row i of `data`. */
+CL_INLINE void cl_spec_row(cl_work *w, const void *data, size_t i, size_t g, size_t y, size_t am, int f32)
 {
     cl_ctx *c = w->c;
     cl_spec *s = w->sp;
@@ -152,21 +161,22 @@ static void cl_spec_row(cl_work *w, const double *p, size_t g, size_t y, size_t 
     /* common case first, branch-free: no entry in a band */
     size_t nhi = 0, nlo = 0;
     for (size_t j = 0; j < k; j++) {
-        nhi += p[j] >= c->sp_hi[j];
-        nlo += p[j] >= c->sp_lo[j];
+        double v = cl_at(data, k, i, j, f32);
+        nhi += v >= c->sp_hi[j];
+        nlo += v >= c->sp_lo[j];
     }
     if (nhi == nlo) {
         if (nhi) {
             size_t sus = am;
             if (nhi == 1)
-                for (sus = 0; !(p[sus] >= c->sp_hi[sus]); sus++) {}
+                for (sus = 0; !(cl_at(data, k, i, sus, f32) >= c->sp_hi[sus]); sus++) {}
             s->cj[y * k + sus]++;
             if (sus != y) c->res->flags[g] |= CL_F_OFFDIAG;
         }
         return;
     }
     for (size_t j = 0; j < k; j++) {
-        double v = p[j];
+        double v = cl_at(data, k, i, j, f32);
         if (v >= c->sp_hi[j]) { if (!cnt) first = j; cnt++; }
         else if (v >= c->sp_lo[j]) {
             if (!nb) { /* room for this row's record at its largest */
@@ -263,48 +273,64 @@ static int cl_spec_resolve(cl_ctx *c)
 }
 
 /* Pass 1: validate; self-confidence into its class's slot; argmax; flags. */
-static void cl_stage1(cl_work *w)
+CL_INLINE void cl_stage1_rows(cl_work *w, int f32)
 {
     cl_ctx *c = w->c;
     size_t k = c->k;
     cl_result *res = c->res;
+    const void *data = w->data;
     for (size_t i = w->a; i < w->b; i++) {
         size_t g = w->r0 + i;
-        double *p = w->row;
-        cl_load_row(w, i, p);
         size_t y = (size_t)c->y[g], am = 0;
-        /* one sweep: validation, ARGMAX (first maximum) and forgiveness
-         * (argmax of the row with p_y + 1e-6 is y: every earlier entry is
-         * below it, every later one at most equal) */
-        double py1 = p[y] + 1e-6, bv = p[0];
-        int forgiven = 1, out01 = 0;
-        size_t bad = SIZE_MAX;
+        /* one sweep: ARGMAX (the first maximum bv), the minimum, and
+         * v - v, which is NaN for a NaN or infinite entry and 0 otherwise */
+        double bv = cl_at(data, k, i, 0, f32), mn = bv, nan = 0;
         for (size_t j = 0; j < k; j++) {
-            double v = p[j];
-            if (!(v >= -1e-6 && v <= 1 + 1e-6)) { if (bad == SIZE_MAX) bad = j; }
-            out01 |= v < 0 || v > 1;
+            double v = cl_at(data, k, i, j, f32);
+            nan += v - v;
+            mn = v < mn ? v : mn;
             if (v > bv) { bv = v; am = j; }
-            if (j < y ? !(v < py1) : (j > y && v > py1)) forgiven = 0;
         }
-        if (bad != SIZE_MAX) {
-            if (w->bad_row == SIZE_MAX) { w->bad_row = g; w->bad_col = bad; w->bad_val = p[bad]; }
+        /* valid: every entry finite and within 1e-6 of [0, 1] */
+        int bad = !(nan == 0) | !(mn >= -1e-6) | !(bv <= 1 + 1e-6);
+        int out01 = (mn < 0) | (bv > 1);
+        if (bad) {
+            if (w->bad_row == SIZE_MAX) {
+                size_t j = 0;
+                for (double v; (v = cl_at(data, k, i, j, f32)) >= -1e-6 && v <= 1 + 1e-6; j++) {}
+                w->bad_row = g;
+                w->bad_col = j;
+                w->bad_val = cl_at(data, k, i, j, f32);
+            }
             continue;
         }
         if (w->bad_row != SIZE_MAX) continue;
         w->outside01 |= out01;
-        c->sc_g[w->cursor[y]++] = p[y];
+        double py = cl_at(data, k, i, y, f32);
+        c->sc_g[w->cursor[y]++] = py;
         res->suggested[g] = (int32_t)am;
-        uint8_t f = 0;
-        if (am != y) f |= CL_F_PRED_NEQ;
-        if (forgiven) f |= CL_F_FORGIVEN;
-        res->flags[g] = f;
-        if (w->sp && c->sp_ready) cl_spec_row(w, p, g, y, am);
+        /* forgiven: the ARGMAX of the row with p_y + 1e-6 is y, i.e. every
+         * entry before y is below p_y + 1e-6 and every one after at most
+         * equal; with the first maximum bv at am that is: am == y, or bv
+         * below (am < y) or at most (am > y) p_y + 1e-6 */
+        double py1 = py + 1e-6;
+        int forgiven = am == y || (am < y ? bv < py1 : bv <= py1);
+        res->flags[g] = (uint8_t)((am != y ? CL_F_PRED_NEQ : 0) | (forgiven ? CL_F_FORGIVEN : 0));
+        if (w->sp && c->sp_ready) cl_spec_row(w, data, i, g, y, am, f32);
         if (c->rankv) {
+            double *p = w->row;
+            for (size_t j = 0; j < k; j++) p[j] = cl_at(data, k, i, j, f32);
             if (c->rank_kind == CL_NORMALIZED_MARGIN) c->rankv[g] = cl_normalized_margin(p, k, y);
             else if (c->rank_kind == CL_CW_ENTROPY) c->rankv[g] = cl_cw_entropy(p, k, y, c->log_k, w->tmp);
-            else c->rankv[g] = p[y];
+            else c->rankv[g] = py;
         }
     }
+}
+
+static void cl_stage1(cl_work *w)
+{
+    if (w->c->rd->elem == 4) cl_stage1_rows(w, 1);
+    else cl_stage1_rows(w, 0);
 }
 
 /* Pass 2: confident joint, off-diagonal flags, per-example score rows. */
@@ -523,8 +549,8 @@ static int cl_pass(cl_ctx *c, int stage, la_error *err)
             if (r0 == 0 && c->spec) { /* the band, then chunk 0's rows */
                 cl_spec_setup(c, gcur);
                 for (size_t i = 0; i < nr; i++) {
-                    cl_load_row(&w[0], i, w[0].row);
-                    cl_spec_row(&w[0], w[0].row, i, (size_t)c->y[i], (size_t)c->res->suggested[i]);
+                    if (rd->elem == 4) cl_spec_row(&w[0], data, i, i, (size_t)c->y[i], (size_t)c->res->suggested[i], 1);
+                    else cl_spec_row(&w[0], data, i, i, (size_t)c->y[i], (size_t)c->res->suggested[i], 0);
                 }
                 /* too many undecided rows to fit (wide bands: few rows per
                  * class in the chunk, or low thresholds at large K): give up now */

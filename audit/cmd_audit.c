@@ -106,6 +106,37 @@ static int au_read_mem(void *ctx, size_t row0, size_t nrows, const void **out, l
     return 0;
 }
 
+/* Class indices from a .npy label file straight into y (int32), in chunks:
+ * at N = 1e7 this saves an 80 MB int64 copy. Refuses what io_labels_load
+ * refuses, with the same messages, and labels outside 0..k-1. */
+static int au_labels_npy(const char *path, const char *probs, size_t n, size_t k, int32_t *y, la_error *err)
+{
+    io_npy f;
+    int64_t buf[8192];
+    int rc = io_npy_open(&f, path, err);
+    if (rc) return rc;
+    if (f.cols == 1 && f.rows != n && f.dtype != IO_DT_F32 && f.dtype != IO_DT_F64)
+        rc = la_error_set(err, LA_EUSAGE, path, 0, "%zu labels but %s has %zu rows (pred_probs and labels must have the same length)",
+                          f.rows, probs, n);
+    for (size_t i0 = 0; !rc && (i0 < f.rows || i0 == 0); i0 += 8192) {
+        size_t take = f.rows - i0 < 8192 ? f.rows - i0 : 8192;
+        if ((rc = io_npy_read_rows_i64(&f, i0, take, buf, err))) break;
+        for (size_t q = 0; q < take; q++) {
+            int64_t v = buf[q];
+            if (v < 0 || v >= (int64_t)k) {
+                rc = v < 0 ? la_error_set(err, LA_EUSAGE, path, 0, "label %lld at index %zu is negative (labels are class indices 0..K-1)",
+                                          (long long)v, i0 + q)
+                           : la_error_set(err, LA_EUSAGE, path, 0, "label %" PRId64 " (example %zu) is out of range: "
+                                          "pred_probs has %zu columns (classes 0..%zu)", v, i0 + q, k, k - 1);
+                break;
+            }
+            y[i0 + q] = (int32_t)v;
+        }
+    }
+    io_npy_close(&f);
+    return rc;
+}
+
 /* ---- score files (pass 2 sink) ----------------------------------------- */
 
 static const char *const au_score_files[5] = {
@@ -681,7 +712,9 @@ int cmd_audit(int argc, char **argv)
     /* Labels. */
     y = cl_big_alloc(n + 1, sizeof *y);
     if (!y) { rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
-    if (a.labels) {
+    if (a.labels && au_ends_with(a.labels, ".npy")) {
+        if ((rc = au_labels_npy(a.labels, a.probs, n, k, y, &err))) goto fail;
+    } else if (a.labels) {
         if ((rc = io_labels_load(a.labels, names, names ? k : 0, &lab, &err))) goto fail;
         if (lab.n != n) {
             rc = la_error_set(&err, LA_EUSAGE, a.labels, 0, "%zu labels but %s has %zu rows (pred_probs and labels must have the same length)",

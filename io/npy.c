@@ -293,64 +293,71 @@ int io_npy_load_f32(const char *path, float **out, size_t *rows, size_t *cols, l
     return 0;
 }
 
+/* An index file: integers, 1-D (or one column). */
+static int npy_index_check(const io_npy *f, la_error *err)
+{
+    if (f->dtype == IO_DT_F32 || f->dtype == IO_DT_F64)
+        return la_error_set(err, LA_EUSAGE, f->path, 0, "expected an integer array, found floats");
+    if (f->cols != 1)
+        return la_error_set(err, LA_EUSAGE, f->path, 0, "expected a 1-D array, found shape (%zu, %zu)", f->rows, f->cols);
+    return 0;
+}
+
+int io_npy_read_rows_i64(io_npy *f, size_t row0, size_t nrows, int64_t *out, la_error *err)
+{
+    int rc = npy_index_check(f, err);
+    if (rc) return rc;
+    if (row0 > f->rows || nrows > f->rows - row0)
+        return la_error_set(err, LA_EINTERNAL, f->path, 0, "row range out of bounds");
+    if (nrows == 0) return 0;
+    size_t es = (size_t)f->elem_size;
+    if (fseeko(f->fp, (off_t)f->data_offset + (off_t)(row0 * es), SEEK_SET) != 0)
+        return la_error_set(err, LA_EUSAGE, f->path, 0, "seek failed");
+    if (f->dtype == IO_DT_INT && es == 8) { /* the common case: straight in */
+        if (fread(out, 8, nrows, f->fp) != nrows)
+            return la_error_set(err, LA_EUSAGE, f->path, 0, "unexpected end of file");
+        return 0;
+    }
+    unsigned char buf[1 << 15];
+    size_t per = sizeof buf / es;
+    for (size_t i0 = 0; i0 < nrows; i0 += per) {
+        size_t take = nrows - i0 < per ? nrows - i0 : per;
+        if (fread(buf, es, take, f->fp) != take)
+            return la_error_set(err, LA_EUSAGE, f->path, 0, "unexpected end of file");
+        for (size_t q = 0; q < take; q++) {
+            const unsigned char *b = buf + q * es;
+            size_t i = i0 + q;
+            if (f->dtype == IO_DT_UINT && es == 8) {
+                uint64_t u; memcpy(&u, b, 8);
+                if (u > (uint64_t)INT64_MAX)
+                    return la_error_set(err, LA_EUSAGE, f->path, 0, "value %" PRIu64 " at index %zu is too large",
+                                        u, row0 + i);
+                out[i] = (int64_t)u;
+            } else if (es == 8) {
+                memcpy(&out[i], b, 8);
+            } else {
+                double d;
+                npy_convert_f64(f, b, 1, &d);
+                out[i] = (int64_t)d;
+            }
+        }
+    }
+    return 0;
+}
+
 int io_npy_load_i64(const char *path, int64_t **out, size_t *n, la_error *err)
 {
     io_npy f;
     int rc = io_npy_open(&f, path, err);
     if (rc) return rc;
-    if (f.dtype == IO_DT_F32 || f.dtype == IO_DT_F64) {
-        io_npy_close(&f);
-        return la_error_set(err, LA_EUSAGE, path, 0, "expected an integer array, found floats");
+    int64_t *v = NULL;
+    if (!(rc = npy_index_check(&f, err))) {
+        v = la_malloc_array(f.rows + 1, sizeof *v);
+        rc = v ? io_npy_read_rows_i64(&f, 0, f.rows, v, err) : la_error_set(err, LA_EINTERNAL, path, 0, "out of memory");
     }
-    if (f.cols != 1) {
-        io_npy_close(&f);
-        return la_error_set(err, LA_EUSAGE, path, 0, "expected a 1-D array, found shape (%zu, %zu)", f.rows, f.cols);
-    }
-    int64_t *v = la_malloc_array(f.rows + 1, sizeof *v);
-    if (!v) { io_npy_close(&f); return la_error_set(err, LA_EINTERNAL, path, 0, "out of memory"); }
-    if (fseeko(f.fp, f.data_offset, SEEK_SET) != 0) {
-        free(v); io_npy_close(&f);
-        return la_error_set(err, LA_EUSAGE, path, 0, "seek failed");
-    }
-    size_t es = (size_t)f.elem_size;
-    if (f.dtype == IO_DT_INT && es == 8) { /* the common case: straight in */
-        if (fread(v, 8, f.rows, f.fp) != f.rows) {
-            free(v); io_npy_close(&f);
-            return la_error_set(err, LA_EUSAGE, path, 0, "unexpected end of file");
-        }
-        *out = v; *n = f.rows;
-        io_npy_close(&f);
-        return 0;
-    }
-    unsigned char buf[1 << 15];
-    size_t per = sizeof buf / es;
-    for (size_t i0 = 0; i0 < f.rows; i0 += per) {
-        size_t take = f.rows - i0 < per ? f.rows - i0 : per;
-        if (fread(buf, es, take, f.fp) != take) {
-            free(v); io_npy_close(&f);
-            return la_error_set(err, LA_EUSAGE, path, 0, "unexpected end of file");
-        }
-        for (size_t q = 0; q < take; q++) {
-            const unsigned char *b = buf + q * es;
-            size_t i = i0 + q;
-            if (f.dtype == IO_DT_UINT && es == 8) {
-                uint64_t u; memcpy(&u, b, 8);
-                if (u > (uint64_t)INT64_MAX) {
-                    free(v); io_npy_close(&f);
-                    return la_error_set(err, LA_EUSAGE, path, 0, "value %" PRIu64 " at index %zu is too large", u, i);
-                }
-                v[i] = (int64_t)u;
-            } else if (es == 8) {
-                memcpy(&v[i], b, 8);
-            } else {
-                double d;
-                npy_convert_f64(&f, b, 1, &d);
-                v[i] = (int64_t)d;
-            }
-        }
-    }
-    *out = v; *n = f.rows;
     io_npy_close(&f);
+    if (rc) { free(v); return rc; }
+    *out = v; *n = f.rows;
     return 0;
 }
 

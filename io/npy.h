@@ -40,6 +40,10 @@ int io_npy_read_rows_f64(io_npy *f, size_t row0, size_t nrows, double *out, la_e
 /* Same, converted to float32. */
 int io_npy_read_rows_f32(io_npy *f, size_t row0, size_t nrows, float *out, la_error *err);
 
+/* Rows [row0, row0 + nrows) of a 1-D integer file as int64 (an unsigned
+ * value above INT64_MAX is an error; float or 2-D files are refused). */
+int io_npy_read_rows_i64(io_npy *f, size_t row0, size_t nrows, int64_t *out, la_error *err);
+
 void io_npy_close(io_npy *f);
 
 /* Whole-file helpers. The caller frees *out with free(). */
