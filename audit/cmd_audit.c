@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -153,7 +154,12 @@ static int au_score_sink(void *ctx, size_t row0, size_t nrows, const double *s, 
     (void)row0;
     for (int j = 0; j < 5; j++) {
         FILE *fp = sc->f[j].fp;
-        for (size_t i = 0; i < nrows; i++) fprintf(fp, "%.17g\n", s[i * 5 + j]);
+        char num[34];
+        for (size_t i = 0; i < nrows; i++) {
+            int len = la_fmt_g17(s[i * 5 + j], num);
+            num[len] = '\n';
+            fwrite(num, 1, (size_t)len + 1, fp);
+        }
         if (ferror(fp)) return la_error_set(err, LA_EINTERNAL, sc->f[j].path, 0, "write failed");
     }
     return 0;
@@ -225,30 +231,61 @@ static int au_write_text(const char *dir, const char *name, const char *text, la
     return au_close(&af, err);
 }
 
-/* Writes v in decimal followed by `end` (printf is the bottleneck when
- * writing millions of indices). */
-static void au_put_u64(FILE *fp, uint64_t v, int end)
+/* ---- the N-row files: text built in memory, then one fwrite ----------- */
+
+/* A growable text buffer: at N = 1e7, stdio calls per field cost more than
+ * the audit's passes over the matrix. */
+typedef struct au_text { char *b; size_t len, cap; int oom; } au_text;
+
+/* Room for `more` bytes; on failure sets oom and returns 0 (writers then
+ * stop appending, and the caller reports out of memory). */
+static int au_room(au_text *t, size_t more)
 {
-    char b[24];
-    int i = 23;
-    if (end) b[i--] = (char)end;
-    do { b[i--] = (char)('0' + v % 10); v /= 10; } while (v);
-    fwrite(b + i + 1, 1, (size_t)(23 - i), fp);
+    if (t->oom) return 0;
+    if (t->len + more <= t->cap) return 1;
+    size_t cap = t->cap ? 2 * t->cap : 1u << 16;
+    while (cap < t->len + more) cap *= 2;
+    char *b = realloc(t->b, cap);
+    if (!b) { t->oom = 1; return 0; }
+    t->b = b;
+    t->cap = cap;
+    return 1;
 }
 
-/* Writes s as one CSV field (quoted when it holds , " CR or LF). */
-static void au_csv_field(FILE *fp, const char *s)
+/* v in decimal, then `end` unless it is 0. */
+static void au_u64(au_text *t, uint64_t v, char end)
 {
-    if (!strpbrk(s, ",\"\r\n")) { fputs(s, fp); return; }
-    fputc('"', fp);
+    char d[24];
+    int i = 24;
+    if (end) d[--i] = end;
+    do { d[--i] = (char)('0' + v % 10); v /= 10; } while (v);
+    if (!au_room(t, (size_t)(24 - i))) return;
+    memcpy(t->b + t->len, d + i, (size_t)(24 - i));
+    t->len += (size_t)(24 - i);
+}
+
+/* s as one CSV field (quoted when it holds , " CR or LF). */
+static void au_csv_field(au_text *t, const char *s)
+{
+    size_t n = strlen(s);
+    if (!au_room(t, 2 * n + 2)) return;
+    if (!strpbrk(s, ",\"\r\n")) { memcpy(t->b + t->len, s, n); t->len += n; return; }
+    t->b[t->len++] = '"';
     for (; *s; s++) {
-        if (*s == '"') fputc('"', fp);
-        fputc(*s, fp);
+        if (*s == '"') t->b[t->len++] = '"';
+        t->b[t->len++] = *s;
     }
-    fputc('"', fp);
+    t->b[t->len++] = '"';
 }
 
-/* ---- option helpers ---------------------------------------------------- */
+/* Writes and empties t; nonzero when t ran out of memory. */
+static int au_text_flush(au_text *t, FILE *fp, const char *path, la_error *err)
+{
+    if (t->oom) return la_error_set(err, LA_EINTERNAL, path, 0, "out of memory");
+    if (t->len) fwrite(t->b, 1, t->len, fp);
+    t->len = 0;
+    return 0;
+}
 
 static int au_enum(const char *cmd, const char *opt, const char *v, const char *const *names, int n, int *out)
 {
@@ -440,7 +477,16 @@ static int au_write_all(const au_args *a, const cl_result *r, la_error *err)
     la_atomic_file af;
     if ((rc = au_open(&af, d, "off_diagonal_indices.csv", err))) return rc;
     fputs("index\n", af.fp);
-    for (size_t i = 0; i < n; i++) if (r->flags[i] & CL_F_OFFDIAG) au_put_u64(af.fp, i, '\n');
+    {
+        au_text t = {0};
+        for (size_t i = 0; i < n && !rc; i++) {
+            if (r->flags[i] & CL_F_OFFDIAG) au_u64(&t, i, '\n');
+            if (t.len >= (1u << 20)) rc = au_text_flush(&t, af.fp, af.path, err);
+        }
+        if (!rc) rc = au_text_flush(&t, af.fp, af.path, err);
+        free(t.b);
+        if (rc) { la_atomic_abort(&af); return rc; }
+    }
     if ((rc = au_close(&af, err))) return rc;
 
     if ((rc = au_open(&af, d, "class_label_quality.csv", err))) return rc;
@@ -476,34 +522,86 @@ static int au_write_all(const au_args *a, const cl_result *r, la_error *err)
 
     if ((rc = au_open(&af, d, "ranked.csv", err))) return rc;
     fputs("index\n", af.fp);
-    for (size_t q = 0; q < r->n_flagged; q++) au_put_u64(af.fp, r->ranked[q], '\n');
+    {
+        au_text t = {0};
+        for (size_t q = 0; q < r->n_flagged && !rc; q++) {
+            au_u64(&t, r->ranked[q], '\n');
+            if (t.len >= (1u << 20)) rc = au_text_flush(&t, af.fp, af.path, err);
+        }
+        if (!rc) rc = au_text_flush(&t, af.fp, af.path, err);
+        free(t.b);
+        if (rc) { la_atomic_abort(&af); return rc; }
+    }
     if ((rc = au_close(&af, err))) return rc;
 
     return 0;
 }
 
-static int au_write_issues(const char *dir, const cl_result *r, char *const *names,
-                           char *const *ids, la_error *err)
+/* label_issues.csv rows [q0, q1) (ranks q0 + 1 ...) formatted into t. */
+typedef struct au_issue_rows {
+    const cl_result *r;
+    char *const     *names, *const *ids;
+    size_t           q0, q1;
+    au_text          t;
+} au_issue_rows;
+
+static void *au_format_issues(void *arg)
 {
+    au_issue_rows *w = arg;
+    const cl_result *r = w->r;
+    au_text *t = &w->t;
+    for (size_t q = w->q0; q < w->q1 && !t->oom; q++) {
+        uint32_t i = r->ranked[q];
+        au_u64(t, q + 1, ',');
+        au_u64(t, i, ',');
+        if (w->ids) au_csv_field(t, w->ids[i]);
+        else au_u64(t, i, 0);
+        int32_t lab[2] = {r->ranked_given[q], r->ranked_suggested[q]};
+        for (int u = 0; u < 2; u++) {
+            if (au_room(t, 1)) t->b[t->len++] = ',';
+            if (w->names) au_csv_field(t, w->names[lab[u]]);
+            else au_u64(t, (uint64_t)lab[u], 0);
+        }
+        if (au_room(t, 34)) {
+            t->b[t->len++] = ',';
+            t->len += (size_t)la_fmt_g17(r->ranked_score[q], t->b + t->len);
+            t->b[t->len++] = '\n';
+        }
+    }
+    return NULL;
+}
+
+/* The ranked issues for people. Blocks of rows are formatted by up to
+ * `threads` threads and written in rank order. */
+static int au_write_issues(const char *dir, const cl_result *r, char *const *names,
+                           char *const *ids, int threads, la_error *err)
+{
+    enum { BLOCK = 1 << 15 };
     la_atomic_file af;
+    au_issue_rows w[2];
     int rc = au_open(&af, dir, "label_issues.csv", err);
     if (rc) return rc;
+    int T = threads < 2 ? 1 : 2;
+    memset(w, 0, sizeof w);
     fputs("rank,index,id,given_label,suggested_label,label_quality\n", af.fp);
-    for (size_t q = 0; q < r->n_flagged; q++) {
-        uint32_t i = r->ranked[q];
-        au_put_u64(af.fp, q + 1, ',');
-        au_put_u64(af.fp, i, ',');
-        if (ids) au_csv_field(af.fp, ids[i]);
-        else au_put_u64(af.fp, i, 0);
-        fputc(',', af.fp);
-        int32_t gl = r->ranked_given[q], sl = r->ranked_suggested[q];
-        if (names) au_csv_field(af.fp, names[gl]);
-        else au_put_u64(af.fp, (uint64_t)gl, 0);
-        fputc(',', af.fp);
-        if (names) au_csv_field(af.fp, names[sl]);
-        else au_put_u64(af.fp, (uint64_t)sl, 0);
-        fprintf(af.fp, ",%.17g\n", r->ranked_score[q]);
+    for (size_t b0 = 0; b0 < r->n_flagged && !rc; b0 += (size_t)T * BLOCK) {
+        pthread_t th;
+        int started = 0;
+        for (int u = 0; u < T; u++) {
+            size_t q0 = b0 + (size_t)u * BLOCK;
+            w[u] = (au_issue_rows){.r = r, .names = names, .ids = ids, .t = w[u].t,
+                                   .q0 = q0 < r->n_flagged ? q0 : r->n_flagged,
+                                   .q1 = q0 + BLOCK < r->n_flagged ? q0 + BLOCK : r->n_flagged};
+        }
+        if (T == 2 && w[1].q0 < w[1].q1) started = pthread_create(&th, NULL, au_format_issues, &w[1]) == 0;
+        au_format_issues(&w[0]);
+        if (T == 2 && w[1].q0 < w[1].q1 && !started) au_format_issues(&w[1]);
+        if (started) pthread_join(th, NULL);
+        for (int u = 0; u < T && !rc; u++) rc = au_text_flush(&w[u].t, af.fp, af.path, err);
     }
+    free(w[0].t.b);
+    free(w[1].t.b);
+    if (rc) { la_atomic_abort(&af); return rc; }
     return au_close(&af, err);
 }
 
@@ -788,7 +886,7 @@ int cmd_audit(int argc, char **argv)
     if (!summary_text) { rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
 
     if ((rc = au_write_all(&a, &res, &err))) goto fail;
-    if ((rc = au_write_issues(a.out, &res, names, ids, &err))) goto fail;
+    if ((rc = au_write_issues(a.out, &res, names, ids, a.co.threads, &err))) goto fail;
     {
         size_t len = strlen(summary_text);
         char *t = malloc(len + 2);

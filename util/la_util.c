@@ -230,3 +230,42 @@ size_t la_utf8_check(const char *s, size_t n)
     }
     return n;
 }
+
+/* %.17g for 1e-4 <= x < 1. With x = m 2^e2 (m < 2^53) and X = floor(log10 x)
+ * in -4..-1, the 17 significant digits are q = round-half-even(x 10^p) for
+ * p = 16 - X, and x 10^p = m 5^p 2^(e2 + p) where m 5^p < 2^100 and
+ * e2 + p < 0: one 128-bit product and a right shift whose remainder decides
+ * the rounding exactly. %g then prints X >= -4 in fixed notation without
+ * trailing zeros. */
+int la_fmt_g17(double x, char *out)
+{
+    if (!(x >= 1e-4 && x < 1)) return snprintf(out, 32, "%.17g", x);
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    uint64_t m = (bits & ((1ull << 52) - 1)) | (1ull << 52);
+    int e2 = (int)((bits >> 52) & 0x7ff) - 1075;
+    /* each comparison is exact: the doubles 0.1 ... 0.0001 lie above the
+     * powers of ten they stand for, with no double in between */
+    int X = x >= 0.1 ? -1 : x >= 0.01 ? -2 : x >= 0.001 ? -3 : -4;
+    int p = 16 - X;
+    unsigned __int128 n = m;
+    for (int i = 0; i < p; i++) n *= 5;
+    int s = -(e2 + p);
+    unsigned __int128 rem = n & (((unsigned __int128)1 << s) - 1), half = (unsigned __int128)1 << (s - 1);
+    uint64_t q = (uint64_t)(n >> s);
+    if (rem > half || (rem == half && (q & 1))) q++;
+    if (q == 100000000000000000ull) { q /= 10; X++; }   /* rounded up to 10^(X+1) */
+    char dig[17];
+    for (int i = 16; i >= 0; i--) { dig[i] = (char)('0' + q % 10); q /= 10; }
+    int nd = 17;
+    while (nd > 1 && dig[nd - 1] == '0') nd--;
+    if (X == 0) { out[0] = '1'; out[1] = 0; return 1; }
+    int len = 0;
+    out[len++] = '0';
+    out[len++] = '.';
+    for (int i = 0; i < -X - 1; i++) out[len++] = '0';
+    memcpy(out + len, dig, (size_t)nd);
+    len += nd;
+    out[len] = 0;
+    return len;
+}

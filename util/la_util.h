@@ -104,4 +104,10 @@ int la_num_cpus(void);
  * Returns n when valid, else the offset of the first bad byte. */
 size_t la_utf8_check(const char *s, size_t n);
 
+/* Writes x as printf("%.17g") does, NUL-terminated, into out (at least 32
+ * bytes); returns the length. Several times faster than printf for the
+ * common case 1e-4 <= x < 1 (scores and probabilities), which is converted
+ * exactly with 128-bit integers; anything else goes through snprintf. */
+int la_fmt_g17(double x, char *out);
+
 #endif /* LA_UTIL_H */

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -85,6 +86,42 @@ static void test_checked_alloc_overflow(void **state)
     free(p);
 }
 
+/* la_fmt_g17 must print exactly what printf("%.17g") prints: checked on
+ * the fast path's edges (powers of ten, roundings up to the next power,
+ * exact halves) and on millions of values drawn uniformly in bits. */
+static void g17_same(double x)
+{
+    char a[64], b[64];
+    int n = la_fmt_g17(x, a);
+    snprintf(b, sizeof b, "%.17g", x);
+    if (strcmp(a, b) != 0) fail_msg("la_fmt_g17(%a): '%s', printf: '%s'", x, a, b);
+    assert_int_equal(n, (int)strlen(b));
+}
+
+static void test_fmt_g17_matches_printf(void **state)
+{
+    (void)state;
+    const double edges[] = {0, 1, -0.5, 1e-4, 1e-3, 1e-2, 0.1, 0.5, 0.25, 0.125, 0.9999999999999999,
+                            0.99999999999999994, 0.099999999999999992, 0.0099999999999999985,
+                            0.00099999999999999991, 0.0001, 9.9999999999999991e-05, 1.5, 1e300, 5e-324,
+                            0.10000000000000001, 1.0 / 3, 2.0 / 3, 0.7};
+    for (size_t i = 0; i < sizeof edges / sizeof *edges; i++) {
+        g17_same(edges[i]);
+        g17_same(nextafter(edges[i], 0));
+        g17_same(nextafter(edges[i], 2));
+    }
+    uint64_t r = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < 2000000; i++) {
+        r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+        /* uniform in [2^-14, 1) by exponent and mantissa, and float32 values widened */
+        uint64_t bits = ((uint64_t)(1023 - 1 - (int)(r % 14)) << 52) | (r >> 12);
+        double x;
+        memcpy(&x, &bits, sizeof x);
+        g17_same(x);
+        g17_same((double)(float)x);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -92,6 +129,7 @@ int main(void)
         cmocka_unit_test(test_atomic_commit_and_abort),
         cmocka_unit_test(test_mkdir_p_and_join),
         cmocka_unit_test(test_checked_alloc_overflow),
+        cmocka_unit_test(test_fmt_g17_matches_printf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
