@@ -65,6 +65,7 @@ typedef struct cl_pair {
     double   thr;        /* c-th largest so far, once full                  */
     int      full;       /* c values have been kept at least once           */
     double   max_rej;    /* largest margin ever rejected or evicted         */
+    double   floor;      /* margins below it are dropped (cl_pair_floors)   */
     uint32_t cls;        /* the given class k                               */
 } cl_pair;
 
@@ -84,8 +85,10 @@ typedef struct cl_ctx {
     /* pass 3 */
     size_t  *pstart;      /* k+1: pairs of class k are pairs[pstart[k]..]   */
     cl_pair *pairs;
-    double  *cmin;        /* k: smallest thr over class k's pairs once all
-                             are full, else -inf (row skip in stage 3)      */
+    double  *cmin;        /* k: smallest level below which class k's pairs
+                             drop a margin (thr when full, else floor):
+                             the row skip in stage 3                        */
+    int      no_floors;   /* stage 3 runs without floors (the re-run)       */
     double  *hv;          /* candidate margins (per-pair buffers)           */
     uint32_t *hi;         /* candidate example indices                      */
     /* confident joint counted during pass 1 (cl_spec_row) */
@@ -397,6 +400,20 @@ static void cl_select_top(double *v, uint32_t *ix, size_t m, size_t c)
     }
 }
 
+/* The smallest level under which a margin cannot enter any of class k's
+ * pairs: thr for a full pair (all kept values are >= its floor, so thr >=
+ * floor), else its floor. */
+static double cl_class_level(const cl_ctx *c, size_t k)
+{
+    double m = INFINITY;
+    for (size_t q = c->pstart[k]; q < c->pstart[k + 1]; q++) {
+        const cl_pair *pr = &c->pairs[q];
+        double level = pr->full ? pr->thr : pr->floor;
+        if (level < m) m = level;
+    }
+    return m;
+}
+
 /* Keeps the c largest of the values seen, with the largest value ever
  * dropped (max_rej): a buffer of up to cap entries is compacted back to c
  * by quickselect when full (amortised O(1) per value, sequential memory). */
@@ -411,17 +428,15 @@ static void cl_pair_compact(cl_ctx *c, cl_pair *pr)
     pr->size = pr->c;
     pr->thr = mn;
     pr->full = 1;
-    if (c->cmin) { /* only the thread owning class cls touches its pairs */
-        double m = INFINITY;
-        for (size_t q = c->pstart[pr->cls]; q < c->pstart[pr->cls + 1]; q++)
-            if (!c->pairs[q].full) m = -INFINITY;
-            else if (c->pairs[q].thr < m) m = c->pairs[q].thr;
-        c->cmin[pr->cls] = m;
-    }
+    if (c->cmin) /* only the thread owning class cls touches its pairs */
+        c->cmin[pr->cls] = cl_class_level(c, pr->cls);
 }
 
 static inline void cl_pair_push(cl_ctx *c, cl_pair *pr, double v, uint32_t idx)
 {
+    /* below the floor: below the final c-th largest, so neither kept nor
+     * able to tie with it */
+    if (v < pr->floor) return;
     if (pr->full && !(v > pr->thr)) { /* cannot beat the c-th largest */
         if (v > pr->max_rej) pr->max_rej = v;
         return;
@@ -429,6 +444,53 @@ static inline void cl_pair_push(cl_ctx *c, cl_pair *pr, double v, uint32_t idx)
     c->hv[pr->off + pr->size] = v;
     c->hi[pr->off + pr->size] = idx;
     if (++pr->size == pr->cap) cl_pair_compact(c, pr);
+}
+
+/* Floors for stage 3 from its first chunk (rows [0, nr) of data). A pair
+ * (k, j) keeps the c largest of n_k margins; chunk 0 holds m of class k's
+ * rows, of which e = c m / n_k lie at or above the final cut on average
+ * (a binomial count). The r-th largest margin in the chunk, r = e +
+ * 8 sqrt(e) + 8, lies below the cut unless the chunk is 8 standard
+ * deviations off, so smaller margins can be dropped on sight: most rows
+ * then skip stage 3 at once, instead of filling buffers with values a
+ * later compaction throws away. A floor set too high (a chunk unlike the
+ * rest of the file) leaves its pair with fewer than c values, which
+ * cl_prune_by_noise_rate detects and answers by re-running the pass
+ * without floors: exact either way. */
+static int cl_pair_floors(cl_ctx *c, const void *data, size_t nr)
+{
+    size_t k = c->k;
+    int f32 = c->rd->elem == 4;
+    size_t *start = la_calloc(k + 2, sizeof *start);
+    uint32_t *rows = la_malloc_array(nr + 1, sizeof *rows), *ix = la_malloc_array(nr + 1, sizeof *ix);
+    double *v = la_malloc_array(nr + 1, sizeof *v);
+    if (!start || !rows || !ix || !v) { free(start); free(rows); free(ix); free(v); return -1; }
+    /* chunk 0's rows grouped by class (counting sort) */
+    for (size_t i = 0; i < nr; i++) start[(size_t)c->y[i] + 2]++;
+    for (size_t j = 0; j < k; j++) start[j + 2] += start[j + 1];
+    for (size_t i = 0; i < nr; i++) rows[start[(size_t)c->y[i] + 1]++] = (uint32_t)i;
+    for (size_t kk = 0; kk < k; kk++) {
+        size_t m = start[kk + 1] - start[kk];
+        const uint32_t *r = rows + start[kk];
+        for (size_t q = c->pstart[kk]; q < c->pstart[kk + 1]; q++) {
+            cl_pair *pr = &c->pairs[q];
+            double e = (double)pr->c * (double)m / (double)c->res->counts[kk];
+            double want = e + 8 * sqrt(e) + 8;
+            if (want >= (double)m) continue;
+            size_t rank = (size_t)want;
+            for (size_t i = 0; i < m; i++) {
+                v[i] = cl_at(data, k, r[i], pr->j, f32) - cl_at(data, k, r[i], kk, f32);
+                ix[i] = (uint32_t)i;
+            }
+            cl_select_top(v, ix, m, rank);
+            double lo = v[0];
+            for (size_t i = 1; i < rank; i++) if (v[i] < lo) lo = v[i];
+            pr->floor = lo;
+        }
+        c->cmin[kk] = cl_class_level(c, kk);
+    }
+    free(start); free(rows); free(ix); free(v);
+    return 0;
 }
 
 /* Pass 3: margins mu = p_j - p_k into the pairs' buffers (class-owned threads). */
@@ -513,6 +575,10 @@ static int cl_pass(cl_ctx *c, int stage, la_error *err)
         size_t nr = n - r0 < cr ? n - r0 : cr;
         const void *data;
         if ((rc = rd->read(rd->ctx, r0, nr, &data, err))) goto done;
+        if (stage == 3 && r0 == 0 && !c->no_floors && cl_pair_floors(c, data, nr)) {
+            rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+            goto done;
+        }
         /* Small chunks are not worth a thread. */
         int tt = (nr < 2048 || T == 1) ? 1 : T;
         if (stage == 3 && tt != T) tt = 1;
@@ -710,6 +776,7 @@ static int cl_prune_by_noise_rate(cl_ctx *c, const int64_t *P, la_error *err)
             pr->c = (uint64_t)P[j * k + kk] < (uint64_t)cnt[kk] ? (size_t)P[j * k + kk] : (size_t)cnt[kk];
             pr->off = tot;
             pr->max_rej = -INFINITY;
+            pr->floor = -INFINITY;
             pr->cap = 2 * pr->c + 16;
             tot += pr->cap;
         }
@@ -722,6 +789,24 @@ static int cl_prune_by_noise_rate(cl_ctx *c, const int64_t *P, la_error *err)
     c->hi = cl_big_alloc(tot + 1, sizeof *c->hi);
     if (!c->hv || !c->hi) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     if ((rc = cl_pass(c, 3, err))) return rc;
+    int refloor = 0;
+    for (size_t p = 0; p < np; p++) {
+        cl_pair *pr = &c->pairs[p];
+        if (pr->size > pr->c) cl_pair_compact(c, pr);
+        if (pr->size < pr->c) refloor = 1;   /* a floor above the final cut */
+    }
+    if (refloor) {
+        for (size_t p = 0; p < np; p++) {
+            cl_pair *pr = &c->pairs[p];
+            pr->size = 0;
+            pr->full = 0;
+            pr->max_rej = pr->floor = -INFINITY;
+        }
+        for (size_t j = 0; j < k; j++) c->cmin[j] = -INFINITY;
+        c->no_floors = 1;
+        c->res->floor_passes++;
+        if ((rc = cl_pass(c, 3, err))) return rc;
+    }
     size_t *tie = la_malloc_array(np + 1, sizeof *tie), nt = 0;
     if (!tie) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     for (size_t p = 0; p < np; p++) {

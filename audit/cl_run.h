@@ -99,9 +99,10 @@ typedef struct cl_result {
     int      cwe_refused;     /* 1: a probability lies outside [0, 1]       */
     int      single_class;    /* every label is 0: cleanlab refuses num_label_issues
                                  and the health score (the outputs that use them) */
-    int      tie_passes;
+    int      tie_passes;      /* extra passes run for exact boundary ties   */
+    int      floor_passes;    /* 1: stage 3 re-ran without its floors       */
     double   seconds[4];      /* wall time: pass 1, pass 2 + K x K, pruning
-                                 passes, ranking (for benchmarks)            */      /* extra passes run for exact boundary ties   */
+                                 passes, ranking (for benchmarks)            */
 } cl_result;
 
 /* Runs the audit. y: n labels, each in [0, k). Returns 0, or a status with

@@ -995,9 +995,10 @@ int cmd_audit(int argc, char **argv)
 
     const char *timing = getenv("LABELAUDIT_TIMING");
     if (timing && *timing && strcmp(timing, "0"))
-        fprintf(stderr, "timing: pass1 %.3f s, pass2+kxk %.3f s, pruning %.3f s, ranking %.3f s, "
-                        "bootstrap+outputs %.3f s, total %.3f s\n", res.seconds[0], res.seconds[1], res.seconds[2],
-                res.seconds[3], la_now() - t_run, la_now() - t0);
+        fprintf(stderr, "timing: pass1 %.3f s, pass2+kxk %.3f s, pruning %.3f s (%d re-runs without floors, "
+                        "%d tie passes), ranking %.3f s, bootstrap+outputs %.3f s, total %.3f s\n",
+                res.seconds[0], res.seconds[1], res.seconds[2], res.floor_passes, res.tie_passes, res.seconds[3],
+                la_now() - t_run, la_now() - t0);
     if (a.json) {
         printf("%s\n", summary_text);
     } else if (!a.quiet) {
