@@ -44,8 +44,11 @@ static float *fold_matrix(size_t n, size_t d)
     return p;
 }
 
-/* One fold, start to finish. Returns 0 or a status with *err filled. */
-static int run_fold(job *J, int f, la_error *err)
+/* One fold, start to finish, its standardized rows in *buf: the training
+ * rows then the held-out ones, n x d floats for every fold, so a worker
+ * allocates it (and the kernel zero-fills its pages) once, not once per fold.
+ * Returns 0 or a status with *err filled. */
+static int run_fold(job *J, int f, float **buf, la_error *err)
 {
     double t0 = la_now();
     size_t n = J->n, d = J->d, k = J->k, ntr = 0, nte = 0;
@@ -67,12 +70,13 @@ static int run_fold(job *J, int f, la_error *err)
     }
     /* preprocessing fitted on the training rows only */
     if ((rc = cv_scaler_fit(&sc, J->X, n, d, J->fold, f, J->r->onehot, J->r->standardize, err))) goto done;
-    Xtr = fold_matrix(ntr, d ? d : 1);
-    Xte = fold_matrix(nte, d ? d : 1);
+    if (!*buf && !(*buf = fold_matrix(n, d ? d : 1))) goto oom;
+    Xtr = *buf;
+    Xte = *buf + ntr * d;
     ytr = la_malloc_array(ntr, sizeof *ytr);
     P = la_malloc_array(nte * k, sizeof *P);
     if (J->sw) swtr = la_malloc_array(ntr, sizeof *swtr);
-    if (!Xtr || !Xte || !ytr || !P || (J->sw && !swtr)) goto oom;
+    if (!ytr || !P || (J->sw && !swtr)) goto oom;
     cv_scaler_apply(&sc, J->X, tr, ntr, Xtr);
     cv_scaler_apply(&sc, J->X, te, nte, Xte);
     for (size_t i = 0; i < ntr; i++) {
@@ -97,7 +101,6 @@ static int run_fold(job *J, int f, la_error *err)
     }
     if (J->r->coteach) rc = rb_coteach_fit(&o, J->r->coteach, Xtr, ntr, d, ytr, k, &m, &m2, err);
     else rc = cv_model_fit(&o, Xtr, ntr, d, ytr, swtr, k, &m, err);
-    free(Xtr); Xtr = NULL;            /* release before predicting (memory peak) */
     if (!rc) rc = m2 ? rb_coteach_predict_proba(m, m2, Xte, nte, k, P, err)
                      : cv_model_predict_proba(m, Xte, nte, P, err);
     free(yte);
@@ -117,13 +120,14 @@ done:
     cv_model_free(m);
     cv_model_free(m2);
     cv_scaler_free(&sc);
-    free(tr); free(te); free(Xtr); free(Xte); free(ytr); free(swtr); free(P);
+    free(tr); free(te); free(ytr); free(swtr); free(P);
     return rc;
 }
 
 static void *worker(void *arg)
 {
     job *J = arg;
+    float *buf = NULL;
     for (;;) {
         pthread_mutex_lock(&J->lock);
         int f = J->failed ? J->r->n_folds : J->next++;
@@ -131,7 +135,7 @@ static void *worker(void *arg)
         if (f >= J->r->n_folds) break;
         la_error e;
         la_error_clear(&e);
-        int rc = run_fold(J, f, &e);
+        int rc = run_fold(J, f, &buf, &e);
         pthread_mutex_lock(&J->lock);
         if (rc && !J->failed) { J->failed = rc; J->err = e; }
         if (!rc) {
@@ -140,6 +144,7 @@ static void *worker(void *arg)
         }
         pthread_mutex_unlock(&J->lock);
     }
+    free(buf);
     return NULL;
 }
 

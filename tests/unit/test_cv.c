@@ -332,6 +332,37 @@ static void test_labels_and_weights_files(void **state)
     unlink(lp); unlink(wp); rmdir(dir);
 }
 
+/* logreg on 20000 rows starts from a fit on every 4th row (subsample_start
+ * in model.c): what it returns must still meet the full objective's stopping
+ * rule, max |dJ/dtheta| <= tol x n, not just the subsample's. */
+static void test_logreg_subsample_start_converges(void **state)
+{
+    (void)state;
+    enum { N = 20000, D = 6, K = 3 };
+    float *X = malloc(N * D * sizeof *X);
+    int32_t *y = malloc(N * sizeof *y);
+    blobs(N, D, K, 11, X, y);
+    cv_train_opts o;
+    cv_train_opts_init(&o);
+    o.l2 = 1.0;
+    o.l2_default = 0;
+    int iters = 0;
+    o.n_iter = &iters;
+    la_error err;
+    cv_model *m;
+    assert_int_equal(cv_model_fit(&o, X, N, D, y, NULL, K, &m, &err), 0);
+    size_t np;
+    (void)cv_model_params(m, &np);
+    float *g = calloc(np, sizeof *g);
+    double J = cv_model_objective(m, &o, X, N, y, NULL, g), gmax = 0.0;
+    for (size_t j = 0; j < np; j++) if (fabs(g[j]) > gmax) gmax = fabs(g[j]);
+    assert_true(isfinite(J));
+    if (gmax > o.tol * N) fail_msg("max |grad| %g > tol x n = %g after %d iterations", gmax, o.tol * N, iters);
+    assert_true(iters > 0);
+    cv_model_free(m);
+    free(g); free(X); free(y);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -344,6 +375,7 @@ int main(void)
         cmocka_unit_test(test_reproducible_and_accurate),
         cmocka_unit_test(test_class_absent_from_training),
         cmocka_unit_test(test_labels_and_weights_files),
+        cmocka_unit_test(test_logreg_subsample_start_converges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -227,6 +227,60 @@ static void test_loss_batch_weights_and_scale(void **state)
     }
 }
 
+/* logreg's objective (its own cross-entropy path for ce / weighted /
+ * balanced without smoothing) against the general per-row loss summed by
+ * hand: J = sum_i sw_i L(x_i W + b, y_i) + (l2 / 2) ||W||^2 and its gradient
+ * dJ/dW = sum_i sw_i x_i^T g_i + l2 W, dJ/db = sum_i sw_i g_i. */
+static void test_logreg_ce_objective_by_hand(void **state)
+{
+    (void)state;
+    enum { N = 40, D = 4, KK = 3 };
+    float X[N * D], sw[N];
+    int32_t y[N];
+    cv_rng r;
+    cv_rng_seed(&r, 9, 0);
+    for (int i = 0; i < N * D; i++) X[i] = (float)cv_rng_normal(&r);
+    for (int i = 0; i < N; i++) { y[i] = (i * 5) % 7 < 4 ? 0 : 1 + i % 2; sw[i] = (float)(0.25 + cv_rng_uniform(&r)); }
+    cv_loss_kind kinds[] = {CV_LOSS_CE, CV_LOSS_WEIGHTED, CV_LOSS_BALANCED};
+    for (int t = 0; t < 3; t++) {
+        cv_train_opts o;
+        cv_train_opts_init(&o);
+        o.loss = kinds[t];
+        o.beta = 0.9;
+        o.l2 = 0.7;
+        la_error err;
+        cv_model *m;
+        assert_int_equal(cv_model_init(&o, D, KK, &m, &err), 0);
+        size_t np;
+        float *p = cv_model_params(m, &np);
+        for (size_t j = 0; j < np; j++) p[j] = (float)(0.5 * cv_rng_normal(&r));
+        float g[D * KK + KK];
+        double J = cv_model_objective(m, &o, X, N, y, sw, g);
+        double cw[KK], want = 0.0, gw[D * KK + KK] = {0};
+        cv_loss L;
+        cv_loss_setup(&o, y, N, KK, cw, &L);
+        for (int i = 0; i < N; i++) {
+            double z[KK], gz[KK];
+            for (int c = 0; c < KK; c++) {
+                z[c] = p[D * KK + c];
+                for (int j = 0; j < D; j++) z[c] += (double)X[i * D + j] * p[j * KK + c];
+            }
+            want += sw[i] * cv_loss_row(&L, z, y[i], gz);
+            for (int c = 0; c < KK; c++) {
+                for (int j = 0; j < D; j++) gw[j * KK + c] += sw[i] * X[i * D + j] * gz[c];
+                gw[D * KK + c] += sw[i] * gz[c];
+            }
+        }
+        for (int j = 0; j < D * KK; j++) { want += 0.5 * o.l2 * p[j] * p[j]; gw[j] += o.l2 * p[j]; }
+        if (fabs(J - want) > 1e-5 * fabs(want))
+            fail_msg("%s: objective %.9g, by hand %.9g", cv_loss_name(kinds[t]), J, want);
+        for (int j = 0; j < D * KK + KK; j++)
+            if (fabs(g[j] - gw[j]) > 1e-4 * (1.0 + fabs(gw[j])))
+                fail_msg("%s: gradient %d is %g, by hand %g", cv_loss_name(kinds[t]), j, (double)g[j], gw[j]);
+        cv_model_free(m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -237,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_logreg_objective_gradient),
         cmocka_unit_test(test_mlp_objective_gradient),
         cmocka_unit_test(test_loss_batch_weights_and_scale),
+        cmocka_unit_test(test_logreg_ce_objective_by_hand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
