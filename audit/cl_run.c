@@ -154,20 +154,16 @@ CL_INLINE double cl_at(const void *data, size_t k, size_t i, size_t j, int f32)
  * in-band entries and resolved by cl_spec_resolve once the thresholds are
  * known. If a threshold falls outside its band (or the records outgrow
  * their budget) everything is discarded and pass 2 runs as usual: the
- * result is exact either way. Row i of `data`. */
-CL_INLINE void cl_spec_row(cl_work *w, const void *data, size_t i, size_t g, size_t y, size_t am, int f32)
+ * result is exact either way. Row i of `data`, with nhi and nlo its
+ * entries at or above sp_hi and sp_lo (counted by the caller's sweep). */
+CL_INLINE void cl_spec_row(cl_work *w, const void *data, size_t i, size_t g, size_t y, size_t am,
+                           size_t nhi, size_t nlo, int f32)
 {
     cl_ctx *c = w->c;
     cl_spec *s = w->sp;
     size_t k = c->k, cnt = 0, first = 0, nb = 0, at = s->len;
     if (s->over) return;
-    /* common case first, branch-free: no entry in a band */
-    size_t nhi = 0, nlo = 0;
-    for (size_t j = 0; j < k; j++) {
-        double v = cl_at(data, k, i, j, f32);
-        nhi += v >= c->sp_hi[j];
-        nlo += v >= c->sp_lo[j];
-    }
+    /* common case first: no entry in a band */
     if (nhi == nlo) {
         if (nhi) {
             size_t sus = am;
@@ -275,28 +271,49 @@ static int cl_spec_resolve(cl_ctx *c)
     return 1;
 }
 
-/* Pass 1: validate; self-confidence into its class's slot; argmax; flags. */
-CL_INLINE void cl_stage1_rows(cl_work *w, int f32)
+/* The band counts of cl_spec_row for row i (chunk 0, before any sweep). */
+CL_INLINE void cl_spec_count(const cl_ctx *c, const void *data, size_t i, int f32, size_t *nhi, size_t *nlo)
+{
+    *nhi = *nlo = 0;
+    for (size_t j = 0; j < c->k; j++) {
+        double v = cl_at(data, c->k, i, j, f32);
+        *nhi += v >= c->sp_hi[j];
+        *nlo += v >= c->sp_lo[j];
+    }
+}
+
+/* Pass 1: validate; self-confidence into its class's slot; argmax; flags;
+ * with `spec`, the folded pass 2 (cl_spec_row). */
+CL_INLINE void cl_stage1_rows(cl_work *w, int f32, int spec)
 {
     cl_ctx *c = w->c;
     size_t k = c->k;
     cl_result *res = c->res;
     const void *data = w->data;
+    const double *hi = c->sp_hi, *lo = c->sp_lo;
     for (size_t i = w->a; i < w->b; i++) {
         size_t g = w->r0 + i;
-        size_t y = (size_t)c->y[g], am = 0;
-        /* one sweep: ARGMAX (the first maximum bv), the minimum, and
-         * v - v, which is NaN for a NaN or infinite entry and 0 otherwise */
-        double bv = cl_at(data, k, i, 0, f32), mn = bv, nan = 0;
+        size_t y = (size_t)c->y[g], am = 0, nhi = 0, nlo = 0;
+        /* one sweep: ARGMAX (the first maximum bv), NaN, entries below
+         * -1e-6 and below 0, and the band counts. Integer flags: no
+         * floating-point dependency chain across the row. */
+        double bv = cl_at(data, k, i, 0, f32);
+        int nan = 0, below = 0, neg = 0;
         for (size_t j = 0; j < k; j++) {
             double v = cl_at(data, k, i, j, f32);
-            nan += v - v;
-            mn = v < mn ? v : mn;
+            nan |= v != v;
+            below |= v < -1e-6;
+            neg |= v < 0;
             if (v > bv) { bv = v; am = j; }
+            if (spec) {
+                nhi += v >= hi[j];
+                nlo += v >= lo[j];
+            }
         }
-        /* valid: every entry finite and within 1e-6 of [0, 1] */
-        int bad = !(nan == 0) | !(mn >= -1e-6) | !(bv <= 1 + 1e-6);
-        int out01 = (mn < 0) | (bv > 1);
+        /* valid: every entry a number within 1e-6 of [0, 1] (an infinite
+         * one fails the bounds) */
+        int bad = nan | below | !(bv <= 1 + 1e-6);
+        int out01 = neg | (bv > 1);
         if (bad) {
             if (w->bad_row == SIZE_MAX) {
                 size_t j = 0;
@@ -319,7 +336,7 @@ CL_INLINE void cl_stage1_rows(cl_work *w, int f32)
         double py1 = py + 1e-6;
         int forgiven = am == y || (am < y ? bv < py1 : bv <= py1);
         res->flags[g] = (uint8_t)((am != y ? CL_F_PRED_NEQ : 0) | (forgiven ? CL_F_FORGIVEN : 0));
-        if (w->sp && c->sp_ready) cl_spec_row(w, data, i, g, y, am, f32);
+        if (spec) cl_spec_row(w, data, i, g, y, am, nhi, nlo, f32);
         if (c->rankv) {
             double *p = w->row;
             for (size_t j = 0; j < k; j++) p[j] = cl_at(data, k, i, j, f32);
@@ -332,8 +349,14 @@ CL_INLINE void cl_stage1_rows(cl_work *w, int f32)
 
 static void cl_stage1(cl_work *w)
 {
-    if (w->c->rd->elem == 4) cl_stage1_rows(w, 1);
-    else cl_stage1_rows(w, 0);
+    int spec = w->sp && w->c->sp_ready && !w->sp->over;
+    if (w->c->rd->elem == 4) {
+        if (spec) cl_stage1_rows(w, 1, 1);
+        else cl_stage1_rows(w, 1, 0);
+    } else {
+        if (spec) cl_stage1_rows(w, 0, 1);
+        else cl_stage1_rows(w, 0, 0);
+    }
 }
 
 /* Pass 2: confident joint, off-diagonal flags, per-example score rows. */
@@ -614,9 +637,11 @@ static int cl_pass(cl_ctx *c, int stage, la_error *err)
             }
             if (r0 == 0 && c->spec) { /* the band, then chunk 0's rows */
                 cl_spec_setup(c, gcur);
+                int f32 = rd->elem == 4;
                 for (size_t i = 0; i < nr; i++) {
-                    if (rd->elem == 4) cl_spec_row(&w[0], data, i, i, (size_t)c->y[i], (size_t)c->res->suggested[i], 1);
-                    else cl_spec_row(&w[0], data, i, i, (size_t)c->y[i], (size_t)c->res->suggested[i], 0);
+                    size_t nhi, nlo;
+                    cl_spec_count(c, data, i, f32, &nhi, &nlo);
+                    cl_spec_row(&w[0], data, i, i, (size_t)c->y[i], (size_t)c->res->suggested[i], nhi, nlo, f32);
                 }
                 /* too many undecided rows to fit (wide bands: few rows per
                  * class in the chunk, or low thresholds at large K): give up now */
