@@ -12,11 +12,14 @@
 #       (b) labels cleaned automatically: cv (5 folds) + audit + clean
 #           --auto drop, and --auto relabel; cv once per entry of CVS:
 #             mlp     = the FINAL model's settings (plain cross-entropy)
-#             coteach = mlp with --coteach, --forget-rate = the noise rate
-#                       (Han et al. 2018 set it to the known rate), 10 epochs,
-#                       --forget-epochs 5
+#             coteach = mlp with --coteach, 10 epochs, --forget-epochs 5,
+#                       --forget-rate = the noise rate estimated by the
+#                       audit of the cv mlp run (its error_rate; Han et al.
+#                       2018 use the known rate: FORGET=R fixes it)
 #       (c) the true labels;
-#     plus the audit's precision/recall against the injected flips, and (REF=1)
+#     each final model trained once per seed of SEEDS ("0 1 2"; mean and
+#     per seed reported); plus the audit's precision/recall against the
+#     injected flips, and (REF=1)
 #     a reference row: `retrain --coteach` on the noisy labels (a different
 #     final model). SUB < 60000 = a seeded stratified subsample.
 #  2. imbalance: a 99:1 binary task from T-shirt/top (majority) and Shirt
@@ -29,7 +32,8 @@
 #
 # Environment: LA (binary, default ./labelaudit), W (work dir, default
 # /tmp/la-bench-loop), FM (dataset dir), PARTS ("noise imbalance"), SUB
-# (60000), RATES ("20 40"), CVS ("mlp coteach"), REF (1), NICE (nice level, 10).
+# (60000), RATES ("20 40"), CVS ("mlp coteach"; coteach needs mlp's audit in
+# W), FORGET (unset), SEEDS ("0 1 2"), REF (1), NICE (nice level, 10).
 # CPU seconds (user + sys) of every cv and retrain go to $W/cpu.txt.
 set -eu
 LA=${LA:-$(pwd)/labelaudit}
@@ -68,33 +72,55 @@ timed() {
     /usr/bin/time -f "%U %S %e" -o "$W/time.tmp" $N "$@"
     awk -v n="$name" '{printf "%s %.1f %.1f\n", n, $1 + $2, $3}' "$W/time.tmp" >> "$W/cpu.txt"
 }
+SEEDS=${SEEDS:-"0 1 2"}
+# final TAG ARGS...: the FINAL model on the training set ARGS, once per seed
+# of SEEDS (initialization, minibatch order, dropout, inner validation
+# split), into $W/TAG/sS; prints "mean_accuracy mean_macro_f1 acc_s0/acc_s1/..."
+final() {
+    tag=$1; shift
+    for s in $SEEDS; do
+        timed "retrain-$tag-seed$s" "$LA" retrain "$@" --test "$TEST" --out "$W/$tag/s$s" $FINAL --seed $s \
+            --quiet >/dev/null
+    done
+    $PY - "$W/$tag" $SEEDS <<'PYEOF'
+import json, sys
+m = [json.load(open("%s/s%s/metrics.json" % (sys.argv[1], s))) for s in sys.argv[2:]]
+acc = [d["accuracy"] for d in m]
+print("%.4f %.4f %s" % (sum(acc) / len(acc), sum(d["macro_f1"] for d in m) / len(m),
+                        "/".join("%.4f" % a for a in acc)))
+PYEOF
+}
 if [ "$SUB" -lt 60000 ]; then
     $PY "$HERE/loop_data.py" subsample "$FM" "$SUB" 1 "$W/sub"
     TRAIN="$W/sub/train-images-idx3-ubyte"; TRAIN_LABELS="$W/sub/train-labels-idx1-ubyte"
 fi
 $PY "$HERE/loop_data.py" labels "$TRAIN_LABELS" "$W/true.csv"
 NTR=$(($(wc -l < "$W/true.csv") - 1))
-log "## 1. label noise: Fashion-MNIST, $NTR training images, 10000 test; final model: $FINAL"
+log "## 1. label noise: Fashion-MNIST, $NTR training images, 10000 test; final model: $FINAL, seeds $SEEDS"
 log ""
-log "| noise | labels trained on | audit flagged | flagged that were flipped (precision) | flips flagged (recall) | label accuracy vs truth | examples | test accuracy | test macro F1 |"
-log "|---|---|---|---|---|---|---|---|---|"
-timed "retrain-c" "$LA" retrain --data "$TRAIN" --test "$TEST" --out "$W/true" $FINAL --quiet >/dev/null
-set -- $(acc "$W/true/metrics.json")
-TRUE_ACC=$1; TRUE_F1=$2
+log "| noise | labels trained on | audit flagged | flagged that were flipped (precision) | flips flagged (recall) | label accuracy vs truth | examples | test accuracy (mean) | test macro F1 (mean) | test accuracy per seed |"
+log "|---|---|---|---|---|---|---|---|---|---|"
+set -- $(final true --data "$TRAIN")
+TRUE_ROW="$1 | $2 | $3"
 for rate in ${RATES:-20 40}; do
     $PY "$HERE/make_noise.py" "$W/true.csv" "fashion-mnist-$NTR" 1 $rate "$W/noise$rate.csv"
     $PY "$HERE/loop_data.py" noisy "$W/noise$rate.csv" "$W/noisy$rate.csv"
     nacc=$(awk -F, 'NR>1{n++; if ($2==$3) s++} END {printf "%.4f", s/n}' "$W/noise$rate.csv")
-    timed "retrain-a$rate" "$LA" retrain --data "$TRAIN" --labels "$W/noisy$rate.csv" --test "$TEST" \
-        --out "$W/a$rate" $FINAL --quiet >/dev/null
-    set -- $(acc "$W/a$rate/metrics.json")
-    log "| $rate% | (a) noisy | - | - | - | $nacc | $NTR | $1 | $2 |"
+    set -- $(final a$rate --data "$TRAIN" --labels "$W/noisy$rate.csv")
+    log "| $rate% | (a) noisy | - | - | - | $nacc | $NTR | $1 | $2 | $3 |"
     for cvm in $CVS; do
         eval "cvopts=\$CV_$cvm"
         what="cv $cvm"
         if [ "$cvm" = coteach ]; then
-            fr=$(awk -v r=$rate 'BEGIN {printf "%.2f", r / 100}')
-            cvopts="$cvopts --forget-rate $fr"; what="cv coteach (forget rate $fr)"
+            # the forget rate: the noise rate the plain mlp's audit estimated
+            # (error_rate in its summary.json; so run "mlp" first), or FORGET
+            if [ -n "${FORGET:-}" ]; then
+                fr=$FORGET; src="given"
+            else
+                fr=$($PY -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["error_rate"])' \
+                    "$W/auditmlp$rate/summary.json"); src="estimated by the cv mlp audit"
+            fi
+            cvopts="$cvopts --forget-rate $fr"; what="cv coteach (forget rate $fr, $src)"
         fi
         tag="${cvm}$rate"
         rm -f "$W/db$tag.sqlite"
@@ -110,24 +136,24 @@ for rate in ${RATES:-20 40}; do
                 --out "$out" --auto $pol --quiet >/dev/null
             img="$out/train-images-idx3-ubyte"
             nex=$(( ( $(stat -c %s "$img") - 16 ) / 784 ))
-            timed "retrain-b${tag}_$pol" "$LA" retrain --data "$img" --test "$TEST" --out "$W/b${tag}_$pol" \
-                $FINAL --quiet >/dev/null
-            set -- $(acc "$W/b${tag}_$pol/metrics.json")
+            set -- $(final b${tag}_$pol --data "$img")
+            res="$1 | $2 | $3"
             if [ $pol = relabel ]; then
                 lacc=$($PY "$HERE/loop_data.py" labelacc "$W/true.csv" "$out/train-labels-idx1-ubyte")
             else
                 lacc=$($PY "$HERE/loop_data.py" keptacc "$W/noise$rate.csv" "$out/changes.csv")
             fi
-            log "| $rate% | (b) $what, --auto $pol | $flagged | $prec | $rec | $lacc | $nex | $1 | $2 |"
+            log "| $rate% | (b) $what, --auto $pol | $flagged | $prec | $rec | $lacc | $nex | $res |"
         done
     done
-    log "| $rate% | (c) true | - | - | - | 1.0000 | $NTR | $TRUE_ACC | $TRUE_F1 |"
+    log "| $rate% | (c) true | - | - | - | 1.0000 | $NTR | $TRUE_ROW |"
     if [ "${REF:-1}" = 1 ]; then
-        fr=$(awk -v r=$rate 'BEGIN {printf "%.2f", r / 100}')
+        fr=${FORGET:-$($PY -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["error_rate"])' \
+            "$W/auditmlp$rate/summary.json")}
         timed "retrain-coteach$rate" "$LA" retrain --data "$TRAIN" --labels "$W/noisy$rate.csv" --test "$TEST" \
             --out "$W/ref_coteach$rate" $CV_coteach --forget-rate $fr --quiet >/dev/null
         set -- $(acc "$W/ref_coteach$rate/metrics.json")
-        log "| $rate% | reference: noisy, retrain $CV_coteach --forget-rate $fr | - | - | - | $nacc | $NTR | $1 | $2 |"
+        log "| $rate% | reference: noisy, retrain $CV_coteach --forget-rate $fr (seed 0 only) | - | - | - | $nacc | $NTR | $1 | $2 | $1 |"
     fi
 done
 log ""
