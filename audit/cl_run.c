@@ -89,6 +89,10 @@ typedef struct cl_ctx {
                              drop a margin (thr when full, else floor):
                              the row skip in stage 3                        */
     int      no_floors;   /* stage 3 runs without floors (the re-run)       */
+    double  *lvl;         /* per pair: margins below it are dropped (thr
+                             when full, else floor), contiguous for the
+                             inner loop of stage 3                          */
+    uint32_t *pj;         /* per pair: its class j                          */
     double  *hv;          /* candidate margins (per-pair buffers)           */
     uint32_t *hi;         /* candidate example indices                      */
     /* confident joint counted during pass 1 (cl_spec_row) */
@@ -451,6 +455,7 @@ static void cl_pair_compact(cl_ctx *c, cl_pair *pr)
     pr->size = pr->c;
     pr->thr = mn;
     pr->full = 1;
+    c->lvl[pr - c->pairs] = mn;
     if (c->cmin) /* only the thread owning class cls touches its pairs */
         c->cmin[pr->cls] = cl_class_level(c, pr->cls);
 }
@@ -509,6 +514,7 @@ static int cl_pair_floors(cl_ctx *c, const void *data, size_t nr)
             double lo = v[0];
             for (size_t i = 1; i < rank; i++) if (v[i] < lo) lo = v[i];
             pr->floor = lo;
+            c->lvl[q] = lo;
         }
         c->cmin[kk] = cl_class_level(c, kk);
     }
@@ -516,36 +522,38 @@ static int cl_pair_floors(cl_ctx *c, const void *data, size_t nr)
     return 0;
 }
 
-/* Pass 3: margins mu = p_j - p_k into the pairs' buffers (class-owned threads). */
-static void cl_stage3(cl_work *w)
+CL_INLINE void cl_stage3_rows(cl_work *w, int f32)
 {
     cl_ctx *c = w->c;
+    size_t k = c->k;
+    const void *data = w->data;
     for (size_t i = w->a; i < w->b; i++) {
         size_t g = w->r0 + i;
         size_t y = (size_t)c->y[g];
         if ((int)(y % (size_t)w->nthreads) != w->tid) continue;
-        if (c->pstart[y] == c->pstart[y + 1]) continue;
-        /* mu = p_j - p_y in float64 (float32 inputs widen exactly). Every
-         * mu of the row is at most p_argmax - p_y; a row whose bound lies
-         * strictly below every pair's current c-th largest cannot enter a
-         * buffer, and none of its margins can equal a final c-th largest
-         * (thresholds only rise), so skipping it changes neither the kept
-         * values nor the tie test (max_rej == thr). */
-        size_t am = (size_t)c->res->suggested[g];
-        if (c->rd->elem == 4) {
-            const float *f = (const float *)w->data + i * c->k;
-            double py = f[y];
-            if ((double)f[am] - py < c->cmin[y]) continue;
-            for (size_t q = c->pstart[y]; q < c->pstart[y + 1]; q++)
-                cl_pair_push(c, &c->pairs[q], (double)f[c->pairs[q].j] - py, (uint32_t)g);
-        } else {
-            const double *d = (const double *)w->data + i * c->k;
-            double py = d[y];
-            if (d[am] - py < c->cmin[y]) continue;
-            for (size_t q = c->pstart[y]; q < c->pstart[y + 1]; q++)
-                cl_pair_push(c, &c->pairs[q], d[c->pairs[q].j] - py, (uint32_t)g);
+        /* mu = p_j - p_y in float64 (float32 inputs widen exactly). A
+         * margin below its pair's level (cl_ctx.lvl) is below the pair's
+         * floor or below its current c-th largest, so it can neither be
+         * kept nor equal the final c-th largest (thresholds only rise):
+         * dropping it changes neither the kept values nor the tie test
+         * (max_rej == thr). Every mu of the row is at most p_argmax - p_y,
+         * so a row whose bound is below all its class's levels is skipped
+         * whole. */
+        double py = cl_at(data, k, i, y, f32);
+        if (cl_at(data, k, i, (size_t)c->res->suggested[g], f32) - py < c->cmin[y]) continue;
+        for (size_t q = c->pstart[y]; q < c->pstart[y + 1]; q++) {
+            double mu = cl_at(data, k, i, c->pj[q], f32) - py;
+            if (mu < c->lvl[q]) continue;
+            cl_pair_push(c, &c->pairs[q], mu, (uint32_t)g);
         }
     }
+}
+
+/* Pass 3: margins mu = p_j - p_k into the pairs' buffers (class-owned threads). */
+static void cl_stage3(cl_work *w)
+{
+    if (w->c->rd->elem == 4) cl_stage3_rows(w, 1);
+    else cl_stage3_rows(w, 0);
 }
 
 static void *cl_worker(void *arg)
@@ -789,7 +797,9 @@ static int cl_prune_by_noise_rate(cl_ctx *c, const int64_t *P, la_error *err)
     }
     c->pstart[k] = np;
     c->pairs = la_calloc(np + 1, sizeof *c->pairs);
-    if (!c->pairs) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    c->lvl = la_malloc_array(np + 1, sizeof *c->lvl);
+    c->pj = la_malloc_array(np + 1, sizeof *c->pj);
+    if (!c->pairs || !c->lvl || !c->pj) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     size_t q = 0;
     for (size_t kk = 0; kk < k; kk++) {
         if (!(cnt[kk] > c->o->nmin && cnt[kk] >= 2)) continue;
@@ -802,6 +812,8 @@ static int cl_prune_by_noise_rate(cl_ctx *c, const int64_t *P, la_error *err)
             pr->off = tot;
             pr->max_rej = -INFINITY;
             pr->floor = -INFINITY;
+            c->lvl[q - 1] = -INFINITY;
+            c->pj[q - 1] = (uint32_t)j;
             pr->cap = 2 * pr->c + 16;
             tot += pr->cap;
         }
@@ -826,6 +838,7 @@ static int cl_prune_by_noise_rate(cl_ctx *c, const int64_t *P, la_error *err)
             pr->size = 0;
             pr->full = 0;
             pr->max_rej = pr->floor = -INFINITY;
+            c->lvl[p] = -INFINITY;
         }
         for (size_t j = 0; j < k; j++) c->cmin[j] = -INFINITY;
         c->no_floors = 1;
@@ -1133,12 +1146,12 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
     }
     free(s);
     free(P);
-    free(c.goff); free(c.sc_g); free(c.rankv); free(c.thr_m); free(c.pstart); free(c.pairs); free(c.cmin);
+    free(c.goff); free(c.sc_g); free(c.rankv); free(c.thr_m); free(c.pstart); free(c.pairs); free(c.cmin); free(c.lvl); free(c.pj);
     return 0;
 fail:
     free(s);
     free(P);
-    free(c.goff); free(c.sc_g); free(c.rankv); free(c.thr_m); free(c.pstart); free(c.pairs); free(c.cmin);
+    free(c.goff); free(c.sc_g); free(c.rankv); free(c.thr_m); free(c.pstart); free(c.pairs); free(c.cmin); free(c.lvl); free(c.pj);
     free(c.hv); free(c.hi);
     cl_spec_free(&c);
     cl_result_free(res);
