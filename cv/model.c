@@ -791,8 +791,11 @@ static int subsample_start(lbfgs_ctx *c, double l2)
     return iters;
 }
 
-/* logreg: L-BFGS on J, from subsample_start's point when nothing is held
- * back for validation (then --max-iter bounds each of the two runs). --l2 auto (o->l2 < 0): a regularization path
+/* logreg: L-BFGS on J. The default recipe (no --l2, nothing held back for
+ * validation) starts from subsample_start's point, and --max-iter bounds
+ * each of the two runs; an explicit --l2 runs from 0 as before, so capped
+ * runs (--max-iter 100, scikit-learn's budget) keep their meaning.
+ * --l2 auto (o->l2 < 0): a regularization path
  * l2 = sum(sw) x 10^(-1 - j/2), j = 0..6, warm-started from the strongest,
  * each solved to convergence on the training rows minus a stratified inner
  * validation share; the l2 with the best validation log loss is then refitted
@@ -874,7 +877,7 @@ static int logreg_fit(cv_model *m, const cv_train_opts *o, const float *X, size_
         iters += lbfgs_run(&c, l2, o->max_iter, 0, NULL, NULL);
     } else {
         PRECOND(l2);
-        int it0 = nva ? 0 : subsample_start(&c, l2);
+        int it0 = nva || !o->l2_default ? 0 : subsample_start(&c, l2);
         if (it0 < 0) goto oom;
         iters = it0 + lbfgs_run(&c, l2, o->max_iter, nva ? 5 * patience : 0, NULL, &best_iter);
     }

@@ -61,8 +61,8 @@ typedef struct cv_train_opts {
     double smoothing;             /* --smoothing label smoothing (0); knn: vote smoothing */
     double l2;                    /* --l2, see the objective above (1.0); < 0 = auto (logreg) */
     /* logreg */
-    int    max_iter;              /* --max-iter L-BFGS iterations (500), per run:
-                                     the subsample warm start and the full fit */
+    int    max_iter;              /* --max-iter L-BFGS iterations (500); without --l2
+                                     per run: subsample warm start, then full fit */
     double tol;                   /* --tol on max |grad| / n (1e-4, as sklearn)  */
     int    l2_default;            /* 1 = no --l2 given (set by init, cleared by --l2):
                                      logreg uses L = 10^-2.5 x sum of training weights */
