@@ -556,13 +556,40 @@ static void cl_stage3(cl_work *w)
     else cl_stage3_rows(w, 0);
 }
 
+/* Chunk 0 of pass 1 again once the bands are set (cl_spec_setup): its
+ * rows' share of the folded pass 2. */
+static void cl_stage1_spec0(cl_work *w)
+{
+    const cl_ctx *c = w->c;
+    int f32 = c->rd->elem == 4;
+    for (size_t i = w->a; i < w->b; i++) {
+        size_t nhi, nlo;
+        cl_spec_count(c, w->data, i, f32, &nhi, &nlo);
+        cl_spec_row(w, w->data, i, i, (size_t)c->y[i], (size_t)c->res->suggested[i], nhi, nlo, f32);
+    }
+}
+
 static void *cl_worker(void *arg)
 {
     cl_work *w = arg;
     if (w->stage == 1) cl_stage1(w);
     else if (w->stage == 2) cl_stage2(w);
-    else cl_stage3(w);
+    else if (w->stage == 3) cl_stage3(w);
+    else cl_stage1_spec0(w);
     return NULL;
+}
+
+/* Runs w[0..tt) (tt - 1 new threads and this one). */
+static int cl_threads(cl_work *w, pthread_t *th, int tt, la_error *err)
+{
+    for (int t = 1; t < tt; t++)
+        if (pthread_create(&th[t], NULL, cl_worker, &w[t]) != 0) {
+            for (int u = 1; u < t; u++) pthread_join(th[u], NULL);
+            return la_error_set(err, LA_EINTERNAL, NULL, 0, "cannot start a thread");
+        }
+    cl_worker(&w[0]);
+    for (int t = 1; t < tt; t++) pthread_join(th[t], NULL);
+    return 0;
 }
 
 /* One pass over the matrix. Stage 1 and 2 split each chunk into contiguous
@@ -624,14 +651,7 @@ static int cl_pass(cl_ctx *c, int stage, la_error *err)
                 for (size_t i = w[t].a; i < w[t].b; i++) gcur[c->y[r0 + i]]++;
             }
         }
-        for (int t = 1; t < tt; t++)
-            if (pthread_create(&th[t], NULL, cl_worker, &w[t]) != 0) {
-                for (int u = 1; u < t; u++) pthread_join(th[u], NULL);
-                rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "cannot start a thread");
-                goto done;
-            }
-        cl_worker(&w[0]);
-        for (int t = 1; t < tt; t++) pthread_join(th[t], NULL);
+        if ((rc = cl_threads(w, th, tt, err))) goto done;
         if (stage == 1) {
             size_t bad = SIZE_MAX, bt = 0;
             for (int t = 0; t < tt; t++)
@@ -645,19 +665,21 @@ static int cl_pass(cl_ctx *c, int stage, la_error *err)
             }
             if (r0 == 0 && c->spec) { /* the band, then chunk 0's rows */
                 cl_spec_setup(c, gcur);
-                int f32 = rd->elem == 4;
-                for (size_t i = 0; i < nr; i++) {
-                    size_t nhi, nlo;
-                    cl_spec_count(c, data, i, f32, &nhi, &nlo);
-                    cl_spec_row(&w[0], data, i, i, (size_t)c->y[i], (size_t)c->res->suggested[i], nhi, nlo, f32);
-                }
+                for (int t = 0; t < tt; t++) w[t].stage = 4;
+                rc = cl_threads(w, th, tt, err);
+                for (int t = 0; t < tt; t++) w[t].stage = 1;
+                if (rc) goto done;
                 /* too many undecided rows to fit (wide bands: few rows per
                  * class in the chunk, or low thresholds at large K): give up now */
-                if ((double)c->sp[0].len * ((double)n / (double)nr) > 0.5 * (double)c->sp_budget * c->sp_threads) {
-                    for (int t = 0; t < c->sp_threads; t++) c->sp[t].over = 1;
-                    free(c->sp[0].buf);
-                    c->sp[0].buf = NULL;
-                    c->sp[0].len = c->sp[0].cap = 0;
+                double len = 0;
+                for (int t = 0; t < c->sp_threads; t++) len += (double)c->sp[t].len;
+                if (len * ((double)n / (double)nr) > 0.5 * (double)c->sp_budget * c->sp_threads) {
+                    for (int t = 0; t < c->sp_threads; t++) {
+                        c->sp[t].over = 1;
+                        free(c->sp[t].buf);
+                        c->sp[t].buf = NULL;
+                        c->sp[t].len = c->sp[t].cap = 0;
+                    }
                 }
             }
         }
