@@ -500,6 +500,7 @@ static int cl_pair_floors(cl_ctx *c, const void *data, size_t nr)
     for (size_t kk = 0; kk < k; kk++) {
         size_t m = start[kk + 1] - start[kk];
         const uint32_t *r = rows + start[kk];
+        if (m > 8192) m = 8192;   /* plenty for the estimate, and cheap */
         for (size_t q = c->pstart[kk]; q < c->pstart[kk + 1]; q++) {
             cl_pair *pr = &c->pairs[q];
             double e = (double)pr->c * (double)m / (double)c->res->counts[kk];

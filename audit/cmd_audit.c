@@ -83,18 +83,63 @@ typedef struct au_args {
 
 /* ---- probability readers ---------------------------------------------- */
 
+/* The .npy reader reads ahead: while cl_run works on one chunk, a thread
+ * reads the next one (cl_run's passes go front to back, then start again
+ * at row 0) into the other buffer, so the copy out of the page cache no
+ * longer leaves a core idle between chunks. The buffer handed out stays
+ * untouched until the next call, as cl_reader requires. */
 typedef struct au_npy_reader {
-    io_npy  f;
-    void   *buf;
+    io_npy    f;
+    void     *buf[2];
+    int       cur;            /* buffer handed out last                     */
+    pthread_t th;
+    int       pending;        /* a read-ahead thread is running             */
+    size_t    ahead0, aheadn; /* its rows                                   */
+    int       ahead_rc;
+    la_error  ahead_err;
 } au_npy_reader;
+
+static int au_npy_fill(au_npy_reader *r, int b, size_t row0, size_t nrows, la_error *err)
+{
+    return r->f.dtype == IO_DT_F32 ? io_npy_read_rows_f32(&r->f, row0, nrows, r->buf[b], err)
+                                   : io_npy_read_rows_f64(&r->f, row0, nrows, r->buf[b], err);
+}
+
+static void *au_npy_ahead(void *arg)
+{
+    au_npy_reader *r = arg;
+    la_error_clear(&r->ahead_err);
+    r->ahead_rc = au_npy_fill(r, !r->cur, r->ahead0, r->aheadn, &r->ahead_err);
+    return NULL;
+}
+
+/* Waits for the read-ahead; returns 1 when it read exactly these rows. */
+static int au_npy_join(au_npy_reader *r, size_t row0, size_t nrows)
+{
+    if (!r->pending) return 0;
+    pthread_join(r->th, NULL);
+    r->pending = 0;
+    return r->ahead0 == row0 && r->aheadn == nrows;
+}
 
 static int au_read_npy(void *ctx, size_t row0, size_t nrows, const void **out, la_error *err)
 {
     au_npy_reader *r = ctx;
-    int rc = r->f.dtype == IO_DT_F32 ? io_npy_read_rows_f32(&r->f, row0, nrows, r->buf, err)
-                                     : io_npy_read_rows_f64(&r->f, row0, nrows, r->buf, err);
-    *out = r->buf;
-    return rc;
+    int rc = 0;
+    if (au_npy_join(r, row0, nrows)) {
+        if (r->ahead_rc) { *err = r->ahead_err; return r->ahead_rc; }
+        r->cur = !r->cur;
+    } else {
+        if (r->buf[1]) r->cur = !r->cur;
+        if ((rc = au_npy_fill(r, r->cur, row0, nrows, err))) return rc;
+    }
+    *out = r->buf[r->cur];
+    /* the next chunk of the same size, or the first one after the last */
+    size_t rows = r->f.rows;
+    r->ahead0 = row0 + nrows < rows ? row0 + nrows : 0;
+    r->aheadn = rows - r->ahead0 < nrows ? rows - r->ahead0 : nrows;
+    if (r->buf[1] && r->aheadn && pthread_create(&r->th, NULL, au_npy_ahead, r) == 0) r->pending = 1;
+    return 0;
 }
 
 typedef struct au_mem_reader { const double *p; size_t k; } au_mem_reader;
@@ -771,8 +816,10 @@ int cmd_audit(int argc, char **argv)
         rd.chunk_rows = (8u << 20) / (row_bytes ? row_bytes : 1);
         if (rd.chunk_rows < 1) rd.chunk_rows = 1;
         if (rd.chunk_rows > n && n) rd.chunk_rows = n;
-        nr.buf = cl_big_alloc(rd.chunk_rows * k + 1, (size_t)rd.elem);
-        if (!nr.buf) { rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
+        nr.buf[0] = cl_big_alloc(rd.chunk_rows * k + 1, (size_t)rd.elem);
+        /* a file of one chunk is read once per pass: no read-ahead */
+        nr.buf[1] = rd.chunk_rows < n ? cl_big_alloc(rd.chunk_rows * k + 1, (size_t)rd.elem) : NULL;
+        if (!nr.buf[0] || (rd.chunk_rows < n && !nr.buf[1])) { rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
         rd.ctx = &nr;
         rd.read = au_read_npy;
     } else {
@@ -1029,8 +1076,10 @@ out:
     free(y);
     io_labels_free(&lab);
     io_probs_free(&mem);
+    au_npy_join(&nr, 0, 0);
     if (nr.f.fp) io_npy_close(&nr.f);
-    free(nr.buf);
+    free(nr.buf[0]);
+    free(nr.buf[1]);
     io_free_strings(cls_file, n_cls_file);
     io_dataset_free(&ds);
     return rc;
