@@ -1059,27 +1059,25 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
         }
         if (f != CL_PRUNE_BY_NOISE_RATE && (rc = cl_prune_by_class(&c, P, err))) goto fail;
         if (f != CL_PRUNE_BY_CLASS && (rc = cl_prune_by_noise_rate(&c, P, err))) goto fail;
-        uint8_t need = f == CL_PRUNE_BY_CLASS ? CL_F_PBC : f == CL_PRUNE_BY_NOISE_RATE ? CL_F_PBNR : (CL_F_PBC | CL_F_PBNR);
-        for (size_t i = 0; i < n; i++)
-            if ((res->flags[i] & need) == need) res->flags[i] |= CL_F_ISSUE;
-    } else if (f == CL_CONFIDENT_LEARNING) {
-        for (size_t i = 0; i < n; i++) if (res->flags[i] & CL_F_OFFDIAG) res->flags[i] |= CL_F_ISSUE;
-    } else if (f == CL_PREDICTED_NEQ_GIVEN) {
-        for (size_t i = 0; i < n; i++) if (res->flags[i] & CL_F_PRED_NEQ) res->flags[i] |= CL_F_ISSUE;
     } else if (f == CL_LOW_SELF_CONFIDENCE) {
         if (!(s = cl_sc_index_order(&c))) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
         if ((rc = cl_low_filter(&c, s, res->num_off_diagonal, err))) goto fail;
         free(s); s = NULL;
-    } else {
+    } else if (f == CL_LOW_NORMALIZED_MARGIN) {
         if ((rc = cl_low_filter(&c, c.rankv, res->num_off_diagonal, err))) goto fail;
     }
-    /* Forgiveness (10.1), except for the low_* filters. */
-    if (f != CL_LOW_SELF_CONFIDENCE && f != CL_LOW_NORMALIZED_MARGIN)
-        for (size_t i = 0; i < n; i++)
-            if (res->flags[i] & CL_F_FORGIVEN) res->flags[i] &= (uint8_t)~CL_F_ISSUE;
+    /* One sweep: the filter's mask (the flags holding every bit of `need`),
+     * forgiveness (10.1, except for the low_* filters), the counts. */
+    uint8_t need = f == CL_PRUNE_BY_CLASS ? CL_F_PBC : f == CL_PRUNE_BY_NOISE_RATE ? CL_F_PBNR
+                 : f == CL_BOTH ? (CL_F_PBC | CL_F_PBNR) : f == CL_CONFIDENT_LEARNING ? CL_F_OFFDIAG
+                 : f == CL_PREDICTED_NEQ_GIVEN ? CL_F_PRED_NEQ : CL_F_ISSUE;
+    uint8_t forgive = f == CL_LOW_SELF_CONFIDENCE || f == CL_LOW_NORMALIZED_MARGIN ? 0 : CL_F_FORGIVEN;
     for (size_t i = 0; i < n; i++) {
-        res->flags[i] &= (uint8_t)~(CL_F_PBC | CL_F_PBNR);
-        if (res->flags[i] & CL_F_ISSUE) { res->n_flagged++; res->class_flagged[y[i]]++; }
+        uint8_t fl = res->flags[i];
+        int issue = (fl & need) == need && !(fl & forgive);
+        res->flags[i] = (uint8_t)((fl & ~(CL_F_PBC | CL_F_PBNR | CL_F_ISSUE)) | (issue ? CL_F_ISSUE : 0));
+        res->n_flagged += (size_t)issue;
+        res->class_flagged[y[i]] += issue;
     }
 
     res->seconds[2] = la_now() - t0;
