@@ -490,10 +490,53 @@ static json_t *au_summary(const au_args *a, const cl_result *r, char *const *nam
 
 /* ---- outputs ----------------------------------------------------------- */
 
+/* The two N-row mask files, off_diagonal_indices.csv and is_label_issue.csv:
+ * written on a thread of their own while the rest is written (au_masks). */
+typedef struct au_masks {
+    const char      *dir;
+    const cl_result *r;
+    int              rc;
+    la_error         err;
+} au_masks;
+
+static void *au_write_masks(void *arg)
+{
+    au_masks *m = arg;
+    const cl_result *r = m->r;
+    la_atomic_file af;
+    au_text t = {0};
+    int rc = au_open(&af, m->dir, "off_diagonal_indices.csv", &m->err);
+    if (rc) goto done;
+    fputs("index\n", af.fp);
+    for (size_t i = 0; i < r->n && !rc; i++) {
+        if (r->flags[i] & CL_F_OFFDIAG) au_u64(&t, i, '\n');
+        if (t.len >= (1u << 20)) rc = au_text_flush(&t, af.fp, af.path, &m->err);
+    }
+    if (!rc) rc = au_text_flush(&t, af.fp, af.path, &m->err);
+    if (rc) { la_atomic_abort(&af); goto done; }
+    if ((rc = au_close(&af, &m->err))) goto done;
+
+    if ((rc = au_open(&af, m->dir, "is_label_issue.csv", &m->err))) goto done;
+    fputs("is_label_issue\n", af.fp);
+    for (size_t i = 0; i < r->n && !rc; i++) {
+        if (!au_room(&t, 2)) { rc = au_text_flush(&t, af.fp, af.path, &m->err); break; }
+        t.b[t.len++] = r->flags[i] & CL_F_ISSUE ? '1' : '0';
+        t.b[t.len++] = '\n';
+        if (t.len >= (1u << 20)) rc = au_text_flush(&t, af.fp, af.path, &m->err);
+    }
+    if (!rc) rc = au_text_flush(&t, af.fp, af.path, &m->err);
+    if (rc) { la_atomic_abort(&af); goto done; }
+    rc = au_close(&af, &m->err);
+done:
+    free(t.b);
+    m->rc = rc;
+    return NULL;
+}
+
 static int au_write_all(const au_args *a, const cl_result *r, la_error *err)
 {
     const char *d = a->out;
-    size_t k = r->k, n = r->n;
+    size_t k = r->k;
     int rc;
     char buf[128];
     if ((rc = au_write_vec_d(d, "thresholds.csv", "threshold", r->thresholds, k, err))) return rc;
@@ -520,20 +563,6 @@ static int au_write_all(const au_args *a, const cl_result *r, la_error *err)
     }
 
     la_atomic_file af;
-    if ((rc = au_open(&af, d, "off_diagonal_indices.csv", err))) return rc;
-    fputs("index\n", af.fp);
-    {
-        au_text t = {0};
-        for (size_t i = 0; i < n && !rc; i++) {
-            if (r->flags[i] & CL_F_OFFDIAG) au_u64(&t, i, '\n');
-            if (t.len >= (1u << 20)) rc = au_text_flush(&t, af.fp, af.path, err);
-        }
-        if (!rc) rc = au_text_flush(&t, af.fp, af.path, err);
-        free(t.b);
-        if (rc) { la_atomic_abort(&af); return rc; }
-    }
-    if ((rc = au_close(&af, err))) return rc;
-
     if ((rc = au_open(&af, d, "class_label_quality.csv", err))) return rc;
     fputs("Class Index,Label Issues,Inverse Label Issues,Label Noise,Inverse Label Noise,Label Quality Score\n", af.fp);
     for (size_t c = 0; c < k; c++) {
@@ -548,20 +577,6 @@ static int au_write_all(const au_args *a, const cl_result *r, la_error *err)
     for (size_t q = 0; q < k * (k - 1) / 2; q++) {
         const cl_overlap *o = &r->overlap[q];
         fprintf(af.fp, "%" PRId64 ",%" PRId64 ",%" PRId64 ",%.17g\n", o->a, o->b, o->num, o->joint);
-    }
-    if ((rc = au_close(&af, err))) return rc;
-
-    if ((rc = au_open(&af, d, "is_label_issue.csv", err))) return rc;
-    fputs("is_label_issue\n", af.fp);
-    {
-        char mb[1 << 16];
-        size_t used = 0;
-        for (size_t i = 0; i < n; i++) {
-            mb[used++] = r->flags[i] & CL_F_ISSUE ? '1' : '0';
-            mb[used++] = '\n';
-            if (used == sizeof mb) { fwrite(mb, 1, used, af.fp); used = 0; }
-        }
-        fwrite(mb, 1, used, af.fp);
     }
     if ((rc = au_close(&af, err))) return rc;
 
@@ -932,8 +947,17 @@ int cmd_audit(int argc, char **argv)
     summary_text = json_dumps(summary, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
     if (!summary_text) { rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
 
-    if ((rc = au_write_all(&a, &res, &err))) goto fail;
-    if ((rc = au_write_issues(a.out, &res, names, ids, a.co.threads, &err))) goto fail;
+    {
+        au_masks masks = {.dir = a.out, .r = &res};
+        pthread_t mt;
+        int started = a.co.threads > 1 && pthread_create(&mt, NULL, au_write_masks, &masks) == 0;
+        if (!started) au_write_masks(&masks);
+        rc = au_write_all(&a, &res, &err);
+        if (!rc) rc = au_write_issues(a.out, &res, names, ids, a.co.threads, &err);
+        if (started) pthread_join(mt, NULL);
+        if (!rc && masks.rc) { rc = masks.rc; err = masks.err; }
+        if (rc) goto fail;
+    }
     {
         size_t len = strlen(summary_text);
         char *t = malloc(len + 2);
