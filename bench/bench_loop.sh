@@ -30,6 +30,9 @@
 #     focal + oversampling, and decoupled rebalancing. Model: mlp (hidden 128,
 #     20 epochs).
 #
+# PARTS=diag (after noise, same W): the kept examples of cv coteach + --auto
+# drop with their true labels, and --auto drop --min-quality MINQ (0.05).
+#
 # Environment: LA (binary, default ./labelaudit), W (work dir, default
 # /tmp/la-bench-loop), FM (dataset dir), PARTS ("noise imbalance"), SUB
 # (60000), RATES ("20 40"), CVS ("mlp coteach"; coteach needs mlp's audit in
@@ -60,12 +63,10 @@ acc() { $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.4f %.4
 log() { echo "$*"; echo "$*" >> "$R"; }
 t0=$(date +%s)
 
-case " $PARTS " in *" noise "*)
 FINAL="--model mlp --hidden 256 --dropout 0.2"
 CV_mlp="$FINAL"
 CV_coteach="--model mlp --hidden 256 --coteach --epochs 10 --forget-epochs 5"
 CVS=${CVS:-"mlp coteach"}
-: > "$W/cpu.txt"; rm -f "$W/cvacc.txt"
 # timed NAME CMD...: runs CMD under nice, appends "NAME cpu_s wall_s" to cpu.txt
 timed() {
     name=$1; shift
@@ -94,6 +95,8 @@ if [ "$SUB" -lt 60000 ]; then
     $PY "$HERE/loop_data.py" subsample "$FM" "$SUB" 1 "$W/sub"
     TRAIN="$W/sub/train-images-idx3-ubyte"; TRAIN_LABELS="$W/sub/train-labels-idx1-ubyte"
 fi
+case " $PARTS " in *" noise "*)
+: > "$W/cpu.txt"; rm -f "$W/cvacc.txt"
 $PY "$HERE/loop_data.py" labels "$TRAIN_LABELS" "$W/true.csv"
 NTR=$(($(wc -l < "$W/true.csv") - 1))
 log "## 1. label noise: Fashion-MNIST, $NTR training images, 10000 test; final model: $FINAL, seeds $SEEDS"
@@ -161,6 +164,34 @@ if [ -f "$W/cvacc.txt" ]; then while read -r l; do log "- $l"; done < "$W/cvacc.
 log ""
 log "CPU seconds (user + sys) and wall seconds:"
 while read -r l; do log "- $l"; done < "$W/cpu.txt"
+log ""
+;; esac
+
+case " $PARTS " in *" diag "*)
+# Diagnostics on a finished noise part in the same W (needs cv coteach's
+# database and clean output per rate): (1) the examples `--auto drop` kept,
+# with their TRUE labels: what the drop costs in examples alone; (2) a
+# milder drop, only flagged examples with label quality < MINQ (0.05).
+MINQ=${MINQ:-0.05}
+log "## diagnostics: final model $FINAL, seeds $SEEDS"
+log ""
+log "| noise | labels trained on | label accuracy vs truth | examples | test accuracy (mean) | test macro F1 (mean) | test accuracy per seed |"
+log "|---|---|---|---|---|---|---|"
+for rate in ${RATES:-20 40}; do
+    tag=coteach$rate
+    drop="$W/clean${tag}_drop"
+    $PY "$HERE/loop_data.py" keptlabels "$W/noise$rate.csv" "$drop/changes.csv" "$W/kepttrue$rate.csv"
+    nex=$(( ( $(stat -c %s "$drop/train-images-idx3-ubyte") - 16 ) / 784 ))
+    set -- $(final kepttrue$rate --data "$drop/train-images-idx3-ubyte" --labels "$W/kepttrue$rate.csv")
+    log "| $rate% | the $nex examples cv coteach + --auto drop kept, with their true labels | 1.0000 | $nex | $1 | $2 | $3 |"
+    out="$W/clean${tag}_dropq"
+    "$LA" clean --db "$W/db$tag.sqlite" --data "$TRAIN" --labels "$W/noisy$rate.csv" --out "$out" \
+        --auto drop --min-quality "$MINQ" --quiet >/dev/null
+    nex=$(( ( $(stat -c %s "$out/train-images-idx3-ubyte") - 16 ) / 784 ))
+    lacc=$($PY "$HERE/loop_data.py" keptacc "$W/noise$rate.csv" "$out/changes.csv")
+    set -- $(final b${tag}_dropq --data "$out/train-images-idx3-ubyte")
+    log "| $rate% | cv coteach, --auto drop --min-quality $MINQ | $lacc | $nex | $1 | $2 | $3 |"
+done
 log ""
 ;; esac
 

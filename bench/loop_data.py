@@ -17,6 +17,8 @@
                                      against the injected flips
   keptacc NOISE.csv CHANGES.csv      share of correct labels among the examples
                                      clean kept (after --auto drop)
+  keptlabels NOISE.csv CHANGES.csv OUT.csv  the true labels of those examples,
+                                     id,label with the cleaned set's ids 0..N'-1
 """
 import csv, gzip, os, sys
 import numpy as np
@@ -130,8 +132,20 @@ def cmd_keptacc(noise_csv, changes_csv):
     print("%.4f" % np.mean(kept))
 
 
+def cmd_keptlabels(noise_csv, changes_csv, out):
+    """The TRUE labels of the examples clean kept, as id,label for the
+    cleaned IDX set (its ids are the kept rows renumbered 0..N'-1)."""
+    dropped = {r["id"] for r in csv.DictReader(open(changes_csv, newline=""))
+               if r["new_label"] == "dropped"}
+    kept = [r["true_label"] for r in csv.DictReader(open(noise_csv, newline="")) if r["id"] not in dropped]
+    with open(out, "w") as f:
+        f.write("id,label\n")
+        for i, t in enumerate(kept):
+            f.write("%d,%s\n" % (i, t))
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     {"labels": cmd_labels, "noisy": cmd_noisy, "imbalance": cmd_imbalance,
      "labelacc": cmd_labelacc, "subsample": cmd_subsample, "detect": cmd_detect,
-     "keptacc": cmd_keptacc}[cmd](*sys.argv[2:])
+     "keptacc": cmd_keptacc, "keptlabels": cmd_keptlabels}[cmd](*sys.argv[2:])
