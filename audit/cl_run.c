@@ -46,6 +46,35 @@ void *cl_big_alloc(size_t n, size_t size)
     return p;
 }
 
+/* fn(ctx, t, T) for t = 0..T-1, on T threads (this one included; T is
+ * clamped to 1..16). Falls back to running the parts here when a thread
+ * cannot start: same result, only slower. */
+typedef struct cl_part { void (*fn)(void *, int, int); void *ctx; int t, T; } cl_part;
+
+static void *cl_part_main(void *arg)
+{
+    cl_part *p = arg;
+    p->fn(p->ctx, p->t, p->T);
+    return NULL;
+}
+
+static void cl_on_threads(int T, void (*fn)(void *, int, int), void *ctx)
+{
+    pthread_t th[16];
+    cl_part part[16];
+    int started[16] = {0};
+    T = T < 1 ? 1 : T > 16 ? 16 : T;
+    for (int t = 1; t < T; t++) {
+        part[t] = (cl_part){fn, ctx, t, T};
+        started[t] = pthread_create(&th[t], NULL, cl_part_main, &part[t]) == 0;
+    }
+    fn(ctx, 0, T);
+    for (int t = 1; t < T; t++) {
+        if (started[t]) pthread_join(th[t], NULL);
+        else fn(ctx, t, T);
+    }
+}
+
 void cl_opts_init(cl_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -240,6 +269,8 @@ static void cl_spec_setup(cl_ctx *c, const size_t *gcur)
     c->sp_ready = 1;
 }
 
+static void cl_spec_resolve_part(void *ctx, int t, int T);
+
 /* After pass 1: 1 when the speculation holds (res->cj and the off-diagonal
  * flags are then final), 0 when pass 2 must run (flags cleared). */
 static int cl_spec_resolve(cl_ctx *c)
@@ -253,8 +284,20 @@ static int cl_spec_resolve(cl_ctx *c)
         for (size_t i = 0; i < c->n; i++) c->res->flags[i] &= (uint8_t)~CL_F_OFFDIAG;
         return 0;
     }
-    for (int t = 0; t < c->sp_threads; t++) {
-        const cl_spec *s = &c->sp[t];
+    cl_on_threads(c->sp_threads, cl_spec_resolve_part, c);
+    for (int t = 0; t < c->sp_threads; t++)
+        for (size_t i = 0; i < k * k; i++) c->res->cj[i] += c->sp[t].cj[i];
+    return 1;
+}
+
+/* cl_spec_resolve, part t of T: the records of pass-1 threads t, t + T, ...
+ * into their own counts (sp[u].cj) and the flags of their rows. */
+static void cl_spec_resolve_part(void *ctx, int t, int T)
+{
+    cl_ctx *c = ctx;
+    size_t k = c->k;
+    for (int u = t; u < c->sp_threads; u += T) {
+        cl_spec *s = &c->sp[u];
         for (size_t at = 0; at < s->len;) {
             size_t g = s->buf[at], cnt = s->buf[at + 1], first = s->buf[at + 2], nb = s->buf[at + 3];
             const uint32_t *e = s->buf + at + 4;
@@ -267,12 +310,10 @@ static int cl_spec_resolve(cl_ctx *c)
             at += 4 + 3 * nb;
             if (!cnt) continue;
             size_t y = (size_t)c->y[g], sus = cnt == 1 ? first : (size_t)c->res->suggested[g];
-            c->res->cj[y * k + sus]++;
+            s->cj[y * k + sus]++;
             if (sus != y) c->res->flags[g] |= CL_F_OFFDIAG;
         }
-        for (size_t i = 0; i < k * k; i++) c->res->cj[i] += s->cj[i];
     }
-    return 1;
 }
 
 /* The band counts of cl_spec_row for row i (chunk 0, before any sweep). */
@@ -910,6 +951,31 @@ static double *cl_sc_index_order(cl_ctx *c)
     return s;
 }
 
+/* The ranking's gather: rank q takes the flagged example ranked[q] (an
+ * index into the m flagged ones, fi) with its score and labels. Random
+ * reads, so split over threads. */
+typedef struct cl_reorder {
+    cl_result      *res;
+    const double   *fs;
+    const uint32_t *fi;
+    const int32_t  *gy;   /* given labels, then suggested ones (2m)         */
+    size_t          m;
+} cl_reorder;
+
+static void cl_reorder_part(void *ctx, int t, int T)
+{
+    cl_reorder *ro = ctx;
+    cl_result *res = ro->res;
+    size_t q0 = ro->m * (size_t)t / (size_t)T, q1 = ro->m * (size_t)(t + 1) / (size_t)T;
+    for (size_t q = q0; q < q1; q++) {
+        uint32_t r = res->ranked[q];
+        res->ranked_score[q] = ro->fs[r];
+        res->ranked_given[q] = ro->gy[r];
+        res->ranked_suggested[q] = ro->gy[ro->m + r];
+        res->ranked[q] = ro->fi[r];
+    }
+}
+
 static void cl_spec_free(cl_ctx *c)
 {
     for (int t = 0; c->sp && t < c->sp_threads; t++) { free(c->sp[t].buf); free(c->sp[t].cj); }
@@ -1151,13 +1217,8 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
         goto fail;
     }
     for (size_t q = 0; q < m; q++) { gy[q] = y[fi[q]]; gy[m + q] = res->suggested[fi[q]]; }
-    for (size_t q = 0; q < m; q++) {
-        uint32_t r = res->ranked[q];
-        res->ranked_score[q] = fs[r];
-        res->ranked_given[q] = gy[r];
-        res->ranked_suggested[q] = gy[m + r];
-        res->ranked[q] = fi[r];
-    }
+    cl_reorder ro = {res, fs, fi, gy, m};
+    cl_on_threads(o->threads, cl_reorder_part, &ro);
     free(fs); free(fi); free(gy);
     res->seconds[3] = la_now() - t0;
     if (o->keep_rank_scores) {
