@@ -32,6 +32,7 @@
 #
 # PARTS=diag (after noise, same W): the kept examples of cv coteach + --auto
 # drop with their true labels, and --auto drop --min-quality MINQ (0.05).
+# PARTS=round2 (after noise, same W): the whole loop again on that output.
 #
 # Environment: LA (binary, default ./labelaudit), W (work dir, default
 # /tmp/la-bench-loop), FM (dataset dir), PARTS ("noise imbalance"), SUB
@@ -180,9 +181,9 @@ log "|---|---|---|---|---|---|---|"
 for rate in ${RATES:-20 40}; do
     tag=coteach$rate
     drop="$W/clean${tag}_drop"
-    $PY "$HERE/loop_data.py" keptlabels "$W/noise$rate.csv" "$drop/changes.csv" "$W/kepttrue$rate.csv"
+    $PY "$HERE/loop_data.py" keptlabels "$W/noise$rate.csv" "$drop/changes.csv" "$W/kept$rate.csv"
     nex=$(( ( $(stat -c %s "$drop/train-images-idx3-ubyte") - 16 ) / 784 ))
-    set -- $(final kepttrue$rate --data "$drop/train-images-idx3-ubyte" --labels "$W/kepttrue$rate.csv")
+    set -- $(final kepttrue$rate --data "$drop/train-images-idx3-ubyte" --labels "$W/kept$rate.csv")
     log "| $rate% | the $nex examples cv coteach + --auto drop kept, with their true labels | 1.0000 | $nex | $1 | $2 | $3 |"
     out="$W/clean${tag}_dropq"
     "$LA" clean --db "$W/db$tag.sqlite" --data "$TRAIN" --labels "$W/noisy$rate.csv" --out "$out" \
@@ -191,6 +192,44 @@ for rate in ${RATES:-20 40}; do
     lacc=$($PY "$HERE/loop_data.py" keptacc "$W/noise$rate.csv" "$out/changes.csv")
     set -- $(final b${tag}_dropq --data "$out/train-images-idx3-ubyte")
     log "| $rate% | cv coteach, --auto drop --min-quality $MINQ | $lacc | $nex | $1 | $2 | $3 |"
+done
+log ""
+;; esac
+
+case " $PARTS " in *" round2 "*)
+# The loop run a second time on its own output (after noise, same W): the
+# cv coteach + --auto drop set of each rate goes through cv mlp + audit (its
+# error_rate estimates the noise left), cv coteach with that forget rate +
+# audit, clean --auto drop, and the FINAL model. Flags are judged against the
+# flips still in the set.
+log "## second round on the cv coteach + --auto drop output: final model $FINAL, seeds $SEEDS"
+log ""
+log "| noise | round 2 | flagged | precision | recall | label accuracy vs truth | examples | test accuracy (mean) | test macro F1 (mean) | test accuracy per seed |"
+log "|---|---|---|---|---|---|---|---|---|---|"
+for rate in ${RATES:-20 40}; do
+    D="$W/cleancoteach${rate}_drop"
+    $PY "$HERE/loop_data.py" keptlabels "$W/noise$rate.csv" "$D/changes.csv" "$W/kept$rate.csv"
+    for cvm in mlp coteach; do
+        tag="r2${cvm}$rate"
+        eval "cvopts=\$CV_$cvm"
+        if [ $cvm = coteach ]; then cvopts="$cvopts --forget-rate $fr"; fi
+        rm -f "$W/db$tag.sqlite"
+        timed "cv-$tag" "$LA" cv --data "$D/train-images-idx3-ubyte" --out "$W/cv$tag/pred_probs.npy" \
+            --audit "$W/audit$tag" --db "$W/db$tag.sqlite" $cvopts --quiet >/dev/null
+        if [ $cvm = mlp ]; then
+            fr=$($PY -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["error_rate"])' \
+                "$W/audit$tag/summary.json")
+        fi
+    done
+    set -- $($PY "$HERE/loop_data.py" detect "$W/kept$rate.csv" "$W/auditr2coteach$rate")
+    flagged=$1; prec="$3 of $1 ($4)"; rec="$3 of $2 ($5)"
+    out="$W/clean_r2_$rate"
+    "$LA" clean --db "$W/dbr2coteach$rate.sqlite" --data "$D/train-images-idx3-ubyte" --out "$out" \
+        --auto drop --quiet >/dev/null
+    nex=$(( ( $(stat -c %s "$out/train-images-idx3-ubyte") - 16 ) / 784 ))
+    lacc=$($PY "$HERE/loop_data.py" keptacc "$W/kept$rate.csv" "$out/changes.csv")
+    set -- $(final r2_$rate --data "$out/train-images-idx3-ubyte")
+    log "| $rate% | cv mlp estimates $fr noise left; cv coteach (R $fr) + audit + --auto drop | $flagged | $prec | $rec | $lacc | $nex | $1 | $2 | $3 |"
 done
 log ""
 ;; esac

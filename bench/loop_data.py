@@ -17,8 +17,9 @@
                                      against the injected flips
   keptacc NOISE.csv CHANGES.csv      share of correct labels among the examples
                                      clean kept (after --auto drop)
-  keptlabels NOISE.csv CHANGES.csv OUT.csv  the true labels of those examples,
-                                     id,label with the cleaned set's ids 0..N'-1
+  keptlabels NOISE.csv CHANGES.csv OUT.csv  those examples with the cleaned
+                                     set's ids 0..N'-1: id,true_label,noisy_label,label
+                                     (label = true; a NOISE.csv for the cleaned set)
 """
 import csv, gzip, os, sys
 import numpy as np
@@ -133,15 +134,16 @@ def cmd_keptacc(noise_csv, changes_csv):
 
 
 def cmd_keptlabels(noise_csv, changes_csv, out):
-    """The TRUE labels of the examples clean kept, as id,label for the
-    cleaned IDX set (its ids are the kept rows renumbered 0..N'-1)."""
+    """The examples clean kept, with the cleaned set's ids (its rows
+    renumbered 0..N'-1): id,true_label,noisy_label,label where label is the
+    true one (for --labels) and noisy_label the one they kept (for detect)."""
     dropped = {r["id"] for r in csv.DictReader(open(changes_csv, newline=""))
                if r["new_label"] == "dropped"}
-    kept = [r["true_label"] for r in csv.DictReader(open(noise_csv, newline="")) if r["id"] not in dropped]
+    kept = [r for r in csv.DictReader(open(noise_csv, newline="")) if r["id"] not in dropped]
     with open(out, "w") as f:
-        f.write("id,label\n")
-        for i, t in enumerate(kept):
-            f.write("%d,%s\n" % (i, t))
+        f.write("id,true_label,noisy_label,label\n")
+        for i, r in enumerate(kept):
+            f.write("%d,%s,%s,%s\n" % (i, r["true_label"], r["noisy_label"], r["true_label"]))
 
 
 if __name__ == "__main__":
