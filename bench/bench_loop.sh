@@ -30,12 +30,13 @@
 #     focal + oversampling, and decoupled rebalancing. Model: mlp (hidden 128,
 #     20 epochs).
 #
-# PARTS=diag (after noise, same W): the kept examples of cv coteach + --auto
+# diag (after noise, same W): the kept examples of cv coteach + --auto
 # drop with their true labels, and --auto drop --min-quality MINQ (0.05).
-# PARTS=round2 (after noise, same W): the whole loop again on that output.
+# round2 (after noise, same W): the whole loop again on that output.
 #
 # Environment: LA (binary, default ./labelaudit), W (work dir, default
-# /tmp/la-bench-loop), FM (dataset dir), PARTS ("noise imbalance"), SUB
+# /tmp/la-bench-loop), FM (dataset dir), PARTS ("noise diag round2 imbalance";
+# diag and round2 alone reuse a finished noise part in W), SUB
 # (60000), RATES ("20 40"), CVS ("mlp coteach"; coteach needs mlp's audit in
 # W), FORGET (unset), SEEDS ("0 1 2"), REF (1), NICE (nice level, 10).
 # CPU seconds (user + sys) of every cv and retrain go to $W/cpu.txt.
@@ -43,7 +44,7 @@ set -eu
 LA=${LA:-$(pwd)/labelaudit}
 W=${W:-/tmp/la-bench-loop}
 FM=${FM:-/usr/share/datasets/fashion-mnist}
-PARTS=${PARTS:-"noise imbalance"}
+PARTS=${PARTS:-"noise diag round2 imbalance"}
 PY=/usr/bin/python3
 HERE=$(cd "$(dirname "$0")" && pwd)
 N="nice -n ${NICE:-10}"
