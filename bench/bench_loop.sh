@@ -31,7 +31,8 @@
 #     20 epochs).
 #
 # diag (after noise, same W): the kept examples of cv coteach + --auto
-# drop with their true labels, and --auto drop --min-quality MINQ (0.05).
+# drop with their true labels, --auto drop --min-quality MINQ (0.05), and
+# --auto drop --relabel-below MINQ (relabel the surest, drop the rest).
 # round2 (after noise, same W): the whole loop again on that output.
 #
 # Environment: LA (binary, default ./labelaudit), W (work dir, default
@@ -193,6 +194,15 @@ for rate in ${RATES:-20 40}; do
     lacc=$($PY "$HERE/loop_data.py" keptacc "$W/noise$rate.csv" "$out/changes.csv")
     set -- $(final b${tag}_dropq --data "$out/train-images-idx3-ubyte")
     log "| $rate% | cv coteach, --auto drop --min-quality $MINQ | $lacc | $nex | $1 | $2 | $3 |"
+    # (3) drop, but relabel the flagged examples whose label quality is below
+    # MINQ (the model sure the given label is wrong) instead of dropping them
+    out="$W/clean${tag}_droprb"
+    "$LA" clean --db "$W/db$tag.sqlite" --data "$TRAIN" --labels "$W/noisy$rate.csv" --out "$out" \
+        --auto drop --relabel-below "$MINQ" --quiet >/dev/null
+    nex=$(( ( $(stat -c %s "$out/train-images-idx3-ubyte") - 16 ) / 784 ))
+    lacc=$($PY "$HERE/loop_data.py" keptacc "$W/noise$rate.csv" "$out/changes.csv")
+    set -- $(final b${tag}_droprb --data "$out/train-images-idx3-ubyte")
+    log "| $rate% | cv coteach, --auto drop --relabel-below $MINQ | $lacc | $nex | $1 | $2 | $3 |"
 done
 log ""
 ;; esac

@@ -124,12 +124,12 @@ def cmd_detect(noise_csv, audit_dir):
 
 
 def cmd_keptacc(noise_csv, changes_csv):
-    """Share of correct labels among the examples `clean` kept (changes.csv
-    rows with new_label 'dropped' are the removed ids)."""
-    dropped = {r["id"] for r in csv.DictReader(open(changes_csv, newline=""))
-               if r["new_label"] == "dropped"}
-    kept = [r["true_label"] == r["noisy_label"] for r in csv.DictReader(open(noise_csv, newline=""))
-            if r["id"] not in dropped]
+    """Share of correct labels among the examples `clean` kept, after its
+    relabels (changes.csv: new_label 'dropped' for a removed id, else the
+    new class index)."""
+    new = {r["id"]: r["new_label"] for r in csv.DictReader(open(changes_csv, newline=""))}
+    kept = [new.get(r["id"], r["noisy_label"]) == r["true_label"]
+            for r in csv.DictReader(open(noise_csv, newline="")) if new.get(r["id"]) != "dropped"]
     print("%.4f" % np.mean(kept))
 
 

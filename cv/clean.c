@@ -42,7 +42,7 @@ static int set_why(cln_plan *p, size_t i, const char *prefix, const char *what)
 }
 
 int cln_plan_make(const int32_t *given, size_t n, const cln_decision *dec, size_t ndec,
-                  cln_auto policy, double min_quality, cln_plan *out, la_error *err)
+                  cln_auto policy, double min_quality, double relabel_below, cln_plan *out, la_error *err)
 {
     memset(out, 0, sizeof *out);
     out->n = n;
@@ -83,7 +83,8 @@ int cln_plan_make(const int32_t *given, size_t n, const cln_decision *dec, size_
             out->n_unreviewed++;
             if (policy == CLN_AUTO_NONE) continue;
             if (!isnan(min_quality) && !(d->quality < min_quality)) continue;
-            if (policy == CLN_AUTO_DROP) {
+            int sure = !isnan(relabel_below) && d->quality < relabel_below;
+            if (policy == CLN_AUTO_DROP && !(sure && d->suggested >= 0 && d->suggested != given[i])) {
                 out->label[i] = CLN_DROPPED;
                 if (set_why(out, i, "automatic:", "drop")) goto oom;
             } else if (d->suggested >= 0 && d->suggested != given[i]) {

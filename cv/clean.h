@@ -50,12 +50,15 @@ typedef struct cln_plan {
  *   keep    -> unchanged, whatever the automatic policy
  *   pending, skip (nobody decided) -> the automatic policy, only when
  *              quality < min_quality (min_quality NAN = always):
- *              relabel -> suggested (when it differs), drop -> dropped.
+ *              relabel -> suggested (when it differs), drop -> dropped,
+ *              except that with drop, quality < relabel_below (NAN =
+ *              never) relabels to the suggested class instead: the model
+ *              is then sure enough of its suggestion to keep the example.
  * given: n current labels. Returns 0, LA_EUSAGE (a row out of range, a row
  * listed twice, a relabel without a class) or LA_EINTERNAL; free with
  * cln_plan_free (safe on a zeroed struct). */
 int  cln_plan_make(const int32_t *given, size_t n, const cln_decision *dec, size_t ndec,
-                   cln_auto policy, double min_quality, cln_plan *out, la_error *err);
+                   cln_auto policy, double min_quality, double relabel_below, cln_plan *out, la_error *err);
 void cln_plan_free(cln_plan *p);
 
 /* changes.csv: header id,old_label,new_label,why; one row per changed

@@ -28,6 +28,7 @@
 static const char usage[] =
     "usage: labelaudit clean --db FILE [--run N] --data DATASET [loader options]\n"
     "           [--labels FILE] --out DIR [--auto none|drop|relabel] [--min-quality Q]\n"
+    "           [--relabel-below Q]\n"
     "\n"
     "Applies the review decisions of an audit run to the dataset and writes the\n"
     "cleaned dataset, in the input's own format, to DIR with changes.csv beside it.\n"
@@ -42,6 +43,9 @@ static const char usage[] =
     "  --auto POLICY        flagged examples nobody reviewed (pending or skipped):\n"
     "                       none (default: unchanged), drop, or relabel (to the suggested class)\n"
     "  --min-quality Q      apply --auto only to examples whose label quality score < Q\n"
+    "  --relabel-below Q    with --auto drop: relabel (to the suggested class) instead of\n"
+    "                       dropping when the label quality score is < Q, i.e. when the\n"
+    "                       model is sure the given label is wrong; drop the rest\n"
     "  --format text|json   summary on stdout (text)\n"
     "  --quiet              no information on stderr\n"
     "  --help               this help\n"
@@ -60,7 +64,7 @@ static const char usage[] =
     "              (reviewer:NAME or automatic:drop|relabel)\n"
     "\n";
 
-enum { O_DB = 1, O_RUN, O_DATA, O_LABELS, O_OUT, O_AUTO, O_MINQ, O_FORMAT, O_QUIET, O_HELP };
+enum { O_DB = 1, O_RUN, O_DATA, O_LABELS, O_OUT, O_AUTO, O_MINQ, O_RELABEL_BELOW, O_FORMAT, O_QUIET, O_HELP };
 
 static const struct option own_options[] = {
     {"db", required_argument, NULL, O_DB},
@@ -70,6 +74,7 @@ static const struct option own_options[] = {
     {"out", required_argument, NULL, O_OUT},
     {"auto", required_argument, NULL, O_AUTO},
     {"min-quality", required_argument, NULL, O_MINQ},
+    {"relabel-below", required_argument, NULL, O_RELABEL_BELOW},
     {"format", required_argument, NULL, O_FORMAT},
     {"quiet", no_argument, NULL, O_QUIET},
     {"help", no_argument, NULL, O_HELP},
@@ -80,7 +85,7 @@ typedef struct clean_args {
     const char *db, *data, *labels, *out;
     long run;
     cln_auto policy;
-    double min_quality;
+    double min_quality, relabel_below;
     int json, quiet;
     io_load_opts load;
 } clean_args;
@@ -103,6 +108,9 @@ static int own_option(void *ctx, int c, const char *arg)
     case O_MINQ:
         if (cli_parse_double("clean", "--min-quality", arg, 0.0, 1.0, &a->min_quality)) return LA_EUSAGE;
         break;
+    case O_RELABEL_BELOW:
+        if (cli_parse_double("clean", "--relabel-below", arg, 0.0, 1.0, &a->relabel_below)) return LA_EUSAGE;
+        break;
     default: return cli_usage_error("clean", "unknown option");
     }
     return 0;
@@ -121,6 +129,9 @@ static int parse_args(int argc, char **argv, clean_args *a, int *help)
     if (!a->out) return cli_usage_error("clean", "--out DIR is required");
     if (!isnan(a->min_quality) && a->policy == CLN_AUTO_NONE)
         cli_warn("clean: --min-quality has no effect with --auto none");
+    if (!isnan(a->relabel_below) && a->policy != CLN_AUTO_DROP)
+        return cli_usage_error("clean", "--relabel-below goes with --auto drop (it says which flagged "
+                               "examples to relabel instead of dropping)");
     return 0;
 }
 
@@ -227,6 +238,7 @@ int cmd_clean(int argc, char **argv)
     clean_args a;
     memset(&a, 0, sizeof a);
     a.min_quality = NAN;
+    a.relabel_below = NAN;
     io_load_opts_init(&a.load);
     int help = 0, rc = parse_args(argc, argv, &a, &help);
     if (rc || help) {
@@ -322,7 +334,7 @@ int cmd_clean(int argc, char **argv)
     old = la_malloc_array(ds.n + 1, sizeof *old);
     if (!old) goto oom;
     memcpy(old, ds.labels, ds.n * sizeof *old);
-    if ((rc = cln_plan_make(ds.labels, ds.n, dec, items.n, a.policy, a.min_quality, &plan, &err))) goto fail;
+    if ((rc = cln_plan_make(ds.labels, ds.n, dec, items.n, a.policy, a.min_quality, a.relabel_below, &plan, &err))) goto fail;
 
     /* write everything into OUT.tmp.PID, then rename */
     snprintf(tmpdir, sizeof tmpdir, "%s.tmp.%ld", out, (long)getpid());

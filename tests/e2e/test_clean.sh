@@ -84,6 +84,23 @@ NMQ=$(grep -c ',automatic:drop$' "$TMP/mq/changes.csv")
 awk -F, 'NR>1 && $6 < 0.001 {n++} END {print n+0}' "$TMP/audit/label_issues.csv" > "$TMP/nq"
 [ "$NMQ" -le "$(cat "$TMP/nq")" ] && pass "--min-quality drops only scores below Q" || fail "--min-quality drops only scores below Q" "$NMQ > $(cat "$TMP/nq")"
 
+# --auto drop --relabel-below: the surest suggestions relabel, the other flagged rows drop
+la clean --db "$DB" --data "$DIG" --labels "$TMP/noisy.csv" --out "$TMP/rb" --auto relabel --relabel-below 0.01
+expect_rc 2 "--relabel-below without --auto drop exits 2"; expect_err 'goes with --auto drop' "refusal says why"
+la clean --db "$DB" --data "$DIG" --labels "$TMP/noisy.csv" --out "$TMP/rb" --auto drop --relabel-below 0.01
+expect_rc 0 "auto drop --relabel-below exits 0"
+NRB=$(grep -c ',automatic:relabel$' "$TMP/rb/changes.csv")
+NRD=$(grep -c ',automatic:drop$' "$TMP/rb/changes.csv")
+[ "$NRB" -gt 0 ] && [ "$NRD" -gt 0 ] && pass "--relabel-below: some relabeled ($NRB), the rest dropped ($NRD)" || fail "--relabel-below splits relabel and drop" "$NRB relabeled, $NRD dropped"
+[ $((NRB + NRD)) = $((NDROP - 1)) ] && pass "--relabel-below: every automatic drop of --auto drop is now a drop or a relabel" || fail "--relabel-below covers the same rows" "$NRB + $NRD vs $((NDROP - 1))"
+# every relabeled id had a score below 0.01 and got the suggested class (label_issues.csv: id $3, suggested $5, quality $6)
+awk -F, 'NR==FNR { if (FNR > 1) { q[$3] = $6; s[$3] = $5 } next }
+         $4 == "automatic:relabel" && !(q[$1] < 0.01 && s[$1] == $3) { bad++ }
+         END { exit bad > 0 }' "$TMP/audit/label_issues.csv" "$TMP/rb/changes.csv" \
+    && pass "--relabel-below: relabeled rows scored below Q and took the suggested class" \
+    || fail "--relabel-below: relabeled rows scored below Q and took the suggested class" "$(head -5 "$TMP/rb/changes.csv")"
+[ "$(wc -l < "$TMP/rb/digits.csv")" = $(($(wc -l < "$DIG") - NRD - 1)) ] && pass "--relabel-below keeps the relabeled rows" || fail "--relabel-below keeps the relabeled rows" "$(wc -l < "$TMP/rb/digits.csv")"
+
 # re-running replaces an earlier clean output; a foreign directory is refused
 la clean --db "$DB" --data "$DIG" --labels "$TMP/noisy.csv" --out "$TMP/drop" --auto none --quiet
 expect_rc 0 "earlier clean output replaced"

@@ -72,7 +72,7 @@ static void test_plan_none_keeps_unreviewed(void **state)
     };
     cln_plan p;
     la_error err;
-    assert_int_equal(cln_plan_make(given6, 6, d, 5, CLN_AUTO_NONE, NAN, &p, &err), 0);
+    assert_int_equal(cln_plan_make(given6, 6, d, 5, CLN_AUTO_NONE, NAN, NAN, &p, &err), 0);
     int32_t want[6] = {0, 0, 0, CLN_DROPPED, 2, 2};
     assert_memory_equal(p.label, want, sizeof want);
     assert_null(p.why[0]);
@@ -101,7 +101,7 @@ static void test_plan_relabel_and_drop(void **state)
     };
     cln_plan p;
     la_error err;
-    assert_int_equal(cln_plan_make(given6, 6, d, 4, CLN_AUTO_RELABEL, NAN, &p, &err), 0);
+    assert_int_equal(cln_plan_make(given6, 6, d, 4, CLN_AUTO_RELABEL, NAN, NAN, &p, &err), 0);
     int32_t want[6] = {0, 2, 0, 1, 2, 1};
     assert_memory_equal(p.label, want, sizeof want);
     assert_string_equal(p.why[1], "automatic:relabel");
@@ -111,7 +111,7 @@ static void test_plan_relabel_and_drop(void **state)
     assert_int_equal(p.n_automatic, 2);
     cln_plan_free(&p);
 
-    assert_int_equal(cln_plan_make(given6, 6, d, 4, CLN_AUTO_DROP, NAN, &p, &err), 0);
+    assert_int_equal(cln_plan_make(given6, 6, d, 4, CLN_AUTO_DROP, NAN, NAN, &p, &err), 0);
     int32_t want2[6] = {0, CLN_DROPPED, 0, 1, 2, CLN_DROPPED};
     assert_memory_equal(p.label, want2, sizeof want2);
     assert_string_equal(p.why[1], "automatic:drop");
@@ -131,13 +131,41 @@ static void test_plan_min_quality(void **state)
     };
     cln_plan p;
     la_error err;
-    assert_int_equal(cln_plan_make(given6, 6, d, 4, CLN_AUTO_RELABEL, 0.2, &p, &err), 0);
+    assert_int_equal(cln_plan_make(given6, 6, d, 4, CLN_AUTO_RELABEL, 0.2, NAN, &p, &err), 0);
     int32_t want[6] = {0, 1, 1, 1, 2, 2};
     assert_memory_equal(p.label, want, sizeof want);
     assert_int_equal(p.n_relabeled, 1);
     cln_plan_free(&p);
-    assert_int_equal(cln_plan_make(given6, 6, d, 4, CLN_AUTO_DROP, 0.2, &p, &err), 0);
+    assert_int_equal(cln_plan_make(given6, 6, d, 4, CLN_AUTO_DROP, 0.2, NAN, &p, &err), 0);
     int32_t want2[6] = {0, CLN_DROPPED, 1, CLN_DROPPED, 2, 2};
+    assert_memory_equal(p.label, want2, sizeof want2);
+    cln_plan_free(&p);
+}
+
+/* --auto drop --relabel-below: sure suggestions relabel, the rest drop. */
+static void test_plan_relabel_below(void **state)
+{
+    (void)state;
+    cln_decision d[] = {
+        {0, "pending", -1, 1, 0.50, NULL},     /* not sure: dropped */
+        {1, "pending", -1, 1, 0.10, NULL},     /* sure: relabeled */
+        {2, "pending", -1, 0, 0.15, NULL},     /* exactly the cut: not below, dropped */
+        {3, "pending", -1, 1, 0.05, NULL},     /* sure, but suggested == given: dropped */
+        {4, "keep", -1, 0, 0.01, "ann"},       /* reviewers still win */
+    };
+    cln_plan p;
+    la_error err;
+    assert_int_equal(cln_plan_make(given6, 6, d, 5, CLN_AUTO_DROP, NAN, 0.15, &p, &err), 0);
+    int32_t want[6] = {CLN_DROPPED, 1, CLN_DROPPED, CLN_DROPPED, 2, 2};
+    assert_memory_equal(p.label, want, sizeof want);
+    assert_string_equal(p.why[1], "automatic:relabel");
+    assert_string_equal(p.why[3], "automatic:drop");
+    assert_int_equal(p.n_dropped, 3);
+    assert_int_equal(p.n_relabeled, 1);
+    cln_plan_free(&p);
+    /* with --min-quality 0.3 the unsure row 0 is left alone */
+    assert_int_equal(cln_plan_make(given6, 6, d, 5, CLN_AUTO_DROP, 0.3, 0.15, &p, &err), 0);
+    int32_t want2[6] = {0, 1, CLN_DROPPED, CLN_DROPPED, 2, 2};
     assert_memory_equal(p.label, want2, sizeof want2);
     cln_plan_free(&p);
 }
@@ -148,11 +176,11 @@ static void test_plan_bad_rows(void **state)
     cln_plan p;
     la_error err;
     cln_decision out_of_range[] = {{6, "drop", -1, 0, 0.1, "x"}};
-    assert_int_equal(cln_plan_make(given6, 6, out_of_range, 1, CLN_AUTO_NONE, NAN, &p, &err), LA_EUSAGE);
+    assert_int_equal(cln_plan_make(given6, 6, out_of_range, 1, CLN_AUTO_NONE, NAN, NAN, &p, &err), LA_EUSAGE);
     cln_decision twice[] = {{1, "drop", -1, 0, 0.1, "x"}, {1, "keep", -1, 0, 0.1, "x"}};
-    assert_int_equal(cln_plan_make(given6, 6, twice, 2, CLN_AUTO_NONE, NAN, &p, &err), LA_EUSAGE);
+    assert_int_equal(cln_plan_make(given6, 6, twice, 2, CLN_AUTO_NONE, NAN, NAN, &p, &err), LA_EUSAGE);
     cln_decision nolabel[] = {{1, "relabel", -1, 0, 0.1, "x"}};
-    assert_int_equal(cln_plan_make(given6, 6, nolabel, 1, CLN_AUTO_NONE, NAN, &p, &err), LA_EUSAGE);
+    assert_int_equal(cln_plan_make(given6, 6, nolabel, 1, CLN_AUTO_NONE, NAN, NAN, &p, &err), LA_EUSAGE);
     assert_null(p.label);
 }
 
@@ -178,7 +206,7 @@ static void test_changes_csv(void **state)
     cln_decision d[] = {{1, "relabel", 2, 0, 0.1, "ann \"the\" reviewer"}, {3, "pending", -1, 1, 0.1, NULL}};
     cln_plan p;
     la_error err;
-    assert_int_equal(cln_plan_make(lab, 4, d, 2, CLN_AUTO_DROP, NAN, &p, &err), 0);
+    assert_int_equal(cln_plan_make(lab, 4, d, 2, CLN_AUTO_DROP, NAN, NAN, &p, &err), 0);
     char path[400];
     snprintf(path, sizeof path, "%s/changes.csv", g_dir);
     assert_int_equal(cln_write_changes(path, &ds, lab, &p, &err), 0);
@@ -217,7 +245,7 @@ static void test_csv_writer_raw_copy(void **state)
                         {3, "relabel", 1, 0, 0, "a"}, {4, "relabel", 2, 0, 0, "a"}};
     cln_plan p;
     la_error err;
-    assert_int_equal(cln_plan_make(lab, 5, d, 4, CLN_AUTO_NONE, NAN, &p, &err), 0);
+    assert_int_equal(cln_plan_make(lab, 5, d, 4, CLN_AUTO_NONE, NAN, NAN, &p, &err), 0);
     assert_int_equal(cln_write_csv(in, 1, &ds, &p, out, &err), 0);
     assert_string_equal(slurp(out),
                         "\xEF\xBB\xBF" "id,label,x\r\n"
@@ -243,7 +271,7 @@ static void test_csv_writer_raw_copy(void **state)
 
     /* a file with a different number of records is refused */
     write_file(in, "id,label,x\nr0,cat,1\n");
-    assert_int_equal(cln_plan_make(lab, 5, NULL, 0, CLN_AUTO_NONE, NAN, &p, &err), 0);
+    assert_int_equal(cln_plan_make(lab, 5, NULL, 0, CLN_AUTO_NONE, NAN, NAN, &p, &err), 0);
     assert_int_equal(cln_write_csv(in, 1, &ds, &p, out, &err), LA_EUSAGE);
     cln_plan_free(&p);
 }
@@ -288,7 +316,7 @@ static void test_idx_writer(void **state)
     cln_decision d[] = {{1, "drop", -1, 0, 0, "a"}, {2, "relabel", 0, 0, 0, "a"}};
     cln_plan p;
     la_error err;
-    assert_int_equal(cln_plan_make(lab, 3, d, 2, CLN_AUTO_NONE, NAN, &p, &err), 0);
+    assert_int_equal(cln_plan_make(lab, 3, d, 2, CLN_AUTO_NONE, NAN, NAN, &p, &err), 0);
     snprintf(oi, sizeof oi, "%s/o-images-idx3-ubyte", g_dir);
     snprintf(ol, sizeof ol, "%s/o-labels-idx1-ubyte", g_dir);
     assert_int_equal(cln_write_idx(in, &ds, &p, oi, ol, &err), 0);
@@ -314,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_plan_none_keeps_unreviewed),
         cmocka_unit_test(test_plan_relabel_and_drop),
         cmocka_unit_test(test_plan_min_quality),
+        cmocka_unit_test(test_plan_relabel_below),
         cmocka_unit_test(test_plan_bad_rows),
         cmocka_unit_test(test_changes_csv),
         cmocka_unit_test(test_csv_writer_raw_copy),
