@@ -212,21 +212,48 @@ static int au_score_sink(void *ctx, size_t row0, size_t nrows, const double *s, 
 
 /* ---- small writers ------------------------------------------------------ */
 
-static int au_open(la_atomic_file *af, const char *dir, const char *name, la_error *err)
+/* The output files of one run, opened as they are written and committed
+ * together at the end (la_atomic_commit_all: parallel fsyncs, then the
+ * renames), or all discarded. Two writer threads add to it, hence mu. */
+enum { AU_MAX_OUT = 32 };
+typedef struct au_outs {
+    const char     *dir;
+    la_atomic_file  f[AU_MAX_OUT];
+    int             n;
+    pthread_mutex_t mu;
+} au_outs;
+
+static int au_join(char *path, size_t size, const char *dir, const char *name, la_error *err)
 {
-    char path[1024];
-    if (la_path_join(path, sizeof path, dir, name))
-        return la_error_set(err, LA_EUSAGE, dir, 0, "output path too long");
-    return la_atomic_open(af, path, err);
+    if (la_path_join(path, size, dir, name)) return la_error_set(err, LA_EUSAGE, dir, 0, "output path too long");
+    return 0;
 }
 
-static int au_close(la_atomic_file *af, la_error *err)
+/* Opens DIR/name, or `path` itself when name is NULL, as o's next file. */
+static la_atomic_file *au_open(au_outs *o, const char *name, const char *path, la_error *err)
 {
-    if (ferror(af->fp)) {
-        la_atomic_abort(af);
-        return la_error_set(err, LA_EINTERNAL, af->path, 0, "write failed");
+    char buf[1024];
+    if (name) {
+        if (au_join(buf, sizeof buf, o->dir, name, err)) return NULL;
+        path = buf;
     }
-    return la_atomic_commit(af, err);
+    pthread_mutex_lock(&o->mu);
+    la_atomic_file *af = o->n < AU_MAX_OUT ? &o->f[o->n++] : NULL;
+    pthread_mutex_unlock(&o->mu);
+    if (!af) { la_error_set(err, LA_EINTERNAL, path, 0, "too many output files"); return NULL; }
+    return la_atomic_open(af, path, err) ? NULL : af;
+}
+
+/* A file done with: 0, or the error when writing it failed. */
+static int au_close(const la_atomic_file *af, la_error *err)
+{
+    return ferror(af->fp) ? la_error_set(err, LA_EINTERNAL, af->path, 0, "write failed") : 0;
+}
+
+static void au_abort_all(au_outs *o)
+{
+    for (int i = 0; i < o->n; i++) if (o->f[i].fp) la_atomic_abort(&o->f[i]);
+    o->n = 0;
 }
 
 static void au_header_cols(FILE *fp, size_t k)
@@ -235,45 +262,42 @@ static void au_header_cols(FILE *fp, size_t k)
     fputc('\n', fp);
 }
 
-static int au_write_mat_i(const char *dir, const char *name, const int64_t *m, size_t k, la_error *err)
+static int au_write_mat_i(au_outs *o, const char *name, const int64_t *m, size_t k, la_error *err)
 {
-    la_atomic_file af;
-    int rc = au_open(&af, dir, name, err);
-    if (rc) return rc;
-    au_header_cols(af.fp, k);
+    la_atomic_file *af = au_open(o, name, NULL, err);
+    if (!af) return err->status;
+    au_header_cols(af->fp, k);
     for (size_t i = 0; i < k; i++)
-        for (size_t j = 0; j < k; j++) fprintf(af.fp, "%" PRId64 "%c", m[i * k + j], j + 1 < k ? ',' : '\n');
-    return au_close(&af, err);
+        for (size_t j = 0; j < k; j++) fprintf(af->fp, "%" PRId64 "%c", m[i * k + j], j + 1 < k ? ',' : '\n');
+    return au_close(af, err);
 }
 
-static int au_write_mat_d(const char *dir, const char *name, const double *m, size_t k, la_error *err)
+static int au_write_mat_d(au_outs *o, const char *name, const double *m, size_t k, la_error *err)
 {
-    la_atomic_file af;
-    int rc = au_open(&af, dir, name, err);
-    if (rc) return rc;
-    au_header_cols(af.fp, k);
+    la_atomic_file *af = au_open(o, name, NULL, err);
+    if (!af) return err->status;
+    au_header_cols(af->fp, k);
     for (size_t i = 0; i < k; i++)
-        for (size_t j = 0; j < k; j++) fprintf(af.fp, "%.17g%c", m[i * k + j], j + 1 < k ? ',' : '\n');
-    return au_close(&af, err);
+        for (size_t j = 0; j < k; j++) fprintf(af->fp, "%.17g%c", m[i * k + j], j + 1 < k ? ',' : '\n');
+    return au_close(af, err);
 }
 
-static int au_write_vec_d(const char *dir, const char *name, const char *hdr, const double *v, size_t k, la_error *err)
+static int au_write_vec_d(au_outs *o, const char *name, const char *hdr, const double *v, size_t k, la_error *err)
 {
-    la_atomic_file af;
-    int rc = au_open(&af, dir, name, err);
-    if (rc) return rc;
-    fprintf(af.fp, "%s\n", hdr);
-    for (size_t i = 0; i < k; i++) fprintf(af.fp, "%.17g\n", v[i]);
-    return au_close(&af, err);
+    la_atomic_file *af = au_open(o, name, NULL, err);
+    if (!af) return err->status;
+    fprintf(af->fp, "%s\n", hdr);
+    for (size_t i = 0; i < k; i++) fprintf(af->fp, "%.17g\n", v[i]);
+    return au_close(af, err);
 }
 
-static int au_write_text(const char *dir, const char *name, const char *text, la_error *err)
+/* text into DIR/name, or into `path` when name is NULL */
+static int au_write_text(au_outs *o, const char *name, const char *path, const char *text, la_error *err)
 {
-    la_atomic_file af;
-    int rc = au_open(&af, dir, name, err);
-    if (rc) return rc;
-    fputs(text, af.fp);
-    return au_close(&af, err);
+    la_atomic_file *af = au_open(o, name, path, err);
+    if (!af) return err->status;
+    fputs(text, af->fp);
+    return au_close(af, err);
 }
 
 /* ---- the N-row files: text built in memory, then one fwrite ----------- */
@@ -493,7 +517,7 @@ static json_t *au_summary(const au_args *a, const cl_result *r, char *const *nam
 /* The two N-row mask files, off_diagonal_indices.csv and is_label_issue.csv:
  * written on a thread of their own while the rest is written (au_masks). */
 typedef struct au_masks {
-    const char      *dir;
+    au_outs         *outs;
     const cl_result *r;
     int              rc;
     la_error         err;
@@ -503,39 +527,36 @@ static void *au_write_masks(void *arg)
 {
     au_masks *m = arg;
     const cl_result *r = m->r;
-    la_atomic_file af;
     au_text t = {0};
-    int rc = au_open(&af, m->dir, "off_diagonal_indices.csv", &m->err);
-    if (rc) goto done;
-    fputs("index\n", af.fp);
+    int rc = 0;
+    la_atomic_file *af = au_open(m->outs, "off_diagonal_indices.csv", NULL, &m->err);
+    if (!af) { rc = m->err.status; goto done; }
+    fputs("index\n", af->fp);
     for (size_t i = 0; i < r->n && !rc; i++) {
         if (r->flags[i] & CL_F_OFFDIAG) au_u64(&t, i, '\n');
-        if (t.len >= (1u << 20)) rc = au_text_flush(&t, af.fp, af.path, &m->err);
+        if (t.len >= (1u << 20)) rc = au_text_flush(&t, af->fp, af->path, &m->err);
     }
-    if (!rc) rc = au_text_flush(&t, af.fp, af.path, &m->err);
-    if (rc) { la_atomic_abort(&af); goto done; }
-    if ((rc = au_close(&af, &m->err))) goto done;
+    if (!rc) rc = au_text_flush(&t, af->fp, af->path, &m->err);
+    if (rc || (rc = au_close(af, &m->err))) goto done;
 
-    if ((rc = au_open(&af, m->dir, "is_label_issue.csv", &m->err))) goto done;
-    fputs("is_label_issue\n", af.fp);
+    if (!(af = au_open(m->outs, "is_label_issue.csv", NULL, &m->err))) { rc = m->err.status; goto done; }
+    fputs("is_label_issue\n", af->fp);
     for (size_t i = 0; i < r->n && !rc; i++) {
-        if (!au_room(&t, 2)) { rc = au_text_flush(&t, af.fp, af.path, &m->err); break; }
+        if (!au_room(&t, 2)) { rc = au_text_flush(&t, af->fp, af->path, &m->err); break; }
         t.b[t.len++] = r->flags[i] & CL_F_ISSUE ? '1' : '0';
         t.b[t.len++] = '\n';
-        if (t.len >= (1u << 20)) rc = au_text_flush(&t, af.fp, af.path, &m->err);
+        if (t.len >= (1u << 20)) rc = au_text_flush(&t, af->fp, af->path, &m->err);
     }
-    if (!rc) rc = au_text_flush(&t, af.fp, af.path, &m->err);
-    if (rc) { la_atomic_abort(&af); goto done; }
-    rc = au_close(&af, &m->err);
+    if (!rc) rc = au_text_flush(&t, af->fp, af->path, &m->err);
+    if (!rc) rc = au_close(af, &m->err);
 done:
     free(t.b);
     m->rc = rc;
     return NULL;
 }
 
-static int au_write_all(const au_args *a, const cl_result *r, la_error *err)
+static int au_write_all(au_outs *d, const cl_result *r, la_error *err)
 {
-    const char *d = a->out;
     size_t k = r->k;
     int rc;
     char buf[128];
@@ -555,46 +576,41 @@ static int au_write_all(const au_args *a, const cl_result *r, la_error *err)
                  "written (the reference refuses a single class there); the other outputs are");
     } else {
         snprintf(buf, sizeof buf, "%" PRId64 "\n", r->num_off_diagonal);
-        if ((rc = au_write_text(d, "num_label_issues_off_diagonal.txt", buf, err))) return rc;
+        if ((rc = au_write_text(d, "num_label_issues_off_diagonal.txt", NULL, buf, err))) return rc;
         snprintf(buf, sizeof buf, "%" PRId64 "\n", r->num_off_diagonal_calibrated);
-        if ((rc = au_write_text(d, "num_label_issues_off_diagonal_calibrated.txt", buf, err))) return rc;
+        if ((rc = au_write_text(d, "num_label_issues_off_diagonal_calibrated.txt", NULL, buf, err))) return rc;
         snprintf(buf, sizeof buf, "%.17g\n", r->health);
-        if ((rc = au_write_text(d, "overall_label_health_score.txt", buf, err))) return rc;
+        if ((rc = au_write_text(d, "overall_label_health_score.txt", NULL, buf, err))) return rc;
     }
 
-    la_atomic_file af;
-    if ((rc = au_open(&af, d, "class_label_quality.csv", err))) return rc;
-    fputs("Class Index,Label Issues,Inverse Label Issues,Label Noise,Inverse Label Noise,Label Quality Score\n", af.fp);
+    la_atomic_file *af = au_open(d, "class_label_quality.csv", NULL, err);
+    if (!af) return err->status;
+    fputs("Class Index,Label Issues,Inverse Label Issues,Label Noise,Inverse Label Noise,Label Quality Score\n", af->fp);
     for (size_t c = 0; c < k; c++) {
         const cl_class_quality *q = &r->class_quality[c];
-        fprintf(af.fp, "%" PRId64 ",%" PRId64 ",%" PRId64 ",%.17g,%.17g,%.17g\n", q->cls, q->issues, q->inv_issues,
+        fprintf(af->fp, "%" PRId64 ",%" PRId64 ",%" PRId64 ",%.17g,%.17g,%.17g\n", q->cls, q->issues, q->inv_issues,
                 q->noise, q->inv_noise, q->quality);
     }
-    if ((rc = au_close(&af, err))) return rc;
+    if ((rc = au_close(af, err))) return rc;
 
-    if ((rc = au_open(&af, d, "overlapping_classes.csv", err))) return rc;
-    fputs("Class Index A,Class Index B,Num Overlapping Examples,Joint Probability\n", af.fp);
+    if (!(af = au_open(d, "overlapping_classes.csv", NULL, err))) return err->status;
+    fputs("Class Index A,Class Index B,Num Overlapping Examples,Joint Probability\n", af->fp);
     for (size_t q = 0; q < k * (k - 1) / 2; q++) {
         const cl_overlap *o = &r->overlap[q];
-        fprintf(af.fp, "%" PRId64 ",%" PRId64 ",%" PRId64 ",%.17g\n", o->a, o->b, o->num, o->joint);
+        fprintf(af->fp, "%" PRId64 ",%" PRId64 ",%" PRId64 ",%.17g\n", o->a, o->b, o->num, o->joint);
     }
-    if ((rc = au_close(&af, err))) return rc;
+    if ((rc = au_close(af, err))) return rc;
 
-    if ((rc = au_open(&af, d, "ranked.csv", err))) return rc;
-    fputs("index\n", af.fp);
-    {
-        au_text t = {0};
-        for (size_t q = 0; q < r->n_flagged && !rc; q++) {
-            au_u64(&t, r->ranked[q], '\n');
-            if (t.len >= (1u << 20)) rc = au_text_flush(&t, af.fp, af.path, err);
-        }
-        if (!rc) rc = au_text_flush(&t, af.fp, af.path, err);
-        free(t.b);
-        if (rc) { la_atomic_abort(&af); return rc; }
+    if (!(af = au_open(d, "ranked.csv", NULL, err))) return err->status;
+    fputs("index\n", af->fp);
+    au_text t = {0};
+    for (size_t q = 0; q < r->n_flagged && !rc; q++) {
+        au_u64(&t, r->ranked[q], '\n');
+        if (t.len >= (1u << 20)) rc = au_text_flush(&t, af->fp, af->path, err);
     }
-    if ((rc = au_close(&af, err))) return rc;
-
-    return 0;
+    if (!rc) rc = au_text_flush(&t, af->fp, af->path, err);
+    free(t.b);
+    return rc ? rc : au_close(af, err);
 }
 
 /* label_issues.csv rows [q0, q1) (ranks q0 + 1 ...) formatted into t. */
@@ -633,17 +649,17 @@ static void *au_format_issues(void *arg)
 
 /* The ranked issues for people. Blocks of rows are formatted by up to
  * `threads` threads and written in rank order. */
-static int au_write_issues(const char *dir, const cl_result *r, char *const *names,
+static int au_write_issues(au_outs *o, const cl_result *r, char *const *names,
                            char *const *ids, int threads, la_error *err)
 {
     enum { BLOCK = 1 << 15 };
-    la_atomic_file af;
     au_issue_rows w[2];
-    int rc = au_open(&af, dir, "label_issues.csv", err);
-    if (rc) return rc;
+    int rc = 0;
+    la_atomic_file *af = au_open(o, "label_issues.csv", NULL, err);
+    if (!af) return err->status;
     int T = threads < 2 ? 1 : 2;
     memset(w, 0, sizeof w);
-    fputs("rank,index,id,given_label,suggested_label,label_quality\n", af.fp);
+    fputs("rank,index,id,given_label,suggested_label,label_quality\n", af->fp);
     for (size_t b0 = 0; b0 < r->n_flagged && !rc; b0 += (size_t)T * BLOCK) {
         pthread_t th;
         int started = 0;
@@ -657,12 +673,11 @@ static int au_write_issues(const char *dir, const cl_result *r, char *const *nam
         au_format_issues(&w[0]);
         if (T == 2 && w[1].q0 < w[1].q1 && !started) au_format_issues(&w[1]);
         if (started) pthread_join(th, NULL);
-        for (int u = 0; u < T && !rc; u++) rc = au_text_flush(&w[u].t, af.fp, af.path, err);
+        for (int u = 0; u < T && !rc; u++) rc = au_text_flush(&w[u].t, af->fp, af->path, err);
     }
     free(w[0].t.b);
     free(w[1].t.b);
-    if (rc) { la_atomic_abort(&af); return rc; }
-    return au_close(&af, err);
+    return rc ? rc : au_close(af, err);
 }
 
 /* ---- the command ------------------------------------------------------- */
@@ -800,6 +815,10 @@ int cmd_audit(int argc, char **argv)
     au_mem_reader mr;
     au_scores sc;
     memset(&sc, 0, sizeof sc);
+    au_outs outs;   /* the output files, committed together */
+    memset(&outs, 0, sizeof outs);
+    outs.dir = a.out;
+    pthread_mutex_init(&outs.mu, NULL);
     cl_result res;
     memset(&res, 0, sizeof res);
     char **cls_file = NULL;
@@ -923,7 +942,9 @@ int cmd_audit(int argc, char **argv)
     if ((rc = la_mkdir_p(a.out, &err))) goto fail;
     if (a.scores) {
         for (int j = 0; j < 5; j++) {
-            if ((rc = au_open(&sc.f[j], a.out, au_score_files[j], &err))) goto fail;
+            char path[1024];
+            if ((rc = au_join(path, sizeof path, a.out, au_score_files[j], &err)) ||
+                (rc = la_atomic_open(&sc.f[j], path, &err))) goto fail;
             sc.open = j + 1;
             fputs("score\n", sc.f[j].fp);
         }
@@ -948,33 +969,27 @@ int cmd_audit(int argc, char **argv)
     if (!summary_text) { rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
 
     {
-        au_masks masks = {.dir = a.out, .r = &res};
+        /* every file below appears at once, after all are written (outs) */
+        au_masks masks = {.outs = &outs, .r = &res};
         pthread_t mt;
         int started = a.co.threads > 1 && pthread_create(&mt, NULL, au_write_masks, &masks) == 0;
         if (!started) au_write_masks(&masks);
-        rc = au_write_all(&a, &res, &err);
-        if (!rc) rc = au_write_issues(a.out, &res, names, ids, a.co.threads, &err);
+        rc = au_write_all(&outs, &res, &err);
+        if (!rc) rc = au_write_issues(&outs, &res, names, ids, a.co.threads, &err);
         if (started) pthread_join(mt, NULL);
         if (!rc && masks.rc) { rc = masks.rc; err = masks.err; }
         if (rc) goto fail;
-    }
-    {
         size_t len = strlen(summary_text);
         char *t = malloc(len + 2);
         if (!t) { rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
         memcpy(t, summary_text, len);
         t[len] = '\n';
         t[len + 1] = '\0';
-        rc = au_write_text(a.out, "summary.json", t, &err);
-        if (!rc && a.summary) {
-            la_atomic_file af;
-            if (!(rc = la_atomic_open(&af, a.summary, &err))) {
-                fputs(t, af.fp);
-                rc = au_close(&af, &err);
-            }
-        }
+        rc = au_write_text(&outs, "summary.json", NULL, t, &err);
+        if (!rc && a.summary) rc = au_write_text(&outs, NULL, a.summary, t, &err);
         free(t);
-        if (rc) goto fail;
+        if (rc || (rc = la_atomic_commit_all(outs.f, (size_t)outs.n, &err))) goto fail;
+        outs.n = 0;
     }
     if (a.scores) {
         for (int j = 0; j < 5; j++) {
@@ -985,7 +1000,9 @@ int cmd_audit(int argc, char **argv)
                          au_score_files[j], a.probs);
                 continue;
             }
-            if ((rc = au_close(&sc.f[j], &err))) {
+            if ((rc = ferror(sc.f[j].fp) ? la_error_set(&err, LA_EINTERNAL, sc.f[j].path, 0, "write failed")
+                                         : la_atomic_commit(&sc.f[j], &err))) {
+                la_atomic_abort(&sc.f[j]);
                 for (int u = j + 1; u < 5; u++) la_atomic_abort(&sc.f[u]);
                 sc.open = 0;
                 goto fail;
@@ -1093,6 +1110,8 @@ fail:
     rc = cli_report(&err);
 out:
     for (int j = 0; j < sc.open; j++) la_atomic_abort(&sc.f[j]);
+    au_abort_all(&outs);
+    pthread_mutex_destroy(&outs.mu);
     json_decref(summary);
     free(summary_text);
     cl_result_free(&res);

@@ -5,6 +5,7 @@
 #include "la_util.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -111,6 +112,52 @@ int la_atomic_commit(la_atomic_file *af, la_error *err)
         return la_error_set(err, LA_EINTERNAL, af->path, 0, "cannot write: %s", strerror(failed));
     }
     return 0;
+}
+
+typedef struct la_sync_job { la_atomic_file *af; int err; } la_sync_job;
+
+static void *la_sync_one(void *arg)
+{
+    la_sync_job *j = arg;
+    if (fsync(fileno(j->af->fp)) != 0 && errno != EINVAL) j->err = errno;
+    return NULL;
+}
+
+int la_atomic_commit_all(la_atomic_file *afs, size_t n, la_error *err)
+{
+    enum { MAX_SYNC = 64 };
+    la_sync_job job[MAX_SYNC];
+    pthread_t th[MAX_SYNC];
+    int started[MAX_SYNC];
+    size_t bad = n;          /* first failed file */
+    int failed = 0;
+    for (size_t i = 0; i < n && !failed; i++) {
+        if (!afs[i].fp) continue;
+        if (fflush(afs[i].fp) != 0 || ferror(afs[i].fp)) { failed = errno ? errno : EIO; bad = i; }
+    }
+    /* fsync in waves of MAX_SYNC threads; a thread that cannot start syncs here */
+    for (size_t w0 = 0; w0 < n && !failed; w0 += MAX_SYNC) {
+        size_t m = n - w0 < MAX_SYNC ? n - w0 : MAX_SYNC;
+        for (size_t q = 0; q < m; q++) {
+            job[q] = (la_sync_job){&afs[w0 + q], 0};
+            started[q] = afs[w0 + q].fp && pthread_create(&th[q], NULL, la_sync_one, &job[q]) == 0;
+            if (!started[q] && afs[w0 + q].fp) la_sync_one(&job[q]);
+        }
+        for (size_t q = 0; q < m; q++) {
+            if (started[q]) pthread_join(th[q], NULL);
+            if (job[q].err && !failed) { failed = job[q].err; bad = w0 + q; }
+        }
+    }
+    for (size_t i = 0; i < n && !failed; i++) {
+        if (!afs[i].fp) continue;
+        if (fclose(afs[i].fp) != 0) failed = errno ? errno : EIO;
+        afs[i].fp = NULL;
+        if (!failed && rename(afs[i].tmp, afs[i].path) != 0) failed = errno;
+        if (failed) { unlink(afs[i].tmp); bad = i; }
+    }
+    if (!failed) return 0;
+    for (size_t i = 0; i < n; i++) if (afs[i].fp) la_atomic_abort(&afs[i]);
+    return la_error_set(err, LA_EINTERNAL, afs[bad].path, 0, "cannot write: %s", strerror(failed));
 }
 
 void la_atomic_abort(la_atomic_file *af)

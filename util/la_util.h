@@ -72,6 +72,11 @@ typedef struct la_atomic_file {
 int  la_atomic_open(la_atomic_file *af, const char *path, la_error *err);
 int  la_atomic_commit(la_atomic_file *af, la_error *err); /* fflush+fsync+rename */
 void la_atomic_abort(la_atomic_file *af);                  /* close and unlink   */
+/* Commits n open files together: flush all, fsync all on parallel threads
+ * (concurrent fsyncs share journal commits, where one after another each
+ * waits for its own), then rename each into place. On a failure every file
+ * not yet renamed is aborted. Entries with fp == NULL are skipped. */
+int  la_atomic_commit_all(la_atomic_file *afs, size_t n, la_error *err);
 
 /* Creates a directory and its parents (mkdir -p). 0 or an error. */
 int la_mkdir_p(const char *path, la_error *err);

@@ -86,6 +86,49 @@ static void test_checked_alloc_overflow(void **state)
     free(p);
 }
 
+/* la_atomic_commit_all: every file appears whole, or (a rename fails: the
+ * target is a directory) the ones not yet renamed are discarded. */
+static void test_atomic_commit_all(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/la-util-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[70][256];
+    la_atomic_file af[70];
+    la_error err;
+    for (int i = 0; i < 70; i++) {      /* more than one wave of 64 fsync threads */
+        char name[32];
+        snprintf(name, sizeof name, "f%02d.txt", i);
+        assert_int_equal(la_path_join(path[i], sizeof path[i], dir, name), 0);
+        assert_int_equal(la_atomic_open(&af[i], path[i], &err), 0);
+        fprintf(af[i].fp, "file %d\n", i);
+    }
+    for (int i = 0; i < 70; i++) assert_int_equal(access(path[i], F_OK), -1);
+    assert_int_equal(la_atomic_commit_all(af, 70, &err), 0);
+    for (int i = 0; i < 70; i++) {
+        FILE *f = fopen(path[i], "r");
+        char line[32] = {0}, want[32];
+        assert_non_null(f);
+        assert_non_null(fgets(line, sizeof line, f));
+        fclose(f);
+        snprintf(want, sizeof want, "file %d\n", i);
+        assert_string_equal(line, want);
+        unlink(path[i]);
+    }
+    /* the second of three cannot be renamed (a directory is in the way) */
+    for (int i = 0; i < 3; i++) assert_int_equal(la_atomic_open(&af[i], path[i], &err), 0);
+    assert_int_equal(mkdir(path[1], 0700), 0);
+    assert_int_not_equal(la_atomic_commit_all(af, 3, &err), 0);
+    assert_string_equal(err.file, path[1]);
+    assert_int_equal(access(path[0], F_OK), 0);     /* renamed before the failure */
+    assert_int_equal(access(path[2], F_OK), -1);    /* discarded */
+    assert_int_equal(access(af[2].tmp, F_OK), -1);
+    assert_int_equal(access(af[1].tmp, F_OK), -1);
+    unlink(path[0]);
+    rmdir(path[1]);
+    assert_int_equal(rmdir(dir), 0);                 /* nothing else left */
+}
+
 /* la_fmt_g17 must print exactly what printf("%.17g") prints: checked on
  * the fast path's edges (powers of ten, roundings up to the next power,
  * exact halves) and on millions of values drawn uniformly in bits. */
@@ -130,6 +173,7 @@ int main(void)
         cmocka_unit_test(test_mkdir_p_and_join),
         cmocka_unit_test(test_checked_alloc_overflow),
         cmocka_unit_test(test_fmt_g17_matches_printf),
+        cmocka_unit_test(test_atomic_commit_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
