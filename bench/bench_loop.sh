@@ -34,10 +34,11 @@
 # drop with their true labels, --auto drop --min-quality MINQ (0.05), and
 # --auto drop --relabel-below MINQ (relabel the surest, drop the rest).
 # round2 (after noise, same W): the whole loop again on that output.
+# lrfinal (after noise, same W): the same labels with logreg as the final model.
 #
 # Environment: LA (binary, default ./labelaudit), W (work dir, default
-# /tmp/la-bench-loop), FM (dataset dir), PARTS ("noise diag round2 imbalance";
-# diag and round2 alone reuse a finished noise part in W), SUB
+# /tmp/la-bench-loop), FM (dataset dir), PARTS ("noise diag round2 lrfinal
+# imbalance"; diag, round2 and lrfinal alone reuse a finished noise part in W), SUB
 # (60000), RATES ("20 40"), CVS ("mlp coteach"; coteach needs mlp's audit in
 # W), FORGET (unset), SEEDS ("0 1 2"), REF (1), NICE (nice level, 10).
 # CPU seconds (user + sys) of every cv and retrain go to $W/cpu.txt.
@@ -45,7 +46,7 @@ set -eu
 LA=${LA:-$(pwd)/labelaudit}
 W=${W:-/tmp/la-bench-loop}
 FM=${FM:-/usr/share/datasets/fashion-mnist}
-PARTS=${PARTS:-"noise diag round2 imbalance"}
+PARTS=${PARTS:-"noise diag round2 lrfinal imbalance"}
 PY=/usr/bin/python3
 HERE=$(cd "$(dirname "$0")" && pwd)
 N="nice -n ${NICE:-10}"
@@ -241,6 +242,32 @@ for rate in ${RATES:-20 40}; do
     lacc=$($PY "$HERE/loop_data.py" keptacc "$W/kept$rate.csv" "$out/changes.csv")
     set -- $(final r2_$rate --data "$out/train-images-idx3-ubyte")
     log "| $rate% | cv mlp estimates $fr noise left; cv coteach (R $fr) + audit + --auto drop | $flagged | $prec | $rec | $lacc | $nex | $1 | $2 | $3 |"
+done
+log ""
+;; esac
+
+case " $PARTS " in *" lrfinal "*)
+# The same labels with logreg (default recipe, deterministic) as the final
+# model instead of the mlp (after noise, same W): true, noisy, and the cv
+# coteach / cv mlp clean outputs.
+lr() { tag=$1; shift
+    timed "retrain-lr-$tag" "$LA" retrain "$@" --test "$TEST" --out "$W/lr_$tag" --model logreg --quiet >/dev/null
+    acc "$W/lr_$tag/metrics.json"; }
+log "## the same labels, final model logreg (default)"
+log ""
+log "| noise | labels trained on | examples | test accuracy | test macro F1 |"
+log "|---|---|---|---|---|"
+set -- $(lr true --data "$TRAIN"); LR_TRUE="$1 | $2"
+NTR=$(($(wc -l < "$W/true.csv") - 1))
+for rate in ${RATES:-20 40}; do
+    set -- $(lr noisy$rate --data "$TRAIN" --labels "$W/noisy$rate.csv")
+    log "| $rate% | (a) noisy | $NTR | $1 | $2 |"
+    for v in coteach${rate}_drop coteach${rate}_relabel mlp${rate}_drop; do
+        img="$W/clean${v}/train-images-idx3-ubyte"
+        set -- $(lr "$v" --data "$img")
+        log "| $rate% | (b) cv ${v%%[0-9]*}, --auto ${v##*_} | $(( ( $(stat -c %s "$img") - 16 ) / 784 )) | $1 | $2 |"
+    done
+    log "| $rate% | (c) true | $NTR | $LR_TRUE |"
 done
 log ""
 ;; esac
