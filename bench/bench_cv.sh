@@ -77,11 +77,14 @@ fi
 [ "${BENCH_CV_QUICK:-0}" = 1 ] && exit 0
 echo "== 20% asymmetric noise on all 60000 labels (rule of shared/data/README.md), audit of the probabilities"
 $PY "$here/fm_noise.py" "$LAB" 20 "$W/noisy.npy" "$W/flipped.npy"
-for m in logreg mlp; do
-    extra="--l2 1"
-    [ $m = mlp ] && extra="--hidden 256 --epochs 30 --dropout 0.2"
+for m in logreg_default logreg mlp; do
+    case $m in
+    logreg_default) model=logreg; extra="" ;;
+    logreg) model=logreg; extra="--l2 1" ;;
+    mlp) model=mlp; extra="--hidden 256 --epochs 30 --dropout 0.2" ;;
+    esac
     # shellcheck disable=SC2086
-    run noisy_$m --model $m --labels "$W/noisy.npy" --audit "$W/audit_$m" $extra
+    run noisy_$m --model $model --labels "$W/noisy.npy" --audit "$W/audit_$m" $extra
     printf '%-22s issues vs known flips: ' "noisy_$m"
     $PY "$here/score_issues.py" "$W/audit_$m/is_label_issue.csv" "$W/flipped.npy"
 done
