@@ -164,6 +164,7 @@ static int au_labels_npy(const char *path, const char *probs, size_t n, size_t k
     if (f.cols == 1 && f.rows != n && f.dtype != IO_DT_F32 && f.dtype != IO_DT_F64)
         rc = la_error_set(err, LA_EUSAGE, path, 0, "%zu labels but %s has %zu rows (pred_probs and labels must have the same length)",
                           f.rows, probs, n);
+    /* at least one read, even of 0 rows: it refuses float and 2-D files */
     for (size_t i0 = 0; !rc && (i0 < f.rows || i0 == 0); i0 += 8192) {
         size_t take = f.rows - i0 < 8192 ? f.rows - i0 : 8192;
         if ((rc = io_npy_read_rows_i64(&f, i0, take, buf, err))) break;
