@@ -63,6 +63,8 @@ SUB=${SUB:-60000}
 TRAIN="$FM/train-images-idx3-ubyte.gz"
 TRAIN_LABELS="$FM/train-labels-idx1-ubyte.gz"
 TEST="$FM/t10k-images-idx3-ubyte.gz"
+# examples in an uncompressed Fashion-MNIST IDX image file (16-byte header, 28 x 28 bytes each)
+nimg() { echo $(( ( $(stat -c %s "$1") - 16 ) / 784 )); }
 acc() { $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.4f %.4f" % (d["accuracy"], d["macro_f1"]))' "$1"; }
 log() { echo "$*"; echo "$*" >> "$R"; }
 t0=$(date +%s)
@@ -142,7 +144,7 @@ for rate in ${RATES:-20 40}; do
             "$LA" clean --db "$W/db$tag.sqlite" --data "$TRAIN" --labels "$W/noisy$rate.csv" \
                 --out "$out" --auto $pol --quiet >/dev/null
             img="$out/train-images-idx3-ubyte"
-            nex=$(( ( $(stat -c %s "$img") - 16 ) / 784 ))
+            nex=$(nimg "$img")
             set -- $(final b${tag}_$pol --data "$img")
             res="$1 | $2 | $3"
             if [ $pol = relabel ]; then
@@ -175,35 +177,36 @@ case " $PARTS " in *" diag "*)
 # Diagnostics on a finished noise part in the same W (needs cv coteach's
 # database and clean output per rate): (1) the examples `--auto drop` kept,
 # with their TRUE labels: what the drop costs in examples alone; (2) a
-# milder drop, only flagged examples with label quality < MINQ (0.05).
+# milder drop, only flagged examples with label quality < MINQ (0.05);
+# (3) --relabel-below MINQ.
 MINQ=${MINQ:-0.05}
 log "## diagnostics: final model $FINAL, seeds $SEEDS"
 log ""
 log "| noise | labels trained on | label accuracy vs truth | examples | test accuracy (mean) | test macro F1 (mean) | test accuracy per seed |"
 log "|---|---|---|---|---|---|---|"
+# diag_clean SUFFIX OPTS...: clean cv coteach's run with --auto drop OPTS,
+# the FINAL model on it, one table row
+diag_clean() {
+    sfx=$1; shift
+    what="$*"
+    out="$W/clean${tag}_$sfx"
+    "$LA" clean --db "$W/db$tag.sqlite" --data "$TRAIN" --labels "$W/noisy$rate.csv" --out "$out" \
+        --auto drop "$@" --quiet >/dev/null
+    lacc=$($PY "$HERE/loop_data.py" keptacc "$W/noise$rate.csv" "$out/changes.csv")
+    set -- $(final b${tag}_$sfx --data "$out/train-images-idx3-ubyte")
+    log "| $rate% | cv coteach, --auto drop $what | $lacc | $(nimg "$out/train-images-idx3-ubyte") | $1 | $2 | $3 |"
+}
 for rate in ${RATES:-20 40}; do
     tag=coteach$rate
     drop="$W/clean${tag}_drop"
     $PY "$HERE/loop_data.py" keptlabels "$W/noise$rate.csv" "$drop/changes.csv" "$W/kept$rate.csv"
-    nex=$(( ( $(stat -c %s "$drop/train-images-idx3-ubyte") - 16 ) / 784 ))
+    nex=$(nimg "$drop/train-images-idx3-ubyte")
     set -- $(final kepttrue$rate --data "$drop/train-images-idx3-ubyte" --labels "$W/kept$rate.csv")
     log "| $rate% | the $nex examples cv coteach + --auto drop kept, with their true labels | 1.0000 | $nex | $1 | $2 | $3 |"
-    out="$W/clean${tag}_dropq"
-    "$LA" clean --db "$W/db$tag.sqlite" --data "$TRAIN" --labels "$W/noisy$rate.csv" --out "$out" \
-        --auto drop --min-quality "$MINQ" --quiet >/dev/null
-    nex=$(( ( $(stat -c %s "$out/train-images-idx3-ubyte") - 16 ) / 784 ))
-    lacc=$($PY "$HERE/loop_data.py" keptacc "$W/noise$rate.csv" "$out/changes.csv")
-    set -- $(final b${tag}_dropq --data "$out/train-images-idx3-ubyte")
-    log "| $rate% | cv coteach, --auto drop --min-quality $MINQ | $lacc | $nex | $1 | $2 | $3 |"
-    # (3) drop, but relabel the flagged examples whose label quality is below
-    # MINQ (the model sure the given label is wrong) instead of dropping them
-    out="$W/clean${tag}_droprb"
-    "$LA" clean --db "$W/db$tag.sqlite" --data "$TRAIN" --labels "$W/noisy$rate.csv" --out "$out" \
-        --auto drop --relabel-below "$MINQ" --quiet >/dev/null
-    nex=$(( ( $(stat -c %s "$out/train-images-idx3-ubyte") - 16 ) / 784 ))
-    lacc=$($PY "$HERE/loop_data.py" keptacc "$W/noise$rate.csv" "$out/changes.csv")
-    set -- $(final b${tag}_droprb --data "$out/train-images-idx3-ubyte")
-    log "| $rate% | cv coteach, --auto drop --relabel-below $MINQ | $lacc | $nex | $1 | $2 | $3 |"
+    # (2) drop only flags with label quality < MINQ; (3) drop, but relabel
+    # those below MINQ (the model sure the given label is wrong) instead
+    diag_clean dropq --min-quality "$MINQ"
+    diag_clean droprb --relabel-below "$MINQ"
 done
 log ""
 ;; esac
@@ -238,7 +241,7 @@ for rate in ${RATES:-20 40}; do
     out="$W/clean_r2_$rate"
     "$LA" clean --db "$W/dbr2coteach$rate.sqlite" --data "$D/train-images-idx3-ubyte" --out "$out" \
         --auto drop --quiet >/dev/null
-    nex=$(( ( $(stat -c %s "$out/train-images-idx3-ubyte") - 16 ) / 784 ))
+    nex=$(nimg "$out/train-images-idx3-ubyte")
     lacc=$($PY "$HERE/loop_data.py" keptacc "$W/kept$rate.csv" "$out/changes.csv")
     set -- $(final r2_$rate --data "$out/train-images-idx3-ubyte")
     log "| $rate% | cv mlp estimates $fr noise left; cv coteach (R $fr) + audit + --auto drop | $flagged | $prec | $rec | $lacc | $nex | $1 | $2 | $3 |"
@@ -265,7 +268,7 @@ for rate in ${RATES:-20 40}; do
     for v in coteach${rate}_drop coteach${rate}_relabel mlp${rate}_drop; do
         img="$W/clean${v}/train-images-idx3-ubyte"
         set -- $(lr "$v" --data "$img")
-        log "| $rate% | (b) cv ${v%%[0-9]*}, --auto ${v##*_} | $(( ( $(stat -c %s "$img") - 16 ) / 784 )) | $1 | $2 |"
+        log "| $rate% | (b) cv ${v%%[0-9]*}, --auto ${v##*_} | $(nimg "$img") | $1 | $2 |"
     done
     log "| $rate% | (c) true | $NTR | $LR_TRUE |"
 done
