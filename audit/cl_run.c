@@ -118,9 +118,10 @@ typedef struct cl_ctx {
                              drop a margin (thr when full, else floor):
                              the row skip in stage 3                        */
     int      no_floors;   /* stage 3 runs without floors (the re-run)       */
-    double  *lvl;         /* per pair: margins below it are dropped (thr
-                             when full, else floor), contiguous for the
-                             inner loop of stage 3                          */
+    double  *lvl;         /* per pair: margins below it are dropped: thr
+                             when full (all kept values are >= the floor,
+                             so thr >= floor), else the floor; contiguous
+                             for the inner loop of stage 3                  */
     uint32_t *pj;         /* per pair: its class j                          */
     double  *hv;          /* candidate margins (per-pair buffers)           */
     uint32_t *hi;         /* candidate example indices                      */
@@ -469,16 +470,12 @@ static void cl_select_top(double *v, uint32_t *ix, size_t m, size_t c)
 }
 
 /* The smallest level under which a margin cannot enter any of class k's
- * pairs: thr for a full pair (all kept values are >= its floor, so thr >=
- * floor), else its floor. */
+ * pairs (cl_ctx.lvl). */
 static double cl_class_level(const cl_ctx *c, size_t k)
 {
     double m = INFINITY;
-    for (size_t q = c->pstart[k]; q < c->pstart[k + 1]; q++) {
-        const cl_pair *pr = &c->pairs[q];
-        double level = pr->full ? pr->thr : pr->floor;
-        if (level < m) m = level;
-    }
+    for (size_t q = c->pstart[k]; q < c->pstart[k + 1]; q++)
+        if (c->lvl[q] < m) m = c->lvl[q];
     return m;
 }
 

@@ -152,6 +152,19 @@ static int au_read_mem(void *ctx, size_t row0, size_t nrows, const void **out, l
     return 0;
 }
 
+/* The two label refusals shared by the .npy and CSV paths. */
+static int au_label_count_error(la_error *err, const char *labels, size_t got, const char *probs, size_t n)
+{
+    return la_error_set(err, LA_EUSAGE, labels, 0, "%zu labels but %s has %zu rows (pred_probs and labels must "
+                        "have the same length)", got, probs, n);
+}
+
+static int au_label_range_error(la_error *err, const char *labels, long line, int64_t v, size_t i, size_t k)
+{
+    return la_error_set(err, LA_EUSAGE, labels, line, "label %" PRId64 " (example %zu) is out of range: "
+                        "pred_probs has %zu columns (classes 0..%zu)", v, i, k, k - 1);
+}
+
 /* Class indices from a .npy label file straight into y (int32), in chunks:
  * at N = 1e7 this saves an 80 MB int64 copy. Refuses what io_labels_load
  * refuses, with the same messages, and labels outside 0..k-1. */
@@ -162,8 +175,7 @@ static int au_labels_npy(const char *path, const char *probs, size_t n, size_t k
     int rc = io_npy_open(&f, path, err);
     if (rc) return rc;
     if (f.cols == 1 && f.rows != n && f.dtype != IO_DT_F32 && f.dtype != IO_DT_F64)
-        rc = la_error_set(err, LA_EUSAGE, path, 0, "%zu labels but %s has %zu rows (pred_probs and labels must have the same length)",
-                          f.rows, probs, n);
+        rc = au_label_count_error(err, path, f.rows, probs, n);
     /* at least one read, even of 0 rows: it refuses float and 2-D files */
     for (size_t i0 = 0; !rc && (i0 < f.rows || i0 == 0); i0 += 8192) {
         size_t take = f.rows - i0 < 8192 ? f.rows - i0 : 8192;
@@ -173,8 +185,7 @@ static int au_labels_npy(const char *path, const char *probs, size_t n, size_t k
             if (v < 0 || v >= (int64_t)k) {
                 rc = v < 0 ? la_error_set(err, LA_EUSAGE, path, 0, "label %lld at index %zu is negative (labels are class indices 0..K-1)",
                                           (long long)v, i0 + q)
-                           : la_error_set(err, LA_EUSAGE, path, 0, "label %" PRId64 " (example %zu) is out of range: "
-                                          "pred_probs has %zu columns (classes 0..%zu)", v, i0 + q, k, k - 1);
+                           : au_label_range_error(err, path, 0, v, i0 + q, k);
                 break;
             }
             y[i0 + q] = (int32_t)v;
@@ -897,8 +908,7 @@ int cmd_audit(int argc, char **argv)
     } else if (a.labels) {
         if ((rc = io_labels_load(a.labels, names, names ? k : 0, &lab, &err))) goto fail;
         if (lab.n != n) {
-            rc = la_error_set(&err, LA_EUSAGE, a.labels, 0, "%zu labels but %s has %zu rows (pred_probs and labels must have the same length)",
-                              lab.n, a.probs, n);
+            rc = au_label_count_error(&err, a.labels, lab.n, a.probs, n);
             goto fail;
         }
         if (lab.names) {
@@ -911,9 +921,7 @@ int cmd_audit(int argc, char **argv)
         }
         for (size_t i = 0; i < n; i++) {
             if (lab.labels[i] < 0 || lab.labels[i] >= (int64_t)k) {
-                rc = la_error_set(&err, LA_EUSAGE, a.labels, au_ends_with(a.labels, ".npy") ? 0 : (long)i + 2,
-                                  "label %" PRId64 " (example %zu) is out of range: pred_probs has %zu columns (classes 0..%zu)",
-                                  lab.labels[i], i, k, k - 1);
+                rc = au_label_range_error(&err, a.labels, (long)i + 2, lab.labels[i], i, k);
                 goto fail;
             }
             y[i] = (int32_t)lab.labels[i];

@@ -87,6 +87,36 @@ mk lab2.csv 'label\n0\n1\n'
 la audit --labels "$TMP/lab2.csv" --pred-probs "$TMP/ok.csv" --out "$TMP/bad6"
 expect_rc 2 "length mismatch refused"
 expect_err "same length" "length mismatch explained"
+# .npy labels (read straight into int32): the same refusals, naming the file
+# npy_i8 FILE V...: a 1-D little-endian int64 .npy of small values (-1..255)
+npy_i8() {
+    f=$1; shift
+    hdr="{'descr': '<i8', 'fortran_order': False, 'shape': ($#,), }"
+    { printf '\223NUMPY\001\000\166\000%s' "$hdr"; printf '%*s\n' $((117 - ${#hdr})) ''
+      for v in "$@"; do
+          if [ "$v" -lt 0 ]; then printf '\377\377\377\377\377\377\377\377'
+          else printf "\\$(printf %03o "$v")\000\000\000\000\000\000\000"; fi
+      done; } >"$TMP/$f"
+}
+npy_i8 lab.npy 0 1 2
+la audit --labels "$TMP/lab.npy" --pred-probs "$TMP/ok.csv" --out "$TMP/npyok" --quiet
+expect_rc 0 "hand-made .npy labels accepted"
+npy_i8 lab5.npy 0 5 2
+la audit --labels "$TMP/lab5.npy" --pred-probs "$TMP/ok.csv" --out "$TMP/bad4n"
+expect_rc 2 ".npy label out of range refused"
+expect_err "lab5.npy: label 5 \(example 1\) is out of range" ".npy label out of range: file, example and reason"
+npy_i8 labneg.npy 0 -1 2
+la audit --labels "$TMP/labneg.npy" --pred-probs "$TMP/ok.csv" --out "$TMP/bad5n"
+expect_rc 2 ".npy negative label refused"
+expect_err "labneg.npy: label -1 at index 1 is negative" ".npy negative label: file, index and reason"
+npy_i8 lab2.npy 0 1
+la audit --labels "$TMP/lab2.npy" --pred-probs "$TMP/ok.csv" --out "$TMP/bad6n"
+expect_rc 2 ".npy length mismatch refused"
+expect_err "lab2.npy: 2 labels but .*ok.csv has 3 rows" ".npy length mismatch explained"
+la audit --labels "$EX/pred_probs.npy" --pred-probs "$EX/pred_probs.npy" --out "$TMP/bad7n"
+expect_rc 2 "float .npy as labels refused"
+expect_err "pred_probs.npy: expected an integer array, found floats" "float .npy labels: reason"
+check ".npy refusals wrote nothing" sh -c "! ls '$TMP'/bad4n '$TMP'/bad5n '$TMP'/bad6n '$TMP'/bad7n 2>/dev/null | grep -q csv"
 mk lab1.csv 'label\n1\n1\n1\n'
 la audit --labels "$TMP/lab1.csv" --pred-probs "$TMP/ok.csv" --out "$TMP/bad7"
 expect_rc 2 "single non-zero class refused"
