@@ -13,12 +13,12 @@
  * whether the speculation holds or pass 2 has to run.
  */
 #include "cl_run.h"
+#include "../util/la_par.h"
 
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 const char *const cl_filter_names[CL_FILTER_COUNT] = {
     "prune_by_noise_rate", "prune_by_class", "both", "confident_learning",
@@ -29,51 +29,6 @@ const char *const cl_rank_names[CL_RANK_COUNT] = {
 };
 
 enum { CL_F_PBC = 16, CL_F_PBNR = 32 };   /* internal: the two pruning masks */
-
-/* Per-example arrays are large and written once in order: 2 MB alignment
- * and transparent huge pages cut the page faults that otherwise dominate on
- * virtual machines. Plain free() releases them. NULL on failure. */
-void *cl_big_alloc(size_t n, size_t size)
-{
-    if (size && n > SIZE_MAX / size) return NULL;
-    size_t bytes = n * size;
-    if (bytes < (4u << 20)) return la_malloc_array(n ? n : 1, size);
-    void *p = NULL;
-    if (posix_memalign(&p, 2u << 20, bytes)) return NULL;
-#ifdef MADV_HUGEPAGE
-    madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-    return p;
-}
-
-/* fn(ctx, t, T) for t = 0..T-1, on T threads (this one included; T is
- * clamped to 1..16). Falls back to running the parts here when a thread
- * cannot start: same result, only slower. */
-typedef struct cl_part { void (*fn)(void *, int, int); void *ctx; int t, T; } cl_part;
-
-static void *cl_part_main(void *arg)
-{
-    cl_part *p = arg;
-    p->fn(p->ctx, p->t, p->T);
-    return NULL;
-}
-
-static void cl_on_threads(int T, void (*fn)(void *, int, int), void *ctx)
-{
-    pthread_t th[16];
-    cl_part part[16];
-    int started[16] = {0};
-    T = T < 1 ? 1 : T > 16 ? 16 : T;
-    for (int t = 1; t < T; t++) {
-        part[t] = (cl_part){fn, ctx, t, T};
-        started[t] = pthread_create(&th[t], NULL, cl_part_main, &part[t]) == 0;
-    }
-    fn(ctx, 0, T);
-    for (int t = 1; t < T; t++) {
-        if (started[t]) pthread_join(th[t], NULL);
-        else fn(ctx, t, T);
-    }
-}
 
 void cl_opts_init(cl_opts *o)
 {
@@ -285,7 +240,7 @@ static int cl_spec_resolve(cl_ctx *c)
         for (size_t i = 0; i < c->n; i++) c->res->flags[i] &= (uint8_t)~CL_F_OFFDIAG;
         return 0;
     }
-    cl_on_threads(c->sp_threads, cl_spec_resolve_part, c);
+    la_par_run(c->sp_threads, cl_spec_resolve_part, c);
     for (int t = 0; t < c->sp_threads; t++)
         for (size_t i = 0; i < k * k; i++) c->res->cj[i] += c->sp[t].cj[i];
     return 1;
@@ -883,8 +838,8 @@ static int cl_prune_by_noise_rate(cl_ctx *c, const int64_t *P, la_error *err)
     c->cmin = la_malloc_array(k, sizeof *c->cmin);
     if (!c->cmin) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     for (size_t j = 0; j < k; j++) c->cmin[j] = -INFINITY;
-    c->hv = cl_big_alloc(tot + 1, sizeof *c->hv);
-    c->hi = cl_big_alloc(tot + 1, sizeof *c->hi);
+    c->hv = la_big_alloc(tot + 1, sizeof *c->hv);
+    c->hi = la_big_alloc(tot + 1, sizeof *c->hi);
     if (!c->hv || !c->hi) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     if ((rc = cl_pass(c, 3, err))) return rc;
     int refloor = 0;
@@ -928,7 +883,7 @@ static int cl_prune_by_noise_rate(cl_ctx *c, const int64_t *P, la_error *err)
 /* Section 10.8: flag the m lowest of s (index order) over the dataset. */
 static int cl_low_filter(cl_ctx *c, const double *s, int64_t m, la_error *err)
 {
-    uint32_t *idx = cl_big_alloc(c->n + 1, sizeof *idx);
+    uint32_t *idx = la_big_alloc(c->n + 1, sizeof *idx);
     if (!idx) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     cl_argsort_par(s, c->n, idx, c->o->threads);
     for (int64_t q = 0; q < m && (size_t)q < c->n; q++) c->res->flags[idx[q]] |= CL_F_ISSUE;
@@ -939,7 +894,7 @@ static int cl_low_filter(cl_ctx *c, const double *s, int64_t m, la_error *err)
 /* Self-confidences in index order, from the grouped array. */
 static double *cl_sc_index_order(cl_ctx *c)
 {
-    double *s = cl_big_alloc(c->n + 1, sizeof *s);
+    double *s = la_big_alloc(c->n + 1, sizeof *s);
     size_t *cur = la_calloc(c->k + 1, sizeof *cur);
     if (!s || !cur) { free(s); free(cur); return NULL; }
     for (size_t j = 0; j < c->k; j++) cur[j] = c->goff[j];
@@ -1000,8 +955,8 @@ static int cl_alloc_result(cl_result *r, size_t n, size_t k)
     r->class_flagged = la_calloc(k, sizeof(int64_t));
     r->class_quality = la_calloc(k, sizeof *r->class_quality);
     r->overlap = la_calloc(k * (k - 1) / 2 + 1, sizeof *r->overlap);
-    r->flags = cl_big_alloc(n + 1, 1);
-    r->suggested = cl_big_alloc(n + 1, sizeof *r->suggested);
+    r->flags = la_big_alloc(n + 1, 1);
+    r->suggested = la_big_alloc(n + 1, sizeof *r->suggested);
     if (r->flags) memset(r->flags, 0, n + 1);
     return r->counts && r->thresholds && r->cj && r->cjc && r->joint && r->py && r->nm && r->inv &&
            r->py_raw && r->nm_raw && r->inv_raw && r->class_off_diagonal && r->class_flagged &&
@@ -1041,7 +996,7 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
         }
     }
     c.goff = la_calloc(k + 1, sizeof *c.goff);
-    c.sc_g = cl_big_alloc(n, sizeof *c.sc_g);
+    c.sc_g = la_big_alloc(n, sizeof *c.sc_g);
     c.thr_m = la_calloc(k, sizeof *c.thr_m);
     if (!c.goff || !c.sc_g || !c.thr_m) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
     for (size_t j = 0; j < k; j++) c.goff[j + 1] = c.goff[j] + (size_t)res->counts[j];
@@ -1050,7 +1005,7 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
     int need_nm = o->filter == CL_LOW_NORMALIZED_MARGIN;
     c.rank_kind = need_nm ? CL_NORMALIZED_MARGIN : (int)o->rank;
     if (need_nm || o->rank != CL_SELF_CONFIDENCE) {
-        c.rankv = cl_big_alloc(n, sizeof *c.rankv);
+        c.rankv = la_big_alloc(n, sizeof *c.rankv);
         if (!c.rankv) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
     }
 
@@ -1175,10 +1130,10 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
             rs = c.rankv;
         }
     }
-    res->ranked = cl_big_alloc(res->n_flagged + 1, sizeof *res->ranked);
-    res->ranked_score = cl_big_alloc(res->n_flagged + 1, sizeof *res->ranked_score);
-    double *fs = cl_big_alloc(res->n_flagged + 1, sizeof *fs);
-    uint32_t *fi = cl_big_alloc(res->n_flagged + 1, sizeof *fi);
+    res->ranked = la_big_alloc(res->n_flagged + 1, sizeof *res->ranked);
+    res->ranked_score = la_big_alloc(res->n_flagged + 1, sizeof *res->ranked_score);
+    double *fs = la_big_alloc(res->n_flagged + 1, sizeof *fs);
+    uint32_t *fi = la_big_alloc(res->n_flagged + 1, sizeof *fi);
     if (!res->ranked || !res->ranked_score || !fs || !fi) {
         free(fs); free(fi);
         rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
@@ -1205,9 +1160,9 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
     cl_argsort_par(fs, m, res->ranked, o->threads);
     /* labels of the flagged examples gathered in index order first, so the
      * reordering below touches m-sized arrays, not n-sized ones at random */
-    res->ranked_given = cl_big_alloc(m + 1, sizeof *res->ranked_given);
-    res->ranked_suggested = cl_big_alloc(m + 1, sizeof *res->ranked_suggested);
-    int32_t *gy = cl_big_alloc(2 * m + 1, sizeof *gy);
+    res->ranked_given = la_big_alloc(m + 1, sizeof *res->ranked_given);
+    res->ranked_suggested = la_big_alloc(m + 1, sizeof *res->ranked_suggested);
+    int32_t *gy = la_big_alloc(2 * m + 1, sizeof *gy);
     if (!res->ranked_given || !res->ranked_suggested || !gy) {
         free(fs); free(fi); free(gy);
         rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
@@ -1215,7 +1170,7 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
     }
     for (size_t q = 0; q < m; q++) { gy[q] = y[fi[q]]; gy[m + q] = res->suggested[fi[q]]; }
     cl_reorder ro = {res, fs, fi, gy, m};
-    cl_on_threads(o->threads, cl_reorder_part, &ro);
+    la_par_run(o->threads, cl_reorder_part, &ro);
     free(fs); free(fi); free(gy);
     res->seconds[3] = la_now() - t0;
     if (o->keep_rank_scores) {

@@ -117,8 +117,5 @@ void cl_result_free(cl_result *r);
  * permutation for any thread count. Defined in cl.c. */
 void cl_argsort_par(const double *v, size_t m, uint32_t *idx, int threads);
 
-/* Allocation for large per-example arrays (2 MB aligned, transparent huge
- * pages when at least 4 MB). Uninitialised; release with free(). */
-void *cl_big_alloc(size_t n, size_t size);
 
 #endif

@@ -12,7 +12,6 @@
 #include <getopt.h>
 #include "../util/la_util.h"
 
-#define LA_VERSION "0.1.0"
 
 /* Prints err as "labelaudit: FILE:LINE: reason" and returns its status
  * (LA_EINTERNAL when the record carries none). */

@@ -8,7 +8,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "cv.h"
 #include "prep.h"
@@ -29,20 +28,6 @@ typedef struct job {
 } job;
 
 static double t_l2_default(const cv_train_opts *t) { return t->l2 < 0 ? 1.0 : t->l2; }
-
-/* n x d floats for a fold's standardized matrix, 2 MB aligned and marked for
- * transparent huge pages: a 48000 x 784 block is 150 MB, and touching it page
- * by page cost about 2.5 s of system time per Fashion-MNIST run. free() it. */
-static float *fold_matrix(size_t n, size_t d)
-{
-    const size_t huge = (size_t)1 << 21;
-    if (d && n > SIZE_MAX / sizeof(float) / d) return NULL;
-    size_t bytes = n * d * sizeof(float);
-    void *p = NULL;
-    if (posix_memalign(&p, huge, bytes ? bytes : 1)) return NULL;
-    if (bytes >= huge) (void)madvise(p, bytes & ~(huge - 1), MADV_HUGEPAGE);
-    return p;
-}
 
 /* One fold, start to finish, its standardized rows in *buf: the training
  * rows then the held-out ones, n x d floats for every fold, so a worker
@@ -70,7 +55,7 @@ static int run_fold(job *J, int f, float **buf, la_error *err)
     }
     /* preprocessing fitted on the training rows only */
     if ((rc = cv_scaler_fit(&sc, J->X, n, d, J->fold, f, J->r->onehot, J->r->standardize, err))) goto done;
-    if (!*buf && !(*buf = fold_matrix(n, d ? d : 1))) goto oom;
+    if (!*buf && !(*buf = la_big_alloc(n, (d ? d : 1) * sizeof(float)))) goto oom;
     Xtr = *buf;
     Xte = *buf + ntr * d;
     ytr = la_malloc_array(ntr, sizeof *ytr);

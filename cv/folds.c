@@ -5,7 +5,7 @@
  */
 #include <stdlib.h>
 #include "folds.h"
-#include "rng.h"
+#include "../util/la_rng.h"
 
 int cv_folds_stratified(const int32_t *y, size_t n, size_t k, int n_folds, uint64_t seed,
                         int32_t *fold, size_t *n_small, la_error *err)
@@ -32,13 +32,13 @@ int cv_folds_stratified(const int32_t *y, size_t n, size_t k, int n_folds, uint6
     for (size_t i = 0; i < n; i++) order[start[y[i]] + pos[y[i]]++] = i;
     free(pos);
 
-    cv_rng r;
-    cv_rng_seed(&r, seed, 1);
+    la_rng r;
+    la_rng_seed(&r, seed, 1);
     size_t offset = 0, small = 0;
     for (size_t c = 0; c < k; c++) {
         size_t nc = start[c + 1] - start[c];
         if (nc > 0 && nc < (size_t)n_folds) small++;
-        cv_rng_shuffle(&r, order + start[c], nc);
+        la_rng_shuffle(&r, order + start[c], nc);
         /* deal round-robin: fold = (offset + j) mod F */
         for (size_t j = 0; j < nc; j++)
             fold[order[start[c] + j]] = (int32_t)((offset + j) % (size_t)n_folds);

@@ -30,7 +30,7 @@ int cv_mlp_layers(cv_model *m, size_t dims[CV_MAX_HIDDEN + 2], float *W[CV_MAX_H
  * A[L] (nb x k); A[L-1] holds the last hidden layer. Inverted dropout
  * (keep 1 - p, scale 1/(1-p)) on hidden layers when r != NULL. */
 float *cv_mlp_forward(const cv_model *m, cv_mlp_ws *w, const float *X, size_t nb, double dropout,
-                      cv_rng *r);
+                      la_rng *r);
 
 /* After cv_mlp_forward on the same X: G (nb x k, w->G0 or w->G1) = dJ/dlogits;
  * grad (P, parameter layout) += dJ/dtheta. keep_scale = 1/(1-dropout), 1 without. */

@@ -98,7 +98,7 @@ void cv_loss_setup(const cv_train_opts *o, const int32_t *y, size_t n, size_t k,
 
 /* ---- sampling and augmentation ------------------------------------------ */
 
-void cv_sampler_epoch(cv_sampler_kind s, const int32_t *y, size_t n, size_t k, cv_rng *rng,
+void cv_sampler_epoch(cv_sampler_kind s, const int32_t *y, size_t n, size_t k, la_rng *rng,
                       size_t *idx, size_t *count)
 {
     if (s == CV_SAMPLER_OVERSAMPLE) {
@@ -114,8 +114,8 @@ void cv_sampler_epoch(cv_sampler_kind s, const int32_t *y, size_t n, size_t k, c
         size_t kp = 0;
         for (size_t c = 0; c < k; c++) if (cnt[c + 1] > cnt[c]) present[kp++] = c;
         for (size_t j = 0; j < n; j++) {
-            size_t c = present[cv_rng_below(rng, kp)];
-            idx[j] = rows[cnt[c] + cv_rng_below(rng, cnt[c + 1] - cnt[c])];
+            size_t c = present[la_rng_below(rng, kp)];
+            idx[j] = rows[cnt[c] + la_rng_below(rng, cnt[c + 1] - cnt[c])];
         }
         *count = n;
         free(cnt); free(rows); free(present);
@@ -131,7 +131,7 @@ void cv_sampler_epoch(cv_sampler_kind s, const int32_t *y, size_t n, size_t k, c
             for (size_t i = 0; i < n; i++) { idx[i] = i; cnt[y[i]]++; }
             size_t mn = SIZE_MAX;
             for (size_t c = 0; c < k; c++) if (cnt[c] && cnt[c] < mn) mn = cnt[c];
-            cv_rng_shuffle(rng, idx, n);
+            la_rng_shuffle(rng, idx, n);
             size_t m = 0;
             for (size_t i = 0; i < n; i++)
                 if (kept[y[idx[i]]]++ < mn) idx[m++] = idx[i];
@@ -142,7 +142,7 @@ void cv_sampler_epoch(cv_sampler_kind s, const int32_t *y, size_t n, size_t k, c
         free(cnt); free(kept);
     }
     for (size_t i = 0; i < n; i++) idx[i] = i;
-    cv_rng_shuffle(rng, idx, n);
+    la_rng_shuffle(rng, idx, n);
     *count = n;
 }
 
@@ -164,14 +164,14 @@ void cv_augment_row(float *row, float *tmp, int w, int h, int ch, int dx, int dy
 }
 
 /* Random shift of 1-2 pixels (never 0, 0) and, with flip, a coin-flip mirror. */
-static void augment_random(const cv_train_opts *o, float *row, float *tmp, cv_rng *r)
+static void augment_random(const cv_train_opts *o, float *row, float *tmp, la_rng *r)
 {
     int dx, dy;
     do {
-        dx = (int)cv_rng_below(r, 5) - 2;
-        dy = (int)cv_rng_below(r, 5) - 2;
+        dx = (int)la_rng_below(r, 5) - 2;
+        dy = (int)la_rng_below(r, 5) - 2;
     } while (dx == 0 && dy == 0);
-    int fl = o->flip && (cv_rng_next(r) & 1);
+    int fl = o->flip && (la_rng_next(r) & 1);
     cv_augment_row(row, tmp, o->image_w, o->image_h, o->channels ? o->channels : 1, dx, dy, fl);
 }
 
@@ -212,12 +212,12 @@ int cv_model_init(const cv_train_opts *o, size_t d, size_t k, cv_model **out, la
     if (!m) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     if (o->model == CV_MODEL_MLP) {
         /* hidden layers: He uniform a = sqrt(6 / fan_in); output: Glorot sqrt(6 / (in + out)) */
-        cv_rng r;
-        cv_rng_seed(&r, o->seed, 7);
+        la_rng r;
+        la_rng_seed(&r, o->seed, 7);
         for (int l = 0; l < m->n_layers; l++) {
             size_t fi = m->dims[l], fo = m->dims[l + 1];
             double a = l + 1 < m->n_layers ? sqrt(6.0 / fi) : sqrt(6.0 / (fi + fo));
-            for (size_t j = 0; j < fi * fo; j++) m->W[l][j] = (float)(a * (2.0 * cv_rng_uniform(&r) - 1.0));
+            for (size_t j = 0; j < fi * fo; j++) m->W[l][j] = (float)(a * (2.0 * la_rng_uniform(&r) - 1.0));
         }
     }
     *out = m;
@@ -266,7 +266,7 @@ int cv_mlp_ws_alloc(cv_mlp_ws *w, const cv_model *m, size_t cap)
 /* Forward pass of nb rows X (nb x d): A[l+1] = act(A[l] W_l + b_l), ReLU on
  * hidden layers, inverted dropout (keep 1 - p, scale 1/(1-p)) when r != NULL.
  * Returns the logits A[L] (nb x k). */
-float *cv_mlp_forward(const cv_model *m, cv_mlp_ws *w, const float *X, size_t nb, double dropout, cv_rng *r)
+float *cv_mlp_forward(const cv_model *m, cv_mlp_ws *w, const float *X, size_t nb, double dropout, la_rng *r)
 {
     const float *in = X;
     for (int l = 0; l < m->n_layers; l++) {
@@ -282,7 +282,7 @@ float *cv_mlp_forward(const cv_model *m, cv_mlp_ws *w, const float *X, size_t nb
                 float keep = (float)(1.0 / (1.0 - dropout));
                 uint32_t thr = (uint32_t)(dropout * 4294967296.0);
                 for (size_t j = 0; j < sz; j += 2) {
-                    uint64_t u = cv_rng_next(r);
+                    uint64_t u = la_rng_next(r);
                     out[j] = ((uint32_t)u < thr || out[j] < 0) ? 0.0f : out[j] * keep;
                     if (j + 1 < sz) out[j + 1] = ((uint32_t)(u >> 32) < thr || out[j + 1] < 0) ? 0.0f : out[j + 1] * keep;
                 }
@@ -963,8 +963,8 @@ static int mlp_fit(cv_model *m, const cv_train_opts *o, const float *X, size_t n
     Lval.kind = CV_LOSS_CE;
     Lval.k = k;
 
-    cv_rng r;
-    cv_rng_seed(&r, o->seed, 11);
+    la_rng r;
+    la_rng_seed(&r, o->seed, 11);
     int augment = o->sampler == CV_SAMPLER_OVERSAMPLE && can_augment(o, d);
     float keep_scale = o->dropout > 0 ? (float)(1.0 / (1.0 - o->dropout)) : 1.0f;
     cv_mlp_adam adam = {mom, vel, 1.0, 1.0};
@@ -1134,8 +1134,8 @@ static int resample(const cv_train_opts *o, const float *X, size_t n, size_t d, 
                     const float *sw, size_t k, float **Xo, int32_t **yo, float **swo, size_t *no,
                     la_error *err)
 {
-    cv_rng r;
-    cv_rng_seed(&r, o->seed, 13);
+    la_rng r;
+    la_rng_seed(&r, o->seed, 13);
     size_t *idx = la_malloc_array(n, sizeof *idx), cnt = 0;
     uint8_t *seen = la_calloc(n, 1);
     float *tmp = la_malloc_array(d ? d : 1, sizeof *tmp);

@@ -24,7 +24,7 @@
 #include <stdint.h>
 #include "../util/la_util.h"
 #include "loss.h"
-#include "rng.h"
+#include "../util/la_rng.h"
 
 typedef enum cv_model_kind { CV_MODEL_LOGREG = 0, CV_MODEL_MLP, CV_MODEL_KNN } cv_model_kind;
 typedef enum cv_sampler_kind { CV_SAMPLER_NONE = 0, CV_SAMPLER_OVERSAMPLE, CV_SAMPLER_UNDERSAMPLE } cv_sampler_kind;
@@ -137,7 +137,7 @@ void cv_loss_setup(const cv_train_opts *o, const int32_t *y, size_t n, size_t k,
  * writes *count indices into idx (capacity n) — a permutation (none), n draws
  * with replacement with P(i) ~ 1 / n_{y_i} (oversample), or min_c n_c of each
  * class without replacement (undersample). */
-void cv_sampler_epoch(cv_sampler_kind s, const int32_t *y, size_t n, size_t k, cv_rng *rng,
+void cv_sampler_epoch(cv_sampler_kind s, const int32_t *y, size_t n, size_t k, la_rng *rng,
                       size_t *idx, size_t *count);
 
 /* Light augmentation of one image row in place (w x h x channels, HWC):

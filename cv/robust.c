@@ -16,7 +16,7 @@
 
 #include "loss.h"
 #include "mlp.h"
-#include "rng.h"
+#include "../util/la_rng.h"
 
 typedef struct net {
     cv_model *m;
@@ -184,15 +184,15 @@ int rb_coteach_fit(const cv_train_opts *o, const rb_coteach_opts *co, const floa
     cv_loss L;
     cv_loss_setup(o, y, n, k, cw, &L);
     double l2n = o->l2 / (double)n;
-    cv_rng r;
-    cv_rng_seed(&r, o->seed, 17);
+    la_rng r;
+    la_rng_seed(&r, o->seed, 17);
     for (size_t i = 0; i < n; i++) perm[i] = i;
     for (int e = 0; e < o->epochs; e++) {
         /* R(e) = tau min(e / T_k, 1): share of each batch left out */
         double R = co->forget_epochs > 0 ? co->forget_rate * fmin((double)e / co->forget_epochs, 1.0)
                                          : co->forget_rate;
         size_t correct = 0;
-        cv_rng_shuffle(&r, perm, n);
+        la_rng_shuffle(&r, perm, n);
         for (size_t j0 = 0; j0 < n; j0 += B) {
             size_t m = n - j0 < B ? n - j0 : B;
             for (size_t j = 0; j < m; j++) {

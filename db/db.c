@@ -18,7 +18,6 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#include "../cli/cli.h"   /* LA_VERSION only */
 #include "schema_sql.h"
 
 /* ---- small helpers ---------------------------------------------------- */

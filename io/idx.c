@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -136,16 +135,6 @@ static int sibling_classes(const char *images, char *out, size_t outsz)
     return w > 0 && (size_t)w < outsz && file_exists(out) ? 0 : -1;
 }
 
-/* The pixel block is large (188 MB for Fashion-MNIST's 60000 x 784 floats):
- * transparent huge pages over its 2 MB-aligned interior (THP is often
- * madvise-only) make filling it fault 512 times less often. */
-static void advise_huge(void *p, size_t bytes)
-{
-    const uintptr_t huge = (uintptr_t)1 << 21;
-    uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1), e = ((uintptr_t)p + bytes) & ~(huge - 1);
-    if (e > a) (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
-}
-
 int io_idx_load(const char *path, const io_load_opts *opts, la_dataset *ds, la_error *err)
 {
     char lpath[PATH_MAX], cpath[PATH_MAX];
@@ -199,9 +188,10 @@ int io_idx_load(const char *path, const io_load_opts *opts, la_dataset *ds, la_e
     }
     /* pixels: streamed N x H x W bytes -> floats, x = byte / 255 */
     size_t d = h * w;
-    ds->features = la_malloc_array(n, d * sizeof(float));
+    /* the pixel block is large (188 MB for Fashion-MNIST's 60000 x 784): huge
+     * pages make filling it fault 512 times less often */
+    ds->features = la_big_alloc(n, d * sizeof(float));
     if (!ds->features) { rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory (%zu x %zu floats)", n, d); goto done; }
-    advise_huge(ds->features, n * d * sizeof(float));
     size_t total = n * d, done_bytes = 0, chunk = 1u << 20;
     while (done_bytes < total) {
         size_t want = total - done_bytes < chunk ? total - done_bytes : chunk;

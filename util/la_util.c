@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,6 +77,20 @@ void *la_malloc_array(size_t n, size_t size)
     if (n == 0 || size == 0) return malloc(1);
     if (n > SIZE_MAX / size) return NULL;
     return malloc(n * size);
+}
+
+void *la_big_alloc(size_t n, size_t size)
+{
+    const size_t huge = (size_t)2 << 20;         /* one transparent huge page   */
+    if (size && n > SIZE_MAX / size) return NULL;
+    size_t bytes = n * size;
+    if (bytes < 2 * huge) return la_malloc_array(n ? n : 1, size ? size : 1);
+    void *p = NULL;
+    if (posix_memalign(&p, huge, bytes)) return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, bytes, MADV_HUGEPAGE);       /* advice only: failure is fine */
+#endif
+    return p;
 }
 
 char *la_strdup(const char *s)

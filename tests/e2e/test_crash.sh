@@ -82,7 +82,7 @@ la report --db "$DB" --run 1 --out "$TMP/rep" --quiet
 expect_rc 0 "report of run 1"
 cp "$TMP/rep/index.html" "$TMP/rep1.html"
 landed=no
-for delay in 0.1 0.3; do
+for delay in 0.02 0.1 0.3; do
     "$LA_BIN" report --db "$DB" --run $R2 --out "$TMP/rep" --per-page 50 --quiet >/dev/null 2>&1 &
     pid=$!
     sleep $delay

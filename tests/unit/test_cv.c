@@ -18,17 +18,17 @@
 #include "cv/inputs.h"
 #include "cv/model.h"
 #include "cv/prep.h"
-#include "cv/rng.h"
+#include "util/la_rng.h"
 
 /* Gaussian blobs: class c centred at 3 * e_{c mod d}; n rows, d features. */
 static void blobs(size_t n, size_t d, size_t k, uint64_t seed, float *X, int32_t *y)
 {
-    cv_rng r;
-    cv_rng_seed(&r, seed, 99);
+    la_rng r;
+    la_rng_seed(&r, seed, 99);
     for (size_t i = 0; i < n; i++) {
         y[i] = (int32_t)(i % k);
         for (size_t j = 0; j < d; j++)
-            X[i * d + j] = (float)(cv_rng_normal(&r) + (j == (size_t)y[i] % d ? 3.0 : 0.0));
+            X[i * d + j] = (float)(la_rng_normal(&r) + (j == (size_t)y[i] % d ? 3.0 : 0.0));
     }
 }
 
@@ -167,8 +167,8 @@ static void test_oversampling_balanced_batches(void **state)
     int32_t y[N];
     for (int i = 0; i < N; i++) y[i] = i < 1000 ? 0 : i < 1080 ? 1 : 2;   /* 1000 : 80 : 20 */
     size_t idx[N], cnt = 0;
-    cv_rng r;
-    cv_rng_seed(&r, 1, 2);
+    la_rng r;
+    la_rng_seed(&r, 1, 2);
     cv_sampler_epoch(CV_SAMPLER_OVERSAMPLE, y, N, K, &r, idx, &cnt);
     assert_int_equal(cnt, N);
     /* per batch of 128: each class about a third (binomial sd ~5.3) */

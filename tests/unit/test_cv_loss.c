@@ -14,7 +14,7 @@
 
 #include "cv/loss.h"
 #include "cv/model.h"
-#include "cv/rng.h"
+#include "util/la_rng.h"
 
 #define K 4
 
@@ -135,10 +135,10 @@ static void model_fd(cv_model_kind kind, cv_loss_kind loss, double smoothing)
     enum { N = 24, D = 5, KK = 3 };
     float X[N * D], sw[N];
     int32_t y[N];
-    cv_rng r;
-    cv_rng_seed(&r, 42, 0);
-    for (int i = 0; i < N * D; i++) X[i] = (float)cv_rng_normal(&r);
-    for (int i = 0; i < N; i++) { y[i] = i % KK; sw[i] = (float)(0.5 + cv_rng_uniform(&r)); }
+    la_rng r;
+    la_rng_seed(&r, 42, 0);
+    for (int i = 0; i < N * D; i++) X[i] = (float)la_rng_normal(&r);
+    for (int i = 0; i < N; i++) { y[i] = i % KK; sw[i] = (float)(0.5 + la_rng_uniform(&r)); }
     cv_train_opts o;
     cv_train_opts_init(&o);
     o.model = kind;
@@ -152,7 +152,7 @@ static void model_fd(cv_model_kind kind, cv_loss_kind loss, double smoothing)
     assert_int_equal(cv_model_init(&o, D, KK, &m, &err), 0);
     size_t np;
     float *p = cv_model_params(m, &np);
-    for (size_t j = 0; j < np; j++) p[j] += (float)(0.3 * cv_rng_normal(&r));  /* off the init */
+    for (size_t j = 0; j < np; j++) p[j] += (float)(0.3 * la_rng_normal(&r));  /* off the init */
     float *g = calloc(np, sizeof *g);
     cv_model_objective(m, &o, X, N, y, sw, g);
     double worst = 0.0;
@@ -175,7 +175,7 @@ static void model_fd(cv_model_kind kind, cv_loss_kind loss, double smoothing)
         memcpy(p0, p, np * sizeof *p0);
         for (int t = 0; t < 8; t++) {
             double gv = 0.0, h = 1e-3;
-            for (size_t j = 0; j < np; j++) { v[j] = (float)cv_rng_normal(&r); gv += (double)g[j] * v[j]; }
+            for (size_t j = 0; j < np; j++) { v[j] = (float)la_rng_normal(&r); gv += (double)g[j] * v[j]; }
             for (size_t j = 0; j < np; j++) p[j] = p0[j] + (float)h * v[j];
             double fp = cv_model_objective(m, &o, X, N, y, sw, NULL);
             for (size_t j = 0; j < np; j++) p[j] = p0[j] - (float)h * v[j];
@@ -237,10 +237,10 @@ static void test_logreg_ce_objective_by_hand(void **state)
     enum { N = 40, D = 4, KK = 3 };
     float X[N * D], sw[N];
     int32_t y[N];
-    cv_rng r;
-    cv_rng_seed(&r, 9, 0);
-    for (int i = 0; i < N * D; i++) X[i] = (float)cv_rng_normal(&r);
-    for (int i = 0; i < N; i++) { y[i] = (i * 5) % 7 < 4 ? 0 : 1 + i % 2; sw[i] = (float)(0.25 + cv_rng_uniform(&r)); }
+    la_rng r;
+    la_rng_seed(&r, 9, 0);
+    for (int i = 0; i < N * D; i++) X[i] = (float)la_rng_normal(&r);
+    for (int i = 0; i < N; i++) { y[i] = (i * 5) % 7 < 4 ? 0 : 1 + i % 2; sw[i] = (float)(0.25 + la_rng_uniform(&r)); }
     cv_loss_kind kinds[] = {CV_LOSS_CE, CV_LOSS_WEIGHTED, CV_LOSS_BALANCED};
     for (int t = 0; t < 3; t++) {
         cv_train_opts o;
@@ -253,7 +253,7 @@ static void test_logreg_ce_objective_by_hand(void **state)
         assert_int_equal(cv_model_init(&o, D, KK, &m, &err), 0);
         size_t np;
         float *p = cv_model_params(m, &np);
-        for (size_t j = 0; j < np; j++) p[j] = (float)(0.5 * cv_rng_normal(&r));
+        for (size_t j = 0; j < np; j++) p[j] = (float)(0.5 * la_rng_normal(&r));
         float g[D * KK + KK];
         double J = cv_model_objective(m, &o, X, N, y, sw, g);
         double cw[KK], want = 0.0, gw[D * KK + KK] = {0};

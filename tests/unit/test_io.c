@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "io/dataset.h"
+#include "cli/load_opts.h"
 #include "io/strtab.h"
 #include "io/csv_table.h"
 #include "io/image.h"

@@ -17,16 +17,16 @@
 
 #include "cv/cv.h"
 #include "cv/retrain.h"
-#include "cv/rng.h"
+#include "util/la_rng.h"
 
 /* n rows of d features: class c has mean 3 * (c == j) on feature j. */
 static void blobs(size_t n, size_t d, size_t k, const double *prior, uint64_t seed,
                   float *X, int32_t *y)
 {
-    cv_rng r;
-    cv_rng_seed(&r, seed, 1);
+    la_rng r;
+    la_rng_seed(&r, seed, 1);
     for (size_t i = 0; i < n; i++) {
-        double u = cv_rng_uniform(&r), acc = 0.0;
+        double u = la_rng_uniform(&r), acc = 0.0;
         size_t c = k - 1;
         for (size_t j = 0; j < k; j++) {
             acc += prior ? prior[j] : 1.0 / (double)k;
@@ -34,7 +34,7 @@ static void blobs(size_t n, size_t d, size_t k, const double *prior, uint64_t se
         }
         y[i] = (int32_t)c;
         for (size_t j = 0; j < d; j++)
-            X[i * d + j] = (float)(cv_rng_normal(&r) + (j == c ? 3.0 : 0.0));
+            X[i * d + j] = (float)(la_rng_normal(&r) + (j == c ? 3.0 : 0.0));
     }
 }
 
@@ -164,10 +164,10 @@ static void test_coteach_resists_flips(void **state)
     fixture f;
     fx_make(&f, 1500, 300, NULL);
     /* 30% of class 0 flipped to class 1 */
-    cv_rng r;
-    cv_rng_seed(&r, 5, 2);
+    la_rng r;
+    la_rng_seed(&r, 5, 2);
     for (size_t i = 0; i < f.n; i++)
-        if (f.y[i] == 0 && cv_rng_uniform(&r) < 0.3) f.y[i] = 1;
+        if (f.y[i] == 0 && la_rng_uniform(&r) < 0.3) f.y[i] = 1;
     rt_opts o;
     mlp_opts(&o);
     o.coteach = 1;
@@ -239,12 +239,12 @@ static void test_cv_run_coteach(void **state)
     float *Xtr = malloc(f.n * f.d * sizeof *Xtr), *Xte = malloc(f.n * f.d * sizeof *Xte);
     double *P = malloc(f.n * f.k * sizeof *P), *P2 = malloc(f.n * f.k * sizeof *P2);
     memcpy(truth, f.y, f.n * sizeof *truth);
-    cv_rng r;
-    cv_rng_seed(&r, 7, 3);
+    la_rng r;
+    la_rng_seed(&r, 7, 3);
     size_t flipped = 0, recovered = 0, ntr = 0, nte = 0;
     for (size_t i = 0; i < f.n; i++) {
         fold[i] = (int32_t)(i % 3);
-        if (f.y[i] == 0 && cv_rng_uniform(&r) < 0.3) { f.y[i] = 1; flipped++; }
+        if (f.y[i] == 0 && la_rng_uniform(&r) < 0.3) { f.y[i] = 1; flipped++; }
     }
     rt_opts o;
     mlp_opts(&o);

@@ -16,14 +16,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../cli/cli.h"
-#include "../cli/commands.h"
+#include "cli.h"
+#include "commands.h"
 #include "../db/db.h"
 #include "../io/dataset.h"
 #include "../util/la_dirs.h"
-#include "clean.h"
+#include "../cv/clean.h"
 #include "cmd_common.h"
-#include "inputs.h"
+#include "../cv/inputs.h"
 
 static const char usage[] =
     "usage: labelaudit clean --db FILE [--run N] --data DATASET [loader options]\n"

@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cli/cli.h"
-#include "../cli/commands.h"
+#include "cli.h"
+#include "commands.h"
 #include "../io/csv_table.h"
 #include "../io/labels.h"
-#include "metrics.h"
+#include "../cv/metrics.h"
 
 static const char MT_USAGE[] =
     "usage: labelaudit metrics --labels FILE --pred-probs FILE [--classes FILE]\n"

@@ -10,10 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../cli/cli.h"
-#include "../cli/commands.h"
+#include "cli.h"
+#include "commands.h"
 #include "../db/db.h"
-#include "check.h"
+#include "../audit/check.h"
 
 static const char CK_USAGE[] =
     "usage: labelaudit check (--db FILE [--run N] | --summary FILE) [--baseline RUN|FILE]\n"

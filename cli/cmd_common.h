@@ -13,8 +13,9 @@
 #include <stddef.h>
 
 #include "../io/dataset.h"
+#include "load_opts.h"
 #include "../util/la_util.h"
-#include "opts.h"
+#include "train_opts.h"
 
 /* A command's option parsing. `own` lists the command's own options; the
  * entries named "format", "quiet" and "help" are handled here (--format

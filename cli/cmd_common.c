@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cli/cli.h"
+#include "cli.h"
 #include "cmd_common.h"
-#include "inputs.h"
+#include "../cv/inputs.h"
 
 #define MAX_OPTIONS 256
 

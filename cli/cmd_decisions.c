@@ -16,9 +16,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../cli/cli.h"
-#include "../cli/commands.h"
-#include "db.h"
+#include "cli.h"
+#include "commands.h"
+#include "../db/db.h"
 
 static const char decisions_usage[] =
     "usage: labelaudit decisions --db FILE [--run N] [--format csv|json] [--all] [--out FILE]\n"

@@ -13,16 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cli/cli.h"
-#include "../cli/commands.h"
+#include "cli.h"
+#include "commands.h"
 #include "../db/db.h"
 #include "../io/dataset.h"
 #include "../io/npy.h"
 #include "cmd_common.h"
-#include "inputs.h"
-#include "metrics.h"
-#include "opts.h"
-#include "retrain.h"
+#include "../cv/inputs.h"
+#include "../cv/metrics.h"
+#include "train_opts.h"
+#include "../cv/retrain.h"
 
 static const char usage[] =
     "usage: labelaudit retrain --data DATASET [loader options] [--labels FILE] --test TESTSET\n"

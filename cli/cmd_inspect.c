@@ -9,9 +9,10 @@
 #include <string.h>
 #include <jansson.h>
 
-#include "../cli/cli.h"
-#include "../cli/commands.h"
-#include "dataset.h"
+#include "cli.h"
+#include "commands.h"
+#include "../io/dataset.h"
+#include "load_opts.h"
 
 static void usage(FILE *out)
 {

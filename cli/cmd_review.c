@@ -15,10 +15,10 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "../cli/cli.h"
-#include "../cli/commands.h"
+#include "cli.h"
+#include "commands.h"
 #include "../db/db.h"
-#include "review.h"
+#include "../report/review.h"
 
 static const char review_usage[] =
     "usage: labelaudit review --db FILE [--run N] [--reviewer NAME] [--quiet]\n"

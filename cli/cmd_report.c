@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cli/cli.h"
-#include "../cli/commands.h"
+#include "cli.h"
+#include "commands.h"
 #include "../db/db.h"
-#include "report.h"
+#include "../report/report.h"
 
 static const char report_usage[] =
     "usage: labelaudit report --db FILE [--run N] --out DIR [--per-page N] [--quiet]\n"

@@ -1,5 +1,5 @@
 /*
- * opts.h — the model, loss and sampling options on the command line, shared
+ * train_opts.h — the model, loss and sampling options on the command line, shared
  * by `cv` and `retrain` (the same flags mean the same thing in both).
  *
  *   struct option longopts[] = { ...own options..., CV_TRAIN_LONG_OPTIONS... };
@@ -10,8 +10,8 @@
 #define CV_OPTS_H
 
 #include <getopt.h>
-#include "model.h"
-#include "robust.h"
+#include "../cv/model.h"
+#include "../cv/robust.h"
 
 #define CV_OPT_BASE 1100
 #define CV_MAX_ALPHA 256

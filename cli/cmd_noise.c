@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cli/cli.h"
-#include "../cli/commands.h"
+#include "cli.h"
+#include "commands.h"
 #include "../io/labels.h"
 #include "../io/npy.h"
-#include "cl.h"
+#include "../audit/cl.h"
 
 static const char nz_usage[] =
     "usage: labelaudit noise --labels FILE --trace T --seed S --out FILE [options]\n"

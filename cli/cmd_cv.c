@@ -14,16 +14,16 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "../cli/cli.h"
-#include "../cli/commands.h"
+#include "cli.h"
+#include "commands.h"
 #include "../db/db.h"
 #include "../io/dataset.h"
 #include "../io/npy.h"
 #include "cmd_common.h"
-#include "cv.h"
-#include "folds.h"
-#include "metrics.h"
-#include "opts.h"
+#include "../cv/cv.h"
+#include "../cv/folds.h"
+#include "../cv/metrics.h"
+#include "train_opts.h"
 
 /* audit/cmd_audit.c may not be linked into every binary (unit tests): weak. */
 #pragma weak cmd_audit

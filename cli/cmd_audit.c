@@ -17,14 +17,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../cli/cli.h"
-#include "../cli/commands.h"
+#include "cli.h"
+#include "commands.h"
 #include "../db/db.h"
 #include "../io/dataset.h"
+#include "load_opts.h"
 #include "../io/labels.h"
 #include "../io/npy.h"
-#include "cl.h"
-#include "cl_run.h"
+#include "../audit/cl.h"
+#include "../audit/cl_run.h"
 
 static const char au_usage[] =
     "usage: labelaudit audit --labels FILE --pred-probs FILE --out DIR [options]\n"
@@ -862,9 +863,9 @@ int cmd_audit(int argc, char **argv)
         rd.chunk_rows = (8u << 20) / (row_bytes ? row_bytes : 1);
         if (rd.chunk_rows < 1) rd.chunk_rows = 1;
         if (rd.chunk_rows > n && n) rd.chunk_rows = n;
-        nr.buf[0] = cl_big_alloc(rd.chunk_rows * k + 1, (size_t)rd.elem);
+        nr.buf[0] = la_big_alloc(rd.chunk_rows * k + 1, (size_t)rd.elem);
         /* a file of one chunk is read once per pass: no read-ahead */
-        nr.buf[1] = rd.chunk_rows < n ? cl_big_alloc(rd.chunk_rows * k + 1, (size_t)rd.elem) : NULL;
+        nr.buf[1] = rd.chunk_rows < n ? la_big_alloc(rd.chunk_rows * k + 1, (size_t)rd.elem) : NULL;
         if (!nr.buf[0] || (rd.chunk_rows < n && !nr.buf[1])) { rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
         rd.ctx = &nr;
         rd.read = au_read_npy;
@@ -901,7 +902,7 @@ int cmd_audit(int argc, char **argv)
     }
 
     /* Labels. */
-    y = cl_big_alloc(n + 1, sizeof *y);
+    y = la_big_alloc(n + 1, sizeof *y);
     if (!y) { rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
     if (a.labels && au_ends_with(a.labels, ".npy")) {
         if ((rc = au_labels_npy(a.labels, a.probs, n, k, y, &err))) goto fail;

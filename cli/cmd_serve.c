@@ -13,9 +13,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../cli/cli.h"
-#include "../cli/commands.h"
-#include "serve.h"
+#include "cli.h"
+#include "commands.h"
+#include "../report/serve.h"
 
 static const char serve_usage[] =
     "usage: labelaudit serve --db FILE [--run N] [--bind ADDR] [--port P] [--token T]\n"

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "opts.h"
-#include "../cli/cli.h"
+#include "train_opts.h"
+#include "cli.h"
 
 enum {
     O_MODEL = CV_OPT_BASE, O_LOSS, O_BETA, O_GAMMA, O_FALPHA, O_GCEQ, O_SCEA, O_SCEB, O_SMOOTH,
