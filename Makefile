@@ -33,9 +33,15 @@ CFLAGS  += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitiz
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-MODULES  = util io audit cv db report cli
-LIB_SRC  = $(filter-out cli/main.c,$(wildcard $(addsuffix /*.c,$(MODULES))))
+# The library, lowest layer first (include/labelaudit.h is its public API,
+# api/ implements it over the stages); cli/ is the command layer over it.
+MODULES  = util io audit metrics cv clean db report api
+LIB_SRC  = $(wildcard $(addsuffix /*.c,$(MODULES)))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+PIC_OBJ  = $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
+CLI_SRC  = $(filter-out cli/main.c,$(wildcard cli/*.c))
+CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
+HEADERS  = $(wildcard */*.h)
 SCHEMA   = $(sort $(wildcard schema/*.sql))
 
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
@@ -45,21 +51,37 @@ DEB_PKGS = build-essential pkg-config libsqlite3-dev libcsv-dev libstb-dev libcm
            zlib1g-dev libopenblas-dev libjansson-dev libmicrohttpd-dev
 TEST_DEB_PKGS = chromium tmux valgrind python3 python3-numpy dataset-fashion-mnist libxml2-utils sqlite3 curl nodejs clang libclang-rt-14-dev
 
-.PHONY: all test check valgrind bench fuzz deps test-deps demo install clean units
+.PHONY: all lib test check valgrind bench fuzz deps test-deps demo install clean units
 
 all: labelaudit
 
 labelaudit: $(BUILD)/labelaudit
 	cp $< $@.new && mv -f $@.new $@
 
-$(BUILD)/labelaudit: $(BUILD)/cli/main.o $(BUILD)/liblabelaudit.a
+$(BUILD)/labelaudit: $(BUILD)/cli/main.o $(BUILD)/libla_cli.a $(BUILD)/liblabelaudit.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/liblabelaudit.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/%.o: %.c $(wildcard */*.h) $(BUILD)/schema_sql.h
+# The command shells, apart from the library (the unit tests link them too).
+$(BUILD)/libla_cli.a: $(CLI_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+# make lib: the shared library exports only the public API (LA_API in
+# include/labelaudit.h); everything else is hidden.
+lib: $(BUILD)/liblabelaudit.so $(BUILD)/liblabelaudit.a
+
+$(BUILD)/liblabelaudit.so: $(PIC_OBJ)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,liblabelaudit.so -o $@ $^ $(LDLIBS)
+
+$(BUILD)/pic/%.o: %.c $(HEADERS) $(BUILD)/schema_sql.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -I$(BUILD) -c -o $@ $<
+
+$(BUILD)/%.o: %.c $(HEADERS) $(BUILD)/schema_sql.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -I$(BUILD) -c -o $@ $<
 
@@ -68,11 +90,17 @@ $(BUILD)/schema_sql.h: $(SCHEMA) tools/embed_schema.sh
 	@mkdir -p $(BUILD)
 	sh tools/embed_schema.sh $(SCHEMA) > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblabelaudit.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libla_cli.a $(BUILD)/liblabelaudit.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -I$(BUILD) $(LDFLAGS) -o $@ $< $(BUILD)/liblabelaudit.a $(LDLIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(CFLAGS) -I$(BUILD) $(LDFLAGS) -o $@ $< $(BUILD)/libla_cli.a $(BUILD)/liblabelaudit.a $(LDLIBS) $(shell pkg-config --libs cmocka)
 
-units: $(UNIT_BIN)
+# The public API's own test: sees only include/ and links only the shared
+# library, as a program outside this repository would.
+$(BUILD)/api/test_api: tests/api/test_api.c include/labelaudit.h $(BUILD)/liblabelaudit.so
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -g -Wall -Wextra -Werror -Iinclude $(LDFLAGS) -o $@ $< -L$(BUILD) -llabelaudit -Wl,-rpath,$(CURDIR)/$(BUILD)
+
+units: $(UNIT_BIN) $(BUILD)/api/test_api
 
 test: labelaudit units
 	LA_BIN=$(CURDIR)/$(BUILD)/labelaudit LA_BUILD=$(CURDIR)/$(BUILD) sh tests/run.sh
@@ -82,7 +110,7 @@ check:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	LA_BIN=$(CURDIR)/build-san/labelaudit LA_BUILD=$(CURDIR)/build-san LA_SANITIZED=1 sh tests/run.sh
 
-units-san: $(UNIT_BIN)
+units-san: $(UNIT_BIN) $(BUILD)/api/test_api
 
 valgrind: labelaudit
 	LA_BIN=$(CURDIR)/$(BUILD)/labelaudit LA_BUILD=$(CURDIR)/$(BUILD) LA_VALGRIND=1 \

@@ -13,25 +13,13 @@
 #include <stdio.h>
 #include <stdarg.h>
 
+/* The status codes and the error record are the public API's
+ * (include/labelaudit.h), so a caller of the library and the code inside
+ * share one definition. */
+#include "../include/labelaudit.h"
+
 /* The release, as `labelaudit --version` prints it and runs record it. */
-#define LA_VERSION "0.1.0"
-
-/* Exit statuses shared by every command. */
-enum {
-    LA_OK = 0,          /* success                                            */
-    LA_CHECK_FAILED = 1,/* a `check` limit was exceeded (reserved for check)  */
-    LA_EUSAGE = 2,      /* bad command line or bad input data                 */
-    LA_EINTERNAL = 3    /* out of memory, I/O failure, a bug                  */
-};
-
-/* What went wrong, and where. Filled by the failing function, read by the CLI. */
-typedef struct la_error {
-    int  status;         /* LA_EUSAGE for bad input, LA_EINTERNAL otherwise    */
-    char file[1024];     /* offending file, "" when none                       */
-    long line;           /* 1-based line (header = line 1), 0 when none        */
-    char column[256];    /* column or field name, "" when none                 */
-    char msg[1024];      /* what is wrong, without file/line prefix            */
-} la_error;
+#define LA_VERSION LABELAUDIT_VERSION
 
 /* Clears the record (status LA_OK, all fields empty). */
 void la_error_clear(la_error *err);

@@ -1,0 +1,244 @@
+/*
+ * labelaudit.h — the public C API of liblabelaudit: load a dataset,
+ * cross-validate a model into out-of-fold probabilities, audit the labels
+ * with confident learning (cleanlab 2.9.0 semantics, exactly), write the
+ * audit's files, record it in a review database and write the HTML report.
+ * This header is the whole contract; it includes only the C library.
+ *
+ *   #include <labelaudit.h>
+ *
+ *   la_error err;
+ *   la_dataset *ds = NULL;
+ *   la_load_options lo;  la_load_options_init(&lo);
+ *   if (la_load("wine.csv", &lo, &ds, &err)) goto fail;          // any format
+ *
+ *   size_t n = la_dataset_n(ds), k = la_dataset_k(ds);
+ *   double *probs = malloc(n * k * sizeof *probs);                // caller's buffer
+ *   la_cv_options co;  la_cv_options_init(&co);  co.model = "logreg";
+ *   if (la_cv(ds, &co, probs, NULL, &err)) goto fail;            // n x k, row-major
+ *
+ *   la_audit *au = NULL;
+ *   la_audit_options ao;  la_audit_options_init(&ao);
+ *   if (la_audit_run(la_dataset_labels(ds), probs, LA_F64, n, k, &ao, &au, &err)) goto fail;
+ *   printf("%zu label issues\n", la_audit_num_flagged(au));
+ *   const uint32_t *worst = la_audit_ranked(au);                 // worst first
+ *   if (la_audit_write(au, ds, "audit-out", &err)) goto fail;    // the CLI's files
+ *   la_audit_free(au); free(probs); la_dataset_free(ds);
+ *   ...
+ *   fail: fprintf(stderr, "%s:%ld: %s\n", err.file, err.line, err.msg);
+ *
+ * Conventions, for every function below:
+ * - A function that can fail returns 0 (LA_OK) on success, otherwise a status
+ *   (LA_EUSAGE: bad input data or options; LA_EINTERNAL: out of memory, I/O,
+ *   a bug) and fills *err: the file, 1-based line (0 = none), column and a
+ *   message without the "file:line:" prefix. On failure nothing is returned
+ *   through the out parameters (they are left NULL / untouched) and no output
+ *   file is left half-written: files are written to a temporary name and
+ *   renamed into place, database changes are one transaction.
+ * - Ownership: every `*_free` releases what the matching constructor
+ *   returned (NULL is allowed). Pointers returned by accessors point into the
+ *   object and stay valid until it is freed. Buffers the caller passes in
+ *   (probabilities, labels) stay the caller's and are only read during the call.
+ * - Nothing here prints, exits or keeps global state; separate objects may be
+ *   used from separate threads. Options structs are set up with their
+ *   *_init function first; string options are copied or read during the call.
+ * - Results are deterministic: the same inputs, options and seed give the same
+ *   bytes whatever the thread count.
+ * Build: `make lib` makes build/liblabelaudit.so and build/liblabelaudit.a;
+ * link with -llabelaudit (the static library also needs sqlite3, jansson,
+ * zlib, openblas, libmicrohttpd, libcsv, -lm and -pthread).
+ */
+#ifndef LABELAUDIT_H
+#define LABELAUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && !defined(LA_NO_VISIBILITY)
+#define LA_API __attribute__((visibility("default")))
+#else
+#define LA_API
+#endif
+
+#define LABELAUDIT_VERSION "0.1.0"
+#define LABELAUDIT_VERSION_NUMBER 100      /* major * 10000 + minor * 100 + patch */
+
+/* The library's version string (LABELAUDIT_VERSION of the build). */
+LA_API const char *la_version(void);
+
+/* ---- status and error record ----------------------------------------- */
+
+enum {
+    LA_OK = 0,           /* success                                            */
+    LA_CHECK_FAILED = 1, /* a `check` limit was exceeded (the CI gate)         */
+    LA_EUSAGE = 2,       /* bad options or bad input data                      */
+    LA_EINTERNAL = 3     /* out of memory, I/O failure, a bug                  */
+};
+
+/* What went wrong, and where. Filled by the failing function. */
+typedef struct la_error {
+    int  status;         /* LA_EUSAGE for bad input, LA_EINTERNAL otherwise    */
+    char file[1024];     /* offending file, "" when none                       */
+    long line;           /* 1-based line (header = line 1), 0 when none        */
+    char column[256];    /* column or field name, "" when none                 */
+    char msg[1024];      /* what is wrong, without the file/line prefix        */
+} la_error;
+
+/* Element type of a probability matrix passed in. */
+typedef enum la_dtype { LA_F32 = 4, LA_F64 = 8 } la_dtype;
+
+/* ---- load: any supported dataset into memory ------------------------- */
+
+typedef struct la_dataset la_dataset;   /* opaque; la_dataset_free releases it */
+
+typedef struct la_load_options {
+    const char *format;       /* "csv", "manifest", "folder", "idx", "npy", or
+                                 NULL = decided from the path                  */
+    const char *label_col;    /* label column of a CSV table or manifest ("label") */
+    const char *id_col;       /* id column ("id"; absent = row numbers)         */
+    const char *features;     /* CSV list of feature columns, NULL = all others */
+    const char *missing;      /* empty cells: "error" (default), "mean", "zero" */
+    const char *classes_file; /* class names, one per line, in index order      */
+    const char *idx_labels;   /* labels of an IDX images file (default: beside it) */
+    const char *npy_labels;   /* labels of a .npy feature file                  */
+    int         image_w, image_h; /* resize images to w x h; 0 = all must agree */
+    int         rgb;          /* 1: decode images as RGB (default grayscale)    */
+    long long   max_pixels;   /* refuse images declaring more (64000000)        */
+    int         allow_outside_root; /* manifest paths may leave their directory */
+} la_load_options;
+
+LA_API void la_load_options_init(la_load_options *o);
+
+/* Loads the dataset at `path` (CSV table, manifest CSV, image folder, IDX
+ * images [.gz], .npy features). Returns 0 and *out, or a status with err
+ * naming the file, line and column of the first problem. */
+LA_API int la_load(const char *path, const la_load_options *o, la_dataset **out, la_error *err);
+
+LA_API void la_dataset_free(la_dataset *ds);
+
+LA_API size_t         la_dataset_n(const la_dataset *ds);   /* examples            */
+LA_API size_t         la_dataset_d(const la_dataset *ds);   /* feature columns     */
+LA_API size_t         la_dataset_k(const la_dataset *ds);   /* classes             */
+/* n given labels in 0..k-1 (the index of the class name). */
+LA_API const int32_t *la_dataset_labels(const la_dataset *ds);
+/* n x d float32 features, row-major (images scaled to [0, 1]); NULL if none. */
+LA_API const float   *la_dataset_features(const la_dataset *ds);
+/* Name of class c (0 <= c < k), id of example i (0 <= i < n). */
+LA_API const char    *la_dataset_class_name(const la_dataset *ds, size_t c);
+LA_API const char    *la_dataset_id(const la_dataset *ds, size_t i);
+
+/* Replaces the dataset's labels by labels[0..n-1] (each in 0..k-1), e.g. the
+ * noisy labels of an experiment. 0, or LA_EUSAGE (wrong n, out of range). */
+LA_API int la_dataset_set_labels(la_dataset *ds, const int32_t *labels, size_t n, la_error *err);
+
+/* ---- cv: k-fold out-of-fold probabilities --------------------------- */
+
+typedef struct la_cv_options {
+    const char *model;        /* "logreg" (default), "mlp" or "knn"             */
+    int         folds;        /* stratified folds (5)                           */
+    uint64_t    seed;         /* folds, initialization, minibatches (0)         */
+    int         threads;      /* worker threads (0 = all cores)                 */
+    int         standardize;  /* 1: standardize columns on training rows (1)    */
+    double      l2;           /* L2 penalty (logreg, mlp); < 0 = the default    */
+    int         max_iter;     /* logreg L-BFGS iterations; 0 = default (500)    */
+    int         epochs;       /* mlp epochs; 0 = default (30)                   */
+    int         hidden[4];    /* mlp hidden layer widths; {0} = default (256)   */
+    int         knn_k;        /* knn neighbours; 0 = default (15)               */
+} la_cv_options;
+
+LA_API void la_cv_options_init(la_cv_options *o);
+
+/* Cross-validates the model on ds (its labels and features) and writes the
+ * out-of-fold probabilities into probs (n x k doubles, row-major, the
+ * caller's buffer): each row comes from the one fold model that never saw
+ * the example. fold_out (n ints, may be NULL) receives each example's fold.
+ * Identical to `labelaudit cv` with the same options. */
+LA_API int la_cv(const la_dataset *ds, const la_cv_options *o, double *probs, int32_t *fold_out,
+                 la_error *err);
+
+/* ---- audit: confident learning -------------------------------------- */
+
+typedef struct la_audit la_audit;       /* opaque; la_audit_free releases it */
+
+typedef struct la_audit_options {
+    const char *filter_by;    /* "prune_by_noise_rate" (default), "prune_by_class",
+                                 "both", "confident_learning", "predicted_neq_given",
+                                 "low_normalized_margin", "low_self_confidence"  */
+    const char *rank_by;      /* "self_confidence" (default), "normalized_margin",
+                                 "confidence_weighted_entropy"                    */
+    double      frac_noise;   /* fraction of the estimated issues to flag (1)   */
+    const int64_t *num_to_remove_per_class; /* k counts, or NULL               */
+    long        min_examples_per_class; /* never prune a class below (1)       */
+    int         corrected;    /* 1: the two opt-in fixes of reference quirks (0) */
+    int         bootstrap;    /* resamples for the error-rate intervals (1000)  */
+    double      confidence;   /* interval level (0.95)                          */
+    uint64_t    seed;         /* bootstrap seed (0)                             */
+    int         threads;      /* worker threads (0 = all cores)                 */
+} la_audit_options;
+
+LA_API void la_audit_options_init(la_audit_options *o);
+
+/* Audits n given labels (each in 0..k-1) against the n x k probability
+ * matrix probs (row-major, element type dtype; rows should sum to 1) as
+ * cleanlab's find_label_issues / estimate_joint do. Returns 0 and *out, or
+ * LA_EUSAGE (a probability outside [0, 1] or not finite, k < 2, labels out of
+ * range...). The matrix is not kept. */
+LA_API int la_audit_run(const int32_t *labels, const void *probs, la_dtype dtype, size_t n, size_t k,
+                        const la_audit_options *o, la_audit **out, la_error *err);
+
+LA_API void la_audit_free(la_audit *au);
+
+LA_API size_t la_audit_n(const la_audit *au);
+LA_API size_t la_audit_k(const la_audit *au);
+/* Examples flagged by the filter, and their indices ranked worst first by
+ * rank_by (la_audit_num_flagged entries). */
+LA_API size_t          la_audit_num_flagged(const la_audit *au);
+LA_API const uint32_t *la_audit_ranked(const la_audit *au);
+/* 1 when example i (0 <= i < n) is flagged, else 0. */
+LA_API int             la_audit_is_issue(const la_audit *au, size_t i);
+/* The suggested (argmax) class of example i. */
+LA_API int32_t         la_audit_suggested(const la_audit *au, size_t i);
+/* K x K row-major estimates: given label g (row), true label t (column) for
+ * the confident joint (raw and calibrated counts) and the joint; noise matrix
+ * P(given = i | true = j) at [i*k + j]; inverse P(true = i | given = j). */
+LA_API const int64_t *la_audit_confident_joint(const la_audit *au, int calibrated);
+LA_API const double  *la_audit_joint(const la_audit *au);
+LA_API const double  *la_audit_noise_matrix(const la_audit *au);
+LA_API const double  *la_audit_inverse_noise_matrix(const la_audit *au);
+/* k estimated class priors P(true = j), and the k per-class thresholds. */
+LA_API const double  *la_audit_priors(const la_audit *au);
+LA_API const double  *la_audit_thresholds(const la_audit *au);
+/* Estimated share of wrong labels, and its bootstrap interval. */
+LA_API double         la_audit_error_rate(const la_audit *au, double *lo, double *hi);
+/* Label health score, 1 - num_off_diagonal / n (cleanlab's health_summary). */
+LA_API double         la_audit_health(const la_audit *au);
+
+/* Writes the audit's file set into directory out_dir (created if needed):
+ * the same files `labelaudit audit --out DIR` writes (label_issues.csv,
+ * ranked.csv, is_label_issue.csv, confident_joint.csv, noise matrices,
+ * summary.json ...). ds (may be NULL) gives ids and class names; without it
+ * ids are row numbers and classes are numbered. All files appear together or
+ * none does. */
+LA_API int la_audit_write(const la_audit *au, const la_dataset *ds, const char *out_dir, la_error *err);
+
+/* ---- record and report: the review database ------------------------- */
+
+/* Records the audit (run, examples, review queue) in the SQLite database
+ * db_path (created or migrated as needed), in one transaction. ds and probs
+ * (n x k doubles, may be NULL) let the report show features and curves
+ * without the raw files. *run_id (may be NULL) receives the new run. */
+LA_API int la_record(const char *db_path, const la_audit *au, const la_dataset *ds, const double *probs,
+                     int64_t *run_id, la_error *err);
+
+/* Writes the HTML report of run run_id (<= 0: the latest) of db_path into
+ * out_dir, replacing an earlier report there only once the new one is whole. */
+LA_API int la_report(const char *db_path, int64_t run_id, const char *out_dir, la_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LABELAUDIT_H */
