@@ -1,14 +1,16 @@
 /*
- * labels.c — label files, class lists and predicted-probability files
- * (see labels.h). CSV parsing goes through libcsv (quoted class names work);
+ * labels.c — label files, class lists (read by io_class_file_read in
+ * loader.c) and predicted-probability files (see labels.h). CSV parsing goes through libcsv (quoted class names work);
  * numbers are parsed strictly: the whole field must be a number.
  *
  * Line numbers in messages count the header as line 1 and assume one line
  * per record (a quoted field spanning lines shifts them, which is rare).
  */
 #include "labels.h"
+#include "loader.h"
 #include "npy.h"
 
+#include <assert.h>
 #include <csv.h>
 #include <errno.h>
 #include <math.h>
@@ -317,42 +319,13 @@ void io_free_strings(char **v, size_t n)
 
 int io_class_names_load(const char *path, char ***names, size_t *k, la_error *err)
 {
-    FILE *fp = fopen(path, "r");
-    if (!fp) return la_error_set(err, LA_EUSAGE, path, 0, "cannot open: %s", strerror(errno));
-    char *line = NULL;
-    size_t cap = 0, n = 0, vcap = 0;
-    char **v = NULL;
-    long lineno = 0;
-    ssize_t len;
-    int rc = 0;
-    while ((len = getline(&line, &cap, fp)) >= 0) {
-        lineno++;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
-        if (len == 0) continue;
-        if ((size_t)len != strlen(line) || la_utf8_check(line, (size_t)len) != (size_t)len) {
-            rc = la_error_set(err, LA_EUSAGE, path, lineno, "class name is not valid UTF-8 text (NUL or a bad byte)");
-            goto done;
-        }
-        for (size_t j = 0; j < n; j++)
-            if (!strcmp(v[j], line)) {
-                rc = la_error_set(err, LA_EUSAGE, path, lineno, "duplicate class name '%s'", line);
-                goto done;
-            }
-        if (n == vcap) {
-            vcap = vcap ? 2 * vcap : 16;
-            char **nv = realloc(v, vcap * sizeof *nv);
-            if (!nv) { rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory"); goto done; }
-            v = nv;
-        }
-        v[n++] = la_strdup(line);
-    }
-    if (n == 0) rc = la_error_set(err, LA_EUSAGE, path, 0, "no class names in file");
-done:
-    free(line);
-    fclose(fp);
-    if (rc) { io_free_strings(v, n); return rc; }
-    *names = v;
-    *k = n;
+    assert(path && names && k && err);
+    io_classset cs;
+    int rc = io_class_file_read(path, &cs, err);
+    if (rc) return rc;
+    io_strtab_free(&cs.index);   /* keep the names, in file order */
+    *names = cs.names;
+    *k = cs.k;
     return 0;
 }
 

@@ -30,9 +30,14 @@ int io_labels_load(const char *path, char *const *class_names, size_t k,
                    io_labels *out, la_error *err);
 void io_labels_free(io_labels *l);
 
-/* Reads a class list: one name per line (blank lines and a trailing CR are
- * ignored; duplicates are an error). Caller frees with io_free_strings. */
+/* Reads a --classes file into *names (*k names in file order): the same
+ * reader, rules and messages as the loaders' --classes (io_class_file_read in
+ * loader.h): UTF-8 BOM, CRLF and empty lines accepted; NUL bytes, invalid
+ * UTF-8, duplicates and an empty list refused with err naming file and line.
+ * Returns 0 (caller frees with io_free_strings), or LA_EUSAGE / LA_EINTERNAL
+ * with *names and *k untouched. */
 int io_class_names_load(const char *path, char ***names, size_t *k, la_error *err);
+/* Frees v[0..n) and v. Safe on NULL. */
 void io_free_strings(char **v, size_t n);
 
 /* Predicted probabilities held in memory (CSV input, or small .npy). */
