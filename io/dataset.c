@@ -11,6 +11,7 @@
 #include "manifest.h"
 #include "idx.h"
 #include "npy_dataset.h"
+#include "npy.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -78,7 +79,7 @@ static io_format sniff_format(const char *path, const io_load_opts *opts)
     size_t got = fp ? fread(magic, 1, sizeof magic, fp) : 0;
     if (fp) fclose(fp);
     if (got >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) return IO_FORMAT_IDX;        /* gzip */
-    if (got >= 6 && !memcmp(magic, "\x93NUMPY", 6)) return IO_FORMAT_NPY;
+    if (got >= IO_NPY_MAGIC_LEN && !memcmp(magic, IO_NPY_MAGIC, IO_NPY_MAGIC_LEN)) return IO_FORMAT_NPY;
     if (got >= 4 && magic[0] == 0 && magic[1] == 0 && magic[2] == 0x08 && magic[3] >= 1 && magic[3] <= 4)
         return IO_FORMAT_IDX;
     if ((got >= 4 && !memcmp(magic, "\x89PNG", 4)) || (got >= 3 && !memcmp(magic, "\xFF\xD8\xFF", 3)) ||

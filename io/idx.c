@@ -118,6 +118,7 @@ static void replace_in(char *s, const char *from, const char *to)
 
 int io_idx_labels_path(const char *images, char *out, size_t outsz)
 {
+    assert(images && out && outsz > 0);
     if (strlen(images) + 4 >= outsz) return -1;
     strcpy(out, images);
     char *base = strrchr(out, '/');

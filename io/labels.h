@@ -25,9 +25,12 @@ typedef struct io_labels {
 
 /* Reads a label file. class_names (k entries, may be NULL) maps names to
  * indices; without it, a CSV of names gets classes sorted by name (byte-wise)
- * and returned in ->names. Errors name the file and line. */
+ * and returned in ->names. k > 0 with class_names NULL only bounds integer
+ * labels to 0..k-1. Returns 0 (free with io_labels_free), or LA_EUSAGE /
+ * LA_EINTERNAL with err naming the file and line and *out zeroed. */
 int io_labels_load(const char *path, char *const *class_names, size_t k,
                    io_labels *out, la_error *err);
+/* Frees what io_labels_load filled and zeroes *l. */
 void io_labels_free(io_labels *l);
 
 /* Reads a --classes file into *names (*k names in file order): the same
