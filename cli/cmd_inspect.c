@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "../io/dataset.h"
+#include "../util/la_json.h"
 #include "load_opts.h"
 
 static void usage(FILE *out)
@@ -209,8 +210,7 @@ int cmd_inspect(int argc, char **argv)
     int rc = LA_OK;
     if (!quiet && json) {
         json_t *root = build_json(&ds, counts);
-        if (!root || json_dumpf(root, stdout, JSON_INDENT(2)) || fputc('\n', stdout) == EOF)
-            rc = LA_EINTERNAL;
+        if (la_json_print(root, stdout, LA_JSON_EXACT)) rc = LA_EINTERNAL;
         json_decref(root);
     } else if (!quiet) {
         print_text(&ds, counts);

@@ -1,5 +1,7 @@
 /*
- * load_opts.c — parsing of the loader options (see load_opts.h).
+ * load_opts.c — parsing of the loader options (see load_opts.h): each long
+ * option's value checked and stored in an io_load_opts, a bad value a usage
+ * error naming the command. The loaders never see argv.
  */
 #include "load_opts.h"
 #include "cli.h"
@@ -29,7 +31,13 @@ const char io_load_opts_help[] =
     "  --max-pixels N         refuse images declaring more than N pixels (default 64000000)\n"
     "  --allow-outside-root   let manifest paths leave the manifest's directory\n";
 
-/* "28x28" -> w, h (each 1..1000000). 0 or -1. */
+/* Largest side accepted by --image-size (pixels). */
+#define LO_MAX_SIDE 1000000L
+/* Largest --max-pixels accepted (4 gigapixels; the default is
+ * IO_MAX_PIXELS_DEFAULT, which the help text spells out). */
+#define LO_MAX_PIXELS_LIMIT 4000000000L
+
+/* "28x28" -> w, h (each 1..LO_MAX_SIDE). 0 or -1. */
 static int parse_size(const char *s, int *w, int *h)
 {
     char *end;
@@ -39,7 +47,7 @@ static int parse_size(const char *s, int *w, int *h)
     const char *t = end + 1;
     long b = strtol(t, &end, 10);
     if (end == t || *end || errno) return -1;
-    if (a < 1 || b < 1 || a > 1000000 || b > 1000000 || s[0] == '-' || s[0] == '+' || t[0] == '-' || t[0] == '+')
+    if (a < 1 || b < 1 || a > LO_MAX_SIDE || b > LO_MAX_SIDE || s[0] == '-' || s[0] == '+' || t[0] == '-' || t[0] == '+')
         return -1;
     *w = (int)a;
     *h = (int)b;
@@ -67,17 +75,13 @@ int io_load_opts_handle(io_load_opts *opts, int c, const char *value, const char
         return 0;
     case 7: opts->channels = 3; return 0;
     case 8:
-        if (cli_parse_long(cmd, "--max-pixels", value, 1, 4000000000L, &v)) return LA_EUSAGE;
+        if (cli_parse_long(cmd, "--max-pixels", value, 1, LO_MAX_PIXELS_LIMIT, &v)) return LA_EUSAGE;
         opts->max_pixels = v;
         return 0;
     case 9: opts->allow_outside_root = 1; return 0;
     case 10:
-        if (!strcmp(value, "csv")) opts->format = IO_FORMAT_CSV;
-        else if (!strcmp(value, "manifest")) opts->format = IO_FORMAT_MANIFEST;
-        else if (!strcmp(value, "folder")) opts->format = IO_FORMAT_FOLDER;
-        else if (!strcmp(value, "idx")) opts->format = IO_FORMAT_IDX;
-        else if (!strcmp(value, "npy")) opts->format = IO_FORMAT_NPY;
-        else return cli_usage_error(cmd, "--format-in must be csv, manifest, folder, idx or npy, not '%s'", value);
+        if (io_format_from_name(value, &opts->format))
+            return cli_usage_error(cmd, "--format-in must be csv, manifest, folder, idx or npy, not '%s'", value);
         return 0;
     case 11: opts->npy_labels = value; return 0;
     default: return -1;

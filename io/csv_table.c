@@ -11,6 +11,7 @@
 #include "csv_table.h"
 #include "loader.h"
 
+#include <assert.h>
 #include <csv.h>
 #include <errno.h>
 #include <math.h>
@@ -99,6 +100,7 @@ static int blank_line(const char *s, size_t n)
 
 int io_csv_read(const char *path, io_csv_record_fn fn, void *ctx, la_error *err)
 {
+    assert(path && fn && err);
     FILE *fp = fopen(path, "rb");
     if (!fp) return la_error_set(err, LA_EUSAGE, path, 0, "cannot open: %s", strerror(errno));
     struct csv_parser p;
@@ -166,6 +168,7 @@ static int header_cb(void *ctx, long line, size_t nf, char **fields, const size_
 
 int io_csv_header(const char *path, char ***names, size_t *n, la_error *err)
 {
+    assert(path && names && n && err);
     header_ctx h = {0};
     int rc = io_csv_read(path, header_cb, &h, err);
     if (rc) {
@@ -184,6 +187,7 @@ static const double pow10_tab[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8
 
 int io_parse_number(const char *s, size_t len, double *out)
 {
+    assert(s && out);
     while (len && (*s == ' ' || *s == '\t')) { s++; len--; }
     while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r')) len--;
     if (len == 0 || len > 64) return -1;
@@ -610,6 +614,7 @@ static void table_free(table *t)
 
 int io_csv_table_load(const char *path, const io_load_opts *opts, la_dataset *ds, la_error *err)
 {
+    assert(path && opts && ds && err);
     table t = {.path = path, .opts = opts, .ds = ds, .pass = 1, .label_col = -1, .id_col = -1};
     int rc = io_csv_read(path, table_record, &t, err);
     if (!rc && t.ncols == 0) rc = la_error_set(err, LA_EUSAGE, path, 0, "empty file: no header row");

@@ -12,7 +12,7 @@
 #define LA_IO_CSV_TABLE_H
 
 #include <stddef.h>
-#include "dataset.h"
+#include "dataset_model.h"
 
 /* Called once per record (the header is the first). fields[i] is
  * NUL-terminated with length lens[i]; both arrays are only valid during the

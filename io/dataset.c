@@ -1,17 +1,19 @@
 /*
- * dataset.c — io_dataset_load (format detection and dispatch), freeing, the
- * loader options shared by every command, and the class-name helpers every
- * loader uses (loader.h). The format readers live in csv_table.c,
- * manifest.c (manifests and image folders), idx.c and npy_dataset.c.
+ * dataset.c — io_dataset_load: decides the format and dispatches to its
+ * reader (csv_table.c, manifest.c for manifests and image folders, idx.c,
+ * npy_dataset.c); plus the loader options' defaults, the format names and
+ * io_dataset_free. The helpers the readers share are below them, in
+ * loader.c; this file is the only one that knows every reader.
  * Invariant: on failure *out is left zeroed, never half-filled.
  */
 #include "dataset.h"
-#include "loader.h"
 #include "csv_table.h"
 #include "manifest.h"
 #include "idx.h"
 #include "npy_dataset.h"
+#include "npy.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,13 +21,14 @@
 
 void io_load_opts_init(io_load_opts *opts)
 {
+    assert(opts);
     memset(opts, 0, sizeof *opts);
     opts->format = IO_FORMAT_AUTO;
     opts->label_col = "label";
     opts->id_col = "id";
     opts->missing = IO_MISSING_ERROR;
     opts->channels = 1;
-    opts->max_pixels = 64000000LL;
+    opts->max_pixels = IO_MAX_PIXELS_DEFAULT;
 }
 
 const char *io_format_name(io_format f)
@@ -41,156 +44,16 @@ const char *io_format_name(io_format f)
     return "auto";
 }
 
-/* ----------------------------------------------------------- class names */
-
-int io_strvec_push(char ***v, size_t *n, size_t *cap, char *s)
+int io_format_from_name(const char *name, io_format *out)
 {
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 16;
-        char **nv = realloc(*v, nc * sizeof *nv);
-        if (!nv) return -1;
-        *v = nv;
-        *cap = nc;
-    }
-    (*v)[(*n)++] = s;
-    return 0;
-}
-
-int io_classset_add(io_classset *cs, const char *name)
-{
-    int code = io_strtab_get(&cs->index, name);
-    if (code >= 0) return code;
-    char *copy = la_strdup(name);
-    if (!copy) return -1;
-    if (io_strvec_push(&cs->names, &cs->k, &cs->cap, copy)) {
-        free(copy);
-        return -1;
-    }
-    if (io_strtab_put(&cs->index, copy, (int)(cs->k - 1)) < 0) {
-        cs->k--;
-        free(copy);
-        return -1;
-    }
-    return (int)(cs->k - 1);
-}
-
-void io_classset_free(io_classset *cs)
-{
-    for (size_t i = 0; i < cs->k; i++) free(cs->names[i]);
-    free(cs->names);
-    io_strtab_free(&cs->index);
-    memset(cs, 0, sizeof *cs);
-}
-
-int io_class_file_read(const char *path, io_classset *out, la_error *err)
-{
-    memset(out, 0, sizeof *out);
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return la_error_set(err, LA_EUSAGE, path, 0, "cannot open class list: %s", strerror(errno));
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    long lineno = 0;
-    long *first_line = NULL;  /* line of each class, for duplicate messages */
-    size_t fl_cap = 0;
-    int rc = 0;
-    while ((len = getline(&line, &cap, fp)) >= 0) {
-        lineno++;
-        char *s = line;
-        if (lineno == 1 && len >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) { s += 3; len -= 3; }
-        while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r')) s[--len] = 0;
-        if (len == 0) continue;
-        if ((size_t)len != strlen(s)) { rc = la_error_set(err, LA_EUSAGE, path, lineno, "NUL byte in class name"); break; }
-        if (la_utf8_check(s, (size_t)len) != (size_t)len) { rc = la_error_set(err, LA_EUSAGE, path, lineno, "class name is not valid UTF-8"); break; }
-        int seen = io_strtab_get(&out->index, s);
-        if (seen >= 0) {
-            rc = la_error_set(err, LA_EUSAGE, path, lineno, "class '%s' listed twice (also on line %ld)", s, first_line[seen]);
-            break;
-        }
-        int code = io_classset_add(out, s);
-        if (code < 0 || (out->k > fl_cap && !(first_line = realloc(first_line, (fl_cap = out->cap) * sizeof *first_line)))) {
-            rc = la_error_set(err, LA_EINTERNAL, path, lineno, "out of memory");
-            break;
-        }
-        first_line[code] = lineno;
-    }
-    if (!rc && ferror(fp)) rc = la_error_set(err, LA_EUSAGE, path, 0, "read error: %s", strerror(errno));
-    if (!rc && out->k == 0) rc = la_error_set(err, LA_EUSAGE, path, 0, "class list is empty");
-    free(first_line);
-    free(line);
-    fclose(fp);
-    if (rc) io_classset_free(out);
-    return rc;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int io_classes_finish(io_classset *cs, la_dataset *ds, const io_load_opts *opts,
-                      const char *path, const long *line_of, la_error *err)
-{
-    int *remap = la_malloc_array(cs->k, sizeof *remap);
-    if (!remap) return la_error_set(err, LA_EINTERNAL, path, 0, "out of memory");
-    io_classset fixed = {0};
-    char **names;
-    size_t k;
-    if (opts && opts->classes_file) {
-        int rc = io_class_file_read(opts->classes_file, &fixed, err);
-        if (rc) { free(remap); return rc; }
-        for (size_t c = 0; c < cs->k; c++) {
-            remap[c] = io_strtab_get(&fixed.index, cs->names[c]);
-            if (remap[c] >= 0) continue;
-            size_t i = 0;
-            while (i < ds->n && ds->labels[i] != (int32_t)c) i++;
-            if (line_of && i < ds->n)
-                la_error_set(err, LA_EUSAGE, path, line_of[i], "label '%s' is not in the class list %s",
-                             cs->names[c], opts->classes_file);
-            else
-                la_error_set(err, LA_EUSAGE, path, 0, "label '%s' (example %s) is not in the class list %s",
-                             cs->names[c], i < ds->n && ds->ids ? ds->ids[i] : "?", opts->classes_file);
-            free(remap);
-            io_classset_free(&fixed);
-            return LA_EUSAGE;
-        }
-        names = fixed.names;
-        k = fixed.k;
-        io_strtab_free(&fixed.index);
-        for (size_t c = 0; c < cs->k; c++) free(cs->names[c]);
-        free(cs->names);
-    } else {
-        /* sort a copy of the pointers, then find each name's new position */
-        names = la_malloc_array(cs->k, sizeof *names);
-        if (!names) { free(remap); return la_error_set(err, LA_EINTERNAL, path, 0, "out of memory"); }
-        memcpy(names, cs->names, cs->k * sizeof *names);
-        qsort(names, cs->k, sizeof *names, cmp_str);
-        for (size_t j = 0; j < cs->k; j++) remap[io_strtab_get(&cs->index, names[j])] = (int)j;
-        k = cs->k;
-        free(cs->names);
-    }
-    io_strtab_free(&cs->index);
-    memset(cs, 0, sizeof *cs);
-    for (size_t i = 0; i < ds->n; i++) ds->labels[i] = remap[ds->labels[i]];
-    free(remap);
-    ds->class_names = names;
-    ds->k = k;
-    return 0;
-}
-
-int io_note_image_size(la_dataset *ds, int w, int h)
-{
-    for (size_t i = 0; i < ds->n_image_sizes; i++) {
-        if (ds->image_sizes[i].w == w && ds->image_sizes[i].h == h) {
-            ds->image_sizes[i].count++;
+    assert(name && out);
+    for (io_format f = IO_FORMAT_CSV; f <= IO_FORMAT_NPY; f++) {
+        if (!strcmp(name, io_format_name(f))) {
+            *out = f;
             return 0;
         }
     }
-    io_image_size *v = realloc(ds->image_sizes, (ds->n_image_sizes + 1) * sizeof *v);
-    if (!v) return -1;
-    ds->image_sizes = v;
-    v[ds->n_image_sizes++] = (io_image_size){w, h, 1};
-    return 0;
+    return -1;
 }
 
 /* --------------------------------------------------------------- loading */
@@ -216,7 +79,7 @@ static io_format sniff_format(const char *path, const io_load_opts *opts)
     size_t got = fp ? fread(magic, 1, sizeof magic, fp) : 0;
     if (fp) fclose(fp);
     if (got >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) return IO_FORMAT_IDX;        /* gzip */
-    if (got >= 6 && !memcmp(magic, "\x93NUMPY", 6)) return IO_FORMAT_NPY;
+    if (got >= IO_NPY_MAGIC_LEN && !memcmp(magic, IO_NPY_MAGIC, IO_NPY_MAGIC_LEN)) return IO_FORMAT_NPY;
     if (got >= 4 && magic[0] == 0 && magic[1] == 0 && magic[2] == 0x08 && magic[3] >= 1 && magic[3] <= 4)
         return IO_FORMAT_IDX;
     if ((got >= 4 && !memcmp(magic, "\x89PNG", 4)) || (got >= 3 && !memcmp(magic, "\xFF\xD8\xFF", 3)) ||
@@ -243,6 +106,7 @@ static io_format sniff_format(const char *path, const io_load_opts *opts)
 
 int io_dataset_load(const char *path, const io_load_opts *opts_in, la_dataset *out, la_error *err)
 {
+    assert(path && out && err);
     io_load_opts defaults;
     if (!opts_in) { io_load_opts_init(&defaults); opts_in = &defaults; }
     memset(out, 0, sizeof *out);

@@ -5,6 +5,7 @@
 #include "idx.h"
 #include "loader.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -14,12 +15,20 @@
 #include <unistd.h>
 #include <zlib.h>
 
+/* Pixels are read through a buffer of this many bytes (and labels, when fewer). */
+#define IDX_CHUNK ((size_t)1 << 20)
+/* Most bytes asked of one gzread (its count is an unsigned int). */
+#define IDX_GZREAD_MAX ((size_t)1 << 30)
+/* deflate's worst-case expansion: a gzip file decompresses to at most this
+ * many times its size (plus a little). */
+#define IDX_DEFLATE_MAX_RATIO 1032ULL
+
 /* Reads exactly n bytes; returns bytes read (short at end of file), -1 on error. */
 static long long gz_read_full(gzFile g, void *buf, size_t n)
 {
     size_t got = 0;
     while (got < n) {
-        size_t want = n - got > (1u << 30) ? (1u << 30) : n - got;
+        size_t want = n - got > IDX_GZREAD_MAX ? IDX_GZREAD_MAX : n - got;
         int r = gzread(g, (char *)buf + got, (unsigned)want);
         if (r < 0) return -1;
         if (r == 0) break;
@@ -91,7 +100,7 @@ static unsigned long long idx_max_bytes(const char *path)
     size_t got = fp ? fread(m, 1, 2, fp) : 0;
     if (fp) fclose(fp);
     unsigned long long size = (unsigned long long)st.st_size;
-    return got == 2 && m[0] == 0x1f && m[1] == 0x8b ? size * 1032ULL + 64 : size;
+    return got == 2 && m[0] == 0x1f && m[1] == 0x8b ? size * IDX_DEFLATE_MAX_RATIO + 64 : size;
 }
 
 static int file_exists(const char *p)
@@ -109,6 +118,7 @@ static void replace_in(char *s, const char *from, const char *to)
 
 int io_idx_labels_path(const char *images, char *out, size_t outsz)
 {
+    assert(images && out && outsz > 0);
     if (strlen(images) + 4 >= outsz) return -1;
     strcpy(out, images);
     char *base = strrchr(out, '/');
@@ -135,9 +145,128 @@ static int sibling_classes(const char *images, char *out, size_t outsz)
     return w > 0 && (size_t)w < outsz && file_exists(out) ? 0 : -1;
 }
 
+/* The header's N x H x W against the pixel limit and against what the two
+ * files can hold, before anything is allocated. */
+static int idx_check_dims(const char *path, const char *labels_path, const uint32_t *idim, const uint32_t *ldim,
+                          long long max_pixels, la_error *err)
+{
+    size_t n = idim[0], h = idim[1], w = idim[2];
+    if (ldim[0] != idim[0])
+        return la_error_set(err, LA_EUSAGE, labels_path, 0, "%u labels for %u images in %s", ldim[0], idim[0], path);
+    if (n == 0 || h == 0 || w == 0 || h * w > (size_t)max_pixels)
+        return la_error_set(err, LA_EUSAGE, path, 0, "IDX dimensions %zu x %zu x %zu are empty or over the pixel limit",
+                            n, h, w);
+    if ((unsigned long long)n > idx_max_bytes(labels_path))
+        return la_error_set(err, LA_EUSAGE, labels_path, 0,
+                            "truncated: the header declares %zu labels, more than the file can hold", n);
+    if ((unsigned long long)n * h * w > idx_max_bytes(path))
+        return la_error_set(err, LA_EUSAGE, path, 0,
+                            "truncated: the header declares %zu x %zu x %zu pixels, more than the file can hold", n, h, w);
+    return 0;
+}
+
+/* The N label bytes into ds->labels (allocated here); *maxlab = the largest.
+ * buf holds at least max(n, IDX_CHUNK) bytes. */
+static int idx_read_labels(gzFile gl, const char *labels_path, size_t n, unsigned char *buf, la_dataset *ds,
+                           int *maxlab, la_error *err)
+{
+    ds->labels = la_malloc_array(n, sizeof *ds->labels);
+    if (!ds->labels) return la_error_set(err, LA_EINTERNAL, labels_path, 0, "out of memory");
+    long long got = gz_read_full(gl, buf, n);
+    if (got < 0) return la_error_set(err, LA_EUSAGE, labels_path, 0, "read error: %s", gz_reason(gl));
+    if ((size_t)got != n)
+        return la_error_set(err, LA_EUSAGE, labels_path, 0, "truncated: the header declares %zu labels, the file holds %lld",
+                            n, got);
+    int rc = idx_expect_end(gl, labels_path, err);
+    if (rc) return rc;
+    *maxlab = 0;
+    for (size_t i = 0; i < n; i++) {
+        ds->labels[i] = buf[i];
+        if (buf[i] > *maxlab) *maxlab = buf[i];
+    }
+    return 0;
+}
+
+/* The N x H x W pixel bytes streamed through buf (IDX_CHUNK bytes) into
+ * ds->features (allocated here), x = byte / 255. */
+static int idx_read_pixels(gzFile gi, const char *path, size_t n, size_t h, size_t w, unsigned char *buf,
+                           la_progress *progress, la_dataset *ds, la_error *err)
+{
+    size_t d = h * w;
+    /* the pixel block is large (188 MB for Fashion-MNIST's 60000 x 784): huge
+     * pages make filling it fault 512 times less often */
+    ds->features = la_big_alloc(n, d * sizeof(float));
+    if (!ds->features) return la_error_set(err, LA_EINTERNAL, path, 0, "out of memory (%zu x %zu floats)", n, d);
+    size_t total = n * d, done_bytes = 0;
+    while (done_bytes < total) {
+        size_t want = total - done_bytes < IDX_CHUNK ? total - done_bytes : IDX_CHUNK;
+        long long got = gz_read_full(gi, buf, want);
+        if (got < 0) return la_error_set(err, LA_EUSAGE, path, 0, "read error: %s", gz_reason(gi));
+        for (long long i = 0; i < got; i++) ds->features[done_bytes + (size_t)i] = (float)buf[i] * (1.0f / 255.0f);
+        done_bytes += (size_t)got;
+        if (progress) {
+            progress->total = (long long)n;
+            la_progress_update(progress, (long long)(done_bytes / d));
+        }
+        if ((size_t)got < want)
+            return la_error_set(err, LA_EUSAGE, path, 0,
+                                "truncated: the header declares %zu x %zu x %zu bytes of pixels, the file holds %zu", n, h,
+                                w, done_bytes);
+    }
+    return idx_expect_end(gi, path, err);
+}
+
+/* "0", "1", ... (count of them) into a new array *out. 0 or -1 out of memory;
+ * the array is whole (NULL-filled) before any string, so a failure frees. */
+static int idx_numbers(size_t count, char ***out)
+{
+    *out = calloc(count ? count : 1, sizeof **out);
+    if (!*out) return -1;
+    for (size_t i = 0; i < count; i++) {
+        char s[24];
+        snprintf(s, sizeof s, "%zu", i);
+        if (!((*out)[i] = la_strdup(s))) return -1;
+    }
+    return 0;
+}
+
+/* Class names: --classes, classes.txt beside the images, or the numbers
+ * 0..maxlab. A label without a name in the list is an error. */
+static int idx_class_names(const char *path, const char *labels_path, const io_load_opts *opts, int maxlab,
+                           la_dataset *ds, la_error *err)
+{
+    char cpath[PATH_MAX];
+    const char *cfile = opts->classes_file;
+    if (!cfile && sibling_classes(path, cpath, sizeof cpath) == 0) cfile = cpath;
+    if (!cfile) {
+        ds->k = (size_t)maxlab + 1;
+        if (idx_numbers(ds->k, &ds->class_names)) {
+            if (!ds->class_names) ds->k = 0;
+            return la_error_set(err, LA_EINTERNAL, path, 0, "out of memory");
+        }
+        return 0;
+    }
+    io_classset cs;
+    int rc = io_class_file_read(cfile, &cs, err);
+    if (rc) return rc;
+    if ((size_t)maxlab >= cs.k) {
+        size_t i = 0;
+        while (ds->labels[i] != maxlab) i++;
+        rc = la_error_set(err, LA_EUSAGE, labels_path, 0, "label %d (example %zu) has no name: %s lists %zu classes",
+                          maxlab, i, cfile, cs.k);
+        io_classset_free(&cs);
+        return rc;
+    }
+    ds->class_names = cs.names;
+    ds->k = cs.k;
+    io_strtab_free(&cs.index);
+    return 0;
+}
+
 int io_idx_load(const char *path, const io_load_opts *opts, la_dataset *ds, la_error *err)
 {
-    char lpath[PATH_MAX], cpath[PATH_MAX];
+    assert(path && opts && ds && err);
+    char lpath[PATH_MAX];
     const char *labels_path = opts->idx_labels;
     if (!labels_path) {
         if (io_idx_labels_path(path, lpath, sizeof lpath))
@@ -149,110 +278,25 @@ int io_idx_load(const char *path, const io_load_opts *opts, la_dataset *ds, la_e
     gzFile gi = NULL, gl = NULL;
     uint32_t idim[3], ldim[1];
     unsigned char *buf = NULL;
+    int maxlab = 0;
     int rc = idx_open(path, 3, &gi, idim, err);
     if (!rc) rc = idx_open(labels_path, 1, &gl, ldim, err);
+    if (!rc) rc = idx_check_dims(path, labels_path, idim, ldim, opts->max_pixels, err);
     if (rc) goto done;
     size_t n = idim[0], h = idim[1], w = idim[2];
-    if (ldim[0] != idim[0]) {
-        rc = la_error_set(err, LA_EUSAGE, labels_path, 0, "%u labels for %u images in %s", ldim[0], idim[0], path);
-        goto done;
-    }
-    if (n == 0 || h == 0 || w == 0 || h * w > (size_t)opts->max_pixels) {
-        rc = la_error_set(err, LA_EUSAGE, path, 0, "IDX dimensions %zu x %zu x %zu are empty or over the pixel limit", n, h, w);
-        goto done;
-    }
-    if ((unsigned long long)n > idx_max_bytes(labels_path)) {
-        rc = la_error_set(err, LA_EUSAGE, labels_path, 0, "truncated: the header declares %zu labels, more than the file can hold", n);
-        goto done;
-    }
-    if ((unsigned long long)n * h * w > idx_max_bytes(path)) {
-        rc = la_error_set(err, LA_EUSAGE, path, 0, "truncated: the header declares %zu x %zu x %zu pixels, more than the file can hold",
-                          n, h, w);
-        goto done;
-    }
-    /* labels: N bytes */
-    ds->labels = la_malloc_array(n, sizeof *ds->labels);
-    buf = malloc(n > (1u << 20) ? n : (1u << 20));
-    if (!ds->labels || !buf) { rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory"); goto done; }
-    long long got = gz_read_full(gl, buf, n);
-    if (got < 0) { rc = la_error_set(err, LA_EUSAGE, labels_path, 0, "read error: %s", gz_reason(gl)); goto done; }
-    if ((size_t)got != n) {
-        rc = la_error_set(err, LA_EUSAGE, labels_path, 0, "truncated: the header declares %zu labels, the file holds %lld", n, got);
-        goto done;
-    }
-    if ((rc = idx_expect_end(gl, labels_path, err))) goto done;
-    int maxlab = 0;
-    for (size_t i = 0; i < n; i++) {
-        ds->labels[i] = buf[i];
-        if (buf[i] > maxlab) maxlab = buf[i];
-    }
-    /* pixels: streamed N x H x W bytes -> floats, x = byte / 255 */
-    size_t d = h * w;
-    /* the pixel block is large (188 MB for Fashion-MNIST's 60000 x 784): huge
-     * pages make filling it fault 512 times less often */
-    ds->features = la_big_alloc(n, d * sizeof(float));
-    if (!ds->features) { rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory (%zu x %zu floats)", n, d); goto done; }
-    size_t total = n * d, done_bytes = 0, chunk = 1u << 20;
-    while (done_bytes < total) {
-        size_t want = total - done_bytes < chunk ? total - done_bytes : chunk;
-        got = gz_read_full(gi, buf, want);
-        if (got < 0) { rc = la_error_set(err, LA_EUSAGE, path, 0, "read error: %s", gz_reason(gi)); goto done; }
-        for (long long i = 0; i < got; i++) ds->features[done_bytes + (size_t)i] = (float)buf[i] * (1.0f / 255.0f);
-        done_bytes += (size_t)got;
-        if (opts->progress) {
-            opts->progress->total = (long long)n;
-            la_progress_update(opts->progress, (long long)(done_bytes / d));
-        }
-        if ((size_t)got < want) {
-            rc = la_error_set(err, LA_EUSAGE, path, 0, "truncated: the header declares %zu x %zu x %zu bytes of pixels, the file holds %zu",
-                              n, h, w, done_bytes);
-            goto done;
-        }
-    }
-    if ((rc = idx_expect_end(gi, path, err))) goto done;
-    /* ids "0".."N-1"; allocate the array first so a failure frees cleanly */
-    ds->ids = calloc(n, sizeof *ds->ids);
-    if (!ds->ids) { rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory"); goto done; }
+    buf = malloc(n > IDX_CHUNK ? n : IDX_CHUNK);
+    if (!buf) { rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory"); goto done; }
+    if ((rc = idx_read_labels(gl, labels_path, n, buf, ds, &maxlab, err))) goto done;
+    if ((rc = idx_read_pixels(gi, path, n, h, w, buf, opts->progress, ds, err))) goto done;
     ds->n = n;
-    for (size_t i = 0; i < n; i++) {
-        char s[24];
-        snprintf(s, sizeof s, "%zu", i);
-        if (!(ds->ids[i] = la_strdup(s))) { rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory"); goto done; }
-    }
-    ds->d = d;
+    if (idx_numbers(n, &ds->ids)) { rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory"); goto done; }
+    ds->d = h * w;
     ds->image_w = (int)w;
     ds->image_h = (int)h;
     ds->channels = 1;
-    ds->image_sizes = malloc(sizeof *ds->image_sizes);
-    if (!ds->image_sizes) { rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory"); goto done; }
-    ds->image_sizes[0] = (io_image_size){(int)w, (int)h, n};
-    ds->n_image_sizes = 1;
-    /* class names: --classes, classes.txt beside the images, or the numbers */
-    io_classset cs = {0};
-    const char *cfile = opts->classes_file;
-    if (!cfile && sibling_classes(path, cpath, sizeof cpath) == 0) cfile = cpath;
-    if (cfile) {
-        rc = io_class_file_read(cfile, &cs, err);
-        if (!rc && (size_t)maxlab >= cs.k) {
-            size_t i = 0;
-            while (ds->labels[i] != maxlab) i++;
-            rc = la_error_set(err, LA_EUSAGE, labels_path, 0, "label %d (example %zu) has no name: %s lists %zu classes",
-                              maxlab, i, cfile, cs.k);
-        }
-        if (rc) { io_classset_free(&cs); goto done; }
-        ds->class_names = cs.names;
-        ds->k = cs.k;
-        io_strtab_free(&cs.index);
-    } else {
-        ds->k = (size_t)maxlab + 1;
-        ds->class_names = calloc(ds->k, sizeof *ds->class_names);
-        if (!ds->class_names) { ds->k = 0; rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory"); goto done; }
-        for (size_t c = 0; c < ds->k; c++) {
-            char s[24];
-            snprintf(s, sizeof s, "%zu", c);
-            if (!(ds->class_names[c] = la_strdup(s))) { rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory"); goto done; }
-        }
-    }
+    if (io_note_image_size(ds, (int)w, (int)h)) { rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory"); goto done; }
+    ds->image_sizes[0].count = n;
+    rc = idx_class_names(path, labels_path, opts, maxlab, ds, err);
 done:
     free(buf);
     if (gi) gzclose(gi);

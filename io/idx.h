@@ -10,7 +10,7 @@
 #ifndef LA_IO_IDX_H
 #define LA_IO_IDX_H
 
-#include "dataset.h"
+#include "dataset_model.h"
 
 /* Loads images + labels into ds. Errors name the file: bad magic, wrong type
  * or dimension count, N mismatch between the two files, truncated data,

@@ -5,6 +5,7 @@
  */
 #include "image.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ static uint32_t be32(const unsigned char *p)
 
 int io_image_probe(const unsigned char *buf, size_t len, int *w, int *h, char *why, size_t whysz)
 {
+    assert((buf || !len) && w && h && why && whysz > 0);
     *w = *h = 0;
     /* PNG: the IHDR chunk follows the signature; its size is what the file
      * declares, whatever stb thinks of it (stbi_info reports "unknown image
@@ -48,13 +50,12 @@ int io_image_probe(const unsigned char *buf, size_t len, int *w, int *h, char *w
     return -1;
 }
 
-/* Reads a whole file of at most IO_IMAGE_MAX_FILE bytes. */
 /* A PNG chunk may not declare more bytes than the file still holds: stb_image
  * reallocates its buffer to the declared length before reading, so a 72-byte
  * file could make it reserve 2 GB. Returns the offset of the bad chunk, or 0. */
 static size_t png_bad_chunk(const unsigned char *b, size_t len)
 {
-    if (len < 8 || memcmp(b, "\x89PNG\r\n\x1a\n", 8) != 0) return 0;
+    if (len < 8 || memcmp(b, png_sig, 8) != 0) return 0;
     for (size_t pos = 8; pos + 8 <= len;) {
         size_t L = (size_t)b[pos] << 24 | (size_t)b[pos + 1] << 16 | (size_t)b[pos + 2] << 8 | b[pos + 3];
         if (L > len - pos - 8) return pos;
@@ -64,6 +65,7 @@ static size_t png_bad_chunk(const unsigned char *b, size_t len)
     return 0;
 }
 
+/* Reads a whole file of at most IO_IMAGE_MAX_FILE bytes. */
 static int read_file(const char *path, unsigned char **buf, size_t *len, la_error *err)
 {
     FILE *fp = fopen(path, "rb");
@@ -98,9 +100,11 @@ static int read_file(const char *path, unsigned char **buf, size_t *len, la_erro
     return 0;
 }
 
-int io_image_load(const char *path, int channels, long long max_pixels,
-                  unsigned char **pix, int *w, int *h, la_error *err)
+int io_image_decode(const char *path, int channels, long long max_pixels,
+                    unsigned char **pix, int *w, int *h, int *c_out, la_error *err)
 {
+    assert(path && pix && w && h && err);
+    assert(channels >= 0 && channels <= 4 && max_pixels > 0);
     *pix = NULL;
     unsigned char *buf = NULL;
     size_t len = 0;
@@ -142,7 +146,15 @@ int io_image_load(const char *path, int channels, long long max_pixels,
         return la_error_set(err, LA_EUSAGE, path, 0, "decoded size %dx%d differs from the declared %dx%d", *w, *h, pw, ph);
     }
     *pix = p;
+    if (c_out) *c_out = channels ? channels : comp;
     return 0;
+}
+
+int io_image_load(const char *path, int channels, long long max_pixels,
+                  unsigned char **pix, int *w, int *h, la_error *err)
+{
+    assert(channels == 1 || channels == 3);
+    return io_image_decode(path, channels, max_pixels, pix, w, h, NULL, err);
 }
 
 void io_image_free(unsigned char *pix)
@@ -153,6 +165,7 @@ void io_image_free(unsigned char *pix)
 int io_image_to_features(const unsigned char *pix, int w, int h, int channels,
                          int out_w, int out_h, float *out)
 {
+    assert(pix && out && w > 0 && h > 0 && out_w > 0 && out_h > 0 && channels > 0);
     const unsigned char *src = pix;
     unsigned char *tmp = NULL;
     if (w != out_w || h != out_h) {

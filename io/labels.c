@@ -1,19 +1,27 @@
 /*
- * labels.c — label files, class lists and predicted-probability files
- * (see labels.h). CSV parsing goes through libcsv (quoted class names work);
+ * labels.c — label files, class lists (read by io_class_file_read in
+ * loader.c) and predicted-probability files (see labels.h). CSV parsing goes through libcsv (quoted class names work);
  * numbers are parsed strictly: the whole field must be a number.
  *
  * Line numbers in messages count the header as line 1 and assume one line
  * per record (a quoted field spanning lines shifts them, which is rare).
  */
 #include "labels.h"
+#include "loader.h"
 #include "npy.h"
 
+#include <assert.h>
 #include <csv.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A probability may stray this far outside [0, 1] (float rounding in the
+ * model that wrote it; cleanlab's tolerance) before it is refused. */
+#define LB_PROB_TOL 1e-6
+/* First row capacity of the growing label and probability arrays. */
+#define LB_FIRST_ROWS 1024
 
 /* ---- a tiny row-at-a-time CSV driver over libcsv ------------------------ */
 
@@ -174,7 +182,7 @@ static int lb_label_row(void *vctx, lb_row *row, long line)
     if (row->nf != c->ncols)
         return la_error_set(c->err, LA_EUSAGE, c->path, line, "expected %zu fields, found %zu", c->ncols, row->nf);
     if (c->n == c->cap) {
-        size_t nc = c->cap ? 2 * c->cap : 1024;
+        size_t nc = c->cap ? 2 * c->cap : LB_FIRST_ROWS;
         char **nr = realloc(c->raw, nc * sizeof *nr);
         if (!nr) return la_error_set(c->err, LA_EINTERNAL, c->path, line, "out of memory");
         c->raw = nr;
@@ -217,9 +225,68 @@ static long lb_name_index(char *const *names, size_t k, const char *s)
     return -1;
 }
 
+/* Integer labels: each in 0..k-1 (k = 0: only not negative). Line i + 2. */
+static int lb_labels_ints(const lb_lctx *c, size_t k, io_labels *out, la_error *err)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        lb_parse_i64(c->raw[i], &out->labels[i]);
+        if (out->labels[i] < 0)
+            return la_error_setc(err, LA_EUSAGE, c->path, (long)i + 2, "label",
+                                 "label %lld is negative (labels are class indices 0..K-1 or class names)",
+                                 (long long)out->labels[i]);
+        if (k && out->labels[i] >= (int64_t)k)
+            return la_error_setc(err, LA_EUSAGE, c->path, (long)i + 2, "label",
+                                 "label %lld is out of range: there are %zu classes (0..%zu)", (long long)out->labels[i],
+                                 k, k - 1);
+    }
+    return 0;
+}
+
+/* Names (or in-range integers) through the class list class_names[0..k). */
+static int lb_labels_by_list(const lb_lctx *c, char *const *class_names, size_t k, io_labels *out, la_error *err)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        long j = lb_name_index(class_names, k, c->raw[i]);
+        int64_t v;
+        if (j < 0 && !lb_parse_i64(c->raw[i], &v) && v >= 0 && v < (int64_t)k) j = (long)v;
+        if (j < 0)
+            return la_error_setc(err, LA_EUSAGE, c->path, (long)i + 2, "label", "unknown class '%s' (not in the class list)",
+                                 c->raw[i]);
+        out->labels[i] = j;
+    }
+    return 0;
+}
+
+/* Names without a class list: the classes are the distinct names sorted
+ * byte-wise, returned in out->names. */
+static int lb_labels_sorted(const lb_lctx *c, io_labels *out, la_error *err)
+{
+    char **sorted = la_malloc_array(c->n + 1, sizeof *sorted);
+    if (!sorted) return la_error_set(err, LA_EINTERNAL, c->path, 0, "out of memory");
+    memcpy(sorted, c->raw, c->n * sizeof *sorted);
+    qsort(sorted, c->n, sizeof *sorted, lb_cmp_str);
+    size_t u = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (u == 0 || strcmp(sorted[u - 1], sorted[i])) sorted[u++] = sorted[i];
+    out->names = la_malloc_array(u + 1, sizeof *out->names);
+    if (!out->names) {
+        free(sorted);
+        return la_error_set(err, LA_EINTERNAL, c->path, 0, "out of memory");
+    }
+    for (size_t j = 0; j < u; j++) out->names[j] = la_strdup(sorted[j]);
+    out->n_names = u;
+    for (size_t i = 0; i < c->n; i++) {
+        char **hit = bsearch(&c->raw[i], sorted, u, sizeof *sorted, lb_cmp_str);
+        out->labels[i] = hit - sorted;
+    }
+    free(sorted);
+    return 0;
+}
+
 int io_labels_load(const char *path, char *const *class_names, size_t k,
                    io_labels *out, la_error *err)
 {
+    assert(path && out && err);
     memset(out, 0, sizeof *out);
     size_t len = strlen(path);
     if (len >= 4 && !strcmp(path + len - 4, ".npy")) {
@@ -244,55 +311,9 @@ int io_labels_load(const char *path, char *const *class_names, size_t k,
         if (lb_parse_i64(c.raw[i], &v)) all_int = 0;
         else if (class_names && lb_name_index(class_names, k, c.raw[i]) >= 0) all_int = 0;
     }
-    if (all_int) {
-        for (size_t i = 0; i < c.n; i++) {
-            lb_parse_i64(c.raw[i], &out->labels[i]);
-            if (out->labels[i] < 0) {
-                rc = la_error_setc(err, LA_EUSAGE, path, (long)i + 2, "label",
-                                   "label %lld is negative (labels are class indices 0..K-1 or class names)",
-                                   (long long)out->labels[i]);
-                goto done;
-            }
-            if (k && out->labels[i] >= (int64_t)k) {
-                rc = la_error_setc(err, LA_EUSAGE, path, (long)i + 2, "label",
-                                   "label %lld is out of range: there are %zu classes (0..%zu)",
-                                   (long long)out->labels[i], k, k - 1);
-                goto done;
-            }
-        }
-        goto done;
-    }
-    if (class_names) {
-        for (size_t i = 0; i < c.n; i++) {
-            long j = lb_name_index(class_names, k, c.raw[i]);
-            int64_t v;
-            if (j < 0 && !lb_parse_i64(c.raw[i], &v) && v >= 0 && v < (int64_t)k) j = (long)v;
-            if (j < 0) {
-                rc = la_error_setc(err, LA_EUSAGE, path, (long)i + 2, "label",
-                                   "unknown class '%s' (not in the class list)", c.raw[i]);
-                goto done;
-            }
-            out->labels[i] = j;
-        }
-        goto done;
-    }
-    /* Names without a class list: classes sorted byte-wise. */
-    char **sorted = la_malloc_array(c.n + 1, sizeof *sorted);
-    if (!sorted) { rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory"); goto done; }
-    memcpy(sorted, c.raw, c.n * sizeof *sorted);
-    qsort(sorted, c.n, sizeof *sorted, lb_cmp_str);
-    size_t u = 0;
-    for (size_t i = 0; i < c.n; i++)
-        if (u == 0 || strcmp(sorted[u - 1], sorted[i])) sorted[u++] = sorted[i];
-    out->names = la_malloc_array(u + 1, sizeof *out->names);
-    if (!out->names) { free(sorted); rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory"); goto done; }
-    for (size_t j = 0; j < u; j++) out->names[j] = la_strdup(sorted[j]);
-    out->n_names = u;
-    for (size_t i = 0; i < c.n; i++) {
-        char **hit = bsearch(&c.raw[i], sorted, u, sizeof *sorted, lb_cmp_str);
-        out->labels[i] = hit - sorted;
-    }
-    free(sorted);
+    if (all_int) rc = lb_labels_ints(&c, k, out, err);
+    else if (class_names) rc = lb_labels_by_list(&c, class_names, k, out, err);
+    else rc = lb_labels_sorted(&c, out, err);
 done:
     if (c.raw) io_free_strings(c.raw, c.n);
     if (c.ids) io_free_strings(c.ids, c.n);
@@ -317,42 +338,13 @@ void io_free_strings(char **v, size_t n)
 
 int io_class_names_load(const char *path, char ***names, size_t *k, la_error *err)
 {
-    FILE *fp = fopen(path, "r");
-    if (!fp) return la_error_set(err, LA_EUSAGE, path, 0, "cannot open: %s", strerror(errno));
-    char *line = NULL;
-    size_t cap = 0, n = 0, vcap = 0;
-    char **v = NULL;
-    long lineno = 0;
-    ssize_t len;
-    int rc = 0;
-    while ((len = getline(&line, &cap, fp)) >= 0) {
-        lineno++;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
-        if (len == 0) continue;
-        if ((size_t)len != strlen(line) || la_utf8_check(line, (size_t)len) != (size_t)len) {
-            rc = la_error_set(err, LA_EUSAGE, path, lineno, "class name is not valid UTF-8 text (NUL or a bad byte)");
-            goto done;
-        }
-        for (size_t j = 0; j < n; j++)
-            if (!strcmp(v[j], line)) {
-                rc = la_error_set(err, LA_EUSAGE, path, lineno, "duplicate class name '%s'", line);
-                goto done;
-            }
-        if (n == vcap) {
-            vcap = vcap ? 2 * vcap : 16;
-            char **nv = realloc(v, vcap * sizeof *nv);
-            if (!nv) { rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory"); goto done; }
-            v = nv;
-        }
-        v[n++] = la_strdup(line);
-    }
-    if (n == 0) rc = la_error_set(err, LA_EUSAGE, path, 0, "no class names in file");
-done:
-    free(line);
-    fclose(fp);
-    if (rc) { io_free_strings(v, n); return rc; }
-    *names = v;
-    *k = n;
+    assert(path && names && k && err);
+    io_classset cs;
+    int rc = io_class_file_read(path, &cs, err);
+    if (rc) return rc;
+    io_strtab_free(&cs.index);   /* keep the names, in file order */
+    *names = cs.names;
+    *k = cs.k;
     return 0;
 }
 
@@ -388,7 +380,7 @@ static int lb_prob_push(lb_pctx *c, lb_row *row, long line)
     if (row->nf != c->k)
         return la_error_set(c->err, LA_EUSAGE, c->path, line, "expected %zu probabilities, found %zu", c->k, row->nf);
     if (c->n == c->cap) {
-        size_t nc = c->cap ? 2 * c->cap : 1024;
+        size_t nc = c->cap ? 2 * c->cap : LB_FIRST_ROWS;
         double *np = la_malloc_array(nc * c->k, sizeof *np);
         if (!np) return la_error_set(c->err, LA_EINTERNAL, c->path, line, "out of memory");
         if (c->p) memcpy(np, c->p, c->n * c->k * sizeof *np);
@@ -406,7 +398,7 @@ static int lb_prob_push(lb_pctx *c, lb_row *row, long line)
         if (!isfinite(dst[j]))
             return la_error_setc(c->err, LA_EUSAGE, c->path, line, c->names ? c->names[j] : col,
                                  "probability is %s", row->f[j]);
-        if (dst[j] < -1e-6 || dst[j] > 1 + 1e-6)
+        if (dst[j] < -LB_PROB_TOL || dst[j] > 1 + LB_PROB_TOL)
             return la_error_setc(c->err, LA_EUSAGE, c->path, line, c->names ? c->names[j] : col,
                                  "probability %s is outside [0, 1]", row->f[j]);
     }
@@ -446,6 +438,7 @@ static int lb_prob_row(void *vctx, lb_row *row, long line)
 
 int io_probs_load(const char *path, io_probs *out, la_error *err)
 {
+    assert(path && out && err);
     memset(out, 0, sizeof *out);
     size_t len = strlen(path);
     if (len >= 4 && !strcmp(path + len - 4, ".npy")) {
@@ -454,7 +447,7 @@ int io_probs_load(const char *path, io_probs *out, la_error *err)
         int rc = io_npy_load_f64(path, &p, &r, &k, err);
         if (rc) return rc;
         for (size_t i = 0; i < r * k; i++) {
-            if (!isfinite(p[i]) || p[i] < -1e-6 || p[i] > 1 + 1e-6) {
+            if (!isfinite(p[i]) || p[i] < -LB_PROB_TOL || p[i] > 1 + LB_PROB_TOL) {
                 la_error_set(err, LA_EUSAGE, path, 0, "row %zu, column %zu: probability %g is %s", i / k, i % k, p[i],
                              isfinite(p[i]) ? "outside [0, 1]" : "not finite");
                 free(p);

@@ -25,14 +25,22 @@ typedef struct io_labels {
 
 /* Reads a label file. class_names (k entries, may be NULL) maps names to
  * indices; without it, a CSV of names gets classes sorted by name (byte-wise)
- * and returned in ->names. Errors name the file and line. */
+ * and returned in ->names. k > 0 with class_names NULL only bounds integer
+ * labels to 0..k-1. Returns 0 (free with io_labels_free), or LA_EUSAGE /
+ * LA_EINTERNAL with err naming the file and line and *out zeroed. */
 int io_labels_load(const char *path, char *const *class_names, size_t k,
                    io_labels *out, la_error *err);
+/* Frees what io_labels_load filled and zeroes *l. */
 void io_labels_free(io_labels *l);
 
-/* Reads a class list: one name per line (blank lines and a trailing CR are
- * ignored; duplicates are an error). Caller frees with io_free_strings. */
+/* Reads a --classes file into *names (*k names in file order): the same
+ * reader, rules and messages as the loaders' --classes (io_class_file_read in
+ * loader.h): UTF-8 BOM, CRLF and empty lines accepted; NUL bytes, invalid
+ * UTF-8, duplicates and an empty list refused with err naming file and line.
+ * Returns 0 (caller frees with io_free_strings), or LA_EUSAGE / LA_EINTERNAL
+ * with *names and *k untouched. */
 int io_class_names_load(const char *path, char ***names, size_t *k, la_error *err);
+/* Frees v[0..n) and v. Safe on NULL. */
 void io_free_strings(char **v, size_t n);
 
 /* Predicted probabilities held in memory (CSV input, or small .npy). */

@@ -1,15 +1,17 @@
 /*
- * loader.h — helpers shared by the io/ loaders (not for other layers): the
- * class-name set every loader builds while reading labels, and the step that
- * fixes the class order (sorted byte-wise, or the --classes file) and remaps
- * the labels to it.
+ * loader.h — helpers shared by the io/ format readers (not for other layers):
+ * the class-name set every reader builds while reading labels, the one reader
+ * of --classes files, the step that fixes the class order (sorted byte-wise,
+ * or the --classes file) and remaps the labels to it, and small vectors.
+ * The readers (csv_table, manifest, idx, npy_dataset) and labels.c sit above
+ * this module; dataset.c dispatches to the readers. Nothing here prints.
  */
 #ifndef LA_IO_LOADER_H
 #define LA_IO_LOADER_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include "dataset.h"
+#include "dataset_model.h"
 #include "strtab.h"
 
 /* Class names in first-seen order, with a hash index. */
@@ -19,12 +21,22 @@ typedef struct io_classset {
     io_strtab  index;   /* name -> position in names                         */
 } io_classset;
 
-/* Returns the code of name (adding it when new), or -1 when out of memory. */
+/* Returns the code of name (adding a copy when new: codes are 0, 1, ... in
+ * first-seen order), or -1 when out of memory (cs unchanged). */
 int io_classset_add(io_classset *cs, const char *name);
+
+/* Frees the names and the index and zeroes cs. Safe on a zeroed set or NULL. */
 void io_classset_free(io_classset *cs);
 
-/* Reads a --classes file: one name per line, UTF-8 BOM and trailing CR
- * dropped, blank lines skipped, duplicates an error (naming both lines). */
+/* Reads a --classes file, the ONE class-list reader (the loaders' --classes,
+ * and audit/metrics through io_class_names_load in labels.h): one name per
+ * line, in index order. A UTF-8 byte order mark on line 1 is dropped, and so
+ * are the line ends (LF, CRLF, stray CRs at the end); empty lines are skipped.
+ * Refused, with err naming path and the line: a NUL byte, invalid UTF-8
+ * ("class name is not valid UTF-8"), a name listed twice ("class 'x' listed
+ * twice (also on line N)"); naming only path: unreadable, no names at all
+ * ("class list is empty"). Returns 0 and fills *out (free with
+ * io_classset_free), or LA_EUSAGE / LA_EINTERNAL with *out zeroed. */
 int io_class_file_read(const char *path, io_classset *out, la_error *err);
 
 /* Moves the classes into ds (class_names, k) and rewrites ds->labels[0..n) from
@@ -38,7 +50,8 @@ int io_classes_finish(io_classset *cs, la_dataset *ds, const io_load_opts *opts,
 /* Records one native image size in ds->image_sizes (0 or -1 out of memory). */
 int io_note_image_size(la_dataset *ds, int w, int h);
 
-/* Appends s to a growable vector of strings (*v, *n, *cap). 0 or -1. */
+/* Appends s to a growable vector of strings (*v, *n, *cap), taking it. 0, or
+ * -1 when out of memory (the vector unchanged, s still the caller's). */
 int io_strvec_push(char ***v, size_t *n, size_t *cap, char *s);
 
 #endif

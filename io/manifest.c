@@ -9,6 +9,7 @@
 #include "csv_table.h"
 #include "image.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -20,6 +21,7 @@
 
 int io_path_inside(const char *root, const char *rel)
 {
+    assert(root && rel);
     if (rel[0] == '/') return -1;
     /* lexical: count depth, never below 0 */
     long depth = 0;
@@ -267,6 +269,7 @@ static char *dir_of(const char *path)
 
 int io_manifest_load(const char *path, const io_load_opts *opts, la_dataset *ds, la_error *err)
 {
+    assert(path && opts && ds && err);
     mf m = {.path = path, .opts = opts, .ds = ds};
     ds->root = dir_of(path);
     if (!ds->root) return la_error_set(err, LA_EINTERNAL, path, 0, "out of memory");
@@ -375,6 +378,7 @@ static int folder_scan(const char *root, io_classset *cs, char ***rel, size_t *n
 
 int io_folder_load(const char *root, const io_load_opts *opts, la_dataset *ds, la_error *err)
 {
+    assert(root && opts && ds && err);
     char **rel = NULL;
     size_t n = 0;
     int32_t *labels = NULL;

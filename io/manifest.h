@@ -11,7 +11,7 @@
 #ifndef LA_IO_MANIFEST_H
 #define LA_IO_MANIFEST_H
 
-#include "dataset.h"
+#include "dataset_model.h"
 
 /* Manifest: header with `path`, the label column (default `label`) and
  * optionally the id column (default `id`, else row numbers 0..N-1). Paths that

@@ -8,11 +8,16 @@
  */
 #include "npy.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+/* Longest header dictionary read: numpy writes a few hundred bytes; a larger
+ * length is a corrupt or hostile file, refused before allocating it. */
+#define NPY_MAX_HEADER ((size_t)1 << 20)
 
 /* Finds 'key' in the header dict and returns a pointer just past the colon. */
 static const char *npy_find_key(const char *h, const char *key)
@@ -93,84 +98,91 @@ static int npy_parse_shape(io_npy *f, const char *s, la_error *err)
     return 0;
 }
 
-int io_npy_open(io_npy *f, const char *path, la_error *err)
+/* The fixed start of the file: magic, version, header length. Sets
+ * *hlen and f->data_offset to where the header ends (before its length is
+ * known to be sane). */
+static int npy_read_preamble(io_npy *f, size_t *hlen, la_error *err)
 {
-    memset(f, 0, sizeof *f);
-    snprintf(f->path, sizeof f->path, "%s", path);
-    f->fp = fopen(path, "rb");
-    if (!f->fp) return la_error_set(err, LA_EUSAGE, path, 0, "cannot open: %s", strerror(errno));
     unsigned char pre[12];
-    char *hdr = NULL;
-    int rc;
-    if (fread(pre, 1, 10, f->fp) != 10 || memcmp(pre, "\x93NUMPY", 6) != 0) {
-        rc = la_error_set(err, LA_EUSAGE, path, 0, "not a .npy file (bad magic)");
-        goto fail;
-    }
+    if (fread(pre, 1, 10, f->fp) != 10 || memcmp(pre, IO_NPY_MAGIC, IO_NPY_MAGIC_LEN) != 0)
+        return la_error_set(err, LA_EUSAGE, f->path, 0, "not a .npy file (bad magic)");
     int major = pre[6];
-    size_t hlen;
-    long off;
     if (major == 1) {
-        hlen = (size_t)pre[8] | (size_t)pre[9] << 8;
-        off = 10;
+        *hlen = (size_t)pre[8] | (size_t)pre[9] << 8;
+        f->data_offset = 10;
     } else if (major == 2 || major == 3) {
-        if (fread(pre + 10, 1, 2, f->fp) != 2) {
-            rc = la_error_set(err, LA_EUSAGE, path, 0, "truncated .npy header");
-            goto fail;
-        }
-        hlen = (size_t)pre[8] | (size_t)pre[9] << 8 | (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
-        off = 12;
+        if (fread(pre + 10, 1, 2, f->fp) != 2) return la_error_set(err, LA_EUSAGE, f->path, 0, "truncated .npy header");
+        *hlen = (size_t)pre[8] | (size_t)pre[9] << 8 | (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
+        f->data_offset = 12;
     } else {
-        rc = la_error_set(err, LA_EUSAGE, path, 0, "unsupported .npy format version %d", major);
-        goto fail;
+        return la_error_set(err, LA_EUSAGE, f->path, 0, "unsupported .npy format version %d", major);
     }
-    if (hlen > (1u << 20)) {
-        rc = la_error_set(err, LA_EUSAGE, path, 0, "implausible .npy header length %zu", hlen);
-        goto fail;
-    }
-    hdr = malloc(hlen + 1);
-    if (!hdr) { rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory"); goto fail; }
+    if (*hlen > NPY_MAX_HEADER)
+        return la_error_set(err, LA_EUSAGE, f->path, 0, "implausible .npy header length %zu", *hlen);
+    f->data_offset += (long)*hlen;
+    return 0;
+}
+
+/* The header dictionary (hlen bytes at the current position): dtype, order
+ * and shape into f. */
+static int npy_read_header(io_npy *f, size_t hlen, la_error *err)
+{
+    char *hdr = malloc(hlen + 1);
+    if (!hdr) return la_error_set(err, LA_EINTERNAL, f->path, 0, "out of memory");
+    int rc = 0;
     if (fread(hdr, 1, hlen, f->fp) != hlen) {
-        rc = la_error_set(err, LA_EUSAGE, path, 0, "truncated .npy header");
-        goto fail;
+        rc = la_error_set(err, LA_EUSAGE, f->path, 0, "truncated .npy header");
+        goto done;
     }
     hdr[hlen] = '\0';
-    f->data_offset = off + (long)hlen;
     const char *d = npy_find_key(hdr, "descr");
     const char *fo = npy_find_key(hdr, "fortran_order");
     const char *sh = npy_find_key(hdr, "shape");
     if (!d || !fo || !sh) {
-        rc = la_error_set(err, LA_EUSAGE, path, 0, "not a .npy file: header lacks descr/fortran_order/shape");
-        goto fail;
+        rc = la_error_set(err, LA_EUSAGE, f->path, 0, "not a .npy file: header lacks descr/fortran_order/shape");
+        goto done;
     }
-    if ((rc = npy_parse_descr(f, d, err))) goto fail;
+    if ((rc = npy_parse_descr(f, d, err))) goto done;
     if (strncmp(fo, "False", 5) != 0) {
-        rc = la_error_set(err, LA_EUSAGE, path, 0, "Fortran-order arrays are not supported (save with C order)");
-        goto fail;
+        rc = la_error_set(err, LA_EUSAGE, f->path, 0, "Fortran-order arrays are not supported (save with C order)");
+        goto done;
     }
-    if ((rc = npy_parse_shape(f, sh, err))) goto fail;
+    rc = npy_parse_shape(f, sh, err);
+done:
     free(hdr);
-    hdr = NULL;
-    /* The file must hold rows*cols elements: checked here so readers never hit EOF. */
+    return rc;
+}
+
+/* The file must hold rows x cols elements: checked here so readers never hit
+ * EOF. */
+static int npy_check_length(const io_npy *f, la_error *err)
+{
     struct stat st;
-    if (fstat(fileno(f->fp), &st) == 0) {
-        unsigned long long need = (unsigned long long)f->rows * f->cols;
-        if (f->cols && need / f->cols != f->rows) {
-            rc = la_error_set(err, LA_EUSAGE, path, 0, "shape too large");
-            goto fail;
-        }
-        need = need * (unsigned long long)f->elem_size + (unsigned long long)f->data_offset;
-        if ((unsigned long long)st.st_size < need) {
-            rc = la_error_set(err, LA_EUSAGE, path, 0,
-                              "truncated .npy file: shape (%zu, %zu) needs %llu bytes, file has %lld",
-                              f->rows, f->cols, need, (long long)st.st_size);
-            goto fail;
-        }
-    }
+    if (fstat(fileno(f->fp), &st) != 0) return 0;
+    unsigned long long need = (unsigned long long)f->rows * f->cols;
+    if (f->cols && need / f->cols != f->rows) return la_error_set(err, LA_EUSAGE, f->path, 0, "shape too large");
+    need = need * (unsigned long long)f->elem_size + (unsigned long long)f->data_offset;
+    if ((unsigned long long)st.st_size < need)
+        return la_error_set(err, LA_EUSAGE, f->path, 0, "truncated .npy file: shape (%zu, %zu) needs %llu bytes, file has %lld",
+                            f->rows, f->cols, need, (long long)st.st_size);
     return 0;
-fail:
-    free(hdr);
-    fclose(f->fp);
-    f->fp = NULL;
+}
+
+int io_npy_open(io_npy *f, const char *path, la_error *err)
+{
+    assert(f && path && err);
+    memset(f, 0, sizeof *f);
+    snprintf(f->path, sizeof f->path, "%s", path);
+    f->fp = fopen(path, "rb");
+    if (!f->fp) return la_error_set(err, LA_EUSAGE, path, 0, "cannot open: %s", strerror(errno));
+    size_t hlen = 0;
+    int rc = npy_read_preamble(f, &hlen, err);
+    if (!rc) rc = npy_read_header(f, hlen, err);
+    if (!rc) rc = npy_check_length(f, err);
+    if (rc) {
+        fclose(f->fp);
+        f->fp = NULL;
+    }
     return rc;
 }
 
@@ -212,6 +224,7 @@ static void npy_convert_f64(const io_npy *f, const unsigned char *src, size_t m,
 
 int io_npy_read_rows_f64(io_npy *f, size_t row0, size_t nrows, double *out, la_error *err)
 {
+    assert(f && f->fp && (out || !nrows) && err);
     if (row0 > f->rows || nrows > f->rows - row0)
         return la_error_set(err, LA_EINTERNAL, f->path, 0, "row range out of bounds");
     size_t m = nrows * f->cols;
@@ -240,6 +253,7 @@ int io_npy_read_rows_f64(io_npy *f, size_t row0, size_t nrows, double *out, la_e
 
 int io_npy_read_rows_f32(io_npy *f, size_t row0, size_t nrows, float *out, la_error *err)
 {
+    assert(f && f->fp && (out || !nrows) && err);
     double tmp[4096];
     size_t m = nrows * f->cols, done = 0;
     if (row0 > f->rows || nrows > f->rows - row0)
@@ -267,6 +281,7 @@ int io_npy_read_rows_f32(io_npy *f, size_t row0, size_t nrows, float *out, la_er
 
 int io_npy_load_f64(const char *path, double **out, size_t *rows, size_t *cols, la_error *err)
 {
+    assert(path && out && rows && cols && err);
     io_npy f;
     int rc = io_npy_open(&f, path, err);
     if (rc) return rc;
@@ -281,6 +296,7 @@ int io_npy_load_f64(const char *path, double **out, size_t *rows, size_t *cols, 
 
 int io_npy_load_f32(const char *path, float **out, size_t *rows, size_t *cols, la_error *err)
 {
+    assert(path && out && rows && cols && err);
     io_npy f;
     int rc = io_npy_open(&f, path, err);
     if (rc) return rc;
@@ -305,6 +321,7 @@ static int npy_index_check(const io_npy *f, la_error *err)
 
 int io_npy_read_rows_i64(io_npy *f, size_t row0, size_t nrows, int64_t *out, la_error *err)
 {
+    assert(f && f->fp && (out || !nrows) && err);
     int rc = npy_index_check(f, err);
     if (rc) return rc;
     if (row0 > f->rows || nrows > f->rows - row0)
@@ -347,6 +364,7 @@ int io_npy_read_rows_i64(io_npy *f, size_t row0, size_t nrows, int64_t *out, la_
 
 int io_npy_load_i64(const char *path, int64_t **out, size_t *n, la_error *err)
 {
+    assert(path && out && n && err);
     io_npy f;
     int rc = io_npy_open(&f, path, err);
     if (rc) return rc;
@@ -373,7 +391,8 @@ static int npy_write_header(FILE *fp, const char *descr, size_t rows, size_t col
     size_t total = 10 + (size_t)len + 1;
     size_t pad = (64 - total % 64) % 64;
     size_t hlen = (size_t)len + pad + 1;
-    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hlen & 0xff), (unsigned char)(hlen >> 8)};
+    unsigned char pre[10] = {0, 0, 0, 0, 0, 0, 1, 0, (unsigned char)(hlen & 0xff), (unsigned char)(hlen >> 8)};
+    memcpy(pre, IO_NPY_MAGIC, IO_NPY_MAGIC_LEN);
     if (fwrite(pre, 1, 10, fp) != 10 || fwrite(dict, 1, (size_t)len, fp) != (size_t)len) return -1;
     for (size_t i = 0; i < pad; i++) fputc(' ', fp);
     fputc('\n', fp);
@@ -396,15 +415,18 @@ static int npy_save(const char *path, const char *descr, const void *data, size_
 
 int io_npy_save_f32(const char *path, const float *data, size_t rows, size_t cols, la_error *err)
 {
+    assert(path && (data || !rows || !cols) && err);
     return npy_save(path, "<f4", data, 4, rows, cols, 2, err);
 }
 
 int io_npy_save_f64(const char *path, const double *data, size_t rows, size_t cols, la_error *err)
 {
+    assert(path && (data || !rows || !cols) && err);
     return npy_save(path, "<f8", data, 8, rows, cols, 2, err);
 }
 
 int io_npy_save_i64(const char *path, const int64_t *data, size_t n, la_error *err)
 {
+    assert(path && (data || !n) && err);
     return npy_save(path, "<i8", data, 8, n, 1, 1, err);
 }

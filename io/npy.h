@@ -16,6 +16,10 @@
 #include <stdio.h>
 #include "../util/la_util.h"
 
+/* The first bytes of every .npy file (format sniffing, reading, writing). */
+#define IO_NPY_MAGIC "\x93NUMPY"
+#define IO_NPY_MAGIC_LEN 6
+
 typedef enum io_dtype { IO_DT_F32, IO_DT_F64, IO_DT_INT, IO_DT_UINT } io_dtype;
 
 typedef struct io_npy {

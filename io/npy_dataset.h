@@ -6,7 +6,7 @@
 #ifndef LA_IO_NPY_DATASET_H
 #define LA_IO_NPY_DATASET_H
 
-#include "dataset.h"
+#include "dataset_model.h"
 
 /* Ids come from the labels CSV's id column when it has one, else 0..N-1.
  * Class names: the names in the labels file, else --classes, else "0".."K-1".

@@ -4,6 +4,7 @@
  */
 #include "strtab.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ static uint64_t strtab_hash(const char *s)
 
 int io_strtab_get(const io_strtab *t, const char *key)
 {
+    assert(t && key);
     if (t->cap == 0) return -1;
     size_t mask = t->cap - 1;
     for (size_t i = strtab_hash(key) & mask;; i = (i + 1) & mask) {
@@ -57,6 +59,7 @@ static int strtab_grow(io_strtab *t)
 
 int io_strtab_put(io_strtab *t, const char *key, int val)
 {
+    assert(t && key);
     if ((t->count + 1) * 2 > t->cap && strtab_grow(t)) return -2;
     size_t mask = t->cap - 1;
     size_t i = strtab_hash(key) & mask;

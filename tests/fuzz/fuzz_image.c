@@ -2,7 +2,8 @@
  * fuzz_image.c — libFuzzer target for image files (io/image.h): the header
  * probe on the bytes in memory, then the loader from a file (size check
  * before decoding, max 65536 pixels, gray and RGB), then the conversion to
- * features with a resize to 4x4.
+ * features with a resize to 4x4; and the decoder as thumbnails use it (the
+ * file's own channels, 1 to 4).
  */
 #include "fuzz_common.h"
 #include "../../io/image.h"
@@ -26,6 +27,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             io_image_to_features(pix, w, h, ch, 4, 4, out);
             io_image_free(pix);
         }
+    }
+    unsigned char *pix = NULL;
+    int c = 0;
+    la_error err;
+    la_error_clear(&err);
+    if (io_image_decode(path, 0, 65536, &pix, &w, &h, &c, &err) == 0) {
+        if ((long long)w * h > 65536 || c < 1 || c > 4) abort();
+        volatile unsigned char last = pix[(size_t)w * h * c - 1];   /* the whole buffer is there */
+        (void)last;
+        io_image_free(pix);
     }
     return 0;
 }

@@ -21,6 +21,7 @@
 #include "io/idx.h"
 #include "io/npy.h"
 
+#include <stb_image.h>
 #include <stb_image_write.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -122,18 +123,18 @@ static void test_image_probe_headers(void **state)
     la_error err;
     unsigned char *pix;
     int w, h;
-    assert_int_equal(io_image_load(data_path("bad/huge_dimensions.png"), 1, 64000000, &pix, &w, &h, &err), LA_EUSAGE);
+    assert_int_equal(io_image_load(data_path("bad/huge_dimensions.png"), 1, IO_MAX_PIXELS_DEFAULT, &pix, &w, &h, &err), LA_EUSAGE);
     assert_non_null(strstr(err.msg, "100000x100000"));
     assert_null(pix);
-    assert_int_equal(io_image_load(data_path("bad/decompression_bomb.png"), 1, 64000000, &pix, &w, &h, &err), LA_EUSAGE);
+    assert_int_equal(io_image_load(data_path("bad/decompression_bomb.png"), 1, IO_MAX_PIXELS_DEFAULT, &pix, &w, &h, &err), LA_EUSAGE);
     assert_non_null(strstr(err.msg, "16384x16384"));
-    assert_int_equal(io_image_load(data_path("bad/truncated.png"), 1, 64000000, &pix, &w, &h, &err), LA_EUSAGE);
+    assert_int_equal(io_image_load(data_path("bad/truncated.png"), 1, IO_MAX_PIXELS_DEFAULT, &pix, &w, &h, &err), LA_EUSAGE);
     assert_non_null(strstr(err.msg, "corrupt or truncated"));
-    assert_int_equal(io_image_load(data_path("bad/not_an_image.png"), 1, 64000000, &pix, &w, &h, &err), LA_EUSAGE);
+    assert_int_equal(io_image_load(data_path("bad/not_an_image.png"), 1, IO_MAX_PIXELS_DEFAULT, &pix, &w, &h, &err), LA_EUSAGE);
     assert_non_null(strstr(err.msg, "unknown image type"));
-    assert_int_equal(io_image_load(data_path("bad/empty.png"), 1, 64000000, &pix, &w, &h, &err), LA_EUSAGE);
+    assert_int_equal(io_image_load(data_path("bad/empty.png"), 1, IO_MAX_PIXELS_DEFAULT, &pix, &w, &h, &err), LA_EUSAGE);
     assert_string_equal(err.file, data_path("bad/empty.png"));
-    assert_int_equal(io_image_load(data_path("bad/images/fm-t10k-00000.png"), 3, 64000000, &pix, &w, &h, &err), 0);
+    assert_int_equal(io_image_load(data_path("bad/images/fm-t10k-00000.png"), 3, IO_MAX_PIXELS_DEFAULT, &pix, &w, &h, &err), 0);
     assert_int_equal(w, 28);
     assert_int_equal(h, 28);
     io_image_free(pix);
@@ -141,6 +142,57 @@ static void test_image_probe_headers(void **state)
     assert_int_equal(io_image_load(data_path("bad/images/fm-t10k-00000.png"), 1, 784, &pix, &w, &h, &err), 0);
     io_image_free(pix);
     assert_int_equal(io_image_load(data_path("bad/images/fm-t10k-00000.png"), 1, 783, &pix, &w, &h, &err), LA_EUSAGE);
+}
+
+/* io_image_decode, as the report's thumbnails use it: the file's own channels
+ * (alpha kept), the same pixels as stb_image's own file loader, and the
+ * loaders' checks and messages. */
+static void test_image_decode_any_channels(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/la_decode_XXXXXX", p[64];
+    assert_non_null(mkdtemp(dir));
+    unsigned char rgba[5 * 3 * 4];
+    for (size_t i = 0; i < sizeof rgba; i++) rgba[i] = (unsigned char)(i * 37 + 11);
+    la_error err = {0};
+    unsigned char *pix;
+    int w, h, c;
+    for (int comp = 1; comp <= 4; comp++) {
+        snprintf(p, sizeof p, "%s/c%d.png", dir, comp);
+        assert_true(stbi_write_png(p, 5, 3, comp, rgba, 5 * comp));
+        assert_int_equal(io_image_decode(p, 0, IO_MAX_PIXELS_DEFAULT, &pix, &w, &h, &c, &err), 0);
+        assert_int_equal(w, 5);
+        assert_int_equal(h, 3);
+        assert_int_equal(c, comp);
+        int sw, sh, sc;
+        unsigned char *ref = stbi_load(p, &sw, &sh, &sc, 0);
+        assert_non_null(ref);
+        assert_int_equal(sc, comp);
+        assert_memory_equal(pix, ref, (size_t)5 * 3 * comp);
+        stbi_image_free(ref);
+        io_image_free(pix);
+        /* converted on request; c_out may be NULL */
+        assert_int_equal(io_image_decode(p, 3, IO_MAX_PIXELS_DEFAULT, &pix, &w, &h, &c, &err), 0);
+        assert_int_equal(c, 3);
+        io_image_free(pix);
+        assert_int_equal(io_image_decode(p, 1, IO_MAX_PIXELS_DEFAULT, &pix, &w, &h, NULL, &err), 0);
+        io_image_free(pix);
+        /* the pixel limit comes before decoding */
+        assert_int_equal(io_image_decode(p, 0, 14, &pix, &w, &h, &c, &err), LA_EUSAGE);
+        assert_null(pix);
+        assert_string_equal(err.file, p);
+        assert_non_null(strstr(err.msg, "5x3 = 15 pixels, over the limit of 14"));
+        unlink(p);
+    }
+    assert_int_equal(io_image_decode(data_path("bad/decompression_bomb.png"), 0, IO_MAX_PIXELS_DEFAULT, &pix, &w, &h,
+                                     &c, &err), LA_EUSAGE);
+    assert_non_null(strstr(err.msg, "16384x16384"));
+    assert_int_equal(io_image_decode(data_path("bad/truncated.png"), 0, IO_MAX_PIXELS_DEFAULT, &pix, &w, &h, &c, &err),
+                     LA_EUSAGE);
+    assert_non_null(strstr(err.msg, "corrupt or truncated"));
+    assert_int_equal(io_image_decode(dir, 0, IO_MAX_PIXELS_DEFAULT, &pix, &w, &h, &c, &err), LA_EUSAGE);
+    assert_non_null(strstr(err.msg, "not a regular file"));
+    rmdir(dir);
 }
 
 static void test_path_inside(void **state)
@@ -591,6 +643,7 @@ int main(void)
         cmocka_unit_test(test_parse_number),
         cmocka_unit_test(test_csv_lines_with_quoted_newlines),
         cmocka_unit_test(test_image_probe_headers),
+        cmocka_unit_test(test_image_decode_any_channels),
         cmocka_unit_test(test_path_inside),
         cmocka_unit_test(test_opts_handle),
         cmocka_unit_test(test_iris),

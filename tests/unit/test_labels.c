@@ -159,6 +159,55 @@ static void test_class_list(void **state)
     assert_int_equal(err.line, 3);
 }
 
+/* The one class-list reader (io_class_file_read behind io_class_names_load):
+ * what the loaders' --classes and audit's --classes both accepted before
+ * (a BOM, CRLF, empty lines) and what both refused, with file and line. */
+static void test_class_list_one_reader(void **state)
+{
+    (void)state;
+    char **names;
+    size_t k;
+    la_error err = {0};
+    const char *p = put("bom.txt", "\xEF\xBB\xBF" "cat\r\ndog\r\n\r\n\xC3\xA9l\xC3\xA9phant\r\n");
+    assert_int_equal(io_class_names_load(p, &names, &k, &err), 0);
+    assert_int_equal(k, 3);
+    assert_string_equal(names[0], "cat");          /* the BOM is not part of it */
+    assert_string_equal(names[1], "dog");
+    assert_string_equal(names[2], "\xC3\xA9l\xC3\xA9phant");
+    io_free_strings(names, k);
+    /* no final newline; a BOM alone on line 1 is an empty line */
+    assert_int_equal(io_class_names_load(put("e.txt", "\xEF\xBB\xBF\nx\ny"), &names, &k, &err), 0);
+    assert_int_equal(k, 2);
+    assert_string_equal(names[1], "y");
+    io_free_strings(names, k);
+    /* duplicates name both lines (the BOM does not hide the first) */
+    p = put("dup.txt", "\xEF\xBB\xBF" "cat\r\ndog\r\ncat\r\n");
+    assert_int_equal(io_class_names_load(p, &names, &k, &err), LA_EUSAGE);
+    assert_string_equal(err.file, p);
+    assert_int_equal(err.line, 3);
+    assert_non_null(strstr(err.msg, "class 'cat' listed twice (also on line 1)"));
+    /* a BOM later in the file is a character of the name, not dropped */
+    assert_int_equal(io_class_names_load(put("b2.txt", "a\n\xEF\xBB\xBF" "a\n"), &names, &k, &err), 0);
+    assert_int_equal(k, 2);
+    io_free_strings(names, k);
+    /* bad text, with its line */
+    assert_int_equal(io_class_names_load(put("u.txt", "cat\nd\xED\xA0\x80" "g\n"), &names, &k, &err), LA_EUSAGE);
+    assert_int_equal(err.line, 2);
+    assert_non_null(strstr(err.msg, "not valid UTF-8"));
+    FILE *fp = fopen(p = put("nul.txt", ""), "wb");
+    fwrite("a\nb\0c\n", 1, 6, fp);
+    fclose(fp);
+    assert_int_equal(io_class_names_load(p, &names, &k, &err), LA_EUSAGE);
+    assert_int_equal(err.line, 2);
+    assert_non_null(strstr(err.msg, "NUL byte"));
+    /* nothing in it, or no file */
+    assert_int_equal(io_class_names_load(put("empty.txt", "\xEF\xBB\xBF\r\n\n"), &names, &k, &err), LA_EUSAGE);
+    assert_non_null(strstr(err.msg, "class list is empty"));
+    assert_int_equal(io_class_names_load(put("none.txt", ""), &names, &k, &err), LA_EUSAGE);
+    assert_int_equal(io_class_names_load("/no/such/classes.txt", &names, &k, &err), LA_EUSAGE);
+    assert_string_equal(err.file, "/no/such/classes.txt");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -168,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_probs),
         cmocka_unit_test(test_prob_errors),
         cmocka_unit_test(test_class_list),
+        cmocka_unit_test(test_class_list_one_reader),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
