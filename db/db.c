@@ -70,6 +70,20 @@ static int migrate(sqlite3 *db, const char *path, int from, la_error *err)
     return db_sql_exec(db, sql, err);
 }
 
+/* Migrates under the write lock, all or nothing: re-reads user_version
+ * there, since another process may have migrated meanwhile. */
+static int migrate_locked(sqlite3 *db, const char *path, la_error *err)
+{
+    int version = 0;
+    if (db_sql_exec(db, "BEGIN IMMEDIATE", err)) return err->status;
+    int status = read_int(db, "PRAGMA user_version", &version) != SQLITE_OK
+        ? db_sql_fail(db, err, "user_version") : 0;
+    if (!status && version < schema_latest()) status = migrate(db, path, version, err);
+    if (!status) status = db_sql_exec(db, "COMMIT", err);
+    if (status) db_sql_rollback(db);
+    return status;
+}
+
 int db_open(const char *path, sqlite3 **out, la_error *err)
 {
     assert(path && out);
@@ -114,23 +128,7 @@ int db_open(const char *path, sqlite3 **out, la_error *err)
     if (db_sql_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
                      "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536", err))
         goto fail;
-    if (version < latest) {
-        if (db_sql_exec(db, "BEGIN IMMEDIATE", err)) goto fail;
-        /* Re-read under the write lock: another process may have migrated. */
-        if (read_int(db, "PRAGMA user_version", &version) != SQLITE_OK) {
-            db_sql_fail(db, err, "user_version");
-            db_sql_rollback(db);
-            goto fail;
-        }
-        if (version < latest && migrate(db, path, version, err)) {
-            db_sql_rollback(db);
-            goto fail;
-        }
-        if (db_sql_exec(db, "COMMIT", err)) {
-            db_sql_rollback(db);
-            goto fail;
-        }
-    }
+    if (version < latest && migrate_locked(db, path, err)) goto fail;
     *out = db;
     return 0;
 fail:

@@ -180,6 +180,61 @@ done:
     return rc;
 }
 
+/* The reviewer's latest own decision (in run_id, or any run when <= 0) that
+ * no undo entry points at: its log id, queue row and the state before it.
+ * LA_EUSAGE "nothing to undo" when there is none. */
+static int find_undo_entry(sqlite3 *db, const char *reviewer, int64_t run_id, int64_t *entry,
+                           int64_t *qid, queue_state *prev, la_error *err)
+{
+    sqlite3_stmt *st;
+    if (db_sql_prepare(db, "SELECT l.id, l.queue_id, l.prev_status, l.prev_new_label,"
+                           " l.prev_reviewer, l.prev_decided_at, l.prev_note, l.prev_carried_from"
+                           " FROM decision_log l WHERE l.reviewer = ?1"
+                           " AND l.source NOT IN ('undo', 'carry') AND (?2 <= 0 OR l.run_id = ?2)"
+                           " AND NOT EXISTS (SELECT 1 FROM decision_log u WHERE u.undoes = l.id)"
+                           " ORDER BY l.id DESC LIMIT 1", &st, err))
+        return err->status;
+    sqlite3_bind_text(st, 1, reviewer, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, run_id);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        *entry = sqlite3_column_int64(st, 0);
+        *qid = sqlite3_column_int64(st, 1);
+        prev->status = db_sql_col_strdup(st, 2);
+        prev->new_label = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3);
+        prev->reviewer = db_sql_col_strdup(st, 4);
+        prev->decided_at = db_sql_col_strdup(st, 5);
+        prev->note = db_sql_col_strdup(st, 6);
+        prev->carried_from = sqlite3_column_int64(st, 7);
+    }
+    sqlite3_finalize(st);
+    if (step == SQLITE_DONE)
+        return la_error_set(err, LA_EUSAGE, NULL, 0, "nothing to undo for reviewer '%s'", reviewer);
+    return step == SQLITE_ROW ? 0 : db_sql_fail(db, err, "find last decision");
+}
+
+/* DB_CONFLICT when someone else touched queue row qid after log entry
+ * `entry`: their decision stands. */
+static int check_untouched(sqlite3 *db, int64_t qid, int64_t entry, const char *reviewer, la_error *err)
+{
+    sqlite3_stmt *st;
+    if (db_sql_prepare(db, "SELECT reviewer FROM decision_log WHERE queue_id = ?1 AND id > ?2"
+                           " AND reviewer IS NOT ?3 LIMIT 1", &st, err))
+        return err->status;
+    sqlite3_bind_int64(st, 1, qid);
+    sqlite3_bind_int64(st, 2, entry);
+    sqlite3_bind_text(st, 3, reviewer, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    char other[128] = "";
+    if (step == SQLITE_ROW)
+        snprintf(other, sizeof other, "%s", sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "someone");
+    sqlite3_finalize(st);
+    if (step == SQLITE_ROW)
+        return la_error_set(err, DB_CONFLICT, NULL, 0, "cannot undo: queue entry %" PRId64
+                            " was decided since by %s", qid, other);
+    return step == SQLITE_DONE ? 0 : db_sql_fail(db, err, "check undo");
+}
+
 int db_undo_last(sqlite3 *db, const char *reviewer, int64_t run_id, int64_t *queue_id,
                  la_error *err)
 {
@@ -189,58 +244,8 @@ int db_undo_last(sqlite3 *db, const char *reviewer, int64_t run_id, int64_t *que
     if (rc) return rc;
     queue_state q = {0}, prev = {0};
     int64_t entry = 0, qid = 0;
-    sqlite3_stmt *st = NULL;
-    /* The reviewer's latest own decision that no undo entry points at. */
-    if ((rc = db_sql_prepare(db, "SELECT l.id, l.queue_id, l.prev_status, l.prev_new_label,"
-                          " l.prev_reviewer, l.prev_decided_at, l.prev_note, l.prev_carried_from"
-                          " FROM decision_log l WHERE l.reviewer = ?1"
-                          " AND l.source NOT IN ('undo', 'carry') AND (?2 <= 0 OR l.run_id = ?2)"
-                          " AND NOT EXISTS (SELECT 1 FROM decision_log u WHERE u.undoes = l.id)"
-                          " ORDER BY l.id DESC LIMIT 1", &st, err)))
-        goto done;
-    sqlite3_bind_text(st, 1, reviewer, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, run_id);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        entry = sqlite3_column_int64(st, 0);
-        qid = sqlite3_column_int64(st, 1);
-        prev.status = db_sql_col_strdup(st, 2);
-        prev.new_label = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3);
-        prev.reviewer = db_sql_col_strdup(st, 4);
-        prev.decided_at = db_sql_col_strdup(st, 5);
-        prev.note = db_sql_col_strdup(st, 6);
-        prev.carried_from = sqlite3_column_int64(st, 7);
-    }
-    sqlite3_finalize(st);
-    if (step == SQLITE_DONE) {
-        rc = la_error_set(err, LA_EUSAGE, NULL, 0, "nothing to undo for reviewer '%s'", reviewer);
-        goto done;
-    }
-    if (step != SQLITE_ROW) {
-        rc = db_sql_fail(db, err, "find last decision");
-        goto done;
-    }
-    /* Someone else touched the row after this entry: their decision stands. */
-    if ((rc = db_sql_prepare(db, "SELECT reviewer FROM decision_log WHERE queue_id = ?1 AND id > ?2"
-                          " AND reviewer IS NOT ?3 LIMIT 1", &st, err)))
-        goto done;
-    sqlite3_bind_int64(st, 1, qid);
-    sqlite3_bind_int64(st, 2, entry);
-    sqlite3_bind_text(st, 3, reviewer, -1, SQLITE_STATIC);
-    step = sqlite3_step(st);
-    char other[128] = "";
-    if (step == SQLITE_ROW)
-        snprintf(other, sizeof other, "%s", sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "someone");
-    sqlite3_finalize(st);
-    if (step == SQLITE_ROW) {
-        rc = la_error_set(err, DB_CONFLICT, NULL, 0, "cannot undo: queue entry %" PRId64
-                          " was decided since by %s", qid, other);
-        goto done;
-    }
-    if (step != SQLITE_DONE) {
-        rc = db_sql_fail(db, err, "check undo");
-        goto done;
-    }
+    if ((rc = find_undo_entry(db, reviewer, run_id, &entry, &qid, &prev, err))) goto done;
+    if ((rc = check_untouched(db, qid, entry, reviewer, err))) goto done;
     if ((rc = read_queue_state(db, qid, &q, err))) goto done;
     char now[32];
     db_now_iso(now);

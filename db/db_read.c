@@ -114,6 +114,59 @@ static int load_run_row(sqlite3 *db, int64_t run_id, db_run *r, la_error *err)
     return 0;
 }
 
+/* The run's per-class rows into r (k entries already allocated); a class
+ * without a row gets the name "class C" so callers never see NULL. */
+static int load_classes(sqlite3 *db, int64_t run_id, db_run *r, la_error *err)
+{
+    size_t k = (size_t)r->k;
+    sqlite3_stmt *st;
+    if (db_sql_prepare(db, "SELECT class_index, name, given_count, num_issues, error_rate,"
+                           " quality FROM run_classes WHERE run_id = ? ORDER BY class_index", &st, err))
+        return err->status;
+    sqlite3_bind_int64(st, 1, run_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t c = sqlite3_column_int64(st, 0);
+        if (c < 0 || (size_t)c >= k || r->class_names[c]) continue;
+        r->class_names[c] = db_sql_col_strdup(st, 1);
+        r->given_count[c] = sqlite3_column_int64(st, 2);
+        r->num_issues[c] = sqlite3_column_int64(st, 3);
+        r->class_error_rate[c] = sqlite3_column_double(st, 4);
+        r->class_quality[c] = sqlite3_column_double(st, 5);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return db_sql_fail(db, err, "load classes");
+    for (size_t c = 0; c < k; c++) {
+        if (r->class_names[c]) continue;
+        char name[32];
+        snprintf(name, sizeof name, "class %zu", c);  /* never NULL for callers */
+        if (!(r->class_names[c] = la_strdup(name)))
+            return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    }
+    return 0;
+}
+
+/* The run's confident joint and noise matrix into r (k x k, zeroed). */
+static int load_matrices(sqlite3 *db, int64_t run_id, db_run *r, la_error *err)
+{
+    size_t k = (size_t)r->k;
+    sqlite3_stmt *st;
+    if (db_sql_prepare(db, "SELECT name, row, col, value FROM run_matrices WHERE run_id = ?", &st, err))
+        return err->status;
+    sqlite3_bind_int64(st, 1, run_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        int64_t i = sqlite3_column_int64(st, 1), j = sqlite3_column_int64(st, 2);
+        if (!name || i < 0 || j < 0 || (size_t)i >= k || (size_t)j >= k) continue;
+        double *m = !strcmp(name, "confident_joint") ? r->confident_joint
+                  : !strcmp(name, "noise_matrix")    ? r->noise_matrix : NULL;
+        if (m) m[(size_t)i * k + (size_t)j] = sqlite3_column_double(st, 3);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_sql_fail(db, err, "load matrices");
+}
+
 int db_load_run(sqlite3 *db, int64_t run_id, db_run *r, la_error *err)
 {
     assert(db && r);
@@ -133,53 +186,8 @@ int db_load_run(sqlite3 *db, int64_t run_id, db_run *r, la_error *err)
         status = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
         goto fail;
     }
-    sqlite3_stmt *st;
-    if ((status = db_sql_prepare(db, "SELECT class_index, name, given_count, num_issues, error_rate,"
-                              " quality FROM run_classes WHERE run_id = ? ORDER BY class_index",
-                          &st, err)))
+    if ((status = load_classes(db, run_id, r, err)) || (status = load_matrices(db, run_id, r, err)))
         goto fail;
-    sqlite3_bind_int64(st, 1, run_id);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t c = sqlite3_column_int64(st, 0);
-        if (c < 0 || (size_t)c >= k || r->class_names[c]) continue;
-        r->class_names[c] = db_sql_col_strdup(st, 1);
-        r->given_count[c] = sqlite3_column_int64(st, 2);
-        r->num_issues[c] = sqlite3_column_int64(st, 3);
-        r->class_error_rate[c] = sqlite3_column_double(st, 4);
-        r->class_quality[c] = sqlite3_column_double(st, 5);
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        status = db_sql_fail(db, err, "load classes");
-        goto fail;
-    }
-    for (size_t c = 0; c < k; c++) {
-        if (r->class_names[c]) continue;
-        char name[32];
-        snprintf(name, sizeof name, "class %zu", c);  /* never NULL for callers */
-        if (!(r->class_names[c] = la_strdup(name))) {
-            status = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
-            goto fail;
-        }
-    }
-    if ((status = db_sql_prepare(db, "SELECT name, row, col, value FROM run_matrices WHERE run_id = ?",
-                          &st, err)))
-        goto fail;
-    sqlite3_bind_int64(st, 1, run_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(st, 0);
-        int64_t i = sqlite3_column_int64(st, 1), j = sqlite3_column_int64(st, 2);
-        if (!name || i < 0 || j < 0 || (size_t)i >= k || (size_t)j >= k) continue;
-        double *m = !strcmp(name, "confident_joint") ? r->confident_joint
-                  : !strcmp(name, "noise_matrix")    ? r->noise_matrix : NULL;
-        if (m) m[(size_t)i * k + (size_t)j] = sqlite3_column_double(st, 3);
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        status = db_sql_fail(db, err, "load matrices");
-        goto fail;
-    }
     return 0;
 fail:
     db_run_free(r);

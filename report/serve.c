@@ -25,6 +25,7 @@
 #include <arpa/inet.h>
 
 #include "../db/db.h"
+#include "../util/la_json.h"
 #include "review.h"
 
 struct srv_app {
@@ -238,7 +239,7 @@ static void reply_json(srv_response *r, int status, json_t *j)
 {
     r->status = status;
     r->content_type = "application/json; charset=utf-8";
-    char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    char *s = la_json_text(j, LA_JSON_WIRE);
     json_decref(j);
     if (!s) {
         reply_text(r, 500, "out of memory");
