@@ -498,13 +498,15 @@ static int pr_series(report *r, const json_t *pc, size_t n, rp_series *s, double
 
 /* The cross-validation panel: the chart of s and the per-class table of pc. */
 static void pr_write(FILE *f, const json_t *m, const json_t *pc, const rp_series *s, size_t n,
-                     int curves)
+                     int curves, int old_run)
 {
     fputs("<section class=\"panel\" id=\"cv\"><h2>Cross-validation: precision and recall per class</h2>\n", f);
-    fprintf(f, "<p class=\"muted\">%s Out-of-fold accuracy %.4f, balanced accuracy %.4f, macro F1 %.4f.</p>\n",
+    fprintf(f, "<p class=\"muted\">%s%s Out-of-fold accuracy %.4f, balanced accuracy %.4f, macro F1 %.4f.</p>\n",
             curves ? "Precision-recall curve of each class (one-vs-rest on the out-of-fold probabilities; "
                      "labels as given)."
                    : "Each class's operating point (argmax prediction); the metrics carry no curve points.",
+            !curves && old_run ? " This run was recorded by an older labelaudit, which stored no curve "
+                                 "points in the database." : "",
             json_number_value(json_object_get(m, "accuracy")),
             json_number_value(json_object_get(m, "balanced_accuracy")),
             json_number_value(json_object_get(m, "macro_f1")));
@@ -533,7 +535,7 @@ static void pr_section(report *r, FILE *f)
     if (json_is_array(pc) && s && buf && owned) {
         int curves = pr_series(r, pc, n, s, buf, owned);
         if (!curves && curves_from_db(r, s, n, owned)) curves = (int)n;
-        pr_write(f, m, pc, s, n, curves);
+        pr_write(f, m, pc, s, n, curves, !r->digest.present);
     }
     if (owned)
         for (size_t i = 0; i < 2 * n; i++) free(owned[i]);

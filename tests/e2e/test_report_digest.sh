@@ -37,6 +37,8 @@ if [ -x "$OLD" ]; then
         grep -q 'recorded by an older labelaudit' "$TMP/rep-old/index.html"
     check "old release: operating points instead of curves" \
         grep -q "Each class's operating point" "$TMP/rep-old/index.html"
+    check "old release: the panel says why there are no curves" \
+        grep -q "stored no curve points" "$TMP/rep-old/index.html"
     n=$(grep -o '<figure class="card' "$TMP/rep-old"/issues-*.html | wc -l)
     check "old release: one card per flagged example ($n)" test "$n" -gt 0
     la decisions --db "$TMP/old.db" --out "$TMP/old-dec.csv"
