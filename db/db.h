@@ -332,4 +332,15 @@ int db_load_pixels(sqlite3 *db, int64_t run_id, int64_t row, uint8_t **pixels, s
                    la_error *err);
 /* ---- end of db_digest.c section ----------------------------------------- */
 
+/* ---- Recording with follow-up writes (db/db_write.c) -------------------- */
+
+/* Writes run_id's follow-up rows (e.g. rp_digest_hook: the report digest)
+ * inside db_record_audit_then's transaction; 0 or a status with err filled. */
+typedef int (*db_record_hook)(sqlite3 *db, int64_t run_id, void *ctx, la_error *err);
+
+/* db_record_audit, then then(db, run_id, ctx, err) (when not NULL) before the
+ * COMMIT: the run and what the hook writes land together or not at all. */
+int db_record_audit_then(sqlite3 *db, const db_audit_record *rec, db_record_hook then, void *ctx,
+                         int64_t *run_id, la_error *err);
+
 #endif

@@ -207,7 +207,8 @@ static const char carry_log_sql[] =
     " SELECT id, run_id, dataset_id, status, new_label, reviewer, note, 'carry', ?2,"
     "        version, 'pending' FROM queue WHERE run_id = ?1 AND carried_from IS NOT NULL";
 
-int db_record_audit(sqlite3 *db, const db_audit_record *rec, int64_t *run_id, la_error *err)
+int db_record_audit_then(sqlite3 *db, const db_audit_record *rec, db_record_hook then, void *ctx,
+                         int64_t *run_id, la_error *err)
 {
     assert(db && rec && run_id);
     assert(rec->n == 0 || (rec->given && rec->suggested));
@@ -243,6 +244,7 @@ int db_record_audit(sqlite3 *db, const db_audit_record *rec, int64_t *run_id, la
     if (!status) status = exec_run_stmt(db, queue_sql, id, NULL, "fill queue", err);
     if (!status) status = exec_run_stmt(db, carry_sql, id, path, "carry decisions", err);
     if (!status) status = exec_run_stmt(db, carry_log_sql, id, now, "log carried decisions", err);
+    if (!status && then) status = then(db, id, ctx, err);   /* same transaction */
     if (!status) status = db_sql_exec(db, "COMMIT", err);
     free(rank);
     if (status) {
@@ -251,6 +253,11 @@ int db_record_audit(sqlite3 *db, const db_audit_record *rec, int64_t *run_id, la
     }
     *run_id = id;
     return 0;
+}
+
+int db_record_audit(sqlite3 *db, const db_audit_record *rec, int64_t *run_id, la_error *err)
+{
+    return db_record_audit_then(db, rec, NULL, NULL, run_id, err);
 }
 
 int db_record_metrics(sqlite3 *db, int64_t run_id, const char *kind,

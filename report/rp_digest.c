@@ -204,3 +204,10 @@ int rp_record_digest(sqlite3 *db, int64_t run_id, const la_dataset *ds, const do
     db_run_free(&run);
     return status;
 }
+
+int rp_digest_hook(sqlite3 *db, int64_t run_id, void *src, la_error *err)
+{
+    const rp_digest_src *s = src;
+    assert(s);
+    return rp_record_digest(db, run_id, s->ds, s->probs, s->labels, s->n, s->k, err);
+}

@@ -8,9 +8,11 @@
  * db_record_digest (db.h); the report then reads only the database and image
  * files. Not here: drawing (report.c) or SQL (db/).
  *
- * Usage, right after db_record_audit:
- *   double *pp = probs_in_memory ? NULL : rp_digest_load_probs(probs_path, n, k);
- *   rc = rp_record_digest(db, run_id, &ds_or_NULL, probs_in_memory ? p : pp, y, n, k, &err);
+ * Usage: in the same transaction as the run (db_record_audit_then), or after
+ * it (rp_record_digest):
+ *   double *pp = csv_probs ? NULL : rp_digest_load_probs(probs_path, n, k);
+ *   rp_digest_src src = {ds_or_NULL, csv_probs ? csv_probs : pp, y, n, k};
+ *   rc = db_record_audit_then(db, &rec, rp_digest_hook, &src, &run_id, &err);
  *   free(pp);
  */
 #ifndef LA_RP_DIGEST_H
@@ -46,5 +48,17 @@ double *rp_digest_load_probs(const char *path, size_t n, size_t k);
  * LA_EINTERNAL (out of memory, SQL); nothing is stored then. */
 int rp_record_digest(sqlite3 *db, int64_t run_id, const la_dataset *ds, const double *probs,
                      const int32_t *labels, size_t n, size_t k, la_error *err);
+
+/* The inputs of rp_record_digest, for rp_digest_hook; all borrowed. */
+typedef struct rp_digest_src {
+    const la_dataset *ds;        /* or NULL                                  */
+    const double     *probs;     /* n x k, or NULL                           */
+    const int32_t    *labels;    /* n                                        */
+    size_t            n, k;
+} rp_digest_src;
+
+/* A db_record_hook: rp_record_digest(db, run_id, src...) with src an
+ * rp_digest_src *, so the digest is stored in the run's own transaction. */
+int rp_digest_hook(sqlite3 *db, int64_t run_id, void *src, la_error *err);
 
 #endif

@@ -778,6 +778,54 @@ static void test_migrate_v1_to_digest(void **state)
     remove_db(path);
 }
 
+static int failing_hook(sqlite3 *db, int64_t run_id, void *ctx, la_error *err)
+{
+    int *calls = ctx;
+    (*calls)++;
+    /* the run is visible inside the transaction, then the hook fails */
+    db_run run;
+    assert_int_equal(db_load_run(db, run_id, &run, err), 0);
+    db_run_free(&run);
+    db_digest d = {.note = "x"};
+    assert_int_equal(db_record_digest(db, run_id, &d, err), 0);
+    return la_error_set(err, LA_EINTERNAL, NULL, 0, "hook failed");
+}
+
+static int digest_hook(sqlite3 *db, int64_t run_id, void *ctx, la_error *err)
+{
+    db_digest d = {.note = ctx};
+    return db_record_digest(db, run_id, &d, err);
+}
+
+/* The run and its follow-up rows land together or not at all. */
+static void test_record_then(void **state)
+{
+    (void)state;
+    char path[64];
+    temp_db(path, sizeof path);
+    sqlite3 *db;
+    la_error err = {0};
+    assert_int_equal(db_open(path, &db, &err), 0);
+    fixture f;
+    make_fixture(&f, hostile, "d.csv");
+    int64_t run = 0;
+    int calls = 0;
+    assert_int_equal(db_record_audit_then(db, &f.rec, failing_hook, &calls, &run, &err), LA_EINTERNAL);
+    assert_int_equal(calls, 1);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM runs"), 0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM run_digest"), 0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM queue"), 0);
+    assert_int_equal(sqlite3_get_autocommit(db), 1);
+    char note[] = "stored with the run";
+    assert_int_equal(db_record_audit_then(db, &f.rec, digest_hook, note, &run, &err), 0);
+    db_digest_info info;
+    assert_int_equal(db_load_digest(db, run, &info, &err), 0);
+    assert_string_equal(info.note, note);
+    db_digest_info_free(&info);
+    db_close(db);
+    remove_db(path);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 4 && !strcmp(argv[1], "--bench")) return bench(atol(argv[2]), argv[3]);
@@ -796,6 +844,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_digest_round_trip),
         cmocka_unit_test(test_digest_all_or_nothing),
         cmocka_unit_test(test_migrate_v1_to_digest),
+        cmocka_unit_test(test_record_then),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
