@@ -26,6 +26,7 @@
 #include "../io/npy.h"
 #include "../audit/cl.h"
 #include "../audit/cl_run.h"
+#include "../report/rp_digest.h"
 
 static const char au_usage[] =
     "usage: labelaudit audit --labels FILE --pred-probs FILE --out DIR [options]\n"
@@ -1081,7 +1082,11 @@ int cmd_audit(int argc, char **argv)
             };
             int64_t run_id = 0;
             rc = db_open(a.db, &db, &err);
-            if (!rc) rc = db_record_audit(db, &rec, &run_id, &err);
+            /* with what the report needs of the raw inputs (curves, features, pixels) */
+            double *pp = mem.p ? NULL : rp_digest_load_probs(a.probs, n, k);
+            rp_digest_src dsrc = {a.data ? &ds : NULL, mem.p ? mem.p : pp, y, n, k};
+            if (!rc) rc = db_record_audit_then(db, &rec, rp_digest_hook, &dsrc, &run_id, &err);
+            free(pp);
             if (db) db_close(db);
             if (!rc) cli_info(a.quiet, "recorded run %" PRId64 " in %s\n", run_id, a.db);
         }

@@ -33,7 +33,10 @@ static const char report_usage[] =
     "  --quiet          print nothing on success\n"
     "  --help           this text\n";
 
-int cmd_report(int argc, char **argv)
+/* Parses argv into the options. Returns -1 to go on, else the exit status
+ * (--help printed, or a usage error reported). */
+static int report_parse(int argc, char **argv, const char **db_path, const char **out, int *quiet,
+                        rp_options *opt)
 {
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},
@@ -45,44 +48,50 @@ int cmd_report(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
-    const char *db_path = NULL, *out = NULL;
-    int quiet = 0;
-    rp_options opt;
-    rp_options_init(&opt);
     long v;
     int c;
     while ((c = getopt_long(argc, argv, ":d:r:o:p:t:qh", longopts, NULL)) != -1) {
         switch (c) {
-        case 'd': db_path = optarg; break;
-        case 'o': out = optarg; break;
+        case 'd': *db_path = optarg; break;
+        case 'o': *out = optarg; break;
         case 'r':
-            if (cli_parse_long("report", "run", optarg, 1, LONG_MAX, &v))
-                return LA_EUSAGE;
-            opt.run_id = v;
+            if (cli_parse_long("report", "run", optarg, 1, LONG_MAX, &v)) return LA_EUSAGE;
+            opt->run_id = v;
             break;
         case 'p':
             if (cli_parse_long("report", "per-page", optarg, 1, 100000, &v)) return LA_EUSAGE;
-            opt.per_page = (int)v;
+            opt->per_page = (int)v;
             break;
         case 't':
             if (cli_parse_long("report", "thumb-size", optarg, 8, 1024, &v)) return LA_EUSAGE;
-            opt.thumb_box = (int)v;
+            opt->thumb_box = (int)v;
             break;
-        case 'q': quiet = 1; break;
+        case 'q': *quiet = 1; break;
         case 'h': fputs(report_usage, stdout); return LA_OK;
         default: return cli_getopt_error("report", c, argv);
         }
     }
     if (optind < argc) return cli_usage_error("report", "unexpected argument '%s'", argv[optind]);
-    if (!db_path) return cli_usage_error("report", "--db FILE is required");
-    if (!out) return cli_usage_error("report", "--out DIR is required");
+    if (!*db_path) return cli_usage_error("report", "--db FILE is required");
+    if (!*out) return cli_usage_error("report", "--out DIR is required");
+    return -1;
+}
+
+int cmd_report(int argc, char **argv)
+{
+    const char *db_path = NULL, *out = NULL;
+    int quiet = 0;
+    rp_options opt;
+    rp_options_init(&opt);
+    int rc = report_parse(argc, argv, &db_path, &out, &quiet, &opt);
+    if (rc >= 0) return rc;
 
     la_error err = {0};
     sqlite3 *db = NULL;
     if (db_open(db_path, &db, &err)) return cli_report(&err);
     rp_result res;
     double t0 = la_now();
-    int rc = rp_write_report(db, out, &opt, &res, &err);
+    rc = rp_write_report(db, out, &opt, &res, &err);
     db_close(db);
     if (rc) return cli_report(&err);
     if (res.thumb_failures)

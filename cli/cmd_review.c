@@ -109,7 +109,6 @@ typedef struct review_ctx {
     const char *reviewer;
     int        tty;
     long       decided;    /* this session */
-    rv_features feat;      /* feature values of a tabular run             */
 } review_ctx;
 
 static void print_classes(const review_ctx *rc)
@@ -226,12 +225,7 @@ static int review_loop(review_ctx *rc, int quiet)
                    (long long)overall.decided, (long long)overall.total);
             return LA_OK;
         }
-        char *owned = NULL;
-        db_item shown = next.v[0];
-        rv_features_for(&rc->feat, &shown, &owned);
-        if (owned) shown.features = owned;
-        char *text = rv_format_item(&shown, rc->run.class_names, k, &overall);
-        free(owned);
+        char *text = rv_format_item(&next.v[0], rc->run.class_names, k, &overall);
         if (!text) {
             db_items_free(&next);
             la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory");
@@ -295,7 +289,6 @@ int cmd_review(int argc, char **argv)
         db_close(rc.db);
         return cli_report(&err);
     }
-    rv_features_open(&rc.feat, &rc.run);
     rc.tty = isatty(STDIN_FILENO) && raw_enable() == 0;
     if (!quiet) {
         char name[256];
@@ -306,7 +299,6 @@ int cmd_review(int argc, char **argv)
     int status = review_loop(&rc, quiet);
     raw_off();
     fflush(stdout);
-    rv_features_close(&rc.feat);
     db_run_free(&rc.run);
     db_close(rc.db);
     return status;

@@ -52,7 +52,10 @@ static int token_ok(const char *t)
     return 1;
 }
 
-int cmd_serve(int argc, char **argv)
+/* Parses argv into cfg and *quiet, then checks the combination (a token is
+ * required off loopback). Returns -1 to go on, else the exit status (--help
+ * printed, or a usage error reported). */
+static int serve_parse(int argc, char **argv, srv_config *cfg, int *quiet)
 {
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},    {"run", required_argument, NULL, 'r'},
@@ -60,43 +63,62 @@ int cmd_serve(int argc, char **argv)
         {"token", required_argument, NULL, 't'}, {"root", required_argument, NULL, 'R'},
         {"max-body", required_argument, NULL, 'm'}, {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
-    srv_config cfg = {.bind = "127.0.0.1", .port = 8080};
-    int quiet = 0, c;
+    int c;
     long v;
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': cfg.db_path = optarg; break;
+        case 'd': cfg->db_path = optarg; break;
         case 'r':
             if (cli_parse_long("serve", "run", optarg, 1, LONG_MAX, &v)) return LA_EUSAGE;
-            cfg.run_id = v;
+            cfg->run_id = v;
             break;
-        case 'b': cfg.bind = optarg; break;
+        case 'b': cfg->bind = optarg; break;
         case 'p':
             if (cli_parse_long("serve", "port", optarg, 0, 65535, &v)) return LA_EUSAGE;
-            cfg.port = (int)v;
+            cfg->port = (int)v;
             break;
-        case 't': cfg.token = optarg; break;
-        case 'R': cfg.root = optarg; break;
+        case 't': cfg->token = optarg; break;
+        case 'R': cfg->root = optarg; break;
         case 'm':
             if (cli_parse_long("serve", "max-body", optarg, 256, 16L << 20, &v)) return LA_EUSAGE;
-            cfg.max_body = (size_t)v;
+            cfg->max_body = (size_t)v;
             break;
-        case 'q': quiet = 1; break;
+        case 'q': *quiet = 1; break;
         case 'h': fputs(serve_usage, stdout); return LA_OK;
         default: return cli_getopt_error("serve", c, argv);
         }
     }
     if (optind < argc) return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
-    if (!cfg.db_path) return cli_usage_error("serve", "--db FILE is required");
-    if (!cfg.token) {
+    if (!cfg->db_path) return cli_usage_error("serve", "--db FILE is required");
+    if (!cfg->token) {
         const char *env = getenv("LABELAUDIT_TOKEN");
-        if (env && env[0]) cfg.token = env;
+        if (env && env[0]) cfg->token = env;
     }
-    if (cfg.token && !token_ok(cfg.token))
+    if (cfg->token && !token_ok(cfg->token))
         return cli_usage_error("serve", "--token must be 16..200 characters from A-Z a-z 0-9 . _ ~ -");
-    if (!srv_is_loopback(cfg.bind) && !cfg.token)
+    if (!srv_is_loopback(cfg->bind) && !cfg->token)
         return cli_usage_error("serve", "--bind %s is not a loopback address: refusing to serve the queue "
-                               "to the network without --token", cfg.bind);
+                               "to the network without --token", cfg->bind);
+    return -1;
+}
+
+static void serve_banner(const srv_config *cfg, srv_app *app, srv_server *srv)
+{
+    int v6 = strchr(cfg->bind, ':') != NULL;
+    printf("labelaudit serve: http://%s%s%s:%d/ run %lld, %lld examples in the queue%s\n",
+           v6 ? "[" : "", cfg->bind, v6 ? "]" : "", srv_port(srv), (long long)srv_app_run(app),
+           (long long)srv_app_queue_size(app), cfg->token ? " (token required: open /?token=T once)" : "");
+    if (!srv_app_root(app)[0]) printf("labelaudit serve: no image folder found; cards show no thumbnails\n");
+    printf("labelaudit serve: Ctrl-C stops\n");
+    fflush(stdout);
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    srv_config cfg = {.bind = "127.0.0.1", .port = 8080};
+    int quiet = 0;
+    int rc = serve_parse(argc, argv, &cfg, &quiet);
+    if (rc >= 0) return rc;
     struct stat st;
     if (stat(cfg.db_path, &st) != 0) {
         fprintf(stderr, "labelaudit: %s: no such database (run 'labelaudit audit --db' first)\n", cfg.db_path);
@@ -122,15 +144,7 @@ int cmd_serve(int argc, char **argv)
         srv_app_close(app);
         return cli_report(&err);
     }
-    if (!quiet) {
-        int v6 = strchr(cfg.bind, ':') != NULL;
-        printf("labelaudit serve: http://%s%s%s:%d/ run %lld, %lld examples in the queue%s\n",
-               v6 ? "[" : "", cfg.bind, v6 ? "]" : "", srv_port(srv), (long long)srv_app_run(app),
-               (long long)srv_app_queue_size(app), cfg.token ? " (token required: open /?token=T once)" : "");
-        if (!srv_app_root(app)[0]) printf("labelaudit serve: no image folder found; cards show no thumbnails\n");
-        printf("labelaudit serve: Ctrl-C stops\n");
-        fflush(stdout);
-    }
+    if (!quiet) serve_banner(&cfg, app, srv);
     int sig = 0;
     sigwait(&stop, &sig);
     srv_stop(srv);

@@ -270,4 +270,77 @@ int  db_example_ids(sqlite3 *db, int64_t run_id, char ***ids, size_t *n, la_erro
 void db_free_ids(char **ids, size_t n);
 /* ---- end of db_retrain.c section ---------------------------------------- */
 
+/* ---- Report digests (db/db_digest.c) ----------------------------------- */
+/* What the report needs from the raw inputs (precision-recall points, the
+ * thumbnail pixels of examples without image files, feature summaries),
+ * stored when a run is recorded so that the report reads only the database
+ * and image files. Computed by report/rp_digest.h; schema/002_digest.sql.   */
+
+/* One class's precision-recall curve; arrays borrowed. */
+typedef struct db_pr_curve {
+    int64_t       class_index;
+    size_t        npoints;
+    const double *recall, *precision;   /* npoints each, in sweep order       */
+} db_pr_curve;
+
+/* What one flagged example gets; both parts optional (NULL). */
+typedef struct db_example_digest {
+    int64_t        row;
+    const char    *features;   /* JSON feature summary into examples.features
+                                  (kept when one is stored already)           */
+    const uint8_t *pixels;     /* image_h x image_w x channels bytes, or NULL */
+} db_example_digest;
+
+/* A run's digest; everything borrowed. */
+typedef struct db_digest {
+    int                 has_pr;      /* curves hold every class of the run      */
+    size_t              n_curves;
+    const db_pr_curve  *curves;
+    int                 image_w, image_h, channels; /* pixel shape, 0 = none  */
+    size_t              n_examples;
+    const db_example_digest *examples;
+    const char         *note;        /* why parts are missing, or NULL        */
+} db_digest;
+
+/* Stores d as run run_id's digest, replacing any earlier one, all or nothing
+ * (a SAVEPOINT: inside the caller's transaction when one is open, else its
+ * own). Returns 0; LA_EUSAGE (no such run, a row outside the run, pixels
+ * without a shape); LA_EINTERNAL (SQL, out of memory); nothing is written then. */
+int db_record_digest(sqlite3 *db, int64_t run_id, const db_digest *d, la_error *err);
+
+/* The stored digest of a run as the report reads it, owned by the struct. */
+typedef struct db_digest_info {
+    int   present;                 /* 0: no digest (an older labelaudit's run) */
+    int   has_pr;
+    int   image_w, image_h, channels;
+    char *note;                    /* NULL when none                          */
+} db_digest_info;
+
+/* Loads run run_id's digest row; out->present = 0 when there is none (not an
+ * error). 0 or LA_EINTERNAL. Free with db_digest_info_free (zeroed-safe). */
+int  db_load_digest(sqlite3 *db, int64_t run_id, db_digest_info *out, la_error *err);
+void db_digest_info_free(db_digest_info *d);
+
+/* Class class_index's stored curve: *recall and *precision malloc'd (caller
+ * frees both), *npoints entries; *npoints = 0 and NULLs when none stored. */
+int db_load_pr_curve(sqlite3 *db, int64_t run_id, int64_t class_index, double **recall,
+                     double **precision, size_t *npoints, la_error *err);
+
+/* Row row's stored pixels: *pixels malloc'd (caller frees), *len bytes;
+ * NULL and 0 when none stored. 0 or LA_EINTERNAL. */
+int db_load_pixels(sqlite3 *db, int64_t run_id, int64_t row, uint8_t **pixels, size_t *len,
+                   la_error *err);
+/* ---- end of db_digest.c section ----------------------------------------- */
+
+/* ---- Recording with follow-up writes (db/db_write.c) -------------------- */
+
+/* Writes run_id's follow-up rows (e.g. rp_digest_hook: the report digest)
+ * inside db_record_audit_then's transaction; 0 or a status with err filled. */
+typedef int (*db_record_hook)(sqlite3 *db, int64_t run_id, void *ctx, la_error *err);
+
+/* db_record_audit, then then(db, run_id, ctx, err) (when not NULL) before the
+ * COMMIT: the run and what the hook writes land together or not at all. */
+int db_record_audit_then(sqlite3 *db, const db_audit_record *rec, db_record_hook then, void *ctx,
+                         int64_t *run_id, la_error *err);
+
 #endif

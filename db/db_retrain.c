@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "db_sql.h"
 
 void db_free_ids(char **ids, size_t n)
 {
@@ -26,8 +27,7 @@ int db_example_ids(sqlite3 *db, int64_t run_id, char ***ids, size_t *n, la_error
     char **v = NULL;
     *ids = NULL;
     *n = 0;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return la_error_set(err, LA_EINTERNAL, file, 0, "sqlite: example ids: %s", sqlite3_errmsg(db));
+    if (db_sql_prepare(db, sql, &st, err)) return err->status;
     sqlite3_bind_int64(st, 1, run_id);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -52,7 +52,7 @@ int db_example_ids(sqlite3 *db, int64_t run_id, char ***ids, size_t *n, la_error
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
         db_free_ids(v, cnt);
-        return la_error_set(err, LA_EINTERNAL, file, 0, "sqlite: example ids: %s", sqlite3_errmsg(db));
+        return db_sql_fail(db, err, "example ids");
     }
     *ids = v;
     *n = cnt;

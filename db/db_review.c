@@ -13,40 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- small helpers --------------------------------------------------------- */
-
-static int sql_fail(la_error *err, sqlite3 *db, const char *what)
-{
-    return la_error_set(err, LA_EINTERNAL, NULL, 0, "database: %s: %s", what, sqlite3_errmsg(db));
-}
-
-static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, la_error *err)
-{
-    if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) return sql_fail(err, db, "prepare");
-    return 0;
-}
-
-/* Copies a nullable text column; *ok is cleared on allocation failure. */
-static char *col_text(sqlite3_stmt *st, int i, int *ok)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    if (!t) return NULL;
-    char *s = la_strdup((const char *)t);
-    if (!s) *ok = 0;
-    return s;
-}
+#include "db_sql.h"
 
 /* ---- runs ------------------------------------------------------------------ */
 
 int db_review_run(sqlite3 *db, int64_t *run_id, la_error *err)
 {
-    sqlite3_stmt *st = NULL;
-    if (prepare(db, "SELECT max(id) FROM runs WHERE kind = 'audit'", &st, err)) return err->status;
-    int rc = sqlite3_step(st);
-    int found = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
-    if (found) *run_id = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW) return sql_fail(err, db, "latest audit run");
+    int found;
+    if (db_sql_latest_run(db, "audit", run_id, &found, err)) return err->status;
     if (!found)
         return la_error_set(err, LA_EUSAGE, sqlite3_db_filename(db, "main"), 0,
                             "the database holds no audit run yet (record one with audit --db)");
@@ -54,38 +28,6 @@ int db_review_run(sqlite3 *db, int64_t *run_id, la_error *err)
 }
 
 /* ---- queue items ----------------------------------------------------------- */
-
-#define ITEM_COLS \
-    "queue_id, row, dataset_id, given, suggested, quality, rank, image_path, features, status," \
-    " new_label, reviewer, decided_at, note, version, carried_from, disagrees"
-
-/* Fills *it from a row of ITEM_COLS; 0, or -1 when out of memory (then *it is
- * left with whatever was copied, for db_items_free to release). */
-static int item_from_row(sqlite3_stmt *st, db_item *it)
-{
-    int ok = 1;
-    memset(it, 0, sizeof *it);
-    it->queue_id = sqlite3_column_int64(st, 0);
-    it->row = sqlite3_column_int64(st, 1);
-    it->dataset_id = col_text(st, 2, &ok);
-    it->given = sqlite3_column_int64(st, 3);
-    it->suggested = sqlite3_column_int64(st, 4);
-    it->quality = sqlite3_column_double(st, 5);
-    it->rank = sqlite3_column_type(st, 6) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 6);
-    it->image_path = col_text(st, 7, &ok);
-    it->features = col_text(st, 8, &ok);
-    it->status = col_text(st, 9, &ok);
-    it->new_label = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 10);
-    it->reviewer = col_text(st, 11, &ok);
-    it->decided_at = col_text(st, 12, &ok);
-    it->note = col_text(st, 13, &ok);
-    it->version = sqlite3_column_int(st, 14);
-    it->carried_from = sqlite3_column_type(st, 15) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 15);
-    it->disagrees = sqlite3_column_int(st, 16);
-    if (ok && !it->dataset_id) ok = (it->dataset_id = la_strdup("")) != NULL;
-    if (ok && !it->status) ok = (it->status = la_strdup("pending")) != NULL;
-    return ok ? 0 : -1;
-}
 
 void db_filter_init(db_filter *f)
 {
@@ -122,34 +64,6 @@ static void bind_filter(sqlite3_stmt *st, int64_t run_id, const db_filter *f)
     " AND quality >= ?4 AND quality <= ?5"
 #define QUEUE_ORDER " ORDER BY rank IS NULL, rank, row"
 
-/* Appends the rows of a prepared item query to out. */
-static int collect_items(sqlite3 *db, sqlite3_stmt *st, db_items *out, la_error *err)
-{
-    size_t cap = 0;
-    int rc;
-    out->n = 0;
-    out->v = NULL;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            db_item *nv = realloc(out->v, ncap * sizeof *nv);
-            if (!nv) goto oom;
-            out->v = nv;
-            cap = ncap;
-        }
-        out->n++;
-        if (item_from_row(st, &out->v[out->n - 1])) goto oom;
-    }
-    if (rc != SQLITE_DONE) {
-        db_items_free(out);
-        return sql_fail(err, db, "reading the queue");
-    }
-    return 0;
-oom:
-    db_items_free(out);
-    return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
-}
-
 int db_queue_list(sqlite3 *db, int64_t run_id, const db_filter *f,
                   db_items *out, int64_t *total, la_error *err)
 {
@@ -162,21 +76,19 @@ int db_queue_list(sqlite3 *db, int64_t run_id, const db_filter *f,
         f = &deflt;
     }
     if (total) {
-        if (prepare(db, "SELECT count(*)" FILTER_WHERE, &st, err)) return err->status;
+        if (db_sql_prepare(db, "SELECT count(*)" FILTER_WHERE, &st, err)) return err->status;
         bind_filter(st, run_id, f);
         int rc = sqlite3_step(st);
         *total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
         sqlite3_finalize(st);
-        if (rc != SQLITE_ROW) return sql_fail(err, db, "counting the queue");
+        if (rc != SQLITE_ROW) return db_sql_fail(db, err, "counting the queue");
     }
-    if (prepare(db, "SELECT " ITEM_COLS FILTER_WHERE QUEUE_ORDER " LIMIT ?6 OFFSET ?7", &st, err))
+    if (db_sql_prepare(db, "SELECT " DB_SQL_ITEM_COLUMNS FILTER_WHERE QUEUE_ORDER " LIMIT ?6 OFFSET ?7", &st, err))
         return err->status;
     bind_filter(st, run_id, f);
     sqlite3_bind_int64(st, 6, f->limit > 0 ? f->limit : -1);
     sqlite3_bind_int64(st, 7, f->offset > 0 ? f->offset : 0);
-    int rc = collect_items(db, st, out, err);
-    sqlite3_finalize(st);
-    return rc;
+    return db_sql_collect_items(db, st, 0, out, err);
 }
 
 int db_queue_next_pending(sqlite3 *db, int64_t run_id, db_items *out, la_error *err)
@@ -184,13 +96,11 @@ int db_queue_next_pending(sqlite3 *db, int64_t run_id, db_items *out, la_error *
     sqlite3_stmt *st = NULL;
     out->n = 0;
     out->v = NULL;
-    if (prepare(db, "SELECT " ITEM_COLS " FROM queue_view WHERE run_id = ?1 AND status = 'pending'"
+    if (db_sql_prepare(db, "SELECT " DB_SQL_ITEM_COLUMNS " FROM queue_view WHERE run_id = ?1 AND status = 'pending'"
                 QUEUE_ORDER " LIMIT 1", &st, err))
         return err->status;
     sqlite3_bind_int64(st, 1, run_id);
-    int rc = collect_items(db, st, out, err);
-    sqlite3_finalize(st);
-    return rc;
+    return db_sql_collect_items(db, st, 0, out, err);
 }
 
 /* ---- progress -------------------------------------------------------------- */
@@ -213,7 +123,7 @@ int db_queue_progress(sqlite3 *db, int64_t run_id, size_t k, db_progress *per_cl
     int rc;
     if (per_class) memset(per_class, 0, k * sizeof *per_class);
     memset(overall, 0, sizeof *overall);
-    if (prepare(db, "SELECT given, status, count(*) FROM queue_view"
+    if (db_sql_prepare(db, "SELECT given, status, count(*) FROM queue_view"
                 " WHERE run_id = ?1 GROUP BY given, status", &st, err))
         return err->status;
     sqlite3_bind_int64(st, 1, run_id);
@@ -226,7 +136,7 @@ int db_queue_progress(sqlite3 *db, int64_t run_id, size_t k, db_progress *per_cl
         if (per_class && g >= 0 && (size_t)g < k) progress_add(&per_class[g], s, c);
     }
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) return sql_fail(err, db, "reading progress");
+    if (rc != SQLITE_DONE) return db_sql_fail(db, err, "reading progress");
     return 0;
 }
 
@@ -317,12 +227,12 @@ int db_import_decisions(sqlite3 *db, int64_t run_id, const char *file,
     if (run_id <= 0 && db_review_run(db, &run_id, err)) return err->status;
     if (db_load_run(db, run_id, &run, err)) return err->status;
     db_now_iso(now);
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+    if (db_sql_exec(db, "BEGIN IMMEDIATE", err)) {
         db_run_free(&run);
-        return sql_fail(err, db, "begin");
+        return err->status;
     }
-    if (prepare(db, "SELECT id FROM queue WHERE run_id = ?1 AND dataset_id = ?2", &find, err) ||
-        prepare(db, import_update_sql, &upd, err) || prepare(db, import_log_sql, &log, err))
+    if (db_sql_prepare(db, "SELECT id FROM queue WHERE run_id = ?1 AND dataset_id = ?2", &find, err) ||
+        db_sql_prepare(db, import_update_sql, &upd, err) || db_sql_prepare(db, import_log_sql, &log, err))
         goto fail;
     for (size_t i = 0; i < n; i++) {
         const db_import_row *r = &rows[i];
@@ -338,18 +248,18 @@ int db_import_decisions(sqlite3 *db, int64_t run_id, const char *file,
             goto fail;
         }
         if (rc != SQLITE_ROW) {
-            sql_fail(err, db, "finding the queue entry");
+            db_sql_fail(db, err, "finding the queue entry");
             goto fail;
         }
         int64_t qid = sqlite3_column_int64(find, 0);
         bind_import(log, qid, r, label, now);
         if (sqlite3_step(log) != SQLITE_DONE) {
-            sql_fail(err, db, "appending to the decision log");
+            db_sql_fail(db, err, "appending to the decision log");
             goto fail;
         }
         bind_import(upd, qid, r, label, now);
         if (sqlite3_step(upd) != SQLITE_DONE) {
-            sql_fail(err, db, "updating the queue");
+            db_sql_fail(db, err, "updating the queue");
             goto fail;
         }
         done++;
@@ -358,9 +268,8 @@ int db_import_decisions(sqlite3 *db, int64_t run_id, const char *file,
     sqlite3_finalize(upd);
     sqlite3_finalize(log);
     db_run_free(&run);
-    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        sql_fail(err, db, "commit");
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    if (db_sql_exec(db, "COMMIT", err)) {
+        db_sql_rollback(db);
         return err->status;
     }
     if (applied) *applied = done;
@@ -370,6 +279,6 @@ fail:
     sqlite3_finalize(upd);
     sqlite3_finalize(log);
     db_run_free(&run);
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    db_sql_rollback(db);
     return err->status ? err->status : LA_EINTERNAL;
 }

@@ -9,32 +9,14 @@
 #include <string.h>
 
 #include "db.h"
-
-static int dbr_fail(sqlite3 *db, la_error *err, const char *what)
-{
-    return la_error_set(err, LA_EINTERNAL, sqlite3_db_filename(db, "main"), 0,
-                        "sqlite: %s: %s", what, sqlite3_errmsg(db));
-}
-
-static char *dbr_strdup(sqlite3_stmt *st, int i)
-{
-    const unsigned char *s = sqlite3_column_text(st, i);
-    return s ? la_strdup((const char *)s) : NULL;
-}
+#include "db_sql.h"
 
 int db_latest_audit_run(sqlite3 *db, int64_t *run_id, la_error *err)
 {
-    sqlite3_stmt *st;
+    int found;
     *run_id = 0;
-    if (sqlite3_prepare_v2(db, "SELECT max(id) FROM runs WHERE kind = 'audit'", -1, &st, NULL)
-        != SQLITE_OK)
-        return dbr_fail(db, err, "latest run");
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        *run_id = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW) return dbr_fail(db, err, "latest run");
-    if (*run_id == 0)
+    if (db_sql_latest_run(db, "audit", run_id, &found, err)) return err->status;
+    if (!found)
         return la_error_set(err, LA_EUSAGE, sqlite3_db_filename(db, "main"), 0,
                             "no audit runs in the database");
     return 0;
@@ -47,13 +29,12 @@ int db_previous_run(sqlite3 *db, int64_t run_id, int64_t *prev_id, la_error *err
         " WHERE r.id = ?1 AND p.id < r.id AND p.kind = 'audit' ORDER BY p.id DESC LIMIT 1";
     sqlite3_stmt *st;
     *prev_id = 0;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return dbr_fail(db, err, "previous run");
+    if (db_sql_prepare(db, sql, &st, err)) return err->status;
     sqlite3_bind_int64(st, 1, run_id);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) *prev_id = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return dbr_fail(db, err, "previous run");
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_sql_fail(db, err, "previous run");
     return 0;
 }
 
@@ -73,8 +54,7 @@ int db_load_run_brief(sqlite3 *db, int64_t run_id, db_run_brief *out, la_error *
         "SELECT id, created_at, kind, dataset_path, summary_json FROM runs WHERE id = ?1";
     sqlite3_stmt *st;
     memset(out, 0, sizeof *out);
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return dbr_fail(db, err, "load run");
+    if (db_sql_prepare(db, sql, &st, err)) return err->status;
     sqlite3_bind_int64(st, 1, run_id);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
@@ -84,13 +64,13 @@ int db_load_run_brief(sqlite3 *db, int64_t run_id, db_run_brief *out, la_error *
     }
     if (rc != SQLITE_ROW) {
         sqlite3_finalize(st);
-        return dbr_fail(db, err, "load run");
+        return db_sql_fail(db, err, "load run");
     }
     out->id = sqlite3_column_int64(st, 0);
-    out->created_at = dbr_strdup(st, 1);
-    out->kind = dbr_strdup(st, 2);
-    out->dataset_path = dbr_strdup(st, 3);
-    out->summary_json = dbr_strdup(st, 4);
+    out->created_at = db_sql_col_strdup(st, 1);
+    out->kind = db_sql_col_strdup(st, 2);
+    out->dataset_path = db_sql_col_strdup(st, 3);
+    out->summary_json = db_sql_col_strdup(st, 4);
     sqlite3_finalize(st);
     if (!out->created_at || !out->kind || !out->dataset_path || !out->summary_json) {
         db_run_brief_free(out);

@@ -3,7 +3,9 @@
  * and the contact sheets issues-P.html, class-C-P.html, with thumbnails in
  * assets/thumbs/ROW.png. Every page carries its own inline CSS and a
  * Content-Security-Policy that forbids scripts, so it opens from disk with no
- * network. Not here: SQL (db/), escaping and charts (rp_html.c).
+ * network. Reads only the database and image files (what the raw inputs gave
+ * was stored at record time: rp_digest.h). Not here: SQL (db/), escaping and
+ * charts (rp_html.c), thumbnails (rp_thumb.c).
  * Invariant: the report is built in OUT.tmp.PID and renamed into place.
  */
 #include "report.h"
@@ -20,105 +22,26 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <stb_image.h>
-#include <stb_image_resize.h>
-#include <stb_image_write.h>
 
-#include "../cv/metrics.h"
 #include "../db/db.h"
-#include "../io/dataset.h"
-#include "../io/labels.h"
 #include "../util/la_dirs.h"
-#include "rp_features.h"
 #include "rp_curves.h"
 #include "rp_html.h"
 
-#define RP_MAX_PIXELS 64000000LL   /* same cap as the loaders: refuse bombs */
+#define RP_DEFAULT_PER_PAGE  200
+#define RP_DEFAULT_THUMB_BOX 112
 
 void rp_options_init(rp_options *opt)
 {
     memset(opt, 0, sizeof *opt);
-    opt->per_page = 200;
-    opt->thumb_box = 112;
+    opt->per_page = RP_DEFAULT_PER_PAGE;
+    opt->thumb_box = RP_DEFAULT_THUMB_BOX;
 }
 
-/* ---- thumbnails ------------------------------------------------------- */
-
-/* Scales the 8-bit image in (w x h x c) to fit box and writes PNG dst:
- * integer upscale with a box filter (nearest at integer ratios), else a
- * Mitchell downscale. src names the source in errors. */
-static int thumb_write(const unsigned char *in, int w, int h, int c, const char *src,
-                       const char *dst, int box, int *tw_out, int *th_out, la_error *err)
-{
-    int big = w > h ? w : h, tw, th;
-    stbir_filter filter;
-    if (big <= box) {
-        int f = box / big;                 /* integer factor: box = nearest */
-        tw = w * f, th = h * f;
-        filter = STBIR_FILTER_BOX;
-    } else {
-        double s = (double)box / big;
-        tw = (int)lround(w * s), th = (int)lround(h * s);
-        if (tw < 1) tw = 1;
-        if (th < 1) th = 1;
-        filter = STBIR_FILTER_MITCHELL;
-    }
-    unsigned char *out = la_malloc_array((size_t)tw * th, (size_t)c);
-    if (!out) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
-    int alpha = c == 2 ? 1 : c == 4 ? 3 : STBIR_ALPHA_CHANNEL_NONE;
-    int ok = stbir_resize_uint8_generic(in, w, h, 0, out, tw, th, 0, c, alpha, 0,
-                                        STBIR_EDGE_CLAMP, filter, STBIR_COLORSPACE_LINEAR, NULL);
-    if (!ok) {
-        free(out);
-        return la_error_set(err, LA_EINTERNAL, src, 0, "resizing the image failed");
-    }
-    ok = stbi_write_png(dst, tw, th, c, out, tw * c);
-    free(out);
-    if (!ok) return la_error_set(err, LA_EINTERNAL, dst, 0, "cannot write thumbnail");
-    if (tw_out) *tw_out = tw;
-    if (th_out) *th_out = th;
-    return 0;
-}
-
-int rp_thumbnail(const char *src, const char *dst, int box, int *tw_out, int *th_out, la_error *err)
-{
-    assert(src && dst && box > 0);
-    int w, h, c;
-    if (!stbi_info(src, &w, &h, &c))
-        return la_error_set(err, LA_EUSAGE, src, 0, "cannot read image (%s)", stbi_failure_reason());
-    if (w <= 0 || h <= 0 || (long long)w * h > RP_MAX_PIXELS)
-        return la_error_set(err, LA_EUSAGE, src, 0, "image of %dx%d pixels is too large for a "
-                            "thumbnail (limit %lld pixels)", w, h, RP_MAX_PIXELS);
-    unsigned char *in = stbi_load(src, &w, &h, &c, 0);
-    if (!in)
-        return la_error_set(err, LA_EUSAGE, src, 0, "cannot decode image (%s)", stbi_failure_reason());
-    int rc = thumb_write(in, w, h, c, src, dst, box, tw_out, th_out, err);
-    stbi_image_free(in);
-    return rc;
-}
-
-int rp_thumbnail_pixels(const float *px, int w, int h, int c, const char *dst, int box,
-                        int *tw_out, int *th_out, la_error *err)
-{
-    assert(px && dst && box > 0);
-    if (w <= 0 || h <= 0 || (c != 1 && c != 3) || (long long)w * h > RP_MAX_PIXELS)
-        return la_error_set(err, LA_EUSAGE, dst, 0, "bad pixel row shape %dx%dx%d", w, h, c);
-    size_t m = (size_t)w * h * c;
-    unsigned char *in = la_malloc_array(m, 1);
-    if (!in) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
-    /* features are v = byte / 255 in [0, 1]: byte = round(255 v), clamped */
-    for (size_t i = 0; i < m; i++) {
-        float v = px[i];
-        in[i] = !(v > 0) ? 0 : v >= 1 ? 255 : (unsigned char)lroundf(v * 255.0f);
-    }
-    int rc = thumb_write(in, w, h, c, "pixel row", dst, box, tw_out, th_out, err);
-    free(in);
-    return rc;
-}
 /* ---- the report's state ----------------------------------------------- */
 
 typedef struct thumb {
-    uint8_t state;      /* 0 not tried, 1 written, 2 failed                     */
+    uint8_t state;      /* 0 not tried, 1 written, 2 failed, 3 no pixels stored */
     uint16_t w, h;
 } thumb;
 
@@ -132,14 +55,8 @@ typedef struct report {
     db_progress    *progress;          /* k, review progress per given class    */
     db_progress     overall;
     thumb          *thumbs;            /* n, by row                             */
-    /* the dataset reloaded once for a run without image files: tabular
-     * feature summaries (when not stored) or pixel-row thumbnails (IDX) */
-    int             features_tried;
-    la_dataset      ds;
-    rp_feature_stats fst;
-    int             have_fst;
-    int             have_pix;          /* ds holds image_w x image_h x channels rows */
-    char            features_note[2200];
+    db_digest_info  digest;            /* what the record stage stored          */
+    char            features_note[2200]; /* why a card shows no values, or ""   */
 } report;
 
 static int io_fail(report *r, const char *path)
@@ -280,8 +197,24 @@ static void pager(FILE *f, int64_t cls, int64_t page, int64_t pages)
     fputs("</nav>\n", f);
 }
 
-/* Makes the thumbnail of row `row` once, from its image file or (have_pix)
- * from the reloaded dataset's pixel row; returns its state. */
+/* Writes the thumbnail of it's row from its image file, or from the pixels
+ * the record stage stored (image datasets without files), once. */
+static int make_thumb(report *r, const db_item *it, const char *path, int *w, int *h, la_error *e)
+{
+    if (it->image_path) return rp_thumbnail(it->image_path, path, r->opt->thumb_box, w, h, e);
+    uint8_t *px = NULL;
+    size_t len = 0;
+    const db_digest_info *d = &r->digest;
+    int rc = db_load_pixels(r->db, r->run.id, it->row, &px, &len, e);
+    if (!rc && len != (size_t)d->image_w * d->image_h * d->channels) rc = -1;   /* none stored */
+    if (!rc) rc = rp_thumbnail_bytes(px, d->image_w, d->image_h, d->channels, path,
+                                     r->opt->thumb_box, w, h, e);
+    free(px);
+    return rc;
+}
+
+/* Makes the thumbnail of it's row once; returns its state. A row without
+ * stored pixels is state 3 (no thumbnail, not a failure). */
 static const thumb *ensure_thumb(report *r, const db_item *it)
 {
     static const thumb none = {2, 0, 0};
@@ -293,10 +226,11 @@ static const thumb *ensure_thumb(report *r, const db_item *it)
     la_path_join(path, sizeof path, r->dir, rel);
     int w = 0, h = 0;
     la_error e = {0};
-    int rc = it->image_path
-        ? rp_thumbnail(it->image_path, path, r->opt->thumb_box, &w, &h, &e)
-        : rp_thumbnail_pixels(r->ds.features + (size_t)it->row * r->ds.d, r->ds.image_w,
-                              r->ds.image_h, r->ds.channels, path, r->opt->thumb_box, &w, &h, &e);
+    int rc = make_thumb(r, it, path, &w, &h, &e);
+    if (rc == -1) {
+        t->state = 3;
+        return t;
+    }
     if (rc) {
         t->state = 2;
         if (!r->res->thumb_failures++)
@@ -310,75 +244,26 @@ static const thumb *ensure_thumb(report *r, const db_item *it)
     return t;
 }
 
-/* Loads the dataset once, for a run without image files: feature summaries
- * of a tabular run that stored none, or thumbnails from the pixel rows of an
- * image dataset without files (IDX). Any failure only leaves a note on the
- * summary page. */
-static void try_dataset_features(report *r)
+/* A card has neither an image file nor stored values: the summary page says
+ * why (the record stage's note, or an old run that stored no digest). */
+static void note_missing(report *r)
 {
-    r->features_tried = 1;
-    if (!r->run.dataset_path || !*r->run.dataset_path) return;
-    io_load_opts lo;
-    io_load_opts_init(&lo);
-    json_t *o = r->run.options_json ? json_loads(r->run.options_json, 0, NULL) : NULL;
-    /* the audit's loader options, when it recorded them */
-    const char *s;
-#define RP_OPT(key) (o && (s = json_string_value(json_object_get(o, key))) != NULL)
-    if (RP_OPT("label_col")) lo.label_col = s;
-    if (RP_OPT("id_col")) lo.id_col = s;
-    if (RP_OPT("classes")) lo.classes_file = s;
-    if (RP_OPT("idx_labels")) lo.idx_labels = s;
-    if (RP_OPT("npy_labels")) lo.npy_labels = s;
-    if (RP_OPT("features")) lo.features = s;
-    if (RP_OPT("format_in")) {
-        for (io_format fm = IO_FORMAT_CSV; fm <= IO_FORMAT_NPY; fm++)
-            if (!strcmp(s, io_format_name(fm))) lo.format = fm;
-    }
-#undef RP_OPT
-    lo.missing = IO_MISSING_MEAN;
-    la_error e = {0};
-    int rc = io_dataset_load(r->run.dataset_path, &lo, &r->ds, &e);
-    json_decref(o);
-    if (rc) {
+    if (r->features_note[0]) return;
+    if (r->digest.note)
+        snprintf(r->features_note, sizeof r->features_note, "%s", r->digest.note);
+    else if (!r->digest.present)
         snprintf(r->features_note, sizeof r->features_note,
-                 "feature values and thumbnails unavailable: %s: %s", e.file, e.msg);
-        return;
-    }
-    int same = r->ds.n == (size_t)r->run.n && r->ds.k == (size_t)r->run.k && r->ds.features;
-    for (size_t c = 0; same && c < r->ds.k; c++)
-        same = !strcmp(r->ds.class_names[c], r->run.class_names[c]);
-    if (!same) {
-        snprintf(r->features_note, sizeof r->features_note,
-                 "feature values and thumbnails unavailable: the dataset no longer matches "
-                 "the run (size, classes or features differ)");
-        return;
-    }
-    if (r->ds.image_w > 0 && r->ds.image_h > 0 && !r->ds.image_paths &&
-        (r->ds.channels == 1 || r->ds.channels == 3) &&
-        r->ds.d == (size_t)r->ds.image_w * r->ds.image_h * r->ds.channels) {
-        r->have_pix = 1;           /* pixels: thumbnails, not feature tables */
-        return;
-    }
-    if (rp_feature_stats_init(&r->ds, &r->fst, &e) == 0) {
-        r->have_fst = 1;
-        r->res->features_source = 2;
-    }
+                 "feature values and thumbnails unavailable: this run was recorded by an older "
+                 "labelaudit, which did not store them in the database (run audit --db again "
+                 "to have them)");
 }
 
 static void card_features(report *r, FILE *f, const db_item *it)
 {
-    const char *text = it->features;
-    char *computed = NULL;
-    if (!text && r->have_fst && it->row >= 0 && (size_t)it->row < r->ds.n) {
-        if (!r->ds.ids || !it->dataset_id || !strcmp(r->ds.ids[it->row], it->dataset_id))
-            text = computed = rp_feature_summary(&r->fst, &r->ds, (size_t)it->row, it->given,
-                                                 it->suggested, 4);
-    }
-    json_t *arr = text ? json_loads(text, 0, NULL) : NULL;
+    json_t *arr = it->features ? json_loads(it->features, 0, NULL) : NULL;
     if (!json_is_array(arr) || json_array_size(arr) == 0) {
         fputs("<div class=\"noimg\">no image or feature values</div>", f);
         json_decref(arr);
-        free(computed);
         return;
     }
     fputs("<table class=\"feat\"><tr><th>feature</th><th>value</th>"
@@ -396,15 +281,25 @@ static void card_features(report *r, FILE *f, const db_item *it)
     }
     fputs("</table>", f);
     json_decref(arr);
-    free(computed);
 }
 
-static void card(report *r, FILE *f, const db_item *it)
+/* <img> of a written thumbnail, its alt text naming id and labels. */
+static void card_img(report *r, FILE *f, const db_item *it, const thumb *t)
 {
-    const char *st = it->status ? it->status : "pending";
-    fprintf(f, "<figure class=\"card s-");
-    rp_esc(f, st);
-    fprintf(f, "%s\" id=\"q%" PRId64 "\">", it->disagrees ? " disagree" : "", it->queue_id);
+    fprintf(f, "<img src=\"assets/thumbs/%" PRId64 ".png\" width=\"%d\" height=\"%d\" alt=\"",
+            it->row, t->w, t->h);
+    rp_esc(f, it->dataset_id);
+    fputs(", given ", f);
+    rp_esc(f, class_name(r, it->given));
+    fputs(", suggested ", f);
+    rp_esc(f, class_name(r, it->suggested));
+    fputs("\">", f);
+}
+
+/* The card's picture: the image file's thumbnail (linked to the original),
+ * the stored pixels' thumbnail, or the feature table. */
+static void card_media(report *r, FILE *f, const db_item *it)
+{
     if (it->image_path) {
         const thumb *t = ensure_thumb(r, it);
         char absolute[PATH_MAX];
@@ -415,41 +310,27 @@ static void card(report *r, FILE *f, const db_item *it)
             rp_url(f, absolute);
             fputs("\" title=\"open the original image\">", f);
         }
-        if (t->state == 1) {
-            fprintf(f, "<img src=\"assets/thumbs/%" PRId64 ".png\" width=\"%d\" height=\"%d\" alt=\"",
-                    it->row, t->w, t->h);
-            rp_esc(f, it->dataset_id);
-            fputs(", given ", f);
-            rp_esc(f, class_name(r, it->given));
-            fputs(", suggested ", f);
-            rp_esc(f, class_name(r, it->suggested));
-            fputs("\">", f);
-        } else {
-            fputs("<span class=\"noimg\">image unavailable</span>", f);
-        }
+        if (t->state == 1) card_img(r, f, it, t);
+        else fputs("<span class=\"noimg\">image unavailable</span>", f);
         if (link) fputs("</a>", f);
         fputs("</div>", f);
-    } else {
-        if (!it->features && !r->features_tried) try_dataset_features(r);
-        const thumb *t = NULL;
-        if (r->have_pix && it->row >= 0 && (size_t)it->row < r->ds.n &&
-            (!r->ds.ids || !it->dataset_id || !strcmp(r->ds.ids[it->row], it->dataset_id)))
-            t = ensure_thumb(r, it);
-        if (t && t->state == 1) {
-            fprintf(f, "<div class=\"thumb\"><img src=\"assets/thumbs/%" PRId64
-                       ".png\" width=\"%d\" height=\"%d\" alt=\"", it->row, t->w, t->h);
-            rp_esc(f, it->dataset_id);
-            fputs(", given ", f);
-            rp_esc(f, class_name(r, it->given));
-            fputs(", suggested ", f);
-            rp_esc(f, class_name(r, it->suggested));
-            fputs("\"></div>", f);
-        } else if (r->have_pix) {
-            fputs("<div class=\"thumb\"><span class=\"noimg\">image unavailable</span></div>", f);
-        } else {
-            card_features(r, f, it);
-        }
+        return;
     }
+    if (r->digest.channels > 0) {       /* an image dataset without files */
+        const thumb *t = ensure_thumb(r, it);
+        fputs("<div class=\"thumb\">", f);
+        if (t->state == 1) card_img(r, f, it, t);
+        else fputs("<span class=\"noimg\">image unavailable</span>", f);
+        fputs("</div>", f);
+        return;
+    }
+    if (!it->features) note_missing(r);
+    card_features(r, f, it);
+}
+
+/* The caption: rank, status, id, labels, score and the decision made. */
+static void card_caption(report *r, FILE *f, const db_item *it, const char *st)
+{
     fprintf(f, "<figcaption class=\"cap\"><div class=\"top\"><span class=\"rank\">#%" PRId64
                "</span><span class=\"badge s-", it->rank);
     rp_esc(f, st);
@@ -484,7 +365,18 @@ static void card(report *r, FILE *f, const db_item *it)
     }
     if (it->disagrees)
         fputs("<div><span class=\"badge warn\">earlier decision disagrees with this run</span></div>", f);
-    fputs("</figcaption></figure>\n", f);
+    fputs("</figcaption>", f);
+}
+
+static void card(report *r, FILE *f, const db_item *it)
+{
+    const char *st = it->status ? it->status : "pending";
+    fprintf(f, "<figure class=\"card s-");
+    rp_esc(f, st);
+    fprintf(f, "%s\" id=\"q%" PRId64 "\">", it->disagrees ? " disagree" : "", it->queue_id);
+    card_media(r, f, it);
+    card_caption(r, f, it, st);
+    fputs("</figure>\n", f);
 }
 
 /* Writes every page of the sheet for one class (cls >= 0) or all (cls < 0). */
@@ -543,82 +435,42 @@ static void kpi(FILE *f, const char *cls, const char *label, const char *value)
             cls, value, label);
 }
 
-/* Per-class precision-recall curves computed from the run's own probability
- * file (when metrics.json carries no curve points): labels = the given labels
- * stored in the db, the same truth cv's metrics use. Only for files up to
- * 256 MB; anything missing or mismatched just leaves the operating points.
- * Fills s[c] for every class and returns 1, or returns 0 having changed nothing. */
-static int curves_from_probs(report *r, rp_series *s, size_t k, double **owned)
+/* Per-class precision-recall curves stored when the run was recorded (when
+ * metrics.json carries no curve points): labels as given, the same truth cv's
+ * metrics use. Fills s[c] for every class and returns 1, or returns 0 having
+ * changed nothing (no curves stored: an older run, or probabilities over the
+ * record stage's size cap). */
+static int curves_from_db(report *r, rp_series *s, size_t k, double **owned)
 {
-    const char *path = r->run.pred_probs_path;
-    struct stat sb;
-    if (!path || stat(path, &sb) != 0 || sb.st_size > (256L << 20) || (int64_t)k != r->run.k)
-        return 0;
-    io_probs p;
+    if (!r->digest.has_pr || (int64_t)k != r->run.k) return 0;
     la_error e = {0};
-    if (io_probs_load(path, &p, &e)) return 0;
-    int32_t *given = NULL;
-    size_t n = 0;
-    int ok = p.k == k && db_load_given(r->db, r->run.id, &given, &n, &e) == 0 && n == p.n && n > 0;
+    size_t *np = la_calloc(k, sizeof *np);
+    int ok = np != NULL;
+    for (size_t c = 0; ok && c < k; c++)
+        ok = db_load_pr_curve(r->db, r->run.id, (int64_t)c, &owned[2 * c], &owned[2 * c + 1],
+                              &np[c], &e) == 0 && np[c] > 0;
     for (size_t c = 0; ok && c < k; c++) {
-        mt_pr_point *pts = NULL;
-        size_t np = 0;
-        if (mt_pr_curve(given, p.p, n, k, c, &pts, &np, &e) || np == 0) {
-            free(pts);
-            ok = 0;
-            break;
-        }
-        /* at most 240 points, evenly spaced along the sweep, the last kept */
-        size_t m = np < 240 ? np : 240;
-        owned[2 * c] = la_calloc(m + 1, sizeof(double));
-        owned[2 * c + 1] = la_calloc(m + 1, sizeof(double));
-        if (!owned[2 * c] || !owned[2 * c + 1]) {
-            free(pts);
-            ok = 0;
-            break;
-        }
-        for (size_t j = 0; j < m; j++) {
-            size_t at = m > 1 ? j * (np - 1) / (m - 1) : 0;
-            owned[2 * c][j] = pts[at].recall;
-            owned[2 * c + 1][j] = pts[at].precision;
-        }
-        free(pts);
         s[c].recall = owned[2 * c];
         s[c].precision = owned[2 * c + 1];
-        s[c].npoints = m;
+        s[c].npoints = np[c];
     }
-    free(given);
-    io_probs_free(&p);
+    free(np);
     return ok;
 }
 
-static void pr_section(report *r, FILE *f)
+/* The per-class series of the cv metrics' per_class array pc (n entries):
+ * the stored pr_curve points when there are any (owned[2i], owned[2i + 1]),
+ * else the class's single operating point (buf[2i], buf[2i + 1]). Returns
+ * the number of classes with a curve. */
+static int pr_series(report *r, const json_t *pc, size_t n, rp_series *s, double *buf, double **owned)
 {
-    char *text = NULL;
-    la_error e = {0};
-    if (db_load_metrics(r->db, r->run.id, "cv", &text, &e) || !text) {
-        free(text);
-        return;
-    }
-    json_t *m = json_loads(text, 0, NULL);
-    free(text);
-    json_t *pc = json_object_get(m, "per_class");
-    if (!json_is_array(pc) || json_array_size(pc) == 0) {
-        json_decref(m);
-        return;
-    }
-    size_t n = json_array_size(pc);
-    rp_series *s = la_calloc(n, sizeof *s);
-    double *buf = la_calloc(2 * n, sizeof *buf);   /* single-point series */
-    double **owned = la_calloc(2 * n, sizeof *owned);
-    if (!s || !buf || !owned) goto done;
     int curves = 0;
     for (size_t i = 0; i < n; i++) {
-        json_t *c = json_array_get(pc, i);
+        const json_t *c = json_array_get(pc, i);
         s[i].name = json_string_value(json_object_get(c, "class"));
         if (!s[i].name) s[i].name = class_name(r, (int64_t)i);
-        json_t *cur = json_object_get(c, "pr_curve");
-        json_t *rec = json_object_get(cur, "recall"), *pre = json_object_get(cur, "precision");
+        const json_t *cur = json_object_get(c, "pr_curve");
+        const json_t *rec = json_object_get(cur, "recall"), *pre = json_object_get(cur, "precision");
         size_t np = json_array_size(rec);
         if (np >= 2 && np == json_array_size(pre)) {
             owned[2 * i] = la_calloc(np, sizeof(double));
@@ -641,32 +493,50 @@ static void pr_section(report *r, FILE *f)
         s[i].precision = &buf[2 * i + 1];
         s[i].npoints = 1;
     }
-    if (!curves && curves_from_probs(r, s, n, owned)) curves = (int)n;
+    return curves;
+}
+
+/* The cross-validation panel: the chart of s and the per-class table of pc. */
+static void pr_write(FILE *f, const json_t *m, const json_t *pc, const rp_series *s, size_t n,
+                     int curves, int old_run)
+{
     fputs("<section class=\"panel\" id=\"cv\"><h2>Cross-validation: precision and recall per class</h2>\n", f);
-    fprintf(f, "<p class=\"muted\">%s Out-of-fold accuracy %.4f, balanced accuracy %.4f, macro F1 %.4f.</p>\n",
+    fprintf(f, "<p class=\"muted\">%s%s Out-of-fold accuracy %.4f, balanced accuracy %.4f, macro F1 %.4f.</p>\n",
             curves ? "Precision-recall curve of each class (one-vs-rest on the out-of-fold probabilities; "
                      "labels as given)."
                    : "Each class's operating point (argmax prediction); the metrics carry no curve points.",
+            !curves && old_run ? " This run was recorded by an older labelaudit, which stored no curve "
+                                 "points in the database." : "",
             json_number_value(json_object_get(m, "accuracy")),
             json_number_value(json_object_get(m, "balanced_accuracy")),
             json_number_value(json_object_get(m, "macro_f1")));
     fputs("<div class=\"row\"><div>", f);
     rp_svg_pr(f, s, n);
-    fputs("</div><div><table class=\"cls\"><tr><th>class</th><th>support</th><th>precision</th>"
-          "<th>recall</th><th>F1</th><th>PR-AUC</th></tr>\n", f);
-    for (size_t i = 0; i < n; i++) {
-        json_t *c = json_array_get(pc, i);
-        fputs("<tr><td>", f);
-        rp_esc(f, s[i].name);
-        fprintf(f, "</td><td>%lld</td><td>%.3f</td><td>%.3f</td><td>%.3f</td><td>%.3f</td></tr>\n",
-                (long long)json_integer_value(json_object_get(c, "support")),
-                json_number_value(json_object_get(c, "precision")),
-                json_number_value(json_object_get(c, "recall")),
-                json_number_value(json_object_get(c, "f1")),
-                json_number_value(json_object_get(c, "pr_auc")));
+    fputs("</div><div>", f);
+    rp_class_metrics_table(f, pc, s);
+    fputs("</div></div></section>\n", f);
+}
+
+static void pr_section(report *r, FILE *f)
+{
+    char *text = NULL;
+    la_error e = {0};
+    if (db_load_metrics(r->db, r->run.id, "cv", &text, &e) || !text) {
+        free(text);
+        return;
     }
-    fputs("</table></div></div></section>\n", f);
-done:
+    json_t *m = json_loads(text, 0, NULL);
+    free(text);
+    json_t *pc = json_object_get(m, "per_class");
+    size_t n = json_array_size(pc);
+    rp_series *s = n ? la_calloc(n, sizeof *s) : NULL;
+    double *buf = n ? la_calloc(2 * n, sizeof *buf) : NULL;   /* single-point series */
+    double **owned = n ? la_calloc(2 * n, sizeof *owned) : NULL;
+    if (json_is_array(pc) && s && buf && owned) {
+        int curves = pr_series(r, pc, n, s, buf, owned);
+        if (!curves && curves_from_db(r, s, n, owned)) curves = (int)n;
+        pr_write(f, m, pc, s, n, curves, !r->digest.present);
+    }
     if (owned)
         for (size_t i = 0; i < 2 * n; i++) free(owned[i]);
     free(owned);
@@ -675,15 +545,11 @@ done:
     json_decref(m);
 }
 
-static int write_index(report *r)
+/* The title, the run line and the key figures. */
+static void index_head(report *r, FILE *f, int64_t largest, int64_t smallest)
 {
-    char path[PATH_MAX];
-    FILE *f = page_open(r, "index.html", path, sizeof path);
-    if (!f) return r->err->status;
     const db_run *run = &r->run;
     size_t k = (size_t)run->k;
-    page_begin(r, f, "labelaudit report");
-
     /* title: the last two path components ("fashion-mnist-png/manifest.csv") */
     const char *base = run->dataset_path ? run->dataset_path : "";
     const char *end = base + strlen(base), *p = end;
@@ -702,11 +568,6 @@ static int write_index(report *r)
     rp_esc(f, run->rank_by);
     fputs("</b></p>\n<div class=\"kpis\">\n", f);
 
-    int64_t largest = 0, smallest = INT64_MAX;
-    for (size_t c = 0; c < k; c++) {
-        if (run->given_count[c] > largest) largest = run->given_count[c];
-        if (run->given_count[c] < smallest) smallest = run->given_count[c];
-    }
     char v[96];
     snprintf(v, sizeof v, "%" PRId64, run->n);
     kpi(f, "", "examples", v);
@@ -729,6 +590,13 @@ static int write_index(report *r)
     fputs("<p class=\"muted\">&#8220;Flagged&#8221; counts the examples selected for review; the "
           "estimated number of label errors comes from the confident joint. They differ by design.</p>\n", f);
 
+}
+
+/* Links to the contact sheets: all, and one per given class. */
+static void index_sheets(report *r, FILE *f)
+{
+    const db_run *run = &r->run;
+    size_t k = (size_t)run->k;
     /* contact sheets */
     fprintf(f, "<section class=\"panel\" id=\"sheets\"><h2>Contact sheets</h2>\n<div class=\"chips\">"
                "<a class=\"chip\" href=\"issues-1.html\">All flagged examples <b>%" PRId64 "</b></a>",
@@ -740,6 +608,13 @@ static int write_index(report *r)
     }
     fputs("</div></section>\n", f);
 
+}
+
+/* Class balance: the bar chart and the per-class table. */
+static void index_classes(report *r, FILE *f, int64_t largest, int64_t smallest)
+{
+    const db_run *run = &r->run;
+    size_t k = (size_t)run->k;
     /* classes */
     fputs("<section class=\"panel\" id=\"classes\"><h2>Classes</h2>\n", f);
     if (smallest > 0)
@@ -772,6 +647,13 @@ static int write_index(report *r)
           "examples of the class are estimated to carry a wrong label. Label quality is the "
           "class's mean label quality score (higher is better).</p></section>\n", f);
 
+}
+
+/* The noise matrix and the confident joint. */
+static void index_matrices(report *r, FILE *f)
+{
+    const db_run *run = &r->run;
+    size_t k = (size_t)run->k;
     /* matrices */
     fputs("<section class=\"panel\" id=\"noise\"><h2>Where the labels go wrong</h2>\n"
           "<div class=\"row\"><div><h3>Noise matrix P(given | true)</h3>\n", f);
@@ -782,9 +664,12 @@ static int write_index(report *r)
     fputs("<p class=\"muted\">Examples confidently counted as each (given, true) pair; "
           "off-diagonal counts are the likely label errors.</p></div></div></section>\n", f);
 
-    pr_section(r, f);
-    rp_retrain_section(r->db, r->run.id, f);   /* retrain --db: final model, learning curves */
+}
 
+/* Paths, versions, notes and the recorded options. */
+static void index_details(report *r, FILE *f)
+{
+    const db_run *run = &r->run;
     /* run details */
     fputs("<section class=\"panel\" id=\"run\"><h2>Run details</h2>\n<table class=\"cls\">", f);
     const char *rows[][2] = {
@@ -816,6 +701,27 @@ static int write_index(report *r)
     rp_esc(f, pretty ? pretty : run->options_json);
     fputs("</pre></section>\n", f);
     free(pretty);
+}
+
+static int write_index(report *r)
+{
+    char path[PATH_MAX];
+    FILE *f = page_open(r, "index.html", path, sizeof path);
+    if (!f) return r->err->status;
+    const db_run *run = &r->run;
+    page_begin(r, f, "labelaudit report");
+    int64_t largest = 0, smallest = INT64_MAX;
+    for (size_t c = 0; c < (size_t)run->k; c++) {
+        if (run->given_count[c] > largest) largest = run->given_count[c];
+        if (run->given_count[c] < smallest) smallest = run->given_count[c];
+    }
+    index_head(r, f, largest, smallest);
+    index_sheets(r, f);
+    index_classes(r, f, largest, smallest);
+    index_matrices(r, f);
+    pr_section(r, f);
+    rp_retrain_section(r->db, r->run.id, f);   /* retrain --db: final model, learning curves */
+    index_details(r, f);
     return page_end(r, f, path);
 }
 
@@ -832,6 +738,61 @@ static int make_dirs(report *r)
     return 0;
 }
 
+/* out_dir without trailing slashes into out; refuses a file or a directory
+ * that is not an earlier report. */
+static int check_out_dir(const char *out_dir, char *out, size_t size, la_error *err)
+{
+    size_t len = strlen(out_dir);
+    while (len > 1 && out_dir[len - 1] == '/') len--;   /* "rep/" -> "rep" */
+    if (len == 0 || len >= size - 32)
+        return la_error_set(err, LA_EUSAGE, out_dir, 0, "bad output directory name");
+    memcpy(out, out_dir, len);
+    out[len] = 0;
+    struct stat sb;
+    if (stat(out, &sb) != 0) return 0;
+    if (!S_ISDIR(sb.st_mode))
+        return la_error_set(err, LA_EUSAGE, out, 0, "exists and is not a directory");
+    if (!la_dir_replaceable(out, "index.html"))
+        return la_error_set(err, LA_EUSAGE, out, 0, "exists and is not a labelaudit report "
+                            "(no index.html); refusing to replace it");
+    return 0;
+}
+
+/* Reads everything the pages need up front: the run, its review progress and
+ * its digest. */
+static int load_state(report *r, int64_t run_id)
+{
+    la_error *err = r->err;
+    if (run_id <= 0 && db_latest_run(r->db, &run_id, err)) return err->status;
+    if (db_load_run(r->db, run_id, &r->run, err)) return err->status;
+    r->res->run_id = run_id;
+    r->progress = la_calloc(r->run.k ? (size_t)r->run.k : 1, sizeof *r->progress);
+    r->thumbs = la_calloc(r->run.n > 0 ? (size_t)r->run.n : 1, sizeof *r->thumbs);
+    if (!r->progress || !r->thumbs) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    if (db_queue_progress(r->db, run_id, (size_t)r->run.k, r->progress, &r->overall, err))
+        return err->status;
+    return db_load_digest(r->db, run_id, &r->digest, err);
+}
+
+/* Writes every page into the temporary directory r->dir, the index last (it
+ * reports thumbnail failures and the features note). */
+static int write_pages(report *r)
+{
+    int status = make_dirs(r);
+    if (!status) status = write_sheet(r, -1);
+    for (int64_t c = 0; !status && c < r->run.k; c++) status = write_sheet(r, c);
+    if (status) return status;
+    if (!r->run.has_images && r->run.num_flagged > 0) {
+        /* the stored summaries were used when the cards had them */
+        db_items one;
+        if (db_load_flagged(r->db, r->run.id, -1, 0, 1, &one, r->err) == 0) {
+            if (one.n && one.v[0].features) r->res->features_source = 1;
+            db_items_free(&one);
+        }
+    }
+    return write_index(r);
+}
+
 int rp_write_report(sqlite3 *db, const char *out_dir, const rp_options *opt_in, rp_result *res,
                     la_error *err)
 {
@@ -839,25 +800,11 @@ int rp_write_report(sqlite3 *db, const char *out_dir, const rp_options *opt_in, 
     rp_options opt;
     if (opt_in) opt = *opt_in;
     else rp_options_init(&opt);
-    if (opt.per_page <= 0) opt.per_page = 200;
-    if (opt.thumb_box <= 0) opt.thumb_box = 112;
+    if (opt.per_page <= 0) opt.per_page = RP_DEFAULT_PER_PAGE;
+    if (opt.thumb_box <= 0) opt.thumb_box = RP_DEFAULT_THUMB_BOX;
     memset(res, 0, sizeof *res);
-
     char out[PATH_MAX];
-    size_t len = strlen(out_dir);
-    while (len > 1 && out_dir[len - 1] == '/') len--;   /* "rep/" -> "rep" */
-    if (len == 0 || len >= sizeof out - 32)
-        return la_error_set(err, LA_EUSAGE, out_dir, 0, "bad output directory name");
-    memcpy(out, out_dir, len);
-    out[len] = 0;
-    struct stat sb;
-    if (stat(out, &sb) == 0) {
-        if (!S_ISDIR(sb.st_mode))
-            return la_error_set(err, LA_EUSAGE, out, 0, "exists and is not a directory");
-        if (!la_dir_replaceable(out, "index.html"))
-            return la_error_set(err, LA_EUSAGE, out, 0, "exists and is not a labelaudit report "
-                                "(no index.html); refusing to replace it");
-    }
+    if (check_out_dir(out_dir, out, sizeof out, err)) return err->status;
 
     report r;
     memset(&r, 0, sizeof r);
@@ -866,53 +813,25 @@ int rp_write_report(sqlite3 *db, const char *out_dir, const rp_options *opt_in, 
     r.res = res;
     r.err = err;
     if (db_snapshot_begin(db, err)) return err->status;
-    int64_t run_id = opt.run_id;
-    int status = 0;
-    if (run_id <= 0 && (status = db_latest_run(db, &run_id, err))) goto done;
-    if ((status = db_load_run(db, run_id, &r.run, err))) goto done;
-    res->run_id = run_id;
-    r.progress = la_calloc(r.run.k ? (size_t)r.run.k : 1, sizeof *r.progress);
-    r.thumbs = la_calloc(r.run.n > 0 ? (size_t)r.run.n : 1, sizeof *r.thumbs);
-    if (!r.progress || !r.thumbs) {
-        status = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
-        goto done;
-    }
-    if ((status = db_queue_progress(db, run_id, (size_t)r.run.k, r.progress, &r.overall, err)))
-        goto done;
-
+    int status = load_state(&r, opt.run_id);
     /* the parent must exist; the temporary directory is its sibling */
     char parent[PATH_MAX];
     snprintf(parent, sizeof parent, "%s", out);
     char *slash = strrchr(parent, '/');
-    if (slash && slash != parent) {
+    if (!status && slash && slash != parent) {
         *slash = 0;
-        if ((status = la_mkdir_p(parent, err))) goto done;
+        status = la_mkdir_p(parent, err);
     }
-    snprintf(r.dir, sizeof r.dir, "%s.tmp.%ld", out, (long)getpid());
-    la_dir_remove_tree(r.dir);   /* a leftover from a crashed run with our pid */
-    if ((status = make_dirs(&r))) goto cleanup;
-    res->features_source = 0;
-    if ((status = write_sheet(&r, -1))) goto cleanup;
-    for (int64_t c = 0; c < r.run.k; c++)
-        if ((status = write_sheet(&r, c))) goto cleanup;
-    if (!res->features_source && !r.run.has_images && r.run.num_flagged > 0) {
-        /* the stored summaries were used when the cards had them */
-        db_items one;
-        if (db_load_flagged(db, run_id, -1, 0, 1, &one, err) == 0) {
-            if (one.n && one.v[0].features) res->features_source = 1;
-            db_items_free(&one);
-        }
+    if (!status) {
+        snprintf(r.dir, sizeof r.dir, "%s.tmp.%ld", out, (long)getpid());
+        la_dir_remove_tree(r.dir);   /* a leftover from a crashed run with our pid */
+        status = write_pages(&r);
+        /* move the finished temporary directory to out, replacing an old report */
+        if (!status && la_dir_swap_in(r.dir, out)) status = io_fail(&r, out);
+        if (status) la_dir_remove_tree(r.dir);
     }
-    /* index last: it reports thumbnail failures and the features note */
-    if ((status = write_index(&r))) goto cleanup;
-    /* move the finished temporary directory to out, replacing an old report */
-    if (la_dir_swap_in(r.dir, out)) status = io_fail(&r, out);
-cleanup:
-    if (status) la_dir_remove_tree(r.dir);
-done:
     db_snapshot_end(db);
-    if (r.have_fst) rp_feature_stats_free(&r.fst);
-    if (r.features_tried) io_dataset_free(&r.ds);
+    db_digest_info_free(&r.digest);
     free(r.progress);
     free(r.thumbs);
     db_run_free(&r.run);

@@ -10,8 +10,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "../db/db.h"
-#include "../io/dataset.h"
-#include "rp_features.h"
 
 typedef enum rv_action {
     RV_NONE = 0,     /* empty line: show the example again                 */
@@ -56,27 +54,5 @@ char *rv_format_item(const db_item *it, char *const *class_names, size_t k,
 /* Copies s into out (size outsz) with control bytes (< 0x20, 0x7f) replaced
  * by '?': safe to print on a terminal. */
 void rv_sanitize(const char *s, char *out, size_t outsz);
-
-/* ---- feature values for tabular runs (review_features.c) ---------------- */
-
-/* When a tabular run stored no feature summaries (examples.features), the
- * dataset is loaded again (with the loader options the audit recorded) to
- * compute them: the same "most telling features" as the HTML report. */
-typedef struct rv_features {
-    la_dataset       ds;
-    rp_feature_stats st;
-    int              ok;          /* summaries can be computed               */
-    char             note[512];   /* why not, when !ok ("" when not tried)   */
-} rv_features;
-
-/* Tries to load run->dataset_path; never fails (sets ok or note). Skipped for
- * image runs. Free with rv_features_close. */
-void rv_features_open(rv_features *f, const db_run *run);
-void rv_features_close(rv_features *f);
-
-/* The item's stored feature summary, or one computed from the dataset
- * (malloc'd JSON text in *owned, free it), or NULL when neither exists. The
- * row must still hold the same id. Thread-safe (read-only). */
-const char *rv_features_for(const rv_features *f, const db_item *it, char **owned);
 
 #endif

@@ -12,6 +12,8 @@
 
 #include <jansson.h>
 
+#include "../util/la_json.h"
+
 void rp_feature_stats_free(rp_feature_stats *st)
 {
     if (!st) return;
@@ -120,7 +122,7 @@ char *rp_feature_summary(const rp_feature_stats *st, const la_dataset *ds, size_
                               "given_mean", round4(mg[j]), "suggested_mean", round4(ms[j]));
         if (!o || json_array_append_new(arr, o)) goto fail;
     }
-    char *s = json_dumps(arr, JSON_COMPACT);
+    char *s = la_json_text(arr, LA_JSON_LINE);
     json_decref(arr);
     free(best);
     free(score);

@@ -1,7 +1,7 @@
 /*
- * rp_html.h — the small writers every HTML page of the report uses: escaping
- * text and attributes, URL-encoding paths, and SVG charts (bar chart, heatmap
- * with numbers, precision-recall plot). Everything from data goes through
+ * rp_html.h — the one HTML/SVG writer of the report and the review server:
+ * escaping text and attributes, URL-encoding paths, and SVG charts (bar
+ * chart, heatmap with numbers, precision-recall plot, learning curves). Everything from data goes through
  * rp_esc or rp_url; nothing here opens files, the caller passes a FILE *.
  * Charts are plain inline SVG sized in CSS pixels, no scripts.
  */
@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <jansson.h>
 
 /* Writes s HTML-escaped (& < > " ' become entities): safe in text and in
  * double- or single-quoted attributes. NULL writes nothing. */
@@ -44,6 +45,13 @@ typedef struct rp_series {
 
 /* Precision (y) against recall (x) in [0,1]^2, one colour per series. */
 void rp_svg_pr(FILE *out, const rp_series *s, size_t n);
+
+/* The learning-curve chart for a metrics.json `curves` object: one
+ * polyline per present series (train_accuracy, heldout_accuracy,
+ * val_accuracy; null entries, not measured, are skipped), a dashed vertical
+ * line at early_stopping_epoch. Writes nothing when there are fewer than 2
+ * epochs. */
+void rp_svg_curves(FILE *out, const json_t *curves);
 
 /* The colour used for series / class i (a fixed palette, cycled). */
 const char *rp_color(size_t i);

@@ -25,6 +25,7 @@
 #include <arpa/inet.h>
 
 #include "../db/db.h"
+#include "../util/la_json.h"
 #include "review.h"
 
 struct srv_app {
@@ -35,7 +36,6 @@ struct srv_app {
     char           *root;          /* realpath of the image root, or NULL     */
     char           *token;         /* NULL when none is required              */
     char            csrf[65];      /* hex, random per process                 */
-    rv_features     feat;          /* feature values of a tabular run         */
 };
 
 /* ---- pure helpers ---------------------------------------------------------- */
@@ -175,7 +175,6 @@ int srv_app_open(const srv_config *cfg, srv_app **out, la_error *err)
     if (db_load_run(app->db, run_id, &app->run, err)) goto fail;
     if (db_count_flagged(app->db, run_id, -1, &app->queue_size, err)) goto fail;
     app->root = find_root(cfg->root, app->run.dataset_path);
-    rv_features_open(&app->feat, &app->run);
     if (cfg->root && !app->root) {
         la_error_set(err, LA_EUSAGE, cfg->root, 0, "--root is not a readable folder");
         goto fail;
@@ -197,7 +196,6 @@ fail:
 void srv_app_close(srv_app *app)
 {
     if (!app) return;
-    rv_features_close(&app->feat);
     db_run_free(&app->run);
     db_close(app->db);
     pthread_mutex_destroy(&app->lock);
@@ -241,7 +239,7 @@ static void reply_json(srv_response *r, int status, json_t *j)
 {
     r->status = status;
     r->content_type = "application/json; charset=utf-8";
-    char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    char *s = la_json_text(j, LA_JSON_WIRE);
     json_decref(j);
     if (!s) {
         reply_text(r, 500, "out of memory");
@@ -433,10 +431,7 @@ static json_t *image_url(const srv_app *app, const char *image_path)
 
 static json_t *item_json(const srv_app *app, const db_item *it)
 {
-    char *owned = NULL;
-    const char *ftext = rv_features_for(&app->feat, it, &owned);
-    json_t *features = ftext ? json_loads(ftext, 0, NULL) : NULL;
-    free(owned);
+    json_t *features = it->features ? json_loads(it->features, 0, NULL) : NULL;
     json_t *o = json_pack("{s:I, s:s, s:I, s:I, s:I, s:I, s:f, s:s, s:I, s:o, s:o, s:o, s:i, s:o, s:b, s:o}",
                           "qid", (json_int_t)it->queue_id, "id", it->dataset_id ? it->dataset_id : "",
                           "row", (json_int_t)it->row, "rank", (json_int_t)it->rank,

@@ -28,6 +28,9 @@ serve_fixture() {
 
 serve_start() {
     db=$1; shift
+    # emptied here, not only by the redirection below: the background job may
+    # start after the first read of the loop, which would see the last server's port
+    : >"$TMP/serve.out"
     "$LA_BIN" serve --db "$db" --port 0 "$@" >"$TMP/serve.out" 2>"$TMP/serve.err" &
     SERVE_PID=$!
     SERVE_PIDS="$SERVE_PIDS $SERVE_PID"

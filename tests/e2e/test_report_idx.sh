@@ -1,6 +1,7 @@
 # test_report_idx.sh — the report of an image dataset without image files
-# (IDX): it reloads the dataset with the loader options the audit recorded
-# (--classes) and writes crisp thumbnails from the pixel rows. Fixture:
+# (IDX): audit --db stores the flagged examples' pixel rows in the database
+# and the report writes crisp thumbnails from them, without the dataset. A run
+# that stored none (an older labelaudit's) gets text cards and a note. Fixture:
 # tests/data/idx/fm200-*, the first 200 Fashion-MNIST t10k images and labels.
 . tests/e2e/lib.sh
 
@@ -50,10 +51,28 @@ EOF
         awk "BEGIN { d = $got - $want; exit !(d < 0.06 && d > -0.06) }"
 fi
 
-# the dataset gone: the report still works, text cards and a note
+# the dataset and the probabilities gone: the report reads only the database
 mv "$TMP/ds" "$TMP/ds-moved"
+mv "$TMP/pp.npy" "$TMP/pp-moved.npy"
 la_report
-expect_rc 0 "idx, dataset moved: report still exits 0"
-check "idx, dataset moved: the summary says why there are no thumbnails" \
-    grep -q 'thumbnails unavailable' "$REP/index.html"
-check "idx, dataset moved: no thumbnails referenced" sh -c "! grep -q 'assets/thumbs/' '$REP'/issues-1.html"
+expect_rc 0 "idx, dataset and pred_probs moved: report still exits 0"
+expect_err "$flagged thumbnails" "idx, dataset moved: every thumbnail still made (from the database)"
+check "idx, dataset moved: the top card still shows row $row's thumbnail" \
+    grep -q "src=\"assets/thumbs/$row.png\"" "$REP/issues-1.html"
+check "idx, dataset moved: no 'unavailable' note" sh -c "! grep -q 'thumbnails unavailable' '$REP/index.html'"
+
+# a run recorded before the digest existed (no run_digest row, no pixels):
+# text cards and a note that says why
+if command -v python3 >/dev/null 2>&1 && python3 -c 'import sqlite3' 2>/dev/null; then
+    python3 - "$TMP/db.sqlite" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("delete from example_pixels"); c.execute("delete from run_pr_points"); c.execute("delete from run_digest")
+c.commit()
+PY
+    la_report
+    expect_rc 0 "idx, run without a digest: report still exits 0"
+    check "idx, run without a digest: the summary says why there are no thumbnails" \
+        grep -q 'thumbnails unavailable' "$REP/index.html"
+    check "idx, run without a digest: no thumbnails referenced" sh -c "! grep -q 'assets/thumbs/' '$REP'/issues-1.html"
+fi

@@ -2,7 +2,9 @@
  * test_db.c — the database module: migrations (empty, older, newer, not a
  * database), recording a run and reading it back, hostile names stored
  * byte-exact, decisions carried over a re-audit, optimistic locking and undo,
- * the append-only log. Each test works in its own temporary file.
+ * the append-only log, the private SQL helpers (db_sql.h), report digests
+ * stored all or nothing and read back, a version-1 database migrated to the
+ * digest schema. Each test works in its own temporary file.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "db/db.h"
+#include "db/db_sql.h"
 
 static char h0[] = "<script>alert(1)</script>";
 static char h1[] = "Bob's \"best\", boot";
@@ -541,6 +544,288 @@ static int bench(long n, const char *path)
     return 0;
 }
 
+/* ---- the private SQL helpers (db_sql.h) -------------------------------- */
+
+static void test_sql_helpers(void **state)
+{
+    (void)state;
+    char path[64];
+    temp_db(path, sizeof path);
+    sqlite3 *db;
+    la_error err = {0};
+    assert_int_equal(db_open(path, &db, &err), 0);
+    /* latest run: none yet (not an error), then the largest id of the kind */
+    int64_t id = -1;
+    int found = 1;
+    assert_int_equal(db_sql_latest_run(db, NULL, &id, &found, &err), 0);
+    assert_int_equal(found, 0);
+    assert_int_equal(db_latest_run(db, &id, &err), LA_EUSAGE);
+    assert_non_null(strstr(err.msg, "no runs"));
+    fixture f;
+    make_fixture(&f, hostile, "d.csv");
+    int64_t r1, r2;
+    assert_int_equal(db_record_audit(db, &f.rec, &r1, &err), 0);
+    assert_int_equal(db_record_audit(db, &f.rec, &r2, &err), 0);
+    assert_int_equal(db_sql_exec(db, "UPDATE runs SET kind = 'retrain' WHERE id = 2", &err), 0);
+    assert_int_equal(db_sql_latest_run(db, NULL, &id, &found, &err), 0);
+    assert_int_equal(found, 1);
+    assert_int_equal(id, r2);
+    assert_int_equal(db_sql_latest_run(db, "audit", &id, &found, &err), 0);
+    assert_int_equal(id, r1);
+    assert_int_equal(db_latest_audit_run(db, &id, &err), 0);
+    assert_int_equal(id, r1);
+    assert_int_equal(db_review_run(db, &id, &err), 0);
+    assert_int_equal(id, r1);
+    /* one error format: "sqlite: WHAT: message", naming the file */
+    sqlite3_stmt *st = (sqlite3_stmt *)1;
+    la_error e2 = {0};
+    assert_int_equal(db_sql_prepare(db, "SELECT nosuchcolumn FROM runs", &st, &e2), LA_EINTERNAL);
+    assert_null(st);
+    assert_non_null(strstr(e2.msg, "sqlite: prepare: "));
+    assert_non_null(strstr(e2.msg, "nosuchcolumn"));
+    assert_non_null(strstr(e2.file, "la-test-db-"));
+    la_error e3 = {0};
+    assert_int_equal(db_sql_exec(db, "INSERT INTO nosuchtable VALUES (1)", &e3), LA_EINTERNAL);
+    /* step_done runs a statement and finalizes it */
+    assert_int_equal(db_sql_prepare(db, "UPDATE runs SET health = 0.5 WHERE id = 1", &st, &err), 0);
+    assert_int_equal(db_sql_step_done(db, st, "update", &err), 0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM runs WHERE health = 0.5"), 1);
+    /* the queue reader: rows in rank order, max_rows honoured, 0 = all */
+    db_items items;
+    assert_int_equal(db_sql_prepare(db, "SELECT " DB_SQL_ITEM_COLUMNS " FROM queue_view WHERE run_id = 1"
+                                        " ORDER BY rank", &st, &err), 0);
+    assert_int_equal(db_sql_collect_items(db, st, 2, &items, &err), 0);
+    assert_int_equal(items.n, 2);
+    assert_int_equal(items.v[0].row, 7);
+    assert_string_equal(items.v[0].status, "pending");
+    assert_int_equal(items.v[0].new_label, -1);
+    db_items_free(&items);
+    assert_int_equal(db_sql_prepare(db, "SELECT " DB_SQL_ITEM_COLUMNS " FROM queue_view WHERE run_id = 1",
+                                    &st, &err), 0);
+    assert_int_equal(db_sql_collect_items(db, st, 0, &items, &err), 0);
+    assert_int_equal(items.n, 3);
+    db_items_free(&items);
+    /* rollback is a no-op outside a transaction, undoes inside one */
+    db_sql_rollback(db);
+    assert_int_equal(db_sql_exec(db, "BEGIN; DELETE FROM decision_log", &err), 0);
+    db_sql_rollback(db);
+    assert_int_equal(sqlite3_get_autocommit(db), 1);
+    db_close(db);
+    remove_db(path);
+}
+
+/* ---- report digests ---------------------------------------------------- */
+
+static void test_digest_round_trip(void **state)
+{
+    (void)state;
+    char path[64];
+    temp_db(path, sizeof path);
+    sqlite3 *db;
+    la_error err = {0};
+    assert_int_equal(db_open(path, &db, &err), 0);
+    fixture f;
+    make_fixture(&f, hostile, "d.csv");
+    int64_t run;
+    assert_int_equal(db_record_audit(db, &f.rec, &run, &err), 0);
+    /* no digest yet: present = 0, nothing stored, not an error */
+    db_digest_info info;
+    assert_int_equal(db_load_digest(db, run, &info, &err), 0);
+    assert_int_equal(info.present, 0);
+    double *rec = NULL, *pre = NULL;
+    size_t np = 9;
+    assert_int_equal(db_load_pr_curve(db, run, 0, &rec, &pre, &np, &err), 0);
+    assert_int_equal(np, 0);
+    assert_null(rec);
+
+    double r0[3] = {0.0, 0.5, 1.0}, p0[3] = {1.0, 0.75, 0.1 + 0.2};   /* 0.30000000000000004 */
+    db_pr_curve curves[3];
+    for (int c = 0; c < 3; c++)
+        curves[c] = (db_pr_curve){.class_index = c, .npoints = 3, .recall = r0, .precision = p0};
+    uint8_t px[2 * 3] = {0, 1, 127, 128, 254, 255};
+    db_example_digest ex[2] = {{.row = 7, .features = "[{\"name\":\"<b>\",\"value\":1}]", .pixels = px},
+                               {.row = 1, .pixels = px}};
+    db_digest d = {.has_pr = 1, .n_curves = 3, .curves = curves, .image_w = 3, .image_h = 2,
+                   .channels = 1, .n_examples = 2, .examples = ex, .note = "a note"};
+    assert_int_equal(db_record_digest(db, run, &d, &err), 0);
+    assert_int_equal(db_load_digest(db, run, &info, &err), 0);
+    assert_int_equal(info.present, 1);
+    assert_int_equal(info.has_pr, 1);
+    assert_int_equal(info.image_w, 3);
+    assert_int_equal(info.image_h, 2);
+    assert_int_equal(info.channels, 1);
+    assert_string_equal(info.note, "a note");
+    db_digest_info_free(&info);
+    assert_int_equal(db_load_pr_curve(db, run, 2, &rec, &pre, &np, &err), 0);
+    assert_int_equal(np, 3);
+    for (int i = 0; i < 3; i++) {   /* bit for bit */
+        assert_memory_equal(&rec[i], &r0[i], sizeof(double));
+        assert_memory_equal(&pre[i], &p0[i], sizeof(double));
+    }
+    free(rec);
+    free(pre);
+    uint8_t *got = NULL;
+    size_t len = 0;
+    assert_int_equal(db_load_pixels(db, run, 1, &got, &len, &err), 0);
+    assert_int_equal(len, 6);
+    assert_memory_equal(got, px, 6);
+    free(got);
+    assert_int_equal(db_load_pixels(db, run, 4, &got, &len, &err), 0);   /* none for row 4 */
+    assert_null(got);
+    /* features land in examples.features, where every reader finds them */
+    db_items it;
+    assert_int_equal(db_load_flagged(db, run, -1, 0, 10, &it, &err), 0);
+    assert_int_equal(it.v[0].row, 7);
+    assert_string_equal(it.v[0].features, "[{\"name\":\"<b>\",\"value\":1}]");
+    assert_null(it.v[1].features);
+    db_items_free(&it);
+
+    /* a second digest replaces the first: a stored summary is kept */
+    db_example_digest ex2 = {.row = 7, .features = "[]"};
+    db_digest d2 = {.n_examples = 1, .examples = &ex2};
+    assert_int_equal(db_record_digest(db, run, &d2, &err), 0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM run_pr_points"), 0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM example_pixels"), 0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM examples WHERE features = '[]'"), 0);
+    assert_int_equal(db_load_digest(db, run, &info, &err), 0);
+    assert_int_equal(info.has_pr, 0);
+    assert_null(info.note);
+    db_digest_info_free(&info);
+    db_close(db);
+    remove_db(path);
+}
+
+static void test_digest_all_or_nothing(void **state)
+{
+    (void)state;
+    char path[64];
+    temp_db(path, sizeof path);
+    sqlite3 *db;
+    la_error err = {0};
+    assert_int_equal(db_open(path, &db, &err), 0);
+    fixture f;
+    make_fixture(&f, hostile, "d.csv");
+    int64_t run;
+    assert_int_equal(db_record_audit(db, &f.rec, &run, &err), 0);
+    double r0[2] = {0, 1}, p0[2] = {1, 0.5};
+    db_pr_curve cu = {.class_index = 0, .npoints = 2, .recall = r0, .precision = p0};
+    /* refused before anything is written: a row outside the run, a class
+     * outside it, pixels without a shape, an unknown run */
+    db_example_digest bad_row = {.row = 10, .features = "[]"};
+    db_digest d = {.has_pr = 1, .n_curves = 1, .curves = &cu, .n_examples = 1, .examples = &bad_row};
+    assert_int_equal(db_record_digest(db, run, &d, &err), LA_EUSAGE);
+    db_pr_curve bad_cls = cu;
+    bad_cls.class_index = 3;
+    db_digest d2 = {.n_curves = 1, .curves = &bad_cls};
+    assert_int_equal(db_record_digest(db, run, &d2, &err), LA_EUSAGE);
+    uint8_t px[1] = {0};
+    db_example_digest no_shape = {.row = 1, .pixels = px};
+    db_digest d3 = {.n_examples = 1, .examples = &no_shape};
+    assert_int_equal(db_record_digest(db, run, &d3, &err), LA_EUSAGE);
+    db_digest ok = {.has_pr = 1, .n_curves = 1, .curves = &cu};
+    assert_int_equal(db_record_digest(db, run + 1, &ok, &err), LA_EUSAGE);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM run_digest"), 0);
+    /* a failure half-way (a trigger refusing pixels) leaves nothing */
+    assert_int_equal(sqlite3_exec(db, "CREATE TEMP TRIGGER no_px BEFORE INSERT ON example_pixels"
+                                      " BEGIN SELECT RAISE(ABORT, 'refused'); END", NULL, NULL, NULL), SQLITE_OK);
+    uint8_t one = 7;
+    db_example_digest pe = {.row = 1, .features = "[1]", .pixels = &one};
+    db_digest d4 = {.has_pr = 1, .n_curves = 1, .curves = &cu, .image_w = 1, .image_h = 1, .channels = 1,
+                    .n_examples = 1, .examples = &pe};
+    assert_int_equal(db_record_digest(db, run, &d4, &err), LA_EINTERNAL);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM run_digest"), 0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM run_pr_points"), 0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM examples WHERE features IS NOT NULL"), 0);
+    assert_int_equal(sqlite3_get_autocommit(db), 1);
+    assert_int_equal(sqlite3_exec(db, "DROP TRIGGER no_px", NULL, NULL, NULL), SQLITE_OK);
+    /* inside a caller's transaction: rolled back with it */
+    assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(db_record_digest(db, run, &d4, &err), 0);
+    assert_int_equal(sqlite3_get_autocommit(db), 0);
+    assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM run_digest"), 0);
+    assert_int_equal(db_record_digest(db, run, &d4, &err), 0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM example_pixels"), 1);
+    db_close(db);
+    remove_db(path);
+}
+
+/* A database of the previous release (schema 001 only, user_version 1) opens,
+ * gains the digest tables and keeps its runs; its runs have no digest. */
+static void test_migrate_v1_to_digest(void **state)
+{
+    (void)state;
+    char path[64];
+    temp_db(path, sizeof path);
+    sqlite3 *db;
+    la_error err = {0};
+    assert_int_equal(db_open(path, &db, &err), 0);
+    fixture f;
+    make_fixture(&f, hostile, "d.csv");
+    int64_t run;
+    assert_int_equal(db_record_audit(db, &f.rec, &run, &err), 0);
+    assert_int_equal(sqlite3_exec(db, "DROP TABLE example_pixels; DROP TABLE run_pr_points;"
+                                      " DROP TABLE run_digest; PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
+    db_close(db);
+    assert_int_equal(db_open(path, &db, &err), 0);
+    assert_true(user_version(db) >= 2);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'run_digest'"), 1);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM queue"), 3);
+    db_digest_info info;
+    assert_int_equal(db_load_digest(db, run, &info, &err), 0);
+    assert_int_equal(info.present, 0);
+    db_close(db);
+    remove_db(path);
+}
+
+static int failing_hook(sqlite3 *db, int64_t run_id, void *ctx, la_error *err)
+{
+    int *calls = ctx;
+    (*calls)++;
+    /* the run is visible inside the transaction, then the hook fails */
+    db_run run;
+    assert_int_equal(db_load_run(db, run_id, &run, err), 0);
+    db_run_free(&run);
+    db_digest d = {.note = "x"};
+    assert_int_equal(db_record_digest(db, run_id, &d, err), 0);
+    return la_error_set(err, LA_EINTERNAL, NULL, 0, "hook failed");
+}
+
+static int digest_hook(sqlite3 *db, int64_t run_id, void *ctx, la_error *err)
+{
+    db_digest d = {.note = ctx};
+    return db_record_digest(db, run_id, &d, err);
+}
+
+/* The run and its follow-up rows land together or not at all. */
+static void test_record_then(void **state)
+{
+    (void)state;
+    char path[64];
+    temp_db(path, sizeof path);
+    sqlite3 *db;
+    la_error err = {0};
+    assert_int_equal(db_open(path, &db, &err), 0);
+    fixture f;
+    make_fixture(&f, hostile, "d.csv");
+    int64_t run = 0;
+    int calls = 0;
+    assert_int_equal(db_record_audit_then(db, &f.rec, failing_hook, &calls, &run, &err), LA_EINTERNAL);
+    assert_int_equal(calls, 1);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM runs"), 0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM run_digest"), 0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM queue"), 0);
+    assert_int_equal(sqlite3_get_autocommit(db), 1);
+    char note[] = "stored with the run";
+    assert_int_equal(db_record_audit_then(db, &f.rec, digest_hook, note, &run, &err), 0);
+    db_digest_info info;
+    assert_int_equal(db_load_digest(db, run, &info, &err), 0);
+    assert_string_equal(info.note, note);
+    db_digest_info_free(&info);
+    db_close(db);
+    remove_db(path);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 4 && !strcmp(argv[1], "--bench")) return bench(atol(argv[2]), argv[3]);
@@ -555,6 +840,11 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_decisions_survive_reaudit),
         cmocka_unit_test(test_no_ids_uses_row_numbers),
         cmocka_unit_test(test_paths_normalized),
+        cmocka_unit_test(test_sql_helpers),
+        cmocka_unit_test(test_digest_round_trip),
+        cmocka_unit_test(test_digest_all_or_nothing),
+        cmocka_unit_test(test_migrate_v1_to_digest),
+        cmocka_unit_test(test_record_then),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

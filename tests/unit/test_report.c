@@ -15,11 +15,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 #include <stb_image.h>
 
 #include "db/db.h"
 #include "report/report.h"
+#include "report/rp_digest.h"
 #include "report/rp_features.h"
+#include "cv/metrics.h"
+#include "io/npy.h"
 #include "report/rp_html.h"
 
 static char shared[512];
@@ -656,6 +660,209 @@ static int png_stats(const char *path)
     return 0;
 }
 
+/* ---- the digest stored at record time (rp_digest.h) ------------------- */
+
+static int64_t q_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* A 12-row, 2-class tabular dataset ("petal" separates the classes) and a
+ * run flagging rows 1, 6, 11, recorded without feature summaries. */
+typedef struct tab_fixture {
+    la_dataset ds;
+    float      feats[24];
+    int32_t    labels[12];
+    char       fn0[16], fn1[16], cn0[16], cn1[16];
+    char      *fnames[2], *cnames[2];
+    double     probs[24];
+    run_data   d;
+} tab_fixture;
+
+static void tab_fixture_init(tab_fixture *t)
+{
+    memset(t, 0, sizeof *t);
+    size_t n = 12;
+    snprintf(t->fn0, sizeof t->fn0, "petal <len>");
+    snprintf(t->fn1, sizeof t->fn1, "noise");
+    snprintf(t->cn0, sizeof t->cn0, "setosa");
+    snprintf(t->cn1, sizeof t->cn1, "virginica");
+    t->fnames[0] = t->fn0, t->fnames[1] = t->fn1;
+    t->cnames[0] = t->cn0, t->cnames[1] = t->cn1;
+    for (size_t i = 0; i < n; i++) {
+        t->labels[i] = i < 6 ? 0 : 1;
+        t->feats[i * 2] = t->labels[i] ? 5.0f : 1.0f;
+        t->feats[i * 2 + 1] = (float)(i % 3);
+        double p1 = t->labels[i] ? 0.6 + 0.03 * (double)i : 0.1 + 0.02 * (double)i;
+        t->probs[i * 2] = 1.0 - p1;
+        t->probs[i * 2 + 1] = p1;
+    }
+    t->feats[1 * 2] = 5.0f;
+    la_dataset *ds = &t->ds;
+    ds->n = n, ds->d = 2, ds->k = 2;
+    ds->features = t->feats;
+    ds->labels = t->labels;
+    ds->feature_names = t->fnames;
+    ds->class_names = t->cnames;
+    run_alloc(&t->d, n, 2);
+    t->d.names[0] = strdup("setosa");
+    t->d.names[1] = strdup("virginica");
+    for (size_t i = 0; i < n; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "iris-%04zu", i);
+        t->d.ids[i] = strdup(id);
+        t->d.given[i] = t->labels[i];
+    }
+    run_flag(&t->d, 5);   /* rows 1, 6, 11 */
+}
+
+static void test_digest_tabular(void **state)
+{
+    (void)state;
+    char dbp[512], out[512], p[600];
+    snprintf(dbp, sizeof dbp, "%s/digest-tab.db", tmpdir);
+    snprintf(out, sizeof out, "%s/digest-tab-report", tmpdir);
+    tab_fixture t;
+    tab_fixture_init(&t);
+    sqlite3 *db;
+    la_error err = {0};
+    assert_int_equal(db_open(dbp, &db, &err), 0);
+    int64_t run;
+    assert_int_equal(record(db, &t.d, "tabular/tiny.csv", &run), 0);
+    assert_int_equal(rp_record_digest(db, run, &t.ds, t.probs, t.labels, 12, 2, &err), 0);
+    /* the feature summaries are exactly rp_feature_summary's */
+    rp_feature_stats st;
+    assert_int_equal(rp_feature_stats_init(&t.ds, &st, &err), 0);
+    char *want = rp_feature_summary(&st, &t.ds, 6, t.d.given[6], t.d.suggested[6], RP_FEATURES_SHOWN);
+    rp_feature_stats_free(&st);
+    db_items it;
+    assert_int_equal(db_queue_list(db, run, NULL, &it, NULL, &err), 0);
+    assert_int_equal(it.n, 3);
+    for (size_t i = 0; i < it.n; i++) {
+        assert_non_null(it.v[i].features);
+        if (it.v[i].row == 6) assert_string_equal(it.v[i].features, want);
+    }
+    db_items_free(&it);
+    free(want);
+    /* the curves are mt_pr_curve's points, bit for bit (12 < 240: all kept) */
+    mt_pr_point *pts = NULL;
+    size_t np = 0;
+    assert_int_equal(mt_pr_curve(t.labels, t.probs, 12, 2, 1, &pts, &np, &err), 0);
+    double *rec, *pre;
+    size_t got;
+    assert_int_equal(db_load_pr_curve(db, run, 1, &rec, &pre, &got, &err), 0);
+    assert_int_equal(got, np);
+    for (size_t j = 0; j < np; j++) {
+        assert_memory_equal(&rec[j], &pts[j].recall, sizeof(double));
+        assert_memory_equal(&pre[j], &pts[j].precision, sizeof(double));
+    }
+    free(rec);
+    free(pre);
+    free(pts);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM example_pixels"), 0);
+    /* the report draws them: feature tables and curves, from the db alone */
+    assert_int_equal(db_record_metrics(db, run, "cv",
+        "{\"accuracy\":0.9,\"balanced_accuracy\":0.9,\"macro_f1\":0.9,\"per_class\":["
+        "{\"class\":\"setosa\",\"support\":6,\"precision\":1,\"recall\":0.8,\"f1\":0.9,\"pr_auc\":0.9},"
+        "{\"class\":\"virginica\",\"support\":6,\"precision\":0.8,\"recall\":1,\"f1\":0.9,\"pr_auc\":0.9}]}",
+        &err), 0);
+    rp_result res;
+    assert_int_equal(rp_write_report(db, out, NULL, &res, &err), 0);
+    assert_int_equal(res.features_source, 1);
+    snprintf(p, sizeof p, "%s/issues-1.html", out);
+    char *html = slurp(p);
+    assert_int_equal(count_str(html, "<table class=\"feat\">"), 3);
+    free(html);
+    snprintf(p, sizeof p, "%s/index.html", out);
+    html = slurp(p);
+    assert_int_equal(count_str(html, "<polyline"), 2);
+    assert_null(strstr(html, "unavailable"));
+    free(html);
+    db_close(db);
+    run_free(&t.d);
+}
+
+static void test_digest_pixels_and_notes(void **state)
+{
+    (void)state;
+    char dbp[512], out[512], p[600];
+    snprintf(dbp, sizeof dbp, "%s/digest-pix.db", tmpdir);
+    snprintf(out, sizeof out, "%s/digest-pix-report", tmpdir);
+    tab_fixture t;
+    tab_fixture_init(&t);
+    /* the same rows as 2 x 1 gray images: pixels, not feature tables */
+    t.ds.image_w = 2, t.ds.image_h = 1, t.ds.channels = 1;
+    for (size_t i = 0; i < 24; i++) t.feats[i] = (float)(i % 5) / 4.0f;
+    sqlite3 *db;
+    la_error err = {0};
+    assert_int_equal(db_open(dbp, &db, &err), 0);
+    int64_t run;
+    assert_int_equal(record(db, &t.d, "idx/tiny.gz", &run), 0);
+    assert_int_equal(rp_record_digest(db, run, &t.ds, NULL, t.labels, 12, 2, &err), 0);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM example_pixels"), 3);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM run_pr_points"), 0);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM examples WHERE features IS NOT NULL"), 0);
+    uint8_t *px;
+    size_t len;
+    assert_int_equal(db_load_pixels(db, run, 6, &px, &len, &err), 0);
+    assert_int_equal(len, 2);
+    unsigned char want[2];
+    rp_pixel_bytes(t.feats + 12, 2, want);
+    assert_memory_equal(px, want, 2);
+    free(px);
+    rp_result res;
+    assert_int_equal(rp_write_report(db, out, NULL, &res, &err), 0);
+    assert_int_equal(res.thumbs, 3);
+    snprintf(p, sizeof p, "%s/issues-1.html", out);
+    char *html = slurp(p);
+    assert_int_equal(count_str(html, "<img src=\"assets/thumbs/"), 3);
+    free(html);
+    /* a dataset that does not match the run: a note, no values */
+    t.cnames[1] = t.cn0;
+    assert_int_equal(rp_record_digest(db, run, &t.ds, NULL, t.labels, 12, 2, &err), 0);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM example_pixels"), 0);
+    assert_int_equal(rp_write_report(db, out, NULL, &res, &err), 0);
+    snprintf(p, sizeof p, "%s/index.html", out);
+    html = slurp(p);
+    assert_non_null(strstr(html, "the dataset does not match the run"));
+    free(html);
+    /* no dataset at all */
+    assert_int_equal(rp_record_digest(db, run, NULL, NULL, t.labels, 12, 2, &err), 0);
+    assert_int_equal(rp_write_report(db, out, NULL, &res, &err), 0);
+    html = slurp(p);
+    assert_non_null(strstr(html, "the audit was given no dataset"));
+    free(html);
+    /* an unknown run is refused */
+    assert_int_equal(rp_record_digest(db, run + 1, NULL, NULL, NULL, 0, 0, &err), LA_EUSAGE);
+    db_close(db);
+    run_free(&t.d);
+}
+
+static void test_digest_probs_cap(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/pp.npy", tmpdir);
+    double m[6] = {0.1, 0.9, 0.8, 0.2, 0.5, 0.5};
+    la_error err = {0};
+    assert_int_equal(io_npy_save_f64(path, m, 3, 2, &err), 0);
+    double *p = rp_digest_load_probs(path, 3, 2);
+    assert_non_null(p);
+    assert_memory_equal(p, m, sizeof m);
+    free(p);
+    assert_null(rp_digest_load_probs(path, 4, 2));          /* not n x k */
+    assert_null(rp_digest_load_probs("/nonexistent/pp.npy", 3, 2));
+    /* over the cap: refused from the file size, never read */
+    assert_int_equal(truncate(path, RP_DIGEST_MAX_PROBS_BYTES + 1), 0);
+    assert_null(rp_digest_load_probs(path, 3, 2));
+    unlink(path);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && (!strcmp(argv[1], "--fixture-db") || !strcmp(argv[1], "--png-stats"))) {
@@ -672,6 +879,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_url_encoded_links),
         cmocka_unit_test(test_tabular_report),
         cmocka_unit_test(test_output_dir_safety),
+        cmocka_unit_test(test_digest_tabular),
+        cmocka_unit_test(test_digest_pixels_and_notes),
+        cmocka_unit_test(test_digest_probs_cap),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
