@@ -118,11 +118,11 @@ static int own_option(void *ctx, int c, const char *arg)
 
 static int parse_args(int argc, char **argv, clean_args *a, int *help)
 {
-    cv_cmd_parser p = {
+    cli_cmd_parser p = {
         .cmd = "clean", .own = own_options, .n_own = N_OWN, .load = &a->load,
         .json = &a->json, .quiet = &a->quiet, .own_option = own_option, .ctx = a,
     };
-    int rc = cv_cmd_parse(&p, argc, argv, help);
+    int rc = cli_cmd_parse(&p, argc, argv, help);
     if (rc || *help) return rc;
     if (!a->db) return cli_usage_error("clean", "--db FILE is required");
     if (!a->data) return cli_usage_error("clean", "--data DATASET is required");
@@ -284,7 +284,7 @@ int cmd_clean(int argc, char **argv)
 
     if ((rc = io_dataset_load(a.data, &a.load, &ds, &err))) goto fail;
     if (!ds.ids) { rc = la_error_set(&err, LA_EINTERNAL, a.data, 0, "dataset without ids"); goto fail; }
-    if (a.labels && (rc = cv_labels_read(a.labels, ds.ids, ds.n, ds.class_names, ds.k, ds.labels, &err)))
+    if (a.labels && (rc = cv_inputs_labels(a.labels, ds.ids, ds.n, ds.class_names, ds.k, ds.labels, &err)))
         goto fail;
 
     if ((rc = db_open(a.db, &db, &err))) goto fail;

@@ -8,6 +8,7 @@
  */
 #include <jansson.h>
 #include <libgen.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,7 +89,7 @@ typedef struct cv_args {
     long  folds, seed, threads;
     int   standardize, json, quiet;
     io_load_opts load;
-    cv_opts train;
+    cli_train_opts train;
     /* loader options as given, passed on to audit: "--name=value" */
     char *pass[MAX_PASS];
     int   n_pass;
@@ -138,17 +139,17 @@ static int own_option(void *ctx, int c, const char *arg)
 
 static int parse_args(int argc, char **argv, cv_args *a, int *help)
 {
-    cv_cmd_parser p = {
+    cli_cmd_parser p = {
         .cmd = "cv", .own = own_options, .n_own = N_OWN, .load = &a->load, .train = &a->train,
         .json = &a->json, .quiet = &a->quiet, .own_option = own_option, .load_option = keep_load_option, .ctx = a,
     };
-    int rc = cv_cmd_parse(&p, argc, argv, help);
+    int rc = cli_cmd_parse(&p, argc, argv, help);
     if (rc || *help) return rc;
     if (!a->data) return cli_usage_error("cv", "--data DATASET is required");
     if (!a->out) return cli_usage_error("cv", "--out FILE is required");
     if (a->weights && a->weight_col) return cli_usage_error("cv", "give --weights or --weight-col, not both");
     if (a->db && !a->audit) return cli_usage_error("cv", "--db records an audit run: give --audit DIR too");
-    return cv_opts_check(&a->train, a->weights || a->weight_col, "cv");
+    return cli_train_opts_check(&a->train, a->weights || a->weight_col, "cv");
 }
 
 /* dir of path into out ("." when none). */
@@ -248,10 +249,10 @@ int cmd_cv(int argc, char **argv)
     a.threads = la_num_cpus();
     a.standardize = 1;
     io_load_opts_init(&a.load);
-    cv_opts_init(&a.train);
+    cli_train_opts_init(&a.train);
     int help = 0, rc = parse_args(argc, argv, &a, &help);
     if (rc || help) {
-        if (help) printf("%s%s\n%s", usage, cv_train_opts_help, io_load_opts_help);
+        if (help) printf("%s%s\n%s", usage, cli_train_opts_help, io_load_opts_help);
         args_free(&a);
         return rc;
     }
@@ -273,10 +274,10 @@ int cmd_cv(int argc, char **argv)
     t->seed = (uint64_t)a.seed;
 
     double t0 = la_now();
-    cv_train_source src = {
+    cli_train_source src = {
         .data = a.data, .load = &a.load, .labels = a.labels, .weights = a.weights, .weight_col = a.weight_col,
     };
-    if ((rc = cv_train_source_load(&src, t, &ds, &sw, &err))) goto fail;
+    if ((rc = cli_train_source_load(&src, t, &ds, &sw, &err))) goto fail;
     double load_s = la_now() - t0;
 
     /* folds, with a warning for classes smaller than the number of folds */

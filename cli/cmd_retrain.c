@@ -87,7 +87,7 @@ typedef struct retrain_args {
     long seed, threads, run;
     int standardize, decouple, json, quiet;
     io_load_opts load;
-    cv_opts train;
+    cli_train_opts train;
 } retrain_args;
 
 static int own_option(void *ctx, int c, const char *arg)
@@ -113,11 +113,11 @@ static int own_option(void *ctx, int c, const char *arg)
 
 static int parse_args(int argc, char **argv, retrain_args *a, int *help)
 {
-    cv_cmd_parser p = {
+    cli_cmd_parser p = {
         .cmd = "retrain", .own = own_options, .n_own = N_OWN, .load = &a->load, .train = &a->train,
         .json = &a->json, .quiet = &a->quiet, .own_option = own_option, .ctx = a,
     };
-    int rc = cv_cmd_parse(&p, argc, argv, help);
+    int rc = cli_cmd_parse(&p, argc, argv, help);
     if (rc || *help) return rc;
     if (!a->data) return cli_usage_error("retrain", "--data DATASET is required");
     if (!a->test) return cli_usage_error("retrain", "--test TESTSET is required");
@@ -126,7 +126,7 @@ static int parse_args(int argc, char **argv, retrain_args *a, int *help)
     if (a->train.coteach && a->decouple) return cli_usage_error("retrain", "--coteach and --decouple do not combine");
     if (a->decouple && a->train.train.model != CV_MODEL_MLP)
         return cli_usage_error("retrain", "--decouple trains an mlp: add --model mlp");
-    return cv_opts_check(&a->train, a->weights != NULL, "retrain");
+    return cli_train_opts_check(&a->train, a->weights != NULL, "retrain");
 }
 
 /* The test set must carry the training set's features, column for column. */
@@ -220,10 +220,10 @@ int cmd_retrain(int argc, char **argv)
     a.standardize = 1;
     a.threads = la_num_cpus();
     io_load_opts_init(&a.load);
-    cv_opts_init(&a.train);
+    cli_train_opts_init(&a.train);
     int help = 0, rc = parse_args(argc, argv, &a, &help);
     if (rc || help) {
-        if (help) printf("%s%s\n%s", usage, cv_train_opts_help, io_load_opts_help);
+        if (help) printf("%s%s\n%s", usage, cli_train_opts_help, io_load_opts_help);
         return rc;
     }
 
@@ -248,8 +248,8 @@ int cmd_retrain(int argc, char **argv)
     t->seed = (uint64_t)a.seed;
     t->threads = (int)a.threads;
     double t0 = la_now();
-    cv_train_source src = {.data = a.data, .load = &a.load, .labels = a.labels, .weights = a.weights};
-    if ((rc = cv_train_source_load(&src, t, &tr, &sw, &err))) goto fail;
+    cli_train_source src = {.data = a.data, .load = &a.load, .labels = a.labels, .weights = a.weights};
+    if ((rc = cli_train_source_load(&src, t, &tr, &sw, &err))) goto fail;
 
     /* the test set: same loader options, its own labels file */
     io_load_opts tl = a.load;
@@ -262,7 +262,7 @@ int cmd_retrain(int argc, char **argv)
         if (is_npy) tl.npy_labels = a.test_labels;
         if ((rc = io_dataset_load(a.test, &tl, &te, &err))) goto fail;
         if (!is_npy && a.test_labels &&
-            (rc = cv_labels_read(a.test_labels, te.ids, te.n, te.class_names, te.k, te.labels, &err)))
+            (rc = cv_inputs_labels(a.test_labels, te.ids, te.n, te.class_names, te.k, te.labels, &err)))
             goto fail;
     }
     if ((rc = check_features(&tr, &te, &err))) goto fail;
@@ -280,7 +280,7 @@ int cmd_retrain(int argc, char **argv)
     }
     if (!(probs = la_malloc_array(te.n * tr.k + 1, sizeof *probs))) goto oom;
 
-    rt_opts ro;
+    cv_retrain_opts ro;
     memset(&ro, 0, sizeof ro);
     ro.train = *t;
     ro.standardize = a.standardize;
@@ -295,7 +295,7 @@ int cmd_retrain(int argc, char **argv)
     double t1 = la_now();
     /* held-out curve (mlp epochs; not per L-BFGS iteration, too costly): the
      * test labels never touch the fit */
-    if ((rc = rt_run(&ro, tr.features, tr.n, tr.d, tr.labels, sw, tr.k, te.features, te.n,
+    if ((rc = cv_retrain_run(&ro, tr.features, tr.n, tr.d, tr.labels, sw, tr.k, te.features, te.n,
                      t->model == CV_MODEL_MLP ? yte : NULL, probs, curve.cap ? &curve : NULL, &iters, &err)))
         goto fail;
     double train_s = la_now() - t1;

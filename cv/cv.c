@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "cv.h"
-#include "prep.h"
+#include "scaler.h"
 
 typedef struct job {
     const cv_train_opts *t;
@@ -84,9 +84,9 @@ static int run_fold(job *J, int f, float **buf, la_error *err)
         for (size_t i = 0; i < nte; i++) yte[i] = J->y[te[i]];
         o.eval_y = yte;
     }
-    if (J->r->coteach) rc = rb_coteach_fit(&o, J->r->coteach, Xtr, ntr, d, ytr, k, &m, &m2, err);
+    if (J->r->coteach) rc = cv_robust_coteach_fit(&o, J->r->coteach, Xtr, ntr, d, ytr, k, &m, &m2, err);
     else rc = cv_model_fit(&o, Xtr, ntr, d, ytr, swtr, k, &m, err);
-    if (!rc) rc = m2 ? rb_coteach_predict_proba(m, m2, Xte, nte, k, P, err)
+    if (!rc) rc = m2 ? cv_robust_coteach_predict(m, m2, Xte, nte, k, P, err)
                      : cv_model_predict_proba(m, Xte, nte, P, err);
     free(yte);
     if (rc) goto done;

@@ -34,7 +34,7 @@ typedef struct cv_run_opts {
     cv_curve *curves;         /* n_folds learning curves to fill, or NULL     */
     /* co-teaching per fold (mlp, no weights): each fold's model is a co-taught
      * pair, predicting with the mean of its two networks; NULL = cv_model_fit */
-    const rb_coteach_opts *coteach;
+    const cv_robust_coteach_opts *coteach;
     /* called as each fold finishes (serialized; may be NULL) */
     void (*on_fold)(void *ctx, int fold, int n_done);
     void *ctx;

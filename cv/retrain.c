@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "prep.h"
+#include "scaler.h"
 
-int rt_run(const rt_opts *o, const float *Xtr, size_t n, size_t d, const int32_t *y,
+int cv_retrain_run(const cv_retrain_opts *o, const float *Xtr, size_t n, size_t d, const int32_t *y,
            const float *sw, size_t k, const float *Xte, size_t nte, const int32_t *yte,
            double *probs, cv_curve *curve, int *iters, la_error *err)
 {
@@ -37,14 +37,14 @@ int rt_run(const rt_opts *o, const float *Xtr, size_t n, size_t d, const int32_t
     t.eval_n = yte ? nte : 0;
     t.n_iter = iters;
     if (o->coteach) {
-        rc = rb_coteach_fit(&t, &o->co, Xs, n, d, y, k, &m, &m2, err);
+        rc = cv_robust_coteach_fit(&t, &o->co, Xs, n, d, y, k, &m, &m2, err);
     } else if (o->decouple) {
-        rc = rb_decouple_fit(&t, t.sampler, Xs, n, d, y, sw, k, &m, err);
+        rc = cv_robust_decouple_fit(&t, t.sampler, Xs, n, d, y, sw, k, &m, err);
     } else {
         rc = cv_model_fit(&t, Xs, n, d, y, sw, k, &m, err);
     }
     if (rc) goto done;
-    rc = m2 ? rb_coteach_predict_proba(m, m2, Ts, nte, k, probs, err)
+    rc = m2 ? cv_robust_coteach_predict(m, m2, Ts, nte, k, probs, err)
             : cv_model_predict_proba(m, Ts, nte, probs, err);
     goto done;
 oom:

@@ -15,14 +15,14 @@
 #include "model.h"
 #include "robust.h"
 
-typedef struct rt_opts {
-    cv_train_opts train;      /* model, loss, sampler... (curve/eval/n_iter are set by rt_run) */
+typedef struct cv_retrain_opts {
+    cv_train_opts train;      /* model, loss, sampler... (curve/eval/n_iter are set by cv_retrain_run) */
     int   standardize;        /* 1: standardize columns on the training rows  */
     const uint8_t *onehot;    /* d indicator columns (never standardized), or NULL */
     int   coteach;            /* 1: co-teaching (mlp), see robust.h           */
-    rb_coteach_opts co;
+    cv_robust_coteach_opts co;
     int   decouple;           /* 1: decoupled rebalancing (mlp), see robust.h */
-} rt_opts;
+} cv_retrain_opts;
 
 /* Xtr: n x d raw training features, y: n labels, sw: n weights or NULL;
  * Xte: nte x d raw test features, yte: nte test labels (curve only, may be
@@ -30,7 +30,7 @@ typedef struct rt_opts {
  * curve->cap entries) receives the learning curves; *iters (may be NULL) the
  * iterations or epochs run. With --decouple, stage 2 uses train.sampler
  * (oversample when none). Returns 0, LA_EUSAGE or LA_EINTERNAL with err. */
-int rt_run(const rt_opts *o, const float *Xtr, size_t n, size_t d, const int32_t *y,
+int cv_retrain_run(const cv_retrain_opts *o, const float *Xtr, size_t n, size_t d, const int32_t *y,
            const float *sw, size_t k, const float *Xte, size_t nte, const int32_t *yte,
            double *probs, cv_curve *curve, int *iters, la_error *err);
 
