@@ -33,7 +33,7 @@ CFLAGS  += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitiz
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-MODULES  = util io audit cv db report cli
+MODULES  = util io audit cv metrics clean db report cli
 LIB_SRC  = $(filter-out cli/main.c,$(wildcard $(addsuffix /*.c,$(MODULES))))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 SCHEMA   = $(sort $(wildcard schema/*.sql))

@@ -23,7 +23,7 @@
 #include "cmd_common.h"
 #include "../cv/cv.h"
 #include "../cv/folds.h"
-#include "../cv/metrics.h"
+#include "../metrics/metrics.h"
 #include "train_opts.h"
 
 /* audit/cmd_audit.c may not be linked into every binary (unit tests): weak. */

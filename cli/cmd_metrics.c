@@ -17,7 +17,7 @@
 #include "commands.h"
 #include "../io/csv_table.h"
 #include "../io/labels.h"
-#include "../cv/metrics.h"
+#include "../metrics/metrics.h"
 
 static const char MT_USAGE[] =
     "usage: labelaudit metrics --labels FILE --pred-probs FILE [--classes FILE]\n"

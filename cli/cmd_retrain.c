@@ -20,7 +20,7 @@
 #include "../io/npy.h"
 #include "cmd_common.h"
 #include "../cv/inputs.h"
-#include "../cv/metrics.h"
+#include "../metrics/metrics.h"
 #include "train_opts.h"
 #include "../cv/retrain.h"
 

@@ -24,7 +24,7 @@
 #include <stb_image_resize.h>
 #include <stb_image_write.h>
 
-#include "../cv/metrics.h"
+#include "../metrics/metrics.h"
 #include "../db/db.h"
 #include "../io/dataset.h"
 #include "../io/labels.h"

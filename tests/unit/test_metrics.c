@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cv/metrics.h"
+#include "metrics/metrics.h"
 
 #define TOL 1e-12
 
