@@ -362,19 +362,18 @@ fail:
     return NULL;
 }
 
-int mt_json_with_folds(const int32_t *labels, const double *probs, size_t n, size_t k,
-                       const int32_t *fold_of, size_t nfolds, char *const *class_names,
-                       json_t **out, la_error *err)
+int mt_compute_folds(const int32_t *labels, const double *probs, size_t n, size_t k,
+                     const int32_t *fold_of, size_t nfolds, mt_metrics *pooled, mt_metrics *folds,
+                     la_error *err)
 {
-    *out = NULL;
-    mt_metrics pooled;
-    if (mt_compute(labels, probs, n, k, &pooled, err)) return err->status;
-    mt_metrics *fm = la_calloc(nfolds ? nfolds : 1, sizeof *fm);
+    assert(labels && probs && fold_of && pooled && (folds || nfolds == 0));
+    if (nfolds) memset(folds, 0, nfolds * sizeof *folds);
+    if (mt_compute(labels, probs, n, k, pooled, err)) return err->status;
     size_t *cnt = la_calloc(nfolds ? nfolds : 1, sizeof *cnt);
     int32_t *fy = la_malloc_array(n, sizeof *fy);
     double *fp = k && n <= SIZE_MAX / k ? la_malloc_array(n * k, sizeof *fp) : NULL;
     int rc = 0;
-    if (!fm || !cnt || !fy || !fp) {
+    if (!cnt || !fy || !fp) {
         rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory computing fold metrics");
         goto done;
     }
@@ -398,17 +397,35 @@ int mt_json_with_folds(const int32_t *labels, const double *probs, size_t n, siz
             memcpy(fp + m * k, probs + i * k, k * sizeof *fp);
             m++;
         }
-        if ((rc = mt_compute(fy, fp, m, k, &fm[f], err))) goto done;
+        if ((rc = mt_compute(fy, fp, m, k, &folds[f], err))) goto done;
     }
-    *out = mt_to_json(&pooled, fm, nfolds, class_names);
-    if (!*out) rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory building metrics.json");
 done:
-    for (size_t f = 0; fm && f < nfolds; f++) mt_metrics_free(&fm[f]);
-    free(fm);
     free(cnt);
     free(fy);
     free(fp);
-    mt_metrics_free(&pooled);
+    if (rc) {
+        for (size_t f = 0; f < nfolds; f++) mt_metrics_free(&folds[f]);
+        mt_metrics_free(pooled);
+    }
+    return rc;
+}
+
+int mt_json_with_folds(const int32_t *labels, const double *probs, size_t n, size_t k,
+                       const int32_t *fold_of, size_t nfolds, char *const *class_names,
+                       json_t **out, la_error *err)
+{
+    *out = NULL;
+    mt_metrics pooled;
+    mt_metrics *fm = la_calloc(nfolds ? nfolds : 1, sizeof *fm);
+    if (!fm) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory computing fold metrics");
+    int rc = mt_compute_folds(labels, probs, n, k, fold_of, nfolds, &pooled, fm, err);
+    if (!rc) {
+        *out = mt_to_json(&pooled, fm, nfolds, class_names);
+        if (!*out) rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory building metrics.json");
+        for (size_t f = 0; f < nfolds; f++) mt_metrics_free(&fm[f]);
+        mt_metrics_free(&pooled);
+    }
+    free(fm);
     return rc;
 }
 

@@ -113,6 +113,14 @@ json_t *mt_to_json(const mt_metrics *pooled, const mt_metrics *folds, size_t nfo
 /* The body of one metrics object (no "folds" key); used for each fold. */
 json_t *mt_metrics_json(const mt_metrics *m, char *const *class_names);
 
+/* Pooled metrics of all n rows into *pooled and each fold's (fold_of: n
+ * values in [0, nfolds)) into folds[0..nfolds). A fold with no examples or a
+ * row outside the folds is LA_EUSAGE; on any error nothing is left allocated.
+ * Free each with mt_metrics_free. */
+int mt_compute_folds(const int32_t *labels, const double *probs, size_t n, size_t k,
+                     const int32_t *fold_of, size_t nfolds, mt_metrics *pooled, mt_metrics *folds,
+                     la_error *err);
+
 /* Convenience for trainers: pooled metrics plus per-fold metrics from fold
  * assignments (fold_of: n values in [0, nfolds)), as one metrics.json document.
  * A fold with no examples is an LA_EUSAGE error. *out is a new reference. */
