@@ -81,23 +81,3 @@ int cli_train_source_load(const cli_train_source *src, cv_train_opts *t, la_data
     t->channels = ds->channels;
     return 0;
 }
-
-int cv_write_json(const char *path, json_t *doc, la_error *err)
-{
-    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-    if (!text) return la_error_set(err, LA_EINTERNAL, path, 0, "out of memory");
-    la_atomic_file af;
-    if (la_atomic_open(&af, path, err)) { free(text); return err->status; }
-    fputs(text, af.fp);
-    fputc('\n', af.fp);
-    free(text);
-    return la_atomic_commit(&af, err);
-}
-
-int cv_write_class_names(const char *path, const la_dataset *ds, la_error *err)
-{
-    la_atomic_file af;
-    if (la_atomic_open(&af, path, err)) return err->status;
-    for (size_t c = 0; c < ds->k; c++) fprintf(af.fp, "%s\n", ds->class_names[c]);
-    return la_atomic_commit(&af, err);
-}

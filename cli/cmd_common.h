@@ -9,7 +9,6 @@
 #define CLI_CMD_COMMON_H
 
 #include <getopt.h>
-#include <jansson.h>
 #include <stddef.h>
 
 #include "../io/dataset.h"
@@ -60,12 +59,5 @@ typedef struct cli_train_source {
  * (io_dataset_free) and *sw. */
 int cli_train_source_load(const cli_train_source *src, cv_train_opts *t, la_dataset *ds, float **sw,
                          la_error *err);
-
-/* Writes doc to path as indented JSON (10 significant digits) plus a newline,
- * atomically. Returns 0 or a status with err set. */
-int cv_write_json(const char *path, json_t *doc, la_error *err);
-
-/* Writes ds's class names to path, one a line, atomically. */
-int cv_write_class_names(const char *path, const la_dataset *ds, la_error *err);
 
 #endif /* CLI_CMD_COMMON_H */
