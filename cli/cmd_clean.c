@@ -2,19 +2,16 @@
  * cmd_clean.c — `labelaudit clean`: the reviewers' decisions of an audit run
  * (and, for flagged examples nobody reviewed, an automatic policy) applied
  * to the dataset, written as a new dataset in the input's own format plus
- * changes.csv. The input files are never written: everything goes to
- * OUT.tmp.PID, renamed to OUT at the end (an old clean output is replaced).
+ * changes.csv. A thin shell: it reads the run's review queue from the
+ * database, maps it to the dataset's classes and hands it to the clean stage
+ * (clean/clean.h), which writes OUT.tmp.PID and renames it to OUT.
  */
-#include <errno.h>
 #include <jansson.h>
-#include <libgen.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"

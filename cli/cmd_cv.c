@@ -6,8 +6,6 @@
  * metrics.json), prints the summary; --audit then audits the result.
  */
 #include <jansson.h>
-#include <libgen.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +20,6 @@
 #include "cmd_common.h"
 #include "../cv/cv.h"
 #include "../cv/folds.h"
-#include "../metrics/metrics.h"
 #include "train_opts.h"
 
 /* audit/cmd_audit.c may not be linked into every binary (unit tests): weak. */

@@ -1,6 +1,6 @@
 /*
  * cmd_metrics.c — `labelaudit metrics`: classification metrics of any
- * predicted probabilities against labels (cv/metrics.c does the math), and for
+ * predicted probabilities against labels (the metrics stage, metrics/metrics.h), and for
  * one positive class a threshold sweep with the precision-recall curve (CSV,
  * SVG), the operating point meeting a constraint and its confusion matrix.
  * Never prints a lone pooled accuracy: per-class figures always come first.

@@ -9,7 +9,6 @@
  */
 #include <jansson.h>
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +20,6 @@
 #include "../util/la_json.h"
 #include "cmd_common.h"
 #include "../cv/inputs.h"
-#include "../metrics/metrics.h"
 #include "train_opts.h"
 #include "../cv/retrain.h"
 

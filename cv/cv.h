@@ -7,8 +7,8 @@
  * Folds run in parallel on `threads` workers (BLAS single-threaded inside
  * each), or one after another with a `threads`-wide BLAS when there is one
  * worker; either way the result depends only on the inputs, the seed and the
- * thread count. Logistic regression with no sampler trains all folds at once
- * (one pass over X serves every fold's gradient: see cv.c).
+ * thread count. cv_stage (below) is the stage over a loaded dataset: folds,
+ * cv_run, metrics, and the writers of its outputs.
  */
 #ifndef CV_CV_H
 #define CV_CV_H

@@ -1,4 +1,4 @@
-/* test_clean.c — cmocka tests for cv/clean.c: every policy of the clean plan
+/* test_clean.c — cmocka tests for clean/clean.c and io/dataset_write.c: every policy of the clean plan
  * (none, drop, relabel, --min-quality, reviewer decisions over automatic
  * ones, keep protects, skip counts as unreviewed), changes.csv content, the
  * raw-record CSV writer (quoting, CRLF, BOM, blank lines kept out), the

@@ -334,7 +334,7 @@ static void test_labels_and_weights_files(void **state)
 }
 
 /* The default logreg on 20000 rows starts from a fit on every 4th row
- * (subsample_start in model.c): what it returns must still meet the full
+ * (subsample_start in logreg.c): what it returns must still meet the full
  * objective's stopping rule, max |dJ/dtheta| <= tol x n (tol 1e-3 by
  * default), not just the subsample's. */
 static void test_logreg_subsample_start_converges(void **state)
