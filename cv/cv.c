@@ -56,7 +56,6 @@ static int run_fold(job *J, int f, float **buf, la_error *err)
     float *Xtr = NULL, *Xte = NULL, *swtr = NULL;
     int32_t *ytr = NULL;
     double *P = NULL;
-    cv_model *m = NULL, *m2 = NULL;
     cv_scaler sc;
     memset(&sc, 0, sizeof sc);
     int rc = 0;
@@ -99,10 +98,7 @@ static int run_fold(job *J, int f, float **buf, la_error *err)
         for (size_t i = 0; i < nte; i++) yte[i] = J->y[te[i]];
         o.eval_y = yte;
     }
-    if (J->r->coteach) rc = cv_robust_coteach_fit(&o, J->r->coteach, Xtr, ntr, d, ytr, k, &m, &m2, err);
-    else rc = cv_model_fit(&o, Xtr, ntr, d, ytr, swtr, k, &m, err);
-    if (!rc) rc = m2 ? cv_robust_coteach_predict(m, m2, Xte, nte, k, P, err)
-                     : cv_model_predict_proba(m, Xte, nte, P, err);
+    rc = cv_robust_fit_predict(&o, J->r->coteach, 0, Xtr, ntr, d, ytr, swtr, k, Xte, nte, P, err);
     free(yte);
     if (rc) goto done;
     for (size_t i = 0; i < nte; i++) memcpy(J->probs + te[i] * k, P + i * k, k * sizeof *P);
@@ -117,8 +113,6 @@ static int run_fold(job *J, int f, float **buf, la_error *err)
 oom:
     rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
 done:
-    cv_model_free(m);
-    cv_model_free(m2);
     cv_scaler_free(&sc);
     free(tr); free(te); free(ytr); free(swtr); free(P);
     return rc;

@@ -29,7 +29,6 @@ int cv_retrain_run(const cv_retrain_opts *o, const float *Xtr, size_t n, size_t 
     cv_scaler sc;
     memset(&sc, 0, sizeof sc);
     float *Xs = NULL, *Ts = NULL;
-    cv_model *m = NULL, *m2 = NULL;
     int rc;
     if (n == 0) return la_error_set(err, LA_EUSAGE, NULL, 0, "no training examples");
     if ((rc = cv_scaler_fit(&sc, Xtr, n, d, NULL, -1, o->onehot, o->standardize, err))) return rc;
@@ -46,22 +45,12 @@ int cv_retrain_run(const cv_retrain_opts *o, const float *Xtr, size_t n, size_t 
     t.eval_y = yte;
     t.eval_n = yte ? nte : 0;
     t.n_iter = iters;
-    if (o->coteach) {
-        rc = cv_robust_coteach_fit(&t, &o->co, Xs, n, d, y, k, &m, &m2, err);
-    } else if (o->decouple) {
-        rc = cv_robust_decouple_fit(&t, t.sampler, Xs, n, d, y, sw, k, &m, err);
-    } else {
-        rc = cv_model_fit(&t, Xs, n, d, y, sw, k, &m, err);
-    }
-    if (rc) goto done;
-    rc = m2 ? cv_robust_coteach_predict(m, m2, Ts, nte, k, probs, err)
-            : cv_model_predict_proba(m, Ts, nte, probs, err);
+    rc = cv_robust_fit_predict(&t, o->coteach ? &o->co : NULL, o->decouple, Xs, n, d, y, sw, k, Ts, nte,
+                               probs, err);
     goto done;
 oom:
     rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
 done:
-    cv_model_free(m);
-    cv_model_free(m2);
     cv_scaler_free(&sc);
     free(Xs); free(Ts);
     return rc;

@@ -289,3 +289,21 @@ done:
     free(H);
     return rc;
 }
+
+/* ---- fit and predict ------------------------------------------------------ */
+
+int cv_robust_fit_predict(const cv_train_opts *o, const cv_robust_coteach_opts *co, int decouple,
+                          const float *X, size_t n, size_t d, const int32_t *y, const float *sw,
+                          size_t k, const float *Xte, size_t nte, double *probs, la_error *err)
+{
+    cv_model *m = NULL, *m2 = NULL;
+    int rc;
+    if (co) rc = cv_robust_coteach_fit(o, co, X, n, d, y, k, &m, &m2, err);
+    else if (decouple) rc = cv_robust_decouple_fit(o, o->sampler, X, n, d, y, sw, k, &m, err);
+    else rc = cv_model_fit(o, X, n, d, y, sw, k, &m, err);
+    if (!rc) rc = m2 ? cv_robust_coteach_predict(m, m2, Xte, nte, k, probs, err)
+                     : cv_model_predict_proba(m, Xte, nte, probs, err);
+    cv_model_free(m);
+    cv_model_free(m2);
+    return rc;
+}
