@@ -13,14 +13,14 @@
 
 #define MAX_OPTIONS 256
 
-int cv_cmd_parse(const cv_cmd_parser *p, int argc, char **argv, int *help)
+int cli_cmd_parse(const cli_cmd_parser *p, int argc, char **argv, int *help)
 {
     struct option opts[MAX_OPTIONS];
     size_t no = 0;
     for (size_t i = 0; i < p->n_own && no < MAX_OPTIONS - 1; i++) opts[no++] = p->own[i];
     for (size_t i = 0; io_load_long_options[i].name && no < MAX_OPTIONS - 1; i++) opts[no++] = io_load_long_options[i];
-    for (size_t i = 0; p->train && cv_train_long_options[i].name && no < MAX_OPTIONS - 1; i++)
-        opts[no++] = cv_train_long_options[i];
+    for (size_t i = 0; p->train && cli_train_long_options[i].name && no < MAX_OPTIONS - 1; i++)
+        opts[no++] = cli_train_long_options[i];
     memset(&opts[no], 0, sizeof opts[no]);
 
     *help = 0;
@@ -33,8 +33,8 @@ int cv_cmd_parse(const cv_cmd_parser *p, int argc, char **argv, int *help)
             if (rc) return rc;
             continue;
         }
-        if (p->train && c >= CV_OPT_BASE && c < CV_OPT_BASE + 64) {
-            if (cv_opts_handle(p->train, c, optarg, p->cmd)) return LA_EUSAGE;
+        if (p->train && c >= CLI_TRAIN_OPT_BASE && c < CLI_TRAIN_OPT_BASE + 64) {
+            if (cli_train_opts_handle(p->train, c, optarg, p->cmd)) return LA_EUSAGE;
             continue;
         }
         const char *name = idx >= 0 ? opts[idx].name : "";
@@ -56,7 +56,7 @@ int cv_cmd_parse(const cv_cmd_parser *p, int argc, char **argv, int *help)
     return 0;
 }
 
-int cv_train_source_load(const cv_train_source *src, cv_train_opts *t, la_dataset *ds, float **sw,
+int cli_train_source_load(const cli_train_source *src, cv_train_opts *t, la_dataset *ds, float **sw,
                          la_error *err)
 {
     int rc;
@@ -64,14 +64,14 @@ int cv_train_source_load(const cv_train_source *src, cv_train_opts *t, la_datase
     if (ds->d == 0 || !ds->features)
         return la_error_set(err, LA_EUSAGE, src->data, 0, "the dataset has no feature columns to train on");
     if ((rc = cv_train_opts_validate(t, ds->k, err))) return rc;
-    if (src->labels && (rc = cv_labels_read(src->labels, ds->ids, ds->n, ds->class_names, ds->k, ds->labels, err)))
+    if (src->labels && (rc = cv_inputs_labels(src->labels, ds->ids, ds->n, ds->class_names, ds->k, ds->labels, err)))
         return rc;
     if (src->weights || src->weight_col) {
         if (!(*sw = la_malloc_array(ds->n, sizeof **sw)))
             return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
-        if (src->weights && (rc = cv_weights_read(src->weights, ds->ids, ds->n, *sw, err))) return rc;
+        if (src->weights && (rc = cv_inputs_weights(src->weights, ds->ids, ds->n, *sw, err))) return rc;
         if (src->weight_col) {
-            if ((rc = cv_weights_from_column(ds, src->weight_col, *sw, err))) return rc;
+            if ((rc = cv_inputs_weight_column(ds, src->weight_col, *sw, err))) return rc;
             if (ds->d == 0)
                 return la_error_set(err, LA_EUSAGE, src->data, 0, "no feature columns left besides --weight-col");
         }
@@ -80,24 +80,4 @@ int cv_train_source_load(const cv_train_source *src, cv_train_opts *t, la_datase
     t->image_h = ds->image_h;
     t->channels = ds->channels;
     return 0;
-}
-
-int cv_write_json(const char *path, json_t *doc, la_error *err)
-{
-    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-    if (!text) return la_error_set(err, LA_EINTERNAL, path, 0, "out of memory");
-    la_atomic_file af;
-    if (la_atomic_open(&af, path, err)) { free(text); return err->status; }
-    fputs(text, af.fp);
-    fputc('\n', af.fp);
-    free(text);
-    return la_atomic_commit(&af, err);
-}
-
-int cv_write_class_names(const char *path, const la_dataset *ds, la_error *err)
-{
-    la_atomic_file af;
-    if (la_atomic_open(&af, path, err)) return err->status;
-    for (size_t c = 0; c < ds->k; c++) fprintf(af.fp, "%s\n", ds->class_names[c]);
-    return la_atomic_commit(&af, err);
 }

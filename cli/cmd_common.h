@@ -3,13 +3,12 @@
  * share at the command layer: one getopt_long loop over their own options,
  * the loader options and (optionally) the model options, and the loading of
  * a training set with its --labels, --weights and --weight-col. Command-layer
- * code: cv_cmd_parse prints usage errors (via cli_*); the rest never prints.
+ * code: cli_cmd_parse prints usage errors (via cli_*); the rest never prints.
  */
-#ifndef CV_CMD_COMMON_H
-#define CV_CMD_COMMON_H
+#ifndef CLI_CMD_COMMON_H
+#define CLI_CMD_COMMON_H
 
 #include <getopt.h>
-#include <jansson.h>
 #include <stddef.h>
 
 #include "../io/dataset.h"
@@ -22,35 +21,35 @@
  * text|json into *json, --quiet into *quiet); every other own option goes to
  * own_option. Loader options go to io_load_opts_handle(load) and then, when
  * set, to load_option (cv passes them on to audit); model options go to
- * cv_opts_handle(train), or are not accepted when train is NULL. */
-typedef struct cv_cmd_parser {
+ * cli_train_opts_handle(train), or are not accepted when train is NULL. */
+typedef struct cli_cmd_parser {
     const char *cmd;                     /* "cv": named in every message     */
     const struct option *own;
     size_t n_own;
     io_load_opts *load;
-    cv_opts *train;                      /* NULL: no model options           */
+    cli_train_opts *train;                      /* NULL: no model options           */
     int *json, *quiet;
     /* the command's own option c with its value: 0 or a usage status */
     int (*own_option)(void *ctx, int c, const char *arg);
     /* after a loader option c was accepted: 0 or a status; may be NULL */
     int (*load_option)(void *ctx, int c, const char *arg);
     void *ctx;
-} cv_cmd_parser;
+} cli_cmd_parser;
 
 /* Runs getopt_long over argv. Returns 0 with *help = 1 as soon as --help is
  * seen, 0 with *help = 0 after all options (a positional argument is a usage
  * error), or the status of the first error (already printed). The command
  * checks its required options afterwards, only when !*help. */
-int cv_cmd_parse(const cv_cmd_parser *p, int argc, char **argv, int *help);
+int cli_cmd_parse(const cli_cmd_parser *p, int argc, char **argv, int *help);
 
 /* Where a training set comes from: --data with loader options, and optional
  * --labels (replacing the dataset's), --weights (a file) and --weight-col (a
  * numeric feature column, then removed from the features). */
-typedef struct cv_train_source {
+typedef struct cli_train_source {
     const char *data;
     const io_load_opts *load;
     const char *labels, *weights, *weight_col;   /* each may be NULL */
-} cv_train_source;
+} cli_train_source;
 
 /* Loads the training set into *ds and checks it against the model options:
  * it must have feature columns (and some left after --weight-col), t must
@@ -58,14 +57,7 @@ typedef struct cv_train_source {
  * stays NULL without weights), then sets t's image geometry from the dataset.
  * Returns 0 or a status with err set; on error the caller still frees *ds
  * (io_dataset_free) and *sw. */
-int cv_train_source_load(const cv_train_source *src, cv_train_opts *t, la_dataset *ds, float **sw,
+int cli_train_source_load(const cli_train_source *src, cv_train_opts *t, la_dataset *ds, float **sw,
                          la_error *err);
 
-/* Writes doc to path as indented JSON (10 significant digits) plus a newline,
- * atomically. Returns 0 or a status with err set. */
-int cv_write_json(const char *path, json_t *doc, la_error *err);
-
-/* Writes ds's class names to path, one a line, atomically. */
-int cv_write_class_names(const char *path, const la_dataset *ds, la_error *err);
-
-#endif /* CV_CMD_COMMON_H */
+#endif /* CLI_CMD_COMMON_H */

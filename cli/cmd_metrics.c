@@ -1,6 +1,6 @@
 /*
  * cmd_metrics.c — `labelaudit metrics`: classification metrics of any
- * predicted probabilities against labels (cv/metrics.c does the math), and for
+ * predicted probabilities against labels (the metrics stage, metrics/metrics.h), and for
  * one positive class a threshold sweep with the precision-recall curve (CSV,
  * SVG), the operating point meeting a constraint and its confusion matrix.
  * Never prints a lone pooled accuracy: per-class figures always come first.
@@ -17,7 +17,9 @@
 #include "commands.h"
 #include "../io/csv_table.h"
 #include "../io/labels.h"
-#include "../cv/metrics.h"
+#include "../metrics/metrics.h"
+#include "../report/rp_html.h"
+#include "../util/la_json.h"
 
 static const char MT_USAGE[] =
     "usage: labelaudit metrics --labels FILE --pred-probs FILE [--classes FILE]\n"
@@ -48,104 +50,10 @@ static const char MT_USAGE[] =
 enum { OPT_LABELS = 1, OPT_PROBS, OPT_CLASSES, OPT_POSITIVE, OPT_MIN_RECALL, OPT_MIN_PREC,
        OPT_MAX_FAR, OPT_FOLDS, OPT_OUT, OPT_FORMAT, OPT_QUIET, OPT_HELP, OPT_COMPARE };
 
-/* What --positive asked for and what the sweep found. */
-typedef struct mt_sweep {
-    long         cls;        /* positive class index, -1 = no sweep           */
-    int          has_constraint;
-    mt_constraint kind;
-    double       value;
-    mt_pr_point *pts;
-    size_t       npts;
-    long         pick;       /* index into pts, -1 = none meets               */
-} mt_sweep;
-
-static const char *constraint_name(mt_constraint c)
-{
-    return c == MT_MIN_PRECISION ? "min_precision" : c == MT_MIN_RECALL ? "min_recall"
-                                                                        : "max_false_alarm_rate";
-}
-
-/* The threshold with the best F1 (ties: the higher threshold). */
-static long best_f1(const mt_pr_point *p, size_t n)
-{
-    long best = -1;
-    for (size_t i = 0; i < n; i++)
-        if (best < 0 || p[i].f1 > p[best].f1) best = (long)i;
-    return best;
-}
-
-static json_t *point_json(const mt_pr_point *p)
-{
-    return json_pack("{s:f, s:f, s:f, s:f, s:f, s:[[I, I], [I, I]]}",
-                     "threshold", p->threshold, "precision", p->precision, "recall", p->recall,
-                     "f1", p->f1, "false_alarm_rate", p->false_alarm_rate,
-                     "confusion_matrix", (json_int_t)p->tn, (json_int_t)p->fp,
-                     (json_int_t)p->fn, (json_int_t)p->tp);
-}
-
-/* metrics.json, plus "operating_point" when a positive class was swept. */
-static json_t *build_json(const mt_metrics *m, char *const *names, const mt_sweep *sw)
-{
-    json_t *j = mt_to_json(m, NULL, 0, names);
-    if (!j || sw->cls < 0) return j;
-    char idx[32];
-    snprintf(idx, sizeof idx, "%ld", sw->cls);
-    json_t *op = json_object();
-    json_object_set_new(op, "positive", json_string(names ? names[sw->cls] : idx));
-    json_object_set_new(op, "constraint", sw->has_constraint
-                        ? json_pack("{s:s, s:f}", "kind", constraint_name(sw->kind), "value", sw->value)
-                        : json_pack("{s:s}", "kind", "best_f1"));
-    json_object_set_new(op, "point", sw->pick >= 0 ? point_json(&sw->pts[sw->pick]) : json_null());
-    if (sw->pick < 0)
-        json_object_set_new(op, "note", json_string("no threshold meets the constraint"));
-    json_object_set_new(op, "pr_auc", json_real(m->per_class[sw->cls].pr_auc));
-    json_object_set_new(j, "operating_point", op);
-    return j;
-}
-
-static int write_json_file(const char *path, json_t *j, la_error *err)
-{
-    la_atomic_file af;
-    if (la_atomic_open(&af, path, err)) return err->status;
-    if (json_dumpf(j, af.fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10))) {
-        la_atomic_abort(&af);
-        return la_error_set(err, LA_EINTERNAL, path, 0, "cannot write JSON");
-    }
-    fputc('\n', af.fp);
-    return la_atomic_commit(&af, err);
-}
-
-static int write_curve_csv(const char *path, const mt_sweep *sw, la_error *err)
-{
-    la_atomic_file af;
-    if (la_atomic_open(&af, path, err)) return err->status;
-    fputs("threshold,precision,recall,f1,false_alarm_rate\n", af.fp);
-    for (size_t i = 0; i < sw->npts; i++) {
-        const mt_pr_point *p = &sw->pts[i];
-        fprintf(af.fp, "%.17g,%.17g,%.17g,%.17g,%.17g\n", p->threshold, p->precision, p->recall,
-                p->f1, p->false_alarm_rate);
-    }
-    return la_atomic_commit(&af, err);
-}
-
-static void xml_text(FILE *fp, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", fp); break;
-        case '<': fputs("&lt;", fp); break;
-        case '>': fputs("&gt;", fp); break;
-        case '"': fputs("&quot;", fp); break;
-        default:
-            if ((unsigned char)*s >= 0x20 || *s == '\t') fputc(*s, fp);
-        }
-    }
-}
-
 /* Precision (y) against recall (x), step-wise as average precision reads it,
  * the operating point circled. Plot area 400 x 300 at (60, 30). */
-static int write_curve_svg(const char *path, const mt_sweep *sw, const char *cls_name,
-                           double ap, la_error *err)
+static int write_curve_svg(const char *path, const mt_stage_result *sw, const mt_stage_opts *so,
+                           const char *cls_name, double ap, la_error *err)
 {
     la_atomic_file af;
     if (la_atomic_open(&af, path, err)) return err->status;
@@ -154,7 +62,7 @@ static int write_curve_svg(const char *path, const mt_sweep *sw, const char *cls
     fprintf(fp, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"500\" height=\"380\" "
                 "viewBox=\"0 0 500 380\" font-family=\"sans-serif\" font-size=\"12\">\n");
     fputs("<title>precision-recall curve: ", fp);
-    xml_text(fp, cls_name);
+    rp_esc(fp, cls_name);
     fputs("</title>\n<rect width=\"500\" height=\"380\" fill=\"white\"/>\n", fp);
     for (int t = 0; t <= 10; t += 2) {
         double x = X0 + W * t / 10.0, y = Y0 + H - H * t / 10.0;
@@ -171,7 +79,7 @@ static int write_curve_svg(const char *path, const mt_sweep *sw, const char *cls
     fprintf(fp, "<text x=\"16\" y=\"%.0f\" text-anchor=\"middle\" transform=\"rotate(-90 16 %.0f)\">precision</text>\n",
             Y0 + H / 2, Y0 + H / 2);
     fprintf(fp, "<text x=\"%.0f\" y=\"18\" text-anchor=\"middle\">", X0 + W / 2);
-    xml_text(fp, cls_name);
+    rp_esc(fp, cls_name);
     fprintf(fp, " — average precision %.4f</text>\n", ap);
     /* step curve: from (0, P_1) each point holds its precision back to the
      * previous recall, exactly the rectangles average precision sums */
@@ -199,7 +107,7 @@ static int write_curve_svg(const char *path, const mt_sweep *sw, const char *cls
         fprintf(fp, "<text x=\"%.0f\" y=\"%.0f\" fill=\"#d62728\">operating point: threshold %.4g, "
                     "precision %.3f, recall %.3f</text>\n", X0 + 8, Y0 + H - 8, p->threshold,
                 p->precision, p->recall);
-    } else if (sw->has_constraint) {
+    } else if (so->has_constraint) {
         fprintf(fp, "<text x=\"%.0f\" y=\"%.0f\" fill=\"#d62728\">no threshold meets the constraint</text>\n",
                 X0 + 8, Y0 + H - 8);
     }
@@ -258,8 +166,9 @@ static void print_compare(const json_t *cmp)
                "the same examples (support shown: this evaluation's)\n");
 }
 
-static void print_text(const mt_metrics *m, char *const *names, const mt_sweep *sw, const json_t *cmp)
+static void print_text(const mt_stage_result *sw, const mt_stage_opts *so, char *const *names, const json_t *cmp)
 {
+    const mt_metrics *m = &sw->metrics;
     char idx[32];
     size_t w = 5;
     for (size_t c = 0; names && c < m->k; c++) w = strlen(names[c]) > w ? strlen(names[c]) : w;
@@ -301,13 +210,13 @@ static void print_text(const mt_metrics *m, char *const *names, const mt_sweep *
         printf("\nconfusion matrix: %zu x %zu, see metrics.json (--out or --format json)\n", m->k, m->k);
     }
 sweep:
-    if (sw->cls < 0) return;
-    snprintf(idx, sizeof idx, "%ld", sw->cls);
-    const char *pname = names ? names[sw->cls] : idx;
+    if (so->positive < 0) return;
+    snprintf(idx, sizeof idx, "%ld", so->positive);
+    const char *pname = names ? names[so->positive] : idx;
     printf("\npositive class '%s': average precision %.4f over %zu thresholds\n", pname,
-           m->per_class[sw->cls].pr_auc, sw->npts);
-    if (sw->has_constraint)
-        printf("constraint: %s %g\n", constraint_name(sw->kind), sw->value);
+           m->per_class[so->positive].pr_auc, sw->npts);
+    if (so->has_constraint)
+        printf("constraint: %s %g\n", mt_constraint_name(so->kind), so->value);
     else
         printf("no constraint: operating point = the threshold with the best F1\n");
     if (sw->pick < 0) {
@@ -411,7 +320,15 @@ static long resolve_class(const char *s, char *const *names, size_t k)
     return -1;
 }
 
-int cmd_metrics(int argc, char **argv)
+/* What the command line asked for. */
+typedef struct metrics_args {
+    const char *labels, *probs, *classes, *positive, *out, *folds, *compare;
+    int quiet, json, nconstraints;
+    mt_stage_opts so;
+} metrics_args;
+
+/* getopt over argv into a; 0, LA_OK with *help, or a usage status (printed). */
+static int parse_args(int argc, char **argv, metrics_args *a, int *help)
 {
     static const struct option longopts[] = {
         {"labels", required_argument, NULL, OPT_LABELS},
@@ -430,182 +347,192 @@ int cmd_metrics(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *cmd = "metrics";
-    const char *labels_path = NULL, *probs_path = NULL, *classes_path = NULL;
-    const char *positive = NULL, *out_dir = NULL, *folds_path = NULL, *compare_path = NULL;
-    int quiet = 0, json_fmt = 0, nconstraints = 0;
-    mt_sweep sw = {.cls = -1, .pick = -1};
-
     int c;
     while ((c = getopt_long(argc, argv, ":hq", longopts, NULL)) != -1) {
         switch (c) {
-        case OPT_LABELS: labels_path = optarg; break;
-        case OPT_PROBS: probs_path = optarg; break;
-        case OPT_CLASSES: classes_path = optarg; break;
-        case OPT_POSITIVE: positive = optarg; break;
+        case OPT_LABELS: a->labels = optarg; break;
+        case OPT_PROBS: a->probs = optarg; break;
+        case OPT_CLASSES: a->classes = optarg; break;
+        case OPT_POSITIVE: a->positive = optarg; break;
         case OPT_MIN_RECALL: case OPT_MIN_PREC: case OPT_MAX_FAR: {
             const char *opt = c == OPT_MIN_RECALL ? "--min-recall" : c == OPT_MIN_PREC
                               ? "--min-precision" : "--max-false-alarm-rate";
-            if (cli_parse_double(cmd, opt, optarg, 0, 1, &sw.value)) return LA_EUSAGE;
-            sw.kind = c == OPT_MIN_RECALL ? MT_MIN_RECALL : c == OPT_MIN_PREC ? MT_MIN_PRECISION
-                                                                              : MT_MAX_FALSE_ALARM;
-            sw.has_constraint = 1;
-            nconstraints++;
+            if (cli_parse_double(cmd, opt, optarg, 0, 1, &a->so.value)) return LA_EUSAGE;
+            a->so.kind = c == OPT_MIN_RECALL ? MT_MIN_RECALL : c == OPT_MIN_PREC ? MT_MIN_PRECISION
+                                                                                 : MT_MAX_FALSE_ALARM;
+            a->so.has_constraint = 1;
+            a->nconstraints++;
             break;
         }
-        case OPT_FOLDS: folds_path = optarg; break;
-        case OPT_COMPARE: compare_path = optarg; break;
-        case OPT_OUT: out_dir = optarg; break;
+        case OPT_FOLDS: a->folds = optarg; break;
+        case OPT_COMPARE: a->compare = optarg; break;
+        case OPT_OUT: a->out = optarg; break;
         case OPT_FORMAT:
-            if (!strcmp(optarg, "json")) json_fmt = 1;
-            else if (!strcmp(optarg, "text")) json_fmt = 0;
+            if (!strcmp(optarg, "json")) a->json = 1;
+            else if (!strcmp(optarg, "text")) a->json = 0;
             else return cli_usage_error(cmd, "--format must be text or json, not '%s'", optarg);
             break;
-        case 'q': case OPT_QUIET: quiet = 1; break;
-        case 'h': case OPT_HELP: fputs(MT_USAGE, stdout); return LA_OK;
+        case 'q': case OPT_QUIET: a->quiet = 1; break;
+        case 'h': case OPT_HELP: *help = 1; return LA_OK;
         default: return cli_getopt_error(cmd, c, argv);
         }
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!labels_path || !probs_path) return cli_usage_error(cmd, "--labels and --pred-probs are required");
-    if (nconstraints > 1)
+    if (!a->labels || !a->probs) return cli_usage_error(cmd, "--labels and --pred-probs are required");
+    if (a->nconstraints > 1)
         return cli_usage_error(cmd, "give at most one of --min-recall, --min-precision, --max-false-alarm-rate");
-    if (nconstraints && !positive)
+    if (a->nconstraints && !a->positive)
         return cli_usage_error(cmd, "--min-recall/--min-precision/--max-false-alarm-rate need --positive CLASS");
+    return 0;
+}
+
+/* The loaded inputs: probabilities, labels (as int32 y), the class names
+ * (from --classes, the probability header or the label names). */
+typedef struct metrics_inputs {
+    io_probs    probs;
+    io_labels   lab;
+    char      **cls_file;
+    size_t      k_file;
+    char *const *names;
+    int32_t    *y;
+} metrics_inputs;
+
+static void inputs_free(metrics_inputs *in)
+{
+    free(in->y);
+    io_free_strings(in->cls_file, in->k_file);
+    io_labels_free(&in->lab);
+    io_probs_free(&in->probs);
+}
+
+static int load_inputs(const metrics_args *a, metrics_inputs *in, la_error *err)
+{
+    int rc;
+    if ((rc = io_probs_load(a->probs, &in->probs, err))) return rc;
+    size_t k = in->probs.k;
+    if (a->classes) {
+        if ((rc = io_class_names_load(a->classes, &in->cls_file, &in->k_file, err))) return rc;
+        if (in->k_file != k)
+            return la_error_set(err, LA_EUSAGE, a->classes, 0,
+                                "%zu class names, but the probabilities have %zu columns", in->k_file, k);
+        in->names = in->cls_file;
+    } else if (in->probs.class_names) {
+        in->names = in->probs.class_names;
+    }
+    if ((rc = io_labels_load(a->labels, in->names, k, &in->lab, err))) return rc;
+    if (!in->names && in->lab.names) {
+        if (in->lab.n_names != k)
+            return la_error_set(err, LA_EUSAGE, a->labels, 0,
+                                "the labels name %zu classes but the probabilities have %zu columns; "
+                                "give --classes FILE", in->lab.n_names, k);
+        in->names = in->lab.names;
+    }
+    if (in->lab.n != in->probs.n)
+        return la_error_set(err, LA_EUSAGE, a->labels, 0,
+                            "%zu labels but %zu rows of probabilities in %s", in->lab.n, in->probs.n, a->probs);
+    if (!(in->y = la_malloc_array(in->lab.n, sizeof *in->y)))
+        return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    for (size_t i = 0; i < in->lab.n; i++) {
+        if (in->lab.labels[i] < 0 || (uint64_t)in->lab.labels[i] >= k)
+            return la_error_set(err, LA_EUSAGE, a->labels, (long)i + 2,
+                                "label %lld is outside 0..%zu", (long long)in->lab.labels[i], k - 1);
+        in->y[i] = (int32_t)in->lab.labels[i];
+    }
+    return 0;
+}
+
+/* --out DIR: metrics.json and, after a sweep, pr_curve.csv and pr_curve.svg. */
+static int write_outputs(const metrics_args *a, const mt_stage_result *r, const json_t *doc,
+                         char *const *names, la_error *err)
+{
+    char path[4096];
+    int rc;
+    if ((rc = la_mkdir_p(a->out, err))) return rc;
+    la_path_join(path, sizeof path, a->out, "metrics.json");
+    if ((rc = la_json_write_file(doc, path, LA_JSON_READABLE, err))) return rc;
+    long cls = a->so.positive;
+    if (cls >= 0) {
+        char idx[32];
+        snprintf(idx, sizeof idx, "%ld", cls);
+        la_path_join(path, sizeof path, a->out, "pr_curve.csv");
+        if ((rc = mt_write_pr_csv(path, r->pts, r->npts, err))) return rc;
+        la_path_join(path, sizeof path, a->out, "pr_curve.svg");
+        if ((rc = write_curve_svg(path, r, &a->so, names ? names[cls] : idx,
+                                  r->metrics.per_class[cls].pr_auc, err))) return rc;
+    }
+    cli_info(a->quiet, "labelaudit metrics: wrote %s/metrics.json%s\n", a->out,
+             cls >= 0 ? ", pr_curve.csv, pr_curve.svg" : "");
+    return 0;
+}
+
+/* --compare BEFORE.json against this evaluation's document: *cmp. */
+static int compare_with(const metrics_args *a, const json_t *doc, json_t **cmp, la_error *err)
+{
+    json_error_t je;
+    json_t *before = json_load_file(a->compare, 0, &je);
+    if (!before)
+        return la_error_set(err, LA_EUSAGE, a->compare, je.line > 0 ? je.line : 0, "not a JSON file: %s", je.text);
+    int rc = mt_compare_json(before, a->compare, doc, "this evaluation", cmp, err);
+    json_decref(before);
+    if (!rc) json_object_set_new(*cmp, "after", json_string(a->probs));
+    return rc;
+}
+
+int cmd_metrics(int argc, char **argv)
+{
+    metrics_args a;
+    memset(&a, 0, sizeof a);
+    a.so.positive = -1;
+    int help = 0, rc = parse_args(argc, argv, &a, &help);
+    if (help) fputs(MT_USAGE, stdout);
+    if (rc || help) return rc;
 
     la_error err;
     la_error_clear(&err);
-    io_probs probs = {0};
-    io_labels lab = {0};
-    char **cls_file = NULL;
-    size_t k_file = 0;
-    char *const *names = NULL;
-    int32_t *y = NULL;
-    mt_metrics m = {0};
-    json_t *doc = NULL;
+    metrics_inputs in;
+    memset(&in, 0, sizeof in);
+    mt_stage_result res;
+    memset(&res, 0, sizeof res);
     fold_reader fr = {0};
-    json_t *before = NULL, *cmp = NULL;
-    int rc;
-
-    if ((rc = io_probs_load(probs_path, &probs, &err))) goto done;
-    if (classes_path) {
-        if ((rc = io_class_names_load(classes_path, &cls_file, &k_file, &err))) goto done;
-        if (k_file != probs.k) {
-            rc = la_error_set(&err, LA_EUSAGE, classes_path, 0,
-                              "%zu class names, but the probabilities have %zu columns", k_file, probs.k);
-            goto done;
-        }
-        names = cls_file;
-    } else if (probs.class_names) {
-        names = probs.class_names;
-    }
-    if ((rc = io_labels_load(labels_path, names, probs.k, &lab, &err))) goto done;
-    if (!names && lab.names) {
-        if (lab.n_names != probs.k) {
-            rc = la_error_set(&err, LA_EUSAGE, labels_path, 0,
-                              "the labels name %zu classes but the probabilities have %zu columns; "
-                              "give --classes FILE", lab.n_names, probs.k);
-            goto done;
-        }
-        names = lab.names;
-    }
-    if (lab.n != probs.n) {
-        rc = la_error_set(&err, LA_EUSAGE, labels_path, 0,
-                          "%zu labels but %zu rows of probabilities in %s", lab.n, probs.n, probs_path);
+    json_t *doc = NULL, *cmp = NULL;
+    if ((rc = load_inputs(&a, &in, &err))) goto done;
+    size_t n = in.lab.n, k = in.probs.k;
+    if (a.positive && (a.so.positive = resolve_class(a.positive, in.names, k)) < 0) {
+        rc = la_error_set(&err, LA_EUSAGE, NULL, 0, "--positive '%s' is not a class name or an index below %zu",
+                          a.positive, k);
         goto done;
     }
-    y = la_malloc_array(lab.n, sizeof *y);
-    if (!y) { rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory"); goto done; }
-    for (size_t i = 0; i < lab.n; i++) {
-        if (lab.labels[i] < 0 || (uint64_t)lab.labels[i] >= probs.k) {
-            rc = la_error_set(&err, LA_EUSAGE, labels_path, (long)i + 2,
-                              "label %lld is outside 0..%zu", (long long)lab.labels[i], probs.k - 1);
-            goto done;
-        }
-        y[i] = (int32_t)lab.labels[i];
+    if (a.folds) {
+        if ((rc = load_folds(&fr, a.folds, &in.lab, &err))) goto done;
+        a.so.fold_of = fr.fold;
+        a.so.nfolds = (size_t)fr.max_fold + 1;
     }
-    if ((rc = mt_compute(y, probs.p, lab.n, probs.k, &m, &err))) {
-        if (!err.file[0]) snprintf(err.file, sizeof err.file, "%s", probs_path);
+    a.so.probs_name = a.probs;
+    a.so.folds_name = a.folds;
+    if ((rc = mt_stage(in.y, in.probs.p, n, k, &a.so, &res, &err))) goto done;
+    if (a.so.positive >= 0 && res.pick < 0)
+        cli_info(a.quiet, "labelaudit metrics: no threshold meets %s %g\n", mt_constraint_name(a.so.kind), a.so.value);
+    if (!(doc = mt_stage_json(&res, &a.so, in.names))) {
+        rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory building metrics.json");
         goto done;
     }
-
-    if (positive) {
-        sw.cls = resolve_class(positive, names, probs.k);
-        if (sw.cls < 0) {
-            rc = la_error_set(&err, LA_EUSAGE, NULL, 0, "--positive '%s' is not a class name or an index below %zu",
-                              positive, probs.k);
-            goto done;
-        }
-        if ((rc = mt_pr_curve(y, probs.p, lab.n, probs.k, (size_t)sw.cls, &sw.pts, &sw.npts, &err))) goto done;
-        sw.pick = sw.has_constraint ? mt_pick_threshold(sw.pts, sw.npts, sw.kind, sw.value)
-                                    : best_f1(sw.pts, sw.npts);
-        if (sw.pick < 0)
-            cli_info(quiet, "labelaudit metrics: no threshold meets %s %g\n", constraint_name(sw.kind), sw.value);
-    }
-
-    doc = build_json(&m, names, &sw);
-    if (!doc) { rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory building metrics.json"); goto done; }
-    if (folds_path) {
-        json_t *withf = NULL;
-        if ((rc = load_folds(&fr, folds_path, &lab, &err))) goto done;
-        if ((rc = mt_json_with_folds(y, probs.p, lab.n, probs.k, fr.fold, (size_t)fr.max_fold + 1,
-                                     names, &withf, &err))) {
-            if (!err.file[0]) snprintf(err.file, sizeof err.file, "%s", folds_path);
-            goto done;
-        }
-        json_object_set(doc, "folds", json_object_get(withf, "folds"));
-        json_decref(withf);
-    }
-
-    if (compare_path) {
-        json_error_t je;
-        before = json_load_file(compare_path, 0, &je);
-        if (!before) {
-            rc = la_error_set(&err, LA_EUSAGE, compare_path, je.line > 0 ? je.line : 0,
-                              "not a JSON file: %s", je.text);
-            goto done;
-        }
-        if ((rc = mt_compare_json(before, compare_path, doc, "this evaluation", &cmp, &err))) goto done;
-        json_object_set_new(cmp, "after", json_string(probs_path));
-    }
-
-    if (out_dir) {
-        char path[4096];
-        if ((rc = la_mkdir_p(out_dir, &err))) goto done;
-        la_path_join(path, sizeof path, out_dir, "metrics.json");
-        if ((rc = write_json_file(path, doc, &err))) goto done;
-        if (sw.cls >= 0) {
-            char idx[32];
-            snprintf(idx, sizeof idx, "%ld", sw.cls);
-            la_path_join(path, sizeof path, out_dir, "pr_curve.csv");
-            if ((rc = write_curve_csv(path, &sw, &err))) goto done;
-            la_path_join(path, sizeof path, out_dir, "pr_curve.svg");
-            if ((rc = write_curve_svg(path, &sw, names ? names[sw.cls] : idx,
-                                      m.per_class[sw.cls].pr_auc, &err))) goto done;
-        }
-        cli_info(quiet, "labelaudit metrics: wrote %s/metrics.json%s\n", out_dir,
-                 sw.cls >= 0 ? ", pr_curve.csv, pr_curve.svg" : "");
-    }
-    if (json_fmt) {
+    if (a.compare && (rc = compare_with(&a, doc, &cmp, &err))) goto done;
+    if (a.out && (rc = write_outputs(&a, &res, doc, in.names, &err))) goto done;
+    if (a.json) {
         if (cmp) json_object_set(doc, "compare", cmp);   /* stdout only, not --out's file */
-        if (json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10))) {
+        if (la_json_print(doc, stdout, LA_JSON_READABLE)) {
             rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "cannot write JSON to stdout");
             goto done;
         }
-        putchar('\n');
     } else {
-        print_text(&m, names, &sw, cmp);
+        print_text(&res, &a.so, in.names, cmp);
     }
     rc = 0;
 done:
     json_decref(cmp);
-    json_decref(before);
     json_decref(doc);
     fold_reader_free(&fr);
-    free(sw.pts);
-    mt_metrics_free(&m);
-    free(y);
-    io_free_strings(cls_file, k_file);
-    io_labels_free(&lab);
-    io_probs_free(&probs);
+    mt_stage_result_free(&res);
+    inputs_free(&in);
     return rc ? cli_report(&err) : LA_OK;
 }

@@ -4,11 +4,11 @@
  * DIR/metrics.json (cv's schema via mt_* plus the learning curves),
  * DIR/test_pred_probs.npy, DIR/test_labels.npy and DIR/classes.txt, and with
  * --db attaches the metrics to an audit run (kind 'retrain').
- * The command layer: loads, checks that the test set matches, prints.
+ * A thin shell: loads both sets, checks that the test set matches, runs the
+ * retrain stage (cv/retrain.h) and its writers, records, prints.
  */
 #include <jansson.h>
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +17,9 @@
 #include "commands.h"
 #include "../db/db.h"
 #include "../io/dataset.h"
-#include "../io/npy.h"
+#include "../util/la_json.h"
 #include "cmd_common.h"
 #include "../cv/inputs.h"
-#include "../cv/metrics.h"
 #include "train_opts.h"
 #include "../cv/retrain.h"
 
@@ -87,7 +86,7 @@ typedef struct retrain_args {
     long seed, threads, run;
     int standardize, decouple, json, quiet;
     io_load_opts load;
-    cv_opts train;
+    cli_train_opts train;
 } retrain_args;
 
 static int own_option(void *ctx, int c, const char *arg)
@@ -113,11 +112,11 @@ static int own_option(void *ctx, int c, const char *arg)
 
 static int parse_args(int argc, char **argv, retrain_args *a, int *help)
 {
-    cv_cmd_parser p = {
+    cli_cmd_parser p = {
         .cmd = "retrain", .own = own_options, .n_own = N_OWN, .load = &a->load, .train = &a->train,
         .json = &a->json, .quiet = &a->quiet, .own_option = own_option, .ctx = a,
     };
-    int rc = cv_cmd_parse(&p, argc, argv, help);
+    int rc = cli_cmd_parse(&p, argc, argv, help);
     if (rc || *help) return rc;
     if (!a->data) return cli_usage_error("retrain", "--data DATASET is required");
     if (!a->test) return cli_usage_error("retrain", "--test TESTSET is required");
@@ -126,73 +125,7 @@ static int parse_args(int argc, char **argv, retrain_args *a, int *help)
     if (a->train.coteach && a->decouple) return cli_usage_error("retrain", "--coteach and --decouple do not combine");
     if (a->decouple && a->train.train.model != CV_MODEL_MLP)
         return cli_usage_error("retrain", "--decouple trains an mlp: add --model mlp");
-    return cv_opts_check(&a->train, a->weights != NULL, "retrain");
-}
-
-/* The test set must carry the training set's features, column for column. */
-static int check_features(const la_dataset *tr, const la_dataset *te, la_error *err)
-{
-    if (!te->features || te->d == 0)
-        return la_error_set(err, LA_EUSAGE, te->path, 0, "the test set has no feature columns");
-    if (te->d != tr->d)
-        return la_error_set(err, LA_EUSAGE, te->path, 0,
-                            "the test set has %zu features, the training set %zu: they must match",
-                            te->d, tr->d);
-    if (tr->feature_names && te->feature_names)
-        for (size_t j = 0; j < tr->d; j++)
-            if (tr->feature_names[j] && te->feature_names[j] && strcmp(tr->feature_names[j], te->feature_names[j]))
-                return la_error_setc(err, LA_EUSAGE, te->path, 1, te->feature_names[j],
-                                     "feature %zu is '%.200s' in the test set but '%.200s' in the training set "
-                                     "(same columns, same categories needed)", j + 1, te->feature_names[j],
-                                     tr->feature_names[j]);
-    return 0;
-}
-
-/* Test labels as training class indices, by class name. */
-static int map_test_labels(const la_dataset *tr, const la_dataset *te, int32_t *out, la_error *err)
-{
-    int32_t *map = la_malloc_array(te->k + 1, sizeof *map);
-    if (!map) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
-    for (size_t c = 0; c < te->k; c++) {
-        map[c] = -1;
-        for (size_t j = 0; j < tr->k; j++)
-            if (!strcmp(te->class_names[c], tr->class_names[j])) map[c] = (int32_t)j;
-    }
-    int rc = 0;
-    for (size_t i = 0; i < te->n && !rc; i++) {
-        int32_t c = map[te->labels[i]];
-        if (c < 0)
-            rc = la_error_set(err, LA_EUSAGE, te->path, 0,
-                              "test example '%.200s' has class '%.200s', which the training set does not have "
-                              "(the class lists must match)", te->ids ? te->ids[i] : "?",
-                              te->class_names[te->labels[i]]);
-        out[i] = c;
-    }
-    free(map);
-    return rc;
-}
-
-static json_t *farr(const float *v, size_t n)
-{
-    json_t *a = json_array();
-    for (size_t e = 0; e < n; e++)
-        json_array_append_new(a, v && isfinite(v[e]) ? json_real(v[e]) : json_null());
-    return a;
-}
-
-/* curves: per-epoch arrays (index = epoch - 1), null where not measured */
-static json_t *curves_json(const cv_curve *c)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "epochs", json_integer((json_int_t)c->n));
-    json_object_set_new(o, "train_accuracy", farr(c->train_acc, c->n));
-    json_object_set_new(o, "train_loss", farr(c->train_loss, c->n));
-    json_object_set_new(o, "val_accuracy", farr(c->val_acc, c->n));
-    json_object_set_new(o, "val_loss", farr(c->val_loss, c->n));
-    json_object_set_new(o, "heldout_accuracy", farr(c->heldout_acc, c->n));
-    json_object_set_new(o, "best_epoch", json_integer(c->best));
-    json_object_set_new(o, "early_stopping_epoch", c->best >= 0 ? json_integer(c->best + 1) : json_null());
-    return o;
+    return cli_train_opts_check(&a->train, a->weights != NULL, "retrain");
 }
 
 static int record(const retrain_args *a, const char *json_text, int64_t *run_out, la_error *err)
@@ -213,6 +146,50 @@ static int record(const retrain_args *a, const char *json_text, int64_t *run_out
     return rc;
 }
 
+/* The test set: the training loader options, its own labels file
+ * (--test-labels: --npy-labels for a .npy test set, else replacing its labels). */
+static int load_test(const retrain_args *a, la_dataset *te, la_error *err)
+{
+    io_load_opts tl = a->load;
+    tl.idx_labels = NULL;
+    tl.npy_labels = NULL;
+    io_format f = tl.format;
+    size_t len = strlen(a->test);
+    int is_npy = f == IO_FORMAT_NPY || (f == IO_FORMAT_AUTO && len > 4 && !strcmp(a->test + len - 4, ".npy"));
+    if (is_npy) tl.npy_labels = a->test_labels;
+    int rc = io_dataset_load(a->test, &tl, te, err);
+    if (!rc && !is_npy && a->test_labels)
+        rc = cv_inputs_labels(a->test_labels, te->ids, te->n, te->class_names, te->k, te->labels, err);
+    return rc;
+}
+
+/* The per-class table and the test line, or the document as JSON. */
+static void print_result(const retrain_args *a, const la_dataset *tr, const cv_retrain_result *r,
+                         const json_t *doc, double load_s, int64_t run)
+{
+    if (a->json) {
+        la_json_print(doc, stdout, LA_JSON_READABLE);
+        return;
+    }
+    const mt_metrics *mt = &r->metrics;
+    const cv_curve *c = &r->curve;
+    printf("class%*s  support  precision  recall     f1  pr_auc\n", 15, "");
+    for (size_t k = 0; k < tr->k; k++) {
+        const mt_class *pc = &mt->per_class[k];
+        printf("%-20.20s  %7lld  %9.4f  %6.4f  %5.4f  %6.4f\n", tr->class_names[k], (long long)pc->support,
+               pc->precision, pc->recall, pc->f1, pc->pr_auc);
+    }
+    printf("test  accuracy %.4f  balanced_accuracy %.4f  macro_f1 %.4f  log_loss %.4f\n",
+           mt->accuracy, mt->balanced_accuracy, mt->macro_f1, mt->log_loss);
+    if (c->cap && c->n && c->best >= 0)
+        printf("curve %zu epochs; weights kept from epoch %d (early stopping)\n", c->n, c->best + 1);
+    else if (c->cap && c->n)
+        printf("curve %zu %s; no early stopping\n", c->n, a->train.train.model == CV_MODEL_MLP ? "epochs" : "iterations");
+    printf("time  %.2f s training, %.2f s loading\n", r->seconds, load_s);
+    printf("wrote %s/metrics.json, %s/test_pred_probs.npy, %s/test_labels.npy\n", a->out, a->out, a->out);
+    if (a->db) printf("recorded in %s (run %lld, kind retrain)\n", a->db, (long long)run);
+}
+
 int cmd_retrain(int argc, char **argv)
 {
     retrain_args a;
@@ -220,10 +197,10 @@ int cmd_retrain(int argc, char **argv)
     a.standardize = 1;
     a.threads = la_num_cpus();
     io_load_opts_init(&a.load);
-    cv_opts_init(&a.train);
+    cli_train_opts_init(&a.train);
     int help = 0, rc = parse_args(argc, argv, &a, &help);
     if (rc || help) {
-        if (help) printf("%s%s\n%s", usage, cv_train_opts_help, io_load_opts_help);
+        if (help) printf("%s%s\n%s", usage, cli_train_opts_help, io_load_opts_help);
         return rc;
     }
 
@@ -232,138 +209,38 @@ int cmd_retrain(int argc, char **argv)
     la_dataset tr, te;
     memset(&tr, 0, sizeof tr);
     memset(&te, 0, sizeof te);
-    float *sw = NULL, *curve_mem = NULL;
+    float *sw = NULL;
     int32_t *yte = NULL;
-    int64_t *lab64 = NULL;
-    double *probs = NULL;
     json_t *doc = NULL;
     char *json_text = NULL;
-    mt_metrics mt;
-    memset(&mt, 0, sizeof mt);
-    cv_curve curve;
-    memset(&curve, 0, sizeof curve);
-    curve.best = -1;
+    cv_retrain_result res;
+    memset(&res, 0, sizeof res);
 
     cv_train_opts *t = &a.train.train;
     t->seed = (uint64_t)a.seed;
     t->threads = (int)a.threads;
     double t0 = la_now();
-    cv_train_source src = {.data = a.data, .load = &a.load, .labels = a.labels, .weights = a.weights};
-    if ((rc = cv_train_source_load(&src, t, &tr, &sw, &err))) goto fail;
-
-    /* the test set: same loader options, its own labels file */
-    io_load_opts tl = a.load;
-    tl.idx_labels = NULL;
-    tl.npy_labels = NULL;
-    {
-        io_format f = tl.format;
-        size_t len = strlen(a.test);
-        int is_npy = f == IO_FORMAT_NPY || (f == IO_FORMAT_AUTO && len > 4 && !strcmp(a.test + len - 4, ".npy"));
-        if (is_npy) tl.npy_labels = a.test_labels;
-        if ((rc = io_dataset_load(a.test, &tl, &te, &err))) goto fail;
-        if (!is_npy && a.test_labels &&
-            (rc = cv_labels_read(a.test_labels, te.ids, te.n, te.class_names, te.k, te.labels, &err)))
-            goto fail;
-    }
-    if ((rc = check_features(&tr, &te, &err))) goto fail;
+    cli_train_source src = {.data = a.data, .load = &a.load, .labels = a.labels, .weights = a.weights};
+    if ((rc = cli_train_source_load(&src, t, &tr, &sw, &err))) goto fail;
+    if ((rc = load_test(&a, &te, &err))) goto fail;
     if (!(yte = la_malloc_array(te.n + 1, sizeof *yte))) goto oom;
-    if ((rc = map_test_labels(&tr, &te, yte, &err))) goto fail;
+    if ((rc = cv_retrain_check_test(&tr, &te, yte, &err))) goto fail;
     double load_s = la_now() - t0;
 
-    if (t->model != CV_MODEL_KNN) {
-        size_t cap = t->model == CV_MODEL_MLP ? (size_t)t->epochs : (size_t)t->max_iter + 2;
-        if (!(curve_mem = la_malloc_array(5 * cap, sizeof *curve_mem))) goto oom;
-        curve.cap = cap;
-        curve.train_acc = curve_mem; curve.train_loss = curve_mem + cap; curve.val_acc = curve_mem + 2 * cap;
-        curve.val_loss = curve_mem + 3 * cap; curve.heldout_acc = curve_mem + 4 * cap;
-        for (size_t j = 0; j < 5 * cap; j++) curve_mem[j] = NAN;
-    }
-    if (!(probs = la_malloc_array(te.n * tr.k + 1, sizeof *probs))) goto oom;
-
-    rt_opts ro;
-    memset(&ro, 0, sizeof ro);
-    ro.train = *t;
-    ro.standardize = a.standardize;
-    ro.onehot = tr.feature_onehot;
-    ro.coteach = a.train.coteach;
-    ro.co = a.train.co;
-    ro.decouple = a.decouple;
-    const char *variant = a.train.coteach ? "coteach" : a.decouple ? "decouple" : "plain";
+    cv_retrain_opts ro = {.train = *t, .standardize = a.standardize, .coteach = a.train.coteach,
+                          .co = a.train.co, .decouple = a.decouple};
     cli_info(a.quiet, "retrain: %zu training examples, %zu test, %zu features, %zu classes, model %s (%s)\n",
-             tr.n, te.n, tr.d, tr.k, cv_model_name(t->model), variant);
-    int iters = 0;
-    double t1 = la_now();
-    /* held-out curve (mlp epochs; not per L-BFGS iteration, too costly): the
-     * test labels never touch the fit */
-    if ((rc = rt_run(&ro, tr.features, tr.n, tr.d, tr.labels, sw, tr.k, te.features, te.n,
-                     t->model == CV_MODEL_MLP ? yte : NULL, probs, curve.cap ? &curve : NULL, &iters, &err)))
-        goto fail;
-    double train_s = la_now() - t1;
-
-    if ((rc = mt_compute(yte, probs, te.n, tr.k, &mt, &err))) goto fail;
-    if (!(doc = mt_to_json(&mt, NULL, 0, tr.class_names))) goto oom;
-    const char *sampler = t->sampler == CV_SAMPLER_OVERSAMPLE ? "oversample"
-                        : t->sampler == CV_SAMPLER_UNDERSAMPLE ? "undersample" : "none";
-    json_object_set_new(doc, "kind", json_string("retrain"));
-    json_object_set_new(doc, "model", json_string(cv_model_name(t->model)));
-    json_object_set_new(doc, "loss", json_string(cv_loss_name(t->loss)));
-    json_object_set_new(doc, "sampler", json_string(sampler));
-    json_object_set_new(doc, "variant", json_string(variant));
-    if (a.train.coteach) {
-        json_object_set_new(doc, "forget_rate", json_real(a.train.co.forget_rate));
-        json_object_set_new(doc, "forget_epochs", json_integer(a.train.co.forget_epochs));
-    }
-    json_object_set_new(doc, "train_data", json_string(a.data));
-    json_object_set_new(doc, "test_data", json_string(a.test));
-    json_object_set_new(doc, "n_train", json_integer((json_int_t)tr.n));
-    json_object_set_new(doc, "n_test", json_integer((json_int_t)te.n));
-    json_object_set_new(doc, "n", json_integer((json_int_t)te.n));
-    json_object_set_new(doc, "k", json_integer((json_int_t)tr.k));
-    json_object_set_new(doc, "seed", json_integer(a.seed));
-    json_object_set_new(doc, "threads", json_integer(a.threads));
-    json_object_set_new(doc, "iterations", json_integer(iters));
-    json_object_set_new(doc, "seconds", json_real(train_s));
-    json_object_set_new(doc, "load_seconds", json_real(load_s));
-    if (curve.cap) json_object_set_new(doc, "curves", curves_json(&curve));
-
-    char path[PATH_MAX];
-    if ((rc = la_mkdir_p(a.out, &err))) goto fail;
-    if (!(lab64 = la_malloc_array(te.n + 1, sizeof *lab64))) goto oom;
-    for (size_t i = 0; i < te.n; i++) lab64[i] = yte[i];
-    snprintf(path, sizeof path, "%s/test_pred_probs.npy", a.out);
-    if ((rc = io_npy_save_f64(path, probs, te.n, tr.k, &err))) goto fail;
-    snprintf(path, sizeof path, "%s/test_labels.npy", a.out);
-    if ((rc = io_npy_save_i64(path, lab64, te.n, &err))) goto fail;
-    snprintf(path, sizeof path, "%s/classes.txt", a.out);
-    if ((rc = cv_write_class_names(path, &tr, &err))) goto fail;
-    snprintf(path, sizeof path, "%s/metrics.json", a.out);
-    if ((rc = cv_write_json(path, doc, &err))) goto fail;
+             tr.n, te.n, tr.d, tr.k, cv_model_name(t->model), cv_retrain_variant(&ro));
+    if ((rc = cv_retrain_stage(&tr, sw, &te, &ro, &res, &err))) goto fail;
+    if (!(doc = cv_retrain_metrics_json(&res, &ro, tr.class_names, a.data, a.test, load_s))) goto oom;
+    if ((rc = cv_retrain_write(&res, &tr, doc, a.out, &err))) goto fail;
 
     int64_t run = 0;
     if (a.db) {
         if (!(json_text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(10)))) goto oom;
         if ((rc = record(&a, json_text, &run, &err))) goto fail;
     }
-    if (a.json) {
-        char *s = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-        if (s) { puts(s); free(s); }
-    } else {
-        printf("class%*s  support  precision  recall     f1  pr_auc\n", 15, "");
-        for (size_t c = 0; c < tr.k; c++) {
-            const mt_class *pc = &mt.per_class[c];
-            printf("%-20.20s  %7lld  %9.4f  %6.4f  %5.4f  %6.4f\n", tr.class_names[c], (long long)pc->support,
-                   pc->precision, pc->recall, pc->f1, pc->pr_auc);
-        }
-        printf("test  accuracy %.4f  balanced_accuracy %.4f  macro_f1 %.4f  log_loss %.4f\n",
-               mt.accuracy, mt.balanced_accuracy, mt.macro_f1, mt.log_loss);
-        if (curve.cap && curve.n && curve.best >= 0)
-            printf("curve %zu epochs; weights kept from epoch %d (early stopping)\n", curve.n, curve.best + 1);
-        else if (curve.cap && curve.n)
-            printf("curve %zu %s; no early stopping\n", curve.n, t->model == CV_MODEL_MLP ? "epochs" : "iterations");
-        printf("time  %.2f s training, %.2f s loading\n", train_s, load_s);
-        printf("wrote %s/metrics.json, %s/test_pred_probs.npy, %s/test_labels.npy\n", a.out, a.out, a.out);
-        if (a.db) printf("recorded in %s (run %lld, kind retrain)\n", a.db, (long long)run);
-    }
+    print_result(&a, &tr, &res, doc, load_s, run);
     rc = 0;
     goto done;
 oom:
@@ -371,10 +248,10 @@ oom:
 fail:
     rc = cli_report(&err);
 done:
-    mt_metrics_free(&mt);
+    cv_retrain_result_free(&res);
     free(json_text);
     json_decref(doc);
-    free(sw); free(curve_mem); free(yte); free(lab64); free(probs);
+    free(sw); free(yte);
     io_dataset_free(&tr);
     io_dataset_free(&te);
     return rc;

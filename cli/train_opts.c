@@ -1,5 +1,5 @@
 /*
- * opts.c — parsing of the shared training flags (see opts.h). Ranges are
+ * train_opts.c — parsing of the shared training flags (see train_opts.h). Ranges are
  * checked here so the library only sees sane values.
  */
 #include <stdlib.h>
@@ -9,12 +9,12 @@
 #include "cli.h"
 
 enum {
-    O_MODEL = CV_OPT_BASE, O_LOSS, O_BETA, O_GAMMA, O_FALPHA, O_GCEQ, O_SCEA, O_SCEB, O_SMOOTH,
+    O_MODEL = CLI_TRAIN_OPT_BASE, O_LOSS, O_BETA, O_GAMMA, O_FALPHA, O_GCEQ, O_SCEA, O_SCEB, O_SMOOTH,
     O_L2, O_MAXITER, O_TOL, O_HIDDEN, O_EPOCHS, O_BATCH, O_LR, O_DROPOUT, O_PATIENCE, O_K,
     O_METRIC, O_SAMPLER, O_FLIP, O_VALFRAC, O_COTEACH, O_FRATE, O_FEPOCHS
 };
 
-const struct option cv_train_long_options[] = {
+const struct option cli_train_long_options[] = {
     {"model", required_argument, NULL, O_MODEL},
     {"loss", required_argument, NULL, O_LOSS},
     {"beta", required_argument, NULL, O_BETA},
@@ -44,7 +44,7 @@ const struct option cv_train_long_options[] = {
     {NULL, 0, NULL, 0}
 };
 
-const char cv_train_opts_help[] =
+const char cli_train_opts_help[] =
     "model:\n"
     "  --model logreg|mlp|knn   model (logreg)\n"
     "  --l2 L|auto              L2 penalty: J = sum_i w_i loss_i + L/2 ||W||^2, biases free;\n"
@@ -84,7 +84,7 @@ const char cv_train_opts_help[] =
     "  --forget-rate R          co-teaching: share of each batch dropped (0.2), reached\n"
     "  --forget-epochs E        linearly over the first E epochs (10)\n";
 
-void cv_opts_init(cv_opts *o)
+void cli_train_opts_init(cli_train_opts *o)
 {
     memset(o, 0, sizeof *o);
     cv_train_opts_init(&o->train);
@@ -92,7 +92,7 @@ void cv_opts_init(cv_opts *o)
     o->co.forget_epochs = 10;
 }
 
-int cv_opts_check(const cv_opts *o, int has_weights, const char *cmd)
+int cli_train_opts_check(const cli_train_opts *o, int has_weights, const char *cmd)
 {
     if (!o->coteach) return 0;
     if (o->train.model != CV_MODEL_MLP)
@@ -122,7 +122,7 @@ static int parse_list(const char *cmd, const char *opt, const char *s, double lo
     return 0;
 }
 
-int cv_opts_handle(cv_opts *o, int c, const char *v, const char *cmd)
+int cli_train_opts_handle(cli_train_opts *o, int c, const char *v, const char *cmd)
 {
     cv_train_opts *t = &o->train;
     long l;
@@ -144,7 +144,7 @@ int cv_opts_handle(cv_opts *o, int c, const char *v, const char *cmd)
     case O_GAMMA: return cli_parse_double(cmd, "--gamma", v, 0.0, 20.0, &t->gamma);
     case O_FALPHA: {
         int n = 0;
-        if (parse_list(cmd, "--focal-alpha", v, 0.0, 1e6, o->focal_alpha, CV_MAX_ALPHA, &n)) return LA_EUSAGE;
+        if (parse_list(cmd, "--focal-alpha", v, 0.0, 1e6, o->focal_alpha, CLI_TRAIN_MAX_ALPHA, &n)) return LA_EUSAGE;
         t->focal_alpha = o->focal_alpha;
         t->n_focal_alpha = (size_t)n;
         return 0;

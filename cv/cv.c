@@ -2,15 +2,30 @@
  * cv.c — the k-fold driver (see cv.h). Each fold: rows outside f -> scaler
  * fit -> standardized training matrix -> cv_model_fit; rows of f -> same
  * scaler -> cv_model_predict_proba -> scattered into probs.
+ * Folds run as one fork-join (la_par_run) whose parts pull the next fold.
+ * Below cv_run: the stage (cv_stage) over a loaded dataset, its metrics.json
+ * document and the writers of its outputs.
  * Invariant: nothing computed from a fold's held-out rows reaches its model.
  */
+#include <assert.h>
 #include <cblas.h>
+#include <libgen.h>
+#include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cv.h"
-#include "prep.h"
+#include "folds.h"
+#include "scaler.h"
+#include "../io/dataset_write.h"
+#include "../io/npy.h"
+#include "../util/la_json.h"
+#include "../util/la_par.h"
+
+/* Seed step between folds: fold f's model is seeded seed + f x this. */
+#define CV_FOLD_SEED_STEP 1000003ull
 
 typedef struct job {
     const cv_train_opts *t;
@@ -41,7 +56,6 @@ static int run_fold(job *J, int f, float **buf, la_error *err)
     float *Xtr = NULL, *Xte = NULL, *swtr = NULL;
     int32_t *ytr = NULL;
     double *P = NULL;
-    cv_model *m = NULL, *m2 = NULL;
     cv_scaler sc;
     memset(&sc, 0, sizeof sc);
     int rc = 0;
@@ -72,7 +86,7 @@ static int run_fold(job *J, int f, float **buf, la_error *err)
     int iters = 0;
     double l2_used = t_l2_default(J->t);
     o.threads = 0;                    /* BLAS threads are set by cv_run */
-    o.seed = J->t->seed + 1000003ull * (uint64_t)f;
+    o.seed = J->t->seed + CV_FOLD_SEED_STEP * (uint64_t)f;
     o.curve = J->r->curves ? &J->r->curves[f] : NULL;
     o.n_iter = &iters;
     o.l2_used = &l2_used;
@@ -84,10 +98,7 @@ static int run_fold(job *J, int f, float **buf, la_error *err)
         for (size_t i = 0; i < nte; i++) yte[i] = J->y[te[i]];
         o.eval_y = yte;
     }
-    if (J->r->coteach) rc = rb_coteach_fit(&o, J->r->coteach, Xtr, ntr, d, ytr, k, &m, &m2, err);
-    else rc = cv_model_fit(&o, Xtr, ntr, d, ytr, swtr, k, &m, err);
-    if (!rc) rc = m2 ? rb_coteach_predict_proba(m, m2, Xte, nte, k, P, err)
-                     : cv_model_predict_proba(m, Xte, nte, P, err);
+    rc = cv_robust_fit_predict(&o, J->r->coteach, 0, Xtr, ntr, d, ytr, swtr, k, Xte, nte, P, err);
     free(yte);
     if (rc) goto done;
     for (size_t i = 0; i < nte; i++) memcpy(J->probs + te[i] * k, P + i * k, k * sizeof *P);
@@ -102,15 +113,18 @@ static int run_fold(job *J, int f, float **buf, la_error *err)
 oom:
     rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
 done:
-    cv_model_free(m);
-    cv_model_free(m2);
     cv_scaler_free(&sc);
     free(tr); free(te); free(ytr); free(swtr); free(P);
     return rc;
 }
 
-static void *worker(void *arg)
+/* One part of the fork-join: takes the next fold until none is left (or
+ * one failed). Which part runs which fold does not matter: each fold's
+ * result depends only on the fold. */
+static void worker(void *arg, int part, int n_parts)
 {
+    (void)part;
+    (void)n_parts;
     job *J = arg;
     float *buf = NULL;
     for (;;) {
@@ -130,7 +144,6 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&J->lock);
     }
     free(buf);
-    return NULL;
 }
 
 int cv_run(const cv_train_opts *t, const cv_run_opts *r, const float *X, size_t n, size_t d,
@@ -148,15 +161,7 @@ int cv_run(const cv_train_opts *t, const cv_run_opts *r, const float *X, size_t 
     int workers = threads < r->n_folds ? threads : r->n_folds;
     /* workers > 1: parallel folds, single-threaded BLAS (no oversubscription) */
     openblas_set_num_threads(workers > 1 ? 1 : threads);
-    pthread_t tid[64];
-    int started = 0;
-    if (workers > 64) workers = 64;
-    for (int w = 1; w < workers; w++) {
-        if (pthread_create(&tid[started], NULL, worker, &J) != 0) break;
-        started++;
-    }
-    worker(&J);
-    for (int w = 0; w < started; w++) pthread_join(tid[w], NULL);
+    la_par_run(workers, worker, &J);
     pthread_mutex_destroy(&J.lock);
     openblas_set_num_threads(threads);
     if (J.failed) {
@@ -164,4 +169,174 @@ int cv_run(const cv_train_opts *t, const cv_run_opts *r, const float *X, size_t 
         return J.failed;
     }
     return 0;
+}
+
+/* ---- the stage ------------------------------------------------------------ */
+
+void cv_stage_result_free(cv_stage_result *r)
+{
+    for (int f = 0; r->fold_metrics && f < r->n_folds; f++) mt_metrics_free(&r->fold_metrics[f]);
+    mt_metrics_free(&r->pooled);
+    free(r->fold_metrics);
+    free(r->probs); free(r->fold); free(r->info); free(r->curves); free(r->curve_mem);
+    memset(r, 0, sizeof *r);
+}
+
+/* Learning curves of the mlp's epochs, one per fold, carved from one block. */
+static int alloc_curves(cv_stage_result *r, size_t cap)
+{
+    size_t nf = (size_t)r->n_folds;
+    r->curves = la_calloc(nf, sizeof *r->curves);
+    r->curve_mem = la_malloc_array(nf * 5 * cap, sizeof *r->curve_mem);
+    if (!r->curves || !r->curve_mem) return -1;
+    for (size_t f = 0; f < nf; f++) {
+        float *p = r->curve_mem + f * 5 * cap;
+        cv_curve *c = &r->curves[f];
+        c->cap = cap;
+        c->train_acc = p; c->train_loss = p + cap; c->val_acc = p + 2 * cap;
+        c->val_loss = p + 3 * cap; c->heldout_acc = p + 4 * cap;
+    }
+    return 0;
+}
+
+int cv_stage(const la_dataset *ds, const float *sw, const cv_stage_opts *o, cv_stage_result *out,
+             la_error *err)
+{
+    assert(ds && o && out && o->n_folds >= 2 && o->threads >= 1);
+    memset(out, 0, sizeof *out);
+    if (ds->d == 0 || !ds->features)
+        return la_error_set(err, LA_EUSAGE, ds->path, 0, "the dataset has no feature columns to train on");
+    cv_train_opts t = o->train;
+    t.seed = o->seed;
+    t.image_w = ds->image_w;
+    t.image_h = ds->image_h;
+    t.channels = ds->channels;
+    size_t n = ds->n, k = ds->k;
+    out->n = n;
+    out->k = k;
+    out->n_folds = o->n_folds;
+    out->fold = la_malloc_array(n ? n : 1, sizeof *out->fold);
+    out->probs = la_malloc_array(n && k ? n * k : 1, sizeof *out->probs);
+    out->info = la_calloc((size_t)o->n_folds, sizeof *out->info);
+    out->fold_metrics = la_calloc((size_t)o->n_folds, sizeof *out->fold_metrics);
+    if (!out->fold || !out->probs || !out->info || !out->fold_metrics) goto oom;
+    if (t.model == CV_MODEL_MLP && alloc_curves(out, (size_t)t.epochs)) goto oom;
+    int rc;
+    if (o->folds) memcpy(out->fold, o->folds, n * sizeof *out->fold);
+    else if ((rc = cv_folds_stratified(ds->labels, n, k, o->n_folds, o->seed, out->fold, NULL, err))) goto fail;
+    cv_run_opts ro = {
+        .n_folds = o->n_folds, .threads = o->threads, .standardize = o->standardize,
+        .onehot = ds->feature_onehot, .curves = out->curves, .coteach = o->coteach,
+        .on_fold = o->on_fold, .ctx = o->ctx,
+    };
+    double t1 = la_now();
+    if ((rc = cv_run(&t, &ro, ds->features, n, ds->d, ds->labels, sw, k, out->fold, out->probs,
+                     out->info, err)))
+        goto fail;
+    out->seconds = la_now() - t1;
+    if ((rc = mt_compute_folds(ds->labels, out->probs, n, k, out->fold, (size_t)o->n_folds, &out->pooled,
+                               out->fold_metrics, err)))
+        goto fail;
+    return 0;
+oom:
+    rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+fail:
+    cv_stage_result_free(out);
+    return rc;
+}
+
+/* One fold's learning curve: per-epoch arrays, null where not measured. */
+static json_t *curve_json(const cv_curve *c)
+{
+    json_t *o = json_object(), *tr = json_array(), *va = json_array(), *ho = json_array(), *vl = json_array();
+    for (size_t e = 0; e < c->n; e++) {
+        json_array_append_new(tr, isfinite(c->train_acc[e]) ? json_real(c->train_acc[e]) : json_null());
+        json_array_append_new(va, isfinite(c->val_acc[e]) ? json_real(c->val_acc[e]) : json_null());
+        json_array_append_new(vl, isfinite(c->val_loss[e]) ? json_real(c->val_loss[e]) : json_null());
+        json_array_append_new(ho, isfinite(c->heldout_acc[e]) ? json_real(c->heldout_acc[e]) : json_null());
+    }
+    json_object_set_new(o, "train_accuracy", tr);
+    json_object_set_new(o, "val_accuracy", va);
+    json_object_set_new(o, "val_loss", vl);
+    json_object_set_new(o, "heldout_accuracy", ho);
+    json_object_set_new(o, "best_epoch", json_integer(c->best));
+    return o;
+}
+
+json_t *cv_stage_metrics_json(const cv_stage_result *r, const cv_stage_opts *o, char *const *class_names)
+{
+    json_t *doc = mt_to_json(&r->pooled, r->fold_metrics, (size_t)r->n_folds, class_names);
+    if (!doc) return NULL;
+    const cv_train_opts *t = &o->train;
+    json_t *jf = json_object_get(doc, "folds");
+    for (int f = 0; f < r->n_folds; f++) {
+        json_t *fo = json_array_get(jf, (size_t)f);
+        const cv_fold_info *in = &r->info[f];
+        if (!fo) continue;
+        json_object_set_new(fo, "n_train", json_integer((json_int_t)in->n_train));
+        json_object_set_new(fo, "n_test", json_integer((json_int_t)in->n_test));
+        json_object_set_new(fo, "iterations", json_integer(in->iters));
+        json_object_set_new(fo, "seconds", json_real(in->seconds));
+        if (t->model != CV_MODEL_KNN) json_object_set_new(fo, "l2", json_real(in->l2));
+        if (r->curves) json_object_set_new(fo, "curve", curve_json(&r->curves[f]));
+    }
+    json_object_set_new(doc, "model", json_string(cv_model_name(t->model)));
+    json_object_set_new(doc, "loss", json_string(cv_loss_name(t->loss)));
+    json_object_set_new(doc, "variant", json_string(o->coteach ? "coteach" : "plain"));
+    if (o->coteach) {
+        json_object_set_new(doc, "forget_rate", json_real(o->coteach->forget_rate));
+        json_object_set_new(doc, "forget_epochs", json_integer(o->coteach->forget_epochs));
+    }
+    json_object_set_new(doc, "n", json_integer((json_int_t)r->n));
+    json_object_set_new(doc, "k", json_integer((json_int_t)r->k));
+    json_object_set_new(doc, "n_folds", json_integer(r->n_folds));
+    json_object_set_new(doc, "seed", json_integer((json_int_t)o->seed));
+    json_object_set_new(doc, "threads", json_integer(o->threads));
+    json_object_set_new(doc, "seconds", json_real(r->seconds));
+    return doc;
+}
+
+void cv_stage_dir(const char *pred_probs_path, char *dir, size_t dirsz)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", pred_probs_path);
+    snprintf(dir, dirsz, "%s", dirname(tmp));
+}
+
+/* folds.csv: id,fold per row in dataset order (ids quoted when they hold
+ * , " CR or LF; the row number when the dataset has no ids). */
+static int write_folds_csv(const char *path, const la_dataset *ds, const int32_t *fold, la_error *err)
+{
+    la_atomic_file af;
+    if (la_atomic_open(&af, path, err)) return err->status;
+    fputs("id,fold\n", af.fp);
+    for (size_t i = 0; i < ds->n; i++) {
+        const char *id = ds->ids ? ds->ids[i] : NULL;
+        if (!id) fprintf(af.fp, "%zu,%d\n", i, fold[i]);
+        else if (strpbrk(id, ",\"\r\n")) { io_write_csv_quoted(af.fp, id); fprintf(af.fp, ",%d\n", fold[i]); }
+        else fprintf(af.fp, "%s,%d\n", id, fold[i]);
+    }
+    return la_atomic_commit(&af, err);
+}
+
+int cv_stage_write(const cv_stage_result *r, const la_dataset *ds, const json_t *doc,
+                   const char *pred_probs_path, la_error *err)
+{
+    assert(r && ds && doc && pred_probs_path && r->n == ds->n);
+    char dir[4096], path[4200];
+    int rc;
+    cv_stage_dir(pred_probs_path, dir, sizeof dir);
+    if ((rc = la_mkdir_p(dir, err))) return rc;
+    snprintf(path, sizeof path, "%s/folds.csv", dir);
+    if ((rc = write_folds_csv(path, ds, r->fold, err))) return rc;
+    int64_t *lab64 = la_malloc_array(ds->n ? ds->n : 1, sizeof *lab64);
+    if (!lab64) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    for (size_t i = 0; i < ds->n; i++) lab64[i] = ds->labels[i];
+    snprintf(path, sizeof path, "%s/labels.npy", dir);
+    rc = io_npy_save_i64(path, lab64, ds->n, err);
+    free(lab64);
+    if (rc) return rc;
+    if ((rc = io_npy_save_f64(pred_probs_path, r->probs, r->n, r->k, err))) return rc;
+    snprintf(path, sizeof path, "%s/metrics.json", dir);
+    return la_json_write_file(doc, path, LA_JSON_READABLE, err);
 }

@@ -46,7 +46,7 @@ static long index_find(const id_index *ix, const char *id)
     return -1;
 }
 
-int cv_labels_read(const char *path, char *const *ids, size_t n, char *const *class_names,
+int cv_inputs_labels(const char *path, char *const *ids, size_t n, char *const *class_names,
                    size_t k, int32_t *out, la_error *err)
 {
     io_labels l;
@@ -141,7 +141,7 @@ static int weight_record(void *ctx, long line, size_t nf, char **f, const size_t
     return 0;
 }
 
-int cv_weights_read(const char *path, char *const *ids, size_t n, float *out, la_error *err)
+int cv_inputs_weights(const char *path, char *const *ids, size_t n, float *out, la_error *err)
 {
     size_t len = strlen(path);
     int rc = 0;
@@ -187,7 +187,7 @@ int cv_weights_read(const char *path, char *const *ids, size_t n, float *out, la
     return 0;
 }
 
-int cv_weights_from_column(la_dataset *ds, const char *name, float *out, la_error *err)
+int cv_inputs_weight_column(la_dataset *ds, const char *name, float *out, la_error *err)
 {
     size_t d = ds->d, col = d;
     for (size_t j = 0; j < d && ds->feature_names; j++)

@@ -16,19 +16,19 @@
  * writes out[i] for each of the n dataset rows. With ids, every dataset id
  * must appear exactly once (extra ids are an error too); without, the file
  * must have n rows. Labels must be in 0..k-1. Returns 0 or LA_EUSAGE / LA_EINTERNAL. */
-int cv_labels_read(const char *path, char *const *ids, size_t n, char *const *class_names,
+int cv_inputs_labels(const char *path, char *const *ids, size_t n, char *const *class_names,
                    size_t k, int32_t *out, la_error *err);
 
 /* Reads example weights: .npy (n values, 1-D or n x 1, any numeric dtype) or
  * CSV with a `weight` column and an optional `id` column (matched as above).
  * Weights must be finite and >= 0, not all 0. */
-int cv_weights_read(const char *path, char *const *ids, size_t n, float *out, la_error *err);
+int cv_inputs_weights(const char *path, char *const *ids, size_t n, float *out, la_error *err);
 
 /* Takes example weights from the dataset's feature column `name` (a numeric
  * column of a CSV table) and removes that column from the features, so the
- * model never trains on it. Same value rules as cv_weights_read. Returns 0,
+ * model never trains on it. Same value rules as cv_inputs_weights. Returns 0,
  * or LA_EUSAGE when there is no such numeric column or a value is bad. */
 struct la_dataset;
-int cv_weights_from_column(struct la_dataset *ds, const char *name, float *out, la_error *err);
+int cv_inputs_weight_column(struct la_dataset *ds, const char *name, float *out, la_error *err);
 
 #endif /* CV_INPUTS_H */

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 #include "loss.h"
+#include "model.h"
 
 static const char *const loss_names[] = {"ce", "weighted", "balanced", "focal", "gce", "sce"};
 
@@ -153,4 +154,24 @@ double cv_loss_batch(const cv_loss *L, const float *Z, size_t n, const int32_t *
     }
     if (n_correct) *n_correct = correct;
     return total;
+}
+
+void cv_loss_setup(const cv_train_opts *o, const int32_t *y, size_t n, size_t k,
+                   double *class_w, cv_loss *L)
+{
+    memset(L, 0, sizeof *L);
+    L->kind = o->loss;
+    L->k = k;
+    L->smoothing = o->smoothing;
+    L->gamma = o->gamma;
+    L->gce_q = o->gce_q;
+    L->sce_alpha = o->sce_alpha;
+    L->sce_beta = o->sce_beta;
+    for (size_t c = 0; c < k; c++) class_w[c] = 1.0;
+    if (o->loss == CV_LOSS_WEIGHTED) cv_class_weights_inverse(y, n, k, class_w);
+    if (o->loss == CV_LOSS_BALANCED) cv_class_weights_effective(y, n, k, o->beta, class_w);
+    if (o->loss == CV_LOSS_FOCAL && o->focal_alpha)
+        for (size_t c = 0; c < k; c++)
+            class_w[c] *= o->focal_alpha[o->n_focal_alpha == 1 ? 0 : c];
+    L->class_w = class_w;
 }

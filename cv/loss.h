@@ -54,4 +54,12 @@ double cv_loss_row(const cv_loss *L, const double *z, int32_t y, double *g);
 double cv_loss_batch(const cv_loss *L, const float *Z, size_t n, const int32_t *y,
                      const float *sw, float scale, float *G, size_t *n_correct);
 
+/* Builds the loss of training options o (model.h) for training labels y
+ * (n in 0..k-1): kind, smoothing and exponents from o, class_w (k doubles,
+ * which must outlive L) = 1, inverse-frequency (weighted), effective-number
+ * (balanced) weights, times --focal-alpha for focal. Cannot fail. */
+struct cv_train_opts;
+void cv_loss_setup(const struct cv_train_opts *o, const int32_t *y, size_t n, size_t k,
+                   double *class_w, cv_loss *L);
+
 #endif /* CV_LOSS_H */

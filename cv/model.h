@@ -15,7 +15,8 @@
  * does not standardize. The objective of logreg and mlp is
  *   J(theta) = sum_i sw_i L(z_i, y_i) + (l2 / 2) ||W||^2     (biases unpenalized)
  * so --l2 is 1/C of scikit-learn's LogisticRegression (C = 1 <=> l2 = 1).
- * Library code: never prints; failures fill la_error.
+ * The models live in logreg.c, mlp.c and knn.c; this module holds the
+ * options and dispatches. Library code: never prints; failures fill la_error.
  */
 #ifndef CV_MODEL_H
 #define CV_MODEL_H
@@ -24,7 +25,6 @@
 #include <stdint.h>
 #include "../util/la_util.h"
 #include "loss.h"
-#include "../util/la_rng.h"
 
 typedef enum cv_model_kind { CV_MODEL_LOGREG = 0, CV_MODEL_MLP, CV_MODEL_KNN } cv_model_kind;
 typedef enum cv_sampler_kind { CV_SAMPLER_NONE = 0, CV_SAMPLER_OVERSAMPLE, CV_SAMPLER_UNDERSAMPLE } cv_sampler_kind;
@@ -32,6 +32,11 @@ typedef enum cv_metric { CV_METRIC_COSINE = 0, CV_METRIC_EUCLIDEAN } cv_metric;
 
 #define CV_MAX_HIDDEN 4
 #define CV_MAX_CLASSES 4096
+#define CV_DEFAULT_BATCH 128          /* --batch-size when not positive        */
+#define CV_MLP_PATIENCE 3             /* --patience of the mlp when -1         */
+/* Seed offset of the inner validation split (mlp and logreg early stopping,
+ * --l2 auto), so it differs from the outer folds of the same --seed. */
+#define CV_INNER_SPLIT_SEED 0x5A5A5A5Aull
 
 /* Per-epoch (mlp) or per-iteration (logreg) learning curves, filled into
  * caller-provided arrays of `cap` entries each (any array may be NULL).
@@ -128,21 +133,15 @@ float *cv_model_params(cv_model *m, size_t *count);
 double cv_model_objective(const cv_model *m, const cv_train_opts *o, const float *X, size_t n,
                           const int32_t *y, const float *sw, float *grad);
 
-/* Builds the loss for training labels y (class weights per o->loss). class_w
- * must hold k doubles and outlive the loss. */
-void cv_loss_setup(const cv_train_opts *o, const int32_t *y, size_t n, size_t k,
-                   double *class_w, cv_loss *L);
+/* The network behind a logreg or mlp model (its parameters, for robust.c's
+ * co-teaching and decoupled training), or NULL for knn. */
+struct cv_mlp_net *cv_model_net(cv_model *m);
 
-/* Minibatch order for one epoch of a sampler over n training labels:
- * writes *count indices into idx (capacity n) — a permutation (none), n draws
- * with replacement with P(i) ~ 1 / n_{y_i} (oversample), or min_c n_c of each
- * class without replacement (undersample). */
-void cv_sampler_epoch(cv_sampler_kind s, const int32_t *y, size_t n, size_t k, la_rng *rng,
-                      size_t *idx, size_t *count);
-
-/* Light augmentation of one image row in place (w x h x channels, HWC):
- * shift by (dx, dy) pixels with edge replication, mirrored when flip. */
-void cv_augment_row(float *row, float *tmp, int w, int h, int ch, int dx, int dy, int flip);
+/* Writes epoch / iteration e of a learning curve (values as doubles, stored
+ * as floats; arrays that are NULL are skipped) and sets cv->n = e + 1. No-op
+ * when cv is NULL or e >= cv->cap. */
+void cv_curve_put(cv_curve *cv, size_t e, double tr_acc, double tr_loss, double va_acc,
+                  double va_loss, double ho_acc);
 
 const char *cv_model_name(cv_model_kind k);
 

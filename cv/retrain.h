@@ -12,17 +12,19 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "../util/la_util.h"
+#include "../io/dataset.h"
+#include "../metrics/metrics.h"
 #include "model.h"
 #include "robust.h"
 
-typedef struct rt_opts {
-    cv_train_opts train;      /* model, loss, sampler... (curve/eval/n_iter are set by rt_run) */
+typedef struct cv_retrain_opts {
+    cv_train_opts train;      /* model, loss, sampler... (curve/eval/n_iter are set by cv_retrain_run) */
     int   standardize;        /* 1: standardize columns on the training rows  */
     const uint8_t *onehot;    /* d indicator columns (never standardized), or NULL */
     int   coteach;            /* 1: co-teaching (mlp), see robust.h           */
-    rb_coteach_opts co;
+    cv_robust_coteach_opts co;
     int   decouple;           /* 1: decoupled rebalancing (mlp), see robust.h */
-} rt_opts;
+} cv_retrain_opts;
 
 /* Xtr: n x d raw training features, y: n labels, sw: n weights or NULL;
  * Xte: nte x d raw test features, yte: nte test labels (curve only, may be
@@ -30,8 +32,54 @@ typedef struct rt_opts {
  * curve->cap entries) receives the learning curves; *iters (may be NULL) the
  * iterations or epochs run. With --decouple, stage 2 uses train.sampler
  * (oversample when none). Returns 0, LA_EUSAGE or LA_EINTERNAL with err. */
-int rt_run(const rt_opts *o, const float *Xtr, size_t n, size_t d, const int32_t *y,
+int cv_retrain_run(const cv_retrain_opts *o, const float *Xtr, size_t n, size_t d, const int32_t *y,
            const float *sw, size_t k, const float *Xte, size_t nte, const int32_t *yte,
            double *probs, cv_curve *curve, int *iters, la_error *err);
+
+/* ---- the retrain stage ----------------------------------------------------- */
+
+/* What a retrain produces; every array is owned by the struct. */
+typedef struct cv_retrain_result {
+    size_t     n_train, n_test, k;
+    double    *probs;         /* n_test x k test probabilities (float64)      */
+    int32_t   *test_labels;   /* n_test, as the training set's class indices  */
+    mt_metrics metrics;       /* on the test set                              */
+    cv_curve   curve;         /* learning curve (curve.cap 0 for knn)         */
+    float     *curve_mem;     /* storage behind curve, NAN where not measured */
+    int        iters;         /* iterations or epochs run                     */
+    double     seconds;       /* wall time of the fit and prediction          */
+} cv_retrain_result;
+
+/* Checks that test carries train's features column for column and maps its
+ * labels to train's class indices by name into test_labels (test->n).
+ * Returns 0 or LA_EUSAGE naming the first mismatch. */
+int cv_retrain_check_test(const la_dataset *train, const la_dataset *test, int32_t *test_labels,
+                          la_error *err);
+
+/* The retrain stage: checks the test set (above), fits on all of train
+ * (features, labels, weights sw or NULL; o->onehot is taken from train) and
+ * evaluates on test. The test labels reach only the metrics and the mlp's
+ * held-out curve, never the fit. Returns 0 (free *out with
+ * cv_retrain_result_free) or LA_EUSAGE / LA_EINTERNAL with *out zeroed. */
+int  cv_retrain_stage(const la_dataset *train, const float *sw, const la_dataset *test,
+                      const cv_retrain_opts *o, cv_retrain_result *out, la_error *err);
+void cv_retrain_result_free(cv_retrain_result *r);
+
+/* "plain", "coteach" or "decouple". */
+const char *cv_retrain_variant(const cv_retrain_opts *o);
+
+/* The metrics.json document of a retrain: test metrics (cv's schema), then
+ * kind, model, loss, sampler, variant (and co-teaching rates), train_data,
+ * test_data, n_train, n_test, n, k, seed, threads, iterations, seconds,
+ * load_seconds and the curves. A new reference, or NULL when out of memory. */
+json_t *cv_retrain_metrics_json(const cv_retrain_result *r, const cv_retrain_opts *o,
+                                char *const *class_names, const char *train_path,
+                                const char *test_path, double load_seconds);
+
+/* Writes DIR (created if needed)/test_pred_probs.npy (float64),
+ * test_labels.npy (int64), classes.txt (train's classes) and metrics.json
+ * (doc, indented, 10 digits), each by temp file + rename. */
+int cv_retrain_write(const cv_retrain_result *r, const la_dataset *train, const json_t *doc,
+                     const char *dir, la_error *err);
 
 #endif /* CV_RETRAIN_H */

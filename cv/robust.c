@@ -1,9 +1,9 @@
 /*
  * robust.c — co-teaching and decoupled rebalancing for the mlp (robust.h).
  *
- * Both work on a cv_model's flat parameter vector through a `net` view (the
- * W_l and b_l pointers of mlp.h's layout) and drive model.c's forward /
- * backward passes and Adam step (mlp.h) directly: co-teaching needs per-row
+ * Both work on a cv_model's network (cv_model_net: the W_l and b_l of
+ * mlp.h's layout) and drive mlp.c's forward / backward passes and Adam step
+ * directly: co-teaching needs per-row
  * losses and updates on row subsets chosen by the other network, which
  * cv_model_fit does not offer. No dropout here.
  */
@@ -18,43 +18,30 @@
 #include "mlp.h"
 #include "../util/la_rng.h"
 
-typedef struct net {
-    cv_model *m;
-    int    L;                               /* weight layers                 */
-    size_t dims[CV_MAX_HIDDEN + 2];         /* dims[0] = d ... dims[L] = k   */
-    float *W[CV_MAX_HIDDEN + 1];            /* dims[l] x dims[l+1]           */
-    float *b[CV_MAX_HIDDEN + 1];            /* dims[l+1]                     */
-    float *params;
-    size_t P;
-} net;
-
-/* Maps m's parameter vector; -1 when m is not the mlp o, d, k describe. */
-static int net_view(cv_model *m, const cv_train_opts *o, size_t d, size_t k, net *nt)
+/* m's network when it is the mlp o, d, k describe, else NULL. */
+static cv_mlp_net *net_view(cv_model *m, const cv_train_opts *o, size_t d, size_t k)
 {
-    memset(nt, 0, sizeof *nt);
-    nt->m = m;
-    nt->L = cv_mlp_layers(m, nt->dims, nt->W, nt->b);
-    nt->params = cv_model_params(m, &nt->P);
-    if (nt->L != o->n_hidden + 1 || nt->dims[0] != d || nt->dims[nt->L] != k) return -1;
-    for (int l = 1; l < nt->L; l++) if (nt->dims[l] != (size_t)o->hidden[l - 1]) return -1;
-    return 0;
+    cv_mlp_net *nt = cv_model_net(m);
+    if (!nt || nt->n_layers != o->n_hidden + 1 || nt->dims[0] != d || nt->dims[nt->n_layers] != k) return NULL;
+    for (int l = 1; l < nt->n_layers; l++) if (nt->dims[l] != (size_t)o->hidden[l - 1]) return NULL;
+    return nt;
 }
 
-int rb_hidden(cv_model *m, const cv_train_opts *o, size_t d, size_t k, const float *X,
+int cv_robust_hidden(cv_model *m, const cv_train_opts *o, size_t d, size_t k, const float *X,
               size_t n, float *H, la_error *err)
 {
-    net nt;
+    cv_mlp_net *nt;
     if (o->model != CV_MODEL_MLP || o->n_hidden < 1)
         return la_error_set(err, LA_EUSAGE, NULL, 0, "needs an mlp with a hidden layer");
-    if (net_view(m, o, d, k, &nt))
+    if (!(nt = net_view(m, o, d, k)))
         return la_error_set(err, LA_EINTERNAL, NULL, 0, "the model's parameters are not an mlp's");
     cv_mlp_ws a;
-    size_t cap = n < 1024 ? (n ? n : 1) : 1024, h = nt.dims[nt.L - 1];
-    if (cv_mlp_ws_alloc(&a, m, cap)) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    size_t cap = n < 1024 ? (n ? n : 1) : 1024, h = nt->dims[nt->n_layers - 1];
+    if (cv_mlp_ws_alloc(&a, nt, cap)) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     for (size_t i0 = 0; i0 < n; i0 += cap) {
         size_t nb = n - i0 < cap ? n - i0 : cap;
-        cv_mlp_forward(m, &a, X + i0 * d, nb, 0.0, NULL);
-        const float *Hb = a.A[nt.L - 1];       /* last hidden layer, nb x h */
+        cv_mlp_forward(nt, &a, X + i0 * d, nb, 0.0, NULL);
+        const float *Hb = a.A[nt->n_layers - 1];       /* last hidden layer, nb x h */
         memcpy(H + i0 * h, Hb, nb * h * sizeof *H);
     }
     cv_mlp_ws_free(&a);
@@ -92,7 +79,7 @@ static int by_loss(const void *pa, const void *pb, void *ctx)
 }
 
 /* One gradient step of nt on the rows sel[0..ns) of the batch (Xb, yb). */
-static void update_on(const net *nt, cv_mlp_ws *a, cv_mlp_adam *s, const cv_loss *L, double l2n, double lr,
+static void update_on(const cv_mlp_net *nt, cv_mlp_ws *a, cv_mlp_adam *s, const cv_loss *L, double l2n, double lr,
                       const float *Xb, const int32_t *yb, const size_t *sel, size_t ns, size_t d,
                       float *Xs, int32_t *ys, float *grad)
 {
@@ -100,27 +87,27 @@ static void update_on(const net *nt, cv_mlp_ws *a, cv_mlp_adam *s, const cv_loss
         memcpy(Xs + j * d, Xb + sel[j] * d, d * sizeof *Xs);
         ys[j] = yb[sel[j]];
     }
-    float *Z = cv_mlp_forward(nt->m, a, Xs, ns, 0.0, NULL);
-    memset(grad, 0, nt->P * sizeof *grad);
+    float *Z = cv_mlp_forward(nt, a, Xs, ns, 0.0, NULL);
+    memset(grad, 0, nt->n_params * sizeof *grad);
     cv_loss_batch(L, Z, ns, ys, NULL, 1.0f / (float)ns, a->G0, NULL);
-    cv_mlp_backward(nt->m, a, Xs, ns, a->G0, 1.0f, grad);
+    cv_mlp_backward(nt, a, Xs, ns, a->G0, 1.0f, grad);
     if (l2n > 0) {
         size_t off = 0;
-        for (int l = 0; l < nt->L; l++) {
+        for (int l = 0; l < nt->n_layers; l++) {
             size_t sz = nt->dims[l] * nt->dims[l + 1];
             for (size_t q = 0; q < sz; q++) grad[off + q] += (float)(l2n * nt->W[l][q]);
             off += sz;
         }
     }
-    cv_mlp_adam_step(s, nt->params, grad, nt->P, lr);
+    cv_mlp_adam_step(s, nt->params, grad, nt->n_params, lr);
 }
 
-static double accuracy_of(const net *nt, cv_mlp_ws *a, const float *X, size_t n, size_t d, const int32_t *y)
+static double accuracy_of(const cv_mlp_net *nt, cv_mlp_ws *a, const float *X, size_t n, size_t d, const int32_t *y)
 {
-    size_t ok = 0, k = nt->dims[nt->L];
+    size_t ok = 0, k = nt->k;
     for (size_t i0 = 0; i0 < n; i0 += a->cap) {
         size_t nb = n - i0 < a->cap ? n - i0 : a->cap;
-        const float *Z = cv_mlp_forward(nt->m, a, X + i0 * d, nb, 0.0, NULL);
+        const float *Z = cv_mlp_forward(nt, a, X + i0 * d, nb, 0.0, NULL);
         for (size_t i = 0; i < nb; i++) {
             size_t am = 0;
             for (size_t j = 1; j < k; j++) if (Z[i * k + j] > Z[i * k + am]) am = j;
@@ -130,7 +117,7 @@ static double accuracy_of(const net *nt, cv_mlp_ws *a, const float *X, size_t n,
     return n ? (double)ok / (double)n : NAN;
 }
 
-int rb_coteach_fit(const cv_train_opts *o, const rb_coteach_opts *co, const float *X, size_t n,
+int cv_robust_coteach_fit(const cv_train_opts *o, const cv_robust_coteach_opts *co, const float *X, size_t n,
                    size_t d, const int32_t *y, size_t k, cv_model **pa, cv_model **pb, la_error *err)
 {
     *pa = *pb = NULL;
@@ -144,7 +131,7 @@ int rb_coteach_fit(const cv_train_opts *o, const rb_coteach_opts *co, const floa
     cv_train_opts ob = *o;
     ob.seed = o->seed + 1000003;                /* a different initialization */
     cv_model *ma = NULL, *mb = NULL;
-    net na, nb;
+    cv_mlp_net *na = NULL, *nb = NULL;
     cv_mlp_ws aa, ab;
     int aok = 0, bok = 0, rc = 0;
     size_t B = (size_t)(o->batch_size > 0 ? o->batch_size : 128);
@@ -155,13 +142,13 @@ int rb_coteach_fit(const cv_train_opts *o, const rb_coteach_opts *co, const floa
     double *la = NULL, *lb = NULL, *cw = NULL;
     cv_mlp_adam sa = {0}, sb = {0};
     if ((rc = cv_model_init(o, d, k, &ma, err)) || (rc = cv_model_init(&ob, d, k, &mb, err))) goto done;
-    if (net_view(ma, o, d, k, &na) || net_view(mb, o, d, k, &nb)) {
+    if (!(na = net_view(ma, o, d, k)) || !(nb = net_view(mb, o, d, k))) {
         rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "the model's parameters are not an mlp's");
         goto done;
     }
-    if (cv_mlp_ws_alloc(&aa, ma, B < 1024 ? 1024 : B)) goto oom;
+    if (cv_mlp_ws_alloc(&aa, na, B < 1024 ? 1024 : B)) goto oom;
     aok = 1;
-    if (cv_mlp_ws_alloc(&ab, mb, B < 1024 ? 1024 : B)) goto oom;
+    if (cv_mlp_ws_alloc(&ab, nb, B < 1024 ? 1024 : B)) goto oom;
     bok = 1;
     perm = la_malloc_array(n, sizeof *perm);
     ia = la_malloc_array(B, sizeof *ia);
@@ -173,9 +160,9 @@ int rb_coteach_fit(const cv_train_opts *o, const rb_coteach_opts *co, const floa
     la = la_malloc_array(B, sizeof *la);
     lb = la_malloc_array(B, sizeof *lb);
     cw = la_calloc(k, sizeof *cw);
-    grad = la_malloc_array(na.P, sizeof *grad);
-    sa.mom = la_calloc(na.P, sizeof(float)); sa.vel = la_calloc(na.P, sizeof(float));
-    sb.mom = la_calloc(nb.P, sizeof(float)); sb.vel = la_calloc(nb.P, sizeof(float));
+    grad = la_malloc_array(na->n_params, sizeof *grad);
+    sa.mom = la_calloc(na->n_params, sizeof(float)); sa.vel = la_calloc(na->n_params, sizeof(float));
+    sb.mom = la_calloc(nb->n_params, sizeof(float)); sb.vel = la_calloc(nb->n_params, sizeof(float));
     if (!perm || !ia || !ib || !Xb || !Xs || !yb || !ys || !la || !lb || !cw || !grad ||
         !sa.mom || !sa.vel || !sb.mom || !sb.vel)
         goto oom;
@@ -199,16 +186,16 @@ int rb_coteach_fit(const cv_train_opts *o, const rb_coteach_opts *co, const floa
                 memcpy(Xb + j * d, X + perm[j0 + j] * d, d * sizeof *Xb);
                 yb[j] = y[perm[j0 + j]];
             }
-            row_ce(cv_mlp_forward(ma, &aa, Xb, m, 0.0, NULL), m, k, yb, la, &correct);
-            row_ce(cv_mlp_forward(mb, &ab, Xb, m, 0.0, NULL), m, k, yb, lb, NULL);
+            row_ce(cv_mlp_forward(na, &aa, Xb, m, 0.0, NULL), m, k, yb, la, &correct);
+            row_ce(cv_mlp_forward(nb, &ab, Xb, m, 0.0, NULL), m, k, yb, lb, NULL);
             for (size_t j = 0; j < m; j++) ia[j] = ib[j] = j;
             qsort_r(ia, m, sizeof *ia, by_loss, la);
             qsort_r(ib, m, sizeof *ib, by_loss, lb);
             size_t keep = m - (size_t)lround(R * (double)m);
             if (keep < 1) keep = 1;
             /* each network learns from the rows its peer finds easy */
-            update_on(&na, &aa, &sa, &L, l2n, o->lr, Xb, yb, ib, keep, d, Xs, ys, grad);
-            update_on(&nb, &ab, &sb, &L, l2n, o->lr, Xb, yb, ia, keep, d, Xs, ys, grad);
+            update_on(na, &aa, &sa, &L, l2n, o->lr, Xb, yb, ib, keep, d, Xs, ys, grad);
+            update_on(nb, &ab, &sb, &L, l2n, o->lr, Xb, yb, ia, keep, d, Xs, ys, grad);
         }
         cv_curve *cu = o->curve;
         if (cu && (size_t)e < cu->cap) {
@@ -218,7 +205,7 @@ int rb_coteach_fit(const cv_train_opts *o, const rb_coteach_opts *co, const floa
             if (cu->val_loss) cu->val_loss[e] = NAN;
             if (cu->heldout_acc)
                 cu->heldout_acc[e] = o->eval_X && o->eval_y && o->eval_n
-                    ? (float)accuracy_of(&na, &aa, o->eval_X, o->eval_n, d, o->eval_y) : NAN;
+                    ? (float)accuracy_of(na, &aa, o->eval_X, o->eval_n, d, o->eval_y) : NAN;
             cu->n = (size_t)e + 1;
         }
     }
@@ -241,7 +228,7 @@ done:
     return rc;
 }
 
-int rb_coteach_predict_proba(const cv_model *a, const cv_model *b, const float *X, size_t n, size_t k,
+int cv_robust_coteach_predict(const cv_model *a, const cv_model *b, const float *X, size_t n, size_t k,
                              double *probs, la_error *err)
 {
     double *pb = la_malloc_array(n * k + 1, sizeof *pb);
@@ -256,7 +243,7 @@ int rb_coteach_predict_proba(const cv_model *a, const cv_model *b, const float *
 
 /* ---- decoupled rebalancing ----------------------------------------------- */
 
-int rb_decouple_fit(const cv_train_opts *o, cv_sampler_kind stage2, const float *X, size_t n,
+int cv_robust_decouple_fit(const cv_train_opts *o, cv_sampler_kind stage2, const float *X, size_t n,
                     size_t d, const int32_t *y, const float *sw, size_t k, cv_model **out,
                     la_error *err)
 {
@@ -269,15 +256,15 @@ int rb_decouple_fit(const cv_train_opts *o, cv_sampler_kind stage2, const float 
     float *H = NULL;
     int rc = cv_model_fit(&o1, X, n, d, y, sw, k, &m, err);
     if (rc) return rc;
-    net nt;
-    if (net_view(m, o, d, k, &nt)) {
+    cv_mlp_net *nt = net_view(m, o, d, k);
+    if (!nt) {
         cv_model_free(m);
         return la_error_set(err, LA_EINTERNAL, NULL, 0, "the model's parameters are not an mlp's");
     }
-    size_t h = nt.dims[nt.L - 1];
+    size_t h = nt->dims[nt->n_layers - 1];
     H = la_malloc_array(n * h, sizeof *H);
     if (!H) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto done; }
-    if ((rc = rb_hidden(m, o, d, k, X, n, H, err))) goto done;
+    if ((rc = cv_robust_hidden(m, o, d, k, X, n, H, err))) goto done;
 
     /* stage 2: softmax regression on the frozen features, class-balanced */
     cv_train_opts oh;
@@ -292,13 +279,31 @@ int rb_decouple_fit(const cv_train_opts *o, cv_sampler_kind stage2, const float 
     float *src = cv_model_params(head, &hp);
     if (hp != h * k + k) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "unexpected head size"); goto done; }
     /* head layout: W (h x k) then b (k) -- the mlp's last layer's shapes */
-    memcpy(nt.W[nt.L - 1], src, h * k * sizeof *src);
-    memcpy(nt.b[nt.L - 1], src + h * k, k * sizeof *src);
+    memcpy(nt->W[nt->n_layers - 1], src, h * k * sizeof *src);
+    memcpy(nt->b[nt->n_layers - 1], src + h * k, k * sizeof *src);
     *out = m;
     m = NULL;
 done:
     cv_model_free(head);
     cv_model_free(m);
     free(H);
+    return rc;
+}
+
+/* ---- fit and predict ------------------------------------------------------ */
+
+int cv_robust_fit_predict(const cv_train_opts *o, const cv_robust_coteach_opts *co, int decouple,
+                          const float *X, size_t n, size_t d, const int32_t *y, const float *sw,
+                          size_t k, const float *Xte, size_t nte, double *probs, la_error *err)
+{
+    cv_model *m = NULL, *m2 = NULL;
+    int rc;
+    if (co) rc = cv_robust_coteach_fit(o, co, X, n, d, y, k, &m, &m2, err);
+    else if (decouple) rc = cv_robust_decouple_fit(o, o->sampler, X, n, d, y, sw, k, &m, err);
+    else rc = cv_model_fit(o, X, n, d, y, sw, k, &m, err);
+    if (!rc) rc = m2 ? cv_robust_coteach_predict(m, m2, Xte, nte, k, probs, err)
+                     : cv_model_predict_proba(m, Xte, nte, probs, err);
+    cv_model_free(m);
+    cv_model_free(m2);
     return rc;
 }

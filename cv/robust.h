@@ -26,10 +26,10 @@
 #include "../util/la_util.h"
 #include "model.h"
 
-typedef struct rb_coteach_opts {
+typedef struct cv_robust_coteach_opts {
     double forget_rate;       /* tau: share of each batch dropped at the end (0.2) */
     int    forget_epochs;     /* T_k: epochs over which the share grows (10)       */
-} rb_coteach_opts;
+} cv_robust_coteach_opts;
 
 /* Trains two mlps by co-teaching on X (n x d, preprocessed), y (n in 0..k-1).
  * o->model must be CV_MODEL_MLP; o->loss is the loss of the update step (the
@@ -39,14 +39,14 @@ typedef struct rb_coteach_opts {
  * accuracy per epoch; best = -1. *a, *b receive the two networks (free both
  * with cv_model_free). Returns 0, LA_EUSAGE (not an mlp, bad rates, n == 0)
  * or LA_EINTERNAL. */
-int rb_coteach_fit(const cv_train_opts *o, const rb_coteach_opts *co, const float *X, size_t n,
+int cv_robust_coteach_fit(const cv_train_opts *o, const cv_robust_coteach_opts *co, const float *X, size_t n,
                    size_t d, const int32_t *y, size_t k, cv_model **a, cv_model **b, la_error *err);
 
 /* The co-taught pair's prediction: probs (n x k) = (p_a + p_b) / 2, the mean
  * of the two networks' class probabilities for X (n x d, preprocessed as for
  * the fit). Rows sum to 1, every value > 0. Returns 0 or LA_EINTERNAL (out of
  * memory; probs then undefined). */
-int rb_coteach_predict_proba(const cv_model *a, const cv_model *b, const float *X, size_t n, size_t k,
+int cv_robust_coteach_predict(const cv_model *a, const cv_model *b, const float *X, size_t n, size_t k,
                              double *probs, la_error *err);
 
 /* Decoupled training: stage 1 cv_model_fit(o) with o->sampler forced to
@@ -55,14 +55,23 @@ int rb_coteach_predict_proba(const cv_model *a, const cv_model *b, const float *
  * activations with cross-entropy and the sampler `stage2` (oversample =
  * class-balanced, the default; undersample). *out receives the model.
  * Returns 0, LA_EUSAGE (not an mlp with a hidden layer) or LA_EINTERNAL. */
-int rb_decouple_fit(const cv_train_opts *o, cv_sampler_kind stage2, const float *X, size_t n,
+int cv_robust_decouple_fit(const cv_train_opts *o, cv_sampler_kind stage2, const float *X, size_t n,
                     size_t d, const int32_t *y, const float *sw, size_t k, cv_model **out,
                     la_error *err);
 
 /* The last hidden layer's activations of an mlp with d inputs and k classes
  * trained with options o (H: n x hidden[n_hidden-1]). Returns 0 or
  * LA_EUSAGE (not an mlp) / LA_EINTERNAL. */
-int rb_hidden(cv_model *m, const cv_train_opts *o, size_t d, size_t k, const float *X, size_t n,
+int cv_robust_hidden(cv_model *m, const cv_train_opts *o, size_t d, size_t k, const float *X, size_t n,
               float *H, la_error *err);
+
+/* Fits one model on the preprocessed rows X (n x d), y, sw (NULL = 1) and
+ * predicts Xte (nte x d) into probs (nte x k): the co-taught pair when co is
+ * not NULL (predicting with the mean of its two networks), the decoupled mlp
+ * when decouple (stage 2 with o->sampler), else cv_model_fit. What cv's folds
+ * and retrain share. Returns 0 or the fit's / prediction's status. */
+int cv_robust_fit_predict(const cv_train_opts *o, const cv_robust_coteach_opts *co, int decouple,
+                          const float *X, size_t n, size_t d, const int32_t *y, const float *sw,
+                          size_t k, const float *Xte, size_t nte, double *probs, la_error *err);
 
 #endif /* CV_ROBUST_H */

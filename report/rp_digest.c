@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../cv/metrics.h"
+#include "../metrics/metrics.h"
 #include "../db/db.h"
 #include "../io/labels.h"
 #include "report.h"

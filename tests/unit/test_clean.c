@@ -1,4 +1,4 @@
-/* test_clean.c — cmocka tests for cv/clean.c: every policy of the clean plan
+/* test_clean.c — cmocka tests for clean/clean.c and io/dataset_write.c: every policy of the clean plan
  * (none, drop, relabel, --min-quality, reviewer decisions over automatic
  * ones, keep protects, skip counts as unreviewed), changes.csv content, the
  * raw-record CSV writer (quoting, CRLF, BOM, blank lines kept out), the
@@ -16,7 +16,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "cv/clean.h"
+#include "clean/clean.h"
+#include "io/dataset_write.h"
 #include "io/dataset.h"
 
 #define S(x) ((char *)(x))     /* string literals as the dataset's char * */
@@ -246,7 +247,7 @@ static void test_csv_writer_raw_copy(void **state)
     cln_plan p;
     la_error err;
     assert_int_equal(cln_plan_make(lab, 5, d, 4, CLN_AUTO_NONE, NAN, NAN, &p, &err), 0);
-    assert_int_equal(cln_write_csv(in, 1, &ds, &p, out, &err), 0);
+    assert_int_equal(io_write_csv_relabeled(in, 1, &ds, p.label, out, &err), 0);
     assert_string_equal(slurp(out),
                         "\xEF\xBB\xBF" "id,label,x\r\n"
                         "r0,cat,\"1,5\"\r\n"
@@ -272,7 +273,7 @@ static void test_csv_writer_raw_copy(void **state)
     /* a file with a different number of records is refused */
     write_file(in, "id,label,x\nr0,cat,1\n");
     assert_int_equal(cln_plan_make(lab, 5, NULL, 0, CLN_AUTO_NONE, NAN, NAN, &p, &err), 0);
-    assert_int_equal(cln_write_csv(in, 1, &ds, &p, out, &err), LA_EUSAGE);
+    assert_int_equal(io_write_csv_relabeled(in, 1, &ds, p.label, out, &err), LA_EUSAGE);
     cln_plan_free(&p);
 }
 
@@ -287,12 +288,12 @@ static void test_relpath(void **state)
     assert_int_equal(system(cmd), 0);
     snprintf(f, sizeof f, "%s/p q.png", b);
     write_file(f, "x");
-    assert_int_equal(cln_relpath(a, f, rel, sizeof rel), 0);
+    assert_int_equal(io_relpath(a, f, rel, sizeof rel), 0);
     assert_string_equal(rel, "../../img/c/p q.png");
     snprintf(f, sizeof f, "%s/x", g_dir);
-    assert_int_equal(cln_relpath(a, f, rel, sizeof rel), 0);
+    assert_int_equal(io_relpath(a, f, rel, sizeof rel), 0);
     assert_string_equal(rel, "..");
-    assert_int_equal(cln_relpath(a, "/nonexistent/zzz", rel, sizeof rel), -1);
+    assert_int_equal(io_relpath(a, "/nonexistent/zzz", rel, sizeof rel), -1);
 }
 
 static void test_idx_writer(void **state)
@@ -319,7 +320,7 @@ static void test_idx_writer(void **state)
     assert_int_equal(cln_plan_make(lab, 3, d, 2, CLN_AUTO_NONE, NAN, NAN, &p, &err), 0);
     snprintf(oi, sizeof oi, "%s/o-images-idx3-ubyte", g_dir);
     snprintf(ol, sizeof ol, "%s/o-labels-idx1-ubyte", g_dir);
-    assert_int_equal(cln_write_idx(in, &ds, &p, oi, ol, &err), 0);
+    assert_int_equal(io_write_idx(in, &ds, p.label, oi, ol, &err), 0);
     cln_plan_free(&p);
     FILE *f = fopen(oi, "rb");
     unsigned char got[64];

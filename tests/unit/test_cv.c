@@ -17,7 +17,8 @@
 #include "cv/folds.h"
 #include "cv/inputs.h"
 #include "cv/model.h"
-#include "cv/prep.h"
+#include "cv/scaler.h"
+#include "cv/sampler.h"
 #include "util/la_rng.h"
 
 /* Gaussian blobs: class c centred at 3 * e_{c mod d}; n rows, d features. */
@@ -198,15 +199,15 @@ static void test_augment_shift_and_flip(void **state)
     (void)state;
     /* 3x2 image, one channel: rows (0 1 2) (3 4 5) */
     float img[6] = {0, 1, 2, 3, 4, 5}, tmp[6];
-    cv_augment_row(img, tmp, 3, 2, 1, 1, 0, 0);        /* shift right by 1, edge replicated */
+    cv_sampler_augment_row(img, tmp, 3, 2, 1, 1, 0, 0);        /* shift right by 1, edge replicated */
     float want[6] = {0, 0, 1, 3, 3, 4};
     assert_memory_equal(img, want, sizeof want);
     float img2[6] = {0, 1, 2, 3, 4, 5};
-    cv_augment_row(img2, tmp, 3, 2, 1, 0, 0, 1);       /* mirror */
+    cv_sampler_augment_row(img2, tmp, 3, 2, 1, 0, 0, 1);       /* mirror */
     float want2[6] = {2, 1, 0, 5, 4, 3};
     assert_memory_equal(img2, want2, sizeof want2);
     float img3[6] = {0, 1, 2, 3, 4, 5};
-    cv_augment_row(img3, tmp, 3, 2, 1, 0, 1, 0);       /* down by 1 */
+    cv_sampler_augment_row(img3, tmp, 3, 2, 1, 0, 1, 0);       /* down by 1 */
     float want3[6] = {0, 1, 2, 0, 1, 2};
     assert_memory_equal(img3, want3, sizeof want3);
 }
@@ -314,26 +315,26 @@ static void test_labels_and_weights_files(void **state)
     int32_t lab[3] = {9, 9, 9};
     float w[3];
     la_error err;
-    assert_int_equal(cv_labels_read(lp, ids, 3, names, 2, lab, &err), 0);
+    assert_int_equal(cv_inputs_labels(lp, ids, 3, names, 2, lab, &err), 0);
     assert_int_equal(lab[0], 0);
     assert_int_equal(lab[1], 1);
     assert_int_equal(lab[2], 1);
-    assert_int_equal(cv_weights_read(wp, ids, 3, w, &err), 0);
+    assert_int_equal(cv_inputs_weights(wp, ids, 3, w, &err), 0);
     assert_true(w[0] == 0.5f && w[1] == 2.0f && w[2] == 1.0f);
     f = fopen(wp, "w");
     fputs("id,weight\nb,2\nzz,0.5\nc,1\n", f);            /* unknown id */
     fclose(f);
-    assert_int_equal(cv_weights_read(wp, ids, 3, w, &err), LA_EUSAGE);
+    assert_int_equal(cv_inputs_weights(wp, ids, 3, w, &err), LA_EUSAGE);
     assert_int_equal(err.line, 3);
     f = fopen(wp, "w");
     fputs("weight\n1\n-2\n1\n", f);                       /* row order, negative */
     fclose(f);
-    assert_int_equal(cv_weights_read(wp, ids, 3, w, &err), LA_EUSAGE);
+    assert_int_equal(cv_inputs_weights(wp, ids, 3, w, &err), LA_EUSAGE);
     unlink(lp); unlink(wp); rmdir(dir);
 }
 
 /* The default logreg on 20000 rows starts from a fit on every 4th row
- * (subsample_start in model.c): what it returns must still meet the full
+ * (subsample_start in logreg.c): what it returns must still meet the full
  * objective's stopping rule, max |dJ/dtheta| <= tol x n (tol 1e-3 by
  * default), not just the subsample's. */
 static void test_logreg_subsample_start_converges(void **state)

@@ -1,5 +1,5 @@
 /*
- * test_metrics.c — cmocka tests for cv/metrics: every figure is checked
+ * test_metrics.c — cmocka tests for metrics/metrics: every figure is checked
  * against values computed by hand on small inputs (and cross-checked once
  * with scikit-learn 1.2.1, shown in the comments), including a class that is
  * never predicted, ties in scores (grouped, as sklearn does) and ties in argmax.
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cv/metrics.h"
+#include "metrics/metrics.h"
 
 #define TOL 1e-12
 

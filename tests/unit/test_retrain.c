@@ -86,7 +86,7 @@ static void fx_free(fixture *f)
     free(f->X); free(f->T); free(f->y); free(f->yte); free(f->P);
 }
 
-static void mlp_opts(rt_opts *o)
+static void mlp_opts(cv_retrain_opts *o)
 {
     memset(o, 0, sizeof *o);
     cv_train_opts_init(&o->train);
@@ -106,14 +106,14 @@ static void test_plain_logreg_and_mlp(void **state)
     (void)state;
     fixture f;
     fx_make(&f, 600, 300, NULL);
-    rt_opts o;
+    cv_retrain_opts o;
     memset(&o, 0, sizeof o);
     cv_train_opts_init(&o.train);
     o.train.threads = 1;
     o.standardize = 1;
     la_error err;
     int iters = 0;
-    assert_int_equal(rt_run(&o, f.X, f.n, f.d, f.y, NULL, f.k, f.T, f.nte, f.yte, f.P, NULL, &iters, &err), 0);
+    assert_int_equal(cv_retrain_run(&o, f.X, f.n, f.d, f.y, NULL, f.k, f.T, f.nte, f.yte, f.P, NULL, &iters, &err), 0);
     assert_true(accuracy(f.P, f.yte, f.nte, f.k) > 0.9);
     assert_true(iters > 0);
     for (size_t j = 0; j < f.nte * f.k; j++) assert_true(f.P[j] > 0 && f.P[j] < 1);
@@ -122,7 +122,7 @@ static void test_plain_logreg_and_mlp(void **state)
     float mem[5 * 15];
     cv_curve cu = {.cap = 15, .train_acc = mem, .train_loss = mem + 15, .val_acc = mem + 30,
                    .val_loss = mem + 45, .heldout_acc = mem + 60, .best = -2};
-    assert_int_equal(rt_run(&o, f.X, f.n, f.d, f.y, NULL, f.k, f.T, f.nte, f.yte, f.P, &cu, &iters, &err), 0);
+    assert_int_equal(cv_retrain_run(&o, f.X, f.n, f.d, f.y, NULL, f.k, f.T, f.nte, f.yte, f.P, &cu, &iters, &err), 0);
     assert_true(accuracy(f.P, f.yte, f.nte, f.k) > 0.9);
     assert_true(cu.n >= 1 && cu.n <= 15);
     assert_true(cu.best >= -1 && cu.best < (int)cu.n);
@@ -141,7 +141,7 @@ static void test_scaler_fitted_on_training_rows(void **state)
     (void)state;
     fixture f;
     fx_make(&f, 400, 100, NULL);
-    rt_opts o;
+    cv_retrain_opts o;
     memset(&o, 0, sizeof o);
     cv_train_opts_init(&o.train);
     o.train.threads = 1;
@@ -151,8 +151,8 @@ static void test_scaler_fitted_on_training_rows(void **state)
     float *T2 = malloc((f.nte + 1) * f.d * sizeof *T2);
     memcpy(T2, f.T, f.nte * f.d * sizeof *T2);
     for (size_t j = 0; j < f.d; j++) T2[f.nte * f.d + j] = 100.0f;   /* one far-away extra row */
-    assert_int_equal(rt_run(&o, f.X, f.n, f.d, f.y, NULL, f.k, f.T, f.nte, NULL, f.P, NULL, NULL, &err), 0);
-    assert_int_equal(rt_run(&o, f.X, f.n, f.d, f.y, NULL, f.k, T2, f.nte + 1, NULL, P2, NULL, NULL, &err), 0);
+    assert_int_equal(cv_retrain_run(&o, f.X, f.n, f.d, f.y, NULL, f.k, f.T, f.nte, NULL, f.P, NULL, NULL, &err), 0);
+    assert_int_equal(cv_retrain_run(&o, f.X, f.n, f.d, f.y, NULL, f.k, T2, f.nte + 1, NULL, P2, NULL, NULL, &err), 0);
     for (size_t j = 0; j < f.nte * f.k; j++) assert_true(fabs(f.P[j] - P2[j]) < 1e-12);
     free(P2); free(T2);
     fx_free(&f);
@@ -168,7 +168,7 @@ static void test_coteach_resists_flips(void **state)
     la_rng_seed(&r, 5, 2);
     for (size_t i = 0; i < f.n; i++)
         if (f.y[i] == 0 && la_rng_uniform(&r) < 0.3) f.y[i] = 1;
-    rt_opts o;
+    cv_retrain_opts o;
     mlp_opts(&o);
     o.coteach = 1;
     o.train.epochs = 20;
@@ -177,7 +177,7 @@ static void test_coteach_resists_flips(void **state)
     for (size_t j = 0; j < 100; j++) mem[j] = -1;
     cv_curve cu = {.cap = 20, .train_acc = mem, .train_loss = mem + 20, .val_acc = mem + 40,
                    .val_loss = mem + 60, .heldout_acc = mem + 80};
-    assert_int_equal(rt_run(&o, f.X, f.n, f.d, f.y, NULL, f.k, f.T, f.nte, f.yte, f.P, &cu, NULL, &err), 0);
+    assert_int_equal(cv_retrain_run(&o, f.X, f.n, f.d, f.y, NULL, f.k, f.T, f.nte, f.yte, f.P, &cu, NULL, &err), 0);
     assert_int_equal(cu.n, 20);
     assert_int_equal(cu.best, -1);
     assert_true(cu.heldout_acc[19] > 0.85);
@@ -185,29 +185,29 @@ static void test_coteach_resists_flips(void **state)
     assert_true(recall_of(f.P, f.yte, f.nte, f.k, 0) > 0.75);
     /* rates out of range are refused */
     o.co.forget_rate = 1.5;
-    assert_int_equal(rt_run(&o, f.X, f.n, f.d, f.y, NULL, f.k, f.T, f.nte, NULL, f.P, NULL, NULL, &err), LA_EUSAGE);
+    assert_int_equal(cv_retrain_run(&o, f.X, f.n, f.d, f.y, NULL, f.k, f.T, f.nte, NULL, f.P, NULL, NULL, &err), LA_EUSAGE);
     /* co-teaching needs an mlp */
     o.co.forget_rate = 0.2;
     o.train.model = CV_MODEL_LOGREG;
-    assert_int_equal(rt_run(&o, f.X, f.n, f.d, f.y, NULL, f.k, f.T, f.nte, NULL, f.P, NULL, NULL, &err), LA_EUSAGE);
+    assert_int_equal(cv_retrain_run(&o, f.X, f.n, f.d, f.y, NULL, f.k, f.T, f.nte, NULL, f.P, NULL, NULL, &err), LA_EUSAGE);
     fx_free(&f);
 }
 
-/* rb_coteach_predict_proba is exactly (p_a + p_b) / 2 of the two networks. */
+/* cv_robust_coteach_predict is exactly (p_a + p_b) / 2 of the two networks. */
 static void test_coteach_predict_is_mean(void **state)
 {
     (void)state;
     fixture f;
     fx_make(&f, 600, 200, NULL);
-    rt_opts o;
+    cv_retrain_opts o;
     mlp_opts(&o);
     la_error err;
     cv_model *a = NULL, *b = NULL;
-    assert_int_equal(rb_coteach_fit(&o.train, &o.co, f.X, f.n, f.d, f.y, f.k, &a, &b, &err), 0);
+    assert_int_equal(cv_robust_coteach_fit(&o.train, &o.co, f.X, f.n, f.d, f.y, f.k, &a, &b, &err), 0);
     double *pa = malloc(f.nte * f.k * sizeof *pa), *pb = malloc(f.nte * f.k * sizeof *pb);
     assert_int_equal(cv_model_predict_proba(a, f.T, f.nte, pa, &err), 0);
     assert_int_equal(cv_model_predict_proba(b, f.T, f.nte, pb, &err), 0);
-    assert_int_equal(rb_coteach_predict_proba(a, b, f.T, f.nte, f.k, f.P, &err), 0);
+    assert_int_equal(cv_robust_coteach_predict(a, b, f.T, f.nte, f.k, f.P, &err), 0);
     double maxdiff = 0.0;
     for (size_t j = 0; j < f.nte * f.k; j++) {
         assert_true(f.P[j] > 0.0);
@@ -246,7 +246,7 @@ static void test_cv_run_coteach(void **state)
         fold[i] = (int32_t)(i % 3);
         if (f.y[i] == 0 && la_rng_uniform(&r) < 0.3) { f.y[i] = 1; flipped++; }
     }
-    rt_opts o;
+    cv_retrain_opts o;
     mlp_opts(&o);
     o.co.forget_rate = 0.3;
     o.train.epochs = 20;
@@ -261,8 +261,8 @@ static void test_cv_run_coteach(void **state)
         ytr[ntr++] = f.y[i];
     }
     cv_model *a = NULL, *b = NULL;
-    assert_int_equal(rb_coteach_fit(&o.train, &o.co, Xtr, ntr, f.d, ytr, f.k, &a, &b, &err), 0);
-    assert_int_equal(rb_coteach_predict_proba(a, b, Xte, nte, f.k, P2, &err), 0);
+    assert_int_equal(cv_robust_coteach_fit(&o.train, &o.co, Xtr, ntr, f.d, ytr, f.k, &a, &b, &err), 0);
+    assert_int_equal(cv_robust_coteach_predict(a, b, Xte, nte, f.k, P2, &err), 0);
     for (size_t i = 0, j = 0; i < f.n; i++) {
         if (fold[i] != 0) continue;
         assert_memory_equal(P + i * f.k, P2 + j * f.k, f.k * sizeof *P);
@@ -291,23 +291,23 @@ static void test_decouple_helps_rare_class(void **state)
     const double prior[3] = {0.495, 0.495, 0.01};
     fixture f;
     fx_make(&f, 3000, 600, prior);
-    rt_opts o;
+    cv_retrain_opts o;
     mlp_opts(&o);
     la_error err;
-    assert_int_equal(rt_run(&o, f.X, f.n, f.d, f.y, NULL, f.k, f.T, f.nte, NULL, f.P, NULL, NULL, &err), 0);
+    assert_int_equal(cv_retrain_run(&o, f.X, f.n, f.d, f.y, NULL, f.k, f.T, f.nte, NULL, f.P, NULL, NULL, &err), 0);
     double r_plain = recall_of(f.P, f.yte, f.nte, f.k, 2);
     o.decouple = 1;
-    assert_int_equal(rt_run(&o, f.X, f.n, f.d, f.y, NULL, f.k, f.T, f.nte, NULL, f.P, NULL, NULL, &err), 0);
+    assert_int_equal(cv_retrain_run(&o, f.X, f.n, f.d, f.y, NULL, f.k, f.T, f.nte, NULL, f.P, NULL, NULL, &err), 0);
     double r_dec = recall_of(f.P, f.yte, f.nte, f.k, 2);
     assert_true(r_dec >= r_plain);
     assert_true(r_dec > 0.8);
     /* undersampled stage 2 works too */
     o.train.sampler = CV_SAMPLER_UNDERSAMPLE;
-    assert_int_equal(rt_run(&o, f.X, f.n, f.d, f.y, NULL, f.k, f.T, f.nte, NULL, f.P, NULL, NULL, &err), 0);
+    assert_int_equal(cv_retrain_run(&o, f.X, f.n, f.d, f.y, NULL, f.k, f.T, f.nte, NULL, f.P, NULL, NULL, &err), 0);
     assert_true(recall_of(f.P, f.yte, f.nte, f.k, 2) > 0.7);
     /* no hidden layer: refused */
     o.train.n_hidden = 0;
-    assert_int_equal(rt_run(&o, f.X, f.n, f.d, f.y, NULL, f.k, f.T, f.nte, NULL, f.P, NULL, NULL, &err), LA_EUSAGE);
+    assert_int_equal(cv_retrain_run(&o, f.X, f.n, f.d, f.y, NULL, f.k, f.T, f.nte, NULL, f.P, NULL, NULL, &err), LA_EUSAGE);
     fx_free(&f);
 }
 
@@ -333,7 +333,7 @@ static void test_hidden_matches_layout(void **state)
     /* b0 after W0 (8) and W1 (12): offset 20 */
     p[20] = 0.5f; p[21] = 0; p[22] = 0; p[23] = 1;
     float X[2] = {1, 2}, H[4];
-    assert_int_equal(rb_hidden(m, &o, 2, 3, X, 1, H, &err), 0);
+    assert_int_equal(cv_robust_hidden(m, &o, 2, 3, X, 1, H, &err), 0);
     /* x W0 = (1, 1, 4, -6); + b0 = (1.5, 1, 4, -5); relu */
     assert_float_equal(H[0], 1.5f, 1e-6);
     assert_float_equal(H[1], 1.0f, 1e-6);

@@ -113,6 +113,14 @@ json_t *mt_to_json(const mt_metrics *pooled, const mt_metrics *folds, size_t nfo
 /* The body of one metrics object (no "folds" key); used for each fold. */
 json_t *mt_metrics_json(const mt_metrics *m, char *const *class_names);
 
+/* Pooled metrics of all n rows into *pooled and each fold's (fold_of: n
+ * values in [0, nfolds)) into folds[0..nfolds). A fold with no examples or a
+ * row outside the folds is LA_EUSAGE; on any error nothing is left allocated.
+ * Free each with mt_metrics_free. */
+int mt_compute_folds(const int32_t *labels, const double *probs, size_t n, size_t k,
+                     const int32_t *fold_of, size_t nfolds, mt_metrics *pooled, mt_metrics *folds,
+                     la_error *err);
+
 /* Convenience for trainers: pooled metrics plus per-fold metrics from fold
  * assignments (fold_of: n values in [0, nfolds)), as one metrics.json document.
  * A fold with no examples is an LA_EUSAGE error. *out is a new reference. */
@@ -137,5 +145,51 @@ int mt_json_with_folds_f32(const int32_t *labels, const float *probs, size_t n, 
  * memory. *out is a new reference. */
 int mt_compare_json(const json_t *before, const char *before_name, const json_t *after,
                     const char *after_name, json_t **out, la_error *err);
+
+/* ---- the metrics stage ---------------------------------------------------- */
+
+/* Options of mt_stage: an optional threshold sweep and per-fold metrics. */
+typedef struct mt_stage_opts {
+    long          positive;       /* class index to sweep, -1 = no sweep      */
+    int           has_constraint; /* 0: the operating point is the best F1    */
+    mt_constraint kind;
+    double        value;
+    const int32_t *fold_of;       /* n fold indices, or NULL                  */
+    size_t        nfolds;         /* folds in fold_of (max + 1)               */
+    const char   *probs_name;     /* names the probabilities in errors, or NULL */
+    const char   *folds_name;     /* names the fold assignment in errors, or NULL */
+} mt_stage_opts;
+
+/* What mt_stage computes; owned by the struct. */
+typedef struct mt_stage_result {
+    mt_metrics   metrics;         /* all rows                                 */
+    mt_pr_point *pts;             /* the sweep's curve (npts), or NULL        */
+    size_t       npts;
+    long         pick;            /* operating point index into pts, -1 = none */
+    mt_metrics  *folds;           /* nfolds per-fold metrics, or NULL         */
+    size_t       nfolds;
+} mt_stage_result;
+
+/* The metrics stage over labels (n) and probs (n x k): all metrics, with
+ * o->positive >= 0 the precision-recall sweep of that class and the
+ * operating point meeting o's constraint (or of best F1; ties: the higher
+ * threshold), with o->fold_of the per-fold metrics. Returns 0 (free with
+ * mt_stage_result_free) or a status with err filled and *out zeroed. */
+int  mt_stage(const int32_t *labels, const double *probs, size_t n, size_t k, const mt_stage_opts *o,
+              mt_stage_result *out, la_error *err);
+void mt_stage_result_free(mt_stage_result *r);
+
+/* The name of a constraint in JSON and text ("min_precision", ...). */
+const char *mt_constraint_name(mt_constraint c);
+
+/* The metrics.json document of a stage result: mt_to_json's, with
+ * "folds" filled when per-fold metrics were computed and, after a sweep,
+ * "operating_point" {positive, constraint, point (or null, with a note),
+ * pr_auc}. A new reference, or NULL when out of memory. */
+json_t *mt_stage_json(const mt_stage_result *r, const mt_stage_opts *o, char *const *class_names);
+
+/* pr_curve.csv of a sweep: threshold,precision,recall,f1,false_alarm_rate,
+ * 17 significant digits, by temp file + rename. */
+int mt_write_pr_csv(const char *path, const mt_pr_point *pts, size_t npts, la_error *err);
 
 #endif /* LA_METRICS_H */

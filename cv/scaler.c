@@ -5,7 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "prep.h"
+#include "scaler.h"
 
 int cv_scaler_fit(cv_scaler *s, const float *X, size_t n, size_t d, const int32_t *fold,
                   int exclude_fold, const uint8_t *onehot, int standardize, la_error *err)

@@ -9,6 +9,7 @@
  */
 #include <assert.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -362,19 +363,18 @@ fail:
     return NULL;
 }
 
-int mt_json_with_folds(const int32_t *labels, const double *probs, size_t n, size_t k,
-                       const int32_t *fold_of, size_t nfolds, char *const *class_names,
-                       json_t **out, la_error *err)
+int mt_compute_folds(const int32_t *labels, const double *probs, size_t n, size_t k,
+                     const int32_t *fold_of, size_t nfolds, mt_metrics *pooled, mt_metrics *folds,
+                     la_error *err)
 {
-    *out = NULL;
-    mt_metrics pooled;
-    if (mt_compute(labels, probs, n, k, &pooled, err)) return err->status;
-    mt_metrics *fm = la_calloc(nfolds ? nfolds : 1, sizeof *fm);
+    assert(labels && probs && fold_of && pooled && (folds || nfolds == 0));
+    if (nfolds) memset(folds, 0, nfolds * sizeof *folds);
+    if (mt_compute(labels, probs, n, k, pooled, err)) return err->status;
     size_t *cnt = la_calloc(nfolds ? nfolds : 1, sizeof *cnt);
     int32_t *fy = la_malloc_array(n, sizeof *fy);
     double *fp = k && n <= SIZE_MAX / k ? la_malloc_array(n * k, sizeof *fp) : NULL;
     int rc = 0;
-    if (!fm || !cnt || !fy || !fp) {
+    if (!cnt || !fy || !fp) {
         rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory computing fold metrics");
         goto done;
     }
@@ -398,17 +398,35 @@ int mt_json_with_folds(const int32_t *labels, const double *probs, size_t n, siz
             memcpy(fp + m * k, probs + i * k, k * sizeof *fp);
             m++;
         }
-        if ((rc = mt_compute(fy, fp, m, k, &fm[f], err))) goto done;
+        if ((rc = mt_compute(fy, fp, m, k, &folds[f], err))) goto done;
     }
-    *out = mt_to_json(&pooled, fm, nfolds, class_names);
-    if (!*out) rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory building metrics.json");
 done:
-    for (size_t f = 0; fm && f < nfolds; f++) mt_metrics_free(&fm[f]);
-    free(fm);
     free(cnt);
     free(fy);
     free(fp);
-    mt_metrics_free(&pooled);
+    if (rc) {
+        for (size_t f = 0; f < nfolds; f++) mt_metrics_free(&folds[f]);
+        mt_metrics_free(pooled);
+    }
+    return rc;
+}
+
+int mt_json_with_folds(const int32_t *labels, const double *probs, size_t n, size_t k,
+                       const int32_t *fold_of, size_t nfolds, char *const *class_names,
+                       json_t **out, la_error *err)
+{
+    *out = NULL;
+    mt_metrics pooled;
+    mt_metrics *fm = la_calloc(nfolds ? nfolds : 1, sizeof *fm);
+    if (!fm) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory computing fold metrics");
+    int rc = mt_compute_folds(labels, probs, n, k, fold_of, nfolds, &pooled, fm, err);
+    if (!rc) {
+        *out = mt_to_json(&pooled, fm, nfolds, class_names);
+        if (!*out) rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory building metrics.json");
+        for (size_t f = 0; f < nfolds; f++) mt_metrics_free(&fm[f]);
+        mt_metrics_free(&pooled);
+    }
+    free(fm);
     return rc;
 }
 
@@ -546,4 +564,115 @@ oom:
     json_decref(cls);
     json_decref(o);
     return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory comparing metrics");
+}
+
+/* ------------------------------------------------------ the stage */
+
+const char *mt_constraint_name(mt_constraint c)
+{
+    return c == MT_MIN_PRECISION ? "min_precision" : c == MT_MIN_RECALL ? "min_recall"
+                                                                        : "max_false_alarm_rate";
+}
+
+/* The threshold with the best F1 (ties: the higher threshold). */
+static long mt__best_f1(const mt_pr_point *p, size_t n)
+{
+    long best = -1;
+    for (size_t i = 0; i < n; i++)
+        if (best < 0 || p[i].f1 > p[best].f1) best = (long)i;
+    return best;
+}
+
+void mt_stage_result_free(mt_stage_result *r)
+{
+    mt_metrics_free(&r->metrics);
+    for (size_t f = 0; r->folds && f < r->nfolds; f++) mt_metrics_free(&r->folds[f]);
+    free(r->folds);
+    free(r->pts);
+    memset(r, 0, sizeof *r);
+    r->pick = -1;
+}
+
+int mt_stage(const int32_t *labels, const double *probs, size_t n, size_t k, const mt_stage_opts *o,
+             mt_stage_result *out, la_error *err)
+{
+    assert(labels && probs && o && out);
+    memset(out, 0, sizeof *out);
+    out->pick = -1;
+    int rc = mt_compute(labels, probs, n, k, &out->metrics, err);
+    if (rc) {
+        if (!err->file[0] && o->probs_name) snprintf(err->file, sizeof err->file, "%s", o->probs_name);
+        return rc;
+    }
+    if (o->positive >= 0) {
+        if ((rc = mt_pr_curve(labels, probs, n, k, (size_t)o->positive, &out->pts, &out->npts, err))) goto fail;
+        out->pick = o->has_constraint ? mt_pick_threshold(out->pts, out->npts, o->kind, o->value)
+                                      : mt__best_f1(out->pts, out->npts);
+    }
+    if (o->fold_of) {
+        mt_metrics pooled;
+        out->folds = la_calloc(o->nfolds ? o->nfolds : 1, sizeof *out->folds);
+        if (!out->folds) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
+        if ((rc = mt_compute_folds(labels, probs, n, k, o->fold_of, o->nfolds, &pooled, out->folds, err))) {
+            if (!err->file[0] && o->folds_name) snprintf(err->file, sizeof err->file, "%s", o->folds_name);
+            goto fail;
+        }
+        mt_metrics_free(&pooled);
+        out->nfolds = o->nfolds;
+    }
+    return 0;
+fail:
+    mt_stage_result_free(out);
+    return rc;
+}
+
+static json_t *mt__point_json(const mt_pr_point *p)
+{
+    return json_pack("{s:f, s:f, s:f, s:f, s:f, s:[[I, I], [I, I]]}",
+                     "threshold", p->threshold, "precision", p->precision, "recall", p->recall,
+                     "f1", p->f1, "false_alarm_rate", p->false_alarm_rate,
+                     "confusion_matrix", (json_int_t)p->tn, (json_int_t)p->fp,
+                     (json_int_t)p->fn, (json_int_t)p->tp);
+}
+
+json_t *mt_stage_json(const mt_stage_result *r, const mt_stage_opts *o, char *const *names)
+{
+    const mt_metrics *m = &r->metrics;
+    json_t *j = mt_to_json(m, NULL, 0, names);
+    if (!j) return NULL;
+    if (o->positive >= 0) {
+        char idx[32];
+        snprintf(idx, sizeof idx, "%ld", o->positive);
+        json_t *op = json_object();
+        json_object_set_new(op, "positive", json_string(names ? names[o->positive] : idx));
+        json_object_set_new(op, "constraint", o->has_constraint
+                            ? json_pack("{s:s, s:f}", "kind", mt_constraint_name(o->kind), "value", o->value)
+                            : json_pack("{s:s}", "kind", "best_f1"));
+        json_object_set_new(op, "point", r->pick >= 0 ? mt__point_json(&r->pts[r->pick]) : json_null());
+        if (r->pick < 0)
+            json_object_set_new(op, "note", json_string("no threshold meets the constraint"));
+        json_object_set_new(op, "pr_auc", json_real(m->per_class[o->positive].pr_auc));
+        json_object_set_new(j, "operating_point", op);
+    }
+    if (r->folds) {
+        /* the same per-fold objects mt_json_with_folds writes, in the "folds" slot */
+        json_t *withf = mt_to_json(m, r->folds, r->nfolds, names);
+        if (!withf) { json_decref(j); return NULL; }
+        json_object_set(j, "folds", json_object_get(withf, "folds"));
+        json_decref(withf);
+    }
+    return j;
+}
+
+int mt_write_pr_csv(const char *path, const mt_pr_point *pts, size_t npts, la_error *err)
+{
+    la_atomic_file af;
+    if (la_atomic_open(&af, path, err)) return err->status;
+    fputs("threshold,precision,recall,f1,false_alarm_rate\n", af.fp);
+    for (size_t i = 0; i < npts; i++) {
+        const mt_pr_point *p = &pts[i];
+        fprintf(af.fp, "%.17g,%.17g,%.17g,%.17g,%.17g\n", p->threshold, p->precision, p->recall,
+                p->f1, p->false_alarm_rate);
+    }
+    return la_atomic_commit(&af, err);
 }

@@ -6,8 +6,8 @@
  * The scaler sees only the rows it is told to fit on: this is what keeps the
  * held-out fold out of preprocessing (tested in tests/unit/test_cv.c).
  */
-#ifndef CV_PREP_H
-#define CV_PREP_H
+#ifndef CV_SCALER_H
+#define CV_SCALER_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -33,4 +33,4 @@ void cv_scaler_apply(const cv_scaler *s, const float *X, const size_t *rows, siz
 
 void cv_scaler_free(cv_scaler *s);
 
-#endif /* CV_PREP_H */
+#endif /* CV_SCALER_H */
