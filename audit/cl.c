@@ -8,10 +8,10 @@
  */
 #include "cl.h"
 #include "cl_run.h"  /* cl_argsort_par */
+#include "../util/la_par.h"
 
 #include <assert.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +43,7 @@ static double cl_pairwise(const double *a, size_t m)
 
 double cl_sum(const double *x, size_t m)
 {
+    assert(x || m == 0);
     double s = 0.0;
     for (size_t off = 0; off < m; off += 8192) {
         size_t len = m - off < 8192 ? m - off : 8192;
@@ -169,18 +170,21 @@ static void cl_argsort_range(const double *v, uint32_t *pl, uint32_t *pr, int cd
 
 void cl_argsort(const double *v, size_t m, uint32_t *idx)
 {
+    assert((v && idx) || m == 0);
     for (size_t i = 0; i < m; i++) idx[i] = (uint32_t)i;
     if (m < 2) return;
     cl_argsort_range(v, idx, idx + m - 1, cl_msb(m) * 2);
 }
 
-typedef struct cl_sort_job { const double *v; uint32_t *pl, *pr; int cdepth; } cl_sort_job;
+/* The two sides of the first partition, each with depth budget d. */
+typedef struct cl_sort_job { const double *v; uint32_t *pl, *pi, *pr; int d; } cl_sort_job;
 
-static void *cl_sort_thread(void *arg)
+static void cl_sort_part(void *ctx, int t, int T)
 {
-    cl_sort_job *j = arg;
-    cl_argsort_range(j->v, j->pl, j->pr, j->cdepth);
-    return NULL;
+    (void)T;
+    cl_sort_job *j = ctx;
+    if (t == 0) cl_argsort_range(j->v, j->pi + 1, j->pr, j->d);
+    else cl_argsort_range(j->v, j->pl, j->pi - 1, j->d);
 }
 
 /* cl_argsort with the two halves of the first partition on two threads:
@@ -188,24 +192,19 @@ static void *cl_sort_thread(void *arg)
  * with depth budget d - 1 >= 0), so the same permutation. */
 void cl_argsort_par(const double *v, size_t m, uint32_t *idx, int threads)
 {
+    assert((v && idx) || m == 0);
     if (threads < 2 || m < 65536) { cl_argsort(v, m, idx); return; }
     for (size_t i = 0; i < m; i++) idx[i] = (uint32_t)i;
     uint32_t *pl = idx, *pr = idx + m - 1;
     int d = cl_msb(m) * 2 - 1;
     uint32_t *pi = cl_partition(v, pl, pr);
-    cl_sort_job j = {v, pl, pi - 1, d};
-    pthread_t th;
-    if (pthread_create(&th, NULL, cl_sort_thread, &j) != 0) {
-        cl_argsort_range(v, pl, pi - 1, d);
-        cl_argsort_range(v, pi + 1, pr, d);
-        return;
-    }
-    cl_argsort_range(v, pi + 1, pr, d);
-    pthread_join(th, NULL);
+    cl_sort_job j = {v, pl, pi, pr, d};
+    la_par_run(2, cl_sort_part, &j);
 }
 
 void cl_argsort_desc(const double *v, size_t m, uint32_t *idx, double *tmp)
 {
+    assert((v && idx && tmp) || m == 0);
     /* pandas nargsort(ascending=False): reverse, argsort, map back, reverse. */
     for (size_t q = 0; q < m; q++) tmp[q] = v[m - 1 - q];
     cl_argsort(tmp, m, idx);
@@ -217,6 +216,7 @@ void cl_argsort_desc(const double *v, size_t m, uint32_t *idx, double *tmp)
 
 void cl_round_preserving_sum(const double *x, size_t k, int64_t *out)
 {
+    assert(x && out && k > 0);
     double *r = malloc(2 * k * sizeof *r + 1);
     uint32_t *o = malloc(k * sizeof *o + 1);
     if (!r || !o) { /* K is tiny; cannot realistically fail */
@@ -250,6 +250,7 @@ void cl_round_preserving_sum(const double *x, size_t k, int64_t *out)
 
 void cl_calibrate(const int64_t *cj, const int64_t *counts, size_t k, int64_t *out)
 {
+    assert(cj && counts && out && out != cj && k > 0);
     double *a = calloc(k * k + 1, sizeof *a);   /* calloc: -O1 -Wmaybe-uninitialized */
     if (!a) return;
     double n = 0;
@@ -270,6 +271,7 @@ void cl_calibrate(const int64_t *cj, const int64_t *counts, size_t k, int64_t *o
 
 void cl_joint(const int64_t *cjc, size_t k, double *joint)
 {
+    assert(cjc && joint && k > 0);
     /* SUM of an integer matrix is exact in double (|sum| < 2^53). */
     double s = 0;
     for (size_t i = 0; i < k * k; i++) s += (double)cjc[i];
@@ -320,6 +322,7 @@ static void cl_compute_py(const double *ps, const double *nm, const double *inv,
 int cl_estimate_latent(const int64_t *cjc, const int64_t *counts, size_t k, int converge,
                        double *py, double *nm, double *inv)
 {
+    assert(cjc && counts && py && nm && inv && k > 0);
     double *ps = malloc((2 * k + 1) * sizeof *ps);
     if (!ps) return -1;
     double *col = ps + k;
@@ -374,6 +377,7 @@ int cl_prune_matrix(const int64_t *cjc, const int64_t *counts, size_t k, double 
 int cl_prune_matrix_ex(const int64_t *cjc, const int64_t *counts, size_t k, double phi,
                        const int64_t *remove, long nmin, int corrected, int64_t *out)
 {
+    assert(cjc && counts && out && k > 0);
     double *m = malloc((3 * k * k + k + 1) * sizeof *m);
     if (!m) return -1;
     double *f = m + k * k, *q = f + k * k, *col = q + k * k;
@@ -429,6 +433,7 @@ int cl_prune_matrix_ex(const int64_t *cjc, const int64_t *counts, size_t k, doub
 
 int64_t cl_num_issues_calibrated(const int64_t *cj, const int64_t *counts, size_t k, size_t n)
 {
+    assert(cj && counts && k > 0);
     int64_t *c1 = malloc((2 * k * k + 1) * sizeof *c1);
     double *diag = malloc((k + 1) * sizeof *diag);
     if (!c1 || !diag) { free(c1); free(diag); return -1; }
@@ -449,6 +454,7 @@ int64_t cl_num_issues_calibrated(const int64_t *cj, const int64_t *counts, size_
 
 int cl_class_quality_table(const double *joint, size_t k, size_t n, cl_class_quality *rows)
 {
+    assert(joint && rows && k > 0);
     double *score = calloc(k + 1, sizeof *score);
     uint32_t *o = calloc(k + 1, sizeof *o);
     cl_class_quality *tmp = calloc(k + 1, sizeof *tmp);
@@ -474,6 +480,7 @@ int cl_class_quality_table(const double *joint, size_t k, size_t n, cl_class_qua
 
 int cl_overlapping_classes(const double *joint, size_t k, size_t n, cl_overlap *rows)
 {
+    assert(joint && rows && k > 0);
     size_t m = k * (k - 1) / 2, r = 0;
     double *v = calloc(2 * m + 1, sizeof *v);    /* calloc: -O1 -Wmaybe-uninitialized */
     uint32_t *o = malloc((m + 1) * sizeof *o);
@@ -498,6 +505,7 @@ int cl_overlapping_classes(const double *joint, size_t k, size_t n, cl_overlap *
 
 size_t cl_argmax(const double *p, size_t k)
 {
+    assert(p && k > 0);
     /* numpy argmax: first maximum; a NaN wins (never happens: inputs are validated). */
     size_t best = 0;
     for (size_t j = 1; j < k; j++)
@@ -507,6 +515,7 @@ size_t cl_argmax(const double *p, size_t k)
 
 int cl_forgiven(const double *p, size_t k, size_t y)
 {
+    assert(p && y < k);
     double py = p[y] + CL_TOL;
     for (size_t j = 0; j < k; j++) {
         double v = j == y ? py : p[j];
@@ -518,6 +527,7 @@ int cl_forgiven(const double *p, size_t k, size_t y)
 
 double cl_normalized_margin(const double *p, size_t k, size_t y)
 {
+    assert(p && y < k);
     double m = -INFINITY;
     for (size_t j = 0; j < k; j++)
         if (j != y && p[j] > m) m = p[j];
@@ -526,6 +536,7 @@ double cl_normalized_margin(const double *p, size_t k, size_t y)
 
 double cl_cw_entropy(const double *p, size_t k, size_t y, double log_k, double *tmp)
 {
+    assert(p && tmp && y < k);
     /* H = (-SUM_j p_j ln p_j) / ln K;  q = H / max(p_y, 1e-6);
      * score = ln(q + 1) / max(q, 1e-6) */
     for (size_t j = 0; j < k; j++) tmp[j] = p[j] == 0 ? 0.0 : p[j] * log(p[j]);
@@ -536,6 +547,7 @@ double cl_cw_entropy(const double *p, size_t k, size_t y, double log_k, double *
 
 void cl_adjust_row(const double *p, const double *t, double tmax, size_t k, double *out)
 {
+    assert(p && t && out && k > 0);
     for (size_t j = 0; j < k; j++) out[j] = (p[j] - t[j]) + tmax;
     double s = cl_sum(out, k);
     for (size_t j = 0; j < k; j++) out[j] /= s;
@@ -562,6 +574,7 @@ static double cl_percentile(const double *v, size_t m, double q)
 int cl_bootstrap_ci(const int64_t *err, const int64_t *cnt, size_t k, int resamples,
                     double conf, uint64_t seed, double *ci, double *class_ci)
 {
+    assert(err && cnt && ci && class_ci && conf > 0 && conf < 1);
     size_t B = resamples > 0 ? (size_t)resamples : 1;
     double *all = malloc((B + 1) * sizeof *all);
     double *cls = malloc((B * k + 1) * sizeof *cls);
@@ -612,6 +625,7 @@ int cl_bootstrap_ci(const int64_t *err, const int64_t *cnt, size_t k, int resamp
 int cl_noise_matrix_from_trace(size_t k, double trace, const double *py, double frac_zero,
                                la_xoshiro *rng, int max_iter, double *nm)
 {
+    assert(rng && nm);
     if (k < 2 || trace <= 1 || trace > (double)k) return -1;
     double *diag = malloc((2 * k + 1) * sizeof *diag);
     if (!diag) return -1;
@@ -668,6 +682,8 @@ int cl_noise_matrix_from_trace(size_t k, double trace, const double *py, double 
 int cl_noisy_labels(const int64_t *true_labels, size_t n, const double *nm, size_t k,
                     la_xoshiro *rng, int64_t *out)
 {
+    assert((true_labels && out) || n == 0);
+    assert(nm && rng);
     uint32_t *members = malloc((n + 1) * sizeof *members);
     int64_t *flips = malloc((k + 1) * sizeof *flips);
     if (!members || !flips) { free(members); free(flips); return -1; }
