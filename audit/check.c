@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "../util/la_json.h"
 
 /* ---------------------------------------------------------------- parsing */
 
@@ -694,4 +695,51 @@ fail:
     json_decref(checks);
     json_decref(classes);
     return NULL;
+}
+
+/* ---- the stage: judge and render ------------------------------------------ */
+
+int ck_judge(ck_summary *cur, ck_summary *base, ck_limits *lim, double conf, ck_verdict *out, la_error *err)
+{
+    assert(cur && lim && out && err);
+    /* One confidence level for both: conf, else the current run's. */
+    if (isnan(conf)) conf = cur->confidence;
+    ck_summary_set_confidence(cur, conf);
+    if (base) ck_summary_set_confidence(base, conf);
+    if (base && isnan(lim->max_increase)) lim->max_increase = 0.0;
+    return ck_evaluate(cur, base, lim, out, err);
+}
+
+static int ck_write(FILE *fp, ck_format fmt, const ck_summary *cur, const ck_summary *base, const ck_verdict *v)
+{
+    switch (fmt) {
+    case CK_FORMAT_TEXT: ck_write_text(fp, cur, base, v); return 0;
+    case CK_FORMAT_JUNIT: ck_write_junit(fp, cur, base, v); return 0;
+    case CK_FORMAT_GITHUB: ck_write_github(fp, cur, base, v); return 0;
+    case CK_FORMAT_JSON: {
+        json_t *j = ck_to_json(cur, base, v);
+        int rc = la_json_print(j, fp, LA_JSON_READABLE);
+        json_decref(j);
+        return rc;
+    }
+    }
+    return -1;
+}
+
+int ck_render(ck_format fmt, const char *out_path, FILE *fp, const ck_summary *cur, const ck_summary *base,
+              const ck_verdict *v, la_error *err)
+{
+    assert(cur && v && err && (out_path || fp));
+    la_atomic_file af;
+    if (out_path) {
+        if (la_atomic_open(&af, out_path, err)) return err->status;
+        fp = af.fp;
+    }
+    if (ck_write(fp, fmt, cur, base, v)) {
+        if (out_path) la_atomic_abort(&af);
+        return la_error_set(err, LA_EINTERNAL, out_path, 0, "cannot write the JSON report");
+    }
+    if (out_path) return la_atomic_commit(&af, err);
+    fflush(fp);
+    return 0;
 }

@@ -4,7 +4,8 @@
  * limits and with a baseline, and renders the verdict as text, JSON, JUnit XML
  * or GitHub Actions workflow commands.
  *
- * Not here: SQL (db/), option parsing and exit statuses (audit/cmd_check.c).
+ * Not here: SQL (db/db_record.c loads a run's summary), option parsing and
+ * exit statuses (cli/cmd_check.c).
  * Invariant: a verdict is computed once (ck_evaluate) and every format renders
  * that same list of cases, so the formats never disagree.
  *
@@ -149,5 +150,20 @@ json_t *ck_to_json(const ck_summary *cur, const ck_summary *base, const ck_verdi
 void ck_xml_escape(FILE *fp, const char *s);
 void ck_gh_escape_data(FILE *fp, const char *s);
 void ck_gh_escape_property(FILE *fp, const char *s);
+
+/* ---- the check stage ---------------------------------------------------- */
+
+/* Judges cur (and base, may be NULL) at one confidence level: conf, or cur's
+ * own when conf is NAN (both summaries are rescaled to it); with a baseline
+ * an unset max_increase becomes 0 (lim is updated). Then ck_evaluate. */
+int ck_judge(ck_summary *cur, ck_summary *base, ck_limits *lim, double conf, ck_verdict *out, la_error *err);
+
+typedef enum ck_format { CK_FORMAT_TEXT, CK_FORMAT_JSON, CK_FORMAT_JUNIT, CK_FORMAT_GITHUB } ck_format;
+
+/* Renders the verdict in fmt: into out_path atomically when it is not NULL,
+ * else to fp (the caller's stream, flushed). JSON is indented with 10
+ * digits. 0, or a status with err set (nothing left at out_path then). */
+int ck_render(ck_format fmt, const char *out_path, FILE *fp, const ck_summary *cur, const ck_summary *base,
+              const ck_verdict *v, la_error *err);
 
 #endif /* LA_CHECK_H */

@@ -8,10 +8,10 @@
  */
 #include "cl.h"
 #include "cl_run.h"  /* cl_argsort_par */
+#include "../util/la_par.h"
 
 #include <assert.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +43,7 @@ static double cl_pairwise(const double *a, size_t m)
 
 double cl_sum(const double *x, size_t m)
 {
+    assert(x || m == 0);
     double s = 0.0;
     for (size_t off = 0; off < m; off += 8192) {
         size_t len = m - off < 8192 ? m - off : 8192;
@@ -169,18 +170,21 @@ static void cl_argsort_range(const double *v, uint32_t *pl, uint32_t *pr, int cd
 
 void cl_argsort(const double *v, size_t m, uint32_t *idx)
 {
+    assert((v && idx) || m == 0);
     for (size_t i = 0; i < m; i++) idx[i] = (uint32_t)i;
     if (m < 2) return;
     cl_argsort_range(v, idx, idx + m - 1, cl_msb(m) * 2);
 }
 
-typedef struct cl_sort_job { const double *v; uint32_t *pl, *pr; int cdepth; } cl_sort_job;
+/* The two sides of the first partition, each with depth budget d. */
+typedef struct cl_sort_job { const double *v; uint32_t *pl, *pi, *pr; int d; } cl_sort_job;
 
-static void *cl_sort_thread(void *arg)
+static void cl_sort_part(void *ctx, int t, int T)
 {
-    cl_sort_job *j = arg;
-    cl_argsort_range(j->v, j->pl, j->pr, j->cdepth);
-    return NULL;
+    (void)T;
+    cl_sort_job *j = ctx;
+    if (t == 0) cl_argsort_range(j->v, j->pi + 1, j->pr, j->d);
+    else cl_argsort_range(j->v, j->pl, j->pi - 1, j->d);
 }
 
 /* cl_argsort with the two halves of the first partition on two threads:
@@ -188,24 +192,19 @@ static void *cl_sort_thread(void *arg)
  * with depth budget d - 1 >= 0), so the same permutation. */
 void cl_argsort_par(const double *v, size_t m, uint32_t *idx, int threads)
 {
+    assert((v && idx) || m == 0);
     if (threads < 2 || m < 65536) { cl_argsort(v, m, idx); return; }
     for (size_t i = 0; i < m; i++) idx[i] = (uint32_t)i;
     uint32_t *pl = idx, *pr = idx + m - 1;
     int d = cl_msb(m) * 2 - 1;
     uint32_t *pi = cl_partition(v, pl, pr);
-    cl_sort_job j = {v, pl, pi - 1, d};
-    pthread_t th;
-    if (pthread_create(&th, NULL, cl_sort_thread, &j) != 0) {
-        cl_argsort_range(v, pl, pi - 1, d);
-        cl_argsort_range(v, pi + 1, pr, d);
-        return;
-    }
-    cl_argsort_range(v, pi + 1, pr, d);
-    pthread_join(th, NULL);
+    cl_sort_job j = {v, pl, pi, pr, d};
+    la_par_run(2, cl_sort_part, &j);
 }
 
 void cl_argsort_desc(const double *v, size_t m, uint32_t *idx, double *tmp)
 {
+    assert((v && idx && tmp) || m == 0);
     /* pandas nargsort(ascending=False): reverse, argsort, map back, reverse. */
     for (size_t q = 0; q < m; q++) tmp[q] = v[m - 1 - q];
     cl_argsort(tmp, m, idx);
@@ -217,6 +216,7 @@ void cl_argsort_desc(const double *v, size_t m, uint32_t *idx, double *tmp)
 
 void cl_round_preserving_sum(const double *x, size_t k, int64_t *out)
 {
+    assert(x && out && k > 0);
     double *r = malloc(2 * k * sizeof *r + 1);
     uint32_t *o = malloc(k * sizeof *o + 1);
     if (!r || !o) { /* K is tiny; cannot realistically fail */
@@ -228,7 +228,7 @@ void cl_round_preserving_sum(const double *x, size_t k, int64_t *out)
     for (size_t j = 0; j < k; j++) r[j] = rint(x[j]);
     double target = rint(cl_sum(x, k));
     double current = rint(cl_sum(r, k));
-    while (fabs(current - target) > 1e-6) {
+    while (fabs(current - target) > CL_TOL) {
         double d = rint(target - current);
         int s = cl_trunc(d) < 0 ? -1 : 1;
         double ad = fabs(d);
@@ -250,6 +250,7 @@ void cl_round_preserving_sum(const double *x, size_t k, int64_t *out)
 
 void cl_calibrate(const int64_t *cj, const int64_t *counts, size_t k, int64_t *out)
 {
+    assert(cj && counts && out && out != cj && k > 0);
     double *a = calloc(k * k + 1, sizeof *a);   /* calloc: -O1 -Wmaybe-uninitialized */
     if (!a) return;
     double n = 0;
@@ -258,11 +259,11 @@ void cl_calibrate(const int64_t *cj, const int64_t *counts, size_t k, int64_t *o
     for (size_t i = 0; i < k; i++) {
         int64_t ri = 0;
         for (size_t j = 0; j < k; j++) ri += cj[i * k + j];
-        double rd = fmax((double)ri, 1e-100);
+        double rd = fmax((double)ri, CL_TINY);
         for (size_t j = 0; j < k; j++) a[i * k + j] = ((double)cj[i * k + j] / rd) * (double)counts[i];
     }
     /* B = (A / max(SUM(A), 1e-100)) * N, then RPS per row */
-    double t = fmax(cl_sum(a, k * k), 1e-100);
+    double t = fmax(cl_sum(a, k * k), CL_TINY);
     for (size_t i = 0; i < k * k; i++) a[i] = (a[i] / t) * n;
     for (size_t i = 0; i < k; i++) cl_round_preserving_sum(a + i * k, k, out + i * k);
     free(a);
@@ -270,6 +271,7 @@ void cl_calibrate(const int64_t *cj, const int64_t *counts, size_t k, int64_t *o
 
 void cl_joint(const int64_t *cjc, size_t k, double *joint)
 {
+    assert(cjc && joint && k > 0);
     /* SUM of an integer matrix is exact in double (|sum| < 2^53). */
     double s = 0;
     for (size_t i = 0; i < k * k; i++) s += (double)cjc[i];
@@ -297,7 +299,7 @@ static void cl_clip_noise_rates(double *m, size_t k, int pairwise, double *col)
             s = m[j];
             for (size_t i = 1; i < k; i++) s += m[i * k + j];
         }
-        s = fmax(s, 1e-100);
+        s = fmax(s, CL_TINY);
         for (size_t i = 0; i < k; i++) m[i * k + j] /= s;
     }
 }
@@ -306,20 +308,21 @@ static void cl_clip_noise_rates(double *m, size_t k, int pairwise, double *col)
 static void cl_clip_values(double *x, size_t k, double low)
 {
     for (size_t j = 0; j < k; j++) x[j] = fmin(fmax(x[j], low), 1.0);
-    double s = fmax(cl_sum(x, k), 1e-100);
+    double s = fmax(cl_sum(x, k), CL_TINY);
     for (size_t j = 0; j < k; j++) x[j] = (x[j] * 1.0) / s;
 }
 
 /* CNT: py_k = (inv[k][k] / max(nm[k][k], 1e-100)) * ps_k, then CLIPV(1e-6). */
 static void cl_compute_py(const double *ps, const double *nm, const double *inv, size_t k, double *py)
 {
-    for (size_t j = 0; j < k; j++) py[j] = (inv[j * k + j] / fmax(nm[j * k + j], 1e-100)) * ps[j];
-    cl_clip_values(py, k, 1e-6);
+    for (size_t j = 0; j < k; j++) py[j] = (inv[j * k + j] / fmax(nm[j * k + j], CL_TINY)) * ps[j];
+    cl_clip_values(py, k, CL_TOL);
 }
 
 int cl_estimate_latent(const int64_t *cjc, const int64_t *counts, size_t k, int converge,
                        double *py, double *nm, double *inv)
 {
+    assert(cjc && counts && py && nm && inv && k > 0);
     double *ps = malloc((2 * k + 1) * sizeof *ps);
     if (!ps) return -1;
     double *col = ps + k;
@@ -330,12 +333,12 @@ int cl_estimate_latent(const int64_t *cjc, const int64_t *counts, size_t k, int 
     for (size_t j = 0; j < k; j++) {
         int64_t s = 0;
         for (size_t i = 0; i < k; i++) s += cjc[i * k + j];
-        for (size_t i = 0; i < k; i++) nm[i * k + j] = (double)cjc[i * k + j] / fmax((double)s, 1e-100);
+        for (size_t i = 0; i < k; i++) nm[i * k + j] = (double)cjc[i * k + j] / fmax((double)s, CL_TINY);
     }
     for (size_t i = 0; i < k; i++) {
         int64_t r = 0;
         for (size_t j = 0; j < k; j++) r += cjc[i * k + j];
-        for (size_t j = 0; j < k; j++) inv[j * k + i] = (double)cjc[i * k + j] / fmax((double)r, 1e-100);
+        for (size_t j = 0; j < k; j++) inv[j * k + i] = (double)cjc[i * k + j] / fmax((double)r, CL_TINY);
     }
     cl_compute_py(ps, nm, inv, k, py);
     cl_clip_noise_rates(nm, k, 0, col);
@@ -346,14 +349,14 @@ int cl_estimate_latent(const int64_t *cjc, const int64_t *counts, size_t k, int 
             /* INV = CLIPNR(X), X[j][i] = (NM[i][j] * py_j) / max(ps_i) */
             for (size_t i = 0; i < k; i++)
                 for (size_t j = 0; j < k; j++)
-                    inv[j * k + i] = (nm[i * k + j] * py[j]) / fmax(ps[i], 1e-100);
+                    inv[j * k + i] = (nm[i * k + j] * py[j]) / fmax(ps[i], CL_TINY);
             cl_clip_noise_rates(inv, k, 1, col);
             cl_compute_py(ps, nm, inv, k, py);
         }
         /* NM = CLIPNR(Y), Y[i][j] = (INV[j][i] * ps_i) / max(py_j) */
         for (size_t i = 0; i < k; i++)
             for (size_t j = 0; j < k; j++)
-                nm[i * k + j] = (inv[j * k + i] * ps[i]) / fmax(py[j], 1e-100);
+                nm[i * k + j] = (inv[j * k + i] * ps[i]) / fmax(py[j], CL_TINY);
         cl_clip_noise_rates(nm, k, 0, col);
     }
     cl_clip_values(py, k, 1e-5);
@@ -374,6 +377,7 @@ int cl_prune_matrix(const int64_t *cjc, const int64_t *counts, size_t k, double 
 int cl_prune_matrix_ex(const int64_t *cjc, const int64_t *counts, size_t k, double phi,
                        const int64_t *remove, long nmin, int corrected, int64_t *out)
 {
+    assert(cjc && counts && out && k > 0);
     double *m = malloc((3 * k * k + k + 1) * sizeof *m);
     if (!m) return -1;
     double *f = m + k * k, *q = f + k * k, *col = q + k * k;
@@ -429,6 +433,7 @@ int cl_prune_matrix_ex(const int64_t *cjc, const int64_t *counts, size_t k, doub
 
 int64_t cl_num_issues_calibrated(const int64_t *cj, const int64_t *counts, size_t k, size_t n)
 {
+    assert(cj && counts && k > 0);
     int64_t *c1 = malloc((2 * k * k + 1) * sizeof *c1);
     double *diag = malloc((k + 1) * sizeof *diag);
     if (!c1 || !diag) { free(c1); free(diag); return -1; }
@@ -449,6 +454,7 @@ int64_t cl_num_issues_calibrated(const int64_t *cj, const int64_t *counts, size_
 
 int cl_class_quality_table(const double *joint, size_t k, size_t n, cl_class_quality *rows)
 {
+    assert(joint && rows && k > 0);
     double *score = calloc(k + 1, sizeof *score);
     uint32_t *o = calloc(k + 1, sizeof *o);
     cl_class_quality *tmp = calloc(k + 1, sizeof *tmp);
@@ -461,8 +467,8 @@ int cl_class_quality_table(const double *joint, size_t k, size_t n, cl_class_qua
         tmp[c].cls = (int64_t)c;
         tmp[c].issues = cl_trunc(rint(g * (double)n));
         tmp[c].inv_issues = cl_trunc(rint(h * (double)n));
-        tmp[c].noise = g / fmax(rs, 1e-6);
-        tmp[c].inv_noise = h / fmax(cs, 1e-6);
+        tmp[c].noise = g / fmax(rs, CL_TOL);
+        tmp[c].inv_noise = h / fmax(cs, CL_TOL);
         tmp[c].quality = 1 - tmp[c].noise;
         score[c] = tmp[c].quality;
     }
@@ -474,6 +480,7 @@ int cl_class_quality_table(const double *joint, size_t k, size_t n, cl_class_qua
 
 int cl_overlapping_classes(const double *joint, size_t k, size_t n, cl_overlap *rows)
 {
+    assert(joint && rows && k > 0);
     size_t m = k * (k - 1) / 2, r = 0;
     double *v = calloc(2 * m + 1, sizeof *v);    /* calloc: -O1 -Wmaybe-uninitialized */
     uint32_t *o = malloc((m + 1) * sizeof *o);
@@ -498,6 +505,7 @@ int cl_overlapping_classes(const double *joint, size_t k, size_t n, cl_overlap *
 
 size_t cl_argmax(const double *p, size_t k)
 {
+    assert(p && k > 0);
     /* numpy argmax: first maximum; a NaN wins (never happens: inputs are validated). */
     size_t best = 0;
     for (size_t j = 1; j < k; j++)
@@ -507,7 +515,8 @@ size_t cl_argmax(const double *p, size_t k)
 
 int cl_forgiven(const double *p, size_t k, size_t y)
 {
-    double py = p[y] + 1e-6;
+    assert(p && y < k);
+    double py = p[y] + CL_TOL;
     for (size_t j = 0; j < k; j++) {
         double v = j == y ? py : p[j];
         if (j < y && v >= py) return 0;  /* an earlier index ties or beats y */
@@ -518,6 +527,7 @@ int cl_forgiven(const double *p, size_t k, size_t y)
 
 double cl_normalized_margin(const double *p, size_t k, size_t y)
 {
+    assert(p && y < k);
     double m = -INFINITY;
     for (size_t j = 0; j < k; j++)
         if (j != y && p[j] > m) m = p[j];
@@ -526,152 +536,21 @@ double cl_normalized_margin(const double *p, size_t k, size_t y)
 
 double cl_cw_entropy(const double *p, size_t k, size_t y, double log_k, double *tmp)
 {
+    assert(p && tmp && y < k);
     /* H = (-SUM_j p_j ln p_j) / ln K;  q = H / max(p_y, 1e-6);
      * score = ln(q + 1) / max(q, 1e-6) */
     for (size_t j = 0; j < k; j++) tmp[j] = p[j] == 0 ? 0.0 : p[j] * log(p[j]);
     double h = -cl_sum(tmp, k) / log_k;
-    double q = h / fmax(p[y], 1e-6);
-    return log(q + 1) / fmax(q, 1e-6);
+    double q = h / fmax(p[y], CL_TOL);
+    return log(q + 1) / fmax(q, CL_TOL);
 }
 
 void cl_adjust_row(const double *p, const double *t, double tmax, size_t k, double *out)
 {
+    assert(p && t && out && k > 0);
     for (size_t j = 0; j < k; j++) out[j] = (p[j] - t[j]) + tmax;
     double s = cl_sum(out, k);
     for (size_t j = 0; j < k; j++) out[j] /= s;
-}
-
-/* ---- random numbers ---------------------------------------------------- */
-
-static uint64_t cl_splitmix(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-void cl_rng_seed(cl_rng *r, uint64_t seed)
-{
-    uint64_t x = seed;
-    for (int i = 0; i < 4; i++) r->s[i] = cl_splitmix(&x);
-}
-
-static inline uint64_t cl_rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-uint64_t cl_rng_next(cl_rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t res = cl_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = cl_rotl(s[3], 45);
-    return res;
-}
-
-double cl_rng_uniform(cl_rng *r)
-{
-    return (double)(cl_rng_next(r) >> 11) * 0x1.0p-53;
-}
-
-double cl_rng_normal(cl_rng *r)
-{
-    /* Marsaglia polar method (the spare value is discarded: no hidden state). */
-    for (;;) {
-        double u = 2 * cl_rng_uniform(r) - 1, v = 2 * cl_rng_uniform(r) - 1;
-        double s = u * u + v * v;
-        if (s > 0 && s < 1) return u * sqrt(-2 * log(s) / s);
-    }
-}
-
-double cl_rng_gamma(cl_rng *r, double a)
-{
-    /* Marsaglia & Tsang (2000); for a < 1 use Gamma(a+1) * U^(1/a). */
-    if (a < 1) {
-        double u = cl_rng_uniform(r);
-        return cl_rng_gamma(r, a + 1) * pow(u > 0 ? u : 0x1.0p-53, 1 / a);
-    }
-    double d = a - 1.0 / 3, c = 1 / sqrt(9 * d);
-    for (;;) {
-        double x, v;
-        do { x = cl_rng_normal(r); v = 1 + c * x; } while (v <= 0);
-        v = v * v * v;
-        double u = cl_rng_uniform(r);
-        if (u < 1 - 0.0331 * x * x * x * x) return d * v;
-        if (log(u) < 0.5 * x * x + d * (1 - v + log(v))) return d * v;
-    }
-}
-
-/* Stirling-series remainder fc(k) = ln k! - (k + 1/2) ln(k + 1) + (k + 1) - ln sqrt(2 pi). */
-static double cl_fc(int64_t k)
-{
-    static const double t[10] = {0.08106146679532726, 0.04134069595540929, 0.02767792568499834,
-                                 0.02079067210376509, 0.01664469118982119, 0.01387612882307075,
-                                 0.01189670994589177, 0.01041126526197209, 0.009255462182712733,
-                                 0.008330563433362871};
-    if (k < 10) return t[k];
-    double kk = (double)k + 1, r = 1 / (kk * kk);
-    return (1.0 / 12 - (1.0 / 360 - r / 1260) * r) / kk;
-}
-
-int64_t cl_rng_binomial(cl_rng *r, int64_t n, double p)
-{
-    /* Exact sampling: inversion when n p < 10, else Hoermann's BTRD
-     * (transformed rejection with decomposition, 1993). p > 1/2 by symmetry. */
-    if (p <= 0 || n <= 0) return 0;
-    if (p >= 1) return n;
-    if (p > 0.5) return n - cl_rng_binomial(r, n, 1 - p);
-    double q = 1 - p, dn = (double)n;
-    if (dn * p < 10) {
-        double s = p / q, a = (dn + 1) * s, f = pow(q, dn), u = cl_rng_uniform(r);
-        int64_t x = 0;
-        while (u > f) {
-            u -= f;
-            x++;
-            if (x > n) { x = 0; u = cl_rng_uniform(r); f = pow(q, dn); continue; } /* round-off */
-            f *= a / (double)x - s;
-        }
-        return x;
-    }
-    double m = floor((dn + 1) * p), rr = p / q, nr = (dn + 1) * rr, npq = dn * p * q, spq = sqrt(npq);
-    double b = 1.15 + 2.53 * spq, a = -0.0873 + 0.0248 * b + 0.01 * p, c = dn * p + 0.5;
-    double alpha = (2.83 + 5.1 / b) * spq, vr = 0.92 - 4.2 / b, urvr = 0.86 * vr;
-    for (;;) {
-        double v = cl_rng_uniform(r), u;
-        if (v <= urvr) {
-            u = v / vr - 0.43;
-            return (int64_t)floor((2 * a / (0.5 - fabs(u)) + b) * u + c);
-        }
-        if (v >= vr) {
-            u = cl_rng_uniform(r) - 0.5;
-        } else {
-            u = v / vr - 0.93;
-            u = (u < 0 ? -0.5 : 0.5) - u;
-            v = cl_rng_uniform(r) * vr;
-        }
-        double us = 0.5 - fabs(u), kd = floor((2 * a / us + b) * u + c);
-        if (kd < 0 || kd > dn) continue;
-        int64_t k = (int64_t)kd, mi = (int64_t)m;
-        v = v * alpha / (a / (us * us) + b);
-        int64_t km = k > mi ? k - mi : mi - k;
-        if (km <= 15) {
-            double f = 1;
-            if (mi < k) for (int64_t i = mi + 1; i <= k; i++) f *= nr / (double)i - rr;
-            else for (int64_t i = k + 1; i <= mi; i++) v *= nr / (double)i - rr;
-            if (v <= f) return k;
-            continue;
-        }
-        v = log(v);
-        double kmd = (double)km;
-        double rho = (kmd / npq) * (((kmd / 3 + 0.625) * kmd + 1.0 / 6) / npq + 0.5);
-        double t = -kmd * kmd / (2 * npq);
-        if (v < t - rho) return k;
-        if (v > t + rho) continue;
-        double nm = dn - m + 1, h = (m + 0.5) * log((m + 1) / (rr * nm)) + cl_fc(mi) + cl_fc(n - mi);
-        double nk = dn - kd + 1;
-        if (v <= h + (dn + 1) * log(nm / nk) + (kd + 0.5) * log(nk * rr / (kd + 1)) - cl_fc(k) - cl_fc(n - k))
-            return k;
-    }
 }
 
 /* ---- bootstrap ---------------------------------------------------------- */
@@ -695,6 +574,7 @@ static double cl_percentile(const double *v, size_t m, double q)
 int cl_bootstrap_ci(const int64_t *err, const int64_t *cnt, size_t k, int resamples,
                     double conf, uint64_t seed, double *ci, double *class_ci)
 {
+    assert(err && cnt && ci && class_ci && conf > 0 && conf < 1);
     size_t B = resamples > 0 ? (size_t)resamples : 1;
     double *all = malloc((B + 1) * sizeof *all);
     double *cls = malloc((B * k + 1) * sizeof *cls);
@@ -703,14 +583,14 @@ int cl_bootstrap_ci(const int64_t *err, const int64_t *cnt, size_t k, int resamp
     if (!all || !cls || !ncls || !cell) { free(all); free(cls); free(ncls); free(cell); return -1; }
     int64_t n = 0;
     for (size_t c = 0; c < k; c++) n += cnt[c];
-    cl_rng rng;
-    cl_rng_seed(&rng, seed);
+    la_xoshiro rng;
+    la_xoshiro_seed(&rng, seed);
     for (size_t b = 0; b < B; b++) {
         /* multinomial(n; cells) by conditional binomials over the cells */
         int64_t left = n, mass = n, errs = 0;
         for (size_t c = 0; c < 2 * k; c++) {
             int64_t w = c % 2 ? cnt[c / 2] - err[c / 2] : err[c / 2];
-            int64_t x = mass > 0 ? cl_rng_binomial(&rng, left, (double)w / (double)mass) : 0;
+            int64_t x = mass > 0 ? la_xoshiro_binomial(&rng, left, (double)w / (double)mass) : 0;
             if (w == mass) x = left;
             cell[c] = x;
             left -= x;
@@ -743,8 +623,9 @@ int cl_bootstrap_ci(const int64_t *err, const int64_t *cnt, size_t k, int resamp
 /* ---- synthetic noise --------------------------------------------------- */
 
 int cl_noise_matrix_from_trace(size_t k, double trace, const double *py, double frac_zero,
-                               cl_rng *rng, int max_iter, double *nm)
+                               la_xoshiro *rng, int max_iter, double *nm)
 {
+    assert(rng && nm);
     if (k < 2 || trace <= 1 || trace > (double)k) return -1;
     double *diag = malloc((2 * k + 1) * sizeof *diag);
     if (!diag) return -1;
@@ -755,7 +636,7 @@ int cl_noise_matrix_from_trace(size_t k, double trace, const double *py, double 
         int ok = 0;
         for (int tries = 0; tries < 1000 && !ok; tries++) {
             double s = 0;
-            for (size_t j = 0; j < k; j++) { diag[j] = cl_rng_gamma(rng, 5.0); s += diag[j]; }
+            for (size_t j = 0; j < k; j++) { diag[j] = la_xoshiro_gamma(rng, 5.0); s += diag[j]; }
             ok = 1;
             for (size_t j = 0; j < k; j++) {
                 diag[j] = diag[j] / s * trace;
@@ -772,10 +653,10 @@ int cl_noise_matrix_from_trace(size_t k, double trace, const double *py, double 
             for (size_t i = 0; i < k; i++) {
                 w[i] = 0;
                 if (i == j) continue;
-                if (cl_rng_uniform(rng) >= frac_zero) { w[i] = cl_rng_gamma(rng, 1.0); nonzero++; }
+                if (la_xoshiro_uniform(rng) >= frac_zero) { w[i] = la_xoshiro_gamma(rng, 1.0); nonzero++; }
             }
             if (nonzero == 0 && mass > 0) {
-                size_t i = (size_t)(cl_rng_next(rng) % (k - 1));
+                size_t i = (size_t)(la_xoshiro_next(rng) % (k - 1));
                 if (i >= j) i++;
                 w[i] = 1;
             }
@@ -799,8 +680,10 @@ int cl_noise_matrix_from_trace(size_t k, double trace, const double *py, double 
 }
 
 int cl_noisy_labels(const int64_t *true_labels, size_t n, const double *nm, size_t k,
-                    cl_rng *rng, int64_t *out)
+                    la_xoshiro *rng, int64_t *out)
 {
+    assert((true_labels && out) || n == 0);
+    assert(nm && rng);
     uint32_t *members = malloc((n + 1) * sizeof *members);
     int64_t *flips = malloc((k + 1) * sizeof *flips);
     if (!members || !flips) { free(members); free(flips); return -1; }
@@ -811,7 +694,7 @@ int cl_noisy_labels(const int64_t *true_labels, size_t n, const double *nm, size
             if (true_labels[i] == (int64_t)j) members[m++] = (uint32_t)i;
         /* Shuffle the members (Fisher-Yates), then hand out flips in order. */
         for (size_t i = m; i > 1; i--) {
-            size_t r = (size_t)(cl_rng_next(rng) % i);
+            size_t r = (size_t)(la_xoshiro_next(rng) % i);
             uint32_t t = members[i - 1]; members[i - 1] = members[r]; members[r] = t;
         }
         int64_t total = cl_trunc(rint((double)m * (1 - nm[j * k + j])));

@@ -15,6 +15,22 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "../util/la_rng.h"
+
+/* ---- cleanlab's tolerances -------------------------------------------- */
+
+/* cleanlab 2.9.0, cleanlab/internal/constants.py (SEMANTICS.md sections 2-11):
+ * FLOATING_POINT_COMPARISON and CLIPPING_LOWER_BOUND are both 1e-6: the slack
+ * of every probability comparison (C_i uses p_ij >= t_j - CL_TOL, forgiveness
+ * p_y + CL_TOL, inputs must lie in [-CL_TOL, 1 + CL_TOL], the sum-preserving
+ * rounding stops within CL_TOL) and the floor of clips and score divisors
+ * (CLIPV(py, CL_TOL), max(rs, CL_TOL), max(p_y, CL_TOL)).
+ * CONFIDENT_THRESHOLDS_LOWER_BOUND = 2 * FLOATING_POINT_COMPARISON floors the
+ * per-class thresholds; TINY_VALUE = 1e-100 floors the divisors of the K x K
+ * estimates. Changing any of them breaks parity with the golden outputs. */
+#define CL_TOL           1e-6
+#define CL_THRESHOLD_MIN (2 * CL_TOL)
+#define CL_TINY          1e-100
 
 /* ---- numeric primitives (section 1) --------------------------------- */
 
@@ -119,26 +135,17 @@ int cl_bootstrap_ci(const int64_t *err, const int64_t *cnt, size_t k, int resamp
 
 /* ---- synthetic noise (cleanlab.benchmarking.noise_generation style) --- */
 
-/* A small seeded generator (xoshiro256**, seeded through splitmix64). */
-typedef struct cl_rng { uint64_t s[4]; } cl_rng;
-void     cl_rng_seed(cl_rng *r, uint64_t seed);
-uint64_t cl_rng_next(cl_rng *r);
-double   cl_rng_uniform(cl_rng *r);              /* [0, 1)                */
-double   cl_rng_normal(cl_rng *r);
-double   cl_rng_gamma(cl_rng *r, double shape);  /* scale 1               */
-int64_t  cl_rng_binomial(cl_rng *r, int64_t n, double p);
-
 /* Noise matrix P(given=i | true=j) at [i*k+j] with trace `trace` (1 < trace
  * <= k), columns summing to 1, frac_zero of the off-diagonal entries exactly
  * zero, and py (may be NULL = uniform) making it "valid" (py_j * nm[j][j] >
  * sum of the off-diagonal mass flowing into j). Returns 0, or -1 when no
  * valid matrix was found in max_iter attempts. */
 int cl_noise_matrix_from_trace(size_t k, double trace, const double *py, double frac_zero,
-                               cl_rng *rng, int max_iter, double *nm);
+                               la_xoshiro *rng, int max_iter, double *nm);
 
 /* Noisy labels: for each true class j, flips exactly round(n_j * (1 - nm[j][j]))
  * examples (chosen uniformly) to class i with proportions nm[i][j]. */
 int cl_noisy_labels(const int64_t *true_labels, size_t n, const double *nm, size_t k,
-                    cl_rng *rng, int64_t *out);
+                    la_xoshiro *rng, int64_t *out);
 
 #endif

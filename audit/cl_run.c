@@ -15,8 +15,8 @@
 #include "cl_run.h"
 #include "../util/la_par.h"
 
+#include <assert.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -218,7 +218,7 @@ static void cl_spec_setup(cl_ctx *c, const size_t *gcur)
         double mean = sum / (double)m;
         for (size_t q = 0; q < m; q++) ss += (x[q] - mean) * (x[q] - mean);
         double d = 8 * sqrt(ss / (double)m / (double)m) + 1e-9;
-        double t = fmax(mean, 2e-6) - 1e-6;
+        double t = fmax(mean, CL_THRESHOLD_MIN) - CL_TOL;
         c->sp_lo[j] = t - d;
         c->sp_hi[j] = t + d;
     }
@@ -303,7 +303,7 @@ CL_INLINE void cl_stage1_rows(cl_work *w, int f32, int spec)
         for (size_t j = 0; j < k; j++) {
             double v = cl_at(data, k, i, j, f32);
             nan |= v != v;
-            below |= v < -1e-6;
+            below |= v < -CL_TOL;
             neg |= v < 0;
             if (v > bv) { bv = v; am = j; }
             if (spec) {
@@ -313,12 +313,12 @@ CL_INLINE void cl_stage1_rows(cl_work *w, int f32, int spec)
         }
         /* valid: every entry a number within 1e-6 of [0, 1] (an infinite
          * one fails the bounds) */
-        int bad = nan | below | !(bv <= 1 + 1e-6);
+        int bad = nan | below | !(bv <= 1 + CL_TOL);
         int out01 = neg | (bv > 1);
         if (bad) {
             if (w->bad_row == SIZE_MAX) {
                 size_t j = 0;
-                for (double v; (v = cl_at(data, k, i, j, f32)) >= -1e-6 && v <= 1 + 1e-6; j++) {}
+                for (double v; (v = cl_at(data, k, i, j, f32)) >= -CL_TOL && v <= 1 + CL_TOL; j++) {}
                 w->bad_row = g;
                 w->bad_col = j;
                 w->bad_val = cl_at(data, k, i, j, f32);
@@ -334,7 +334,7 @@ CL_INLINE void cl_stage1_rows(cl_work *w, int f32, int spec)
          * entry before y is below p_y + 1e-6 and every one after at most
          * equal; with the first maximum bv at am that is: am == y, or bv
          * below (am < y) or at most (am > y) p_y + 1e-6 */
-        double py1 = py + 1e-6;
+        double py1 = py + CL_TOL;
         int forgiven = am == y || (am < y ? bv < py1 : bv <= py1);
         res->flags[g] = (uint8_t)((am != y ? CL_F_PRED_NEQ : 0) | (forgiven ? CL_F_FORGIVEN : 0));
         if (spec) cl_spec_row(w, data, i, g, y, am, nhi, nlo, f32);
@@ -563,26 +563,105 @@ static void cl_stage1_spec0(cl_work *w)
     }
 }
 
-static void *cl_worker(void *arg)
+static void cl_worker(cl_work *w)
 {
-    cl_work *w = arg;
     if (w->stage == 1) cl_stage1(w);
     else if (w->stage == 2) cl_stage2(w);
     else if (w->stage == 3) cl_stage3(w);
     else cl_stage1_spec0(w);
-    return NULL;
 }
 
-/* Runs w[0..tt) (tt - 1 new threads and this one). */
-static int cl_threads(cl_work *w, pthread_t *th, int tt, la_error *err)
+/* la_par_run part t: worker t of the chunk (its slice is already set). */
+static void cl_worker_part(void *ctx, int t, int T)
 {
-    for (int t = 1; t < tt; t++)
-        if (pthread_create(&th[t], NULL, cl_worker, &w[t]) != 0) {
-            for (int u = 1; u < t; u++) pthread_join(th[u], NULL);
-            return la_error_set(err, LA_EINTERNAL, NULL, 0, "cannot start a thread");
+    (void)T;
+    cl_worker(&((cl_work *)ctx)[t]);
+}
+
+static void cl_workers_free(cl_work *w, int T)
+{
+    if (w)
+        for (int t = 0; t < T; t++) { free(w[t].cursor); free(w[t].cj); free(w[t].row); }
+    free(w);
+}
+
+/* T workers for one pass of `stage` (scores: the chunk's score rows or NULL).
+ * NULL when out of memory. */
+static cl_work *cl_workers_alloc(cl_ctx *c, int stage, int T, double *scores)
+{
+    size_t k = c->k;
+    cl_work *w = la_calloc((size_t)T, sizeof *w);
+    if (!w) return NULL;
+    for (int t = 0; t < T; t++) {
+        w[t].c = c;
+        w[t].stage = stage;
+        w[t].tid = t;
+        w[t].nthreads = stage == 3 ? T : 1;
+        w[t].cursor = la_calloc(k + 1, sizeof *w[t].cursor);
+        w[t].cj = stage == 2 ? la_calloc(k * k, sizeof *w[t].cj) : NULL;
+        w[t].row = la_malloc_array(2 * k + 2, sizeof(double));
+        w[t].bad_row = SIZE_MAX;
+        if (!w[t].cursor || (stage == 2 && !w[t].cj) || !w[t].row) { cl_workers_free(w, T); return NULL; }
+        w[t].tmp = w[t].row + k + 1;
+        w[t].scores = scores;
+        w[t].sp = stage == 1 && c->spec ? &c->sp[t] : NULL;
+    }
+    return w;
+}
+
+/* Hands chunk rows [r0, r0 + nr) to workers 0..tt-1: stages 1 and 2 split
+ * them into contiguous slices (stage 1 also gets each slice's grouped write
+ * positions from gcur, which advances past the chunk); stage 3 gives every
+ * worker the whole chunk. */
+static void cl_split_chunk(const cl_ctx *c, cl_work *w, int stage, int tt, size_t r0, size_t nr,
+                           const void *data, size_t *gcur)
+{
+    size_t k = c->k;
+    for (int t = 0; t < tt; t++) {
+        w[t].r0 = r0;
+        w[t].data = data;
+        w[t].nthreads = stage == 3 ? tt : 1;
+        if (stage == 3) { w[t].a = 0; w[t].b = nr; }
+        else { w[t].a = nr * (size_t)t / (size_t)tt; w[t].b = nr * (size_t)(t + 1) / (size_t)tt; }
+        if (stage == 1) { /* grouped positions: counts of earlier slices */
+            memcpy(w[t].cursor, gcur, k * sizeof *gcur);
+            for (size_t i = w[t].a; i < w[t].b; i++) gcur[c->y[r0 + i]]++;
         }
-    cl_worker(&w[0]);
-    for (int t = 1; t < tt; t++) pthread_join(th[t], NULL);
+    }
+}
+
+/* After a pass-1 chunk: refuses the first invalid row, and after chunk 0
+ * sets the speculation's band and runs chunk 0's share of the folded pass 2
+ * (abandoning the speculation when its records would not fit). */
+static int cl_pass1_chunk_done(cl_ctx *c, cl_work *w, int tt, size_t r0, size_t nr, const size_t *gcur,
+                               la_error *err)
+{
+    size_t bad = SIZE_MAX, bt = 0;
+    for (int t = 0; t < tt; t++)
+        if (w[t].bad_row < bad) { bad = w[t].bad_row; bt = (size_t)t; }
+    if (bad != SIZE_MAX) {
+        double v = w[bt].bad_val;
+        return la_error_set(err, LA_EUSAGE, c->rd->path, 0, "row %zu, column %zu: probability %.17g is %s", bad,
+                            w[bt].bad_col, v,
+                            isfinite(v) ? "outside [0, 1] (beyond the 1e-6 tolerance)" : "not a finite number");
+    }
+    if (r0 != 0 || !c->spec) return 0;
+    cl_spec_setup(c, gcur);        /* the band, then chunk 0's rows */
+    for (int t = 0; t < tt; t++) w[t].stage = 4;
+    la_par_run(tt, cl_worker_part, w);
+    for (int t = 0; t < tt; t++) w[t].stage = 1;
+    /* too many undecided rows to fit (wide bands: few rows per class in the
+     * chunk, or low thresholds at large K): give up now */
+    double len = 0;
+    for (int t = 0; t < c->sp_threads; t++) len += (double)c->sp[t].len;
+    if (len * ((double)c->n / (double)nr) > 0.5 * (double)c->sp_budget * c->sp_threads) {
+        for (int t = 0; t < c->sp_threads; t++) {
+            c->sp[t].over = 1;
+            free(c->sp[t].buf);
+            c->sp[t].buf = NULL;
+            c->sp[t].len = c->sp[t].cap = 0;
+        }
+    }
     return 0;
 }
 
@@ -596,32 +675,10 @@ static int cl_pass(cl_ctx *c, int stage, la_error *err)
     if (T > 256) T = 256;
     size_t cr = rd->chunk_rows ? rd->chunk_rows : 4096;
     int rc = 0;
-    cl_work *w = la_calloc((size_t)T, sizeof *w);
-    pthread_t *th = la_calloc((size_t)T, sizeof *th);
+    double *scores = stage == 2 && c->o->sink ? la_malloc_array(cr * 5, sizeof *scores) : NULL;
     size_t *gcur = la_calloc(k + 1, sizeof *gcur);
-    double *scores = NULL;
-    if (!w || !th || !gcur) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto done; }
-    if (stage == 2 && c->o->sink) {
-        scores = la_malloc_array(cr * 5, sizeof *scores);
-        if (!scores) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto done; }
-    }
-    for (int t = 0; t < T; t++) {
-        w[t].c = c;
-        w[t].stage = stage;
-        w[t].tid = t;
-        w[t].nthreads = stage == 3 ? T : 1;
-        w[t].cursor = la_calloc(k + 1, sizeof *w[t].cursor);
-        w[t].cj = stage == 2 ? la_calloc(k * k, sizeof *w[t].cj) : NULL;
-        w[t].row = la_malloc_array(2 * k + 2, sizeof(double));
-        w[t].bad_row = SIZE_MAX;
-        if (!w[t].cursor || (stage == 2 && !w[t].cj) || !w[t].row) {
-            rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
-            goto done;
-        }
-        w[t].tmp = w[t].row + k + 1;
-        w[t].scores = scores;
-        w[t].sp = stage == 1 && c->spec ? &c->sp[t] : NULL;
-    }
+    cl_work *w = (stage != 2 || !c->o->sink || scores) && gcur ? cl_workers_alloc(c, stage, T, scores) : NULL;
+    if (!w) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto done; }
     for (size_t j = 0; j < k; j++) gcur[j] = c->goff[j];
     for (size_t r0 = 0; r0 < n; r0 += cr) {
         size_t nr = n - r0 < cr ? n - r0 : cr;
@@ -634,49 +691,9 @@ static int cl_pass(cl_ctx *c, int stage, la_error *err)
         /* Small chunks are not worth a thread. */
         int tt = (nr < 2048 || T == 1) ? 1 : T;
         if (stage == 3 && tt != T) tt = 1;
-        for (int t = 0; t < tt; t++) {
-            w[t].r0 = r0;
-            w[t].data = data;
-            w[t].nthreads = stage == 3 ? tt : 1;
-            if (stage == 3) { w[t].a = 0; w[t].b = nr; }
-            else { w[t].a = nr * (size_t)t / (size_t)tt; w[t].b = nr * (size_t)(t + 1) / (size_t)tt; }
-            if (stage == 1) { /* grouped positions: counts of earlier slices */
-                memcpy(w[t].cursor, gcur, k * sizeof *gcur);
-                for (size_t i = w[t].a; i < w[t].b; i++) gcur[c->y[r0 + i]]++;
-            }
-        }
-        if ((rc = cl_threads(w, th, tt, err))) goto done;
-        if (stage == 1) {
-            size_t bad = SIZE_MAX, bt = 0;
-            for (int t = 0; t < tt; t++)
-                if (w[t].bad_row < bad) { bad = w[t].bad_row; bt = (size_t)t; }
-            if (bad != SIZE_MAX) {
-                double v = w[bt].bad_val;
-                rc = la_error_set(err, LA_EUSAGE, rd->path, 0,
-                                  "row %zu, column %zu: probability %.17g is %s", bad, w[bt].bad_col, v,
-                                  isfinite(v) ? "outside [0, 1] (beyond the 1e-6 tolerance)" : "not a finite number");
-                goto done;
-            }
-            if (r0 == 0 && c->spec) { /* the band, then chunk 0's rows */
-                cl_spec_setup(c, gcur);
-                for (int t = 0; t < tt; t++) w[t].stage = 4;
-                rc = cl_threads(w, th, tt, err);
-                for (int t = 0; t < tt; t++) w[t].stage = 1;
-                if (rc) goto done;
-                /* too many undecided rows to fit (wide bands: few rows per
-                 * class in the chunk, or low thresholds at large K): give up now */
-                double len = 0;
-                for (int t = 0; t < c->sp_threads; t++) len += (double)c->sp[t].len;
-                if (len * ((double)n / (double)nr) > 0.5 * (double)c->sp_budget * c->sp_threads) {
-                    for (int t = 0; t < c->sp_threads; t++) {
-                        c->sp[t].over = 1;
-                        free(c->sp[t].buf);
-                        c->sp[t].buf = NULL;
-                        c->sp[t].len = c->sp[t].cap = 0;
-                    }
-                }
-            }
-        }
+        cl_split_chunk(c, w, stage, tt, r0, nr, data, gcur);
+        la_par_run(tt, cl_worker_part, w);
+        if (stage == 1 && (rc = cl_pass1_chunk_done(c, w, tt, r0, nr, gcur, err))) goto done;
         if (scores && (rc = c->o->sink(c->o->sink_ctx, r0, nr, scores, err))) goto done;
     }
     for (int t = 0; t < T; t++) {
@@ -685,10 +702,7 @@ static int cl_pass(cl_ctx *c, int stage, la_error *err)
             for (size_t i = 0; i < k * k; i++) c->res->cj[i] += w[t].cj[i];
     }
 done:
-    if (w)
-        for (int t = 0; t < T; t++) { free(w[t].cursor); free(w[t].cj); free(w[t].row); }
-    free(w);
-    free(th);
+    cl_workers_free(w, T);
     free(gcur);
     free(scores);
     return rc;
@@ -963,231 +977,273 @@ static int cl_alloc_result(cl_result *r, size_t n, size_t k)
            r->class_quality && r->overlap && r->flags && r->suggested ? 0 : -1;
 }
 
-int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_opts *o,
-           cl_result *res, la_error *err)
+/* Frees everything cl_run's context owns (not the result). */
+static void cl_ctx_free(cl_ctx *c)
 {
-    cl_ctx c = {.n = n, .k = k, .y = y, .o = o, .rd = rd, .res = res};
-    int64_t *P = NULL;
-    double *s = NULL;
-    int rc = 0;
-    memset(res, 0, sizeof *res);
-    if (n == 0) return la_error_set(err, LA_EUSAGE, rd->path, 0, "no examples");
-    if (n >= UINT32_MAX) return la_error_set(err, LA_EUSAGE, rd->path, 0, "too many examples (limit 2^32 - 1)");
-    if (k < 2) return la_error_set(err, LA_EUSAGE, rd->path, 0, "need at least 2 classes (columns), found %zu", k);
+    free(c->goff); free(c->sc_g); free(c->rankv); free(c->thr_m); free(c->pstart); free(c->pairs);
+    free(c->cmin); free(c->lvl); free(c->pj); free(c->hv); free(c->hi);
+    c->goff = c->pstart = NULL; c->sc_g = c->rankv = c->thr_m = c->cmin = c->lvl = c->hv = NULL;
+    c->pairs = NULL; c->pj = c->hi = NULL;
+    cl_spec_free(c);
+}
+
+static int cl_oom(la_error *err)
+{
+    return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+}
+
+/* Step 0: refuses unusable shapes and labels, allocates the result and the
+ * context's per-example arrays, counts the given labels and decides whether
+ * pass 2 can be folded into pass 1. */
+static int cl_setup(cl_ctx *c, la_error *err)
+{
+    size_t n = c->n, k = c->k;
+    const cl_opts *o = c->o;
+    cl_result *res = c->res;
+    const char *path = c->rd->path;
+    if (n == 0) return la_error_set(err, LA_EUSAGE, path, 0, "no examples");
+    if (n >= UINT32_MAX) return la_error_set(err, LA_EUSAGE, path, 0, "too many examples (limit 2^32 - 1)");
+    if (k < 2) return la_error_set(err, LA_EUSAGE, path, 0, "need at least 2 classes (columns), found %zu", k);
     /* about a dozen K x K double matrices: refuse before trying to allocate them */
-    if (k > 16384) return la_error_set(err, LA_EUSAGE, rd->path, 0, "%zu classes (columns): more than the 16384 supported "
+    if (k > 16384) return la_error_set(err, LA_EUSAGE, path, 0, "%zu classes (columns): more than the 16384 supported "
                                        "(each K x K matrix would need %.1f GB)", k, (double)k * (double)k * 8 / 1e9);
-    if (cl_alloc_result(res, n, k)) {
-        rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory (N = %zu examples, K = %zu classes)", n, k);
-        goto fail;
-    }
-    for (size_t i = 0; i < n; i++) res->counts[y[i]]++;
+    if (cl_alloc_result(res, n, k))
+        return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory (N = %zu examples, K = %zu classes)", n, k);
+    for (size_t i = 0; i < n; i++) res->counts[c->y[i]]++;
     size_t distinct = 0;
     for (size_t j = 0; j < k; j++) distinct += res->counts[j] > 0;
     /* cleanlab's find_label_issues accepts a single class only when every
      * label is 0 (quirk 10); num_label_issues never does, so neither do the
      * low_* filters, which need it. */
     if (distinct < 2) {
-        if (res->counts[0] == (int64_t)n && o->filter != CL_LOW_NORMALIZED_MARGIN && o->filter != CL_LOW_SELF_CONFIDENCE) {
-            res->single_class = 1;
-        } else {
-            rc = la_error_set(err, LA_EUSAGE, NULL, 0, "labels must contain at least 2 classes (found %zu)", distinct);
-            goto fail;
-        }
+        if (res->counts[0] != (int64_t)n || o->filter == CL_LOW_NORMALIZED_MARGIN || o->filter == CL_LOW_SELF_CONFIDENCE)
+            return la_error_set(err, LA_EUSAGE, NULL, 0, "labels must contain at least 2 classes (found %zu)", distinct);
+        res->single_class = 1;
     }
-    c.goff = la_calloc(k + 1, sizeof *c.goff);
-    c.sc_g = la_big_alloc(n, sizeof *c.sc_g);
-    c.thr_m = la_calloc(k, sizeof *c.thr_m);
-    if (!c.goff || !c.sc_g || !c.thr_m) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
-    for (size_t j = 0; j < k; j++) c.goff[j + 1] = c.goff[j] + (size_t)res->counts[j];
-    c.log_k = log((double)k);
+    c->goff = la_calloc(k + 1, sizeof *c->goff);
+    c->sc_g = la_big_alloc(n, sizeof *c->sc_g);
+    c->thr_m = la_calloc(k, sizeof *c->thr_m);
+    if (!c->goff || !c->sc_g || !c->thr_m) return cl_oom(err);
+    for (size_t j = 0; j < k; j++) c->goff[j + 1] = c->goff[j] + (size_t)res->counts[j];
+    c->log_k = log((double)k);
     /* A second per-example score is kept only when needed. */
     int need_nm = o->filter == CL_LOW_NORMALIZED_MARGIN;
-    c.rank_kind = need_nm ? CL_NORMALIZED_MARGIN : (int)o->rank;
+    c->rank_kind = need_nm ? CL_NORMALIZED_MARGIN : (int)o->rank;
     if (need_nm || o->rank != CL_SELF_CONFIDENCE) {
-        c.rankv = la_big_alloc(n, sizeof *c.rankv);
-        if (!c.rankv) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
+        c->rankv = la_big_alloc(n, sizeof *c->rankv);
+        if (!c->rankv) return cl_oom(err);
     }
-
     /* Pass 2 folded into pass 1 when possible (cl_spec_row): not with a
      * score sink (pass 2 writes the scores) nor for large K (k x k counts
      * per thread); at most 4 bytes per example + 16 MB of records. */
     if (!o->sink && k <= 1024) {
-        c.sp_threads = o->threads < 1 ? 1 : o->threads > 256 ? 256 : o->threads;
-        c.sp = la_calloc((size_t)c.sp_threads, sizeof *c.sp);
-        c.sp_lo = la_malloc_array(k, sizeof *c.sp_lo);
-        c.sp_hi = la_malloc_array(k, sizeof *c.sp_hi);
-        c.spec = c.sp && c.sp_lo && c.sp_hi;
-        for (int t = 0; c.spec && t < c.sp_threads; t++)
-            if (!(c.sp[t].cj = la_calloc(k * k, sizeof *c.sp[t].cj))) c.spec = 0;
-        c.sp_budget = (n + (4u << 20)) / (size_t)c.sp_threads;
+        c->sp_threads = o->threads < 1 ? 1 : o->threads > 256 ? 256 : o->threads;
+        c->sp = la_calloc((size_t)c->sp_threads, sizeof *c->sp);
+        c->sp_lo = la_malloc_array(k, sizeof *c->sp_lo);
+        c->sp_hi = la_malloc_array(k, sizeof *c->sp_hi);
+        c->spec = c->sp && c->sp_lo && c->sp_hi;
+        for (int t = 0; c->spec && t < c->sp_threads; t++)
+            if (!(c->sp[t].cj = la_calloc(k * k, sizeof *c->sp[t].cj))) c->spec = 0;
+        c->sp_budget = (n + (4u << 20)) / (size_t)c->sp_threads;
     }
+    return 0;
+}
 
-    double t0 = la_now();
-    /* Pass 1, then thresholds t_k = max(MEAN_{y_i = k} p_ik, 2e-6); 2 when n_k = 0 */
-    if ((rc = cl_pass(&c, 1, err))) goto fail;
-    for (size_t j = 0; j < k; j++) {
-        double t = res->counts[j] ? cl_sum(c.sc_g + c.goff[j], (size_t)res->counts[j]) / (double)res->counts[j] : 2.0;
-        res->thresholds[j] = fmax(t, 2e-6);
-        c.thr_m[j] = res->thresholds[j] - 1e-6;
-        if (j == 0 || res->thresholds[j] > c.tmax) c.tmax = res->thresholds[j];
+/* Step 1: pass 1, then thresholds t_k = max(MEAN_{y_i = k} p_ik, 2 CL_TOL)
+ * (2 when n_k = 0). Sets *spec_ok when the folded pass 2 held. */
+static int cl_step_thresholds(cl_ctx *c, int *spec_ok, la_error *err)
+{
+    cl_result *res = c->res;
+    int rc;
+    if ((rc = cl_pass(c, 1, err))) return rc;
+    for (size_t j = 0; j < c->k; j++) {
+        double t = res->counts[j] ? cl_sum(c->sc_g + c->goff[j], (size_t)res->counts[j]) / (double)res->counts[j] : 2.0;
+        res->thresholds[j] = fmax(t, CL_THRESHOLD_MIN);
+        c->thr_m[j] = res->thresholds[j] - CL_TOL;
+        if (j == 0 || res->thresholds[j] > c->tmax) c->tmax = res->thresholds[j];
     }
-    if (o->rank == CL_CW_ENTROPY && res->cwe_refused) {
-        rc = la_error_set(err, LA_EUSAGE, rd->path, 0,
-                          "ranking by confidence_weighted_entropy needs every probability in [0, 1] exactly "
-                          "(some lie within the 1e-6 tolerance outside it)");
-        goto fail;
-    }
+    if (c->o->rank == CL_CW_ENTROPY && res->cwe_refused)
+        return la_error_set(err, LA_EUSAGE, c->rd->path, 0,
+                            "ranking by confidence_weighted_entropy needs every probability in [0, 1] exactly "
+                            "(some lie within the 1e-6 tolerance outside it)");
+    *spec_ok = c->spec && cl_spec_resolve(c);
+    c->spec = 0;
+    cl_spec_free(c);
+    return 0;
+}
 
-    int spec_ok = c.spec && cl_spec_resolve(&c);
-    c.spec = 0;
-    cl_spec_free(&c);
-
-    res->seconds[0] = la_now() - t0;
-    t0 = la_now();
-    /* Pass 2: confident joint; then every K x K estimate. */
-    if (!spec_ok && (rc = cl_pass(&c, 2, err))) goto fail;
+/* Step 2: pass 2 (unless folded) for the confident joint, then every K x K
+ * estimate (sections 5-7, 11) and the off-diagonal counts (section 9). */
+static int cl_step_joint(cl_ctx *c, int spec_ok, la_error *err)
+{
+    size_t n = c->n, k = c->k;
+    cl_result *res = c->res;
+    int rc;
+    if (!spec_ok && (rc = cl_pass(c, 2, err))) return rc;
     for (size_t j = 0; j < k; j++) res->cj[j * k + j] = res->cj[j * k + j] < 1 ? 1 : res->cj[j * k + j];
     cl_calibrate(res->cj, res->counts, k, res->cjc);
     cl_joint(res->cjc, k, res->joint);
     if (cl_estimate_latent(res->cjc, res->counts, k, 1, res->py, res->nm, res->inv) ||
         cl_estimate_latent(res->cjc, res->counts, k, 0, res->py_raw, res->nm_raw, res->inv_raw) ||
         cl_class_quality_table(res->joint, k, n, res->class_quality) ||
-        cl_overlapping_classes(res->joint, k, n, res->overlap)) {
-        rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
-        goto fail;
-    }
+        cl_overlapping_classes(res->joint, k, n, res->overlap))
+        return cl_oom(err);
     for (size_t i = 0; i < n; i++)
         if ((res->flags[i] & (CL_F_OFFDIAG | CL_F_FORGIVEN)) == CL_F_OFFDIAG) {
             res->num_off_diagonal++;
-            res->class_off_diagonal[y[i]]++;
+            res->class_off_diagonal[c->y[i]]++;
         }
     res->num_off_diagonal_calibrated = cl_num_issues_calibrated(res->cj, res->counts, k, n);
     res->health = 1 - (double)res->num_off_diagonal / (double)n;
+    return 0;
+}
 
-    res->seconds[1] = la_now() - t0;
-    t0 = la_now();
-    /* Pass 3 and the chosen filter (section 10). */
+/* Step 3: pass 3 and the chosen filter (section 10), then one sweep: the
+ * filter's mask (the flags holding every bit of `need`), forgiveness (10.1,
+ * except for the low_* filters), the flagged counts. */
+static int cl_step_filter(cl_ctx *c, la_error *err)
+{
+    size_t k = c->k;
+    const cl_opts *o = c->o;
+    cl_result *res = c->res;
     cl_filter f = o->filter;
+    int rc = 0;
     if (f == CL_PRUNE_BY_NOISE_RATE || f == CL_PRUNE_BY_CLASS || f == CL_BOTH) {
-        P = la_calloc(k * k, sizeof *P);
-        if (!P || cl_prune_matrix_ex(res->cjc, res->counts, k, o->frac_noise, o->remove, o->nmin, o->corrected, P)) {
-            rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
-            goto fail;
-        }
-        if (f != CL_PRUNE_BY_NOISE_RATE && (rc = cl_prune_by_class(&c, P, err))) goto fail;
-        if (f != CL_PRUNE_BY_CLASS && (rc = cl_prune_by_noise_rate(&c, P, err))) goto fail;
+        int64_t *P = la_calloc(k * k, sizeof *P);
+        if (!P || cl_prune_matrix_ex(res->cjc, res->counts, k, o->frac_noise, o->remove, o->nmin, o->corrected, P))
+            rc = cl_oom(err);
+        if (!rc && f != CL_PRUNE_BY_NOISE_RATE) rc = cl_prune_by_class(c, P, err);
+        if (!rc && f != CL_PRUNE_BY_CLASS) rc = cl_prune_by_noise_rate(c, P, err);
+        free(P);
     } else if (f == CL_LOW_SELF_CONFIDENCE) {
-        if (!(s = cl_sc_index_order(&c))) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
-        if ((rc = cl_low_filter(&c, s, res->num_off_diagonal, err))) goto fail;
-        free(s); s = NULL;
+        double *s = cl_sc_index_order(c);
+        rc = s ? cl_low_filter(c, s, res->num_off_diagonal, err) : cl_oom(err);
+        free(s);
     } else if (f == CL_LOW_NORMALIZED_MARGIN) {
-        if ((rc = cl_low_filter(&c, c.rankv, res->num_off_diagonal, err))) goto fail;
+        rc = cl_low_filter(c, c->rankv, res->num_off_diagonal, err);
     }
-    /* One sweep: the filter's mask (the flags holding every bit of `need`),
-     * forgiveness (10.1, except for the low_* filters), the counts. */
+    if (rc) return rc;
     uint8_t need = f == CL_PRUNE_BY_CLASS ? CL_F_PBC : f == CL_PRUNE_BY_NOISE_RATE ? CL_F_PBNR
                  : f == CL_BOTH ? (CL_F_PBC | CL_F_PBNR) : f == CL_CONFIDENT_LEARNING ? CL_F_OFFDIAG
                  : f == CL_PREDICTED_NEQ_GIVEN ? CL_F_PRED_NEQ : CL_F_ISSUE;
     uint8_t forgive = f == CL_LOW_SELF_CONFIDENCE || f == CL_LOW_NORMALIZED_MARGIN ? 0 : CL_F_FORGIVEN;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < c->n; i++) {
         uint8_t fl = res->flags[i];
         int issue = (fl & need) == need && !(fl & forgive);
         res->flags[i] = (uint8_t)((fl & ~(CL_F_PBC | CL_F_PBNR | CL_F_ISSUE)) | (issue ? CL_F_ISSUE : 0));
         res->n_flagged += (size_t)issue;
-        res->class_flagged[y[i]] += issue;
+        res->class_flagged[c->y[i]] += issue;
     }
+    return 0;
+}
 
-    res->seconds[2] = la_now() - t0;
-    t0 = la_now();
-    /* Ranking (10.10): flagged indices in index order, ASORT of their scores. */
-    if (need_nm && o->rank != CL_NORMALIZED_MARGIN) {
-        /* rankv holds margins for the filter; the ranking needs another score */
-        free(c.rankv); c.rankv = NULL;
+/* The rank score of every example for step 4, in index order: c->rankv when
+ * it holds the ranking's score, the self-confidences reordered when every
+ * score is wanted (*owned set), or NULL: the self-confidences stay grouped by
+ * class (saves 8 bytes per example). Runs one more pass 1 when rankv held
+ * margins for the low_normalized_margin filter but another score ranks. */
+static int cl_rank_scores(cl_ctx *c, const double **rs, double **owned, la_error *err)
+{
+    const cl_opts *o = c->o;
+    cl_result *res = c->res;
+    size_t n = c->n;
+    *rs = NULL;
+    *owned = NULL;
+    if (o->filter == CL_LOW_NORMALIZED_MARGIN && o->rank != CL_NORMALIZED_MARGIN) {
+        free(c->rankv);
+        c->rankv = NULL;
     }
-    const double *rs = c.rankv;
-    if (!rs) {
-        if (o->rank == CL_SELF_CONFIDENCE) {
-            /* self-confidences stay grouped by class unless every score is
-             * wanted (keep_rank_scores): saves 8 bytes per example */
-            if (o->keep_rank_scores) {
-                if (!(s = cl_sc_index_order(&c))) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
-                rs = s;
-            }
-        } else {
-            /* one more pass for the rank score (only with low_normalized_margin
-             * filter + another ranking) */
-            c.rankv = la_malloc_array(n, sizeof *c.rankv);
-            if (!c.rankv) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
-            c.rank_kind = (int)o->rank;
-            uint8_t *save = la_malloc_array(n + 1, 1);
-            if (!save) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
-            memcpy(save, res->flags, n);
-            rc = cl_pass(&c, 1, err);
-            memcpy(res->flags, save, n);
-            free(save);
-            if (rc) goto fail;
-            rs = c.rankv;
-        }
+    if (c->rankv) { *rs = c->rankv; return 0; }
+    if (o->rank == CL_SELF_CONFIDENCE) {
+        if (o->keep_rank_scores && !(*rs = *owned = cl_sc_index_order(c))) return cl_oom(err);
+        return 0;
     }
+    c->rankv = la_malloc_array(n, sizeof *c->rankv);
+    uint8_t *save = la_malloc_array(n + 1, 1);
+    if (!c->rankv || !save) { free(save); return cl_oom(err); }
+    c->rank_kind = (int)o->rank;
+    memcpy(save, res->flags, n);
+    int rc = cl_pass(c, 1, err);
+    memcpy(res->flags, save, n);
+    free(save);
+    *rs = c->rankv;
+    return rc;
+}
+
+/* Step 4, the ranking (10.10): flagged indices in index order, ASORT of
+ * their scores, then their scores and labels gathered in rank order. */
+static int cl_step_rank(cl_ctx *c, la_error *err)
+{
+    size_t n = c->n, k = c->k;
+    const cl_opts *o = c->o;
+    cl_result *res = c->res;
+    const double *rs;
+    double *owned;
+    int rc = cl_rank_scores(c, &rs, &owned, err);
+    if (rc) return rc;
     res->ranked = la_big_alloc(res->n_flagged + 1, sizeof *res->ranked);
     res->ranked_score = la_big_alloc(res->n_flagged + 1, sizeof *res->ranked_score);
     double *fs = la_big_alloc(res->n_flagged + 1, sizeof *fs);
     uint32_t *fi = la_big_alloc(res->n_flagged + 1, sizeof *fi);
-    if (!res->ranked || !res->ranked_score || !fs || !fi) {
-        free(fs); free(fi);
-        rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
-        goto fail;
-    }
+    size_t *cur = rs ? NULL : la_calloc(k + 1, sizeof *cur);
+    int32_t *gy = NULL;
+    if (!res->ranked || !res->ranked_score || !fs || !fi || (!rs && !cur)) { rc = cl_oom(err); goto done; }
     size_t m = 0;
     if (rs) {
         for (size_t i = 0; i < n; i++)
             if (res->flags[i] & CL_F_ISSUE) { fi[m] = (uint32_t)i; fs[m] = rs[i]; m++; }
     } else {
-        size_t *cur = la_calloc(k + 1, sizeof *cur);
-        if (!cur) {
-            free(fs); free(fi);
-            rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
-            goto fail;
-        }
-        for (size_t j = 0; j < k; j++) cur[j] = c.goff[j];
+        for (size_t j = 0; j < k; j++) cur[j] = c->goff[j];
         for (size_t i = 0; i < n; i++) {
-            size_t pos = cur[y[i]]++;
-            if (res->flags[i] & CL_F_ISSUE) { fi[m] = (uint32_t)i; fs[m] = c.sc_g[pos]; m++; }
+            size_t pos = cur[c->y[i]]++;
+            if (res->flags[i] & CL_F_ISSUE) { fi[m] = (uint32_t)i; fs[m] = c->sc_g[pos]; m++; }
         }
-        free(cur);
     }
     cl_argsort_par(fs, m, res->ranked, o->threads);
     /* labels of the flagged examples gathered in index order first, so the
      * reordering below touches m-sized arrays, not n-sized ones at random */
     res->ranked_given = la_big_alloc(m + 1, sizeof *res->ranked_given);
     res->ranked_suggested = la_big_alloc(m + 1, sizeof *res->ranked_suggested);
-    int32_t *gy = la_big_alloc(2 * m + 1, sizeof *gy);
-    if (!res->ranked_given || !res->ranked_suggested || !gy) {
-        free(fs); free(fi); free(gy);
-        rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
-        goto fail;
-    }
-    for (size_t q = 0; q < m; q++) { gy[q] = y[fi[q]]; gy[m + q] = res->suggested[fi[q]]; }
+    gy = la_big_alloc(2 * m + 1, sizeof *gy);
+    if (!res->ranked_given || !res->ranked_suggested || !gy) { rc = cl_oom(err); goto done; }
+    for (size_t q = 0; q < m; q++) { gy[q] = c->y[fi[q]]; gy[m + q] = res->suggested[fi[q]]; }
     cl_reorder ro = {res, fs, fi, gy, m};
     la_par_run(o->threads, cl_reorder_part, &ro);
-    free(fs); free(fi); free(gy);
-    res->seconds[3] = la_now() - t0;
     if (o->keep_rank_scores) {
         res->quality = la_malloc_array(n + 1, sizeof *res->quality);
-        if (!res->quality) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
+        if (!res->quality) { rc = cl_oom(err); goto done; }
         memcpy(res->quality, rs, n * sizeof *rs);
     }
-    free(s);
-    free(P);
-    free(c.goff); free(c.sc_g); free(c.rankv); free(c.thr_m); free(c.pstart); free(c.pairs); free(c.cmin); free(c.lvl); free(c.pj);
+done:
+    free(fs); free(fi); free(gy); free(cur); free(owned);
+    return rc;
+}
+
+int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_opts *o,
+           cl_result *res, la_error *err)
+{
+    assert(y && rd && rd->read && o && res && err);
+    assert(rd->elem == 4 || rd->elem == 8);
+    cl_ctx c = {.n = n, .k = k, .y = y, .o = o, .rd = rd, .res = res};
+    int rc, spec_ok = 0;
+    memset(res, 0, sizeof *res);
+    if ((rc = cl_setup(&c, err))) goto fail;
+    double t0 = la_now();
+    if ((rc = cl_step_thresholds(&c, &spec_ok, err))) goto fail;
+    res->seconds[0] = la_now() - t0;
+    t0 = la_now();
+    if ((rc = cl_step_joint(&c, spec_ok, err))) goto fail;
+    res->seconds[1] = la_now() - t0;
+    t0 = la_now();
+    if ((rc = cl_step_filter(&c, err))) goto fail;
+    res->seconds[2] = la_now() - t0;
+    t0 = la_now();
+    if ((rc = cl_step_rank(&c, err))) goto fail;
+    res->seconds[3] = la_now() - t0;
+    cl_ctx_free(&c);
     return 0;
 fail:
-    free(s);
-    free(P);
-    free(c.goff); free(c.sc_g); free(c.rankv); free(c.thr_m); free(c.pstart); free(c.pairs); free(c.cmin); free(c.lvl); free(c.pj);
-    free(c.hv); free(c.hi);
-    cl_spec_free(&c);
+    cl_ctx_free(&c);
     cl_result_free(res);
     return rc ? rc : LA_EINTERNAL;
 }

@@ -1,7 +1,8 @@
 /*
- * cmd_check.c — `labelaudit check`: the CI gate. Loads the run to judge (a
- * database run or a summary.json file) and its baseline, then renders the
- * verdict of audit/check.c. Exit 0 within limits, 1 when a limit is exceeded,
+ * cmd_check.c — `labelaudit check`: the CI gate. A shell: parses the limits,
+ * loads the run to judge (a database run through db_load_audit_summary, or a
+ * summary.json file) and its baseline, then judges and renders with the check
+ * stage (audit/check.h). Exit 0 within limits, 1 when a limit is exceeded,
  * 2 for bad input (missing run, unreadable summary, mismatched classes).
  */
 #include <ctype.h>
@@ -44,7 +45,14 @@ static const char CK_USAGE[] =
 enum { OPT_DB = 1, OPT_RUN, OPT_SUMMARY, OPT_BASELINE, OPT_MAX_ERR, OPT_MAX_INC,
        OPT_MAX_CLASS, OPT_MIN_HEALTH, OPT_CONF, OPT_FORMAT, OPT_OUT, OPT_QUIET, OPT_HELP };
 
-typedef enum { FMT_TEXT, FMT_JSON, FMT_JUNIT, FMT_GITHUB } ck_format;
+typedef struct ck_args {
+    const char *db_path, *summary_path, *baseline, *out_path;
+    long        run;
+    double      conf;                 /* NAN: the audit's own                   */
+    int         quiet;
+    ck_format   fmt;
+    ck_limits   lim;
+} ck_args;
 
 static int is_run_id(const char *s)
 {
@@ -54,65 +62,42 @@ static int is_run_id(const char *s)
     return 1;
 }
 
-/* Loads run `id` of db into *out (source "run N (dataset)"). */
-static int load_run(sqlite3 *db, const char *db_path, int64_t id, ck_summary *out, la_error *err)
+/* One option: 0, 1 after --help, LA_EUSAGE (printed). */
+static int ck_option(ck_args *a, int c, char **argv)
 {
-    db_run_brief rb;
-    if (db_load_run_brief(db, id, &rb, err)) return err->status;
-    if (strcmp(rb.kind, "audit") != 0) {
-        la_error_set(err, LA_EUSAGE, db_path, 0,
-                     "run %lld is a %s run, not an audit: check judges audits", (long long)id, rb.kind);
-        db_run_brief_free(&rb);
-        return LA_EUSAGE;
+    const char *cmd = "check";
+    ck_limits *lim = &a->lim;
+    switch (c) {
+    case OPT_DB: a->db_path = optarg; return 0;
+    case OPT_RUN: return cli_parse_long(cmd, "--run", optarg, 1, 1L << 62, &a->run) ? LA_EUSAGE : 0;
+    case OPT_SUMMARY: a->summary_path = optarg; return 0;
+    case OPT_BASELINE: a->baseline = optarg; return 0;
+    case OPT_MAX_ERR:
+        return cli_parse_double(cmd, "--max-error-rate", optarg, 0, 1, &lim->max_error_rate) ? LA_EUSAGE : 0;
+    case OPT_MAX_INC:
+        return cli_parse_double(cmd, "--max-increase", optarg, 0, 1, &lim->max_increase) ? LA_EUSAGE : 0;
+    case OPT_MAX_CLASS:
+        return cli_parse_double(cmd, "--max-class-error-rate", optarg, 0, 1, &lim->max_class_error_rate)
+               ? LA_EUSAGE : 0;
+    case OPT_MIN_HEALTH:
+        return cli_parse_double(cmd, "--min-health", optarg, 0, 1, &lim->min_health) ? LA_EUSAGE : 0;
+    case OPT_CONF: return cli_parse_double(cmd, "--confidence", optarg, 0.5, 0.9999, &a->conf) ? LA_EUSAGE : 0;
+    case OPT_FORMAT:
+        if (!strcmp(optarg, "text")) a->fmt = CK_FORMAT_TEXT;
+        else if (!strcmp(optarg, "json")) a->fmt = CK_FORMAT_JSON;
+        else if (!strcmp(optarg, "junit")) a->fmt = CK_FORMAT_JUNIT;
+        else if (!strcmp(optarg, "github")) a->fmt = CK_FORMAT_GITHUB;
+        else return cli_usage_error(cmd, "--format must be text, json, junit or github, not '%s'", optarg);
+        return 0;
+    case OPT_OUT: a->out_path = optarg; return 0;
+    case 'q': case OPT_QUIET: a->quiet = 1; return 0;
+    case 'h': case OPT_HELP: fputs(CK_USAGE, stdout); return 1;
+    default: return cli_getopt_error(cmd, c, argv);
     }
-    char source[1200];
-    snprintf(source, sizeof source, "run %lld (%s, %s)", (long long)id, rb.dataset_path,
-             rb.created_at);
-    int rc = ck_summary_from_text(rb.summary_json, source, out, err);
-    if (!rc) {
-        out->run_id = id;
-        free(out->created_at);
-        out->created_at = rb.created_at;
-        rb.created_at = NULL;
-        free(out->dataset);
-        out->dataset = rb.dataset_path;
-        rb.dataset_path = NULL;
-    }
-    db_run_brief_free(&rb);
-    return rc;
 }
 
-static int render(ck_format fmt, const char *out_path, const ck_summary *cur,
-                  const ck_summary *base, const ck_verdict *v, la_error *err)
-{
-    la_atomic_file af;
-    FILE *fp = stdout;
-    if (out_path) {
-        if (la_atomic_open(&af, out_path, err)) return err->status;
-        fp = af.fp;
-    }
-    switch (fmt) {
-    case FMT_TEXT: ck_write_text(fp, cur, base, v); break;
-    case FMT_JUNIT: ck_write_junit(fp, cur, base, v); break;
-    case FMT_GITHUB: ck_write_github(fp, cur, base, v); break;
-    case FMT_JSON: {
-        json_t *j = ck_to_json(cur, base, v);
-        if (!j || json_dumpf(j, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10))) {
-            json_decref(j);
-            if (out_path) la_atomic_abort(&af);
-            return la_error_set(err, LA_EINTERNAL, out_path, 0, "cannot write the JSON report");
-        }
-        fputc('\n', fp);
-        json_decref(j);
-        break;
-    }
-    }
-    if (out_path) return la_atomic_commit(&af, err);
-    fflush(stdout);
-    return 0;
-}
-
-int cmd_check(int argc, char **argv)
+/* 0 to go on, 1 after --help, LA_EUSAGE (printed). */
+static int ck_parse(int argc, char **argv, ck_args *a)
 {
     static const struct option longopts[] = {
         {"db", required_argument, NULL, OPT_DB},
@@ -131,115 +116,82 @@ int cmd_check(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *cmd = "check";
-    const char *db_path = NULL, *summary_path = NULL, *baseline = NULL, *out_path = NULL;
-    long run = 0;
-    double conf = NAN;
-    int quiet = 0;
-    ck_format fmt = FMT_TEXT;
-    ck_limits lim;
-    ck_limits_init(&lim);
-
-    int c;
-    while ((c = getopt_long(argc, argv, ":hq", longopts, NULL)) != -1) {
-        switch (c) {
-        case OPT_DB: db_path = optarg; break;
-        case OPT_RUN:
-            if (cli_parse_long(cmd, "--run", optarg, 1, 1L << 62, &run)) return LA_EUSAGE;
-            break;
-        case OPT_SUMMARY: summary_path = optarg; break;
-        case OPT_BASELINE: baseline = optarg; break;
-        case OPT_MAX_ERR:
-            if (cli_parse_double(cmd, "--max-error-rate", optarg, 0, 1, &lim.max_error_rate)) return LA_EUSAGE;
-            break;
-        case OPT_MAX_INC:
-            if (cli_parse_double(cmd, "--max-increase", optarg, 0, 1, &lim.max_increase)) return LA_EUSAGE;
-            break;
-        case OPT_MAX_CLASS:
-            if (cli_parse_double(cmd, "--max-class-error-rate", optarg, 0, 1, &lim.max_class_error_rate))
-                return LA_EUSAGE;
-            break;
-        case OPT_MIN_HEALTH:
-            if (cli_parse_double(cmd, "--min-health", optarg, 0, 1, &lim.min_health)) return LA_EUSAGE;
-            break;
-        case OPT_CONF:
-            if (cli_parse_double(cmd, "--confidence", optarg, 0.5, 0.9999, &conf)) return LA_EUSAGE;
-            break;
-        case OPT_FORMAT:
-            if (!strcmp(optarg, "text")) fmt = FMT_TEXT;
-            else if (!strcmp(optarg, "json")) fmt = FMT_JSON;
-            else if (!strcmp(optarg, "junit")) fmt = FMT_JUNIT;
-            else if (!strcmp(optarg, "github")) fmt = FMT_GITHUB;
-            else return cli_usage_error(cmd, "--format must be text, json, junit or github, not '%s'", optarg);
-            break;
-        case OPT_OUT: out_path = optarg; break;
-        case 'q': case OPT_QUIET: quiet = 1; break;
-        case 'h': case OPT_HELP: fputs(CK_USAGE, stdout); return LA_OK;
-        default: return cli_getopt_error(cmd, c, argv);
-        }
-    }
+    memset(a, 0, sizeof *a);
+    a->conf = NAN;
+    a->fmt = CK_FORMAT_TEXT;
+    ck_limits_init(&a->lim);
+    int c, rc;
+    while ((c = getopt_long(argc, argv, ":hq", longopts, NULL)) != -1)
+        if ((rc = ck_option(a, c, argv))) return rc;
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!db_path == !summary_path) return cli_usage_error(cmd, "give exactly one of --db FILE or --summary FILE");
-    if (run && !db_path) return cli_usage_error(cmd, "--run needs --db");
-    if (baseline && !db_path && is_run_id(baseline) && access(baseline, F_OK) != 0)
-        return cli_usage_error(cmd, "--baseline %s is a run id: it needs --db", baseline);
+    if (!a->db_path == !a->summary_path) return cli_usage_error(cmd, "give exactly one of --db FILE or --summary FILE");
+    if (a->run && !a->db_path) return cli_usage_error(cmd, "--run needs --db");
+    if (a->baseline && !a->db_path && is_run_id(a->baseline) && access(a->baseline, F_OK) != 0)
+        return cli_usage_error(cmd, "--baseline %s is a run id: it needs --db", a->baseline);
+    return 0;
+}
+
+/* The run to judge and its baseline (*have_base): from the database
+ * (default: the latest audit run and the previous one on its dataset) or
+ * summary files; --baseline is a run id of the database or a file. */
+static int ck_load(const ck_args *a, ck_summary *cur, ck_summary *base, int *have_base, la_error *err)
+{
+    sqlite3 *db = NULL;
+    int rc = 0;
+    *have_base = 0;
+    if (a->db_path) {
+        if (access(a->db_path, R_OK) != 0)
+            return la_error_set(err, LA_EUSAGE, a->db_path, 0, "cannot read the database: %m");
+        if ((rc = db_open(a->db_path, &db, err))) goto done;
+        int64_t id = a->run, prev = 0;
+        if (!id && (rc = db_latest_audit_run(db, &id, err))) goto done;
+        if ((rc = db_load_audit_summary(db, a->db_path, id, cur, err))) goto done;
+        if (!a->baseline) {
+            if ((rc = db_previous_run(db, id, &prev, err))) goto done;
+            if (prev && (rc = db_load_audit_summary(db, a->db_path, prev, base, err))) goto done;
+            *have_base = prev != 0;
+        }
+    } else if ((rc = ck_summary_load(a->summary_path, cur, err))) {
+        goto done;
+    }
+    if (a->baseline) {
+        if (db && is_run_id(a->baseline) && access(a->baseline, F_OK) != 0)
+            rc = db_load_audit_summary(db, a->db_path, strtoll(a->baseline, NULL, 10), base, err);
+        else
+            rc = ck_summary_load(a->baseline, base, err);
+        *have_base = !rc;
+    }
+done:
+    if (db) db_close(db);
+    return rc;
+}
+
+int cmd_check(int argc, char **argv)
+{
+    ck_args a;
+    int rc = ck_parse(argc, argv, &a);
+    if (rc) return rc == 1 ? LA_OK : rc;
 
     la_error err;
     la_error_clear(&err);
     ck_summary cur = {0}, base = {0};
     ck_verdict v = {0};
-    sqlite3 *db = NULL;
-    int have_base = 0, rc = 0;
-
-    if (db_path) {
-        if (access(db_path, R_OK) != 0) {
-            rc = la_error_set(&err, LA_EUSAGE, db_path, 0, "cannot read the database: %m");
-            goto done;
-        }
-        if ((rc = db_open(db_path, &db, &err))) goto done;
-        int64_t id = run;
-        if (!id && (rc = db_latest_audit_run(db, &id, &err))) goto done;
-        if ((rc = load_run(db, db_path, id, &cur, &err))) goto done;
-        if (!baseline) {
-            int64_t prev = 0;
-            if ((rc = db_previous_run(db, id, &prev, &err))) goto done;
-            if (prev) {
-                if ((rc = load_run(db, db_path, prev, &base, &err))) goto done;
-                have_base = 1;
-            }
-        }
-    } else if ((rc = ck_summary_load(summary_path, &cur, &err))) {
-        goto done;
-    }
-    if (baseline) {
-        if (db && is_run_id(baseline) && access(baseline, F_OK) != 0) {
-            rc = load_run(db, db_path, strtoll(baseline, NULL, 10), &base, &err);
-        } else {
-            rc = ck_summary_load(baseline, &base, &err);
-        }
-        if (rc) goto done;
-        have_base = 1;
-    }
+    int have_base = 0;
+    if ((rc = ck_load(&a, &cur, &base, &have_base, &err))) goto done;
     if (have_base && (rc = ck_compare_classes(&cur, &base, &err))) goto done;
-
-    if (have_base && cur.method && base.method && strcmp(cur.method, base.method) && !quiet)
+    if (have_base && cur.method && base.method && strcmp(cur.method, base.method) && !a.quiet)
         cli_warn("the baseline used --filter-by %s, this run %s: their error rates may not be comparable",
                  base.method, cur.method);
-
-    /* One confidence level for both: --confidence, else the current run's. */
-    if (isnan(conf)) conf = cur.confidence;
-    ck_summary_set_confidence(&cur, conf);
-    if (have_base) ck_summary_set_confidence(&base, conf);
-    if (have_base && isnan(lim.max_increase)) lim.max_increase = 0.0;
-    if (!have_base && !isnan(lim.max_increase))
-        cli_info(quiet, "labelaudit check: no baseline found, --max-increase is not judged\n");
+    if (!have_base && !isnan(a.lim.max_increase))
+        cli_info(a.quiet, "labelaudit check: no baseline found, --max-increase is not judged\n");
     if (!cur.has_ci)
-        cli_info(quiet, "labelaudit check: %s has no bootstrap intervals; changes are judged on estimates\n",
+        cli_info(a.quiet, "labelaudit check: %s has no bootstrap intervals; changes are judged on estimates\n",
                  cur.source);
 
-    if ((rc = ck_evaluate(&cur, have_base ? &base : NULL, &lim, &v, &err))) goto done;
-    if ((rc = render(fmt, out_path, &cur, have_base ? &base : NULL, &v, &err))) goto done;
+    if ((rc = ck_judge(&cur, have_base ? &base : NULL, &a.lim, a.conf, &v, &err))) goto done;
+    if ((rc = ck_render(a.fmt, a.out_path, stdout, &cur, have_base ? &base : NULL, &v, &err))) goto done;
     rc = v.nfailed ? LA_CHECK_FAILED : LA_OK;
-    if (v.nfailed && (fmt != FMT_TEXT || out_path) && !quiet) {
+    if (v.nfailed && (a.fmt != CK_FORMAT_TEXT || a.out_path) && !a.quiet) {
         /* people reading a CI log see the failing limits whatever the format */
         for (size_t i = 0; i < v.ncases; i++)
             if (v.cases[i].status) fprintf(stderr, "labelaudit check: FAIL %s: %s\n",
@@ -249,7 +201,6 @@ done:
     ck_verdict_free(&v);
     ck_summary_free(&cur);
     ck_summary_free(&base);
-    if (db) db_close(db);
     if (rc > LA_CHECK_FAILED) return cli_report(&err);
     return rc;
 }

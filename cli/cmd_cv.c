@@ -3,7 +3,8 @@
  * A thin shell: parses options, loads the training set (cmd_common), assigns
  * stratified seeded folds (warning about small classes), runs the cv stage
  * (cv/cv.h) and its writers (pred_probs.npy, labels.npy, folds.csv,
- * metrics.json), prints the summary; --audit then audits the result.
+ * metrics.json), prints the summary; --audit then runs the audit stage on the
+ * probabilities in memory (as `labelaudit audit` would on the files written).
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -21,9 +22,7 @@
 #include "../cv/cv.h"
 #include "../cv/folds.h"
 #include "train_opts.h"
-
-/* audit/cmd_audit.c may not be linked into every binary (unit tests): weak. */
-#pragma weak cmd_audit
+#include "audit_opts.h"
 
 static const char usage[] =
     "usage: labelaudit cv --data DATASET [loader options] --out PRED_PROBS.npy\n"
@@ -78,7 +77,6 @@ static const struct option own_options[] = {
 };
 
 #define N_OWN (sizeof own_options / sizeof *own_options)
-#define MAX_PASS 32
 
 typedef struct cv_args {
     const char *data, *out, *labels, *weights, *weight_col, *audit, *db;
@@ -86,32 +84,7 @@ typedef struct cv_args {
     int   standardize, json, quiet;
     io_load_opts load;
     cli_train_opts train;
-    /* loader options as given, passed on to audit: "--name=value" */
-    char *pass[MAX_PASS];
-    int   n_pass;
 } cv_args;
-
-static void args_free(cv_args *a)
-{
-    for (int i = 0; i < a->n_pass; i++) free(a->pass[i]);
-}
-
-/* loader options as given, kept to pass on to audit: "--name=value" */
-static int keep_load_option(void *ctx, int c, const char *arg)
-{
-    cv_args *a = ctx;
-    const char *name = NULL;
-    for (size_t i = 0; io_load_long_options[i].name; i++)
-        if (io_load_long_options[i].val == c) name = io_load_long_options[i].name;
-    if (name && a->n_pass < MAX_PASS) {
-        size_t len = strlen(name) + (arg ? strlen(arg) : 0) + 4;
-        char *s = malloc(len);
-        if (!s) return LA_EINTERNAL;
-        snprintf(s, len, arg ? "--%s=%s" : "--%s", name, arg ? arg : "");
-        a->pass[a->n_pass++] = s;
-    }
-    return 0;
-}
 
 static int own_option(void *ctx, int c, const char *arg)
 {
@@ -137,7 +110,7 @@ static int parse_args(int argc, char **argv, cv_args *a, int *help)
 {
     cli_cmd_parser p = {
         .cmd = "cv", .own = own_options, .n_own = N_OWN, .load = &a->load, .train = &a->train,
-        .json = &a->json, .quiet = &a->quiet, .own_option = own_option, .load_option = keep_load_option, .ctx = a,
+        .json = &a->json, .quiet = &a->quiet, .own_option = own_option, .ctx = a,
     };
     int rc = cli_cmd_parse(&p, argc, argv, help);
     if (rc || *help) return rc;
@@ -165,21 +138,36 @@ static double peak_rss_mb(void)
     return ru.ru_maxrss / 1024.0;       /* Linux: kilobytes */
 }
 
-static int run_audit(const cv_args *a, const char *labels_path)
+/* --audit: the audit stage on the probabilities just computed, as `audit
+ * --labels LABELS.npy --pred-probs OUT --data DATA [loader options]` reads
+ * them from the files written (the same numbers: they were written as
+ * float64), with the audit's defaults. Returns the exit status (printed). */
+static int run_audit(const cv_args *a, const char *labels_path, const la_dataset *ds, const double *probs)
 {
-    char *av[16 + MAX_PASS];
-    int n = 0;
-    av[n++] = (char *)"audit";
-    av[n++] = (char *)"--labels"; av[n++] = (char *)labels_path;
-    av[n++] = (char *)"--pred-probs"; av[n++] = (char *)a->out;
-    av[n++] = (char *)"--out"; av[n++] = (char *)a->audit;
-    av[n++] = (char *)"--data"; av[n++] = (char *)a->data;
-    for (int i = 0; i < a->n_pass; i++) av[n++] = a->pass[i];
-    if (a->db) { av[n++] = (char *)"--db"; av[n++] = (char *)a->db; }
-    if (a->quiet) av[n++] = (char *)"--quiet";
-    av[n] = NULL;
-    cli_getopt_reset();
-    return cmd_audit(n, av);
+    la_error err;
+    la_error_clear(&err);
+    au_input in = {
+        .n = ds->n, .k = ds->k, .labels = ds->labels, .probs = probs, .class_names = ds->class_names,
+        .ids = ds->ids, .image_paths = ds->image_paths, .probs_path = a->out, .labels_path = labels_path,
+        .data_path = a->data, .load = &a->load,
+    };
+    au_opts o;
+    au_opts_init(&o);
+    o.keep_rank_scores = a->db != NULL;
+    au_result res = {0};
+    char **cls = NULL;
+    double t0 = la_now();
+    int rc = a->load.classes_file ? au_class_names_file(a->load.classes_file, ds->k, a->out, &cls, &err) : 0;
+    if (cls) in.class_names = cls;
+    if (!rc) rc = au_run(&in, &o, NULL, &res, &err);
+    double t_run = la_now();
+    if (!rc) rc = au_write(&res, &in, &o, a->audit, NULL, &err);
+    if (!rc) au_cli_warn_skipped(&res, &o, a->out);
+    if (!rc && a->db) rc = au_cli_record(a->db, &in, &o, &res, ds, a->quiet, &err);
+    if (!rc) au_cli_print_summary(&res, &in, &o, a->audit, t0, t_run, a->quiet, 0);
+    au_result_free(&res);
+    io_free_strings(cls, cls ? ds->k : 0);
+    return rc ? cli_report(&err) : 0;
 }
 
 static int record_metrics(const char *dbpath, const char *json_text, la_error *err)
@@ -301,7 +289,6 @@ int cmd_cv(int argc, char **argv)
     int help = 0, rc = parse_args(argc, argv, &a, &help);
     if (rc || help) {
         if (help) printf("%s%s\n%s", usage, cli_train_opts_help, io_load_opts_help);
-        args_free(&a);
         return rc;
     }
 
@@ -317,7 +304,7 @@ int cmd_cv(int argc, char **argv)
     if ((rc = run_cv(&a, &ds, &res, &doc, labels_path, sizeof labels_path, &err))) goto fail;
 
     if (a.audit) {
-        rc = run_audit(&a, labels_path);
+        rc = run_audit(&a, labels_path, &ds, res.probs);
         if (rc) goto done;
         if (a.db) {
             json_text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(10));
@@ -336,6 +323,5 @@ done:
     json_decref(doc);
     cv_stage_result_free(&res);
     io_dataset_free(&ds);
-    args_free(&a);
     return rc;
 }

@@ -1,9 +1,10 @@
 /*
  * cmd_noise.c — `labelaudit noise`: synthetic label noise for validating an
- * audit. Treats the given labels as the truth, draws a noise matrix
- * P(given | true) with the requested trace and fraction of zero noise rates
- * (cl_noise_matrix_from_trace), then flips labels by it (cl_noisy_labels).
- * Seeded: the same inputs and --seed give byte-identical outputs.
+ * audit. Treats the given labels as the truth; the noise stage (au_noise in
+ * audit/audit.h) draws a noise matrix P(given | true) with the requested
+ * trace and fraction of zero noise rates and flips the labels by it. A shell:
+ * parse, read the labels, call the stage, print. Seeded: the same inputs and
+ * --seed give byte-identical outputs.
  */
 #include <inttypes.h>
 #include <jansson.h>
@@ -13,8 +14,8 @@
 #include "cli.h"
 #include "commands.h"
 #include "../io/labels.h"
-#include "../io/npy.h"
-#include "../audit/cl.h"
+#include "../audit/audit.h"
+#include "../util/la_json.h"
 
 static const char nz_usage[] =
     "usage: labelaudit noise --labels FILE --trace T --seed S --out FILE [options]\n"
@@ -44,13 +45,18 @@ static const char nz_usage[] =
 
 enum { NZ_LABELS = 1, NZ_TRACE, NZ_FZ, NZ_SEED, NZ_OUT, NZ_NM, NZ_K, NZ_FORMAT, NZ_QUIET, NZ_HELP };
 
-static int nz_ends_with(const char *s, const char *suf)
-{
-    size_t a = strlen(s), b = strlen(suf);
-    return a >= b && !strcmp(s + a - b, suf);
-}
+/* Attempts at a valid noise matrix before giving up. */
+enum { NZ_MAX_ITER = 10000 };
 
-int cmd_noise(int argc, char **argv)
+typedef struct nz_args {
+    const char *labels, *out, *nmpath;
+    double      trace, fz;
+    long        seed, kk;
+    int         have_trace, json, quiet;
+} nz_args;
+
+/* 0 to go on, 1 after --help, LA_EUSAGE (printed). */
+static int nz_parse(int argc, char **argv, nz_args *a)
 {
     static const struct option opts[] = {
         {"labels", required_argument, 0, NZ_LABELS},
@@ -65,117 +71,95 @@ int cmd_noise(int argc, char **argv)
         {"help", no_argument, 0, NZ_HELP},
         {0, 0, 0, 0}
     };
-    const char *labels = NULL, *out = NULL, *nmpath = NULL;
-    double trace = 0, fz = 0;
-    long seed = -1, kk = 0;
-    int have_trace = 0, json = 0, quiet = 0, c;
+    memset(a, 0, sizeof *a);
+    a->seed = -1;
+    int c;
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
-        case NZ_LABELS: labels = optarg; break;
+        case NZ_LABELS: a->labels = optarg; break;
         case NZ_TRACE:
-            if (cli_parse_double("noise", "trace", optarg, 0, 1e9, &trace)) return LA_EUSAGE;
-            have_trace = 1;
+            if (cli_parse_double("noise", "trace", optarg, 0, 1e9, &a->trace)) return LA_EUSAGE;
+            a->have_trace = 1;
             break;
-        case NZ_FZ: if (cli_parse_double("noise", "frac-zero-noise-rates", optarg, 0, 1, &fz)) return LA_EUSAGE; break;
-        case NZ_SEED: if (cli_parse_long("noise", "seed", optarg, 0, 2147483647L, &seed)) return LA_EUSAGE; break;
-        case NZ_OUT: out = optarg; break;
-        case NZ_NM: nmpath = optarg; break;
-        case NZ_K: if (cli_parse_long("noise", "num-classes", optarg, 2, 100000, &kk)) return LA_EUSAGE; break;
+        case NZ_FZ: if (cli_parse_double("noise", "frac-zero-noise-rates", optarg, 0, 1, &a->fz)) return LA_EUSAGE; break;
+        case NZ_SEED: if (cli_parse_long("noise", "seed", optarg, 0, 2147483647L, &a->seed)) return LA_EUSAGE; break;
+        case NZ_OUT: a->out = optarg; break;
+        case NZ_NM: a->nmpath = optarg; break;
+        case NZ_K: if (cli_parse_long("noise", "num-classes", optarg, 2, 100000, &a->kk)) return LA_EUSAGE; break;
         case NZ_FORMAT:
-            if (!strcmp(optarg, "json")) json = 1;
+            if (!strcmp(optarg, "json")) a->json = 1;
             else if (strcmp(optarg, "text")) return cli_usage_error("noise", "--format must be text or json");
             break;
-        case NZ_QUIET: quiet = 1; break;
-        case 'h': case NZ_HELP: fputs(nz_usage, stdout); return 0;
+        case NZ_QUIET: a->quiet = 1; break;
+        case 'h': case NZ_HELP: fputs(nz_usage, stdout); return 1;
         default: return cli_getopt_error("noise", c, argv);
         }
     }
     if (optind < argc) return cli_usage_error("noise", "unexpected argument '%s'", argv[optind]);
-    if (!labels || !out || !have_trace || seed < 0)
+    if (!a->labels || !a->out || !a->have_trace || a->seed < 0)
         return cli_usage_error("noise", "--labels, --trace, --seed and --out are required");
+    return 0;
+}
 
-    la_error err;
-    la_error_clear(&err);
-    io_labels lab;
-    int rc = io_labels_load(labels, NULL, 0, &lab, &err);
-    if (rc) return cli_report(&err);
-    size_t n = lab.n, k = lab.names ? lab.n_names : 0;
-    for (size_t i = 0; i < n; i++) if ((size_t)lab.labels[i] + 1 > k) k = (size_t)lab.labels[i] + 1;
-    if (kk) {
-        if ((size_t)kk < k) {
-            io_labels_free(&lab);
-            return cli_usage_error("noise", "--num-classes %ld is below max label + 1 = %zu", kk, k);
-        }
-        k = (size_t)kk;
+/* K: --num-classes, else max label + 1 (or the number of names), checked
+ * against the labels and the trace. 0 or LA_EUSAGE (printed). */
+static int nz_classes(const nz_args *a, const io_labels *lab, size_t *k_out)
+{
+    size_t k = lab->names ? lab->n_names : 0;
+    for (size_t i = 0; i < lab->n; i++) if ((size_t)lab->labels[i] + 1 > k) k = (size_t)lab->labels[i] + 1;
+    if (a->kk) {
+        if ((size_t)a->kk < k)
+            return cli_usage_error("noise", "--num-classes %ld is below max label + 1 = %zu", a->kk, k);
+        k = (size_t)a->kk;
     }
-    if (k < 2) { io_labels_free(&lab); return cli_usage_error("noise", "need at least 2 classes"); }
-    if (!(trace > 1 && trace <= (double)k)) {
-        io_labels_free(&lab);
-        return cli_usage_error("noise", "--trace must be in (1, K] = (1, %zu], got %g", k, trace);
-    }
-    double *py = la_calloc(k, sizeof *py), *nm = la_calloc(k * k, sizeof *nm);
-    int64_t *noisy = la_malloc_array(n + 1, sizeof *noisy);
-    if (!py || !nm || !noisy) { rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory"); goto fail; }
-    for (size_t i = 0; i < n; i++) py[lab.labels[i]] += 1.0 / (double)n;
-    cl_rng rng;
-    cl_rng_seed(&rng, (uint64_t)seed);
-    if (cl_noise_matrix_from_trace(k, trace, py, fz, &rng, 10000, nm)) {
-        rc = la_error_set(&err, LA_EUSAGE, labels, 0,
-                          "no valid noise matrix with trace %g for these class priors (try a larger trace)", trace);
-        goto fail;
-    }
-    if (cl_noisy_labels(lab.labels, n, nm, k, &rng, noisy)) {
-        rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory");
-        goto fail;
-    }
-    if (nz_ends_with(out, ".npy")) {
-        if ((rc = io_npy_save_i64(out, noisy, n, &err))) goto fail;
-    } else {
-        la_atomic_file af;
-        if ((rc = la_atomic_open(&af, out, &err))) goto fail;
-        fputs(lab.ids ? "id,label\n" : "label\n", af.fp);
-        for (size_t i = 0; i < n; i++) {
-            if (lab.ids) fprintf(af.fp, "%s,", lab.ids[i]);
-            if (lab.names && (size_t)noisy[i] < lab.n_names) fprintf(af.fp, "%s\n", lab.names[noisy[i]]);
-            else fprintf(af.fp, "%" PRId64 "\n", noisy[i]);
-        }
-        if ((rc = la_atomic_commit(&af, &err))) goto fail;
-    }
-    if (nmpath) {
-        la_atomic_file af;
-        if ((rc = la_atomic_open(&af, nmpath, &err))) goto fail;
-        for (size_t j = 0; j < k; j++) fprintf(af.fp, "%sc%zu", j ? "," : "", j);
-        fputc('\n', af.fp);
-        for (size_t i = 0; i < k; i++)
-            for (size_t j = 0; j < k; j++) fprintf(af.fp, "%.17g%c", nm[i * k + j], j + 1 < k ? ',' : '\n');
-        if ((rc = la_atomic_commit(&af, &err))) goto fail;
-    }
-    size_t flipped = 0;
-    for (size_t i = 0; i < n; i++) flipped += noisy[i] != lab.labels[i];
-    if (json) {
+    if (k < 2) return cli_usage_error("noise", "need at least 2 classes");
+    if (!(a->trace > 1 && a->trace <= (double)k))
+        return cli_usage_error("noise", "--trace must be in (1, K] = (1, %zu], got %g", k, a->trace);
+    *k_out = k;
+    return 0;
+}
+
+static void nz_print(const nz_args *a, const double *nm, size_t n, size_t k, size_t flipped)
+{
+    if (a->json) {
         json_t *m = json_array();
         for (size_t i = 0; i < k; i++) {
             json_t *row = json_array();
             for (size_t j = 0; j < k; j++) json_array_append_new(row, json_real(nm[i * k + j]));
             json_array_append_new(m, row);
         }
-        json_t *j = json_pack("{sIsIsfsfsIsIso}", "n", (json_int_t)n, "k", (json_int_t)k, "trace", trace,
-                              "frac_zero_noise_rates", fz, "seed", (json_int_t)seed, "flipped", (json_int_t)flipped,
-                              "noise_matrix", m);
-        char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        if (s) printf("%s\n", s);
-        free(s);
+        json_t *j = json_pack("{sIsIsfsfsIsIso}", "n", (json_int_t)n, "k", (json_int_t)k, "trace", a->trace,
+                              "frac_zero_noise_rates", a->fz, "seed", (json_int_t)a->seed,
+                              "flipped", (json_int_t)flipped, "noise_matrix", m);
+        la_json_print(j, stdout, LA_JSON_EXACT);
         json_decref(j);
-    } else if (!quiet) {
+    } else if (!a->quiet) {
         printf("flipped %zu of %zu labels (%.2f%%), K = %zu, trace %g, seed %ld -> %s\n", flipped, n,
-               100.0 * (double)flipped / (double)(n ? n : 1), k, trace, seed, out);
+               100.0 * (double)flipped / (double)(n ? n : 1), k, a->trace, a->seed, a->out);
     }
-    rc = 0;
-    goto done;
-fail:
-    rc = cli_report(&err);
-done:
-    free(py); free(nm); free(noisy);
+}
+
+int cmd_noise(int argc, char **argv)
+{
+    nz_args a;
+    int rc = nz_parse(argc, argv, &a);
+    if (rc) return rc == 1 ? 0 : rc;
+
+    la_error err;
+    la_error_clear(&err);
+    io_labels lab;
+    if ((rc = io_labels_load(a.labels, NULL, 0, &lab, &err))) return cli_report(&err);
+    size_t n = lab.n, k = 0, flipped = 0;
+    if ((rc = nz_classes(&a, &lab, &k))) { io_labels_free(&lab); return rc; }
+    double *nm = la_calloc(k * k, sizeof *nm);
+    int64_t *noisy = la_malloc_array(n + 1, sizeof *noisy);
+    au_noise_opts no = {.trace = a.trace, .frac_zero = a.fz, .seed = (uint64_t)a.seed, .max_iter = NZ_MAX_ITER};
+    if (!nm || !noisy) rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory");
+    if (!rc) rc = au_noise(lab.labels, n, k, &no, a.labels, nm, noisy, &flipped, &err);
+    if (!rc) rc = au_noise_write(a.out, noisy, n, lab.ids, lab.names, lab.n_names, a.nmpath, nm, k, &err);
+    if (!rc) nz_print(&a, nm, n, k, flipped);
+    else rc = cli_report(&err);
+    free(nm); free(noisy);
     io_labels_free(&lab);
     return rc;
 }

@@ -343,4 +343,30 @@ typedef int (*db_record_hook)(sqlite3 *db, int64_t run_id, void *ctx, la_error *
 int db_record_audit_then(sqlite3 *db, const db_audit_record *rec, db_record_hook then, void *ctx,
                          int64_t *run_id, la_error *err);
 
+/* ---- The record stage (db/db_record.c) -------------------------------- */
+/* (section owned by the audit work)                                          */
+
+struct au_input;
+struct au_opts;
+struct au_result;
+struct ck_summary;
+
+/* Records an audit stage result (audit/audit.h: the inputs it ran on, its
+ * options, au_run's result) as one run with its examples and review queue,
+ * then then(db, run_id, ctx, err) when not NULL (the report digest:
+ * report/rp_record.h), all in one transaction (db_record_audit_then).
+ * dataset_hash is FNV-1a over the label and probability files named in `in`.
+ * *run_id receives the new run's id. 0, or a status with err set (nothing
+ * written then). */
+int db_record_audit_result(sqlite3 *db, const struct au_input *in, const struct au_opts *o,
+                           const struct au_result *res, db_record_hook then, void *ctx, int64_t *run_id,
+                           la_error *err);
+
+/* Loads audit run `id`'s summary for check (audit/check.h): source "run N
+ * (dataset, created_at)", run_id, created_at and dataset from the run.
+ * LA_EUSAGE when the run is missing or not an audit (db_path names the file
+ * in the message). Free with ck_summary_free. */
+int db_load_audit_summary(sqlite3 *db, const char *db_path, int64_t id, struct ck_summary *out, la_error *err);
+/* ---- end of db_record.c section ----------------------------------------- */
+
 #endif

@@ -1,10 +1,14 @@
 /*
- * la_rng.h — seeded random numbers (splitmix64 streams), header-only.
- *
- * Every random choice in cv/ (fold shuffles, weight init, minibatch order,
- * dropout masks, augmentation) draws from a la_rng seeded from the user's
- * --seed and a stream number, so a run is reproducible for a given seed and
- * thread count. Not for cryptography.
+ * la_rng.h — the one module of seeded random numbers. Two engines, because
+ * each one's exact sequence is part of a byte-identical output:
+ *   la_rng      splitmix64 streams, inline (cv/: fold shuffles, weight init,
+ *               minibatch order, dropout masks, augmentation), seeded from
+ *               --seed and a stream number;
+ *   la_xoshiro  xoshiro256** seeded through splitmix64 (audit/: the bootstrap
+ *               intervals and `noise`), with the distributions they draw from
+ *               (polar normal, gamma, exact binomial) written once, in la_rng.c.
+ * A run is reproducible for a given seed (and, in cv, thread count).
+ * Not for cryptography; no global state.
  */
 #ifndef LA_RNG_H
 #define LA_RNG_H
@@ -59,5 +63,20 @@ static inline void la_rng_shuffle(la_rng *r, size_t *a, size_t n)
         size_t t = a[i - 1]; a[i - 1] = a[j]; a[j] = t;
     }
 }
+
+/* ---- xoshiro256** (la_rng.c) ------------------------------------------ */
+
+typedef struct la_xoshiro {
+    uint64_t s[4];           /* xoshiro256** state, never all zero              */
+} la_xoshiro;
+
+/* Seeds the four state words with splitmix64 from `seed`. */
+void     la_xoshiro_seed(la_xoshiro *r, uint64_t seed);
+uint64_t la_xoshiro_next(la_xoshiro *r);
+double   la_xoshiro_uniform(la_xoshiro *r);             /* [0, 1), 53 bits      */
+double   la_xoshiro_normal(la_xoshiro *r);              /* Marsaglia polar      */
+double   la_xoshiro_gamma(la_xoshiro *r, double shape); /* scale 1, shape > 0   */
+/* Exact Binomial(n, p): inversion when n p < 10, else Hoermann's BTRD. */
+int64_t  la_xoshiro_binomial(la_xoshiro *r, int64_t n, double p);
 
 #endif /* LA_RNG_H */

@@ -304,14 +304,14 @@ static void test_streaming_matches_reference(void **state)
     double *p = malloc(n * k * sizeof *p);
     int32_t *y = malloc(n * sizeof *y);
     uint8_t *mask = malloc(n);
-    cl_rng rng;
-    cl_rng_seed(&rng, 42);
+    la_xoshiro rng;
+    la_xoshiro_seed(&rng, 42);
     for (size_t i = 0; i < n; i++) {
         /* coarse values (multiples of 1/8): many exact ties at every cut */
         double w[4], s = 0;
-        for (size_t j = 0; j < k; j++) { w[j] = (double)(1 + cl_rng_next(&rng) % 6); s += w[j]; }
+        for (size_t j = 0; j < k; j++) { w[j] = (double)(1 + la_xoshiro_next(&rng) % 6); s += w[j]; }
         for (size_t j = 0; j < k; j++) p[i * k + j] = round(w[j] / s * 8) / 8;
-        y[i] = (int32_t)(cl_rng_next(&rng) % k);
+        y[i] = (int32_t)(la_xoshiro_next(&rng) % k);
     }
     int tie_passes_seen = 0;
     size_t chunks[] = {1, 7, 1000, 5000};
@@ -358,8 +358,8 @@ static void test_noise_generation(void **state)
     (void)state;
     size_t k = 5;
     double nm[25], py[5] = {0.2, 0.2, 0.2, 0.2, 0.2};
-    cl_rng rng;
-    cl_rng_seed(&rng, 7);
+    la_xoshiro rng;
+    la_xoshiro_seed(&rng, 7);
     assert_int_equal(cl_noise_matrix_from_trace(k, 3.5, py, 0.4, &rng, 1000, nm), 0);
     double tr = 0;
     for (size_t j = 0; j < k; j++) {
@@ -371,9 +371,9 @@ static void test_noise_generation(void **state)
     assert_true(fabs(tr - 3.5) < 1e-9);
     int64_t truth[1000], a[1000], b[1000];
     for (int i = 0; i < 1000; i++) truth[i] = i % 5;
-    cl_rng_seed(&rng, 9);
+    la_xoshiro_seed(&rng, 9);
     assert_int_equal(cl_noisy_labels(truth, 1000, nm, k, &rng, a), 0);
-    cl_rng_seed(&rng, 9);
+    la_xoshiro_seed(&rng, 9);
     assert_int_equal(cl_noisy_labels(truth, 1000, nm, k, &rng, b), 0);
     assert_memory_equal(a, b, sizeof a);
     for (size_t j = 0; j < k; j++) {
@@ -402,13 +402,13 @@ static void test_binomial_sampler(void **state)
     /* mean and variance for the inversion and BTRD branches and p > 1/2 */
     static const struct { int64_t n; double p; } cs[] = {
         {100000, 0.3}, {50, 0.1}, {1000, 0.9}, {30, 0.5}, {1000000, 0.01}, {25, 0.41}, {7, 0.999}};
-    cl_rng rng;
-    cl_rng_seed(&rng, 1);
+    la_xoshiro rng;
+    la_xoshiro_seed(&rng, 1);
     for (size_t t = 0; t < sizeof cs / sizeof cs[0]; t++) {
         int reps = 20000;
         double s = 0, s2 = 0, mu = (double)cs[t].n * cs[t].p, var = mu * (1 - cs[t].p);
         for (int i = 0; i < reps; i++) {
-            int64_t x = cl_rng_binomial(&rng, cs[t].n, cs[t].p);
+            int64_t x = la_xoshiro_binomial(&rng, cs[t].n, cs[t].p);
             assert_true(x >= 0 && x <= cs[t].n);
             s += (double)x;
             s2 += (double)x * (double)x;
@@ -420,7 +420,7 @@ static void test_binomial_sampler(void **state)
     /* the whole distribution for n = 40, p = 0.4 (BTRD): chi-square test */
     double cnt[41] = {0}, pmf[41];
     int reps = 200000;
-    for (int i = 0; i < reps; i++) cnt[cl_rng_binomial(&rng, 40, 0.4)]++;
+    for (int i = 0; i < reps; i++) cnt[la_xoshiro_binomial(&rng, 40, 0.4)]++;
     double chi = 0;
     int cells = 0;
     for (int x = 0; x <= 40; x++) {

@@ -22,7 +22,7 @@
 #include "report/report.h"
 #include "report/rp_digest.h"
 #include "report/rp_features.h"
-#include "cv/metrics.h"
+#include "metrics/metrics.h"
 #include "io/npy.h"
 #include "report/rp_html.h"
 

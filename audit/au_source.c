@@ -1,0 +1,339 @@
+/*
+ * au_source.c — the audit stage's inputs: the probability sources behind
+ * cl_run's reader (in memory, or a .npy streamed with read-ahead) and
+ * au_load, which reads the files `labelaudit audit` takes (probabilities,
+ * labels, class names, dataset) with the same checks and messages as before
+ * the stage existed. Never prints.
+ */
+#include "au_source.h"
+#include "../io/npy.h"
+
+#include <assert.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows per read: about 8 MB of probabilities, at least 1, at most n. */
+enum { AU_CHUNK_BYTES = 8u << 20, AU_LABEL_BLOCK = 8192 };
+
+static size_t au_chunk_rows(size_t n, size_t k, int elem)
+{
+    size_t row_bytes = k * (size_t)elem;
+    size_t rows = AU_CHUNK_BYTES / (row_bytes ? row_bytes : 1);
+    if (rows < 1) rows = 1;
+    if (rows > n && n) rows = n;
+    return rows;
+}
+
+/* ---- the streamed .npy ------------------------------------------------- */
+
+/* The .npy reader reads ahead: while cl_run works on one chunk, a thread
+ * reads the next one (cl_run's passes go front to back, then start again
+ * at row 0) into the other buffer, so the copy out of the page cache no
+ * longer leaves a core idle between chunks. The buffer handed out stays
+ * untouched until the next call, as cl_reader requires. The read-ahead is
+ * one background read overlapping the caller, not a parallel-for. */
+struct au_npy_reader {
+    io_npy    f;
+    void     *buf[2];
+    int       cur;            /* buffer handed out last                     */
+    pthread_t th;
+    int       pending;        /* a read-ahead thread is running             */
+    size_t    ahead0, aheadn; /* its rows                                   */
+    int       ahead_rc;
+    la_error  ahead_err;
+};
+
+static int au_npy_fill(au_npy_reader *r, int b, size_t row0, size_t nrows, la_error *err)
+{
+    return r->f.dtype == IO_DT_F32 ? io_npy_read_rows_f32(&r->f, row0, nrows, r->buf[b], err)
+                                   : io_npy_read_rows_f64(&r->f, row0, nrows, r->buf[b], err);
+}
+
+static void *au_npy_ahead(void *arg)
+{
+    au_npy_reader *r = arg;
+    la_error_clear(&r->ahead_err);
+    r->ahead_rc = au_npy_fill(r, !r->cur, r->ahead0, r->aheadn, &r->ahead_err);
+    return NULL;
+}
+
+/* Waits for the read-ahead; returns 1 when it read exactly these rows. */
+static int au_npy_join(au_npy_reader *r, size_t row0, size_t nrows)
+{
+    if (!r->pending) return 0;
+    pthread_join(r->th, NULL);
+    r->pending = 0;
+    return r->ahead0 == row0 && r->aheadn == nrows;
+}
+
+static int au_read_npy(void *ctx, size_t row0, size_t nrows, const void **out, la_error *err)
+{
+    au_npy_reader *r = ctx;
+    int rc = 0;
+    if (au_npy_join(r, row0, nrows)) {
+        if (r->ahead_rc) { *err = r->ahead_err; return r->ahead_rc; }
+        r->cur = !r->cur;
+    } else {
+        if (r->buf[1]) r->cur = !r->cur;
+        if ((rc = au_npy_fill(r, r->cur, row0, nrows, err))) return rc;
+    }
+    *out = r->buf[r->cur];
+    /* the next chunk of the same size, or the first one after the last */
+    size_t rows = r->f.rows;
+    r->ahead0 = row0 + nrows < rows ? row0 + nrows : 0;
+    r->aheadn = rows - r->ahead0 < nrows ? rows - r->ahead0 : nrows;
+    if (r->buf[1] && r->aheadn && pthread_create(&r->th, NULL, au_npy_ahead, r) == 0) r->pending = 1;
+    return 0;
+}
+
+static int au_read_mem(void *ctx, size_t row0, size_t nrows, const void **out, la_error *err)
+{
+    au_source *s = ctx;
+    (void)nrows; (void)err;
+    *out = s->mem + row0 * s->k;
+    return 0;
+}
+
+/* Opens path as pred_probs: a 2-D .npy. */
+static int au_npy_open_probs(io_npy *f, const char *path, la_error *err)
+{
+    int rc = io_npy_open(f, path, err);
+    if (!rc && f->ndim != 2)
+        rc = la_error_set(err, LA_EUSAGE, path, 0, "pred_probs must be 2-D (N x K), found a 1-D array");
+    return rc;
+}
+
+static int au_source_open_npy(const au_input *in, au_source *s, la_error *err)
+{
+    au_npy_reader *nr = la_calloc(1, sizeof *nr);
+    if (!nr) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    s->npy = nr;
+    int rc = au_npy_open_probs(&nr->f, in->probs_npy, err);
+    if (rc) return rc;
+    if (nr->f.rows != in->n || nr->f.cols != in->k)
+        return la_error_set(err, LA_EUSAGE, in->probs_npy, 0, "pred_probs is %zu x %zu, expected %zu x %zu",
+                            nr->f.rows, nr->f.cols, in->n, in->k);
+    size_t n = in->n, k = in->k;
+    /* every pass reads front to back: ask for aggressive read-ahead */
+    posix_fadvise(fileno(nr->f.fp), 0, 0, POSIX_FADV_SEQUENTIAL);
+    s->rd.elem = nr->f.dtype == IO_DT_F32 ? 4 : 8;
+    s->rd.chunk_rows = au_chunk_rows(n, k, s->rd.elem);
+    nr->buf[0] = la_big_alloc(s->rd.chunk_rows * k + 1, (size_t)s->rd.elem);
+    /* a file of one chunk is read once per pass: no read-ahead */
+    nr->buf[1] = s->rd.chunk_rows < n ? la_big_alloc(s->rd.chunk_rows * k + 1, (size_t)s->rd.elem) : NULL;
+    if (!nr->buf[0] || (s->rd.chunk_rows < n && !nr->buf[1]))
+        return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    s->rd.ctx = nr;
+    s->rd.read = au_read_npy;
+    return 0;
+}
+
+int au_source_open(const au_input *in, au_source *s, la_error *err)
+{
+    assert(in && s && err);
+    assert(!in->probs != !in->probs_npy);   /* exactly one source */
+    memset(s, 0, sizeof *s);
+    s->k = in->k;
+    s->rd.path = in->probs_path ? in->probs_path : in->probs_npy;
+    if (in->probs_npy) return au_source_open_npy(in, s, err);
+    s->mem = in->probs;
+    s->rd.elem = 8;
+    s->rd.chunk_rows = au_chunk_rows(in->n, in->k, 8);
+    s->rd.ctx = s;
+    s->rd.read = au_read_mem;
+    return 0;
+}
+
+void au_source_close(au_source *s)
+{
+    au_npy_reader *nr = s->npy;
+    if (nr) {
+        au_npy_join(nr, 0, 0);
+        if (nr->f.fp) io_npy_close(&nr->f);
+        free(nr->buf[0]);
+        free(nr->buf[1]);
+        free(nr);
+    }
+    memset(s, 0, sizeof *s);
+}
+
+/* ---- labels ------------------------------------------------------------ */
+
+/* The two label refusals shared by the .npy and CSV paths. */
+static int au_label_count_error(la_error *err, const char *labels, size_t got, const char *probs, size_t n)
+{
+    return la_error_set(err, LA_EUSAGE, labels, 0, "%zu labels but %s has %zu rows (pred_probs and labels must "
+                        "have the same length)", got, probs, n);
+}
+
+static int au_label_range_error(la_error *err, const char *labels, long line, int64_t v, size_t i, size_t k)
+{
+    return la_error_set(err, LA_EUSAGE, labels, line, "label %" PRId64 " (example %zu) is out of range: "
+                        "pred_probs has %zu columns (classes 0..%zu)", v, i, k, k - 1);
+}
+
+/* Class indices from a .npy label file straight into y (int32), in chunks:
+ * at N = 1e7 this saves an 80 MB int64 copy. Refuses what io_labels_load
+ * refuses, with the same messages, and labels outside 0..k-1. (A chunked
+ * int32 reader like this one belongs in io/labels.c; it stays here until
+ * io offers one.) */
+static int au_labels_npy(const char *path, const char *probs, size_t n, size_t k, int32_t *y, la_error *err)
+{
+    io_npy f;
+    int64_t buf[AU_LABEL_BLOCK];
+    int rc = io_npy_open(&f, path, err);
+    if (rc) return rc;
+    if (f.cols == 1 && f.rows != n && f.dtype != IO_DT_F32 && f.dtype != IO_DT_F64)
+        rc = au_label_count_error(err, path, f.rows, probs, n);
+    /* at least one read, even of 0 rows: it refuses float and 2-D files */
+    for (size_t i0 = 0; !rc && (i0 < f.rows || i0 == 0); i0 += AU_LABEL_BLOCK) {
+        size_t take = f.rows - i0 < AU_LABEL_BLOCK ? f.rows - i0 : AU_LABEL_BLOCK;
+        if ((rc = io_npy_read_rows_i64(&f, i0, take, buf, err))) break;
+        for (size_t q = 0; q < take; q++) {
+            int64_t v = buf[q];
+            if (v < 0 || v >= (int64_t)k) {
+                rc = v < 0 ? la_error_set(err, LA_EUSAGE, path, 0, "label %lld at index %zu is negative (labels are class indices 0..K-1)",
+                                          (long long)v, i0 + q)
+                           : au_label_range_error(err, path, 0, v, i0 + q, k);
+                break;
+            }
+            y[i0 + q] = (int32_t)v;
+        }
+    }
+    io_npy_close(&f);
+    return rc;
+}
+
+/* Labels from a CSV file (names mapped through the names known so far,
+ * which it may supply), checked against n and k. */
+static int au_labels_csv(au_loaded *l, const char *path, const char *probs, la_error *err)
+{
+    au_input *in = &l->in;
+    size_t n = in->n, k = in->k;
+    int rc = io_labels_load(path, in->class_names, in->class_names ? k : 0, &l->lab, err);
+    if (rc) return rc;
+    if (l->lab.n != n) return au_label_count_error(err, path, l->lab.n, probs, n);
+    if (l->lab.names) {
+        if (l->lab.n_names > k)
+            return la_error_set(err, LA_EUSAGE, path, 0, "%zu distinct class names but pred_probs has %zu columns; "
+                                "give --classes or name the columns", l->lab.n_names, k);
+        if (!in->class_names && l->lab.n_names == k) in->class_names = l->lab.names;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (l->lab.labels[i] < 0 || l->lab.labels[i] >= (int64_t)k)
+            return au_label_range_error(err, path, (long)i + 2, l->lab.labels[i], i, k);
+        l->y[i] = (int32_t)l->lab.labels[i];
+    }
+    if (!in->ids && l->lab.ids) in->ids = l->lab.ids;
+    free(l->lab.labels);
+    l->lab.labels = NULL;
+    return 0;
+}
+
+/* Labels from the dataset itself (no label file). */
+static int au_labels_dataset(au_loaded *l, const char *data, const char *probs, la_error *err)
+{
+    size_t n = l->in.n, k = l->in.k;
+    if (l->ds.n != n)
+        return la_error_set(err, LA_EUSAGE, data, 0, "%zu examples but %s has %zu rows", l->ds.n, probs, n);
+    if (l->ds.k > k)
+        return la_error_set(err, LA_EUSAGE, data, 0, "%zu classes but %s has %zu columns", l->ds.k, probs, k);
+    for (size_t i = 0; i < n; i++) l->y[i] = l->ds.labels[i];
+    return 0;
+}
+
+/* ---- au_load ------------------------------------------------------------ */
+
+static int au_ends_with(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && !strcmp(s + a - b, suf);
+}
+
+int au_class_names_file(const char *path, size_t k, const char *probs_path, char ***names, la_error *err)
+{
+    assert(path && names && err);
+    size_t m = 0;
+    *names = NULL;
+    int rc = io_class_names_load(path, names, &m, err);
+    if (rc) return rc;
+    if (m != k) {
+        io_free_strings(*names, m);
+        *names = NULL;
+        return la_error_set(err, LA_EUSAGE, path, 0, "%zu class names, but %s has %zu columns", m, probs_path, k);
+    }
+    return 0;
+}
+
+/* The probabilities: n and k, and for CSV the matrix itself. */
+static int au_load_probs(const char *probs, au_loaded *l, la_error *err)
+{
+    au_input *in = &l->in;
+    in->probs_path = probs;
+    if (au_ends_with(probs, ".npy")) {
+        io_npy f;
+        int rc = au_npy_open_probs(&f, probs, err);
+        if (rc) return rc;
+        in->n = f.rows;
+        in->k = f.cols;
+        in->probs_npy = probs;
+        io_npy_close(&f);
+        return 0;
+    }
+    int rc = io_probs_load(probs, &l->mem, err);
+    if (rc) return rc;
+    in->n = l->mem.n;
+    in->k = l->mem.k;
+    in->probs = l->mem.p;
+    return 0;
+}
+
+int au_load(const au_files *f, au_loaded *l, la_error *err)
+{
+    assert(f && f->probs && (f->labels || f->data) && l && err);
+    memset(l, 0, sizeof *l);
+    au_input *in = &l->in;
+    in->labels_path = f->labels;
+    in->data_path = f->data;
+    in->load = f->load;
+    int rc = au_load_probs(f->probs, l, err);
+    if (rc) return rc;
+    size_t n = in->n, k = in->k;
+    /* Class names: --classes, else the probability header, else the dataset. */
+    if (f->load && f->load->classes_file) {
+        if ((rc = au_class_names_file(f->load->classes_file, k, f->probs, &l->cls_file, err))) return rc;
+        l->n_cls_file = k;
+        in->class_names = l->cls_file;
+    } else if (l->mem.class_names) {
+        in->class_names = l->mem.class_names;
+    }
+    if (f->data) {
+        if ((rc = io_dataset_load(f->data, f->load, &l->ds, err))) return rc;
+        if (!in->class_names && l->ds.k == k) in->class_names = l->ds.class_names;
+        in->ids = l->ds.ids;
+        in->image_paths = l->ds.image_paths;
+    }
+    l->y = la_big_alloc(n + 1, sizeof *l->y);
+    if (!l->y) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    in->labels = l->y;
+    if (f->labels && au_ends_with(f->labels, ".npy")) rc = au_labels_npy(f->labels, f->probs, n, k, l->y, err);
+    else if (f->labels) rc = au_labels_csv(l, f->labels, f->probs, err);
+    else rc = au_labels_dataset(l, f->data, f->probs, err);
+    if (rc) return rc;
+    if (f->data && l->ds.n && l->ds.n != n)
+        return la_error_set(err, LA_EUSAGE, f->data, 0, "%zu examples but %s has %zu rows", l->ds.n, f->probs, n);
+    return 0;
+}
+
+void au_loaded_free(au_loaded *l)
+{
+    free(l->y);
+    io_labels_free(&l->lab);
+    io_probs_free(&l->mem);
+    io_free_strings(l->cls_file, l->n_cls_file);
+    io_dataset_free(&l->ds);
+    memset(l, 0, sizeof *l);
+}

@@ -1,0 +1,307 @@
+/*
+ * test_audit_stage.c — cmocka tests of the audit stage in-process (audit/audit.h)
+ * and the record stage (db/db_record.c): au_run + au_write on golden cases,
+ * in memory and streamed from .npy, must write exactly the files the binary
+ * writes for the same input (byte for byte); a failed run leaves nothing;
+ * the recorded run reads back; --num-to-remove-per-class parsing; noise is
+ * reproducible. Golden cases come from $LA_SHARED/golden (skipped without);
+ * the binary is $LA_BIN (default build/labelaudit).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit/audit.h"
+#include "db/db.h"
+#include "io/labels.h"
+
+static const char *const cases[] = {"edge_mixed_k5_n54", "balanced_k3_n1000", "edge_float32_k4_n300"};
+
+static int golden_dir(const char *name, char *out, size_t size)
+{
+    const char *shared = getenv("LA_SHARED");
+    snprintf(out, size, "%s/golden/%s", shared ? shared : "../shared", name);
+    struct stat st;
+    return stat(out, &st) == 0 ? 0 : -1;
+}
+
+static const char *bin(void)
+{
+    const char *b = getenv("LA_BIN");
+    return b ? b : "build/labelaudit";
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return NULL;
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    if (b && fread(b, 1, (size_t)n, fp) != (size_t)n) { free(b); b = NULL; }
+    fclose(fp);
+    *len = (size_t)n;
+    return b;
+}
+
+/* Every file of dir a is in b with the same bytes, and both hold as many. */
+static void assert_same_dirs(const char *a, const char *b)
+{
+    DIR *d = opendir(a);
+    assert_non_null(d);
+    struct dirent *e;
+    size_t na = 0, nb = 0;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char pa[2048], pb[2048];
+        snprintf(pa, sizeof pa, "%s/%s", a, e->d_name);
+        snprintf(pb, sizeof pb, "%s/%s", b, e->d_name);
+        size_t la, lb;
+        char *x = read_all(pa, &la), *y = read_all(pb, &lb);
+        if (!y) fail_msg("%s: missing in %s", e->d_name, b);
+        if (la != lb || memcmp(x, y, la)) fail_msg("%s differs from the binary's", e->d_name);
+        free(x);
+        free(y);
+        na++;
+    }
+    closedir(d);
+    d = opendir(b);
+    assert_non_null(d);
+    while ((e = readdir(d))) nb += e->d_name[0] != '.';
+    closedir(d);
+    assert_int_equal(na, nb);
+    assert_true(na >= 20);
+}
+
+static void rm_rf(const char *dir)
+{
+    char cmd[2200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* The binary's audit of labels + probs (with --scores) into dir. */
+static void run_binary(const char *labels, const char *probs, const char *dir)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s' audit --labels '%s' --pred-probs '%s' --out '%s' --scores --quiet --threads 2",
+             bin(), labels, probs, dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* In memory: probabilities and labels read here, the stage on the matrix. */
+static void test_in_memory_matches_binary(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        char g[1024], lpath[1200], ppath[1200];
+        if (golden_dir(cases[c], g, sizeof g)) { skip(); return; }
+        snprintf(lpath, sizeof lpath, "%s/labels.csv", g);
+        snprintf(ppath, sizeof ppath, "%s/pred_probs.csv", g);
+        la_error err;
+        la_error_clear(&err);
+        io_probs p;
+        io_labels lab;
+        assert_int_equal(io_probs_load(ppath, &p, &err), 0);
+        assert_int_equal(io_labels_load(lpath, NULL, 0, &lab, &err), 0);
+        assert_int_equal(lab.n, p.n);
+        int32_t *y = malloc(p.n * sizeof *y);
+        for (size_t i = 0; i < p.n; i++) y[i] = (int32_t)lab.labels[i];
+        io_load_opts lo;
+        io_load_opts_init(&lo);
+        au_input in = {.n = p.n, .k = p.k, .labels = y, .probs = p.p, .class_names = p.class_names,
+                       .probs_path = ppath, .labels_path = lpath, .load = &lo};
+        au_opts o;
+        au_opts_init(&o);
+        o.threads = 2;
+        o.scores = 1;
+        char mine[] = "/tmp/la-au-mem-XXXXXX", theirs[] = "/tmp/la-au-bin-XXXXXX";
+        assert_non_null(mkdtemp(mine));
+        assert_non_null(mkdtemp(theirs));
+        au_result r;
+        assert_int_equal(au_run(&in, &o, mine, &r, &err), 0);
+        assert_int_equal(r.cl.n, p.n);
+        assert_true(r.ci[0] <= r.ci[1]);
+        assert_int_equal(au_write(&r, &in, &o, mine, NULL, &err), 0);
+        au_result_free(&r);
+        run_binary(lpath, ppath, theirs);
+        assert_same_dirs(theirs, mine);
+        rm_rf(mine);
+        rm_rf(theirs);
+        free(y);
+        io_probs_free(&p);
+        io_labels_free(&lab);
+    }
+}
+
+/* Streamed: au_load on the .npy files, as the command does. */
+static void test_streamed_matches_binary(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        char g[1024], lpath[1200], ppath[1200];
+        if (golden_dir(cases[c], g, sizeof g)) { skip(); return; }
+        snprintf(lpath, sizeof lpath, "%s/labels.npy", g);
+        snprintf(ppath, sizeof ppath, "%s/pred_probs.npy", g);
+        la_error err;
+        la_error_clear(&err);
+        io_load_opts lo;
+        io_load_opts_init(&lo);
+        lo.no_features = 1;
+        au_files f = {.labels = lpath, .probs = ppath, .load = &lo};
+        au_loaded l;
+        assert_int_equal(au_load(&f, &l, &err), 0);
+        assert_non_null(l.in.probs_npy);
+        assert_null(l.in.probs);
+        au_opts o;
+        au_opts_init(&o);
+        o.threads = 1;
+        o.scores = 1;
+        char mine[] = "/tmp/la-au-npy-XXXXXX", theirs[] = "/tmp/la-au-bin-XXXXXX";
+        assert_non_null(mkdtemp(mine));
+        assert_non_null(mkdtemp(theirs));
+        au_result r;
+        assert_int_equal(au_run(&l.in, &o, mine, &r, &err), 0);
+        assert_int_equal(au_write(&r, &l.in, &o, mine, NULL, &err), 0);
+        au_result_free(&r);
+        run_binary(lpath, ppath, theirs);
+        assert_same_dirs(theirs, mine);
+        rm_rf(mine);
+        rm_rf(theirs);
+        au_loaded_free(&l);
+    }
+}
+
+/* A probability outside [0, 1] (beyond CL_TOL): LA_EUSAGE naming the row,
+ * the result empty, no file (not even a score temp file) left behind. */
+static void test_failure_leaves_nothing(void **state)
+{
+    (void)state;
+    double p[8] = {0.9, 0.1, 0.2, 0.8, 1.5, -0.5, 0.3, 0.7};
+    int32_t y[4] = {0, 1, 0, 1};
+    au_input in = {.n = 4, .k = 2, .labels = y, .probs = p, .probs_path = "mem"};
+    au_opts o;
+    au_opts_init(&o);
+    o.scores = 1;
+    char dir[] = "/tmp/la-au-fail-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    la_error err;
+    la_error_clear(&err);
+    au_result r;
+    assert_int_equal(au_run(&in, &o, dir, &r, &err), LA_EUSAGE);
+    assert_non_null(strstr(err.msg, "row 2"));
+    assert_null(r.summary_json);
+    assert_null(r.cl.flags);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int files = 0;
+    while ((e = readdir(d))) files += e->d_name[0] != '.';
+    closedir(d);
+    assert_int_equal(files, 0);
+    rm_rf(dir);
+}
+
+/* The record stage: the run reads back with the audit's numbers. */
+static void test_record_audit_result(void **state)
+{
+    (void)state;
+    double p[12] = {0.9, 0.1, 0.8, 0.2, 0.3, 0.7, 0.1, 0.9, 0.6, 0.4, 0.45, 0.55};
+    int32_t y[6] = {0, 0, 1, 1, 1, 0};
+    char cat[] = "cat", dog[] = "dog";
+    char *names[2] = {cat, dog};
+    au_input in = {.n = 6, .k = 2, .labels = y, .probs = p, .class_names = names, .probs_path = "mem.csv",
+                   .labels_path = "mem_labels.csv"};
+    au_opts o;
+    au_opts_init(&o);
+    o.keep_rank_scores = 1;
+    o.bootstrap = 50;
+    la_error err;
+    la_error_clear(&err);
+    au_result r;
+    assert_int_equal(au_run(&in, &o, NULL, &r, &err), 0);
+    assert_non_null(r.cl.quality);
+    char path[] = "/tmp/la-au-db-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    sqlite3 *db;
+    assert_int_equal(db_open(path, &db, &err), 0);
+    int64_t run = 0;
+    assert_int_equal(db_record_audit_result(db, &in, &o, &r, NULL, NULL, &run, &err), 0);
+    assert_true(run > 0);
+    db_run dr;
+    assert_int_equal(db_load_run(db, run, &dr, &err), 0);
+    assert_int_equal(dr.n, 6);
+    assert_int_equal(dr.k, 2);
+    assert_int_equal(dr.num_flagged, (int64_t)r.cl.n_flagged);
+    assert_string_equal(dr.class_names[1], "dog");
+    assert_string_equal(dr.summary_json, r.summary_json);
+    db_run_free(&dr);
+    db_close(db);
+    unlink(path);
+    au_result_free(&r);
+}
+
+static void test_remove_parse(void **state)
+{
+    (void)state;
+    la_error err;
+    la_error_clear(&err);
+    int64_t *v = NULL;
+    assert_int_equal(au_remove_parse("3,0,7", 3, &v, &err), 0);
+    assert_int_equal(v[0], 3);
+    assert_int_equal(v[2], 7);
+    free(v);
+    assert_int_equal(au_remove_parse("3,0", 3, &v, &err), LA_EUSAGE);
+    assert_non_null(strstr(err.msg, "needs K = 3 counts, found 2"));
+    assert_int_equal(au_remove_parse("1,x", 2, &v, &err), LA_EUSAGE);
+    assert_int_equal(au_remove_parse("1,2,3", 2, &v, &err), LA_EUSAGE);
+}
+
+/* The noise stage: same seed, same matrix and labels; columns sum to 1. */
+static void test_noise_reproducible(void **state)
+{
+    (void)state;
+    enum { N = 600, K = 3 };
+    int64_t truth[N], a[N], b[N];
+    for (size_t i = 0; i < N; i++) truth[i] = (int64_t)(i % K);
+    double nm1[K * K], nm2[K * K];
+    size_t f1, f2;
+    au_noise_opts o = {.trace = 2.4, .frac_zero = 0, .seed = 7, .max_iter = 10000};
+    la_error err;
+    la_error_clear(&err);
+    assert_int_equal(au_noise(truth, N, K, &o, "t", nm1, a, &f1, &err), 0);
+    assert_int_equal(au_noise(truth, N, K, &o, "t", nm2, b, &f2, &err), 0);
+    assert_memory_equal(nm1, nm2, sizeof nm1);
+    assert_memory_equal(a, b, sizeof a);
+    assert_int_equal(f1, f2);
+    assert_true(f1 > 0 && f1 < N);
+    for (size_t j = 0; j < K; j++) {
+        double s = 0;
+        for (size_t i = 0; i < K; i++) s += nm1[i * K + j];
+        assert_true(fabs(s - 1) < 1e-12);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_in_memory_matches_binary),
+        cmocka_unit_test(test_streamed_matches_binary),
+        cmocka_unit_test(test_failure_leaves_nothing),
+        cmocka_unit_test(test_record_audit_result),
+        cmocka_unit_test(test_remove_parse),
+        cmocka_unit_test(test_noise_reproducible),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
