@@ -5,7 +5,12 @@
  * No logic of its own beyond that translation; no printing, no globals.
  */
 #include "../include/labelaudit.h"
+#include "../audit/audit.h"
+#include "../cv/cv.h"
+#include "../db/db.h"
 #include "../io/dataset.h"
+#include "../report/report.h"
+#include "../report/rp_record.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -114,4 +119,276 @@ int la_dataset_set_labels(la_dataset *ds, const int32_t *labels, size_t n, la_er
                                 (int)labels[i], i, ds->k - 1);
     memcpy(ds->labels, labels, n * sizeof *labels);
     return 0;
+}
+
+/* ---- cv ------------------------------------------------------------------ */
+
+void la_cv_options_init(la_cv_options *o)
+{
+    assert(o);
+    memset(o, 0, sizeof *o);
+    o->model = "logreg";
+    o->folds = 5;
+    o->standardize = 1;
+    o->l2 = -1;
+}
+
+/* Public cv options -> the stage's (defaults from cv_train_opts_init, as the
+ * command's); LA_EUSAGE naming the bad value. */
+static int api_cv_opts(const la_cv_options *o, const la_dataset *ds, cv_stage_opts *so, la_error *err)
+{
+    static const char *const models[] = {"logreg", "mlp", "knn"};
+    memset(so, 0, sizeof *so);
+    cv_train_opts *t = &so->train;
+    cv_train_opts_init(t);
+    size_t m = 0;
+    while (m < 3 && strcmp(o->model ? o->model : "logreg", models[m])) m++;
+    if (m == 3) return la_error_set(err, LA_EUSAGE, NULL, 0, "model '%s' is not logreg, mlp or knn", o->model);
+    t->model = (cv_model_kind)m;
+    if (o->folds < 2) return la_error_set(err, LA_EUSAGE, NULL, 0, "folds must be at least 2, not %d", o->folds);
+    if (o->l2 >= 0) { t->l2 = o->l2; t->l2_default = 0; }
+    if (o->max_iter > 0) t->max_iter = o->max_iter;
+    if (o->epochs > 0) t->epochs = o->epochs;
+    if (o->knn_k > 0) t->knn_k = o->knn_k;
+    if (o->hidden[0] > 0) {
+        t->n_hidden = 0;
+        for (int h = 0; h < 4 && o->hidden[h] > 0; h++) t->hidden[t->n_hidden++] = o->hidden[h];
+    }
+    t->seed = o->seed;
+    t->image_w = ds->image_w;
+    t->image_h = ds->image_h;
+    t->channels = ds->channels;
+    so->n_folds = o->folds;
+    so->seed = o->seed;
+    so->threads = o->threads > 0 ? o->threads : la_num_cpus();
+    so->standardize = o->standardize;
+    return cv_train_opts_validate(t, ds->k, err);
+}
+
+int la_cv(const la_dataset *ds, const la_cv_options *o, double *probs, int32_t *fold_out, la_error *err)
+{
+    assert(ds && probs && err);
+    la_error_clear(err);
+    la_cv_options defaults;
+    if (!o) { la_cv_options_init(&defaults); o = &defaults; }
+    if (!ds->features || ds->d == 0)
+        return la_error_set(err, LA_EUSAGE, ds->path, 0, "the dataset has no feature columns to train on");
+    cv_stage_opts so;
+    if (api_cv_opts(o, ds, &so, err)) return err->status;
+    cv_stage_result res;
+    memset(&res, 0, sizeof res);
+    int rc = cv_stage(ds, NULL, &so, &res, err);
+    if (!rc) {
+        memcpy(probs, res.probs, ds->n * ds->k * sizeof *probs);
+        if (fold_out) memcpy(fold_out, res.fold, ds->n * sizeof *fold_out);
+    }
+    cv_stage_result_free(&res);
+    return rc;
+}
+
+/* ---- audit --------------------------------------------------------------- */
+
+/* The opaque result: the stage's result and the input description it was
+ * computed from (labels copied; names and ids borrowed from the dataset). */
+struct la_audit {
+    au_input  in;
+    au_opts   opts;
+    au_result res;
+    int32_t  *labels;        /* owned copy of the given labels                 */
+    int64_t  *remove;        /* owned copy of num_to_remove_per_class, or NULL */
+    const la_dataset *ds;    /* borrowed, or NULL                              */
+};
+
+static const char api_in_memory[] = "(in memory)";
+
+void la_audit_options_init(la_audit_options *o)
+{
+    assert(o);
+    au_opts ao;
+    au_opts_init(&ao);
+    memset(o, 0, sizeof *o);
+    o->filter_by = cl_filter_names[ao.filter];
+    o->rank_by = cl_rank_names[ao.rank];
+    o->frac_noise = ao.frac_noise;
+    o->min_examples_per_class = ao.nmin;
+    o->bootstrap = ao.bootstrap;
+    o->confidence = ao.confidence;
+}
+
+/* Index of name in names[0..n), or -1. */
+static int api_lookup(const char *name, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(name, names[i])) return i;
+    return -1;
+}
+
+static int api_audit_opts(const la_audit_options *o, size_t k, la_audit *a, la_error *err)
+{
+    au_opts *ao = &a->opts;
+    au_opts_init(ao);
+    int f = o->filter_by ? api_lookup(o->filter_by, cl_filter_names, CL_FILTER_COUNT) : (int)ao->filter;
+    if (f < 0) return la_error_set(err, LA_EUSAGE, NULL, 0, "filter_by '%s' is not a cleanlab filter", o->filter_by);
+    int r = o->rank_by ? api_lookup(o->rank_by, cl_rank_names, CL_RANK_COUNT) : (int)ao->rank;
+    if (r < 0) return la_error_set(err, LA_EUSAGE, NULL, 0, "rank_by '%s' is not a cleanlab ranking", o->rank_by);
+    if (!(o->frac_noise > 0 && o->frac_noise <= 1))
+        return la_error_set(err, LA_EUSAGE, NULL, 0, "frac_noise must be in (0, 1], not %g", o->frac_noise);
+    if (o->bootstrap < 1 || !(o->confidence > 0 && o->confidence < 1))
+        return la_error_set(err, LA_EUSAGE, NULL, 0, "bootstrap must be >= 1 and confidence in (0, 1)");
+    ao->filter = (cl_filter)f;
+    ao->rank = (cl_rank)r;
+    ao->frac_noise = o->frac_noise;
+    ao->nmin = o->min_examples_per_class;
+    ao->corrected = o->corrected;
+    ao->bootstrap = o->bootstrap;
+    ao->confidence = o->confidence;
+    ao->seed = o->seed;
+    ao->threads = o->threads > 0 ? o->threads : la_num_cpus();
+    ao->keep_rank_scores = 1;                /* the record stage stores them */
+    if (o->num_to_remove_per_class) {
+        if (!(a->remove = la_malloc_array(k, sizeof *a->remove)))
+            return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+        memcpy(a->remove, o->num_to_remove_per_class, k * sizeof *a->remove);
+        ao->remove = a->remove;
+    }
+    return 0;
+}
+
+/* The probabilities as doubles: probs itself, or a converted copy in *copy. */
+static const double *api_probs_f64(const void *probs, la_dtype dtype, size_t n, size_t k, double **copy)
+{
+    *copy = NULL;
+    if (dtype == LA_F64) return probs;
+    if (!(*copy = la_malloc_array(n * k, sizeof **copy))) return NULL;
+    const float *p = probs;
+    for (size_t i = 0; i < n * k; i++) (*copy)[i] = p[i];
+    return *copy;
+}
+
+int la_audit_run(const int32_t *labels, const void *probs, la_dtype dtype, size_t n, size_t k,
+                 const la_audit_options *o, la_audit **out, la_error *err)
+{
+    assert(labels && probs && out && err);
+    la_error_clear(err);
+    *out = NULL;
+    la_audit_options defaults;
+    if (!o) { la_audit_options_init(&defaults); o = &defaults; }
+    if (dtype != LA_F32 && dtype != LA_F64) return la_error_set(err, LA_EUSAGE, NULL, 0, "dtype must be LA_F32 or LA_F64");
+    const la_dataset *ds = o->dataset;
+    if (ds && (ds->n != n || ds->k != k))
+        return la_error_set(err, LA_EUSAGE, ds->path, 0, "the dataset has %zu examples and %zu classes, the "
+                            "probabilities %zu x %zu", ds->n, ds->k, n, k);
+    for (size_t i = 0; i < n; i++)
+        if (labels[i] < 0 || (size_t)labels[i] >= k)
+            return la_error_set(err, LA_EUSAGE, NULL, 0, "label %d (example %zu) is out of range: pred_probs has "
+                                "%zu columns (classes 0..%zu)", (int)labels[i], i, k, k ? k - 1 : 0);
+    la_audit *a = calloc(1, sizeof *a);
+    double *copy = NULL;
+    const double *p = NULL;
+    int rc = a ? 0 : la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    if (!rc) rc = api_audit_opts(o, k, a, err);
+    if (!rc && !(a->labels = la_malloc_array(n, sizeof *a->labels))) rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    if (!rc && !(p = api_probs_f64(probs, dtype, n, k, &copy))) rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    if (!rc) {
+        memcpy(a->labels, labels, n * sizeof *labels);
+        a->ds = ds;
+        a->in = (au_input){
+            .n = n, .k = k, .labels = a->labels, .probs = p, .probs_path = api_in_memory,
+            .class_names = ds ? ds->class_names : NULL, .ids = ds ? ds->ids : NULL,
+            .image_paths = ds ? ds->image_paths : NULL, .data_path = ds ? ds->path : NULL,
+        };
+        rc = au_run(&a->in, &a->opts, NULL, &a->res, err);
+        a->in.probs = NULL;                   /* not kept past the call        */
+    }
+    free(copy);
+    if (rc) { la_audit_free(a); return rc; }
+    *out = a;
+    return 0;
+}
+
+void la_audit_free(la_audit *a)
+{
+    if (!a) return;
+    au_result_free(&a->res);
+    free(a->labels);
+    free(a->remove);
+    free(a);
+}
+
+size_t la_audit_n(const la_audit *a) { assert(a); return a->in.n; }
+size_t la_audit_k(const la_audit *a) { assert(a); return a->in.k; }
+size_t la_audit_num_flagged(const la_audit *a) { assert(a); return a->res.cl.n_flagged; }
+const uint32_t *la_audit_ranked(const la_audit *a) { assert(a); return a->res.cl.ranked; }
+
+int la_audit_is_issue(const la_audit *a, size_t i)
+{
+    assert(a && i < a->in.n);
+    return (a->res.cl.flags[i] & CL_F_ISSUE) != 0;
+}
+
+int32_t la_audit_suggested(const la_audit *a, size_t i)
+{
+    assert(a && i < a->in.n);
+    return a->res.cl.suggested[i];
+}
+
+const int64_t *la_audit_confident_joint(const la_audit *a, int calibrated)
+{
+    assert(a);
+    return calibrated ? a->res.cl.cjc : a->res.cl.cj;
+}
+
+const double *la_audit_joint(const la_audit *a) { assert(a); return a->res.cl.joint; }
+const double *la_audit_noise_matrix(const la_audit *a) { assert(a); return a->res.cl.nm; }
+const double *la_audit_inverse_noise_matrix(const la_audit *a) { assert(a); return a->res.cl.inv; }
+const double *la_audit_priors(const la_audit *a) { assert(a); return a->res.cl.py; }
+const double *la_audit_thresholds(const la_audit *a) { assert(a); return a->res.cl.thresholds; }
+double la_audit_health(const la_audit *a) { assert(a); return a->res.cl.health; }
+
+double la_audit_error_rate(const la_audit *a, double *lo, double *hi)
+{
+    assert(a);
+    if (lo) *lo = a->res.ci[0];
+    if (hi) *hi = a->res.ci[1];
+    return a->in.n ? (double)a->res.cl.num_off_diagonal / (double)a->in.n : 0.0;
+}
+
+int la_audit_write(const la_audit *a, const char *out_dir, la_error *err)
+{
+    assert(a && out_dir && err);
+    la_error_clear(err);
+    /* au_write commits the score files it was given; the API streams none,
+     * so the result is not changed and a const view is safe to hand over. */
+    return au_write((au_result *)&a->res, &a->in, &a->opts, out_dir, NULL, err);
+}
+
+/* ---- record and report --------------------------------------------------- */
+
+int la_record(const char *db_path, const la_audit *a, const double *probs, int64_t *run_id, la_error *err)
+{
+    assert(db_path && a && err);
+    la_error_clear(err);
+    sqlite3 *db = NULL;
+    au_input in = a->in;
+    in.probs = probs;
+    int rc = db_open(db_path, &db, err);
+    if (!rc) rc = rp_record_audit(db, &in, &a->opts, &a->res, a->ds, run_id, err);
+    if (db) db_close(db);
+    return rc;
+}
+
+int la_report(const char *db_path, int64_t run_id, const char *out_dir, la_error *err)
+{
+    assert(db_path && out_dir && err);
+    la_error_clear(err);
+    sqlite3 *db = NULL;
+    rp_options ro;
+    rp_options_init(&ro);
+    ro.run_id = run_id;
+    rp_result res;
+    memset(&res, 0, sizeof res);
+    int rc = db_open(db_path, &db, err);
+    if (!rc) rc = rp_write_report(db, out_dir, &ro, &res, err);
+    if (db) db_close(db);
+    return rc;
 }

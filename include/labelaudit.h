@@ -18,11 +18,11 @@
  *   if (la_cv(ds, &co, probs, NULL, &err)) goto fail;            // n x k, row-major
  *
  *   la_audit *au = NULL;
- *   la_audit_options ao;  la_audit_options_init(&ao);
+ *   la_audit_options ao;  la_audit_options_init(&ao);  ao.dataset = ds;  // names, ids
  *   if (la_audit_run(la_dataset_labels(ds), probs, LA_F64, n, k, &ao, &au, &err)) goto fail;
  *   printf("%zu label issues\n", la_audit_num_flagged(au));
  *   const uint32_t *worst = la_audit_ranked(au);                 // worst first
- *   if (la_audit_write(au, ds, "audit-out", &err)) goto fail;    // the CLI's files
+ *   if (la_audit_write(au, "audit-out", &err)) goto fail;        // the CLI's files
  *   la_audit_free(au); free(probs); la_dataset_free(ds);
  *   ...
  *   fail: fprintf(stderr, "%s:%ld: %s\n", err.file, err.line, err.msg);
@@ -178,6 +178,9 @@ typedef struct la_audit_options {
     double      confidence;   /* interval level (0.95)                          */
     uint64_t    seed;         /* bootstrap seed (0)                             */
     int         threads;      /* worker threads (0 = all cores)                 */
+    const la_dataset *dataset;/* optional: class names and ids for the outputs
+                                 and the record (borrowed: it must outlive the
+                                 la_audit); NULL = numbered classes and rows   */
 } la_audit_options;
 
 LA_API void la_audit_options_init(la_audit_options *o);
@@ -220,19 +223,20 @@ LA_API double         la_audit_health(const la_audit *au);
 /* Writes the audit's file set into directory out_dir (created if needed):
  * the same files `labelaudit audit --out DIR` writes (label_issues.csv,
  * ranked.csv, is_label_issue.csv, confident_joint.csv, noise matrices,
- * summary.json ...). ds (may be NULL) gives ids and class names; without it
- * ids are row numbers and classes are numbered. All files appear together or
- * none does. */
-LA_API int la_audit_write(const la_audit *au, const la_dataset *ds, const char *out_dir, la_error *err);
+ * summary.json ...), with the names and ids of the options' dataset. All
+ * files appear together or none does. */
+LA_API int la_audit_write(const la_audit *au, const char *out_dir, la_error *err);
 
 /* ---- record and report: the review database ------------------------- */
 
 /* Records the audit (run, examples, review queue) in the SQLite database
- * db_path (created or migrated as needed), in one transaction. ds and probs
- * (n x k doubles, may be NULL) let the report show features and curves
- * without the raw files. *run_id (may be NULL) receives the new run. */
-LA_API int la_record(const char *db_path, const la_audit *au, const la_dataset *ds, const double *probs,
-                     int64_t *run_id, la_error *err);
+ * db_path (created or migrated as needed), in one transaction, with what the
+ * report needs from the inputs: feature summaries and pixels from the
+ * options' dataset, precision-recall curves from probs (the n x k doubles
+ * the audit ran on, or NULL for none). *run_id (may be NULL) receives the
+ * new run. */
+LA_API int la_record(const char *db_path, const la_audit *au, const double *probs, int64_t *run_id,
+                     la_error *err);
 
 /* Writes the HTML report of run run_id (<= 0: the latest) of db_path into
  * out_dir, replacing an earlier report there only once the new one is whole. */

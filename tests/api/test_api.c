@@ -91,9 +91,10 @@ int main(int argc, char **argv)
     la_audit_options ao;
     la_audit_options_init(&ao);
     ao.threads = 2;
+    ao.dataset = ds;
     if ((rc = la_audit_run(la_dataset_labels(ds), probs, LA_F64, n, k, &ao, &au, &err))) { report("la_audit_run", &err); return 1; }
     size_t nf = la_audit_num_flagged(au);
-    char path[4096];
+    char path[8400];
     snprintf(path, sizeof path, "%s/label_issues.csv", argv[4]);
     check((long)nf + 1 == count_lines(path), "la_audit_run: as many issues as the binary's label_issues.csv");
     const uint32_t *ranked = la_audit_ranked(au);
@@ -107,8 +108,23 @@ int main(int argc, char **argv)
     double lo_ci = -1, hi_ci = -1, rate = la_audit_error_rate(au, &lo_ci, &hi_ci);
     check(lo_ci <= rate && rate <= hi_ci && rate >= 0 && rate <= 1, "error rate inside its interval");
 
-    if ((rc = la_audit_write(au, ds, argv[5], &err))) report("la_audit_write", &err);
+    if ((rc = la_audit_write(au, argv[5], &err))) report("la_audit_write", &err);
     else check(1, "la_audit_write");
+
+    /* record (run, queue, digest) and the report from the database alone */
+    char db[4200], rep[4200];
+    snprintf(db, sizeof db, "%s.db", argv[5]);
+    snprintf(rep, sizeof rep, "%s-report", argv[5]);
+    int64_t run = 0;
+    if ((rc = la_record(db, au, probs, &run, &err))) report("la_record", &err);
+    else check(run == 1, "la_record: run 1 in a new database");
+    if ((rc = la_report(db, run, rep, &err))) report("la_report", &err);
+    else {
+        snprintf(path, sizeof path, "%s/index.html", rep);
+        check(count_lines(path) > 10, "la_report wrote index.html");
+    }
+    rc = la_report(db, 99, rep, &err);
+    check(rc == LA_EUSAGE, "la_report of a run that does not exist: LA_EUSAGE");
 
     /* bad options: refused, no result */
     la_audit *none = NULL;
