@@ -6,6 +6,7 @@
  * result is empty and the score files' temp files are gone.
  */
 #include "audit.h"
+#include "../io/load_opts_json.h"
 #include "au_source.h"
 #include "../util/la_json.h"
 
@@ -101,20 +102,8 @@ static json_t *au_options_json(const au_opts *o, const io_load_opts *lo, size_t 
     json_object_set_new(opt, "bootstrap", json_integer(o->bootstrap));
     json_object_set_new(opt, "confidence", json_real(o->confidence));
     json_object_set_new(opt, "seed", json_integer((json_int_t)o->seed));
-    if (!lo) return opt;
-    const char *files[3][2] = {{"classes", lo->classes_file}, {"idx_labels", lo->idx_labels},
-                               {"npy_labels", lo->npy_labels}};
-    for (int f = 0; f < 3; f++) {
-        if (!files[f][1]) continue;
-        char *abs = realpath(files[f][1], NULL);
-        json_object_set_new(opt, files[f][0], json_string(abs ? abs : files[f][1]));
-        free(abs);
-    }
-    if (lo->format != IO_FORMAT_AUTO) json_object_set_new(opt, "format_in", json_string(io_format_name(lo->format)));
-    if (lo->label_col && strcmp(lo->label_col, "label"))
-        json_object_set_new(opt, "label_col", json_string(lo->label_col));
-    if (lo->id_col && strcmp(lo->id_col, "id")) json_object_set_new(opt, "id_col", json_string(lo->id_col));
-    if (lo->features) json_object_set_new(opt, "features", json_string(lo->features));
+    /* the loader options, as io/ serializes them (defaults left out) */
+    if (lo && io_load_opts_to_json(lo, opt)) { json_decref(opt); return NULL; }
     return opt;
 }
 

@@ -307,7 +307,7 @@ int cmd_cv(int argc, char **argv)
         rc = run_audit(&a, labels_path, &ds, res.probs);
         if (rc) goto done;
         if (a.db) {
-            json_text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(10));
+            json_text = la_json_text(doc, LA_JSON_LINE_READABLE);
             if (!json_text) goto oom;
             if ((rc = record_metrics(a.db, json_text, &err))) goto fail;
         }

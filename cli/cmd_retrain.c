@@ -237,7 +237,7 @@ int cmd_retrain(int argc, char **argv)
 
     int64_t run = 0;
     if (a.db) {
-        if (!(json_text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(10)))) goto oom;
+        if (!(json_text = la_json_text(doc, LA_JSON_LINE_READABLE))) goto oom;
         if ((rc = record(&a, json_text, &run, &err))) goto fail;
     }
     print_result(&a, &tr, &res, doc, load_s, run);

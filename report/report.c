@@ -25,6 +25,7 @@
 
 #include "../db/db.h"
 #include "../util/la_dirs.h"
+#include "../util/la_json.h"
 #include "rp_curves.h"
 #include "rp_html.h"
 
@@ -695,7 +696,7 @@ static void index_details(report *r, FILE *f)
         fputs("</p>\n", f);
     }
     json_t *o = run->options_json ? json_loads(run->options_json, 0, NULL) : NULL;
-    char *pretty = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10)) : NULL;
+    char *pretty = o ? la_json_text(o, LA_JSON_SORTED) : NULL;
     json_decref(o);
     fputs("<h3>Options</h3><pre class=\"opts mono\">", f);
     rp_esc(f, pretty ? pretty : run->options_json);

@@ -4,6 +4,7 @@
  * every error names the line where the bad row began.
  */
 #include "rp_decisions.h"
+#include "../util/la_json.h"
 
 #include <assert.h>
 #include <csv.h>
@@ -83,8 +84,7 @@ static int export_json(FILE *fp, const db_run *run, const db_items *items)
                               "decided_at", opt_str(it->decided_at), "version", it->version);
         if (!o || json_array_append_new(arr, o)) goto oom;
     }
-    int rc = json_dumpf(root, fp, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-    fputc('\n', fp);
+    int rc = la_json_print(root, fp, LA_JSON_EXPORT);
     json_decref(root);
     return rc ? -1 : 0;
 oom:

@@ -16,7 +16,12 @@ typedef enum la_json_style {
                           that must read back bit for bit (audit summaries) */
     LA_JSON_READABLE,  /* indented, reals with 10 digits: reports, metrics   */
     LA_JSON_LINE,      /* one line, 17 digits: stored in the database        */
-    LA_JSON_WIRE       /* one line, ASCII only (\u escapes): HTTP answers    */
+    LA_JSON_LINE_READABLE, /* one line, 10 digits: metrics stored in the database */
+    LA_JSON_SORTED,    /* indented, keys sorted, 10 digits: options shown to
+                          people (the report's run options)                  */
+    LA_JSON_WIRE,      /* one line, ASCII only (\u escapes): HTTP answers    */
+    LA_JSON_EXPORT     /* indented, ASCII only, 17 digits: files for other
+                          tools (decisions export)                           */
 } la_json_style;
 
 /* The jansson flags of a style (for json_dump* calls that need them). */
