@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "../util/la_util.h"
-#include "model.h"
+#include "train.h"
 
 typedef struct cv_knn cv_knn;
 

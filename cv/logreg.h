@@ -14,7 +14,7 @@
 #include "../util/la_util.h"
 #include "loss.h"
 #include "mlp.h"
-#include "model.h"
+#include "train.h"
 
 /* Fits net (one layer, d x k, from its current parameters, normally 0) on X
  * (n x d), y (n in 0..k-1) and weights sw (NULL = 1) with options o: its

@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 #include "loss.h"
-#include "model.h"
+#include "train.h"
 
 static const char *const loss_names[] = {"ce", "weighted", "balanced", "focal", "gce", "sce"};
 

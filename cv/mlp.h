@@ -15,7 +15,7 @@
 #include "../util/la_util.h"
 #include "../util/la_rng.h"
 #include "loss.h"
-#include "model.h"
+#include "train.h"
 
 /* A dense network; W and b point into params. */
 typedef struct cv_mlp_net {

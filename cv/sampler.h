@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include "../util/la_util.h"
 #include "../util/la_rng.h"
-#include "model.h"
+#include "train.h"
 
 /* Minibatch order for one epoch of a sampler over n training labels:
  * writes *count indices into idx (capacity n) — a permutation (none), n draws

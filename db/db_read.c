@@ -196,21 +196,6 @@ fail:
 
 /* ---- reading the queue ------------------------------------------------ */
 
-static void item_free(db_item *it)
-{
-    free(it->dataset_id); free(it->image_path); free(it->features); free(it->status);
-    free(it->reviewer); free(it->decided_at); free(it->note);
-}
-
-void db_items_free(db_items *items)
-{
-    if (!items) return;
-    for (size_t i = 0; i < items->n; i++) item_free(&items->v[i]);
-    free(items->v);
-    items->v = NULL;
-    items->n = 0;
-}
-
 int db_count_flagged(sqlite3 *db, int64_t run_id, int64_t given_class, int64_t *count,
                      la_error *err)
 {

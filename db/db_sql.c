@@ -80,6 +80,22 @@ static char *col_copy(sqlite3_stmt *st, int i, int *ok)
     return s;
 }
 
+/* Queue rows are read here and freed here, beside the reader that makes them. */
+static void item_free(db_item *it)
+{
+    free(it->dataset_id); free(it->image_path); free(it->features); free(it->status);
+    free(it->reviewer); free(it->decided_at); free(it->note);
+}
+
+void db_items_free(db_items *items)
+{
+    if (!items) return;
+    for (size_t i = 0; i < items->n; i++) item_free(&items->v[i]);
+    free(items->v);
+    items->v = NULL;
+    items->n = 0;
+}
+
 /* Fills *it from a row of DB_SQL_ITEM_COLUMNS; 0, or -1 when out of memory
  * (then *it holds what was copied, for db_items_free). */
 static int item_from_row(sqlite3_stmt *st, db_item *it)
