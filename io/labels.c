@@ -491,7 +491,6 @@ static int lb_prob_push(lb_pctx *c, lb_row *row, long line)
     if (row->nf != c->ncols)
         return la_error_set(c->err, LA_EUSAGE, c->path, line, "expected %zu fields (%zu probabilities and the id), found %zu",
                             c->ncols, c->k, row->nf);
-    if (c->id_col >= 0 && lb_prob_id(c, row, line)) return c->err->status;
     if (c->n == c->cap) {
         size_t nc = c->cap ? 2 * c->cap : LB_FIRST_ROWS;
         double *np = la_malloc_array(nc * c->k, sizeof *np);
@@ -516,6 +515,7 @@ static int lb_prob_push(lb_pctx *c, lb_row *row, long line)
             return la_error_setc(c->err, LA_EUSAGE, c->path, line, c->names ? c->names[j] : col,
                                  "probability %s is outside [0, 1]", f);
     }
+    if (c->id_col >= 0 && lb_prob_id(c, row, line)) return c->err->status;   /* last: a refused row keeps no id */
     c->n++;
     return 0;
 }
