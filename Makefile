@@ -49,7 +49,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 DEB_PKGS = build-essential pkg-config libsqlite3-dev libcsv-dev libstb-dev libcmocka-dev \
            zlib1g-dev libopenblas-dev libjansson-dev libmicrohttpd-dev
-TEST_DEB_PKGS = chromium tmux valgrind python3 python3-numpy dataset-fashion-mnist libxml2-utils sqlite3 curl nodejs clang libclang-rt-14-dev
+TEST_DEB_PKGS = chromium tmux valgrind python3 python3-numpy python3-pandas dataset-fashion-mnist libxml2-utils sqlite3 curl nodejs clang libclang-rt-14-dev
 
 .PHONY: all lib test check valgrind bench fuzz deps test-deps demo install clean units
 

@@ -2,7 +2,8 @@
  * cmd_inspect.c — `labelaudit inspect DATASET`: loads a dataset with the shared
  * loader options and describes it: size, classes with counts and the imbalance
  * ratio, column types and missing cells (tables), image sizes (images).
- * Read-only: it writes nothing but its report on stdout (text or JSON).
+ * Read-only: it writes nothing but its report on stdout (text or JSON), and
+ * the loader's warnings on stderr (and under "warnings" in JSON).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,6 +159,11 @@ static json_t *build_json(const la_dataset *ds, const size_t *counts)
         json_object_set_new(img, "sizes_seen", seen);
         json_object_set_new(root, "images", img);
     }
+    if (ds->n_warnings) {   /* only when there are some: older outputs keep their bytes */
+        json_t *w = json_array();
+        for (size_t i = 0; i < ds->n_warnings; i++) json_array_append_new(w, jstr(ds->warnings[i]));
+        json_object_set_new(root, "warnings", w);
+    }
     return root;
 }
 
@@ -207,6 +213,8 @@ int cmd_inspect(int argc, char **argv)
         return cli_report(&err);
     }
     for (size_t i = 0; i < ds.n; i++) counts[ds.labels[i]]++;
+    if (!quiet)   /* what the loader accepted but the user should know (stderr) */
+        for (size_t i = 0; i < ds.n_warnings; i++) cli_warn("%s", ds.warnings[i]);
     int rc = LA_OK;
     if (!quiet && json) {
         json_t *root = build_json(&ds, counts);

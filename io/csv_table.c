@@ -181,6 +181,45 @@ int io_csv_header(const char *path, char ***names, size_t *n, la_error *err)
     return 0;
 }
 
+/* Tokens up to this length are parsed in a stack buffer; longer ones (a 5 MB
+ * run of digits) are checked character by character first and copied only
+ * when they are made of number characters. */
+#define IO_NUM_SHORT 64
+
+/* s[0..len) (trimmed) into tmp (len + 1 bytes) and through strtod: -1 when it
+ * is not a decimal number, IO_NUM_OVERFLOW when it is one beyond a double. */
+static int strict_strtod(const char *s, size_t len, char *tmp, double *out)
+{
+    int digits = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c >= '0' && c <= '9') digits = 1;
+        else if (c != '+' && c != '-' && c != '.' && c != 'e' && c != 'E') return -1;
+        tmp[i] = c;
+    }
+    if (!digits) return -1;
+    tmp[len] = 0;
+    char *end;
+    errno = 0;
+    double v = strtod(tmp, &end);
+    if (*end) return -1;
+    if (!isfinite(v) || (errno == ERANGE && fabs(v) > 1.0)) return IO_NUM_OVERFLOW;
+    *out = v;
+    return 0;
+}
+
+static int parse_long_number(const char *s, size_t len, double *out)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '-' || s[i] == '.' || s[i] == 'e' || s[i] == 'E'))
+            return -1;
+    char *tmp = malloc(len + 1);
+    if (!tmp) return -1;
+    int rc = strict_strtod(s, len, tmp, out);
+    free(tmp);
+    return rc;
+}
+
 /* Exact powers of ten as doubles (10^22 is the largest exactly representable). */
 static const double pow10_tab[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
@@ -190,7 +229,8 @@ int io_parse_number(const char *s, size_t len, double *out)
     assert(s && out);
     while (len && (*s == ' ' || *s == '\t')) { s++; len--; }
     while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r')) len--;
-    if (len == 0 || len > 64) return -1;
+    if (len == 0) return -1;
+    if (len > IO_NUM_SHORT) return parse_long_number(s, len, out);
     /* fast path, exact (Clinger): [+-]digits[.digits] with at most 15
      * significant digits is m / 10^f with m < 2^53, and one correctly
      * rounded division of two exact doubles equals strtod's result. */
@@ -219,22 +259,8 @@ int io_parse_number(const char *s, size_t len, double *out)
             return 0;
         }
     }
-    char tmp[72];
-    int digits = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (c >= '0' && c <= '9') digits = 1;
-        else if (c != '+' && c != '-' && c != '.' && c != 'e' && c != 'E') return -1;
-        tmp[i] = c;
-    }
-    if (!digits) return -1;
-    tmp[len] = 0;
-    char *end;
-    errno = 0;
-    double v = strtod(tmp, &end);
-    if (*end || !isfinite(v) || (errno == ERANGE && fabs(v) > 1.0)) return -1;
-    *out = v;
-    return 0;
+    char tmp[IO_NUM_SHORT + 8];
+    return strict_strtod(s, len, tmp, out);
 }
 
 /* ------------------------------------------------------------- the table */
@@ -265,7 +291,31 @@ typedef struct table {
     size_t              n, cap;    /* rows so far (pass 1), capacity         */
     long               *line_of;   /* physical line of each row              */
     size_t              row;       /* row cursor in passes 2 and 3           */
+    int                 index_col; /* an unnamed pandas index column that is */
+                                   /* not the id (ignored), or -1            */
+    io_trim_log         trimmed;   /* labels cut by the whitespace rule      */
 } table;
+
+/* A categorical column whose values are distinct in at least this share of
+ * its rows (percent), in a table of more than IO_IDLIKE_MIN_ROWS rows, is an
+ * id, not a feature: one-hot encoding it would make a feature per row. It
+ * becomes the id column when there is none and it is unique in every row;
+ * otherwise the load is refused, naming --id-col and --features. With
+ * --features the user chose the columns: no check. With --id-col naming a
+ * column the file does not have (the user chose row numbers as ids) it stays
+ * a feature, with a warning. */
+#define IO_IDLIKE_PERCENT 95
+#define IO_IDLIKE_MIN_ROWS 50
+/* A categorical column with more distinct values than this gets a warning
+ * (each value becomes a feature). */
+#define IO_MANY_LEVELS 1000
+
+/* pandas writes its index as a first column with an empty name (to_csv) or,
+ * read back and written again, as "Unnamed: 0". */
+static int pandas_index_name(const char *name)
+{
+    return name[0] == '\0' || !strcmp(name, "Unnamed: 0");
+}
 
 static int find_col(const table *t, const char *name)
 {
@@ -281,7 +331,7 @@ static int mark_features(table *t, la_error *err)
 {
     for (size_t i = 0; i < t->ncols; i++)
         if ((int)i != t->label_col && (int)i != t->id_col)
-            t->cols[i].type = t->opts->features ? IO_COL_UNUSED : IO_COL_NUMERIC;
+            t->cols[i].type = t->opts->features || (int)i == t->index_col ? IO_COL_UNUSED : IO_COL_NUMERIC;
     if (!t->opts->features) return 0;
     const char *list = t->opts->features;
     size_t L = strlen(list);
@@ -346,6 +396,16 @@ static int table_header(table *t, long line, size_t nf, char **fields, la_error 
         return la_error_set(err, LA_EUSAGE, t->path, line, "no label column '%s' in the header (use --label-col NAME)",
                             t->opts->label_col);
     t->id_col = find_col(t, t->opts->id_col);
+    if (t->label_col != 0 && pandas_index_name(fields[0])) {   /* df.to_csv(): the index */
+        if (t->id_col < 0) {
+            t->id_col = 0;
+        } else if (t->id_col != 0) {
+            t->index_col = 0;
+            if (io_warn(&ds->warnings, &ds->n_warnings, "%s: column 1 has no name (a pandas index): ignored, the ids are "
+                        "column '%s'", t->path, ds->columns[t->id_col].name))
+                return la_error_set(err, LA_EINTERNAL, t->path, line, "out of memory");
+        }
+    }
     if (t->id_col == t->label_col)
         return la_error_set(err, LA_EUSAGE, t->path, line, "the id column and the label column are the same");
     t->cols[t->label_col].type = IO_COL_LABEL;
@@ -377,9 +437,9 @@ static int table_row_pass1(table *t, long line, size_t nf, char **fields, const 
     if (nf != t->ncols)
         return la_error_set(err, LA_EUSAGE, t->path, line, "expected %zu fields, got %zu", t->ncols, nf);
     if (table_reserve(t)) return la_error_set(err, LA_EINTERNAL, t->path, line, "out of memory");
-    size_t r = t->n;
-    const char *label = fields[t->label_col];
-    if (lens[t->label_col] == 0)
+    size_t r = t->n, label_len = lens[t->label_col];
+    const char *label = io_label_trim(fields[t->label_col], &label_len, &t->trimmed, line);
+    if (label_len == 0)
         return la_error_setc(err, LA_EUSAGE, t->path, line, ds->columns[t->label_col].name, "empty label");
     int code = io_classset_add(&t->classes, label);
     if (code < 0) return la_error_set(err, LA_EINTERNAL, t->path, line, "out of memory");
@@ -417,9 +477,14 @@ static int table_row_pass1(table *t, long line, size_t nf, char **fields, const 
                                  "missing value (empty field); use --missing mean or --missing zero to fill it");
         }
         double v;
-        if (io_parse_number(fields[j], lens[j], &v) == 0) {
+        int num = io_parse_number(fields[j], lens[j], &v);
+        if (num == 0) {
             c->n_num++;
             c->sum += v;
+        } else if (num == IO_NUM_OVERFLOW && c->type == IO_COL_NUMERIC) {
+            return la_error_setc(err, LA_EUSAGE, t->path, line, ds->columns[j].name,
+                                 "number '%.24s%s' (%zu characters) is too large for a double", fields[j],
+                                 lens[j] > 24 ? "..." : "", lens[j]);
         } else {
             if (c->n_text++ == 0) {
                 c->first_text = la_strdup(fields[j]);
@@ -542,6 +607,65 @@ static int table_types(table *t, int *any_cat, la_error *err)
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
+/* Column j, distinct in every row, becomes the id column: its values (in
+ * first-seen order, which is row order) replace the row numbers. */
+static int adopt_id_column(table *t, size_t j, la_error *err)
+{
+    la_dataset *ds = t->ds;
+    tcol *c = &t->cols[j];
+    io_strtab_free(&t->id_index);   /* its keys are the ids replaced here */
+    for (size_t r = 0; r < t->n; r++) {
+        char *id = la_strdup(c->cat_names[r]);
+        if (!id) return la_error_set(err, LA_EINTERNAL, t->path, 0, "out of memory");
+        free(ds->ids[r]);
+        ds->ids[r] = id;
+    }
+    c->type = ds->columns[j].type = IO_COL_ID;
+    t->id_col = (int)j;
+    if (io_warn(&ds->warnings, &ds->n_warnings, "%s: column '%s' has a different value in every row: used as the id "
+                "column, not as a feature (--id-col %s says so; --features chooses the features)", t->path,
+                ds->columns[j].name, ds->columns[j].name))
+        return la_error_set(err, LA_EINTERNAL, t->path, 0, "out of memory");
+    return 0;
+}
+
+/* After pass 2: categorical columns that are ids in disguise (see
+ * IO_IDLIKE_PERCENT), and a warning for those with very many levels. With
+ * --features the user chose the columns: only the warning. */
+static int table_idlike(table *t, la_error *err)
+{
+    la_dataset *ds = t->ds;
+    for (size_t j = 0; j < t->ncols; j++) {
+        tcol *c = &t->cols[j];
+        if (c->type != IO_COL_CATEGORICAL) continue;
+        size_t present = t->n - c->n_missing;
+        int idlike = !t->opts->features && t->n > IO_IDLIKE_MIN_ROWS &&
+                     c->n_cats * 100 >= present * IO_IDLIKE_PERCENT;
+        /* --id-col naming a column the file lacks: the user chose row
+         * numbers as ids; the column stays a feature, with a warning */
+        int chose_rows = t->id_col < 0 && strcmp(t->opts->id_col, IO_DEFAULT_ID_COL) != 0;
+        if (idlike && chose_rows) {
+            if (io_warn(&ds->warnings, &ds->n_warnings, "%s: column '%s' has %zu distinct values in %zu rows, one-hot "
+                        "encoded into as many features: is it an id? (--id-col %s)", t->path, ds->columns[j].name,
+                        c->n_cats, present, ds->columns[j].name))
+                return la_error_set(err, LA_EINTERNAL, t->path, 0, "out of memory");
+        } else if (idlike && t->id_col < 0 && c->n_cats == t->n) {
+            int rc = adopt_id_column(t, j, err);
+            if (rc) return rc;
+        } else if (idlike) {
+            return la_error_setc(err, LA_EUSAGE, t->path, 1, ds->columns[j].name,
+                                 "%zu distinct values in %zu rows: this looks like an id, not a categorical feature "
+                                 "(one-hot it would make a feature per row); name it with --id-col %s, or choose the "
+                                 "features with --features", c->n_cats, present, ds->columns[j].name);
+        } else if (c->n_cats > IO_MANY_LEVELS &&
+                   io_warn(&ds->warnings, &ds->n_warnings, "%s: column '%s' has %zu distinct values: one-hot "
+                           "encoding makes %zu features of it", t->path, ds->columns[j].name, c->n_cats, c->n_cats)) {
+            return la_error_set(err, LA_EINTERNAL, t->path, 0, "out of memory");
+        }
+    }
+    return 0;
+}
+
 /* After pass 2 (or directly after pass 1): category order, D, feature names. */
 static int table_layout(table *t, la_error *err)
 {
@@ -615,7 +739,7 @@ static void table_free(table *t)
 int io_csv_table_load(const char *path, const io_load_opts *opts, la_dataset *ds, la_error *err)
 {
     assert(path && opts && ds && err);
-    table t = {.path = path, .opts = opts, .ds = ds, .pass = 1, .label_col = -1, .id_col = -1};
+    table t = {.path = path, .opts = opts, .ds = ds, .pass = 1, .label_col = -1, .id_col = -1, .index_col = -1};
     int rc = io_csv_read(path, table_record, &t, err);
     if (!rc && t.ncols == 0) rc = la_error_set(err, LA_EUSAGE, path, 0, "empty file: no header row");
     if (!rc && t.n == 0) rc = la_error_set(err, LA_EUSAGE, path, 0, "no data rows after the header");
@@ -625,6 +749,7 @@ int io_csv_table_load(const char *path, const io_load_opts *opts, la_dataset *ds
         t.pass = 2;
         t.row = (size_t)-1;
         rc = io_csv_read(path, table_record, &t, err);
+        if (!rc) rc = table_idlike(&t, err);
     }
     if (!rc) rc = table_layout(&t, err);
     if (!rc) {
@@ -635,6 +760,8 @@ int io_csv_table_load(const char *path, const io_load_opts *opts, la_dataset *ds
         if (!rc && t.row != t.n) rc = la_error_set(err, LA_EUSAGE, path, 0, "the file changed while it was read");
     }
     if (!rc) rc = io_classes_finish(&t.classes, ds, opts, path, t.line_of, err);
+    if (!rc && io_trim_warning(&t.trimmed, path, "labels", "line", &ds->warnings, &ds->n_warnings))
+        rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory");
     table_free(&t);
     return rc;
 }

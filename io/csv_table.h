@@ -34,7 +34,12 @@ int io_csv_read(const char *path, io_csv_record_fn fn, void *ctx, la_error *err)
 int io_csv_header(const char *path, char ***names, size_t *n, la_error *err);
 
 /* Parses s strictly as a finite decimal number (digits, sign, point,
- * exponent; no hex, inf or nan, nothing left over). 0 on success. */
+ * exponent; no hex, inf or nan, nothing left over). 0 on success, -1 when s is
+ * not a number, IO_NUM_OVERFLOW when it is a decimal number whose magnitude
+ * overflows a double ("1e999", a long run of digits): the table loader
+ * refuses those, naming file, line and column, rather than calling the column
+ * categorical. */
+#define IO_NUM_OVERFLOW (-2)
 int io_parse_number(const char *s, size_t len, double *out);
 
 /* Loads a CSV table into ds (see dataset.h for the options). Two or three

@@ -24,8 +24,8 @@ void io_load_opts_init(io_load_opts *opts)
     assert(opts);
     memset(opts, 0, sizeof *opts);
     opts->format = IO_FORMAT_AUTO;
-    opts->label_col = "label";
-    opts->id_col = "id";
+    opts->label_col = IO_DEFAULT_LABEL_COL;
+    opts->id_col = IO_DEFAULT_ID_COL;
     opts->missing = IO_MISSING_ERROR;
     opts->channels = 1;
     opts->max_pixels = IO_MAX_PIXELS_DEFAULT;
@@ -167,5 +167,6 @@ void io_dataset_free(la_dataset *ds)
     }
     free(ds->columns);
     free(ds->image_sizes);
+    free_strings(ds->warnings, ds->n_warnings);
     memset(ds, 0, sizeof *ds);
 }

@@ -16,6 +16,10 @@
  * 8000 x 8000 photo; refused before any pixel buffer is allocated. */
 #define IO_MAX_PIXELS_DEFAULT 64000000LL
 
+/* The id and label columns looked for when no --id-col / --label-col. */
+#define IO_DEFAULT_ID_COL "id"
+#define IO_DEFAULT_LABEL_COL "label"
+
 typedef enum io_format {
     IO_FORMAT_AUTO = 0,   /* decided from the path (see io_dataset_load)      */
     IO_FORMAT_CSV,        /* CSV table: header, label column, feature columns */
@@ -91,6 +95,12 @@ typedef struct la_dataset {
     io_column *columns;       /* n_columns entries, in file order               */
     size_t    n_image_sizes;  /* images: distinct native sizes seen             */
     io_image_size *image_sizes;
+    size_t    n_warnings;     /* things the loader accepted but the user should */
+    char    **warnings;       /* know (labels trimmed, a column taken as the id, */
+                              /* a categorical column with very many levels):   */
+                              /* one sentence each, "FILE: ..." without a final */
+                              /* newline; commands print them (library code     */
+                              /* never prints). Freed by io_dataset_free.       */
 } la_dataset;
 
 /* Every pointer in la_dataset is its own malloc block (ids[i], class_names[i],

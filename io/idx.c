@@ -247,8 +247,13 @@ static int idx_class_names(const char *path, const char *labels_path, const io_l
         return 0;
     }
     io_classset cs;
-    int rc = io_class_file_read(cfile, &cs, err);
+    io_trim_log trimmed;
+    int rc = io_class_file_read(cfile, &cs, &trimmed, err);
     if (rc) return rc;
+    if (io_trim_warning(&trimmed, cfile, "class names", "line", &ds->warnings, &ds->n_warnings)) {
+        io_classset_free(&cs);
+        return la_error_set(err, LA_EINTERNAL, cfile, 0, "out of memory");
+    }
     if ((size_t)maxlab >= cs.k) {
         size_t i = 0;
         while (ds->labels[i] != maxlab) i++;

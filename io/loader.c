@@ -9,6 +9,8 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -28,6 +30,61 @@ int io_strvec_push(char ***v, size_t *n, size_t *cap, char *s)
     }
     (*v)[(*n)++] = s;
     return 0;
+}
+
+/* ------------------------------------------- warnings and the trim rule */
+
+int io_warn(char ***v, size_t *n, const char *fmt, ...)
+{
+    assert(v && n && fmt);
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    int len = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (len < 0) return -1;
+    char **nv = realloc(*v, (*n + 1) * sizeof *nv);
+    if (!nv) {
+        free(s);
+        return -1;
+    }
+    *v = nv;
+    nv[(*n)++] = s;
+    return 0;
+}
+
+static int io_ascii_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+char *io_label_trim(char *s, size_t *len, io_trim_log *log, long line)
+{
+    assert(s && len);
+    size_t a = 0, b = *len;
+    while (a < b && io_ascii_space(s[a])) a++;
+    while (b > a && io_ascii_space(s[b - 1])) b--;
+    if (a == 0 && b == *len) return s;
+    if (log) {
+        if (log->count < IO_TRIM_SHOWN) log->lines[log->count] = line;
+        log->count++;
+    }
+    s[b] = '\0';
+    *len = b - a;
+    return s + a;
+}
+
+int io_trim_warning(const io_trim_log *log, const char *path, const char *what, const char *unit,
+                    char ***v, size_t *n)
+{
+    assert(log && path && what && unit && v && n);
+    if (log->count == 0) return 0;
+    char where[96] = "";
+    size_t shown = log->count < IO_TRIM_SHOWN ? log->count : IO_TRIM_SHOWN, used = 0;
+    for (size_t i = 0; i < shown; i++)
+        used += (size_t)snprintf(where + used, sizeof where - used, "%s%ld", i ? ", " : "", log->lines[i]);
+    return io_warn(v, n, "%s: %zu %s had leading or trailing whitespace, trimmed (first on %s%s %s%s)", path,
+                   log->count, what, unit, shown > 1 ? "s" : "", where, log->count > shown ? ", ..." : "");
 }
 
 /* ----------------------------------------------------------- class sets */
@@ -99,13 +156,14 @@ static int cf_add_line(cf_reader *r, const char *s, size_t len, long lineno)
     return 0;
 }
 
-int io_class_file_read(const char *path, io_classset *out, la_error *err)
+int io_class_file_read(const char *path, io_classset *out, io_trim_log *trimmed, la_error *err)
 {
     assert(path && out && err);
     memset(out, 0, sizeof *out);
     FILE *fp = fopen(path, "rb");
     if (!fp) return la_error_set(err, LA_EUSAGE, path, 0, "cannot open class list: %s", strerror(errno));
     cf_reader r = {.path = path, .out = out, .err = err};
+    if (trimmed) memset(trimmed, 0, sizeof *trimmed);
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
@@ -118,7 +176,9 @@ int io_class_file_read(const char *path, io_classset *out, la_error *err)
             len -= 3;
         }
         while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r')) s[--len] = '\0';
-        if (len > 0) rc = cf_add_line(&r, s, (size_t)len, lineno);
+        size_t kept = (size_t)len;
+        if (kept > 0 && kept == strlen(s)) s = io_label_trim(s, &kept, trimmed, lineno);
+        if (kept > 0) rc = cf_add_line(&r, s, kept, lineno);
     }
     if (!rc && ferror(fp)) rc = la_error_set(err, LA_EUSAGE, path, 0, "read error: %s", strerror(errno));
     if (!rc && out->k == 0) rc = la_error_set(err, LA_EUSAGE, path, 0, "class list is empty");
@@ -139,11 +199,16 @@ static int cmp_str(const void *a, const void *b)
 /* remap[c] = position of cs->names[c] in the --classes file, read into
  * *fixed. A label missing from the file is an error naming its line (or its
  * example id when line_of is NULL). */
-static int remap_to_file(const io_classset *cs, const la_dataset *ds, const char *classes_file,
+static int remap_to_file(const io_classset *cs, la_dataset *ds, const char *classes_file,
                          const char *path, const long *line_of, io_classset *fixed, int *remap, la_error *err)
 {
-    int rc = io_class_file_read(classes_file, fixed, err);
+    io_trim_log trimmed;
+    int rc = io_class_file_read(classes_file, fixed, &trimmed, err);
     if (rc) return rc;
+    if (io_trim_warning(&trimmed, classes_file, "class names", "line", &ds->warnings, &ds->n_warnings)) {
+        io_classset_free(fixed);
+        return la_error_set(err, LA_EINTERNAL, classes_file, 0, "out of memory");
+    }
     for (size_t c = 0; c < cs->k; c++) {
         remap[c] = io_strtab_get(&fixed->index, cs->names[c]);
         if (remap[c] >= 0) continue;

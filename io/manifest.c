@@ -172,6 +172,7 @@ typedef struct mf {
     size_t              cap;
     long               *line_of;
     char              **shown;
+    io_trim_log         trimmed;   /* labels cut by the whitespace rule */
 } mf;
 
 static int mf_header(mf *m, long line, size_t nf, char **fields, la_error *err)
@@ -217,7 +218,9 @@ static int mf_record(void *ctx, long line, size_t nf, char **fields, const size_
     la_dataset *ds = m->ds;
     if (!m->header_done) return mf_header(m, line, nf, fields, err);
     if (nf != m->ncols) return la_error_set(err, LA_EUSAGE, m->path, line, "expected %zu fields, got %zu", m->ncols, nf);
-    if (lens[m->c_label] == 0) return la_error_setc(err, LA_EUSAGE, m->path, line, m->opts->label_col, "empty label");
+    size_t label_len = lens[m->c_label];
+    const char *label = io_label_trim(fields[m->c_label], &label_len, &m->trimmed, line);
+    if (label_len == 0) return la_error_setc(err, LA_EUSAGE, m->path, line, m->opts->label_col, "empty label");
     if (lens[m->c_path] == 0) return la_error_setc(err, LA_EUSAGE, m->path, line, "path", "empty path");
     if (m->c_id >= 0 && lens[m->c_id] == 0) return la_error_setc(err, LA_EUSAGE, m->path, line, m->opts->id_col, "empty id");
     const char *rel = fields[m->c_path];
@@ -232,7 +235,7 @@ static int mf_record(void *ctx, long line, size_t nf, char **fields, const size_
     char *shown = la_strdup(rel);
     size_t plen = strlen(ds->root) + strlen(rel) + 2;
     char *full = malloc(plen);
-    int code = io_classset_add(&m->classes, fields[m->c_label]);
+    int code = io_classset_add(&m->classes, label);
     if (!id || !shown || !full || code < 0) {
         free(id); free(shown); free(full);
         return la_error_set(err, LA_EINTERNAL, m->path, line, "out of memory");
@@ -277,6 +280,8 @@ int io_manifest_load(const char *path, const io_load_opts *opts, la_dataset *ds,
     if (!rc && !m.header_done) rc = la_error_set(err, LA_EUSAGE, path, 0, "empty file: no header row");
     if (!rc && ds->n == 0) rc = la_error_set(err, LA_EUSAGE, path, 0, "no data rows after the header");
     if (!rc) rc = io_classes_finish(&m.classes, ds, opts, path, m.line_of, err);
+    if (!rc && io_trim_warning(&m.trimmed, path, "labels", "line", &ds->warnings, &ds->n_warnings))
+        rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory");
     if (!rc && !opts->no_features) {
         decoder dc = {.ds = ds, .opts = opts, .src = path, .line_of = m.line_of, .shown = m.shown};
         rc = decode_all(&dc, err);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Longest header dictionary read: numpy writes a few hundred bytes; a larger
  * length is a corrupt or hostile file, refused before allocating it. */
@@ -53,8 +54,8 @@ static int npy_parse_descr(io_npy *f, const char *d, la_error *err)
         return la_error_set(err, LA_EUSAGE, f->path, 0, "big-endian dtype '%s' is not supported (save it little-endian)", ds);
     if (bo != '<' && bo != '|' && bo != '=')
         return la_error_set(err, LA_EUSAGE, f->path, 0, "unsupported dtype '%s'", ds);
-    if (kind == 'f' && (size == 4 || size == 8))
-        f->dtype = size == 4 ? IO_DT_F32 : IO_DT_F64;
+    if (kind == 'f' && (size == 2 || size == 4 || size == 8))
+        f->dtype = size == 2 ? IO_DT_F16 : size == 4 ? IO_DT_F32 : IO_DT_F64;
     else if (kind == 'i' && (size == 1 || size == 2 || size == 4 || size == 8))
         f->dtype = IO_DT_INT;
     else if (kind == 'u' && (size == 1 || size == 2 || size == 4 || size == 8))
@@ -62,7 +63,7 @@ static int npy_parse_descr(io_npy *f, const char *d, la_error *err)
     else if (kind == 'b' && size == 1)
         f->dtype = IO_DT_UINT;
     else
-        return la_error_set(err, LA_EUSAGE, f->path, 0, "unsupported dtype '%s' (need float32, float64 or integers)", ds);
+        return la_error_set(err, LA_EUSAGE, f->path, 0, "unsupported dtype '%s' (need float16, float32, float64 or integers)", ds);
     f->elem_size = size;
     return 0;
 }
@@ -143,11 +144,14 @@ static int npy_read_header(io_npy *f, size_t hlen, la_error *err)
         goto done;
     }
     if ((rc = npy_parse_descr(f, d, err))) goto done;
-    if (strncmp(fo, "False", 5) != 0) {
-        rc = la_error_set(err, LA_EUSAGE, f->path, 0, "Fortran-order arrays are not supported (save with C order)");
+    if (strncmp(fo, "True", 4) == 0) {
+        f->fortran = 1;
+    } else if (strncmp(fo, "False", 5) != 0) {
+        rc = la_error_set(err, LA_EUSAGE, f->path, 0, "not a .npy file: unreadable 'fortran_order'");
         goto done;
     }
     rc = npy_parse_shape(f, sh, err);
+    if (f->ndim == 1 || f->cols == 1 || f->rows == 1) f->fortran = 0;   /* the same bytes either way */
 done:
     free(hdr);
     return rc;
@@ -192,6 +196,26 @@ void io_npy_close(io_npy *f)
     f->fp = NULL;
 }
 
+/* IEEE 754 binary16 to float: exact (every half is a float). */
+static float npy_half_to_float(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
+    if (exp == 0x1f) {                       /* inf, nan */
+        bits = sign | 0x7f800000u | man << 13;
+    } else if (exp != 0) {                   /* normal */
+        bits = sign | (exp + 112) << 23 | man << 13;
+    } else if (man == 0) {                   /* zero */
+        bits = sign;
+    } else {                                 /* subnormal: man * 2^-24 */
+        float v = (float)man * 0x1p-24f;
+        memcpy(&bits, &v, 4);
+        bits |= sign;
+    }
+    float out;
+    memcpy(&out, &bits, 4);
+    return out;
+}
+
 /* Converts m raw little-endian elements at src into doubles. */
 static void npy_convert_f64(const io_npy *f, const unsigned char *src, size_t m, double *out)
 {
@@ -199,6 +223,7 @@ static void npy_convert_f64(const io_npy *f, const unsigned char *src, size_t m,
     for (size_t i = 0; i < m; i++, src += es) {
         switch (f->dtype) {
         case IO_DT_F32: { float v; memcpy(&v, src, 4); out[i] = v; break; }
+        case IO_DT_F16: { uint16_t h; memcpy(&h, src, 2); out[i] = npy_half_to_float(h); break; }
         case IO_DT_F64: memcpy(&out[i], src, 8); break;
         case IO_DT_INT: {
             int64_t v;
@@ -222,6 +247,35 @@ static void npy_convert_f64(const io_npy *f, const unsigned char *src, size_t m,
     }
 }
 
+/* Elements per pread of a Fortran-order gather (one column block at a time). */
+#define NPY_GATHER_ELEMS 4096
+
+/* Fortran order: rows [row0, row0 + nrows) gathered column by column, each
+ * column's run of nrows elements read with pread (bounded buffer) and
+ * scattered to out[r * cols + j] as double (out64) or float (out32). */
+static int npy_read_fortran(io_npy *f, size_t row0, size_t nrows, double *out64, float *out32, la_error *err)
+{
+    unsigned char buf[NPY_GATHER_ELEMS * 8];
+    double tmp[NPY_GATHER_ELEMS];
+    size_t es = (size_t)f->elem_size;
+    int fd = fileno(f->fp);
+    for (size_t j = 0; j < f->cols; j++) {
+        for (size_t r0 = 0; r0 < nrows; r0 += NPY_GATHER_ELEMS) {
+            size_t take = nrows - r0 < NPY_GATHER_ELEMS ? nrows - r0 : NPY_GATHER_ELEMS;
+            off_t pos = (off_t)f->data_offset + (off_t)((j * f->rows + row0 + r0) * es);
+            if (pread(fd, buf, take * es, pos) != (ssize_t)(take * es))
+                return la_error_set(err, LA_EUSAGE, f->path, 0, "unexpected end of file");
+            npy_convert_f64(f, buf, take, tmp);
+            for (size_t q = 0; q < take; q++) {
+                size_t at = (r0 + q) * f->cols + j;
+                if (out64) out64[at] = tmp[q];
+                else out32[at] = (float)tmp[q];
+            }
+        }
+    }
+    return 0;
+}
+
 int io_npy_read_rows_f64(io_npy *f, size_t row0, size_t nrows, double *out, la_error *err)
 {
     assert(f && f->fp && (out || !nrows) && err);
@@ -229,6 +283,7 @@ int io_npy_read_rows_f64(io_npy *f, size_t row0, size_t nrows, double *out, la_e
         return la_error_set(err, LA_EINTERNAL, f->path, 0, "row range out of bounds");
     size_t m = nrows * f->cols;
     if (m == 0) return 0;
+    if (f->fortran) return npy_read_fortran(f, row0, nrows, out, NULL, err);
     long long pos = f->data_offset + (long long)(row0 * f->cols) * f->elem_size;
     if (fseeko(f->fp, (off_t)pos, SEEK_SET) != 0)
         return la_error_set(err, LA_EUSAGE, f->path, 0, "seek failed: %s", strerror(errno));
@@ -259,6 +314,7 @@ int io_npy_read_rows_f32(io_npy *f, size_t row0, size_t nrows, float *out, la_er
     if (row0 > f->rows || nrows > f->rows - row0)
         return la_error_set(err, LA_EINTERNAL, f->path, 0, "row range out of bounds");
     if (m == 0) return 0;
+    if (f->fortran) return npy_read_fortran(f, row0, nrows, NULL, out, err);
     long long pos = f->data_offset + (long long)(row0 * f->cols) * f->elem_size;
     if (fseeko(f->fp, (off_t)pos, SEEK_SET) != 0)
         return la_error_set(err, LA_EUSAGE, f->path, 0, "seek failed: %s", strerror(errno));
@@ -312,7 +368,7 @@ int io_npy_load_f32(const char *path, float **out, size_t *rows, size_t *cols, l
 /* An index file: integers, 1-D (or one column). */
 static int npy_index_check(const io_npy *f, la_error *err)
 {
-    if (f->dtype == IO_DT_F32 || f->dtype == IO_DT_F64)
+    if (f->dtype == IO_DT_F32 || f->dtype == IO_DT_F64 || f->dtype == IO_DT_F16)
         return la_error_set(err, LA_EUSAGE, f->path, 0, "expected an integer array, found floats");
     if (f->cols != 1)
         return la_error_set(err, LA_EUSAGE, f->path, 0, "expected a 1-D array, found shape (%zu, %zu)", f->rows, f->cols);

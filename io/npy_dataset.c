@@ -86,7 +86,8 @@ int io_npy_dataset_load(const char *path, const io_load_opts *opts, la_dataset *
     int rc = io_npy_load_f32(path, &x, &rows, &cols, err);
     if (rc) return rc;
     io_classset fixed = {0};
-    if (opts->classes_file && (rc = io_class_file_read(opts->classes_file, &fixed, err))) {
+    io_trim_log trimmed = {0};
+    if (opts->classes_file && (rc = io_class_file_read(opts->classes_file, &fixed, &trimmed, err))) {
         free(x);
         return rc;
     }
@@ -103,6 +104,13 @@ int io_npy_dataset_load(const char *path, const io_load_opts *opts, la_dataset *
     ds->features = x;
     ds->d = cols;
     x = NULL;
+    ds->warnings = lab.warnings;   /* the labels' trim warning, then the class list's */
+    ds->n_warnings = lab.n_warnings;
+    lab.warnings = NULL;
+    lab.n_warnings = 0;
+    if (opts->classes_file &&
+        io_trim_warning(&trimmed, opts->classes_file, "class names", "line", &ds->warnings, &ds->n_warnings))
+        rc = la_error_set(err, LA_EINTERNAL, path, 0, "out of memory");
 fail:
     free(x);
     io_labels_free(&lab);

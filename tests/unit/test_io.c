@@ -398,6 +398,90 @@ static void test_bad_tables(void **state)
     }
 }
 
+/* pandas tables, id-like columns, many levels, the whitespace rule and
+ * numbers beyond a double, through files written here. */
+static const char *tmp_table(const char *name, const char *text)
+{
+    static char path[4][256];
+    static int slot;
+    char *p = path[slot++ % 4];
+    snprintf(p, 256, "/tmp/test_io_%d_%s", (int)getpid(), name);
+    FILE *fp = fopen(p, "wb");
+    fputs(text, fp);
+    fclose(fp);
+    return p;
+}
+
+static void test_pandas_tables(void **state)
+{
+    (void)state;
+    io_load_opts o;
+    io_load_opts_init(&o);
+    la_dataset ds;
+    la_error err;
+    const char *idx = tmp_table("idx.csv", ",x,label\n0,1.5,a\n1,2.5,b\n");
+    assert_int_equal(io_dataset_load(idx, &o, &ds, &err), 0);
+    assert_int_equal(ds.d, 1);
+    assert_int_equal(ds.columns[0].type, IO_COL_ID);
+    assert_string_equal(ds.ids[1], "1");
+    io_dataset_free(&ds);
+    const char *un = tmp_table("un.csv", "Unnamed: 0,id,x,label\n0,q,1.5,a\n1,r,2.5,b\n");
+    assert_int_equal(io_dataset_load(un, &o, &ds, &err), 0);
+    assert_int_equal(ds.d, 1);
+    assert_int_equal(ds.columns[0].type, IO_COL_UNUSED);
+    assert_string_equal(ds.ids[0], "q");
+    assert_int_equal(ds.n_warnings, 1);
+    io_dataset_free(&ds);
+    /* a string column distinct in each of 60 rows: the id, with a warning */
+    char buf[8192];
+    size_t used = (size_t)snprintf(buf, sizeof buf, "sample,x,label\n");
+    for (int i = 0; i < 60; i++)
+        used += (size_t)snprintf(buf + used, sizeof buf - used, "s%d,%d,%s \n", i, i, i % 2 ? "a" : "b");
+    assert_int_equal(io_dataset_load(tmp_table("sid.csv", buf), &o, &ds, &err), 0);
+    assert_int_equal(ds.columns[0].type, IO_COL_ID);
+    assert_string_equal(ds.ids[59], "s59");
+    assert_int_equal(ds.d, 1);
+    assert_int_equal(ds.k, 2);               /* 'a ' trimmed to 'a' */
+    assert_int_equal(ds.n_warnings, 2);
+    assert_non_null(strstr(ds.warnings[0], "used as the id column"));
+    assert_non_null(strstr(ds.warnings[1], "60 labels had leading or trailing whitespace, trimmed (first on lines 2, 3, 4, ...)"));
+    io_dataset_free(&ds);
+    /* the same beside an id column: refused naming --id-col */
+    used = (size_t)snprintf(buf, sizeof buf, "id,sample,x,label\n");
+    for (int i = 0; i < 60; i++) used += (size_t)snprintf(buf + used, sizeof buf - used, "%d,s%d,%d,a\n", i, i, i);
+    assert_int_equal(io_dataset_load(tmp_table("sid2.csv", buf), &o, &ds, &err), LA_EUSAGE);
+    assert_string_equal(err.column, "sample");
+    assert_non_null(strstr(err.msg, "--id-col sample"));
+    o.features = "x,sample";   /* asked for: allowed */
+    assert_int_equal(io_dataset_load(tmp_table("sid2.csv", buf), &o, &ds, &err), 0);
+    assert_int_equal(ds.d, 61);
+    io_dataset_free(&ds);
+    o.features = NULL;
+    /* numbers beyond a double */
+    assert_int_equal(io_dataset_load(tmp_table("big.csv", "x,label\n1,a\n-1e400,b\n"), &o, &ds, &err), LA_EUSAGE);
+    assert_int_equal(err.line, 3);
+    assert_string_equal(err.column, "x");
+    assert_non_null(strstr(err.msg, "too large for a double"));
+}
+
+static void test_parse_number_overflow(void **state)
+{
+    (void)state;
+    double v;
+    assert_int_equal(io_parse_number("1e999", 5, &v), IO_NUM_OVERFLOW);
+    assert_int_equal(io_parse_number("-1E400", 6, &v), IO_NUM_OVERFLOW);
+    assert_int_equal(io_parse_number("1e-999", 6, &v), 0);   /* underflow is 0, a number */
+    static char digits[400];
+    memset(digits, '9', sizeof digits - 1);
+    assert_int_equal(io_parse_number(digits, strlen(digits), &v), IO_NUM_OVERFLOW);
+    digits[0] = '0';
+    digits[1] = '.';   /* 0.999...: long but fine */
+    assert_int_equal(io_parse_number(digits, strlen(digits), &v), 0);
+    assert_true(v == 1.0);
+    digits[5] = 'x';
+    assert_int_equal(io_parse_number(digits, strlen(digits), &v), -1);
+}
+
 /* ---------------------------------------------------- images and IDX */
 
 static la_dataset g_train;   /* Fashion-MNIST train, loaded once */
@@ -652,6 +736,8 @@ int main(void)
         cmocka_unit_test(test_categorical_and_missing),
         cmocka_unit_test(test_features_and_classes_options),
         cmocka_unit_test(test_bad_tables),
+        cmocka_unit_test(test_pandas_tables),
+        cmocka_unit_test(test_parse_number_overflow),
         cmocka_unit_test(test_idx),
         cmocka_unit_test(test_png_manifest_matches_idx),
         cmocka_unit_test(test_digits_png_match_csv),

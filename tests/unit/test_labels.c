@@ -208,6 +208,103 @@ static void test_class_list_one_reader(void **state)
     assert_string_equal(err.file, "/no/such/classes.txt");
 }
 
+/* pandas spellings: df.to_csv() index column, 0..K-1 header, id column. */
+static void test_pandas_probs(void **state)
+{
+    (void)state;
+    io_probs p;
+    la_error err;
+    /* index 0..N-1: recognised and dropped; header 0,1 names class indices */
+    assert_int_equal(io_probs_load(put("pi.csv", ",0,1\n0,0.25,0.75\n1,1.0,0.0\n"), &p, &err), 0);
+    assert_int_equal(p.n, 2);
+    assert_int_equal(p.k, 2);
+    assert_null(p.class_names);
+    assert_null(p.ids);
+    assert_true(p.p[1] == 0.75 && p.p[2] == 1.0);
+    io_probs_free(&p);
+    /* to_csv(index=False): 0,1 is the header, not a data row */
+    assert_int_equal(io_probs_load(put("ph.csv", "0,1\n0.5,0.5\n"), &p, &err), 0);
+    assert_int_equal(p.n, 1);
+    io_probs_free(&p);
+    /* a headerless first row that is not exactly 0..K-1 is still data */
+    assert_int_equal(io_probs_load(put("pd.csv", "1,0\n0.5,0.5\n"), &p, &err), 0);
+    assert_int_equal(p.n, 2);
+    io_probs_free(&p);
+    /* an index that is not 0..N-1 gives the ids; class names kept */
+    assert_int_equal(io_probs_load(put("pn.csv", ",cat,dog\n7,0.5,0.5\n3,0.1,0.9\n"), &p, &err), 0);
+    assert_string_equal(p.class_names[0], "cat");
+    assert_non_null(p.ids);
+    assert_string_equal(p.ids[1], "3");
+    io_probs_free(&p);
+    /* an id column anywhere; with an index too, the index is ignored (warning) */
+    assert_int_equal(io_probs_load(put("pid.csv", ",p0,id,p1\n0,0.5,b,0.5\n1,0.1,a,0.9\n"), &p, &err), 0);
+    assert_int_equal(p.k, 2);
+    assert_null(p.class_names);
+    assert_string_equal(p.ids[0], "b");
+    assert_true(p.p[2] == 0.1 && p.p[3] == 0.9);
+    assert_int_equal(p.n_warnings, 1);
+    assert_non_null(strstr(p.warnings[0], "pandas index"));
+    /* matched to labels' ids: any order; missing or extra ids refused */
+    char a[] = "a", b[] = "b", zz[] = "zz";
+    char *order[] = {a, b};
+    assert_int_equal(io_probs_reorder(&p, "pid.csv", order, 2, "labels.csv", &err), 0);
+    assert_true(p.p[0] == 0.1 && p.p[3] == 0.5);
+    assert_string_equal(p.ids[0], "a");
+    char *missing[] = {a, zz};
+    assert_int_equal(io_probs_reorder(&p, "pid.csv", missing, 2, "labels.csv", &err), LA_EUSAGE);
+    assert_non_null(strstr(err.msg, "1 id of labels.csv has no row here: 'zz'"));
+    assert_true(p.p[0] == 0.1);   /* unchanged */
+    char *fewer[] = {b};
+    assert_int_equal(io_probs_reorder(&p, "pid.csv", fewer, 1, "labels.csv", &err), LA_EUSAGE);
+    assert_non_null(strstr(err.msg, "1 row here has an id that labels.csv does not: 'a'"));
+    io_probs_free(&p);
+    /* duplicate ids refused with both lines */
+    assert_int_equal(io_probs_load(put("pdup.csv", "id,p0,p1\nx,0.5,0.5\nx,0.1,0.9\n"), &p, &err), LA_EUSAGE);
+    assert_int_equal(err.line, 3);
+    assert_non_null(strstr(err.msg, "duplicate id 'x' (also on line 2)"));
+    /* a ragged row names the id column in its count */
+    assert_int_equal(io_probs_load(put("prag.csv", "id,p0,p1\nx,0.5\n"), &p, &err), LA_EUSAGE);
+    assert_non_null(strstr(err.msg, "expected 3 fields (2 probabilities and the id), found 2"));
+}
+
+static void test_pandas_labels(void **state)
+{
+    (void)state;
+    io_labels l;
+    la_error err;
+    /* df.to_csv(): index column 0..N-1 dropped */
+    assert_int_equal(io_labels_load(put("li.csv", ",label\n0,1\n1,0\n"), NULL, 0, &l, &err), 0);
+    assert_int_equal(l.n, 2);
+    assert_null(l.ids);
+    assert_true(l.labels[0] == 1 && l.labels[1] == 0);
+    io_labels_free(&l);
+    /* Series.to_csv(): index + one column named 0 */
+    assert_int_equal(io_labels_load(put("ls.csv", ",0\nu,2\nv,0\n"), NULL, 3, &l, &err), 0);
+    assert_string_equal(l.ids[0], "u");
+    assert_true(l.labels[0] == 2);
+    io_labels_free(&l);
+    /* whitespace rule: trimmed, a warning names the first lines */
+    assert_int_equal(io_labels_load(put("lw.csv", "label\nzero \nzero\n\" one\"\n"), NULL, 0, &l, &err), 0);
+    assert_int_equal(l.n_names, 2);
+    assert_string_equal(l.names[0], "one");
+    assert_string_equal(l.names[1], "zero");
+    assert_int_equal(l.n_warnings, 1);
+    assert_non_null(strstr(l.warnings[0], "2 labels had leading or trailing whitespace, trimmed (first on lines 2, 4)"));
+    io_labels_free(&l);
+    /* class lists: names differing only by spaces are one name, listed twice */
+    char **names;
+    size_t k;
+    assert_int_equal(io_class_names_load(put("cw.txt", "cat\n dog\ndog \n"), &names, &k, &err), LA_EUSAGE);
+    assert_non_null(strstr(err.msg, "class 'dog' listed twice (also on line 2)"));
+    char **warn = NULL;
+    size_t nw = 0;
+    assert_int_equal(io_class_names_load_warn(put("cw2.txt", "cat\n dog\n"), &names, &k, &warn, &nw, &err), 0);
+    assert_string_equal(names[1], "dog");
+    assert_int_equal(nw, 1);
+    io_free_strings(names, k);
+    io_free_strings(warn, nw);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +315,8 @@ int main(void)
         cmocka_unit_test(test_prob_errors),
         cmocka_unit_test(test_class_list),
         cmocka_unit_test(test_class_list_one_reader),
+        cmocka_unit_test(test_pandas_probs),
+        cmocka_unit_test(test_pandas_labels),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -3,6 +3,7 @@
  * reads with conversion, and refusal of what we do not read (big-endian,
  * Fortran order, 3-D, truncated data, bad magic).
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -127,9 +128,16 @@ static void test_refusals(void **state)
     write_raw("be.npy", "{'descr': '>f8', 'fortran_order': False, 'shape': (2, 2), }", d, sizeof d);
     assert_int_equal(io_npy_open(&f, tpath("be.npy"), &err), LA_EUSAGE);
     assert_non_null(strstr(err.msg, "big-endian"));
-    write_raw("fo.npy", "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 2), }", d, sizeof d);
+    /* Fortran order is read now (test_fortran_order); a value that is
+     * neither True nor False is still refused */
+    write_raw("fo.npy", "{'descr': '<f8', 'fortran_order': Maybe, 'shape': (2, 2), }", d, sizeof d);
     assert_int_equal(io_npy_open(&f, tpath("fo.npy"), &err), LA_EUSAGE);
-    assert_non_null(strstr(err.msg, "Fortran"));
+    assert_non_null(strstr(err.msg, "fortran_order"));
+    write_raw("f16i.npy", "{'descr': '<f2', 'fortran_order': False, 'shape': (4,), }", d, 8);
+    int64_t iv[4];
+    assert_int_equal(io_npy_open(&f, tpath("f16i.npy"), &err), 0);
+    assert_int_equal(io_npy_read_rows_i64(&f, 0, 4, iv, &err), LA_EUSAGE);   /* floats are not labels */
+    io_npy_close(&f);
     write_raw("3d.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2, 2), }", d, sizeof d);
     assert_int_equal(io_npy_open(&f, tpath("3d.npy"), &err), LA_EUSAGE);
     write_raw("tr.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }", d, sizeof d);
@@ -144,6 +152,72 @@ static void test_refusals(void **state)
     assert_int_equal(io_npy_open(&f, tpath("absent.npy"), &err), LA_EUSAGE);
 }
 
+/* float16: every half converts exactly (normal, subnormal, zero, inf). */
+static void test_float16(void **state)
+{
+    (void)state;
+    /* 1.0, 0.5, -2.0, 65504 (max), 2^-24 (smallest subnormal), 0.1 (rounded
+     * to 0.0999755859375), -0.0, inf */
+    uint16_t h[8] = {0x3C00, 0x3800, 0xC000, 0x7BFF, 0x0001, 0x2E66, 0x8000, 0x7C00};
+    double want[8] = {1.0, 0.5, -2.0, 65504.0, 0x1p-24, 0.0999755859375, -0.0, INFINITY};
+    write_raw("h.npy", "{'descr': '<f2', 'fortran_order': False, 'shape': (4, 2), }", h, sizeof h);
+    la_error err;
+    io_npy f;
+    assert_int_equal(io_npy_open(&f, tpath("h.npy"), &err), 0);
+    assert_int_equal(f.dtype, IO_DT_F16);
+    double d[8];
+    float s[8];
+    assert_int_equal(io_npy_read_rows_f64(&f, 0, 4, d, &err), 0);
+    assert_int_equal(io_npy_read_rows_f32(&f, 1, 3, s, &err), 0);
+    for (int i = 0; i < 8; i++) assert_true(d[i] == want[i]);
+    for (int i = 0; i < 6; i++) assert_true((double)s[i] == want[i + 2]);
+    assert_true(signbit(d[6]));
+    io_npy_close(&f);
+}
+
+/* Fortran order: the file holds columns; reads return C-order rows, for any
+ * row range, and with more rows than one gather buffer. */
+static void test_fortran_order(void **state)
+{
+    (void)state;
+    enum { R = 10000, C = 3 };
+    static double colmajor[R * C];
+    static float colmajor32[R * C];
+    for (int j = 0; j < C; j++)
+        for (int i = 0; i < R; i++) colmajor[j * R + i] = colmajor32[j * R + i] = (float)(i * 10 + j);
+    write_raw("fo64.npy", "{'descr': '<f8', 'fortran_order': True, 'shape': (10000, 3), }", colmajor, sizeof colmajor);
+    write_raw("fo32.npy", "{'descr': '<f4', 'fortran_order': True, 'shape': (10000, 3), }", colmajor32,
+              sizeof colmajor32);
+    la_error err;
+    io_npy f;
+    static double d[R * C];
+    static float s[R * C];
+    assert_int_equal(io_npy_open(&f, tpath("fo64.npy"), &err), 0);
+    assert_true(f.fortran);
+    assert_int_equal(io_npy_read_rows_f64(&f, 0, R, d, &err), 0);
+    for (int i = 0; i < R; i++)
+        for (int j = 0; j < C; j++) assert_true(d[i * C + j] == i * 10 + j);
+    assert_int_equal(io_npy_read_rows_f64(&f, 4095, 3, d, &err), 0);   /* a chunk inside */
+    assert_true(d[0] == 40950 && d[4] == 40961 && d[8] == 40972);
+    assert_int_equal(io_npy_read_rows_f32(&f, 9999, 1, s, &err), 0);
+    assert_true(s[0] == 99990 && s[2] == 99992);
+    io_npy_close(&f);
+    float *all;
+    size_t rows, cols;
+    assert_int_equal(io_npy_load_f32(tpath("fo32.npy"), &all, &rows, &cols, &err), 0);
+    assert_int_equal(rows, R);
+    assert_int_equal(cols, C);
+    for (int i = 0; i < R; i++) assert_true(all[i * C + 1] == i * 10 + 1);
+    free(all);
+    /* a 1-D array flagged Fortran is the same bytes: labels still read */
+    int64_t lab[3] = {2, 0, 1}, got[3];
+    write_raw("fo1.npy", "{'descr': '<i8', 'fortran_order': True, 'shape': (3,), }", lab, sizeof lab);
+    assert_int_equal(io_npy_open(&f, tpath("fo1.npy"), &err), 0);
+    assert_int_equal(io_npy_read_rows_i64(&f, 0, 3, got, &err), 0);
+    assert_true(got[0] == 2 && got[2] == 1);
+    io_npy_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -151,6 +225,8 @@ int main(void)
         cmocka_unit_test(test_f32_widened_exactly),
         cmocka_unit_test(test_int_labels),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_float16),
+        cmocka_unit_test(test_fortran_order),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
