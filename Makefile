@@ -1,7 +1,8 @@
 # labelaudit — GNU make build. No autotools: this file is the build's documentation.
 #
 #   make              build ./labelaudit
-#   make test         cmocka unit tests + end-to-end tests on the real binary
+#   make test         installs missing test packages, then cmocka unit tests +
+#                     end-to-end tests on the real binary
 #   make check        the same tests under AddressSanitizer + UBSan
 #   make valgrind     end-to-end tests under valgrind memcheck
 #   make bench        benchmarks (bench/*.sh), medians and ratios
@@ -102,10 +103,14 @@ $(BUILD)/api/test_api: tests/api/test_api.c include/labelaudit.h $(BUILD)/liblab
 
 units: $(UNIT_BIN) $(BUILD)/api/test_api
 
-test: labelaudit units
+# The README's test command: installs what the tests need when it is missing
+# (apt-get, npm; a no-op when present), builds in a fresh make (so pkg-config
+# sees the packages just installed), runs every test.
+test: test-deps
+	$(MAKE) labelaudit units
 	LA_BIN=$(CURDIR)/$(BUILD)/labelaudit LA_BUILD=$(CURDIR)/$(BUILD) sh tests/run.sh
 
-check:
+check: test-deps
 	$(MAKE) BUILD=build-san SAN=1 build-san/labelaudit units-san
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	LA_BIN=$(CURDIR)/build-san/labelaudit LA_BUILD=$(CURDIR)/build-san LA_SANITIZED=1 sh tests/run.sh
