@@ -3,9 +3,9 @@
  * Nothing here knows about datasets or models; see la_util.h for the contracts.
  */
 #include "la_util.h"
+#include "la_par.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -129,39 +129,34 @@ int la_atomic_commit(la_atomic_file *af, la_error *err)
     return 0;
 }
 
-typedef struct la_sync_job { la_atomic_file *af; int err; } la_sync_job;
+/* One wave of fsyncs: part t syncs file w0 + t (concurrent fsyncs share
+ * journal commits, where one after another each waits for its own). */
+typedef struct la_sync_wave { la_atomic_file *afs; size_t w0; int err[64]; } la_sync_wave;
 
-static void *la_sync_one(void *arg)
+static void la_sync_part(void *ctx, int t, int T)
 {
-    la_sync_job *j = arg;
-    if (fsync(fileno(j->af->fp)) != 0 && errno != EINVAL) j->err = errno;
-    return NULL;
+    la_sync_wave *w = ctx;
+    la_atomic_file *af = &w->afs[w->w0 + (size_t)t];
+    (void)T;
+    w->err[t] = af->fp && fsync(fileno(af->fp)) != 0 && errno != EINVAL ? errno : 0;
 }
 
 int la_atomic_commit_all(la_atomic_file *afs, size_t n, la_error *err)
 {
-    enum { MAX_SYNC = 64 };
-    la_sync_job job[MAX_SYNC];
-    pthread_t th[MAX_SYNC];
-    int started[MAX_SYNC];
+    enum { MAX_SYNC = 64 };   /* threads per wave (la_sync_wave.err)       */
     size_t bad = n;          /* first failed file */
     int failed = 0;
     for (size_t i = 0; i < n && !failed; i++) {
         if (!afs[i].fp) continue;
         if (fflush(afs[i].fp) != 0 || ferror(afs[i].fp)) { failed = errno ? errno : EIO; bad = i; }
     }
-    /* fsync in waves of MAX_SYNC threads; a thread that cannot start syncs here */
+    la_sync_wave wave = {afs, 0, {0}};
     for (size_t w0 = 0; w0 < n && !failed; w0 += MAX_SYNC) {
         size_t m = n - w0 < MAX_SYNC ? n - w0 : MAX_SYNC;
-        for (size_t q = 0; q < m; q++) {
-            job[q] = (la_sync_job){&afs[w0 + q], 0};
-            started[q] = afs[w0 + q].fp && pthread_create(&th[q], NULL, la_sync_one, &job[q]) == 0;
-            if (!started[q] && afs[w0 + q].fp) la_sync_one(&job[q]);
-        }
-        for (size_t q = 0; q < m; q++) {
-            if (started[q]) pthread_join(th[q], NULL);
-            if (job[q].err && !failed) { failed = job[q].err; bad = w0 + q; }
-        }
+        wave.w0 = w0;
+        la_par_run((int)m, la_sync_part, &wave);
+        for (size_t q = 0; q < m && !failed; q++)
+            if (wave.err[q]) { failed = wave.err[q]; bad = w0 + q; }
     }
     for (size_t i = 0; i < n && !failed; i++) {
         if (!afs[i].fp) continue;
