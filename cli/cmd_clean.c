@@ -291,8 +291,9 @@ int cmd_clean(int argc, char **argv)
 
     if ((rc = io_dataset_load(a.data, &a.load, &ds, &err))) goto fail;
     if (!ds.ids) { rc = la_error_set(&err, LA_EINTERNAL, a.data, 0, "dataset without ids"); goto fail; }
-    if (a.labels && (rc = cv_inputs_labels(a.labels, ds.ids, ds.n, ds.class_names, ds.k, ds.labels, &err)))
-        goto fail;
+    rc = a.labels ? cv_inputs_dataset_labels(a.labels, &ds, &err) : 0;
+    cli_print_warnings(ds.warnings, ds.n_warnings);
+    if (rc) goto fail;
     if ((rc = load_queue(&a, &ds, &q, &err))) goto fail;
 
     cln_stage_in in = {.ds = &ds, .data_path = a.data, .dec = q.dec, .ndec = q.items.n};

@@ -64,7 +64,7 @@ int cli_train_source_load(const cli_train_source *src, cv_train_opts *t, la_data
     if (ds->d == 0 || !ds->features)
         return la_error_set(err, LA_EUSAGE, src->data, 0, "the dataset has no feature columns to train on");
     if ((rc = cv_train_opts_validate(t, ds->k, err))) return rc;
-    if (src->labels && (rc = cv_inputs_labels(src->labels, ds->ids, ds->n, ds->class_names, ds->k, ds->labels, err)))
+    if (src->labels && (rc = cv_inputs_dataset_labels(src->labels, ds, err)))
         return rc;
     if (src->weights || src->weight_col) {
         if (!(*sw = la_malloc_array(ds->n, sizeof **sw)))
@@ -80,4 +80,9 @@ int cli_train_source_load(const cli_train_source *src, cv_train_opts *t, la_data
     t->image_h = ds->image_h;
     t->channels = ds->channels;
     return 0;
+}
+
+void cli_print_warnings(char *const *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) cli_warn("%s", v[i]);
 }

@@ -3,7 +3,8 @@
  * share at the command layer: one getopt_long loop over their own options,
  * the loader options and (optionally) the model options, and the loading of
  * a training set with its --labels, --weights and --weight-col. Command-layer
- * code: cli_cmd_parse prints usage errors (via cli_*); the rest never prints.
+ * code: cli_cmd_parse prints usage errors (via cli_*), cli_print_warnings the
+ * loaders' warning lists; the rest never prints.
  */
 #ifndef CLI_CMD_COMMON_H
 #define CLI_CMD_COMMON_H
@@ -59,5 +60,11 @@ typedef struct cli_train_source {
  * (io_dataset_free) and *sw. */
 int cli_train_source_load(const cli_train_source *src, cv_train_opts *t, la_dataset *ds, float **sw,
                          la_error *err);
+
+/* Prints each of the n warnings (sentences a loader or stage returned:
+ * la_dataset.warnings, io_labels.warnings, io_probs.warnings, ...) on stderr
+ * as "labelaudit: warning: ...". The one printer of those lists; v may be
+ * NULL when n is 0. */
+void cli_print_warnings(char *const *v, size_t n);
 
 #endif /* CLI_CMD_COMMON_H */

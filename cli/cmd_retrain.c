@@ -159,7 +159,7 @@ static int load_test(const retrain_args *a, la_dataset *te, la_error *err)
     if (is_npy) tl.npy_labels = a->test_labels;
     int rc = io_dataset_load(a->test, &tl, te, err);
     if (!rc && !is_npy && a->test_labels)
-        rc = cv_inputs_labels(a->test_labels, te->ids, te->n, te->class_names, te->k, te->labels, err);
+        rc = cv_inputs_dataset_labels(a->test_labels, te, err);
     return rc;
 }
 
@@ -221,8 +221,12 @@ int cmd_retrain(int argc, char **argv)
     t->threads = (int)a.threads;
     double t0 = la_now();
     cli_train_source src = {.data = a.data, .load = &a.load, .labels = a.labels, .weights = a.weights};
-    if ((rc = cli_train_source_load(&src, t, &tr, &sw, &err))) goto fail;
-    if ((rc = load_test(&a, &te, &err))) goto fail;
+    rc = cli_train_source_load(&src, t, &tr, &sw, &err);
+    cli_print_warnings(tr.warnings, tr.n_warnings);
+    if (rc) goto fail;
+    rc = load_test(&a, &te, &err);
+    cli_print_warnings(te.warnings, te.n_warnings);
+    if (rc) goto fail;
     if (!(yte = la_malloc_array(te.n + 1, sizeof *yte))) goto oom;
     if ((rc = cv_retrain_check_test(&tr, &te, yte, &err))) goto fail;
     double load_s = la_now() - t0;

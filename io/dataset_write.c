@@ -336,6 +336,42 @@ int io_write_features_npy(const la_dataset *ds, const int32_t *label, const char
     return rc;
 }
 
+/* 1 when the header names would read as a data row (every name a number)
+ * without being the 0..k-1 header io_probs_load knows. */
+static int names_read_as_data(char *const *names, size_t k)
+{
+    int indices = 1;
+    for (size_t j = 0; j < k; j++) {
+        char *end = NULL;
+        errno = 0;
+        (void)strtod(names[j], &end);
+        if (!names[j][0] || *end) return 0;
+        char idx[32];
+        snprintf(idx, sizeof idx, "%zu", j);
+        indices &= !strcmp(names[j], idx);
+    }
+    return !indices;
+}
+
+int io_write_probs_csv(const char *path, const double *p, size_t n, size_t k, char *const *names,
+                       la_error *err)
+{
+    la_atomic_file af;
+    if (la_atomic_open(&af, path, err)) return err->status;
+    int named = names && !names_read_as_data(names, k);
+    for (size_t j = 0; j < k; j++) {
+        if (j) fputc(',', af.fp);
+        if (named) io_write_csv_field(af.fp, names[j]);
+        else fprintf(af.fp, "p%zu", j);
+    }
+    fputc('\n', af.fp);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < k; j++) fprintf(af.fp, j ? ",%.17g" : "%.17g", p[i * k + j]);
+        fputc('\n', af.fp);
+    }
+    return la_atomic_commit(&af, err);
+}
+
 int io_write_class_names(const char *path, const la_dataset *ds, la_error *err)
 {
     la_atomic_file af;

@@ -50,6 +50,16 @@ int io_write_labels_csv(const la_dataset *ds, const int32_t *label, const char *
 int io_write_features_npy(const la_dataset *ds, const int32_t *label, const char *out_path,
                           la_error *err);
 
+/* Predicted probabilities p (n x k, row-major) as CSV: a header, then one
+ * row per example, each value with 17 significant digits (read back
+ * exactly). The header is the class names (RFC 4180 quoting where needed),
+ * which io_probs_load takes as the column order, except when every name is a
+ * number and the names are not exactly 0..k-1 (a header like 1,2,5 would
+ * read as a data row): then p0..pk-1, and the names go in classes.txt. names
+ * NULL: p0..pk-1. One file, temp file + rename. */
+int io_write_probs_csv(const char *path, const double *p, size_t n, size_t k, char *const *names,
+                       la_error *err);
+
 /* ds's class names, one a line. */
 int io_write_class_names(const char *path, const la_dataset *ds, la_error *err);
 
