@@ -28,10 +28,17 @@
 int io_write_csv_relabeled(const char *src, size_t label_col, const la_dataset *ds,
                            const int32_t *label, const char *out_path, la_error *err);
 
-/* Manifest id,path,label for image datasets (manifest or folder input):
- * paths relative to the directory the manifest will finally live in,
- * final_dir (which must exist); dropped rows left out. LA_EUSAGE when ds
- * has no image paths or one cannot be resolved. */
+/* Manifest id,path,label for image datasets (manifest or folder input),
+ * dropped rows left out, whose images live inside final_dir (the directory
+ * the manifest is written into, which must exist), so that it loads with
+ * the path guard on (no --allow-outside-root): each kept image is placed at
+ * final_dir/IO_IMAGES_DIR/<its path below ds->root> (an image outside the
+ * root, which only --allow-outside-root let in, at IO_IMAGES_OUTSIDE/<row>-
+ * <file name>) as a hard link to the very file (a copy when the file system
+ * refuses links, e.g. across devices), and the manifest's path is that
+ * relative one. LA_EUSAGE when ds has no image paths or an image is gone. */
+#define IO_IMAGES_DIR "images"
+#define IO_IMAGES_OUTSIDE "_outside"
 int io_write_manifest(const la_dataset *ds, const int32_t *label, const char *final_dir,
                       const char *out_path, la_error *err);
 
