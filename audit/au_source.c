@@ -366,15 +366,23 @@ int au_classes_beside(const char *probs, size_t k, char ***names, size_t *m, cha
     else dir[0] = '\0';
     snprintf(path, sizeof path, "%s%s", dir, AU_CLASSES_FILE);
     if (access(path, R_OK)) return 0;
-    size_t got = 0;
-    char **v = NULL;
-    int rc = io_class_names_load_warn(path, &v, &got, warnings, n_warnings, err);
-    if (rc) return rc;
-    if (got == k) {
+    size_t got = 0, nlw = 0;
+    char **v = NULL, **lw = NULL;   /* the trim warning, kept only when used */
+    int rc = io_class_names_load_warn(path, &v, &got, &lw, &nlw, err);
+    if (!rc && got == k) {
+        for (size_t i = 0; i < nlw && !rc; i++)
+            if (au_warn(warnings, n_warnings, "%s", lw[i])) rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+        io_free_strings(lw, nlw);
+        if (rc) {
+            io_free_strings(v, got);
+            return rc;
+        }
         *names = v;
         *m = got;
         return 0;
     }
+    io_free_strings(lw, nlw);
+    if (rc) return rc;
     io_free_strings(v, got);
     if (au_warn(warnings, n_warnings, "%s lists %zu classes but %s has %zu columns: not used as the column "
                 "names (it belongs to other probabilities; give --classes)", path, got, probs, k))
