@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "audit_opts.h"
+#include "cmd_common.h"
 
 int cmd_audit(int argc, char **argv)
 {
@@ -26,7 +27,12 @@ int cmd_audit(int argc, char **argv)
     au_result res = {0};
     int64_t *remove = NULL;
     double t0 = la_now();
-    if ((rc = au_load(&a.files, &in, &err))) goto fail;
+    rc = au_load(&a.files, &in, &err);
+    cli_print_warnings(in.mem.warnings, in.mem.n_warnings);
+    cli_print_warnings(in.lab.warnings, in.lab.n_warnings);
+    cli_print_warnings(in.ds.warnings, in.ds.n_warnings);
+    cli_print_warnings(in.warnings, in.n_warnings);
+    if (rc) goto fail;
     if (a.remove_arg && (rc = au_remove_parse(a.remove_arg, in.in.k, &remove, &err))) goto fail;
     a.o.remove = remove;
     if ((rc = au_run(&in.in, &a.o, a.out, &res, &err))) goto fail;

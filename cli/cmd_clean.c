@@ -31,7 +31,9 @@ static const char usage[] =
     "cleaned dataset, in the input's own format, to DIR with changes.csv beside it.\n"
     "The input files are never modified.\n"
     "\n"
-    "  --db FILE            the labelaudit database holding the audit run (required)\n"
+    "  --db FILE            the labelaudit database holding the audit run (required); the\n"
+    "                       loader options the run recorded apply unless given again\n"
+    "                       (--missing is not needed: rows are copied byte for byte)\n"
     "  --run N              the audit run (default: the latest audit run)\n"
     "  --data PATH          the dataset the run audited (same ids, same order)\n"
     "  --labels FILE        labels used instead of the dataset's own (as given to cv/audit):\n"
@@ -51,12 +53,13 @@ static const char usage[] =
     "(never touched by --auto). Output by input format:\n"
     "  CSV table   DIR/<name>.csv: same columns; unchanged rows byte for byte,\n"
     "              changed rows with the new class name, dropped rows removed\n"
-    "  manifest, image folder   DIR/manifest.csv (id,path,label), paths relative to\n"
-    "              DIR (they leave DIR: load it with --allow-outside-root)\n"
+    "  manifest, image folder   DIR/manifest.csv (id,path,label) and DIR/images/: each\n"
+    "              kept image hard-linked there (the same file; copied when the file\n"
+    "              system refuses links), so the manifest loads with default options\n"
     "  IDX         DIR/<images> and DIR/<labels> (uncompressed) and DIR/classes.txt;\n"
     "              ids become the new row numbers 0..N'-1\n"
-    "  .npy        DIR/<name>.npy (kept rows, float32) and DIR/labels.csv (id,label):\n"
-    "              load with --npy-labels DIR/labels.csv\n"
+    "  .npy        DIR/<name>.npy (kept rows, float32) and DIR/<name>.labels.csv\n"
+    "              (id,label), which the .npy loader reads by default (no --npy-labels)\n"
     "  always      DIR/changes.csv: id,old_label,new_label (or dropped),why\n"
     "              (reviewer:NAME or automatic:drop|relabel)\n"
     "\n";
@@ -85,7 +88,12 @@ typedef struct clean_args {
     double min_quality, relabel_below;
     int json, quiet;
     io_load_opts load;
+    unsigned load_given;         /* loader options on the command line      */
 } clean_args;
+
+/* --missing's bit in load_given (its place in IO_LOAD_LONG_OPTIONS). */
+#define CLEAN_MISSING_BIT 3
+
 
 static int own_option(void *ctx, int c, const char *arg)
 {
@@ -117,7 +125,7 @@ static int parse_args(int argc, char **argv, clean_args *a, int *help)
 {
     cli_cmd_parser p = {
         .cmd = "clean", .own = own_options, .n_own = N_OWN, .load = &a->load,
-        .json = &a->json, .quiet = &a->quiet, .own_option = own_option, .ctx = a,
+        .json = &a->json, .quiet = &a->quiet, .own_option = own_option, .ctx = a, .load_given = &a->load_given,
     };
     int rc = cli_cmd_parse(&p, argc, argv, help);
     if (rc || *help) return rc;
@@ -196,13 +204,19 @@ static int map_classes(run_queue *q, const la_dataset *ds, const char *data, la_
 
 /* Opens the run (--run or the latest audit run), checks it audited ds and
  * turns its review queue into decisions; warns when the labels differ. */
-static int load_queue(const clean_args *a, const la_dataset *ds, run_queue *q, la_error *err)
+static int open_run(const clean_args *a, run_queue *q, la_error *err)
 {
     int rc;
     if ((rc = db_open(a->db, &q->db, err))) return rc;
     q->run_id = a->run;
     if (!q->run_id && (rc = db_latest_audit_run(q->db, &q->run_id, err))) return rc;
-    if ((rc = db_load_run(q->db, q->run_id, &q->run, err))) return rc;
+    return db_load_run(q->db, q->run_id, &q->run, err);
+}
+
+/* The run's review queue (open_run first) as decisions for ds. */
+static int load_queue(const clean_args *a, const la_dataset *ds, run_queue *q, la_error *err)
+{
+    int rc;
     if ((rc = check_ids(q->db, q->run_id, ds, a->db, err))) return rc;
     if ((rc = map_classes(q, ds, a->data, err))) return rc;
     if ((rc = db_queue_list(q->db, q->run_id, NULL, &q->items, NULL, err))) return rc;
@@ -280,6 +294,8 @@ int cmd_clean(int argc, char **argv)
     memset(&q, 0, sizeof q);
     cln_stage_out so;
     memset(&so, 0, sizeof so);
+    io_load_opts_strings st;
+    memset(&st, 0, sizeof st);
 
     /* output directory first: cheap checks before the expensive load */
     char out[PATH_MAX];
@@ -289,10 +305,18 @@ int cmd_clean(int argc, char **argv)
     const char *inputs[] = {a.data, a.labels, a.db};
     if ((rc = cln_out_dir_check(a.out, inputs, 3, out, sizeof out, &err))) goto fail;
 
+    /* the run first: its recorded loader options load the dataset as audited */
+    if ((rc = open_run(&a, &q, &err))) goto fail;
+    if ((rc = cli_load_opts_reuse(&a.load, a.load_given, q.run.options_json, 1, &st, &err))) goto fail;
+    /* clean never trains: rows are copied byte for byte and images linked,
+     * so missing cells need no --missing and images no decoding */
+    if (!(a.load_given & (1u << CLEAN_MISSING_BIT))) a.load.missing = IO_MISSING_ZERO;
+    a.load.no_features = 1;      /* only manifests and folders decode pixels */
     if ((rc = io_dataset_load(a.data, &a.load, &ds, &err))) goto fail;
     if (!ds.ids) { rc = la_error_set(&err, LA_EINTERNAL, a.data, 0, "dataset without ids"); goto fail; }
-    if (a.labels && (rc = cv_inputs_labels(a.labels, ds.ids, ds.n, ds.class_names, ds.k, ds.labels, &err)))
-        goto fail;
+    rc = a.labels ? cv_inputs_dataset_labels(a.labels, &ds, &err) : 0;
+    cli_print_warnings(ds.warnings, ds.n_warnings);
+    if (rc) goto fail;
     if ((rc = load_queue(&a, &ds, &q, &err))) goto fail;
 
     cln_stage_in in = {.ds = &ds, .data_path = a.data, .dec = q.dec, .ndec = q.items.n};
@@ -311,5 +335,6 @@ done:
     cln_stage_out_free(&so);
     run_queue_free(&q);
     io_dataset_free(&ds);
+    io_load_opts_strings_free(&st);
     return rc;
 }

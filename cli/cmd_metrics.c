@@ -17,6 +17,8 @@
 #include "commands.h"
 #include "../io/csv_table.h"
 #include "../io/labels.h"
+#include "../audit/audit.h"
+#include "cmd_common.h"
 #include "../metrics/metrics.h"
 #include "../report/rp_html.h"
 #include "../util/la_json.h"
@@ -30,8 +32,9 @@ static const char MT_USAGE[] =
     "balanced accuracy, macro F1, log loss and the confusion matrix.\n"
     "  --labels FILE           true labels (.npy of indices, or CSV with a label column)\n"
     "  --pred-probs FILE       N x K probabilities (.npy or CSV)\n"
-    "  --classes FILE          class names, one per line (else the probability header,\n"
-    "                          else the label names sorted, else indices)\n"
+    "  --classes FILE          class of each column, one per line (else the probability\n"
+    "                          header, else classes.txt beside the probabilities, else\n"
+    "                          indices; labels given as names need one of these)\n"
     "  --positive CLASS        sweep thresholds on this class's score (name or index)\n"
     "  --min-precision P       operating point: highest recall with precision >= P\n"
     "  --min-recall R          operating point: highest precision with recall >= R\n"
@@ -405,28 +408,49 @@ static void inputs_free(metrics_inputs *in)
     io_probs_free(&in->probs);
 }
 
+/* The column names: --classes, the probability header, or classes.txt
+ * beside the probabilities (au_classes_beside); warnings printed. */
+static int column_names(const metrics_args *a, metrics_inputs *in, la_error *err)
+{
+    size_t k = in->probs.k;
+    char **warn = NULL;
+    size_t nw = 0;
+    int rc = 0;
+    if (a->classes) {
+        rc = io_class_names_load_warn(a->classes, &in->cls_file, &in->k_file, &warn, &nw, err);
+        if (!rc && in->k_file != k)
+            rc = la_error_set(err, LA_EUSAGE, a->classes, 0,
+                              "%zu class names, but the probabilities have %zu columns", in->k_file, k);
+    } else if (!in->probs.class_names) {
+        rc = au_classes_beside(a->probs, k, &in->cls_file, &in->k_file, &warn, &nw, err);
+    }
+    cli_print_warnings(warn, nw);
+    io_free_strings(warn, nw);
+    in->names = in->cls_file ? in->cls_file : in->probs.class_names;
+    return rc;
+}
+
 static int load_inputs(const metrics_args *a, metrics_inputs *in, la_error *err)
 {
-    int rc;
-    if ((rc = io_probs_load(a->probs, &in->probs, err))) return rc;
+    int rc = io_probs_load(a->probs, &in->probs, err);
+    cli_print_warnings(in->probs.warnings, in->probs.n_warnings);
+    if (rc || (rc = column_names(a, in, err))) return rc;
     size_t k = in->probs.k;
-    if (a->classes) {
-        if ((rc = io_class_names_load(a->classes, &in->cls_file, &in->k_file, err))) return rc;
-        if (in->k_file != k)
-            return la_error_set(err, LA_EUSAGE, a->classes, 0,
-                                "%zu class names, but the probabilities have %zu columns", in->k_file, k);
-        in->names = in->cls_file;
-    } else if (in->probs.class_names) {
-        in->names = in->probs.class_names;
-    }
-    if ((rc = io_labels_load(a->labels, in->names, k, &in->lab, err))) return rc;
-    if (!in->names && in->lab.names) {
-        if (in->lab.n_names != k)
-            return la_error_set(err, LA_EUSAGE, a->labels, 0,
-                                "the labels name %zu classes but the probabilities have %zu columns; "
-                                "give --classes FILE", in->lab.n_names, k);
-        in->names = in->lab.names;
-    }
+    rc = io_labels_load(a->labels, in->names, k, &in->lab, err);
+    cli_print_warnings(in->lab.warnings, in->lab.n_warnings);
+    if (rc) return rc;
+    if (!in->names && in->lab.names)
+        return la_error_set(err, LA_EUSAGE, a->labels, 0,
+                            "the labels are class names ('%s', ...) but the columns of %s carry no names, so which "
+                            "column is which class is unknown: give the column order with --classes FILE (one name "
+                            "per line, column 0 first), or write %s as CSV with the class names as its header",
+                            in->lab.names[0], a->probs, a->probs);
+    if (in->probs.ids && in->lab.ids &&
+        (rc = io_probs_reorder(&in->probs, a->probs, in->lab.ids, in->lab.n, a->labels, err)))
+        return rc;
+    if (in->probs.ids && !in->lab.ids)
+        cli_warn("%s has an id column, but %s has no ids to match it by: rows are taken in order (give labels "
+                 "as CSV with an id column)", a->probs, a->labels);
     if (in->lab.n != in->probs.n)
         return la_error_set(err, LA_EUSAGE, a->labels, 0,
                             "%zu labels but %zu rows of probabilities in %s", in->lab.n, in->probs.n, a->probs);

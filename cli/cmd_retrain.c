@@ -52,7 +52,9 @@ static const char usage[] =
     "                           distribution, then refit only the output layer with\n"
     "                           class-balanced sampling (--sampler oversample, the\n"
     "                           default, or undersample)\n"
-    "  --db FILE                record the test metrics in FILE (kind 'retrain')\n"
+    "  --db FILE                record the test metrics in FILE (kind 'retrain'); the\n"
+    "                           loader options the audit run recorded (--label-col,\n"
+    "                           --id-col, --features, --classes) apply unless given\n"
     "  --run N                  attach them to audit run N (default: the latest)\n"
     "  --format text|json       summary on stdout (text)\n"
     "  --quiet                  no information on stderr\n"
@@ -86,6 +88,7 @@ typedef struct retrain_args {
     long seed, threads, run;
     int standardize, decouple, json, quiet;
     io_load_opts load;
+    unsigned load_given;         /* loader options on the command line      */
     cli_train_opts train;
 } retrain_args;
 
@@ -114,7 +117,7 @@ static int parse_args(int argc, char **argv, retrain_args *a, int *help)
 {
     cli_cmd_parser p = {
         .cmd = "retrain", .own = own_options, .n_own = N_OWN, .load = &a->load, .train = &a->train,
-        .json = &a->json, .quiet = &a->quiet, .own_option = own_option, .ctx = a,
+        .json = &a->json, .quiet = &a->quiet, .own_option = own_option, .ctx = a, .load_given = &a->load_given,
     };
     int rc = cli_cmd_parse(&p, argc, argv, help);
     if (rc || *help) return rc;
@@ -146,6 +149,25 @@ static int record(const retrain_args *a, const char *json_text, int64_t *run_out
     return rc;
 }
 
+/* --db: the audit run (--run, else the latest) whose recorded loader options
+ * complete the command line's (cli_load_opts_reuse: columns and classes,
+ * not the original dataset's own files); a->run is set to it. */
+static int reuse_run_options(retrain_args *a, io_load_opts_strings *st, la_error *err)
+{
+    sqlite3 *db = NULL;
+    int64_t run = a->run;
+    db_run_brief b;
+    memset(&b, 0, sizeof b);
+    int rc = db_open(a->db, &db, err);
+    if (!rc && !run) rc = db_latest_audit_run(db, &run, err);
+    if (!rc) rc = db_load_run_brief(db, run, &b, err);
+    if (!rc) rc = cli_load_opts_reuse(&a->load, a->load_given, b.summary_json, 0, st, err);
+    db_run_brief_free(&b);
+    if (db) db_close(db);
+    a->run = (long)run;
+    return rc;
+}
+
 /* The test set: the training loader options, its own labels file
  * (--test-labels: --npy-labels for a .npy test set, else replacing its labels). */
 static int load_test(const retrain_args *a, la_dataset *te, la_error *err)
@@ -159,7 +181,7 @@ static int load_test(const retrain_args *a, la_dataset *te, la_error *err)
     if (is_npy) tl.npy_labels = a->test_labels;
     int rc = io_dataset_load(a->test, &tl, te, err);
     if (!rc && !is_npy && a->test_labels)
-        rc = cv_inputs_labels(a->test_labels, te->ids, te->n, te->class_names, te->k, te->labels, err);
+        rc = cv_inputs_dataset_labels(a->test_labels, te, err);
     return rc;
 }
 
@@ -219,10 +241,17 @@ int cmd_retrain(int argc, char **argv)
     cv_train_opts *t = &a.train.train;
     t->seed = (uint64_t)a.seed;
     t->threads = (int)a.threads;
+    io_load_opts_strings st;
+    memset(&st, 0, sizeof st);
     double t0 = la_now();
+    if (a.db && (rc = reuse_run_options(&a, &st, &err))) goto fail;
     cli_train_source src = {.data = a.data, .load = &a.load, .labels = a.labels, .weights = a.weights};
-    if ((rc = cli_train_source_load(&src, t, &tr, &sw, &err))) goto fail;
-    if ((rc = load_test(&a, &te, &err))) goto fail;
+    rc = cli_train_source_load(&src, t, &tr, &sw, &err);
+    cli_print_warnings(tr.warnings, tr.n_warnings);
+    if (rc) goto fail;
+    rc = load_test(&a, &te, &err);
+    cli_print_warnings(te.warnings, te.n_warnings);
+    if (rc) goto fail;
     if (!(yte = la_malloc_array(te.n + 1, sizeof *yte))) goto oom;
     if ((rc = cv_retrain_check_test(&tr, &te, yte, &err))) goto fail;
     double load_s = la_now() - t0;
@@ -254,5 +283,6 @@ done:
     free(sw); free(yte);
     io_dataset_free(&tr);
     io_dataset_free(&te);
+    io_load_opts_strings_free(&st);
     return rc;
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cv.h"
 #include "folds.h"
@@ -296,6 +297,12 @@ json_t *cv_stage_metrics_json(const cv_stage_result *r, const cv_stage_opts *o, 
     return doc;
 }
 
+int cv_stage_out_is_csv(const char *pred_probs_path)
+{
+    size_t len = strlen(pred_probs_path);
+    return len >= 4 && !strcasecmp(pred_probs_path + len - 4, ".csv");
+}
+
 void cv_stage_dir(const char *pred_probs_path, char *dir, size_t dirsz)
 {
     char tmp[4096];
@@ -336,7 +343,13 @@ int cv_stage_write(const cv_stage_result *r, const la_dataset *ds, const json_t 
     rc = io_npy_save_i64(path, lab64, ds->n, err);
     free(lab64);
     if (rc) return rc;
-    if ((rc = io_npy_save_f64(pred_probs_path, r->probs, r->n, r->k, err))) return rc;
+    if (cv_stage_out_is_csv(pred_probs_path))
+        rc = io_write_probs_csv(pred_probs_path, r->probs, r->n, r->k, ds->class_names, err);
+    else
+        rc = io_npy_save_f64(pred_probs_path, r->probs, r->n, r->k, err);
+    if (rc) return rc;
+    snprintf(path, sizeof path, "%s/classes.txt", dir);
+    if ((rc = io_write_class_names(path, ds, err))) return rc;
     snprintf(path, sizeof path, "%s/metrics.json", dir);
     return la_json_write_file(doc, path, LA_JSON_READABLE, err);
 }

@@ -94,12 +94,17 @@ void cv_stage_result_free(cv_stage_result *r);
  * seconds. A new reference (json_decref), or NULL when out of memory. */
 json_t *cv_stage_metrics_json(const cv_stage_result *r, const cv_stage_opts *o, char *const *class_names);
 
-/* Writes a result: pred_probs_path (n x k float64 .npy) and, in its
- * directory (created if needed), labels.npy (ds->labels as int64), folds.csv
- * (id,fold) and metrics.json (doc, indented, 10 digits). Each file is
+/* Writes a result: pred_probs_path (n x k float64 .npy, or CSV when it ends
+ * in .csv: io_write_probs_csv, a class-name header) and, in its directory
+ * (created if needed), labels.npy (ds->labels as int64), folds.csv
+ * (id,fold), classes.txt (ds->class_names, the column order) and
+ * metrics.json (doc, indented, 10 digits). Each file is
  * written by temp file + rename. Returns 0 or a status with err naming the file. */
 int cv_stage_write(const cv_stage_result *r, const la_dataset *ds, const json_t *doc,
                    const char *pred_probs_path, la_error *err);
+
+/* 1 when pred_probs_path ends in .csv (any case): written as CSV. */
+int cv_stage_out_is_csv(const char *pred_probs_path);
 
 /* The directory cv_stage_write writes beside pred_probs_path ("." when none). */
 void cv_stage_dir(const char *pred_probs_path, char *dir, size_t dirsz);

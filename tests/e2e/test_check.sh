@@ -181,7 +181,8 @@ la check --db "$TMP/ci.db"
 expect_rc 0 "ci db: cleaner re-annotation: exit 0"
 # mismatched classes: rename 'zero' to 'null' in the labels
 sed 's/,zero$/,null/' "$TMP/sym10.csv" > "$TMP/renamed.csv"
-la audit --labels "$TMP/renamed.csv" --pred-probs $FIX/digits_sym10_probs.npy --out "$TMP/audit_ren" --summary "$TMP/s_ren.json" --quiet
+sed 's/^zero$/null/' $FIX/classes.txt > "$TMP/renamed_classes.txt"
+la audit --labels "$TMP/renamed.csv" --pred-probs $FIX/digits_sym10_probs.npy --classes "$TMP/renamed_classes.txt" --out "$TMP/audit_ren" --summary "$TMP/s_ren.json" --quiet
 expect_rc 0 "audit with a renamed class"
 la check --summary "$TMP/s_ren.json" --baseline "$TMP/s_sym10.json"
 expect_rc 2 "real: mismatched classes: exit 2"
