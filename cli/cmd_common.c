@@ -91,7 +91,8 @@ void cli_print_warnings(char *const *v, size_t n)
 
 /* The loader options' bits in cli_cmd_parser.load_given (their order in
  * IO_LOAD_LONG_OPTIONS). */
-enum { LO_LABEL_COL = 0, LO_ID_COL = 1, LO_FEATURES = 2, LO_CLASSES = 4, LO_IDX_LABELS = 5, LO_FORMAT_IN = 10,
+enum { LO_LABEL_COL = 0, LO_ID_COL = 1, LO_FEATURES = 2, LO_MISSING = 3, LO_CLASSES = 4, LO_IDX_LABELS = 5,
+       LO_IMAGE_SIZE = 6, LO_RGB = 7, LO_MAX_PIXELS = 8, LO_OUTSIDE_ROOT = 9, LO_FORMAT_IN = 10,
        LO_NPY_LABELS = 11 };
 
 int cli_load_opts_reuse(io_load_opts *lo, unsigned given, const char *json_text, int same_files,
@@ -115,7 +116,13 @@ int cli_load_opts_reuse(io_load_opts *lo, unsigned given, const char *json_text,
         LO_TAKE(LO_IDX_LABELS, idx_labels);
         LO_TAKE(LO_NPY_LABELS, npy_labels);
         if (!(given & (1u << LO_FORMAT_IN))) lo->format = rec.format;
+        if (!(given & (1u << LO_OUTSIDE_ROOT))) lo->allow_outside_root = rec.allow_outside_root;
     }
+    /* how the recorded data was read: the same rules for the cleaned copy */
+    if (!(given & (1u << LO_MISSING))) lo->missing = rec.missing;
+    if (!(given & (1u << LO_IMAGE_SIZE)) && rec.image_w) { lo->image_w = rec.image_w; lo->image_h = rec.image_h; }
+    if (!(given & (1u << LO_RGB))) lo->channels = rec.channels;
+    if (!(given & (1u << LO_MAX_PIXELS))) lo->max_pixels = rec.max_pixels;
 #undef LO_TAKE
     return 0;
 }

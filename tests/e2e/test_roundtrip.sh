@@ -124,3 +124,17 @@ printf 'id,path,label\na,../dg/%s,zero\n' "$src" > "$TMP/w-manifest/evil.csv"
 la inspect "$TMP/w-manifest/evil.csv"
 expect_rc 2 "an untrusted manifest leaving its directory is still refused"
 expect_err "evil\.csv:2.*leaves the manifest's directory" "refusal names file, line and reason"
+
+# the run records how its data was read (--missing here): clean and retrain
+# given --db read the cleaned copy the same way without being told again
+M="$TMP/miss"; mkdir -p "$M"
+awk -F, 'NR == 5 { $3 = "" } { print }' OFS=, "$SHARED/data/tabular/Glass.csv" > "$M/g.csv"
+la cv --data "$M/g.csv" --missing mean --model logreg --seed 1 --out "$M/cv/pp.npy" --audit "$M/audit" --db "$M/db" --quiet
+expect_rc 0 "missing cells: cv --missing mean --audit --db"
+check "the run records missing: mean" grep -q '"missing": "mean"' "$M/audit/summary.json"
+la clean --db "$M/db" --data "$M/g.csv" --auto drop --out "$M/clean"
+expect_rc 0 "missing cells: clean --db"
+la retrain --data "$M/clean/g.csv" --test "$M/g.csv" --model logreg --out "$M/rt0" --quiet
+expect_rc 2 "missing cells: retrain without --db or --missing refuses the empty cell"
+la retrain --data "$M/clean/g.csv" --test "$M/g.csv" --db "$M/db" --model logreg --out "$M/rt" --quiet
+expect_rc 0 "missing cells: retrain --db reuses the run's --missing mean"
