@@ -253,11 +253,37 @@ static int cs_long_record(void *ctx, long line, size_t nf, char **f, const size_
     return 0;
 }
 
+static int cs_cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Annotators sorted by name, as pandas' pivot orders its columns
+ * (convert_long_to_wide_dataset); entries renumbered. */
+static int cs_sort_annotators(cs_long *c, la_error *err)
+{
+    cs_labels *l = c->out;
+    char **sorted = la_malloc_array(l->m, sizeof *sorted);
+    size_t *newpos = la_malloc_array(l->m, sizeof *newpos);
+    if (!sorted || !newpos) return free(sorted), free(newpos), la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    memcpy(sorted, l->annotators, l->m * sizeof *sorted);
+    qsort(sorted, l->m, sizeof *sorted, cs_cmp_name);
+    for (size_t j = 0; j < l->m; j++)
+        for (size_t t = 0; t < l->m; t++)
+            if (sorted[t] == l->annotators[j]) newpos[j] = t;
+    for (size_t e = 0; e < c->n_ent; e++) c->ent[e].ann = newpos[c->ent[e].ann];
+    memcpy(l->annotators, sorted, l->m * sizeof *sorted);
+    free(sorted);
+    free(newpos);
+    return 0;
+}
+
 /* The entries into the n x m matrix; a cell filled twice is refused. */
 static int cs_long_matrix(cs_long *c, la_error *err)
 {
     cs_labels *l = c->out;
     if (!l->n) return la_error_set(err, LA_EUSAGE, c->path, 0, "no labels");
+    if (cs_sort_annotators(c, err)) return err->status;
     l->y = la_malloc_array(l->n * l->m, sizeof *l->y);
     long *at = la_calloc(l->n * l->m, sizeof *at);
     if (!l->y || !at) return free(at), la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");

@@ -41,7 +41,8 @@ int cs_labels_load_wide(const char *path, char *const *class_names, size_t k, cs
 
 /* Reads a long CSV with columns id (or task), annotator and label, in any
  * order, one row per label given: examples in order of first appearance,
- * annotators likewise. Refused as the wide reader, and when the same (id,
+ * annotators sorted by name (byte-wise, as pandas' pivot orders them in
+ * cleanlab's convert_long_to_wide_dataset). Refused as the wide reader, and when the same (id,
  * annotator) appears twice (naming both lines). */
 int cs_labels_load_long(const char *path, char *const *class_names, size_t k, cs_labels *out, la_error *err);
 

@@ -184,6 +184,11 @@ int cs_stage(const cs_stage_in *in, const cs_opts *o, const char *out_dir, cs_re
         goto fail;
     }
     cs_remove_dir(tmp);
+    char parent[PATH_MAX + 64];
+    snprintf(parent, sizeof parent, "%s", out_dir);
+    char *slash = strrchr(parent, '/');
+    if (slash && slash != parent) *slash = 0;
+    if (slash && slash != parent && (rc = la_mkdir_p(parent, err))) goto fail;
     if (mkdir(tmp, 0777) != 0) {
         rc = la_error_set(err, LA_EINTERNAL, tmp, 0, "cannot create: %s", strerror(errno));
         goto fail;
