@@ -289,9 +289,11 @@ static int print_summary(const clean_args *a, const char *out, const la_dataset 
     char data_out[PATH_MAX + NAME_MAX + 2];
     snprintf(data_out, sizeof data_out, "%s/%s", out, so->main_file);
     if (!a->json) {
-        printf("run %lld: %zu flagged; %zu relabeled, %zu dropped (%zu by reviewers, %zu automatic); "
+        char where[64];
+        snprintf(where, sizeof where, q->run_id ? "run %lld" : "consensus", (long long)q->run_id);
+        printf("%s: %zu flagged; %zu relabeled, %zu dropped (%zu by reviewers, %zu automatic); "
                "%zu kept by reviewers, %zu not reviewed\n",
-               (long long)q->run_id, q->n_dec, p->n_relabeled, p->n_dropped, p->n_by_reviewer,
+               where, q->n_dec, p->n_relabeled, p->n_dropped, p->n_by_reviewer,
                p->n_automatic, p->n_kept_by_reviewer, p->n_unreviewed);
         printf("wrote %s (%zu of %zu examples) and %s/changes.csv\n", data_out, so->n_kept, ds->n, out);
         return 0;
