@@ -37,6 +37,16 @@ for d in "$MA"/*/; do
     else fail "golden $c: cleanlab parity (long CSV)" "$(grep -v ': ok' "$TMP/cmp.txt" | head -3)"; fi
 done
 
+# options the golden cases lack, against cleanlab's own outputs (tests/data/consensus/README)
+REF=tests/data/consensus
+la consensus --labels "$MA/five_annotators_k4_n300/labels.csv" --pred-probs "$MA/five_annotators_k4_n300/pred_probs.npy" \
+    --out "$TMP/r1" --calibrate --score normalized_margin --adjust-pred-probs
+expect_rc 0 "--calibrate --score normalized_margin --adjust-pred-probs exits 0"; expect_out 'temperature-scaled by' "calibration reports its temperature"
+python3 "$CMP" "$REF/five_calibrate_margin_adjust" "$TMP/r1" > "$TMP/cmp.txt" && pass "calibrate + normalized_margin + adjust: cleanlab parity" || fail "calibrate + normalized_margin + adjust: cleanlab parity" "$(grep -v ': ok' "$TMP/cmp.txt" | head -3)"
+la consensus --labels "$MA/binary_confusable_n500/labels.csv" --pred-probs "$MA/binary_confusable_n500/pred_probs.npy" \
+    --out "$TMP/r2" --score confidence_weighted_entropy --consensus majority_vote
+python3 "$CMP" "$REF/binary_cwe_majority" "$TMP/r2" > "$TMP/cmp.txt" && pass "majority_vote + confidence_weighted_entropy: cleanlab parity" || fail "majority_vote + confidence_weighted_entropy: cleanlab parity" "$(grep -v ': ok' "$TMP/cmp.txt" | head -3)"
+
 G5="$MA/five_annotators_k4_n300"
 la consensus --labels "$G5/labels.csv" --pred-probs "$G5/pred_probs.npy" --out "$TMP/ds" --consensus dawid-skene --format json
 expect_rc 0 "dawid-skene exits 0"; expect_out '"ds_iterations": [1-9]' "dawid-skene reports its EM iterations"
