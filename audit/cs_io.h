@@ -80,4 +80,12 @@ int cs_stage(const cs_stage_in *in, const cs_opts *o, const char *out_dir, cs_re
 int cs_read_consensus(const char *dir, char ***ids, int32_t **labels, size_t *n, char ***names, size_t *k_names,
                       la_error *err);
 
+/* The annotator table of r as one line of JSON, for run_metrics kind
+ * 'consensus' (the report's reviewer table): {"consensus": method,
+ * "examples": n, "reviewers": [{"reviewer", "labelled", "agreement",
+ * "quality" (null when undefined), "worst_class_index", "worst_class" (its
+ * name, "" without class_names)}...]} in cleanlab's order, lowest quality
+ * first. Returns malloc'd text (caller frees) or NULL when out of memory. */
+char *cs_annotator_table_json(const cs_result *r, const cs_labels *l, char *const *class_names, const char *method);
+
 #endif /* LA_CS_IO_H */

@@ -9,7 +9,9 @@
 #include "cs_io.h"
 #include "../io/csv_table.h"
 #include "../io/labels.h"
+#include "../util/la_json.h"
 
+#include <jansson.h>
 #include <assert.h>
 #include <dirent.h>
 #include <errno.h>
@@ -266,4 +268,30 @@ int cs_read_consensus(const char *dir, char ***ids, int32_t **labels, size_t *n,
     }
     *ids = r.ids, *labels = r.labels, *n = r.n;
     return 0;
+}
+
+/* ---- the reviewer table (consensus --db records it for the report) ------------------ */
+
+char *cs_annotator_table_json(const cs_result *r, const cs_labels *l, char *const *class_names, const char *method)
+{
+    assert(r && l && method);
+    json_t *doc = json_object(), *rows = json_array();
+    if (!doc || !rows) return json_decref(doc), json_decref(rows), NULL;
+    json_object_set_new(doc, "consensus", json_string(method));
+    json_object_set_new(doc, "examples", json_integer((json_int_t)r->n));
+    json_object_set_new(doc, "reviewers", rows);
+    for (size_t t = 0; t < r->m; t++) {
+        size_t j = r->order[t];
+        int32_t w = r->worst_class[j];
+        json_t *row = json_pack("{s:s, s:I, s:f, s:o, s:I, s:s}", "reviewer", l->annotators[j], "labelled",
+                                (json_int_t)r->num_labeled[j], "agreement", r->agreement_with_consensus[j],
+                                "quality", isnan(r->annotator_quality[j]) ? json_null()
+                                                                          : json_real(r->annotator_quality[j]),
+                                "worst_class_index", (json_int_t)w, "worst_class",
+                                class_names ? class_names[w] : "");
+        if (!row || json_array_append_new(rows, row)) return json_decref(doc), NULL;
+    }
+    char *text = la_json_text(doc, LA_JSON_LINE);
+    json_decref(doc);
+    return text;
 }

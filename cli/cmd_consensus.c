@@ -54,7 +54,9 @@ static const char usage[] =
     "\n"
     "Writes DIR/label_quality.csv, annotator_stats.csv (worst annotator first),\n"
     "detailed_label_quality.csv, active_learning.csv (lowest = label next) and classes.txt\n"
-    "when class names are known. Apply the labels with `clean --consensus DIR`.\n";
+    "when class names are known. Apply the labels with `clean --consensus DIR`.\n"
+    "With --db, the reviewer table (labelled, agreement, quality, worst class) is also\n"
+    "recorded in the run for `labelaudit report`.\n";
 
 enum { O_LABELS = 1, O_DB, O_RUN, O_PROBS, O_CLASSES, O_OUT, O_CONSENSUS, O_QUALITY, O_CALIBRATE, O_SCORE,
        O_ADJUST, O_DS_ITER, O_DS_SMOOTH, O_FORMAT, O_QUIET, O_HELP };
@@ -273,6 +275,20 @@ static int load_db(const cons_args *a, cons_inputs *in, la_error *err)
 
 /* ---- output ------------------------------------------------------------------- */
 
+/* --db: the reviewer table into the run (run_metrics kind 'consensus'), for
+ * the report. */
+static int record_reviewers(const cons_args *a, const cons_inputs *in, const cs_result *r, la_error *err)
+{
+    char *json = cs_annotator_table_json(r, &in->labels, in->classes, consensus_names[a->o.consensus]);
+    if (!json) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    sqlite3 *db = NULL;
+    int rc = db_open(a->db, &db, err);
+    if (!rc) rc = db_record_metrics(db, in->run_id, "consensus", json, err);
+    db_close(db);
+    free(json);
+    return rc;
+}
+
 static int print_summary(const cons_args *a, const cons_inputs *in, const cs_result *r)
 {
     size_t changed = 0;
@@ -329,6 +345,7 @@ int cmd_consensus(int argc, char **argv)
             la_error_set(&err, rc, a.labels ? a.labels : a.db, 0, "%s", named.msg);
         }
     }
+    if (!rc && a.db) rc = record_reviewers(&a, &in, &res, &err);
     if (!rc && print_summary(&a, &in, &res)) rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory");
     if (rc) rc = cli_report(&err);
     cs_result_free(&res);

@@ -113,6 +113,16 @@ AGREE_BAD=$(awk -F, 'NR>1 && $4==1' "$TMP/dbc/label_quality.csv" | wc -l)
 [ "$AGREE_BAD" -gt 0 ] && pass "unanimous examples present ($AGREE_BAD)" || fail "unanimous examples present" 0
 la consensus --db "$DB" --run 99 --out "$TMP/dbx"; expect_rc 2 "consensus --db with an unknown run exits 2"
 
+# the reviewer table lands in the report
+la report --db "$DB" --out "$TMP/rep"; expect_rc 0 "report after consensus --db exits 0"
+grep -q '<section class="panel" id="reviewers">' "$TMP/rep/index.html" && pass "the report has a reviewer table" || fail "the report has a reviewer table" "missing"
+grep -A3 'id="reviewers"' "$TMP/rep/index.html" | grep -q '<tr><td>bob</td><td>'"$NF"'</td>' && pass "reviewer table: bob first (lowest quality), with his count" || fail "reviewer table: bob first" "$(grep -A4 'id="reviewers"' "$TMP/rep/index.html")"
+grep -c '<tr><td>alice</td>' "$TMP/rep/index.html" | grep -q '^1$' && pass "reviewer table: one row for alice" || fail "reviewer table: one row for alice" "count differs"
+la report --db "$TMP/own.db" --out "$TMP/rep0" 2>/dev/null
+la cv --data "$DIG" --out "$TMP/cv0/pp.npy" --audit "$TMP/audit0" --db "$TMP/plain.db" --quiet
+la report --db "$TMP/plain.db" --out "$TMP/rep0"
+grep -q 'id="reviewers"' "$TMP/rep0/index.html" && fail "no reviewer table without consensus --db" "present" || pass "no reviewer table without consensus --db"
+
 la clean --consensus "$TMP/dbc" --data "$DIG" --labels "$TMP/noisy.csv" --out "$TMP/clean" --format json
 expect_rc 0 "clean --consensus exits 0"
 NCHG=$(awk -F, 'NR>1' "$TMP/clean/changes.csv" | wc -l)

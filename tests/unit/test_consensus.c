@@ -313,6 +313,13 @@ static void test_stage_roundtrip(void **state)
     cs_result_free(&r);
     write_file(other, "x");
     assert_int_equal(cs_stage(&in, &o, other, &r, &err), LA_EUSAGE);   /* not a consensus output */
+    assert_int_equal(cs_stage(&in, &o, out, &r, &err), 0);
+    char *json = cs_annotator_table_json(&r, &l, classes, "best_quality");
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"reviewer\":\"c\""));   /* c disagrees most: first */
+    assert_true(strstr(json, "\"reviewer\":\"c\"") < strstr(json, "\"reviewer\":\"a\""));
+    free(json);
+    cs_result_free(&r);
     char **ids = NULL, **names = NULL;
     int32_t *lab = NULL;
     size_t n = 0, kn = 0;
