@@ -3,7 +3,8 @@
 # CSV, and the same labels as a long CSV), Dawid-Skene, refusals of bad input
 # (file, line, reason; exit 2), the all-or-nothing output directory, and the
 # database workflow: two reviewers' decisions imported into an audit run,
-# consensus --db, clean --consensus applying the consensus labels.
+# consensus --db, clean --consensus applying the consensus labels, and the
+# reviewer table that consensus --db leaves for the report.
 . tests/e2e/lib.sh
 
 MA="$SHARED/golden-multiannotator"
