@@ -191,13 +191,11 @@ static int check_probs(const io_probs *p, const char *path, la_error *err)
     return 0;
 }
 
-/* The probabilities from `path`, in the order of ids (n; NULL: as stored,
+/* in->probs (read from path) put in the order of ids (n; NULL: as stored,
  * which must then have n rows). */
-static int load_probs(const char *path, char *const *ids, size_t n, const char *ids_from, cons_inputs *in,
-                      la_error *err)
+static int align_probs(const char *path, char *const *ids, size_t n, const char *ids_from, cons_inputs *in,
+                       la_error *err)
 {
-    int rc = io_probs_load(path, &in->probs, err);
-    if (rc || (rc = check_probs(&in->probs, path, err))) return rc;
     if (ids && in->probs.ids) return io_probs_reorder(&in->probs, path, ids, n, ids_from, err);
     if (in->probs.n != n)
         return la_error_set(err, LA_EUSAGE, path, 0, "has %zu rows of probabilities but %s has %zu examples "
@@ -205,32 +203,39 @@ static int load_probs(const char *path, char *const *ids, size_t n, const char *
     return 0;
 }
 
+static int load_probs(const char *path, char *const *ids, size_t n, const char *ids_from, cons_inputs *in,
+                      la_error *err)
+{
+    int rc = io_probs_load(path, &in->probs, err);
+    if (rc || (rc = check_probs(&in->probs, path, err))) return rc;
+    return align_probs(path, ids, n, ids_from, in, err);
+}
+
+/* --labels: the probabilities first (they give K and maybe class names),
+ * then the labels, then the rows aligned. */
 static int load_files(const cons_args *a, cons_inputs *in, la_error *err)
 {
-    io_probs peek;
-    int rc = io_probs_load(a->probs, &peek, err);
-    if (rc || (rc = check_probs(&peek, a->probs, err))) return rc;
-    in->k = peek.k;
+    int rc = io_probs_load(a->probs, &in->probs, err);
+    if (rc || (rc = check_probs(&in->probs, a->probs, err))) return rc;
+    in->k = in->probs.k;
     if (a->classes) {
         size_t kc = 0;
-        if ((rc = io_class_names_load(a->classes, &in->classes, &kc, err))) goto done;
+        if ((rc = io_class_names_load(a->classes, &in->classes, &kc, err))) return rc;
         if (kc != in->k) {
             io_free_strings(in->classes, kc);
             in->classes = NULL;
-            rc = la_error_set(err, LA_EUSAGE, a->classes, 0, "%zu classes, but %s has %zu probability columns", kc,
-                              a->probs, in->k);
-            goto done;
+            return la_error_set(err, LA_EUSAGE, a->classes, 0, "%zu classes, but %s has %zu probability columns", kc,
+                                a->probs, in->k);
         }
-    } else if (peek.class_names) {
-        in->classes = peek.class_names;
-        peek.class_names = NULL;
+    } else if (in->probs.class_names) {
+        in->classes = in->probs.class_names;
+        in->probs.class_names = NULL;
     }
-    if ((rc = cs_labels_load(a->labels, in->classes, in->k, &in->labels, err))) goto done;
-    rc = load_probs(a->probs, in->labels.ids, in->labels.n, a->labels, in, err);
-    if (!rc) in->rows_probs = in->probs.p, in->probs.p = NULL;
-done:
-    io_probs_free(&peek);
-    return rc;
+    if ((rc = cs_labels_load(a->labels, in->classes, in->k, &in->labels, err))) return rc;
+    if ((rc = align_probs(a->probs, in->labels.ids, in->labels.n, a->labels, in, err))) return rc;
+    in->rows_probs = in->probs.p;
+    in->probs.p = NULL;
+    return 0;
 }
 
 /* --db: the reviewers' decisions; probabilities of the run's examples. */
