@@ -49,6 +49,10 @@ la consensus --labels "$MA/binary_confusable_n500/labels.csv" --pred-probs "$MA/
 python3 "$CMP" "$REF/binary_cwe_majority" "$TMP/r2" > "$TMP/cmp.txt" && pass "majority_vote + confidence_weighted_entropy: cleanlab parity" || fail "majority_vote + confidence_weighted_entropy: cleanlab parity" "$(grep -v ': ok' "$TMP/cmp.txt" | head -3)"
 
 G5="$MA/five_annotators_k4_n300"
+# as df.to_csv() writes it: the index as an unnamed first column, floats (NaN columns) as 4.0
+awk -F, -v OFS=, 'NR==1{print "",$0; next} {for(j=1;j<=NF;j++) if($j!="") $j=$j".0"; print NR-2,$0}' "$G5/labels.csv" > "$TMP/pandas.csv"
+la consensus --labels "$TMP/pandas.csv" --pred-probs "$G5/pred_probs.npy" --out "$TMP/pd"
+python3 "$CMP" "$G5" "$TMP/pd" > "$TMP/cmp.txt" && pass "a df.to_csv() file (index column, 4.0 labels): cleanlab parity" || fail "a df.to_csv() file: cleanlab parity" "$(grep -v ': ok' "$TMP/cmp.txt" | head -3)"
 la consensus --labels "$G5/labels.csv" --pred-probs "$G5/pred_probs.npy" --out "$TMP/ds" --consensus dawid-skene --format json
 expect_rc 0 "dawid-skene exits 0"; expect_out '"ds_iterations": [1-9]' "dawid-skene reports its EM iterations"
 [ "$(wc -l < "$TMP/ds/label_quality.csv")" = 301 ] && pass "dawid-skene: one row per example" || fail "dawid-skene: one row per example" "$(wc -l < "$TMP/ds/label_quality.csv")"
