@@ -369,4 +369,21 @@ int db_record_audit_result(sqlite3 *db, const struct au_input *in, const struct 
 int db_load_audit_summary(sqlite3 *db, const char *db_path, int64_t id, struct ck_summary *out, la_error *err);
 /* ---- end of db_record.c section ----------------------------------------- */
 
+/* ---- Several reviewers' decisions as consensus input (db/db_consensus.c) -- */
+/* (section owned by the consensus work; read-only)                           */
+
+struct cs_labels;
+
+/* Every reviewer's latest decision (not undone) on each queue row of run
+ * run_id as multi-annotator labels: one example per row some reviewer kept
+ * (label = the given class) or relabeled (the new class), in row order, ids
+ * the dataset ids; one annotator per reviewer, by name ("unknown" for
+ * none). Class indices are the run's (k classes). *rows (malloc'd, out->n)
+ * receives each example's dataset row. LA_EUSAGE when the run has no such
+ * decision or a class is out of range. Free out with cs_labels_free and
+ * *rows with free. */
+int db_consensus_labels(sqlite3 *db, int64_t run_id, int64_t k, struct cs_labels *out, int64_t **rows,
+                        la_error *err);
+/* ---- end of db_consensus.c section --------------------------------------- */
+
 #endif

@@ -27,6 +27,7 @@
 #include "../util/la_dirs.h"
 #include "../util/la_json.h"
 #include "rp_curves.h"
+#include "rp_reviewers.h"
 #include "rp_html.h"
 
 #define RP_DEFAULT_PER_PAGE  200
@@ -722,6 +723,7 @@ static int write_index(report *r)
     index_matrices(r, f);
     pr_section(r, f);
     rp_retrain_section(r->db, r->run.id, f);   /* retrain --db: final model, learning curves */
+    rp_reviewer_section(r->db, r->run.id, f);  /* consensus --db: the reviewer table */
     index_details(r, f);
     return page_end(r, f, path);
 }
