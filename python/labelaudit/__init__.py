@@ -1,0 +1,12 @@
+"""labelaudit — cleanlab 2.9.0's classification API (filter, count, rank,
+dataset) computed in-process by the labelaudit C library
+(liblabelaudit.so through ctypes; the GIL is released during C work).
+
+    from labelaudit.filter import find_label_issues   # was: from cleanlab.filter import ...
+"""
+from . import _lib
+from . import count, dataset, filter, rank  # noqa: A004
+from ._lib import LabelauditError
+
+__version__ = _lib.version()
+__all__ = ["count", "dataset", "filter", "rank", "LabelauditError"]
