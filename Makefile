@@ -51,7 +51,12 @@ DEB_PKGS = build-essential pkg-config libsqlite3-dev libcsv-dev libstb-dev libcm
            zlib1g-dev libopenblas-dev libjansson-dev libmicrohttpd-dev
 TEST_DEB_PKGS = chromium tmux valgrind python3 python3-numpy python3-pandas dataset-fashion-mnist libxml2-utils sqlite3 curl nodejs clang libclang-rt-14-dev
 
-.PHONY: all lib test check valgrind bench fuzz deps test-deps demo install clean units
+# make python: the Python package in place (python/labelaudit with the shared
+# library beside it): PYTHONPATH=python /usr/bin/python3 -c 'import labelaudit'
+python: $(BUILD)/liblabelaudit.so
+	cp $(BUILD)/liblabelaudit.so python/labelaudit/liblabelaudit.so.new && mv -f python/labelaudit/liblabelaudit.so.new python/labelaudit/liblabelaudit.so
+
+.PHONY: all lib python test check valgrind bench fuzz deps test-deps demo install clean units
 
 all: labelaudit
 
@@ -102,7 +107,7 @@ $(BUILD)/api/test_api: tests/api/test_api.c include/labelaudit.h $(BUILD)/liblab
 
 units: $(UNIT_BIN) $(BUILD)/api/test_api
 
-test: labelaudit units
+test: labelaudit units $(BUILD)/liblabelaudit.so
 	LA_BIN=$(CURDIR)/$(BUILD)/labelaudit LA_BUILD=$(CURDIR)/$(BUILD) sh tests/run.sh
 
 check:
@@ -139,4 +144,4 @@ install: labelaudit
 	install -m 755 labelaudit $(DESTDIR)$(PREFIX)/bin/labelaudit
 
 clean:
-	rm -rf build build-san labelaudit
+	rm -rf build build-san labelaudit python/labelaudit/liblabelaudit.so python/build python/*.egg-info

@@ -315,7 +315,11 @@ int la_cl_find_label_issues(const int32_t *labels, const void *probs, la_dtype d
     size_t chunk = (size_t)1 << 16;
     cl_reader rd = {&b, (int)dtype, chunk < n ? chunk : n, lc_read, "pred_probs"};
     cl_result res;
-    if ((rc = cl_run(n, k, labels, &rd, &co, &res, err))) return rc;
+    if ((rc = cl_run(n, k, labels, &rd, &co, &res, err))) {
+        if (co.rank == CL_CW_ENTROPY && strstr(err->msg, "confidence_weighted_entropy needs"))  /* cleanlab's words */
+            la_error_set(err, LA_EUSAGE, NULL, 0, "All probabilities are required to be in the interval [0, 1].");
+        return rc;
+    }
     for (size_t i = 0; i < n; i++) mask[i] = (res.flags[i] & CL_F_ISSUE) != 0;
     if (ranked) memcpy(ranked, res.ranked, res.n_flagged * sizeof *ranked);
     if (n_ranked) *n_ranked = res.n_flagged;
