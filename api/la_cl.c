@@ -326,3 +326,73 @@ int la_cl_find_label_issues(const int32_t *labels, const void *probs, la_dtype d
     cl_result_free(&res);
     return 0;
 }
+
+/* ---- multi-label: one binary problem per class (cleanlab's one-vs-rest) ---- */
+
+/* Class c's binary problem: labels y[i] = onehot[i][c], probabilities
+ * [1 - p_ic, p_ic] in the input's precision (numpy's stack_complement). */
+static void lc_binary(const uint8_t *onehot, const void *probs, la_dtype dt, size_t n, size_t k, size_t c,
+                      int32_t *y, void *bin)
+{
+    for (size_t i = 0; i < n; i++) {
+        y[i] = onehot[i * k + c] != 0;
+        if (dt == LA_F64) {
+            double p = ((const double *)probs)[i * k + c];
+            ((double *)bin)[2 * i] = 1 - p;
+            ((double *)bin)[2 * i + 1] = p;
+        } else {
+            float p = ((const float *)probs)[i * k + c];
+            ((float *)bin)[2 * i] = 1.0f - p;
+            ((float *)bin)[2 * i + 1] = p;
+        }
+    }
+}
+
+int la_cl_multilabel_scores(const uint8_t *onehot, const void *probs, la_dtype dtype, size_t n, size_t k,
+                            const char *method, int adjust, int threads, double *scores, la_error *err)
+{
+    assert(onehot && probs && scores && err);
+    la_error_clear(err);
+    if (dtype != LA_F32 && dtype != LA_F64) return la_error_set(err, LA_EUSAGE, NULL, 0, "dtype must be LA_F32 or LA_F64");
+    int32_t *y = la_malloc_array(n + 1, sizeof *y);
+    void *bin = la_malloc_array(2 * n + 1, (size_t)dtype);
+    double *col = la_malloc_array(n + 1, sizeof *col);
+    int rc = y && bin && col ? 0 : lc_oom(err);
+    for (size_t c = 0; !rc && c < k; c++) {
+        lc_binary(onehot, probs, dtype, n, k, c, y, bin);
+        rc = la_cl_label_quality_scores(y, bin, dtype, n, 2, method, adjust, threads, col, err);
+        for (size_t i = 0; !rc && i < n; i++) scores[i * k + c] = col[i];
+    }
+    free(y); free(bin); free(col);
+    return rc;
+}
+
+int la_cl_multilabel_find_label_issues(const uint8_t *onehot, const void *probs, la_dtype dtype, size_t n, size_t k,
+                                       const la_cl_options *o, uint8_t *issues, la_error *err)
+{
+    assert(onehot && probs && issues && err);
+    la_error_clear(err);
+    if (dtype != LA_F32 && dtype != LA_F64) return la_error_set(err, LA_EUSAGE, NULL, 0, "dtype must be LA_F32 or LA_F64");
+    la_cl_options defaults;
+    if (!o) { la_cl_options_init(&defaults); o = &defaults; }
+    int32_t *y = la_malloc_array(n + 1, sizeof *y);
+    void *bin = la_malloc_array(2 * n + 1, (size_t)dtype);
+    uint8_t *mask = la_malloc_array(n + 1, 1);
+    int rc = y && bin && mask ? 0 : lc_oom(err);
+    for (size_t c = 0; !rc && c < k; c++) {
+        lc_binary(onehot, probs, dtype, n, k, c, y, bin);
+        la_cl_options oc = *o;
+        int64_t remove[2];
+        oc.rank_by = NULL;
+        if (o->num_to_remove_per_class) {
+            remove[0] = o->num_to_remove_per_class[c];
+            remove[1] = 0;
+            oc.num_to_remove_per_class = remove;
+        }
+        oc.confident_joint = o->confident_joint ? o->confident_joint + 4 * c : NULL;
+        rc = la_cl_find_label_issues(y, bin, dtype, n, 2, &oc, mask, NULL, NULL, err);
+        for (size_t i = 0; !rc && i < n; i++) issues[i * k + c] = mask[i];
+    }
+    free(y); free(bin); free(mask);
+    return rc;
+}

@@ -317,6 +317,19 @@ LA_API int la_cl_find_label_issues(const int32_t *labels, const void *probs, la_
                                    const la_cl_options *o, uint8_t *mask, uint32_t *ranked, size_t *n_ranked,
                                    la_error *err);
 
+/* Multi-label (cleanlab.multilabel_classification): onehot is n x k bytes
+ * (1 = class c applies to example i), probs n x k independent per-class
+ * probabilities. Each class is the binary problem (labels onehot[:, c],
+ * probabilities [1 - p_c, p_c]) cleanlab solves: la_cl_multilabel_scores
+ * fills scores (n x k) with every class's label quality score,
+ * la_cl_multilabel_find_label_issues fills issues (n x k bytes) with every
+ * class's find_label_issues mask (o->num_to_remove_per_class: k counts, one
+ * per class; o->confident_joint: k x 2 x 2, or NULL; o->rank_by ignored). */
+LA_API int la_cl_multilabel_scores(const uint8_t *onehot, const void *probs, la_dtype dtype, size_t n, size_t k,
+                                   const char *method, int adjust, int threads, double *scores, la_error *err);
+LA_API int la_cl_multilabel_find_label_issues(const uint8_t *onehot, const void *probs, la_dtype dtype, size_t n,
+                                              size_t k, const la_cl_options *o, uint8_t *issues, la_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,7 +6,8 @@ dataset) computed in-process by the labelaudit C library
 """
 from . import _lib
 from . import count, dataset, filter, rank  # noqa: A004
+from . import multilabel_classification
 from ._lib import LabelauditError
 
 __version__ = _lib.version()
-__all__ = ["count", "dataset", "filter", "rank", "LabelauditError"]
+__all__ = ["count", "dataset", "filter", "rank", "multilabel_classification", "LabelauditError"]

@@ -53,6 +53,8 @@ _sig = {
     "la_cl_options_init": (None, [C.POINTER(LaClOptions)]),
     "la_cl_find_label_issues": (C.c_int, [_p, _p, C.c_int, _z, _z, C.POINTER(LaClOptions), _p, _p,
                                           C.POINTER(C.c_size_t), _e]),
+    "la_cl_multilabel_scores": (C.c_int, [_p, _p, C.c_int, _z, _z, C.c_char_p, C.c_int, C.c_int, _p, _e]),
+    "la_cl_multilabel_find_label_issues": (C.c_int, [_p, _p, C.c_int, _z, _z, C.POINTER(LaClOptions), _p, _e]),
 }
 for _name, (_res, _args) in _sig.items():
     _f = getattr(lib, _name)

@@ -100,6 +100,8 @@ def get_num_classes(labels=None, pred_probs=None, label_matrix=None):
         return label_matrix.shape[0]
     if labels is None:
         raise ValueError("Cannot determine number of classes from None input")
+    if any(isinstance(lab, list) for lab in labels):
+        return len(set(c for grp in labels for c in grp))
     return len(set(labels))
 
 

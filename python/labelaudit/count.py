@@ -10,8 +10,7 @@ import numpy as np
 from . import _lib
 from ._lib import LaError, check, ptr
 from ._multilabel import get_onehot_num_classes, stack_complement
-from ._validation import (TINY_VALUE, assert_valid_inputs, labels_to_array, multilabel_not_supported,
-                          value_counts)
+from ._validation import TINY_VALUE, assert_valid_inputs, labels_to_array, value_counts
 
 
 def _nk(labels, pred_probs):
@@ -67,7 +66,13 @@ def compute_confident_joint(labels, pred_probs, *, thresholds=None, calibrate=Tr
 
 def calibrate_confident_joint(confident_joint, labels, *, multi_label=False):
     if multi_label:
-        multilabel_not_supported("calibrate_confident_joint")
+        if not isinstance(labels, list):
+            raise TypeError("`labels` must be list when `multi_label=True`.")
+        y_one, num_classes = get_onehot_num_classes(labels)
+        out = np.ndarray(shape=(num_classes, 2, 2), dtype=np.int64)
+        for c, (cj, y) in enumerate(zip(confident_joint, y_one.T)):
+            out[c] = calibrate_confident_joint(cj, labels=y)
+        return out
     cj = np.ascontiguousarray(confident_joint, dtype=np.float64)
     k = len(cj)
     counts = np.ascontiguousarray(value_counts(labels, num_classes=k), dtype=np.float64)
@@ -79,7 +84,15 @@ def calibrate_confident_joint(confident_joint, labels, *, multi_label=False):
 
 def estimate_joint(labels, pred_probs, *, confident_joint=None, multi_label=False):
     if multi_label:
-        multilabel_not_supported("estimate_joint")
+        if not isinstance(labels, list):
+            raise TypeError("`labels` must be list when `multi_label=True`.")
+        y_one, num_classes = get_onehot_num_classes(labels, pred_probs)
+        cjc = compute_confident_joint(labels, pred_probs, calibrate=True, multi_label=True) \
+            if confident_joint is None else confident_joint
+        out = np.ndarray((num_classes, 2, 2))
+        for c, (y, col) in enumerate(zip(y_one.T, pred_probs.T)):
+            out[c] = estimate_joint(y, stack_complement(col), confident_joint=cjc[c])
+        return out
     if confident_joint is None:
         calibrated_cj = compute_confident_joint(labels, pred_probs, calibrate=True)
     elif labels is not None:
@@ -129,7 +142,8 @@ def num_label_issues(labels, pred_probs, *, confident_joint=None, estimation_met
             "the supplied `labels` and `pred_probs`. If you still want to use custom `confident_joint` call function "
             "with `estimation_method='off_diagonal_custom'`.")
     if multi_label:
-        multilabel_not_supported("num_label_issues")
+        from ._ml_core import find_label_issues as _ml_find
+        return sum(_ml_find(labels, pred_probs, confident_joint=confident_joint, filter_by="confident_learning"))
     labels = labels_to_array(labels)
     assert_valid_inputs(X=None, y=labels, pred_probs=pred_probs)
     if estimation_method == "off_diagonal":

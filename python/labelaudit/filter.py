@@ -12,7 +12,7 @@ import numpy as np
 
 from . import _lib
 from ._lib import LaClOptions, LaError, check, ptr
-from ._validation import assert_valid_inputs, get_num_classes, multilabel_not_supported
+from ._validation import assert_valid_inputs, get_num_classes
 from .rank import _METHODS, order_label_issues, get_label_quality_scores  # noqa: F401
 
 _FILTERS = ["low_normalized_margin", "low_self_confidence", "prune_by_noise_rate", "prune_by_class", "both",
@@ -60,7 +60,14 @@ def find_label_issues(labels, pred_probs, *, return_indices_ranked_by=None, rank
     if multi_label:
         if not isinstance(labels, list):
             raise TypeError("`labels` must be list when `multi_label=True`.")
-        multilabel_not_supported("filter.find_label_issues")
+        warnings.warn(
+            "The multi_label argument to filter.find_label_issues() is deprecated and will be removed in future "
+            "versions. Please use `multilabel_classification.filter.find_label_issues()` instead.",
+            DeprecationWarning)
+        from . import _ml_core
+        return _ml_core.find_label_issues(labels, pred_probs, return_indices_ranked_by, rank_by_kwargs, filter_by,
+                                          frac_noise, num_to_remove_per_class, min_examples_per_class,
+                                          confident_joint, n_jobs)
     y = _lib.labels_arg(np.asarray(labels))
     p, dt = _lib.probs_arg(pred_probs)
     n = p.shape[0]
@@ -107,5 +114,14 @@ def find_predicted_neq_given(labels, pred_probs, *, multi_label=False):
     if multi_label:
         if not isinstance(labels, list):
             raise TypeError("`labels` must be list when `multi_label=True`.")
-        multilabel_not_supported("find_predicted_neq_given")
+        from ._multilabel import get_onehot_num_classes
+        y_one, _ = get_onehot_num_classes(labels, pred_probs)
+        return _ml_predicted_neq_given(y_one, pred_probs)
     return np.argmax(pred_probs, axis=1) != np.asarray(labels)
+
+
+def _ml_predicted_neq_given(y_one, pred_probs):
+    """Per class: argmax of [1 - p, p] (ties to class 0) differs from the label."""
+    p = np.asarray(pred_probs)
+    pred = (p > 1 - p).astype(int)
+    return (pred != y_one).any(axis=1)

@@ -2,7 +2,8 @@
 functions for cleanlab's before cleanlab's own test modules import them, so
 cleanlab 2.9.0's test suite measures labelaudit (run_cleanlab_tests.sh).
 
-Every public function that labelaudit.{filter,count,rank,dataset} defines
+Every public function that labelaudit.{filter,count,rank,dataset} and
+labelaudit.multilabel_classification.{filter,rank,dataset} define
 under a cleanlab name replaces the original in every loaded cleanlab module
 that holds it (so `from cleanlab.filter import find_label_issues` in a test,
 and cleanlab.classification's internal calls, both get labelaudit's).
@@ -29,8 +30,9 @@ def _substitute():
         except Exception:  # an optional module
             pass
     pairs = []
-    for name in ("filter", "count", "rank", "dataset"):
-        ours = getattr(labelaudit, name)
+    for name in ("filter", "count", "rank", "dataset", "multilabel_classification.filter",
+                 "multilabel_classification.rank", "multilabel_classification.dataset"):
+        ours = importlib.import_module("labelaudit." + name)
         theirs = sys.modules["cleanlab." + name]
         for attr, fn in vars(ours).items():
             if attr.startswith("_") or not inspect.isfunction(fn) or fn.__module__ != ours.__name__:
@@ -56,3 +58,7 @@ def pytest_report_header(config):
     if not SUBSTITUTED:
         return "labelaudit: no substitution (plain cleanlab)"
     return f"labelaudit: {len(SUBSTITUTED)} cleanlab functions substituted: " + ", ".join(SUBSTITUTED)
+
+
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.write_line(pytest_report_header(None))
