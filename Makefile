@@ -51,11 +51,6 @@ DEB_PKGS = build-essential pkg-config libsqlite3-dev libcsv-dev libstb-dev libcm
            zlib1g-dev libopenblas-dev libjansson-dev libmicrohttpd-dev
 TEST_DEB_PKGS = chromium tmux valgrind python3 python3-numpy python3-pandas dataset-fashion-mnist libxml2-utils sqlite3 curl nodejs clang libclang-rt-14-dev
 
-# make python: the Python package in place (python/labelaudit with the shared
-# library beside it): PYTHONPATH=python /usr/bin/python3 -c 'import labelaudit'
-python: $(BUILD)/liblabelaudit.so
-	cp $(BUILD)/liblabelaudit.so python/labelaudit/liblabelaudit.so.new && mv -f python/labelaudit/liblabelaudit.so.new python/labelaudit/liblabelaudit.so
-
 .PHONY: all lib python test check valgrind bench fuzz deps test-deps demo install clean units
 
 all: labelaudit
@@ -78,6 +73,11 @@ $(BUILD)/libla_cli.a: $(CLI_OBJ)
 # make lib: the shared library exports only the public API (LA_API in
 # include/labelaudit.h); everything else is hidden.
 lib: $(BUILD)/liblabelaudit.so $(BUILD)/liblabelaudit.a
+
+# make python: the Python package in place (python/labelaudit with the shared
+# library beside it): PYTHONPATH=python /usr/bin/python3 -c 'import labelaudit'
+python: $(BUILD)/liblabelaudit.so
+	cp $(BUILD)/liblabelaudit.so python/labelaudit/liblabelaudit.so.new && mv -f python/labelaudit/liblabelaudit.so.new python/labelaudit/liblabelaudit.so
 
 $(BUILD)/liblabelaudit.so: $(PIC_OBJ)
 	$(CC) -shared $(LDFLAGS) -Wl,-soname,liblabelaudit.so -o $@ $^ $(LDLIBS)
