@@ -215,6 +215,7 @@ typedef struct lc_sc_ctx {
     double tmax, log_k;
     double *out;
     int fail, outside;
+    int *bad;            /* per thread: a probability beyond [-1e-6, 1 + 1e-6] or NaN */
 } lc_sc_ctx;
 
 static void lc_sc_part(void *vctx, int t, int T)
@@ -227,6 +228,8 @@ static void lc_sc_part(void *vctx, int t, int T)
     for (size_t i = a; i < b; i++) {
         const double *p = lc_row(c->probs, c->dt, k, i, buf);
         size_t y = (size_t)c->y[i];
+        for (size_t j = 0; j < k; j++)
+            if (!(p[j] >= -CL_TOL && p[j] <= 1 + CL_TOL)) c->bad[t] = 1;
         if (c->thr) { cl_adjust_row(p, c->thr, c->tmax, k, adj); p = adj; }
         if (c->method == CL_SELF_CONFIDENCE) c->out[i] = p[y];
         else if (c->method == CL_NORMALIZED_MARGIN) c->out[i] = cl_normalized_margin(p, k, y);
@@ -239,7 +242,8 @@ static void lc_sc_part(void *vctx, int t, int T)
 }
 
 int la_cl_label_quality_scores(const int32_t *labels, const void *probs, la_dtype dtype, size_t n, size_t k,
-                               const char *method, int adjust, int threads, double *scores, la_error *err)
+                               const char *method, int adjust, int check_range, int threads, double *scores,
+                               la_error *err)
 {
     assert(scores && err);
     la_error_clear(err);
@@ -258,10 +262,16 @@ int la_cl_label_quality_scores(const int32_t *labels, const void *probs, la_dtyp
     }
     int T = lc_threads(threads);
     if ((size_t)T > n) T = (int)n;
-    lc_sc_ctx c = {labels, probs, dtype, n, k, m, thr, tmax, log((double)k), scores, 0, 0};
+    int *bad = la_calloc((size_t)T, sizeof *bad);
+    if (!bad) { free(thr); return lc_oom(err); }
+    lc_sc_ctx c = {labels, probs, dtype, n, k, m, thr, tmax, log((double)k), scores, 0, 0, bad};
     la_par_run(T, lc_sc_part, &c);
     free(thr);
+    int any_bad = 0;
+    for (int t = 0; t < T; t++) any_bad |= bad[t];
+    free(bad);
     if (c.fail) return lc_oom(err);
+    if (any_bad && check_range) return la_error_set(err, LA_EUSAGE, NULL, 0, "Values in pred_probs must be between 0 and 1.");
     if (c.outside) return la_error_set(err, LA_EUSAGE, NULL, 0, "All probabilities are required to be in the interval [0, 1].");
     return 0;
 }
@@ -318,6 +328,8 @@ int la_cl_find_label_issues(const int32_t *labels, const void *probs, la_dtype d
     if ((rc = cl_run(n, k, labels, &rd, &co, &res, err))) {
         if (co.rank == CL_CW_ENTROPY && strstr(err->msg, "confidence_weighted_entropy needs"))  /* cleanlab's words */
             la_error_set(err, LA_EUSAGE, NULL, 0, "All probabilities are required to be in the interval [0, 1].");
+        else if (strstr(err->msg, "beyond the 1e-6 tolerance") || strstr(err->msg, "not a finite number"))
+            la_error_set(err, LA_EUSAGE, NULL, 0, "Values in pred_probs must be between 0 and 1.");
         return rc;
     }
     for (size_t i = 0; i < n; i++) mask[i] = (res.flags[i] & CL_F_ISSUE) != 0;
@@ -360,7 +372,7 @@ int la_cl_multilabel_scores(const uint8_t *onehot, const void *probs, la_dtype d
     int rc = y && bin && col ? 0 : lc_oom(err);
     for (size_t c = 0; !rc && c < k; c++) {
         lc_binary(onehot, probs, dtype, n, k, c, y, bin);
-        rc = la_cl_label_quality_scores(y, bin, dtype, n, 2, method, adjust, threads, col, err);
+        rc = la_cl_label_quality_scores(y, bin, dtype, n, 2, method, adjust, 0, threads, col, err);
         for (size_t i = 0; !rc && i < n; i++) scores[i * k + c] = col[i];
     }
     free(y); free(bin); free(col);

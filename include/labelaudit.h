@@ -290,10 +290,12 @@ LA_API int la_cl_overlapping_classes(const double *joint, size_t k, size_t n, do
 
 /* get_label_quality_scores: scores[n] by method "self_confidence" (NULL),
  * "normalized_margin" or "confidence_weighted_entropy", on probabilities with
- * the confident thresholds subtracted when adjust = 1. */
+ * the confident thresholds subtracted when adjust = 1. check_range = 1:
+ * probabilities beyond [-1e-6, 1 + 1e-6] or NaN give LA_EUSAGE "Values in pred_probs must be between
+ * 0 and 1." (checked in the same pass; la_cl_find_label_issues says the same). */
 LA_API int la_cl_label_quality_scores(const int32_t *labels, const void *probs, la_dtype dtype, size_t n,
-                                      size_t k, const char *method, int adjust, int threads, double *scores,
-                                      la_error *err);
+                                      size_t k, const char *method, int adjust, int check_range, int threads,
+                                      double *scores, la_error *err);
 
 typedef struct la_cl_options {
     const char *filter_by;    /* as la_audit_options (prune_by_noise_rate)     */

@@ -35,10 +35,17 @@ def assert_valid_class_labels(y, allow_missing_classes=True, allow_one_class=Fal
         raise ValueError("Labels must be 1D numpy array.")
     if y.dtype.kind in "USO" and any(isinstance(label, str) for label in y):
         raise ValueError("Labels cannot be strings, they must be zero-indexed integers corresponding to class indices.")
-    if not np.equal(np.mod(y, 1), 0).all():
+    integer = y.dtype.kind in "iub" and y.size > 0
+    if not integer and not np.equal(np.mod(y, 1), 0).all():
         raise ValueError("Labels must be zero-indexed integers corresponding to class indices.")
-    if min(y) < 0:
+    if (y.min() if integer else min(y)) < 0:
         raise ValueError("Labels must be positive integers corresponding to class indices.")
+    if integer and allow_missing_classes:
+        # the number of distinct labels without sorting them (np.unique's count)
+        lo, hi = int(y.min()), int(y.max())
+        if not allow_one_class and lo == hi:
+            raise ValueError("Labels must contain at least 2 classes.")
+        return
     unique_classes = np.unique(y)
     if (not allow_one_class) and (len(unique_classes) < 2):
         raise ValueError("Labels must contain at least 2 classes.")
@@ -51,7 +58,9 @@ def assert_valid_class_labels(y, allow_missing_classes=True, allow_one_class=Fal
 
 
 def assert_valid_inputs(X, y, pred_probs=None, multi_label=False, allow_missing_classes=True,
-                        allow_one_class=False):
+                        allow_one_class=False, range_in_c=False):
+    """cleanlab's checks; range_in_c = True leaves the probability range to
+    the C pass that reads them anyway (C-contiguous float32/float64 only)."""
     if not isinstance(y, _LABEL_TYPES):
         raise TypeError("labels should be a numpy array or pandas Series.")
     if not multi_label:
@@ -65,13 +74,15 @@ def assert_valid_inputs(X, y, pred_probs=None, multi_label=False, allow_missing_
         if len(pred_probs.shape) != 2:
             raise ValueError("pred_probs array must have shape: num_examples x num_classes.")
         if not multi_label:
-            highest_class = max(y) + 1
+            highest_class = (y.max() if y.dtype.kind in "iub" else max(y)) + 1
         else:
             highest_class = max([max(y_i) for y_i in y if len(y_i) != 0]) + 1
         if pred_probs.shape[1] < highest_class:
             raise ValueError(f"pred_probs must have at least {highest_class} columns, based on the largest class "
                              "index which appears in labels.")
-        if (np.min(pred_probs) < 0 - FLOATING_POINT_COMPARISON) or (np.max(pred_probs) > 1 + FLOATING_POINT_COMPARISON):
+        if range_in_c and pred_probs.flags.c_contiguous and pred_probs.dtype in (np.float32, np.float64):
+            pass
+        elif (np.min(pred_probs) < 0 - FLOATING_POINT_COMPARISON) or (np.max(pred_probs) > 1 + FLOATING_POINT_COMPARISON):
             raise ValueError("Values in pred_probs must be between 0 and 1.")
         if X is not None:
             import warnings

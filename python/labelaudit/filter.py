@@ -22,12 +22,9 @@ _NO_NOISE_ARGS = ["confident_learning", "predicted_neq_given", "low_normalized_m
 
 def _check_args(labels, pred_probs, filter_by, frac_noise, num_to_remove_per_class, confident_joint, multi_label):
     assert filter_by in _FILTERS
-    allow_one_class = False
-    if isinstance(labels, np.ndarray) or all(isinstance(lab, int) for lab in labels):
-        if set(labels) == {0}:
-            allow_one_class = True
+    allow_one_class = _all_zero(labels)
     assert_valid_inputs(X=None, y=labels, pred_probs=pred_probs, multi_label=multi_label,
-                        allow_one_class=allow_one_class)
+                        allow_one_class=allow_one_class, range_in_c=not multi_label)
     if filter_by in _NO_NOISE_ARGS and (frac_noise != 1.0 or num_to_remove_per_class is not None):
         warnings.warn(
             "frac_noise and num_to_remove_per_class parameters are only supported"
@@ -43,6 +40,15 @@ def _check_args(labels, pred_probs, filter_by, frac_noise, num_to_remove_per_cla
             "The supplied `confident_joint` is ignored when `filter_by = 'confident_learning'`; confident joint will be "
             "re-estimated from the given labels. To use your supplied `confident_joint`, please specify a different "
             "`filter_by` value.")
+
+
+def _all_zero(labels):
+    """cleanlab's `set(labels) == {0}` test for integer labels, without a set."""
+    if isinstance(labels, np.ndarray) and labels.dtype.kind in "iub" and labels.ndim == 1:
+        return labels.size > 0 and labels.min() == 0 and labels.max() == 0
+    if isinstance(labels, np.ndarray) or all(isinstance(lab, int) for lab in labels):
+        return set(labels) == {0}
+    return False
 
 
 def find_label_issues(labels, pred_probs, *, return_indices_ranked_by=None, rank_by_kwargs=None,

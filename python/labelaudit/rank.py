@@ -15,7 +15,7 @@ from ._validation import CLIPPING_LOWER_BOUND, assert_valid_inputs
 _METHODS = ("self_confidence", "normalized_margin", "confidence_weighted_entropy")
 
 
-def _scores(labels, pred_probs, method, adjust):
+def _scores(labels, pred_probs, method, adjust, check_range=False):
     if method not in _METHODS:
         raise ValueError(
             f"""
@@ -29,14 +29,15 @@ def _scores(labels, pred_probs, method, adjust):
     n, k = p.shape
     out = np.empty(n, dtype=np.float64)
     err = LaError()
-    check(_lib.lib.la_cl_label_quality_scores(ptr(y), ptr(p), dt, n, k, method.encode(), int(bool(adjust)), 0,
-                                              ptr(out), err), err)
+    check(_lib.lib.la_cl_label_quality_scores(ptr(y), ptr(p), dt, n, k, method.encode(), int(bool(adjust)),
+                                              int(check_range), 0, ptr(out), err), err)
     return out
 
 
 def get_label_quality_scores(labels, pred_probs, *, method="self_confidence", adjust_pred_probs=False):
-    assert_valid_inputs(X=None, y=labels, pred_probs=pred_probs, multi_label=False, allow_one_class=True)
-    return _scores(np.asarray(labels), pred_probs, method, adjust_pred_probs)
+    assert_valid_inputs(X=None, y=labels, pred_probs=pred_probs, multi_label=False, allow_one_class=True,
+                        range_in_c=True)
+    return _scores(np.asarray(labels), pred_probs, method, adjust_pred_probs, check_range=True)
 
 
 def get_self_confidence_for_each_label(labels, pred_probs):
