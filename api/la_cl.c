@@ -216,7 +216,24 @@ typedef struct lc_sc_ctx {
     double *out;
     int fail, outside;
     int *bad;            /* per thread: a probability beyond [-1e-6, 1 + 1e-6] or NaN */
+    int check_all;       /* the self-confidence pass checks the whole matrix */
 } lc_sc_ctx;
+
+/* The range check of rows [a, b) on their own (the self-confidence pass
+ * reads one element per row); NaN fails the comparisons. */
+static void lc_sc_range(lc_sc_ctx *c, size_t a, size_t b, int t)
+{
+    size_t lo = a * c->k, hi = b * c->k;
+    int bad = 0;
+    if (c->dt == LA_F64) {
+        const double *p = c->probs;
+        for (size_t i = lo; i < hi; i++) bad |= !(p[i] >= -CL_TOL) | !(p[i] <= 1 + CL_TOL);
+    } else {
+        const float *p = c->probs;
+        for (size_t i = lo; i < hi; i++) { double v = p[i]; bad |= !(v >= -CL_TOL) | !(v <= 1 + CL_TOL); }
+    }
+    if (bad) c->bad[t] = 1;
+}
 
 static void lc_sc_part(void *vctx, int t, int T)
 {
@@ -225,6 +242,17 @@ static void lc_sc_part(void *vctx, int t, int T)
     double *buf = la_malloc_array(3 * k + 1, sizeof *buf);
     if (!buf) { c->fail = 1; return; }
     double *adj = buf + k, *tmp = buf + 2 * k;
+    if (c->method == CL_SELF_CONFIDENCE && !c->thr) {    /* p[i][y_i]: one element per row */
+        for (size_t i = a; i < b; i++) {
+            size_t at = i * k + (size_t)c->y[i];
+            double v = c->dt == LA_F64 ? ((const double *)c->probs)[at] : ((const float *)c->probs)[at];
+            c->out[i] = v;
+            if (!(v >= -CL_TOL && v <= 1 + CL_TOL)) c->bad[t] = 1;
+        }
+        if (c->check_all) lc_sc_range(c, a, b, t);
+        free(buf);
+        return;
+    }
     for (size_t i = a; i < b; i++) {
         const double *p = lc_row(c->probs, c->dt, k, i, buf);
         size_t y = (size_t)c->y[i];
@@ -264,7 +292,7 @@ int la_cl_label_quality_scores(const int32_t *labels, const void *probs, la_dtyp
     if ((size_t)T > n) T = (int)n;
     int *bad = la_calloc((size_t)T, sizeof *bad);
     if (!bad) { free(thr); return lc_oom(err); }
-    lc_sc_ctx c = {labels, probs, dtype, n, k, m, thr, tmax, log((double)k), scores, 0, 0, bad};
+    lc_sc_ctx c = {labels, probs, dtype, n, k, m, thr, tmax, log((double)k), scores, 0, 0, bad, check_range};
     la_par_run(T, lc_sc_part, &c);
     free(thr);
     int any_bad = 0;

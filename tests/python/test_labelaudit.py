@@ -182,6 +182,9 @@ def test_cleanlab_errors():
         filter.find_label_issues(y, p, filter_by="confident_learning", num_to_remove_per_class=[1] * p.shape[1])
     with pytest.raises(ValueError, match="between 0 and 1"):
         filter.find_label_issues(y, p * 2)
+    for bad in ((p * 2).astype(np.float32), np.where(p > 0.5, np.nan, p)):
+        with pytest.raises(ValueError, match="between 0 and 1"):
+            rank.get_label_quality_scores(y, bad)
     with pytest.raises(ValueError, match="at least 2 classes"):
         rank.get_label_quality_scores(np.zeros(len(y), int) + 1, p) if False else count.num_label_issues(
             np.ones(len(y), int), p)
