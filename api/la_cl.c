@@ -17,6 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Rows per cl_run chunk over an in-memory buffer: the buffer is read in
+ * place, so this only sets the granularity of the threads' work. */
+#define LC_CHUNK_ROWS ((size_t)1 << 16)
+
 static int lc_oom(la_error *err) { return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); }
 
 static int lc_threads(int t) { return t > 0 ? t : la_num_cpus(); }
@@ -350,8 +354,7 @@ int la_cl_find_label_issues(const int32_t *labels, const void *probs, la_dtype d
     co.threads = lc_threads(o->threads);
     co.prune_joint = o->confident_joint;
     lc_buf b = {probs, k * (size_t)dtype};
-    size_t chunk = (size_t)1 << 16;
-    cl_reader rd = {&b, (int)dtype, chunk < n ? chunk : n, lc_read, "pred_probs"};
+    cl_reader rd = {&b, (int)dtype, LC_CHUNK_ROWS < n ? LC_CHUNK_ROWS : n, lc_read, "pred_probs"};
     cl_result res;
     if ((rc = cl_run(n, k, labels, &rd, &co, &res, err))) {
         if (co.rank == CL_CW_ENTROPY && strstr(err->msg, "confidence_weighted_entropy needs"))  /* cleanlab's words */
