@@ -2,7 +2,7 @@
 find_label_issues + get_label_quality_scores (cleanlab's default arguments)
 from `labelaudit` or `cleanlab` on an N x K float32 array generated from a
 fixed seed, REPS times, and prints one JSON line: median and all wall
-seconds, peak RSS of this process (and of its children, for cleanlab's
+seconds and CPU seconds (with the pool's children), peak RSS of this process (and of its children, for cleanlab's
 multiprocessing pool) above the RSS with the array loaded, and a digest of
 the answers so the two sides can be compared.
     bench_python.py labelaudit|cleanlab N K REPS
@@ -33,6 +33,12 @@ def rss_mb(who=resource.RUSAGE_SELF):
     return resource.getrusage(who).ru_maxrss / 1024.0
 
 
+def cpu_s():
+    """User + system CPU seconds of this process and its (pool) children."""
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+
 def main():
     which, n, k, reps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     labels, p = data(n, k)
@@ -43,14 +49,17 @@ def main():
     else:
         from cleanlab.filter import find_label_issues
         from cleanlab.rank import get_label_quality_scores
-    times = []
+    times, cpus = [], []
     for _ in range(reps):
+        c0 = cpu_s()
         t0 = time.perf_counter()
         issues = find_label_issues(labels, p)
         scores = get_label_quality_scores(labels, p)
         times.append(time.perf_counter() - t0)
+        cpus.append(cpu_s() - c0)
     digest = hashlib.sha1(np.asarray(issues, dtype=bool).tobytes()).hexdigest()[:12]
     print(json.dumps({"impl": which, "n": n, "k": k, "median_s": statistics.median(times), "times_s": times,
+                      "median_cpu_s": statistics.median(cpus),
                       "peak_rss_mb_above_input": round(rss_mb() - base, 1), "input_mb": round(p.nbytes / 2**20, 1),
                       "children_peak_rss_mb": round(rss_mb(resource.RUSAGE_CHILDREN), 1),
                       "num_issues": int(np.sum(issues)), "issues_sha1": digest,
