@@ -357,8 +357,8 @@ int cmd_clean(int argc, char **argv)
     if ((rc = cln_out_dir_check(a.out, inputs, 3, out, sizeof out, &err))) goto fail;
 
     /* the run first: its recorded loader options load the dataset as audited */
-    if ((rc = open_run(&a, &q, &err))) goto fail;
-    if ((rc = cli_load_opts_reuse(&a.load, a.load_given, q.run.options_json, 1, &st, &err))) goto fail;
+    if (a.db && (rc = open_run(&a, &q, &err))) goto fail;
+    if (a.db && (rc = cli_load_opts_reuse(&a.load, a.load_given, q.run.options_json, 1, &st, &err))) goto fail;
     /* clean never trains: rows are copied byte for byte and images linked,
      * so missing cells need no --missing and images no decoding */
     if (!(a.load_given & (1u << CLEAN_MISSING_BIT))) a.load.missing = IO_MISSING_ZERO;
