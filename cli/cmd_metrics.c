@@ -524,7 +524,7 @@ int cmd_metrics(int argc, char **argv)
             rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "cannot write JSON to stdout");
             goto done;
         }
-    } else {
+    } else if (!a.quiet) {  /* --quiet: nothing but errors (and JSON asked for) */
         print_text(&res, &a.so, in.names, cmp);
     }
     rc = 0;

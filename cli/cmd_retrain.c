@@ -171,6 +171,7 @@ static void print_result(const retrain_args *a, const la_dataset *tr, const cv_r
         la_json_print(doc, stdout, LA_JSON_READABLE);
         return;
     }
+    if (a->quiet) return;   /* --quiet: nothing but errors (and JSON asked for) */
     const mt_metrics *mt = &r->metrics;
     const cv_curve *c = &r->curve;
     printf("class%*s  support  precision  recall     f1  pr_auc\n", 15, "");
