@@ -28,6 +28,7 @@
 #include "../util/la_json.h"
 #include "review.h"
 #include "serve_auth.h"
+#include "serve_reply.h"
 
 struct srv_app {
     sqlite3        *db;
@@ -41,20 +42,6 @@ struct srv_app {
 };
 
 /* ---- pure helpers ---------------------------------------------------------- */
-
-int srv_secret_equal(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    unsigned char d = (unsigned char)(la != lb);
-    /* Compare over the longer length so the time does not leak the prefix. */
-    size_t n = la > lb ? la : lb;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char x = i < la ? (unsigned char)a[i] : 0;
-        unsigned char y = i < lb ? (unsigned char)b[i] : 0;
-        d |= x ^ y;
-    }
-    return d == 0;
-}
 
 int srv_is_loopback(const char *addr)
 {
@@ -164,7 +151,7 @@ int srv_app_open(const srv_config *cfg, srv_app **out, la_error *err)
         la_error_set(err, LA_EUSAGE, cfg->root, 0, "--root is not a readable folder");
         goto fail;
     }
-    if (srv_auth_open(cfg, &app->auth, err)) goto fail;
+    if (srv_auth_open(cfg->token, cfg->reviewer, cfg->reviewers, &app->auth, err)) goto fail;
     app->loopback = srv_is_loopback(cfg->bind);
     *out = app;
     return 0;
@@ -189,82 +176,6 @@ int64_t srv_app_queue_size(const srv_app *app) { return app->queue_size; }
 const char *srv_app_root(const srv_app *app) { return app->root ? app->root : ""; }
 size_t srv_app_reviewers(const srv_app *app) { return srv_auth_count(app->auth); }
 void srv_app_set_port(srv_app *app, int port) { app->port = port; }
-
-/* ---- responses ------------------------------------------------------------- */
-
-void srv_response_free(srv_response *resp)
-{
-    if (!resp) return;
-    free(resp->body);
-    if (resp->fd >= 0) close(resp->fd);
-    resp->body = NULL;
-    resp->fd = -1;
-}
-
-void srv_reply_text(srv_response *r, int status, const char *msg)
-{
-    r->status = status;
-    r->content_type = "text/plain; charset=utf-8";
-    size_t n = strlen(msg);
-    r->body = malloc(n + 2);
-    if (!r->body) return;
-    memcpy(r->body, msg, n);
-    r->body[n] = '\n';
-    r->body[n + 1] = '\0';
-    r->body_len = n + 1;
-}
-
-/* Takes ownership of j. Non-ASCII is escaped, and so are < > & so that the
- * JSON is inert even if a browser were tricked into reading it as HTML. */
-static void reply_json(srv_response *r, int status, json_t *j)
-{
-    r->status = status;
-    r->content_type = "application/json; charset=utf-8";
-    char *s = la_json_text(j, LA_JSON_WIRE);
-    json_decref(j);
-    if (!s) {
-        srv_reply_text(r, 500, "out of memory");
-        return;
-    }
-    size_t n = 0, extra = 0;
-    for (const char *p = s; *p; p++, n++) extra += (*p == '<' || *p == '>' || *p == '&') ? 5 : 0;
-    r->body = malloc(n + extra + 1);
-    if (!r->body) {
-        free(s);
-        srv_reply_text(r, 500, "out of memory");
-        return;
-    }
-    char *o = r->body;
-    for (const char *p = s; *p; p++) {
-        if (*p == '<' || *p == '>' || *p == '&') o += sprintf(o, "\\u%04x", (unsigned)*p);
-        else *o++ = *p;
-    }
-    *o = '\0';
-    r->body_len = (size_t)(o - r->body);
-    free(s);
-}
-
-void srv_reply_error(srv_response *r, int status, const char *msg)
-{
-    reply_json(r, status, json_pack("{s:s}", "error", msg));
-}
-
-/* ---- request accessors ----------------------------------------------------- */
-
-const char *srv_req_header(const srv_request *req, const char *name)
-{
-    for (size_t i = 0; i < req->n_headers; i++)
-        if (req->headers[i].name && strcasecmp(req->headers[i].name, name) == 0) return req->headers[i].value;
-    return NULL;
-}
-
-const char *srv_req_query(const srv_request *req, const char *name)
-{
-    for (size_t i = 0; i < req->n_query; i++)
-        if (req->query[i].name && strcmp(req->query[i].name, name) == 0)
-            return req->query[i].value ? req->query[i].value : "";
-    return NULL;
-}
 
 #define header srv_req_header
 #define query  srv_req_query
@@ -435,7 +346,7 @@ static void handle_state(srv_app *app, const srv_request *req, const srv_who *wh
     db_items_free(&items);
     for (int64_t c = 0; c < app->run.k; c++)
         json_array_append_new(classes, json_string(app->run.class_names[c] ? app->run.class_names[c] : ""));
-    reply_json(r, 200, json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:o}",
+    srv_reply_json(r, 200, json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:o}",
                                  "run", (json_int_t)app->run.id, "reviewer", who->reviewer,
                                  "dataset", app->run.dataset_path ? app->run.dataset_path : "",
                                  "created_at", app->run.created_at ? app->run.created_at : "",
@@ -498,7 +409,7 @@ static void reply_item(srv_app *app, srv_response *r, int status, int64_t qid, c
         json_object_set_new(o, "error", json_string(msg ? msg : "conflict"));
         json_object_set_new(o, "conflict", kind ? json_string(kind) : json_string("stale_version"));
     }
-    reply_json(r, status, o);
+    srv_reply_json(r, status, o);
 }
 
 typedef struct decide_req {

@@ -19,44 +19,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "../util/la_util.h"
+#include "serve_reply.h"   /* srv_request, srv_response and their helpers */
+#include "serve_auth.h"    /* reviewers, tokens, sessions                 */
 
 #define SRV_MAX_BODY_DEFAULT 16384   /* bytes of a POST body                   */
 #define SRV_MAX_URL          2048    /* bytes of a request target              */
 #define SRV_MAX_PAGE         500     /* cards per /api/state page              */
-#define SRV_TOKEN_MIN        16      /* token length bounds, characters        */
-#define SRV_TOKEN_MAX        200
-
-/* One reviewer and the token that proves it. */
-typedef struct srv_reviewer {
-    char *name;               /* as stored with decisions                       */
-    char *token;              /* 16..200 chars from A-Z a-z 0-9 . _ ~ -         */
-} srv_reviewer;
-
-typedef struct srv_reviewers {
-    size_t        n;
-    srv_reviewer *v;
-} srv_reviewers;
-
-/* Reads a reviewers file: one reviewer a line, "NAME TOKEN" (the token is the
- * last blank-separated field, the name everything before it), blank lines and
- * '#' comments ignored. The file must not be readable by group or others
- * (like an ssh key). Returns 0 and *out (free with srv_reviewers_free), or
- * LA_EUSAGE naming file:line and the reason (bad name or token, a name or
- * token twice, no reviewer at all). */
-int  srv_reviewers_load(const char *path, srv_reviewers *out, la_error *err);
-/* Appends a copy of name/token; LA_EUSAGE when either is invalid or taken. */
-int  srv_reviewers_add(srv_reviewers *rv, const char *name, const char *token, la_error *err);
-void srv_reviewers_free(srv_reviewers *rv);
-
-/* 1 when t is a valid token: 16..200 characters from A-Z a-z 0-9 . _ ~ -. */
-int srv_token_valid(const char *t);
-/* 1 when s is a valid reviewer name: 1..DB_MAX_REVIEWER bytes, no control
- * characters. */
-int srv_reviewer_valid(const char *s);
-/* Writes 64 random hex characters and a NUL into out. 0, or -1 when the
- * system has no random bytes. */
-int srv_mint_token(char out[65]);
-
 typedef struct srv_config {
     const char *db_path;      /* the labelaudit database                        */
     int64_t     run_id;       /* run to review, <= 0 = the latest               */
@@ -89,39 +57,10 @@ size_t      srv_app_reviewers(const srv_app *app);
  * cookie and is the only port an Origin header may carry. */
 void        srv_app_set_port(srv_app *app, int port);
 
-typedef struct srv_header {
-    const char *name, *value;
-} srv_header;
-
-/* One HTTP request, borrowed. path is percent-decoded and has no query. */
-typedef struct srv_request {
-    const char *method;
-    const char *path;
-    size_t      url_len;      /* length of the raw request target            */
-    const srv_header *headers;  size_t n_headers;  /* names case-insensitive */
-    const srv_header *query;    size_t n_query;    /* decoded ?a=b&c=d       */
-    const char *body;           size_t body_len;
-} srv_request;
-
-/* What to send back. body is malloc'd (or NULL); fd >= 0 means "send this
- * file of file_size bytes" (the response owns the descriptor). */
-typedef struct srv_response {
-    int         status;
-    const char *content_type;
-    char       *body;
-    size_t      body_len;
-    int         fd;
-    size_t      file_size;
-    char        location[512];    /* Location header, "" when none           */
-    char        set_cookie[512];  /* Set-Cookie header, "" when none         */
-    const char *allow;            /* Allow header on 405, NULL otherwise     */
-} srv_response;
-
 /* Answers one request. Thread-safe (database access is serialized inside).
  * Never fails: errors become 4xx/5xx responses with a JSON or text body.
  * Release with srv_response_free. */
 void srv_handle(srv_app *app, const srv_request *req, srv_response *resp);
-void srv_response_free(srv_response *resp);
 
 /* ---- pure helpers (exposed for tests) ---------------------------------- */
 
@@ -151,18 +90,6 @@ int srv_request_line_status(const char *line, size_t len);
 #define SRV_FRAMING_MORE 1
 int srv_framing_status(const char *head, size_t head_len, const char *body, size_t body_len,
                        size_t max_body);
-
-/* 1 when a Content-Type value is application/json, optionally followed by
- * parameters (";charset=utf-8"), in any letter case. */
-int srv_content_type_json(const char *ct);
-
-/* 1 when an Origin header names this very server: "http://" + the request's
- * Host (case-insensitive) whose port is `port` (80 when the Host has none).
- * "null" and other schemes, hosts or ports are 0. */
-int srv_origin_ok(const char *origin, const char *host, int port);
-
-/* Constant-time comparison of two NUL-terminated secrets; 1 when equal. */
-int srv_secret_equal(const char *a, const char *b);
 
 /* 1 when addr is a loopback address (127.0.0.0/8, ::1, "localhost"). */
 int srv_is_loopback(const char *addr);

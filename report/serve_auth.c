@@ -9,6 +9,7 @@
  * only in this process; a cookie never holds a reviewer's token.
  */
 #include "serve_auth.h"
+#include "serve_reply.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -41,6 +42,21 @@ struct srv_auth {
 };
 
 /* ---- tokens and names -------------------------------------------------------- */
+
+int srv_secret_equal(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned char d = (unsigned char)(la != lb);
+    /* Compare over the longer length so the time does not leak the prefix. */
+    size_t n = la > lb ? la : lb;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char x = i < la ? (unsigned char)a[i] : 0;
+        unsigned char y = i < lb ? (unsigned char)b[i] : 0;
+        d |= x ^ y;
+    }
+    return d == 0;
+}
+
 
 int srv_token_valid(const char *t)
 {
@@ -173,16 +189,17 @@ int srv_reviewers_load(const char *path, srv_reviewers *out, la_error *err)
 
 /* ---- the auth object --------------------------------------------------------- */
 
-int srv_auth_open(const srv_config *cfg, srv_auth **out, la_error *err)
+int srv_auth_open(const char *token, const char *reviewer, const srv_reviewers *more, srv_auth **out,
+                  la_error *err)
 {
     *out = NULL;
     srv_auth *a = la_calloc(1, sizeof *a);
     if (!a) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     pthread_mutex_init(&a->mu, NULL);
     int rc = 0;
-    if (cfg->token) rc = srv_reviewers_add(&a->rv, cfg->reviewer ? cfg->reviewer : "reviewer", cfg->token, err);
-    for (size_t i = 0; !rc && cfg->reviewers && i < cfg->reviewers->n; i++)
-        rc = srv_reviewers_add(&a->rv, cfg->reviewers->v[i].name, cfg->reviewers->v[i].token, err);
+    if (token) rc = srv_reviewers_add(&a->rv, reviewer ? reviewer : "reviewer", token, err);
+    for (size_t i = 0; !rc && more && i < more->n; i++)
+        rc = srv_reviewers_add(&a->rv, more->v[i].name, more->v[i].token, err);
     if (!rc && a->rv.n == 0)
         rc = la_error_set(err, LA_EUSAGE, NULL, 0, "no reviewer: give a token or a reviewers file");
     if (rc) {
