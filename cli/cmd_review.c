@@ -110,7 +110,10 @@ typedef struct review_ctx {
     db_run     run;
     const char *reviewer;
     int        tty;
-    long       decided;    /* this session */
+    long       decided;    /* this session, skips apart (skip = decide later) */
+    long       skipped;
+    unsigned char last[64]; /* was_skip of this session's latest saves, for undo */
+    size_t     n_last;
     int64_t    skip_pass;  /* skipped examples passed over again this session */
 } review_ctx;
 
@@ -151,7 +154,10 @@ static int apply(review_ctx *rc, const db_item *it, const rv_command *cmd)
         if (s == 0) printf("undone: your last decision (queue entry %lld) is reverted\n", (long long)qid);
         else if (s == LA_EUSAGE || s == DB_CONFLICT) printf("cannot undo: %s\n", err.msg);
         else return cli_report(&err);
-        if (s == 0 && rc->decided > 0) rc->decided--;
+        if (s == 0 && rc->n_last > 0) {
+            if (rc->last[--rc->n_last]) rc->skipped--;
+            else rc->decided--;
+        }
         return 0;
     }
     const char *status = names[cmd->action];
@@ -162,7 +168,11 @@ static int apply(review_ctx *rc, const db_item *it, const rv_command *cmd)
         return 0;
     }
     if (s) return cli_report(&err);
-    rc->decided++;
+    int was_skip = cmd->action == RV_SKIP;
+    if (was_skip) rc->skipped++;
+    else rc->decided++;
+    if (rc->n_last == sizeof rc->last) memmove(rc->last, rc->last + 1, --rc->n_last);
+    rc->last[rc->n_last++] = (unsigned char)was_skip;
     char name[256];
     if (cmd->action == RV_RELABEL) {
         rv_sanitize(rc->run.class_names[cmd->label], name, sizeof name);
@@ -276,7 +286,11 @@ static int review_loop(review_ctx *rc, int quiet)
         db_items_free(&next);
         if (skipped && s == 0) rc->skip_pass += still_skipped(rc, qid);
         if (s == 1) {
-            if (!quiet) printf("stopped: %ld decided in this session; run again to resume\n", rc->decided);
+            if (!quiet && rc->skipped)
+                printf("stopped: %ld decided in this session, %ld skipped for later; run again to resume\n",
+                       rc->decided, rc->skipped);
+            else if (!quiet)
+                printf("stopped: %ld decided in this session; run again to resume\n", rc->decided);
             return LA_OK;
         }
         if (s) return s;

@@ -24,7 +24,7 @@ expect_out 'suggested: ' "suggested label shown"
 expect_out 'image: +.*images/fm-t10k-00000.png' "image path shown"
 expect_out "unknown command 'bogus'" "unknown command reported, review goes on"
 expect_out "unknown class 'Cat'" "unknown class reported"
-expect_out 'stopped: 5 decided in this session' "quit reports the session count"
+expect_out 'stopped: 4 decided in this session, 1 skipped for later' "quit reports the session count (skip apart)"
 [ "$(q "SELECT group_concat(status, ',') FROM (SELECT status FROM queue WHERE id <= 6 ORDER BY id)")" = "keep,relabel,relabel,drop,skip,pending" ] \
   && pass "decisions stored in rank order" || fail "decisions stored in rank order" "$(q "SELECT id, status FROM queue WHERE id <= 6")"
 [ "$(q "SELECT new_label FROM queue WHERE id = 3")" = 1 ] && pass "relabel by exact hostile class name" || fail "relabel by exact hostile class name" "$(q "SELECT * FROM queue WHERE id = 3")"
