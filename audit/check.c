@@ -702,6 +702,13 @@ fail:
 int ck_judge(ck_summary *cur, ck_summary *base, ck_limits *lim, double conf, ck_verdict *out, la_error *err)
 {
     assert(cur && lim && out && err);
+    memset(out, 0, sizeof *out);
+    /* A gate asked for a relative limit it cannot judge must not pass. */
+    if (!base && !isnan(lim->max_increase))
+        return la_error_set(err, LA_EUSAGE, cur->source, 0,
+                            "--max-increase needs a baseline, and there is none%s: give --baseline"
+                            " (a summary.json or, with --db, a run id), or drop --max-increase",
+                            cur->run_id ? " (no earlier audit run of the same dataset in the database)" : "");
     /* One confidence level for both: conf, else the current run's. */
     if (isnan(conf)) conf = cur->confidence;
     ck_summary_set_confidence(cur, conf);

@@ -155,7 +155,10 @@ void ck_gh_escape_property(FILE *fp, const char *s);
 
 /* Judges cur (and base, may be NULL) at one confidence level: conf, or cur's
  * own when conf is NAN (both summaries are rescaled to it); with a baseline
- * an unset max_increase becomes 0 (lim is updated). Then ck_evaluate. */
+ * an unset max_increase becomes 0 (lim is updated). Then ck_evaluate.
+ * LA_EUSAGE (err names cur's source) when max_increase is set but base is
+ * NULL: a relative limit without a baseline cannot be judged, and a gate
+ * that cannot judge what it was asked must not pass. */
 int ck_judge(ck_summary *cur, ck_summary *base, ck_limits *lim, double conf, ck_verdict *out, la_error *err);
 
 typedef enum ck_format { CK_FORMAT_TEXT, CK_FORMAT_JSON, CK_FORMAT_JUNIT, CK_FORMAT_GITHUB } ck_format;

@@ -182,8 +182,6 @@ int cmd_check(int argc, char **argv)
     if (have_base && cur.method && base.method && strcmp(cur.method, base.method) && !a.quiet)
         cli_warn("the baseline used --filter-by %s, this run %s: their error rates may not be comparable",
                  base.method, cur.method);
-    if (!have_base && !isnan(a.lim.max_increase))
-        cli_info(a.quiet, "labelaudit check: no baseline found, --max-increase is not judged\n");
     if (!cur.has_ci)
         cli_info(a.quiet, "labelaudit check: %s has no bootstrap intervals; changes are judged on estimates\n",
                  cur.source);
@@ -191,8 +189,10 @@ int cmd_check(int argc, char **argv)
     if ((rc = ck_judge(&cur, have_base ? &base : NULL, &a.lim, a.conf, &v, &err))) goto done;
     if ((rc = ck_render(a.fmt, a.out_path, stdout, &cur, have_base ? &base : NULL, &v, &err))) goto done;
     rc = v.nfailed ? LA_CHECK_FAILED : LA_OK;
-    if (v.nfailed && (a.fmt != CK_FORMAT_TEXT || a.out_path) && !a.quiet) {
-        /* people reading a CI log see the failing limits whatever the format */
+    /* People reading a CI log see the failing limits whatever the format,
+     * once: GitHub's ::error lines on stdout already are that line. */
+    int echo = a.out_path || (a.fmt != CK_FORMAT_TEXT && a.fmt != CK_FORMAT_GITHUB);
+    if (v.nfailed && echo && !a.quiet) {
         for (size_t i = 0; i < v.ncases; i++)
             if (v.cases[i].status) fprintf(stderr, "labelaudit check: FAIL %s: %s\n",
                                            v.cases[i].name, v.cases[i].msg);

@@ -215,6 +215,7 @@ static void print_result(const cv_args *a, const cv_stage_result *r, const json_
         la_json_print(doc, stdout, LA_JSON_READABLE);
         return;
     }
+    if (a->quiet) return;   /* --quiet: nothing but errors (and JSON asked for) */
     printf("fold  n_train  n_test  iters  seconds  accuracy  log_loss\n");
     for (int f = 0; f < r->n_folds; f++) {
         const cv_fold_info *in = &r->info[f];

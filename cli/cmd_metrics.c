@@ -119,14 +119,6 @@ static int write_curve_svg(const char *path, const mt_stage_result *sw, const mt
 }
 
 /* Bytes of s that fit in max bytes without splitting a UTF-8 sequence. */
-static int utf8_fit(const char *s, size_t max)
-{
-    size_t n = strlen(s);
-    if (n <= max) return (int)n;
-    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80) max--;
-    return (int)max;
-}
-
 /* The --compare table: one row per class, then the two averages. */
 static void print_compare(const json_t *cmp)
 {
@@ -134,7 +126,7 @@ static void print_compare(const json_t *cmp)
     size_t w = 5, i;
     const json_t *e;
     json_array_foreach(pcs, i, e) {
-        size_t l = strlen(json_string_value(json_object_get(e, "class")));
+        size_t l = cli_display_width(json_string_value(json_object_get(e, "class")));
         w = l > w ? l : w;
     }
     if (w > 30) w = 30;
@@ -150,8 +142,8 @@ static void print_compare(const json_t *cmp)
         const char *nm = json_string_value(json_object_get(e, "class"));
         json_int_t sa = json_integer_value(json_object_get(e, "support"));
         if (sa != json_integer_value(json_object_get(e, "support_before"))) support_differs = 1;
-        int fit = utf8_fit(nm, w);
-        printf("%.*s%*s %8lld %9.4f %9.4f %+8.4f  %9.4f %9.4f  %9.4f %9.4f\n", fit, nm, (int)w - fit, "",
+        cli_pad(stdout, nm, w, 0);
+        printf(" %8lld %9.4f %9.4f %+8.4f  %9.4f %9.4f  %9.4f %9.4f\n",
                (long long)sa, CMP_NUM(e, "f1_before"), CMP_NUM(e, "f1_after"), CMP_NUM(e, "f1_delta"),
                CMP_NUM(e, "recall_before"), CMP_NUM(e, "recall_after"),
                CMP_NUM(e, "pr_auc_before"), CMP_NUM(e, "pr_auc_after"));
@@ -174,7 +166,7 @@ static void print_text(const mt_stage_result *sw, const mt_stage_opts *so, char 
     const mt_metrics *m = &sw->metrics;
     char idx[32];
     size_t w = 5;
-    for (size_t c = 0; names && c < m->k; c++) w = strlen(names[c]) > w ? strlen(names[c]) : w;
+    for (size_t c = 0; names && c < m->k; c++) w = cli_display_width(names[c]) > w ? cli_display_width(names[c]) : w;
     if (w > 30) w = 30;
     if (cmp) {
         print_compare(cmp);
@@ -185,8 +177,8 @@ static void print_text(const mt_stage_result *sw, const mt_stage_opts *so, char 
         const mt_class *pc = &m->per_class[c];
         snprintf(idx, sizeof idx, "%zu", c);
         const char *nm = names ? names[c] : idx;
-        int fit = utf8_fit(nm, w);
-        printf("%.*s%*s %9lld %9.4f %9.4f %9.4f %9.4f%s\n", fit, nm, (int)w - fit, "",
+        cli_pad(stdout, nm, w, 0);
+        printf(" %9lld %9.4f %9.4f %9.4f %9.4f%s\n",
                (long long)pc->support, pc->precision, pc->recall, pc->f1, pc->pr_auc,
                pc->predicted == 0 ? "  (never predicted: precision 0 by convention)" : "");
     }
@@ -197,15 +189,14 @@ static void print_text(const mt_stage_result *sw, const mt_stage_opts *so, char 
         for (size_t c = 0; c < m->k; c++) {
             snprintf(idx, sizeof idx, "%zu", c);
             const char *nm = names ? names[c] : idx;
-            int fit = utf8_fit(nm, 6);
-            printf(" %*s%.*s", 6 - fit, "", fit, nm);
+            putchar(' ');
+            cli_pad(stdout, nm, 6, 1);
         }
         putchar('\n');
         for (size_t r = 0; r < m->k; r++) {
             snprintf(idx, sizeof idx, "%zu", r);
             const char *nm = names ? names[r] : idx;
-            int fit = utf8_fit(nm, w);
-            printf("%.*s%*s", fit, nm, (int)w - fit, "");
+            cli_pad(stdout, nm, w, 0);
             for (size_t c = 0; c < m->k; c++) printf(" %6lld", (long long)m->confusion[r * m->k + c]);
             putchar('\n');
         }
@@ -548,7 +539,7 @@ int cmd_metrics(int argc, char **argv)
             rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "cannot write JSON to stdout");
             goto done;
         }
-    } else {
+    } else if (!a.quiet) {  /* --quiet: nothing but errors (and JSON asked for) */
         print_text(&res, &a.so, in.names, cmp);
     }
     rc = 0;

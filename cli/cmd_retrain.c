@@ -193,12 +193,14 @@ static void print_result(const retrain_args *a, const la_dataset *tr, const cv_r
         la_json_print(doc, stdout, LA_JSON_READABLE);
         return;
     }
+    if (a->quiet) return;   /* --quiet: nothing but errors (and JSON asked for) */
     const mt_metrics *mt = &r->metrics;
     const cv_curve *c = &r->curve;
     printf("class%*s  support  precision  recall     f1  pr_auc\n", 15, "");
     for (size_t k = 0; k < tr->k; k++) {
         const mt_class *pc = &mt->per_class[k];
-        printf("%-20.20s  %7lld  %9.4f  %6.4f  %5.4f  %6.4f\n", tr->class_names[k], (long long)pc->support,
+        cli_pad(stdout, tr->class_names[k], 20, 0);
+        printf("  %7lld  %9.4f  %6.4f  %5.4f  %6.4f\n", (long long)pc->support,
                pc->precision, pc->recall, pc->f1, pc->pr_auc);
     }
     printf("test  accuracy %.4f  balanced_accuracy %.4f  macro_f1 %.4f  log_loss %.4f\n",

@@ -134,6 +134,9 @@ int  db_load_flagged(sqlite3 *db, int64_t run_id, int64_t given_class,
                      int64_t after_rank, int64_t limit, db_items *out, la_error *err);
 /* The queue row `queue_id` (any run). LA_EUSAGE when absent. out->n == 1. */
 int  db_load_item(sqlite3 *db, int64_t queue_id, db_items *out, la_error *err);
+/* The same, only when the row belongs to run `run_id` (> 0; <= 0 = any run):
+ * a row of another run is LA_EUSAGE "no queue entry Q in run R", as if absent. */
+int  db_load_item_in_run(sqlite3 *db, int64_t run_id, int64_t queue_id, db_items *out, la_error *err);
 void db_items_free(db_items *items);
 
 /* The given labels of every example of the run, by row: *given is malloc'd
@@ -160,6 +163,15 @@ int db_load_metrics(sqlite3 *db, int64_t run_id, const char *kind, char **json, 
 int db_decide(sqlite3 *db, int64_t queue_id, int expected_version, const char *status,
               int new_label, const char *reviewer, const char *note, const char *source,
               la_error *err);
+/* db_decide limited to run `run_id` (> 0; <= 0 = any run): a queue row of
+ * another run is LA_EUSAGE "no queue entry Q in run R" and nothing is written.
+ * The DB_CONFLICT message says which case it is: "another reviewer, NAME,
+ * decided ..." when the row's current decision is someone else's, else
+ * "stale version: ..." (one's own earlier change, or an undo, since the read).
+ * What serve and review call. */
+int db_decide_in_run(sqlite3 *db, int64_t run_id, int64_t queue_id, int expected_version,
+                     const char *status, int new_label, const char *reviewer, const char *note,
+                     const char *source, la_error *err);
 
 /* Undoes `reviewer`'s most recent decision not yet undone (in run `run_id`, or
  * any run when run_id <= 0): restores the queue row to its state before that

@@ -102,7 +102,8 @@ expect_rc 0 "report after the kills"
 
 # ---- kill -9 during review decisions: serve with 4 clients POSTing ----------
 if command -v curl >/dev/null; then
-    "$LA_BIN" serve --db "$DB" --run $R2 --port 0 >"$T_SERVE_OUT" 2>/dev/null &
+    ctok=crash-token-0123456789abcdef
+    "$LA_BIN" serve --db "$DB" --run $R2 --port 0 --token $ctok >"$T_SERVE_OUT" 2>/dev/null &
     spid=$!
     port=""; i=0
     while [ -z "$port" ] && [ $i -lt 100 ] && kill -0 $spid 2>/dev/null; do
@@ -110,15 +111,16 @@ if command -v curl >/dev/null; then
         port=$(sed -n 's|^labelaudit serve: http://[^ ]*:\([0-9][0-9]*\)/.*|\1|p' "$T_SERVE_OUT" | head -1)
     done
     url="http://127.0.0.1:$port"
-    csrf=$(curl -s --max-time 5 "$url/" | sed -n 's/.*name="csrf" content="\([0-9a-f]*\)".*/\1/p')
+    curl -s --max-time 5 -c "$TMP/jar" -o /dev/null "$url/?token=$ctok"      # a browser session
+    csrf=$(curl -s --max-time 5 -b "$TMP/jar" "$url/" | sed -n 's/.*name="csrf" content="\([0-9a-f]*\)".*/\1/p')
     check "serve started with a CSRF token" test ${#csrf} = 64
     sqlite3 "$DB" "SELECT id FROM queue WHERE run_id = $R2 AND status = 'pending' ORDER BY id LIMIT 400" >"$TMP/qids"
     before_log=$(q 'SELECT count(*) FROM decision_log')
     for c in 0 1 2 3; do   # client c decides every 4th pending entry, logging the acknowledged ones
         (awk -v c=$c 'NR % 4 == c' "$TMP/qids" | while read -r qid; do
             code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST "$url/api/decide" \
-                -H "X-CSRF-Token: $csrf" -H 'Content-Type: application/json' \
-                -d "{\"qid\": $qid, \"version\": 0, \"decision\": \"keep\", \"reviewer\": \"client$c\"}")
+                -b "$TMP/jar" -H "X-CSRF-Token: $csrf" -H 'Content-Type: application/json' \
+                -d "{\"qid\": $qid, \"version\": 0, \"decision\": \"keep\"}")
             [ "$code" = 200 ] && echo "$qid" >>"$TMP/acked.$c"
         done) &
     done
