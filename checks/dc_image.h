@@ -63,7 +63,7 @@ int dc_image_descriptors(const float *pixels, size_t n, int w, int h, int c, int
 /* Largest shift, in pixels each way, the pair confirmation tries. */
 #define DC_MAX_SHIFT 2
 /* A pair is a near duplicate when its best correlation is at least this. */
-#define DC_IMAGE_NEAR_DUP_CORR 0.95
+#define DC_IMAGE_NEAR_DUP_CORR 0.995
 
 /* Best Pearson correlation of gray images a and b (h x w x c each) over the
  * shifts |dx|, |dy| <= DC_MAX_SHIFT, on the overlap; *dx, *dy get the best

@@ -177,6 +177,16 @@ static int dc_side_load(const char *data, const char *features, const char *labe
     return 0;
 }
 
+/* The test split: the training loader options without the training
+ * split's own label files (--idx-labels, --npy-labels). */
+static int dc_test_load(const struct au_cli *a, dc_side *te, la_error *err)
+{
+    io_load_opts lo = a->lo;
+    lo.idx_labels = NULL;
+    lo.npy_labels = NULL;
+    return dc_side_load(a->dc.test, a->dc.test_features, NULL, &lo, te, err);
+}
+
 /* The int64 labels of a --labels file as the int32 the checks take (NULL
  * when there are none or no memory: label_conflict is then not judged). */
 static const int32_t *dc_labels32(dc_side *sd)
@@ -234,7 +244,7 @@ int dc_cli_features_only(struct au_cli *a)
     int rc = dc_side_load(a->files.data, a->dc.features, a->files.labels, &a->lo, &tr, &err);
     if (!rc && !tr.s.labels) tr.s.labels = dc_labels32(&tr);
     if (!rc && (a->dc.test || a->dc.test_features))
-        rc = dc_side_load(a->dc.test, a->dc.test_features, NULL, &a->lo, &te, &err);
+        rc = dc_test_load(a, &te, &err);
     if (rc) goto out;
     dc_input in = {.train = tr.s, .test = (a->dc.test || a->dc.test_features) ? &te.s : NULL};
     dc_cli_start(&a->dc, a->o.threads, a->quiet, &pg);
@@ -295,7 +305,7 @@ int dc_cli_with_audit(struct au_cli *a, struct au_loaded *ld, struct au_result *
     int rc = 0;
     if (a->dc.features) rc = dc_load_npy(a->dc.features, &tr, err);
     if (!rc && (a->dc.test || a->dc.test_features))
-        rc = dc_side_load(a->dc.test, a->dc.test_features, NULL, &a->lo, &te, err);
+        rc = dc_test_load(a, &te, err);
     if (!rc && dc_label_rows(res, &flag, &score)) rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     if (rc) goto out;
     const la_dataset *ds = a->files.data ? &ld->ds : NULL;
