@@ -54,7 +54,7 @@ int dc_cli_handle(dc_cli *c, int code, const char *value, const char *cmd)
             return cli_usage_error(cmd, "--issues: unknown check '%.*s' (label, near_duplicate, outlier, "
                                         "exact_duplicate, leakage, image, all)", (int)bad_len, bad);
         c->issues = value;
-        c->o.strict = 1;
+        c->o.strict = strcmp(value, "all") != 0;      /* "all": whatever the inputs allow */
         return 0;
     case 4:
         if (cli_parse_long(cmd, "k", value, 1, 100000, &lv)) return LA_EUSAGE;
