@@ -25,7 +25,9 @@ run() { # label, then the audit arguments
     rc=$?
     wall=$(grep 'Elapsed (wall' "$TMPD/time" | sed 's/.*: //')
     rss=$(grep 'Maximum resident' "$TMPD/time" | sed 's/.*: //')
-    printf '%-44s exit %s  wall %s  peak RSS %d MB\n' "$label" "$rc" "$wall" $((rss / 1024))
+    cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.1f", s }' "$TMPD/time")
+    # CPU seconds as well as wall: on a shared machine the wall time depends on the load
+    printf '%-44s exit %s  wall %s  cpu %s s  peak RSS %d MB\n' "$label" "$rc" "$wall" "$cpu" $((rss / 1024))
 }
 
 if [ -f "$FM" ]; then
