@@ -129,3 +129,20 @@ expect_err "k = 12 nearest neighbours needs more than 12 examples" "says why"
 la audit --features "$TMP/f.npy" --test-features "$TMP/f12.npy" --out "$TMP/lk" --quiet
 expect_rc 0 "leakage on embeddings"
 check "embedding leakage: the 12 test rows are the first 12 training rows" test "$(grep -c ',exact,0,0$' "$TMP/lk/leakage.csv")" -eq 12
+
+# ---- check gates on the leak and duplicate rates ------------------------------
+la audit --data "$TR" --idx-labels "$TRL" --pred-probs "$TMP/probs.csv" --test "$TE" --out "$TMP/lab2" --quiet
+expect_rc 0 "label audit with --test"
+S2="$TMP/lab2/summary.json"
+check "summary: leak_rate 2/52" grep -q '"leak_rate": 0.038461538461538464' "$S2"
+la check --summary "$S2" --max-leak-rate 0.05 --max-duplicate-rate 0.03
+expect_rc 0 "check: leak 0.038 <= 0.05, duplicates 0.025 <= 0.03 pass"
+la check --summary "$S2" --max-leak-rate 0.01
+expect_rc 1 "check --max-leak-rate 0.01 fails"
+expect_out "FAIL.*max-leak-rate.*0.0385 exceeds the limit 0.0100" "says the leak rate and the limit"
+la check --summary "$S2" --max-duplicate-rate 0.01 --format junit
+expect_rc 1 "check --max-duplicate-rate 0.01 fails (junit)"
+expect_out 'testcase classname="labelaudit.check.max-duplicate-rate" name="max-duplicate-rate"' "junit names the case"
+la check --summary "$TMP/lab0/summary.json" --max-leak-rate 0.05
+expect_rc 2 "check --max-leak-rate on a summary without dataset checks"
+expect_err "no dataset_checks.leak_rate" "says what is missing"

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "checks/checks.h"
+#include "audit/check.h"
 
 static double frand(uint64_t *s)
 {
@@ -334,6 +335,37 @@ static void test_stage_refusals(void **state)
     dc_result_free(&r);
 }
 
+/* check's gates on the rates the dataset checks add to summary.json */
+static void test_check_gates_rates(void **state)
+{
+    (void)state;
+    const char *text = "{\"n\": 100, \"k\": 2, \"classes\": [\"a\", \"b\"], \"error_rate\": 0.1, "
+                       "\"health_score\": 0.9, \"class_error_rate\": [0.1, 0.1], "
+                       "\"dataset_checks\": {\"leak_rate\": 0.04, \"duplicate_rate\": 0.02}}";
+    ck_summary s;
+    la_error err;
+    assert_int_equal(ck_summary_from_text(text, "s.json", &s, &err), 0);
+    assert_true(s.leak_rate == 0.04 && s.duplicate_rate == 0.02);
+    ck_limits lim;
+    ck_limits_init(&lim);
+    lim.max_leak_rate = 0.01;
+    lim.max_duplicate_rate = 0.05;
+    ck_verdict v;
+    assert_int_equal(ck_evaluate(&s, NULL, &lim, &v, &err), 0);
+    assert_int_equal(v.ncases, 2);
+    assert_int_equal(v.nfailed, 1);
+    assert_string_equal(v.cases[0].name, "max-leak-rate");
+    assert_int_equal(v.cases[0].status, CK_FAIL);
+    assert_int_equal(v.cases[1].status, CK_PASS);
+    ck_verdict_free(&v);
+    ck_summary_free(&s);
+    const char *plain = "{\"n\": 100, \"k\": 2, \"classes\": [\"a\", \"b\"], \"error_rate\": 0.1, "
+                        "\"health_score\": 0.9, \"class_error_rate\": [0.1, 0.1]}";
+    assert_int_equal(ck_summary_from_text(plain, "p.json", &s, &err), 0);
+    assert_true(isnan(s.leak_rate) && isnan(s.duplicate_rate));
+    ck_summary_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -350,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_image_defects),
         cmocka_unit_test(test_descriptor_shift_invariant),
         cmocka_unit_test(test_stage_refusals),
+        cmocka_unit_test(test_check_gates_rates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
