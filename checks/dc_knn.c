@@ -73,6 +73,7 @@ typedef struct dc_knn_job {
     dc_metric        m;
     size_t           k, c;            /* neighbours kept, candidates tracked     */
     const double    *rstat, *qstat;   /* dc_row_stats of ref and query           */
+    const float     *rstat_f;         /* rstat in float (float32 input), or NULL */
     dc_knn          *out;
     atomic_size_t    done;            /* query rows finished                     */
     atomic_int       oom;
@@ -102,25 +103,39 @@ static void dc_gemm(const dc_knn_job *J, size_t q0, size_t nq, size_t r0, size_t
 }
 
 /* Candidates of query row qi from one product row: surrogate s orders like
- * the distance (cosine: d - 1 = -x.y/(|x||y|); euclidean: d^2 - |q|^2). */
+ * the distance (cosine: d - 1 = -x.y/(|x||y|); euclidean: d^2 - |q|^2).
+ * Blocks of DC_SCAN entries whose minimum cannot enter the candidates are
+ * skipped after one vectorisable pass; float32 input is scanned in float
+ * (the candidates are re-ranked in double afterwards). */
 static void dc_scan_row(const dc_knn_job *J, size_t qi, const void *prow, size_t r0, size_t nr, double *s,
                         double *cs, int64_t *ci, size_t *cnt)
 {
     const float *pf = J->query->f32 ? prow : NULL;
     const double *pd = pf ? NULL : prow;
-    const double *rs = J->rstat + r0;
-    double qs = J->qstat[qi];
     int cos = J->m == DC_METRIC_COSINE;
     for (size_t j0 = 0; j0 < nr; j0 += DC_SCAN) {
         size_t nb = nr - j0 < DC_SCAN ? nr - j0 : DC_SCAN;
-        double lo = INFINITY;
-        for (size_t j = 0; j < nb; j++) {
-            double p = pf ? (double)pf[j0 + j] : pd[j0 + j];
-            double v = cos ? -p * qs * rs[j0 + j] : rs[j0 + j] - 2.0 * p;
-            s[j] = v;
-            lo = v < lo ? v : lo;
+        double lo;
+        if (pf) {
+            const float *rs = J->rstat_f + r0 + j0, *p = pf + j0;
+            float qs = (float)J->qstat[qi], lf = INFINITY, sf[DC_SCAN];
+            if (cos) for (size_t j = 0; j < nb; j++) sf[j] = -p[j] * qs * rs[j];
+            else for (size_t j = 0; j < nb; j++) sf[j] = rs[j] - 2.0f * p[j];
+            for (size_t j = 0; j < nb; j++) lf = sf[j] < lf ? sf[j] : lf;
+            lo = lf;
+            if (*cnt == J->c && lo >= cs[J->c - 1]) continue;
+            for (size_t j = 0; j < nb; j++) s[j] = sf[j];
+        } else {
+            const double *rs = J->rstat + r0 + j0;
+            double qs = J->qstat[qi];
+            lo = INFINITY;
+            for (size_t j = 0; j < nb; j++) {
+                double v = cos ? -pd[j0 + j] * qs * rs[j] : rs[j] - 2.0 * pd[j0 + j];
+                s[j] = v;
+                lo = v < lo ? v : lo;
+            }
+            if (*cnt == J->c && lo >= cs[J->c - 1]) continue;
         }
-        if (*cnt == J->c && lo >= cs[J->c - 1]) continue;
         for (size_t j = 0; j < nb; j++) {
             size_t g = r0 + j0 + j;
             if (J->self && g == qi) continue;
@@ -195,6 +210,7 @@ int dc_knn_build(const dc_matrix *ref, const dc_matrix *query, size_t k, dc_metr
                     .c = k + margin < avail ? k + margin : avail, .out = out};
     double *rstat = la_malloc_array(ref->n, sizeof *rstat);
     double *qstat = self ? rstat : la_malloc_array(query->n, sizeof *qstat);
+    float *rstat_f = NULL;
     out->index = la_big_alloc(query->n * k, sizeof *out->index);
     out->dist = la_big_alloc(query->n * k, sizeof *out->dist);
     if (!rstat || !qstat || !out->index || !out->dist) goto oom;
@@ -202,6 +218,11 @@ int dc_knn_build(const dc_matrix *ref, const dc_matrix *query, size_t k, dc_metr
     out->k = k;
     dc_row_stats(ref, m, rstat);
     if (!self) dc_row_stats(query, m, qstat);
+    if (ref->f32) {
+        if (!(rstat_f = la_malloc_array(ref->n, sizeof *rstat_f))) goto oom;
+        for (size_t i = 0; i < ref->n; i++) rstat_f[i] = (float)rstat[i];
+    }
+    J.rstat_f = rstat_f;
     J.rstat = rstat;
     J.qstat = qstat;
     atomic_init(&J.done, 0);
@@ -214,10 +235,12 @@ int dc_knn_build(const dc_matrix *ref, const dc_matrix *query, size_t k, dc_metr
     if (atomic_load(&J.oom)) goto oom;
     if (!self) free(qstat);
     free(rstat);
+    free(rstat_f);
     return 0;
 oom:
     if (!self) free(qstat);
     free(rstat);
+    free(rstat_f);
     dc_knn_free(out);
     return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory for the nearest-neighbour search");
 }
