@@ -1,7 +1,8 @@
 /*
  * dc_internal.h — what the stage's own files share (dc_run.c, dc_leak.c,
  * dc_write.c) and nobody else calls: the leakage search, the issue list, the
- * image descriptors of a split.
+ * image descriptors of a split (all in dc_leak.c, so dc_run.c -> dc_leak.c
+ * is the only direction between the two).
  */
 #ifndef LA_DC_INTERNAL_H
 #define LA_DC_INTERNAL_H

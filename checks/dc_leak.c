@@ -14,6 +14,17 @@
 
 enum { DC_LEAK_IMAGE_CANDIDATES = 5 };
 
+float *dc_descriptors(const dc_split *s, int threads, la_error *err)
+{
+    float *d = la_big_alloc(s->n ? s->n : 1, DC_DESC_DIM * sizeof(float));
+    if (!d) { la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory for the image descriptors"); return NULL; }
+    if (dc_image_descriptors(s->pixels, s->n, s->image_w, s->image_h, s->channels, threads, d, err)) {
+        free(d);
+        return NULL;
+    }
+    return d;
+}
+
 typedef struct dc_hidx { uint64_t h; int64_t i; } dc_hidx;
 
 static int dc_hidx_cmp(const void *a, const void *b)

@@ -177,17 +177,6 @@ static int dc_run_exact(const dc_input *in, dc_result *r, la_error *err)
 
 /* ---- images ------------------------------------------------------------------ */
 
-float *dc_descriptors(const dc_split *s, int threads, la_error *err)
-{
-    float *d = la_big_alloc(s->n ? s->n : 1, DC_DESC_DIM * sizeof(float));
-    if (!d) { la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory for the image descriptors"); return NULL; }
-    if (dc_image_descriptors(s->pixels, s->n, s->image_w, s->image_h, s->channels, threads, d, err)) {
-        free(d);
-        return NULL;
-    }
-    return d;
-}
-
 static int dc_pair_cmp(const void *x, const void *y)
 {
     const dc_pair *p = x, *q = y;
