@@ -36,7 +36,7 @@ endif
 
 # The library, lowest layer first (include/labelaudit.h is its public API,
 # api/ implements it over the stages); cli/ is the command layer over it.
-MODULES  = util io audit metrics cv clean db report api
+MODULES  = util io audit checks metrics cv clean db report api
 LIB_SRC  = $(wildcard $(addsuffix /*.c,$(MODULES)))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 PIC_OBJ  = $(LIB_SRC:%.c=$(BUILD)/pic/%.o)

@@ -51,6 +51,8 @@ typedef struct ck_summary {
     double   health;         /* overall label health score                     */
     double   confidence;     /* interval level (0.95 when absent)              */
     int      has_ci;         /* 1 when the summary carried intervals           */
+    double   leak_rate;      /* dataset_checks.leak_rate, NAN when absent      */
+    double   duplicate_rate; /* dataset_checks.duplicate_rate, NAN when absent */
 } ck_summary;
 
 /* Parses a summary.json document. source names it in messages. Returns 0 or
@@ -83,6 +85,8 @@ typedef struct ck_limits {
     double max_increase;          /* --max-increase D (needs a baseline)       */
     double max_class_error_rate;  /* --max-class-error-rate R                  */
     double min_health;            /* --min-health H                            */
+    double max_leak_rate;         /* --max-leak-rate R (dataset checks, --test) */
+    double max_duplicate_rate;    /* --max-duplicate-rate R (dataset checks)   */
 } ck_limits;
 
 void ck_limits_init(ck_limits *l);
@@ -110,7 +114,8 @@ typedef struct ck_class_change {
 
 typedef struct ck_verdict {
     ck_case *cases;          /* ncases, in order: max-error-rate, max-increase,
-                                max-class-error-rate[c] for every class, min-health */
+                                max-class-error-rate[c] for every class, min-health,
+                                max-leak-rate, max-duplicate-rate */
     size_t   ncases;
     size_t   nfailed;
     int      has_baseline;

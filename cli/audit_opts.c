@@ -129,6 +129,7 @@ static const struct option au_longopts[] = {
     {"seed", required_argument, 0, AU_SEED},
     AU_STAGE_LONG_OPTIONS,
     IO_LOAD_LONG_OPTIONS,
+    DC_CLI_LONG_OPTIONS,
     {0, 0, 0, 0}
 };
 
@@ -160,10 +161,11 @@ static int au_cli_option(au_cli *a, int c, char **argv)
         a->o.seed = (uint64_t)lv;
         return 0;
     case 'h': case AU_HELP:
-        printf("%s%s", au_usage, io_load_opts_help);
+        printf("%s%s%s", au_usage, dc_cli_help, io_load_opts_help);
         return 1;
     default:
         if ((rc = au_opts_handle(&a->o, &a->remove_arg, c, optarg, cmd)) >= 0) return rc;
+        if ((rc = dc_cli_handle(&a->dc, c, optarg, cmd)) >= 0) return rc;
         if (c >= IO_OPT_BASE && c < IO_OPT_BASE + 64)
             return io_load_opts_handle(&a->lo, c, optarg, cmd) ? LA_EUSAGE : 0;
         return cli_getopt_error(cmd, c, argv);
@@ -178,6 +180,7 @@ int au_cli_parse(int argc, char **argv, au_cli *a, int *done)
     io_load_opts_init(&a->lo);
     a->lo.no_features = 1;
     a->files.load = &a->lo;
+    dc_cli_init(&a->dc);
     *done = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":h", au_longopts, NULL)) != -1) {
@@ -186,9 +189,11 @@ int au_cli_parse(int argc, char **argv, au_cli *a, int *done)
         if (rc) return rc;
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!a->files.probs) return cli_usage_error(cmd, "--pred-probs is required");
+    int checks_only = !a->files.probs && (a->files.data || a->dc.features);  /* dataset checks alone */
+    if (!a->files.probs && !checks_only) return cli_usage_error(cmd, "--pred-probs is required");
     if (!a->out) return cli_usage_error(cmd, "--out is required");
-    if (!a->files.labels && !a->files.data) return cli_usage_error(cmd, "--labels (or --data) is required");
+    if (!checks_only && !a->files.labels && !a->files.data) return cli_usage_error(cmd, "--labels (or --data) is required");
+    if (dc_cli_active(&a->dc)) a->lo.no_features = 0;
     a->o.keep_rank_scores = a->db != NULL;
     return au_opts_check(&a->o, a->remove_arg, cmd);
 }

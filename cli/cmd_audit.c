@@ -20,6 +20,7 @@ int cmd_audit(int argc, char **argv)
     au_cli a;
     int done, rc = au_cli_parse(argc, argv, &a, &done);
     if (rc || done) return rc;
+    if (!a.files.probs) return dc_cli_features_only(&a);   /* dataset checks alone */
 
     la_error err;
     la_error_clear(&err);
@@ -36,6 +37,7 @@ int cmd_audit(int argc, char **argv)
     if (a.remove_arg && (rc = au_remove_parse(a.remove_arg, in.in.k, &remove, &err))) goto fail;
     a.o.remove = remove;
     if ((rc = au_run(&in.in, &a.o, a.out, &res, &err))) goto fail;
+    if (dc_cli_active(&a.dc) && (rc = dc_cli_with_audit(&a, &in, &res, &err))) goto fail;
     double t_run = la_now();
     if ((rc = au_write(&res, &in.in, &a.o, a.out, a.summary, &err))) goto fail;
     au_cli_warn_skipped(&res, &a.o, a.files.probs);
