@@ -191,8 +191,40 @@ static int parse_list(const char *cmd, const char *opt, const char *s, double lo
     return 0;
 }
 
+/* The rebalancing options of issue 19 (--tau ... --rebalance-folds). */
+static int handle_rebalance(cli_train_opts *o, int c, const char *v, const char *cmd)
+{
+    cv_train_opts *t = &o->train;
+    long l;
+    switch (c) {
+    case O_TAU: return cli_parse_double(cmd, "--tau", v, 0.0, 10.0, &t->tau);
+    case O_OVERRATIO:
+        if (cli_parse_double(cmd, "--oversample-ratio", v, 0.0, 1.0, &t->oversample_ratio)) return LA_EUSAGE;
+        if (t->oversample_ratio <= 0) return cli_usage_error(cmd, "--oversample-ratio: '%s' must be above 0", v);
+        return 0;
+    case O_RAWPROBS:
+        t->raw_probs = 1;
+        return 0;
+    case O_DECOUPLE:
+        o->decouple = 1;
+        return 0;
+    case O_REBALANCE:
+        if (!strcmp(v, "auto")) o->rebalance = 1;
+        else if (!strcmp(v, "none")) o->rebalance = 0;
+        else return cli_usage_error(cmd, "--rebalance: '%s' is not auto or none", v);
+        return 0;
+    case O_SELECTBY: return parse_select(o, v, cmd);
+    case O_REBFOLDS:
+        if (cli_parse_long(cmd, "--rebalance-folds", v, 2, CV_REB_MAX_INNER, &l)) return LA_EUSAGE;
+        o->rb.inner_folds = (int)l;
+        return 0;
+    }
+    return cli_usage_error(cmd, "internal: unknown training option %d", c);
+}
+
 int cli_train_opts_handle(cli_train_opts *o, int c, const char *v, const char *cmd)
 {
+    if (c >= O_TAU) return handle_rebalance(o, c, v, cmd);
     cv_train_opts *t = &o->train;
     long l;
     double d;
@@ -290,27 +322,6 @@ int cli_train_opts_handle(cli_train_opts *o, int c, const char *v, const char *c
     case O_FEPOCHS:
         if (cli_parse_long(cmd, "--forget-epochs", v, 0, 100000, &l)) return LA_EUSAGE;
         o->co.forget_epochs = (int)l;
-        return 0;
-    case O_TAU: return cli_parse_double(cmd, "--tau", v, 0.0, 10.0, &t->tau);
-    case O_OVERRATIO:
-        if (cli_parse_double(cmd, "--oversample-ratio", v, 0.0, 1.0, &t->oversample_ratio)) return LA_EUSAGE;
-        if (t->oversample_ratio <= 0) return cli_usage_error(cmd, "--oversample-ratio: '%s' must be above 0", v);
-        return 0;
-    case O_RAWPROBS:
-        t->raw_probs = 1;
-        return 0;
-    case O_DECOUPLE:
-        o->decouple = 1;
-        return 0;
-    case O_REBALANCE:
-        if (!strcmp(v, "auto")) o->rebalance = 1;
-        else if (!strcmp(v, "none")) o->rebalance = 0;
-        else return cli_usage_error(cmd, "--rebalance: '%s' is not auto or none", v);
-        return 0;
-    case O_SELECTBY: return parse_select(o, v, cmd);
-    case O_REBFOLDS:
-        if (cli_parse_long(cmd, "--rebalance-folds", v, 2, 20, &l)) return LA_EUSAGE;
-        o->rb.inner_folds = (int)l;
         return 0;
     }
     return cli_usage_error(cmd, "internal: unknown training option %d", c);

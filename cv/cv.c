@@ -275,18 +275,6 @@ static json_t *curve_json(const cv_curve *c)
     return o;
 }
 
-/* One fold's comparison: {chosen, scores: {strategy: inner score}}. */
-static json_t *choice_json(const cv_rebalance_choice *ch)
-{
-    json_t *o = json_object(), *sc = json_object();
-    for (int s = 0; s < CV_REB_N; s++)
-        if (ch->tried[s])
-            json_object_set_new(sc, cv_rebalance_name(s), isfinite(ch->score[s]) ? json_real(ch->score[s]) : json_null());
-    json_object_set_new(o, "chosen", json_string(cv_rebalance_name(ch->chosen)));
-    json_object_set_new(o, "scores", sc);
-    return o;
-}
-
 /* The run's rebalancing: {mode, select_by, [precision], inner_folds,
  * compared: [strategies], chosen: {strategy: folds}}. */
 static json_t *rebalance_json(const cv_stage_result *r, const cv_stage_opts *o)
@@ -340,7 +328,7 @@ json_t *cv_stage_metrics_json(const cv_stage_result *r, const cv_stage_opts *o, 
         json_object_set_new(fo, "seconds", json_real(in->seconds));
         if (t->model != CV_MODEL_KNN) json_object_set_new(fo, "l2", json_real(in->l2));
         if (r->curves) json_object_set_new(fo, "curve", curve_json(&r->curves[f]));
-        if (o->rebalance) json_object_set_new(fo, "rebalance", choice_json(&in->rebalance));
+        if (o->rebalance) json_object_set_new(fo, "rebalance", cv_rebalance_choice_json(&in->rebalance));
     }
     json_object_set_new(doc, "model", json_string(cv_model_name(t->model)));
     json_object_set_new(doc, "loss", json_string(cv_loss_name(t->loss)));

@@ -13,6 +13,8 @@
 #include "folds.h"
 #include "robust.h"
 #include "../metrics/metrics.h"
+#include <assert.h>
+#include <jansson.h>
 
 static const char *const strategy_names[CV_REB_N] = {
     "plain", "balanced", "weighted", "focal", "logit-adjusted", "oversample-ratio", "decouple"
@@ -110,7 +112,7 @@ static size_t gather(const float *X, size_t n, size_t d, const int32_t *y, const
 static int inner_cv(const cv_train_opts *base, int s, const cv_rebalance_opts *r, const float *X, size_t n,
                     size_t d, const int32_t *y, const float *sw, size_t k, const int32_t *fold,
                     float *Xa, int32_t *ya, float *swa, float *Xb, int32_t *yb, size_t *idx, double *Pb,
-                    double *P, la_error *err)
+                    double *P, const uint8_t *rare, double *fold_score, la_error *err)
 {
     cv_train_opts o = *base;
     int decouple = 0;
@@ -123,14 +125,27 @@ static int inner_cv(const cv_train_opts *base, int s, const cv_rebalance_opts *r
         int rc = cv_robust_fit_predict(&o, NULL, decouple, Xa, na, d, ya, sw ? swa : NULL, k, Xb, nb, Pb, err);
         if (rc) return rc;
         for (size_t i = 0; i < nb; i++) memcpy(P + idx[i] * k, Pb + i * k, k * sizeof *P);
+        fold_score[f] = cv_rebalance_score(r, yb, Pb, nb, k, rare);
     }
     return 0;
+}
+
+/* The paired gain of fold scores a over plain's b (F folds, NANs skipped). */
+static void paired_gain(const double *a, const double *b, int F, double *gain, double *se)
+{
+    double s = 0.0, s2 = 0.0;
+    int m = 0;
+    for (int f = 0; f < F; f++)
+        if (isfinite(a[f]) && isfinite(b[f])) { double d = a[f] - b[f]; s += d; s2 += d * d; m++; }
+    *gain = m ? s / m : NAN;
+    *se = m > 1 ? sqrt(fmax(s2 - s * s / m, 0.0) / (m - 1) / m) : INFINITY;
 }
 
 int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, const float *X, size_t n,
                         size_t d, const int32_t *y, const float *sw, size_t k, cv_rebalance_choice *out,
                         la_error *err)
 {
+    assert(r->inner_folds >= 2 && r->inner_folds <= CV_REB_MAX_INNER);
     memset(out, 0, sizeof *out);
     for (int s = 0; s < CV_REB_N; s++) out->score[s] = NAN;
     cv_train_opts base = *o;
@@ -151,22 +166,47 @@ int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, cons
     }
     if ((rc = cv_folds_stratified(y, n, k, r->inner_folds, o->seed ^ CV_REB_SEED, fold, NULL, err))) goto done;
     cv_rebalance_rare(y, n, k, rare);
-    int best = -1;
+    double fs[CV_REB_N][CV_REB_MAX_INNER];
     for (int s = 0; s < CV_REB_N; s++) {
+        out->gain[s] = out->gain_se[s] = NAN;
+        for (int f = 0; f < CV_REB_MAX_INNER; f++) fs[s][f] = NAN;
         if (!cv_rebalance_applies(s, o->model)) continue;
         /* rows of a fold without an inner model keep 1/k */
         for (size_t j = 0; j < n * k; j++) P[j] = 1.0 / (double)k;
-        if ((rc = inner_cv(&base, s, r, X, n, d, y, sw, k, fold, Xa, ya, swa, Xb, yb, idx, Pb, P, err))) goto done;
+        if ((rc = inner_cv(&base, s, r, X, n, d, y, sw, k, fold, Xa, ya, swa, Xb, yb, idx, Pb, P, rare, fs[s], err)))
+            goto done;
         out->tried[s] = 1;
         out->score[s] = cv_rebalance_score(r, y, P, n, k, rare);
-        if (best < 0 || out->score[s] > out->score[best] || (isnan(out->score[best]) && !isnan(out->score[s])))
-            best = s;
     }
-    out->chosen = best < 0 ? CV_REB_PLAIN : best;
-    if (out->tried[CV_REB_PLAIN] && isfinite(out->score[CV_REB_PLAIN]) &&
-        !(out->score[out->chosen] > out->score[CV_REB_PLAIN] + CV_REB_MARGIN))
-        out->chosen = CV_REB_PLAIN;
+    /* plain unless a strategy's paired gain clears the margin and its error */
+    out->chosen = CV_REB_PLAIN;
+    for (int s = CV_REB_PLAIN + 1; s < CV_REB_N; s++) {
+        if (!out->tried[s]) continue;
+        paired_gain(fs[s], fs[CV_REB_PLAIN], r->inner_folds, &out->gain[s], &out->gain_se[s]);
+        if (!(out->gain[s] > CV_REB_MARGIN && out->gain[s] > out->gain_se[s])) continue;
+        if (out->chosen == CV_REB_PLAIN || out->score[s] > out->score[out->chosen]) out->chosen = s;
+    }
 done:
     free(fold); free(ya); free(yb); free(Xa); free(Xb); free(swa); free(idx); free(P); free(Pb); free(rare);
     return rc;
+}
+
+/* A number, or null when not finite. */
+static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+json_t *cv_rebalance_choice_json(const cv_rebalance_choice *ch)
+{
+    json_t *o = json_object(), *sc = json_object(), *g = json_object(), *se = json_object();
+    for (int s = 0; s < CV_REB_N; s++) {
+        if (!ch->tried[s]) continue;
+        json_object_set_new(sc, cv_rebalance_name(s), num(ch->score[s]));
+        if (s == CV_REB_PLAIN) continue;
+        json_object_set_new(g, cv_rebalance_name(s), num(ch->gain[s]));
+        json_object_set_new(se, cv_rebalance_name(s), num(ch->gain_se[s]));
+    }
+    json_object_set_new(o, "chosen", json_string(cv_rebalance_name(ch->chosen)));
+    json_object_set_new(o, "scores", sc);
+    json_object_set_new(o, "gain_over_plain", g);
+    json_object_set_new(o, "gain_se", se);
+    return o;
 }

@@ -9,10 +9,13 @@
  *   pr-auc                   mean average precision (the default)
  *   recall-at-precision P    mean of the highest recall at precision >= P
  *   balanced-accuracy        balanced accuracy of the argmax, all classes
- * Plain cross-entropy is kept unless another strategy beats its score by
- * more than CV_REB_MARGIN (inner scores of a few rare rows are noisy, and a
- * fold that switches for nothing only adds variance); among the others the
- * best wins, ties to the earlier in cv_rebalance_strategy order.
+ * Plain cross-entropy is kept unless another strategy beats it in the
+ * paired comparison over the inner folds: the mean gain g = mean_f (score_f
+ * - plain_f) must exceed both CV_REB_MARGIN and its standard error
+ * sd_f(score_f - plain_f) / sqrt(F) (inner scores of a few rare rows are
+ * noisy, and a switch for nothing only adds variance). Among the strategies
+ * that pass, the best pooled score wins, ties to the earlier in
+ * cv_rebalance_strategy order.
  */
 #ifndef CV_REBALANCE_H
 #define CV_REBALANCE_H
@@ -39,6 +42,7 @@ typedef enum cv_select_by {
 
 #define CV_REB_DEFAULT_RATIO 0.2     /* the oversampling candidate without --oversample-ratio */
 #define CV_REB_MARGIN        0.01    /* what a strategy must gain over plain to replace it  */
+#define CV_REB_MAX_INNER     20      /* --rebalance-folds at most                           */
 #define CV_REB_INNER_FOLDS   3       /* inner folds of a training fold                      */
 #define CV_REB_SEED          0x3C3C3C3Cull  /* xor'ed into the fold's seed for the inner folds */
 
@@ -52,7 +56,10 @@ typedef struct cv_rebalance_opts {
 typedef struct cv_rebalance_choice {
     int    chosen;                   /* a cv_rebalance_strategy               */
     int    tried[CV_REB_N];          /* 1 = compared (applies to the model)   */
-    double score[CV_REB_N];          /* its inner score, NAN when not tried   */
+    double score[CV_REB_N];          /* its inner score (pooled inner out-of-fold
+                                        probabilities), NAN when not tried    */
+    double gain[CV_REB_N];           /* paired mean gain over plain per inner fold */
+    double gain_se[CV_REB_N];        /* ... and its standard error            */
 } cv_rebalance_choice;
 
 /* "plain", "balanced", "weighted", "focal", "logit-adjusted",
@@ -86,5 +93,11 @@ double cv_rebalance_score(const cv_rebalance_opts *r, const int32_t *y, const do
 int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, const float *X, size_t n,
                         size_t d, const int32_t *y, const float *sw, size_t k, cv_rebalance_choice *out,
                         la_error *err);
+
+/* {chosen, scores: {strategy: score}, gain_over_plain: {strategy: g},
+ * gain_se: {strategy: se}} over the strategies tried (null where not
+ * finite). A new reference, or NULL when out of memory. */
+typedef struct json_t json_t;
+json_t *cv_rebalance_choice_json(const cv_rebalance_choice *ch);
 
 #endif /* CV_REBALANCE_H */

@@ -232,14 +232,10 @@ static void add_rebalance_keys(json_t *doc, const cv_retrain_result *r, const cv
     if (t->loss == CV_LOSS_LOGIT_ADJUSTED) json_object_set_new(doc, "tau", json_real(t->tau));
     if (t->oversample_ratio > 0) json_object_set_new(doc, "oversample_ratio", json_real(t->oversample_ratio));
     if (o->rebalance) {
-        json_t *j = json_object(), *sc = json_object();
+        json_t *j = cv_rebalance_choice_json(&r->choice);
         json_object_set_new(j, "mode", json_string("auto"));
         json_object_set_new(j, "select_by", json_string(cv_select_name(o->rebalance->select_by)));
-        json_object_set_new(j, "chosen", json_string(cv_rebalance_name(r->choice.chosen)));
-        for (int s = 0; s < CV_REB_N; s++)
-            if (r->choice.tried[s])
-                json_object_set_new(sc, cv_rebalance_name(s), isfinite(r->choice.score[s]) ? json_real(r->choice.score[s]) : json_null());
-        json_object_set_new(j, "scores", sc);
+        json_object_set_new(j, "inner_folds", json_integer(o->rebalance->inner_folds));
         json_object_set_new(doc, "rebalance", j);
     }
     if (o->rebalance || cv_prior_shifts(t, o->decouple))

@@ -205,10 +205,16 @@ static void test_rebalance_choice_recorded(void **state)
         else assert_true(isnan(ch.score[s]));
     }
     assert_true(ch.tried[ch.chosen]);
-    /* plain unless another beats it by the margin; the chosen is the best otherwise */
-    if (ch.chosen != CV_REB_PLAIN) assert_true(ch.score[ch.chosen] > ch.score[CV_REB_PLAIN] + CV_REB_MARGIN);
-    for (int s = 0; s < CV_REB_N; s++)
-        if (ch.tried[s] && ch.chosen != CV_REB_PLAIN) assert_true(ch.score[s] <= ch.score[ch.chosen]);
+    /* plain unless another's paired gain clears the margin and its error;
+     * then the best pooled score among those that do */
+    int passes[CV_REB_N] = {0};
+    for (int s = 1; s < CV_REB_N; s++)
+        passes[s] = ch.tried[s] && ch.gain[s] > CV_REB_MARGIN && ch.gain[s] > ch.gain_se[s];
+    if (ch.chosen != CV_REB_PLAIN) assert_true(passes[ch.chosen]);
+    for (int s = 1; s < CV_REB_N; s++) {
+        if (passes[s]) assert_true(ch.chosen != CV_REB_PLAIN && ch.score[s] <= ch.score[ch.chosen]);
+        if (ch.tried[s]) assert_true(isfinite(ch.gain[s]) && ch.gain_se[s] >= 0);
+    }
     uint8_t rare[2];
     assert_int_equal(cv_rebalance_rare(y, N, 2, rare), 1);
     assert_true(rare[1] && !rare[0]);
