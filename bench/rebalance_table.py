@@ -115,8 +115,9 @@ def main():
     out = sys.argv[1]
     titles = {'ts': 'Fashion-MNIST T-shirt/top 4950 vs Shirt 50, test split at the 99:1 prior, rare = Shirt',
               'pc': 'Fashion-MNIST Pullover 4950 vs Coat 50, test split at the 99:1 prior, rare = Coat',
+              'sb': 'Fashion-MNIST Sneaker 4950 vs Ankle boot 50, test split at the 99:1 prior, rare = Ankle boot',
               'shuttle': 'Shuttle, 5-fold out-of-fold, means over the rare classes'}
-    for task in ('ts', 'pc', 'shuttle'):
+    for task in ('ts', 'pc', 'sb', 'shuttle'):
         for model in ('logreg', 'mlp'):
             rows = summarize(out, task, model)
             if not rows:

@@ -2,7 +2,9 @@
  * sampler.c — the epoch samplers and image augmentation of sampler.h.
  * Oversampling picks a present class uniformly, then a row of it, so each
  * class is drawn equally often whatever its size; undersampling keeps the
- * first min_c n_c rows of each class of a shuffled order.
+ * first min_c n_c rows of each class of a shuffled order. The top-up of
+ * --oversample-ratio keeps every row and adds synthetic ones: augmented
+ * images (rotation, shift, noise, in pixel units) or SMOTE interpolations.
  */
 #include "sampler.h"
 

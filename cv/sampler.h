@@ -4,6 +4,8 @@
  * undersample) and the 1-2 pixel shifts (and --flip mirrors) of oversampled
  * image repeats. Used by the mlp every epoch and by logreg once (its
  * resampled training set is materialized, then fitted full-batch).
+ * The modest oversampling of --oversample-ratio (cv_sampler_topup) is
+ * materialized once by cv_model_fit for every model.
  * Not here: the models, the losses. Deterministic for a given rng state.
  */
 #ifndef CV_SAMPLER_H
