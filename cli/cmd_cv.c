@@ -261,7 +261,7 @@ static int run_cv(cv_args *a, la_dataset *ds, cv_stage_result *res, json_t **doc
     cv_stage_opts so = {
         .train = *t, .n_folds = (int)a->folds, .seed = (uint64_t)a->seed, .threads = (int)a->threads,
         .standardize = a->standardize, .folds = fold, .coteach = a->train.coteach ? &a->train.co : NULL,
-        .on_fold = on_fold, .ctx = &pc,
+        .decouple = a->train.decouple, .rebalance = cli_train_rebalance(&a->train), .on_fold = on_fold, .ctx = &pc,
     };
     rc = cv_stage(ds, sw, &so, res, err);
     la_progress_finish(&pc.pg);

@@ -26,6 +26,7 @@
 static const char MT_USAGE[] =
     "usage: labelaudit metrics --labels FILE --pred-probs FILE [--classes FILE]\n"
     "           [--positive CLASS [--min-recall R | --min-precision P | --max-false-alarm-rate F]]\n"
+    "           [--precision-at-least P | --recall-at-least R] [--threshold-out FILE]\n"
     "           [--folds FILE] [--compare METRICS_JSON] [--out DIR] [--format text|json] [--quiet]\n"
     "\n"
     "Per-class precision, recall, F1, support and PR-AUC (average precision),\n"
@@ -40,6 +41,10 @@ static const char MT_USAGE[] =
     "  --min-recall R          operating point: highest precision with recall >= R\n"
     "  --max-false-alarm-rate F  operating point: highest recall with FP/(FP+TN) <= F\n"
     "                          (no constraint: the threshold with the best F1)\n"
+    "  --precision-at-least P  --min-precision P on --positive, by default the rarest class\n"
+    "  --recall-at-least R     --min-recall R on --positive, by default the rarest class\n"
+    "  --threshold-out FILE    write the operating point (class, threshold) as JSON for\n"
+    "                          `retrain --threshold FILE`\n"
     "  --folds FILE            fold of each example (cv's folds.csv: fold column, optional\n"
     "                          id column, rows in label order): adds per-fold metrics\n"
     "  --compare METRICS_JSON  another metrics.json of the same classes (\"before\", e.g.\n"
@@ -51,7 +56,8 @@ static const char MT_USAGE[] =
     "  --quiet                 no notes on stderr\n";
 
 enum { OPT_LABELS = 1, OPT_PROBS, OPT_CLASSES, OPT_POSITIVE, OPT_MIN_RECALL, OPT_MIN_PREC,
-       OPT_MAX_FAR, OPT_FOLDS, OPT_OUT, OPT_FORMAT, OPT_QUIET, OPT_HELP, OPT_COMPARE };
+       OPT_MAX_FAR, OPT_FOLDS, OPT_OUT, OPT_FORMAT, OPT_QUIET, OPT_HELP, OPT_COMPARE,
+       OPT_PREC_AT_LEAST, OPT_REC_AT_LEAST, OPT_THRESHOLD_OUT };
 
 /* Precision (y) against recall (x), step-wise as average precision reads it,
  * the operating point circled. Plot area 400 x 300 at (60, 30). */
@@ -316,8 +322,8 @@ static long resolve_class(const char *s, char *const *names, size_t k)
 
 /* What the command line asked for. */
 typedef struct metrics_args {
-    const char *labels, *probs, *classes, *positive, *out, *folds, *compare;
-    int quiet, json, nconstraints;
+    const char *labels, *probs, *classes, *positive, *out, *folds, *compare, *threshold_out;
+    int quiet, json, nconstraints, rare_default;   /* rare_default: --*-at-least, positive = rarest */
     mt_stage_opts so;
 } metrics_args;
 
@@ -338,6 +344,9 @@ static int parse_args(int argc, char **argv, metrics_args *a, int *help)
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"help", no_argument, NULL, OPT_HELP},
         {"compare", required_argument, NULL, OPT_COMPARE},
+        {"precision-at-least", required_argument, NULL, OPT_PREC_AT_LEAST},
+        {"recall-at-least", required_argument, NULL, OPT_REC_AT_LEAST},
+        {"threshold-out", required_argument, NULL, OPT_THRESHOLD_OUT},
         {NULL, 0, NULL, 0},
     };
     const char *cmd = "metrics";
@@ -348,6 +357,15 @@ static int parse_args(int argc, char **argv, metrics_args *a, int *help)
         case OPT_PROBS: a->probs = optarg; break;
         case OPT_CLASSES: a->classes = optarg; break;
         case OPT_POSITIVE: a->positive = optarg; break;
+        case OPT_PREC_AT_LEAST: case OPT_REC_AT_LEAST:
+            a->rare_default = 1;
+            if (cli_parse_double(cmd, c == OPT_PREC_AT_LEAST ? "--precision-at-least" : "--recall-at-least",
+                                 optarg, 0, 1, &a->so.value)) return LA_EUSAGE;
+            a->so.kind = c == OPT_PREC_AT_LEAST ? MT_MIN_PRECISION : MT_MIN_RECALL;
+            a->so.has_constraint = 1;
+            a->nconstraints++;
+            break;
+        case OPT_THRESHOLD_OUT: a->threshold_out = optarg; break;
         case OPT_MIN_RECALL: case OPT_MIN_PREC: case OPT_MAX_FAR: {
             const char *opt = c == OPT_MIN_RECALL ? "--min-recall" : c == OPT_MIN_PREC
                               ? "--min-precision" : "--max-false-alarm-rate";
@@ -374,8 +392,12 @@ static int parse_args(int argc, char **argv, metrics_args *a, int *help)
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!a->labels || !a->probs) return cli_usage_error(cmd, "--labels and --pred-probs are required");
     if (a->nconstraints > 1)
-        return cli_usage_error(cmd, "give at most one of --min-recall, --min-precision, --max-false-alarm-rate");
-    if (a->nconstraints && !a->positive)
+        return cli_usage_error(cmd, "give at most one of --min-recall, --min-precision, --max-false-alarm-rate, "
+                               "--precision-at-least, --recall-at-least");
+    if (a->threshold_out && !a->positive && !a->rare_default)
+        return cli_usage_error(cmd, "--threshold-out needs an operating point: --positive CLASS, "
+                               "--precision-at-least P or --recall-at-least R");
+    if (a->nconstraints && !a->positive && !a->rare_default)
         return cli_usage_error(cmd, "--min-recall/--min-precision/--max-false-alarm-rate need --positive CLASS");
     return 0;
 }
@@ -517,6 +539,7 @@ int cmd_metrics(int argc, char **argv)
                           a.positive, k);
         goto done;
     }
+    if (!a.positive && a.rare_default) a.so.positive = mt_rarest_class(in.y, n, k);   /* the rare class */
     if (a.folds) {
         if ((rc = load_folds(&fr, a.folds, &in.lab, &err))) goto done;
         a.so.fold_of = fr.fold;
@@ -533,6 +556,17 @@ int cmd_metrics(int argc, char **argv)
     }
     if (a.compare && (rc = compare_with(&a, doc, &cmp, &err))) goto done;
     if (a.out && (rc = write_outputs(&a, &res, doc, in.names, &err))) goto done;
+    if (a.threshold_out && res.pick < 0) {
+        rc = la_error_set(&err, LA_EUSAGE, a.threshold_out, 0, "not written: no threshold meets %s %g",
+                          mt_constraint_name(a.so.kind), a.so.value);
+        goto done;
+    }
+    if (a.threshold_out) {
+        char idx[32];
+        snprintf(idx, sizeof idx, "%ld", a.so.positive);
+        if ((rc = mt_threshold_write(a.threshold_out, in.names ? in.names[a.so.positive] : idx, (size_t)a.so.positive,
+                                     &res.pts[res.pick], &a.so, &err))) goto done;
+    }
     if (a.json) {
         if (cmp) json_object_set(doc, "compare", cmp);   /* stdout only, not --out's file */
         if (la_json_print(doc, stdout, LA_JSON_READABLE)) {

@@ -52,6 +52,9 @@ static const char usage[] =
     "                           distribution, then refit only the output layer with\n"
     "                           class-balanced sampling (--sampler oversample, the\n"
     "                           default, or undersample)\n"
+    "  --threshold FILE         predict the test set with the operating point of FILE\n"
+    "                           (`metrics --threshold-out`): its class when its probability\n"
+    "                           >= the threshold, else the most probable other class\n"
     "  --db FILE                record the test metrics in FILE (kind 'retrain'); the\n"
     "                           loader options the audit run recorded (--label-col,\n"
     "                           --id-col, --features, --classes) apply unless given\n"
@@ -62,7 +65,7 @@ static const char usage[] =
     "\n";
 
 enum { O_DATA = 1, O_LABELS, O_WEIGHTS, O_TEST, O_TEST_LABELS, O_OUT, O_SEED, O_THREADS, O_NOSTD,
-       O_DECOUPLE, O_DB, O_RUN, O_FORMAT, O_QUIET, O_HELP };
+       O_DECOUPLE, O_DB, O_RUN, O_FORMAT, O_QUIET, O_HELP, O_THRESHOLD };
 
 static const struct option own_options[] = {
     {"data", required_argument, NULL, O_DATA},
@@ -80,11 +83,12 @@ static const struct option own_options[] = {
     {"format", required_argument, NULL, O_FORMAT},
     {"quiet", no_argument, NULL, O_QUIET},
     {"help", no_argument, NULL, O_HELP},
+    {"threshold", required_argument, NULL, O_THRESHOLD},
 };
 #define N_OWN (sizeof own_options / sizeof *own_options)
 
 typedef struct retrain_args {
-    const char *data, *labels, *weights, *test, *test_labels, *out, *db;
+    const char *data, *labels, *weights, *test, *test_labels, *out, *db, *threshold;
     long seed, threads, run;
     int standardize, decouple, json, quiet;
     io_load_opts load;
@@ -106,6 +110,7 @@ static int own_option(void *ctx, int c, const char *arg)
     case O_THREADS: if (cli_parse_long("retrain", "--threads", arg, 1, 64, &a->threads)) return LA_EUSAGE; break;
     case O_NOSTD: a->standardize = 0; break;
     case O_DECOUPLE: a->decouple = 1; break;
+    case O_THRESHOLD: a->threshold = arg; break;
     case O_DB: a->db = arg; break;
     case O_RUN: if (cli_parse_long("retrain", "--run", arg, 1, LONG_MAX, &a->run)) return LA_EUSAGE; break;
     default: return cli_usage_error("retrain", "unknown option");
@@ -259,7 +264,8 @@ int cmd_retrain(int argc, char **argv)
     double load_s = la_now() - t0;
 
     cv_retrain_opts ro = {.train = *t, .standardize = a.standardize, .coteach = a.train.coteach,
-                          .co = a.train.co, .decouple = a.decouple};
+                          .co = a.train.co, .decouple = a.decouple, .rebalance = cli_train_rebalance(&a.train),
+                          .threshold_file = a.threshold};
     cli_info(a.quiet, "retrain: %zu training examples, %zu test, %zu features, %zu classes, model %s (%s)\n",
              tr.n, te.n, tr.d, tr.k, cv_model_name(t->model), cv_retrain_variant(&ro));
     if ((rc = cv_retrain_stage(&tr, sw, &te, &ro, &res, &err))) goto fail;
