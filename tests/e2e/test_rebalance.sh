@@ -72,7 +72,7 @@ la cv --data "$TMP/train.csv" --out "$TMP/x/p.npy" --loss logit-adjusted --tau -
 # the operating point: chosen on out-of-fold probabilities, used on held-out data
 la metrics --labels "$TMP/plain/labels.npy" --pred-probs "$TMP/plain/p.npy" --precision-at-least 0.8 --threshold-out "$TMP/thr.json"
 expect_rc 0 "metrics --precision-at-least 0.8 --threshold-out"
-expect_out "positive class '1'" "the rare class is the positive one by default"
+expect_out "positive class 'rare'" "the rare class is the positive one by default"
 expect_out "confusion matrix at this threshold" "prints the confusion matrix at the operating point"
 check "threshold file names the class index and the constraint" test "$(jq_ "$TMP/thr.json" "d['class_index'], d['constraint'], d['value']")" = "1 min_precision 0.8"
 # the class names of the training set: relabel the file's class 1 -> rare
