@@ -15,34 +15,6 @@
 
 const char *const cl_py_method_names[CL_PY_COUNT] = {"cnt", "eqn", "marginal", "marginal_ps"};
 
-/* CLIPNR: off-diagonal into [0, 0.9999], columns normalised (pairwise sums
- * when pairwise = 1, as numpy's sums over a transposed view). */
-static void cl_lat_clip_nr(double *m, size_t k, int pairwise, double *col)
-{
-    for (size_t i = 0; i < k; i++)
-        for (size_t j = 0; j < k; j++)
-            if (i != j) m[i * k + j] = fmin(fmax(m[i * k + j], 0.0), 0.9999);
-    for (size_t j = 0; j < k; j++) {
-        double s;
-        if (pairwise) {
-            for (size_t i = 0; i < k; i++) col[i] = m[i * k + j];
-            s = cl_sum(col, k);
-        } else {
-            s = m[j];
-            for (size_t i = 1; i < k; i++) s += m[i * k + j];
-        }
-        s = fmax(s, CL_TINY);
-        for (size_t i = 0; i < k; i++) m[i * k + j] /= s;
-    }
-}
-
-static void cl_lat_clip_values(double *x, size_t k, double low)
-{
-    for (size_t j = 0; j < k; j++) x[j] = fmin(fmax(x[j], low), 1.0);
-    double s = fmax(cl_sum(x, k), CL_TINY);
-    for (size_t j = 0; j < k; j++) x[j] = (x[j] * 1.0) / s;
-}
-
 /* Solves a x = b (a k x k, destroyed; b overwritten by x). -2 if singular. */
 static int cl_lat_solve(double *a, double *b, size_t k)
 {
@@ -95,7 +67,7 @@ int cl_compute_py_method(const double *ps, const double *nm, const double *inv, 
             py[i] = s;
         }
     }
-    cl_lat_clip_values(py, k, CL_TOL);
+    cl_clip_values(py, k, CL_TOL);
     return 0;
 }
 
@@ -119,25 +91,25 @@ int cl_estimate_latent_f64(const double *cj, const double *ps, size_t k, cl_py_m
         }
     int rc = cl_compute_py_method(ps, nm, inv, cs, k, method, py);
     if (rc) { free(w); return rc; }
-    cl_lat_clip_nr(nm, k, 0, col);
-    cl_lat_clip_nr(inv, k, 1, col);
+    cl_clip_noise_rates(nm, k, 0, col);
+    cl_clip_noise_rates(inv, k, 1, col);
     if (converge) {
         for (int outer = 0; outer < 3; outer++) {
             for (int inner = 0; inner < 5; inner++) {
                 for (size_t i = 0; i < k; i++)
                     for (size_t j = 0; j < k; j++)
                         inv[j * k + i] = (nm[i * k + j] * py[j]) / fmax(ps[i], CL_TINY);
-                cl_lat_clip_nr(inv, k, 1, col);
+                cl_clip_noise_rates(inv, k, 1, col);
                 cl_compute_py_method(ps, nm, inv, NULL, k, CL_PY_CNT, py);
             }
             for (size_t i = 0; i < k; i++)
                 for (size_t j = 0; j < k; j++)
                     nm[i * k + j] = (inv[j * k + i] * ps[i]) / fmax(py[j], CL_TINY);
-            cl_lat_clip_nr(nm, k, 0, col);
+            cl_clip_noise_rates(nm, k, 0, col);
         }
-        cl_lat_clip_values(py, k, 1e-5);
-        cl_lat_clip_nr(nm, k, 0, col);
-        cl_lat_clip_nr(inv, k, 1, col);
+        cl_clip_values(py, k, 1e-5);
+        cl_clip_noise_rates(nm, k, 0, col);
+        cl_clip_noise_rates(inv, k, 1, col);
     }
     free(w);
     return 0;
