@@ -303,6 +303,26 @@ typedef struct db_example_digest {
     const uint8_t *pixels;     /* image_h x image_w x channels bytes, or NULL */
 } db_example_digest;
 
+/* A flagged example's probabilities (schema/005_report.sql): p(given) and
+ * the n_top (1..3) most probable classes, most probable first. */
+typedef struct db_example_probs {
+    int64_t row;
+    double  p_given;
+    int     n_top;               /* 0 when none is stored (when loaded)        */
+    int64_t top[3];
+    double  p_top[3];
+} db_example_probs;
+
+/* One typical example of a class: given = class = argmax, not flagged, the
+ * slot-th most confident. dataset_id and image_path are owned when loaded
+ * (db_load_typical), ignored when recorded. */
+typedef struct db_typical {
+    int64_t class_index, row;
+    int     slot;                /* 0 = most confident                         */
+    double  prob;                /* p(class) of the example                    */
+    char   *dataset_id, *image_path;  /* image_path NULL when none             */
+} db_typical;
+
 /* A run's digest; everything borrowed. */
 typedef struct db_digest {
     int                 has_pr;      /* curves hold every class of the run      */
@@ -312,6 +332,10 @@ typedef struct db_digest {
     size_t              n_examples;
     const db_example_digest *examples;
     const char         *note;        /* why parts are missing, or NULL        */
+    size_t              n_probs;     /* flagged examples' probabilities (005) */
+    const db_example_probs *probs;
+    size_t              n_typical;   /* typical examples per class (005)      */
+    const db_typical   *typical;
 } db_digest;
 
 /* Stores d as run run_id's digest, replacing any earlier one, all or nothing
@@ -342,6 +366,16 @@ int db_load_pr_curve(sqlite3 *db, int64_t run_id, int64_t class_index, double **
  * NULL and 0 when none stored. 0 or LA_EINTERNAL. */
 int db_load_pixels(sqlite3 *db, int64_t run_id, int64_t row, uint8_t **pixels, size_t *len,
                    la_error *err);
+/* The stored probabilities of items->v[i] into out[i] (items->n entries,
+ * caller-allocated); out[i].n_top = 0 when none is stored. 0 or LA_EINTERNAL. */
+int db_load_example_probs(sqlite3 *db, int64_t run_id, const db_items *items,
+                          db_example_probs *out, la_error *err);
+
+/* The typical examples of every class of the run, by class then slot:
+ * *out malloc'd (*n entries; free with db_typical_free), NULL and 0 when
+ * none is stored. 0 or LA_EINTERNAL. */
+int  db_load_typical(sqlite3 *db, int64_t run_id, db_typical **out, size_t *n, la_error *err);
+void db_typical_free(db_typical *t, size_t n);
 /* ---- end of db_digest.c section ----------------------------------------- */
 
 /* ---- Recording with follow-up writes (db/db_write.c) -------------------- */

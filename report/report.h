@@ -27,6 +27,8 @@ typedef struct rp_options {
     int64_t run_id;       /* <= 0: the latest run                              */
     int     per_page;     /* cards per contact-sheet page (default 200)        */
     int     thumb_box;    /* thumbnail bounding box in pixels (default 112)    */
+    const char *db_path;  /* the database as the user names it, for the "next
+                             steps" commands; NULL: shown as labelaudit.db     */
 } rp_options;
 
 /* What was written, for the command's closing line. */
