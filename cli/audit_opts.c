@@ -55,7 +55,11 @@ static const char au_usage[] =
     "  --seed S                 bootstrap seed (0)\n"
     "  --threads N              worker threads (default: all cores); results do not\n"
     "                           depend on it\n"
-    "  --format text|json       terminal summary format (default text)\n"
+    "  --format text|json       terminal summary format (default text); json is\n"
+    "                           summary.json with an \"issues\" array of the flagged\n"
+    "                           examples (all, or the --top N)\n"
+    "  --top N                  print the N worst issues as a table on stdout: rank, id,\n"
+    "                           given, suggested, score, image path or telling features\n"
     "  --quiet                  no progress or summary on stderr\n"
     "  --help                   this help\n"
     "\n";
@@ -113,7 +117,7 @@ int au_opts_check(const au_opts *o, const char *remove_arg, const char *cmd)
 /* ---- `audit`'s own options ------------------------------------------------ */
 
 enum { AU_LABELS = 1, AU_PROBS, AU_OUT, AU_DATA, AU_SUMMARY, AU_DB, AU_THREADS, AU_FORMAT, AU_QUIET, AU_HELP,
-       AU_SEED };
+       AU_SEED, AU_TOP };
 
 static const struct option au_longopts[] = {
     {"labels", required_argument, 0, AU_LABELS},
@@ -127,6 +131,7 @@ static const struct option au_longopts[] = {
     {"quiet", no_argument, 0, AU_QUIET},
     {"help", no_argument, 0, AU_HELP},
     {"seed", required_argument, 0, AU_SEED},
+    {"top", required_argument, 0, AU_TOP},
     AU_STAGE_LONG_OPTIONS,
     IO_LOAD_LONG_OPTIONS,
     DC_CLI_LONG_OPTIONS,
@@ -156,6 +161,7 @@ static int au_cli_option(au_cli *a, int c, char **argv)
         else return cli_usage_error(cmd, "--format must be text or json, got '%s'", optarg);
         return 0;
     case AU_QUIET: a->quiet = 1; return 0;
+    case AU_TOP: return cli_parse_long(cmd, "top", optarg, 1, 1000000000L, &a->top) ? LA_EUSAGE : 0;
     case AU_SEED:
         if (cli_parse_long(cmd, "seed", optarg, 0, 2147483647L, &lv)) return LA_EUSAGE;
         a->o.seed = (uint64_t)lv;

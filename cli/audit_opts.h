@@ -45,6 +45,7 @@ typedef struct au_cli {
     io_load_opts lo;                  /* files.load points here                */
     const char  *out, *summary, *db, *remove_arg;
     int          quiet, json;
+    long         top;                 /* --top N: print the N worst issues (0: no) */
     dc_cli       dc;                  /* the dataset checks (checks_opts.h)    */
 } au_cli;
 

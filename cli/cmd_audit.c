@@ -5,7 +5,8 @@
  *
  * A shell over the stages: parse (audit_opts.c), read the inputs (au_load),
  * audit (au_run), write (au_write), record (rp_record_audit: the run and the
- * report digest), print.
+ * report digest), print (audit_opts.c: the summary; audit_print.c: --top and
+ * the issue rows of --format json).
  * Every output appears only after the whole computation succeeded.
  */
 #include <stdlib.h>
@@ -13,7 +14,28 @@
 #include "cli.h"
 #include "commands.h"
 #include "audit_opts.h"
+#include "audit_print.h"
 #include "cmd_common.h"
+
+/* The closing output: the summary (text on stderr, or JSON with the issue
+ * rows on stdout) and the --top table. */
+static int au_cli_print_issues(const au_cli *a, const au_loaded *in, const au_result *res, double t0,
+                               double t_run, la_error *err)
+{
+    const la_dataset *ds = a->files.data ? &in->ds : NULL;
+    if (a->json) {
+        char *text = au_json_with_issues(res, &in->in, ds, (size_t)a->top, err);
+        if (!text) return err->status;
+        au_result shown = *res;          /* the summary printer, with the rows in */
+        shown.summary_json = text;
+        au_cli_print_summary(&shown, &in->in, &a->o, a->out, t0, t_run, a->quiet, 1);
+        free(text);
+        return 0;
+    }
+    au_cli_print_summary(res, &in->in, &a->o, a->out, t0, t_run, a->quiet, 0);
+    if (a->top && au_print_top(stdout, res, &in->in, &a->o, ds, (size_t)a->top, err)) return err->status;
+    return 0;
+}
 
 int cmd_audit(int argc, char **argv)
 {
@@ -42,7 +64,7 @@ int cmd_audit(int argc, char **argv)
     if ((rc = au_write(&res, &in.in, &a.o, a.out, a.summary, &err))) goto fail;
     au_cli_warn_skipped(&res, &a.o, a.files.probs);
     if (a.db && (rc = au_cli_record(a.db, &in.in, &a.o, &res, a.files.data ? &in.ds : NULL, a.quiet, &err))) goto fail;
-    au_cli_print_summary(&res, &in.in, &a.o, a.out, t0, t_run, a.quiet, a.json);
+    if ((rc = au_cli_print_issues(&a, &in, &res, t0, t_run, &err))) goto fail;
     rc = 0;
     goto out;
 fail:
