@@ -490,14 +490,19 @@ static void typical_strip(report *r, FILE *f, int64_t c, const char *which)
     size_t at = 0;
     while (at < r->n_typical && r->typical[at].class_index < c) at++;
     if (at == r->n_typical || r->typical[at].class_index != c) return;
+    size_t end = at, drawn = 0;
+    for (; end < r->n_typical && r->typical[end].class_index == c; end++) {
+        const db_typical *t = &r->typical[end];
+        db_item ti = {.row = t->row, .dataset_id = t->dataset_id, .image_path = t->image_path};
+        drawn += ensure_thumb(r, &ti)->state == 1;
+    }
+    if (!drawn) return;
     fprintf(f, "<div class=\"strip\"><span class=\"tl\">typical %s: ", which);
     rp_esc(f, class_name(r, c));
     fputs("</span>", f);
-    for (; at < r->n_typical && r->typical[at].class_index == c; at++) {
+    for (; at < end; at++) {
         const db_typical *t = &r->typical[at];
-        db_item ti = {.row = t->row, .dataset_id = t->dataset_id, .image_path = t->image_path};
-        const thumb *th = ensure_thumb(r, &ti);
-        if (th->state != 1) continue;
+        if (t->row < 0 || t->row >= r->run.n || r->thumbs[t->row].state != 1) continue;
         char pct[32];
         fmt_pct(pct, sizeof pct, t->prob);
         fprintf(f, "<img src=\"assets/thumbs/%" PRId64 ".png\" width=\"40\" height=\"40\" loading=\"lazy\" alt=\"typical ",
@@ -549,7 +554,7 @@ static void sh_word(FILE *f, const char *s)
         rp_esc(f, s);
         return;
     }
-    fputc('\'', f);
+    fputs("&#39;", f);
     for (const char *p = s; *p; p++) {
         if (*p == '\'') fputs("&#39;\\&#39;&#39;", f);
         else {
@@ -557,7 +562,7 @@ static void sh_word(FILE *f, const char *s)
             rp_esc(f, c);
         }
     }
-    fputc('\'', f);
+    fputs("&#39;", f);
 }
 
 static const char *db_shown(const report *r)
