@@ -142,6 +142,7 @@ static const char css[] =
 "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px;white-space:pre-wrap;"
 "overflow-wrap:anywhere;user-select:all;-webkit-user-select:all}"
 ".note{background:#eef4ff;border:1px solid #c7d7fe;border-radius:8px;padding:8px 12px;margin:10px 0}"
+".note a,p a,li a{text-decoration:underline}"
 "a:focus-visible,summary:focus-visible,code.cmd:focus-visible{outline:3px solid #f79009;outline-offset:2px}"
 "pre.opts{background:#f8f9fb;border:1px solid #eef0f4;border-radius:6px;padding:8px;white-space:pre-wrap;overflow-wrap:anywhere;max-height:260px;overflow:auto}";
 
