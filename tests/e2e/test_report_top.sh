@@ -98,3 +98,25 @@ print('ok' if ok and len(bars) >= 3 else 'bad %r' % bars)
 PYEOF
 )
 check "cards: rank 1's bars carry pred_probs' values ($r)" test "$r" = ok
+
+# --- run details: cv --rebalance auto's choice and retrain's operating point -------
+prep cv --data "$G" --model logreg --folds 3 --seed 1 --threads 2 --rebalance auto --out "$TMP/rb/pp.npy" \
+    --audit "$TMP/rb/audit" --db "$TMP/rb.db" --quiet
+expect_rc 0 "glass: cv --rebalance auto + audit --db"
+prep metrics --labels "$TMP/rb/labels.npy" --pred-probs "$TMP/rb/pp.npy" --classes "$TMP/rb/classes.txt" \
+    --precision-at-least 0.5 --threshold-out "$TMP/th.json" --quiet
+expect_rc 0 "glass: metrics --threshold-out"
+prep retrain --data "$G" --test "$G" --model logreg --threshold "$TMP/th.json" --out "$TMP/rt" --db "$TMP/rb.db" --run 1 --quiet
+expect_rc 0 "glass: retrain --threshold --db"
+la report --db "$TMP/rb.db" --out "$TMP/rb report" --quiet
+expect_rc 0 "glass: report of the rebalanced run"
+RI="$TMP/rb report/index.html"
+check "run details: the rebalancing choice per fold" \
+    grep -Eq 'class rebalancing \(cv --rebalance auto\)</td><td class="mono" style="text-align:left">[a-z_-]+ in [0-9] folds?' "$RI"
+check "run details: the prior correction" grep -q 'prior correction of the probabilities</td><td class="mono" style="text-align:left">applied' "$RI"
+cls=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['class'])" "$TMP/th.json")
+check "run details: the operating point retrain used ($cls)" \
+    grep -q "operating point (retrain --threshold)</td><td class=\"mono\" style=\"text-align:left\">predict $cls when its probability &gt;= 0\.[0-9]* (" "$RI"
+la report --db "$TMP/d.db" --out "$TMP/d report" --quiet
+if grep -q 'class rebalancing' "$TMP/d report/index.html"; then fail "run details: no rebalancing row without --rebalance" "found"
+else pass "run details: no rebalancing row without --rebalance"; fi
