@@ -48,6 +48,15 @@ not_blank() {  # not_blank PNG name — many colours and real ink on the page
     fi
 }
 
+fm_run() {   # fm_run WHAT — fashion-mnist-png with 10% symmetric label noise into $TMP/fm.db
+    [ -s "$TMP/fm.db" ] && return 0
+    awk -F, 'NR == 1 { print "id,label"; next } { print $1 "," $3 }' \
+        "$DATA/noise/fashion-mnist-png_sym10_seed1.csv" >"$TMP/fm_noisy.csv"
+    prep cv --data "$DATA/fashion-mnist-png/manifest.csv" --labels "$TMP/fm_noisy.csv" --l2 30 \
+        --out "$TMP/fm/probs.npy" --audit "$TMP/fm/audit" --db "$TMP/fm.db" --quiet --threads 2
+    expect_rc 0 "$1: cv + audit of fashion-mnist-png (10% noise)"
+}
+
 # --- hostile names, through the binary --------------------------------------
 DB="$TMP/hostile.db"; REP="$TMP/hostile report"
 prep cv --data "$DATA/bad/manifest_escaping_labels.csv" --out "$TMP/h/probs.npy" --audit "$TMP/h/audit" \
@@ -85,12 +94,7 @@ if ! command -v node >/dev/null 2>&1 || [ ! -f tests/browser/node_modules/playwr
 else
     [ -f tests/browser/node_modules/axe-core/axe.min.js ] || \
         echo "SKIP the axe-core audit: axe-core is not installed (make test-deps)"
-    # image: fashion-mnist-png with 10% symmetric label noise
-    awk -F, 'NR == 1 { print "id,label"; next } { print $1 "," $3 }' \
-        "$DATA/noise/fashion-mnist-png_sym10_seed1.csv" >"$TMP/fm_noisy.csv"
-    prep cv --data "$DATA/fashion-mnist-png/manifest.csv" --labels "$TMP/fm_noisy.csv" --l2 30 \
-        --out "$TMP/fm/probs.npy" --audit "$TMP/fm/audit" --db "$TMP/fm.db" --quiet --threads 2
-    expect_rc 0 "dom: cv + audit of fashion-mnist-png (10% noise)"
+    fm_run dom
     la report --db "$TMP/fm.db" --out "$TMP/fm-report" --quiet
     expect_rc 0 "dom: image report"
     # tabular: wine with every 9th label moved to the next class
@@ -158,11 +162,7 @@ fi
 
 # --- the README screenshot: a real audit of fashion-mnist-png ----------------
 if [ -n "${LA_SCREENSHOT:-}" ]; then
-    awk -F, 'NR == 1 { print "id,label"; next } { print $1 "," $3 }' \
-        "$DATA/noise/fashion-mnist-png_sym10_seed1.csv" >"$TMP/fm_noisy.csv"
-    prep cv --data "$DATA/fashion-mnist-png/manifest.csv" --labels "$TMP/fm_noisy.csv" --l2 30 \
-        --out "$TMP/fm/probs.npy" --audit "$TMP/fm/audit" --db "$TMP/fm.db" --quiet --threads 2
-    expect_rc 0 "screenshot: cv + audit of fashion-mnist-png (10% noise)"
+    fm_run screenshot
     la report --db "$TMP/fm.db" --out "$TMP/fm report" --quiet
     expect_rc 0 "screenshot: report"
     chrome --screenshot="$TMP/fm.png" "file://$TMP/fm report/index.html" 1280 2760

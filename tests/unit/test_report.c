@@ -721,20 +721,30 @@ static void tab_fixture_init(tab_fixture *t)
     run_flag(&t->d, 5);   /* rows 1, 6, 11 */
 }
 
-static void test_digest_tabular(void **state)
+/* The fixture recorded in a fresh database NAME.db with its digest (the
+ * probabilities included); out receives NAME-report's path. */
+static sqlite3 *tab_recorded(tab_fixture *t, const char *name, char *out, size_t size, int64_t *run)
 {
-    (void)state;
-    char dbp[512], out[512], p[600];
-    snprintf(dbp, sizeof dbp, "%s/digest-tab.db", tmpdir);
-    snprintf(out, sizeof out, "%s/digest-tab-report", tmpdir);
-    tab_fixture t;
-    tab_fixture_init(&t);
+    char dbp[512];
+    snprintf(dbp, sizeof dbp, "%s/%s.db", tmpdir, name);
+    snprintf(out, size, "%s/%s-report", tmpdir, name);
+    tab_fixture_init(t);
     sqlite3 *db;
     la_error err = {0};
     assert_int_equal(db_open(dbp, &db, &err), 0);
+    assert_int_equal(record(db, &t->d, "tabular/tiny.csv", run), 0);
+    assert_int_equal(rp_record_digest(db, *run, &t->ds, t->probs, t->labels, 12, 2, &err), 0);
+    return db;
+}
+
+static void test_digest_tabular(void **state)
+{
+    (void)state;
+    char out[512], p[600];
+    tab_fixture t;
     int64_t run;
-    assert_int_equal(record(db, &t.d, "tabular/tiny.csv", &run), 0);
-    assert_int_equal(rp_record_digest(db, run, &t.ds, t.probs, t.labels, 12, 2, &err), 0);
+    la_error err = {0};
+    sqlite3 *db = tab_recorded(&t, "digest-tab", out, sizeof out, &run);
     /* the feature summaries are exactly rp_feature_summary's */
     rp_feature_stats st;
     assert_int_equal(rp_feature_stats_init(&t.ds, &st, &err), 0);
@@ -792,17 +802,11 @@ static void test_digest_tabular(void **state)
 static void test_digest_probs_typical(void **state)
 {
     (void)state;
-    char dbp[512], out[512], p[600];
-    snprintf(dbp, sizeof dbp, "%s/digest-probs.db", tmpdir);
-    snprintf(out, sizeof out, "%s/digest-probs-report", tmpdir);
+    char out[512], p[600];
     tab_fixture t;
-    tab_fixture_init(&t);
-    sqlite3 *db;
-    la_error err = {0};
-    assert_int_equal(db_open(dbp, &db, &err), 0);
     int64_t run;
-    assert_int_equal(record(db, &t.d, "tabular/tiny.csv", &run), 0);
-    assert_int_equal(rp_record_digest(db, run, &t.ds, t.probs, t.labels, 12, 2, &err), 0);
+    la_error err = {0};
+    sqlite3 *db = tab_recorded(&t, "digest-probs", out, sizeof out, &run);
     assert_int_equal(q_int(db, "SELECT count(*) FROM example_probs"), 3);
     db_items it;
     assert_int_equal(db_queue_list(db, run, NULL, &it, NULL, &err), 0);
