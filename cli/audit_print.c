@@ -127,6 +127,10 @@ int au_print_top(FILE *out, const au_result *r, const au_input *in, const au_opt
 {
     assert(out && r && in && o);
     size_t m = top < r->cl.n_flagged ? top : r->cl.n_flagged;
+    if (m == 0) {
+        fputs("no flagged examples\n", out);
+        return 0;
+    }
     json_t *rows = ap_rows(r, in, ds, m);
     if (!rows) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     /* column widths: the longest cell of each, capped */
@@ -140,7 +144,7 @@ int au_print_top(FILE *out, const au_result *r, const au_input *in, const au_opt
             if (cw > AP_NAME_MAX) cw = AP_NAME_MAX;
             if (cw > w[c]) w[c] = cw;
         }
-    int tabular = m > 0 && json_object_get(json_array_get(rows, 0), "features") != NULL;
+    int tabular = json_object_get(json_array_get(rows, 0), "features") != NULL;
     fprintf(out, "top %zu of %zu flagged (ranked by %s, lowest score first):\n", m, r->cl.n_flagged,
             cl_rank_names[o->rank]);
     fputs("rank  ", out);

@@ -108,6 +108,10 @@ static void test_top_table(void **state)
     assert_non_null(strstr(s, "top 3 of 3 flagged"));
     assert_non_null(strstr(s, "img/e.png"));
     free(s);
+    f.r.cl.n_flagged = 0;            /* nothing flagged: one line says so */
+    s = capture_top(&f, NULL, 5);
+    assert_string_equal(s, "no flagged examples\n");
+    free(s);
 }
 
 static void test_top_features(void **state)
