@@ -844,7 +844,16 @@ static void index_head(report *r, FILE *f, int64_t largest, int64_t smallest)
         kpi(f, "", "est. label errors", v);
     }
     snprintf(v, sizeof v, "%.3f", run->health);
-    kpi(f, run->health < 0.9 ? "warn" : "good", "label health score", v);
+    if (ci_pair(json_object_get(r->summary, "error_rate_ci"), &lo, &hi) &&
+        fabs(run->health - (1 - run->error_rate)) < 1e-9) {
+        /* health = 1 - error rate, so its interval is the error rate's, mirrored */
+        char ci[128];
+        snprintf(ci, sizeof ci, "%g%% interval %.3f..%.3f", ci_level(r), 1 - hi, 1 - lo);
+        kpi_ci(f, run->health < 0.9 ? "warn" : "good", "label health score", v, ci,
+               "1 - estimated label-error rate, with the mirrored interval");
+    } else {
+        kpi(f, run->health < 0.9 ? "warn" : "good", "label health score", v);
+    }
     if (smallest > 0 && k > 0) snprintf(v, sizeof v, "%.1f : 1", (double)largest / (double)smallest);
     else snprintf(v, sizeof v, "&#8734; (empty class)");
     kpi(f, smallest > 0 && largest <= 3 * smallest ? "" : "warn", "imbalance (largest:smallest)", v);

@@ -1,8 +1,12 @@
 /*
  * report.h — the static HTML report of one audit run: a summary page
- * (dataset, class balance, per-class table, noise matrix and confident joint
+ * (dataset, key figures with their intervals, the next-steps commands for the
+ * run, class balance, per-class table, noise matrix and confident joint
  * heatmaps, precision-recall plot when the run has cv metrics) and paginated
- * contact sheets of the flagged examples (all, and one per given class).
+ * contact sheets of the flagged examples (all, and one per given class): each
+ * card gives the model's probabilities as bars and a reason in words, with
+ * typical examples of the given and suggested class (images) or the telling
+ * features against both classes (tabular); docs/report.md.
  *
  * Reads only the database and image files: what the raw inputs gave (the
  * precision-recall points, feature summaries of tabular examples, thumbnail

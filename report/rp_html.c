@@ -79,7 +79,8 @@ void rp_svg_bars(FILE *out, size_t k, char *const *names, const int64_t *value,
     int64_t max = 1;
     for (size_t c = 0; c < k; c++) if (value[c] > max) max = value[c];
     int width = label_w + bar_w + 90, height = top + (int)k * row_h + 6;
-    fprintf(out, "<svg class=\"chart\" role=\"img\" aria-label=\"bar chart: examples per class\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
+    fprintf(out, "<svg class=\"chart\" role=\"img\" aria-label=\"bar chart: examples per class\""
+                 " width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
             width, height, width, height);
     if (overlay) {
         fprintf(out, "<rect x=\"%d\" y=\"6\" width=\"12\" height=\"12\" fill=\"#a6c8e8\"/>"
@@ -241,7 +242,8 @@ void rp_svg_pr(FILE *out, const rp_series *s, size_t n)
     int width = left + plot + 20 + legend_w, height = top + plot + 44;
     int legend_h = 20 + 18 * (int)n;
     if (legend_h > height) height = legend_h;
-    fprintf(out, "<svg class=\"chart\" role=\"img\" aria-label=\"precision-recall chart, one curve or point per class\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
+    fprintf(out, "<svg class=\"chart\" role=\"img\" aria-label=\"precision-recall chart, one curve or point per class\""
+                 " width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
             width, height, width, height);
     fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafbfc\" stroke=\"#ccd\"/>\n",
             left, top, plot, plot);
@@ -310,7 +312,8 @@ void rp_svg_curves(FILE *f, const json_t *curves)
     if (lo < 0) lo = 0;
     const int left = 46, top = 12, pw = 420, ph = 240, legend_w = 250;
     int width = left + pw + 20 + legend_w, height = top + ph + 44;
-    fprintf(f, "<svg class=\"chart\" role=\"img\" aria-label=\"learning curves: accuracy per epoch\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
+    fprintf(f, "<svg class=\"chart\" role=\"img\" aria-label=\"learning curves: accuracy per epoch\""
+                 " width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
             width, height, width, height);
     fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafbfc\" stroke=\"#ccd\"/>\n",
             left, top, pw, ph);

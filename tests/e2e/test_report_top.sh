@@ -76,6 +76,7 @@ check "cards: typical thumbnails with alt text" grep -Eq '<img src="assets/thumb
 check "sheet: a note that decisions are made in serve" grep -q "labelaudit serve --db $TMP/d.db --run 1</code>" "$S"
 check "tiles: the error-rate interval" grep -Eq '<div class="ci">95% interval [0-9.]+%\.\.[0-9.]+%</div><div class="l">est. label-error rate' "$I"
 check "tiles: the error-count interval" grep -Eq '<div class="ci">95% interval [0-9]+\.\.[0-9]+</div><div class="l">est. label errors' "$I"
+check "tiles: the health score's interval" grep -Eq '<div class="ci">95% interval 0\.[0-9]+\.\.[01]\.[0-9]+</div><div class="l">label health score' "$I"
 check "class table: per-class intervals" grep -Eq '<td class="ci">[0-9.]+%\.\.[0-9.]+%</td>' "$I"
 check "noise matrix: cells' support in titles" grep -Eq 'rests on [0-9]+ of [0-9]+ examples counted as true' "$I"
 for c in serve review decisions clean retrain report; do
