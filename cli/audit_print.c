@@ -24,7 +24,7 @@
 /* The class name of label c, or its index. */
 static const char *ap_class(const au_input *in, int32_t c, char *buf, size_t size)
 {
-    if (in->class_names && c >= 0 && (size_t)c < in->k) return in->class_names[c];
+    if (in->class_names && c >= 0 && (size_t)c < in->k && in->class_names[c]) return in->class_names[c];
     snprintf(buf, size, "%d", (int)c);
     return buf;
 }

@@ -503,7 +503,7 @@ static void typical_strip(report *r, FILE *f, int64_t c, const char *which)
     fputs("</span>", f);
     for (; at < end; at++) {
         const db_typical *t = &r->typical[at];
-        if (t->row < 0 || t->row >= r->run.n || r->thumbs[t->row].state != 1) continue;
+        if (!r->thumbs || t->row < 0 || t->row >= r->run.n || r->thumbs[t->row].state != 1) continue;
         char pct[32];
         fmt_pct(pct, sizeof pct, t->prob);
         fprintf(f, "<img src=\"assets/thumbs/%" PRId64 ".png\" width=\"40\" height=\"40\" loading=\"lazy\" alt=\"typical ",
