@@ -16,33 +16,33 @@
 #include "../../audit/cs_io.h"
 #include "../../io/labels.h"
 
-#define FZ_K 3
+#define CS_FZ_K 3
 
-/* n x FZ_K probabilities from the input bytes, rows normalised; some rows
+/* n x CS_FZ_K probabilities from the input bytes, rows normalised; some rows
  * one-hot and some with exact zeros, as hostile models give. */
-static double *fz_probs(const uint8_t *data, size_t size, size_t n)
+static double *consensus_probs(const uint8_t *data, size_t size, size_t n)
 {
-    double *p = malloc(sizeof(double) * n * FZ_K);
+    double *p = malloc(sizeof(double) * n * CS_FZ_K);
     if (!p) return NULL;
     for (size_t i = 0; i < n; i++) {
         double s = 0;
-        for (size_t c = 0; c < FZ_K; c++) {
-            size_t at = (i * FZ_K + c) % (size ? size : 1);
+        for (size_t c = 0; c < CS_FZ_K; c++) {
+            size_t at = (i * CS_FZ_K + c) % (size ? size : 1);
             double v = size ? (double)(data[at] % 8) : 1.0;
-            p[i * FZ_K + c] = v;
+            p[i * CS_FZ_K + c] = v;
             s += v;
         }
-        for (size_t c = 0; c < FZ_K; c++) p[i * FZ_K + c] = s > 0 ? p[i * FZ_K + c] / s : 1.0 / FZ_K;
+        for (size_t c = 0; c < CS_FZ_K; c++) p[i * CS_FZ_K + c] = s > 0 ? p[i * CS_FZ_K + c] / s : 1.0 / CS_FZ_K;
     }
     return p;
 }
 
-static void fz_run(const cs_labels *l, const uint8_t *data, size_t size)
+static void consensus_run(const cs_labels *l, const uint8_t *data, size_t size)
 {
     for (size_t i = 0; i < l->n * l->m; i++)
-        if (l->y[i] != CS_MISSING && (l->y[i] < 0 || l->y[i] >= FZ_K)) abort();
+        if (l->y[i] != CS_MISSING && (l->y[i] < 0 || l->y[i] >= CS_FZ_K)) abort();
     if (l->n > 200 || l->m > 12) return;            /* keep each input fast */
-    double *p = fz_probs(data, size, l->n);
+    double *p = consensus_probs(data, size, l->n);
     if (!p) return;
     for (int v = 0; v < 3; v++) {
         cs_opts o;
@@ -52,9 +52,9 @@ static void fz_run(const cs_labels *l, const uint8_t *data, size_t size)
         cs_result r;
         la_error err;
         la_error_clear(&err);
-        if (cs_run(l->y, l->n, l->m, p, FZ_K, &o, &r, &err) == 0) {
+        if (cs_run(l->y, l->n, l->m, p, CS_FZ_K, &o, &r, &err) == 0) {
             for (size_t i = 0; i < r.n; i++)
-                if (r.consensus_label[i] < 0 || r.consensus_label[i] >= FZ_K) abort();
+                if (r.consensus_label[i] < 0 || r.consensus_label[i] >= CS_FZ_K) abort();
             cs_result_free(&r);
         }
     }
@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static char cat[] = "cat", dog[] = "dog", bird[] = "bird";
-    static char *const classes[FZ_K] = {cat, dog, bird};
+    static char *const classes[CS_FZ_K] = {cat, dog, bird};
     char path[512];
     fz_write("labels.csv", data, size, path, sizeof path);
     la_error err;
@@ -74,12 +74,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cs_labels l;
         memset(&l, 0, sizeof l);
         la_error_clear(&err);
-        int rc = v == 0 ? cs_labels_load(path, NULL, FZ_K, &l, &err)
-               : v == 1 ? cs_labels_load(path, classes, FZ_K, &l, &err)
-               : v == 2 ? cs_labels_load_wide(path, classes, FZ_K, &l, &err)
-                        : cs_labels_load_long(path, NULL, FZ_K, &l, &err);
+        int rc = v == 0 ? cs_labels_load(path, NULL, CS_FZ_K, &l, &err)
+               : v == 1 ? cs_labels_load(path, classes, CS_FZ_K, &l, &err)
+               : v == 2 ? cs_labels_load_wide(path, classes, CS_FZ_K, &l, &err)
+                        : cs_labels_load_long(path, NULL, CS_FZ_K, &l, &err);
         if (rc == 0) {
-            if (v < 2) fz_run(&l, data, size);
+            if (v < 2) consensus_run(&l, data, size);
             cs_labels_free(&l);
         }
     }

@@ -17,7 +17,7 @@
 
 static sqlite3 *pristine;
 
-static void fz_setup(void)
+static void decisions_setup(void)
 {
     static int done;
     if (done) return;
@@ -31,7 +31,7 @@ static void fz_setup(void)
 }
 
 /* A fresh in-memory copy of the pristine database, or NULL. */
-static sqlite3 *fz_copy(void)
+static sqlite3 *decisions_copy(void)
 {
     sqlite3 *mem = NULL;
     if (sqlite3_open(":memory:", &mem) != SQLITE_OK) { sqlite3_close(mem); return NULL; }
@@ -44,7 +44,7 @@ static sqlite3 *fz_copy(void)
 }
 
 /* Export run 1 as CSV, read it back, import it again: each step must work. */
-static void fz_roundtrip(sqlite3 *mem)
+static void decisions_roundtrip(sqlite3 *mem)
 {
     char out[512];
     snprintf(out, sizeof out, "%s/export.csv", fz_tmpdir());
@@ -74,7 +74,7 @@ static void fz_roundtrip(sqlite3 *mem)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fz_setup();
+    decisions_setup();
     char path[512];
     fz_write("decisions.csv", data, size, path, sizeof path);
     rp_decisions_file f;
@@ -83,10 +83,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     la_error_clear(&err);
     if (rp_decisions_read(path, &f, &err)) return 0;
     if (pristine) {
-        sqlite3 *mem = fz_copy();
+        sqlite3 *mem = decisions_copy();
         if (mem) {
             la_error_clear(&err);
-            if (db_import_decisions(mem, 0, path, f.rows, f.n, NULL, &err) == 0) fz_roundtrip(mem);
+            if (db_import_decisions(mem, 0, path, f.rows, f.n, NULL, &err) == 0) decisions_roundtrip(mem);
             sqlite3_close(mem);
         }
     }
