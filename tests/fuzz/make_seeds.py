@@ -34,6 +34,7 @@ put('labels', 'ids_names', 'id,label\na,cat\nb,dog\nc,bird\n')
 put('labels', 'indices', 'label\n0\n1\n2\n1\n')
 put('labels', 'probs_p', 'p0,p1,p2\n0.1,0.2,0.7\n0.5,0.25,0.25\n1e-3,0.999,0\n')
 put('labels', 'probs_names', 'cat,dog,bird\n0.2,0.3,0.5\n1,0,0\n')
+put('labels', 'probs_ids', 'id,cat,dog\ns2,0.1,0.9\ns0,0.5,0.5\ns1,1,0\n')
 put('labels', 'classes', 'cat\r\ndog\n\nbird\n')
 put('labels', 'hostile', 'id,label\n1,"<script>alert(1)</script>"\n2,"Robert\'); DROP TABLE labels;--"\n')
 
