@@ -4,7 +4,7 @@
 # through bound parameters, CSV round trip); manifests whose paths leave the
 # dataset root (refused unless --allow-outside-root); decompression bombs and
 # lying headers refused before decoding, in bounded memory; every fuzz crash
-# input of tests/regress/image replayed through the binary.
+# input of tests/regress/{image,npy,decisions} replayed through the binary.
 . tests/e2e/lib.sh
 T=$TMP
 ESC="$DATA/bad/escaping_labels.csv"
@@ -147,3 +147,20 @@ for f in tests/regress/npy/*; do   # .npy fuzz findings: as labels and as probab
     la audit --labels "$T/r_labels.csv" --pred-probs "$f" --out "$T/r_npy"; expect_rc 2 "regress/npy/$n as pred-probs: a clean refusal (exit 2)"
     expect_err "$n.*shape" "regress/npy/$n as pred-probs: the file and the shape named"
 done
+# decisions --import findings (ids of the hostile-names manifest, so the import
+# would be applied were it not refused): exit 2 naming file and line, nothing
+# imported, and the JSON export of the queue still works
+if command -v sqlite3 >/dev/null; then
+    sh tests/browser/serve_fixture.sh "$T/rfx.db" "$DATA/bad/manifest_escaping_labels.csv"
+    for f in tests/regress/decisions/*; do
+        [ -f "$f" ] || continue
+        n=$(basename "$f")
+        rm -f "$T/r.db" "$T/r.db-wal" "$T/r.db-shm"; cp "$T/rfx.db" "$T/r.db"
+        la decisions --db "$T/r.db" --import "$f"; expect_rc 2 "regress/decisions/$n: a clean refusal (exit 2)"
+        expect_err "$n:[0-9]+: .*(UTF-8|NUL byte)" "regress/decisions/$n: file, line and reason named"
+        la decisions --db "$T/r.db" --format json; expect_rc 0 "regress/decisions/$n: the JSON export still works"
+        check "regress/decisions/$n: nothing imported" test "$(sqlite3 "$T/r.db" 'SELECT count(*) FROM decision_log')" = 0
+    done
+else
+    echo "FAIL regress/decisions: no sqlite3 shell (apt-get install sqlite3)"
+fi
