@@ -4,7 +4,7 @@
 # through bound parameters, CSV round trip); manifests whose paths leave the
 # dataset root (refused unless --allow-outside-root); decompression bombs and
 # lying headers refused before decoding, in bounded memory; every fuzz crash
-# input of tests/regress/{image,npy,decisions} replayed through the binary.
+# input of tests/regress/{image,npy,summary,decisions} replayed through the binary.
 . tests/e2e/lib.sh
 T=$TMP
 ESC="$DATA/bad/escaping_labels.csv"
@@ -146,6 +146,12 @@ for f in tests/regress/npy/*; do   # .npy fuzz findings: as labels and as probab
     expect_err "$n" "regress/npy/$n as labels: the file named"
     la audit --labels "$T/r_labels.csv" --pred-probs "$f" --out "$T/r_npy"; expect_rc 2 "regress/npy/$n as pred-probs: a clean refusal (exit 2)"
     expect_err "$n.*shape" "regress/npy/$n as pred-probs: the file and the shape named"
+done
+for f in tests/regress/summary/*; do   # summary.json fuzz findings, judged by check
+    [ -f "$f" ] || continue
+    n=$(basename "$f")
+    la check --summary "$f" --max-error-rate 0.1; expect_rc 2 "regress/summary/$n: a clean refusal (exit 2)"
+    expect_err "$n: " "regress/summary/$n: the file named"
 done
 # decisions --import findings (ids of the hostile-names manifest, so the import
 # would be applied were it not refused): exit 2 naming file and line, nothing
