@@ -1,10 +1,12 @@
 /*
  * au_write.c — the audit stage's output file set (au_write in audit.h): the
  * K x K CSVs, the N-row masks, ranked.csv, label_issues.csv, summary.json and
- * the streamed score files. Every file is a temp file until all are written;
+ * the streamed score files. With class names, class_label_quality.csv and
+ * overlapping_classes.csv lead with name columns (cleanlab's class_names=);
+ * the K x K files carry row and column labels, the lines of classes.txt
+ * (docs/commands.md says why). Every file is a temp file until all are written;
  * then they are committed together (la_atomic_commit_all: parallel fsyncs,
- * then the renames), or all are discarded. Byte-identical to the files the
- * `audit` command wrote before the stage existed. Never prints.
+ * then the renames), or all are discarded. Never prints.
  */
 #include "audit.h"
 #include "../util/la_par.h"
@@ -66,29 +68,76 @@ static void au_abort_all(au_outs *o)
     o->n = 0;
 }
 
-static void au_header_cols(FILE *fp, size_t k)
+/* One CSV field to fp, quoted (RFC 4180) when it holds , " CR or LF. */
+static void au_csv_put(FILE *fp, const char *s)
 {
-    for (size_t j = 0; j < k; j++) fprintf(fp, "%sc%zu", j ? "," : "", j);
+    if (!strpbrk(s, ",\"\r\n")) { fputs(s, fp); return; }
+    fputc('"', fp);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', fp);
+        fputc(*s, fp);
+    }
+    fputc('"', fp);
+}
+
+/* "NAME," of class c, when the class names are known (else nothing): the
+ * leading name columns cleanlab's rank_classes_by_label_quality and
+ * find_overlapping_classes insert when given class_names. */
+static void au_name_col(FILE *fp, char *const *names, int64_t c)
+{
+    if (!names) return;
+    au_csv_put(fp, names[c]);
+    fputc(',', fp);
+}
+
+/* The label of class c in a K x K file: its name (quoted as needed), else
+ * its index: exactly line c of classes.txt. */
+static void au_class_label(FILE *fp, char *const *names, size_t c)
+{
+    if (names) au_csv_put(fp, names[c]);
+    else fprintf(fp, "%zu", c);
+}
+
+/* A K x K file's header: the corner cell naming the axes ("given/true":
+ * rows are the given label, columns the true one), then the K column labels.
+ * Each row then starts with its label, so pd.read_csv(f, index_col=0) gives
+ * the labelled matrix; the numbers are those of cleanlab's array. */
+static void au_header_cols(FILE *fp, size_t k, char *const *names, const char *corner)
+{
+    fputs(corner, fp);
+    for (size_t j = 0; j < k; j++) {
+        fputc(',', fp);
+        au_class_label(fp, names, j);
+    }
     fputc('\n', fp);
 }
 
-static int au_write_mat_i(au_outs *o, const char *name, const int64_t *m, size_t k, la_error *err)
+/* m: k x k row-major, row i = the class of the corner's first axis. */
+static int au_write_mat_i(au_outs *o, const char *name, const int64_t *m, size_t k, char *const *names,
+                          const char *corner, la_error *err)
 {
     la_atomic_file *af = au_open(o, name, NULL, err);
     if (!af) return err->status;
-    au_header_cols(af->fp, k);
-    for (size_t i = 0; i < k; i++)
-        for (size_t j = 0; j < k; j++) fprintf(af->fp, "%" PRId64 "%c", m[i * k + j], j + 1 < k ? ',' : '\n');
+    au_header_cols(af->fp, k, names, corner);
+    for (size_t i = 0; i < k; i++) {
+        au_class_label(af->fp, names, i);
+        for (size_t j = 0; j < k; j++) fprintf(af->fp, ",%" PRId64, m[i * k + j]);
+        fputc('\n', af->fp);
+    }
     return au_close(af, err);
 }
 
-static int au_write_mat_d(au_outs *o, const char *name, const double *m, size_t k, la_error *err)
+static int au_write_mat_d(au_outs *o, const char *name, const double *m, size_t k, char *const *names,
+                          const char *corner, la_error *err)
 {
     la_atomic_file *af = au_open(o, name, NULL, err);
     if (!af) return err->status;
-    au_header_cols(af->fp, k);
-    for (size_t i = 0; i < k; i++)
-        for (size_t j = 0; j < k; j++) fprintf(af->fp, "%.17g%c", m[i * k + j], j + 1 < k ? ',' : '\n');
+    au_header_cols(af->fp, k, names, corner);
+    for (size_t i = 0; i < k; i++) {
+        au_class_label(af->fp, names, i);
+        for (size_t j = 0; j < k; j++) fprintf(af->fp, ",%.17g", m[i * k + j]);
+        fputc('\n', af->fp);
+    }
     return au_close(af, err);
 }
 
@@ -207,21 +256,28 @@ done:
     m->rc = rc;
 }
 
-static int au_write_all(au_outs *d, const cl_result *r, la_error *err)
+/* names: the K class names, or NULL: the K x K files are then labelled
+ * with the class indices, and class_label_quality.csv and
+ * overlapping_classes.csv have no name columns (as cleanlab's DataFrames
+ * without class_names). */
+static int au_write_all(au_outs *d, const cl_result *r, char *const *names, la_error *err)
 {
     size_t k = r->k;
     int rc;
     char buf[128];
     if ((rc = au_write_vec_d(d, "thresholds.csv", "threshold", r->thresholds, k, err))) return rc;
-    if ((rc = au_write_mat_i(d, "confident_joint.csv", r->cj, k, err))) return rc;
-    if ((rc = au_write_mat_i(d, "confident_joint_calibrated.csv", r->cjc, k, err))) return rc;
-    if ((rc = au_write_mat_d(d, "joint.csv", r->joint, k, err))) return rc;
+    /* cleanlab's axes: cj, joint and P(given | true) have the given label in
+     * rows; the inverse noise matrix P(true | given) the true label */
+    const char *gt = "given/true", *tg = "true/given";
+    if ((rc = au_write_mat_i(d, "confident_joint.csv", r->cj, k, names, gt, err))) return rc;
+    if ((rc = au_write_mat_i(d, "confident_joint_calibrated.csv", r->cjc, k, names, gt, err))) return rc;
+    if ((rc = au_write_mat_d(d, "joint.csv", r->joint, k, names, gt, err))) return rc;
     if ((rc = au_write_vec_d(d, "py.csv", "py", r->py, k, err))) return rc;
-    if ((rc = au_write_mat_d(d, "noise_matrix.csv", r->nm, k, err))) return rc;
-    if ((rc = au_write_mat_d(d, "inverse_noise_matrix.csv", r->inv, k, err))) return rc;
+    if ((rc = au_write_mat_d(d, "noise_matrix.csv", r->nm, k, names, gt, err))) return rc;
+    if ((rc = au_write_mat_d(d, "inverse_noise_matrix.csv", r->inv, k, names, tg, err))) return rc;
     if ((rc = au_write_vec_d(d, "py_raw.csv", "py", r->py_raw, k, err))) return rc;
-    if ((rc = au_write_mat_d(d, "noise_matrix_raw.csv", r->nm_raw, k, err))) return rc;
-    if ((rc = au_write_mat_d(d, "inverse_noise_matrix_raw.csv", r->inv_raw, k, err))) return rc;
+    if ((rc = au_write_mat_d(d, "noise_matrix_raw.csv", r->nm_raw, k, names, gt, err))) return rc;
+    if ((rc = au_write_mat_d(d, "inverse_noise_matrix_raw.csv", r->inv_raw, k, names, tg, err))) return rc;
     if (!r->single_class) {   /* the reference refuses a single class there */
         snprintf(buf, sizeof buf, "%" PRId64 "\n", r->num_off_diagonal);
         if ((rc = au_write_text(d, "num_label_issues_off_diagonal.txt", NULL, buf, err))) return rc;
@@ -233,18 +289,23 @@ static int au_write_all(au_outs *d, const cl_result *r, la_error *err)
 
     la_atomic_file *af = au_open(d, "class_label_quality.csv", NULL, err);
     if (!af) return err->status;
+    if (names) fputs("Class Name,", af->fp);
     fputs("Class Index,Label Issues,Inverse Label Issues,Label Noise,Inverse Label Noise,Label Quality Score\n", af->fp);
     for (size_t c = 0; c < k; c++) {
         const cl_class_quality *q = &r->class_quality[c];
+        au_name_col(af->fp, names, q->cls);
         fprintf(af->fp, "%" PRId64 ",%" PRId64 ",%" PRId64 ",%.17g,%.17g,%.17g\n", q->cls, q->issues, q->inv_issues,
                 q->noise, q->inv_noise, q->quality);
     }
     if ((rc = au_close(af, err))) return rc;
 
     if (!(af = au_open(d, "overlapping_classes.csv", NULL, err))) return err->status;
+    if (names) fputs("Class Name A,Class Name B,", af->fp);
     fputs("Class Index A,Class Index B,Num Overlapping Examples,Joint Probability\n", af->fp);
     for (size_t q = 0; q < k * (k - 1) / 2; q++) {
         const cl_overlap *o = &r->overlap[q];
+        au_name_col(af->fp, names, o->a);
+        au_name_col(af->fp, names, o->b);
         fprintf(af->fp, "%" PRId64 ",%" PRId64 ",%" PRId64 ",%.17g\n", o->a, o->b, o->num, o->joint);
     }
     if ((rc = au_close(af, err))) return rc;
@@ -344,7 +405,7 @@ typedef struct au_set_job {
 
 static void au_write_rest(au_set_job *j)
 {
-    j->rc = au_write_all(j->outs, &j->r->cl, &j->err);
+    j->rc = au_write_all(j->outs, &j->r->cl, j->in->class_names, &j->err);
     if (!j->rc) j->rc = au_write_issues(j->outs, &j->r->cl, j->in->class_names, j->in->ids, j->threads, &j->err);
 }
 

@@ -175,6 +175,10 @@ static void field_cb(void *data, size_t len, void *ctx)
         s->in_row = 1;
         s->row_line = s->line;
     }
+    if (memchr(data, 0, len)) {   /* C strings from here on: a NUL would cut the field short */
+        la_error_set(&s->err, LA_EUSAGE, s->file, s->line, "a NUL byte in field %zu", s->nfields + 1);
+        return;
+    }
     if (s->nfields == s->capfields) {
         size_t ncap = s->capfields ? s->capfields * 2 : 8;
         char **nv = realloc(s->fields, ncap * sizeof *nv);
@@ -243,6 +247,19 @@ static void row_cb(int term, void *ctx)
     if (s->nfields != s->header_n) {
         la_error_set(&s->err, LA_EUSAGE, s->file, s->row_line, "expected %zu fields, got %zu",
                      s->header_n, s->nfields);
+        drop_fields(s);
+        return;
+    }
+    /* Every column read must be UTF-8: the JSON export, the review page and
+     * the report carry these strings, and jansson refuses anything else (a
+     * spreadsheet saved as Latin-1 used to import, then broke the export). */
+    for (int c = 0; c < NCOLS; c++) {
+        if (s->col[c] < 0) continue;
+        const char *f = s->fields[s->col[c]];
+        size_t n = strlen(f), at = la_utf8_check(f, n);
+        if (at == n) continue;
+        la_error_setc(&s->err, LA_EUSAGE, s->file, s->row_line, col_names[c],
+                      "not valid UTF-8 (byte %zu of the field): save the file as UTF-8", at + 1);
         drop_fields(s);
         return;
     }

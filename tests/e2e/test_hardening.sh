@@ -4,7 +4,7 @@
 # through bound parameters, CSV round trip); manifests whose paths leave the
 # dataset root (refused unless --allow-outside-root); decompression bombs and
 # lying headers refused before decoding, in bounded memory; every fuzz crash
-# input of tests/regress/image replayed through the binary.
+# input of tests/regress/{image,npy,summary,decisions} replayed through the binary.
 . tests/e2e/lib.sh
 T=$TMP
 ESC="$DATA/bad/escaping_labels.csv"
@@ -30,6 +30,42 @@ check "class names stored byte-exact (bound parameters)" test "$got" = "$want"
 check "no table dropped, schema intact" test "$(sqlite3 "$DB" "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('runs','run_classes','examples','queue','decision_log')")" = 5
 check "summary.json holds the names as JSON strings" python3 -c '
 import json, sys; s = json.load(open(sys.argv[1])); assert sorted(s["classes"]) == sorted(sys.argv[2:]), s["classes"]' "$T/a/summary.json" "$S1" "$S2" "$S3"
+check "class_label_quality.csv and overlapping_classes.csv: hostile names quoted in the name columns, as classes.txt" python3 -c '
+import csv, sys
+d = sys.argv[1]; names = open(d + "/classes.txt").read().splitlines()
+q = list(csv.DictReader(open(d + "/class_label_quality.csv", newline="")))
+assert [r["Class Name"] for r in q] == [names[int(r["Class Index"])] for r in q] and len(q) == 3, q
+assert sorted(names) == sorted(sys.argv[2:]), names
+o = list(csv.DictReader(open(d + "/overlapping_classes.csv", newline="")))
+assert all(r["Class Name A"] == names[int(r["Class Index A"])] and r["Class Name B"] == names[int(r["Class Index B"])] for r in o), o' "$T/a" "$S1" "$S2" "$S3"
+# the same audit without names (index labels, probabilities with no classes.txt beside them)
+mkdir -p "$T/bare" && cp "$T/p.npy" "$T/bare/p.npy"
+python3 - "$T/noisy.csv" "$T/a/classes.txt" "$T/labels_idx.csv" <<'PY'
+import csv, sys
+names = open(sys.argv[2]).read().splitlines()
+rows = list(csv.DictReader(open(sys.argv[1], newline='')))
+with open(sys.argv[3], 'w') as f:
+    f.write('label\n' + ''.join('%d\n' % names.index(r['label']) for r in rows))
+PY
+la audit --labels "$T/labels_idx.csv" --pred-probs "$T/bare/p.npy" --out "$T/a_plain" --quiet
+expect_rc 0 "audit on index labels, no class names"
+check "no class names: no name columns (cleanlab's DataFrames without class_names)" \
+    grep -qx 'Class Index,Label Issues,Inverse Label Issues,Label Noise,Inverse Label Noise,Label Quality Score' "$T/a_plain/class_label_quality.csv"
+la audit --labels "$T/labels_idx.csv" --pred-probs "$T/bare/p.npy" --classes "$T/a/classes.txt" --out "$T/a_named" --quiet
+expect_rc 0 "audit on index labels with --classes"
+check "with names: the same numbers; name columns added, K x K files labelled by name instead of index" python3 -c '
+import csv, sys
+a, b = sys.argv[1], sys.argv[2]
+rd = lambda p: list(csv.reader(open(p, newline="")))
+names = open(b + "/classes.txt").read().splitlines()
+for f, extra in (("class_label_quality.csv", 1), ("overlapping_classes.csv", 2)):
+    assert [r[extra:] for r in rd(b + "/" + f)] == rd(a + "/" + f), f
+for f, corner in (("confident_joint.csv", "given/true"), ("joint.csv", "given/true"), ("noise_matrix.csv", "given/true"),
+                  ("inverse_noise_matrix.csv", "true/given"), ("confident_joint_calibrated.csv", "given/true")):
+    x, y = rd(a + "/" + f), rd(b + "/" + f)
+    assert x[0] == [corner] + [str(c) for c in range(3)] and [r[0] for r in x[1:]] == ["0", "1", "2"], (f, x)
+    assert y[0] == [corner] + names and [r[0] for r in y[1:]] == names, (f, y)
+    assert [r[1:] for r in x[1:]] == [r[1:] for r in y[1:]], f' "$T/a_plain" "$T/a_named"
 
 # ---- decisions with hostile reviewer, note and new label: import/export -----
 la decisions --db "$DB" --all
@@ -111,3 +147,26 @@ for f in tests/regress/npy/*; do   # .npy fuzz findings: as labels and as probab
     la audit --labels "$T/r_labels.csv" --pred-probs "$f" --out "$T/r_npy"; expect_rc 2 "regress/npy/$n as pred-probs: a clean refusal (exit 2)"
     expect_err "$n.*shape" "regress/npy/$n as pred-probs: the file and the shape named"
 done
+for f in tests/regress/summary/*; do   # summary.json fuzz findings, judged by check
+    [ -f "$f" ] || continue
+    n=$(basename "$f")
+    la check --summary "$f" --max-error-rate 0.1; expect_rc 2 "regress/summary/$n: a clean refusal (exit 2)"
+    expect_err "$n: " "regress/summary/$n: the file named"
+done
+# decisions --import findings (ids of the hostile-names manifest, so the import
+# would be applied were it not refused): exit 2 naming file and line, nothing
+# imported, and the JSON export of the queue still works
+if command -v sqlite3 >/dev/null; then
+    sh tests/browser/serve_fixture.sh "$T/rfx.db" "$DATA/bad/manifest_escaping_labels.csv"
+    for f in tests/regress/decisions/*; do
+        [ -f "$f" ] || continue
+        n=$(basename "$f")
+        rm -f "$T/r.db" "$T/r.db-wal" "$T/r.db-shm"; cp "$T/rfx.db" "$T/r.db"
+        la decisions --db "$T/r.db" --import "$f"; expect_rc 2 "regress/decisions/$n: a clean refusal (exit 2)"
+        expect_err "$n:[0-9]+: .*(UTF-8|NUL byte)" "regress/decisions/$n: file, line and reason named"
+        la decisions --db "$T/r.db" --format json; expect_rc 0 "regress/decisions/$n: the JSON export still works"
+        check "regress/decisions/$n: nothing imported" test "$(sqlite3 "$T/r.db" 'SELECT count(*) FROM decision_log')" = 0
+    done
+else
+    echo "FAIL regress/decisions: no sqlite3 shell (apt-get install sqlite3)"
+fi

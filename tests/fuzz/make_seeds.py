@@ -34,6 +34,7 @@ put('labels', 'ids_names', 'id,label\na,cat\nb,dog\nc,bird\n')
 put('labels', 'indices', 'label\n0\n1\n2\n1\n')
 put('labels', 'probs_p', 'p0,p1,p2\n0.1,0.2,0.7\n0.5,0.25,0.25\n1e-3,0.999,0\n')
 put('labels', 'probs_names', 'cat,dog,bird\n0.2,0.3,0.5\n1,0,0\n')
+put('labels', 'probs_ids', 'id,cat,dog\ns2,0.1,0.9\ns0,0.5,0.5\ns1,1,0\n')
 put('labels', 'classes', 'cat\r\ndog\n\nbird\n')
 put('labels', 'hostile', 'id,label\n1,"<script>alert(1)</script>"\n2,"Robert\'); DROP TABLE labels;--"\n')
 
@@ -116,3 +117,23 @@ put('serve', 'token_cookie', 'GET /api/state HTTP/1.1\r\nX-Fuzz-App: token\r\nCo
 put('serve', 'token_bearer', 'POST /api/decide HTTP/1.1\r\nX-Fuzz-App: token\r\nAuthorization: Bearer fuzz-token\r\n'
     'X-CSRF-Token: {{CSRF}}\r\nContent-Type: application/json\r\n\r\n{"qid": 2, "version": 0, "decision": "keep", "reviewer": "r"}')
 put('serve', 'bad_version', 'GET / HTTP/2.0\r\n\r\n')
+
+# multi-annotator labels (consensus --labels): wide and long, indices and names
+put('consensus', 'wide_golden', head('../golden-multiannotator/three_annotators_k3_n200_majority/labels.csv', 12))
+put('consensus', 'wide_ids_names', 'id,ann,bob,cy\na,cat,cat,\nb,dog,,dog\nc,bird,cat,bird\nd,,dog,dog\n')
+put('consensus', 'wide_pandas', ',a0,a1\n0,1.0,1.0\n1,,2.0\n2,0.0,NaN\n3,2.0,2.0\n')
+put('consensus', 'long', 'id,annotator,label\nx,ann,0\nx,bob,1\ny,ann,2\ny,bob,2\nz,bob,1\nz,cy,1\n')
+put('consensus', 'long_task', 'task,label,annotator\n1,cat,"a,b"\n2,dog,"a,b"\n1,dog,c\n')
+put('consensus', 'label_quality', head('../golden-multiannotator/three_annotators_k3_n200_majority/label_quality.csv', 6))
+
+# decisions --import (ids of the hostile-names manifest the fuzz database queues)
+put('decisions', 'all_kinds', 'id,decision,new_label,reviewer,note\n'
+    'fm-t10k-00000,relabel,<script>alert(1)</script>,ann,\n'
+    'fm-t10k-00008,drop,,ann,"blurry, dark"\n'
+    'fm-t10k-00009,keep,,bob,\n'
+    'fm-t10k-00011,skip,,bob,"multi\nline"\n')
+put('decisions', 'hostile_label', '\ufeffnote,id,new_label,decision\r\n'
+    '"x""y",fm-t10k-00012,"Robert\'); DROP TABLE labels;--",relabel\r\n')
+put('decisions', 'unknown_id', 'id,decision\nnope,keep\n')
+put('decisions', 'export_cols', 'id,decision,new_label,reviewer,note,given,suggested,score,rank,decided_at\n'
+    'fm-t10k-00021,relabel,"Bob\'s ""best"", boot",r,,x,y,0.5,1,2026-01-01T00:00:00Z\n')

@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 secs=${1:-30}
 [ $# -gt 0 ] && shift
-targets=${*:-"csv_table labels npy idx manifest image summary serve"}
+targets=${*:-"csv_table labels npy idx manifest image summary serve consensus decisions"}
 B=$root/build-fuzz
 CC=${FUZZ_CC:-clang}
 cd "$root" || exit 2
@@ -22,7 +22,7 @@ CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" make -s BUILD=build-fuzz CC="$CC" SAN=
 LIBS="$(pkg-config --libs sqlite3 zlib jansson stb openblas libmicrohttpd) -lcsv -lm -pthread"
 INC="$(pkg-config --cflags stb openblas)"
 
-# The review database for fuzz_serve: the hostile-names manifest of the shared
+# The review database for fuzz_serve and fuzz_decisions: the hostile-names manifest of the shared
 # bad/ data (or a two-image manifest of our own) queued by the fixture script.
 mkdir -p "$B/serve"
 man=${LA_SHARED:-$root/../shared}/data/bad/manifest_escaping_labels.csv
@@ -31,7 +31,10 @@ if [ ! -f "$man" ]; then
     printf 'id,path,label\na,a.png,x\nb,b.png,y\n' >"$man"
 fi
 if command -v sqlite3 >/dev/null; then
-    sh "$root/tests/browser/serve_fixture.sh" "$B/serve/review.db" "$man" || exit 2
+    # built under a private name, then renamed: two run.sh at once (one
+    # target each) must not build the same file together
+    sh "$root/tests/browser/serve_fixture.sh" "$B/serve/review.db.$$" "$man" || exit 2
+    mv -f "$B/serve/review.db.$$" "$B/serve/review.db" || exit 2
     export LA_FUZZ_DB="$B/serve/review.db" LA_FUZZ_ROOT="$(cd "$(dirname "$man")" && pwd)"
 else
     echo "fuzz: no sqlite3 shell, fuzz_serve tests the pure helpers only"

@@ -211,12 +211,70 @@ static void test_failure_leaves_nothing(void **state)
     rm_rf(dir);
 }
 
+/* Six examples, two classes: the small audit of the tests below. */
+static const double two_p[12] = {0.9, 0.1, 0.8, 0.2, 0.3, 0.7, 0.1, 0.9, 0.6, 0.4, 0.45, 0.55};
+static const int32_t two_y[6] = {0, 0, 1, 1, 1, 0};
+
+/* The K x K files carry row and column labels (the class names, quoted as
+ * CSV needs, else the indices) behind a corner cell naming the axes; the
+ * class tables gain cleanlab's leading name columns only with names. */
+static void test_write_class_labels(void **state)
+{
+    (void)state;
+    const double *p = two_p;
+    const int32_t *y = two_y;
+    char cat[] = "cat", odd[] = "Bob's \"best\", boot";
+    char *names[2] = {cat, odd};
+    for (int named = 0; named < 2; named++) {
+        au_input in = {.n = 6, .k = 2, .labels = y, .probs = p, .class_names = named ? names : NULL,
+                       .probs_path = "mem.csv", .labels_path = "mem_labels.csv"};
+        au_opts o;
+        au_opts_init(&o);
+        o.bootstrap = 10;
+        char dir[] = "/tmp/la-au-names-XXXXXX", path[1100];
+        assert_non_null(mkdtemp(dir));
+        la_error err;
+        la_error_clear(&err);
+        au_result r;
+        assert_int_equal(au_run(&in, &o, dir, &r, &err), 0);
+        assert_int_equal(au_write(&r, &in, &o, dir, NULL, &err), 0);
+        char *t;
+        size_t len;
+        snprintf(path, sizeof path, "%s/confident_joint.csv", dir);
+        assert_non_null(t = read_all(path, &len));
+        t[len] = '\0';
+        assert_string_equal(t, named ? "given/true,cat,\"Bob's \"\"best\"\", boot\"\ncat,2,0\n"
+                                       "\"Bob's \"\"best\"\", boot\",0,2\n"
+                                     : "given/true,0,1\n0,2,0\n1,0,2\n");
+        free(t);
+        snprintf(path, sizeof path, "%s/inverse_noise_matrix.csv", dir);
+        assert_non_null(t = read_all(path, &len));
+        t[len] = '\0';
+        assert_true(strncmp(t, named ? "true/given,cat," : "true/given,0,1\n", 15) == 0);
+        free(t);
+        snprintf(path, sizeof path, "%s/class_label_quality.csv", dir);
+        assert_non_null(t = read_all(path, &len));
+        t[len] = '\0';
+        assert_true(strncmp(t, named ? "Class Name,Class Index," : "Class Index,", named ? 23 : 12) == 0);
+        if (named) assert_non_null(strstr(t, "\ncat,0,"));
+        free(t);
+        snprintf(path, sizeof path, "%s/overlapping_classes.csv", dir);
+        assert_non_null(t = read_all(path, &len));
+        t[len] = '\0';
+        assert_string_equal(strchr(t, '\n') + 1, named ? "cat,\"Bob's \"\"best\"\", boot\",0,1,0,0\n"
+                                                         : "0,1,0,0\n");
+        free(t);
+        au_result_free(&r);
+        rm_rf(dir);
+    }
+}
+
 /* The record stage: the run reads back with the audit's numbers. */
 static void test_record_audit_result(void **state)
 {
     (void)state;
-    double p[12] = {0.9, 0.1, 0.8, 0.2, 0.3, 0.7, 0.1, 0.9, 0.6, 0.4, 0.45, 0.55};
-    int32_t y[6] = {0, 0, 1, 1, 1, 0};
+    const double *p = two_p;
+    const int32_t *y = two_y;
     char cat[] = "cat", dog[] = "dog";
     char *names[2] = {cat, dog};
     au_input in = {.n = 6, .k = 2, .labels = y, .probs = p, .class_names = names, .probs_path = "mem.csv",
@@ -300,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_streamed_matches_binary),
         cmocka_unit_test(test_failure_leaves_nothing),
         cmocka_unit_test(test_record_audit_result),
+        cmocka_unit_test(test_write_class_labels),
         cmocka_unit_test(test_remove_parse),
         cmocka_unit_test(test_noise_reproducible),
     };

@@ -330,6 +330,24 @@ static void test_export_read_round_trip(void **state)
     assert_int_equal(rp_decisions_read(csv, &in, &err), LA_EUSAGE);
     assert_int_equal(err.line, 3);
     assert_int_equal(rp_decisions_read("/nonexistent/x.csv", &in, &err), LA_EUSAGE);
+    /* a field that is not UTF-8 (a spreadsheet saved as Latin-1) or holds a
+     * NUL: refused naming line and column (fuzz finding: the import took
+     * it and the JSON export then failed) */
+    fp = fopen(csv, "wb");
+    fputs("id,decision,note\nex-0,keep,ok\nex-1,keep,caf\xe9\n", fp);
+    fclose(fp);
+    la_error_clear(&err);
+    assert_int_equal(rp_decisions_read(csv, &in, &err), LA_EUSAGE);
+    assert_int_equal(err.line, 3);
+    assert_non_null(strstr(err.msg, "not valid UTF-8"));
+    assert_int_equal(in.n, 0);
+    fp = fopen(csv, "wb");
+    fwrite("id,decision\nex-0,ke\0ep\n", 1, 23, fp);
+    fclose(fp);
+    la_error_clear(&err);
+    assert_int_equal(rp_decisions_read(csv, &in, &err), LA_EUSAGE);
+    assert_int_equal(err.line, 2);
+    assert_non_null(strstr(err.msg, "NUL byte"));
     /* an unknown run is refused and the target is not created */
     unlink(json);
     assert_int_equal(rp_decisions_export(f.db, 42, &oj, &err), LA_EUSAGE);

@@ -40,6 +40,12 @@
 #define LLVMFuzzerTestOneInput fz_serve
 #include "../fuzz/fuzz_serve.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fz_consensus
+#include "../fuzz/fuzz_consensus.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fz_decisions
+#include "../fuzz/fuzz_decisions.c"
+#undef LLVMFuzzerTestOneInput
 
 typedef int (*fz_fn)(const uint8_t *, size_t);
 
@@ -88,6 +94,8 @@ static void test_manifest(void **s) { (void)s; replay("manifest", fz_manifest); 
 static void test_image(void **s) { (void)s; replay("image", fz_image); }
 static void test_summary(void **s) { (void)s; replay("summary", fz_summary); }
 static void test_serve(void **s) { (void)s; replay("serve", fz_serve); }
+static void test_consensus(void **s) { (void)s; replay("consensus", fz_consensus); }
+static void test_decisions(void **s) { (void)s; replay("decisions", fz_decisions); }
 
 int main(void)
 {
@@ -96,6 +104,7 @@ int main(void)
         cmocka_unit_test(test_npy),       cmocka_unit_test(test_idx),
         cmocka_unit_test(test_manifest),  cmocka_unit_test(test_image),
         cmocka_unit_test(test_summary),   cmocka_unit_test(test_serve),
+        cmocka_unit_test(test_consensus), cmocka_unit_test(test_decisions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
