@@ -90,26 +90,26 @@ static void au_name_col(FILE *fp, char *const *names, int64_t c)
     fputc(',', fp);
 }
 
-/* The label of class c in a K x K file: its name (quoted as needed), else
- * its index: exactly line c of classes.txt. */
-static void au_class_label(FILE *fp, char *const *names, size_t c)
-{
-    if (names) au_csv_put(fp, names[c]);
-    else fprintf(fp, "%zu", c);
-}
-
-/* A K x K file's header: the corner cell naming the axes ("given/true":
- * rows are the given label, columns the true one), then the K column labels.
- * Each row then starts with its label, so pd.read_csv(f, index_col=0) gives
- * the labelled matrix; the numbers are those of cleanlab's array. */
+/* A K x K file's header. With class names: the corner cell naming the axes
+ * ("given/true": rows are the given label, columns the true one), then the
+ * K names, and each row starts with its name, so pd.read_csv(f, index_col=0)
+ * gives the labelled matrix. Without names: the reference's own layout,
+ * "c0,...,c{K-1}" and bare rows (the golden files; scripts that read them
+ * as numbers keep working). The numbers are those of cleanlab's array. */
 static void au_header_cols(FILE *fp, size_t k, char *const *names, const char *corner)
 {
-    fputs(corner, fp);
+    if (names) fputs(corner, fp);
     for (size_t j = 0; j < k; j++) {
-        fputc(',', fp);
-        au_class_label(fp, names, j);
+        if (names) { fputc(',', fp); au_csv_put(fp, names[j]); }
+        else fprintf(fp, "%sc%zu", j ? "," : "", j);
     }
     fputc('\n', fp);
+}
+
+/* Row i's leading label ("NAME" before its numbers) when names are known. */
+static void au_row_label(FILE *fp, char *const *names, size_t i)
+{
+    if (names) au_csv_put(fp, names[i]);
 }
 
 /* m: k x k row-major, row i = the class of the corner's first axis. */
@@ -120,8 +120,8 @@ static int au_write_mat_i(au_outs *o, const char *name, const int64_t *m, size_t
     if (!af) return err->status;
     au_header_cols(af->fp, k, names, corner);
     for (size_t i = 0; i < k; i++) {
-        au_class_label(af->fp, names, i);
-        for (size_t j = 0; j < k; j++) fprintf(af->fp, ",%" PRId64, m[i * k + j]);
+        au_row_label(af->fp, names, i);
+        for (size_t j = 0; j < k; j++) fprintf(af->fp, names || j ? ",%" PRId64 : "%" PRId64, m[i * k + j]);
         fputc('\n', af->fp);
     }
     return au_close(af, err);
@@ -134,8 +134,8 @@ static int au_write_mat_d(au_outs *o, const char *name, const double *m, size_t 
     if (!af) return err->status;
     au_header_cols(af->fp, k, names, corner);
     for (size_t i = 0; i < k; i++) {
-        au_class_label(af->fp, names, i);
-        for (size_t j = 0; j < k; j++) fprintf(af->fp, ",%.17g", m[i * k + j]);
+        au_row_label(af->fp, names, i);
+        for (size_t j = 0; j < k; j++) fprintf(af->fp, names || j ? ",%.17g" : "%.17g", m[i * k + j]);
         fputc('\n', af->fp);
     }
     return au_close(af, err);
@@ -256,9 +256,9 @@ done:
     m->rc = rc;
 }
 
-/* names: the K class names, or NULL: the K x K files are then labelled
- * with the class indices, and class_label_quality.csv and
- * overlapping_classes.csv have no name columns (as cleanlab's DataFrames
+/* names: the K class names, or NULL: the K x K files then keep the
+ * reference's unlabelled layout (au_header_cols), and class_label_quality.csv
+ * and overlapping_classes.csv have no name columns (as cleanlab's DataFrames
  * without class_names). */
 static int au_write_all(au_outs *d, const cl_result *r, char *const *names, la_error *err)
 {

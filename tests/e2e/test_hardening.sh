@@ -53,7 +53,7 @@ check "no class names: no name columns (cleanlab's DataFrames without class_name
     grep -qx 'Class Index,Label Issues,Inverse Label Issues,Label Noise,Inverse Label Noise,Label Quality Score' "$T/a_plain/class_label_quality.csv"
 la audit --labels "$T/labels_idx.csv" --pred-probs "$T/bare/p.npy" --classes "$T/a/classes.txt" --out "$T/a_named" --quiet
 expect_rc 0 "audit on index labels with --classes"
-check "with names: the same numbers; name columns added, K x K files labelled by name instead of index" python3 -c '
+check "with names: the same numbers; name columns added, K x K files labelled by name (unnamed: the reference's c0.. layout)" python3 -c '
 import csv, sys
 a, b = sys.argv[1], sys.argv[2]
 rd = lambda p: list(csv.reader(open(p, newline="")))
@@ -63,9 +63,9 @@ for f, extra in (("class_label_quality.csv", 1), ("overlapping_classes.csv", 2))
 for f, corner in (("confident_joint.csv", "given/true"), ("joint.csv", "given/true"), ("noise_matrix.csv", "given/true"),
                   ("inverse_noise_matrix.csv", "true/given"), ("confident_joint_calibrated.csv", "given/true")):
     x, y = rd(a + "/" + f), rd(b + "/" + f)
-    assert x[0] == [corner] + [str(c) for c in range(3)] and [r[0] for r in x[1:]] == ["0", "1", "2"], (f, x)
+    assert x[0] == ["c%d" % c for c in range(3)] and len(x[1]) == 3, (f, x)
     assert y[0] == [corner] + names and [r[0] for r in y[1:]] == names, (f, y)
-    assert [r[1:] for r in x[1:]] == [r[1:] for r in y[1:]], f' "$T/a_plain" "$T/a_named"
+    assert x[1:] == [r[1:] for r in y[1:]], f' "$T/a_plain" "$T/a_named"
 
 # ---- decisions with hostile reviewer, note and new label: import/export -----
 la decisions --db "$DB" --all

@@ -65,9 +65,13 @@ def test_audit_matches_binary(binary_run, tmp_path):
     assert lo <= res["error_rate"] <= hi and 0 < res["health"] <= 1
     for f in ("is_label_issue.csv", "ranked.csv"):
         assert open(tmp_path / "py_audit" / f).read() == open(a / f).read(), f
-    # K x K files: the same numbers as text; labelled by class index here (no
-    # names given), by class name in the binary's run (cv knows the names)
-    body = lambda p: [r[1:] for r in list(csv.reader(open(p, newline="")))[1:]]
+    # K x K files: the same numbers as text; unlabelled here (no names given,
+    # the reference's layout), labelled by class name in the binary's run (cv
+    # knows the names)
+    def body(p):
+        rows = list(csv.reader(open(p, newline="")))
+        named = rows[0][0] in ("given/true", "true/given")
+        return [r[1:] if named else r for r in rows[1:]]
     for f in ("confident_joint.csv", "joint.csv"):
         assert body(tmp_path / "py_audit" / f) == body(a / f), f
     # the same answers as the cleanlab-style functions

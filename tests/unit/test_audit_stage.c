@@ -245,12 +245,12 @@ static void test_write_class_labels(void **state)
         t[len] = '\0';
         assert_string_equal(t, named ? "given/true,cat,\"Bob's \"\"best\"\", boot\"\ncat,2,0\n"
                                        "\"Bob's \"\"best\"\", boot\",0,2\n"
-                                     : "given/true,0,1\n0,2,0\n1,0,2\n");
+                                     : "c0,c1\n2,0\n0,2\n");   /* unnamed: the reference's layout */
         free(t);
         snprintf(path, sizeof path, "%s/inverse_noise_matrix.csv", dir);
         assert_non_null(t = read_all(path, &len));
         t[len] = '\0';
-        assert_true(strncmp(t, named ? "true/given,cat," : "true/given,0,1\n", 15) == 0);
+        assert_true(strncmp(t, named ? "true/given,cat," : "c0,c1\n", named ? 15 : 6) == 0);
         free(t);
         snprintf(path, sizeof path, "%s/class_label_quality.csv", dir);
         assert_non_null(t = read_all(path, &len));
