@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-static const char *const model_names[] = {"logreg", "mlp", "knn"};
+static const char *const model_names[] = {"logreg", "mlp", "knn", "cnn", "ensemble"};
 const char *cv_model_name(cv_model_kind k) { return model_names[k]; }
 
 void cv_train_opts_init(cv_train_opts *o)

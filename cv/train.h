@@ -13,7 +13,8 @@
 #include "../util/la_util.h"
 #include "loss.h"
 
-typedef enum cv_model_kind { CV_MODEL_LOGREG = 0, CV_MODEL_MLP, CV_MODEL_KNN } cv_model_kind;
+typedef enum cv_model_kind { CV_MODEL_LOGREG = 0, CV_MODEL_MLP, CV_MODEL_KNN, CV_MODEL_CNN,
+                              CV_MODEL_ENSEMBLE } cv_model_kind;
 typedef enum cv_sampler_kind { CV_SAMPLER_NONE = 0, CV_SAMPLER_OVERSAMPLE, CV_SAMPLER_UNDERSAMPLE } cv_sampler_kind;
 typedef enum cv_metric { CV_METRIC_COSINE = 0, CV_METRIC_EUCLIDEAN } cv_metric;
 
@@ -85,6 +86,16 @@ typedef struct cv_train_opts {
     const int32_t *eval_y;
     int   *n_iter;                /* receives iterations / epochs run, or NULL */
     double *l2_used;              /* receives the l2 used (chosen by --l2 auto), or NULL */
+    /* cnn (cnn.h) and ensembles (ensemble.h), issue 20 */
+    int    cnn_blocks;            /* --cnn-filters count: conv blocks (2)          */
+    int    cnn_filters[3];        /* --cnn-filters F1,F2[,F3] (32,64)             */
+    int    cnn_dense;             /* --cnn-dense units of the dense layer (128)    */
+    int    augment;               /* --augment: shift every training image (p 1/2) */
+    int    batch_threads;         /* threads across a cnn batch (0 = o->threads)   */
+    int    image_shape_set;       /* 1 = --image-shape given: keep image_h/w/channels */
+    cv_model_kind ensemble[4];    /* --model ensemble:a+b[+c[+d]] members          */
+    int    n_ensemble;
+    int    ensemble_weighted;     /* --ensemble-weights: EM mixture weights on an inner split */
 } cv_train_opts;
 
 /* Defaults as documented per field. */
