@@ -13,7 +13,7 @@ enum {
     O_MODEL = CLI_TRAIN_OPT_BASE, O_LOSS, O_BETA, O_GAMMA, O_FALPHA, O_GCEQ, O_SCEA, O_SCEB, O_SMOOTH,
     O_L2, O_MAXITER, O_TOL, O_HIDDEN, O_EPOCHS, O_BATCH, O_LR, O_DROPOUT, O_PATIENCE, O_K,
     O_METRIC, O_SAMPLER, O_FLIP, O_VALFRAC, O_COTEACH, O_FRATE, O_FEPOCHS,
-    O_CNNFILT, O_CNNDENSE, O_AUGMENT, O_IMGSHAPE, O_ENSW
+    O_CNNFILT, O_CNNDENSE, O_AUGMENT, O_IMGSHAPE, O_ENSW, O_STOPON
 };
 
 const struct option cli_train_long_options[] = {
@@ -48,6 +48,7 @@ const struct option cli_train_long_options[] = {
     {"augment", no_argument, NULL, O_AUGMENT},
     {"image-shape", required_argument, NULL, O_IMGSHAPE},
     {"ensemble-weights", no_argument, NULL, O_ENSW},
+    {"stop-on", required_argument, NULL, O_STOPON},
     {NULL, 0, NULL, 0}
 };
 
@@ -71,6 +72,8 @@ const char cli_train_opts_help[] =
     "                           mlp epochs (3) or 5N logreg iterations (default off: logreg\n"
     "                           converges) without a better validation loss; keep the best\n"
     "  --val-frac F             inner validation share of the training fold (0.1)\n"
+    "  --stop-on accuracy|loss  mlp, cnn: what early stopping watches on the inner\n"
+    "                           validation split (accuracy; ties broken by the loss)\n"
     "  --k N                    knn neighbours (15)\n"
     "  --cnn-filters F1[,F2[,F3]]  cnn: filters of each 3x3 conv + ReLU + 2x2 max-pool\n"
     "                           block (16,32)\n"
@@ -299,6 +302,11 @@ int cli_train_opts_handle(cli_train_opts *o, int c, const char *v, const char *c
     case O_IMGSHAPE: return parse_image_shape(cmd, v, t);
     case O_ENSW:
         t->ensemble_weighted = 1;
+        return 0;
+    case O_STOPON:
+        if (!strcmp(v, "accuracy")) t->stop_on_loss = 0;
+        else if (!strcmp(v, "loss")) t->stop_on_loss = 1;
+        else return cli_usage_error(cmd, "--stop-on: '%s' is not accuracy or loss", v);
         return 0;
     }
     return cli_usage_error(cmd, "internal: unknown training option %d", c);

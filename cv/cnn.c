@@ -21,7 +21,6 @@
 #include "sampler.h"
 
 #define CNN_DEFAULT_DENSE 128
-#define CNN_MIN_IMPROVEMENT 1e-4      /* early stopping: better = below best - this   */
 #define CNN_INIT_STREAM 23            /* rng streams of o->seed: weights, epochs       */
 #define CNN_EPOCH_STREAM 29
 #define CNN_MAX_THREADS 64
@@ -620,7 +619,7 @@ int cv_cnn_fit(cv_cnn *m, const cv_train_opts *o, const float *X, size_t n, cons
     la_rng r;
     la_rng_seed(&r, o->seed, CNN_EPOCH_STREAM);
     cv_mlp_adam adam = {R.mom, R.vel, 1.0, 1.0};
-    double best = INFINITY, l2n = (o->l2 < 0 ? 1.0 : o->l2) / (double)(R.ntr ? R.ntr : 1);
+    double best = INFINITY, best_acc = -1.0, l2n = (o->l2 < 0 ? 1.0 : o->l2) / (double)(R.ntr ? R.ntr : 1);
     int bad = 0, best_epoch = -1, epoch;
     memcpy(R.best, m->params, P * sizeof *R.best);
     for (epoch = 0; epoch < o->epochs; epoch++) {
@@ -636,8 +635,7 @@ int cv_cnn_fit(cv_cnn *m, const cv_train_opts *o, const float *X, size_t n, cons
         cv_curve_put(o->curve, (size_t)epoch, seen ? (double)correct / seen : NAN, seen ? tr_loss / seen : NAN,
                      va_acc, va_loss, NAN);
         if (!R.nva) continue;
-        if (va_loss < best - CNN_MIN_IMPROVEMENT) {
-            best = va_loss;
+        if (cv_mlp_improved(o, va_acc, va_loss, &best_acc, &best)) {
             best_epoch = epoch;
             memcpy(R.best, m->params, P * sizeof *R.best);
             bad = 0;

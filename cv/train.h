@@ -96,6 +96,8 @@ typedef struct cv_train_opts {
     cv_model_kind ensemble[4];    /* --model ensemble:a+b[+c[+d]] members          */
     int    n_ensemble;
     int    ensemble_weighted;     /* --ensemble-weights: EM mixture weights on an inner split */
+    int    stop_on_loss;          /* --stop-on loss: early stopping on the validation
+                                     log loss (the old rule) instead of accuracy */
 } cv_train_opts;
 
 /* Defaults as documented per field. */
