@@ -11,12 +11,16 @@ usage: cnn_measure.py TRAIN KIND RATE SEED MODEL...
   MODEL  'sk' = scikit-learn MLPClassifier((256,), adam, early_stopping=True)
          on standardized pixels, out-of-fold by StratifiedKFold(5); anything
          else = labelaudit cv arguments joined by ':' (e.g. 'cnn:--augment').
-         Every model is audited by `labelaudit audit` (cleanlab 2.9.0's
-         defaults), so only the probabilities differ.
+         'avg:A+B+C' = the mean of the out-of-fold probabilities of models
+         A, B, C run before on the same draw (the equal-weight ensemble).
+         Every model is audited with cleanlab 2.9.0's defaults (cv --audit or
+         labelaudit audit), recorded in OUT/db.sqlite for `clean`.
 Environment: LA (binary), W (work dir, /tmp/la-bench-cnn), NICE (19).
 One line per model: out-of-fold accuracy against the TRUE labels, precision,
 recall and F1 of the flagged examples against the injected flips, wall and
-CPU seconds (user + sys of the children; 'sk' its own process time)."""
+CPU seconds (user + sys of the children; 'sk' its own process time). Work
+directory of a draw: W/<name>_n<N>_<kind><rate>_s<seed>/ (noise.csv,
+noisy.csv, one directory per model with p.npy, audit/, db.sqlite)."""
 import csv, os, resource, subprocess, sys, time, zlib
 import numpy as np
 
@@ -68,6 +72,11 @@ def make_noise(wd, name, ids, labels, kind, rate, seed):
     return noise
 
 
+def audit_cmd(data, labels, out):
+    return [LA, "audit", "--data", data, "--labels", labels, "--pred-probs", out + "/p.npy", "--out",
+            out + "/audit", "--db", out + "/db.sqlite", "--quiet"]
+
+
 def main():
     train, kind, rate, seed, models = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:]
     name = os.path.basename(train.rstrip("/")).split(".")[0]
@@ -87,6 +96,8 @@ def main():
     for mdl in models:
         out = os.path.join(wd, mdl.replace(":", "_").replace("-", "").replace("+", "_"))
         os.makedirs(out, exist_ok=True)
+        if os.path.exists(out + "/db.sqlite"):
+            os.remove(out + "/db.sqlite")
         t0, c0 = time.time(), resource.getrusage(resource.RUSAGE_CHILDREN)
         p0 = time.process_time()
         if mdl == "sk":
@@ -99,11 +110,16 @@ def main():
                 m = MLPClassifier((256,), early_stopping=True, random_state=seed, max_iter=200)
                 P[te] = m.fit(X[tr], ynoisy[tr]).predict_proba(X[te])
             np.save(out + "/p.npy", P)
-            np.save(out + "/y.npy", ynoisy.astype(np.int64))
-            cmd = [LA, "audit", "--labels", out + "/y.npy", "--pred-probs", out + "/p.npy", "--out", out + "/audit"]
+            cmd = audit_cmd(data, noisy_csv, out)
+        elif mdl.startswith("avg:"):
+            # the equal-weight ensemble of members already run on this draw:
+            # the mean of their out-of-fold probabilities (same folds, same seed)
+            P = np.mean([np.load(os.path.join(wd, m, "p.npy")) for m in mdl[4:].split("+")], axis=0)
+            np.save(out + "/p.npy", P)
+            cmd = audit_cmd(data, noisy_csv, out)
         else:
             cmd = NICE + [LA, "cv", "--data", data, "--labels", noisy_csv, "--out", out + "/p.npy",
-                          "--audit", out + "/audit", "--quiet", "--model"] + mdl.split(":")
+                          "--audit", out + "/audit", "--db", out + "/db.sqlite", "--quiet", "--model"] + mdl.split(":")
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = c1.ru_utime - c0.ru_utime + c1.ru_stime - c0.ru_stime + (time.process_time() - p0 if mdl == "sk" else 0)

@@ -24,6 +24,7 @@
 #define CNN_INIT_STREAM 23            /* rng streams of o->seed: weights, epochs       */
 #define CNN_EPOCH_STREAM 29
 #define CNN_MAX_THREADS 64
+#define CNN_DROP_STEP 0x9E3779B97F4A7C15ull /* seed step between minibatches' dropout */
 
 /* ---- shapes and parameters ------------------------------------------------ */
 
@@ -240,9 +241,9 @@ static void dense_fwd(const float *in, size_t rows, size_t fi, const float *W, c
 }
 
 /* Forward pass of nc images X (nc x d): block b: cols = im2col(in),
- * A_b = relu(cols Wc_b + bc_b), P_b = maxpool(A_b); H1 = relu(P_L W1 + b1);
- * Z = H1 W2 + b2 (nc x k, returned). */
-static float *cnn_forward(const cv_cnn *m, cnn_ws *w, const float *X, size_t nc)
+ * A_b = relu(cols Wc_b + bc_b), P_b = maxpool(A_b); H1 = relu(P_L W1 + b1)
+ * (with dropout when r); Z = H1 W2 + b2 (nc x k, returned). */
+static float *cnn_forward(const cv_cnn *m, cnn_ws *w, const float *X, size_t nc, double dropout, la_rng *r)
 {
     const float *in = X;
     for (int b = 0; b < m->n_blocks; b++) {
@@ -253,6 +254,11 @@ static float *cnn_forward(const cv_cnn *m, cnn_ws *w, const float *X, size_t nc)
         in = w->P[b];
     }
     dense_fwd(in, nc, m->flat, m->W1, m->b1, m->dense, 1, w->H1);
+    if (r && dropout > 0) {
+        /* inverted dropout on the dense layer: h = 0 with probability p, else h / (1 - p) */
+        float keep = (float)(1.0 / (1.0 - dropout));
+        for (size_t j = 0; j < nc * m->dense; j++) w->H1[j] = la_rng_uniform(r) < dropout ? 0.0f : w->H1[j] * keep;
+    }
     dense_fwd(w->H1, nc, m->dense, m->W2, m->b2, m->k, 0, w->Z);
     return w->Z;
 }
@@ -289,16 +295,17 @@ static void dense_dinput(const float *G, const float *W, size_t rows, size_t fi,
 
 /* After cnn_forward on the same chunk: G (nc x k) = dJ/dZ in w->G; adds
  * dJ/dtheta into grad (parameter layout). Backward of each step:
- *   dW2 = H1^T G, dH1 = (G W2^T) * [H1 > 0], dW1 = P_L^T dH1, dP_L = dH1 W1^T;
+ *   dW2 = H1^T G, dH1 = (G W2^T) * [H1 > 0] / (1 - p), dW1 = P_L^T dH1, dP_L = dH1 W1^T;
  *   block b: dA_b[arg] = dP_b, dA_b *= [A_b > 0], dWc_b = cols_b^T dA_b,
  *   dP_{b-1} = col2im(dA_b Wc_b^T) (skipped for b = 0: no input gradient). */
-static void cnn_backward(const cv_cnn *m, cnn_ws *w, size_t nc, float *grad)
+static void cnn_backward(const cv_cnn *m, cnn_ws *w, size_t nc, float keep_scale, float *grad)
 {
     cnn_grad g = grad_view(m, grad);
     int L = m->n_blocks;
     dense_grad(w->H1, w->G, nc, m->dense, m->k, g.W2, g.b2);
     dense_dinput(w->G, m->W2, nc, m->dense, m->k, w->dH1);
-    for (size_t j = 0; j < nc * m->dense; j++) if (!(w->H1[j] > 0)) w->dH1[j] = 0.0f;
+    /* through ReLU and dropout: 0 where h == 0, else times 1 / (1 - p) */
+    for (size_t j = 0; j < nc * m->dense; j++) w->dH1[j] = w->H1[j] > 0 ? w->dH1[j] * keep_scale : 0.0f;
     dense_grad(w->P[L - 1], w->dH1, nc, m->flat, m->dense, g.W1, g.b1);
     float *dP = w->dP0, *dPprev = w->dP1;
     dense_dinput(w->dH1, m->W1, nc, m->flat, m->dense, dP);
@@ -352,6 +359,9 @@ typedef struct cnn_pass {
     float scale;                  /* G = scale sw dL/dz                         */
     double *loss;                 /* per chunk                                  */
     size_t *correct;              /* per chunk                                  */
+    double dropout;               /* train: dense-layer dropout p               */
+    uint64_t step;                /* train: minibatch number (dropout streams)  */
+    uint64_t seed;
     float *gbuf;                  /* train: chunks x n_params                   */
     double *probs;                /* predict: n x k                             */
 } cnn_pass;
@@ -377,7 +387,10 @@ static void pass_part(void *arg, int t, int T)
     cnn_ws *w = &p->ws[t];
     for (size_t ch = (size_t)t; ch < nch; ch += (size_t)T) {
         size_t i0 = ch * CV_CNN_CHUNK, nc = p->n - i0 < CV_CNN_CHUNK ? p->n - i0 : CV_CNN_CHUNK;
-        float *Z = cnn_forward(m, w, p->X + i0 * d, nc);
+        la_rng r;                 /* chunk ch of step s: its own stream, whatever the thread */
+        la_rng_seed(&r, p->seed + CNN_DROP_STEP * p->step, (uint64_t)ch);
+        int drop = p->gbuf && p->dropout > 0;
+        float *Z = cnn_forward(m, w, p->X + i0 * d, nc, p->dropout, drop ? &r : NULL);
         if (p->probs) { softmax_rows(Z, nc, m->k, p->probs + i0 * m->k); continue; }
         size_t c = 0;
         float *G = p->gbuf ? w->G : NULL;
@@ -386,7 +399,7 @@ static void pass_part(void *arg, int t, int T)
         if (!p->gbuf) continue;
         float *g = p->gbuf + ch * m->n_params;
         memset(g, 0, m->n_params * sizeof *g);
-        cnn_backward(m, w, nc, g);
+        cnn_backward(m, w, nc, drop ? (float)(1.0 / (1.0 - p->dropout)) : 1.0f, g);
     }
 }
 
@@ -478,6 +491,7 @@ double cv_cnn_objective(const cv_cnn *m, const cv_train_opts *o, const float *X,
 /* Everything one fit allocates. */
 typedef struct cnn_run {
     size_t   B, d, nch;           /* batch rows, features, chunks per batch     */
+    uint64_t step;                /* minibatches so far                         */
     int      T;
     int32_t *fold, *ytr, *yb, *yva;
     size_t  *tr, *va, ntr, nva, *idx;
@@ -585,7 +599,8 @@ static double run_epoch(cnn_run *R, cv_cnn *m, const cv_train_opts *o, const flo
         size_t nb = cnt - j0 < R->B ? cnt - j0 : R->B, c = 0;
         fill_batch(R, o, X, y, sw, j0, nb, can_aug, r);
         cnn_pass p = {.m = m, .ws = R->ws, .X = R->Xb, .n = nb, .y = R->yb, .sw = R->swb, .L = L,
-                      .scale = 1.0f / (float)nb, .loss = R->loss, .correct = R->correct, .gbuf = R->gbuf};
+                      .scale = 1.0f / (float)nb, .loss = R->loss, .correct = R->correct, .gbuf = R->gbuf,
+                      .dropout = o->dropout, .step = R->step++, .seed = o->seed};
         loss += pass_run(&p, R->T, R->grad, &c);
         if (l2n > 0) l2_term(m, l2n, R->grad, 1.0);
         cv_mlp_adam_step(adam, m->params, R->grad, m->n_params, o->lr);

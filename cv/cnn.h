@@ -5,7 +5,8 @@
  * dense ReLU layer and the logits (softmax in prediction and in the losses of
  * loss.h). Convolutions are im2col + cblas_sgemm in NHWC, so no transposes.
  * Training: Adam on minibatches of the sampler's epochs (with its shifts and
- * flips), L2 on weights, early stopping on an inner validation split. The
+ * flips), L2 on weights, dropout on the dense layer, early stopping on an
+ * inner validation split. The
  * batch is cut into fixed chunks of CV_CNN_CHUNK images run on la_par_run
  * threads; per-chunk gradients are summed in chunk order, so results are the
  * same at any thread count. No batch norm (see docs/issue-20.md). Library

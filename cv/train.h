@@ -21,7 +21,8 @@ typedef enum cv_metric { CV_METRIC_COSINE = 0, CV_METRIC_EUCLIDEAN } cv_metric;
 #define CV_MAX_HIDDEN 4
 #define CV_MAX_CLASSES 4096
 #define CV_DEFAULT_BATCH 128          /* --batch-size when not positive        */
-#define CV_MLP_PATIENCE 3             /* --patience of the mlp when -1         */
+#define CV_MLP_PATIENCE 10            /* --patience of the mlp and cnn when -1 (was 3:
+                                         stopped after 4-7 epochs on noisy labels) */
 /* Seed offset of the inner validation split (mlp and logreg early stopping,
  * --l2 auto), so it differs from the outer folds of the same --seed. */
 #define CV_INNER_SPLIT_SEED 0x5A5A5A5Aull
@@ -66,8 +67,8 @@ typedef struct cv_train_opts {
     int    epochs;                /* --epochs (30)                             */
     int    batch_size;            /* --batch-size (128)                        */
     double lr;                    /* --lr Adam step (1e-3)                     */
-    double dropout;               /* --dropout on hidden units (0)             */
-    int    patience;              /* --patience: mlp epochs (3), logreg 5x iterations (off); 0 = off, -1 = per model */
+    double dropout;               /* --dropout on hidden units (0.5; the cnn's dense layer) */
+    int    patience;              /* --patience: mlp epochs (10), logreg 5x iterations (off); 0 = off, -1 = per model */
     double val_frac;              /* inner validation share (0.1)              */
     /* knn */
     int    knn_k;                 /* --k (15)                                  */
