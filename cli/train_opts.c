@@ -67,7 +67,7 @@ const char cli_train_opts_help[] =
     "  --epochs N               mlp epochs at most (30)\n"
     "  --batch-size B           mlp minibatch (128)\n"
     "  --lr R                   mlp Adam step (0.001)\n"
-    "  --dropout P              mlp dropout on hidden units, cnn on its dense layer (0.5)\n"
+    "  --dropout P              mlp dropout on hidden units, cnn on its dense layer (0.2)\n"
     "  --patience N             early stopping on an inner validation split: stop after N\n"
     "                           mlp epochs (10) or 5N logreg iterations (default off: logreg\n"
     "                           converges) without a better validation loss; keep the best\n"
@@ -180,11 +180,48 @@ static int parse_image_shape(const char *cmd, const char *v, cv_train_opts *t)
     return 0;
 }
 
+/* The cnn, ensemble and early-stopping options (issue 20): c >= O_CNNFILT. */
+static int handle_cnn_opts(cv_train_opts *t, int c, const char *v, const char *cmd)
+{
+    long l;
+    switch (c) {
+    case O_CNNFILT: {
+        double f[3];
+        int n = 0;
+        if (parse_list(cmd, "--cnn-filters", v, 1, 1024, f, 3, &n)) return LA_EUSAGE;
+        for (int i = 0; i < n; i++) {
+            if (f[i] != (int)f[i]) return cli_usage_error(cmd, "--cnn-filters: '%s' must be whole numbers", v);
+            t->cnn_filters[i] = (int)f[i];
+        }
+        t->cnn_blocks = n;
+        return 0;
+    }
+    case O_CNNDENSE:
+        if (cli_parse_long(cmd, "--cnn-dense", v, 1, 65536, &l)) return LA_EUSAGE;
+        t->cnn_dense = (int)l;
+        return 0;
+    case O_AUGMENT:
+        t->augment = 1;
+        return 0;
+    case O_IMGSHAPE: return parse_image_shape(cmd, v, t);
+    case O_ENSW:
+        t->ensemble_weighted = 1;
+        return 0;
+    case O_STOPON:
+        if (!strcmp(v, "accuracy")) t->stop_on_loss = 0;
+        else if (!strcmp(v, "loss")) t->stop_on_loss = 1;
+        else return cli_usage_error(cmd, "--stop-on: '%s' is not accuracy or loss", v);
+        return 0;
+    }
+    return cli_usage_error(cmd, "internal: unknown training option %d", c);
+}
+
 int cli_train_opts_handle(cli_train_opts *o, int c, const char *v, const char *cmd)
 {
     cv_train_opts *t = &o->train;
     long l;
     double d;
+    if (c >= O_CNNFILT) return handle_cnn_opts(t, c, v, cmd);
     switch (c) {
     case O_MODEL:
         if (!strcmp(v, "logreg")) t->model = CV_MODEL_LOGREG;
@@ -280,33 +317,6 @@ int cli_train_opts_handle(cli_train_opts *o, int c, const char *v, const char *c
     case O_FEPOCHS:
         if (cli_parse_long(cmd, "--forget-epochs", v, 0, 100000, &l)) return LA_EUSAGE;
         o->co.forget_epochs = (int)l;
-        return 0;
-    case O_CNNFILT: {
-        double f[3];
-        int n = 0;
-        if (parse_list(cmd, "--cnn-filters", v, 1, 1024, f, 3, &n)) return LA_EUSAGE;
-        for (int i = 0; i < n; i++) {
-            if (f[i] != (int)f[i]) return cli_usage_error(cmd, "--cnn-filters: '%s' must be whole numbers", v);
-            t->cnn_filters[i] = (int)f[i];
-        }
-        t->cnn_blocks = n;
-        return 0;
-    }
-    case O_CNNDENSE:
-        if (cli_parse_long(cmd, "--cnn-dense", v, 1, 65536, &l)) return LA_EUSAGE;
-        t->cnn_dense = (int)l;
-        return 0;
-    case O_AUGMENT:
-        t->augment = 1;
-        return 0;
-    case O_IMGSHAPE: return parse_image_shape(cmd, v, t);
-    case O_ENSW:
-        t->ensemble_weighted = 1;
-        return 0;
-    case O_STOPON:
-        if (!strcmp(v, "accuracy")) t->stop_on_loss = 0;
-        else if (!strcmp(v, "loss")) t->stop_on_loss = 1;
-        else return cli_usage_error(cmd, "--stop-on: '%s' is not accuracy or loss", v);
         return 0;
     }
     return cli_usage_error(cmd, "internal: unknown training option %d", c);

@@ -29,7 +29,7 @@ void cv_train_opts_init(cv_train_opts *o)
     o->epochs = 30;
     o->batch_size = CV_DEFAULT_BATCH;
     o->lr = 1e-3;
-    o->dropout = 0.5;              /* mlp, cnn: with patience 10 on accuracy, above sklearn (issue 20) */
+    o->dropout = 0.2;              /* mlp, cnn: with patience 10 on accuracy, above sklearn (issue 20) */
     o->patience = -1;              /* per model: mlp 10, logreg 0 (converge) */
     o->val_frac = 0.1;
     o->knn_k = 15;

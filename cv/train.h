@@ -67,7 +67,7 @@ typedef struct cv_train_opts {
     int    epochs;                /* --epochs (30)                             */
     int    batch_size;            /* --batch-size (128)                        */
     double lr;                    /* --lr Adam step (1e-3)                     */
-    double dropout;               /* --dropout on hidden units (0.5; the cnn's dense layer) */
+    double dropout;               /* --dropout on hidden units (0.2; the cnn: its dense layer) */
     int    patience;              /* --patience: mlp epochs (10), logreg 5x iterations (off); 0 = off, -1 = per model */
     double val_frac;              /* inner validation share (0.1)              */
     /* knn */

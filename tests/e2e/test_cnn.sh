@@ -8,7 +8,7 @@ FM=tests/data/idx/fm200-images-idx3-ubyte.gz
 DIG="$DATA/digits-png/manifest.csv"
 ge() { python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= float(sys.argv[2]) else 1)' "$1" "$2"; }
 jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
-SMALL="--cnn-filters 8,16 --cnn-dense 32 --epochs 6"
+SMALL="--cnn-filters 8,16 --cnn-dense 32 --epochs 6 --batch-size 32"
 
 la cv --help
 expect_out "cnn" "cv help lists the cnn"
