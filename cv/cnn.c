@@ -181,8 +181,10 @@ static void im2col(const float *in, size_t nc, int h, int w, int c, float *cols)
                     int iy = y + ky - 1;
                     for (int kx = 0; kx < 3; kx++, dst += c) {
                         int ix = x + kx - 1;
-                        if (iy < 0 || iy >= h || ix < 0 || ix >= w) { memset(dst, 0, (size_t)c * sizeof *dst); continue; }
-                        memcpy(dst, in + (((i * h) + iy) * w + ix) * c, (size_t)c * sizeof *dst);
+                        /* plain loops: c is often 1, where a memcpy call costs more than the copy */
+                        if (iy < 0 || iy >= h || ix < 0 || ix >= w) { for (int ch = 0; ch < c; ch++) dst[ch] = 0.0f; continue; }
+                        const float *src = in + (((i * h) + iy) * w + ix) * c;
+                        for (int ch = 0; ch < c; ch++) dst[ch] = src[ch];
                     }
                 }
             }
@@ -230,14 +232,28 @@ static void maxpool(const float *A, size_t nc, int h, int w, int f, float *P, in
             }
 }
 
+/* max(v, 0) without a branch (a ReLU's sign is a coin flip to the branch
+ * predictor): clear every bit when the sign bit is set. */
+static inline float relu_f(float v)
+{
+    uint32_t u;
+    memcpy(&u, &v, sizeof u);
+    u &= ~(uint32_t)((int32_t)u >> 31);
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
 /* out (rows x f) = in (rows x fi) W (fi x f) + bias (f), then ReLU when relu. */
 static void dense_fwd(const float *in, size_t rows, size_t fi, const float *W, const float *bias, size_t f,
                       int relu, float *out)
 {
-    for (size_t i = 0; i < rows; i++) memcpy(out + i * f, bias, f * sizeof *out);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)f, (int)fi, 1.0f, in, (int)fi, W,
-                (int)f, 1.0f, out, (int)f);
-    if (relu) for (size_t j = 0; j < rows * f; j++) if (out[j] < 0) out[j] = 0.0f;
+                (int)f, 0.0f, out, (int)f);
+    for (size_t i = 0; i < rows; i++) {
+        float *o = out + i * f;
+        if (relu) for (size_t j = 0; j < f; j++) o[j] = relu_f(o[j] + bias[j]);
+        else for (size_t j = 0; j < f; j++) o[j] += bias[j];
+    }
 }
 
 /* Forward pass of nc images X (nc x d): block b: cols = im2col(in),
@@ -296,7 +312,7 @@ static void dense_dinput(const float *G, const float *W, size_t rows, size_t fi,
 /* After cnn_forward on the same chunk: G (nc x k) = dJ/dZ in w->G; adds
  * dJ/dtheta into grad (parameter layout). Backward of each step:
  *   dW2 = H1^T G, dH1 = (G W2^T) * [H1 > 0] / (1 - p), dW1 = P_L^T dH1, dP_L = dH1 W1^T;
- *   block b: dA_b[arg] = dP_b, dA_b *= [A_b > 0], dWc_b = cols_b^T dA_b,
+ *   block b: dA_b[arg] = dP_b [P_b > 0] (0 elsewhere), dWc_b = cols_b^T dA_b,
  *   dP_{b-1} = col2im(dA_b Wc_b^T) (skipped for b = 0: no input gradient). */
 static void cnn_backward(const cv_cnn *m, cnn_ws *w, size_t nc, float keep_scale, float *grad)
 {
@@ -312,9 +328,10 @@ static void cnn_backward(const cv_cnn *m, cnn_ws *w, size_t nc, float keep_scale
     for (int b = L - 1; b >= 0; b--) {
         size_t f = (size_t)m->c[b + 1], rows = nc * m->h[b] * m->w[b];
         size_t np = nc * m->h[b + 1] * m->w[b + 1] * f, fi = (size_t)9 * m->c[b];
+        /* the pool routes dP_j to its argmax, where A = P_j; ReLU passes it when P_j > 0 */
         memset(w->dA, 0, rows * f * sizeof *w->dA);
-        for (size_t j = 0; j < np; j++) w->dA[w->arg[b][j]] = dP[j];
-        for (size_t j = 0; j < rows * f; j++) if (!(w->A[b][j] > 0)) w->dA[j] = 0.0f;
+        const float *Pb = w->P[b];
+        for (size_t j = 0; j < np; j++) w->dA[w->arg[b][j]] = Pb[j] > 0 ? dP[j] : 0.0f;
         dense_grad(w->cols[b], w->dA, rows, fi, f, g.Wc[b], g.bc[b]);
         if (b == 0) break;
         dense_dinput(w->dA, m->Wc[b], rows, fi, f, w->dcols);
