@@ -69,7 +69,7 @@ const char cli_train_opts_help[] =
     "  --lr R                   mlp Adam step (0.001)\n"
     "  --dropout P              mlp dropout on hidden units, cnn on its dense layer (0.2)\n"
     "  --patience N             early stopping on an inner validation split: stop after N\n"
-    "                           mlp epochs (10) or 5N logreg iterations (default off: logreg\n"
+    "                           mlp epochs (10), cnn epochs (5) or 5N logreg iterations (off: logreg\n"
     "                           converges) without a better validation loss; keep the best\n"
     "  --val-frac F             inner validation share of the training fold (0.1)\n"
     "  --stop-on accuracy|loss  mlp, cnn: what early stopping watches on the inner\n"

@@ -24,6 +24,7 @@
 #define CNN_INIT_STREAM 23            /* rng streams of o->seed: weights, epochs       */
 #define CNN_EPOCH_STREAM 29
 #define CNN_MAX_THREADS 64
+#define CNN_PATIENCE 5                /* --patience -1: epochs cost ~10x the mlp's      */
 #define CNN_DROP_STEP 0x9E3779B97F4A7C15ull /* seed step between minibatches' dropout */
 
 /* ---- shapes and parameters ------------------------------------------------ */
@@ -635,7 +636,7 @@ int cv_cnn_fit(cv_cnn *m, const cv_train_opts *o, const float *X, size_t n, cons
     R.d = (size_t)m->h[0] * m->w[0] * m->c[0];
     R.B = (size_t)(o->batch_size > 0 ? o->batch_size : CV_DEFAULT_BATCH);
     R.T = threads_of(o);
-    int patience = o->patience < 0 ? CV_MLP_PATIENCE : o->patience;
+    int patience = o->patience < 0 ? CNN_PATIENCE : o->patience;
     if (run_alloc(&R, m, o, X, n, y, patience)) {
         run_free(&R);
         return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
