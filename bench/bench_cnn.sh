@@ -45,9 +45,9 @@ R="$W/results.md"
 log() { echo "$*"; echo "$*" >> "$R"; }
 # timed TAG CMD...: runs CMD under nice; "wall cpu peak_MB" of it in $W/TAG.time
 timed() {
-    tag=$1; shift
-    /usr/bin/time -f "%e %U %S %M" -o "$W/$tag.time.raw" $N "$@"
-    awk '{printf "%.0f %.0f %.0f\n", $1, $2 + $3, $4 / 1024}' "$W/$tag.time.raw" > "$W/$tag.time"
+    t_name=$1; shift
+    /usr/bin/time -f "%e %U %S %M" -o "$W/$t_name.time.raw" $N "$@"
+    awk '{printf "%.0f %.0f %.0f\n", $1, $2 + $3, $4 / 1024}' "$W/$t_name.time.raw" > "$W/$t_name.time"
 }
 acc() { $PY -c 'import json,sys; print("%.4f" % json.load(open(sys.argv[1]))["accuracy"])' "$1"; }
 
@@ -56,6 +56,8 @@ TEST="$FM/t10k-images-idx3-ubyte.gz"
 if [ "$SUB" -lt 60000 ]; then
     $PY "$HERE/loop_data.py" subsample "$FM" "$SUB" 1 "$W/sub"
     TRAIN="$W/sub/train-images-idx3-ubyte"
+    # the class names, so the cleaned subset and t10k agree on them
+    [ -f "$FM/classes.txt" ] && cp "$FM/classes.txt" "$W/sub/classes.txt"
 fi
 log "# bench_cnn: Fashion-MNIST, $SUB training images, $(nproc) cores, nice $NICE, $(date -u +%Y-%m-%dT%H:%MZ)"
 log ""
