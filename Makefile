@@ -36,7 +36,7 @@ endif
 
 # The library, lowest layer first (include/labelaudit.h is its public API,
 # api/ implements it over the stages); cli/ is the command layer over it.
-MODULES  = util io audit metrics cv clean db report api
+MODULES  = util io audit checks metrics cv clean db report api
 LIB_SRC  = $(wildcard $(addsuffix /*.c,$(MODULES)))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 PIC_OBJ  = $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
@@ -50,9 +50,9 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 DEB_PKGS = build-essential pkg-config libsqlite3-dev libcsv-dev libstb-dev libcmocka-dev \
            zlib1g-dev libopenblas-dev libjansson-dev libmicrohttpd-dev
-TEST_DEB_PKGS = chromium tmux valgrind python3 python3-numpy python3-pandas dataset-fashion-mnist libxml2-utils sqlite3 curl nodejs clang libclang-rt-14-dev
+TEST_DEB_PKGS = chromium tmux valgrind python3 python3-numpy python3-pandas python3-pytest python3-setuptools python3-pip dataset-fashion-mnist libxml2-utils sqlite3 curl nodejs clang libclang-rt-14-dev
 
-.PHONY: all lib test check valgrind bench fuzz deps test-deps demo install clean units
+.PHONY: all lib python test check valgrind bench fuzz deps test-deps demo install clean units
 
 all: labelaudit
 
@@ -74,6 +74,11 @@ $(BUILD)/libla_cli.a: $(CLI_OBJ)
 # make lib: the shared library exports only the public API (LA_API in
 # include/labelaudit.h); everything else is hidden.
 lib: $(BUILD)/liblabelaudit.so $(BUILD)/liblabelaudit.a
+
+# make python: the Python package in place (python/labelaudit with the shared
+# library beside it): PYTHONPATH=python /usr/bin/python3 -c 'import labelaudit'
+python: $(BUILD)/liblabelaudit.so
+	cp $(BUILD)/liblabelaudit.so python/labelaudit/liblabelaudit.so.new && mv -f python/labelaudit/liblabelaudit.so.new python/labelaudit/liblabelaudit.so
 
 $(BUILD)/liblabelaudit.so: $(PIC_OBJ)
 	$(CC) -shared $(LDFLAGS) -Wl,-soname,liblabelaudit.so -o $@ $^ $(LDLIBS)
@@ -107,7 +112,7 @@ units: $(UNIT_BIN) $(BUILD)/api/test_api
 # (apt-get, npm; a no-op when present), builds in a fresh make (so pkg-config
 # sees the packages just installed), runs every test.
 test: test-deps
-	$(MAKE) labelaudit units
+	$(MAKE) labelaudit units $(BUILD)/liblabelaudit.so
 	LA_BIN=$(CURDIR)/$(BUILD)/labelaudit LA_BUILD=$(CURDIR)/$(BUILD) sh tests/run.sh
 
 check: test-deps
@@ -144,4 +149,4 @@ install: labelaudit
 	install -m 755 labelaudit $(DESTDIR)$(PREFIX)/bin/labelaudit
 
 clean:
-	rm -rf build build-san labelaudit
+	rm -rf build build-san labelaudit python/labelaudit/liblabelaudit.so python/build python/*.egg-info

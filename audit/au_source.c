@@ -12,11 +12,16 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Rows per read: about 8 MB of probabilities, at least 1, at most n. */
 enum { AU_CHUNK_BYTES = 8u << 20, AU_LABEL_BLOCK = 8192 };
+/* Dataset classes mapped to named columns by name: at most this many. */
+enum { AU_MAP_MAX = 4096 };
 
 static size_t au_chunk_rows(size_t n, size_t k, int elem)
 {
@@ -207,21 +212,63 @@ static int au_labels_npy(const char *path, const char *probs, size_t n, size_t k
     return rc;
 }
 
-/* Labels from a CSV file (names mapped through the names known so far,
- * which it may supply), checked against n and k. */
+/* Appends one formatted warning to (*v, *n): 0, or -1 out of memory. */
+static int au_warn(char ***v, size_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int au_warn(char ***v, size_t *n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    int len = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    char **nv = len < 0 ? NULL : realloc(*v, (*n + 1) * sizeof *nv);
+    if (!nv) {
+        free(s);
+        return -1;
+    }
+    *v = nv;
+    nv[(*n)++] = s;
+    return 0;
+}
+
+/* Rows of a probability CSV with ids to the order of ids[0..n) (from
+ * `from`); without ids to match, a warning (rows go by order). */
+static int au_match_ids(au_loaded *l, char *const *ids, size_t n, const char *from, la_error *err)
+{
+    au_input *in = &l->in;
+    if (!l->mem.ids) return 0;
+    if (!ids) {
+        if (au_warn(&l->warnings, &l->n_warnings, "%s has an id column, but %s has no ids to match it by: rows "
+                    "are taken in order (give labels as CSV with an id column, or --data)", in->probs_path, from))
+            return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+        return 0;
+    }
+    int rc = io_probs_reorder(&l->mem, in->probs_path, ids, n, from, err);
+    if (rc) return rc;
+    in->probs = l->mem.p;
+    in->n = l->mem.n;
+    return 0;
+}
+
+/* Labels from a CSV file (names mapped through the column names, which
+ * must be known when the labels are names), checked against n and k. */
 static int au_labels_csv(au_loaded *l, const char *path, const char *probs, la_error *err)
 {
     au_input *in = &l->in;
-    size_t n = in->n, k = in->k;
+    size_t k = in->k;
     int rc = io_labels_load(path, in->class_names, in->class_names ? k : 0, &l->lab, err);
     if (rc) return rc;
+    if (l->lab.names && !in->class_names)
+        return la_error_set(err, LA_EUSAGE, path, 0, "the labels are class names ('%s', ...) but the columns of %s "
+                            "carry no names, so which column is which class is unknown: give the column order with "
+                            "--classes FILE (one name per line, column 0 first), or write %s as CSV with the class "
+                            "names as its header", l->lab.names[0], probs, probs);
+    char *const *ids = l->lab.ids ? l->lab.ids : l->ds.ids;
+    if ((rc = au_match_ids(l, ids, l->lab.ids ? l->lab.n : l->ds.n, l->lab.ids ? path : in->data_path ? in->data_path
+                           : path, err)))
+        return rc;
+    size_t n = in->n;
     if (l->lab.n != n) return au_label_count_error(err, path, l->lab.n, probs, n);
-    if (l->lab.names) {
-        if (l->lab.n_names > k)
-            return la_error_set(err, LA_EUSAGE, path, 0, "%zu distinct class names but pred_probs has %zu columns; "
-                                "give --classes or name the columns", l->lab.n_names, k);
-        if (!in->class_names && l->lab.n_names == k) in->class_names = l->lab.names;
-    }
     for (size_t i = 0; i < n; i++) {
         if (l->lab.labels[i] < 0 || l->lab.labels[i] >= (int64_t)k)
             return au_label_range_error(err, path, (long)i + 2, l->lab.labels[i], i, k);
@@ -233,15 +280,30 @@ static int au_labels_csv(au_loaded *l, const char *path, const char *probs, la_e
     return 0;
 }
 
-/* Labels from the dataset itself (no label file). */
+/* Labels from the dataset itself (no label file): mapped to the columns by
+ * name when the columns have names other than the dataset's own. */
 static int au_labels_dataset(au_loaded *l, const char *data, const char *probs, la_error *err)
 {
+    int rc = au_match_ids(l, l->ds.ids, l->ds.n, data, err);
+    if (rc) return rc;
     size_t n = l->in.n, k = l->in.k;
+    char *const *cols = l->in.class_names;
     if (l->ds.n != n)
         return la_error_set(err, LA_EUSAGE, data, 0, "%zu examples but %s has %zu rows", l->ds.n, probs, n);
     if (l->ds.k > k)
         return la_error_set(err, LA_EUSAGE, data, 0, "%zu classes but %s has %zu columns", l->ds.k, probs, k);
-    for (size_t i = 0; i < n; i++) l->y[i] = l->ds.labels[i];
+    int32_t map[AU_MAP_MAX];
+    int by_name = cols && cols != l->ds.class_names && l->ds.k <= AU_MAP_MAX;
+    for (size_t c = 0; by_name && c < l->ds.k; c++) {
+        map[c] = -1;
+        for (size_t j = 0; j < k && map[c] < 0; j++)
+            if (!strcmp(cols[j], l->ds.class_names[c])) map[c] = (int32_t)j;
+        if (map[c] < 0)
+            return la_error_set(err, LA_EUSAGE, data, 0, "class '%s' of the dataset is not a column of %s (its "
+                                "columns are '%s', ...): give the --classes the probabilities were made with",
+                                l->ds.class_names[c], probs, cols[0]);
+    }
+    for (size_t i = 0; i < n; i++) l->y[i] = by_name ? map[l->ds.labels[i]] : l->ds.labels[i];
     return 0;
 }
 
@@ -291,6 +353,68 @@ static int au_load_probs(const char *probs, au_loaded *l, la_error *err)
     return 0;
 }
 
+int au_classes_beside(const char *probs, size_t k, char ***names, size_t *m, char ***warnings,
+                      size_t *n_warnings, la_error *err)
+{
+    assert(probs && names && m && warnings && n_warnings && err);
+    *names = NULL;
+    *m = 0;
+    char dir[4096], path[4200];
+    snprintf(dir, sizeof dir, "%s", probs);
+    char *slash = strrchr(dir, '/');
+    if (slash) slash[1] = '\0';
+    else dir[0] = '\0';
+    snprintf(path, sizeof path, "%s%s", dir, AU_CLASSES_FILE);
+    if (access(path, R_OK)) return 0;
+    size_t got = 0, nlw = 0;
+    char **v = NULL, **lw = NULL;   /* the trim warning, kept only when used */
+    int rc = io_class_names_load_warn(path, &v, &got, &lw, &nlw, err);
+    if (!rc && got == k) {
+        for (size_t i = 0; i < nlw && !rc; i++)
+            if (au_warn(warnings, n_warnings, "%s", lw[i])) rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+        io_free_strings(lw, nlw);
+        if (rc) {
+            io_free_strings(v, got);
+            return rc;
+        }
+        *names = v;
+        *m = got;
+        return 0;
+    }
+    io_free_strings(lw, nlw);
+    if (rc) return rc;
+    io_free_strings(v, got);
+    if (au_warn(warnings, n_warnings, "%s lists %zu classes but %s has %zu columns: not used as the column "
+                "names (it belongs to other probabilities; give --classes)", path, got, probs, k))
+        return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    return 0;
+}
+
+/* The column names: --classes, the CSV header, classes.txt beside. */
+static int au_column_names(const au_files *f, au_loaded *l, la_error *err)
+{
+    au_input *in = &l->in;
+    size_t k = in->k;
+    if (f->load && f->load->classes_file) {
+        size_t m = 0;
+        int rc = io_class_names_load_warn(f->load->classes_file, &l->cls_file, &m, &l->warnings, &l->n_warnings, err);
+        l->n_cls_file = m;
+        if (rc) return rc;
+        if (m != k)
+            return la_error_set(err, LA_EUSAGE, f->load->classes_file, 0, "%zu class names, but %s has %zu columns",
+                                m, f->probs, k);
+        in->class_names = l->cls_file;
+        return 0;
+    }
+    if (l->mem.class_names) {
+        in->class_names = l->mem.class_names;
+        return 0;
+    }
+    int rc = au_classes_beside(f->probs, k, &l->cls_file, &l->n_cls_file, &l->warnings, &l->n_warnings, err);
+    if (!rc && l->cls_file) in->class_names = l->cls_file;
+    return rc;
+}
+
 int au_load(const au_files *f, au_loaded *l, la_error *err)
 {
     assert(f && f->probs && (f->labels || f->data) && l && err);
@@ -300,16 +424,9 @@ int au_load(const au_files *f, au_loaded *l, la_error *err)
     in->data_path = f->data;
     in->load = f->load;
     int rc = au_load_probs(f->probs, l, err);
+    if (!rc) rc = au_column_names(f, l, err);
     if (rc) return rc;
     size_t n = in->n, k = in->k;
-    /* Class names: --classes, else the probability header, else the dataset. */
-    if (f->load && f->load->classes_file) {
-        if ((rc = au_class_names_file(f->load->classes_file, k, f->probs, &l->cls_file, err))) return rc;
-        l->n_cls_file = k;
-        in->class_names = l->cls_file;
-    } else if (l->mem.class_names) {
-        in->class_names = l->mem.class_names;
-    }
     if (f->data) {
         if ((rc = io_dataset_load(f->data, f->load, &l->ds, err))) return rc;
         if (!in->class_names && l->ds.k == k) in->class_names = l->ds.class_names;
@@ -319,9 +436,14 @@ int au_load(const au_files *f, au_loaded *l, la_error *err)
     l->y = la_big_alloc(n + 1, sizeof *l->y);
     if (!l->y) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     in->labels = l->y;
-    if (f->labels && au_ends_with(f->labels, ".npy")) rc = au_labels_npy(f->labels, f->probs, n, k, l->y, err);
-    else if (f->labels) rc = au_labels_csv(l, f->labels, f->probs, err);
-    else rc = au_labels_dataset(l, f->data, f->probs, err);
+    if (f->labels && au_ends_with(f->labels, ".npy")) {
+        rc = au_match_ids(l, l->ds.ids, l->ds.n, f->data ? f->data : f->labels, err);
+        if (!rc) rc = au_labels_npy(f->labels, f->probs, n, k, l->y, err);
+    } else if (f->labels) {
+        rc = au_labels_csv(l, f->labels, f->probs, err);
+    } else {
+        rc = au_labels_dataset(l, f->data, f->probs, err);
+    }
     if (rc) return rc;
     if (f->data && l->ds.n && l->ds.n != n)
         return la_error_set(err, LA_EUSAGE, f->data, 0, "%zu examples but %s has %zu rows", l->ds.n, f->probs, n);
@@ -334,6 +456,7 @@ void au_loaded_free(au_loaded *l)
     io_labels_free(&l->lab);
     io_probs_free(&l->mem);
     io_free_strings(l->cls_file, l->n_cls_file);
+    io_free_strings(l->warnings, l->n_warnings);
     io_dataset_free(&l->ds);
     memset(l, 0, sizeof *l);
 }

@@ -10,10 +10,12 @@
 #include "../util/la_par.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Text buffers are flushed to their file past this size. */
 enum { AU_FLUSH_BYTES = 1u << 20, AU_ISSUE_BLOCK = 1 << 15 };
@@ -382,6 +384,39 @@ static int au_write_set(au_outs *outs, const au_result *r, const au_input *in, c
     return rc;
 }
 
+/* classes.txt: the class of each column of the K x K files, in order (the
+ * names given, else 0..K-1), so every output says which class is which. */
+static int au_write_classes(au_outs *outs, const au_input *in, la_error *err)
+{
+    la_atomic_file *af = au_open(outs, AU_CLASSES_FILE, NULL, err);
+    if (!af) return err->status;
+    for (size_t c = 0; c < in->k; c++) {
+        if (in->class_names) fprintf(af->fp, "%s\n", in->class_names[c]);
+        else fprintf(af->fp, "%zu\n", c);
+    }
+    return au_close(af, err);
+}
+
+/* The files an earlier run may have left that this one did not write
+ * (score files without --scores, the single-class refusals): removed once
+ * this run's set is in place, so out_dir holds exactly this run's files. */
+static int au_remove_stale(const au_result *r, const au_opts *o, const char *dir, la_error *err)
+{
+    static const char *const single[] = {"num_label_issues_off_diagonal.txt",
+                                         "num_label_issues_off_diagonal_calibrated.txt",
+                                         "overall_label_health_score.txt"};
+    char path[1024];
+    for (int j = 0; j < AU_N_SCORES + 3; j++) {
+        int stale = j < AU_N_SCORES ? !o->scores || (j == 2 && r->cl.cwe_refused) : r->cl.single_class;
+        const char *name = j < AU_N_SCORES ? au_score_files[j] : single[j - AU_N_SCORES];
+        if (!stale) continue;
+        if (au_join(path, sizeof path, dir, name, err)) return err->status;
+        if (unlink(path) && errno != ENOENT)
+            return la_error_set(err, LA_EINTERNAL, path, 0, "cannot remove the previous run's file: %s", strerror(errno));
+    }
+    return 0;
+}
+
 /* Commits the streamed score files, except confidence_weighted_entropy when
  * the probabilities were outside [0, 1] (cleanlab refuses it). */
 static int au_commit_scores(au_result *r, la_error *err)
@@ -407,9 +442,11 @@ int au_write(au_result *r, const au_input *in, const au_opts *o, const char *out
     pthread_mutex_init(&outs.mu, NULL);
     int rc = la_mkdir_p(out_dir, err);
     if (!rc) rc = au_write_set(&outs, r, in, o, summary_path, err);
+    if (!rc) rc = au_write_classes(&outs, in, err);
     if (!rc && !(rc = la_atomic_commit_all(outs.f, (size_t)outs.n, err))) outs.n = 0;
     au_abort_all(&outs);
     pthread_mutex_destroy(&outs.mu);
     if (!rc) rc = au_commit_scores(r, err);
+    if (!rc) rc = au_remove_stale(r, o, out_dir, err);
     return rc;
 }

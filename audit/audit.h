@@ -122,14 +122,39 @@ typedef struct au_loaded {
     io_labels   lab;
     char      **cls_file;
     size_t      n_cls_file;
+    char      **warnings;             /* au_load's own warnings (a classes.txt    */
+    size_t      n_warnings;           /* not used, rows matched by order, names    */
+                                      /* trimmed in --classes); the readers' are  */
+                                      /* in mem, lab and ds (.warnings)            */
 } au_loaded;
 
-/* Reads the inputs like `audit` does: class names from --classes, else the
- * probability header, else the dataset (when its k matches); labels from
- * f->labels or the dataset, checked against the probabilities' shape.
- * 0 or a status with err set; free with au_loaded_free either way. */
+/* The class list written beside probabilities (cv, retrain, audit) and read
+ * from beside them when no --classes is given. */
+#define AU_CLASSES_FILE "classes.txt"
+
+/* Reads the inputs like `audit` does. The class of each probability column:
+ * --classes, else the probability CSV's header, else AU_CLASSES_FILE in the
+ * probability file's directory (when it lists exactly k names; otherwise a
+ * warning and it is not used), else the dataset's classes (when its k
+ * matches: the order cv uses for it). Labels from f->labels or the dataset,
+ * checked against the probabilities' shape; class names in a label file
+ * against unnamed columns are refused (LA_EUSAGE saying how to give the
+ * order). Dataset labels are mapped to the columns by name when the columns
+ * are named. A probability CSV with ids (an `id` column) is reordered to the
+ * labels' ids, else the dataset's (io_probs_reorder); with neither, rows go
+ * by order, with a warning. 0 or a status with err set; free with
+ * au_loaded_free either way. */
 int  au_load(const au_files *f, au_loaded *out, la_error *err);
 void au_loaded_free(au_loaded *l);
+
+/* The class list beside a probability file (AU_CLASSES_FILE in its
+ * directory), when present: *names gets its *m names when it lists exactly
+ * k (free with io_free_strings); a list of another length is not used and
+ * gets a warning, appended (with the trim warning) to (*warnings,
+ * *n_warnings). No file: 0 with *names NULL. Refused (LA_EUSAGE) as
+ * io_class_names_load refuses. */
+int au_classes_beside(const char *probs, size_t k, char ***names, size_t *m, char ***warnings,
+                      size_t *n_warnings, la_error *err);
 
 /* Class names from a --classes file for k columns of probs_path: *names
  * gets k malloc'd strings (io_free_strings). LA_EUSAGE when the count differs. */

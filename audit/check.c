@@ -81,6 +81,15 @@ static char *ck__opt_str(const json_t *j, const char *key)
     return s ? la_strdup(s) : NULL;
 }
 
+/* The dataset checks' leak and duplicate rates (NAN when absent). */
+static void ck__dataset_rates(const json_t *j, ck_summary *s)
+{
+    const json_t *dc = json_object_get(j, "dataset_checks");
+    const json_t *l = json_object_get(dc, "leak_rate"), *d = json_object_get(dc, "duplicate_rate");
+    s->leak_rate = json_is_number(l) ? json_number_value(l) : NAN;
+    s->duplicate_rate = json_is_number(d) ? json_number_value(d) : NAN;
+}
+
 int ck_summary_from_json(const json_t *j, const char *source, ck_summary *out, la_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -171,6 +180,7 @@ int ck_summary_from_json(const json_t *j, const char *source, ck_summary *out, l
     if (!s.dataset) s.dataset = ck__opt_str(j, "labels_path");
     s.version = ck__opt_str(j, "labelaudit_version");
     s.method = ck__opt_str(j, "method");
+    ck__dataset_rates(j, &s);
     *out = s;
     return 0;
 oom:
@@ -281,6 +291,8 @@ void ck_limits_init(ck_limits *l)
     l->max_increase = NAN;
     l->max_class_error_rate = NAN;
     l->min_health = NAN;
+    l->max_leak_rate = NAN;
+    l->max_duplicate_rate = NAN;
 }
 
 void ck_diff_interval(double e1, double lo1, double hi1, double e0, double lo0, double hi0,
@@ -344,13 +356,29 @@ static void ck__rising_classes(const ck_summary *cur, const ck_verdict *v, char 
     free(used);
 }
 
+/* A "rate <= limit" case on one of the dataset checks' rates. */
+static void ck__rate_limit(ck_verdict *v, const char *limit, double value, double threshold, const char *what)
+{
+    if (isnan(threshold)) return;
+    ck_case *c = ck__add(v, limit, -1, NULL);
+    c->value = c->lo = c->hi = value;
+    c->threshold = threshold;
+    if (value > threshold) ck__fail(v, c, value - threshold);
+    snprintf(c->msg, sizeof c->msg, "%s: rate %.4f %s the limit %.4f", what, value,
+             c->status ? "exceeds" : "is within", threshold);
+    if (c->status) {
+        size_t len = strlen(c->msg);
+        snprintf(c->msg + len, sizeof c->msg - len, " by %.4f", c->excess);
+    }
+}
+
 int ck_evaluate(const ck_summary *cur, const ck_summary *base, const ck_limits *lim,
                 ck_verdict *out, la_error *err)
 {
     memset(out, 0, sizeof *out);
     ck_verdict v = {0};
     size_t k = cur->k;
-    v.cases = la_calloc(k + 3, sizeof *v.cases);
+    v.cases = la_calloc(k + 5, sizeof *v.cases);
     if (!v.cases) goto oom;
     double pct = 100.0 * cur->confidence;
 
@@ -441,6 +469,9 @@ int ck_evaluate(const ck_summary *cur, const ck_summary *base, const ck_limits *
             snprintf(c->msg + len, sizeof c->msg - len, " by %.4f", c->excess);
         }
     }
+    ck__rate_limit(&v, "max-leak-rate", cur->leak_rate, lim->max_leak_rate, "test examples copied from training");
+    ck__rate_limit(&v, "max-duplicate-rate", cur->duplicate_rate, lim->max_duplicate_rate,
+                   "examples with an exact duplicate");
     *out = v;
     return 0;
 oom:
@@ -702,6 +733,13 @@ fail:
 int ck_judge(ck_summary *cur, ck_summary *base, ck_limits *lim, double conf, ck_verdict *out, la_error *err)
 {
     assert(cur && lim && out && err);
+    memset(out, 0, sizeof *out);
+    /* A gate asked for a relative limit it cannot judge must not pass. */
+    if (!base && !isnan(lim->max_increase))
+        return la_error_set(err, LA_EUSAGE, cur->source, 0,
+                            "--max-increase needs a baseline, and there is none%s: give --baseline"
+                            " (a summary.json or, with --db, a run id), or drop --max-increase",
+                            cur->run_id ? " (no earlier audit run of the same dataset in the database)" : "");
     /* One confidence level for both: conf, else the current run's. */
     if (isnan(conf)) conf = cur->confidence;
     ck_summary_set_confidence(cur, conf);

@@ -51,6 +51,8 @@ typedef struct ck_summary {
     double   health;         /* overall label health score                     */
     double   confidence;     /* interval level (0.95 when absent)              */
     int      has_ci;         /* 1 when the summary carried intervals           */
+    double   leak_rate;      /* dataset_checks.leak_rate, NAN when absent      */
+    double   duplicate_rate; /* dataset_checks.duplicate_rate, NAN when absent */
 } ck_summary;
 
 /* Parses a summary.json document. source names it in messages. Returns 0 or
@@ -83,6 +85,8 @@ typedef struct ck_limits {
     double max_increase;          /* --max-increase D (needs a baseline)       */
     double max_class_error_rate;  /* --max-class-error-rate R                  */
     double min_health;            /* --min-health H                            */
+    double max_leak_rate;         /* --max-leak-rate R (dataset checks, --test) */
+    double max_duplicate_rate;    /* --max-duplicate-rate R (dataset checks)   */
 } ck_limits;
 
 void ck_limits_init(ck_limits *l);
@@ -110,7 +114,8 @@ typedef struct ck_class_change {
 
 typedef struct ck_verdict {
     ck_case *cases;          /* ncases, in order: max-error-rate, max-increase,
-                                max-class-error-rate[c] for every class, min-health */
+                                max-class-error-rate[c] for every class, min-health,
+                                max-leak-rate, max-duplicate-rate */
     size_t   ncases;
     size_t   nfailed;
     int      has_baseline;
@@ -155,7 +160,10 @@ void ck_gh_escape_property(FILE *fp, const char *s);
 
 /* Judges cur (and base, may be NULL) at one confidence level: conf, or cur's
  * own when conf is NAN (both summaries are rescaled to it); with a baseline
- * an unset max_increase becomes 0 (lim is updated). Then ck_evaluate. */
+ * an unset max_increase becomes 0 (lim is updated). Then ck_evaluate.
+ * LA_EUSAGE (err names cur's source) when max_increase is set but base is
+ * NULL: a relative limit without a baseline cannot be judged, and a gate
+ * that cannot judge what it was asked must not pass. */
 int ck_judge(ck_summary *cur, ck_summary *base, ck_limits *lim, double conf, ck_verdict *out, la_error *err);
 
 typedef enum ck_format { CK_FORMAT_TEXT, CK_FORMAT_JSON, CK_FORMAT_JUNIT, CK_FORMAT_GITHUB } ck_format;

@@ -282,7 +282,7 @@ void cl_joint(const int64_t *cjc, size_t k, double *joint)
 
 /* CLIPNR: clip off-diagonal to [0, 0.9999], keep diagonal, normalise columns.
  * pairwise = 1: column sums with cl_sum (transposed views), else sequential. */
-static void cl_clip_noise_rates(double *m, size_t k, int pairwise, double *col)
+void cl_clip_noise_rates(double *m, size_t k, int pairwise, double *col)
 {
     for (size_t i = 0; i < k; i++)
         for (size_t j = 0; j < k; j++) {
@@ -305,7 +305,7 @@ static void cl_clip_noise_rates(double *m, size_t k, int pairwise, double *col)
 }
 
 /* CLIPV: clip to [low, 1], then x_k = (x_k * 1.0) / max(SUM(x), 1e-100). */
-static void cl_clip_values(double *x, size_t k, double low)
+void cl_clip_values(double *x, size_t k, double low)
 {
     for (size_t j = 0; j < k; j++) x[j] = fmin(fmax(x[j], low), 1.0);
     double s = fmax(cl_sum(x, k), CL_TINY);

@@ -54,6 +54,13 @@ void cl_argsort_desc(const double *v, size_t m, uint32_t *idx, double *tmp);
  * section 5). Non-finite entries convert as cl_trunc does. */
 void cl_round_preserving_sum(const double *x, size_t k, int64_t *out);
 
+/* CLIPNR: off-diagonal entries of the k x k noise matrix m clipped into
+ * [0, 0.9999], then each column divided by max(its sum, 1e-100) (numpy's
+ * pairwise sum when pairwise = 1; col: k doubles scratch). */
+void cl_clip_noise_rates(double *m, size_t k, int pairwise, double *col);
+/* CLIPV: x clipped to [low, 1], then x_j = (x_j * 1.0) / max(SUM(x), 1e-100). */
+void cl_clip_values(double *x, size_t k, double low);
+
 /* ---- K x K steps ------------------------------------------------------ */
 
 /* Calibration (section 5): cj k x k counts, counts[k] = n_k given labels;

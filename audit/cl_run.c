@@ -1110,7 +1110,7 @@ static int cl_step_filter(cl_ctx *c, la_error *err)
     int rc = 0;
     if (f == CL_PRUNE_BY_NOISE_RATE || f == CL_PRUNE_BY_CLASS || f == CL_BOTH) {
         int64_t *P = la_calloc(k * k, sizeof *P);
-        if (!P || cl_prune_matrix_ex(res->cjc, res->counts, k, o->frac_noise, o->remove, o->nmin, o->corrected, P))
+        if (!P || cl_prune_matrix_ex(o->prune_joint ? o->prune_joint : res->cjc, res->counts, k, o->frac_noise, o->remove, o->nmin, o->corrected, P))
             rc = cl_oom(err);
         if (!rc && f != CL_PRUNE_BY_NOISE_RATE) rc = cl_prune_by_class(c, P, err);
         if (!rc && f != CL_PRUNE_BY_CLASS) rc = cl_prune_by_noise_rate(c, P, err);

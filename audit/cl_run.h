@@ -61,6 +61,9 @@ typedef struct cl_opts {
     int            corrected;  /* 1: fix quirks 5 and 6 (cl_prune_matrix_ex)  */
     cl_score_sink  sink;
     void          *sink_ctx;
+    const int64_t *prune_joint; /* k x k joint the pruning starts from instead
+                                   of the calibrated estimate (cleanlab's
+                                   supplied confident_joint), or NULL     */
 } cl_opts;
 
 void cl_opts_init(cl_opts *o);

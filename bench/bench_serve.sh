@@ -20,17 +20,19 @@ while [ $i -lt 100 ] && [ -z "$port" ]; do
     sleep 0.1; i=$((i + 1))
 done
 [ -n "$port" ] || { echo "serve did not start: $(cat "$TMP/out")"; exit 1; }
-python3 - "$port" <<'PY'
+token=$(sed -n 's|^labelaudit serve: reviewer .*?token=\([0-9a-f]*\)$|\1|p' "$TMP/out")
+python3 - "$port" "$token" <<'PY'
 import http.client, json, re, statistics, sys, threading, time
-port = int(sys.argv[1])
+port, token = int(sys.argv[1]), sys.argv[2]
+auth = {'Authorization': 'Bearer ' + token}
+# each request is its own connection (serve answers Connection: close);
+# http.client reconnects by itself
 def conn(): return http.client.HTTPConnection('127.0.0.1', port, timeout=30)
 c = conn()
-c.request('GET', '/'); page = c.getresponse().read().decode()
-csrf = re.search(r'name="csrf" content="([0-9a-f]+)"', page).group(1)
-c.request('GET', '/api/state?limit=500'); items = json.loads(c.getresponse().read())['items']
+c.request('GET', '/api/state?limit=500', headers=auth); items = json.loads(c.getresponse().read())['items']
 def decide(cc, it, who):
-    cc.request('POST', '/api/decide', headers={'Content-Type': 'application/json', 'X-CSRF-Token': csrf},
-               body=json.dumps({'qid': it['qid'], 'version': it['version'], 'decision': 'keep', 'reviewer': who}))
+    cc.request('POST', '/api/decide', headers=dict(auth, **{'Content-Type': 'application/json'}),
+               body=json.dumps({'qid': it['qid'], 'version': it['version'], 'decision': 'keep'}))
     r = cc.getresponse(); r.read(); return r.status
 lat = []
 for it in items[:30]:
@@ -40,7 +42,7 @@ print('serve: 30 sequential decisions, median %.1f ms, max %.1f ms (one transact
       % (1000 * statistics.median(lat), 1000 * max(lat)))
 pl = []
 for _ in range(30):
-    t = time.perf_counter(); c.request('GET', '/api/state?limit=60'); c.getresponse().read(); pl.append(time.perf_counter() - t)
+    t = time.perf_counter(); c.request('GET', '/api/state?limit=60', headers=auth); c.getresponse().read(); pl.append(time.perf_counter() - t)
 print('serve: /api/state with 60 cards and progress, median %.1f ms' % (1000 * statistics.median(pl)))
 res = []; lock = threading.Lock()
 def worker(who):

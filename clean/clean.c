@@ -5,6 +5,7 @@
  * replaces OUT only once everything is written.
  */
 #include "clean.h"
+#include "../io/npy_dataset.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -228,7 +229,12 @@ static int write_dataset(const char *data, const la_dataset *ds, const int32_t *
         snprintf(main_file, mfsz, "%s", base);
         if (la_path_join(path, sizeof path, dir, main_file)) return too_long(dir, err);
         if (io_write_features_npy(ds, label, path, err)) return err->status;
-        if (la_path_join(path, sizeof path, dir, "labels.csv")) return too_long(dir, err);
+        /* NAME.labels.csv beside NAME.npy: the .npy loader's default labels */
+        snprintf(tmp, sizeof tmp, "%s", main_file);
+        if (strlen(tmp) > 4 && !strcmp(tmp + strlen(tmp) - 4, ".npy")) tmp[strlen(tmp) - 4] = '\0';
+        if (strlen(tmp) + sizeof IO_NPY_LABELS_SUFFIX > sizeof tmp) return too_long(dir, err);
+        strcat(tmp, IO_NPY_LABELS_SUFFIX);
+        if (la_path_join(path, sizeof path, dir, tmp)) return too_long(dir, err);
         return io_write_labels_csv(ds, label, path, err);
     default:
         return la_error_set(err, LA_EUSAGE, data, 0, "cannot write a cleaned %s dataset", io_format_name(ds->format));

@@ -101,8 +101,9 @@ int cln_out_dir_check(const char *out, const char *const *inputs, size_t n_input
 
 /* The clean stage: the plan (cln_plan_make) from in's decisions and o's
  * policy, the cleaned dataset in the input's own format (CSV table, manifest
- * for manifest and image folder inputs, IDX with classes.txt, .npy with
- * labels.csv) plus changes.csv, all written into OUT.tmp.PID and renamed
+ * with its images hard-linked under images/ for manifest and image folder
+ * inputs, IDX with classes.txt, .npy with
+ * NAME.labels.csv) plus changes.csv, all written into OUT.tmp.PID and renamed
  * to o->out_dir (an earlier clean output there is replaced). All or
  * nothing: on failure the temporary directory is removed and out_dir is as
  * it was. Returns 0 (free out with cln_stage_out_free), or LA_EUSAGE /

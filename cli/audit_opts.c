@@ -23,8 +23,12 @@ static const char au_usage[] =
     "\n"
     "  --labels FILE            given labels: .npy integers, or CSV with a 'label'\n"
     "                           column (class indices or names; optional 'id' column)\n"
-    "  --pred-probs FILE        out-of-fold probabilities, N x K: .npy float32/float64\n"
-    "                           (streamed) or CSV with header p0..pK-1 or class names\n"
+    "  --pred-probs FILE        out-of-fold probabilities, N x K: .npy float16/32/64, C or\n"
+    "                           Fortran order (streamed), or CSV with header p0..pK-1,\n"
+    "                           0..K-1 (pandas) or the class names; a pandas index column\n"
+    "                           is recognised, an 'id' column matches rows to the labels'\n"
+    "                           (or --data's) ids in any order. The class of each column:\n"
+    "                           --classes, the header, else classes.txt beside FILE\n"
     "  --out DIR                output directory (created if needed)\n"
     "  --filter-by F            prune_by_noise_rate (default), prune_by_class, both,\n"
     "                           confident_learning, predicted_neq_given,\n"
@@ -42,7 +46,8 @@ static const char au_usage[] =
     "  --scores                 also write the per-example label_quality_*.csv files\n"
     "  --data DATASET           the dataset (ids, class names, labels when --labels is\n"
     "                           not given); loader options below apply\n"
-    "  --classes FILE           class names, one per line, in index order\n"
+    "  --classes FILE           class names, one per line, in column order (labels given\n"
+    "                           as names need it when the columns carry no names)\n"
     "  --summary FILE           also write summary.json to FILE\n"
     "  --db FILE                record the run, its examples and review queue in FILE\n"
     "  --bootstrap B            bootstrap resamples for the error-rate intervals (1000)\n"
@@ -50,7 +55,11 @@ static const char au_usage[] =
     "  --seed S                 bootstrap seed (0)\n"
     "  --threads N              worker threads (default: all cores); results do not\n"
     "                           depend on it\n"
-    "  --format text|json       terminal summary format (default text)\n"
+    "  --format text|json       terminal summary format (default text); json is\n"
+    "                           summary.json with an \"issues\" array of the flagged\n"
+    "                           examples (all, or the --top N)\n"
+    "  --top N                  print the N worst issues as a table on stdout: rank, id,\n"
+    "                           given, suggested, score, image path or telling features\n"
     "  --quiet                  no progress or summary on stderr\n"
     "  --help                   this help\n"
     "\n";
@@ -108,7 +117,7 @@ int au_opts_check(const au_opts *o, const char *remove_arg, const char *cmd)
 /* ---- `audit`'s own options ------------------------------------------------ */
 
 enum { AU_LABELS = 1, AU_PROBS, AU_OUT, AU_DATA, AU_SUMMARY, AU_DB, AU_THREADS, AU_FORMAT, AU_QUIET, AU_HELP,
-       AU_SEED };
+       AU_SEED, AU_TOP };
 
 static const struct option au_longopts[] = {
     {"labels", required_argument, 0, AU_LABELS},
@@ -122,8 +131,10 @@ static const struct option au_longopts[] = {
     {"quiet", no_argument, 0, AU_QUIET},
     {"help", no_argument, 0, AU_HELP},
     {"seed", required_argument, 0, AU_SEED},
+    {"top", required_argument, 0, AU_TOP},
     AU_STAGE_LONG_OPTIONS,
     IO_LOAD_LONG_OPTIONS,
+    DC_CLI_LONG_OPTIONS,
     {0, 0, 0, 0}
 };
 
@@ -150,15 +161,17 @@ static int au_cli_option(au_cli *a, int c, char **argv)
         else return cli_usage_error(cmd, "--format must be text or json, got '%s'", optarg);
         return 0;
     case AU_QUIET: a->quiet = 1; return 0;
+    case AU_TOP: return cli_parse_long(cmd, "top", optarg, 1, 1000000000L, &a->top) ? LA_EUSAGE : 0;
     case AU_SEED:
         if (cli_parse_long(cmd, "seed", optarg, 0, 2147483647L, &lv)) return LA_EUSAGE;
         a->o.seed = (uint64_t)lv;
         return 0;
     case 'h': case AU_HELP:
-        printf("%s%s", au_usage, io_load_opts_help);
+        printf("%s%s%s", au_usage, dc_cli_help, io_load_opts_help);
         return 1;
     default:
         if ((rc = au_opts_handle(&a->o, &a->remove_arg, c, optarg, cmd)) >= 0) return rc;
+        if ((rc = dc_cli_handle(&a->dc, c, optarg, cmd)) >= 0) return rc;
         if (c >= IO_OPT_BASE && c < IO_OPT_BASE + 64)
             return io_load_opts_handle(&a->lo, c, optarg, cmd) ? LA_EUSAGE : 0;
         return cli_getopt_error(cmd, c, argv);
@@ -173,6 +186,7 @@ int au_cli_parse(int argc, char **argv, au_cli *a, int *done)
     io_load_opts_init(&a->lo);
     a->lo.no_features = 1;
     a->files.load = &a->lo;
+    dc_cli_init(&a->dc);
     *done = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":h", au_longopts, NULL)) != -1) {
@@ -181,9 +195,11 @@ int au_cli_parse(int argc, char **argv, au_cli *a, int *done)
         if (rc) return rc;
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!a->files.probs) return cli_usage_error(cmd, "--pred-probs is required");
+    int checks_only = !a->files.probs && (a->files.data || a->dc.features);  /* dataset checks alone */
+    if (!a->files.probs && !checks_only) return cli_usage_error(cmd, "--pred-probs is required");
     if (!a->out) return cli_usage_error(cmd, "--out is required");
-    if (!a->files.labels && !a->files.data) return cli_usage_error(cmd, "--labels (or --data) is required");
+    if (!checks_only && !a->files.labels && !a->files.data) return cli_usage_error(cmd, "--labels (or --data) is required");
+    if (dc_cli_active(&a->dc)) a->lo.no_features = 0;
     a->o.keep_rank_scores = a->db != NULL;
     return au_opts_check(&a->o, a->remove_arg, cmd);
 }

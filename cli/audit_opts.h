@@ -10,6 +10,7 @@
 
 #include <getopt.h>
 #include "../audit/audit.h"
+#include "checks_opts.h"
 
 /* The stage's options: commands put AU_STAGE_LONG_OPTIONS in their struct
  * option array (entries only, no terminator) and pass codes in
@@ -44,6 +45,8 @@ typedef struct au_cli {
     io_load_opts lo;                  /* files.load points here                */
     const char  *out, *summary, *db, *remove_arg;
     int          quiet, json;
+    long         top;                 /* --top N: print the N worst issues (0: no) */
+    dc_cli       dc;                  /* the dataset checks (checks_opts.h)    */
 } au_cli;
 
 /* Parses `audit`'s argv into a (defaults first). Returns 0 with *done = 1

@@ -10,6 +10,8 @@
 #define LA_CLI_H
 
 #include <getopt.h>
+#include <stddef.h>
+#include <stdio.h>
 #include "../util/la_util.h"
 
 
@@ -36,5 +38,12 @@ int cli_parse_double(const char *cmd, const char *opt, const char *s, double min
 /* Logging for commands: cli_info prints to stderr unless quiet. */
 void cli_info(int quiet, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Terminal tables count columns, not bytes: the display width of UTF-8 text
+ * (wide East Asian characters 2, combining marks 0), and s written into
+ * exactly `width` columns (cut at a character boundary when longer, padded
+ * with spaces after it, or before it when right is 1). */
+size_t cli_display_width(const char *s);
+void   cli_pad(FILE *fp, const char *s, size_t width, int right);
 
 #endif

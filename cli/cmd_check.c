@@ -19,7 +19,8 @@
 static const char CK_USAGE[] =
     "usage: labelaudit check (--db FILE [--run N] | --summary FILE) [--baseline RUN|FILE]\n"
     "           [--max-error-rate R] [--max-increase D] [--max-class-error-rate R]\n"
-    "           [--min-health H] [--confidence C] [--format text|json|junit|github]\n"
+    "           [--min-health H] [--max-leak-rate R] [--max-duplicate-rate R]\n"
+    "           [--confidence C] [--format text|json|junit|github]\n"
     "           [--out FILE] [--quiet]\n"
     "\n"
     "Fails (exit 1) when the label quality of an audit slips past a limit.\n"
@@ -34,6 +35,9 @@ static const char CK_USAGE[] =
     "                          excludes 0 (default 0 when there is a baseline)\n"
     "  --max-class-error-rate R  every class's estimated error rate must be <= R\n"
     "  --min-health H          label health score must be >= H\n"
+    "  --max-leak-rate R       leaked test examples / test examples <= R (an audit\n"
+    "                          run with the dataset checks and --test)\n"
+    "  --max-duplicate-rate R  examples with an exact duplicate / examples <= R\n"
     "  --confidence C          interval level (default: the audit's, 0.95);\n"
     "                          other levels rescale the bootstrap intervals\n"
     "  --format F              text (default), json, junit (JUnit XML), github\n"
@@ -43,7 +47,8 @@ static const char CK_USAGE[] =
     "exit status: 0 within limits, 1 a limit exceeded, 2 bad input, 3 internal error\n";
 
 enum { OPT_DB = 1, OPT_RUN, OPT_SUMMARY, OPT_BASELINE, OPT_MAX_ERR, OPT_MAX_INC,
-       OPT_MAX_CLASS, OPT_MIN_HEALTH, OPT_CONF, OPT_FORMAT, OPT_OUT, OPT_QUIET, OPT_HELP };
+       OPT_MAX_CLASS, OPT_MIN_HEALTH, OPT_CONF, OPT_FORMAT, OPT_OUT, OPT_QUIET, OPT_HELP,
+       OPT_MAX_LEAK, OPT_MAX_DUP };
 
 typedef struct ck_args {
     const char *db_path, *summary_path, *baseline, *out_path;
@@ -81,6 +86,10 @@ static int ck_option(ck_args *a, int c, char **argv)
                ? LA_EUSAGE : 0;
     case OPT_MIN_HEALTH:
         return cli_parse_double(cmd, "--min-health", optarg, 0, 1, &lim->min_health) ? LA_EUSAGE : 0;
+    case OPT_MAX_LEAK:
+        return cli_parse_double(cmd, "--max-leak-rate", optarg, 0, 1, &lim->max_leak_rate) ? LA_EUSAGE : 0;
+    case OPT_MAX_DUP:
+        return cli_parse_double(cmd, "--max-duplicate-rate", optarg, 0, 1, &lim->max_duplicate_rate) ? LA_EUSAGE : 0;
     case OPT_CONF: return cli_parse_double(cmd, "--confidence", optarg, 0.5, 0.9999, &a->conf) ? LA_EUSAGE : 0;
     case OPT_FORMAT:
         if (!strcmp(optarg, "text")) a->fmt = CK_FORMAT_TEXT;
@@ -108,6 +117,8 @@ static int ck_parse(int argc, char **argv, ck_args *a)
         {"max-increase", required_argument, NULL, OPT_MAX_INC},
         {"max-class-error-rate", required_argument, NULL, OPT_MAX_CLASS},
         {"min-health", required_argument, NULL, OPT_MIN_HEALTH},
+        {"max-leak-rate", required_argument, NULL, OPT_MAX_LEAK},
+        {"max-duplicate-rate", required_argument, NULL, OPT_MAX_DUP},
         {"confidence", required_argument, NULL, OPT_CONF},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"out", required_argument, NULL, OPT_OUT},
@@ -166,6 +177,19 @@ done:
     return rc;
 }
 
+/* --max-leak-rate / --max-duplicate-rate need the dataset checks' rates. */
+static int ck_dataset_rates_present(const ck_summary *cur, const ck_limits *lim, la_error *err)
+{
+    if (!isnan(lim->max_leak_rate) && isnan(cur->leak_rate))
+        return la_error_set(err, LA_EUSAGE, cur->source, 0,
+                            "no dataset_checks.leak_rate for --max-leak-rate (audit with --test records it)");
+    if (!isnan(lim->max_duplicate_rate) && isnan(cur->duplicate_rate))
+        return la_error_set(err, LA_EUSAGE, cur->source, 0,
+                            "no dataset_checks.duplicate_rate for --max-duplicate-rate (audit with the "
+                            "exact_duplicate check records it)");
+    return 0;
+}
+
 int cmd_check(int argc, char **argv)
 {
     ck_args a;
@@ -179,11 +203,10 @@ int cmd_check(int argc, char **argv)
     int have_base = 0;
     if ((rc = ck_load(&a, &cur, &base, &have_base, &err))) goto done;
     if (have_base && (rc = ck_compare_classes(&cur, &base, &err))) goto done;
+    if ((rc = ck_dataset_rates_present(&cur, &a.lim, &err))) goto done;
     if (have_base && cur.method && base.method && strcmp(cur.method, base.method) && !a.quiet)
         cli_warn("the baseline used --filter-by %s, this run %s: their error rates may not be comparable",
                  base.method, cur.method);
-    if (!have_base && !isnan(a.lim.max_increase))
-        cli_info(a.quiet, "labelaudit check: no baseline found, --max-increase is not judged\n");
     if (!cur.has_ci)
         cli_info(a.quiet, "labelaudit check: %s has no bootstrap intervals; changes are judged on estimates\n",
                  cur.source);
@@ -191,8 +214,10 @@ int cmd_check(int argc, char **argv)
     if ((rc = ck_judge(&cur, have_base ? &base : NULL, &a.lim, a.conf, &v, &err))) goto done;
     if ((rc = ck_render(a.fmt, a.out_path, stdout, &cur, have_base ? &base : NULL, &v, &err))) goto done;
     rc = v.nfailed ? LA_CHECK_FAILED : LA_OK;
-    if (v.nfailed && (a.fmt != CK_FORMAT_TEXT || a.out_path) && !a.quiet) {
-        /* people reading a CI log see the failing limits whatever the format */
+    /* People reading a CI log see the failing limits whatever the format,
+     * once: GitHub's ::error lines on stdout already are that line. */
+    int echo = a.out_path || (a.fmt != CK_FORMAT_TEXT && a.fmt != CK_FORMAT_GITHUB);
+    if (v.nfailed && echo && !a.quiet) {
         for (size_t i = 0; i < v.ncases; i++)
             if (v.cases[i].status) fprintf(stderr, "labelaudit check: FAIL %s: %s\n",
                                            v.cases[i].name, v.cases[i].msg);

@@ -21,9 +21,12 @@
 #include "../clean/clean.h"
 #include "cmd_common.h"
 #include "../cv/inputs.h"
+#include "../audit/cs_io.h"
+#include "../io/labels.h"
+#include "../io/strtab.h"
 
 static const char usage[] =
-    "usage: labelaudit clean --db FILE [--run N] --data DATASET [loader options]\n"
+    "usage: labelaudit clean (--db FILE [--run N] | --consensus DIR) --data DATASET [loader options]\n"
     "           [--labels FILE] --out DIR [--auto none|drop|relabel] [--min-quality Q]\n"
     "           [--relabel-below Q]\n"
     "\n"
@@ -31,8 +34,13 @@ static const char usage[] =
     "cleaned dataset, in the input's own format, to DIR with changes.csv beside it.\n"
     "The input files are never modified.\n"
     "\n"
-    "  --db FILE            the labelaudit database holding the audit run (required)\n"
+    "  --db FILE            the labelaudit database holding the audit run (required); the\n"
+    "                       loader options the run recorded apply unless given again\n"
+    "                       (--missing is not needed: rows are copied byte for byte)\n"
     "  --run N              the audit run (default: the latest audit run)\n"
+    "  --consensus DIR      instead of --db: apply the consensus labels of `labelaudit consensus\n"
+    "                       --out DIR` (label_quality.csv, indexed by dataset id): relabel where\n"
+    "                       the consensus differs from the given label (why reviewer:consensus)\n"
     "  --data PATH          the dataset the run audited (same ids, same order)\n"
     "  --labels FILE        labels used instead of the dataset's own (as given to cv/audit):\n"
     "                       .npy of class indices, or CSV with label (and id) columns\n"
@@ -51,21 +59,23 @@ static const char usage[] =
     "(never touched by --auto). Output by input format:\n"
     "  CSV table   DIR/<name>.csv: same columns; unchanged rows byte for byte,\n"
     "              changed rows with the new class name, dropped rows removed\n"
-    "  manifest, image folder   DIR/manifest.csv (id,path,label), paths relative to\n"
-    "              DIR (they leave DIR: load it with --allow-outside-root)\n"
+    "  manifest, image folder   DIR/manifest.csv (id,path,label) and DIR/images/: each\n"
+    "              kept image hard-linked there (the same file; copied when the file\n"
+    "              system refuses links), so the manifest loads with default options\n"
     "  IDX         DIR/<images> and DIR/<labels> (uncompressed) and DIR/classes.txt;\n"
     "              ids become the new row numbers 0..N'-1\n"
-    "  .npy        DIR/<name>.npy (kept rows, float32) and DIR/labels.csv (id,label):\n"
-    "              load with --npy-labels DIR/labels.csv\n"
+    "  .npy        DIR/<name>.npy (kept rows, float32) and DIR/<name>.labels.csv\n"
+    "              (id,label), which the .npy loader reads by default (no --npy-labels)\n"
     "  always      DIR/changes.csv: id,old_label,new_label (or dropped),why\n"
     "              (reviewer:NAME or automatic:drop|relabel)\n"
     "\n";
 
-enum { O_DB = 1, O_RUN, O_DATA, O_LABELS, O_OUT, O_AUTO, O_MINQ, O_RELABEL_BELOW, O_FORMAT, O_QUIET, O_HELP };
+enum { O_DB = 1, O_RUN, O_CONSENSUS, O_DATA, O_LABELS, O_OUT, O_AUTO, O_MINQ, O_RELABEL_BELOW, O_FORMAT, O_QUIET, O_HELP };
 
 static const struct option own_options[] = {
     {"db", required_argument, NULL, O_DB},
     {"run", required_argument, NULL, O_RUN},
+    {"consensus", required_argument, NULL, O_CONSENSUS},
     {"data", required_argument, NULL, O_DATA},
     {"labels", required_argument, NULL, O_LABELS},
     {"out", required_argument, NULL, O_OUT},
@@ -79,13 +89,18 @@ static const struct option own_options[] = {
 #define N_OWN (sizeof own_options / sizeof *own_options)
 
 typedef struct clean_args {
-    const char *db, *data, *labels, *out;
+    const char *db, *data, *labels, *out, *consensus;
     long run;
     cln_auto policy;
     double min_quality, relabel_below;
     int json, quiet;
     io_load_opts load;
+    unsigned load_given;         /* loader options on the command line      */
 } clean_args;
+
+/* --missing's bit in load_given (its place in IO_LOAD_LONG_OPTIONS). */
+#define CLEAN_MISSING_BIT 3
+
 
 static int own_option(void *ctx, int c, const char *arg)
 {
@@ -93,6 +108,7 @@ static int own_option(void *ctx, int c, const char *arg)
     switch (c) {
     case O_DB: a->db = arg; break;
     case O_RUN: if (cli_parse_long("clean", "--run", arg, 1, LONG_MAX, &a->run)) return LA_EUSAGE; break;
+    case O_CONSENSUS: a->consensus = arg; break;
     case O_DATA: a->data = arg; break;
     case O_LABELS: a->labels = arg; break;
     case O_OUT: a->out = arg; break;
@@ -117,11 +133,11 @@ static int parse_args(int argc, char **argv, clean_args *a, int *help)
 {
     cli_cmd_parser p = {
         .cmd = "clean", .own = own_options, .n_own = N_OWN, .load = &a->load,
-        .json = &a->json, .quiet = &a->quiet, .own_option = own_option, .ctx = a,
+        .json = &a->json, .quiet = &a->quiet, .own_option = own_option, .ctx = a, .load_given = &a->load_given,
     };
     int rc = cli_cmd_parse(&p, argc, argv, help);
     if (rc || *help) return rc;
-    if (!a->db) return cli_usage_error("clean", "--db FILE is required");
+    if (!a->db == !a->consensus) return cli_usage_error("clean", "give --db FILE (the review queue) or --consensus DIR");
     if (!a->data) return cli_usage_error("clean", "--data DATASET is required");
     if (!a->out) return cli_usage_error("clean", "--out DIR is required");
     if (!isnan(a->min_quality) && a->policy == CLN_AUTO_NONE)
@@ -166,7 +182,8 @@ typedef struct run_queue {
     db_run       run;
     db_items     items;
     int32_t     *map;           /* run class index -> dataset class index     */
-    cln_decision *dec;          /* items.n                                    */
+    cln_decision *dec;          /* n_dec                                      */
+    size_t       n_dec;
 } run_queue;
 
 static void run_queue_free(run_queue *q)
@@ -196,13 +213,19 @@ static int map_classes(run_queue *q, const la_dataset *ds, const char *data, la_
 
 /* Opens the run (--run or the latest audit run), checks it audited ds and
  * turns its review queue into decisions; warns when the labels differ. */
-static int load_queue(const clean_args *a, const la_dataset *ds, run_queue *q, la_error *err)
+static int open_run(const clean_args *a, run_queue *q, la_error *err)
 {
     int rc;
     if ((rc = db_open(a->db, &q->db, err))) return rc;
     q->run_id = a->run;
     if (!q->run_id && (rc = db_latest_audit_run(q->db, &q->run_id, err))) return rc;
-    if ((rc = db_load_run(q->db, q->run_id, &q->run, err))) return rc;
+    return db_load_run(q->db, q->run_id, &q->run, err);
+}
+
+/* The run's review queue (open_run first) as decisions for ds. */
+static int load_queue(const clean_args *a, const la_dataset *ds, run_queue *q, la_error *err)
+{
+    int rc;
     if ((rc = check_ids(q->db, q->run_id, ds, a->db, err))) return rc;
     if ((rc = map_classes(q, ds, a->data, err))) return rc;
     if ((rc = db_queue_list(q->db, q->run_id, NULL, &q->items, NULL, err))) return rc;
@@ -225,11 +248,51 @@ static int load_queue(const clean_args *a, const la_dataset *ds, run_queue *q, l
         d->reviewer = it->reviewer;
         if (it->given >= 0 && it->given < k && map[it->given] != ds->labels[it->row]) n_given_differs++;
     }
+    q->n_dec = q->items.n;
     if (n_given_differs)
         cli_warn("clean: %zu flagged example%s a different label in the data than in run %lld: "
                  "pass the --labels the audit used", n_given_differs, n_given_differs == 1 ? " has" : "s have",
                  (long long)q->run_id);
     return 0;
+}
+
+/* --consensus DIR: each example of label_quality.csv (by dataset id) as a
+ * decision of reviewer "consensus": relabel to the consensus where it differs
+ * from the given label, keep where it agrees. Class names of classes.txt
+ * map to the dataset's classes; without it the labels are class indices. */
+static int load_consensus(const char *dir, const la_dataset *ds, run_queue *q, la_error *err)
+{
+    char **ids = NULL, **names = NULL;
+    int32_t *lab = NULL;
+    size_t n = 0, kn = 0;
+    io_strtab rows = {0};
+    int rc = cs_read_consensus(dir, &ids, &lab, &n, &names, &kn, err);
+    if (!rc && !(q->dec = la_calloc(n + 1, sizeof *q->dec))) rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    for (size_t i = 0; i < ds->n && !rc; i++)
+        if (io_strtab_put(&rows, ds->ids[i], (int)i) == -2) rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    for (size_t t = 0; t < n && !rc; t++) {
+        int row = io_strtab_get(&rows, ids[t]);
+        int32_t y = lab[t];
+        if (names && y < (int32_t)kn) {
+            y = -1;
+            for (size_t j = 0; j < ds->k; j++)
+                if (!strcmp(names[lab[t]], ds->class_names[j])) y = (int32_t)j;
+        }
+        if (row < 0 || y < 0 || (size_t)y >= ds->k) {
+            rc = la_error_set(err, LA_EUSAGE, dir, (long)t + 2, "label_quality.csv: %s '%.200s' is not in the dataset",
+                              row < 0 ? "id" : "consensus class", row < 0 ? ids[t] : (names && lab[t] < (int32_t)kn ? names[lab[t]] : "(index)"));
+            break;
+        }
+        int same = ds->labels[row] == y;
+        q->dec[q->n_dec++] = (cln_decision){.row = (size_t)row, .status = same ? "keep" : "relabel",
+                                            .new_label = same ? -1 : y, .suggested = y, .quality = NAN,
+                                            .reviewer = "consensus"};
+    }
+    io_strtab_free(&rows);
+    io_free_strings(ids, n);
+    io_free_strings(names, kn);
+    free(lab);
+    return rc;
 }
 
 /* The summary on stdout, text or JSON. */
@@ -240,9 +303,11 @@ static int print_summary(const clean_args *a, const char *out, const la_dataset 
     char data_out[PATH_MAX + NAME_MAX + 2];
     snprintf(data_out, sizeof data_out, "%s/%s", out, so->main_file);
     if (!a->json) {
-        printf("run %lld: %zu flagged; %zu relabeled, %zu dropped (%zu by reviewers, %zu automatic); "
+        char where[64];
+        snprintf(where, sizeof where, q->run_id ? "run %lld" : "consensus", (long long)q->run_id);
+        printf("%s: %zu flagged; %zu relabeled, %zu dropped (%zu by reviewers, %zu automatic); "
                "%zu kept by reviewers, %zu not reviewed\n",
-               (long long)q->run_id, q->items.n, p->n_relabeled, p->n_dropped, p->n_by_reviewer,
+               where, q->n_dec, p->n_relabeled, p->n_dropped, p->n_by_reviewer,
                p->n_automatic, p->n_kept_by_reviewer, p->n_unreviewed);
         printf("wrote %s (%zu of %zu examples) and %s/changes.csv\n", data_out, so->n_kept, ds->n, out);
         return 0;
@@ -250,7 +315,7 @@ static int print_summary(const clean_args *a, const char *out, const la_dataset 
     json_t *doc = json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
                             "run", (json_int_t)q->run_id, "dataset", data_out, "format", io_format_name(ds->format),
                             "examples_in", (json_int_t)ds->n, "examples_out", (json_int_t)so->n_kept,
-                            "flagged", (json_int_t)q->items.n, "relabeled", (json_int_t)p->n_relabeled,
+                            "flagged", (json_int_t)q->n_dec, "relabeled", (json_int_t)p->n_relabeled,
                             "dropped", (json_int_t)p->n_dropped, "by_reviewer", (json_int_t)p->n_by_reviewer,
                             "automatic", (json_int_t)p->n_automatic, "kept_by_reviewer", (json_int_t)p->n_kept_by_reviewer,
                             "unreviewed", (json_int_t)p->n_unreviewed);
@@ -280,22 +345,32 @@ int cmd_clean(int argc, char **argv)
     memset(&q, 0, sizeof q);
     cln_stage_out so;
     memset(&so, 0, sizeof so);
+    io_load_opts_strings st;
+    memset(&st, 0, sizeof st);
 
     /* output directory first: cheap checks before the expensive load */
     char out[PATH_MAX];
     size_t olen = strlen(a.out);
     while (olen > 1 && a.out[olen - 1] == '/') olen--;
     if (olen == 0 || olen >= sizeof out - 64) return cli_usage_error("clean", "--out: bad directory name");
-    const char *inputs[] = {a.data, a.labels, a.db};
+    const char *inputs[] = {a.data, a.labels, a.db ? a.db : a.consensus};
     if ((rc = cln_out_dir_check(a.out, inputs, 3, out, sizeof out, &err))) goto fail;
 
+    /* the run first: its recorded loader options load the dataset as audited */
+    if (a.db && (rc = open_run(&a, &q, &err))) goto fail;
+    if (a.db && (rc = cli_load_opts_reuse(&a.load, a.load_given, q.run.options_json, 1, &st, &err))) goto fail;
+    /* clean never trains: rows are copied byte for byte and images linked,
+     * so missing cells need no --missing and images no decoding */
+    if (!(a.load_given & (1u << CLEAN_MISSING_BIT))) a.load.missing = IO_MISSING_ZERO;
+    a.load.no_features = 1;      /* only manifests and folders decode pixels */
     if ((rc = io_dataset_load(a.data, &a.load, &ds, &err))) goto fail;
     if (!ds.ids) { rc = la_error_set(&err, LA_EINTERNAL, a.data, 0, "dataset without ids"); goto fail; }
-    if (a.labels && (rc = cv_inputs_labels(a.labels, ds.ids, ds.n, ds.class_names, ds.k, ds.labels, &err)))
-        goto fail;
-    if ((rc = load_queue(&a, &ds, &q, &err))) goto fail;
+    rc = a.labels ? cv_inputs_dataset_labels(a.labels, &ds, &err) : 0;
+    cli_print_warnings(ds.warnings, ds.n_warnings);
+    if (rc) goto fail;
+    if ((rc = a.consensus ? load_consensus(a.consensus, &ds, &q, &err) : load_queue(&a, &ds, &q, &err))) goto fail;
 
-    cln_stage_in in = {.ds = &ds, .data_path = a.data, .dec = q.dec, .ndec = q.items.n};
+    cln_stage_in in = {.ds = &ds, .data_path = a.data, .dec = q.dec, .ndec = q.n_dec};
     cln_stage_opts so_opts = {.policy = a.policy, .min_quality = a.min_quality,
                               .relabel_below = a.relabel_below, .out_dir = out};
     if ((rc = cln_stage(&in, &so_opts, &so, &err))) goto fail;
@@ -311,5 +386,6 @@ done:
     cln_stage_out_free(&so);
     run_queue_free(&q);
     io_dataset_free(&ds);
+    io_load_opts_strings_free(&st);
     return rc;
 }

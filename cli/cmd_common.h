@@ -3,7 +3,8 @@
  * share at the command layer: one getopt_long loop over their own options,
  * the loader options and (optionally) the model options, and the loading of
  * a training set with its --labels, --weights and --weight-col. Command-layer
- * code: cli_cmd_parse prints usage errors (via cli_*); the rest never prints.
+ * code: cli_cmd_parse prints usage errors (via cli_*), cli_print_warnings the
+ * loaders' warning lists; the rest never prints.
  */
 #ifndef CLI_CMD_COMMON_H
 #define CLI_CMD_COMMON_H
@@ -12,6 +13,7 @@
 #include <stddef.h>
 
 #include "../io/dataset.h"
+#include "../io/load_opts_json.h"
 #include "load_opts.h"
 #include "../util/la_util.h"
 #include "train_opts.h"
@@ -34,6 +36,9 @@ typedef struct cli_cmd_parser {
     /* after a loader option c was accepted: 0 or a status; may be NULL */
     int (*load_option)(void *ctx, int c, const char *arg);
     void *ctx;
+    /* may be NULL: bit (c - IO_OPT_BASE) set for each loader option given,
+     * so cli_load_opts_reuse knows what the command line overrides */
+    unsigned *load_given;
 } cli_cmd_parser;
 
 /* Runs getopt_long over argv. Returns 0 with *help = 1 as soon as --help is
@@ -59,5 +64,24 @@ typedef struct cli_train_source {
  * (io_dataset_free) and *sw. */
 int cli_train_source_load(const cli_train_source *src, cv_train_opts *t, la_dataset *ds, float **sw,
                          la_error *err);
+
+/* Completes the command line's loader options lo with those an audit run
+ * recorded (io_load_opts_from_json over json_text: the run's options object,
+ * or its summary.json whose "options" holds it): each recorded option the
+ * command line did not give (bit c - IO_OPT_BASE of given clear) is taken:
+ * --label-col, --id-col, --features, --classes and, with same_files (the
+ * very dataset the run audited, as for `clean`), --format-in, --idx-labels
+ * and --npy-labels too (they name that dataset's own files; `retrain` on
+ * clean's output leaves them out). The strings live in *st (free with
+ * io_load_opts_strings_free). json_text NULL: nothing recorded. 0, or
+ * LA_EUSAGE (unreadable JSON, a bad recorded value) / LA_EINTERNAL. */
+int cli_load_opts_reuse(io_load_opts *lo, unsigned given, const char *json_text, int same_files,
+                        io_load_opts_strings *st, la_error *err);
+
+/* Prints each of the n warnings (sentences a loader or stage returned:
+ * la_dataset.warnings, io_labels.warnings, io_probs.warnings, ...) on stderr
+ * as "labelaudit: warning: ...". The one printer of those lists; v may be
+ * NULL when n is 0. */
+void cli_print_warnings(char *const *v, size_t n);
 
 #endif /* CLI_CMD_COMMON_H */

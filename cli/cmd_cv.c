@@ -25,19 +25,20 @@
 #include "audit_opts.h"
 
 static const char usage[] =
-    "usage: labelaudit cv --data DATASET [loader options] --out PRED_PROBS.npy\n"
+    "usage: labelaudit cv --data DATASET [loader options] --out PRED_PROBS.npy|.csv\n"
     "           [--folds 5] [--seed S] [--threads N] [--model logreg|mlp|knn]\n"
     "           [model, loss and sampling options] [--coteach [--forget-rate R]\n"
     "           [--forget-epochs E]] [--audit DIR] [--db FILE]\n"
     "\n"
     "Out-of-fold predicted probabilities by stratified k-fold cross-validation:\n"
     "each example is predicted by the one model that never saw it. Writes\n"
-    "PRED_PROBS.npy (N x K float64) and, beside it, labels.npy (the labels used,\n"
-    "int64), folds.csv (id,fold) and metrics.json.\n"
+    "PRED_PROBS.npy (N x K float64; or PRED_PROBS.csv with the class names as\n"
+    "header) and, beside it, labels.npy (the labels used, int64), folds.csv\n"
+    "(id,fold), classes.txt (the class of each column, in order) and metrics.json.\n"
     "\n"
     "options:\n"
     "  --data PATH              dataset (CSV table, manifest, image folder, IDX, .npy)\n"
-    "  --out FILE               where to write the probabilities (.npy)\n"
+    "  --out FILE               where to write the probabilities (.npy or .csv)\n"
     "  --labels FILE            replace the dataset's labels (.npy of class indices, or CSV\n"
     "                           with a label column, matched by an id column when present)\n"
     "  --weights FILE           per-example weights: CSV with a weight column (and id), or .npy\n"
@@ -116,6 +117,10 @@ static int parse_args(int argc, char **argv, cv_args *a, int *help)
     if (rc || *help) return rc;
     if (!a->data) return cli_usage_error("cv", "--data DATASET is required");
     if (!a->out) return cli_usage_error("cv", "--out FILE is required");
+    size_t olen = strlen(a->out);
+    if (!cv_stage_out_is_csv(a->out) && !(olen >= 4 && !strcmp(a->out + olen - 4, ".npy")))
+        return cli_usage_error("cv", "--out %s: the probabilities are written as .npy (float64) or .csv "
+                               "(a class-name header): name the file *.npy or *.csv", a->out);
     if (a->weights && a->weight_col) return cli_usage_error("cv", "give --weights or --weight-col, not both");
     if (a->db && !a->audit) return cli_usage_error("cv", "--db records an audit run: give --audit DIR too");
     return cli_train_opts_check(&a->train, a->weights || a->weight_col, "cv");
@@ -210,6 +215,7 @@ static void print_result(const cv_args *a, const cv_stage_result *r, const json_
         la_json_print(doc, stdout, LA_JSON_READABLE);
         return;
     }
+    if (a->quiet) return;   /* --quiet: nothing but errors (and JSON asked for) */
     printf("fold  n_train  n_test  iters  seconds  accuracy  log_loss\n");
     for (int f = 0; f < r->n_folds; f++) {
         const cv_fold_info *in = &r->info[f];
@@ -219,7 +225,7 @@ static void print_result(const cv_args *a, const cv_stage_result *r, const json_
     printf("all   accuracy %.4f  balanced_accuracy %.4f  macro_f1 %.4f  log_loss %.4f\n",
            r->pooled.accuracy, r->pooled.balanced_accuracy, r->pooled.macro_f1, r->pooled.log_loss);
     printf("time  %.2f s training, %.2f s loading; peak RSS %.0f MB\n", r->seconds, load_s, peak_rss_mb());
-    printf("wrote %s, %s/labels.npy, %s/folds.csv, %s/metrics.json\n", a->out, dir, dir, dir);
+    printf("wrote %s, %s/labels.npy, %s/folds.csv, %s/classes.txt, %s/metrics.json\n", a->out, dir, dir, dir, dir);
 }
 
 /* Load, folds, the cv stage, its outputs and the summary; *doc receives the
@@ -236,7 +242,9 @@ static int run_cv(cv_args *a, la_dataset *ds, cv_stage_result *res, json_t **doc
     cli_train_source src = {
         .data = a->data, .load = &a->load, .labels = a->labels, .weights = a->weights, .weight_col = a->weight_col,
     };
-    if ((rc = cli_train_source_load(&src, t, ds, &sw, err))) goto done;
+    rc = cli_train_source_load(&src, t, ds, &sw, err);
+    cli_print_warnings(ds->warnings, ds->n_warnings);
+    if (rc) goto done;
     double load_s = la_now() - t0;
 
     /* folds, with a warning for classes smaller than the number of folds */
@@ -253,7 +261,7 @@ static int run_cv(cv_args *a, la_dataset *ds, cv_stage_result *res, json_t **doc
     cv_stage_opts so = {
         .train = *t, .n_folds = (int)a->folds, .seed = (uint64_t)a->seed, .threads = (int)a->threads,
         .standardize = a->standardize, .folds = fold, .coteach = a->train.coteach ? &a->train.co : NULL,
-        .on_fold = on_fold, .ctx = &pc,
+        .decouple = a->train.decouple, .rebalance = cli_train_rebalance(&a->train), .on_fold = on_fold, .ctx = &pc,
     };
     rc = cv_stage(ds, sw, &so, res, err);
     la_progress_finish(&pc.pg);

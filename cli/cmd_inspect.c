@@ -66,10 +66,14 @@ static void print_text(const la_dataset *ds, const size_t *counts)
     printf("classes   %zu, imbalance %.1f (largest %zu / smallest %zu)\n", ds->k, ratio, hi, lo);
     size_t w = 5;
     for (size_t c = 0; c < ds->k; c++)
-        if (strlen(ds->class_names[c]) > w) w = strlen(ds->class_names[c]);
+        if (cli_display_width(ds->class_names[c]) > w) w = cli_display_width(ds->class_names[c]);
     if (w > 60) w = 60;
-    for (size_t c = 0; c < ds->k; c++)
-        printf("  %-*s %8zu%s\n", (int)w, ds->class_names[c], counts[c], counts[c] ? "" : "  (no examples)");
+    for (size_t c = 0; c < ds->k; c++) {
+        printf("  ");
+        size_t cw = cli_display_width(ds->class_names[c]);
+        cli_pad(stdout, ds->class_names[c], cw > w ? cw : w, 0);   /* long names stay whole */
+        printf(" %8zu%s\n", counts[c], counts[c] ? "" : "  (no examples)");
+    }
     if (ds->n_columns) {
         size_t cw = 6;
         for (size_t j = 0; j < ds->n_columns; j++)

@@ -17,6 +17,8 @@
 #include "commands.h"
 #include "../io/csv_table.h"
 #include "../io/labels.h"
+#include "../audit/audit.h"
+#include "cmd_common.h"
 #include "../metrics/metrics.h"
 #include "../report/rp_html.h"
 #include "../util/la_json.h"
@@ -24,19 +26,25 @@
 static const char MT_USAGE[] =
     "usage: labelaudit metrics --labels FILE --pred-probs FILE [--classes FILE]\n"
     "           [--positive CLASS [--min-recall R | --min-precision P | --max-false-alarm-rate F]]\n"
+    "           [--precision-at-least P | --recall-at-least R] [--threshold-out FILE]\n"
     "           [--folds FILE] [--compare METRICS_JSON] [--out DIR] [--format text|json] [--quiet]\n"
     "\n"
     "Per-class precision, recall, F1, support and PR-AUC (average precision),\n"
     "balanced accuracy, macro F1, log loss and the confusion matrix.\n"
     "  --labels FILE           true labels (.npy of indices, or CSV with a label column)\n"
     "  --pred-probs FILE       N x K probabilities (.npy or CSV)\n"
-    "  --classes FILE          class names, one per line (else the probability header,\n"
-    "                          else the label names sorted, else indices)\n"
+    "  --classes FILE          class of each column, one per line (else the probability\n"
+    "                          header, else classes.txt beside the probabilities, else\n"
+    "                          indices; labels given as names need one of these)\n"
     "  --positive CLASS        sweep thresholds on this class's score (name or index)\n"
     "  --min-precision P       operating point: highest recall with precision >= P\n"
     "  --min-recall R          operating point: highest precision with recall >= R\n"
     "  --max-false-alarm-rate F  operating point: highest recall with FP/(FP+TN) <= F\n"
     "                          (no constraint: the threshold with the best F1)\n"
+    "  --precision-at-least P  --min-precision P on --positive, by default the rarest class\n"
+    "  --recall-at-least R     --min-recall R on --positive, by default the rarest class\n"
+    "  --threshold-out FILE    write the operating point (class, threshold) as JSON for\n"
+    "                          `retrain --threshold FILE`\n"
     "  --folds FILE            fold of each example (cv's folds.csv: fold column, optional\n"
     "                          id column, rows in label order): adds per-fold metrics\n"
     "  --compare METRICS_JSON  another metrics.json of the same classes (\"before\", e.g.\n"
@@ -48,7 +56,8 @@ static const char MT_USAGE[] =
     "  --quiet                 no notes on stderr\n";
 
 enum { OPT_LABELS = 1, OPT_PROBS, OPT_CLASSES, OPT_POSITIVE, OPT_MIN_RECALL, OPT_MIN_PREC,
-       OPT_MAX_FAR, OPT_FOLDS, OPT_OUT, OPT_FORMAT, OPT_QUIET, OPT_HELP, OPT_COMPARE };
+       OPT_MAX_FAR, OPT_FOLDS, OPT_OUT, OPT_FORMAT, OPT_QUIET, OPT_HELP, OPT_COMPARE,
+       OPT_PREC_AT_LEAST, OPT_REC_AT_LEAST, OPT_THRESHOLD_OUT };
 
 /* Precision (y) against recall (x), step-wise as average precision reads it,
  * the operating point circled. Plot area 400 x 300 at (60, 30). */
@@ -116,14 +125,6 @@ static int write_curve_svg(const char *path, const mt_stage_result *sw, const mt
 }
 
 /* Bytes of s that fit in max bytes without splitting a UTF-8 sequence. */
-static int utf8_fit(const char *s, size_t max)
-{
-    size_t n = strlen(s);
-    if (n <= max) return (int)n;
-    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80) max--;
-    return (int)max;
-}
-
 /* The --compare table: one row per class, then the two averages. */
 static void print_compare(const json_t *cmp)
 {
@@ -131,7 +132,7 @@ static void print_compare(const json_t *cmp)
     size_t w = 5, i;
     const json_t *e;
     json_array_foreach(pcs, i, e) {
-        size_t l = strlen(json_string_value(json_object_get(e, "class")));
+        size_t l = cli_display_width(json_string_value(json_object_get(e, "class")));
         w = l > w ? l : w;
     }
     if (w > 30) w = 30;
@@ -147,8 +148,8 @@ static void print_compare(const json_t *cmp)
         const char *nm = json_string_value(json_object_get(e, "class"));
         json_int_t sa = json_integer_value(json_object_get(e, "support"));
         if (sa != json_integer_value(json_object_get(e, "support_before"))) support_differs = 1;
-        int fit = utf8_fit(nm, w);
-        printf("%.*s%*s %8lld %9.4f %9.4f %+8.4f  %9.4f %9.4f  %9.4f %9.4f\n", fit, nm, (int)w - fit, "",
+        cli_pad(stdout, nm, w, 0);
+        printf(" %8lld %9.4f %9.4f %+8.4f  %9.4f %9.4f  %9.4f %9.4f\n",
                (long long)sa, CMP_NUM(e, "f1_before"), CMP_NUM(e, "f1_after"), CMP_NUM(e, "f1_delta"),
                CMP_NUM(e, "recall_before"), CMP_NUM(e, "recall_after"),
                CMP_NUM(e, "pr_auc_before"), CMP_NUM(e, "pr_auc_after"));
@@ -171,7 +172,7 @@ static void print_text(const mt_stage_result *sw, const mt_stage_opts *so, char 
     const mt_metrics *m = &sw->metrics;
     char idx[32];
     size_t w = 5;
-    for (size_t c = 0; names && c < m->k; c++) w = strlen(names[c]) > w ? strlen(names[c]) : w;
+    for (size_t c = 0; names && c < m->k; c++) w = cli_display_width(names[c]) > w ? cli_display_width(names[c]) : w;
     if (w > 30) w = 30;
     if (cmp) {
         print_compare(cmp);
@@ -182,8 +183,8 @@ static void print_text(const mt_stage_result *sw, const mt_stage_opts *so, char 
         const mt_class *pc = &m->per_class[c];
         snprintf(idx, sizeof idx, "%zu", c);
         const char *nm = names ? names[c] : idx;
-        int fit = utf8_fit(nm, w);
-        printf("%.*s%*s %9lld %9.4f %9.4f %9.4f %9.4f%s\n", fit, nm, (int)w - fit, "",
+        cli_pad(stdout, nm, w, 0);
+        printf(" %9lld %9.4f %9.4f %9.4f %9.4f%s\n",
                (long long)pc->support, pc->precision, pc->recall, pc->f1, pc->pr_auc,
                pc->predicted == 0 ? "  (never predicted: precision 0 by convention)" : "");
     }
@@ -194,15 +195,14 @@ static void print_text(const mt_stage_result *sw, const mt_stage_opts *so, char 
         for (size_t c = 0; c < m->k; c++) {
             snprintf(idx, sizeof idx, "%zu", c);
             const char *nm = names ? names[c] : idx;
-            int fit = utf8_fit(nm, 6);
-            printf(" %*s%.*s", 6 - fit, "", fit, nm);
+            putchar(' ');
+            cli_pad(stdout, nm, 6, 1);
         }
         putchar('\n');
         for (size_t r = 0; r < m->k; r++) {
             snprintf(idx, sizeof idx, "%zu", r);
             const char *nm = names ? names[r] : idx;
-            int fit = utf8_fit(nm, w);
-            printf("%.*s%*s", fit, nm, (int)w - fit, "");
+            cli_pad(stdout, nm, w, 0);
             for (size_t c = 0; c < m->k; c++) printf(" %6lld", (long long)m->confusion[r * m->k + c]);
             putchar('\n');
         }
@@ -322,8 +322,8 @@ static long resolve_class(const char *s, char *const *names, size_t k)
 
 /* What the command line asked for. */
 typedef struct metrics_args {
-    const char *labels, *probs, *classes, *positive, *out, *folds, *compare;
-    int quiet, json, nconstraints;
+    const char *labels, *probs, *classes, *positive, *out, *folds, *compare, *threshold_out;
+    int quiet, json, nconstraints, rare_default;   /* rare_default: --*-at-least, positive = rarest */
     mt_stage_opts so;
 } metrics_args;
 
@@ -344,6 +344,9 @@ static int parse_args(int argc, char **argv, metrics_args *a, int *help)
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"help", no_argument, NULL, OPT_HELP},
         {"compare", required_argument, NULL, OPT_COMPARE},
+        {"precision-at-least", required_argument, NULL, OPT_PREC_AT_LEAST},
+        {"recall-at-least", required_argument, NULL, OPT_REC_AT_LEAST},
+        {"threshold-out", required_argument, NULL, OPT_THRESHOLD_OUT},
         {NULL, 0, NULL, 0},
     };
     const char *cmd = "metrics";
@@ -354,6 +357,15 @@ static int parse_args(int argc, char **argv, metrics_args *a, int *help)
         case OPT_PROBS: a->probs = optarg; break;
         case OPT_CLASSES: a->classes = optarg; break;
         case OPT_POSITIVE: a->positive = optarg; break;
+        case OPT_PREC_AT_LEAST: case OPT_REC_AT_LEAST:
+            a->rare_default = 1;
+            if (cli_parse_double(cmd, c == OPT_PREC_AT_LEAST ? "--precision-at-least" : "--recall-at-least",
+                                 optarg, 0, 1, &a->so.value)) return LA_EUSAGE;
+            a->so.kind = c == OPT_PREC_AT_LEAST ? MT_MIN_PRECISION : MT_MIN_RECALL;
+            a->so.has_constraint = 1;
+            a->nconstraints++;
+            break;
+        case OPT_THRESHOLD_OUT: a->threshold_out = optarg; break;
         case OPT_MIN_RECALL: case OPT_MIN_PREC: case OPT_MAX_FAR: {
             const char *opt = c == OPT_MIN_RECALL ? "--min-recall" : c == OPT_MIN_PREC
                               ? "--min-precision" : "--max-false-alarm-rate";
@@ -380,8 +392,12 @@ static int parse_args(int argc, char **argv, metrics_args *a, int *help)
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!a->labels || !a->probs) return cli_usage_error(cmd, "--labels and --pred-probs are required");
     if (a->nconstraints > 1)
-        return cli_usage_error(cmd, "give at most one of --min-recall, --min-precision, --max-false-alarm-rate");
-    if (a->nconstraints && !a->positive)
+        return cli_usage_error(cmd, "give at most one of --min-recall, --min-precision, --max-false-alarm-rate, "
+                               "--precision-at-least, --recall-at-least");
+    if (a->threshold_out && !a->positive && !a->rare_default)
+        return cli_usage_error(cmd, "--threshold-out needs an operating point: --positive CLASS, "
+                               "--precision-at-least P or --recall-at-least R");
+    if (a->nconstraints && !a->positive && !a->rare_default)
         return cli_usage_error(cmd, "--min-recall/--min-precision/--max-false-alarm-rate need --positive CLASS");
     return 0;
 }
@@ -405,28 +421,49 @@ static void inputs_free(metrics_inputs *in)
     io_probs_free(&in->probs);
 }
 
+/* The column names: --classes, the probability header, or classes.txt
+ * beside the probabilities (au_classes_beside); warnings printed. */
+static int column_names(const metrics_args *a, metrics_inputs *in, la_error *err)
+{
+    size_t k = in->probs.k;
+    char **warn = NULL;
+    size_t nw = 0;
+    int rc = 0;
+    if (a->classes) {
+        rc = io_class_names_load_warn(a->classes, &in->cls_file, &in->k_file, &warn, &nw, err);
+        if (!rc && in->k_file != k)
+            rc = la_error_set(err, LA_EUSAGE, a->classes, 0,
+                              "%zu class names, but the probabilities have %zu columns", in->k_file, k);
+    } else if (!in->probs.class_names) {
+        rc = au_classes_beside(a->probs, k, &in->cls_file, &in->k_file, &warn, &nw, err);
+    }
+    cli_print_warnings(warn, nw);
+    io_free_strings(warn, nw);
+    in->names = in->cls_file ? in->cls_file : in->probs.class_names;
+    return rc;
+}
+
 static int load_inputs(const metrics_args *a, metrics_inputs *in, la_error *err)
 {
-    int rc;
-    if ((rc = io_probs_load(a->probs, &in->probs, err))) return rc;
+    int rc = io_probs_load(a->probs, &in->probs, err);
+    cli_print_warnings(in->probs.warnings, in->probs.n_warnings);
+    if (rc || (rc = column_names(a, in, err))) return rc;
     size_t k = in->probs.k;
-    if (a->classes) {
-        if ((rc = io_class_names_load(a->classes, &in->cls_file, &in->k_file, err))) return rc;
-        if (in->k_file != k)
-            return la_error_set(err, LA_EUSAGE, a->classes, 0,
-                                "%zu class names, but the probabilities have %zu columns", in->k_file, k);
-        in->names = in->cls_file;
-    } else if (in->probs.class_names) {
-        in->names = in->probs.class_names;
-    }
-    if ((rc = io_labels_load(a->labels, in->names, k, &in->lab, err))) return rc;
-    if (!in->names && in->lab.names) {
-        if (in->lab.n_names != k)
-            return la_error_set(err, LA_EUSAGE, a->labels, 0,
-                                "the labels name %zu classes but the probabilities have %zu columns; "
-                                "give --classes FILE", in->lab.n_names, k);
-        in->names = in->lab.names;
-    }
+    rc = io_labels_load(a->labels, in->names, k, &in->lab, err);
+    cli_print_warnings(in->lab.warnings, in->lab.n_warnings);
+    if (rc) return rc;
+    if (!in->names && in->lab.names)
+        return la_error_set(err, LA_EUSAGE, a->labels, 0,
+                            "the labels are class names ('%s', ...) but the columns of %s carry no names, so which "
+                            "column is which class is unknown: give the column order with --classes FILE (one name "
+                            "per line, column 0 first), or write %s as CSV with the class names as its header",
+                            in->lab.names[0], a->probs, a->probs);
+    if (in->probs.ids && in->lab.ids &&
+        (rc = io_probs_reorder(&in->probs, a->probs, in->lab.ids, in->lab.n, a->labels, err)))
+        return rc;
+    if (in->probs.ids && !in->lab.ids)
+        cli_warn("%s has an id column, but %s has no ids to match it by: rows are taken in order (give labels "
+                 "as CSV with an id column)", a->probs, a->labels);
     if (in->lab.n != in->probs.n)
         return la_error_set(err, LA_EUSAGE, a->labels, 0,
                             "%zu labels but %zu rows of probabilities in %s", in->lab.n, in->probs.n, a->probs);
@@ -502,6 +539,7 @@ int cmd_metrics(int argc, char **argv)
                           a.positive, k);
         goto done;
     }
+    if (!a.positive && a.rare_default) a.so.positive = mt_rarest_class(in.y, n, k);   /* the rare class */
     if (a.folds) {
         if ((rc = load_folds(&fr, a.folds, &in.lab, &err))) goto done;
         a.so.fold_of = fr.fold;
@@ -518,13 +556,24 @@ int cmd_metrics(int argc, char **argv)
     }
     if (a.compare && (rc = compare_with(&a, doc, &cmp, &err))) goto done;
     if (a.out && (rc = write_outputs(&a, &res, doc, in.names, &err))) goto done;
+    if (a.threshold_out && res.pick < 0) {
+        rc = la_error_set(&err, LA_EUSAGE, a.threshold_out, 0, "not written: no threshold meets %s %g",
+                          mt_constraint_name(a.so.kind), a.so.value);
+        goto done;
+    }
+    if (a.threshold_out) {
+        char idx[32];
+        snprintf(idx, sizeof idx, "%ld", a.so.positive);
+        if ((rc = mt_threshold_write(a.threshold_out, in.names ? in.names[a.so.positive] : idx, (size_t)a.so.positive,
+                                     &res.pts[res.pick], &a.so, &err))) goto done;
+    }
     if (a.json) {
         if (cmp) json_object_set(doc, "compare", cmp);   /* stdout only, not --out's file */
         if (la_json_print(doc, stdout, LA_JSON_READABLE)) {
             rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "cannot write JSON to stdout");
             goto done;
         }
-    } else {
+    } else if (!a.quiet) {  /* --quiet: nothing but errors (and JSON asked for) */
         print_text(&res, &a.so, in.names, cmp);
     }
     rc = 0;

@@ -89,6 +89,7 @@ int cmd_report(int argc, char **argv)
     la_error err = {0};
     sqlite3 *db = NULL;
     if (db_open(db_path, &db, &err)) return cli_report(&err);
+    opt.db_path = db_path;   /* named in the report's "next steps" commands */
     rp_result res;
     double t0 = la_now();
     rc = rp_write_report(db, out, &opt, &res, &err);

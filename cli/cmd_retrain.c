@@ -52,7 +52,12 @@ static const char usage[] =
     "                           distribution, then refit only the output layer with\n"
     "                           class-balanced sampling (--sampler oversample, the\n"
     "                           default, or undersample)\n"
-    "  --db FILE                record the test metrics in FILE (kind 'retrain')\n"
+    "  --threshold FILE         predict the test set with the operating point of FILE\n"
+    "                           (`metrics --threshold-out`): its class when its probability\n"
+    "                           >= the threshold, else the most probable other class\n"
+    "  --db FILE                record the test metrics in FILE (kind 'retrain'); the\n"
+    "                           loader options the audit run recorded (--label-col,\n"
+    "                           --id-col, --features, --classes) apply unless given\n"
     "  --run N                  attach them to audit run N (default: the latest)\n"
     "  --format text|json       summary on stdout (text)\n"
     "  --quiet                  no information on stderr\n"
@@ -60,7 +65,7 @@ static const char usage[] =
     "\n";
 
 enum { O_DATA = 1, O_LABELS, O_WEIGHTS, O_TEST, O_TEST_LABELS, O_OUT, O_SEED, O_THREADS, O_NOSTD,
-       O_DECOUPLE, O_DB, O_RUN, O_FORMAT, O_QUIET, O_HELP };
+       O_DECOUPLE, O_DB, O_RUN, O_FORMAT, O_QUIET, O_HELP, O_THRESHOLD };
 
 static const struct option own_options[] = {
     {"data", required_argument, NULL, O_DATA},
@@ -78,14 +83,16 @@ static const struct option own_options[] = {
     {"format", required_argument, NULL, O_FORMAT},
     {"quiet", no_argument, NULL, O_QUIET},
     {"help", no_argument, NULL, O_HELP},
+    {"threshold", required_argument, NULL, O_THRESHOLD},
 };
 #define N_OWN (sizeof own_options / sizeof *own_options)
 
 typedef struct retrain_args {
-    const char *data, *labels, *weights, *test, *test_labels, *out, *db;
+    const char *data, *labels, *weights, *test, *test_labels, *out, *db, *threshold;
     long seed, threads, run;
     int standardize, decouple, json, quiet;
     io_load_opts load;
+    unsigned load_given;         /* loader options on the command line      */
     cli_train_opts train;
 } retrain_args;
 
@@ -103,6 +110,7 @@ static int own_option(void *ctx, int c, const char *arg)
     case O_THREADS: if (cli_parse_long("retrain", "--threads", arg, 1, 64, &a->threads)) return LA_EUSAGE; break;
     case O_NOSTD: a->standardize = 0; break;
     case O_DECOUPLE: a->decouple = 1; break;
+    case O_THRESHOLD: a->threshold = arg; break;
     case O_DB: a->db = arg; break;
     case O_RUN: if (cli_parse_long("retrain", "--run", arg, 1, LONG_MAX, &a->run)) return LA_EUSAGE; break;
     default: return cli_usage_error("retrain", "unknown option");
@@ -114,7 +122,7 @@ static int parse_args(int argc, char **argv, retrain_args *a, int *help)
 {
     cli_cmd_parser p = {
         .cmd = "retrain", .own = own_options, .n_own = N_OWN, .load = &a->load, .train = &a->train,
-        .json = &a->json, .quiet = &a->quiet, .own_option = own_option, .ctx = a,
+        .json = &a->json, .quiet = &a->quiet, .own_option = own_option, .ctx = a, .load_given = &a->load_given,
     };
     int rc = cli_cmd_parse(&p, argc, argv, help);
     if (rc || *help) return rc;
@@ -146,6 +154,25 @@ static int record(const retrain_args *a, const char *json_text, int64_t *run_out
     return rc;
 }
 
+/* --db: the audit run (--run, else the latest) whose recorded loader options
+ * complete the command line's (cli_load_opts_reuse: columns and classes,
+ * not the original dataset's own files); a->run is set to it. */
+static int reuse_run_options(retrain_args *a, io_load_opts_strings *st, la_error *err)
+{
+    sqlite3 *db = NULL;
+    int64_t run = a->run;
+    db_run_brief b;
+    memset(&b, 0, sizeof b);
+    int rc = db_open(a->db, &db, err);
+    if (!rc && !run) rc = db_latest_audit_run(db, &run, err);
+    if (!rc) rc = db_load_run_brief(db, run, &b, err);
+    if (!rc) rc = cli_load_opts_reuse(&a->load, a->load_given, b.summary_json, 0, st, err);
+    db_run_brief_free(&b);
+    if (db) db_close(db);
+    a->run = (long)run;
+    return rc;
+}
+
 /* The test set: the training loader options, its own labels file
  * (--test-labels: --npy-labels for a .npy test set, else replacing its labels). */
 static int load_test(const retrain_args *a, la_dataset *te, la_error *err)
@@ -159,7 +186,7 @@ static int load_test(const retrain_args *a, la_dataset *te, la_error *err)
     if (is_npy) tl.npy_labels = a->test_labels;
     int rc = io_dataset_load(a->test, &tl, te, err);
     if (!rc && !is_npy && a->test_labels)
-        rc = cv_inputs_labels(a->test_labels, te->ids, te->n, te->class_names, te->k, te->labels, err);
+        rc = cv_inputs_dataset_labels(a->test_labels, te, err);
     return rc;
 }
 
@@ -171,12 +198,14 @@ static void print_result(const retrain_args *a, const la_dataset *tr, const cv_r
         la_json_print(doc, stdout, LA_JSON_READABLE);
         return;
     }
+    if (a->quiet) return;   /* --quiet: nothing but errors (and JSON asked for) */
     const mt_metrics *mt = &r->metrics;
     const cv_curve *c = &r->curve;
     printf("class%*s  support  precision  recall     f1  pr_auc\n", 15, "");
     for (size_t k = 0; k < tr->k; k++) {
         const mt_class *pc = &mt->per_class[k];
-        printf("%-20.20s  %7lld  %9.4f  %6.4f  %5.4f  %6.4f\n", tr->class_names[k], (long long)pc->support,
+        cli_pad(stdout, tr->class_names[k], 20, 0);
+        printf("  %7lld  %9.4f  %6.4f  %5.4f  %6.4f\n", (long long)pc->support,
                pc->precision, pc->recall, pc->f1, pc->pr_auc);
     }
     printf("test  accuracy %.4f  balanced_accuracy %.4f  macro_f1 %.4f  log_loss %.4f\n",
@@ -219,16 +248,24 @@ int cmd_retrain(int argc, char **argv)
     cv_train_opts *t = &a.train.train;
     t->seed = (uint64_t)a.seed;
     t->threads = (int)a.threads;
+    io_load_opts_strings st;
+    memset(&st, 0, sizeof st);
     double t0 = la_now();
+    if (a.db && (rc = reuse_run_options(&a, &st, &err))) goto fail;
     cli_train_source src = {.data = a.data, .load = &a.load, .labels = a.labels, .weights = a.weights};
-    if ((rc = cli_train_source_load(&src, t, &tr, &sw, &err))) goto fail;
-    if ((rc = load_test(&a, &te, &err))) goto fail;
+    rc = cli_train_source_load(&src, t, &tr, &sw, &err);
+    cli_print_warnings(tr.warnings, tr.n_warnings);
+    if (rc) goto fail;
+    rc = load_test(&a, &te, &err);
+    cli_print_warnings(te.warnings, te.n_warnings);
+    if (rc) goto fail;
     if (!(yte = la_malloc_array(te.n + 1, sizeof *yte))) goto oom;
     if ((rc = cv_retrain_check_test(&tr, &te, yte, &err))) goto fail;
     double load_s = la_now() - t0;
 
     cv_retrain_opts ro = {.train = *t, .standardize = a.standardize, .coteach = a.train.coteach,
-                          .co = a.train.co, .decouple = a.decouple};
+                          .co = a.train.co, .decouple = a.decouple, .rebalance = cli_train_rebalance(&a.train),
+                          .threshold_file = a.threshold};
     cli_info(a.quiet, "retrain: %zu training examples, %zu test, %zu features, %zu classes, model %s (%s)\n",
              tr.n, te.n, tr.d, tr.k, cv_model_name(t->model), cv_retrain_variant(&ro));
     if ((rc = cv_retrain_stage(&tr, sw, &te, &ro, &res, &err))) goto fail;
@@ -254,5 +291,6 @@ done:
     free(sw); free(yte);
     io_dataset_free(&tr);
     io_dataset_free(&te);
+    io_load_opts_strings_free(&st);
     return rc;
 }

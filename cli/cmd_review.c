@@ -2,8 +2,10 @@
  * cmd_review.c — `labelaudit review`: the review queue in a terminal, one
  * example at a time, for when no browser is at hand. Single keys in raw mode
  * (termios) on a terminal; one command per line when stdin is a pipe or file,
- * so it can be scripted. Every decision is its own transaction (db_decide);
- * quitting and starting again resumes at the next pending example.
+ * so it can be scripted. Every decision is its own transaction
+ * (db_decide_in_run: only the reviewed run); quitting and starting again
+ * resumes at the next pending example, and skipped ones (decide later) come
+ * back once nothing is pending.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -108,7 +110,11 @@ typedef struct review_ctx {
     db_run     run;
     const char *reviewer;
     int        tty;
-    long       decided;    /* this session */
+    long       decided;    /* this session, skips apart (skip = decide later) */
+    long       skipped;
+    unsigned char last[64]; /* was_skip of this session's latest saves, for undo */
+    size_t     n_last;
+    int64_t    skip_pass;  /* skipped examples passed over again this session */
 } review_ctx;
 
 static void print_classes(const review_ctx *rc)
@@ -148,18 +154,25 @@ static int apply(review_ctx *rc, const db_item *it, const rv_command *cmd)
         if (s == 0) printf("undone: your last decision (queue entry %lld) is reverted\n", (long long)qid);
         else if (s == LA_EUSAGE || s == DB_CONFLICT) printf("cannot undo: %s\n", err.msg);
         else return cli_report(&err);
-        if (s == 0 && rc->decided > 0) rc->decided--;
+        if (s == 0 && rc->n_last > 0) {
+            if (rc->last[--rc->n_last]) rc->skipped--;
+            else rc->decided--;
+        }
         return 0;
     }
     const char *status = names[cmd->action];
-    int s = db_decide(rc->db, it->queue_id, it->version, status,
+    int s = db_decide_in_run(rc->db, rc->run.id, it->queue_id, it->version, status,
                       cmd->action == RV_RELABEL ? (int)cmd->label : -1, rc->reviewer, NULL, "review", &err);
     if (s == DB_CONFLICT) {
         printf("conflict: %s\nnot saved; showing the next pending example\n", err.msg);
         return 0;
     }
     if (s) return cli_report(&err);
-    rc->decided++;
+    int was_skip = cmd->action == RV_SKIP;
+    if (was_skip) rc->skipped++;
+    else rc->decided++;
+    if (rc->n_last == sizeof rc->last) memmove(rc->last, rc->last + 1, --rc->n_last);
+    rc->last[rc->n_last++] = (unsigned char)was_skip;
     char name[256];
     if (cmd->action == RV_RELABEL) {
         rv_sanitize(rc->run.class_names[cmd->label], name, sizeof name);
@@ -209,6 +222,37 @@ static int decide_one(review_ctx *rc, const db_item *it)
     }
 }
 
+/* The next example to show: the first pending one; when none is left, the
+ * skipped ones (skip = decide later, the same in serve and clean), each once
+ * per session. out->n == 0 when there is nothing more. */
+static int next_example(review_ctx *rc, db_items *out, int *skipped, la_error *err)
+{
+    *skipped = 0;
+    if (db_queue_next_pending(rc->db, rc->run.id, out, err)) return err->status;
+    if (out->n) return 0;
+    db_items_free(out);
+    db_filter f;
+    db_filter_init(&f);
+    f.status = "skip";
+    f.offset = rc->skip_pass;
+    f.limit = 1;
+    if (db_queue_list(rc->db, rc->run.id, &f, out, NULL, err)) return err->status;
+    *skipped = out->n > 0;
+    return 0;
+}
+
+/* 1 when queue row qid is still 'skip' (skipped again, or nothing saved):
+ * the skip pass then moves past it. */
+static int still_skipped(review_ctx *rc, int64_t qid)
+{
+    la_error err;
+    db_items it = {0, NULL};
+    int again = db_load_item_in_run(rc->db, rc->run.id, qid, &it, &err) == 0 && it.n == 1 &&
+                it.v[0].status && !strcmp(it.v[0].status, "skip");
+    db_items_free(&it);
+    return again;
+}
+
 static int review_loop(review_ctx *rc, int quiet)
 {
     la_error err;
@@ -217,14 +261,18 @@ static int review_loop(review_ctx *rc, int quiet)
     for (;;) {
         db_progress overall;
         db_items next = {0, NULL};
+        int skipped = 0;
         if (db_queue_progress(rc->db, rc->run.id, k, NULL, &overall, &err) ||
-            db_queue_next_pending(rc->db, rc->run.id, &next, &err))
+            next_example(rc, &next, &skipped, &err))
             return cli_report(&err);
         if (next.n == 0) {
-            printf("nothing pending in run %lld: %lld of %lld decided\n", (long long)rc->run.id,
-                   (long long)overall.decided, (long long)overall.total);
+            printf("nothing pending in run %lld: %lld of %lld decided", (long long)rc->run.id,
+                   (long long)(overall.decided - overall.skip), (long long)overall.total);
+            if (overall.skip) printf(", %lld skipped (shown again next time)", (long long)overall.skip);
+            printf("\n");
             return LA_OK;
         }
+        if (skipped) printf("\n(skipped earlier: decide it now, or s to leave it for later)");
         char *text = rv_format_item(&next.v[0], rc->run.class_names, k, &overall);
         if (!text) {
             db_items_free(&next);
@@ -233,10 +281,16 @@ static int review_loop(review_ctx *rc, int quiet)
         }
         printf("\n%s", text);
         free(text);
+        int64_t qid = next.v[0].queue_id;
         int s = decide_one(rc, &next.v[0]);
         db_items_free(&next);
+        if (skipped && s == 0) rc->skip_pass += still_skipped(rc, qid);
         if (s == 1) {
-            if (!quiet) printf("stopped: %ld decided in this session; run again to resume\n", rc->decided);
+            if (!quiet && rc->skipped)
+                printf("stopped: %ld decided in this session, %ld skipped for later; run again to resume\n",
+                       rc->decided, rc->skipped);
+            else if (!quiet)
+                printf("stopped: %ld decided in this session; run again to resume\n", rc->decided);
             return LA_OK;
         }
         if (s) return s;

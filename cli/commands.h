@@ -17,5 +17,6 @@ int cmd_decisions(int argc, char **argv);  /* db/cmd_decisions.c      */
 int cmd_clean(int argc, char **argv);      /* cv/cmd_clean.c          */
 int cmd_retrain(int argc, char **argv);    /* cv/cmd_retrain.c        */
 int cmd_check(int argc, char **argv);      /* audit/cmd_check.c       */
+int cmd_consensus(int argc, char **argv);  /* cli/cmd_consensus.c     */
 
 #endif

@@ -29,6 +29,7 @@ static const command commands[] = {
     {"clean", cmd_clean, "apply review decisions (and an automatic policy) to a dataset: cleaned copy + changes.csv"},
     {"retrain", cmd_retrain, "train the final model on the (cleaned) data, evaluate on a held-out test set; co-teaching, decoupling"},
     {"metrics", cmd_metrics, "per-class precision/recall/F1, PR-AUC, confusion matrix; threshold sweep for a rare class"},
+    {"consensus", cmd_consensus, "consensus labels from several annotators and a model (cleanlab 2.9 CROWDLAB, ActiveLab, Dawid-Skene)"},
     {"check", cmd_check, "CI gate: fail (exit 1) when the label-error rate or health slips past limits or a baseline"},
     {NULL, NULL, NULL}
 };

@@ -12,8 +12,9 @@
 enum {
     O_MODEL = CLI_TRAIN_OPT_BASE, O_LOSS, O_BETA, O_GAMMA, O_FALPHA, O_GCEQ, O_SCEA, O_SCEB, O_SMOOTH,
     O_L2, O_MAXITER, O_TOL, O_HIDDEN, O_EPOCHS, O_BATCH, O_LR, O_DROPOUT, O_PATIENCE, O_K,
-    O_METRIC, O_SAMPLER, O_FLIP, O_VALFRAC, O_COTEACH, O_FRATE, O_FEPOCHS,
-    O_CNNFILT, O_CNNDENSE, O_AUGMENT, O_IMGSHAPE, O_ENSW, O_STOPON
+    O_METRIC, O_SAMPLER, O_FLIP, O_VALFRAC, O_COTEACH, O_FRATE, O_FEPOCHS, O_TAU, O_OVERRATIO,
+    O_RAWPROBS, O_DECOUPLE, O_REBALANCE, O_SELECTBY, O_REBFOLDS,
+    O_CNNFILT, O_CNNDENSE, O_AUGMENT, O_IMGSHAPE, O_ENSW, O_STOPON   /* cnn: last (handle_cnn_opts) */
 };
 
 const struct option cli_train_long_options[] = {
@@ -43,6 +44,13 @@ const struct option cli_train_long_options[] = {
     {"coteach", no_argument, NULL, O_COTEACH},
     {"forget-rate", required_argument, NULL, O_FRATE},
     {"forget-epochs", required_argument, NULL, O_FEPOCHS},
+    {"tau", required_argument, NULL, O_TAU},
+    {"oversample-ratio", required_argument, NULL, O_OVERRATIO},
+    {"raw-probs", no_argument, NULL, O_RAWPROBS},
+    {"decouple", no_argument, NULL, O_DECOUPLE},
+    {"rebalance", required_argument, NULL, O_REBALANCE},
+    {"select-by", required_argument, NULL, O_SELECTBY},
+    {"rebalance-folds", required_argument, NULL, O_REBFOLDS},
     {"cnn-filters", required_argument, NULL, O_CNNFILT},
     {"cnn-dense", required_argument, NULL, O_CNNDENSE},
     {"augment", no_argument, NULL, O_AUGMENT},
@@ -87,8 +95,10 @@ const char cli_train_opts_help[] =
     "                           (members fitted on the rest) instead of equal weights\n"
     "  --metric cosine|euclidean  knn distance (cosine)\n"
     "loss (logreg, mlp, cnn):\n"
-    "  --loss ce|weighted|balanced|focal|gce|sce   (ce)\n"
-    "                           weighted: w_c = n/(K n_c); balanced: w_c ~ (1-beta)/(1-beta^n_c)\n"
+    "  --loss ce|weighted|balanced|focal|gce|sce|logit-adjusted   (ce)\n"
+    "                           weighted: w_c = n/(K n_c); balanced: w_c ~ (1-beta)/(1-beta^n_c);\n"
+    "                           logit-adjusted: CE on logits + tau log(n_c/n) (balanced softmax)\n"
+    "  --tau T                  logit-adjusted: strength of the shift (1)\n"
     "  --beta B                 balanced: effective-number beta (0.999)\n"
     "  --gamma G                focal exponent (2)\n"
     "  --focal-alpha A[,A...]   focal per-class weights (one value, or one per class)\n"
@@ -99,6 +109,22 @@ const char cli_train_opts_help[] =
     "  --sampler none|oversample|undersample   (none); oversampled image repeats are\n"
     "                           shifted 1-2 pixels\n"
     "  --flip                   also mirror oversampled images horizontally\n"
+    "  --oversample-ratio R     modest oversampling: top every class up to R x the largest\n"
+    "                           class (0 < R <= 1) with new rows: images shifted, rotated\n"
+    "                           (+-10 degrees) and noisy; table rows by SMOTE interpolation\n"
+    "rebalancing:\n"
+    "  (with a sampler, --oversample-ratio, class weights, logit-adjusted or --decouple the\n"
+    "   probabilities are mapped back to the data's class priors: p(c|x) ~ p'(c|x) pi_c/pi'_c)\n"
+    "  --raw-probs              keep the probabilities of the rebalanced training distribution\n"
+    "  --decouple               decoupled rebalancing (mlp): train on the natural distribution,\n"
+    "                           then refit only the output layer class-balanced\n"
+    "  --rebalance auto         choose per fold among plain, balanced, weighted, focal,\n"
+    "                           logit-adjusted, --oversample-ratio (0.2) and decouple (mlp) by an\n"
+    "                           inner cross-validation of the training fold (recorded in\n"
+    "                           metrics.json)\n"
+    "  --select-by M            auto's score on the rare classes (share < 1/(2K)): pr-auc\n"
+    "                           (default), recall-at-precision:P (0.5), balanced-accuracy\n"
+    "  --rebalance-folds N      auto's inner folds (3)\n"
     "noise-robust training (mlp):\n"
     "  --coteach                co-teaching: two networks, each updated on the small-loss\n"
     "                           rows of each batch chosen by the other; predictions\n"
@@ -112,11 +138,54 @@ void cli_train_opts_init(cli_train_opts *o)
     cv_train_opts_init(&o->train);
     o->co.forget_rate = 0.2;
     o->co.forget_epochs = 10;
+    o->rb.select_by = CV_SELECT_PR_AUC;
+    o->rb.precision = 0.5;
+    o->rb.inner_folds = CV_REB_INNER_FOLDS;
+}
+
+const cv_rebalance_opts *cli_train_rebalance(const cli_train_opts *o)
+{
+    return o->rebalance ? &o->rb : NULL;
+}
+
+/* --select-by pr-auc | recall-at-precision[:P] | balanced-accuracy */
+static int parse_select(cli_train_opts *o, const char *v, const char *cmd)
+{
+    static const char rap[] = "recall-at-precision";
+    if (!strcmp(v, "pr-auc")) { o->rb.select_by = CV_SELECT_PR_AUC; return 0; }
+    if (!strcmp(v, "balanced-accuracy")) { o->rb.select_by = CV_SELECT_BALANCED_ACCURACY; return 0; }
+    if (!strncmp(v, rap, sizeof rap - 1) && (!v[sizeof rap - 1] || v[sizeof rap - 1] == ':' || v[sizeof rap - 1] == '=')) {
+        o->rb.select_by = CV_SELECT_RECALL_AT_PRECISION;
+        if (!v[sizeof rap - 1]) return 0;
+        return cli_parse_double(cmd, "--select-by recall-at-precision", v + sizeof rap, 0.0, 1.0, &o->rb.precision);
+    }
+    return cli_usage_error(cmd, "--select-by: '%s' is not pr-auc, recall-at-precision[:P] or balanced-accuracy", v);
+}
+
+/* The checks of the rebalancing flags (see cli_train_opts_check). */
+static int check_rebalance(const cli_train_opts *o, const char *cmd)
+{
+    const cv_train_opts *t = &o->train;
+    if (o->decouple && t->model != CV_MODEL_MLP)
+        return cli_usage_error(cmd, "--decouple trains an mlp: add --model mlp");
+    if (t->sampler != CV_SAMPLER_NONE && t->oversample_ratio > 0)
+        return cli_usage_error(cmd, "give --sampler or --oversample-ratio, not both");
+    if (!o->rebalance) return 0;
+    if (o->coteach || o->decouple)
+        return cli_usage_error(cmd, "--rebalance auto chooses the strategy itself: drop --%s",
+                               o->coteach ? "coteach" : "decouple");
+    if (t->sampler != CV_SAMPLER_NONE || t->loss != CV_LOSS_CE)
+        return cli_usage_error(cmd, "--rebalance auto chooses the loss and the sampling itself: drop --%s",
+                               t->sampler != CV_SAMPLER_NONE ? "sampler" : "loss");
+    return 0;
 }
 
 int cli_train_opts_check(const cli_train_opts *o, int has_weights, const char *cmd)
 {
+    if (check_rebalance(o, cmd)) return LA_EUSAGE;
     if (!o->coteach) return 0;
+    if (o->train.oversample_ratio > 0) return cli_usage_error(cmd, "--coteach does not take --oversample-ratio");
+    if (o->decouple) return cli_usage_error(cmd, "--coteach and --decouple do not combine");
     if (o->train.model != CV_MODEL_MLP)
         return cli_usage_error(cmd, "--coteach trains an mlp: add --model mlp");
     if (o->train.sampler != CV_SAMPLER_NONE)
@@ -214,15 +283,47 @@ static int handle_cnn_opts(cv_train_opts *t, int c, const char *v, const char *c
         else return cli_usage_error(cmd, "--stop-on: '%s' is not accuracy or loss", v);
         return 0;
     }
+    return cli_usage_error(cmd, "internal: unknown cnn option %d", c);
+}
+
+/* The rebalancing options of issue 19 (--tau ... --rebalance-folds). */
+static int handle_rebalance(cli_train_opts *o, int c, const char *v, const char *cmd)
+{
+    cv_train_opts *t = &o->train;
+    long l;
+    switch (c) {
+    case O_TAU: return cli_parse_double(cmd, "--tau", v, 0.0, 10.0, &t->tau);
+    case O_OVERRATIO:
+        if (cli_parse_double(cmd, "--oversample-ratio", v, 0.0, 1.0, &t->oversample_ratio)) return LA_EUSAGE;
+        if (t->oversample_ratio <= 0) return cli_usage_error(cmd, "--oversample-ratio: '%s' must be above 0", v);
+        return 0;
+    case O_RAWPROBS:
+        t->raw_probs = 1;
+        return 0;
+    case O_DECOUPLE:
+        o->decouple = 1;
+        return 0;
+    case O_REBALANCE:
+        if (!strcmp(v, "auto")) o->rebalance = 1;
+        else if (!strcmp(v, "none")) o->rebalance = 0;
+        else return cli_usage_error(cmd, "--rebalance: '%s' is not auto or none", v);
+        return 0;
+    case O_SELECTBY: return parse_select(o, v, cmd);
+    case O_REBFOLDS:
+        if (cli_parse_long(cmd, "--rebalance-folds", v, 2, CV_REB_MAX_INNER, &l)) return LA_EUSAGE;
+        o->rb.inner_folds = (int)l;
+        return 0;
+    }
     return cli_usage_error(cmd, "internal: unknown training option %d", c);
 }
 
 int cli_train_opts_handle(cli_train_opts *o, int c, const char *v, const char *cmd)
 {
+    if (c >= O_CNNFILT) return handle_cnn_opts(&o->train, c, v, cmd);
+    if (c >= O_TAU) return handle_rebalance(o, c, v, cmd);
     cv_train_opts *t = &o->train;
     long l;
     double d;
-    if (c >= O_CNNFILT) return handle_cnn_opts(t, c, v, cmd);
     switch (c) {
     case O_MODEL:
         if (!strcmp(v, "logreg")) t->model = CV_MODEL_LOGREG;
@@ -234,7 +335,8 @@ int cli_train_opts_handle(cli_train_opts *o, int c, const char *v, const char *c
         return 0;
     case O_LOSS: {
         int k = cv_loss_parse(v);
-        if (k < 0) return cli_usage_error(cmd, "--loss: '%s' is not ce, weighted, balanced, focal, gce or sce", v);
+        if (k < 0)
+            return cli_usage_error(cmd, "--loss: '%s' is not ce, weighted, balanced, focal, gce, sce or logit-adjusted", v);
         t->loss = (cv_loss_kind)k;
         return 0;
     }

@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include "../cv/model.h"
 #include "../cv/robust.h"
+#include "../cv/rebalance.h"
 
 #define CLI_TRAIN_OPT_BASE 1100
 #define CLI_TRAIN_MAX_ALPHA 256
@@ -22,7 +23,13 @@ typedef struct cli_train_opts {
     int    smoothing_set;             /* --smoothing given                    */
     int    coteach;                   /* --coteach: co-teaching (mlp)         */
     cv_robust_coteach_opts co;               /* --forget-rate, --forget-epochs       */
+    int    decouple;                  /* --decouple: decoupled rebalancing (mlp) */
+    int    rebalance;                 /* --rebalance auto                     */
+    cv_rebalance_opts rb;             /* --select-by, --rebalance-folds        */
 } cli_train_opts;
+
+/* &o->rb when --rebalance auto was given, else NULL. */
+const cv_rebalance_opts *cli_train_rebalance(const cli_train_opts *o);
 
 /* Defaults (cv_train_opts_init). */
 void cli_train_opts_init(cli_train_opts *o);
@@ -32,8 +39,11 @@ void cli_train_opts_init(cli_train_opts *o);
 int cli_train_opts_handle(cli_train_opts *o, int c, const char *value, const char *cmd);
 
 /* Checks that go across options, once all are parsed: --coteach needs
- * --model mlp, and takes no --sampler and no example weights (has_weights:
- * the command was given --weights or --weight-col). Prints a usage error
+ * --model mlp, and takes no --sampler, --oversample-ratio, --decouple,
+ * --rebalance and no example weights (has_weights: the command was given
+ * --weights or --weight-col); --decouple needs --model mlp; --rebalance auto
+ * takes no --loss but ce, no --sampler and no --decouple (it chooses them);
+ * --sampler and --oversample-ratio do not combine. Prints a usage error
  * naming `cmd` and returns LA_EUSAGE, else 0. */
 int cli_train_opts_check(const cli_train_opts *o, int has_weights, const char *cmd);
 

@@ -15,10 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cv.h"
 #include "cnn.h"
 #include "folds.h"
+#include "prior.h"
 #include "scaler.h"
 #include "../io/dataset_write.h"
 #include "../io/npy.h"
@@ -91,6 +93,8 @@ static int run_fold(job *J, int f, float **buf, la_error *err)
     o.curve = J->r->curves ? &J->r->curves[f] : NULL;
     o.n_iter = &iters;
     o.l2_used = &l2_used;
+    o.aug_mean = sc.mean;
+    o.aug_inv_scale = sc.inv_scale;
     if (o.curve) { o.eval_X = Xte; o.eval_n = nte; }
     int32_t *yte = NULL;
     if (o.curve) {
@@ -99,7 +103,16 @@ static int run_fold(job *J, int f, float **buf, la_error *err)
         for (size_t i = 0; i < nte; i++) yte[i] = J->y[te[i]];
         o.eval_y = yte;
     }
-    rc = cv_robust_fit_predict(&o, J->r->coteach, 0, Xtr, ntr, d, ytr, swtr, k, Xte, nte, P, err);
+    int decouple = J->r->decouple;
+    if (J->r->rebalance) {
+        /* --rebalance auto: the strategy of best inner score on these rows only */
+        cv_rebalance_choice ch;
+        rc = cv_rebalance_choose(&o, J->r->rebalance, Xtr, ntr, d, ytr, swtr, k, &ch, err);
+        if (rc) { free(yte); goto done; }
+        cv_rebalance_apply(&o, ch.chosen, &decouple);
+        if (J->info) J->info[f].rebalance = ch;
+    }
+    rc = cv_robust_fit_predict(&o, J->r->coteach, decouple, Xtr, ntr, d, ytr, swtr, k, Xte, nte, P, err);
     free(yte);
     if (rc) goto done;
     for (size_t i = 0; i < nte; i++) memcpy(J->probs + te[i] * k, P + i * k, k * sizeof *P);
@@ -237,7 +250,7 @@ int cv_stage(const la_dataset *ds, const float *sw, const cv_stage_opts *o, cv_s
     cv_run_opts ro = {
         .n_folds = o->n_folds, .threads = o->threads, .standardize = o->standardize,
         .onehot = ds->feature_onehot, .curves = out->curves, .coteach = o->coteach,
-        .on_fold = o->on_fold, .ctx = o->ctx,
+        .decouple = o->decouple, .rebalance = o->rebalance, .on_fold = o->on_fold, .ctx = o->ctx,
     };
     double t1 = la_now();
     if ((rc = cv_run(&t, &ro, ds->features, n, ds->d, ds->labels, sw, k, out->fold, out->probs,
@@ -273,6 +286,43 @@ static json_t *curve_json(const cv_curve *c)
     return o;
 }
 
+/* The run's rebalancing: {mode, select_by, [precision], inner_folds,
+ * compared: [strategies], chosen: {strategy: folds}}. */
+static json_t *rebalance_json(const cv_stage_result *r, const cv_stage_opts *o)
+{
+    const cv_rebalance_opts *rb = o->rebalance;
+    json_t *j = json_object(), *cmp = json_array(), *cho = json_object();
+    json_object_set_new(j, "mode", json_string("auto"));
+    json_object_set_new(j, "select_by", json_string(cv_select_name(rb->select_by)));
+    if (rb->select_by == CV_SELECT_RECALL_AT_PRECISION) json_object_set_new(j, "precision", json_real(rb->precision));
+    json_object_set_new(j, "inner_folds", json_integer(rb->inner_folds));
+    for (int s = 0; s < CV_REB_N; s++)
+        if (cv_rebalance_applies(s, o->train.model)) json_array_append_new(cmp, json_string(cv_rebalance_name(s)));
+    for (int f = 0; f < r->n_folds; f++) {
+        const char *nm = cv_rebalance_name(r->info[f].rebalance.chosen);
+        json_t *c = json_object_get(cho, nm);
+        json_object_set_new(cho, nm, json_integer(c ? json_integer_value(c) + 1 : 1));
+    }
+    json_object_set_new(j, "compared", cmp);
+    json_object_set_new(j, "chosen", cho);
+    return j;
+}
+
+/* The rebalancing options, only where they are used (runs without them keep
+ * their documents byte for byte). */
+static void add_rebalance_keys(json_t *doc, const cv_stage_result *r, const cv_stage_opts *o)
+{
+    const cv_train_opts *t = &o->train;
+    if (t->sampler != CV_SAMPLER_NONE)
+        json_object_set_new(doc, "sampler", json_string(t->sampler == CV_SAMPLER_OVERSAMPLE ? "oversample" : "undersample"));
+    if (t->loss == CV_LOSS_LOGIT_ADJUSTED) json_object_set_new(doc, "tau", json_real(t->tau));
+    if (t->oversample_ratio > 0) json_object_set_new(doc, "oversample_ratio", json_real(t->oversample_ratio));
+    if (o->decouple) json_object_set_new(doc, "decouple", json_true());
+    if (o->rebalance) json_object_set_new(doc, "rebalance", rebalance_json(r, o));
+    if (o->rebalance || cv_prior_shifts(t, o->decouple))
+        json_object_set_new(doc, "prior_correction", json_string(t->raw_probs ? "raw" : "applied"));
+}
+
 json_t *cv_stage_metrics_json(const cv_stage_result *r, const cv_stage_opts *o, char *const *class_names)
 {
     json_t *doc = mt_to_json(&r->pooled, r->fold_metrics, (size_t)r->n_folds, class_names);
@@ -289,10 +339,11 @@ json_t *cv_stage_metrics_json(const cv_stage_result *r, const cv_stage_opts *o, 
         json_object_set_new(fo, "seconds", json_real(in->seconds));
         if (t->model != CV_MODEL_KNN) json_object_set_new(fo, "l2", json_real(in->l2));
         if (r->curves) json_object_set_new(fo, "curve", curve_json(&r->curves[f]));
+        if (o->rebalance) json_object_set_new(fo, "rebalance", cv_rebalance_choice_json(&in->rebalance));
     }
     json_object_set_new(doc, "model", json_string(cv_model_name(t->model)));
     json_object_set_new(doc, "loss", json_string(cv_loss_name(t->loss)));
-    json_object_set_new(doc, "variant", json_string(o->coteach ? "coteach" : "plain"));
+    json_object_set_new(doc, "variant", json_string(o->coteach ? "coteach" : o->decouple ? "decouple" : "plain"));
     if (o->coteach) {
         json_object_set_new(doc, "forget_rate", json_real(o->coteach->forget_rate));
         json_object_set_new(doc, "forget_epochs", json_integer(o->coteach->forget_epochs));
@@ -303,7 +354,14 @@ json_t *cv_stage_metrics_json(const cv_stage_result *r, const cv_stage_opts *o, 
     json_object_set_new(doc, "seed", json_integer((json_int_t)o->seed));
     json_object_set_new(doc, "threads", json_integer(o->threads));
     json_object_set_new(doc, "seconds", json_real(r->seconds));
+    add_rebalance_keys(doc, r, o);
     return doc;
+}
+
+int cv_stage_out_is_csv(const char *pred_probs_path)
+{
+    size_t len = strlen(pred_probs_path);
+    return len >= 4 && !strcasecmp(pred_probs_path + len - 4, ".csv");
 }
 
 void cv_stage_dir(const char *pred_probs_path, char *dir, size_t dirsz)
@@ -346,7 +404,13 @@ int cv_stage_write(const cv_stage_result *r, const la_dataset *ds, const json_t 
     rc = io_npy_save_i64(path, lab64, ds->n, err);
     free(lab64);
     if (rc) return rc;
-    if ((rc = io_npy_save_f64(pred_probs_path, r->probs, r->n, r->k, err))) return rc;
+    if (cv_stage_out_is_csv(pred_probs_path))
+        rc = io_write_probs_csv(pred_probs_path, r->probs, r->n, r->k, ds->class_names, err);
+    else
+        rc = io_npy_save_f64(pred_probs_path, r->probs, r->n, r->k, err);
+    if (rc) return rc;
+    snprintf(path, sizeof path, "%s/classes.txt", dir);
+    if ((rc = io_write_class_names(path, ds, err))) return rc;
     snprintf(path, sizeof path, "%s/metrics.json", dir);
     return la_json_write_file(doc, path, LA_JSON_READABLE, err);
 }

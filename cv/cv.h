@@ -20,12 +20,14 @@
 #include "../metrics/metrics.h"
 #include "model.h"
 #include "robust.h"
+#include "rebalance.h"
 
 typedef struct cv_fold_info {
     size_t n_train, n_test;   /* rows fitted on / predicted                   */
     int    iters;             /* L-BFGS iterations or mlp epochs run          */
     double seconds;           /* wall time of the fold                        */
     double l2;                /* L2 penalty used (chosen by --l2 auto)        */
+    cv_rebalance_choice rebalance; /* --rebalance auto: what was compared and chosen */
 } cv_fold_info;
 
 typedef struct cv_run_opts {
@@ -37,6 +39,10 @@ typedef struct cv_run_opts {
     /* co-teaching per fold (mlp, no weights): each fold's model is a co-taught
      * pair, predicting with the mean of its two networks; NULL = cv_model_fit */
     const cv_robust_coteach_opts *coteach;
+    int   decouple;           /* 1: decoupled rebalancing per fold (mlp, robust.h) */
+    /* --rebalance auto: each fold's strategy chosen by an inner cross-validation
+     * of its training rows (rebalance.h), recorded in info[f].rebalance; NULL = off */
+    const cv_rebalance_opts *rebalance;
     /* called as each fold finishes (serialized; may be NULL) */
     void (*on_fold)(void *ctx, int fold, int n_done);
     void *ctx;
@@ -60,6 +66,8 @@ typedef struct cv_stage_opts {
     int      standardize;     /* 1: standardize columns (training rows only)  */
     const int32_t *folds;     /* n fold indices to use, or NULL: stratified from seed */
     const cv_robust_coteach_opts *coteach;   /* co-teaching per fold (mlp), or NULL */
+    int      decouple;        /* 1: decoupled rebalancing per fold (mlp)      */
+    const cv_rebalance_opts *rebalance;      /* --rebalance auto, or NULL     */
     void (*on_fold)(void *ctx, int fold, int n_done);   /* progress, may be NULL */
     void *ctx;
 } cv_stage_opts;
@@ -91,15 +99,24 @@ void cv_stage_result_free(cv_stage_result *r);
 /* The metrics.json document of a result: pooled and per-fold metrics (with
  * n_train, n_test, iterations, seconds, l2 and curves per fold), then model,
  * loss, variant (and co-teaching rates), n, k, n_folds, seed, threads,
- * seconds. A new reference (json_decref), or NULL when out of memory. */
+ * seconds. Only when used: "rebalance" per fold ({chosen, scores}) and at
+ * the top ({mode, select_by, precision, inner_folds, compared, chosen
+ * counts}); "prior_correction" ("applied" / "raw") when training shifts the
+ * class distribution; "tau", "oversample_ratio", "sampler", "decouple".
+ * A new reference (json_decref), or NULL when out of memory. */
 json_t *cv_stage_metrics_json(const cv_stage_result *r, const cv_stage_opts *o, char *const *class_names);
 
-/* Writes a result: pred_probs_path (n x k float64 .npy) and, in its
- * directory (created if needed), labels.npy (ds->labels as int64), folds.csv
- * (id,fold) and metrics.json (doc, indented, 10 digits). Each file is
+/* Writes a result: pred_probs_path (n x k float64 .npy, or CSV when it ends
+ * in .csv: io_write_probs_csv, a class-name header) and, in its directory
+ * (created if needed), labels.npy (ds->labels as int64), folds.csv
+ * (id,fold), classes.txt (ds->class_names, the column order) and
+ * metrics.json (doc, indented, 10 digits). Each file is
  * written by temp file + rename. Returns 0 or a status with err naming the file. */
 int cv_stage_write(const cv_stage_result *r, const la_dataset *ds, const json_t *doc,
                    const char *pred_probs_path, la_error *err);
+
+/* 1 when pred_probs_path ends in .csv (any case): written as CSV. */
+int cv_stage_out_is_csv(const char *pred_probs_path);
 
 /* The directory cv_stage_write writes beside pred_probs_path ("." when none). */
 void cv_stage_dir(const char *pred_probs_path, char *dir, size_t dirsz);

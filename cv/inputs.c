@@ -46,13 +46,43 @@ static long index_find(const id_index *ix, const char *id)
     return -1;
 }
 
+/* cv_inputs_labels, moving the label file's warnings to (*warnings,
+ * *n_warnings) when warnings is not NULL. */
+static int labels_read(const char *path, char *const *ids, size_t n, char *const *class_names, size_t k,
+                       int32_t *out, char ***warnings, size_t *n_warnings, la_error *err);
+
 int cv_inputs_labels(const char *path, char *const *ids, size_t n, char *const *class_names,
                    size_t k, int32_t *out, la_error *err)
+{
+    return labels_read(path, ids, n, class_names, k, out, NULL, NULL, err);
+}
+
+int cv_inputs_dataset_labels(const char *path, la_dataset *ds, la_error *err)
+{
+    return labels_read(path, ds->ids, ds->n, ds->class_names, ds->k, ds->labels, &ds->warnings, &ds->n_warnings,
+                       err);
+}
+
+static int labels_read(const char *path, char *const *ids, size_t n, char *const *class_names, size_t k,
+                       int32_t *out, char ***warnings, size_t *n_warnings, la_error *err)
 {
     io_labels l;
     memset(&l, 0, sizeof l);
     int rc = io_labels_load(path, class_names, k, &l, err);
     if (rc) return rc;
+    if (warnings && l.n_warnings) {
+        char **v = realloc(*warnings, (*n_warnings + l.n_warnings) * sizeof *v);
+        if (!v) {
+            io_labels_free(&l);
+            return la_error_set(err, LA_EINTERNAL, path, 0, "out of memory");
+        }
+        memcpy(v + *n_warnings, l.warnings, l.n_warnings * sizeof *v);
+        *warnings = v;
+        *n_warnings += l.n_warnings;
+        free(l.warnings);
+        l.warnings = NULL;
+        l.n_warnings = 0;
+    }
     id_index ix = {0};
     uint8_t *got = NULL;
     if (l.ids && ids) {

@@ -19,6 +19,11 @@
 int cv_inputs_labels(const char *path, char *const *ids, size_t n, char *const *class_names,
                    size_t k, int32_t *out, la_error *err);
 
+/* cv_inputs_labels into ds->labels, matched to ds's ids and classes; the
+ * label file's warnings (labels trimmed) are appended to ds->warnings. */
+struct la_dataset;
+int cv_inputs_dataset_labels(const char *path, struct la_dataset *ds, la_error *err);
+
 /* Reads example weights: .npy (n values, 1-D or n x 1, any numeric dtype) or
  * CSV with a `weight` column and an optional `id` column (matched as above).
  * Weights must be finite and >= 0, not all 0. */
@@ -28,7 +33,6 @@ int cv_inputs_weights(const char *path, char *const *ids, size_t n, float *out, 
  * column of a CSV table) and removes that column from the features, so the
  * model never trains on it. Same value rules as cv_inputs_weights. Returns 0,
  * or LA_EUSAGE when there is no such numeric column or a value is bad. */
-struct la_dataset;
 int cv_inputs_weight_column(struct la_dataset *ds, const char *name, float *out, la_error *err);
 
 #endif /* CV_INPUTS_H */

@@ -10,7 +10,7 @@
 #include "loss.h"
 #include "train.h"
 
-static const char *const loss_names[] = {"ce", "weighted", "balanced", "focal", "gce", "sce"};
+static const char *const loss_names[] = {"ce", "weighted", "balanced", "focal", "gce", "sce", "logit-adjusted"};
 
 int cv_loss_parse(const char *name)
 {
@@ -49,7 +49,25 @@ void cv_class_weights_effective(const int32_t *y, size_t n, size_t k, double bet
     for (size_t c = 0; c < k; c++) out[c] = sum > 0 ? out[c] * (double)present / sum : 0.0;
 }
 
+void cv_loss_logit_shift(const int32_t *y, size_t n, size_t k, double tau, double *out)
+{
+    class_counts(y, n, k, out);
+    for (size_t c = 0; c < k; c++)
+        out[c] = tau * log((out[c] > 0 ? out[c] : 0.5) / (double)(n ? n : 1));
+}
+
+static double row_loss(const cv_loss *L, const double *z, int32_t y, double *g);
+
 double cv_loss_row(const cv_loss *L, const double *z, int32_t y, double *g)
+{
+    if (!L->logit_shift) return row_loss(L, z, y, g);
+    /* logit adjustment: the loss at z + s; d(z + s)/dz = I */
+    double zs[CV_MAX_CLASSES];
+    for (size_t c = 0; c < L->k; c++) zs[c] = z[c] + L->logit_shift[c];
+    return row_loss(L, zs, y, g);
+}
+
+static double row_loss(const cv_loss *L, const double *z, int32_t y, double *g)
 {
     size_t k = L->k;
     double m = z[0];
@@ -139,7 +157,7 @@ double cv_loss_batch(const cv_loss *L, const float *Z, size_t n, const int32_t *
         const float *zi = Z + i * k;
         size_t am = 0;
         for (size_t c = 0; c < k; c++) {
-            zb[c] = zi[c];
+            zb[c] = zi[c] + (L->logit_shift ? L->logit_shift[c] : 0.0);
             if (zi[c] > zi[am]) am = c;
         }
         correct += (int32_t)am == y[i];
@@ -148,7 +166,7 @@ double cv_loss_batch(const cv_loss *L, const float *Z, size_t n, const int32_t *
             if (G) memset(G + i * k, 0, k * sizeof *G);
             continue;
         }
-        total += wi * cv_loss_row(L, zb, y[i], G ? gb : NULL);
+        total += wi * row_loss(L, zb, y[i], G ? gb : NULL);
         if (G)
             for (size_t c = 0; c < k; c++) G[i * k + c] = (float)(scale * wi * gb[c]);
     }
@@ -174,4 +192,9 @@ void cv_loss_setup(const cv_train_opts *o, const int32_t *y, size_t n, size_t k,
         for (size_t c = 0; c < k; c++)
             class_w[c] *= o->focal_alpha[o->n_focal_alpha == 1 ? 0 : c];
     L->class_w = class_w;
+    if (o->loss == CV_LOSS_LOGIT_ADJUSTED) {
+        cv_loss_logit_shift(y, n, k, o->tau, class_w);
+        L->class_w = NULL;
+        L->logit_shift = class_w;
+    }
 }

@@ -388,6 +388,9 @@ int cv_mlp_fit(cv_mlp_net *m, const cv_train_opts *o, const float *X, size_t n, 
     memset(&Lval, 0, sizeof Lval);
     Lval.kind = CV_LOSS_CE;
     Lval.k = k;
+    /* logit-adjusted: early stopping on the shifted logits, the model's
+     * estimate of the data's posterior (the raw ones are balanced) */
+    Lval.logit_shift = L.logit_shift;
 
     la_rng r;
     la_rng_seed(&r, o->seed, 11);

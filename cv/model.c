@@ -14,6 +14,7 @@
 #include "knn.h"
 #include "logreg.h"
 #include "mlp.h"
+#include "sampler.h"
 
 /* Rows per chunk when cv_model_objective evaluates J. */
 #define OBJECTIVE_ROWS 4096
@@ -101,6 +102,23 @@ double cv_model_objective(const cv_model *m, const cv_train_opts *o, const float
 
 /* ---- public fit / predict ------------------------------------------------- */
 
+/* --oversample-ratio: the fit on every row plus the synthetic top-up rows
+ * (sampler.h), with the ratio then off. */
+static int fit_topped_up(const cv_train_opts *o, const float *X, size_t n, size_t d, const int32_t *y,
+                         const float *sw, size_t k, cv_model **out, la_error *err)
+{
+    float *Xo, *swo;
+    int32_t *yo;
+    size_t no;
+    int rc = cv_sampler_topup(o, X, n, d, y, sw, k, &Xo, &yo, &swo, &no, err);
+    if (rc) return rc;
+    cv_train_opts o2 = *o;
+    o2.oversample_ratio = 0.0;
+    rc = cv_model_fit(&o2, Xo, no, d, yo, swo, k, out, err);
+    free(Xo); free(yo); free(swo);
+    return rc;
+}
+
 int cv_model_fit(const cv_train_opts *o, const float *X, size_t n, size_t d, const int32_t *y,
                  const float *sw, size_t k, cv_model **out, la_error *err)
 {
@@ -116,6 +134,7 @@ int cv_model_fit(const cv_train_opts *o, const float *X, size_t n, size_t d, con
         }
         if (s <= 0) return la_error_set(err, LA_EUSAGE, NULL, 0, "every example weight is 0");
     }
+    if (o->oversample_ratio > 0) return fit_topped_up(o, X, n, d, y, sw, k, out, err);
     if (o->threads > 0) openblas_set_num_threads(o->threads);
     cv_model *m;
     int rc = cv_model_init(o, d, k, &m, err);

@@ -21,6 +21,7 @@
 #include "../util/la_json.h"
 
 #include "scaler.h"
+#include "prior.h"
 
 int cv_retrain_run(const cv_retrain_opts *o, const float *Xtr, size_t n, size_t d, const int32_t *y,
            const float *sw, size_t k, const float *Xte, size_t nte, const int32_t *yte,
@@ -45,7 +46,17 @@ int cv_retrain_run(const cv_retrain_opts *o, const float *Xtr, size_t n, size_t 
     t.eval_y = yte;
     t.eval_n = yte ? nte : 0;
     t.n_iter = iters;
-    rc = cv_robust_fit_predict(&t, o->coteach ? &o->co : NULL, o->decouple, Xs, n, d, y, sw, k, Ts, nte,
+    t.aug_mean = sc.mean;
+    t.aug_inv_scale = sc.inv_scale;
+    int decouple = o->decouple;
+    if (o->rebalance) {
+        /* --rebalance auto: the strategy of best inner score on the training rows */
+        cv_rebalance_choice ch;
+        if ((rc = cv_rebalance_choose(&t, o->rebalance, Xs, n, d, y, sw, k, &ch, err))) goto done;
+        cv_rebalance_apply(&t, ch.chosen, &decouple);
+        if (o->choice) *o->choice = ch;
+    }
+    rc = cv_robust_fit_predict(&t, o->coteach ? &o->co : NULL, decouple, Xs, n, d, y, sw, k, Ts, nte,
                                probs, err);
     goto done;
 oom:
@@ -159,6 +170,20 @@ static int alloc_curve(cv_retrain_result *r, const cv_train_opts *t)
     return 0;
 }
 
+/* --threshold FILE: its class as a training class index, and the value. */
+static int load_threshold(const char *path, const la_dataset *train, cv_retrain_result *out, la_error *err)
+{
+    char *name = NULL;
+    int rc = mt_threshold_read(path, &name, &out->thr_value, err);
+    if (rc) return rc;
+    for (size_t c = 0; c < train->k; c++)
+        if (!strcmp(train->class_names[c], name)) out->thr_class = (long)c;
+    if (out->thr_class < 0)
+        rc = la_error_set(err, LA_EUSAGE, path, 0, "class '%.200s' is not a class of the training set", name);
+    free(name);
+    return rc;
+}
+
 int cv_retrain_stage(const la_dataset *train, const float *sw, const la_dataset *test,
                      const cv_retrain_opts *o, cv_retrain_result *out, la_error *err)
 {
@@ -175,6 +200,9 @@ int cv_retrain_stage(const la_dataset *train, const float *sw, const la_dataset 
     if (!(out->probs = la_malloc_array(test->n * train->k + 1, sizeof *out->probs))) goto oom;
     cv_retrain_opts ro = *o;
     ro.onehot = train->feature_onehot;
+    ro.choice = &out->choice;
+    out->thr_class = -1;
+    if (o->threshold_file && (rc = load_threshold(o->threshold_file, train, out, err))) goto fail;
     double t1 = la_now();
     /* held-out curve (mlp epochs; not per L-BFGS iteration, too costly): the
      * test labels never touch the fit */
@@ -183,13 +211,42 @@ int cv_retrain_stage(const la_dataset *train, const float *sw, const la_dataset 
                              out->probs, out->curve.cap ? &out->curve : NULL, &out->iters, err)))
         goto fail;
     out->seconds = la_now() - t1;
-    if ((rc = mt_compute(out->test_labels, out->probs, test->n, train->k, &out->metrics, err))) goto fail;
+    rc = out->thr_class >= 0
+        ? mt_compute_at_threshold(out->test_labels, out->probs, test->n, train->k, (size_t)out->thr_class,
+                                  out->thr_value, &out->metrics, err)
+        : mt_compute(out->test_labels, out->probs, test->n, train->k, &out->metrics, err);
+    if (rc) goto fail;
     return 0;
 oom:
     rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
 fail:
     cv_retrain_result_free(out);
     return rc;
+}
+
+/* The rebalancing and operating point keys, only where used. */
+static void add_rebalance_keys(json_t *doc, const cv_retrain_result *r, const cv_retrain_opts *o,
+                               char *const *class_names)
+{
+    const cv_train_opts *t = &o->train;
+    if (t->loss == CV_LOSS_LOGIT_ADJUSTED) json_object_set_new(doc, "tau", json_real(t->tau));
+    if (t->oversample_ratio > 0) json_object_set_new(doc, "oversample_ratio", json_real(t->oversample_ratio));
+    if (o->rebalance) {
+        json_t *j = cv_rebalance_choice_json(&r->choice);
+        json_object_set_new(j, "mode", json_string("auto"));
+        json_object_set_new(j, "select_by", json_string(cv_select_name(o->rebalance->select_by)));
+        json_object_set_new(j, "inner_folds", json_integer(o->rebalance->inner_folds));
+        json_object_set_new(doc, "rebalance", j);
+    }
+    if (o->rebalance || cv_prior_shifts(t, o->decouple))
+        json_object_set_new(doc, "prior_correction", json_string(t->raw_probs ? "raw" : "applied"));
+    if (r->thr_class >= 0) {
+        json_t *j = json_object();
+        json_object_set_new(j, "class", json_string(class_names[r->thr_class]));
+        json_object_set_new(j, "value", json_real(r->thr_value));
+        json_object_set_new(j, "file", json_string(o->threshold_file));
+        json_object_set_new(doc, "threshold", j);
+    }
 }
 
 json_t *cv_retrain_metrics_json(const cv_retrain_result *r, const cv_retrain_opts *o,
@@ -222,6 +279,7 @@ json_t *cv_retrain_metrics_json(const cv_retrain_result *r, const cv_retrain_opt
     json_object_set_new(doc, "seconds", json_real(r->seconds));
     json_object_set_new(doc, "load_seconds", json_real(load_seconds));
     if (r->curve.cap) json_object_set_new(doc, "curves", curves_json(&r->curve));
+    add_rebalance_keys(doc, r, o, class_names);
     return doc;
 }
 

@@ -16,6 +16,7 @@
 #include "../metrics/metrics.h"
 #include "model.h"
 #include "robust.h"
+#include "rebalance.h"
 
 typedef struct cv_retrain_opts {
     cv_train_opts train;      /* model, loss, sampler... (curve/eval/n_iter are set by cv_retrain_run) */
@@ -24,6 +25,10 @@ typedef struct cv_retrain_opts {
     int   coteach;            /* 1: co-teaching (mlp), see robust.h           */
     cv_robust_coteach_opts co;
     int   decouple;           /* 1: decoupled rebalancing (mlp), see robust.h */
+    const cv_rebalance_opts *rebalance; /* --rebalance auto on the training set, or NULL */
+    cv_rebalance_choice *choice;        /* receives auto's comparison (may be NULL) */
+    const char *threshold_file; /* --threshold FILE (metrics --threshold-out): test
+                                   predictions at that class's threshold, or NULL */
 } cv_retrain_opts;
 
 /* Xtr: n x d raw training features, y: n labels, sw: n weights or NULL;
@@ -48,6 +53,9 @@ typedef struct cv_retrain_result {
     float     *curve_mem;     /* storage behind curve, NAN where not measured */
     int        iters;         /* iterations or epochs run                     */
     double     seconds;       /* wall time of the fit and prediction          */
+    long       thr_class;     /* --threshold: its class index, -1 = argmax    */
+    double     thr_value;     /* ... and threshold                            */
+    cv_rebalance_choice choice; /* --rebalance auto: compared and chosen       */
 } cv_retrain_result;
 
 /* Checks that test carries train's features column for column and maps its
@@ -59,7 +67,9 @@ int cv_retrain_check_test(const la_dataset *train, const la_dataset *test, int32
 /* The retrain stage: checks the test set (above), fits on all of train
  * (features, labels, weights sw or NULL; o->onehot is taken from train) and
  * evaluates on test. The test labels reach only the metrics and the mlp's
- * held-out curve, never the fit. Returns 0 (free *out with
+ * held-out curve, never the fit. With o->threshold_file the metrics are
+ * those of its decision rule (mt_compute_at_threshold); its class must be a
+ * training class (LA_EUSAGE naming the file otherwise). Returns 0 (free *out with
  * cv_retrain_result_free) or LA_EUSAGE / LA_EINTERNAL with *out zeroed. */
 int  cv_retrain_stage(const la_dataset *train, const float *sw, const la_dataset *test,
                       const cv_retrain_opts *o, cv_retrain_result *out, la_error *err);
@@ -71,7 +81,9 @@ const char *cv_retrain_variant(const cv_retrain_opts *o);
 /* The metrics.json document of a retrain: test metrics (cv's schema), then
  * kind, model, loss, sampler, variant (and co-teaching rates), train_data,
  * test_data, n_train, n_test, n, k, seed, threads, iterations, seconds,
- * load_seconds and the curves. A new reference, or NULL when out of memory. */
+ * load_seconds and the curves; only when used: "threshold" {class, value,
+ * file}, "rebalance" {mode, select_by, chosen, scores}, "prior_correction",
+ * "tau", "oversample_ratio". A new reference, or NULL when out of memory. */
 json_t *cv_retrain_metrics_json(const cv_retrain_result *r, const cv_retrain_opts *o,
                                 char *const *class_names, const char *train_path,
                                 const char *test_path, double load_seconds);

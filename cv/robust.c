@@ -17,6 +17,7 @@
 
 #include "loss.h"
 #include "mlp.h"
+#include "prior.h"
 #include "../util/la_rng.h"
 
 /* m's network when it is the mlp o, d, k describe, else NULL. */
@@ -308,5 +309,9 @@ int cv_robust_fit_predict(const cv_train_opts *o, const cv_robust_coteach_opts *
                      : cv_model_predict_proba(m, Xte, nte, probs, err);
     cv_model_free(m);
     cv_model_free(m2);
+    if (rc || o->raw_probs || k > CV_MAX_CLASSES) return rc;
+    /* back to the data's priors when training shifted them (prior.h) */
+    double pi[CV_MAX_CLASSES], pi_train[CV_MAX_CLASSES];
+    if (cv_prior_shift(o, decouple && !co, y, n, k, pi, pi_train)) cv_prior_correct(probs, nte, k, pi, pi_train);
     return rc;
 }

@@ -68,8 +68,11 @@ int cv_robust_hidden(cv_model *m, const cv_train_opts *o, size_t d, size_t k, co
 /* Fits one model on the preprocessed rows X (n x d), y, sw (NULL = 1) and
  * predicts Xte (nte x d) into probs (nte x k): the co-taught pair when co is
  * not NULL (predicting with the mean of its two networks), the decoupled mlp
- * when decouple (stage 2 with o->sampler), else cv_model_fit. What cv's folds
- * and retrain share. Returns 0 or the fit's / prediction's status. */
+ * when decouple (stage 2 with o->sampler), else cv_model_fit. When the
+ * training shifted the class distribution (cv_prior_shift of prior.h) the
+ * probabilities are mapped back to y's class shares, unless o->raw_probs.
+ * What cv's folds and retrain share. Returns 0 or the fit's / prediction's
+ * status. */
 int cv_robust_fit_predict(const cv_train_opts *o, const cv_robust_coteach_opts *co, int decouple,
                           const float *X, size_t n, size_t d, const int32_t *y, const float *sw,
                           size_t k, const float *Xte, size_t nte, double *probs, la_error *err);

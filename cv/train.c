@@ -20,6 +20,7 @@ void cv_train_opts_init(cv_train_opts *o)
     o->sce_alpha = 0.1;
     o->sce_beta = 1.0;
     o->l2 = 1.0;
+    o->tau = 1.0;
     o->max_iter = 500;
     o->tol = 1e-4;                 /* = scikit-learn's tol on the mean-loss gradient */
     o->l2_default = 1;             /* logreg: L relative to the data, see logreg.c */
@@ -44,6 +45,8 @@ int cv_train_opts_validate(const cv_train_opts *o, size_t k, la_error *err)
         return la_error_set(err, LA_EUSAGE, NULL, 0,
                             "--focal-alpha has %zu values: give 1 or one per class (%zu)",
                             o->n_focal_alpha, k);
+    if (!(o->oversample_ratio >= 0 && o->oversample_ratio <= 1))
+        return la_error_set(err, LA_EUSAGE, NULL, 0, "--oversample-ratio must be in (0, 1]");
     if (o->model == CV_MODEL_MLP && o->n_hidden < 1)
         return la_error_set(err, LA_EUSAGE, NULL, 0, "--hidden needs at least one layer size");
     return 0;

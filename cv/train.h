@@ -54,6 +54,7 @@ typedef struct cv_train_opts {
     double sce_alpha, sce_beta;   /* --sce-alpha (0.1), --sce-beta (1.0)       */
     double smoothing;             /* --smoothing label smoothing (0); knn: vote smoothing */
     double l2;                    /* --l2, see the objective above (1.0); < 0 = auto (logreg) */
+    double tau;                   /* --tau, logit-adjusted: logits + tau log pi (1) */
     /* logreg */
     int    max_iter;              /* --max-iter L-BFGS iterations (500); without --l2
                                      per run: subsample warm start, then full fit */
@@ -76,7 +77,14 @@ typedef struct cv_train_opts {
     /* sampling */
     cv_sampler_kind sampler;      /* --sampler (none)                          */
     int    flip;                  /* --flip: horizontal flips when augmenting  */
+    double oversample_ratio;      /* --oversample-ratio R in (0, 1]: every class topped up to
+                                     R x the largest class's rows with synthetic rows (images:
+                                     shifted, rotated, noisy copies; tables: SMOTE), 0 = off */
+    int    raw_probs;             /* --raw-probs: keep the probabilities of the training
+                                     distribution (no prior correction, rebalance.h) */
     int    image_w, image_h, channels; /* image shape of X's rows, 0 = not images */
+    const float *aug_mean;        /* d: the scaler's mean and 1/std of X's columns, so */
+    const float *aug_inv_scale;   /* image augmentation works in pixel units (NULL: X is raw) */
     /* run */
     uint64_t seed;                /* --seed                                     */
     int    threads;               /* BLAS threads for this fit (0 = leave as is) */

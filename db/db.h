@@ -134,6 +134,9 @@ int  db_load_flagged(sqlite3 *db, int64_t run_id, int64_t given_class,
                      int64_t after_rank, int64_t limit, db_items *out, la_error *err);
 /* The queue row `queue_id` (any run). LA_EUSAGE when absent. out->n == 1. */
 int  db_load_item(sqlite3 *db, int64_t queue_id, db_items *out, la_error *err);
+/* The same, only when the row belongs to run `run_id` (> 0; <= 0 = any run):
+ * a row of another run is LA_EUSAGE "no queue entry Q in run R", as if absent. */
+int  db_load_item_in_run(sqlite3 *db, int64_t run_id, int64_t queue_id, db_items *out, la_error *err);
 void db_items_free(db_items *items);
 
 /* The given labels of every example of the run, by row: *given is malloc'd
@@ -160,6 +163,15 @@ int db_load_metrics(sqlite3 *db, int64_t run_id, const char *kind, char **json, 
 int db_decide(sqlite3 *db, int64_t queue_id, int expected_version, const char *status,
               int new_label, const char *reviewer, const char *note, const char *source,
               la_error *err);
+/* db_decide limited to run `run_id` (> 0; <= 0 = any run): a queue row of
+ * another run is LA_EUSAGE "no queue entry Q in run R" and nothing is written.
+ * The DB_CONFLICT message says which case it is: "another reviewer, NAME,
+ * decided ..." when the row's current decision is someone else's, else
+ * "stale version: ..." (one's own earlier change, or an undo, since the read).
+ * What serve and review call. */
+int db_decide_in_run(sqlite3 *db, int64_t run_id, int64_t queue_id, int expected_version,
+                     const char *status, int new_label, const char *reviewer, const char *note,
+                     const char *source, la_error *err);
 
 /* Undoes `reviewer`'s most recent decision not yet undone (in run `run_id`, or
  * any run when run_id <= 0): restores the queue row to its state before that
@@ -291,6 +303,26 @@ typedef struct db_example_digest {
     const uint8_t *pixels;     /* image_h x image_w x channels bytes, or NULL */
 } db_example_digest;
 
+/* A flagged example's probabilities (schema/005_report.sql): p(given) and
+ * the n_top (1..3) most probable classes, most probable first. */
+typedef struct db_example_probs {
+    int64_t row;
+    double  p_given;
+    int     n_top;               /* 0 when none is stored (when loaded)        */
+    int64_t top[3];
+    double  p_top[3];
+} db_example_probs;
+
+/* One typical example of a class: given = class = argmax, not flagged, the
+ * slot-th most confident. dataset_id and image_path are owned when loaded
+ * (db_load_typical), ignored when recorded. */
+typedef struct db_typical {
+    int64_t class_index, row;
+    int     slot;                /* 0 = most confident                         */
+    double  prob;                /* p(class) of the example                    */
+    char   *dataset_id, *image_path;  /* image_path NULL when none             */
+} db_typical;
+
 /* A run's digest; everything borrowed. */
 typedef struct db_digest {
     int                 has_pr;      /* curves hold every class of the run      */
@@ -300,6 +332,10 @@ typedef struct db_digest {
     size_t              n_examples;
     const db_example_digest *examples;
     const char         *note;        /* why parts are missing, or NULL        */
+    size_t              n_probs;     /* flagged examples' probabilities (005) */
+    const db_example_probs *probs;
+    size_t              n_typical;   /* typical examples per class (005)      */
+    const db_typical   *typical;
 } db_digest;
 
 /* Stores d as run run_id's digest, replacing any earlier one, all or nothing
@@ -330,6 +366,16 @@ int db_load_pr_curve(sqlite3 *db, int64_t run_id, int64_t class_index, double **
  * NULL and 0 when none stored. 0 or LA_EINTERNAL. */
 int db_load_pixels(sqlite3 *db, int64_t run_id, int64_t row, uint8_t **pixels, size_t *len,
                    la_error *err);
+/* The stored probabilities of items->v[i] into out[i] (items->n entries,
+ * caller-allocated); out[i].n_top = 0 when none is stored. 0 or LA_EINTERNAL. */
+int db_load_example_probs(sqlite3 *db, int64_t run_id, const db_items *items,
+                          db_example_probs *out, la_error *err);
+
+/* The typical examples of every class of the run, by class then slot:
+ * *out malloc'd (*n entries; free with db_typical_free), NULL and 0 when
+ * none is stored. 0 or LA_EINTERNAL. */
+int  db_load_typical(sqlite3 *db, int64_t run_id, db_typical **out, size_t *n, la_error *err);
+void db_typical_free(db_typical *t, size_t n);
 /* ---- end of db_digest.c section ----------------------------------------- */
 
 /* ---- Recording with follow-up writes (db/db_write.c) -------------------- */
@@ -368,5 +414,22 @@ int db_record_audit_result(sqlite3 *db, const struct au_input *in, const struct 
  * in the message). Free with ck_summary_free. */
 int db_load_audit_summary(sqlite3 *db, const char *db_path, int64_t id, struct ck_summary *out, la_error *err);
 /* ---- end of db_record.c section ----------------------------------------- */
+
+/* ---- Several reviewers' decisions as consensus input (db/db_consensus.c) -- */
+/* (section owned by the consensus work; read-only)                           */
+
+struct cs_labels;
+
+/* Every reviewer's latest decision (not undone) on each queue row of run
+ * run_id as multi-annotator labels: one example per row some reviewer kept
+ * (label = the given class) or relabeled (the new class), in row order, ids
+ * the dataset ids; one annotator per reviewer, by name ("unknown" for
+ * none). Class indices are the run's (k classes). *rows (malloc'd, out->n)
+ * receives each example's dataset row. LA_EUSAGE when the run has no such
+ * decision or a class is out of range. Free out with cs_labels_free and
+ * *rows with free. */
+int db_consensus_labels(sqlite3 *db, int64_t run_id, int64_t k, struct cs_labels *out, int64_t **rows,
+                        la_error *err);
+/* ---- end of db_consensus.c section --------------------------------------- */
 
 #endif

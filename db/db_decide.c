@@ -1,6 +1,7 @@
 /*
  * db_decide.c — single review decisions with optimistic locking (db_decide)
- * and per-reviewer undo (db_undo_last). Invariants: each call is one
+ * (db_decide_in_run: only rows of the run being reviewed) and per-reviewer
+ * undo (db_undo_last, only one's own decisions). Invariants: each call is one
  * BEGIN IMMEDIATE ... COMMIT; a row changed since the caller read it is a
  * DB_CONFLICT with nothing written; the decision_log is only appended.
  */
@@ -135,9 +136,27 @@ static int update_queue(sqlite3 *db, int64_t queue_id, int version, const char *
     return 0;
 }
 
-int db_decide(sqlite3 *db, int64_t queue_id, int expected_version, const char *status,
-              int new_label, const char *reviewer, const char *note, const char *source,
-              la_error *err)
+/* The DB_CONFLICT message: a stale version of one's own (or an undone)
+ * decision reads differently from another reviewer's decision. */
+static int conflict(la_error *err, int64_t queue_id, const queue_state *q, const char *reviewer,
+                    int expected_version)
+{
+    const char *id = q->dataset_id ? q->dataset_id : "";
+    const char *now = q->status ? q->status : "";
+    if (q->reviewer && (!reviewer || strcmp(q->reviewer, reviewer) != 0))
+        return la_error_set(err, DB_CONFLICT, NULL, 0,
+                            "another reviewer, %s, decided queue entry %" PRId64 " (%s) meanwhile: now '%s'"
+                            " (version %d, yours was %d); yours was not saved",
+                            q->reviewer, queue_id, id, now, q->version, expected_version);
+    return la_error_set(err, DB_CONFLICT, NULL, 0,
+                        "stale version: queue entry %" PRId64 " (%s) changed since you read it: now '%s'"
+                        " (version %d, yours was %d); reload and decide again",
+                        queue_id, id, now, q->version, expected_version);
+}
+
+int db_decide_in_run(sqlite3 *db, int64_t run_id, int64_t queue_id, int expected_version,
+                     const char *status, int new_label, const char *reviewer, const char *note,
+                     const char *source, la_error *err)
 {
     assert(db);
     if (!valid_status(status))
@@ -151,17 +170,20 @@ int db_decide(sqlite3 *db, int64_t queue_id, int expected_version, const char *s
     if (rc) return rc;
     queue_state q;
     if ((rc = read_queue_state(db, queue_id, &q, err))) goto done;
+    if (run_id > 0 && q.run_id != run_id) {
+        /* Same words as an absent row: a session of run R cannot even learn
+         * which queue ids exist in other runs. */
+        rc = la_error_set(err, LA_EUSAGE, NULL, 0, "no queue entry %" PRId64 " in run %" PRId64,
+                          queue_id, run_id);
+        goto done;
+    }
     if (!strcmp(status, "relabel") && (new_label < 0 || new_label >= q.k)) {
         rc = la_error_set(err, LA_EUSAGE, NULL, 0, "relabel needs a class index in 0..%" PRId64
                           ", got %d", q.k - 1, new_label);
         goto done;
     }
     if (q.version != expected_version) {
-        rc = la_error_set(err, DB_CONFLICT, NULL, 0,
-                          "queue entry %" PRId64 " (%s) was changed meanwhile by %s: now '%s'"
-                          " (version %d, expected %d)", queue_id, q.dataset_id ? q.dataset_id : "",
-                          q.reviewer ? q.reviewer : "someone", q.status ? q.status : "",
-                          q.version, expected_version);
+        rc = conflict(err, queue_id, &q, reviewer, expected_version);
         goto done;
     }
     char now[32];
@@ -178,6 +200,14 @@ done:
     if (rc) db_sql_rollback(db);
     queue_state_free(&q);
     return rc;
+}
+
+int db_decide(sqlite3 *db, int64_t queue_id, int expected_version, const char *status,
+              int new_label, const char *reviewer, const char *note, const char *source,
+              la_error *err)
+{
+    return db_decide_in_run(db, 0, queue_id, expected_version, status, new_label, reviewer, note,
+                            source, err);
 }
 
 /* The reviewer's latest own decision (in run_id, or any run when <= 0) that

@@ -38,6 +38,19 @@ static int check_digest(const db_run *run, const db_digest *d, la_error *err)
         if (d->examples[i].pixels && bytes == 0)
             return la_error_set(err, LA_EUSAGE, NULL, 0, "digest: pixels without a shape");
     }
+    for (size_t i = 0; i < d->n_probs; i++) {
+        const db_example_probs *p = &d->probs[i];
+        int bad = p->row < 0 || p->row >= run->n || p->n_top < 1 || p->n_top > 3;
+        for (int j = 0; !bad && j < p->n_top; j++) bad = p->top[j] < 0 || p->top[j] >= run->k;
+        if (bad)
+            return la_error_set(err, LA_EUSAGE, NULL, 0, "digest: bad probabilities of row %" PRId64, p->row);
+    }
+    for (size_t i = 0; i < d->n_typical; i++) {
+        const db_typical *t = &d->typical[i];
+        if (t->row < 0 || t->row >= run->n || t->class_index < 0 || t->class_index >= run->k)
+            return la_error_set(err, LA_EUSAGE, NULL, 0, "digest: bad typical example row %" PRId64
+                                " of class %" PRId64, t->row, t->class_index);
+    }
     return 0;
 }
 
@@ -45,7 +58,8 @@ static int clear_digest(sqlite3 *db, int64_t run_id, la_error *err)
 {
     static const char *const sql[] = {
         "DELETE FROM run_digest WHERE run_id = ?1", "DELETE FROM run_pr_points WHERE run_id = ?1",
-        "DELETE FROM example_pixels WHERE run_id = ?1",
+        "DELETE FROM example_pixels WHERE run_id = ?1", "DELETE FROM example_probs WHERE run_id = ?1",
+        "DELETE FROM class_typical WHERE run_id = ?1",
     };
     for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
         sqlite3_stmt *st;
@@ -130,11 +144,65 @@ static int insert_examples(sqlite3 *db, int64_t run_id, const db_digest *d, la_e
     return status;
 }
 
+/* The flagged examples' p(given) and top 3 classes (schema/005_report.sql). */
+static int insert_probs(sqlite3 *db, int64_t run_id, const db_digest *d, la_error *err)
+{
+    if (d->n_probs == 0) return 0;
+    sqlite3_stmt *st;
+    if (db_sql_prepare(db, "INSERT INTO example_probs (run_id, row, p_given, c1, p1, c2, p2, c3, p3)"
+                           " VALUES (?,?,?,?,?,?,?,?,?)", &st, err))
+        return err->status;
+    int status = 0;
+    sqlite3_bind_int64(st, 1, run_id);
+    for (size_t i = 0; i < d->n_probs && !status; i++) {
+        const db_example_probs *p = &d->probs[i];
+        sqlite3_bind_int64(st, 2, p->row);
+        sqlite3_bind_double(st, 3, p->p_given);
+        for (int j = 0; j < 3; j++) {
+            if (j < p->n_top) {
+                sqlite3_bind_int64(st, 4 + 2 * j, p->top[j]);
+                sqlite3_bind_double(st, 5 + 2 * j, p->p_top[j]);
+            } else {
+                sqlite3_bind_null(st, 4 + 2 * j);
+                sqlite3_bind_null(st, 5 + 2 * j);
+            }
+        }
+        if (sqlite3_step(st) != SQLITE_DONE) status = db_sql_fail(db, err, "store probabilities");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return status;
+}
+
+static int insert_typical(sqlite3 *db, int64_t run_id, const db_digest *d, la_error *err)
+{
+    if (d->n_typical == 0) return 0;
+    sqlite3_stmt *st;
+    if (db_sql_prepare(db, "INSERT INTO class_typical (run_id, class_index, slot, row, prob)"
+                           " VALUES (?,?,?,?,?)", &st, err))
+        return err->status;
+    int status = 0;
+    sqlite3_bind_int64(st, 1, run_id);
+    for (size_t i = 0; i < d->n_typical && !status; i++) {
+        const db_typical *t = &d->typical[i];
+        sqlite3_bind_int64(st, 2, t->class_index);
+        sqlite3_bind_int(st, 3, t->slot);
+        sqlite3_bind_int64(st, 4, t->row);
+        sqlite3_bind_double(st, 5, t->prob);
+        if (sqlite3_step(st) != SQLITE_DONE) status = db_sql_fail(db, err, "store typical example");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return status;
+}
+
 int db_record_digest(sqlite3 *db, int64_t run_id, const db_digest *d, la_error *err)
 {
     assert(db && d);
     assert(d->n_curves == 0 || d->curves);
     assert(d->n_examples == 0 || d->examples);
+    assert(d->n_probs == 0 || d->probs);
+    assert(d->n_typical == 0 || d->typical);
     db_run run;
     int status = db_load_run(db, run_id, &run, err);
     if (status) return status;
@@ -146,6 +214,8 @@ int db_record_digest(sqlite3 *db, int64_t run_id, const db_digest *d, la_error *
     if (!status) status = insert_digest_row(db, run_id, d, err);
     if (!status) status = insert_curves(db, run_id, d, err);
     if (!status) status = insert_examples(db, run_id, d, err);
+    if (!status) status = insert_probs(db, run_id, d, err);
+    if (!status) status = insert_typical(db, run_id, d, err);
     if (status) {
         /* undo everything since the savepoint, then drop it */
         sqlite3_exec(db, "ROLLBACK TO digest; RELEASE digest", NULL, NULL, NULL);
@@ -263,4 +333,92 @@ int db_load_pixels(sqlite3 *db, int64_t run_id, int64_t row, uint8_t **pixels, s
     }
     sqlite3_finalize(st);
     return status;
+}
+
+int db_load_example_probs(sqlite3 *db, int64_t run_id, const db_items *items, db_example_probs *out,
+                          la_error *err)
+{
+    assert(db && items && (out || items->n == 0));
+    memset(out, 0, items->n * sizeof *out);
+    if (items->n == 0) return 0;
+    sqlite3_stmt *st;
+    if (db_sql_prepare(db, "SELECT p_given, c1, p1, c2, p2, c3, p3 FROM example_probs"
+                           " WHERE run_id = ?1 AND row = ?2", &st, err))
+        return err->status;
+    sqlite3_bind_int64(st, 1, run_id);
+    int status = 0;
+    for (size_t i = 0; i < items->n && !status; i++) {
+        db_example_probs *p = &out[i];
+        p->row = items->v[i].row;
+        sqlite3_bind_int64(st, 2, p->row);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            p->p_given = sqlite3_column_double(st, 0);
+            for (int j = 0; j < 3 && sqlite3_column_type(st, 1 + 2 * j) != SQLITE_NULL; j++) {
+                p->top[j] = sqlite3_column_int64(st, 1 + 2 * j);
+                p->p_top[j] = sqlite3_column_double(st, 2 + 2 * j);
+                p->n_top = j + 1;
+            }
+        } else if (rc != SQLITE_DONE) {
+            status = db_sql_fail(db, err, "load probabilities");
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return status;
+}
+
+void db_typical_free(db_typical *t, size_t n)
+{
+    for (size_t i = 0; t && i < n; i++) {
+        free(t[i].dataset_id);
+        free(t[i].image_path);
+    }
+    free(t);
+}
+
+int db_load_typical(sqlite3 *db, int64_t run_id, db_typical **out, size_t *n, la_error *err)
+{
+    assert(db && out && n);
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    if (db_sql_prepare(db, "SELECT t.class_index, t.slot, t.row, t.prob, e.dataset_id, e.image_path"
+                           " FROM class_typical t JOIN examples e ON e.run_id = t.run_id AND e.row = t.row"
+                           " WHERE t.run_id = ? ORDER BY t.class_index, t.slot", &st, err))
+        return err->status;
+    sqlite3_bind_int64(st, 1, run_id);
+    size_t cap = 0, m = 0;
+    db_typical *v = NULL;
+    int rc = SQLITE_DONE, status = 0;
+    while (!status && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (m == cap) {
+            cap = cap ? 2 * cap : 32;
+            db_typical *nv = realloc(v, cap * sizeof *nv);
+            if (!nv) {
+                status = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+                break;
+            }
+            v = nv;
+        }
+        db_typical *t = &v[m++];
+        memset(t, 0, sizeof *t);
+        t->class_index = sqlite3_column_int64(st, 0);
+        t->slot = sqlite3_column_int(st, 1);
+        t->row = sqlite3_column_int64(st, 2);
+        t->prob = sqlite3_column_double(st, 3);
+        t->dataset_id = db_sql_col_strdup(st, 4);
+        t->image_path = db_sql_col_strdup(st, 5);
+        if (!t->dataset_id || (!t->image_path && sqlite3_column_type(st, 5) != SQLITE_NULL))
+            status = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    }
+    if (!status && rc != SQLITE_DONE) status = db_sql_fail(db, err, "load typical examples");
+    sqlite3_finalize(st);
+    if (status) {
+        db_typical_free(v, m);
+        return status;
+    }
+    *out = v;
+    *n = m;
+    return 0;
 }

@@ -235,19 +235,29 @@ int db_load_flagged(sqlite3 *db, int64_t run_id, int64_t given_class, int64_t af
     return db_sql_collect_items(db, st, (size_t)limit, out, err);
 }
 
-int db_load_item(sqlite3 *db, int64_t queue_id, db_items *out, la_error *err)
+int db_load_item_in_run(sqlite3 *db, int64_t run_id, int64_t queue_id, db_items *out, la_error *err)
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st;
-    if (db_sql_prepare(db, "SELECT " DB_SQL_ITEM_COLUMNS " FROM queue_view WHERE queue_id = ?", &st, err))
+    if (db_sql_prepare(db, "SELECT " DB_SQL_ITEM_COLUMNS " FROM queue_view WHERE queue_id = ?1"
+                           " AND (?2 <= 0 OR run_id = ?2)", &st, err))
         return err->status;
     sqlite3_bind_int64(st, 1, queue_id);
+    sqlite3_bind_int64(st, 2, run_id);
     int status = db_sql_collect_items(db, st, 1, out, err);
     if (!status && out->n == 0) {
         db_items_free(out);
+        if (run_id > 0)
+            return la_error_set(err, LA_EUSAGE, NULL, 0, "no queue entry %" PRId64 " in run %" PRId64,
+                                queue_id, run_id);
         return la_error_set(err, LA_EUSAGE, NULL, 0, "no queue entry %" PRId64, queue_id);
     }
     return status;
+}
+
+int db_load_item(sqlite3 *db, int64_t queue_id, db_items *out, la_error *err)
+{
+    return db_load_item_in_run(db, 0, queue_id, out, err);
 }
 
 int db_load_given(sqlite3 *db, int64_t run_id, int32_t **given, size_t *n, la_error *err)

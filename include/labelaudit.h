@@ -242,6 +242,96 @@ LA_API int la_record(const char *db_path, const la_audit *au, const double *prob
  * out_dir, replacing an earlier report there only once the new one is whole. */
 LA_API int la_report(const char *db_path, int64_t run_id, const char *out_dir, la_error *err);
 
+/* ---- confident-learning functions (cleanlab's count, filter, rank) ------ */
+/* The building blocks of cleanlab 2.9.0's functions, over a caller's n x k
+ * probability buffer read in place (LA_F32 or LA_F64, row-major, never
+ * copied) and n labels in 0..k-1; the Python package (python/labelaudit) is
+ * built on them. Inputs are assumed validated as cleanlab's assert_valid_inputs
+ * does (probabilities within [-1e-6, 1 + 1e-6]); they return LA_EUSAGE for
+ * labels out of range, an unknown method name, k < 2 where a joint is needed.
+ * threads <= 0 means all cores; results do not depend on it. */
+
+/* get_confident_thresholds: thresholds[c] = mean p[i][c] over examples
+ * labelled c (numpy's summation order), 2 for a class never given, floored
+ * at 2e-6. */
+LA_API int la_cl_thresholds(const int32_t *labels, const void *probs, la_dtype dtype, size_t n, size_t k,
+                            double *thresholds, la_error *err);
+
+/* compute_confident_joint: cj (k x k, given label at row, true at column,
+ * diagonal at least 1) with the given thresholds (k, or NULL = estimated),
+ * calibrated when calibrate = 1. offdiag (n bytes, may be NULL) receives 1
+ * for the examples counted off the diagonal (return_indices_of_off_diagonals);
+ * *num_issues (may be NULL) those of them not forgiven (num_label_issues'
+ * off_diagonal estimate). */
+LA_API int la_cl_confident_joint(const int32_t *labels, const void *probs, la_dtype dtype, size_t n, size_t k,
+                                 const double *thresholds, int calibrate, int threads, int64_t *cj,
+                                 uint8_t *offdiag, int64_t *num_issues, la_error *err);
+
+/* calibrate_confident_joint of any (float) k x k joint to the given-label
+ * counts[k]: out k x k integers, row i summing to counts[i]. */
+LA_API int la_cl_calibrate(const double *cj, const double *counts, size_t k, int64_t *out, la_error *err);
+
+/* estimate_latent from any k x k confident joint and ps[k] = P(given = j):
+ * py_method "cnt" (NULL), "eqn", "marginal" or "marginal_ps"; converge = 1 runs
+ * converge_latent_estimates. Outputs py[k], noise matrix nm[k*k] (P(given=i |
+ * true=j) at [i*k+j]) and its inverse inv[k*k]. LA_EUSAGE for an unknown
+ * method or a singular noise matrix with "eqn". */
+LA_API int la_cl_estimate_latent(const double *cj, const double *ps, size_t k, const char *py_method,
+                                 int converge, double *py, double *nm, double *inv, la_error *err);
+
+/* rank_classes_by_label_quality rows from a joint (k x k): k rows of 6
+ * doubles {class, label issues, inverse label issues, label noise, inverse
+ * label noise, label quality}, in cleanlab's output order. */
+LA_API int la_cl_class_quality(const double *joint, size_t k, size_t n, double *rows, la_error *err);
+
+/* find_overlapping_classes rows: k(k-1)/2 rows of 4 doubles {class a,
+ * class b, num overlapping examples, joint probability}, in output order. */
+LA_API int la_cl_overlapping_classes(const double *joint, size_t k, size_t n, double *rows, la_error *err);
+
+/* get_label_quality_scores: scores[n] by method "self_confidence" (NULL),
+ * "normalized_margin" or "confidence_weighted_entropy", on probabilities with
+ * the confident thresholds subtracted when adjust = 1. check_range = 1:
+ * probabilities beyond [-1e-6, 1 + 1e-6] or NaN give LA_EUSAGE "Values in pred_probs must be between
+ * 0 and 1." (checked in the same pass; la_cl_find_label_issues says the same). */
+LA_API int la_cl_label_quality_scores(const int32_t *labels, const void *probs, la_dtype dtype, size_t n,
+                                      size_t k, const char *method, int adjust, int check_range, int threads,
+                                      double *scores, la_error *err);
+
+typedef struct la_cl_options {
+    const char *filter_by;    /* as la_audit_options (prune_by_noise_rate)     */
+    const char *rank_by;      /* ranking of the flagged examples, NULL = none   */
+    double      frac_noise;   /* 1                                             */
+    const int64_t *num_to_remove_per_class; /* k counts, or NULL               */
+    long        min_examples_per_class;     /* 1                               */
+    const int64_t *confident_joint; /* k x k joint to prune from instead of the
+                                 estimated calibrated one (cleanlab's supplied
+                                 confident_joint), or NULL                      */
+    int         threads;      /* 0 = all cores                                 */
+} la_cl_options;
+
+LA_API void la_cl_options_init(la_cl_options *o);
+
+/* find_label_issues: mask[n] = 1 for the flagged examples; with rank_by set,
+ * ranked (capacity n) receives the *n_ranked flagged indices worst first
+ * (return_indices_ranked_by). The streaming audit (la_audit_run's core)
+ * without its files, intervals or copies. */
+LA_API int la_cl_find_label_issues(const int32_t *labels, const void *probs, la_dtype dtype, size_t n, size_t k,
+                                   const la_cl_options *o, uint8_t *mask, uint32_t *ranked, size_t *n_ranked,
+                                   la_error *err);
+
+/* Multi-label (cleanlab.multilabel_classification): onehot is n x k bytes
+ * (1 = class c applies to example i), probs n x k independent per-class
+ * probabilities. Each class is the binary problem (labels onehot[:, c],
+ * probabilities [1 - p_c, p_c]) cleanlab solves: la_cl_multilabel_scores
+ * fills scores (n x k) with every class's label quality score,
+ * la_cl_multilabel_find_label_issues fills issues (n x k bytes) with every
+ * class's find_label_issues mask (o->num_to_remove_per_class: k counts, one
+ * per class; o->confident_joint: k x 2 x 2, or NULL; o->rank_by ignored). */
+LA_API int la_cl_multilabel_scores(const uint8_t *onehot, const void *probs, la_dtype dtype, size_t n, size_t k,
+                                   const char *method, int adjust, int threads, double *scores, la_error *err);
+LA_API int la_cl_multilabel_find_label_issues(const uint8_t *onehot, const void *probs, la_dtype dtype, size_t n,
+                                              size_t k, const la_cl_options *o, uint8_t *issues, la_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "npy.h"
@@ -233,6 +234,60 @@ int io_relpath(const char *base, const char *target, char *out, size_t outsz)
     return 0;
 }
 
+/* The name of image i inside the output's image directory: its path below
+ * ds->root when it lies there lexically (no "..", not absolute), else
+ * "_outside/<row>-<file name>" (a manifest loaded with --allow-outside-root). */
+static int image_out_name(const la_dataset *ds, size_t i, char *out, size_t outsz)
+{
+    const char *p = ds->image_paths[i];
+    size_t rl = ds->root ? strlen(ds->root) : 0;
+    const char *rel = rl && !strncmp(p, ds->root, rl) && p[rl] == '/' ? p + rl + 1 : NULL;
+    while (rel && rel[0] == '.' && rel[1] == '/') rel += 2;
+    int outside = !rel || !*rel || rel[0] == '/' || !strncmp(rel, "../", 3) || strstr(rel, "/../") ||
+                  !strcmp(rel, "..") || (strlen(rel) >= 3 && !strcmp(rel + strlen(rel) - 3, "/.."));
+    const char *slash = strrchr(p, '/');
+    int w = outside ? snprintf(out, outsz, "%s/%zu-%s", IO_IMAGES_OUTSIDE, i, slash ? slash + 1 : p)
+                    : snprintf(out, outsz, "%s", rel);
+    return w < 0 || (size_t)w >= outsz ? -1 : 0;
+}
+
+/* Copies file src to dst (a new file), for when a hard link is impossible. */
+static int copy_file(const char *src, const char *dst, la_error *err)
+{
+    FILE *in = fopen(src, "rb");
+    if (!in) return la_error_set(err, LA_EUSAGE, src, 0, "cannot open the image: %s", strerror(errno));
+    FILE *out = fopen(dst, "wbx");
+    if (!out) {
+        fclose(in);
+        return la_error_set(err, LA_EINTERNAL, dst, 0, "cannot create: %s", strerror(errno));
+    }
+    char buf[1 << 16];
+    size_t got;
+    int bad = 0;
+    while (!bad && (got = fread(buf, 1, sizeof buf, in)) > 0) bad = fwrite(buf, 1, got, out) != got;
+    bad |= ferror(in);
+    fclose(in);
+    if (fclose(out) || bad) return la_error_set(err, LA_EINTERNAL, dst, 0, "copy of %s failed", src);
+    return 0;
+}
+
+/* final_dir/IO_IMAGES_DIR/name: a hard link to src (the same file), or a
+ * copy when the file system refuses the link; a name already there (two rows
+ * of one image) is kept. Creates the directories on the way. */
+static int place_image(const char *src, const char *final_dir, const char *name, la_error *err)
+{
+    char dst[PATH_MAX], dir[PATH_MAX];
+    int w = snprintf(dst, sizeof dst, "%s/%s/%s", final_dir, IO_IMAGES_DIR, name);
+    if (w < 0 || (size_t)w >= sizeof dst) return la_error_set(err, LA_EUSAGE, final_dir, 0, "image path too long");
+    snprintf(dir, sizeof dir, "%s", dst);
+    *strrchr(dir, '/') = '\0';
+    int rc = la_mkdir_p(dir, err);
+    if (rc) return rc;
+    if (link(src, dst) == 0 || errno == EEXIST) return 0;
+    if (errno == ENOENT) return la_error_set(err, LA_EUSAGE, src, 0, "cannot resolve the image path: %s", strerror(errno));
+    return copy_file(src, dst, err);
+}
+
 int io_write_manifest(const la_dataset *ds, const int32_t *label, const char *final_dir,
                       const char *out_path, la_error *err)
 {
@@ -242,11 +297,16 @@ int io_write_manifest(const la_dataset *ds, const int32_t *label, const char *fi
     fputs("id,path,label\n", af.fp);
     for (size_t i = 0; i < ds->n; i++) {
         if (label[i] == IO_ROW_DROPPED) continue;
-        char rel[PATH_MAX], b[32];
-        if (io_relpath(final_dir, ds->image_paths[i], rel, sizeof rel)) {
+        char name[PATH_MAX], rel[PATH_MAX + 16], b[32];
+        if (image_out_name(ds, i, name, sizeof name)) {
             la_atomic_abort(&af);
-            return la_error_set(err, LA_EUSAGE, ds->image_paths[i], 0, "cannot resolve the image path: %s", strerror(errno));
+            return la_error_set(err, LA_EUSAGE, ds->image_paths[i], 0, "image path too long");
         }
+        if (place_image(ds->image_paths[i], final_dir, name, err)) {
+            la_atomic_abort(&af);
+            return err->status;
+        }
+        snprintf(rel, sizeof rel, "%s/%s", IO_IMAGES_DIR, name);
         io_write_csv_field(af.fp, io_row_id(ds, i, b));
         fputc(',', af.fp);
         io_write_csv_field(af.fp, rel);
@@ -334,6 +394,42 @@ int io_write_features_npy(const la_dataset *ds, const int32_t *label, const char
     int rc = io_npy_save_f32(out_path, X, kept, ds->d, err);
     free(X);
     return rc;
+}
+
+/* 1 when the header names would read as a data row (every name a number)
+ * without being the 0..k-1 header io_probs_load knows. */
+static int names_read_as_data(char *const *names, size_t k)
+{
+    int indices = 1;
+    for (size_t j = 0; j < k; j++) {
+        char *end = NULL;
+        errno = 0;
+        (void)strtod(names[j], &end);
+        if (!names[j][0] || *end) return 0;
+        char idx[32];
+        snprintf(idx, sizeof idx, "%zu", j);
+        indices &= !strcmp(names[j], idx);
+    }
+    return !indices;
+}
+
+int io_write_probs_csv(const char *path, const double *p, size_t n, size_t k, char *const *names,
+                       la_error *err)
+{
+    la_atomic_file af;
+    if (la_atomic_open(&af, path, err)) return err->status;
+    int named = names && !names_read_as_data(names, k);
+    for (size_t j = 0; j < k; j++) {
+        if (j) fputc(',', af.fp);
+        if (named) io_write_csv_field(af.fp, names[j]);
+        else fprintf(af.fp, "p%zu", j);
+    }
+    fputc('\n', af.fp);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < k; j++) fprintf(af.fp, j ? ",%.17g" : "%.17g", p[i * k + j]);
+        fputc('\n', af.fp);
+    }
+    return la_atomic_commit(&af, err);
 }
 
 int io_write_class_names(const char *path, const la_dataset *ds, la_error *err)

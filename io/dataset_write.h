@@ -28,10 +28,17 @@
 int io_write_csv_relabeled(const char *src, size_t label_col, const la_dataset *ds,
                            const int32_t *label, const char *out_path, la_error *err);
 
-/* Manifest id,path,label for image datasets (manifest or folder input):
- * paths relative to the directory the manifest will finally live in,
- * final_dir (which must exist); dropped rows left out. LA_EUSAGE when ds
- * has no image paths or one cannot be resolved. */
+/* Manifest id,path,label for image datasets (manifest or folder input),
+ * dropped rows left out, whose images live inside final_dir (the directory
+ * the manifest is written into, which must exist), so that it loads with
+ * the path guard on (no --allow-outside-root): each kept image is placed at
+ * final_dir/IO_IMAGES_DIR/<its path below ds->root> (an image outside the
+ * root, which only --allow-outside-root let in, at IO_IMAGES_OUTSIDE/<row>-
+ * <file name>) as a hard link to the very file (a copy when the file system
+ * refuses links, e.g. across devices), and the manifest's path is that
+ * relative one. LA_EUSAGE when ds has no image paths or an image is gone. */
+#define IO_IMAGES_DIR "images"
+#define IO_IMAGES_OUTSIDE "_outside"
 int io_write_manifest(const la_dataset *ds, const int32_t *label, const char *final_dir,
                       const char *out_path, la_error *err);
 
@@ -49,6 +56,16 @@ int io_write_labels_csv(const la_dataset *ds, const int32_t *label, const char *
 /* The kept rows of ds->features as float32 .npy (LA_EUSAGE without features). */
 int io_write_features_npy(const la_dataset *ds, const int32_t *label, const char *out_path,
                           la_error *err);
+
+/* Predicted probabilities p (n x k, row-major) as CSV: a header, then one
+ * row per example, each value with 17 significant digits (read back
+ * exactly). The header is the class names (RFC 4180 quoting where needed),
+ * which io_probs_load takes as the column order, except when every name is a
+ * number and the names are not exactly 0..k-1 (a header like 1,2,5 would
+ * read as a data row): then p0..pk-1, and the names go in classes.txt. names
+ * NULL: p0..pk-1. One file, temp file + rename. */
+int io_write_probs_csv(const char *path, const double *p, size_t n, size_t k, char *const *names,
+                       la_error *err);
 
 /* ds's class names, one a line. */
 int io_write_class_names(const char *path, const la_dataset *ds, la_error *err);

@@ -8,6 +8,7 @@
 
 #include <assert.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +66,55 @@ static int lj_set_string(json_t *obj, const char *key, const char *s)
     return json_object_set_new(obj, key, json_string(s));
 }
 
+/* The options that are values, not strings, written after the table's keys
+ * and only when not the default: missing (mean|zero), image_size ("WxH"),
+ * rgb (true), max_pixels, allow_outside_root (true). -1 out of memory. */
+static int lj_values_to_json(const io_load_opts *o, json_t *obj)
+{
+    static const char *const missing[] = {"error", "mean", "zero"};
+    int rc = 0;
+    if (o->missing != IO_MISSING_ERROR) rc |= json_object_set_new(obj, "missing", json_string(missing[o->missing]));
+    if (o->image_w > 0 && o->image_h > 0) {
+        char size[48];
+        snprintf(size, sizeof size, "%dx%d", o->image_w, o->image_h);
+        rc |= json_object_set_new(obj, "image_size", json_string(size));
+    }
+    if (o->channels == 3) rc |= json_object_set_new(obj, "rgb", json_true());
+    if (o->max_pixels != IO_MAX_PIXELS_DEFAULT) rc |= json_object_set_new(obj, "max_pixels", json_integer(o->max_pixels));
+    if (o->allow_outside_root) rc |= json_object_set_new(obj, "allow_outside_root", json_true());
+    return rc ? -1 : 0;
+}
+
+/* Reads the value options back (absent = default); LA_EUSAGE on a bad one. */
+static int lj_values_from_json(const json_t *obj, io_load_opts *out, la_error *err)
+{
+    const json_t *v;
+    if ((v = json_object_get(obj, "missing")) && !json_is_null(v)) {
+        const char *m = json_string_value(v);
+        if (m && !strcmp(m, "mean")) out->missing = IO_MISSING_MEAN;
+        else if (m && !strcmp(m, "zero")) out->missing = IO_MISSING_ZERO;
+        else if (!m || strcmp(m, "error"))
+            return la_error_set(err, LA_EUSAGE, NULL, 0, "recorded loader option missing is not error, mean or zero");
+    }
+    if ((v = json_object_get(obj, "image_size")) && !json_is_null(v)) {
+        const char *sz = json_string_value(v);
+        int w = 0, h = 0;
+        char tail;
+        if (!sz || sscanf(sz, "%dx%d%c", &w, &h, &tail) != 2 || w < 1 || h < 1)
+            return la_error_set(err, LA_EUSAGE, NULL, 0, "recorded loader option image_size is not WxH");
+        out->image_w = w;
+        out->image_h = h;
+    }
+    if ((v = json_object_get(obj, "rgb")) && json_is_true(v)) out->channels = 3;
+    if ((v = json_object_get(obj, "max_pixels")) && !json_is_null(v)) {
+        if (!json_is_integer(v) || json_integer_value(v) < 1)
+            return la_error_set(err, LA_EUSAGE, NULL, 0, "recorded loader option max_pixels is not a positive integer");
+        out->max_pixels = (long long)json_integer_value(v);
+    }
+    if ((v = json_object_get(obj, "allow_outside_root")) && json_is_true(v)) out->allow_outside_root = 1;
+    return 0;
+}
+
 int io_load_opts_to_json(const io_load_opts *opts, json_t *obj)
 {
     assert(opts && json_is_object(obj));
@@ -82,7 +132,7 @@ int io_load_opts_to_json(const io_load_opts *opts, json_t *obj)
         }
         if (rc) return -1;
     }
-    return 0;
+    return lj_values_to_json(opts, obj);
 }
 
 void io_load_opts_strings_free(io_load_opts_strings *store)
@@ -120,8 +170,8 @@ int io_load_opts_from_json(const json_t *obj, io_load_opts *out, io_load_opts_st
     io_load_opts_init(out);
     if (!obj) return 0;
     if (!json_is_object(obj)) return la_error_set(err, LA_EUSAGE, NULL, 0, "recorded loader options are not an object");
-    for (size_t i = 0; i < LJ_N_KEYS; i++) {
-        int rc = lj_read_key(obj, &lj_keys[i], out, store, err);
+    for (size_t i = 0; i <= LJ_N_KEYS; i++) {
+        int rc = i < LJ_N_KEYS ? lj_read_key(obj, &lj_keys[i], out, store, err) : lj_values_from_json(obj, out, err);
         if (rc) {
             io_load_opts_strings_free(store);
             io_load_opts_init(out);

@@ -1,8 +1,8 @@
 /*
  * load_opts_json.h — the loader options (io_load_opts) as JSON, both ways:
  * the audit records them in its summary's "options" object (and so in the
- * run's options_json in the db), and report, review and serve read them back
- * to reload the run's dataset exactly as the audit loaded it. One writer and
+ * run's options_json in the db), and clean and retrain given --db read them
+ * back to load the run's data exactly as the audit loaded it. One writer and
  * one reader beside the struct, so the two key sets cannot drift apart.
  *
  * The keys, in the order written, each only when not the default:
@@ -12,8 +12,13 @@
  *   "label_col"                            when not "label"
  *   "id_col"                               when not "id"
  *   "features"                             when given
- * The other fields (image size, channels, missing, max_pixels, ...) are not
- * recorded; a reader gets their defaults.
+ *   "missing"                              "mean" or "zero", when not error
+ *   "image_size"                           "WxH", when resizing
+ *   "rgb"                                  true, when decoding in colour
+ *   "max_pixels"                           when not IO_MAX_PIXELS_DEFAULT
+ *   "allow_outside_root"                   true, when given
+ * The progress pointer and no_features are not options of the data: never
+ * recorded.
  */
 #ifndef LA_IO_LOAD_OPTS_JSON_H
 #define LA_IO_LOAD_OPTS_JSON_H

@@ -196,6 +196,39 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Longest run of digits an integer class name may have (fits an int64). */
+#define IO_INT_NAME_DIGITS 18
+
+/* 1 when s is an integer: an optional '-', then 1..18 ASCII digits; its
+ * value in *v. */
+static int int_name(const char *s, long long *v)
+{
+    const char *p = s + (*s == '-');
+    size_t nd = strspn(p, "0123456789");
+    if (nd == 0 || nd > IO_INT_NAME_DIGITS || p[nd]) return 0;
+    *v = strtoll(s, NULL, 10);
+    return 1;
+}
+
+/* Integer names by value (ties such as "7" and "07" byte-wise). */
+static int cmp_int_name(const void *a, const void *b)
+{
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    long long u = 0, w = 0;
+    int_name(x, &u);
+    int_name(y, &w);
+    return u < w ? -1 : u > w ? 1 : strcmp(x, y);
+}
+
+void io_class_names_sort(char **names, size_t k)
+{
+    assert(names || !k);
+    int all_int = 1;
+    long long v;
+    for (size_t j = 0; j < k && all_int; j++) all_int = int_name(names[j], &v);
+    qsort(names, k, sizeof *names, all_int ? cmp_int_name : cmp_str);
+}
+
 /* remap[c] = position of cs->names[c] in the --classes file, read into
  * *fixed. A label missing from the file is an error naming its line (or its
  * example id when line_of is NULL). */
@@ -255,7 +288,7 @@ int io_classes_finish(io_classset *cs, la_dataset *ds, const io_load_opts *opts,
             return la_error_set(err, LA_EINTERNAL, path, 0, "out of memory");
         }
         memcpy(names, cs->names, cs->k * sizeof *names);
-        qsort(names, cs->k, sizeof *names, cmp_str);
+        io_class_names_sort(names, cs->k);
         for (size_t j = 0; j < cs->k; j++) remap[io_strtab_get(&cs->index, names[j])] = (int)j;
         k = cs->k;
         free(cs->names);

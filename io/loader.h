@@ -1,8 +1,9 @@
 /*
  * loader.h — helpers shared by the io/ format readers (not for other layers):
  * the class-name set every reader builds while reading labels, the one reader
- * of --classes files, the step that fixes the class order (sorted byte-wise,
- * or the --classes file) and remaps the labels to it, and small vectors.
+ * of --classes files, the step that fixes the class order (integers by value,
+ * else byte-wise, or the --classes file) and remaps the labels to it, and
+ * small vectors.
  * The readers (csv_table, manifest, idx, npy_dataset) and labels.c sit above
  * this module; dataset.c dispatches to the readers. Nothing here prints.
  */
@@ -66,10 +67,16 @@ int io_warn(char ***v, size_t *n, const char *fmt, ...) __attribute__((format(pr
  * io_classset_free), or LA_EUSAGE / LA_EINTERNAL with *out zeroed. */
 int io_class_file_read(const char *path, io_classset *out, io_trim_log *trimmed, la_error *err);
 
+/* The class order when no --classes file fixes it (cleanlab's convention:
+ * label k is column k): when every name is an integer (an optional '-' and
+ * 1..18 digits), by value, so "0".."11" stay 0, 1, 2, ..., 10, 11 (not 0, 1,
+ * 10, 11, 2, ...); otherwise byte-wise (strcmp). Sorts names[0..k) in place. */
+void io_class_names_sort(char **names, size_t k);
+
 /* Moves the classes into ds (class_names, k) and rewrites ds->labels[0..n) from
  * first-seen codes to final indices. Order: the --classes file when given
  * (a label missing from it is an error naming `line_of[i]` of `path`, or the
- * example id when line_of is NULL), else byte-wise sorted names. On success
+ * example id when line_of is NULL), else io_class_names_sort's order. On success
  * cs is emptied; on failure ds is unchanged. */
 int io_classes_finish(io_classset *cs, la_dataset *ds, const io_load_opts *opts,
                       const char *path, const long *line_of, la_error *err);

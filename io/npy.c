@@ -78,6 +78,9 @@ static int npy_parse_shape(io_npy *f, const char *s, la_error *err)
     for (;;) {
         while (*s == ' ' || *s == ',') s++;
         if (*s == ')') break;
+        /* digits only: strtoull would take "-1" as ULLONG_MAX */
+        if (*s < '0' || *s > '9')
+            return la_error_set(err, LA_EUSAGE, f->path, 0, "not a .npy file: unreadable 'shape'");
         char *end;
         errno = 0;
         unsigned long long v = strtoull(s, &end, 10);
@@ -164,7 +167,8 @@ static int npy_check_length(const io_npy *f, la_error *err)
     struct stat st;
     if (fstat(fileno(f->fp), &st) != 0) return 0;
     unsigned long long need = (unsigned long long)f->rows * f->cols;
-    if (f->cols && need / f->cols != f->rows) return la_error_set(err, LA_EUSAGE, f->path, 0, "shape too large");
+    if ((f->cols && need / f->cols != f->rows) || need > (1ULL << 56) / 8)
+        return la_error_set(err, LA_EUSAGE, f->path, 0, "shape (%zu, %zu) too large", f->rows, f->cols);
     need = need * (unsigned long long)f->elem_size + (unsigned long long)f->data_offset;
     if ((unsigned long long)st.st_size < need)
         return la_error_set(err, LA_EUSAGE, f->path, 0, "truncated .npy file: shape (%zu, %zu) needs %llu bytes, file has %lld",

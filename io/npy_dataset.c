@@ -10,6 +10,7 @@
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Beyond this many classes a label of a .npy dataset is taken for garbage
  * (an id column given as labels, say) rather than allocating names for it. */
@@ -79,8 +80,18 @@ static int npy_fill_examples(const io_labels *lab, size_t rows, const char *path
 int io_npy_dataset_load(const char *path, const io_load_opts *opts, la_dataset *ds, la_error *err)
 {
     assert(path && opts && ds && err);
-    if (!opts->npy_labels)
-        return la_error_set(err, LA_EUSAGE, path, 0, "a .npy feature file needs its labels: give --npy-labels FILE");
+    /* without --npy-labels: NAME.labels.csv beside NAME.npy (what clean writes) */
+    io_load_opts beside = *opts;
+    char lpath[4200];
+    if (!opts->npy_labels) {
+        size_t len = strlen(path), stem = len > 4 && !strcmp(path + len - 4, ".npy") ? len - 4 : len;
+        snprintf(lpath, sizeof lpath, "%.*s%s", (int)stem, path, IO_NPY_LABELS_SUFFIX);
+        if (access(lpath, R_OK))
+            return la_error_set(err, LA_EUSAGE, path, 0, "a .npy feature file needs its labels: give --npy-labels "
+                                "FILE (or put them beside it as %s)", lpath);
+        beside.npy_labels = lpath;
+        opts = &beside;
+    }
     float *x = NULL;
     size_t rows = 0, cols = 0;
     int rc = io_npy_load_f32(path, &x, &rows, &cols, err);

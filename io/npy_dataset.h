@@ -10,7 +10,11 @@
 
 /* Ids come from the labels CSV's id column when it has one, else 0..N-1.
  * Class names: the names in the labels file, else --classes, else "0".."K-1".
- * Errors: no --npy-labels, row counts that differ, labels out of range. */
+ * Without --npy-labels the labels of NAME.npy are NAME.labels.csv beside it
+ * (IO_NPY_LABELS_SUFFIX: what `clean` writes beside a cleaned .npy), when
+ * that file exists. Errors: no labels, row counts that differ, labels out
+ * of range. */
+#define IO_NPY_LABELS_SUFFIX ".labels.csv"
 int io_npy_dataset_load(const char *path, const io_load_opts *opts, la_dataset *ds, la_error *err);
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "../util/la_json.h"
 
 #define MT_EPS 1e-15 /* log-loss clipping, sklearn's default */
 
@@ -124,8 +125,36 @@ static double mt__class_ap(const int32_t *labels, const double *probs, size_t n,
     return mt__ap_sorted(v, n);
 }
 
+/* The predicted class of a row: argmax (ties to the lowest index), or with
+ * cls >= 0 cls when p_cls >= thr, else the argmax of the other classes. */
+static size_t mt__decide(const double *row, size_t k, long cls, double thr)
+{
+    size_t best = 0;
+    if (cls >= 0 && row[cls] >= thr) return (size_t)cls;
+    if (cls == 0 && k > 1) best = 1;
+    for (size_t j = 0; j < k; j++)
+        if ((long)j != cls && row[j] > row[best]) best = j;
+    return best;
+}
+
+static int mt__compute(const int32_t *labels, const double *probs, size_t n, size_t k, long cls, double thr,
+                       mt_metrics *out, la_error *err);
+
 int mt_compute(const int32_t *labels, const double *probs, size_t n, size_t k,
                mt_metrics *out, la_error *err)
+{
+    return mt__compute(labels, probs, n, k, -1, 0.0, out, err);
+}
+
+int mt_compute_at_threshold(const int32_t *labels, const double *probs, size_t n, size_t k, size_t cls,
+                            double threshold, mt_metrics *out, la_error *err)
+{
+    assert(cls < k);
+    return mt__compute(labels, probs, n, k, (long)cls, threshold, out, err);
+}
+
+static int mt__compute(const int32_t *labels, const double *probs, size_t n, size_t k, long cls, double thr,
+                       mt_metrics *out, la_error *err)
 {
     /* labels: n; probs: n x k row-major */
     assert(out && labels && probs);
@@ -142,10 +171,10 @@ int mt_compute(const int32_t *labels, const double *probs, size_t n, size_t k,
     double ll = 0.0;
     for (size_t i = 0; i < n; i++) {
         const double *row = probs + i * k;
-        size_t best = 0;
+        size_t best = cls < 0 ? 0 : mt__decide(row, k, cls, thr);
         double sum = 0.0;
         for (size_t j = 0; j < k; j++) {
-            if (row[j] > row[best]) best = j;
+            if (cls < 0 && row[j] > row[best]) best = j;
             sum += fmin(fmax(row[j], MT_EPS), 1.0 - MT_EPS);
         }
         double py = fmin(fmax(row[labels[i]], MT_EPS), 1.0 - MT_EPS) / sum;
@@ -675,4 +704,60 @@ int mt_write_pr_csv(const char *path, const mt_pr_point *pts, size_t npts, la_er
                 p->f1, p->false_alarm_rate);
     }
     return la_atomic_commit(&af, err);
+}
+
+/* ---------------------------------------------------------------- operating point file */
+
+long mt_rarest_class(const int32_t *labels, size_t n, size_t k)
+{
+    int64_t *cnt = la_calloc(k ? k : 1, sizeof *cnt);
+    if (!cnt) return k ? 0 : -1;
+    for (size_t i = 0; i < n; i++) if (labels[i] >= 0 && (size_t)labels[i] < k) cnt[labels[i]]++;
+    long best = -1;
+    for (size_t c = 0; c < k; c++)
+        if (cnt[c] > 0 && (best < 0 || cnt[c] < cnt[best])) best = (long)c;
+    free(cnt);
+    return best;
+}
+
+int mt_threshold_write(const char *path, const char *class_name, size_t cls, const mt_pr_point *p,
+                       const mt_stage_opts *o, la_error *err)
+{
+    json_t *doc = json_object();
+    if (!doc) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    json_object_set_new(doc, "class", json_string(class_name));
+    json_object_set_new(doc, "class_index", json_integer((json_int_t)cls));
+    json_object_set_new(doc, "threshold", json_real(p->threshold));
+    json_object_set_new(doc, "rule", json_string("predict the class when its probability >= threshold, "
+                                                 "else the most probable other class"));
+    json_object_set_new(doc, "constraint", o->has_constraint ? json_string(mt_constraint_name(o->kind)) : json_string("best_f1"));
+    if (o->has_constraint) mt__set_real(doc, "value", o->value);
+    mt__set_real(doc, "precision", p->precision);
+    mt__set_real(doc, "recall", p->recall);
+    if (o->probs_name) json_object_set_new(doc, "chosen_on", json_string(o->probs_name));
+    int rc = la_json_write_file(doc, path, LA_JSON_EXACT, err);
+    json_decref(doc);
+    return rc;
+}
+
+int mt_threshold_read(const char *path, char **class_name, double *threshold, la_error *err)
+{
+    *class_name = NULL;
+    json_error_t je;
+    json_t *doc = json_load_file(path, 0, &je);
+    if (!doc)
+        return la_error_set(err, LA_EUSAGE, path, je.line > 0 ? je.line : 0, "not a threshold file (JSON): %s", je.text);
+    const json_t *c = json_object_get(doc, "class"), *t = json_object_get(doc, "threshold");
+    int rc = 0;
+    if (!json_is_string(c))
+        rc = la_error_set(err, LA_EUSAGE, path, 0, "no \"class\" string: write the file with "
+                          "`labelaudit metrics ... --threshold-out FILE`");
+    else if (!json_is_number(t) || !isfinite(json_number_value(t)))
+        rc = la_error_set(err, LA_EUSAGE, path, 0, "no finite \"threshold\" number");
+    else if (!(*class_name = la_strdup(json_string_value(c))))
+        rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    else
+        *threshold = json_number_value(t);
+    json_decref(doc);
+    return rc;
 }

@@ -56,6 +56,14 @@ int mt_compute(const int32_t *labels, const double *probs, size_t n, size_t k,
 int mt_compute_f32(const int32_t *labels, const float *probs, size_t n, size_t k,
                    mt_metrics *out, la_error *err);
 
+/* mt_compute with a decision threshold for class cls (< k) instead of the
+ * argmax: a row is predicted cls when p_cls >= threshold, else the most
+ * probable other class (ties to the lowest index). Precision, recall, F1,
+ * the confusion matrix and the averages follow the rule; PR-AUC and log loss
+ * do not depend on it. */
+int mt_compute_at_threshold(const int32_t *labels, const double *probs, size_t n, size_t k, size_t cls,
+                            double threshold, mt_metrics *out, la_error *err);
+
 /* Frees the arrays and zeroes the struct. Safe on a zeroed struct. */
 void mt_metrics_free(mt_metrics *m);
 
@@ -191,5 +199,24 @@ json_t *mt_stage_json(const mt_stage_result *r, const mt_stage_opts *o, char *co
 /* pr_curve.csv of a sweep: threshold,precision,recall,f1,false_alarm_rate,
  * 17 significant digits, by temp file + rename. */
 int mt_write_pr_csv(const char *path, const mt_pr_point *pts, size_t npts, la_error *err);
+
+/* ---- the operating point as a file --------------------------------------- */
+
+/* The class with the fewest (but > 0) labels, ties to the lowest index;
+ * -1 when no label is in 0..k-1. */
+long mt_rarest_class(const int32_t *labels, size_t n, size_t k);
+
+/* Writes the operating point p of class cls (named class_name) chosen under
+ * o's constraint to path (JSON, temp file + rename):
+ *   {class, class_index, threshold, rule, constraint, value, precision,
+ *    recall, chosen_on}
+ * Returns 0 or a status with err naming the file. */
+int mt_threshold_write(const char *path, const char *class_name, size_t cls, const mt_pr_point *p,
+                       const mt_stage_opts *o, la_error *err);
+
+/* Reads a file of mt_threshold_write: *class_name (caller frees) and
+ * *threshold. LA_EUSAGE naming the file (and the JSON line) when it is not
+ * JSON or lacks the class string or a finite threshold; LA_EINTERNAL. */
+int mt_threshold_read(const char *path, char **class_name, double *threshold, la_error *err);
 
 #endif /* LA_METRICS_H */

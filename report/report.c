@@ -27,6 +27,7 @@
 #include "../util/la_dirs.h"
 #include "../util/la_json.h"
 #include "rp_curves.h"
+#include "rp_reviewers.h"
 #include "rp_html.h"
 
 #define RP_DEFAULT_PER_PAGE  200
@@ -58,6 +59,10 @@ typedef struct report {
     thumb          *thumbs;            /* n, by row                             */
     db_digest_info  digest;            /* what the record stage stored          */
     char            features_note[2200]; /* why a card shows no values, or ""   */
+    db_typical     *typical;           /* n_typical, by class then slot (005)   */
+    size_t          n_typical;
+    const char     *out;               /* the report directory as given         */
+    json_t         *summary;           /* the run's summary.json, or NULL       */
 } report;
 
 static int io_fail(report *r, const char *path)
@@ -105,17 +110,40 @@ static const char css[] =
 ".card.s-skip{border-top-color:#d0d5dd}.card.disagree{box-shadow:0 0 0 2px #f79009 inset}"
 ".thumb{display:flex;justify-content:center;align-items:center;background:#111;border-radius:6px;min-height:112px}"
 ".thumb img{image-rendering:pixelated;display:block;max-width:100%}"
-".noimg{color:#98a2b3;font-size:12px;padding:20px;text-align:center}"
+".noimg{color:#5d6679;font-size:12px;padding:20px;text-align:center}.thumb .noimg{color:#d0d5dd}"
 "table.feat{font-size:11px;border-collapse:collapse;width:100%}table.feat td,table.feat th{padding:1px 3px;text-align:right}"
 "table.feat th{color:#667085;font-weight:500}table.feat td:first-child{text-align:left;overflow-wrap:anywhere}"
 ".cap{font-size:12.5px;display:flex;flex-direction:column;gap:3px}"
 ".cap .top{display:flex;justify-content:space-between;gap:6px}.cap .rank{font-weight:700;color:#475467}"
 ".cap .id{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:11.5px;overflow-wrap:anywhere}"
-".given{color:#b42318;font-weight:600;overflow-wrap:anywhere}.sugg{color:#15803d;font-weight:600;overflow-wrap:anywhere}"
+".given{color:#b42318;font-weight:600}.sugg{color:#15803d;font-weight:600}.why{overflow-wrap:break-word}"
 ".badge{font-size:11px;border-radius:10px;padding:0 7px;background:#eef0f4;color:#344054}"
 ".badge.s-keep{background:#dcfae6;color:#085d3a}.badge.s-relabel{background:#d1e0ff;color:#1d3b8a}"
 ".badge.s-drop{background:#fee4e2;color:#912018}.badge.warn{background:#fef0c7;color:#93370d}"
-"footer{color:#98a2b3;font-size:12px;text-align:center;padding:20px}"
+"footer{color:#5d6679;font-size:12px;text-align:center;padding:20px}"
+".why{margin:2px 0;font-size:12.5px;color:#1d2330}"
+".probs{display:flex;flex-direction:column;gap:2px;font-size:11.5px}"
+".pr{display:grid;grid-template-columns:minmax(0,1fr) 52px 38px;gap:6px;align-items:center}"
+".probs .pn{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}.probs .pv{text-align:right;font-variant-numeric:tabular-nums}"
+".pbar{display:block;height:8px;background:#eef0f4;border-radius:4px;overflow:hidden}"
+".pbar i{display:block;height:100%;background:#667085;min-width:1px}"
+".pr.g .pbar i{background:#b42318}.pr.s .pbar i{background:#15803d}"
+".pr.g .pn{color:#b42318;font-weight:600}.pr.s .pn{color:#15803d;font-weight:600}"
+".typ{display:flex;flex-direction:column;gap:3px;font-size:11px;color:#475467}"
+".typ .strip{display:flex;gap:3px;align-items:center;flex-wrap:wrap}.typ img{image-rendering:pixelated;border-radius:3px;background:#111}"
+".typ .tl{flex:1 1 100%;overflow-wrap:anywhere}"
+".feat{display:flex;flex-direction:column;gap:5px;font-size:11.5px}"
+".ft .fn{overflow-wrap:normal;word-break:normal;hyphens:none;color:#344054}"
+".ft .fv{display:flex;justify-content:space-between;gap:4px}.ft .z{color:#475467;font-size:10.5px;white-space:nowrap;font-variant-numeric:tabular-nums}"
+"svg.scale{display:block;width:100%;height:16px}"
+".kpi .ci{color:#475467;font-size:12px;margin-top:2px}"
+"section.next ol{margin:0;padding-left:20px}section.next li{margin:6px 0}"
+"code.cmd{display:block;background:#1f2a3c;color:#f3f5f8;border-radius:6px;padding:6px 9px;margin:4px 0;"
+"font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px;white-space:pre-wrap;"
+"overflow-wrap:anywhere;user-select:all;-webkit-user-select:all}"
+".note{background:#eef4ff;border:1px solid #c7d7fe;border-radius:8px;padding:8px 12px;margin:10px 0}"
+".note a,p a,li a{text-decoration:underline}"
+"a:focus-visible,summary:focus-visible,code.cmd:focus-visible{outline:3px solid #f79009;outline-offset:2px}"
 "pre.opts{background:#f8f9fb;border:1px solid #eef0f4;border-radius:6px;padding:8px;white-space:pre-wrap;overflow-wrap:anywhere;max-height:260px;overflow:auto}";
 
 static void page_begin(report *r, FILE *f, const char *title)
@@ -259,6 +287,35 @@ static void note_missing(report *r)
                  "to have them)");
 }
 
+/* One feature of a tabular card: the name (wrapping only at separators),
+ * the value with its z-scores against the given and the suggested class,
+ * and the scale (rp_svg_feature_scale). Old summaries without the class sds
+ * get the means only. */
+static void card_feature(FILE *f, const json_t *o)
+{
+    const char *name = json_string_value(json_object_get(o, "name"));
+    double v = json_number_value(json_object_get(o, "value"));
+    double mg = json_number_value(json_object_get(o, "given_mean"));
+    double ms = json_number_value(json_object_get(o, "suggested_mean"));
+    const json_t *jg = json_object_get(o, "given_sd"), *js = json_object_get(o, "suggested_sd");
+    fputs("<div class=\"ft\"><div class=\"fn\" title=\"", f);
+    rp_esc(f, name);
+    fputs("\">", f);
+    rp_esc_wrap(f, name, 22);
+    fprintf(f, "</div><div class=\"fv\"><b>%.4g</b>", v);
+    if (json_is_number(jg) && json_is_number(js)) {
+        double sg = json_number_value(jg), ss = json_number_value(js);
+        /* z = (x - mu_c) / sd_c against each class */
+        double zg = sg > 0 ? (v - mg) / sg : 0, zs = ss > 0 ? (v - ms) / ss : 0;
+        fprintf(f, "<span class=\"z\" title=\"z-score: (value - class mean) / class sd\">"
+                   "z %+.1f given &#183; %+.1f sugg.</span></div>", zg, zs);
+        rp_svg_feature_scale(f, name, v, mg, sg, ms, ss);
+    } else {
+        fprintf(f, "<span class=\"z\">given mean %.4g &#183; sugg. %.4g</span></div>", mg, ms);
+    }
+    fputs("</div>", f);
+}
+
 static void card_features(report *r, FILE *f, const db_item *it)
 {
     json_t *arr = it->features ? json_loads(it->features, 0, NULL) : NULL;
@@ -267,20 +324,11 @@ static void card_features(report *r, FILE *f, const db_item *it)
         json_decref(arr);
         return;
     }
-    fputs("<table class=\"feat\"><tr><th>feature</th><th>value</th>"
-          "<th title=\"mean of the given class\">given</th>"
-          "<th title=\"mean of the suggested class\">sugg.</th></tr>", f);
+    fputs("<div class=\"feat\" role=\"group\" aria-label=\"most telling features\">", f);
     size_t i;
     json_t *o;
-    json_array_foreach(arr, i, o) {
-        fputs("<tr><td>", f);
-        rp_esc(f, json_string_value(json_object_get(o, "name")));
-        fprintf(f, "</td><td><b>%.4g</b></td><td>%.4g</td><td>%.4g</td></tr>",
-                json_number_value(json_object_get(o, "value")),
-                json_number_value(json_object_get(o, "given_mean")),
-                json_number_value(json_object_get(o, "suggested_mean")));
-    }
-    fputs("</table>", f);
+    json_array_foreach(arr, i, o) card_feature(f, o);
+    fputs("</div>", f);
     json_decref(arr);
 }
 
@@ -329,22 +377,89 @@ static void card_media(report *r, FILE *f, const db_item *it)
     card_features(r, f, it);
 }
 
-/* The caption: rank, status, id, labels, score and the decision made. */
-static void card_caption(report *r, FILE *f, const db_item *it, const char *st)
+/* p as a short percentage: "94%", "3.4%", "0.3%", "<0.1%", "0%". */
+static void fmt_pct(char *out, size_t size, double p)
 {
-    fprintf(f, "<figcaption class=\"cap\"><div class=\"top\"><span class=\"rank\">#%" PRId64
-               "</span><span class=\"badge s-", it->rank);
+    double v = 100 * p;
+    if (!(v > 0)) snprintf(out, size, "0%%");
+    else if (v >= 9.95) snprintf(out, size, "%.0f%%", v);
+    else if (v >= 0.05) snprintf(out, size, "%.1f%%", v);
+    else snprintf(out, size, "<0.1%%");
+}
+
+/* One bar of the card's probability list: class name, bar, value; role
+ * g (given), s (suggested) or "" marks it. */
+static void prob_row(report *r, FILE *f, int64_t c, double p, const char *role, const char *what)
+{
+    char pct[32];
+    fmt_pct(pct, sizeof pct, p);
+    double w = fmin(fmax(p, 0), 1) * 100;
+    fprintf(f, "<div class=\"pr %s\" role=\"listitem\" data-class=\"", role);
+    rp_esc(f, class_name(r, c));
+    fprintf(f, "\" data-p=\"%.6g\" title=\"p(", p);
+    rp_esc(f, class_name(r, c));
+    fprintf(f, ") = %.4g%s\"><span class=\"pn\">", p, what);
+    rp_esc(f, class_name(r, c));
+    fprintf(f, "</span><span class=\"pbar\" aria-hidden=\"true\"><i style=\"width:%.1f%%\"></i></span>"
+               "<span class=\"pv\">", w);
+    rp_esc(f, pct);
+    fputs("</span></div>", f);
+}
+
+/* The reason in plain words and the bars: the top 3 classes and the given
+ * label (when it is not among them). pr->n_top == 0: nothing stored. */
+static void card_probs(report *r, FILE *f, const db_item *it, const db_example_probs *pr)
+{
+    if (!pr || pr->n_top == 0) return;
+    char pg[32], ps[32];
+    fmt_pct(pg, sizeof pg, pr->p_given);
+    int64_t other = pr->top[0] != it->given ? pr->top[0] : (pr->n_top > 1 ? pr->top[1] : -1);
+    double po = pr->top[0] != it->given ? pr->p_top[0] : (pr->n_top > 1 ? pr->p_top[1] : 0);
+    fmt_pct(ps, sizeof ps, po);
+    fputs("<p class=\"why\">The model gives the given label ", f);
+    rp_esc(f, pg);
+    if (other >= 0) {
+        fputs(pr->top[0] != it->given ? ", " : "; runner-up ", f);
+        rp_esc_wrap(f, class_name(r, other), 40);
+        fputs(" ", f);
+        rp_esc(f, ps);
+    }
+    fputs(".</p><div class=\"probs\" role=\"list\" aria-label=\"model probabilities\">", f);
+    int given_shown = 0;
+    for (int j = 0; j < pr->n_top; j++) {
+        int g = pr->top[j] == it->given, sg = pr->top[j] == it->suggested;
+        given_shown |= g;
+        prob_row(r, f, pr->top[j], pr->p_top[j], g ? "g" : sg ? "s" : "",
+                 g ? " (given label)" : sg ? " (suggested)" : "");
+    }
+    if (!given_shown) prob_row(r, f, it->given, pr->p_given, "g", " (given label)");
+    fputs("</div>", f);
+}
+
+/* The caption: rank, status, id, labels, the model's probabilities, the
+ * score (in a tooltip) and the decision made. */
+static void card_caption(report *r, FILE *f, const db_item *it, const char *st, const db_example_probs *pr)
+{
+    fprintf(f, "<figcaption class=\"cap\"><div class=\"top\"><span class=\"rank\" title=\"rank %" PRId64
+               " of %" PRId64 " by label quality (", it->rank, r->run.num_flagged);
+    rp_esc(f, r->run.rank_by);
+    fprintf(f, ", lowest first); score %.3g\">#%" PRId64 " of %" PRId64 "</span><span class=\"badge s-",
+            it->quality, it->rank, r->run.num_flagged);
     rp_esc(f, st);
     fputs("\">", f);
     rp_esc(f, st);
     fputs("</span></div><div class=\"id\" title=\"id\">", f);
     rp_esc(f, it->dataset_id);
     fputs("</div><div>given <span class=\"given\">", f);
-    rp_esc(f, class_name(r, it->given));
+    rp_esc_wrap(f, class_name(r, it->given), 40);
     fputs("</span></div><div>suggested <span class=\"sugg\">", f);
-    rp_esc(f, class_name(r, it->suggested));
-    fprintf(f, "</span></div><div class=\"muted\">score %.3g &#183; row %" PRId64 "</div>",
-            it->quality, it->row);
+    rp_esc_wrap(f, class_name(r, it->suggested), 40);
+    fputs("</span></div>", f);
+    card_probs(r, f, it, pr);
+    fprintf(f, "<div class=\"muted\" title=\"label quality score (");
+    rp_esc(f, r->run.rank_by);
+    fprintf(f, "): %.3g; lower = more likely mislabelled\">row %" PRId64 "%s</div>",
+            it->quality, it->row, pr && pr->n_top ? "" : " &#183; no probabilities stored");
     if (strcmp(st, "pending") != 0) {
         fputs("<div class=\"muted\">", f);
         rp_esc(f, st);
@@ -369,15 +484,110 @@ static void card_caption(report *r, FILE *f, const db_item *it, const char *st)
     fputs("</figcaption>", f);
 }
 
-static void card(report *r, FILE *f, const db_item *it)
+/* The typical examples of class c (thumbnails), or nothing when none is
+ * stored or none could be drawn. */
+static void typical_strip(report *r, FILE *f, int64_t c, const char *which)
+{
+    size_t at = 0;
+    while (at < r->n_typical && r->typical[at].class_index < c) at++;
+    if (at == r->n_typical || r->typical[at].class_index != c) return;
+    size_t end = at, drawn = 0;
+    for (; end < r->n_typical && r->typical[end].class_index == c; end++) {
+        const db_typical *t = &r->typical[end];
+        db_item ti = {.row = t->row, .dataset_id = t->dataset_id, .image_path = t->image_path};
+        drawn += ensure_thumb(r, &ti)->state == 1;
+    }
+    if (!drawn) return;
+    fprintf(f, "<div class=\"strip\"><span class=\"tl\">typical %s: ", which);
+    rp_esc(f, class_name(r, c));
+    fputs("</span>", f);
+    for (; at < end; at++) {
+        const db_typical *t = &r->typical[at];
+        if (!r->thumbs || t->row < 0 || t->row >= r->run.n || r->thumbs[t->row].state != 1) continue;
+        char pct[32];
+        fmt_pct(pct, sizeof pct, t->prob);
+        fprintf(f, "<img src=\"assets/thumbs/%" PRId64 ".png\" width=\"40\" height=\"40\" loading=\"lazy\" alt=\"typical ",
+                t->row);
+        rp_esc(f, class_name(r, c));
+        fputs(" (", f);
+        rp_esc(f, t->dataset_id);
+        fputs(")\" title=\"", f);
+        rp_esc(f, t->dataset_id);
+        fputs(": labelled ", f);
+        rp_esc(f, class_name(r, c));
+        fprintf(f, ", model %s sure\">", pct);
+    }
+    fputs("</div>", f);
+}
+
+/* Image cards: typical examples of the suggested and the given class, for
+ * comparison. */
+static void card_typical(report *r, FILE *f, const db_item *it)
+{
+    if (!r->n_typical || (!it->image_path && r->digest.channels <= 0)) return;
+    fputs("<div class=\"typ\">", f);
+    if (it->suggested != it->given) typical_strip(r, f, it->suggested, "suggested");
+    typical_strip(r, f, it->given, "given");
+    fputs("</div>", f);
+}
+
+static void card(report *r, FILE *f, const db_item *it, const db_example_probs *pr)
 {
     const char *st = it->status ? it->status : "pending";
     fprintf(f, "<figure class=\"card s-");
     rp_esc(f, st);
     fprintf(f, "%s\" id=\"q%" PRId64 "\">", it->disagrees ? " disagree" : "", it->queue_id);
     card_media(r, f, it);
-    card_caption(r, f, it, st);
+    card_caption(r, f, it, st, pr);
+    card_typical(r, f, it);
     fputs("</figure>\n", f);
+}
+
+/* Writes s as one shell word: as is when it holds only safe characters,
+ * else single-quoted ('\'' for a quote); HTML-escaped either way. */
+static void sh_word(FILE *f, const char *s)
+{
+    int safe = *s != 0;
+    for (const char *p = s; *p && safe; p++)
+        safe = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+               strchr("_./:=@%+,-", *p) != NULL;
+    if (safe) {
+        rp_esc(f, s);
+        return;
+    }
+    fputs("&#39;", f);
+    for (const char *p = s; *p; p++) {
+        if (*p == '\'') fputs("&#39;\\&#39;&#39;", f);
+        else {
+            char c[2] = {*p, 0};
+            rp_esc(f, c);
+        }
+    }
+    fputs("&#39;", f);
+}
+
+static const char *db_shown(const report *r)
+{
+    return r->opt->db_path && *r->opt->db_path ? r->opt->db_path : "labelaudit.db";
+}
+
+/* "labelaudit CMD --db DB --run N" (escaped, in a <code> the reader can
+ * select with one click), the rest of the line from tail (already HTML). */
+static void command(report *r, FILE *f, const char *cmd, const char *tail)
+{
+    fprintf(f, "<code class=\"cmd\" tabindex=\"0\">labelaudit %s --db ", cmd);
+    sh_word(f, db_shown(r));
+    fprintf(f, " --run %" PRId64 "%s</code>", r->run.id, tail ? tail : "");
+}
+
+/* The note atop each contact sheet: this page is read-only; decide in serve. */
+static void sheet_note(report *r, FILE *f)
+{
+    fputs("<div class=\"note\" id=\"decide\">This page is a read-only snapshot. Decide (keep, relabel, "
+          "drop, skip) in the review server, which opens these cards with keyboard shortcuts:", f);
+    command(r, f, "serve", NULL);
+    fputs("or in the terminal with <code>labelaudit review</code>. "
+          "<a href=\"index.html#next\">Next steps</a></div>\n", f);
 }
 
 /* Writes every page of the sheet for one class (cls >= 0) or all (cls < 0). */
@@ -409,14 +619,27 @@ static int write_sheet(report *r, int64_t cls)
         }
         fprintf(f, "</h1>\n<p class=\"muted\">%" PRId64 " flagged, in rank order (lowest label "
                    "quality first); %s. Cards show the given label in red and the model's "
-                   "suggestion in green; the top border is the review status.</p>\n",
-                total, title);
+                   "suggestion in green, with the model's probabilities; the top border is the "
+                   "review status.%s</p>\n", total, title,
+                r->run.has_images || r->digest.channels > 0 ? " Beside each: typical examples of the "
+                "suggested and the given class (the most confident correctly-labelled ones)."
+                : " Features: the example's value (&#9660;) against the given class (red band, mean "
+                  "&#177; 1 sd) and the suggested class (green band); z = (value &#8722; class mean) / class sd.");
+        sheet_note(r, f);
         pager(f, cls, p, pages);
+        db_example_probs *pr = la_calloc(items.n ? items.n : 1, sizeof *pr);
+        if (pr && db_load_example_probs(r->db, r->run.id, &items, pr, r->err)) {
+            free(pr);
+            fclose(f);
+            db_items_free(&items);
+            return r->err->status;
+        }
         fputs("<div class=\"grid\">\n", f);
         for (size_t i = 0; i < items.n; i++) {
-            card(r, f, &items.v[i]);
+            card(r, f, &items.v[i], pr ? &pr[i] : NULL);
             after = items.v[i].rank;
         }
+        free(pr);
         if (cls < 0) r->res->cards += items.n;
         fputs("</div>\n", f);
         if (total == 0) fputs("<p>No flagged examples.</p>\n", f);
@@ -434,6 +657,32 @@ static void kpi(FILE *f, const char *cls, const char *label, const char *value)
 {
     fprintf(f, "<div class=\"kpi %s\"><div class=\"v\">%s</div><div class=\"l\">%s</div></div>\n",
             cls, value, label);
+}
+
+/* A key figure with its interval under it (ci: already formatted). */
+static void kpi_ci(FILE *f, const char *cls, const char *label, const char *value, const char *ci,
+                   const char *title)
+{
+    fprintf(f, "<div class=\"kpi %s\" title=\"%s\"><div class=\"v\">%s</div><div class=\"ci\">%s</div>"
+               "<div class=\"l\">%s</div></div>\n", cls, title, value, ci, label);
+}
+
+/* summary.json's interval pair arr ([lo, hi], nulls when undefined):
+ * 1 with *lo, *hi, or 0. */
+static int ci_pair(const json_t *arr, double *lo, double *hi)
+{
+    const json_t *a = json_array_get(arr, 0), *b = json_array_get(arr, 1);
+    if (!json_is_number(a) || !json_is_number(b)) return 0;
+    *lo = json_number_value(a);
+    *hi = json_number_value(b);
+    return 1;
+}
+
+/* The interval level of the run's bootstrap intervals, in percent (95). */
+static double ci_level(const report *r)
+{
+    const json_t *c = json_object_get(r->summary, "confidence");
+    return json_is_number(c) ? 100 * json_number_value(c) : 95;
 }
 
 /* Per-class precision-recall curves stored when the run was recorded (when
@@ -576,12 +825,35 @@ static void index_head(report *r, FILE *f, int64_t largest, int64_t smallest)
     kpi(f, "", "classes", v);
     snprintf(v, sizeof v, "%" PRId64, run->num_flagged);
     kpi(f, run->num_flagged ? "warn" : "good", "flagged for review", v);
-    snprintf(v, sizeof v, "%.2f%%", 100.0 * run->error_rate);
-    kpi(f, run->error_rate > 0.05 ? "warn" : "good", "est. label-error rate", v);
-    snprintf(v, sizeof v, "%.0f", run->error_rate * (double)run->n);
-    kpi(f, "", "est. label errors", v);
+    double lo, hi;
+    const char *erc = run->error_rate > 0.05 ? "warn" : "good";
+    if (ci_pair(json_object_get(r->summary, "error_rate_ci"), &lo, &hi)) {
+        char ci[128], title[160];
+        double lv = ci_level(r);
+        snprintf(v, sizeof v, "%.2f%%", 100.0 * run->error_rate);
+        snprintf(ci, sizeof ci, "%g%% interval %.2f%%..%.2f%%", lv, 100 * lo, 100 * hi);
+        snprintf(title, sizeof title, "bootstrap %g%% interval of the estimated label-error rate", lv);
+        kpi_ci(f, erc, "est. label-error rate", v, ci, title);
+        snprintf(v, sizeof v, "%.0f", run->error_rate * (double)run->n);
+        snprintf(ci, sizeof ci, "%g%% interval %.0f..%.0f", lv, lo * (double)run->n, hi * (double)run->n);
+        kpi_ci(f, "", "est. label errors", v, ci, title);
+    } else {
+        snprintf(v, sizeof v, "%.2f%%", 100.0 * run->error_rate);
+        kpi(f, erc, "est. label-error rate", v);
+        snprintf(v, sizeof v, "%.0f", run->error_rate * (double)run->n);
+        kpi(f, "", "est. label errors", v);
+    }
     snprintf(v, sizeof v, "%.3f", run->health);
-    kpi(f, run->health < 0.9 ? "warn" : "good", "label health score", v);
+    if (ci_pair(json_object_get(r->summary, "error_rate_ci"), &lo, &hi) &&
+        fabs(run->health - (1 - run->error_rate)) < 1e-9) {
+        /* health = 1 - error rate, so its interval is the error rate's, mirrored */
+        char ci[128];
+        snprintf(ci, sizeof ci, "%g%% interval %.3f..%.3f", ci_level(r), 1 - hi, 1 - lo);
+        kpi_ci(f, run->health < 0.9 ? "warn" : "good", "label health score", v, ci,
+               "1 - estimated label-error rate, with the mirrored interval");
+    } else {
+        kpi(f, run->health < 0.9 ? "warn" : "good", "label health score", v);
+    }
     if (smallest > 0 && k > 0) snprintf(v, sizeof v, "%.1f : 1", (double)largest / (double)smallest);
     else snprintf(v, sizeof v, "&#8734; (empty class)");
     kpi(f, smallest > 0 && largest <= 3 * smallest ? "" : "warn", "imbalance (largest:smallest)", v);
@@ -629,19 +901,24 @@ static void index_classes(report *r, FILE *f, int64_t largest, int64_t smallest)
         flagged[c] = r->progress ? r->progress[c].total : run->num_issues[c];
     rp_svg_bars(f, k, run->class_names, run->given_count, flagged, "examples", "flagged");
     free(flagged);
-    fputs("<table class=\"cls\"><tr><th>class</th><th>given count</th><th>flagged</th>"
-          "<th>est. issues</th><th>noise rate</th><th>label quality</th><th>reviewed</th></tr>\n", f);
+    const json_t *cci = json_object_get(r->summary, "class_error_rate_ci");
+    fprintf(f, "<table class=\"cls\"><tr><th>class</th><th>given count</th><th>flagged</th>"
+               "<th>est. issues</th><th>noise rate</th><th>%g%% interval</th><th>label quality</th>"
+               "<th>reviewed</th></tr>\n", ci_level(r));
     for (size_t c = 0; c < k; c++) {
-        double rate = run->class_error_rate[c], q = run->class_quality[c];
+        double rate = run->class_error_rate[c], q = run->class_quality[c], lo, hi;
         int64_t fl = r->progress ? r->progress[c].total : run->num_issues[c];
+        char ci[64] = "-";
+        if (ci_pair(json_array_get(cci, c), &lo, &hi))
+            snprintf(ci, sizeof ci, "%.2f%%..%.2f%%", 100 * lo, 100 * hi);
         fprintf(f, "<tr><td><a href=\"class-%zu-1.html\">", c);
         rp_esc(f, run->class_names[c]);
         fprintf(f, "</a></td><td>%" PRId64 "</td><td>%" PRId64 "</td><td>%.1f</td>"
-                   "<td>%.2f%%<span class=\"bar\" style=\"width:%.0fpx\"></span></td>"
+                   "<td>%.2f%%<span class=\"bar\" style=\"width:%.0fpx\"></span></td><td class=\"ci\">%s</td>"
                    "<td>%.3f<span class=\"bar q\" style=\"width:%.0fpx\"></span></td>"
                    "<td>%" PRId64 " / %" PRId64 "</td></tr>\n",
                 run->given_count[c], fl, rate * (double)run->given_count[c], 100 * rate,
-                fmin(fmax(rate, 0) * 120, 60), q, fmin(fmax(q, 0), 1) * 60,
+                fmin(fmax(rate, 0) * 120, 60), ci, q, fmin(fmax(q, 0), 1) * 60,
                 r->progress ? r->progress[c].decided : 0, fl);
     }
     fputs("</table>\n<p class=\"muted\">Est. issues = noise rate &#215; given count: how many "
@@ -658,13 +935,110 @@ static void index_matrices(report *r, FILE *f)
     /* matrices */
     fputs("<section class=\"panel\" id=\"noise\"><h2>Where the labels go wrong</h2>\n"
           "<div class=\"row\"><div><h3>Noise matrix P(given | true)</h3>\n", f);
-    rp_svg_heatmap(f, k, run->class_names, run->noise_matrix, 2, "given", "true", 1);
+    rp_svg_heatmap_support(f, k, run->class_names, run->noise_matrix, 2, "given", "true", 1,
+                           run->confident_joint);
     fputs("<p class=\"muted\">Column = true class, row = given label; off-diagonal cells (red) are "
-          "label noise.</p></div><div><h3>Confident joint (calibrated counts)</h3>\n", f);
+          "label noise. Hover a cell for the number of examples its rate rests on.</p></div><div><h3>Confident joint (calibrated counts)</h3>\n", f);
     rp_svg_heatmap(f, k, run->class_names, run->confident_joint, 0, "given", "true", 1);
     fputs("<p class=\"muted\">Examples confidently counted as each (given, true) pair; "
           "off-diagonal counts are the likely label errors.</p></div></div></section>\n", f);
 
+}
+
+/* The "next steps" panel: the exact commands that go on from this run. */
+static void index_next(report *r, FILE *f)
+{
+    const db_run *run = &r->run;
+    fputs("<section class=\"panel next\" id=\"next\"><h2>Next steps</h2>\n<p class=\"muted\">The "
+          "commands for this run; click one to select it whole, then copy it into a terminal.</p>\n<ol>\n", f);
+    fputs("<li><b>Review the flagged examples</b> in the browser: keep, relabel, drop or skip each, "
+          "with keyboard shortcuts and undo (the address to open is printed):", f);
+    command(r, f, "serve", NULL);
+    fputs("or one at a time in the terminal:", f);
+    command(r, f, "review", NULL);
+    fputs("</li>\n<li><b>Export the decisions</b> (CSV, or <code>--format json</code>):", f);
+    command(r, f, "decisions", " --out decisions.csv");
+    fputs("</li>\n<li><b>Write the cleaned dataset</b> with the decisions applied (add <code>--auto drop</code> "
+          "or <code>--auto relabel</code> for the flagged examples nobody reviewed):", f);
+    const char *data = run->dataset_path ? run->dataset_path : "DATASET";
+    fputs("<code class=\"cmd\" tabindex=\"0\">labelaudit clean --db ", f);
+    sh_word(f, db_shown(r));
+    fprintf(f, " --run %" PRId64 " --data ", run->id);
+    sh_word(f, data);
+    if (run->labels_path && run->dataset_path && strcmp(run->labels_path, run->dataset_path) != 0) {
+        fputs(" --labels ", f);
+        sh_word(f, run->labels_path);
+    }
+    fputs(" --out cleaned</code></li>\n<li><b>Retrain and measure</b> on the cleaned data against a held-out "
+          "test set of yours (<code>TESTSET</code>); the metrics are attached to this run:", f);
+    const char *slash = strrchr(data, '/');
+    fputs("<code class=\"cmd\" tabindex=\"0\">labelaudit retrain --db ", f);
+    sh_word(f, db_shown(r));
+    fprintf(f, " --run %" PRId64 " --data ", run->id);
+    char cleaned[PATH_MAX];
+    snprintf(cleaned, sizeof cleaned, "cleaned/%s", slash ? slash + 1 : data);
+    sh_word(f, cleaned);
+    fputs(" --test TESTSET --out retrained</code></li>\n<li><b>Refresh this report</b> once decisions "
+          "are made (the cards show them):", f);
+    fputs("<code class=\"cmd\" tabindex=\"0\">labelaudit report --db ", f);
+    sh_word(f, db_shown(r));
+    fprintf(f, " --run %" PRId64 " --out ", run->id);
+    sh_word(f, r->out ? r->out : "report");
+    fputs("</code></li>\n</ol></section>\n", f);
+}
+
+/* One row of the run-details table: label, then value escaped. */
+static void detail_row(FILE *f, const char *label, const char *value)
+{
+    fprintf(f, "<tr><td>%s</td><td class=\"mono\" style=\"text-align:left\">", label);
+    rp_esc(f, value ? value : "-");
+    fputs("</td></tr>\n", f);
+}
+
+/* What cv chose with --rebalance auto and the operating point retrain used
+ * (--threshold), from the metrics attached to the run; nothing when absent. */
+static void details_training(report *r, FILE *f)
+{
+    char *text = NULL, buf[1024];
+    la_error e = {0};
+    if (!db_load_metrics(r->db, r->run.id, "cv", &text, &e) && text) {
+        json_t *m = json_loads(text, 0, NULL);
+        const json_t *rb = json_object_get(m, "rebalance"), *chosen = json_object_get(rb, "chosen");
+        if (json_is_object(chosen)) {
+            size_t len = 0;
+            const char *key;
+            json_t *v;
+            json_object_foreach((json_t *)chosen, key, v) {
+                long long folds = json_integer_value(v);
+                int w = snprintf(buf + len, sizeof buf - len, "%s%s in %lld fold%s", len ? ", " : "", key, folds,
+                                 folds == 1 ? "" : "s");
+                if (w < 0 || (size_t)w >= sizeof buf - len) break;
+                len += (size_t)w;
+            }
+            const char *sel = json_string_value(json_object_get(rb, "select_by"));
+            if (sel && len + 20 < sizeof buf) snprintf(buf + len, sizeof buf - len, " (chosen by %s)", sel);
+            detail_row(f, "class rebalancing (cv --rebalance auto)", buf);
+        }
+        const char *pc = json_string_value(json_object_get(m, "prior_correction"));
+        if (pc) detail_row(f, "prior correction of the probabilities", pc);
+        json_decref(m);
+    }
+    free(text);
+    text = NULL;
+    if (!db_load_metrics(r->db, r->run.id, "retrain", &text, &e) && text) {
+        json_t *m = json_loads(text, 0, NULL);
+        const json_t *t = json_object_get(m, "threshold");
+        const char *cls = json_string_value(json_object_get(t, "class"));
+        if (cls && json_is_number(json_object_get(t, "value"))) {
+            const char *file = json_string_value(json_object_get(t, "file"));
+            snprintf(buf, sizeof buf, "predict %s when its probability >= %.6g%s%s%s", cls,
+                     json_number_value(json_object_get(t, "value")), file ? " (" : "", file ? file : "",
+                     file ? ")" : "");
+            detail_row(f, "operating point (retrain --threshold)", buf);
+        }
+        json_decref(m);
+    }
+    free(text);
 }
 
 /* Paths, versions, notes and the recorded options. */
@@ -678,11 +1052,8 @@ static void index_details(report *r, FILE *f)
         {"labels", run->labels_path}, {"predicted probabilities", run->pred_probs_path},
         {"labelaudit version", run->version}, {"recorded", run->created_at},
     };
-    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
-        fprintf(f, "<tr><td>%s</td><td class=\"mono\" style=\"text-align:left\">", rows[i][0]);
-        rp_esc(f, rows[i][1] ? rows[i][1] : "-");
-        fputs("</td></tr>\n", f);
-    }
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) detail_row(f, rows[i][0], rows[i][1]);
+    details_training(r, f);
     fputs("</table>\n", f);
     if (r->features_note[0]) {
         fputs("<p class=\"muted\">", f);
@@ -717,11 +1088,13 @@ static int write_index(report *r)
         if (run->given_count[c] < smallest) smallest = run->given_count[c];
     }
     index_head(r, f, largest, smallest);
+    index_next(r, f);
     index_sheets(r, f);
     index_classes(r, f, largest, smallest);
     index_matrices(r, f);
     pr_section(r, f);
     rp_retrain_section(r->db, r->run.id, f);   /* retrain --db: final model, learning curves */
+    rp_reviewer_section(r->db, r->run.id, f);  /* consensus --db: the reviewer table */
     index_details(r, f);
     return page_end(r, f, path);
 }
@@ -772,6 +1145,8 @@ static int load_state(report *r, int64_t run_id)
     if (!r->progress || !r->thumbs) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     if (db_queue_progress(r->db, run_id, (size_t)r->run.k, r->progress, &r->overall, err))
         return err->status;
+    if (db_load_typical(r->db, run_id, &r->typical, &r->n_typical, err)) return err->status;
+    r->summary = r->run.summary_json ? json_loads(r->run.summary_json, 0, NULL) : NULL;
     return db_load_digest(r->db, run_id, &r->digest, err);
 }
 
@@ -813,6 +1188,7 @@ int rp_write_report(sqlite3 *db, const char *out_dir, const rp_options *opt_in, 
     r.opt = &opt;
     r.res = res;
     r.err = err;
+    r.out = out;
     if (db_snapshot_begin(db, err)) return err->status;
     int status = load_state(&r, opt.run_id);
     /* the parent must exist; the temporary directory is its sibling */
@@ -833,6 +1209,8 @@ int rp_write_report(sqlite3 *db, const char *out_dir, const rp_options *opt_in, 
     }
     db_snapshot_end(db);
     db_digest_info_free(&r.digest);
+    db_typical_free(r.typical, r.n_typical);
+    json_decref(r.summary);
     free(r.progress);
     free(r.thumbs);
     db_run_free(&r.run);

@@ -1,8 +1,12 @@
 /*
  * report.h — the static HTML report of one audit run: a summary page
- * (dataset, class balance, per-class table, noise matrix and confident joint
+ * (dataset, key figures with their intervals, the next-steps commands for the
+ * run, class balance, per-class table, noise matrix and confident joint
  * heatmaps, precision-recall plot when the run has cv metrics) and paginated
- * contact sheets of the flagged examples (all, and one per given class).
+ * contact sheets of the flagged examples (all, and one per given class): each
+ * card gives the model's probabilities as bars and a reason in words, with
+ * typical examples of the given and suggested class (images) or the telling
+ * features against both classes (tabular); docs/report.md.
  *
  * Reads only the database and image files: what the raw inputs gave (the
  * precision-recall points, feature summaries of tabular examples, thumbnail
@@ -27,6 +31,8 @@ typedef struct rp_options {
     int64_t run_id;       /* <= 0: the latest run                              */
     int     per_page;     /* cards per contact-sheet page (default 200)        */
     int     thumb_box;    /* thumbnail bounding box in pixels (default 112)    */
+    const char *db_path;  /* the database as the user names it, for the "next
+                             steps" commands; NULL: shown as labelaudit.db     */
 } rp_options;
 
 /* What was written, for the command's closing line. */

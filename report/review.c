@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,18 +184,41 @@ static void format_features(rv_buf *b, const char *json)
     json_decref(arr);
 }
 
+void rv_format_score(double q, char *out, size_t outsz)
+{
+    if (!isfinite(q) || q == 0 || fabs(q) >= RV_SCORE_FIXED_MIN) {
+        snprintf(out, outsz, "%.4f", q);
+        return;
+    }
+    /* 4.6e-08 -> 4.6e-8: two significant digits, no exponent padding */
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.1e", q);
+    char *e = strchr(buf, 'e');
+    if (e) {
+        char *d = e + 1 + (e[1] == '-' || e[1] == '+');
+        char *nz = d;
+        while (nz[0] == '0' && nz[1]) nz++;
+        memmove(d, nz, strlen(nz) + 1);
+    }
+    snprintf(out, outsz, "%s", buf);
+}
+
 char *rv_format_item(const db_item *it, char *const *class_names, size_t k, const db_progress *overall)
 {
     rv_buf b = {NULL, 0, 0, 0};
-    char g[256], s[256], n[256], text[1024];
-    if (overall)
+    char g[256], s[256], n[256], text[1024], score[32];
+    if (overall && overall->skip)   /* skip = decide later: not counted as decided */
+        bprintf(&b, "[%lld of %lld decided, %lld skipped for later]\n", (long long)(overall->decided - overall->skip),
+                (long long)overall->total, (long long)overall->skip);
+    else if (overall)
         bprintf(&b, "[%lld of %lld decided]\n", (long long)overall->decided, (long long)overall->total);
     rv_sanitize(it->dataset_id, text, sizeof text);
     bprintf(&b, "id:        %s   (row %lld, rank %lld)\n", text, (long long)it->row, (long long)it->rank);
     bprintf(&b, "given:     %s\n", cls(class_names, k, it->given, g, sizeof g));
     bprintf(&b, "suggested: %s%s\n", cls(class_names, k, it->suggested, s, sizeof s),
             it->suggested == it->given ? "   (same as given)" : "");
-    bprintf(&b, "score:     %.4f   (label quality; low = likely wrong)\n", it->quality);
+    rv_format_score(it->quality, score, sizeof score);
+    bprintf(&b, "score:     %s   (label quality; low = likely wrong)\n", score);
     bprintf(&b, "status:    %s", it->status ? it->status : "pending");
     if (it->status && !strcmp(it->status, "relabel")) bprintf(&b, " -> %s", cls(class_names, k, it->new_label, n, sizeof n));
     bprintf(&b, "\n");

@@ -51,6 +51,13 @@ int64_t rv_class_lookup(const char *s, char *const *class_names, size_t k);
 char *rv_format_item(const db_item *it, char *const *class_names, size_t k,
                      const db_progress *overall);
 
+#define RV_SCORE_FIXED_MIN 0.001   /* below it a score is shown as 4.6e-8     */
+
+/* A label quality score for people: "%.4f" from 0.001 up (and for 0), else
+ * two significant digits with a short exponent ("4.6e-8"), so tiny scores do
+ * not all read 0.0000. */
+void rv_format_score(double q, char *out, size_t outsz);
+
 /* Copies s into out (size outsz) with control bytes (< 0x20, 0x7f) replaced
  * by '?': safe to print on a terminal. */
 void rv_sanitize(const char *s, char *out, size_t outsz);

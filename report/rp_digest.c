@@ -27,6 +27,8 @@ typedef struct digest {
     db_example_digest *ex;         /* one per flagged example                */
     char             **features;   /* n_ex, malloc'd JSON texts or NULL      */
     uint8_t           *pixels;     /* n_ex x image bytes                     */
+    db_example_probs  *probs;      /* one per flagged example                */
+    db_typical        *typical;    /* <= RP_TYPICAL_PER_CLASS per class      */
     char               note[512];
 } digest;
 
@@ -39,6 +41,8 @@ static void digest_free(digest *g)
     free(g->pr);
     free(g->ex);
     free(g->pixels);
+    free(g->probs);
+    free(g->typical);
 }
 
 double *rp_digest_load_probs(const char *path, size_t n, size_t k)
@@ -90,6 +94,86 @@ static int build_curves(digest *g, const double *probs, const int32_t *labels, s
     return 0;
 }
 
+/* p(given) and the top 3 classes of every flagged example (items). */
+static int build_probs(digest *g, const double *probs, size_t n, size_t k, const db_items *items,
+                       la_error *err)
+{
+    if (!probs || items->n == 0) return 0;
+    g->probs = la_calloc(items->n, sizeof *g->probs);
+    if (!g->probs) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    for (size_t i = 0; i < items->n; i++) {
+        const db_item *it = &items->v[i];
+        if (it->row < 0 || (size_t)it->row >= n) continue;
+        const double *p = probs + (size_t)it->row * k;       /* row it->row of the n x k matrix */
+        db_example_probs *e = &g->probs[g->d.n_probs++];
+        e->row = it->row;
+        e->p_given = it->given >= 0 && (size_t)it->given < k ? p[it->given] : 0.0;
+        /* the 3 largest p_c by insertion; ties keep the lower class index */
+        for (size_t c = 0; c < k; c++) {
+            int pos = e->n_top;
+            while (pos > 0 && e->p_top[pos - 1] < p[c]) pos--;
+            if (pos >= 3) continue;
+            int end = e->n_top < 3 ? e->n_top : 2;
+            for (int j = end; j > pos; j--) {
+                e->top[j] = e->top[j - 1];
+                e->p_top[j] = e->p_top[j - 1];
+            }
+            e->top[pos] = (int64_t)c;
+            e->p_top[pos] = p[c];
+            if (e->n_top < 3) e->n_top++;
+        }
+    }
+    g->d.probs = g->probs;
+    return 0;
+}
+
+/* The typical examples of each class: rows whose given label is the class
+ * and the argmax, not flagged, the RP_TYPICAL_PER_CLASS largest p(class). */
+static int build_typical(digest *g, const double *probs, const int32_t *labels, size_t n, size_t k,
+                         const db_items *items, la_error *err)
+{
+    if (!probs || !labels || n == 0 || k == 0) return 0;
+    uint8_t *flagged = la_calloc(n, 1);
+    g->typical = la_calloc(k * RP_TYPICAL_PER_CLASS, sizeof *g->typical);
+    int *count = la_calloc(k, sizeof *count);
+    if (!flagged || !g->typical || !count) {
+        free(flagged);
+        free(count);
+        return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    }
+    for (size_t i = 0; i < items->n; i++)
+        if (items->v[i].row >= 0 && (size_t)items->v[i].row < n) flagged[items->v[i].row] = 1;
+    for (size_t i = 0; i < n; i++) {
+        int32_t y = labels[i];
+        if (flagged[i] || y < 0 || (size_t)y >= k) continue;
+        const double *p = probs + i * k;
+        size_t am = 0;                              /* argmax_c p_ic, first on ties */
+        for (size_t c = 1; c < k; c++)
+            if (p[c] > p[am]) am = c;
+        if (am != (size_t)y) continue;
+        db_typical *t = g->typical + (size_t)y * RP_TYPICAL_PER_CLASS;   /* the class's slots */
+        int m = count[y], pos = m;
+        while (pos > 0 && t[pos - 1].prob < p[y]) pos--;    /* ties keep the earlier row */
+        if (pos >= RP_TYPICAL_PER_CLASS) continue;
+        int end = m < RP_TYPICAL_PER_CLASS ? m : RP_TYPICAL_PER_CLASS - 1;
+        memmove(t + pos + 1, t + pos, (size_t)(end - pos) * sizeof *t);
+        t[pos] = (db_typical){.class_index = y, .row = (int64_t)i, .prob = p[y]};
+        if (m < RP_TYPICAL_PER_CLASS) count[y]++;
+    }
+    /* compact: class by class, slots 0..count-1 */
+    size_t m = 0;
+    for (size_t c = 0; c < k; c++)
+        for (int s = 0; s < count[c]; s++) {
+            g->typical[m] = g->typical[c * RP_TYPICAL_PER_CLASS + (size_t)s];
+            g->typical[m++].slot = s;
+        }
+    g->d.typical = g->typical;
+    g->d.n_typical = m;
+    free(flagged);
+    free(count);
+    return 0;
+}
+
 /* The dataset is the run's: same size, classes and class names. */
 static int dataset_matches(const la_dataset *ds, const db_run *run)
 {
@@ -117,7 +201,7 @@ static int is_pixel_dataset(const la_dataset *ds)
 static int build_pixels(digest *g, const la_dataset *ds, const db_items *items, la_error *err)
 {
     size_t bytes = ds->d;
-    g->pixels = la_malloc_array(items->n ? items->n : 1, bytes);
+    g->pixels = la_malloc_array(items->n + g->d.n_typical + 1, bytes);
     if (!g->pixels) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     g->d.image_w = ds->image_w;
     g->d.image_h = ds->image_h;
@@ -128,6 +212,14 @@ static int build_pixels(digest *g, const la_dataset *ds, const db_items *items, 
         uint8_t *out = g->pixels + g->d.n_examples * bytes;
         rp_pixel_bytes(ds->features + (size_t)it->row * ds->d, bytes, out);
         g->ex[g->d.n_examples++] = (db_example_digest){.row = it->row, .pixels = out};
+    }
+    /* the typical examples' pixels, for the cards' comparison strips */
+    for (size_t i = 0; i < g->d.n_typical; i++) {
+        int64_t row = g->typical[i].row;
+        if (row < 0 || (size_t)row >= ds->n || (ds->image_paths && ds->image_paths[row])) continue;
+        uint8_t *out = g->pixels + g->d.n_examples * bytes;
+        rp_pixel_bytes(ds->features + (size_t)row * ds->d, bytes, out);
+        g->ex[g->d.n_examples++] = (db_example_digest){.row = row, .pixels = out};
     }
     return 0;
 }
@@ -164,20 +256,27 @@ static void set_note(digest *g, const char *why)
     g->d.note = g->note;
 }
 
-static int build_examples(digest *g, sqlite3 *db, const db_run *run, const la_dataset *ds, la_error *err)
+static int build_examples(digest *g, sqlite3 *db, const db_run *run, const la_dataset *ds,
+                          const double *probs, const int32_t *labels, la_error *err)
 {
     db_items items;
     if (db_queue_list(db, run->id, NULL, &items, NULL, err)) return err->status;
+    size_t n = (size_t)run->n, k = (size_t)run->k;
+    int status = build_probs(g, probs, n, k, &items, err);
+    if (!status) status = build_typical(g, probs, labels, n, k, &items, err);
+    if (status) {
+        db_items_free(&items);
+        return status;
+    }
     size_t without_file = 0;
     for (size_t i = 0; i < items.n; i++) without_file += items.v[i].image_path == NULL;
-    int status = 0;
     if (without_file == 0) {
         /* every flagged example has an image file: nothing to store */
     } else if (!ds) {
         set_note(g, "the audit was given no dataset (--data)");
     } else if (!dataset_matches(ds, run)) {
         set_note(g, "the dataset does not match the run (size, classes or features differ)");
-    } else if (!(g->ex = la_calloc(items.n, sizeof *g->ex))) {
+    } else if (!(g->ex = la_calloc(items.n + g->d.n_typical + 1, sizeof *g->ex))) {
         status = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     } else {
         status = is_pixel_dataset(ds) ? build_pixels(g, ds, &items, err) : build_features(g, ds, &items, err);
@@ -198,7 +297,7 @@ int rp_record_digest(sqlite3 *db, int64_t run_id, const la_dataset *ds, const do
     digest g;
     memset(&g, 0, sizeof g);
     status = build_curves(&g, probs, labels, n, k, err);
-    if (!status) status = build_examples(&g, db, &run, ds, err);
+    if (!status) status = build_examples(&g, db, &run, ds, probs, labels, err);
     if (!status) status = db_record_digest(db, run_id, &g.d, err);
     digest_free(&g);
     db_run_free(&run);

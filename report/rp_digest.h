@@ -1,8 +1,10 @@
 /*
  * rp_digest.h — the report's digest of a run, computed once when the run is
  * recorded (audit --db) from the raw inputs the report must not reopen: the
- * per-class precision-recall curves of the out-of-fold probabilities, the
- * "most telling" feature summaries of flagged tabular examples
+ * per-class precision-recall curves of the out-of-fold probabilities, each
+ * flagged example's p(given) and top 3 classes, the typical examples of each
+ * class (the most confident correctly-labelled ones: schema/005_report.sql),
+ * the "most telling" feature summaries of flagged tabular examples
  * (rp_features.h), and the 8-bit thumbnail pixels of flagged examples of
  * image datasets without files (IDX, .npy pixels). Stored with
  * db_record_digest (db.h); the report then reads only the database and image
@@ -31,6 +33,7 @@ typedef struct sqlite3 sqlite3;
 #define RP_DIGEST_MAX_PROBS_BYTES (256LL << 20)
 #define RP_PR_MAX_POINTS   240   /* points kept per class curve               */
 #define RP_FEATURES_SHOWN  4     /* features per flagged tabular example       */
+#define RP_TYPICAL_PER_CLASS 3   /* typical examples stored per class          */
 
 /* The n x k probabilities of the .npy or CSV file at path, as doubles, for
  * the curves: a malloc'd array (caller frees), or NULL when the file is over

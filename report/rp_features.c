@@ -19,6 +19,7 @@ void rp_feature_stats_free(rp_feature_stats *st)
     if (!st) return;
     free(st->mean);
     free(st->sd);
+    free(st->csd);
     memset(st, 0, sizeof *st);
 }
 
@@ -33,9 +34,10 @@ int rp_feature_stats_init(const la_dataset *ds, rp_feature_stats *st, la_error *
     st->k = k;
     st->mean = la_calloc(k * d, sizeof *st->mean);
     st->sd = la_calloc(d, sizeof *st->sd);
+    st->csd = la_calloc(k * d, sizeof *st->csd);
     double *all = la_calloc(d, sizeof *all);
     int64_t *count = la_calloc(k, sizeof *count);
-    if (!st->mean || !st->sd || !all || !count) {
+    if (!st->mean || !st->sd || !st->csd || !all || !count) {
         free(all);
         free(count);
         rp_feature_stats_free(st);
@@ -57,18 +59,31 @@ int rp_feature_stats_init(const la_dataset *ds, rp_feature_stats *st, la_error *
         for (size_t j = 0; j < d; j++)
             if (count[c]) st->mean[c * d + j] /= (double)count[c];
     for (size_t j = 0; j < d; j++) all[j] /= n ? (double)n : 1.0;
-    /* sd_j = sqrt(sum_i (x_ij - mu_j)^2 / n), 1 for constant columns */
+    /* sd_j = sqrt(sum_i (x_ij - mu_j)^2 / n), 1 for constant columns;
+     * sd_cj = sqrt(sum_{i: y_i = c} (x_ij - mu_cj)^2 / n_c), the overall sd_j
+     * when the class has fewer than 2 examples or is constant in column j */
     for (size_t i = 0; i < n; i++) {
         const float *x = ds->features + i * d;
+        int32_t c = ds->labels[i];
+        int in = c >= 0 && (size_t)c < k;
         for (size_t j = 0; j < d; j++) {
             double v = isfinite(x[j]) ? x[j] : 0.0;
             st->sd[j] += (v - all[j]) * (v - all[j]);
+            if (in) {
+                double dv = v - st->mean[(size_t)c * d + j];
+                st->csd[(size_t)c * d + j] += dv * dv;
+            }
         }
     }
     for (size_t j = 0; j < d; j++) {
         double s = sqrt(st->sd[j] / (n ? (double)n : 1.0));
         st->sd[j] = s > 1e-12 ? s : 1.0;
     }
+    for (size_t c = 0; c < k; c++)
+        for (size_t j = 0; j < d; j++) {
+            double s = count[c] > 1 ? sqrt(st->csd[c * d + j] / (double)count[c]) : 0.0;
+            st->csd[c * d + j] = s > 1e-12 ? s : st->sd[j];
+        }
     free(all);
     free(count);
     return 0;
@@ -117,9 +132,11 @@ char *rp_feature_summary(const rp_feature_stats *st, const la_dataset *ds, size_
         const char *name = ds->feature_names && ds->feature_names[j] ? ds->feature_names[j] : "";
         char fallback[32];
         if (!*name) snprintf(fallback, sizeof fallback, "f%zu", j), name = fallback;
-        json_t *o = json_pack("{s:s, s:f, s:f, s:f}", "name", name,
+        json_t *o = json_pack("{s:s, s:f, s:f, s:f, s:f, s:f}", "name", name,
                               "value", round4(isfinite(x[j]) ? x[j] : 0.0),
-                              "given_mean", round4(mg[j]), "suggested_mean", round4(ms[j]));
+                              "given_mean", round4(mg[j]), "suggested_mean", round4(ms[j]),
+                              "given_sd", round4(st->csd[(size_t)given * d + j]),
+                              "suggested_sd", round4(st->csd[(size_t)suggested * d + j]));
         if (!o || json_array_append_new(arr, o)) goto fail;
     }
     char *s = la_json_text(arr, LA_JSON_LINE);

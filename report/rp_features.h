@@ -23,6 +23,7 @@ typedef struct rp_feature_stats {
     size_t  d, k;
     double *mean;   /* k x d, mu_cj = mean_{i: y_i = c} x_ij                */
     double *sd;     /* d, population standard deviation (1 when 0)          */
+    double *csd;    /* k x d, per-class population sd (sd_j when 0 or n_c < 2) */
 } rp_feature_stats;
 
 /* Computes the statistics from ds (features and labels). LA_EUSAGE when the
@@ -31,7 +32,9 @@ int  rp_feature_stats_init(const la_dataset *ds, rp_feature_stats *st, la_error 
 void rp_feature_stats_free(rp_feature_stats *st);
 
 /* The JSON summary of row `row`: an array of at most max_features objects
- * {"name", "value", "given_mean", "suggested_mean"}, most telling first.
+ * {"name", "value", "given_mean", "suggested_mean", "given_sd",
+ * "suggested_sd"} (the sds per class, for the card's z-scores), most
+ * telling first.
  * Returns a malloc'd string, or NULL on out of memory. */
 char *rp_feature_summary(const rp_feature_stats *st, const la_dataset *ds, size_t row,
                          int64_t given, int64_t suggested, size_t max_features);

@@ -70,6 +70,8 @@ static void esc_trunc(FILE *out, const char *s, size_t max_chars)
     fputs("\xe2\x80\xa6", out);   /* … */
 }
 
+static void svg_label(FILE *out, const char *name, size_t max_chars);
+
 void rp_svg_bars(FILE *out, size_t k, char *const *names, const int64_t *value,
                  const int64_t *overlay, const char *value_label, const char *overlay_label)
 {
@@ -77,7 +79,8 @@ void rp_svg_bars(FILE *out, size_t k, char *const *names, const int64_t *value,
     int64_t max = 1;
     for (size_t c = 0; c < k; c++) if (value[c] > max) max = value[c];
     int width = label_w + bar_w + 90, height = top + (int)k * row_h + 6;
-    fprintf(out, "<svg class=\"chart\" role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
+    fprintf(out, "<svg class=\"chart\" role=\"img\" aria-label=\"bar chart: examples per class\""
+                 " width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
             width, height, width, height);
     if (overlay) {
         fprintf(out, "<rect x=\"%d\" y=\"6\" width=\"12\" height=\"12\" fill=\"#a6c8e8\"/>"
@@ -97,7 +100,7 @@ void rp_svg_bars(FILE *out, size_t k, char *const *names, const int64_t *value,
         if (overlay) fprintf(out, ", %lld %s", (long long)overlay[c], overlay_label ? overlay_label : "");
         fprintf(out, "</title><text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"lb\">",
                 label_w - 8, y + 15);
-        esc_trunc(out, names[c], 24);
+        svg_label(out, names[c], 24);
         fprintf(out, "</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" rx=\"2\" fill=\"#a6c8e8\"/>",
                 label_w, y + 3, w, row_h - 6);
         if (overlay) {
@@ -128,6 +131,36 @@ void rp_svg_heatmap(FILE *out, size_t k, char *const *names, const double *m,
                     int decimals, const char *row_title, const char *col_title,
                     int diag_muted)
 {
+    rp_svg_heatmap_support(out, k, names, m, decimals, row_title, col_title, diag_muted, NULL);
+}
+
+/* A label that may be cut (esc_trunc) with its full name as the tooltip. */
+static void svg_label(FILE *out, const char *name, size_t max_chars)
+{
+    fputs("<title>", out);
+    rp_esc(out, name);
+    fputs("</title>", out);
+    esc_trunc(out, name, max_chars);
+}
+
+/* The cell tooltip's support part: "; rests on C of S examples counted as
+ * true NAME" when the confident joint cj (k x k, (given, true)) is given. */
+static void cell_support(FILE *out, const double *cj, size_t k, size_t i, size_t j, const char *col_title,
+                         const char *name)
+{
+    if (!cj) return;
+    double col = 0;                 /* S_j = sum_i cj_ij: the examples counted as true j */
+    for (size_t r = 0; r < k; r++) col += cj[r * k + j];
+    fprintf(out, "; rests on %.0f of %.0f examples counted as %s ", cj[i * k + j], col,
+            col_title ? col_title : "");
+    rp_esc(out, name);
+    fputs(" (confident joint)", out);
+}
+
+void rp_svg_heatmap_support(FILE *out, size_t k, char *const *names, const double *m,
+                            int decimals, const char *row_title, const char *col_title,
+                            int diag_muted, const double *cj)
+{
     int cell = k <= 4 ? 56 : k <= 10 ? 40 : k <= 20 ? 28 : k <= 40 ? 18 : 12;
     int label_w = 112, top = 96;
     int width = label_w + (int)k * cell + 30, height = top + (int)k * cell + 6;
@@ -139,7 +172,11 @@ void rp_svg_heatmap(FILE *out, size_t k, char *const *names, const double *m,
             else if (v > max_off) max_off = v;
         }
     double max_all = max_diag > max_off ? max_diag : max_off;
-    fprintf(out, "<svg class=\"chart heat\" role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
+    fprintf(out, "<svg class=\"chart heat\" role=\"img\" aria-label=\"heatmap: ");
+    rp_esc(out, row_title);
+    fputs(" (rows) by ", out);
+    rp_esc(out, col_title);
+    fprintf(out, " (columns); hover a cell for its value\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
             width, height, width, height);
     /* axis titles */
     fprintf(out, "<text x=\"%d\" y=\"14\" class=\"ax\">", label_w);
@@ -153,14 +190,14 @@ void rp_svg_heatmap(FILE *out, size_t k, char *const *names, const double *m,
         int x = label_w + (int)j * cell + cell / 2 + 4;
         fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"lb\" transform=\"rotate(-45 %d %d)\">",
                 x, top - 6, x, top - 6);
-        esc_trunc(out, names[j], 13);
+        svg_label(out, names[j], 13);
         fputs("</text>\n", out);
     }
     for (size_t i = 0; i < k; i++) {
         int y = top + (int)i * cell;
         fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"lb\">", label_w - 6,
                 y + cell / 2 + 4);
-        esc_trunc(out, names[i], 15);
+        svg_label(out, names[i], 15);
         fputs("</text>\n", out);
         for (size_t j = 0; j < k; j++) {
             double v = m[i * k + j];
@@ -185,8 +222,10 @@ void rp_svg_heatmap(FILE *out, size_t k, char *const *names, const double *m,
             rp_esc(out, col_title);
             fputs(" ", out);
             rp_esc(out, names[j]);
-            fprintf(out, ": %s</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\""
-                         " stroke=\"#fff\"/>", num, x, y, cell, cell, fill);
+            fprintf(out, ": %s", num);
+            cell_support(out, cj, k, i, j, col_title, names[j]);
+            fprintf(out, "</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\""
+                         " stroke=\"#fff\"/>", x, y, cell, cell, fill);
             if (font)
                 fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"%d\" fill=\"%s\">%s</text>",
                         x + cell / 2, y + cell / 2 + font / 3, font,
@@ -203,7 +242,8 @@ void rp_svg_pr(FILE *out, const rp_series *s, size_t n)
     int width = left + plot + 20 + legend_w, height = top + plot + 44;
     int legend_h = 20 + 18 * (int)n;
     if (legend_h > height) height = legend_h;
-    fprintf(out, "<svg class=\"chart\" role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
+    fprintf(out, "<svg class=\"chart\" role=\"img\" aria-label=\"precision-recall chart, one curve or point per class\""
+                 " width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
             width, height, width, height);
     fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafbfc\" stroke=\"#ccd\"/>\n",
             left, top, plot, plot);
@@ -272,7 +312,8 @@ void rp_svg_curves(FILE *f, const json_t *curves)
     if (lo < 0) lo = 0;
     const int left = 46, top = 12, pw = 420, ph = 240, legend_w = 250;
     int width = left + pw + 20 + legend_w, height = top + ph + 44;
-    fprintf(f, "<svg class=\"chart\" role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
+    fprintf(f, "<svg class=\"chart\" role=\"img\" aria-label=\"learning curves: accuracy per epoch\""
+                 " width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
             width, height, width, height);
     fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafbfc\" stroke=\"#ccd\"/>\n",
             left, top, pw, ph);
@@ -322,4 +363,63 @@ void rp_svg_curves(FILE *f, const json_t *curves)
         fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"lg\">- - early stopping (epoch %lld)</text>\n",
                 left + pw + 20, top + 10 + 18 * ls + 10, (long long)json_integer_value(es));
     fputs("</svg>\n", f);
+}
+
+void rp_esc_wrap(FILE *out, const char *s, size_t max_seg)
+{
+    if (!s) return;
+    char seg[512];
+    size_t len = 0, chars = 0;
+    int cut = 0;
+    for (const char *p = s;; p++) {
+        int sep = *p == '_' || *p == '/' || *p == '-' || *p == '.' || *p == ' ';
+        if (*p && !sep) {
+            int cont = ((unsigned char)*p & 0xC0) == 0x80;
+            if (!cont) chars++;
+            if (chars > max_seg) cut = 1;
+            else if (len < sizeof seg - 1) seg[len++] = *p;
+            continue;
+        }
+        /* a segment ends: write it (cut at a character boundary), its separator and a break chance */
+        while (cut && len > 0 && ((unsigned char)seg[len] & 0xC0) == 0x80) len--;
+        seg[len] = 0;
+        rp_esc(out, seg);
+        if (cut) fputs("\xe2\x80\xa6", out);
+        if (!*p) break;
+        char sp[2] = {*p, 0};
+        rp_esc(out, sp);
+        fputs("<wbr>", out);
+        len = chars = 0;
+        cut = 0;
+    }
+}
+
+void rp_svg_feature_scale(FILE *out, const char *name, double x, double mg, double sg, double ms, double ss)
+{
+    /* the axis spans every band (mean +- 2 sd of both classes) and x */
+    double lo = fmin(fmin(mg - 2 * sg, ms - 2 * ss), x), hi = fmax(fmax(mg + 2 * sg, ms + 2 * ss), x);
+    if (!(hi > lo)) {
+        lo -= 1;
+        hi += 1;
+    }
+    const double w = 160, pad = 4;
+#define RP_SX(v) (pad + ((v) - lo) / (hi - lo) * (w - 2 * pad))
+    fprintf(out, "<svg class=\"scale\" viewBox=\"0 0 160 16\" preserveAspectRatio=\"none\" role=\"img\" "
+                 "aria-label=\"");
+    rp_esc(out, name);
+    fprintf(out, " %.4g: given class %.4g &#177; %.3g, suggested class %.4g &#177; %.3g\"><title>", x, mg, sg, ms, ss);
+    rp_esc(out, name);
+    fprintf(out, " = %.4g; given class mean %.4g &#177; %.3g (sd), suggested class mean %.4g &#177; %.3g</title>",
+            x, mg, sg, ms, ss);
+    fprintf(out, "<line x1=\"%.0f\" y1=\"8\" x2=\"%.0f\" y2=\"8\" stroke=\"#d0d5dd\"/>", pad, w - pad);
+    fprintf(out, "<rect x=\"%.1f\" y=\"3\" width=\"%.1f\" height=\"4\" fill=\"#f4a09a\"/>"
+                 "<rect x=\"%.1f\" y=\"2\" width=\"1.5\" height=\"6\" fill=\"#b42318\"/>",
+            RP_SX(mg - sg), RP_SX(mg + sg) - RP_SX(mg - sg), RP_SX(mg) - 0.75);
+    fprintf(out, "<rect x=\"%.1f\" y=\"9\" width=\"%.1f\" height=\"4\" fill=\"#8fd0a0\"/>"
+                 "<rect x=\"%.1f\" y=\"8\" width=\"1.5\" height=\"6\" fill=\"#15803d\"/>",
+            RP_SX(ms - ss), RP_SX(ms + ss) - RP_SX(ms - ss), RP_SX(ms) - 0.75);
+    double px = RP_SX(x);
+    fprintf(out, "<path d=\"M%.1f 0h6l-3 5z\" fill=\"#1d2330\"/><rect x=\"%.1f\" y=\"0\" width=\"1.2\" height=\"16\" "
+                 "fill=\"#1d2330\"/></svg>", px - 3, px - 0.6);
+#undef RP_SX
 }

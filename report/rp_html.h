@@ -35,6 +35,14 @@ void rp_svg_heatmap(FILE *out, size_t k, char *const *names, const double *m,
                     int decimals, const char *row_title, const char *col_title,
                     int diag_muted);
 
+/* rp_svg_heatmap with each cell's support in its tooltip: cj (k x k,
+ * (given, true), may be NULL) is the confident joint the rates rest on, and
+ * cell (i, j)'s title says "rests on cj_ij of sum_r cj_rj examples counted as
+ * true j". Axis labels cut to fit carry the full name in a <title>. */
+void rp_svg_heatmap_support(FILE *out, size_t k, char *const *names, const double *m,
+                            int decimals, const char *row_title, const char *col_title,
+                            int diag_muted, const double *cj);
+
 /* One curve or point set for rp_svg_pr. */
 typedef struct rp_series {
     const char   *name;      /* legend text (escaped)                         */
@@ -52,6 +60,18 @@ void rp_svg_pr(FILE *out, const rp_series *s, size_t n);
  * line at early_stopping_epoch. Writes nothing when there are fewer than 2
  * epochs. */
 void rp_svg_curves(FILE *out, const json_t *curves);
+
+/* Writes s escaped with a line-break chance (<wbr>) after each separator
+ * (_ / - . space), so a long feature name wraps between its words and never
+ * inside one; a segment longer than max_seg characters is cut with an
+ * ellipsis (the caller puts the full name in a title). */
+void rp_esc_wrap(FILE *out, const char *s, size_t max_seg);
+
+/* A 160 x 16 inline SVG scale for one feature value x: the given class's
+ * mean +- 1 sd (red band, upper half), the suggested class's (green, lower
+ * half) and x as a black marker; the axis spans both classes' mean +- 2 sd
+ * and x. name labels it (title, aria-label). */
+void rp_svg_feature_scale(FILE *out, const char *name, double x, double mg, double sg, double ms, double ss);
 
 /* The colour used for series / class i (a fixed palette, cycled). */
 const char *rp_color(size_t i);

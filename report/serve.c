@@ -27,6 +27,8 @@
 #include "../db/db.h"
 #include "../util/la_json.h"
 #include "review.h"
+#include "serve_auth.h"
+#include "serve_reply.h"
 
 struct srv_app {
     sqlite3        *db;
@@ -34,25 +36,12 @@ struct srv_app {
     db_run          run;           /* the run under review (class names, k)   */
     int64_t         queue_size;
     char           *root;          /* realpath of the image root, or NULL     */
-    char           *token;         /* NULL when none is required              */
-    char            csrf[65];      /* hex, random per process                 */
+    srv_auth       *auth;          /* reviewers and sessions                  */
+    int             loopback;      /* bound to loopback: Host must say so     */
+    int             port;          /* names the cookie, checked in Origin     */
 };
 
 /* ---- pure helpers ---------------------------------------------------------- */
-
-int srv_secret_equal(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    unsigned char d = (unsigned char)(la != lb);
-    /* Compare over the longer length so the time does not leak the prefix. */
-    size_t n = la > lb ? la : lb;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char x = i < la ? (unsigned char)a[i] : 0;
-        unsigned char y = i < lb ? (unsigned char)b[i] : 0;
-        d |= x ^ y;
-    }
-    return d == 0;
-}
 
 int srv_is_loopback(const char *addr)
 {
@@ -127,23 +116,6 @@ int srv_resolve_under(const char *root_real, const char *rel, char *out, size_t 
 
 /* ---- app ------------------------------------------------------------------- */
 
-static int random_hex(char *out, size_t nbytes)
-{
-    unsigned char buf[64];
-    size_t got = 0;
-    if (nbytes > sizeof buf) return -1;
-    while (got < nbytes) {
-        ssize_t r = getrandom(buf + got, nbytes - got, 0);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        got += (size_t)r;
-    }
-    for (size_t i = 0; i < nbytes; i++) snprintf(out + 2 * i, 3, "%02x", buf[i]);
-    return 0;
-}
-
 /* The folder images are relative to: --root, else the run's dataset path
  * (a folder) or the folder holding it (a manifest file). NULL when none. */
 static char *find_root(const char *override, const char *dataset_path)
@@ -179,15 +151,10 @@ int srv_app_open(const srv_config *cfg, srv_app **out, la_error *err)
         la_error_set(err, LA_EUSAGE, cfg->root, 0, "--root is not a readable folder");
         goto fail;
     }
-    if (cfg->token && !(app->token = la_strdup(cfg->token))) goto oom;
-    if (random_hex(app->csrf, 32)) {
-        la_error_set(err, LA_EINTERNAL, NULL, 0, "no random bytes for the CSRF token");
-        goto fail;
-    }
+    if (srv_auth_open(cfg->token, cfg->reviewer, cfg->reviewers, &app->auth, err)) goto fail;
+    app->loopback = srv_is_loopback(cfg->bind);
     *out = app;
     return 0;
-oom:
-    la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
 fail:
     srv_app_close(app);
     return err->status ? err->status : LA_EINTERNAL;
@@ -200,177 +167,25 @@ void srv_app_close(srv_app *app)
     db_close(app->db);
     pthread_mutex_destroy(&app->lock);
     free(app->root);
-    free(app->token);
+    srv_auth_close(app->auth);
     free(app);
 }
 
 int64_t srv_app_run(const srv_app *app) { return app->run.id; }
 int64_t srv_app_queue_size(const srv_app *app) { return app->queue_size; }
 const char *srv_app_root(const srv_app *app) { return app->root ? app->root : ""; }
-const char *srv_app_csrf(const srv_app *app) { return app->csrf; }
+size_t srv_app_reviewers(const srv_app *app) { return srv_auth_count(app->auth); }
+void srv_app_set_port(srv_app *app, int port) { app->port = port; }
 
-/* ---- responses ------------------------------------------------------------- */
+#define header srv_req_header
+#define query  srv_req_query
 
-void srv_response_free(srv_response *resp)
+/* Loopback servers also refuse foreign Host names, so that a web page
+ * elsewhere cannot reach them through DNS rebinding. 0, or -1 with r. */
+static int check_host(const srv_app *app, const srv_request *req, srv_response *r)
 {
-    if (!resp) return;
-    free(resp->body);
-    if (resp->fd >= 0) close(resp->fd);
-    resp->body = NULL;
-    resp->fd = -1;
-}
-
-static void reply_text(srv_response *r, int status, const char *msg)
-{
-    r->status = status;
-    r->content_type = "text/plain; charset=utf-8";
-    size_t n = strlen(msg);
-    r->body = malloc(n + 2);
-    if (!r->body) return;
-    memcpy(r->body, msg, n);
-    r->body[n] = '\n';
-    r->body[n + 1] = '\0';
-    r->body_len = n + 1;
-}
-
-/* Takes ownership of j. Non-ASCII is escaped, and so are < > & so that the
- * JSON is inert even if a browser were tricked into reading it as HTML. */
-static void reply_json(srv_response *r, int status, json_t *j)
-{
-    r->status = status;
-    r->content_type = "application/json; charset=utf-8";
-    char *s = la_json_text(j, LA_JSON_WIRE);
-    json_decref(j);
-    if (!s) {
-        reply_text(r, 500, "out of memory");
-        return;
-    }
-    size_t n = 0, extra = 0;
-    for (const char *p = s; *p; p++, n++) extra += (*p == '<' || *p == '>' || *p == '&') ? 5 : 0;
-    r->body = malloc(n + extra + 1);
-    if (!r->body) {
-        free(s);
-        reply_text(r, 500, "out of memory");
-        return;
-    }
-    char *o = r->body;
-    for (const char *p = s; *p; p++) {
-        if (*p == '<' || *p == '>' || *p == '&') o += sprintf(o, "\\u%04x", (unsigned)*p);
-        else *o++ = *p;
-    }
-    *o = '\0';
-    r->body_len = (size_t)(o - r->body);
-    free(s);
-}
-
-static void reply_error(srv_response *r, int status, const char *msg)
-{
-    reply_json(r, status, json_pack("{s:s}", "error", msg));
-}
-
-/* ---- request accessors ----------------------------------------------------- */
-
-static const char *header(const srv_request *req, const char *name)
-{
-    for (size_t i = 0; i < req->n_headers; i++)
-        if (req->headers[i].name && strcasecmp(req->headers[i].name, name) == 0) return req->headers[i].value;
-    return NULL;
-}
-
-static const char *query(const srv_request *req, const char *name)
-{
-    for (size_t i = 0; i < req->n_query; i++)
-        if (req->query[i].name && strcmp(req->query[i].name, name) == 0)
-            return req->query[i].value ? req->query[i].value : "";
-    return NULL;
-}
-
-/* The value of cookie `name` in a Cookie header, copied into out. */
-static int cookie(const srv_request *req, const char *name, char *out, size_t outsz)
-{
-    const char *c = header(req, "Cookie");
-    size_t n = strlen(name);
-    while (c && *c) {
-        while (*c == ' ' || *c == ';') c++;
-        const char *end = strchr(c, ';');
-        size_t len = end ? (size_t)(end - c) : strlen(c);
-        if (len > n && strncmp(c, name, n) == 0 && c[n] == '=') {
-            size_t vlen = len - n - 1;
-            if (vlen >= outsz) return 0;
-            memcpy(out, c + n + 1, vlen);
-            out[vlen] = '\0';
-            return 1;
-        }
-        c = end;
-    }
-    return 0;
-}
-
-/* ---- authentication -------------------------------------------------------- */
-
-/* Returns 0 when the request may proceed, else fills r (401/403/303). */
-static int authenticate(srv_app *app, const srv_request *req, srv_response *r)
-{
-    if (!app->token) {
-        /* Loopback without token: refuse foreign Host names, so a web page
-         * elsewhere cannot reach this server through DNS rebinding. */
-        if (!srv_host_is_loopback(header(req, "Host"))) {
-            reply_error(r, 403, "Host must be a loopback name (localhost, 127.0.0.1, [::1])");
-            return -1;
-        }
-        return 0;
-    }
-    const char *q = query(req, "token");
-    if (q && (!strcmp(req->method, "GET") || !strcmp(req->method, "HEAD"))) {
-        if (!srv_secret_equal(q, app->token)) {
-            reply_error(r, 403, "wrong token");
-            return -1;
-        }
-        /* First visit with ?token=: remember it in a cookie and drop it from
-         * the address bar (and from history and Referer). */
-        snprintf(r->set_cookie, sizeof r->set_cookie,
-                 "la_token=%s; Path=/; HttpOnly; SameSite=Strict", app->token);
-        snprintf(r->location, sizeof r->location, "/");
-        reply_text(r, 303, "see /");
-        return -1;
-    }
-    const char *h = header(req, "Authorization");
-    char buf[512];
-    const char *given = NULL;
-    if (h && strncasecmp(h, "Bearer ", 7) == 0) given = h + 7;
-    else if ((h = header(req, "X-Token"))) given = h;
-    else if (cookie(req, "la_token", buf, sizeof buf)) given = buf;
-    if (!given) {
-        reply_error(r, 401, "token required (Authorization: Bearer T, or open /?token=T once)");
-        return -1;
-    }
-    if (!srv_secret_equal(given, app->token)) {
-        reply_error(r, 403, "wrong token");
-        return -1;
-    }
-    return 0;
-}
-
-/* POST requests also need the CSRF token, a JSON body and, when the browser
- * says where it comes from, the same origin. */
-static int check_post(srv_app *app, const srv_request *req, srv_response *r)
-{
-    const char *t = header(req, "X-CSRF-Token");
-    if (!t || !srv_secret_equal(t, app->csrf)) {
-        reply_error(r, 403, "missing or wrong X-CSRF-Token");
-        return -1;
-    }
-    const char *origin = header(req, "Origin"), *host = header(req, "Host");
-    if (origin && strcmp(origin, "null") != 0) {
-        const char *o = strstr(origin, "://");
-        if (!host || !o || strcmp(o + 3, host) != 0) {
-            reply_error(r, 403, "cross-origin request refused");
-            return -1;
-        }
-    }
-    const char *ct = header(req, "Content-Type");
-    if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
-        reply_error(r, 415, "Content-Type must be application/json");
+    if (app->loopback && !srv_host_is_loopback(header(req, "Host"))) {
+        srv_reply_error(r, 403, "Host must be a loopback name (localhost, 127.0.0.1, [::1])");
         return -1;
     }
     return 0;
@@ -486,7 +301,7 @@ static int parse_num(const char *s, double *out)
     return 0;
 }
 
-static void handle_state(srv_app *app, const srv_request *req, srv_response *r)
+static void handle_state(srv_app *app, const srv_request *req, const srv_who *who, srv_response *r)
 {
     db_filter f;
     db_filter_init(&f);
@@ -494,23 +309,23 @@ static void handle_state(srv_app *app, const srv_request *req, srv_response *r)
     const char *s;
     if ((s = query(req, "class")) && s[0]) {
         if (parse_num(s, &v) || v != floor(v) || v < -1 || v >= (double)app->run.k)
-            { reply_error(r, 400, "class must be a class index"); return; }
+            { srv_reply_error(r, 400, "class must be a class index"); return; }
         f.given = (int64_t)v;
     }
     if ((s = query(req, "status")) && s[0] && strcmp(s, "any") != 0) {
         if (!db_status_valid(s, 1) && strcmp(s, "decided") != 0)
-            { reply_error(r, 400, "status must be any, pending, decided, keep, relabel, drop or skip"); return; }
+            { srv_reply_error(r, 400, "status must be any, pending, decided, keep, relabel, drop or skip"); return; }
         f.status = s;
     }
     if (parse_num(query(req, "min"), &f.score_min) || parse_num(query(req, "max"), &f.score_max))
-        { reply_error(r, 400, "min and max must be numbers"); return; }
+        { srv_reply_error(r, 400, "min and max must be numbers"); return; }
     v = 0;
     if (parse_num(query(req, "offset"), &v) || v < 0 || v > 1e12 || v != floor(v))
-        { reply_error(r, 400, "offset must be a whole number >= 0"); return; }
+        { srv_reply_error(r, 400, "offset must be a whole number >= 0"); return; }
     f.offset = (int64_t)v;
     v = 60;
     if (parse_num(query(req, "limit"), &v) || v < 1 || v > SRV_MAX_PAGE || v != floor(v))
-        { reply_error(r, 400, "limit must be 1..500"); return; }
+        { srv_reply_error(r, 400, "limit must be 1..500"); return; }
     f.limit = (int64_t)v;
 
     la_error err;
@@ -524,15 +339,15 @@ static void handle_state(srv_app *app, const srv_request *req, srv_response *r)
     if (rc) {
         json_decref(progress);
         db_items_free(&items);
-        { reply_error(r, 500, err.msg[0] ? err.msg : "database error"); return; }
+        { srv_reply_error(r, 500, err.msg[0] ? err.msg : "database error"); return; }
     }
     json_t *arr = json_array(), *classes = json_array();
     for (size_t i = 0; i < items.n; i++) json_array_append_new(arr, item_json(app, &items.v[i]));
     db_items_free(&items);
     for (int64_t c = 0; c < app->run.k; c++)
         json_array_append_new(classes, json_string(app->run.class_names[c] ? app->run.class_names[c] : ""));
-    reply_json(r, 200, json_pack("{s:I, s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:o}",
-                                 "run", (json_int_t)app->run.id,
+    srv_reply_json(r, 200, json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:o}",
+                                 "run", (json_int_t)app->run.id, "reviewer", who->reviewer,
                                  "dataset", app->run.dataset_path ? app->run.dataset_path : "",
                                  "created_at", app->run.created_at ? app->run.created_at : "",
                                  "classes", classes, "progress", progress,
@@ -540,101 +355,137 @@ static void handle_state(srv_app *app, const srv_request *req, srv_response *r)
                                  "limit", (json_int_t)f.limit, "items", arr));
 }
 
-/* A reviewer name: 1..DB_MAX_REVIEWER bytes, no control characters. */
-static int reviewer_ok(const char *s)
+/* The body of a POST as a JSON object, or NULL with r filled (400). */
+static json_t *body_object(const srv_request *req, srv_response *r)
 {
-    if (!s || !s[0] || strlen(s) > DB_MAX_REVIEWER) return 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p < 0x20 || *p == 0x7f) return 0;
-    return 1;
+    json_error_t jerr;
+    json_t *j = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (j && json_is_object(j)) return j;
+    json_decref(j);
+    srv_reply_error(r, 400, "body must be a JSON object");
+    return NULL;
+}
+
+/* The reviewer is the session's. A body may still name one (older clients
+ * did), but only that same reviewer: 0, or -1 with r filled (400 / 403). */
+static int body_reviewer_matches(json_t *j, const srv_who *who, srv_response *r)
+{
+    json_t *jr = json_object_get(j, "reviewer");
+    if (!jr || json_is_null(jr)) return 0;
+    if (!json_is_string(jr)) {
+        srv_reply_error(r, 400, "reviewer must be a string (or left out: it is the session's)");
+        return -1;
+    }
+    if (strcmp(json_string_value(jr), who->reviewer) != 0) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "you are signed in as '%.200s' and cannot act for another reviewer", who->reviewer);
+        srv_reply_error(r, 403, msg);
+        return -1;
+    }
+    return 0;
 }
 
 /* Answers with the current state of queue row qid (after a decision, or on a
- * conflict so the page can show who decided what). Caller holds the lock. */
-static void reply_item(srv_app *app, srv_response *r, int status, int64_t qid, const char *msg)
+ * conflict so the page can show who decided what). On a 409 "conflict" says
+ * which: "other_reviewer" (someone else's decision stands) or
+ * "stale_version" (the row changed since it was read). Caller holds the lock. */
+static void reply_item(srv_app *app, srv_response *r, int status, int64_t qid, const char *msg,
+                       const srv_who *who)
 {
     la_error err;
     db_items it = {0, NULL};
     json_t *item = NULL, *progress = progress_all(app, &err);
-    if (qid > 0 && db_load_item(app->db, qid, &it, &err) == 0 && it.n == 1) item = item_json(app, &it.v[0]);
+    const char *kind = NULL;
+    if (qid > 0 && db_load_item_in_run(app->db, app->run.id, qid, &it, &err) == 0 && it.n == 1) {
+        item = item_json(app, &it.v[0]);
+        if (status == 409)
+            kind = it.v[0].reviewer && strcmp(it.v[0].reviewer, who->reviewer) != 0 ? "other_reviewer"
+                                                                                    : "stale_version";
+    }
     db_items_free(&it);
-    reply_json(r, status, json_pack("{s:b, s:s, s:o, s:o}", "ok", status == 200, "message", msg ? msg : "",
-                                    "item", item ? item : json_null(),
-                                    "progress", progress ? progress : json_null()));
+    json_t *o = json_pack("{s:b, s:s, s:o, s:o}", "ok", status == 200, "message", msg ? msg : "",
+                          "item", item ? item : json_null(), "progress", progress ? progress : json_null());
+    if (status == 409) {
+        json_object_set_new(o, "error", json_string(msg ? msg : "conflict"));
+        json_object_set_new(o, "conflict", kind ? json_string(kind) : json_string("stale_version"));
+    }
+    srv_reply_json(r, status, o);
 }
 
-static void handle_decide(srv_app *app, const srv_request *req, srv_response *r)
+typedef struct decide_req {
+    json_int_t  qid, version, label;
+    const char *decision, *note;      /* point into the parsed body */
+} decide_req;
+
+/* Reads and checks a decision body into d. NULL (r filled with 400), or the
+ * JSON the strings point into (caller decrefs). */
+static json_t *parse_decide(const srv_app *app, const srv_request *req, const srv_who *who, decide_req *d,
+                            srv_response *r)
 {
+    json_t *j = body_object(req, r);
+    if (!j) return NULL;
+    if (body_reviewer_matches(j, who, r)) goto fail;
     json_error_t jerr;
-    json_t *j = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!j || !json_is_object(j)) {
-        json_decref(j);
-        { reply_error(r, 400, "body must be a JSON object"); return; }
-    }
-    json_int_t qid = 0, version = -1, label = -1;
-    const char *decision = NULL, *reviewer = NULL, *note = NULL;
+    d->qid = 0; d->version = -1; d->label = -1; d->decision = NULL; d->note = NULL;
     json_t *jl = json_object_get(j, "new_label"), *jn = json_object_get(j, "note");
-    if (json_unpack_ex(j, &jerr, 0, "{s:I, s:I, s:s, s:s}", "qid", &qid, "version", &version,
-                       "decision", &decision, "reviewer", &reviewer) != 0) {
-        json_decref(j);
-        { reply_error(r, 400, "need qid (integer), version (integer), decision and reviewer (strings)"); return; }
-    }
-    if (jl && !json_is_null(jl)) {
-        if (!json_is_integer(jl)) {
-            json_decref(j);
-            { reply_error(r, 400, "new_label must be a class index"); return; }
-        }
-        label = json_integer_value(jl);
-    }
-    if (jn && !json_is_null(jn)) {
-        if (!json_is_string(jn) || strlen(json_string_value(jn)) > DB_MAX_NOTE) {
-            json_decref(j);
-            { reply_error(r, 400, "note must be a string of at most 4000 bytes"); return; }
-        }
-        note = json_string_value(jn);
-        if (!note[0]) note = NULL;
-    }
     const char *bad = NULL;
-    if (!db_status_valid(decision, 0)) bad = "decision must be keep, relabel, drop or skip";
-    else if (!reviewer_ok(reviewer)) bad = "reviewer must be 1..200 bytes without control characters";
-    else if (!strcmp(decision, "relabel") && (label < 0 || label >= app->run.k)) bad = "relabel needs new_label, a class index";
-    else if (strcmp(decision, "relabel") != 0 && label != -1) bad = "only relabel takes a new_label";
-    else if (qid <= 0 || version < 0 || version > INT_MAX) bad = "bad qid or version";
-    if (bad) {
-        json_decref(j);
-        { reply_error(r, 400, bad); return; }
+    if (json_unpack_ex(j, &jerr, 0, "{s:I, s:I, s:s}", "qid", &d->qid, "version", &d->version,
+                       "decision", &d->decision) != 0)
+        bad = "need qid (integer), version (integer) and decision (string)";
+    else if (jl && !json_is_null(jl) && !json_is_integer(jl)) bad = "new_label must be a class index";
+    else if (jn && !json_is_null(jn) && (!json_is_string(jn) || strlen(json_string_value(jn)) > DB_MAX_NOTE))
+        bad = "note must be a string of at most 4000 bytes";
+    if (!bad) {
+        if (jl && json_is_integer(jl)) d->label = json_integer_value(jl);
+        if (jn && json_is_string(jn) && json_string_value(jn)[0]) d->note = json_string_value(jn);
+        if (!db_status_valid(d->decision, 0)) bad = "decision must be keep, relabel, drop or skip";
+        else if (!strcmp(d->decision, "relabel") && (d->label < 0 || d->label >= app->run.k))
+            bad = "relabel needs new_label, a class index";
+        else if (strcmp(d->decision, "relabel") != 0 && d->label != -1) bad = "only relabel takes a new_label";
+        else if (d->qid <= 0 || d->version < 0 || d->version > INT_MAX) bad = "bad qid or version";
     }
+    if (!bad) return j;
+    srv_reply_error(r, 400, bad);
+fail:
+    json_decref(j);
+    return NULL;
+}
+
+static void handle_decide(srv_app *app, const srv_request *req, const srv_who *who, srv_response *r)
+{
+    decide_req d;
+    json_t *j = parse_decide(app, req, who, &d, r);
+    if (!j) return;
     la_error err;
     la_error_clear(&err);
     pthread_mutex_lock(&app->lock);
-    int rc = db_decide(app->db, qid, (int)version, decision, (int)label, reviewer, note, "serve", &err);
-    json_decref(j);   /* decision, reviewer and note pointed into j */
-    if (rc == 0) reply_item(app, r, 200, qid, "saved");
-    else if (rc == DB_CONFLICT) reply_item(app, r, 409, qid, err.msg);
-    else if (rc == LA_EUSAGE && strstr(err.msg, "no queue entry")) reply_error(r, 404, err.msg);
-    else reply_error(r, rc == LA_EUSAGE ? 400 : 500, err.msg);
+    int rc = db_decide_in_run(app->db, app->run.id, d.qid, (int)d.version, d.decision, (int)d.label,
+                              who->reviewer, d.note, "serve", &err);
+    json_decref(j);   /* decision and note pointed into j */
+    if (rc == 0) reply_item(app, r, 200, d.qid, "saved", who);
+    else if (rc == DB_CONFLICT) reply_item(app, r, 409, d.qid, err.msg, who);
+    else if (rc == LA_EUSAGE && strstr(err.msg, "no queue entry")) srv_reply_error(r, 404, err.msg);
+    else srv_reply_error(r, rc == LA_EUSAGE ? 400 : 500, err.msg);
     pthread_mutex_unlock(&app->lock);
 }
 
-static void handle_undo(srv_app *app, const srv_request *req, srv_response *r)
+/* Undoes the session's reviewer's own last decision in the served run. */
+static void handle_undo(srv_app *app, const srv_request *req, const srv_who *who, srv_response *r)
 {
-    json_error_t jerr;
-    json_t *j = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    const char *reviewer = NULL;
-    if (!j || json_unpack(j, "{s:s}", "reviewer", &reviewer) != 0 || !reviewer_ok(reviewer)) {
-        json_decref(j);
-        { reply_error(r, 400, "body must be {\"reviewer\": NAME}"); return; }
-    }
+    json_t *j = body_object(req, r);
+    if (!j) return;
+    int bad = body_reviewer_matches(j, who, r);
+    json_decref(j);
+    if (bad) return;
     la_error err;
     la_error_clear(&err);
     int64_t qid = 0;
     pthread_mutex_lock(&app->lock);
-    int rc = db_undo_last(app->db, reviewer, app->run.id, &qid, &err);
-    json_decref(j);
-    if (rc == 0) reply_item(app, r, 200, qid, "undone");
-    else if (rc == DB_CONFLICT) reply_item(app, r, 409, 0, err.msg);
-    else if (rc == LA_EUSAGE) reply_error(r, 404, err.msg);
-    else reply_error(r, 500, err.msg);
+    int rc = db_undo_last(app->db, who->reviewer, app->run.id, &qid, &err);
+    if (rc == 0) reply_item(app, r, 200, qid, "undone", who);
+    else if (rc == DB_CONFLICT) reply_item(app, r, 409, 0, err.msg, who);
+    else if (rc == LA_EUSAGE) srv_reply_error(r, 404, err.msg);
+    else srv_reply_error(r, 500, err.msg);
     pthread_mutex_unlock(&app->lock);
 }
 
@@ -654,17 +505,17 @@ static const char *image_type(const char *path)
 static void handle_image(srv_app *app, const char *rel, srv_response *r)
 {
     char real[PATH_MAX];
-    if (!app->root) { reply_error(r, 404, "this run has no image folder"); return; }
+    if (!app->root) { srv_reply_error(r, 404, "this run has no image folder"); return; }
     int rc = srv_resolve_under(app->root, rel, real, sizeof real);
-    if (rc == 403) { reply_error(r, 403, "path outside the dataset root"); return; }
-    if (rc) { reply_error(r, 404, "no such image"); return; }
+    if (rc == 403) { srv_reply_error(r, 403, "path outside the dataset root"); return; }
+    if (rc) { srv_reply_error(r, 404, "no such image"); return; }
     const char *type = image_type(real);
-    if (!type) { reply_error(r, 403, "not an image file"); return; }
+    if (!type) { srv_reply_error(r, 403, "not an image file"); return; }
     int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         if (fd >= 0) close(fd);
-        { reply_error(r, 404, "no such image"); return; }
+        { srv_reply_error(r, 404, "no such image"); return; }
     }
     r->status = 200;
     r->content_type = type;
@@ -672,18 +523,20 @@ static void handle_image(srv_app *app, const char *rel, srv_response *r)
     r->file_size = (size_t)st.st_size;
 }
 
-static void handle_page(srv_app *app, srv_response *r)
+/* The page with the session's CSRF token in place of {{CSRF}} (empty for a
+ * bearer request: such a client needs none). */
+static void handle_page(const srv_who *who, srv_response *r)
 {
     const char *mark = strstr(srv_page_html, "{{CSRF}}");
-    size_t n = strlen(srv_page_html);
-    r->body = malloc(n + 64 + 1);
-    if (!r->body || !mark) { reply_text(r, 500, "out of memory"); return; }
+    size_t n = strlen(srv_page_html), c = strlen(who->csrf);
+    r->body = malloc(n + c + 1);
+    if (!r->body || !mark) { srv_reply_text(r, 500, "out of memory"); return; }
     size_t pre = (size_t)(mark - srv_page_html);
     memcpy(r->body, srv_page_html, pre);
-    memcpy(r->body + pre, app->csrf, 64);
+    memcpy(r->body + pre, who->csrf, c);
     size_t post = n - pre - 8;
-    memcpy(r->body + pre + 64, mark + 8, post);
-    r->body_len = pre + 64 + post;
+    memcpy(r->body + pre + c, mark + 8, post);
+    r->body_len = pre + c + post;
     r->body[r->body_len] = '\0';
     r->status = 200;
     r->content_type = "text/html; charset=utf-8";
@@ -693,19 +546,20 @@ void srv_handle(srv_app *app, const srv_request *req, srv_response *r)
 {
     memset(r, 0, sizeof *r);
     r->fd = -1;
-    if (!req->method || !req->path) { reply_error(r, 400, "bad request"); return; }
-    if (req->url_len > SRV_MAX_URL || strlen(req->path) > SRV_MAX_URL) { reply_error(r, 414, "URL too long"); return; }
-    if (authenticate(app, req, r)) return;
+    if (!req->method || !req->path) { srv_reply_error(r, 400, "bad request"); return; }
+    if (req->url_len > SRV_MAX_URL || strlen(req->path) > SRV_MAX_URL) { srv_reply_error(r, 414, "URL too long"); return; }
+    srv_who who;
+    if (check_host(app, req, r) || srv_auth_request(app->auth, app->port, req, &who, r)) return;
     int get = !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
     int post = !strcmp(req->method, "POST");
     const char *p = req->path;
     if (!strcmp(p, "/") || !strcmp(p, "/index.html")) {
         if (!get) goto not_allowed_get;
-        { handle_page(app, r); return; }
+        { handle_page(&who, r); return; }
     }
     if (!strcmp(p, "/api/state")) {
         if (!get) goto not_allowed_get;
-        { handle_state(app, req, r); return; }
+        { handle_state(app, req, &who, r); return; }
     }
     if (!strncmp(p, "/img/", 5)) {
         if (!get) goto not_allowed_get;
@@ -714,14 +568,14 @@ void srv_handle(srv_app *app, const srv_request *req, srv_response *r)
     if (!strcmp(p, "/api/decide") || !strcmp(p, "/api/undo")) {
         if (!post) {
             r->allow = "POST";
-            { reply_error(r, 405, "use POST"); return; }
+            { srv_reply_error(r, 405, "use POST"); return; }
         }
-        if (check_post(app, req, r)) return;
-        if (p[5] == 'd') { handle_decide(app, req, r); return; }
-        { handle_undo(app, req, r); return; }
+        if (srv_auth_post(&who, app->port, req, r)) return;
+        if (p[5] == 'd') { handle_decide(app, req, &who, r); return; }
+        { handle_undo(app, req, &who, r); return; }
     }
-    { reply_error(r, 404, "not found"); return; }
+    { srv_reply_error(r, 404, "not found"); return; }
 not_allowed_get:
     r->allow = "GET, HEAD";
-    reply_error(r, 405, "use GET");
+    srv_reply_error(r, 405, "use GET");
 }

@@ -4,9 +4,11 @@
  * library, so it can be unit-tested and fuzzed), and the libmicrohttpd server
  * around it (srv_server).
  *
- * Security model: loopback by default; any other address needs a token that
- * every request carries (header, or a cookie set by a first ?token= visit).
- * State changes are POST + JSON + a per-process CSRF token. Images are served
+ * Security model: every reviewer has a token (none = refused): a browser
+ * trades it once (?token=T) for a session cookie, scripts send it as a
+ * bearer token, and the reviewer recorded with a decision is the one the
+ * token names. Reads, decisions and undo reach only the served run. State
+ * changes are POST + JSON + the session's CSRF token. Images are served
  * only from inside the dataset root (realpath containment, so no "..",
  * absolute path or symlink escapes). The page holds no data: the script
  * fetches JSON and renders it with textContent, so nothing is interpreted.
@@ -17,17 +19,21 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "../util/la_util.h"
+#include "serve_reply.h"   /* srv_request, srv_response and their helpers */
+#include "serve_auth.h"    /* reviewers, tokens, sessions                 */
 
 #define SRV_MAX_BODY_DEFAULT 16384   /* bytes of a POST body                   */
 #define SRV_MAX_URL          2048    /* bytes of a request target              */
 #define SRV_MAX_PAGE         500     /* cards per /api/state page              */
-
 typedef struct srv_config {
     const char *db_path;      /* the labelaudit database                        */
     int64_t     run_id;       /* run to review, <= 0 = the latest               */
     const char *bind;         /* address to listen on, NULL = 127.0.0.1         */
     int         port;         /* 0 = any free port (see srv_port)               */
-    const char *token;        /* required on every request when not NULL        */
+    const char *token;        /* one reviewer's token, or NULL                  */
+    const char *reviewer;     /* that reviewer's name, NULL = "reviewer"        */
+    const srv_reviewers *reviewers; /* more reviewers, or NULL; at least one
+                                 of token / reviewers is required           */
     const char *root;         /* image root, NULL = the run's dataset folder    */
     size_t      max_body;     /* 0 = SRV_MAX_BODY_DEFAULT                       */
     int         threads;      /* worker threads, 0 = 4                          */
@@ -46,41 +52,15 @@ void srv_app_close(srv_app *app);
 int64_t     srv_app_run(const srv_app *app);
 int64_t     srv_app_queue_size(const srv_app *app);
 const char *srv_app_root(const srv_app *app);     /* "" when no image root   */
-const char *srv_app_csrf(const srv_app *app);     /* 64 hex chars            */
-
-typedef struct srv_header {
-    const char *name, *value;
-} srv_header;
-
-/* One HTTP request, borrowed. path is percent-decoded and has no query. */
-typedef struct srv_request {
-    const char *method;
-    const char *path;
-    size_t      url_len;      /* length of the raw request target            */
-    const srv_header *headers;  size_t n_headers;  /* names case-insensitive */
-    const srv_header *query;    size_t n_query;    /* decoded ?a=b&c=d       */
-    const char *body;           size_t body_len;
-} srv_request;
-
-/* What to send back. body is malloc'd (or NULL); fd >= 0 means "send this
- * file of file_size bytes" (the response owns the descriptor). */
-typedef struct srv_response {
-    int         status;
-    const char *content_type;
-    char       *body;
-    size_t      body_len;
-    int         fd;
-    size_t      file_size;
-    char        location[512];    /* Location header, "" when none           */
-    char        set_cookie[512];  /* Set-Cookie header, "" when none         */
-    const char *allow;            /* Allow header on 405, NULL otherwise     */
-} srv_response;
+size_t      srv_app_reviewers(const srv_app *app);
+/* The port requests arrive on (srv_start sets it): it names the session
+ * cookie and is the only port an Origin header may carry. */
+void        srv_app_set_port(srv_app *app, int port);
 
 /* Answers one request. Thread-safe (database access is serialized inside).
  * Never fails: errors become 4xx/5xx responses with a JSON or text body.
  * Release with srv_response_free. */
 void srv_handle(srv_app *app, const srv_request *req, srv_response *resp);
-void srv_response_free(srv_response *resp);
 
 /* ---- pure helpers (exposed for tests) ---------------------------------- */
 
@@ -97,8 +77,19 @@ int srv_resolve_under(const char *root_real, const char *rel, char *out, size_t 
  * "METHOD SP TARGET SP HTTP/1.0|1.1", 505 for another HTTP version, else 400. */
 int srv_request_line_status(const char *line, size_t len);
 
-/* Constant-time comparison of two NUL-terminated secrets; 1 when equal. */
-int srv_secret_equal(const char *a, const char *b);
+/* Checks the header block of a request (from the request line to the empty
+ * line, CR LF or LF line ends, head_len bytes) and the start of a chunked
+ * body after it (body_len bytes, may be incomplete) as RFC 9112 asks:
+ * returns 0, or 400 for a header line without a colon or with blanks before
+ * it, obs-fold, two Content-Length values that differ, a Content-Length that
+ * is not digits, Content-Length with Transfer-Encoding, a transfer coding
+ * other than "chunked", Transfer-Encoding in HTTP/1.0, no Host or more than
+ * one Host in HTTP/1.1, a chunk size line that is not hex or overflows; 413
+ * for a Content-Length or a chunk larger than max_body; SRV_FRAMING_MORE
+ * when a chunked body is valid so far but not complete in `body`. */
+#define SRV_FRAMING_MORE 1
+int srv_framing_status(const char *head, size_t head_len, const char *body, size_t body_len,
+                       size_t max_body);
 
 /* 1 when addr is a loopback address (127.0.0.0/8, ::1, "localhost"). */
 int srv_is_loopback(const char *addr);
@@ -120,7 +111,7 @@ int  srv_port(const srv_server *srv);
 void srv_stop(srv_server *srv);
 
 /* The single-page application (inline CSS and JS); "{{CSRF}}" is replaced
- * by the app's CSRF token when served. */
+ * by the session's CSRF token when served. */
 extern const char srv_page_html[];
 
 #endif

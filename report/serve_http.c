@@ -2,10 +2,13 @@
  * serve_http.c — libmicrohttpd around srv_handle: collects a request (headers,
  * query, a size-limited body), hands it to the router and sends the answer
  * with security headers. We own the listening socket: a gate thread per new
- * connection peeks at the request line (bounded in time and size) and answers
- * 400/414/505 itself when it is malformed, because libmicrohttpd 0.9.x only
- * drops such connections; good ones are handed to libmicrohttpd's pool.
- * Not here: any decision about what a request means (serve.c).
+ * connection peeks at the request line, the header block and the start of a
+ * chunked body (bounded in time and size) and answers 400/413/414/431/505
+ * itself, then closes, when they are malformed or ambiguous (serve_frame.c),
+ * because libmicrohttpd 0.9.x drops some and misreads others. Every answer
+ * says Connection: close, so a connection carries exactly one request and
+ * nothing the gate did not judge is ever answered (no pipelined or smuggled
+ * second request). Not here: what a request means (serve.c).
  */
 #include "serve.h"
 
@@ -19,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +33,8 @@
 #define GATE_MAX        64          /* connections whose first line is awaited */
 #define GATE_TIMEOUT    10.0        /* seconds to send the request line       */
 #define GATE_LINE       8192        /* longest request line (then 414)        */
+#define GATE_HEAD       16384       /* longest header block (then 431)        */
+#define GATE_PEEK       65536       /* bytes the gate may look at             */
 
 struct srv_server {
     struct MHD_Daemon *d;
@@ -63,11 +69,15 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k
     return MHD_YES;
 }
 
-static enum MHD_Result send_plain(struct MHD_Connection *c, unsigned status, const char *msg)
+/* An error answered before the router: {"error": msg} like the API's. msg is
+ * a literal without quotes or backslashes. */
+static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *msg)
 {
-    struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(msg), (void *)msg, MHD_RESPMEM_PERSISTENT);
+    char body[256];
+    int n = snprintf(body, sizeof body, "{\"error\":\"%s\"}\n", msg);
+    struct MHD_Response *resp = MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY);
     if (!resp) return MHD_NO;
-    MHD_add_response_header(resp, "Content-Type", "text/plain; charset=utf-8");
+    MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
     MHD_add_response_header(resp, "Connection", "close");
     enum MHD_Result ret = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
@@ -84,6 +94,38 @@ static void security_headers(struct MHD_Response *resp)
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Connection", "close");
+}
+
+typedef struct framing_count {
+    int host, te, cl;
+    const char *cl_value;
+    int cl_differs;
+} framing_count;
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    framing_count *f = cls;
+    (void)kind;
+    if (!key) return MHD_YES;
+    if (!strcasecmp(key, "Host")) f->host++;
+    else if (!strcasecmp(key, "Transfer-Encoding")) f->te++;
+    else if (!strcasecmp(key, "Content-Length")) {
+        if (f->cl++ && (!value || !f->cl_value || strcmp(value, f->cl_value))) f->cl_differs = 1;
+        f->cl_value = value;
+    }
+    return MHD_YES;
+}
+
+/* The gate judged the framing of the connection's first (and only) request;
+ * this is the same check again on the headers libmicrohttpd parsed, so that
+ * nothing ambiguous is answered even if a request got past the gate. */
+static int framing_ambiguous(struct MHD_Connection *c, const char *version)
+{
+    framing_count f = {0, 0, 0, NULL, 0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
+    int http11 = version && !strcmp(version, "HTTP/1.1");
+    return f.cl_differs || (f.te && f.cl) || f.te > 1 || f.host > 1 || (http11 && f.host == 0);
 }
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -92,16 +134,19 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 {
     srv_server *srv = cls;
     http_req *hr = *con_cls;
-    (void)version;
     if (!hr) {
         /* First call: headers only. Refuse early what is too big to read. */
         if (!(hr = calloc(1, sizeof *hr))) return MHD_NO;
         *con_cls = hr;
-        if (strlen(url) > SRV_MAX_URL) return send_plain(c, 414, "URL too long\n");
+        if (framing_ambiguous(c, version)) {
+            hr->too_big = 2;
+            return send_error(c, 400, "ambiguous message framing");
+        }
+        if (strlen(url) > SRV_MAX_URL) return send_error(c, 414, "URL too long");
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > srv->max_body) {
             hr->too_big = 1;
-            return send_plain(c, 413, "request body too large\n");
+            return send_error(c, 413, "request body too large");
         }
         return MHD_YES;
     }
@@ -124,7 +169,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
         *upload_size = 0;
         return MHD_YES;
     }
-    if (hr->too_big) return send_plain(c, 413, "request body too large\n");
+    if (hr->too_big == 2) return MHD_YES;           /* answered 400 already */
+    if (hr->too_big) return send_error(c, 413, "request body too large");
 
     field_list headers = {.n = 0}, query = {.n = 0};
     MHD_get_connection_values(c, MHD_HEADER_KIND, collect, &headers);
@@ -221,14 +267,27 @@ int srv_request_line_status(const char *line, size_t len)
     return 0;
 }
 
-/* Answers status with a short body and closes, letting the client read it. */
+static const char *reason_phrase(int status)
+{
+    switch (status) {
+    case 408: return "Request Timeout";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 431: return "Request Header Fields Too Large";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+    default:  return "Bad Request";
+    }
+}
+
+/* Answers status with a short JSON body and closes, letting the client read it. */
 static void gate_reject(int fd, int status)
 {
-    const char *reason = status == 414 ? "URI Too Long" : status == 505 ? "HTTP Version Not Supported"
-                       : status == 408 ? "Request Timeout" : status == 503 ? "Service Unavailable" : "Bad Request";
-    char msg[256];
-    int n = snprintf(msg, sizeof msg, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s\n", status, reason, strlen(reason) + 1, reason);
+    const char *reason = reason_phrase(status);
+    char body[128], msg[512];
+    int bn = snprintf(body, sizeof body, "{\"error\":\"%s\"}\n", reason);
+    int n = snprintf(msg, sizeof msg, "HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\n"
+                     "Content-Length: %d\r\nConnection: close\r\n\r\n%s", status, reason, bn, body);
     ssize_t w = send(fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
     (void)w;
     shutdown(fd, SHUT_WR);
@@ -250,15 +309,46 @@ static int stopping(srv_server *srv)
     return __atomic_load_n(&srv->stopping, __ATOMIC_SEQ_CST);
 }
 
+/* The end of the header block in buf[0..n) (just past the empty line), or 0. */
+static size_t head_end(const char *buf, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (buf[i] != '\n') continue;
+        if (buf[i + 1] == '\n') return i + 2;
+        if (i + 2 < n && buf[i + 1] == '\r' && buf[i + 2] == '\n') return i + 3;
+    }
+    return 0;
+}
+
+/* Judges what has arrived so far: -1 wait for more, 0 hand over, else the
+ * status to answer (request line, then header block, then chunked body). */
+static int gate_judge(const srv_server *srv, const char *buf, size_t n)
+{
+    const char *nl = memchr(buf, '\n', n);
+    if (!nl) return n >= GATE_LINE ? 414 : -1;
+    size_t len = (size_t)(nl - buf);
+    if (len >= GATE_LINE) return 414;
+    if (len && buf[len - 1] == '\r') len--;
+    int st = srv_request_line_status(buf, len);
+    if (st) return st;
+    size_t he = head_end(buf, n);
+    if (!he) return n >= GATE_HEAD ? 431 : -1;
+    st = srv_framing_status(buf, he, buf + he, n - he, srv->max_body);
+    if (st != SRV_FRAMING_MORE) return st;
+    /* A chunked body still arriving: wait for it unless the peek is full
+     * (a body bigger than we may look at is left to the upload limit). */
+    return n >= GATE_PEEK ? 0 : -1;
+}
+
 static void *gate_main(void *p)
 {
     gate_arg *g = p;
     srv_server *srv = g->srv;
-    char buf[GATE_LINE + 1];
+    char *buf = malloc(GATE_PEEK);
     double deadline = la_now() + GATE_TIMEOUT;
     ssize_t last = -1;
     int status = -1;                  /* -1 drop, 0 hand over, else answer */
-    while (!stopping(srv)) {
+    while (buf && !stopping(srv)) {
         if (la_now() > deadline) {
             status = last > 0 ? 408 : -1;
             break;
@@ -267,26 +357,18 @@ static void *gate_main(void *p)
         int r = poll(&pf, 1, 100);
         if (r < 0 && errno != EINTR) break;
         if (r <= 0) continue;
-        ssize_t n = recv(g->fd, buf, GATE_LINE, MSG_PEEK | MSG_DONTWAIT);
+        ssize_t n = recv(g->fd, buf, GATE_PEEK, MSG_PEEK | MSG_DONTWAIT);
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) break;   /* closed */
         if (n < 0) continue;
-        char *nl = memchr(buf, '\n', (size_t)n);
-        if (nl) {
-            size_t len = (size_t)(nl - buf);
-            if (len && buf[len - 1] == '\r') len--;
-            status = srv_request_line_status(buf, len);
-            break;
-        }
-        if (n >= GATE_LINE) {
-            status = 414;
-            break;
-        }
+        if (n != last && (status = gate_judge(srv, buf, (size_t)n)) >= 0) break;
+        status = -1;
         if (n == last) {              /* nothing new: do not spin on peeked bytes */
             struct timespec ts = {0, 10 * 1000 * 1000};
             nanosleep(&ts, NULL);
         }
         last = n;
     }
+    free(buf);
     if (status == 0 && !stopping(srv)) {
         /* libmicrohttpd owns (and closes) the socket from here on. */
         MHD_add_connection(srv->d, g->fd, (const struct sockaddr *)&g->addr, g->addrlen);
@@ -413,6 +495,7 @@ int srv_start(srv_app *app, const srv_config *cfg, srv_server **out, la_error *e
         MHD_stop_daemon(srv->d);
         goto fail;
     }
+    srv_app_set_port(app, srv->port);
     *out = srv;
     return 0;
 fail:

@@ -2,7 +2,6 @@
  * la_par.c — the parallel-for of la_par.h over pthreads.
  */
 #include "la_par.h"
-#include "la_util.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -20,7 +19,7 @@ void la_par_run(int T, la_par_fn fn, void *ctx)
 {
     if (T < 1) T = 1;
     la_part small[16];
-    la_part *part = T <= 16 ? small : la_calloc((size_t)T, sizeof *part);
+    la_part *part = T <= 16 ? small : calloc((size_t)T, sizeof *part);   /* T < INT_MAX: no overflow */
     if (!part) {                       /* no memory for the records: run here */
         for (int t = 0; t < T; t++) fn(ctx, t, T);
         return;

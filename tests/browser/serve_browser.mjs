@@ -1,13 +1,17 @@
-// serve_browser.mjs URL — drives the review page of `labelaudit serve` in
-// headless Chromium (Debian's /usr/bin/chromium through playwright-core; no
-// browser download): asks the name once, decides with the keyboard and the
-// mouse, undoes, meets a conflict made by a second reviewer, filters, reloads.
+// serve_browser.mjs URL TOKEN_ADA TOKEN_BOB [SCREENSHOT] — drives the review
+// page of `labelaudit serve` in headless Chromium (Debian's /usr/bin/chromium
+// through playwright-core; no browser download): is refused without a token,
+// signs in once with ?token= (session cookie, token gone from the address),
+// decides with the keyboard and the mouse, undoes, meets a conflict made by a
+// second reviewer (Bob, with his own token), filters, reloads.
 // Prints "PASS name" / "FAIL name: why" lines; the shell test then reads the
 // decisions back from SQLite. Exit status 1 on an unexpected error.
 import { chromium } from 'playwright-core';
 
 const url = process.argv[2];
-const shot = process.argv[3] || '';
+const tokAda = process.argv[3];
+const tokBob = process.argv[4];
+const shot = process.argv[5] || '';
 let failed = 0;
 const pass = (n) => console.log('PASS ' + n);
 const fail = (n, why) => { failed++; console.log('FAIL ' + n + ': ' + String(why).replace(/\n/g, ' ')); };
@@ -30,15 +34,22 @@ try {
   const external = [];
   page.on('request', (r) => { if (!r.url().startsWith(url)) external.push(r.url()); });
 
-  await page.goto(url + '/');
-  // The reviewer's name is asked once.
-  await page.waitForSelector('#namedlg[open]');
-  pass('name asked on first visit');
-  await page.fill('#name-in', 'Ada');
-  await page.press('#name-in', 'Enter');
-  await page.waitForFunction(() => !document.getElementById('namedlg').open);
-  check('name stored in localStorage', (await page.evaluate(() => localStorage.getItem('la_reviewer'))) === 'Ada');
+  // No token, no page: a session is never open to every local user.
+  const anon = await page.goto(url + '/');
+  check('no token: 401', anon.status() === 401, anon.status());
+  // Signing in: ?token= once, then the session cookie; the token leaves the address bar.
+  await page.goto(url + '/?token=' + tokAda);
+  check('token dropped from the address', page.url() === url + '/', page.url());
+  const cookies = await ctx.cookies();
+  const port = new URL(url).port;
+  const sc = cookies.find((c) => c.name === 'la_session_' + port);
+  check('session cookie named after the port', !!sc, cookies.map((c) => c.name).join(','));
+  check('session cookie HttpOnly and SameSite=Strict', sc && sc.httpOnly && sc.sameSite === 'Strict', JSON.stringify(sc));
+  check('cookie does not hold the token', sc && sc.value !== tokAda);
   await page.waitForSelector('.card');
+  await page.waitForFunction(() => document.getElementById('reviewer').textContent === 'Ada');
+  pass('signed in as Ada (from the token, not typed)');
+  check('tiny score readable', (await page.textContent('#card-1 dl')).includes('4.6e-8'), await page.textContent('#card-1 dl'));
   const n = await page.locator('.card').count();
   check('60 cards on the page', n === 60, n);
   check('progress shown', /0 of 60 decided/.test(await page.textContent('#overall')), await page.textContent('#overall'));
@@ -88,12 +99,21 @@ try {
   // The page polls /api/state every 5 s; hold those answers during this step
   // so the card stays stale (as it would between two polls).
   await page.route('**/api/state**', (route) => route.fulfill({ status: 503, body: '{}' }));
-  const csrf = await page.getAttribute('meta[name=csrf]', 'content');
-  const r = await page.request.post(url + '/api/decide', {
-    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
-    data: JSON.stringify({ qid: 8, version: 0, decision: 'drop', reviewer: 'Bob' }),
+  const bob = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  const bctx = await bob.newContext();
+  const r = await bctx.request.post(url + '/api/decide', {
+    headers: { 'Content-Type': 'application/json', 'Authorization': 'Bearer ' + tokBob },
+    data: JSON.stringify({ qid: 8, version: 0, decision: 'drop' }),
   });
   check('second reviewer decides card 8', r.status() === 200, r.status());
+  const forged = await bctx.request.post(url + '/api/undo', {
+    headers: { 'Content-Type': 'application/json', 'Authorization': 'Bearer ' + tokBob },
+    data: JSON.stringify({ reviewer: 'Ada' }),
+  });
+  check('Bob cannot undo as Ada', forged.status() === 403, forged.status());
+  await bob.close();
   await page.click('#card-8 .ex-id');
   await page.keyboard.press('k');
   await page.waitForSelector('#card-8.has-conflict');
@@ -102,7 +122,8 @@ try {
   check('conflict in the status line', /conflict/.test(await page.textContent('#msg')));
   await page.unroute('**/api/state**');
 
-  check('progress updated', /5 of 60 decided/.test(await page.textContent('#overall')), await page.textContent('#overall'));
+  const overall = await page.textContent('#overall');
+  check('progress updated (skip is not a decision)', /4 of 60 decided/.test(overall) && /skipped for later 1/.test(overall), overall);
 
   // Filters: pending only.
   await page.selectOption('#f-status', 'pending');
@@ -121,10 +142,11 @@ try {
   await page.waitForFunction(() => document.querySelectorAll('.card').length < 20);
   pass('score range filter narrows the sheet');
 
-  // Reload: same state, no second name prompt.
+  // Reload: same state, still signed in.
   await page.reload();
   await page.waitForSelector('#card-1');
-  check('name not asked again', await page.locator('#namedlg[open]').count() === 0);
+  await page.waitForFunction(() => document.getElementById('reviewer').textContent === 'Ada');
+  pass('still signed in after a reload');
   check('decisions survive a reload', await page.locator('#card-1.s-keep, #card-2.s-relabel, #card-4.s-drop').count() === 3);
   if (shot) await page.screenshot({ path: shot, fullPage: false });
 

@@ -5,9 +5,16 @@
 #
 #   serve_dataset DIR          copies bad/manifest_escaping_labels.csv + images
 #   serve_fixture DB MANIFEST  builds the review database (serve_fixture.sh)
-#   serve_start DB [ARGS...]   starts serve --port 0; sets SERVE_PID, PORT, URL
+#   serve_start DB [ARGS...]   starts serve --port 0; sets SERVE_PID, PORT, URL and,
+#                              when serve minted a token, TOK (the ?token= it printed)
 #   serve_stop                 SIGTERM, waits up to 10 s, then SIGKILL; sets SERVE_RC
-#   csrf_token                 prints the page's CSRF token (needs $URL)
+#   reviewers_file F NAME...   writes a reviewers file (mode 0600): NAME $(token_of NAME)
+#   token_of NAME              the test token of reviewer NAME
+#   http_code / post ...       curl as $TOK (Authorization: Bearer), prints the status
+#   anon_code ...              curl without any credential
+#   csrf_token                 signs in with ?token=$TOK (cookie jar $JAR), prints the
+#                              session's CSRF token
+#   post_cookie PATH JSON      POST in that browser session (cookie + CSRF)
 
 SERVE_PIDS=""
 serve_cleanup() {
@@ -43,7 +50,19 @@ serve_start() {
         sleep 0.1; i=$((i + 1))
     done
     URL="http://127.0.0.1:$PORT"
+    minted=$(sed -n 's|^labelaudit serve: reviewer .*: open http://.*/?token=\([0-9a-f]*\)$|\1|p' "$TMP/serve.out" | head -1)
+    [ -n "$minted" ] && TOK=$minted
     [ -n "$PORT" ]
+}
+
+token_of() {
+    printf 'tok-%s-0123456789abcdef' "$1"
+}
+
+reviewers_file() {
+    f=$1; shift
+    : > "$f"; chmod 600 "$f"
+    for n in "$@"; do echo "$n $(token_of "$n")" >> "$f"; done
 }
 
 serve_stop() {
@@ -55,19 +74,41 @@ serve_stop() {
     SERVE_RC=$?
 }
 
+JAR="$TMP/.jar"
 csrf_token() {
-    curl -s --max-time 5 "$URL/" | sed -n 's/.*name="csrf" content="\([0-9a-f]*\)".*/\1/p'
+    rm -f "$JAR"
+    curl -s --max-time 5 -c "$JAR" -o /dev/null "$URL/?token=$TOK"
+    curl -s --max-time 5 -b "$JAR" "$URL/" | sed -n 's/.*name="csrf" content="\([0-9a-f]*\)".*/\1/p'
 }
 
-# http_code [curl args...] — prints only the status code (000 on failure).
-http_code() {
+# anon_code [curl args...] — prints only the status code (000 on failure).
+anon_code() {
     curl -s -o "$TMP/.body" -w '%{http_code}' --max-time 10 "$@" 2>/dev/null
 }
 
-# post PATH JSON [extra curl args] — POST with the CSRF token; prints the code.
+# http_code [curl args...] — the same as reviewer $TOK (bearer token).
+http_code() {
+    if [ -n "${TOK:-}" ]; then anon_code -H "Authorization: Bearer $TOK" "$@"; else anon_code "$@"; fi
+}
+
+# post PATH JSON [extra curl args] — POST as $TOK (a bearer needs no CSRF token).
 post() {
     p=$1; j=$2; shift 2
-    http_code -X POST -H 'Content-Type: application/json' -H "X-CSRF-Token: $CSRF" --data-binary "$j" "$@" "$URL$p"
+    http_code -X POST -H 'Content-Type: application/json' --data-binary "$j" "$@" "$URL$p"
+}
+
+# post_as NAME PATH JSON — POST as reviewer NAME of a reviewers_file.
+post_as() {
+    n=$1; p=$2; j=$3
+    anon_code -X POST -H "Authorization: Bearer $(token_of "$n")" -H 'Content-Type: application/json' \
+        --data-binary "$j" "$URL$p"
+}
+
+# post_cookie PATH JSON [extra curl args] — POST in the browser session of csrf_token.
+post_cookie() {
+    p=$1; j=$2; shift 2
+    anon_code -b "$JAR" -X POST -H 'Content-Type: application/json' -H "X-CSRF-Token: $CSRF" \
+        --data-binary "$j" "$@" "$URL$p"
 }
 
 # raw_http TEXT — sends TEXT (printf format) on a raw TCP connection, prints the

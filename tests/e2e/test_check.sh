@@ -23,6 +23,12 @@ la check --summary $BASE --bogus;        expect_rc 2 "unknown option refused"
 
 # --- summary files: limits ---------------------------------------------------
 la check --summary $BASE;                expect_rc 0 "no limits, no baseline: exit 0"; expect_out 'no limits given' "says nothing was judged"
+la check --summary $BASE --max-increase 0.05
+expect_rc 2 "--max-increase without a baseline: exit 2 (cannot judge, must not pass)"
+expect_err 'needs a baseline' "says why: --max-increase needs a baseline"
+[ ! -s "$OUT" ] && pass "no PASS verdict printed without a baseline" || fail "no verdict without a baseline" "$(head -2 "$OUT")"
+la check --summary $BASE --max-increase 0.05 --max-error-rate 0.5 --format github
+expect_rc 2 "--max-increase without a baseline in github format: exit 2"
 la check --summary $BASE --max-error-rate 0.2 --min-health 0.8
 expect_rc 0 "within absolute limits: exit 0"
 la check --summary $BASE --max-error-rate 0.05
@@ -86,6 +92,9 @@ expect_rc 1 "github: exit 1"
 expect_out '^::error file=tests/data/check/summary_worse\.json,title=labelaudit check%3A max-increase::error rate 0\.1600' "github: ::error on the summary file with escaped title"
 expect_out '95%25 interval' "github: % escaped as %25"
 expect_out '^::error file=[^,]*,title=labelaudit check%3A max-class-error-rate\[e<l&"x\]::' "github: one error per failing class"
+n_fail=$(grep -c '^::error file=' "$OUT"); n_err=$(grep -c 'FAIL' "$ERR")
+[ "$n_fail" -ge 2 ] && [ "$n_err" = 0 ] && pass "github: each failure printed once (::error on stdout, no FAIL echo on stderr)" \
+  || fail "github: each failure once" "stdout $n_fail ::error, stderr $n_err FAIL lines"
 la check --summary $BASE --format github --max-error-rate 0.5
 expect_rc 0 "github pass: exit 0"; expect_out '^::notice title=labelaudit check passed::' "github: notice when passing"
 la check --summary $WORSE --baseline $BASE --format json --quiet
@@ -181,7 +190,8 @@ la check --db "$TMP/ci.db"
 expect_rc 0 "ci db: cleaner re-annotation: exit 0"
 # mismatched classes: rename 'zero' to 'null' in the labels
 sed 's/,zero$/,null/' "$TMP/sym10.csv" > "$TMP/renamed.csv"
-la audit --labels "$TMP/renamed.csv" --pred-probs $FIX/digits_sym10_probs.npy --out "$TMP/audit_ren" --summary "$TMP/s_ren.json" --quiet
+sed 's/^zero$/null/' $FIX/classes.txt > "$TMP/renamed_classes.txt"
+la audit --labels "$TMP/renamed.csv" --pred-probs $FIX/digits_sym10_probs.npy --classes "$TMP/renamed_classes.txt" --out "$TMP/audit_ren" --summary "$TMP/s_ren.json" --quiet
 expect_rc 0 "audit with a renamed class"
 la check --summary "$TMP/s_ren.json" --baseline "$TMP/s_sym10.json"
 expect_rc 2 "real: mismatched classes: exit 2"

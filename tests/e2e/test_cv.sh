@@ -31,7 +31,7 @@ expect_out "--coteach" "help lists --coteach"
 expect_out "--forget-rate" "help lists --forget-rate"
 
 # iris, logreg: outputs beside --out
-la cv --data "$T/iris.csv" --out "$TMP/iris/pred_probs.npy" --seed 1 --quiet
+la cv --data "$T/iris.csv" --out "$TMP/iris/pred_probs.npy" --seed 1   # (no --quiet: the table is checked below)
 expect_rc 0 "cv iris logreg"
 expect_file "$TMP/iris/pred_probs.npy" "pred_probs.npy written"
 expect_file "$TMP/iris/labels.npy" "labels.npy written"

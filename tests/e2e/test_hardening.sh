@@ -102,3 +102,12 @@ for f in tests/regress/image/*; do
     la inspect "$T/ds/r.csv" --image-size 4x4; expect_rc 2 "regress/image/$n: a clean refusal (exit 2)"
     expect_err "r\\.csv:3: image" "regress/image/$n: manifest line named"
 done
+for f in tests/regress/npy/*; do   # .npy fuzz findings: as labels and as probabilities
+    [ -f "$f" ] || continue
+    n=$(basename "$f")
+    printf 'label\n0\n1\n' >"$T/r_labels.csv"
+    la audit --labels "$f" --pred-probs "$f" --out "$T/r_npy"; expect_rc 2 "regress/npy/$n as labels: a clean refusal (exit 2)"
+    expect_err "$n" "regress/npy/$n as labels: the file named"
+    la audit --labels "$T/r_labels.csv" --pred-probs "$f" --out "$T/r_npy"; expect_rc 2 "regress/npy/$n as pred-probs: a clean refusal (exit 2)"
+    expect_err "$n.*shape" "regress/npy/$n as pred-probs: the file and the shape named"
+done

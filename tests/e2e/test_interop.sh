@@ -157,3 +157,123 @@ la inspect "$TMP/digits.csv"
 expect_rc 2 "interop: a 5 MB run of digits refused"
 expect_err "digits\\.csv:3: column 'x': number '9{24}\\.\\.\\.' \\(5000000 characters\\) is too large" \
     "interop: long number named by line and column"
+
+# ---- the wiring (issue 14, command side) ------------------------------------
+W="$TMP/w"
+mkdir -p "$W/np"
+"$PY" - "$W" <<'PYEOF'
+import sys
+import numpy as np
+import pandas as pd
+w = sys.argv[1]
+rng = np.random.default_rng(11)
+n, k = 240, 12
+y = np.arange(n) % k
+X = rng.normal(size=(n, 3)) + y[:, None] * 0.8
+# integer class names 0..11: cv must keep label k = column k
+pd.DataFrame({"id": [f"r{i}" for i in range(n)], "a": X[:, 0], "b": X[:, 1], "c": X[:, 2], "label": y}) \
+    .to_csv(f"{w}/ints.csv", index=False)
+names = np.array(["cat", "dog", "eel"])
+z = rng.normal(size=(n, 3)); t = np.arange(n) % 3; z[np.arange(n), t] += 2
+p = np.exp(z); p /= p.sum(1, keepdims=True)
+ids = [f"s{i:03d}" for i in range(n)]
+pd.DataFrame({"id": ids, "label": names[t]}).to_csv(f"{w}/names.csv", index=False)
+np.save(f"{w}/np/p.npy", p)
+pd.DataFrame(p, columns=names).to_csv(f"{w}/p_named.csv", index=False)
+# the same probabilities with an id column, rows shuffled
+perm = rng.permutation(n)
+q = pd.DataFrame(p[perm], columns=names); q.insert(0, "id", np.array(ids)[perm])
+q.to_csv(f"{w}/p_ids.csv", index=False)
+q.iloc[1:].to_csv(f"{w}/p_ids_short.csv", index=False)
+np.save(f"{w}/y.npy", t)
+# a dataset whose labels are trimmed (warning), with a missing cell and
+# custom label/id column names
+d = pd.DataFrame({"sid": ids, "x": X[:, 0], "v": X[:, 1], "species": [s + (" " if i % 50 == 0 else "")
+                  for i, s in enumerate(names[t])]})
+d.loc[3, "v"] = np.nan
+d.to_csv(f"{w}/custom.csv", index=False)
+PYEOF
+
+# class order: integer names by value; cv's columns are the classes 0..11
+la cv --data "$W/ints.csv" --model logreg --folds 3 --out "$W/cvi/pp.npy" --quiet --format json
+expect_rc 0 "class order: cv on integer labels 0..11"
+check "class order: classes.txt is 0,1,...,11 (not 0,1,10,11,2,...)" \
+    test "$(tr '\n' , < "$W/cvi/classes.txt")" = "0,1,2,3,4,5,6,7,8,9,10,11,"
+check "class order: argmax of pred_probs against the file's labels = cv's accuracy" "$PY" -c '
+import json, sys, numpy as np, pandas as pd
+p = np.load(sys.argv[1]); y = pd.read_csv(sys.argv[2])["label"].values
+acc = json.load(open(sys.argv[3]))["accuracy"]
+sys.exit(not abs((p.argmax(1) == y).mean() - acc) < 1e-9)' "$W/cvi/pp.npy" "$W/ints.csv" "$W/cvi/metrics.json"
+la inspect "$W/ints.csv" --format json
+check "class order: inspect lists 0..11 by value" "$PY" -c '
+import json, sys; d = json.load(open(sys.argv[1])); sys.exit([c["name"] for c in d["classes"]] != [str(i) for i in range(12)])' "$OUT"
+
+# names against unnamed columns: refused, with how to give the order
+la audit --labels "$W/names.csv" --pred-probs "$W/np/p.npy" --out "$W/a_bad"
+expect_rc 2 "names vs .npy columns: refused"
+expect_err "names\.csv.*class names .*carry no names.*--classes FILE" "names vs .npy columns: says how to give the order"
+la metrics --labels "$W/names.csv" --pred-probs "$W/np/p.npy"
+expect_rc 2 "metrics: names vs .npy columns refused"
+printf 'cat\ndog\neel\n' > "$W/np/classes.txt"
+la audit --labels "$W/names.csv" --pred-probs "$W/np/p.npy" --out "$W/a_beside" --quiet
+expect_rc 0 "classes.txt beside the .npy gives the column order"
+la audit --labels "$W/names.csv" --pred-probs "$W/p_named.csv" --out "$W/a_named" --quiet
+expect_rc 0 "a class-name header gives the column order"
+check "classes.txt beside = named header: same flags" cmp -s "$W/a_beside/label_issues.csv" "$W/a_named/label_issues.csv"
+check "audit writes classes.txt" test "$(tr '\n' , < "$W/a_named/classes.txt")" = "cat,dog,eel,"
+printf 'a\nb\n' > "$W/np/classes.txt"
+la audit --labels "$W/y.npy" --pred-probs "$W/np/p.npy" --out "$W/a_stale" --quiet
+expect_rc 0 "a classes.txt of another length is not used"
+expect_err "classes\.txt lists 2 classes but .*p\.npy has 3 columns: not used" "... and says so"
+
+# id matching: rows of a probability CSV matched to the labels' ids
+la audit --labels "$W/names.csv" --pred-probs "$W/p_ids.csv" --out "$W/a_ids" --quiet
+expect_rc 0 "probability CSV with ids in another order"
+check "ids matched: the same flags as the aligned file" cmp -s "$W/a_ids/label_issues.csv" "$W/a_named/label_issues.csv"
+la audit --labels "$W/names.csv" --pred-probs "$W/p_ids_short.csv" --out "$W/a_short"
+expect_rc 2 "an id of the labels without a probability row: refused"
+expect_err "p_ids_short\.csv: 1 id of .*names\.csv has no row here: 's" "refusal names the file and the id"
+la metrics --labels "$W/names.csv" --pred-probs "$W/p_ids.csv" --format json
+expect_rc 0 "metrics matches ids too"
+la metrics --labels "$W/names.csv" --pred-probs "$W/p_named.csv" --format json
+cp "$OUT" "$W/m_named.json"
+la metrics --labels "$W/names.csv" --pred-probs "$W/p_ids.csv" --format json
+check "metrics: id-matched = aligned" "$PY" -c '
+import json, sys; a, b = (json.load(open(f)) for f in sys.argv[1:]); sys.exit(a["accuracy"] != b["accuracy"])' "$OUT" "$W/m_named.json"
+la audit --labels "$W/y.npy" --pred-probs "$W/p_ids.csv" --out "$W/a_noids" --quiet
+expect_rc 0 ".npy labels with an id-carrying probability CSV"
+expect_err "p_ids\.csv has an id column, but .*y\.npy has no ids to match it by" "... warns that rows go by order"
+
+# outputs are what their names say
+la cv --data "$W/ints.csv" --model logreg --folds 3 --out "$W/cvc/pp.csv" --quiet
+expect_rc 0 "cv --out p.csv"
+check "cv --out p.csv writes CSV with the class names as header" "$PY" -c '
+import sys, pandas as pd; d = pd.read_csv(sys.argv[1]); sys.exit(list(d.columns) != [str(i) for i in range(12)] or len(d) != 240)' "$W/cvc/pp.csv"
+la cv --data "$W/ints.csv" --model logreg --folds 3 --out "$W/cvc/pp.txt" --quiet
+expect_rc 2 "cv --out p.txt: refused"
+expect_err "pp\.txt: the probabilities are written as \.npy .* or \.csv" "... naming the accepted names"
+la audit --labels "$W/names.csv" --pred-probs "$W/p_named.csv" --out "$W/a_rerun" --scores --quiet
+check "audit --scores wrote score files" test -e "$W/a_rerun/label_quality_self_confidence.csv"
+la audit --labels "$W/names.csv" --pred-probs "$W/p_named.csv" --out "$W/a_rerun" --quiet
+expect_rc 0 "audit rerun without --scores"
+check "the rerun's directory holds no previous label_quality_*.csv" \
+    test -z "$(ls "$W/a_rerun" | grep label_quality_)"
+
+# warnings printed by every command; loader options reused from the run; clean without --missing
+la cv --data "$W/custom.csv" --label-col species --id-col sid --missing mean --model logreg --folds 3 \
+    --out "$W/cvu/pp.npy" --quiet
+expect_rc 0 "cv with --label-col/--id-col/--missing"
+expect_err "custom\.csv: 5 labels had leading or trailing whitespace, trimmed" "cv prints the loader's warnings"
+la audit --data "$W/custom.csv" --label-col species --id-col sid --missing mean --pred-probs "$W/cvu/pp.npy" \
+    --out "$W/au" --db "$W/u.db" --quiet
+expect_rc 0 "audit --db records the loader options"
+expect_err "trimmed" "audit prints the loader's warnings"
+la clean --db "$W/u.db" --data "$W/custom.csv" --auto drop --out "$W/clu"
+expect_rc 0 "clean reuses --label-col/--id-col from the run and needs no --missing"
+check "clean copied the row with a missing cell byte for byte" sh -c "grep -Fx \"\$(grep '^s003,' '$W/custom.csv')\" '$W/clu/custom.csv' || ! grep -q '^s003,' '$W/clu/custom.csv'"
+la retrain --data "$W/clu/custom.csv" --test "$W/custom.csv" --missing mean --db "$W/u.db" --model logreg \
+    --out "$W/rtu" --quiet
+expect_rc 0 "retrain --db reuses --label-col/--id-col"
+la clean --db "$W/u.db" --data "$W/custom.csv" --label-col nope --auto drop --out "$W/clu2"
+expect_rc 2 "an option given again overrides the recorded one"
+expect_err "custom\.csv.*nope" "... and the refusal names the file and the column"

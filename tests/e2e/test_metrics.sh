@@ -136,7 +136,10 @@ expect_rc 2 "unknown class name in labels: exit 2"
 # hostile class names (../shared/data/bad/escaping_labels.csv, VALID): the SVG stays well-formed
 awk -F, 'NR==1{print "p0,p1,p2";next}{a=(NR%3==0)?0.6:0.2; b=(NR%3==1)?0.6:0.2; print a","b","(1-a-b)}' \
     "$DATA/bad/escaping_labels.csv" > "$TMP/esc_p.csv"
-la metrics --labels "$DATA/bad/escaping_labels.csv" --pred-probs "$TMP/esc_p.csv" --positive '<script>alert(1)</script>' --out "$TMP/esc"
+# the columns carry no names (p0..p2): the class order is given (names sorted, as cv would)
+/usr/bin/python3 -c 'import csv,sys; print("\n".join(sorted({r["label"] for r in csv.DictReader(open(sys.argv[1]))})))' \
+    "$DATA/bad/escaping_labels.csv" > "$TMP/esc_classes.txt"
+la metrics --labels "$DATA/bad/escaping_labels.csv" --pred-probs "$TMP/esc_p.csv" --classes "$TMP/esc_classes.txt" --positive '<script>alert(1)</script>' --out "$TMP/esc"
 expect_rc 0 "escaping labels: exit 0"
 expect_out "^Bob's \"best\", boot " "escaping labels: names printed byte-exact"
 check "escaping labels: SVG well-formed" xml_ok "$TMP/esc/pr_curve.svg"

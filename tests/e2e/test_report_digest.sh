@@ -12,16 +12,19 @@ cp "$DATA/tabular/Glass.csv" "$TMP/ds/Glass.csv"
 prep cv --data "$TMP/ds/Glass.csv" --model logreg --folds 3 --seed 1 --threads 2 \
     --out "$TMP/pp.npy" --audit "$TMP/audit" --db "$TMP/g.db" --quiet
 expect_rc 0 "glass: cv + audit --db"
-la report --db "$TMP/g.db" --out "$TMP/rep1" --quiet
+la report --db "$TMP/g.db" --out "$TMP/rep" --quiet
 expect_rc 0 "glass: report with the inputs present"
-check "glass: cards show feature values" grep -q 'class="feat"' "$TMP/rep1/issues-1.html"
-check "glass: precision-recall curves drawn" grep -q '<polyline' "$TMP/rep1/index.html"
+check "glass: cards show feature values" grep -q 'class="feat"' "$TMP/rep/issues-1.html"
+check "glass: precision-recall curves drawn" grep -q '<polyline' "$TMP/rep/index.html"
+mv "$TMP/rep" "$TMP/rep1"   # the same output name both times: the next-steps panel names it
 
 rm -f "$TMP/ds/Glass.csv" "$TMP/pp.npy"
-la report --db "$TMP/g.db" --out "$TMP/rep2" --quiet
+la report --db "$TMP/g.db" --out "$TMP/rep" --quiet
 expect_rc 0 "glass, dataset and pred_probs deleted: report exits 0"
-check "glass, inputs deleted: every page byte-identical" diff -r "$TMP/rep1" "$TMP/rep2"
-check "glass, inputs deleted: no 'unavailable' note" sh -c "! grep -q 'unavailable' '$TMP/rep2/index.html'"
+check "glass, inputs deleted: every page byte-identical" diff -r "$TMP/rep1" "$TMP/rep"
+check "glass, inputs deleted: no 'unavailable' note" sh -c "! grep -q 'unavailable' '$TMP/rep/index.html'"
+check "glass, inputs deleted: the cards still show the model's probabilities" grep -q 'class="why"' "$TMP/rep/issues-1.html"
+check "glass, inputs deleted: the cards still show the features against both classes" grep -q '<svg class="scale"' "$TMP/rep/issues-1.html"
 
 # --- a database of the previous release -----------------------------------
 OLD=${LA_OLD_BIN:-/work/base/labelaudit}

@@ -23,9 +23,11 @@ check "idx: some examples flagged ($flagged)" test "$flagged" -gt 0
 la_report() { ( cd "$TMP" && la report --db db.sqlite --out rep "$@"; echo "$RC" > "$TMP/.rc" ); RC=$(cat "$TMP/.rc"); }
 la_report
 expect_rc 0 "idx: report exits 0"
-expect_err "$flagged thumbnails" "idx: one thumbnail per flagged example"
+expect_err "$flagged flagged examples on [0-9]+ pages, [0-9]+ thumbnails" "idx: the report names the flagged count"
+nt=$(sed -n 's/.* pages, \([0-9]*\) thumbnails.*/\1/p' "$ERR")
+check "idx: a thumbnail per flagged example, and the typical examples' ($nt >= $flagged)" test "$nt" -ge "$flagged"
 REP="$TMP/rep"
-n_img=$(grep -o 'src="assets/thumbs/[0-9]*\.png"' "$REP/issues-1.html" | wc -l)
+n_img=$(grep -o 'src="assets/thumbs/[0-9]*\.png" width="112"' "$REP/issues-1.html" | wc -l)
 check "idx: every card of the first sheet has an <img> ($n_img)" test "$n_img" -eq "$flagged"
 missing=0
 for src in $(grep -o 'assets/thumbs/[0-9]*\.png' "$REP"/issues-*.html "$REP"/class-*.html | cut -d: -f2 | sort -u); do
@@ -56,7 +58,7 @@ mv "$TMP/ds" "$TMP/ds-moved"
 mv "$TMP/pp.npy" "$TMP/pp-moved.npy"
 la_report
 expect_rc 0 "idx, dataset and pred_probs moved: report still exits 0"
-expect_err "$flagged thumbnails" "idx, dataset moved: every thumbnail still made (from the database)"
+expect_err "$flagged flagged examples on [0-9]+ pages, $nt thumbnails" "idx, dataset moved: every thumbnail still made (from the database)"
 check "idx, dataset moved: the top card still shows row $row's thumbnail" \
     grep -q "src=\"assets/thumbs/$row.png\"" "$REP/issues-1.html"
 check "idx, dataset moved: no 'unavailable' note" sh -c "! grep -q 'thumbnails unavailable' '$REP/index.html'"

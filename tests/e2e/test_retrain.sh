@@ -78,7 +78,7 @@ la retrain --data "$TR" --test "$TMP/missing.csv" --out "$TMP/bad"; expect_rc 2 
 # --db: kind 'retrain' attached to the latest audit run
 la cv --data "$TR" --out "$TMP/cv/pp.npy" --audit "$TMP/audit" --db "$TMP/a.db" --quiet
 expect_rc 0 "setup: audit run in a database"
-la retrain --data "$TR" --test "$TE" --out "$TMP/rdb" --db "$TMP/a.db" --quiet
+la retrain --data "$TR" --test "$TE" --out "$TMP/rdb" --db "$TMP/a.db"
 expect_rc 0 "retrain --db exits 0"; expect_out 'recorded in' "recording reported"
 [ "$(sqlite3 "$TMP/a.db" "SELECT count(*) FROM run_metrics WHERE kind = 'retrain' AND run_id = 1")" = 1 ] \
     && pass "run_metrics has the retrain row" || fail "run_metrics has the retrain row" "$(sqlite3 "$TMP/a.db" 'SELECT kind, run_id FROM run_metrics')"

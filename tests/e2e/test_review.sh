@@ -24,7 +24,7 @@ expect_out 'suggested: ' "suggested label shown"
 expect_out 'image: +.*images/fm-t10k-00000.png' "image path shown"
 expect_out "unknown command 'bogus'" "unknown command reported, review goes on"
 expect_out "unknown class 'Cat'" "unknown class reported"
-expect_out 'stopped: 5 decided in this session' "quit reports the session count"
+expect_out 'stopped: 4 decided in this session, 1 skipped for later' "quit reports the session count (skip apart)"
 [ "$(q "SELECT group_concat(status, ',') FROM (SELECT status FROM queue WHERE id <= 6 ORDER BY id)")" = "keep,relabel,relabel,drop,skip,pending" ] \
   && pass "decisions stored in rank order" || fail "decisions stored in rank order" "$(q "SELECT id, status FROM queue WHERE id <= 6")"
 [ "$(q "SELECT new_label FROM queue WHERE id = 3")" = 1 ] && pass "relabel by exact hostile class name" || fail "relabel by exact hostile class name" "$(q "SELECT * FROM queue WHERE id = 3")"
@@ -74,6 +74,21 @@ if command -v tmux >/dev/null 2>&1; then
 else
     fail "tmux test" "tmux not installed (make test-deps)"
 fi
+
+# ---- skip = decide later: skipped examples come back once nothing is pending -------
+q "UPDATE queue SET status = 'keep', version = version + 1 WHERE status = 'pending' AND id <> 7"
+q "UPDATE queue SET status = 'skip', reviewer = 'pipe', version = version + 1 WHERE id = 7"
+q "UPDATE examples SET quality = 4.6e-08 WHERE run_id = 1 AND row = (SELECT row FROM queue WHERE id = 7)"
+sid=$(q "SELECT dataset_id FROM queue WHERE id = 7")
+printf 'q\n' | la review --db "$DB"
+expect_out "id: +$sid" "skip: the skipped example is shown again when nothing is pending"
+expect_out 'skipped earlier' "skip: it is marked as skipped earlier"
+expect_out '59 of 60 decided, 1 skipped for later' "skip: progress does not count skip as decided"
+expect_out 'score: +4\.6e-8 ' "a tiny score is readable (4.6e-8, not 0.0000)"
+printf 's\n' | la review --db "$DB"
+expect_out 'nothing pending in run 1: 59 of 60 decided, 1 skipped \(shown again next time\)' "skip again: shown once per session, then the summary"
+printf 'k\n' | la review --db "$DB" --reviewer pipe
+[ "$(q "SELECT status FROM queue WHERE id = 7")" = keep ] && pass "skip: deciding the skipped example later" || fail "skip: deciding later" "$(q "SELECT * FROM queue WHERE id = 7")"
 
 # ---- all decided ------------------------------------------------------------------
 q "UPDATE queue SET status = 'keep', version = version + 1 WHERE status = 'pending'"

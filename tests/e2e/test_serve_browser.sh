@@ -1,7 +1,8 @@
 # test_serve_browser.sh — the review page in a real browser: headless Chromium
 # (Debian's /usr/bin/chromium, driven by playwright-core from npm; `make
-# test-deps` installs it) makes decisions with the keyboard and the mouse,
-# then they are read back from SQLite. Bounded in time; the server is always
+# test-deps` installs it) signs in with Ada's token from a reviewers file,
+# makes decisions with the keyboard and the mouse, meets Bob's (his own
+# token), then they are read back from SQLite. Bounded in time; the server is always
 # killed (trap in serve_lib.sh).
 . tests/e2e/lib.sh
 . tests/browser/serve_lib.sh
@@ -15,9 +16,12 @@ fi
 DS="$TMP/ds"; DB="$TMP/review.db"
 serve_dataset "$DS"
 serve_fixture "$DB" "$DS/manifest_escaping_labels.csv"
-check "server starts" serve_start "$DB"
+sqlite3 "$DB" "UPDATE examples SET quality = 4.6e-08 WHERE run_id = 1 AND rank = 1"   # a score that used to read 0.000
+reviewers_file "$TMP/reviewers" Ada Bob
+check "server starts" serve_start "$DB" --reviewers "$TMP/reviewers"
 
-HOME="$TMP" timeout 120 node tests/browser/serve_browser.mjs "$URL" "${LA_SERVE_SCREENSHOT:-}" > "$TMP/browser.out" 2>&1
+HOME="$TMP" timeout 120 node tests/browser/serve_browser.mjs "$URL" "$(token_of Ada)" "$(token_of Bob)" \
+    "${LA_SERVE_SCREENSHOT:-}" > "$TMP/browser.out" 2>&1
 rc=$?
 cat "$TMP/browser.out" | grep -E '^(PASS|FAIL) '
 [ $rc = 0 ] && pass "browser script finished" || fail "browser script finished" "exit $rc: $(grep -v '^PASS' "$TMP/browser.out" | head -5)"

@@ -8,10 +8,13 @@
  *
  * The database: $LA_FUZZ_DB (built by run.sh from a hostile-names manifest),
  * copied once into a private directory; image root: $LA_FUZZ_ROOT. Two apps
- * answer: one loopback without token, one with token "fuzz-token" (chosen by
- * an "X-Fuzz-App: token" header). The literal "{{CSRF}}" in a header value
- * becomes the app's CSRF token, so POST handlers are reachable. Without
- * $LA_FUZZ_DB only the pure helpers run.
+ * answer (every app has a reviewer token now): app 0, whose requests get
+ * "Authorization: Bearer <its token>" added when they carry none (so the
+ * handlers behind authentication are reached), and app 1 with token
+ * "fuzz-token-for-app-1", which must come with the request (chosen by an
+ * "X-Fuzz-App: token" header). The literal "{{CSRF}}" in a header value
+ * becomes the app's token. The header block also goes through
+ * srv_framing_status. Without $LA_FUZZ_DB only the pure helpers run.
  */
 #include "fuzz_common.h"
 #include <ctype.h>
@@ -19,6 +22,8 @@
 #include "../../report/serve.h"
 
 static srv_app *apps[2];
+#define FUZZ_TOKEN_0 "fuzz-token-for-app-0"
+#define FUZZ_TOKEN_1 "fuzz-token-for-app-1"
 
 static void serve_setup(void)
 {
@@ -36,7 +41,8 @@ static void serve_setup(void)
         memset(&cfg, 0, sizeof cfg);
         cfg.db_path = copy;
         cfg.root = getenv("LA_FUZZ_ROOT");
-        cfg.token = i ? "fuzz-token" : NULL;
+        cfg.token = i ? FUZZ_TOKEN_1 : FUZZ_TOKEN_0;
+        cfg.reviewer = i ? "fuzz-1" : "fuzz-0";
         la_error err;
         la_error_clear(&err);
         if (srv_app_open(&cfg, &apps[i], &err)) {
@@ -115,7 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (!strcasecmp(rest, "X-Fuzz-App")) token_app = !strcmp(v, "token");
             char *c = strstr(v, "{{CSRF}}");
             if (c && apps[0]) {
-                const char *tok = srv_app_csrf(apps[token_app]);
+                const char *tok = token_app ? FUZZ_TOKEN_1 : FUZZ_TOKEN_0;
                 size_t need = strlen(v) + strlen(tok) + 1;
                 char *nv = malloc(need);
                 snprintf(nv, need, "%.*s%s%s", (int)(c - v), v, tok, c + 8);
@@ -129,6 +135,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rest = next;
     }
     size_t body_len = (size_t)(buf + size - body);
+    srv_framing_status((const char *)data, (size_t)(body - buf) <= size ? (size_t)(body - buf) : size,
+                       (const char *)data + (body - buf), body_len, 16384);
+    int has_auth = 0;
+    for (size_t i = 0; i < nh; i++) has_auth |= !strcasecmp(hs[i].name, "Authorization");
+    if (!token_app && !has_auth && nh < MAXH) hs[nh++] = (srv_header){"Authorization", "Bearer " FUZZ_TOKEN_0};
 
     /* path and query */
     char *q = strchr(target, '?');

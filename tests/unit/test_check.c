@@ -208,6 +208,13 @@ static void test_verdict(void **state)
     assert_string_equal(json_string_value(json_object_get(j, "status")), "fail");
     json_decref(j);
     ck_verdict_free(&v);
+
+    /* the stage refuses a relative limit it cannot judge (exit 2, not PASS) */
+    la_error_clear(&err);
+    assert_int_equal(ck_judge(&cur, NULL, &lim, NAN, &v, &err), LA_EUSAGE);
+    assert_non_null(strstr(err.msg, "--max-increase needs a baseline"));
+    assert_int_equal(v.ncases, 0);
+    ck_verdict_free(&v);
     ck_summary_free(&cur);
     ck_summary_free(&base);
 }

@@ -281,6 +281,38 @@ static void test_logreg_ce_objective_by_hand(void **state)
     }
 }
 
+/* logit-adjusted: the loss is CE at z + s, its gradient (w.r.t. z) checked
+ * against finite differences per row and through logreg and the mlp. */
+static void test_logit_adjusted_gradient(void **state)
+{
+    (void)state;
+    const double shift[K] = {-0.01, -2.3, -0.7, -4.6};
+    const double zs[3][K] = {{0.3, -1.2, 2.0, 0.1}, {-3.0, 4.0, 0.0, 1.0}, {0.0, 0.0, 0.0, 0.0}};
+    for (int sm = 0; sm < 2; sm++)
+        for (int zi = 0; zi < 3; zi++)
+            for (int32_t y = 0; y < K; y++) {
+                cv_loss L = make_loss(CV_LOSS_LOGIT_ADJUSTED, sm ? 0.1 : 0.0, NULL);
+                L.logit_shift = shift;
+                double e = row_fd_error(&L, zs[zi], y);
+                if (e > 1e-5) fail_msg("logit-adjusted smoothing %d z %d y %d: relative error %g", sm, zi, y, e);
+                /* value: CE of the shifted logits */
+                cv_loss ce = make_loss(CV_LOSS_CE, sm ? 0.1 : 0.0, NULL);
+                double z2[K];
+                for (int j = 0; j < K; j++) z2[j] = zs[zi][j] + shift[j];
+                assert_true(fabs(cv_loss_row(&L, zs[zi], y, NULL) - cv_loss_row(&ce, z2, y, NULL)) < 1e-12);
+            }
+    /* s_c = tau log(n_c / n), an absent class counted as half a row */
+    int32_t yy[10] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1};
+    double s3[3];
+    cv_loss_logit_shift(yy, 10, 3, 0.5, s3);
+    assert_true(fabs(s3[0] - 0.5 * log(0.8)) < 1e-12 && fabs(s3[1] - 0.5 * log(0.2)) < 1e-12);
+    assert_true(fabs(s3[2] - 0.5 * log(0.05)) < 1e-12);
+    assert_int_equal(cv_loss_parse("logit-adjusted"), CV_LOSS_LOGIT_ADJUSTED);
+    model_fd(CV_MODEL_LOGREG, CV_LOSS_LOGIT_ADJUSTED, 0.0);
+    model_fd(CV_MODEL_LOGREG, CV_LOSS_LOGIT_ADJUSTED, 0.1);
+    model_fd(CV_MODEL_MLP, CV_LOSS_LOGIT_ADJUSTED, 0.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -292,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_mlp_objective_gradient),
         cmocka_unit_test(test_loss_batch_weights_and_scale),
         cmocka_unit_test(test_logreg_ce_objective_by_hand),
+        cmocka_unit_test(test_logit_adjusted_gradient),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

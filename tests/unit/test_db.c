@@ -765,7 +765,9 @@ static void test_migrate_v1_to_digest(void **state)
     int64_t run;
     assert_int_equal(db_record_audit(db, &f.rec, &run, &err), 0);
     assert_int_equal(sqlite3_exec(db, "DROP TABLE example_pixels; DROP TABLE run_pr_points;"
-                                      " DROP TABLE run_digest; PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
+                                      " DROP TABLE run_digest; DROP TABLE IF EXISTS example_probs;"
+                                      " DROP TABLE IF EXISTS class_typical; PRAGMA user_version = 1",
+                                  NULL, NULL, NULL), SQLITE_OK);
     db_close(db);
     assert_int_equal(db_open(path, &db, &err), 0);
     assert_true(user_version(db) >= 2);

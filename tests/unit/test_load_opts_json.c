@@ -179,6 +179,48 @@ static void test_round_trip(void **state)
     }
 }
 
+/* The value options (missing, image size, rgb, max pixels, outside root)
+ * are recorded only when not the default, and read back. */
+static void test_value_options_round_trip(void **state)
+{
+    (void)state;
+    io_load_opts lo;
+    io_load_opts_init(&lo);
+    lo.missing = IO_MISSING_MEAN;
+    lo.image_w = 32;
+    lo.image_h = 16;
+    lo.channels = 3;
+    lo.max_pixels = 1000;
+    lo.allow_outside_root = 1;
+    json_t *o = json_object();
+    assert_int_equal(io_load_opts_to_json(&lo, o), 0);
+    char *text = json_dumps(o, JSON_COMPACT);
+    assert_string_equal(text, "{\"missing\":\"mean\",\"image_size\":\"32x16\",\"rgb\":true,"
+                              "\"max_pixels\":1000,\"allow_outside_root\":true}");
+    free(text);
+    io_load_opts back;
+    io_load_opts_strings st = {0};
+    la_error err = {0};
+    assert_int_equal(io_load_opts_from_json(o, &back, &st, &err), 0);
+    assert_int_equal(back.missing, IO_MISSING_MEAN);
+    assert_int_equal(back.image_w, 32);
+    assert_int_equal(back.image_h, 16);
+    assert_int_equal(back.channels, 3);
+    assert_int_equal(back.max_pixels, 1000);
+    assert_int_equal(back.allow_outside_root, 1);
+    io_load_opts_strings_free(&st);
+    json_decref(o);
+    const char *bad[] = {"{\"missing\":\"median\"}", "{\"image_size\":\"32\"}", "{\"image_size\":\"0x3\"}",
+                         "{\"max_pixels\":-5}", "{\"max_pixels\":\"many\"}"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        json_t *b = json_loads(bad[i], 0, NULL);
+        assert_non_null(b);
+        assert_int_equal(io_load_opts_from_json(b, &back, &st, &err), LA_EUSAGE);
+        assert_int_equal(back.missing, IO_MISSING_ERROR);   /* left at the defaults */
+        json_decref(b);
+    }
+}
+
 static void test_reader_refusals(void **state)
 {
     (void)state;
@@ -236,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_defaults_write_nothing),
         cmocka_unit_test(test_matches_the_audit_summary),
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_value_options_round_trip),
         cmocka_unit_test(test_reader_refusals),
         cmocka_unit_test(test_format_names),
     };

@@ -562,7 +562,7 @@ static void test_tabular_report(void **state)
     char *html = slurp(p);
     assert_non_null(html);
     assert_int_equal(count_str(html, "<figure class=\"card"), 3);
-    assert_int_equal(count_str(html, "<table class=\"feat\">"), 3);
+    assert_int_equal(count_str(html, "<div class=\"feat\""), 3);
     assert_non_null(strstr(html, "petal &lt;len&gt;"));
     assert_null(strstr(html, "<img"));
     free(html);
@@ -721,20 +721,30 @@ static void tab_fixture_init(tab_fixture *t)
     run_flag(&t->d, 5);   /* rows 1, 6, 11 */
 }
 
-static void test_digest_tabular(void **state)
+/* The fixture recorded in a fresh database NAME.db with its digest (the
+ * probabilities included); out receives NAME-report's path. */
+static sqlite3 *tab_recorded(tab_fixture *t, const char *name, char *out, size_t size, int64_t *run)
 {
-    (void)state;
-    char dbp[512], out[512], p[600];
-    snprintf(dbp, sizeof dbp, "%s/digest-tab.db", tmpdir);
-    snprintf(out, sizeof out, "%s/digest-tab-report", tmpdir);
-    tab_fixture t;
-    tab_fixture_init(&t);
+    char dbp[512];
+    snprintf(dbp, sizeof dbp, "%s/%s.db", tmpdir, name);
+    snprintf(out, size, "%s/%s-report", tmpdir, name);
+    tab_fixture_init(t);
     sqlite3 *db;
     la_error err = {0};
     assert_int_equal(db_open(dbp, &db, &err), 0);
+    assert_int_equal(record(db, &t->d, "tabular/tiny.csv", run), 0);
+    assert_int_equal(rp_record_digest(db, *run, &t->ds, t->probs, t->labels, 12, 2, &err), 0);
+    return db;
+}
+
+static void test_digest_tabular(void **state)
+{
+    (void)state;
+    char out[512], p[600];
+    tab_fixture t;
     int64_t run;
-    assert_int_equal(record(db, &t.d, "tabular/tiny.csv", &run), 0);
-    assert_int_equal(rp_record_digest(db, run, &t.ds, t.probs, t.labels, 12, 2, &err), 0);
+    la_error err = {0};
+    sqlite3 *db = tab_recorded(&t, "digest-tab", out, sizeof out, &run);
     /* the feature summaries are exactly rp_feature_summary's */
     rp_feature_stats st;
     assert_int_equal(rp_feature_stats_init(&t.ds, &st, &err), 0);
@@ -776,7 +786,7 @@ static void test_digest_tabular(void **state)
     assert_int_equal(res.features_source, 1);
     snprintf(p, sizeof p, "%s/issues-1.html", out);
     char *html = slurp(p);
-    assert_int_equal(count_str(html, "<table class=\"feat\">"), 3);
+    assert_int_equal(count_str(html, "<div class=\"feat\""), 3);
     free(html);
     snprintf(p, sizeof p, "%s/index.html", out);
     html = slurp(p);
@@ -785,6 +795,122 @@ static void test_digest_tabular(void **state)
     free(html);
     db_close(db);
     run_free(&t.d);
+}
+
+/* The cards' probabilities and the typical examples (schema 005): stored
+ * from the probabilities at record time, drawn as bars and a reason. */
+static void test_digest_probs_typical(void **state)
+{
+    (void)state;
+    char out[512], p[600];
+    tab_fixture t;
+    int64_t run;
+    la_error err = {0};
+    sqlite3 *db = tab_recorded(&t, "digest-probs", out, sizeof out, &run);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM example_probs"), 3);
+    db_items it;
+    assert_int_equal(db_queue_list(db, run, NULL, &it, NULL, &err), 0);
+    db_example_probs pr[3];
+    assert_int_equal(db_load_example_probs(db, run, &it, pr, &err), 0);
+    for (size_t i = 0; i < it.n; i++) {
+        int64_t row = it.v[i].row;
+        const double *pp = t.probs + row * 2;
+        assert_int_equal(pr[i].row, row);
+        assert_int_equal(pr[i].n_top, 2);                  /* k = 2: two classes only */
+        assert_true(pr[i].p_top[0] >= pr[i].p_top[1]);
+        assert_int_equal(pr[i].top[0], pp[1] > pp[0] ? 1 : 0);
+        assert_memory_equal(&pr[i].p_given, &pp[t.labels[row]], sizeof(double));
+    }
+    /* typical: given = argmax, not flagged (1, 6, 11), largest p first */
+    db_typical *ty;
+    size_t nt;
+    assert_int_equal(db_load_typical(db, run, &ty, &nt, &err), 0);
+    assert_int_equal(nt, 6);
+    const int64_t want_rows[6] = {0, 2, 3, 10, 9, 8};
+    for (size_t i = 0; i < nt; i++) {
+        assert_int_equal(ty[i].row, want_rows[i]);
+        assert_int_equal(ty[i].class_index, i < 3 ? 0 : 1);
+        assert_int_equal(ty[i].slot, (int)(i % 3));
+        assert_string_equal(ty[i].dataset_id, t.d.ids[want_rows[i]]);
+        assert_null(ty[i].image_path);
+    }
+    db_typical_free(ty, nt);
+    /* the report: a reason and bars with the stored values */
+    rp_result res;
+    rp_options opt;
+    rp_options_init(&opt);
+    opt.db_path = "my dir/la.db";
+    assert_int_equal(rp_write_report(db, out, &opt, &res, &err), 0);
+    snprintf(p, sizeof p, "%s/issues-1.html", out);
+    char *html = slurp(p);
+    assert_int_equal(count_str(html, "<p class=\"why\">The model gives the given label "), 3);
+    assert_int_equal(count_str(html, "<div class=\"pr "), 6);
+    /* row 6: given virginica p = 0.78, the runner-up setosa 0.22 */
+    assert_non_null(strstr(html, "The model gives the given label 78%; runner-up setosa 22%."));
+    assert_non_null(strstr(html, "data-class=\"virginica\" data-p=\"0.78\""));
+    assert_non_null(strstr(html, "labelaudit serve --db &#39;my dir/la.db&#39; --run 1"));
+    free(html);
+    snprintf(p, sizeof p, "%s/index.html", out);
+    html = slurp(p);
+    assert_non_null(strstr(html, "id=\"next\""));
+    assert_non_null(strstr(html, "labelaudit review --db &#39;my dir/la.db&#39; --run 1</code>"));
+    assert_non_null(strstr(html, "labelaudit clean --db &#39;my dir/la.db&#39; --run 1 --data tabular/tiny.csv"));
+    free(html);
+    /* a digest naming a row or class outside the run is refused whole */
+    db_example_probs bad = {.row = 12, .p_given = 0.5, .n_top = 1, .top = {0}, .p_top = {0.5}};
+    db_digest dg = {.n_probs = 1, .probs = &bad};
+    assert_int_equal(db_record_digest(db, run, &dg, &err), LA_EUSAGE);
+    bad.row = 1, bad.top[0] = 2;
+    assert_int_equal(db_record_digest(db, run, &dg, &err), LA_EUSAGE);
+    db_typical badt = {.class_index = 5, .row = 0};
+    dg = (db_digest){.n_typical = 1, .typical = &badt};
+    assert_int_equal(db_record_digest(db, run, &dg, &err), LA_EUSAGE);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM example_probs"), 3);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM class_typical"), 6);
+    db_items_free(&it);
+    db_close(db);
+    run_free(&t.d);
+}
+
+static char *to_string_n(void (*fn)(FILE *, const char *, size_t), const char *s, size_t n)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    fn(f, s, n);
+    fclose(f);
+    return buf;
+}
+
+/* Feature names wrap at separators, never inside a word; long words are cut. */
+static void test_wrap_names(void **state)
+{
+    (void)state;
+    char *s = to_string_n(rp_esc_wrap, "od280/od315_of_diluted_wines", 22);
+    assert_string_equal(s, "od280/<wbr>od315_<wbr>of_<wbr>diluted_<wbr>wines");
+    free(s);
+    s = to_string_n(rp_esc_wrap, "flavanoids", 22);
+    assert_string_equal(s, "flavanoids");
+    free(s);
+    s = to_string_n(rp_esc_wrap, "abcdefgh-<x>", 4);
+    assert_string_equal(s, "abcd\xe2\x80\xa6-<wbr>&lt;x&gt;");
+    free(s);
+    s = to_string_n(rp_esc_wrap, "\xc3\xa9\xc3\xa9\xc3\xa9", 2);   /* cut between characters */
+    assert_string_equal(s, "\xc3\xa9\xc3\xa9\xe2\x80\xa6");
+    free(s);
+    /* the heatmap: full names and support in titles */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    char a[] = "Barbera d'Alba superiore", b[] = "Nebbiolo";
+    char *names[2] = {a, b};
+    double nm[4] = {0.9, 0.2, 0.1, 0.8}, cj[4] = {90, 2, 10, 8};
+    rp_svg_heatmap_support(f, 2, names, nm, 2, "given", "true", 1, cj);
+    fclose(f);
+    assert_non_null(strstr(buf, "<title>Barbera d&#39;Alba superiore</title>"));
+    assert_non_null(strstr(buf, "given Barbera d&#39;Alba superiore, true Nebbiolo: 0.20; rests on 2 of 10 "
+                                "examples counted as true Nebbiolo"));
+    free(buf);
 }
 
 static void test_digest_pixels_and_notes(void **state)
@@ -882,6 +1008,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_digest_tabular),
         cmocka_unit_test(test_digest_pixels_and_notes),
         cmocka_unit_test(test_digest_probs_cap),
+        cmocka_unit_test(test_digest_probs_typical),
+        cmocka_unit_test(test_wrap_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,9 +1,12 @@
 /*
  * test_serve.c — the review server's router without sockets: path safety and
  * root containment (.., absolute, symlink escapes, sibling-prefix folders),
- * secrets, loopback and Host checks, the request-line gate, and srv_handle on
- * a real temporary database: Host/CSRF/token checks, state JSON with hostile
- * names escaped, decisions, conflicts (409), undo, images, size limits.
+ * secrets, loopback and Host checks, the request-line gate, RFC 9112 framing,
+ * Content-Type and Origin, tokens and the reviewers file, and srv_handle on a
+ * real temporary database with two runs: Host/CSRF/token/session checks,
+ * state JSON with hostile names escaped, decisions recorded under the
+ * session's reviewer, run scope, conflicts (409, both kinds), own-only undo,
+ * images, size limits.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +23,7 @@
 
 #include "db/db.h"
 #include "report/serve.h"
+#include "report/review.h"
 
 static char h0[] = "<script>alert(1)</script>";
 static char h1[] = "Bob's \"best\", boot";
@@ -164,7 +168,145 @@ static void test_request_line(void **state)
     assert_int_equal(line_status("GET / HTTP/0.9"), 505);
 }
 
+static int frame(const char *req, size_t max_body)
+{
+    const char *end = strstr(req, "\r\n\r\n");
+    size_t he = end ? (size_t)(end - req) + 4 : strlen(req);
+    return srv_framing_status(req, he, req + he, strlen(req) - he, max_body);
+}
+
+static void test_framing(void **state)
+{
+    (void)state;
+    assert_int_equal(frame("GET / HTTP/1.1\r\nHost: a\r\n\r\n", 100), 0);
+    assert_int_equal(frame("GET / HTTP/1.0\r\n\r\n", 100), 0);                 /* 1.0: no Host needed */
+    assert_int_equal(frame("GET / HTTP/1.1\r\n\r\n", 100), 400);               /* 1.1 without Host    */
+    assert_int_equal(frame("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 100), 400);
+    assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello", 100), 0);
+    assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n", 100), 0);
+    assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\n\r\n", 100), 0);
+    assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", 100), 400);
+    assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 6\r\n\r\n", 100), 400);
+    assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -5\r\n\r\n", 100), 400);
+    assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x10\r\n\r\n", 100), 400);
+    assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n", 100), 400);
+    assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 101\r\n\r\n", 100), 413);
+    assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n", 100), 400);
+    assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 100), 400);
+    assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: foo\r\n\r\n", 100), 400);
+    assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 100), 400);
+    assert_int_equal(frame("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 100), 400);
+    assert_int_equal(frame("GET / HTTP/1.1\r\nHost : a\r\n\r\n", 100), 400);       /* blank before colon */
+    assert_int_equal(frame("GET / HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n", 100), 400);
+    assert_int_equal(frame("GET / HTTP/1.1\r\nHost: a\r\nno colon\r\n\r\n", 100), 400);
+    /* chunked bodies: complete, incomplete, overflowing, too big */
+    assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", 100), 0);
+    assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n2;x=y\r\n{}\r\n0\r\n\r\n", 100), 0);
+    assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", 100), SRV_FRAMING_MORE);
+    assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{", 100), SRV_FRAMING_MORE);
+    assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFF", 100), 400);
+    assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFFFF1\r\n", 100), 400);
+    assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n7FFFFFFFFFFFFFFF\r\nab", 100), 413);
+    assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n", 50), 413);
+    assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 100), 400);
+    assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}XX0\r\n\r\n", 100), 400);
+}
+
+static void test_content_type_origin_tokens(void **state)
+{
+    (void)state;
+    assert_true(srv_content_type_json("application/json"));
+    assert_true(srv_content_type_json("Application/JSON; charset=utf-8"));
+    assert_true(srv_content_type_json("application/json ;charset=utf-8"));
+    assert_false(srv_content_type_json(NULL));
+    assert_false(srv_content_type_json("application/jsonx"));
+    assert_false(srv_content_type_json("application/json-seq"));
+    assert_false(srv_content_type_json("text/plain"));
+    assert_false(srv_content_type_json("application/x-www-form-urlencoded"));
+    assert_true(srv_origin_ok("http://127.0.0.1:8080", "127.0.0.1:8080", 8080));
+    assert_true(srv_origin_ok("http://LOCALHOST:8080", "localhost:8080", 8080));
+    assert_true(srv_origin_ok("http://[::1]:8080", "[::1]:8080", 8080));
+    assert_true(srv_origin_ok("http://example.org", "example.org", 80));
+    assert_false(srv_origin_ok("http://127.0.0.1:8081", "127.0.0.1:8080", 8080));   /* another port   */
+    assert_false(srv_origin_ok("http://127.0.0.1:9999", "127.0.0.1:9999", 8080));   /* Host lies too  */
+    assert_false(srv_origin_ok("https://127.0.0.1:8080", "127.0.0.1:8080", 8080));  /* another scheme */
+    assert_false(srv_origin_ok("http://evil.example", "127.0.0.1:8080", 8080));
+    assert_false(srv_origin_ok("null", "127.0.0.1:8080", 8080));
+    assert_false(srv_origin_ok("http://127.0.0.1", "127.0.0.1", 8080));
+    assert_false(srv_origin_ok("http://127.0.0.1:8080", NULL, 8080));
+    assert_true(srv_token_valid("0123456789abcdef"));
+    assert_false(srv_token_valid("0123456789abcde"));
+    assert_false(srv_token_valid("0123456789abcdef 0"));
+    assert_false(srv_token_valid(NULL));
+    char t1[65], t2[65];
+    assert_int_equal(srv_mint_token(t1), 0);
+    assert_int_equal(srv_mint_token(t2), 0);
+    assert_int_equal(strlen(t1), 64);
+    assert_true(srv_token_valid(t1));
+    assert_string_not_equal(t1, t2);
+    char score[32];
+    rv_format_score(4.6e-08, score, sizeof score);
+    assert_string_equal(score, "4.6e-8");
+    rv_format_score(0.25, score, sizeof score);
+    assert_string_equal(score, "0.2500");
+    rv_format_score(0, score, sizeof score);
+    assert_string_equal(score, "0.0000");
+    rv_format_score(1.23e-12, score, sizeof score);
+    assert_string_equal(score, "1.2e-12");
+}
+
+static int write_file(const char *path, const char *text, int mode)
+{
+    FILE *fp = fopen(path, "w");
+    if (!fp) return -1;
+    fputs(text, fp);
+    fclose(fp);
+    return chmod(path, (mode_t)mode);
+}
+
+static void test_reviewers_file(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/la-test-rv-XXXXXX", path[PATH_MAX];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/reviewers", dir);
+    srv_reviewers rv;
+    la_error err;
+    la_error_clear(&err);
+    assert_int_equal(write_file(path, "# who may review\n\nann   0123456789abcdefAAAA\nMary Ann O'Brien\t0123456789abcdefBBBB\r\n", 0600), 0);
+    assert_int_equal(srv_reviewers_load(path, &rv, &err), 0);
+    assert_int_equal(rv.n, 2);
+    assert_string_equal(rv.v[0].name, "ann");
+    assert_string_equal(rv.v[1].name, "Mary Ann O'Brien");
+    assert_string_equal(rv.v[1].token, "0123456789abcdefBBBB");
+    srv_reviewers_free(&rv);
+    assert_int_equal(chmod(path, 0644), 0);                                    /* readable by others */
+    assert_int_equal(srv_reviewers_load(path, &rv, &err), LA_EUSAGE);
+    assert_non_null(strstr(err.msg, "chmod 600"));
+    assert_int_equal(write_file(path, "ann 0123456789abcdefAAAA\nbob short\n", 0600), 0);
+    assert_int_equal(srv_reviewers_load(path, &rv, &err), LA_EUSAGE);
+    assert_int_equal(err.line, 2);
+    assert_int_equal(write_file(path, "ann 0123456789abcdefAAAA\nbob 0123456789abcdefAAAA\n", 0600), 0);
+    assert_int_equal(srv_reviewers_load(path, &rv, &err), LA_EUSAGE);      /* one token, two people */
+    assert_non_null(strstr(err.msg, "same token"));
+    assert_int_equal(write_file(path, "ann 0123456789abcdefAAAA\nann 0123456789abcdefBBBB\n", 0600), 0);
+    assert_int_equal(srv_reviewers_load(path, &rv, &err), LA_EUSAGE);
+    assert_int_equal(write_file(path, "0123456789abcdefAAAA\n", 0600), 0);
+    assert_int_equal(srv_reviewers_load(path, &rv, &err), LA_EUSAGE);      /* no name */
+    assert_int_equal(err.line, 1);
+    assert_int_equal(write_file(path, "# nobody\n", 0600), 0);
+    assert_int_equal(srv_reviewers_load(path, &rv, &err), LA_EUSAGE);
+    assert_int_equal(srv_reviewers_load("/nonexistent/reviewers", &rv, &err), LA_EUSAGE);
+    unlink(path);
+    rmdir(dir);
+}
+
 /* ---- srv_handle on a real database ----------------------------------------- */
+
+#define TOK_ANN "ann-token-0123456789"
+#define TOK_BOB "bob-token-0123456789"
+#define AUTH_ANN "Authorization", "Bearer " TOK_ANN
+#define AUTH_BOB "Authorization", "Bearer " TOK_BOB
 
 typedef struct env {
     char base[64], root[128], db[PATH_MAX], manifest[PATH_MAX];
@@ -172,11 +314,15 @@ typedef struct env {
     int64_t given[6], suggested[6], ranked[6], cj[9], issues[3];
     double quality[6], nm[9], cer[3], cq[3];
     uint8_t is_issue[6];
+    srv_reviewer bob;
+    srv_reviewers others;
     srv_app *app;
 } env;
 
-/* 6 examples over the hostile classes, all flagged; images in root/. */
-static void env_open(env *e, const char *token)
+/* 6 examples over the hostile classes, all flagged; images in root/. Two
+ * runs of them (queue ids 1..6 and 7..12); the app serves run 1, reviewers
+ * ann (cfg.token) and bob (a reviewers list). */
+static void env_open(env *e)
 {
     memset(e, 0, sizeof *e);
     make_tree(e->base, sizeof e->base, e->root, sizeof e->root);
@@ -223,9 +369,16 @@ static void env_open(env *e, const char *token)
     assert_int_equal(db_open(e->db, &db, &err), 0);
     int64_t run;
     assert_int_equal(db_record_audit(db, &r, &run, &err), 0);
+    assert_int_equal(run, 1);
+    assert_int_equal(db_record_audit(db, &r, &run, &err), 0);
+    assert_int_equal(run, 2);
     db_close(db);
-    srv_config cfg = {.db_path = e->db, .token = token};
+    e->bob = (srv_reviewer){(char *)"bob", (char *)TOK_BOB};
+    e->others = (srv_reviewers){1, &e->bob};
+    srv_config cfg = {.db_path = e->db, .run_id = 1, .token = TOK_ANN, .reviewer = "ann",
+                      .reviewers = &e->others};
     assert_int_equal(srv_app_open(&cfg, &e->app, &err), 0);
+    srv_app_set_port(e->app, 8080);
 }
 
 static void env_close(env *e)
@@ -254,14 +407,47 @@ static int call(env *e, srv_response *r, const char *method, const char *path, c
 }
 
 #define LOCAL "Host", "127.0.0.1:8080"
+#define JSON_CT "Content-Type", "application/json"
 
+/* POST /api/decide as ann (bearer); the status. */
 static int decide(env *e, const char *json)
 {
     srv_response r;
-    int s = call(e, &r, "POST", "/api/decide", json, LOCAL, "X-CSRF-Token", srv_app_csrf(e->app),
-                 "Content-Type", "application/json", NULL);
+    int s = call(e, &r, "POST", "/api/decide", json, LOCAL, AUTH_ANN, JSON_CT, NULL);
     srv_response_free(&r);
     return s;
+}
+
+/* The queue row's status|reviewer|version, straight from SQLite. */
+static void row_state(env *e, int64_t qid, char *out, size_t n)
+{
+    sqlite3 *db;
+    la_error err;
+    db_items it = {0, NULL};
+    assert_int_equal(db_open(e->db, &db, &err), 0);
+    assert_int_equal(db_load_item(db, qid, &it, &err), 0);
+    snprintf(out, n, "%s|%s|%d", it.v[0].status, it.v[0].reviewer ? it.v[0].reviewer : "", it.v[0].version);
+    db_items_free(&it);
+    db_close(db);
+}
+
+/* A browser session for token tok: its cookie header and CSRF token. */
+static void sign_in(env *e, const char *tok, char *cookie, size_t cn, char csrf[65])
+{
+    srv_response r;
+    assert_int_equal(call(e, &r, "GET", "/", NULL, LOCAL, "?token", tok, NULL), 303);
+    assert_string_equal(r.location, "/");
+    assert_non_null(strstr(r.set_cookie, "la_session_8080="));
+    assert_non_null(strstr(r.set_cookie, "HttpOnly"));
+    assert_non_null(strstr(r.set_cookie, "SameSite=Strict"));
+    assert_null(strstr(r.set_cookie, tok));                 /* the token never goes into a cookie */
+    snprintf(cookie, cn, "%.*s", (int)strcspn(r.set_cookie, ";"), r.set_cookie);
+    srv_response_free(&r);
+    assert_int_equal(call(e, &r, "GET", "/", NULL, LOCAL, "Cookie", cookie, NULL), 200);
+    const char *m = strstr(r.body, "name=\"csrf\" content=\"");
+    assert_non_null(m);
+    snprintf(csrf, 65, "%.64s", m + strlen("name=\"csrf\" content=\""));
+    srv_response_free(&r);
 }
 
 static void test_handle_basics(void **state)
@@ -269,69 +455,135 @@ static void test_handle_basics(void **state)
     (void)state;
     env e;
     srv_response r;
-    env_open(&e, NULL);
-    assert_int_equal(call(&e, &r, "GET", "/", NULL, LOCAL, NULL), 200);
-    assert_non_null(strstr(r.body, srv_app_csrf(e.app)));
+    env_open(&e);
+    assert_int_equal(call(&e, &r, "GET", "/", NULL, LOCAL, AUTH_ANN, NULL), 200);
     assert_null(strstr(r.body, "{{CSRF}}"));
     assert_null(strstr(r.body, "<script>alert"));
     srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "GET", "/", NULL, "Host", "evil.example", NULL), 403);
+    assert_int_equal(call(&e, &r, "GET", "/", NULL, LOCAL, NULL), 401);        /* never open to all */
     srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "GET", "/", NULL, NULL), 403);               /* no Host */
+    assert_int_equal(call(&e, &r, "GET", "/", NULL, "Host", "evil.example", AUTH_ANN, NULL), 403);
     srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "GET", "/nope", NULL, LOCAL, NULL), 404);
+    assert_int_equal(call(&e, &r, "GET", "/", NULL, AUTH_ANN, NULL), 403);     /* no Host */
     srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "PUT", "/api/state", NULL, LOCAL, NULL), 405);
+    assert_int_equal(call(&e, &r, "GET", "/nope", NULL, LOCAL, AUTH_ANN, NULL), 404);
+    srv_response_free(&r);
+    assert_int_equal(call(&e, &r, "PUT", "/api/state", NULL, LOCAL, AUTH_ANN, NULL), 405);
     assert_string_equal(r.allow, "GET, HEAD");
     srv_response_free(&r);
     char longp[SRV_MAX_URL + 10];
     memset(longp, 'a', sizeof longp - 1);
     longp[0] = '/';
     longp[sizeof longp - 1] = '\0';
-    assert_int_equal(call(&e, &r, "GET", longp, NULL, LOCAL, NULL), 414);
+    assert_int_equal(call(&e, &r, "GET", longp, NULL, LOCAL, AUTH_ANN, NULL), 414);
     srv_response_free(&r);
 
-    /* state: hostile names are escaped (\u003c) and read back intact */
-    assert_int_equal(call(&e, &r, "GET", "/api/state", NULL, LOCAL, "?limit", "10", NULL), 200);
+    /* state: hostile names are escaped (\u003c) and read back intact; only run 1 */
+    assert_int_equal(call(&e, &r, "GET", "/api/state", NULL, LOCAL, AUTH_ANN, "?limit", "10", NULL), 200);
     assert_null(strchr(r.body, '<'));
     json_t *j = json_loads(r.body, 0, NULL);
     assert_non_null(j);
     assert_int_equal(json_integer_value(json_object_get(j, "total")), 6);
+    assert_int_equal(json_integer_value(json_object_get(j, "run")), 1);
+    assert_string_equal(json_string_value(json_object_get(j, "reviewer")), "ann");
     assert_string_equal(json_string_value(json_array_get(json_object_get(j, "classes"), 0)), h0);
     assert_string_equal(json_string_value(json_array_get(json_object_get(j, "classes"), 2)), h2);
     json_t *it0 = json_array_get(json_object_get(j, "items"), 0);
     assert_string_equal(json_string_value(json_object_get(it0, "image")), "/img/a.png");
+    json_t *items = json_object_get(j, "items");
+    for (size_t i = 0; i < json_array_size(items); i++)
+        assert_true(json_integer_value(json_object_get(json_array_get(items, i), "qid")) <= 6);
     json_decref(j);
     srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "GET", "/api/state", NULL, LOCAL, "?class", "1", "?status", "pending", NULL), 200);
+    assert_int_equal(call(&e, &r, "GET", "/api/state", NULL, LOCAL, AUTH_BOB, NULL), 200);
+    j = json_loads(r.body, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(j, "reviewer")), "bob");
+    json_decref(j);
+    srv_response_free(&r);
+    assert_int_equal(call(&e, &r, "GET", "/api/state", NULL, LOCAL, AUTH_ANN, "?class", "1", "?status", "pending", NULL), 200);
     j = json_loads(r.body, 0, NULL);
     assert_int_equal(json_integer_value(json_object_get(j, "total")), 2);
     json_decref(j);
     srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "GET", "/api/state", NULL, LOCAL, "?min", "0.25", "?max", "0.45", NULL), 200);
+    assert_int_equal(call(&e, &r, "GET", "/api/state", NULL, LOCAL, AUTH_ANN, "?min", "0.25", "?max", "0.45", NULL), 200);
     j = json_loads(r.body, 0, NULL);
     assert_int_equal(json_integer_value(json_object_get(j, "total")), 2);      /* 0.3, 0.4 */
     json_decref(j);
     srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "GET", "/api/state", NULL, LOCAL, "?class", "3", NULL), 400);
+    assert_int_equal(call(&e, &r, "GET", "/api/state", NULL, LOCAL, AUTH_ANN, "?class", "3", NULL), 400);
     srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "GET", "/api/state", NULL, LOCAL, "?min", "nan", NULL), 400);
+    assert_int_equal(call(&e, &r, "GET", "/api/state", NULL, LOCAL, AUTH_ANN, "?min", "nan", NULL), 400);
     srv_response_free(&r);
 
     /* images */
-    assert_int_equal(call(&e, &r, "GET", "/img/a.png", NULL, LOCAL, NULL), 200);
+    assert_int_equal(call(&e, &r, "GET", "/img/a.png", NULL, LOCAL, AUTH_ANN, NULL), 200);
     assert_true(r.fd >= 0);
     assert_string_equal(r.content_type, "image/png");
     srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "GET", "/img/../root2/c.png", NULL, LOCAL, NULL), 403);
+    assert_int_equal(call(&e, &r, "GET", "/img/a.png", NULL, LOCAL, NULL), 401);
     srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "GET", "/img/evil.png", NULL, LOCAL, NULL), 403);
+    assert_int_equal(call(&e, &r, "GET", "/img/../root2/c.png", NULL, LOCAL, AUTH_ANN, NULL), 403);
     srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "GET", "/img/sib/c.png", NULL, LOCAL, NULL), 403);
+    assert_int_equal(call(&e, &r, "GET", "/img/evil.png", NULL, LOCAL, AUTH_ANN, NULL), 403);
     srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "GET", "/img/notes.txt", NULL, LOCAL, NULL), 403);
+    assert_int_equal(call(&e, &r, "GET", "/img/sib/c.png", NULL, LOCAL, AUTH_ANN, NULL), 403);
     srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "GET", "/img/missing.png", NULL, LOCAL, NULL), 404);
+    assert_int_equal(call(&e, &r, "GET", "/img/notes.txt", NULL, LOCAL, AUTH_ANN, NULL), 403);
+    srv_response_free(&r);
+    assert_int_equal(call(&e, &r, "GET", "/img/missing.png", NULL, LOCAL, AUTH_ANN, NULL), 404);
+    srv_response_free(&r);
+    env_close(&e);
+}
+
+static void test_handle_sessions(void **state)
+{
+    (void)state;
+    env e;
+    srv_response r;
+    env_open(&e);
+    char cookie[128], csrf[65], st[256];
+    sign_in(&e, TOK_ANN, cookie, sizeof cookie, csrf);
+    const char *keep = "{\"qid\":1,\"version\":0,\"decision\":\"keep\"}";
+    /* CSRF, content type, origin on a cookie session */
+    assert_int_equal(call(&e, &r, "POST", "/api/decide", keep, LOCAL, "Cookie", cookie, JSON_CT, NULL), 403);
+    srv_response_free(&r);
+    assert_int_equal(call(&e, &r, "POST", "/api/decide", keep, LOCAL, "Cookie", cookie, "X-CSRF-Token", "x",
+                          JSON_CT, NULL), 403);
+    srv_response_free(&r);
+    assert_int_equal(call(&e, &r, "POST", "/api/decide", keep, LOCAL, "Cookie", cookie, "X-CSRF-Token", csrf,
+                          "Content-Type", "text/plain", NULL), 415);
+    srv_response_free(&r);
+    assert_int_equal(call(&e, &r, "POST", "/api/decide", keep, LOCAL, "Cookie", cookie, "X-CSRF-Token", csrf,
+                          "Content-Type", "application/jsonx", NULL), 415);
+    srv_response_free(&r);
+    const char *bad_origins[] = {"http://evil.example", "null", "http://127.0.0.1:8081", "https://127.0.0.1:8080"};
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(call(&e, &r, "POST", "/api/decide", keep, LOCAL, "Cookie", cookie, "X-CSRF-Token", csrf,
+                              JSON_CT, "Origin", bad_origins[i], NULL), 403);
+        srv_response_free(&r);
+    }
+    row_state(&e, 1, st, sizeof st);
+    assert_string_equal(st, "pending||0");
+    assert_int_equal(call(&e, &r, "POST", "/api/decide", keep, LOCAL, "Cookie", cookie, "X-CSRF-Token", csrf,
+                          "Content-Type", "application/json; charset=utf-8", "Origin", "http://127.0.0.1:8080", NULL), 200);
+    srv_response_free(&r);
+    row_state(&e, 1, st, sizeof st);
+    assert_string_equal(st, "keep|ann|1");                  /* the session's reviewer */
+    /* a cookie of another port, an unknown session, a token in the cookie */
+    assert_int_equal(call(&e, &r, "GET", "/api/state", NULL, LOCAL, "Cookie", "la_session_9090=abc", NULL), 401);
+    srv_response_free(&r);
+    assert_int_equal(call(&e, &r, "GET", "/api/state", NULL, LOCAL, "Cookie", "la_session_8080=abc", NULL), 403);
+    srv_response_free(&r);
+    assert_int_equal(call(&e, &r, "GET", "/api/state", NULL, LOCAL, "Cookie", "la_token=" TOK_ANN, NULL), 401);
+    srv_response_free(&r);
+    /* tokens: wrong ones, and ?token= only on GET */
+    assert_int_equal(call(&e, &r, "GET", "/", NULL, LOCAL, "Authorization", "Bearer nope", NULL), 403);
+    srv_response_free(&r);
+    assert_int_equal(call(&e, &r, "GET", "/", NULL, LOCAL, "X-Token", TOK_BOB, NULL), 200);
+    srv_response_free(&r);
+    assert_int_equal(call(&e, &r, "GET", "/", NULL, LOCAL, "?token", "wrong", NULL), 403);
+    srv_response_free(&r);
+    assert_int_equal(call(&e, &r, "POST", "/api/decide", "{}", LOCAL, "?token", TOK_ANN, NULL), 401);
     srv_response_free(&r);
     env_close(&e);
 }
@@ -341,62 +593,71 @@ static void test_handle_decisions(void **state)
     (void)state;
     env e;
     srv_response r;
-    env_open(&e, NULL);
-    const char *keep = "{\"qid\":1,\"version\":0,\"decision\":\"keep\",\"reviewer\":\"ann\"}";
-    /* CSRF, content type, origin */
-    assert_int_equal(call(&e, &r, "POST", "/api/decide", keep, LOCAL, "Content-Type", "application/json", NULL), 403);
-    srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "POST", "/api/decide", keep, LOCAL, "X-CSRF-Token", "x",
-                          "Content-Type", "application/json", NULL), 403);
-    srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "POST", "/api/decide", keep, LOCAL, "X-CSRF-Token", srv_app_csrf(e.app),
-                          "Content-Type", "text/plain", NULL), 415);
-    srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "POST", "/api/decide", keep, LOCAL, "X-CSRF-Token", srv_app_csrf(e.app),
-                          "Content-Type", "application/json", "Origin", "http://evil.example", NULL), 403);
-    srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "GET", "/api/decide", NULL, LOCAL, NULL), 405);
+    env_open(&e);
+    char st[256];
+    const char *keep = "{\"qid\":1,\"version\":0,\"decision\":\"keep\"}";
+    assert_int_equal(call(&e, &r, "GET", "/api/decide", NULL, LOCAL, AUTH_ANN, NULL), 405);
     srv_response_free(&r);
     /* bad bodies */
     assert_int_equal(decide(&e, ""), 400);
     assert_int_equal(decide(&e, "{"), 400);
-    assert_int_equal(decide(&e, "{\"qid\":1,\"qid\":1,\"version\":0,\"decision\":\"keep\",\"reviewer\":\"a\"}"), 400);
-    assert_int_equal(decide(&e, "{\"qid\":\"1\",\"version\":0,\"decision\":\"keep\",\"reviewer\":\"a\"}"), 400);
-    assert_int_equal(decide(&e, "{\"qid\":1,\"version\":0,\"decision\":\"pending\",\"reviewer\":\"a\"}"), 400);
-    assert_int_equal(decide(&e, "{\"qid\":1,\"version\":0,\"decision\":\"keep\",\"reviewer\":\"a\\u0007\"}"), 400);
-    assert_int_equal(decide(&e, "{\"qid\":1,\"version\":0,\"decision\":\"keep\",\"new_label\":1,\"reviewer\":\"a\"}"), 400);
-    assert_int_equal(decide(&e, "{\"qid\":1,\"version\":0,\"decision\":\"relabel\",\"new_label\":3,\"reviewer\":\"a\"}"), 400);
-    assert_int_equal(decide(&e, "{\"qid\":1,\"version\":0,\"decision\":\"relabel\",\"reviewer\":\"a\"}"), 400);
-    assert_int_equal(decide(&e, "{\"qid\":99,\"version\":0,\"decision\":\"keep\",\"reviewer\":\"a\"}"), 404);
-    /* a decision, then a stale one: 409 with the current state */
-    assert_int_equal(decide(&e, keep), 200);
-    assert_int_equal(call(&e, &r, "POST", "/api/decide",
-                          "{\"qid\":1,\"version\":0,\"decision\":\"drop\",\"reviewer\":\"bob\"}", LOCAL,
-                          "X-CSRF-Token", srv_app_csrf(e.app), "Content-Type", "application/json", NULL), 409);
+    assert_int_equal(decide(&e, "{\"qid\":1,\"qid\":1,\"version\":0,\"decision\":\"keep\"}"), 400);
+    assert_int_equal(decide(&e, "{\"qid\":\"1\",\"version\":0,\"decision\":\"keep\"}"), 400);
+    assert_int_equal(decide(&e, "{\"qid\":1,\"version\":0,\"decision\":\"pending\"}"), 400);
+    assert_int_equal(decide(&e, "{\"qid\":1,\"version\":0,\"decision\":\"keep\",\"new_label\":1}"), 400);
+    assert_int_equal(decide(&e, "{\"qid\":1,\"version\":0,\"decision\":\"relabel\",\"new_label\":3}"), 400);
+    assert_int_equal(decide(&e, "{\"qid\":1,\"version\":0,\"decision\":\"relabel\"}"), 400);
+    assert_int_equal(decide(&e, "{\"qid\":99,\"version\":0,\"decision\":\"keep\"}"), 404);
+    /* the reviewer is the session's: naming another is refused, naming oneself is fine */
+    assert_int_equal(decide(&e, "{\"qid\":1,\"version\":0,\"decision\":\"keep\",\"reviewer\":\"mallory\"}"), 403);
+    assert_int_equal(decide(&e, "{\"qid\":1,\"version\":0,\"decision\":\"keep\",\"reviewer\":7}"), 400);
+    row_state(&e, 1, st, sizeof st);
+    assert_string_equal(st, "pending||0");
+    /* run scope: queue rows 7..12 belong to run 2 */
+    assert_int_equal(decide(&e, "{\"qid\":7,\"version\":0,\"decision\":\"drop\"}"), 404);
+    row_state(&e, 7, st, sizeof st);
+    assert_string_equal(st, "pending||0");
+    /* a decision, then stale ones: 409 saying which kind */
+    assert_int_equal(decide(&e, "{\"qid\":1,\"version\":0,\"decision\":\"keep\",\"reviewer\":\"ann\"}"), 200);
+    assert_int_equal(call(&e, &r, "POST", "/api/decide", "{\"qid\":1,\"version\":0,\"decision\":\"drop\"}", LOCAL,
+                          AUTH_BOB, JSON_CT, NULL), 409);
     json_t *j = json_loads(r.body, 0, NULL);
     assert_string_equal(json_string_value(json_object_get(json_object_get(j, "item"), "status")), "keep");
     assert_string_equal(json_string_value(json_object_get(json_object_get(j, "item"), "reviewer")), "ann");
+    assert_string_equal(json_string_value(json_object_get(j, "conflict")), "other_reviewer");
+    assert_non_null(strstr(json_string_value(json_object_get(j, "error")), "another reviewer, ann"));
     json_decref(j);
     srv_response_free(&r);
-    assert_int_equal(decide(&e, "{\"qid\":2,\"version\":0,\"decision\":\"relabel\",\"new_label\":2,"
-                                "\"reviewer\":\"bob\",\"note\":\"<b>\"}"), 200);
-    /* undo: own last only */
-    const char *csrf = srv_app_csrf(e.app);
-    assert_int_equal(call(&e, &r, "POST", "/api/undo", "{\"reviewer\":\"ann\"}", LOCAL, "X-CSRF-Token", csrf,
-                          "Content-Type", "application/json", NULL), 200);
+    assert_int_equal(call(&e, &r, "POST", "/api/decide", "{\"qid\":1,\"version\":0,\"decision\":\"drop\"}", LOCAL,
+                          AUTH_ANN, JSON_CT, NULL), 409);
+    j = json_loads(r.body, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(j, "conflict")), "stale_version");
+    assert_non_null(strstr(json_string_value(json_object_get(j, "message")), "stale version"));
+    json_decref(j);
+    srv_response_free(&r);
+    (void)keep;
+    assert_int_equal(call(&e, &r, "POST", "/api/decide", "{\"qid\":2,\"version\":0,\"decision\":\"relabel\","
+                          "\"new_label\":2,\"note\":\"<b>\"}", LOCAL, AUTH_BOB, JSON_CT, NULL), 200);
+    srv_response_free(&r);
+    /* undo: one's own last only */
+    assert_int_equal(call(&e, &r, "POST", "/api/undo", "{\"reviewer\":\"ann\"}", LOCAL, AUTH_BOB, JSON_CT, NULL), 403);
+    srv_response_free(&r);
+    row_state(&e, 1, st, sizeof st);
+    assert_string_equal(st, "keep|ann|1");
+    assert_int_equal(call(&e, &r, "POST", "/api/undo", "{}", LOCAL, AUTH_ANN, JSON_CT, NULL), 200);
     j = json_loads(r.body, 0, NULL);
     assert_string_equal(json_string_value(json_object_get(json_object_get(j, "item"), "status")), "pending");
     assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "item"), "qid")), 1);
     json_decref(j);
     srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "POST", "/api/undo", "{\"reviewer\":\"ann\"}", LOCAL, "X-CSRF-Token", csrf,
-                          "Content-Type", "application/json", NULL), 404);
+    row_state(&e, 2, st, sizeof st);
+    assert_string_equal(st, "relabel|bob|1");               /* bob's stands */
+    assert_int_equal(call(&e, &r, "POST", "/api/undo", "{}", LOCAL, AUTH_ANN, JSON_CT, NULL), 404);
     srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "POST", "/api/undo", "{}", LOCAL, "X-CSRF-Token", csrf,
-                          "Content-Type", "application/json", NULL), 400);
+    assert_int_equal(call(&e, &r, "POST", "/api/undo", "[]", LOCAL, AUTH_ANN, JSON_CT, NULL), 400);
     srv_response_free(&r);
     /* progress */
-    assert_int_equal(call(&e, &r, "GET", "/api/state", NULL, LOCAL, NULL), 200);
+    assert_int_equal(call(&e, &r, "GET", "/api/state", NULL, LOCAL, AUTH_ANN, NULL), 200);
     j = json_loads(r.body, 0, NULL);
     json_t *o = json_object_get(json_object_get(j, "progress"), "overall");
     assert_int_equal(json_integer_value(json_object_get(o, "decided")), 1);
@@ -407,34 +668,19 @@ static void test_handle_decisions(void **state)
     env_close(&e);
 }
 
-static void test_handle_token(void **state)
+static void test_app_needs_a_reviewer(void **state)
 {
     (void)state;
     env e;
-    srv_response r;
-    const char *tok = "0123456789abcdef0123";
-    env_open(&e, tok);
-    assert_int_equal(call(&e, &r, "GET", "/", NULL, "Host", "anything.example", NULL), 401);
-    srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "GET", "/", NULL, "Authorization", "Bearer nope", NULL), 403);
-    srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "GET", "/", NULL, "Authorization", "Bearer 0123456789abcdef0123", NULL), 200);
-    srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "GET", "/", NULL, "X-Token", tok, NULL), 200);
-    srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "GET", "/api/state", NULL, "Cookie", "a=b; la_token=0123456789abcdef0123; c=d", NULL), 200);
-    srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "GET", "/", NULL, "Cookie", "la_token=0123456789abcdef012", NULL), 403);
-    srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "GET", "/", NULL, "?token", tok, NULL), 303);
-    assert_string_equal(r.location, "/");
-    assert_non_null(strstr(r.set_cookie, "HttpOnly"));
-    assert_non_null(strstr(r.set_cookie, "SameSite=Strict"));
-    srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "GET", "/", NULL, "?token", "wrong", NULL), 403);
-    srv_response_free(&r);
-    assert_int_equal(call(&e, &r, "POST", "/api/decide", "{}", "?token", tok, NULL), 401); /* not on POST */
-    srv_response_free(&r);
+    env_open(&e);
+    srv_config cfg = {.db_path = e.db};
+    srv_app *app = NULL;
+    la_error err;
+    la_error_clear(&err);
+    assert_int_equal(srv_app_open(&cfg, &app, &err), LA_EUSAGE);
+    assert_null(app);
+    cfg.token = "short";
+    assert_int_equal(srv_app_open(&cfg, &app, &err), LA_EUSAGE);
     env_close(&e);
 }
 
@@ -445,9 +691,13 @@ int main(void)
         cmocka_unit_test(test_resolve_under),
         cmocka_unit_test(test_secrets_and_hosts),
         cmocka_unit_test(test_request_line),
+        cmocka_unit_test(test_framing),
+        cmocka_unit_test(test_content_type_origin_tokens),
+        cmocka_unit_test(test_reviewers_file),
         cmocka_unit_test(test_handle_basics),
+        cmocka_unit_test(test_handle_sessions),
         cmocka_unit_test(test_handle_decisions),
-        cmocka_unit_test(test_handle_token),
+        cmocka_unit_test(test_app_needs_a_reviewer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,103 @@
+/*
+ * rebalance.h — `--rebalance auto`: inside one training fold, compare the
+ * rebalancing strategies by an inner cross-validation of that fold alone and
+ * pick the one whose (prior-corrected) inner out-of-fold probabilities score
+ * best on the rare classes. The outer fold's held-out rows never reach it.
+ *
+ * Rare classes: those with a share below 1 / (2K) of the training rows (all
+ * classes when none is). Scores (higher is better), over the rare classes:
+ *   pr-auc                   mean average precision (the default)
+ *   recall-at-precision P    mean of the highest recall at precision >= P
+ *   balanced-accuracy        balanced accuracy of the argmax, all classes
+ * Plain cross-entropy is kept unless another strategy beats it in the
+ * paired comparison over the inner folds: the mean gain g = mean_f (score_f
+ * - plain_f) must exceed both CV_REB_MARGIN and its standard error
+ * sd_f(score_f - plain_f) / sqrt(F) (inner scores of a few rare rows are
+ * noisy, and a switch for nothing only adds variance). Among the strategies
+ * that pass, the best pooled score wins, ties to the earlier in
+ * cv_rebalance_strategy order.
+ */
+#ifndef CV_REBALANCE_H
+#define CV_REBALANCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "../util/la_util.h"
+#include "train.h"
+
+typedef enum cv_rebalance_strategy {
+    CV_REB_PLAIN = 0,        /* --loss ce                                      */
+    CV_REB_BALANCED,         /* --loss balanced (effective number)             */
+    CV_REB_WEIGHTED,         /* --loss weighted (inverse frequency)            */
+    CV_REB_FOCAL,            /* --loss focal (--gamma)                         */
+    CV_REB_LOGIT_ADJUSTED,   /* --loss logit-adjusted (--tau)                  */
+    CV_REB_OVERSAMPLE,       /* --oversample-ratio R (CV_REB_DEFAULT_RATIO)    */
+    CV_REB_DECOUPLE,         /* --decouple (mlp only)                          */
+    CV_REB_N
+} cv_rebalance_strategy;
+
+typedef enum cv_select_by {
+    CV_SELECT_PR_AUC = 0, CV_SELECT_RECALL_AT_PRECISION, CV_SELECT_BALANCED_ACCURACY
+} cv_select_by;
+
+#define CV_REB_DEFAULT_RATIO 0.2     /* the oversampling candidate without --oversample-ratio */
+#define CV_REB_MARGIN        0.01    /* what a strategy must gain over plain to replace it  */
+#define CV_REB_MAX_INNER     20      /* --rebalance-folds at most                           */
+#define CV_REB_INNER_FOLDS   3       /* inner folds of a training fold                      */
+#define CV_REB_SEED          0x3C3C3C3Cull  /* xor'ed into the fold's seed for the inner folds */
+
+typedef struct cv_rebalance_opts {
+    cv_select_by select_by;
+    double precision;        /* P of recall-at-precision                      */
+    int    inner_folds;      /* >= 2                                          */
+} cv_rebalance_opts;
+
+/* What one training fold compared and chose. */
+typedef struct cv_rebalance_choice {
+    int    chosen;                   /* a cv_rebalance_strategy               */
+    int    tried[CV_REB_N];          /* 1 = compared (applies to the model)   */
+    double score[CV_REB_N];          /* its inner score (pooled inner out-of-fold
+                                        probabilities), NAN when not tried    */
+    double gain[CV_REB_N];           /* paired mean gain over plain per inner fold */
+    double gain_se[CV_REB_N];        /* ... and its standard error            */
+} cv_rebalance_choice;
+
+/* "plain", "balanced", "weighted", "focal", "logit-adjusted",
+ * "oversample-ratio", "decouple". */
+const char *cv_rebalance_name(int s);
+/* "pr-auc", "recall-at-precision", "balanced-accuracy". */
+const char *cv_select_name(cv_select_by s);
+
+/* 1 when strategy s applies to model m (knn: plain and oversampling;
+ * logreg: all but decouple; mlp: all). */
+int cv_rebalance_applies(int s, cv_model_kind m);
+
+/* o with strategy s in place of its loss, sampler, ratio and decoupling
+ * (*decouple receives 1 for CV_REB_DECOUPLE): the other options are kept. */
+void cv_rebalance_apply(cv_train_opts *o, int s, int *decouple);
+
+/* Rare classes of labels y (n in 0..k-1) into rare (k flags); returns
+ * how many. */
+size_t cv_rebalance_rare(const int32_t *y, size_t n, size_t k, uint8_t *rare);
+
+/* The score of probabilities P (n x k) against y with the rare flags, as
+ * the header describes. NAN when out of memory. */
+double cv_rebalance_score(const cv_rebalance_opts *r, const int32_t *y, const double *P, size_t n,
+                          size_t k, const uint8_t *rare);
+
+/* Compares every strategy that applies to o->model on the preprocessed
+ * training rows X (n x d), y, sw (NULL = 1) by r->inner_folds-fold inner
+ * cross-validation (stratified, seed o->seed ^ CV_REB_SEED), each with the
+ * prior correction, and fills *out. Returns 0 or the status of a failed
+ * fit (err filled). */
+int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, const float *X, size_t n,
+                        size_t d, const int32_t *y, const float *sw, size_t k, cv_rebalance_choice *out,
+                        la_error *err);
+
+/* {chosen, scores: {strategy: score}, gain_over_plain: {strategy: g},
+ * gain_se: {strategy: se}} over the strategies tried (null where not
+ * finite). A new reference, or NULL when out of memory. */
+typedef struct json_t json_t;
+json_t *cv_rebalance_choice_json(const cv_rebalance_choice *ch);
+
+#endif /* CV_REBALANCE_H */
