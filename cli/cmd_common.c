@@ -78,9 +78,11 @@ int cli_train_source_load(const cli_train_source *src, cv_train_opts *t, la_data
                 return la_error_set(err, LA_EUSAGE, src->data, 0, "no feature columns left besides --weight-col");
         }
     }
-    t->image_w = ds->image_w;
-    t->image_h = ds->image_h;
-    t->channels = ds->channels;
+    if (!t->image_shape_set) {         /* --image-shape wins (.npy, csv rows) */
+        t->image_w = ds->image_w;
+        t->image_h = ds->image_h;
+        t->channels = ds->channels;
+    }
     return 0;
 }
 

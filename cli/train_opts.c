@@ -2,6 +2,7 @@
  * train_opts.c — parsing of the shared training flags (see train_opts.h). Ranges are
  * checked here so the library only sees sane values.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +13,8 @@ enum {
     O_MODEL = CLI_TRAIN_OPT_BASE, O_LOSS, O_BETA, O_GAMMA, O_FALPHA, O_GCEQ, O_SCEA, O_SCEB, O_SMOOTH,
     O_L2, O_MAXITER, O_TOL, O_HIDDEN, O_EPOCHS, O_BATCH, O_LR, O_DROPOUT, O_PATIENCE, O_K,
     O_METRIC, O_SAMPLER, O_FLIP, O_VALFRAC, O_COTEACH, O_FRATE, O_FEPOCHS, O_TAU, O_OVERRATIO,
-    O_RAWPROBS, O_DECOUPLE, O_REBALANCE, O_SELECTBY, O_REBFOLDS
+    O_RAWPROBS, O_DECOUPLE, O_REBALANCE, O_SELECTBY, O_REBFOLDS,
+    O_CNNFILT, O_CNNDENSE, O_AUGMENT, O_IMGSHAPE, O_ENSW, O_STOPON   /* cnn: last (handle_cnn_opts) */
 };
 
 const struct option cli_train_long_options[] = {
@@ -49,12 +51,20 @@ const struct option cli_train_long_options[] = {
     {"rebalance", required_argument, NULL, O_REBALANCE},
     {"select-by", required_argument, NULL, O_SELECTBY},
     {"rebalance-folds", required_argument, NULL, O_REBFOLDS},
+    {"cnn-filters", required_argument, NULL, O_CNNFILT},
+    {"cnn-dense", required_argument, NULL, O_CNNDENSE},
+    {"augment", no_argument, NULL, O_AUGMENT},
+    {"image-shape", required_argument, NULL, O_IMGSHAPE},
+    {"ensemble-weights", no_argument, NULL, O_ENSW},
+    {"stop-on", required_argument, NULL, O_STOPON},
     {NULL, 0, NULL, 0}
 };
 
 const char cli_train_opts_help[] =
     "model:\n"
-    "  --model logreg|mlp|knn   model (logreg)\n"
+    "  --model logreg|mlp|knn|cnn|ensemble:M1+M2[+M3[+M4]]   model (logreg); cnn: a small\n"
+    "                           convolutional network for images; ensemble: the mean of the\n"
+    "                           members' probabilities, e.g. ensemble:logreg+mlp+cnn\n"
     "  --l2 L|auto              L2 penalty: J = sum_i w_i loss_i + L/2 ||W||^2, biases free;\n"
     "                           L = 1/C of scikit-learn (mlp 1.0; logreg default: L = 0.00316 x\n"
     "                           sum of training weights, with --tol 1e-3). logreg 'auto': the L\n"
@@ -62,17 +72,29 @@ const char cli_train_opts_help[] =
     "  --max-iter N, --tol T    logreg L-BFGS: at most N iterations (500); stop when\n"
     "                           max|grad| <= T * sum of weights (1e-4; 1e-3 without --l2)\n"
     "  --hidden H[,H2]          mlp hidden layer sizes (256)\n"
-    "  --epochs N               mlp epochs at most (30)\n"
-    "  --batch-size B           mlp minibatch (128)\n"
-    "  --lr R                   mlp Adam step (0.001)\n"
-    "  --dropout P              mlp dropout on hidden units (0)\n"
+    "  --epochs N               mlp, cnn epochs at most (30)\n"
+    "  --batch-size B           mlp, cnn minibatch (128)\n"
+    "  --lr R                   mlp, cnn Adam step (0.001)\n"
+    "  --dropout P              mlp dropout on hidden units, cnn on its dense layer (0.2)\n"
     "  --patience N             early stopping on an inner validation split: stop after N\n"
-    "                           mlp epochs (3) or 5N logreg iterations (default off: logreg\n"
-    "                           converges) without a better validation loss; keep the best\n"
+    "                           mlp epochs (10), cnn epochs (5) or 5N logreg iterations (off: logreg\n"
+    "                           converges) without a better validation score (--stop-on);\n"
+    "                           keep the best\n"
     "  --val-frac F             inner validation share of the training fold (0.1)\n"
+    "  --stop-on accuracy|loss  mlp, cnn: what early stopping watches on the inner\n"
+    "                           validation split (accuracy; ties broken by the loss)\n"
     "  --k N                    knn neighbours (15)\n"
+    "  --cnn-filters F1[,F2[,F3]]  cnn: filters of each 3x3 conv + ReLU + 2x2 max-pool\n"
+    "                           block (16,32)\n"
+    "  --cnn-dense N            cnn: units of the dense layer (128)\n"
+    "  --augment                cnn: shift each training image 1-2 pixels with\n"
+    "                           probability 1/2 per epoch (mirror too with --flip)\n"
+    "  --image-shape HxWxC      the shape of each row for cnn when the data are not\n"
+    "                           images (.npy, csv): H x W x C values, HWC order\n"
+    "  --ensemble-weights       ensemble: weights by EM on an inner validation split\n"
+    "                           (members fitted on the rest) instead of equal weights\n"
     "  --metric cosine|euclidean  knn distance (cosine)\n"
-    "loss (logreg, mlp):\n"
+    "loss (logreg, mlp, cnn):\n"
     "  --loss ce|weighted|balanced|focal|gce|sce|logit-adjusted   (ce)\n"
     "                           weighted: w_c = n/(K n_c); balanced: w_c ~ (1-beta)/(1-beta^n_c);\n"
     "                           logit-adjusted: CE on logits + tau log(n_c/n) (balanced softmax)\n"
@@ -191,6 +213,79 @@ static int parse_list(const char *cmd, const char *opt, const char *s, double lo
     return 0;
 }
 
+/* "logreg+mlp+cnn": 2-4 distinct members, none an ensemble. */
+static int parse_ensemble(const char *cmd, const char *v, cv_train_opts *t)
+{
+    static const char *const names[] = {"logreg", "mlp", "knn", "cnn"};
+    int n = 0;
+    for (const char *p = v; *p;) {
+        size_t len = strcspn(p, "+");
+        int kind = -1;
+        for (int j = 0; j < 4; j++) if (strlen(names[j]) == len && !strncmp(p, names[j], len)) kind = j;
+        if (kind < 0) return cli_usage_error(cmd, "--model ensemble:%s: members are logreg, mlp, knn or cnn", v);
+        if (n == 4) return cli_usage_error(cmd, "--model ensemble:%s: at most 4 members", v);
+        for (int j = 0; j < n; j++)
+            if ((int)t->ensemble[j] == kind) return cli_usage_error(cmd, "--model ensemble:%s: a member twice", v);
+        t->ensemble[n++] = (cv_model_kind)kind;
+        p += len;
+        if (*p == '+') p++;
+    }
+    if (n < 2) return cli_usage_error(cmd, "--model ensemble:%s: give 2 to 4 members joined by '+'", v);
+    t->model = CV_MODEL_ENSEMBLE;
+    t->n_ensemble = n;
+    return 0;
+}
+
+/* "28x28x1" -> image_h, image_w, channels (1 or 3). */
+static int parse_image_shape(const char *cmd, const char *v, cv_train_opts *t)
+{
+    int h, w, c, end = 0;
+    if (sscanf(v, "%dx%dx%d%n", &h, &w, &c, &end) != 3 || v[end] || h < 1 || w < 1 || h > 65536 || w > 65536 ||
+        (c != 1 && c != 3))
+        return cli_usage_error(cmd, "--image-shape: '%s' is not HxWxC (C 1 or 3), e.g. 28x28x1", v);
+    t->image_h = h;
+    t->image_w = w;
+    t->channels = c;
+    t->image_shape_set = 1;
+    return 0;
+}
+
+/* The cnn, ensemble and early-stopping options (issue 20): c >= O_CNNFILT. */
+static int handle_cnn_opts(cv_train_opts *t, int c, const char *v, const char *cmd)
+{
+    long l;
+    switch (c) {
+    case O_CNNFILT: {
+        double f[3];
+        int n = 0;
+        if (parse_list(cmd, "--cnn-filters", v, 1, 1024, f, 3, &n)) return LA_EUSAGE;
+        for (int i = 0; i < n; i++) {
+            if (f[i] != (int)f[i]) return cli_usage_error(cmd, "--cnn-filters: '%s' must be whole numbers", v);
+            t->cnn_filters[i] = (int)f[i];
+        }
+        t->cnn_blocks = n;
+        return 0;
+    }
+    case O_CNNDENSE:
+        if (cli_parse_long(cmd, "--cnn-dense", v, 1, 65536, &l)) return LA_EUSAGE;
+        t->cnn_dense = (int)l;
+        return 0;
+    case O_AUGMENT:
+        t->augment = 1;
+        return 0;
+    case O_IMGSHAPE: return parse_image_shape(cmd, v, t);
+    case O_ENSW:
+        t->ensemble_weighted = 1;
+        return 0;
+    case O_STOPON:
+        if (!strcmp(v, "accuracy")) t->stop_on_loss = 0;
+        else if (!strcmp(v, "loss")) t->stop_on_loss = 1;
+        else return cli_usage_error(cmd, "--stop-on: '%s' is not accuracy or loss", v);
+        return 0;
+    }
+    return cli_usage_error(cmd, "internal: unknown cnn option %d", c);
+}
+
 /* The rebalancing options of issue 19 (--tau ... --rebalance-folds). */
 static int handle_rebalance(cli_train_opts *o, int c, const char *v, const char *cmd)
 {
@@ -224,6 +319,7 @@ static int handle_rebalance(cli_train_opts *o, int c, const char *v, const char 
 
 int cli_train_opts_handle(cli_train_opts *o, int c, const char *v, const char *cmd)
 {
+    if (c >= O_CNNFILT) return handle_cnn_opts(&o->train, c, v, cmd);
     if (c >= O_TAU) return handle_rebalance(o, c, v, cmd);
     cv_train_opts *t = &o->train;
     long l;
@@ -233,7 +329,9 @@ int cli_train_opts_handle(cli_train_opts *o, int c, const char *v, const char *c
         if (!strcmp(v, "logreg")) t->model = CV_MODEL_LOGREG;
         else if (!strcmp(v, "mlp")) t->model = CV_MODEL_MLP;
         else if (!strcmp(v, "knn")) t->model = CV_MODEL_KNN;
-        else return cli_usage_error(cmd, "--model: '%s' is not logreg, mlp or knn", v);
+        else if (!strcmp(v, "cnn")) t->model = CV_MODEL_CNN;
+        else if (!strncmp(v, "ensemble:", 9)) return parse_ensemble(cmd, v + 9, t);
+        else return cli_usage_error(cmd, "--model: '%s' is not logreg, mlp, knn, cnn or ensemble:M1+M2", v);
         return 0;
     case O_LOSS: {
         int k = cv_loss_parse(v);

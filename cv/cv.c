@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "cv.h"
+#include "cnn.h"
 #include "folds.h"
 #include "prior.h"
 #include "scaler.h"
@@ -172,6 +173,13 @@ int cv_run(const cv_train_opts *t, const cv_run_opts *r, const float *X, size_t 
     pthread_mutex_init(&J.lock, NULL);
     int threads = r->threads > 0 ? r->threads : 1;
     int workers = threads < r->n_folds ? threads : r->n_folds;
+    cv_train_opts tc;
+    if (cv_cnn_wanted(t)) {           /* cnn: folds in turn, threads across each batch */
+        tc = *t;
+        tc.batch_threads = threads;
+        J.t = t = &tc;
+        workers = 1;
+    }
     /* workers > 1: parallel folds, single-threaded BLAS (no oversubscription) */
     openblas_set_num_threads(workers > 1 ? 1 : threads);
     la_par_run(workers, worker, &J);
@@ -221,9 +229,11 @@ int cv_stage(const la_dataset *ds, const float *sw, const cv_stage_opts *o, cv_s
         return la_error_set(err, LA_EUSAGE, ds->path, 0, "the dataset has no feature columns to train on");
     cv_train_opts t = o->train;
     t.seed = o->seed;
-    t.image_w = ds->image_w;
-    t.image_h = ds->image_h;
-    t.channels = ds->channels;
+    if (!t.image_shape_set) {          /* --image-shape wins (.npy, csv rows) */
+        t.image_w = ds->image_w;
+        t.image_h = ds->image_h;
+        t.channels = ds->channels;
+    }
     size_t n = ds->n, k = ds->k;
     out->n = n;
     out->k = k;
@@ -233,7 +243,7 @@ int cv_stage(const la_dataset *ds, const float *sw, const cv_stage_opts *o, cv_s
     out->info = la_calloc((size_t)o->n_folds, sizeof *out->info);
     out->fold_metrics = la_calloc((size_t)o->n_folds, sizeof *out->fold_metrics);
     if (!out->fold || !out->probs || !out->info || !out->fold_metrics) goto oom;
-    if (t.model == CV_MODEL_MLP && alloc_curves(out, (size_t)t.epochs)) goto oom;
+    if ((t.model == CV_MODEL_MLP || t.model == CV_MODEL_CNN) && alloc_curves(out, (size_t)t.epochs)) goto oom;
     int rc;
     if (o->folds) memcpy(out->fold, o->folds, n * sizeof *out->fold);
     else if ((rc = cv_folds_stratified(ds->labels, n, k, o->n_folds, o->seed, out->fold, NULL, err))) goto fail;

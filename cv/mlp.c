@@ -361,6 +361,16 @@ static double mlp_step(mlp_run *R, cv_mlp_net *m, const cv_train_opts *o, const 
     return loss;
 }
 
+int cv_mlp_improved(const cv_train_opts *o, double va_acc, double va_loss, double *best_acc, double *best_loss)
+{
+    int better_loss = va_loss < *best_loss - MLP_MIN_IMPROVEMENT;
+    int better = o->stop_on_loss ? better_loss : va_acc > *best_acc || (va_acc == *best_acc && better_loss);
+    if (!better) return 0;
+    *best_acc = va_acc;
+    *best_loss = va_loss;
+    return 1;
+}
+
 int cv_mlp_fit(cv_mlp_net *m, const cv_train_opts *o, const float *X, size_t n, const int32_t *y,
                const float *sw, size_t k, la_error *err)
 {
@@ -386,7 +396,7 @@ int cv_mlp_fit(cv_mlp_net *m, const cv_train_opts *o, const float *X, size_t n, 
     la_rng_seed(&r, o->seed, 11);
     int augment = o->sampler == CV_SAMPLER_OVERSAMPLE && cv_sampler_can_augment(o, m->d);
     cv_mlp_adam adam = {R.mom, R.vel, 1.0, 1.0};
-    double best_loss = INFINITY, l2n = (o->l2 < 0 ? 1.0 : o->l2) / (double)(ntr ? ntr : 1);
+    double best_loss = INFINITY, best_acc = -1.0, l2n = (o->l2 < 0 ? 1.0 : o->l2) / (double)(ntr ? ntr : 1);
     int bad = 0, best_epoch = -1, epoch;
     memcpy(R.best, m->params, P * sizeof *R.best);
     for (epoch = 0; epoch < o->epochs; epoch++) {
@@ -409,8 +419,7 @@ int cv_mlp_fit(cv_mlp_net *m, const cv_train_opts *o, const float *X, size_t n, 
                      seen_rows ? tr_loss / seen_rows : NAN, va_acc, va_loss,
                      o->curve && o->curve->heldout_acc ? cv_mlp_heldout_accuracy(m, o) : NAN);
         if (!nva) continue;
-        if (va_loss < best_loss - MLP_MIN_IMPROVEMENT) {
-            best_loss = va_loss;
+        if (cv_mlp_improved(o, va_acc, va_loss, &best_acc, &best_loss)) {
             best_epoch = epoch;
             memcpy(R.best, m->params, P * sizeof *R.best);
             bad = 0;

@@ -79,6 +79,14 @@ double cv_mlp_objective(const cv_mlp_net *m, const cv_loss *L, double l2, cv_mlp
                         const float *X, size_t n, const int32_t *y, const float *sw,
                         float *grad, size_t *n_correct);
 
+/* Early stopping's rule for the mlp and the cnn: returns 1 (and updates
+ * *best_acc, *best_loss) when this epoch's inner-validation accuracy va_acc
+ * and log loss va_loss beat the best so far: by accuracy (ties broken by a
+ * loss lower by 1e-4), or, with o->stop_on_loss, by a loss lower by 1e-4.
+ * Accuracy, because on noisy labels the validation log loss climbs as soon
+ * as the net grows confident, long before it stops getting more right. */
+int cv_mlp_improved(const cv_train_opts *o, double va_acc, double va_loss, double *best_acc, double *best_loss);
+
 /* The mlp's training (model.h's cv_model_fit for CV_MODEL_MLP) from the
  * net's current weights: Adam on minibatches of o->sampler's epochs, early
  * stopping on a stratified inner validation split (o->val_frac, patience).

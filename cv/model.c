@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "cnn.h"
 #include "knn.h"
 #include "logreg.h"
 #include "mlp.h"
@@ -23,6 +24,8 @@ struct cv_model {
     size_t d, k;
     cv_mlp_net net;                     /* logreg and mlp                      */
     cv_knn *knn;                        /* knn, after the fit                  */
+    cv_cnn *cnn;                        /* cnn                                 */
+    int threads;                        /* cnn: prediction threads (the fit's) */
 };
 
 /* ---- parameters ----------------------------------------------------------- */
@@ -35,6 +38,17 @@ int cv_model_init(const cv_train_opts *o, size_t d, size_t k, cv_model **out, la
     m->kind = o->model;
     m->d = d;
     m->k = k;
+    if (o->model == CV_MODEL_ENSEMBLE) {
+        free(m);
+        return la_error_set(err, LA_EUSAGE, NULL, 0, "an ensemble is fitted by cv_ensemble_fit_predict");
+    }
+    if (o->model == CV_MODEL_CNN) {
+        int rc = cv_cnn_new(o, d, k, &m->cnn, err);
+        if (rc) { free(m); return rc; }
+        m->threads = o->threads > o->batch_threads ? o->threads : o->batch_threads;
+        *out = m;
+        return 0;
+    }
     if (o->model != CV_MODEL_KNN) {
         int n_hidden = o->model == CV_MODEL_MLP ? o->n_hidden : 0;
         if (cv_mlp_net_alloc(&m->net, d, o->hidden, n_hidden, k)) {
@@ -49,13 +63,14 @@ int cv_model_init(const cv_train_opts *o, size_t d, size_t k, cv_model **out, la
 
 float *cv_model_params(cv_model *m, size_t *count)
 {
+    if (m->cnn) { *count = m->cnn->n_params; return m->cnn->params; }
     *count = m->net.n_params;
     return m->net.params;
 }
 
 cv_mlp_net *cv_model_net(cv_model *m)
 {
-    return m->kind == CV_MODEL_KNN ? NULL : &m->net;
+    return m->kind == CV_MODEL_KNN || m->kind == CV_MODEL_CNN ? NULL : &m->net;
 }
 
 void cv_model_free(cv_model *m)
@@ -63,6 +78,7 @@ void cv_model_free(cv_model *m)
     if (!m) return;
     cv_mlp_net_free(&m->net);
     cv_knn_free(m->knn);
+    cv_cnn_free(m->cnn);
     free(m);
 }
 
@@ -70,6 +86,7 @@ double cv_model_objective(const cv_model *m, const cv_train_opts *o, const float
                           const int32_t *y, const float *sw, float *grad)
 {
     if (m->kind == CV_MODEL_KNN) return 0.0;
+    if (m->kind == CV_MODEL_CNN) return cv_cnn_objective(m->cnn, o, X, n, y, sw, o->l2 < 0 ? 1.0 : o->l2, grad);
     double *cw = la_calloc(m->k, sizeof *cw);
     cv_mlp_ws w;
     if (!cw || cv_mlp_ws_alloc(&w, &m->net, n < OBJECTIVE_ROWS ? n : OBJECTIVE_ROWS)) { free(cw); return NAN; }
@@ -123,6 +140,7 @@ int cv_model_fit(const cv_train_opts *o, const float *X, size_t n, size_t d, con
     int rc = cv_model_init(o, d, k, &m, err);
     if (rc) return rc;
     if (o->model == CV_MODEL_KNN) rc = cv_knn_fit(o, X, n, d, y, sw, k, &m->knn, err);
+    else if (o->model == CV_MODEL_CNN) rc = cv_cnn_fit(m->cnn, o, X, n, y, sw, err);
     else if (o->model == CV_MODEL_MLP) rc = cv_mlp_fit(&m->net, o, X, n, y, sw, k, err);
     else rc = cv_logreg_fit(&m->net, o, X, n, y, sw, k, err);
     if (rc) { cv_model_free(m); return rc; }
@@ -133,5 +151,6 @@ int cv_model_fit(const cv_train_opts *o, const float *X, size_t n, size_t d, con
 int cv_model_predict_proba(const cv_model *m, const float *X, size_t n, double *out, la_error *err)
 {
     if (m->kind == CV_MODEL_KNN) return cv_knn_predict_proba(m->knn, X, n, out, err);
+    if (m->kind == CV_MODEL_CNN) return cv_cnn_predict_proba(m->cnn, X, n, m->threads, out, err);
     return cv_mlp_predict_proba(&m->net, X, n, out, err);
 }

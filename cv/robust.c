@@ -7,6 +7,7 @@
  * losses and updates on row subsets chosen by the other network, which
  * cv_model_fit does not offer. No dropout here.
  */
+#include "ensemble.h"
 #include "robust.h"
 
 #include <cblas.h>
@@ -297,6 +298,8 @@ int cv_robust_fit_predict(const cv_train_opts *o, const cv_robust_coteach_opts *
                           const float *X, size_t n, size_t d, const int32_t *y, const float *sw,
                           size_t k, const float *Xte, size_t nte, double *probs, la_error *err)
 {
+    if (o->model == CV_MODEL_ENSEMBLE && !co && !decouple)
+        return cv_ensemble_fit_predict(o, X, n, d, y, sw, k, Xte, nte, probs, NULL, err);
     cv_model *m = NULL, *m2 = NULL;
     int rc;
     if (co) rc = cv_robust_coteach_fit(o, co, X, n, d, y, k, &m, &m2, err);

@@ -13,14 +13,16 @@
 #include "../util/la_util.h"
 #include "loss.h"
 
-typedef enum cv_model_kind { CV_MODEL_LOGREG = 0, CV_MODEL_MLP, CV_MODEL_KNN } cv_model_kind;
+typedef enum cv_model_kind { CV_MODEL_LOGREG = 0, CV_MODEL_MLP, CV_MODEL_KNN, CV_MODEL_CNN,
+                              CV_MODEL_ENSEMBLE } cv_model_kind;
 typedef enum cv_sampler_kind { CV_SAMPLER_NONE = 0, CV_SAMPLER_OVERSAMPLE, CV_SAMPLER_UNDERSAMPLE } cv_sampler_kind;
 typedef enum cv_metric { CV_METRIC_COSINE = 0, CV_METRIC_EUCLIDEAN } cv_metric;
 
 #define CV_MAX_HIDDEN 4
 #define CV_MAX_CLASSES 4096
 #define CV_DEFAULT_BATCH 128          /* --batch-size when not positive        */
-#define CV_MLP_PATIENCE 3             /* --patience of the mlp when -1         */
+#define CV_MLP_PATIENCE 10            /* --patience of the mlp and cnn when -1 (was 3:
+                                         stopped after 4-7 epochs on noisy labels) */
 /* Seed offset of the inner validation split (mlp and logreg early stopping,
  * --l2 auto), so it differs from the outer folds of the same --seed. */
 #define CV_INNER_SPLIT_SEED 0x5A5A5A5Aull
@@ -66,8 +68,8 @@ typedef struct cv_train_opts {
     int    epochs;                /* --epochs (30)                             */
     int    batch_size;            /* --batch-size (128)                        */
     double lr;                    /* --lr Adam step (1e-3)                     */
-    double dropout;               /* --dropout on hidden units (0)             */
-    int    patience;              /* --patience: mlp epochs (3), logreg 5x iterations (off); 0 = off, -1 = per model */
+    double dropout;               /* --dropout on hidden units (0.2; the cnn: its dense layer) */
+    int    patience;              /* --patience: mlp epochs (10), logreg 5x iterations (off); 0 = off, -1 = per model */
     double val_frac;              /* inner validation share (0.1)              */
     /* knn */
     int    knn_k;                 /* --k (15)                                  */
@@ -93,6 +95,18 @@ typedef struct cv_train_opts {
     const int32_t *eval_y;
     int   *n_iter;                /* receives iterations / epochs run, or NULL */
     double *l2_used;              /* receives the l2 used (chosen by --l2 auto), or NULL */
+    /* cnn (cnn.h) and ensembles (ensemble.h), issue 20 */
+    int    cnn_blocks;            /* --cnn-filters count: conv blocks (2)          */
+    int    cnn_filters[3];        /* --cnn-filters F1,F2[,F3] (32,64)             */
+    int    cnn_dense;             /* --cnn-dense units of the dense layer (128)    */
+    int    augment;               /* --augment: shift every training image (p 1/2) */
+    int    batch_threads;         /* threads across a cnn batch (0 = o->threads)   */
+    int    image_shape_set;       /* 1 = --image-shape given: keep image_h/w/channels */
+    cv_model_kind ensemble[4];    /* --model ensemble:a+b[+c[+d]] members          */
+    int    n_ensemble;
+    int    ensemble_weighted;     /* --ensemble-weights: EM mixture weights on an inner split */
+    int    stop_on_loss;          /* --stop-on loss: early stopping on the validation
+                                     log loss (the old rule) instead of accuracy */
 } cv_train_opts;
 
 /* Defaults as documented per field. */
