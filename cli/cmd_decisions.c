@@ -32,12 +32,13 @@ static const char decisions_usage[] =
     "  --import FILE    import a CSV with header id,decision,new_label,reviewer,note\n"
     "                   (columns found by name; extra columns ignored). decision is\n"
     "                   keep|relabel|drop|skip, new_label a class name (relabel only).\n"
+    "                   verdict (optional) is error|ambiguous|false_alarm or empty.\n"
     "                   Every row is checked; one bad row imports nothing.\n"
     "  --quiet          no summary on stderr\n"
     "  --help           this text\n"
     "\n"
     "CSV export columns: id,decision,new_label,reviewer,note,given,suggested,score,\n"
-    "rank,decided_at (class names, not indices), readable back with --import.\n";
+    "rank,decided_at,verdict (class names, not indices), readable back with --import.\n";
 
 /* Exports the decisions (to out, or stdout). */
 static int do_export(sqlite3 *db, int64_t run_id, int json, int all, const char *out)

@@ -115,6 +115,7 @@ typedef struct db_item {
     int     version;          /* for db_decide's optimistic locking             */
     int64_t carried_from;     /* queue id the decision came from, 0 when none   */
     int     disagrees;        /* carried decision disagrees with this run       */
+    char   *verdict;          /* error | ambiguous | false_alarm, NULL = none   */
 } db_item;
 
 typedef struct db_items {
@@ -172,6 +173,19 @@ int db_decide(sqlite3 *db, int64_t queue_id, int expected_version, const char *s
 int db_decide_in_run(sqlite3 *db, int64_t run_id, int64_t queue_id, int expected_version,
                      const char *status, int new_label, const char *reviewer, const char *note,
                      const char *source, la_error *err);
+
+/* Verdicts (schema/004_verdict.sql): what the reviewer found, beside the
+ * action. 1 when v is error | ambiguous | false_alarm. */
+int db_verdict_valid(const char *v);
+/* 0 when verdict is NULL (none) or valid for status; LA_EUSAGE naming the
+ * fault otherwise (a bad word; a verdict with pending or skip, which are no
+ * decision). */
+int db_verdict_check(const char *status, const char *verdict, la_error *err);
+/* db_decide_in_run that also records `verdict` (NULL = none) on the queue row
+ * and its log entry; an undo restores the verdict the row had before. */
+int db_decide_verdict(sqlite3 *db, int64_t run_id, int64_t queue_id, int expected_version,
+                      const char *status, int new_label, const char *verdict, const char *reviewer,
+                      const char *note, const char *source, la_error *err);
 
 /* Undoes `reviewer`'s most recent decision not yet undone (in run `run_id`, or
  * any run when run_id <= 0): restores the queue row to its state before that
@@ -235,6 +249,8 @@ typedef struct db_import_row {
     const char *decision;         /* keep | relabel | drop | skip             */
     const char *new_label;        /* class name, relabel only                 */
     const char *reviewer, *note;
+    const char *verdict;          /* error | ambiguous | false_alarm; NULL or
+                                     empty = none (schema 004)                */
 } db_import_row;
 
 /* Applies rows to the queue of run `run_id` (<= 0: the latest run) in ONE

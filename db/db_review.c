@@ -175,6 +175,13 @@ static int import_check(const db_run *run, const char *file, const db_import_row
                              "new_label '%s' given with decision '%s' (only relabel takes one)",
                              r->new_label, r->decision);
     }
+    if (r->verdict && r->verdict[0] && !db_verdict_valid(r->verdict))
+        return la_error_setc(err, LA_EUSAGE, file, r->line, "verdict",
+                             "bad verdict '%s' (expected error, ambiguous, false_alarm or empty)",
+                             r->verdict);
+    if (r->verdict && r->verdict[0] && !strcmp(r->decision, "skip"))
+        return la_error_setc(err, LA_EUSAGE, file, r->line, "verdict",
+                             "verdict '%s' given with decision 'skip' (skip is no decision)", r->verdict);
     if (r->reviewer && strlen(r->reviewer) > DB_MAX_REVIEWER)
         return la_error_setc(err, LA_EUSAGE, file, r->line, "reviewer",
                              "reviewer longer than %d bytes", DB_MAX_REVIEWER);
@@ -195,14 +202,14 @@ static void bind_opt_text(sqlite3_stmt *st, int i, const char *s)
 static const char import_log_sql[] =
     "INSERT INTO decision_log (queue_id, run_id, dataset_id, status, new_label, reviewer, note,"
     " source, at, version, prev_status, prev_new_label, prev_reviewer, prev_decided_at, prev_note,"
-    " prev_carried_from)"
+    " prev_carried_from, verdict, prev_verdict)"
     " SELECT id, run_id, dataset_id, ?2, ?3, ?4, ?5, 'import', ?6, version + 1,"
-    " status, new_label, reviewer, decided_at, note, carried_from FROM queue WHERE id = ?1";
+    " status, new_label, reviewer, decided_at, note, carried_from, ?7, verdict FROM queue WHERE id = ?1";
 static const char import_update_sql[] =
     "UPDATE queue SET status = ?2, new_label = ?3, reviewer = ?4, note = ?5, decided_at = ?6,"
-    " carried_from = NULL, version = version + 1 WHERE id = ?1";
+    " carried_from = NULL, verdict = ?7, version = version + 1 WHERE id = ?1";
 
-/* Binds ?1..?6 shared by import_log_sql and import_update_sql. */
+/* Binds ?1..?7 shared by import_log_sql and import_update_sql. */
 static void bind_import(sqlite3_stmt *st, int64_t qid, const db_import_row *r, int64_t label,
                         const char *now)
 {
@@ -214,6 +221,7 @@ static void bind_import(sqlite3_stmt *st, int64_t qid, const db_import_row *r, i
     bind_opt_text(st, 4, r->reviewer);
     bind_opt_text(st, 5, r->note);
     sqlite3_bind_text(st, 6, now, -1, SQLITE_TRANSIENT);
+    bind_opt_text(st, 7, r->verdict);
 }
 
 int db_import_decisions(sqlite3 *db, int64_t run_id, const char *file,

@@ -20,7 +20,7 @@ la decisions --db "$DB" --import x.csv --format json; expect_rc 2 "--import with
 
 la decisions --db "$DB"
 expect_rc 0 "export with no decisions exits 0"
-[ "$(cat "$OUT")" = "id,decision,new_label,reviewer,note,given,suggested,score,rank,decided_at" ] && pass "empty export is the header only" || fail "empty export is the header only" "$(head -c 300 "$OUT")"
+[ "$(cat "$OUT")" = "id,decision,new_label,reviewer,note,given,suggested,score,rank,decided_at,verdict" ] && pass "empty export is the header only" || fail "empty export is the header only" "$(head -c 300 "$OUT")"
 
 # Decisions naming every hostile class, with quotes, commas and a newline in notes.
 cat > "$TMP/in.csv" <<'CSV'
@@ -98,3 +98,35 @@ la decisions --db "$DB" --import "$TMP/nope.csv"; expect_rc 2 "missing import fi
 printf '\357\273\277note,reviewer,decision,id,extra\r\nfine,zed,drop,fm-t10k-00022,whatever\r\n' > "$TMP/crlf.csv"
 la decisions --db "$DB" --import "$TMP/crlf.csv"; expect_rc 0 "BOM + CRLF + reordered columns import"
 [ "$(q "SELECT status || '|' || reviewer || '|' || note FROM queue WHERE dataset_id = 'fm-t10k-00022'")" = "drop|zed|fine" ] && pass "BOM/CRLF values clean" || fail "BOM/CRLF values clean" "$(q "SELECT * FROM queue WHERE dataset_id = 'fm-t10k-00022'")"
+
+# ---- verdicts (schema 004): what the reviewer found, beside the action ----------------
+[ "$(q "SELECT count(*) FROM queue WHERE verdict IS NOT NULL")" = 0 ] && pass "decisions imported without a verdict column have none" || fail "no verdict without the column" "$(q "SELECT count(*) FROM queue WHERE verdict IS NOT NULL")"
+cat > "$TMP/verdicts.csv" <<'CSV'
+id,decision,new_label,reviewer,note,verdict
+fm-t10k-00023,relabel,<script>alert(1)</script>,vic,,error
+fm-t10k-00028,drop,,vic,,ambiguous
+fm-t10k-00036,keep,,vic,,false_alarm
+fm-t10k-00037,keep,,vic,,
+CSV
+la decisions --db "$DB" --import "$TMP/verdicts.csv"; expect_rc 0 "import with a verdict column exits 0"
+[ "$(q "SELECT group_concat(dataset_id || '=' || ifnull(verdict, '-'), ' ') FROM (SELECT * FROM queue WHERE dataset_id IN ('fm-t10k-00023','fm-t10k-00028','fm-t10k-00036','fm-t10k-00037') ORDER BY dataset_id)")" \
+  = "fm-t10k-00023=error fm-t10k-00028=ambiguous fm-t10k-00036=false_alarm fm-t10k-00037=-" ] \
+  && pass "verdicts stored (empty = none)" || fail "verdicts stored" "$(q "SELECT dataset_id, verdict FROM queue WHERE reviewer = 'vic'")"
+[ "$(q "SELECT count(*) FROM decision_log WHERE source = 'import' AND verdict IS NOT NULL")" = 3 ] && pass "verdicts logged" || fail "verdicts logged" "$(q "SELECT count(*) FROM decision_log WHERE verdict IS NOT NULL")"
+la decisions --db "$DB"
+grep -q '^fm-t10k-00028,drop,,vic,,.*,ambiguous$' "$OUT" && pass "CSV export ends with the verdict" || fail "CSV export ends with the verdict" "$(grep 00031 "$OUT")"
+grep -q '^fm-t10k-00037,keep,,vic,,.*Z,$' "$OUT" && pass "CSV export: no verdict is an empty field" || fail "CSV export: no verdict empty" "$(grep 00033 "$OUT")"
+la decisions --db "$DB" --format json
+python3 -c 'import json,sys; d={r["id"]: r["verdict"] for r in json.load(open(sys.argv[1]))["decisions"]}; assert d["fm-t10k-00023"]=="error" and d["fm-t10k-00037"] is None and d["fm-t10k-00000"] is None, d' "$OUT" 2>/dev/null \
+  && pass "JSON export carries verdict (null when none)" || fail "JSON export carries verdict" "$(head -c 300 "$OUT")"
+# the export reads back with its verdicts
+DB3="$TMP/third.db"; serve_fixture "$DB3" "$DS/manifest_escaping_labels.csv"
+la decisions --db "$DB" --out "$TMP/v-out.csv"; la decisions --db "$DB3" --import "$TMP/v-out.csv"; expect_rc 0 "export with verdicts imports back"
+[ "$(sqlite3 "$DB3" "SELECT group_concat(dataset_id || verdict, ' ') FROM queue WHERE verdict IS NOT NULL")" = "$(q "SELECT group_concat(dataset_id || verdict, ' ') FROM queue WHERE verdict IS NOT NULL")" ] \
+  && pass "round trip keeps verdicts" || fail "round trip keeps verdicts" "$(sqlite3 "$DB3" "SELECT dataset_id, verdict FROM queue WHERE verdict IS NOT NULL")"
+dump0=$(sqlite3 "$DB" .dump | md5sum)
+HV='id,decision,new_label,reviewer,note,verdict\n'
+bad "bad verdict"       "${HV}fm-t10k-00038,keep,,x,,error\nfm-t10k-00039,keep,,x,,maybe\n"  3 "verdict.*bad verdict 'maybe'"
+bad "verdict with skip" "${HV}fm-t10k-00038,skip,,x,,error\n"                                2 "verdict 'error' given with decision 'skip'"
+bad "verdict case"      "${HV}fm-t10k-00038,keep,,x,,Error\n"                                2 "bad verdict 'Error'"
+[ "$(sqlite3 "$DB" .dump | md5sum)" = "$dump0" ] && pass "refused verdict imports leave the database unchanged" || fail "refused verdict imports leave the database unchanged" "dump differs"

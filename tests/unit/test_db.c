@@ -766,12 +766,17 @@ static void test_migrate_v1_to_digest(void **state)
     assert_int_equal(db_record_audit(db, &f.rec, &run, &err), 0);
     assert_int_equal(sqlite3_exec(db, "DROP TABLE example_pixels; DROP TABLE run_pr_points;"
                                       " DROP TABLE run_digest; DROP TABLE IF EXISTS example_probs;"
-                                      " DROP TABLE IF EXISTS class_typical; PRAGMA user_version = 1",
+                                      " DROP TABLE IF EXISTS class_typical; DROP VIEW queue_view;"
+                                      " ALTER TABLE queue DROP COLUMN verdict;"
+                                      " ALTER TABLE decision_log DROP COLUMN verdict;"
+                                      " ALTER TABLE decision_log DROP COLUMN prev_verdict; PRAGMA user_version = 1",
                                   NULL, NULL, NULL), SQLITE_OK);
     db_close(db);
     assert_int_equal(db_open(path, &db, &err), 0);
     assert_true(user_version(db) >= 2);
     assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'run_digest'"), 1);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('queue') WHERE name = 'verdict'"), 1);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM queue_view WHERE verdict IS NULL"), 3);
     assert_int_equal(query_int(db, "SELECT count(*) FROM queue"), 3);
     db_digest_info info;
     assert_int_equal(db_load_digest(db, run, &info, &err), 0);

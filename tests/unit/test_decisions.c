@@ -192,7 +192,7 @@ static void test_status_valid(void **state)
     assert_false(db_status_valid(NULL, 1));
 }
 
-#define ROW(line, id, dec, lab, rev, note) {line, id, dec, lab, rev, note}
+#define ROW(line, id, dec, lab, rev, note) {line, id, dec, lab, rev, note, NULL}
 
 static void expect_import_error(fx *f, const db_import_row *rows, size_t n, long line, const char *column,
                                 const char *msg_part)
@@ -269,6 +269,58 @@ static void test_import(void **state)
     fx_close(&f);
 }
 
+/* Verdicts (schema 004): recorded beside the action, validated, undone with
+ * the decision, imported with an optional column; old rows have none. */
+static void test_verdicts(void **state)
+{
+    (void)state;
+    fx f;
+    fx_open(&f);
+    la_error err;
+    la_error_clear(&err);
+    assert_true(db_verdict_valid("error") && db_verdict_valid("ambiguous") && db_verdict_valid("false_alarm"));
+    assert_false(db_verdict_valid("Error") || db_verdict_valid("") || db_verdict_valid(NULL));
+    int64_t q0 = qint(f.db, "SELECT id FROM queue WHERE dataset_id = 'ex-0'");
+    int64_t q1 = qint(f.db, "SELECT id FROM queue WHERE dataset_id = 'ex-1'");
+    int64_t log0 = qint(f.db, "SELECT count(*) FROM decision_log");
+    /* refused: a bad word, a verdict with skip or pending; nothing written */
+    assert_int_equal(db_decide_verdict(f.db, f.run, q0, 0, "keep", -1, "maybe", "ann", NULL, "t", &err), LA_EUSAGE);
+    assert_non_null(strstr(err.msg, "not 'maybe'"));
+    assert_int_equal(db_decide_verdict(f.db, f.run, q0, 0, "skip", -1, "error", "ann", NULL, "t", &err), LA_EUSAGE);
+    assert_int_equal(db_decide_verdict(f.db, f.run, q0, 0, "pending", -1, "error", "ann", NULL, "t", &err), LA_EUSAGE);
+    assert_int_equal(qint(f.db, "SELECT count(*) FROM decision_log"), log0);
+    assert_int_equal(qint(f.db, "SELECT count(*) FROM queue WHERE verdict IS NOT NULL OR version > 0"), 0);
+    /* stored on the row, the log and the item; a plain db_decide stores none */
+    assert_int_equal(db_decide_verdict(f.db, f.run, q0, 0, "relabel", 1, "error", "ann", NULL, "t", &err), 0);
+    assert_int_equal(db_decide(f.db, q1, 0, "keep", -1, "ann", NULL, "t", &err), 0);
+    assert_int_equal(qint(f.db, "SELECT count(*) FROM decision_log WHERE verdict = 'error' AND prev_verdict IS NULL"), 1);
+    db_items it = {0, NULL};
+    assert_int_equal(db_load_item_in_run(f.db, f.run, q0, &it, &err), 0);
+    assert_string_equal(it.v[0].verdict, "error");
+    db_items_free(&it);
+    assert_int_equal(db_load_item_in_run(f.db, f.run, q1, &it, &err), 0);
+    assert_null(it.v[0].verdict);
+    db_items_free(&it);
+    /* a second decision changes it; undo restores the one before */
+    assert_int_equal(db_decide_verdict(f.db, f.run, q0, 1, "drop", -1, "ambiguous", "ann", NULL, "t", &err), 0);
+    assert_int_equal(db_undo_last(f.db, "ann", f.run, NULL, &err), 0);      /* q1's keep */
+    assert_int_equal(db_undo_last(f.db, "ann", f.run, NULL, &err), 0);      /* q0's drop */
+    assert_int_equal(qint(f.db, "SELECT count(*) FROM queue WHERE id = (SELECT id FROM queue WHERE dataset_id = 'ex-0')"
+                                " AND status = 'relabel' AND verdict = 'error'"), 1);
+    assert_int_equal(db_undo_last(f.db, "ann", f.run, NULL, &err), 0);      /* q0's relabel */
+    assert_int_equal(qint(f.db, "SELECT count(*) FROM queue WHERE verdict IS NOT NULL"), 0);
+    /* import: the optional column, a bad value names line and column */
+    db_import_row bad[] = {{2, "ex-0", "keep", "", "a", "", "error"}, {3, "ex-1", "keep", "", "a", "", "maybe"}};
+    expect_import_error(&f, bad, 2, 3, "verdict", "bad verdict 'maybe'");
+    db_import_row bad2[] = {{4, "ex-0", "skip", "", "a", "", "false_alarm"}};
+    expect_import_error(&f, bad2, 1, 4, "verdict", "given with decision 'skip'");
+    db_import_row ok[] = {{2, "ex-0", "keep", "", "a", "", "false_alarm"}, {3, "ex-1", "drop", "", "a", "", ""}};
+    assert_int_equal(db_import_decisions(f.db, f.run, "in.csv", ok, 2, NULL, &err), 0);
+    assert_int_equal(qint(f.db, "SELECT count(*) FROM queue WHERE dataset_id = 'ex-0' AND verdict = 'false_alarm'"), 1);
+    assert_int_equal(qint(f.db, "SELECT count(*) FROM queue WHERE dataset_id = 'ex-1' AND verdict IS NULL AND status = 'drop'"), 1);
+    fx_close(&f);
+}
+
 static char *slurp_file(const char *path)
 {
     FILE *fp = fopen(path, "rb");
@@ -297,7 +349,7 @@ static void test_export_read_round_trip(void **state)
     assert_int_equal(rp_decisions_export(f.db, f.run, &o, &err), 0);
     char *text = slurp_file(csv);
     assert_non_null(text);
-    assert_non_null(strstr(text, "id,decision,new_label,reviewer,note,given,suggested,score,rank,decided_at\n"));
+    assert_non_null(strstr(text, "id,decision,new_label,reviewer,note,given,suggested,score,rank,decided_at,verdict\n"));
     assert_non_null(strstr(text, "\"a \"\"note\"\", with\nnewline\""));
     /* read back: the same rows, hostile text byte-exact */
     rp_decisions_file in;
@@ -344,6 +396,7 @@ int main(void)
         cmocka_unit_test(test_list_filters),
         cmocka_unit_test(test_status_valid),
         cmocka_unit_test(test_import),
+        cmocka_unit_test(test_verdicts),
         cmocka_unit_test(test_export_read_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
