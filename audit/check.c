@@ -232,6 +232,28 @@ double ck_z(double c)
     return 0.5 * (lo + hi);
 }
 
+/* Wilson score interval for x successes in n trials at normal quantile z
+ * (Wilson 1927; Agresti & Coull 1998 recommend it over the Wald interval
+ * for small n and p near 0 or 1):
+ *   p = x / n,  c = (p + z^2 / 2n) / (1 + z^2 / n)
+ *   h = z / (1 + z^2 / n) * sqrt(p (1 - p) / n + z^2 / 4n^2)
+ *   [lo, hi] = [c - h, c + h]  (within [0, 1] by construction; clamped for
+ *   rounding). */
+void ck_wilson(int64_t x, int64_t n, double z, double *lo, double *hi)
+{
+    assert(lo && hi && x >= 0 && x <= n);
+    if (n <= 0) {
+        *lo = *hi = NAN;
+        return;
+    }
+    double nn = (double)n, p = (double)x / nn, z2 = z * z;
+    double denom = 1.0 + z2 / nn;
+    double centre = (p + z2 / (2.0 * nn)) / denom;
+    double half = z / denom * sqrt(p * (1.0 - p) / nn + z2 / (4.0 * nn * nn));
+    *lo = fmax(0.0, centre - half);
+    *hi = fmin(1.0, centre + half);
+}
+
 /* Scales the half-widths around e by f, clamped to [0, 1]. */
 static void ck__rescale(double e, double *lo, double *hi, double f)
 {

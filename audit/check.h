@@ -74,6 +74,10 @@ void ck_summary_set_confidence(ck_summary *s, double c);
 /* z such that P(|Z| <= z) = c for a standard normal Z (c in (0, 1)). */
 double ck_z(double c);
 
+/* Wilson score interval [*lo, *hi] for the proportion x / n at normal
+ * quantile z (ck_z(0.95) = 1.96); both NAN when n = 0. Never fails. */
+void ck_wilson(int64_t x, int64_t n, double z, double *lo, double *hi);
+
 /* Compares the class lists of two summaries. 0 when they hold the same names
  * (in any order); else LA_EUSAGE with err->msg listing the differences
  * ("only in current: a, b; only in baseline: c"). */

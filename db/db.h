@@ -242,6 +242,18 @@ typedef struct db_progress {
 int db_queue_progress(sqlite3 *db, int64_t run_id, size_t k, db_progress *per_class,
                       db_progress *overall, la_error *err);
 
+/* What reviewers found (schema 004), counted over decided rows: keep,
+ * relabel or drop (pending and skip are no decision). */
+typedef struct db_verdict_counts {
+    int64_t decided;              /* decided rows                             */
+    int64_t error, ambiguous, false_alarm; /* of them, with each verdict      */
+} db_verdict_counts;              /* judged = error + ambiguous + false_alarm */
+
+/* Fills per_class[0..k-1] (by given class; may be NULL) and *overall for run
+ * `run_id`. 0 or LA_EINTERNAL. */
+int db_verdict_counts_load(sqlite3 *db, int64_t run_id, size_t k, db_verdict_counts *per_class,
+                           db_verdict_counts *overall, la_error *err);
+
 /* One decision to import; strings borrowed; empty strings mean "none". */
 typedef struct db_import_row {
     long        line;             /* line in the import file, for messages    */

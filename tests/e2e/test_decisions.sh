@@ -130,3 +130,52 @@ bad "bad verdict"       "${HV}fm-t10k-00038,keep,,x,,error\nfm-t10k-00039,keep,,
 bad "verdict with skip" "${HV}fm-t10k-00038,skip,,x,,error\n"                                2 "verdict 'error' given with decision 'skip'"
 bad "verdict case"      "${HV}fm-t10k-00038,keep,,x,,Error\n"                                2 "bad verdict 'Error'"
 [ "$(sqlite3 "$DB" .dump | md5sum)" = "$dump0" ] && pass "refused verdict imports leave the database unchanged" || fail "refused verdict imports leave the database unchanged" "dump differs"
+
+# ---- --summary: reviewed proportions with Wilson intervals, the corrected rate ---------
+la decisions --db "$DB" --summary --import "$TMP/verdicts.csv"; expect_rc 2 "--summary with --import is a usage error"
+la decisions --db "$DB" --summary --run 9; expect_rc 2 "--summary of a missing run exits 2"; expect_err 'no run 9' "--summary: missing run named"
+la decisions --db "$DB2" --summary; expect_rc 0 "--summary without verdicts exits 0"; expect_out 'no decision has a verdict yet' "--summary says none has a verdict"
+la decisions --db "$DB" --summary
+expect_rc 0 "--summary exits 0"
+expect_out '^overall +[0-9]+ +3  0\.333 \[0\.061, 0\.792\]  0\.333 \[0\.061, 0\.792\]  0\.333 \[0\.061, 0\.792\]' "text: overall shares of 3 verdicts with Wilson intervals"
+expect_out 'corrected rate = est. rate x precision' "text states the formula"
+la decisions --db "$DB" --summary --format json
+expect_rc 0 "--summary --format json exits 0"
+# an independent Wilson (scipy-free) and the decided count from the database itself
+python3 - "$OUT" "$(q "SELECT count(*) FROM queue WHERE status IN ('keep','relabel','drop')")" "$(q "SELECT error_rate FROM runs WHERE id = 1")" > "$TMP/py.txt" 2>&1 <<'PY'
+import json, math, sys
+d = json.load(open(sys.argv[1])); decided = int(sys.argv[2]); rate = float(sys.argv[3])
+def wilson(x, n, z=1.959963984540054):
+    p = x / n; den = 1 + z * z / n; c = (p + z * z / (2 * n)) / den
+    h = z / den * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)); return max(0, c - h), min(1, c + h)
+o = d["overall"]
+assert o["decided"] == decided and o["judged"] == 3, o
+for k in ("error", "ambiguous", "false_alarm"):
+    lo, hi = wilson(1, 3)
+    assert o[k]["x"] == 1 and o[k]["n"] == 3 and abs(o[k]["lo"] - lo) < 1e-9 and abs(o[k]["hi"] - hi) < 1e-9, (k, o[k], lo, hi)
+assert abs(o["corrected_error_rate"] - rate / 3) < 1e-9 and abs(o["corrected_hi"] - rate * wilson(1, 3)[1]) < 1e-9, o
+none = [c for c in d["classes"] if c["judged"] == 0]
+assert all(c["error"]["p"] is None and c["corrected_error_rate"] is None for c in none), none
+assert sum(c["judged"] for c in d["classes"]) == 3 and sum(c["decided"] for c in d["classes"]) == decided
+print("ok")
+PY
+[ "$(cat "$TMP/py.txt")" = ok ] && pass "JSON summary: counts, Wilson intervals and corrected rate check out" || fail "JSON summary checks out" "$(cat "$TMP/py.txt")"
+
+# ---- the report's reviewer section shows the same summary ------------------------------
+la report --db "$DB" --out "$TMP/rep" --quiet; expect_rc 0 "report of a run with verdicts"
+python3 - "$TMP/rep/index.html" "$TMP/py.txt" > "$TMP/py2.txt" 2>&1 <<'PY'
+import re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+m = re.search(r'<table class="cls" id="verdict-table">(.*?)</table>', html, re.S)
+assert m, "no verdict table"
+rows = re.findall(r"<tr><td>(.*?)</td><td>(\d+)</td><td>(\d+)</td><td>(.*?)</td>", m.group(1))
+assert rows[0][0] == "overall" and rows[0][2] == "3", rows[0]
+assert rows[0][3].startswith('0.333 <span class="muted">[0.061, 0.792]</span>'), rows[0]
+assert len(rows) == 4 and "&lt;script&gt;" in "".join(r[0] for r in rows), rows
+assert "<script>alert" not in m.group(1)
+assert 'id="reviewers"' in html and "What reviewers found" in html
+print("ok")
+PY
+[ "$(cat "$TMP/py2.txt")" = ok ] && pass "report: verdict table in the reviewer section, names escaped" || fail "report: verdict table" "$(cat "$TMP/py2.txt")"
+la report --db "$DB2" --out "$TMP/rep2" --quiet
+grep -q 'verdict-table' "$TMP/rep2/index.html" && fail "report without verdicts has no verdict table" "found" || pass "report without verdicts has no verdict table"

@@ -84,6 +84,24 @@ static void test_parse_errors(void **state)
     assert_int_equal(ck_summary_load("/nonexistent/summary.json", &s, &err), LA_EUSAGE);
 }
 
+/* Wilson intervals against published values (Newcombe 1998, Table I:
+ * 81/263 -> [0.2553, 0.3662]; 15/148 -> [0.0624, 0.1605]) and the edges. */
+static void test_wilson(void **state)
+{
+    (void)state;
+    double lo, hi, z = ck_z(0.95);
+    ck_wilson(81, 263, z, &lo, &hi);
+    assert_true(fabs(lo - 0.2553) < 5e-5 && fabs(hi - 0.3662) < 5e-5);
+    ck_wilson(15, 148, z, &lo, &hi);
+    assert_true(fabs(lo - 0.0624) < 5e-5 && fabs(hi - 0.1605) < 5e-5);
+    ck_wilson(0, 10, z, &lo, &hi);                      /* 0 successes: lo = 0, hi > 0 */
+    assert_true(lo == 0.0 && fabs(hi - 0.2775) < 5e-5);
+    ck_wilson(10, 10, z, &lo, &hi);
+    assert_true(fabs(lo - 0.7225) < 5e-5 && hi == 1.0);
+    ck_wilson(0, 0, z, &lo, &hi);
+    assert_true(isnan(lo) && isnan(hi));
+}
+
 static void test_z_and_rescale(void **state)
 {
     (void)state;
@@ -268,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_parse_summary),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_z_and_rescale),
+        cmocka_unit_test(test_wilson),
         cmocka_unit_test(test_diff_interval),
         cmocka_unit_test(test_compare_classes),
         cmocka_unit_test(test_verdict),

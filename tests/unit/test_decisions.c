@@ -18,6 +18,8 @@
 
 #include "db/db.h"
 #include "report/rp_decisions.h"
+#include "report/rp_verdicts.h"
+#include <math.h>
 
 static char h0[] = "<script>alert(1)</script>";
 static char h1[] = "Bob's \"best\", boot";
@@ -321,6 +323,48 @@ static void test_verdicts(void **state)
     fx_close(&f);
 }
 
+/* rp_verdicts: counts over decided rows only (skip and pending are no
+ * decision), per given class, with Wilson intervals and the corrected rate. */
+static void test_verdict_summary(void **state)
+{
+    (void)state;
+    fx f;
+    fx_open(&f);
+    la_error err;
+    la_error_clear(&err);
+    /* ex-i has given class i % 3 */
+    db_import_row rows[] = {{2, "ex-0", "relabel", h1, "a", "", "error"}, {3, "ex-3", "drop", "", "a", "", "error"},
+                            {4, "ex-6", "keep", "", "a", "", "false_alarm"}, {5, "ex-1", "keep", "", "a", "", "ambiguous"},
+                            {6, "ex-4", "keep", "", "a", "", ""}, {7, "ex-2", "skip", "", "a", "", ""}};
+    assert_int_equal(db_import_decisions(f.db, f.run, "in.csv", rows, 6, NULL, &err), 0);
+    rp_verdicts v;
+    assert_int_equal(rp_verdicts_load(f.db, f.run, 0.95, &v, &err), 0);
+    assert_int_equal(v.k, 3);
+    assert_int_equal(v.overall.decided, 5);                 /* the skip is not a decision */
+    assert_int_equal(v.overall.judged, 4);
+    assert_int_equal(v.overall.error.x, 2);
+    assert_true(fabs(v.overall.error.p - 0.5) < 1e-12);
+    assert_true(v.overall.error.lo < 0.5 && v.overall.error.hi > 0.5);
+    assert_int_equal(v.per_class[0].decided, 3);
+    assert_int_equal(v.per_class[0].error.x, 2);
+    assert_int_equal(v.per_class[0].false_alarm.x, 1);
+    assert_int_equal(v.per_class[1].judged, 1);
+    assert_int_equal(v.per_class[2].judged, 0);
+    assert_true(isnan(v.per_class[2].error.p) && isnan(v.per_class[2].corrected));
+    /* corrected = est_rate * precision, interval est_rate * [lo, hi] */
+    const rp_verdict_group *g = &v.per_class[0];
+    assert_true(fabs(g->corrected - g->est_rate * 2.0 / 3.0) < 1e-12);
+    assert_true(fabs(g->corrected_hi - g->est_rate * g->error.hi) < 1e-12);
+    json_t *j = rp_verdicts_json(&v);
+    assert_non_null(j);
+    assert_int_equal(json_array_size(json_object_get(j, "classes")), 3);
+    assert_true(json_is_null(json_object_get(json_object_get(json_array_get(json_object_get(j, "classes"), 2), "error"), "p")));
+    json_decref(j);
+    rp_verdicts_free(&v);
+    assert_int_equal(rp_verdicts_load(f.db, 42, 0.95, &v, &err), LA_EUSAGE);
+    fx_close(&f);
+}
+
 static char *slurp_file(const char *path)
 {
     FILE *fp = fopen(path, "rb");
@@ -397,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_status_valid),
         cmocka_unit_test(test_import),
         cmocka_unit_test(test_verdicts),
+        cmocka_unit_test(test_verdict_summary),
         cmocka_unit_test(test_export_read_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
