@@ -268,7 +268,7 @@ TOK=$(token_of alice)
 before=$(sqlite3 "$DB2" .dump | md5sum)
 python3 tests/e2e/serve_raw.py "$PORT" "$TOK" > "$TMP/raw.out" 2>&1 || true
 grep -E '^(PASS|FAIL) ' "$TMP/raw.out"
-[ "$(grep -c '^PASS' "$TMP/raw.out")" = 14 ] && pass "all 14 raw-socket cases ran" || fail "raw-socket cases" "$(grep -v '^PASS' "$TMP/raw.out" | head -5)"
+[ "$(grep -c '^PASS' "$TMP/raw.out")" = 18 ] && pass "all 18 raw-socket cases ran (each 400 names its fault)" || fail "raw-socket cases" "$(grep -v '^PASS' "$TMP/raw.out" | head -5)"
 n=$(sqlite3 "$DB2" "SELECT count(*) FROM decision_log WHERE queue_id = 3")
 [ "$n" = 1 ] && pass "only the one well-framed decision reached the database" || fail "framing: decisions in the log" "$n"
 kill -0 "$SERVE_PID" 2>/dev/null && pass "server alive after the framing attacks" || fail "server alive after the framing attacks" "died"
