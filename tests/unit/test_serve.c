@@ -223,32 +223,41 @@ static void test_framing(void **state)
     assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 100), 400);
     assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}XX0\r\n\r\n", 100), 400);
     /* each fault named */
-    assert_string_equal(fault_of("GET / HTTP/1.1\r\n\r\n"), "no Host header (HTTP/1.1 needs one)");
-    assert_string_equal(fault_of("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), "more than one Host header");
-    assert_string_equal(fault_of("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"),
-                        "two Content-Length values that differ");
-    assert_string_equal(fault_of("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x10\r\n\r\n"),
-                        "a Content-Length that is not digits");
-    assert_string_equal(fault_of("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"),
-                        "Content-Length together with Transfer-Encoding");
-    assert_string_equal(fault_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: foo\r\n\r\n"),
-                        "a transfer coding other than exactly chunked");
-    assert_string_equal(fault_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"),
-                        "two Transfer-Encoding headers");
-    assert_string_equal(fault_of("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
-                        "Transfer-Encoding in an HTTP/1.0 request");
-    assert_string_equal(fault_of("GET / HTTP/1.1\r\nHost : a\r\n\r\n"), "a blank before a header's colon");
-    assert_string_equal(fault_of("GET / HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n"), "a folded header line (obs-fold)");
-    assert_string_equal(fault_of("GET / HTTP/1.1\r\nHost: a\r\nno colon\r\n\r\n"), "a header line without a colon");
-    assert_string_equal(fault_of("GET / HTTP/1.1\r\nHost: a\r\nX: a\001b\r\n\r\n"), "a control character in a header value");
-    assert_string_equal(fault_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFFFF1\r\n"),
-                        "a chunk size that overflows 64 bits");
-    assert_string_equal(fault_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"),
-                        "a chunk size that is not hex");
-    assert_string_equal(fault_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}XX0\r\n\r\n"),
-                        "a chunk not followed by a line end");
-    assert_string_equal(fault_of("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 101\r\n\r\n"),
-                        "a Content-Length larger than --max-body");
+    static const char *const faults[][2] = {
+        {"GET / HTTP/1.1\r\n\r\n",
+         "no Host header (HTTP/1.1 needs one)"},
+        {"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+         "more than one Host header"},
+        {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+         "two Content-Length values that differ"},
+        {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x10\r\n\r\n",
+         "a Content-Length that is not digits"},
+        {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n",
+         "Content-Length together with Transfer-Encoding"},
+        {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: foo\r\n\r\n",
+         "a transfer coding other than exactly chunked"},
+        {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+         "two Transfer-Encoding headers"},
+        {"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+         "Transfer-Encoding in an HTTP/1.0 request"},
+        {"GET / HTTP/1.1\r\nHost : a\r\n\r\n",
+         "a blank before a header's colon"},
+        {"GET / HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n",
+         "a folded header line (obs-fold)"},
+        {"GET / HTTP/1.1\r\nHost: a\r\nno colon\r\n\r\n",
+         "a header line without a colon"},
+        {"GET / HTTP/1.1\r\nHost: a\r\nX: a\001b\r\n\r\n",
+         "a control character in a header value"},
+        {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFFFF1\r\n",
+         "a chunk size that overflows 64 bits"},
+        {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+         "a chunk size that is not hex"},
+        {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}XX0\r\n\r\n",
+         "a chunk not followed by a line end"},
+        {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 101\r\n\r\n",
+         "a Content-Length larger than --max-body"},
+    };
+    for (size_t i = 0; i < sizeof faults / sizeof *faults; i++) assert_string_equal(fault_of(faults[i][0]), faults[i][1]);
 }
 
 static void test_content_type_origin_tokens(void **state)
