@@ -785,6 +785,34 @@ static void test_migrate_v1_to_digest(void **state)
     remove_db(path);
 }
 
+/* A database of the release that shipped 001, 002 and 005 (user_version 3)
+ * gets 004 only, in place: 005 is not applied again, every row stays. */
+static void test_migrate_v3_to_verdict(void **state)
+{
+    (void)state;
+    char path[64];
+    temp_db(path, sizeof path);
+    sqlite3 *db;
+    la_error err = {0};
+    assert_int_equal(db_open(path, &db, &err), 0);
+    fixture f;
+    make_fixture(&f, hostile, "d.csv");
+    int64_t run;
+    assert_int_equal(db_record_audit(db, &f.rec, &run, &err), 0);
+    assert_int_equal(sqlite3_exec(db, "DROP VIEW queue_view; ALTER TABLE queue DROP COLUMN verdict;"
+                                      " ALTER TABLE decision_log DROP COLUMN verdict;"
+                                      " ALTER TABLE decision_log DROP COLUMN prev_verdict; PRAGMA user_version = 3",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    db_close(db);
+    assert_int_equal(db_open(path, &db, &err), 0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('queue') WHERE name = 'verdict'"), 1);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM queue_view WHERE verdict IS NULL"), 3);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'example_probs'"), 1);
+    assert_true(user_version(db) >= 4);
+    db_close(db);
+    remove_db(path);
+}
+
 static int failing_hook(sqlite3 *db, int64_t run_id, void *ctx, la_error *err)
 {
     int *calls = ctx;
@@ -851,6 +879,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_digest_round_trip),
         cmocka_unit_test(test_digest_all_or_nothing),
         cmocka_unit_test(test_migrate_v1_to_digest),
+        cmocka_unit_test(test_migrate_v3_to_verdict),
         cmocka_unit_test(test_record_then),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
