@@ -750,6 +750,26 @@ static void test_digest_all_or_nothing(void **state)
     remove_db(path);
 }
 
+/* Undoing schema 004 (what an older release's database lacks). */
+#define UNDO_004 " DROP VIEW queue_view; ALTER TABLE queue DROP COLUMN verdict;" \
+                 " ALTER TABLE decision_log DROP COLUMN verdict; ALTER TABLE decision_log DROP COLUMN prev_verdict;"
+
+/* An older release's database at path: one recorded run, then `downgrade`
+ * (SQL dropping what that release lacks and setting its user_version). */
+static int64_t old_database(const char *path, const char *downgrade)
+{
+    sqlite3 *db;
+    la_error err = {0};
+    assert_int_equal(db_open(path, &db, &err), 0);
+    fixture f;
+    make_fixture(&f, hostile, "d.csv");
+    int64_t run;
+    assert_int_equal(db_record_audit(db, &f.rec, &run, &err), 0);
+    assert_int_equal(sqlite3_exec(db, downgrade, NULL, NULL, NULL), SQLITE_OK);
+    db_close(db);
+    return run;
+}
+
 /* A database of the previous release (schema 001 only, user_version 1) opens,
  * gains the digest tables and keeps its runs; its runs have no digest. */
 static void test_migrate_v1_to_digest(void **state)
@@ -759,19 +779,9 @@ static void test_migrate_v1_to_digest(void **state)
     temp_db(path, sizeof path);
     sqlite3 *db;
     la_error err = {0};
-    assert_int_equal(db_open(path, &db, &err), 0);
-    fixture f;
-    make_fixture(&f, hostile, "d.csv");
-    int64_t run;
-    assert_int_equal(db_record_audit(db, &f.rec, &run, &err), 0);
-    assert_int_equal(sqlite3_exec(db, "DROP TABLE example_pixels; DROP TABLE run_pr_points;"
-                                      " DROP TABLE run_digest; DROP TABLE IF EXISTS example_probs;"
-                                      " DROP TABLE IF EXISTS class_typical; DROP VIEW queue_view;"
-                                      " ALTER TABLE queue DROP COLUMN verdict;"
-                                      " ALTER TABLE decision_log DROP COLUMN verdict;"
-                                      " ALTER TABLE decision_log DROP COLUMN prev_verdict; PRAGMA user_version = 1",
-                                  NULL, NULL, NULL), SQLITE_OK);
-    db_close(db);
+    int64_t run = old_database(path, "DROP TABLE example_pixels; DROP TABLE run_pr_points;"
+                                     " DROP TABLE run_digest; DROP TABLE IF EXISTS example_probs;"
+                                     " DROP TABLE IF EXISTS class_typical;" UNDO_004 " PRAGMA user_version = 1");
     assert_int_equal(db_open(path, &db, &err), 0);
     assert_true(user_version(db) >= 2);
     assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'run_digest'"), 1);
@@ -794,16 +804,7 @@ static void test_migrate_v3_to_verdict(void **state)
     temp_db(path, sizeof path);
     sqlite3 *db;
     la_error err = {0};
-    assert_int_equal(db_open(path, &db, &err), 0);
-    fixture f;
-    make_fixture(&f, hostile, "d.csv");
-    int64_t run;
-    assert_int_equal(db_record_audit(db, &f.rec, &run, &err), 0);
-    assert_int_equal(sqlite3_exec(db, "DROP VIEW queue_view; ALTER TABLE queue DROP COLUMN verdict;"
-                                      " ALTER TABLE decision_log DROP COLUMN verdict;"
-                                      " ALTER TABLE decision_log DROP COLUMN prev_verdict; PRAGMA user_version = 3",
-                                  NULL, NULL, NULL), SQLITE_OK);
-    db_close(db);
+    old_database(path, UNDO_004 " PRAGMA user_version = 3");
     assert_int_equal(db_open(path, &db, &err), 0);
     assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('queue') WHERE name = 'verdict'"), 1);
     assert_int_equal(query_int(db, "SELECT count(*) FROM queue_view WHERE verdict IS NULL"), 3);
