@@ -232,6 +232,28 @@ double ck_z(double c)
     return 0.5 * (lo + hi);
 }
 
+/* Wilson score interval for x successes in n trials at normal quantile z
+ * (Wilson 1927; Agresti & Coull 1998 recommend it over the Wald interval
+ * for small n and p near 0 or 1):
+ *   p = x / n,  c = (p + z^2 / 2n) / (1 + z^2 / n)
+ *   h = z / (1 + z^2 / n) * sqrt(p (1 - p) / n + z^2 / 4n^2)
+ *   [lo, hi] = [c - h, c + h]  (within [0, 1] by construction; clamped for
+ *   rounding). */
+void ck_wilson(int64_t x, int64_t n, double z, double *lo, double *hi)
+{
+    assert(lo && hi && x >= 0 && x <= n);
+    if (n <= 0) {
+        *lo = *hi = NAN;
+        return;
+    }
+    double nn = (double)n, p = (double)x / nn, z2 = z * z;
+    double denom = 1.0 + z2 / nn;
+    double centre = (p + z2 / (2.0 * nn)) / denom;
+    double half = z / denom * sqrt(p * (1.0 - p) / nn + z2 / (4.0 * nn * nn));
+    *lo = fmax(0.0, centre - half);
+    *hi = fmin(1.0, centre + half);
+}
+
 /* Scales the half-widths around e by f, clamped to [0, 1]. */
 static void ck__rescale(double e, double *lo, double *hi, double f)
 {
@@ -293,6 +315,8 @@ void ck_limits_init(ck_limits *l)
     l->min_health = NAN;
     l->max_leak_rate = NAN;
     l->max_duplicate_rate = NAN;
+    l->min_reviewed_precision = NAN;
+    l->min_reviewed = CK_MIN_REVIEWED;
 }
 
 void ck_diff_interval(double e1, double lo1, double hi1, double e0, double lo0, double hi0,
@@ -372,13 +396,33 @@ static void ck__rate_limit(ck_verdict *v, const char *limit, double value, doubl
     }
 }
 
+/* The min-reviewed-precision case (see ck_judge in check.h): fails when the
+ * Wilson upper bound of reviewed_error / reviewed is below the minimum. */
+static void ck__reviewed_precision(ck_verdict *v, const ck_summary *cur, double min)
+{
+    ck_case *c = ck__add(v, "min-reviewed-precision", -1, NULL);
+    c->value = (double)cur->reviewed_error / (double)cur->reviewed;
+    ck_wilson(cur->reviewed_error, cur->reviewed, ck_z(cur->confidence), &c->lo, &c->hi);
+    c->threshold = min;
+    if (c->hi < min) ck__fail(v, c, min - c->hi);
+    snprintf(c->msg, sizeof c->msg,
+             "reviewed precision %.4f [%.4f, %.4f] (%lld of %lld reviewed examples a genuine label error, "
+             "%.0f%% Wilson interval) %s the minimum %.4f",
+             c->value, c->lo, c->hi, (long long)cur->reviewed_error, (long long)cur->reviewed,
+             100.0 * cur->confidence,
+             c->status ? "is below" : c->value < min ? "may be below (the interval reaches" : "meets", min);
+    size_t len = strlen(c->msg);
+    if (c->status) snprintf(c->msg + len, sizeof c->msg - len, ": its upper bound by %.4f", c->excess);
+    else if (c->value < min) snprintf(c->msg + len, sizeof c->msg - len, "; not a fail)");
+}
+
 int ck_evaluate(const ck_summary *cur, const ck_summary *base, const ck_limits *lim,
                 ck_verdict *out, la_error *err)
 {
     memset(out, 0, sizeof *out);
     ck_verdict v = {0};
     size_t k = cur->k;
-    v.cases = la_calloc(k + 5, sizeof *v.cases);
+    v.cases = la_calloc(k + 6, sizeof *v.cases);
     if (!v.cases) goto oom;
     double pct = 100.0 * cur->confidence;
 
@@ -472,6 +516,8 @@ int ck_evaluate(const ck_summary *cur, const ck_summary *base, const ck_limits *
     ck__rate_limit(&v, "max-leak-rate", cur->leak_rate, lim->max_leak_rate, "test examples copied from training");
     ck__rate_limit(&v, "max-duplicate-rate", cur->duplicate_rate, lim->max_duplicate_rate,
                    "examples with an exact duplicate");
+    if (!isnan(lim->min_reviewed_precision) && cur->has_reviewed && cur->reviewed > 0)
+        ck__reviewed_precision(&v, cur, lim->min_reviewed_precision);
     *out = v;
     return 0;
 oom:
@@ -740,6 +786,15 @@ int ck_judge(ck_summary *cur, ck_summary *base, ck_limits *lim, double conf, ck_
                             "--max-increase needs a baseline, and there is none%s: give --baseline"
                             " (a summary.json or, with --db, a run id), or drop --max-increase",
                             cur->run_id ? " (no earlier audit run of the same dataset in the database)" : "");
+    if (!isnan(lim->min_reviewed_precision) && !cur->has_reviewed)
+        return la_error_set(err, LA_EUSAGE, cur->source, 0,
+                            "--min-reviewed-precision needs the reviewers' verdicts, which are in the database:"
+                            " give --db instead of --summary");
+    if (!isnan(lim->min_reviewed_precision) && (cur->reviewed < lim->min_reviewed || cur->reviewed <= 0))
+        return la_error_set(err, LA_EUSAGE, cur->source, 0,
+                            "--min-reviewed-precision needs at least %lld reviewed examples with a verdict, and"
+                            " there are %lld: review more (serve or review, keys e, a, f) or lower --min-reviewed",
+                            (long long)(lim->min_reviewed > 0 ? lim->min_reviewed : 1), (long long)cur->reviewed);
     /* One confidence level for both: conf, else the current run's. */
     if (isnan(conf)) conf = cur->confidence;
     ck_summary_set_confidence(cur, conf);

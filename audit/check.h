@@ -53,6 +53,10 @@ typedef struct ck_summary {
     int      has_ci;         /* 1 when the summary carried intervals           */
     double   leak_rate;      /* dataset_checks.leak_rate, NAN when absent      */
     double   duplicate_rate; /* dataset_checks.duplicate_rate, NAN when absent */
+    int      has_reviewed;   /* 1 when the counts below were loaded (a run of
+                                a database; schema 004 verdicts)              */
+    int64_t  reviewed;       /* decided examples with a reviewer's verdict     */
+    int64_t  reviewed_error; /* of them, judged a genuine label error          */
 } ck_summary;
 
 /* Parses a summary.json document. source names it in messages. Returns 0 or
@@ -74,6 +78,10 @@ void ck_summary_set_confidence(ck_summary *s, double c);
 /* z such that P(|Z| <= z) = c for a standard normal Z (c in (0, 1)). */
 double ck_z(double c);
 
+/* Wilson score interval [*lo, *hi] for the proportion x / n at normal
+ * quantile z (ck_z(0.95) = 1.96); both NAN when n = 0. Never fails. */
+void ck_wilson(int64_t x, int64_t n, double z, double *lo, double *hi);
+
 /* Compares the class lists of two summaries. 0 when they hold the same names
  * (in any order); else LA_EUSAGE with err->msg listing the differences
  * ("only in current: a, b; only in baseline: c"). */
@@ -87,7 +95,14 @@ typedef struct ck_limits {
     double min_health;            /* --min-health H                            */
     double max_leak_rate;         /* --max-leak-rate R (dataset checks, --test) */
     double max_duplicate_rate;    /* --max-duplicate-rate R (dataset checks)   */
+    double min_reviewed_precision; /* --min-reviewed-precision P (verdicts)     */
+    int64_t min_reviewed;         /* --min-reviewed N: fewer verdicts cannot be
+                                     judged (CK_MIN_REVIEWED by default)       */
 } ck_limits;
+
+/* Default --min-reviewed: below 20 verdicts a 95% Wilson interval is wider
+ * than +-0.2 around p = 0.5, too wide to gate on. */
+#define CK_MIN_REVIEWED 20
 
 void ck_limits_init(ck_limits *l);
 
@@ -115,7 +130,8 @@ typedef struct ck_class_change {
 typedef struct ck_verdict {
     ck_case *cases;          /* ncases, in order: max-error-rate, max-increase,
                                 max-class-error-rate[c] for every class, min-health,
-                                max-leak-rate, max-duplicate-rate */
+                                max-leak-rate, max-duplicate-rate,
+                                min-reviewed-precision */
     size_t   ncases;
     size_t   nfailed;
     int      has_baseline;
@@ -163,7 +179,16 @@ void ck_gh_escape_property(FILE *fp, const char *s);
  * an unset max_increase becomes 0 (lim is updated). Then ck_evaluate.
  * LA_EUSAGE (err names cur's source) when max_increase is set but base is
  * NULL: a relative limit without a baseline cannot be judged, and a gate
- * that cannot judge what it was asked must not pass. */
+ * that cannot judge what it was asked must not pass. Likewise when
+ * min_reviewed_precision is set but cur has no reviewed counts (a summary
+ * file) or fewer than min_reviewed of them.
+ *
+ * --min-reviewed-precision P: precision = reviewed_error / reviewed, the
+ * share of reviewed flagged examples that are genuine label errors, with its
+ * Wilson interval [lo, hi] at the judged confidence. The case fails when
+ * hi < P: the reviewers' verdicts show, at that confidence, that precision is
+ * below P (a point estimate below P whose interval still reaches P passes,
+ * as --max-increase passes a rise its interval cannot tell from noise). */
 int ck_judge(ck_summary *cur, ck_summary *base, ck_limits *lim, double conf, ck_verdict *out, la_error *err);
 
 typedef enum ck_format { CK_FORMAT_TEXT, CK_FORMAT_JSON, CK_FORMAT_JUNIT, CK_FORMAT_GITHUB } ck_format;

@@ -3,7 +3,8 @@
  * loads the run to judge (a database run through db_load_audit_summary, or a
  * summary.json file) and its baseline, then judges and renders with the check
  * stage (audit/check.h). Exit 0 within limits, 1 when a limit is exceeded,
- * 2 for bad input (missing run, unreadable summary, mismatched classes).
+ * 2 for bad input (missing run, unreadable summary, mismatched classes, too
+ * few reviewers' verdicts for --min-reviewed-precision).
  */
 #include <ctype.h>
 #include <math.h>
@@ -20,6 +21,7 @@ static const char CK_USAGE[] =
     "usage: labelaudit check (--db FILE [--run N] | --summary FILE) [--baseline RUN|FILE]\n"
     "           [--max-error-rate R] [--max-increase D] [--max-class-error-rate R]\n"
     "           [--min-health H] [--max-leak-rate R] [--max-duplicate-rate R]\n"
+    "           [--min-reviewed-precision P [--min-reviewed N]]\n"
     "           [--confidence C] [--format text|json|junit|github]\n"
     "           [--out FILE] [--quiet]\n"
     "\n"
@@ -38,6 +40,12 @@ static const char CK_USAGE[] =
     "  --max-leak-rate R       leaked test examples / test examples <= R (an audit\n"
     "                          run with the dataset checks and --test)\n"
     "  --max-duplicate-rate R  examples with an exact duplicate / examples <= R\n"
+    "  --min-reviewed-precision P  the audit's precision as reviewers judged it\n"
+    "                          (verdict error / decided examples with a verdict;\n"
+    "                          needs --db) must not be below P: fails when its Wilson\n"
+    "                          interval's upper bound is below P\n"
+    "  --min-reviewed N        fewer verdicts than N cannot be judged: exit 2\n"
+    "                          (default 20)\n"
     "  --confidence C          interval level (default: the audit's, 0.95);\n"
     "                          other levels rescale the bootstrap intervals\n"
     "  --format F              text (default), json, junit (JUnit XML), github\n"
@@ -48,7 +56,7 @@ static const char CK_USAGE[] =
 
 enum { OPT_DB = 1, OPT_RUN, OPT_SUMMARY, OPT_BASELINE, OPT_MAX_ERR, OPT_MAX_INC,
        OPT_MAX_CLASS, OPT_MIN_HEALTH, OPT_CONF, OPT_FORMAT, OPT_OUT, OPT_QUIET, OPT_HELP,
-       OPT_MAX_LEAK, OPT_MAX_DUP };
+       OPT_MAX_LEAK, OPT_MAX_DUP, OPT_MIN_PREC, OPT_MIN_REVIEWED };
 
 typedef struct ck_args {
     const char *db_path, *summary_path, *baseline, *out_path;
@@ -90,6 +98,15 @@ static int ck_option(ck_args *a, int c, char **argv)
         return cli_parse_double(cmd, "--max-leak-rate", optarg, 0, 1, &lim->max_leak_rate) ? LA_EUSAGE : 0;
     case OPT_MAX_DUP:
         return cli_parse_double(cmd, "--max-duplicate-rate", optarg, 0, 1, &lim->max_duplicate_rate) ? LA_EUSAGE : 0;
+    case OPT_MIN_PREC:
+        return cli_parse_double(cmd, "--min-reviewed-precision", optarg, 0, 1, &lim->min_reviewed_precision)
+               ? LA_EUSAGE : 0;
+    case OPT_MIN_REVIEWED: {
+        long n = 0;
+        if (cli_parse_long(cmd, "--min-reviewed", optarg, 1, 1L << 40, &n)) return LA_EUSAGE;
+        lim->min_reviewed = n;
+        return 0;
+    }
     case OPT_CONF: return cli_parse_double(cmd, "--confidence", optarg, 0.5, 0.9999, &a->conf) ? LA_EUSAGE : 0;
     case OPT_FORMAT:
         if (!strcmp(optarg, "text")) a->fmt = CK_FORMAT_TEXT;
@@ -119,6 +136,8 @@ static int ck_parse(int argc, char **argv, ck_args *a)
         {"min-health", required_argument, NULL, OPT_MIN_HEALTH},
         {"max-leak-rate", required_argument, NULL, OPT_MAX_LEAK},
         {"max-duplicate-rate", required_argument, NULL, OPT_MAX_DUP},
+        {"min-reviewed-precision", required_argument, NULL, OPT_MIN_PREC},
+        {"min-reviewed", required_argument, NULL, OPT_MIN_REVIEWED},
         {"confidence", required_argument, NULL, OPT_CONF},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"out", required_argument, NULL, OPT_OUT},
@@ -142,6 +161,17 @@ static int ck_parse(int argc, char **argv, ck_args *a)
     return 0;
 }
 
+/* The reviewers' verdicts on run id (decided examples only) into cur. */
+static int ck_load_reviewed(sqlite3 *db, int64_t id, ck_summary *cur, la_error *err)
+{
+    db_verdict_counts vc;
+    if (db_verdict_counts_load(db, id, 0, NULL, &vc, err)) return err->status;
+    cur->has_reviewed = 1;
+    cur->reviewed = vc.error + vc.ambiguous + vc.false_alarm;
+    cur->reviewed_error = vc.error;
+    return 0;
+}
+
 /* The run to judge and its baseline (*have_base): from the database
  * (default: the latest audit run and the previous one on its dataset) or
  * summary files; --baseline is a run id of the database or a file. */
@@ -157,6 +187,7 @@ static int ck_load(const ck_args *a, ck_summary *cur, ck_summary *base, int *hav
         int64_t id = a->run, prev = 0;
         if (!id && (rc = db_latest_audit_run(db, &id, err))) goto done;
         if ((rc = db_load_audit_summary(db, a->db_path, id, cur, err))) goto done;
+        if ((rc = ck_load_reviewed(db, id, cur, err))) goto done;
         if (!a->baseline) {
             if ((rc = db_previous_run(db, id, &prev, err))) goto done;
             if (prev && (rc = db_load_audit_summary(db, a->db_path, prev, base, err))) goto done;

@@ -46,7 +46,9 @@ static const char keys_help[] =
     "  k keep (given label is right)   r relabel to the suggested class\n"
     "  c choose a class to relabel to  d drop (unusable example)\n"
     "  s skip (decide later)           u undo your last decision\n"
-    "  q quit (resume later)           ? this help\n";
+    "  q quit (resume later)           ? this help\n"
+    "  verdict, sent with the next keep, relabel or drop (again clears it):\n"
+    "  e a genuine label error   a ambiguous or several objects   f a false alarm\n";
 
 /* ---- terminal -------------------------------------------------------------- */
 
@@ -142,7 +144,7 @@ static int64_t ask_class(review_ctx *rc)
 }
 
 /* Applies a decision or undo; prints the outcome. */
-static int apply(review_ctx *rc, const db_item *it, const rv_command *cmd)
+static int apply(review_ctx *rc, const db_item *it, const rv_command *cmd, const char *verdict)
 {
     static const char *const names[] = {[RV_KEEP] = "keep", [RV_RELABEL] = "relabel",
                                         [RV_DROP] = "drop", [RV_SKIP] = "skip"};
@@ -161,8 +163,9 @@ static int apply(review_ctx *rc, const db_item *it, const rv_command *cmd)
         return 0;
     }
     const char *status = names[cmd->action];
-    int s = db_decide_in_run(rc->db, rc->run.id, it->queue_id, it->version, status,
-                      cmd->action == RV_RELABEL ? (int)cmd->label : -1, rc->reviewer, NULL, "review", &err);
+    int s = db_decide_verdict(rc->db, rc->run.id, it->queue_id, it->version, status,
+                              cmd->action == RV_RELABEL ? (int)cmd->label : -1,
+                              cmd->action == RV_SKIP ? NULL : verdict, rc->reviewer, NULL, "review", &err);
     if (s == DB_CONFLICT) {
         printf("conflict: %s\nnot saved; showing the next pending example\n", err.msg);
         return 0;
@@ -180,6 +183,7 @@ static int apply(review_ctx *rc, const db_item *it, const rv_command *cmd)
     } else {
         printf("saved: %s\n", status);
     }
+    if (verdict && cmd->action != RV_SKIP) printf("verdict: %s\n", verdict);
     return 0;
 }
 
@@ -187,11 +191,12 @@ static int apply(review_ctx *rc, const db_item *it, const rv_command *cmd)
  * Returns 0 to go on, 1 to quit, or an exit status > 1. */
 static int decide_one(review_ctx *rc, const db_item *it)
 {
+    const char *verdict = NULL;     /* chosen with e / a / f, sent with the decision */
     for (;;) {
         rv_command cmd;
         char line[1024], why[512];
         if (rc->tty) {
-            printf("[k]eep [r]elabel [c]hoose [d]rop [s]kip [u]ndo [q]uit [?] > ");
+            printf("[k]eep [r]elabel [c]hoose [d]rop [s]kip [u]ndo [q]uit [?] verdict [e/a/f] > ");
             fflush(stdout);
             int key = read_key();
             if (key < 0) return 1;
@@ -211,13 +216,17 @@ static int decide_one(review_ctx *rc, const db_item *it)
         case RV_NONE: continue;
         case RV_QUIT: return 1;
         case RV_HELP: fputs(keys_help, stdout); continue;
+        case RV_VERDICT:
+            verdict = verdict && !strcmp(verdict, cmd.verdict) ? NULL : cmd.verdict;
+            printf(verdict ? "verdict %s: now keep, relabel or drop\n" : "verdict cleared\n", verdict);
+            continue;
         case RV_CHOOSE:
             if ((cmd.label = ask_class(rc)) < 0) continue;
             cmd.action = RV_RELABEL;
             break;
         default: break;
         }
-        int s = apply(rc, it, &cmd);
+        int s = apply(rc, it, &cmd, verdict);
         return s ? s : 0;
     }
 }

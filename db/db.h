@@ -115,6 +115,7 @@ typedef struct db_item {
     int     version;          /* for db_decide's optimistic locking             */
     int64_t carried_from;     /* queue id the decision came from, 0 when none   */
     int     disagrees;        /* carried decision disagrees with this run       */
+    char   *verdict;          /* error | ambiguous | false_alarm, NULL = none   */
 } db_item;
 
 typedef struct db_items {
@@ -173,6 +174,19 @@ int db_decide_in_run(sqlite3 *db, int64_t run_id, int64_t queue_id, int expected
                      const char *status, int new_label, const char *reviewer, const char *note,
                      const char *source, la_error *err);
 
+/* Verdicts (schema/004_verdict.sql): what the reviewer found, beside the
+ * action. 1 when v is error | ambiguous | false_alarm. */
+int db_verdict_valid(const char *v);
+/* 0 when verdict is NULL (none) or valid for status; LA_EUSAGE naming the
+ * fault otherwise (a bad word; a verdict with pending or skip, which are no
+ * decision). */
+int db_verdict_check(const char *status, const char *verdict, la_error *err);
+/* db_decide_in_run that also records `verdict` (NULL = none) on the queue row
+ * and its log entry; an undo restores the verdict the row had before. */
+int db_decide_verdict(sqlite3 *db, int64_t run_id, int64_t queue_id, int expected_version,
+                      const char *status, int new_label, const char *verdict, const char *reviewer,
+                      const char *note, const char *source, la_error *err);
+
 /* Undoes `reviewer`'s most recent decision not yet undone (in run `run_id`, or
  * any run when run_id <= 0): restores the queue row to its state before that
  * decision, bumps its version and logs an 'undo' entry. Calling it again undoes
@@ -228,6 +242,18 @@ typedef struct db_progress {
 int db_queue_progress(sqlite3 *db, int64_t run_id, size_t k, db_progress *per_class,
                       db_progress *overall, la_error *err);
 
+/* What reviewers found (schema 004), counted over decided rows: keep,
+ * relabel or drop (pending and skip are no decision). */
+typedef struct db_verdict_counts {
+    int64_t decided;              /* decided rows                             */
+    int64_t error, ambiguous, false_alarm; /* of them, with each verdict      */
+} db_verdict_counts;              /* judged = error + ambiguous + false_alarm */
+
+/* Fills per_class[0..k-1] (by given class; may be NULL) and *overall for run
+ * `run_id`. 0 or LA_EINTERNAL. */
+int db_verdict_counts_load(sqlite3 *db, int64_t run_id, size_t k, db_verdict_counts *per_class,
+                           db_verdict_counts *overall, la_error *err);
+
 /* One decision to import; strings borrowed; empty strings mean "none". */
 typedef struct db_import_row {
     long        line;             /* line in the import file, for messages    */
@@ -235,6 +261,8 @@ typedef struct db_import_row {
     const char *decision;         /* keep | relabel | drop | skip             */
     const char *new_label;        /* class name, relabel only                 */
     const char *reviewer, *note;
+    const char *verdict;          /* error | ambiguous | false_alarm; NULL or
+                                     empty = none (schema 004)                */
 } db_import_row;
 
 /* Applies rows to the queue of run `run_id` (<= 0: the latest run) in ONE

@@ -4,6 +4,8 @@
  * undo (db_undo_last, only one's own decisions). Invariants: each call is one
  * BEGIN IMMEDIATE ... COMMIT; a row changed since the caller read it is a
  * DB_CONFLICT with nothing written; the decision_log is only appended.
+ * A decision may carry a verdict (schema 004: error | ambiguous |
+ * false_alarm); an undo restores the row's verdict from before.
  */
 #include "db.h"
 
@@ -30,11 +32,13 @@ typedef struct queue_state {
     int64_t run_id, k, new_label, carried_from; /* new_label/carried_from: -1 / 0 = NULL */
     int     version;
     char   *status, *reviewer, *decided_at, *note, *dataset_id;
+    char   *verdict;              /* NULL = none                              */
 } queue_state;
 
 static void queue_state_free(queue_state *q)
 {
     free(q->status); free(q->reviewer); free(q->decided_at); free(q->note); free(q->dataset_id);
+    free(q->verdict);
 }
 
 static int read_queue_state(sqlite3 *db, int64_t queue_id, queue_state *q, la_error *err)
@@ -42,7 +46,7 @@ static int read_queue_state(sqlite3 *db, int64_t queue_id, queue_state *q, la_er
     memset(q, 0, sizeof *q);
     sqlite3_stmt *st;
     if (db_sql_prepare(db, "SELECT q.run_id, r.k, q.new_label, q.carried_from, q.version, q.status,"
-                    " q.reviewer, q.decided_at, q.note, q.dataset_id"
+                    " q.reviewer, q.decided_at, q.note, q.dataset_id, q.verdict"
                     " FROM queue q JOIN runs r ON r.id = q.run_id WHERE q.id = ?", &st, err))
         return err->status;
     sqlite3_bind_int64(st, 1, queue_id);
@@ -58,6 +62,7 @@ static int read_queue_state(sqlite3 *db, int64_t queue_id, queue_state *q, la_er
         q->decided_at = db_sql_col_strdup(st, 7);
         q->note = db_sql_col_strdup(st, 8);
         q->dataset_id = db_sql_col_strdup(st, 9);
+        q->verdict = db_sql_col_strdup(st, 10);
     }
     sqlite3_finalize(st);
     if (rc == SQLITE_DONE)
@@ -80,14 +85,14 @@ static void bind_id(sqlite3_stmt *st, int i, int64_t id)
 
 /* Appends a log entry describing the change from `prev` to the given state. */
 static int append_log(sqlite3 *db, int64_t queue_id, const queue_state *prev, const char *status,
-                      int64_t new_label, const char *reviewer, const char *note,
+                      int64_t new_label, const char *verdict, const char *reviewer, const char *note,
                       const char *source, const char *at, int64_t undoes, la_error *err)
 {
     sqlite3_stmt *st;
     if (db_sql_prepare(db, "INSERT INTO decision_log (queue_id, run_id, dataset_id, status, new_label,"
                     " reviewer, note, source, at, version, undoes, prev_status, prev_new_label,"
-                    " prev_reviewer, prev_decided_at, prev_note, prev_carried_from)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &st, err))
+                     " prev_reviewer, prev_decided_at, prev_note, prev_carried_from, verdict, prev_verdict)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &st, err))
         return err->status;
     sqlite3_bind_int64(st, 1, queue_id);
     sqlite3_bind_int64(st, 2, prev->run_id);
@@ -106,6 +111,8 @@ static int append_log(sqlite3 *db, int64_t queue_id, const queue_state *prev, co
     db_sql_bind_text_or_null(st, 15, prev->decided_at);
     db_sql_bind_text_or_null(st, 16, prev->note);
     bind_id(st, 17, prev->carried_from);
+    db_sql_bind_text_or_null(st, 18, verdict);
+    db_sql_bind_text_or_null(st, 19, prev->verdict);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : db_sql_fail(db, err, "append decision log");
@@ -113,13 +120,14 @@ static int append_log(sqlite3 *db, int64_t queue_id, const queue_state *prev, co
 
 /* Sets the queue row's state if its version is still `version`; bumps it. */
 static int update_queue(sqlite3 *db, int64_t queue_id, int version, const char *status,
-                        int64_t new_label, const char *reviewer, const char *decided_at,
-                        const char *note, int64_t carried_from, int *changed, la_error *err)
+                        int64_t new_label, const char *verdict, const char *reviewer,
+                        const char *decided_at, const char *note, int64_t carried_from, int *changed,
+                        la_error *err)
 {
     sqlite3_stmt *st;
-    if (db_sql_prepare(db, "UPDATE queue SET status = ?, new_label = ?, reviewer = ?, decided_at = ?,"
-                    " note = ?, carried_from = ?, version = version + 1"
-                    " WHERE id = ? AND version = ?", &st, err))
+    if (db_sql_prepare(db, "UPDATE queue SET status = ?1, new_label = ?2, reviewer = ?3, decided_at = ?4,"
+                    " note = ?5, carried_from = ?6, verdict = ?9, version = version + 1"
+                    " WHERE id = ?7 AND version = ?8", &st, err))
         return err->status;
     sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
     bind_label(st, 2, new_label);
@@ -129,6 +137,7 @@ static int update_queue(sqlite3 *db, int64_t queue_id, int version, const char *
     bind_id(st, 6, carried_from);
     sqlite3_bind_int64(st, 7, queue_id);
     sqlite3_bind_int(st, 8, version);
+    db_sql_bind_text_or_null(st, 9, verdict);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) return db_sql_fail(db, err, "update queue");
@@ -154,9 +163,34 @@ static int conflict(la_error *err, int64_t queue_id, const queue_state *q, const
                         queue_id, id, now, q->version, expected_version);
 }
 
+int db_verdict_valid(const char *v)
+{
+    return v && (!strcmp(v, "error") || !strcmp(v, "ambiguous") || !strcmp(v, "false_alarm"));
+}
+
+int db_verdict_check(const char *status, const char *verdict, la_error *err)
+{
+    if (!verdict) return 0;
+    if (!db_verdict_valid(verdict))
+        return la_error_set(err, LA_EUSAGE, NULL, 0,
+                            "verdict must be error, ambiguous or false_alarm, not '%s'", verdict);
+    if (status && (!strcmp(status, "pending") || !strcmp(status, "skip")))
+        return la_error_set(err, LA_EUSAGE, NULL, 0,
+                            "a verdict needs a decision (keep, relabel or drop), not '%s'", status);
+    return 0;
+}
+
 int db_decide_in_run(sqlite3 *db, int64_t run_id, int64_t queue_id, int expected_version,
                      const char *status, int new_label, const char *reviewer, const char *note,
                      const char *source, la_error *err)
+{
+    return db_decide_verdict(db, run_id, queue_id, expected_version, status, new_label, NULL,
+                             reviewer, note, source, err);
+}
+
+int db_decide_verdict(sqlite3 *db, int64_t run_id, int64_t queue_id, int expected_version,
+                      const char *status, int new_label, const char *verdict, const char *reviewer,
+                      const char *note, const char *source, la_error *err)
 {
     assert(db);
     if (!valid_status(status))
@@ -165,6 +199,7 @@ int db_decide_in_run(sqlite3 *db, int64_t run_id, int64_t queue_id, int expected
                             status ? status : "");
     if (strcmp(status, "relabel") != 0 && new_label != -1)
         return la_error_set(err, LA_EUSAGE, NULL, 0, "a new label is only allowed with relabel");
+    if (db_verdict_check(status, verdict, err)) return err->status;
     if (!source || !*source) source = "api";
     int rc = db_sql_exec(db, "BEGIN IMMEDIATE", err);
     if (rc) return rc;
@@ -190,11 +225,12 @@ int db_decide_in_run(sqlite3 *db, int64_t run_id, int64_t queue_id, int expected
     db_now_iso(now);
     int pending = !strcmp(status, "pending");   /* back to pending clears the decision */
     int changed = 0;
-    rc = update_queue(db, queue_id, q.version, status, new_label, pending ? NULL : reviewer,
+    rc = update_queue(db, queue_id, q.version, status, new_label, verdict, pending ? NULL : reviewer,
                       pending ? NULL : now, pending ? NULL : note, 0, &changed, err);
     if (!rc && changed != 1) rc = la_error_set(err, DB_CONFLICT, NULL, 0, "queue entry %" PRId64
                                                " was changed meanwhile", queue_id);
-    if (!rc) rc = append_log(db, queue_id, &q, status, new_label, reviewer, note, source, now, 0, err);
+    if (!rc) rc = append_log(db, queue_id, &q, status, new_label, verdict, reviewer, note, source, now, 0,
+                             err);
     if (!rc) rc = db_sql_exec(db, "COMMIT", err);
 done:
     if (rc) db_sql_rollback(db);
@@ -218,7 +254,7 @@ static int find_undo_entry(sqlite3 *db, const char *reviewer, int64_t run_id, in
 {
     sqlite3_stmt *st;
     if (db_sql_prepare(db, "SELECT l.id, l.queue_id, l.prev_status, l.prev_new_label,"
-                           " l.prev_reviewer, l.prev_decided_at, l.prev_note, l.prev_carried_from"
+                           " l.prev_reviewer, l.prev_decided_at, l.prev_note, l.prev_carried_from, l.prev_verdict"
                            " FROM decision_log l WHERE l.reviewer = ?1"
                            " AND l.source NOT IN ('undo', 'carry') AND (?2 <= 0 OR l.run_id = ?2)"
                            " AND NOT EXISTS (SELECT 1 FROM decision_log u WHERE u.undoes = l.id)"
@@ -236,6 +272,7 @@ static int find_undo_entry(sqlite3 *db, const char *reviewer, int64_t run_id, in
         prev->decided_at = db_sql_col_strdup(st, 5);
         prev->note = db_sql_col_strdup(st, 6);
         prev->carried_from = sqlite3_column_int64(st, 7);
+        prev->verdict = db_sql_col_strdup(st, 8);
     }
     sqlite3_finalize(st);
     if (step == SQLITE_DONE)
@@ -281,12 +318,12 @@ int db_undo_last(sqlite3 *db, const char *reviewer, int64_t run_id, int64_t *que
     db_now_iso(now);
     const char *restored = prev.status ? prev.status : "pending";
     int changed = 0;
-    rc = update_queue(db, qid, q.version, restored, prev.new_label, prev.reviewer,
+    rc = update_queue(db, qid, q.version, restored, prev.new_label, prev.verdict, prev.reviewer,
                       prev.decided_at, prev.note, prev.carried_from, &changed, err);
     if (!rc && changed != 1) rc = la_error_set(err, DB_CONFLICT, NULL, 0, "queue entry %" PRId64
                                                " was changed meanwhile", qid);
-    if (!rc) rc = append_log(db, qid, &q, restored, prev.new_label, reviewer, prev.note, "undo",
-                             now, entry, err);
+    if (!rc) rc = append_log(db, qid, &q, restored, prev.new_label, prev.verdict, reviewer, prev.note,
+                             "undo", now, entry, err);
     if (!rc) rc = db_sql_exec(db, "COMMIT", err);
     if (!rc && queue_id) *queue_id = qid;
 done:

@@ -105,8 +105,37 @@ int db_queue_next_pending(sqlite3 *db, int64_t run_id, db_items *out, la_error *
 
 /* ---- progress -------------------------------------------------------------- */
 
-static void progress_add(db_progress *p, const char *status, int64_t count)
+/* Adds a count to a cell of db_progress or db_verdict_counts. */
+typedef void (*count_add_fn)(void *cell, const char *value, int64_t count);
+
+/* Steps sql ("SELECT given, VALUE, count(*) ... WHERE run_id = ?1 GROUP BY
+ * given, VALUE") adding each count to *overall and to per_class[given]
+ * (k cells of `size` bytes; may be NULL), both zeroed first. */
+static int grouped_counts(sqlite3 *db, const char *sql, int64_t run_id, size_t k, void *per_class,
+                          size_t size, void *overall, count_add_fn add, const char *what, la_error *err)
 {
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if (per_class) memset(per_class, 0, k * size);
+    memset(overall, 0, size);
+    if (db_sql_prepare(db, sql, &st, err)) return err->status;
+    sqlite3_bind_int64(st, 1, run_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t g = sqlite3_column_int64(st, 0);
+        const char *v = (const char *)sqlite3_column_text(st, 1);
+        int64_t c = sqlite3_column_int64(st, 2);
+        add(overall, v, c);
+        if (per_class && g >= 0 && (size_t)g < k) add((char *)per_class + (size_t)g * size, v, c);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return db_sql_fail(db, err, what);
+    return 0;
+}
+
+static void progress_add(void *cell, const char *status, int64_t count)
+{
+    db_progress *p = cell;
+    if (!status) return;
     p->total += count;
     if (strcmp(status, "pending") == 0) return;
     p->decided += count;
@@ -119,25 +148,28 @@ static void progress_add(db_progress *p, const char *status, int64_t count)
 int db_queue_progress(sqlite3 *db, int64_t run_id, size_t k, db_progress *per_class,
                       db_progress *overall, la_error *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc;
-    if (per_class) memset(per_class, 0, k * sizeof *per_class);
-    memset(overall, 0, sizeof *overall);
-    if (db_sql_prepare(db, "SELECT given, status, count(*) FROM queue_view"
-                " WHERE run_id = ?1 GROUP BY given, status", &st, err))
-        return err->status;
-    sqlite3_bind_int64(st, 1, run_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t g = sqlite3_column_int64(st, 0);
-        const char *s = (const char *)sqlite3_column_text(st, 1);
-        int64_t c = sqlite3_column_int64(st, 2);
-        if (!s) continue;
-        progress_add(overall, s, c);
-        if (per_class && g >= 0 && (size_t)g < k) progress_add(&per_class[g], s, c);
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) return db_sql_fail(db, err, "reading progress");
-    return 0;
+    return grouped_counts(db, "SELECT given, status, count(*) FROM queue_view"
+                          " WHERE run_id = ?1 GROUP BY given, status",
+                          run_id, k, per_class, sizeof *overall, overall, progress_add, "reading progress", err);
+}
+
+static void verdict_add(void *cell, const char *verdict, int64_t c)
+{
+    db_verdict_counts *v = cell;
+    v->decided += c;
+    if (!verdict) return;
+    if (!strcmp(verdict, "error")) v->error += c;
+    else if (!strcmp(verdict, "ambiguous")) v->ambiguous += c;
+    else if (!strcmp(verdict, "false_alarm")) v->false_alarm += c;
+}
+
+int db_verdict_counts_load(sqlite3 *db, int64_t run_id, size_t k, db_verdict_counts *per_class,
+                           db_verdict_counts *overall, la_error *err)
+{
+    /* skip and pending are no decision (skip = decide later) */
+    return grouped_counts(db, "SELECT given, verdict, count(*) FROM queue_view"
+                          " WHERE run_id = ?1 AND status IN ('keep', 'relabel', 'drop') GROUP BY given, verdict",
+                          run_id, k, per_class, sizeof *overall, overall, verdict_add, "reading verdicts", err);
 }
 
 /* ---- import ---------------------------------------------------------------- */
@@ -175,6 +207,13 @@ static int import_check(const db_run *run, const char *file, const db_import_row
                              "new_label '%s' given with decision '%s' (only relabel takes one)",
                              r->new_label, r->decision);
     }
+    if (r->verdict && r->verdict[0] && !db_verdict_valid(r->verdict))
+        return la_error_setc(err, LA_EUSAGE, file, r->line, "verdict",
+                             "bad verdict '%s' (expected error, ambiguous, false_alarm or empty)",
+                             r->verdict);
+    if (r->verdict && r->verdict[0] && !strcmp(r->decision, "skip"))
+        return la_error_setc(err, LA_EUSAGE, file, r->line, "verdict",
+                             "verdict '%s' given with decision 'skip' (skip is no decision)", r->verdict);
     if (r->reviewer && strlen(r->reviewer) > DB_MAX_REVIEWER)
         return la_error_setc(err, LA_EUSAGE, file, r->line, "reviewer",
                              "reviewer longer than %d bytes", DB_MAX_REVIEWER);
@@ -195,14 +234,14 @@ static void bind_opt_text(sqlite3_stmt *st, int i, const char *s)
 static const char import_log_sql[] =
     "INSERT INTO decision_log (queue_id, run_id, dataset_id, status, new_label, reviewer, note,"
     " source, at, version, prev_status, prev_new_label, prev_reviewer, prev_decided_at, prev_note,"
-    " prev_carried_from)"
+    " prev_carried_from, verdict, prev_verdict)"
     " SELECT id, run_id, dataset_id, ?2, ?3, ?4, ?5, 'import', ?6, version + 1,"
-    " status, new_label, reviewer, decided_at, note, carried_from FROM queue WHERE id = ?1";
+    " status, new_label, reviewer, decided_at, note, carried_from, ?7, verdict FROM queue WHERE id = ?1";
 static const char import_update_sql[] =
     "UPDATE queue SET status = ?2, new_label = ?3, reviewer = ?4, note = ?5, decided_at = ?6,"
-    " carried_from = NULL, version = version + 1 WHERE id = ?1";
+    " carried_from = NULL, verdict = ?7, version = version + 1 WHERE id = ?1";
 
-/* Binds ?1..?6 shared by import_log_sql and import_update_sql. */
+/* Binds ?1..?7 shared by import_log_sql and import_update_sql. */
 static void bind_import(sqlite3_stmt *st, int64_t qid, const db_import_row *r, int64_t label,
                         const char *now)
 {
@@ -214,6 +253,7 @@ static void bind_import(sqlite3_stmt *st, int64_t qid, const db_import_row *r, i
     bind_opt_text(st, 4, r->reviewer);
     bind_opt_text(st, 5, r->note);
     sqlite3_bind_text(st, 6, now, -1, SQLITE_TRANSIENT);
+    bind_opt_text(st, 7, r->verdict);
 }
 
 int db_import_decisions(sqlite3 *db, int64_t run_id, const char *file,

@@ -84,7 +84,7 @@ static char *col_copy(sqlite3_stmt *st, int i, int *ok)
 static void item_free(db_item *it)
 {
     free(it->dataset_id); free(it->image_path); free(it->features); free(it->status);
-    free(it->reviewer); free(it->decided_at); free(it->note);
+    free(it->reviewer); free(it->decided_at); free(it->note); free(it->verdict);
 }
 
 void db_items_free(db_items *items)
@@ -119,6 +119,7 @@ static int item_from_row(sqlite3_stmt *st, db_item *it)
     it->version = sqlite3_column_int(st, 14);
     it->carried_from = sqlite3_column_int64(st, 15);  /* NULL reads 0 */
     it->disagrees = sqlite3_column_int(st, 16);
+    it->verdict = col_copy(st, 17, &ok);            /* schema 004; NULL = none */
     if (ok && !it->dataset_id) ok = (it->dataset_id = la_strdup("")) != NULL;
     if (ok && !it->status) ok = (it->status = la_strdup("pending")) != NULL;
     return ok ? 0 : -1;

@@ -46,7 +46,7 @@ int db_sql_latest_run(sqlite3 *db, const char *kind, int64_t *run_id, int *found
 /* The columns of queue_view every queue reader selects, in item order. */
 #define DB_SQL_ITEM_COLUMNS \
     "queue_id, row, dataset_id, given, suggested, quality, rank, image_path, features," \
-    " status, new_label, reviewer, decided_at, note, version, carried_from, disagrees"
+    " status, new_label, reviewer, decided_at, note, version, carried_from, disagrees, verdict"
 
 /* Steps a prepared SELECT of DB_SQL_ITEM_COLUMNS into *out (free with
  * db_items_free), at most max_rows rows (0 = no limit), then finalizes st.

@@ -26,6 +26,9 @@ int rv_parse_key(int key, int64_t suggested, rv_command *out)
     case 'u': out->action = RV_UNDO; return 0;
     case 'q': case 3: case 4: out->action = RV_QUIT; return 0;     /* Ctrl-C, Ctrl-D */
     case '?': case 'h': out->action = RV_HELP; return 0;
+    case 'e': out->action = RV_VERDICT; out->verdict = "error"; return 0;
+    case 'a': out->action = RV_VERDICT; out->verdict = "ambiguous"; return 0;
+    case 'f': out->action = RV_VERDICT; out->verdict = "false_alarm"; return 0;
     case '\r': case '\n': case ' ': out->action = RV_NONE; return 0;
     default: out->action = RV_NONE; return -1;
     }
@@ -52,6 +55,7 @@ int rv_parse_line(const char *line, int64_t suggested, char *const *class_names,
 {
     out->action = RV_NONE;
     out->label = -1;
+    out->verdict = NULL;
     while (*line == ' ' || *line == '\t') line++;
     size_t len = strlen(line);
     while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
@@ -92,13 +96,16 @@ int rv_parse_line(const char *line, int64_t suggested, char *const *class_names,
         snprintf(why, whysz, "'%.*s' takes no argument", (int)(wl > 40 ? 40 : wl), line);
         return -1;
     }
-    static const struct { const char *key, *word; rv_action a; } words[] = {
-        {"k", "keep", RV_KEEP}, {"r", "r", RV_RELABEL}, {"d", "drop", RV_DROP}, {"s", "skip", RV_SKIP},
-        {"u", "undo", RV_UNDO}, {"q", "quit", RV_QUIT}, {"exit", "exit", RV_QUIT},
-        {"?", "help", RV_HELP}, {"h", "h", RV_HELP}};
+    static const struct { const char *key, *word; rv_action a; const char *verdict; } words[] = {
+        {"k", "keep", RV_KEEP, NULL}, {"r", "r", RV_RELABEL, NULL}, {"d", "drop", RV_DROP, NULL},
+        {"s", "skip", RV_SKIP, NULL}, {"u", "undo", RV_UNDO, NULL}, {"q", "quit", RV_QUIT, NULL},
+        {"exit", "exit", RV_QUIT, NULL}, {"?", "help", RV_HELP, NULL}, {"h", "h", RV_HELP, NULL},
+        {"e", "error", RV_VERDICT, "error"}, {"a", "ambiguous", RV_VERDICT, "ambiguous"},
+        {"f", "false_alarm", RV_VERDICT, "false_alarm"}};
     for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
         if (!word_is(line, wl, words[i].key, words[i].word)) continue;
         out->action = words[i].a;
+        out->verdict = words[i].verdict;
         if (out->action == RV_RELABEL) out->label = suggested;
         return 0;
     }

@@ -20,21 +20,26 @@ typedef enum rv_action {
     RV_SKIP,         /* decide later (status skip)                         */
     RV_UNDO,         /* undo this reviewer's last decision                 */
     RV_QUIT,
-    RV_HELP
+    RV_HELP,
+    RV_VERDICT       /* what the reviewer found (`verdict`), sent with the
+                        next keep, relabel or drop (schema 004)            */
 } rv_action;
 
 typedef struct rv_command {
     rv_action action;
     int64_t   label;    /* RV_RELABEL: class index                          */
+    const char *verdict; /* RV_VERDICT: "error" | "ambiguous" | "false_alarm"
+                            (a static string)                             */
 } rv_command;
 
 /* Maps a single key (raw terminal mode) to a command: k keep, r relabel to
  * `suggested`, c choose, d drop, s skip, u undo, q / Ctrl-C / Ctrl-D quit,
- * ? or h help. Returns 0, or -1 for a key with no meaning. */
+ * ? or h help; e / a / f the verdict error / ambiguous / false_alarm. Returns 0, or -1 for a key with no meaning. */
 int rv_parse_key(int key, int64_t suggested, rv_command *out);
 
 /* Parses one typed line (scripted use, stdin not a terminal): a key letter
- * or word (k keep, r relabel, d drop, s skip, u undo, q quit, ? help), or
+ * or word (k keep, r relabel, d drop, s skip, u undo, q quit, ? help; e
+ * error, a ambiguous, f false_alarm: the verdict), or
  * "c X" / "relabel X" where X is a class index or an exact class name.
  * Surrounding blanks and a trailing CR are ignored. Returns 0, or -1 with a
  * reason in why (size whysz). */

@@ -41,7 +41,7 @@ static const char *class_name(const db_run *run, int64_t c)
 static void export_csv(FILE *fp, const db_run *run, const db_items *items)
 {
     char num[64];
-    fputs("id,decision,new_label,reviewer,note,given,suggested,score,rank,decided_at\n", fp);
+    fputs("id,decision,new_label,reviewer,note,given,suggested,score,rank,decided_at,verdict\n", fp);
     for (size_t i = 0; i < items->n; i++) {
         const db_item *it = &items->v[i];
         csv_field(fp, it->dataset_id, 0);
@@ -56,7 +56,8 @@ static void export_csv(FILE *fp, const db_run *run, const db_items *items)
         if (it->rank > 0) snprintf(num, sizeof num, "%lld", (long long)it->rank);
         else num[0] = '\0';
         csv_field(fp, num, 0);
-        csv_field(fp, it->decided_at, 1);
+        csv_field(fp, it->decided_at, 0);
+        csv_field(fp, it->verdict, 1);
     }
 }
 
@@ -73,7 +74,7 @@ static int export_json(FILE *fp, const db_run *run, const db_items *items)
     json_object_set_new(root, "decisions", arr);
     for (size_t i = 0; i < items->n; i++) {
         const db_item *it = &items->v[i];
-        json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:f, s:o, s:o, s:i}",
+        json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:f, s:o, s:o, s:i, s:o}",
                               "id", it->dataset_id, "decision", it->status,
                               "new_label", it->new_label >= 0 ? json_string(class_name(run, it->new_label)) : json_null(),
                               "reviewer", opt_str(it->reviewer), "note", opt_str(it->note),
@@ -81,7 +82,8 @@ static int export_json(FILE *fp, const db_run *run, const db_items *items)
                               "suggested", class_name(run, it->suggested),
                               "score", isfinite(it->quality) ? it->quality : 0.0,
                               "rank", it->rank > 0 ? json_integer(it->rank) : json_null(),
-                              "decided_at", opt_str(it->decided_at), "version", it->version);
+                              "decided_at", opt_str(it->decided_at), "version", it->version,
+                              "verdict", opt_str(it->verdict));
         if (!o || json_array_append_new(arr, o)) goto oom;
     }
     int rc = la_json_print(root, fp, LA_JSON_EXPORT);
@@ -135,8 +137,8 @@ int rp_decisions_export(sqlite3 *db, int64_t run_id, const rp_export_opts *o, la
 
 /* ---- import ---------------------------------------------------------------- */
 
-enum { COL_ID, COL_DECISION, COL_LABEL, COL_REVIEWER, COL_NOTE, NCOLS };
-static const char *const col_names[NCOLS] = {"id", "decision", "new_label", "reviewer", "note"};
+enum { COL_ID, COL_DECISION, COL_LABEL, COL_REVIEWER, COL_NOTE, COL_VERDICT, NCOLS };
+static const char *const col_names[NCOLS] = {"id", "decision", "new_label", "reviewer", "note", "verdict"};
 
 /* libcsv callback state: the header map, then the rows as borrowed strings. */
 typedef struct import_state {
@@ -280,7 +282,8 @@ static void row_cb(int term, void *ctx)
     db_import_row *r = &s->rows[s->nrows++];
     const char *v[NCOLS];
     for (int c = 0; c < NCOLS; c++) v[c] = s->col[c] >= 0 ? s->fields[s->col[c]] : "";
-    *r = (db_import_row){s->row_line, v[COL_ID], v[COL_DECISION], v[COL_LABEL], v[COL_REVIEWER], v[COL_NOTE]};
+    *r = (db_import_row){s->row_line, v[COL_ID], v[COL_DECISION], v[COL_LABEL], v[COL_REVIEWER], v[COL_NOTE],
+                          v[COL_VERDICT]};
     s->nfields = 0;                           /* ownership moved to s->owned */
     return;
 oom:

@@ -1,8 +1,8 @@
 /*
  * rp_decisions.h — review decisions in and out of the database as files: the
  * export (CSV or JSON) of a run's queue, and the reader of an import CSV made
- * elsewhere (header id,decision,new_label,reviewer,note, columns found by
- * name) whose rows db_import_decisions then applies all or nothing. The CSV
+ * elsewhere (header id,decision,new_label,reviewer,note[,verdict], columns
+ * found by name) whose rows db_import_decisions then applies all or nothing. The CSV
  * written here reads back unchanged: fields are quoted whenever they hold
  * , " CR or LF. Not here: option parsing and messages (cli/cmd_decisions.c).
  */
@@ -25,7 +25,7 @@ typedef struct rp_export_opts {
 
 /* Writes the decisions of run run_id (<= 0: db_review_run's) in queue order.
  * CSV columns id,decision,new_label,reviewer,note,given,suggested,score,rank,
- * decided_at (class names, not indices); JSON {run, classes, decisions: [...]}
+ * decided_at,verdict (class names, not indices; verdict empty when none); JSON {run, classes, decisions: [...]}
  * indented, ASCII only. Returns 0; LA_EUSAGE (no such run); LA_EINTERNAL
  * (write failed: then o->path is as it was). */
 int rp_decisions_export(sqlite3 *db, int64_t run_id, const rp_export_opts *o, la_error *err);

@@ -261,6 +261,7 @@ static json_t *item_json(const srv_app *app, const db_item *it)
                           "image", image_url(app, it->image_path),
                           "disagrees", it->disagrees,
                           "features", features ? features : json_null());
+    if (o) json_object_set_new(o, "verdict", it->verdict ? json_string(it->verdict) : json_null());
     return o;
 }
 
@@ -415,7 +416,25 @@ static void reply_item(srv_app *app, srv_response *r, int status, int64_t qid, c
 typedef struct decide_req {
     json_int_t  qid, version, label;
     const char *decision, *note;      /* point into the parsed body */
+    const char *verdict;              /* NULL = none (schema 004)   */
 } decide_req;
+
+/* The optional "verdict": absent, null or "" = none, else error | ambiguous
+ * | false_alarm with a decision (not skip). NULL when fine, else the 400's
+ * reason. */
+static const char *decide_verdict(json_t *j, decide_req *d)
+{
+    json_t *jv = json_object_get(j, "verdict");
+    d->verdict = NULL;
+    if (!jv || json_is_null(jv)) return NULL;
+    if (!json_is_string(jv)) return "verdict must be a string: error, ambiguous or false_alarm";
+    const char *v = json_string_value(jv);
+    if (!v[0]) return NULL;
+    if (!db_verdict_valid(v)) return "verdict must be error, ambiguous or false_alarm";
+    if (!strcmp(d->decision, "skip")) return "a verdict needs a decision (keep, relabel or drop), not skip";
+    d->verdict = v;
+    return NULL;
+}
 
 /* Reads and checks a decision body into d. NULL (r filled with 400), or the
  * JSON the strings point into (caller decrefs). */
@@ -443,6 +462,7 @@ static json_t *parse_decide(const srv_app *app, const srv_request *req, const sr
             bad = "relabel needs new_label, a class index";
         else if (strcmp(d->decision, "relabel") != 0 && d->label != -1) bad = "only relabel takes a new_label";
         else if (d->qid <= 0 || d->version < 0 || d->version > INT_MAX) bad = "bad qid or version";
+        else bad = decide_verdict(j, d);
     }
     if (!bad) return j;
     srv_reply_error(r, 400, bad);
@@ -459,8 +479,8 @@ static void handle_decide(srv_app *app, const srv_request *req, const srv_who *w
     la_error err;
     la_error_clear(&err);
     pthread_mutex_lock(&app->lock);
-    int rc = db_decide_in_run(app->db, app->run.id, d.qid, (int)d.version, d.decision, (int)d.label,
-                              who->reviewer, d.note, "serve", &err);
+    int rc = db_decide_verdict(app->db, app->run.id, d.qid, (int)d.version, d.decision, (int)d.label,
+                               d.verdict, who->reviewer, d.note, "serve", &err);
     json_decref(j);   /* decision and note pointed into j */
     if (rc == 0) reply_item(app, r, 200, d.qid, "saved", who);
     else if (rc == DB_CONFLICT) reply_item(app, r, 409, d.qid, err.msg, who);

@@ -91,6 +91,12 @@ int srv_request_line_status(const char *line, size_t len);
 int srv_framing_status(const char *head, size_t head_len, const char *body, size_t body_len,
                        size_t max_body);
 
+/* srv_framing_status that also names the fault: *why (may be NULL) receives
+ * a static phrase ("two Content-Length values that differ", "no Host header
+ * (HTTP/1.1 needs one)", ...) for a 400 or 413, else NULL. */
+int srv_framing_check(const char *head, size_t head_len, const char *body, size_t body_len,
+                      size_t max_body, const char **why);
+
 /* 1 when addr is a loopback address (127.0.0.0/8, ::1, "localhost"). */
 int srv_is_loopback(const char *addr);
 

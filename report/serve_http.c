@@ -280,12 +280,15 @@ static const char *reason_phrase(int status)
     }
 }
 
-/* Answers status with a short JSON body and closes, letting the client read it. */
-static void gate_reject(int fd, int status)
+/* Answers status with a short JSON body and closes, letting the client read it.
+ * A 400 names its fault (why: a static phrase of srv_framing_check, or NULL). */
+static void gate_reject(int fd, int status, const char *why)
 {
     const char *reason = reason_phrase(status);
-    char body[128], msg[512];
-    int bn = snprintf(body, sizeof body, "{\"error\":\"%s\"}\n", reason);
+    char body[256], msg[640];
+    int bn = status == 400 && why
+        ? snprintf(body, sizeof body, "{\"error\":\"%s: %s\"}\n", reason, why)
+        : snprintf(body, sizeof body, "{\"error\":\"%s\"}\n", reason);
     int n = snprintf(msg, sizeof msg, "HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\n"
                      "Content-Length: %d\r\nConnection: close\r\n\r\n%s", status, reason, bn, body);
     ssize_t w = send(fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -321,9 +324,11 @@ static size_t head_end(const char *buf, size_t n)
 }
 
 /* Judges what has arrived so far: -1 wait for more, 0 hand over, else the
- * status to answer (request line, then header block, then chunked body). */
-static int gate_judge(const srv_server *srv, const char *buf, size_t n)
+ * status to answer (request line, then header block, then chunked body),
+ * with *why naming a framing fault (NULL otherwise). */
+static int gate_judge(const srv_server *srv, const char *buf, size_t n, const char **why)
 {
+    *why = NULL;
     const char *nl = memchr(buf, '\n', n);
     if (!nl) return n >= GATE_LINE ? 414 : -1;
     size_t len = (size_t)(nl - buf);
@@ -333,7 +338,7 @@ static int gate_judge(const srv_server *srv, const char *buf, size_t n)
     if (st) return st;
     size_t he = head_end(buf, n);
     if (!he) return n >= GATE_HEAD ? 431 : -1;
-    st = srv_framing_status(buf, he, buf + he, n - he, srv->max_body);
+    st = srv_framing_check(buf, he, buf + he, n - he, srv->max_body, why);
     if (st != SRV_FRAMING_MORE) return st;
     /* A chunked body still arriving: wait for it unless the peek is full
      * (a body bigger than we may look at is left to the upload limit). */
@@ -348,6 +353,7 @@ static void *gate_main(void *p)
     double deadline = la_now() + GATE_TIMEOUT;
     ssize_t last = -1;
     int status = -1;                  /* -1 drop, 0 hand over, else answer */
+    const char *why = NULL;           /* a 400's fault                     */
     while (buf && !stopping(srv)) {
         if (la_now() > deadline) {
             status = last > 0 ? 408 : -1;
@@ -360,7 +366,7 @@ static void *gate_main(void *p)
         ssize_t n = recv(g->fd, buf, GATE_PEEK, MSG_PEEK | MSG_DONTWAIT);
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) break;   /* closed */
         if (n < 0) continue;
-        if (n != last && (status = gate_judge(srv, buf, (size_t)n)) >= 0) break;
+        if (n != last && (status = gate_judge(srv, buf, (size_t)n, &why)) >= 0) break;
         status = -1;
         if (n == last) {              /* nothing new: do not spin on peeked bytes */
             struct timespec ts = {0, 10 * 1000 * 1000};
@@ -373,7 +379,7 @@ static void *gate_main(void *p)
         /* libmicrohttpd owns (and closes) the socket from here on. */
         MHD_add_connection(srv->d, g->fd, (const struct sockaddr *)&g->addr, g->addrlen);
     } else if (status > 0) {
-        gate_reject(g->fd, status);
+        gate_reject(g->fd, status, why);
     } else {
         close(g->fd);
     }

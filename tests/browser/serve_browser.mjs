@@ -150,6 +150,22 @@ try {
   check('decisions survive a reload', await page.locator('#card-1.s-keep, #card-2.s-relabel, #card-4.s-drop').count() === 3);
   if (shot) await page.screenshot({ path: shot, fullPage: false });
 
+  // Verdict keys: f twice clears, e marks card 30 a genuine label error (its
+  // button pressed), k keeps it with that verdict; the card shows it stored.
+  await page.click('#card-30 .ex-id');
+  await page.keyboard.press('f');
+  await page.waitForSelector('#card-30 .v-false_alarm[aria-pressed=true]');
+  await page.keyboard.press('f');
+  await page.waitForSelector('#card-30 .v-false_alarm[aria-pressed=false]');
+  pass('a verdict key marks the verdict, pressed again clears it');
+  await page.keyboard.press('e');
+  await page.waitForSelector('#card-30 .v-error[aria-pressed=true]');
+  await page.keyboard.press('k');
+  await page.waitForSelector('#card-30.s-keep');
+  check('the stored verdict is shown on the card', (await page.textContent('#card-30 dl')).includes('verdict: error'),
+        await page.textContent('#card-30 dl'));
+  check('verdict buttons are plain buttons with titles', await page.locator('#card-31 .verdicts button[title]').count() === 3);
+
   check('no alert/confirm dialog ever opened', dialogs.length === 0, dialogs.join('|'));
   check('no script error in the page', errors.length === 0, errors.join('|'));
   check('no request left the server', external.length === 0, external.join(' '));

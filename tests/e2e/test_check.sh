@@ -188,6 +188,51 @@ cp "$TMP/true.csv" "$TMP/labels.csv"
 la audit --labels "$TMP/labels.csv" --pred-probs $FIX/digits_true_probs.npy --classes $FIX/classes.txt --out "$TMP/ci3" --db "$TMP/ci.db" --quiet
 la check --db "$TMP/ci.db"
 expect_rc 0 "ci db: cleaner re-annotation: exit 0"
+# --- --min-reviewed-precision: the audit's precision as reviewers judged it --------
+# reviewers judge the 40 worst-ranked examples of the sym10 run: a genuine error when the
+# noisy label differs from the true one, else a false alarm (decisions --import)
+la audit --labels "$TMP/sym10.csv" --pred-probs $FIX/digits_sym10_probs.npy --classes $FIX/classes.txt --out "$TMP/rv_a" --db "$TMP/rv.db" --quiet
+la check --db "$TMP/rv.db" --min-reviewed-precision 0.5
+expect_rc 2 "min-reviewed-precision without verdicts: exit 2"
+expect_err 'needs at least 20 reviewed examples with a verdict, and there are 0' "says how many verdicts it needs and has"
+[ ! -s "$OUT" ] && pass "no verdict printed without enough reviews" || fail "no verdict without reviews" "$(head -2 "$OUT")"
+la check --summary "$TMP/s_sym10.json" --min-reviewed-precision 0.5
+expect_rc 2 "min-reviewed-precision on a summary file: exit 2"; expect_err 'give --db instead of --summary' "says verdicts need --db"
+la check --db "$TMP/rv.db" --min-reviewed-precision 1.5; expect_rc 2 "--min-reviewed-precision outside [0,1] refused"
+la check --db "$TMP/rv.db" --min-reviewed-precision 0.5 --min-reviewed 0; expect_rc 2 "--min-reviewed 0 refused"
+sqlite3 "$TMP/rv.db" "SELECT dataset_id FROM queue_view WHERE run_id = (SELECT max(id) FROM runs) ORDER BY rank LIMIT 40" > "$TMP/rv_ids"
+awk -F, 'NR==FNR { if (FNR > 1) { t[$1] = $2; n[$1] = $3 } next }
+         FNR == 1 { print "id,decision,new_label,reviewer,note,verdict" }
+         { v = (t[$1] != n[$1]) ? "error" : "false_alarm"; d = (v == "error") ? "relabel" : "keep";
+           print $1 "," d "," (d == "relabel" ? t[$1] : "") ",ci,," v }' "$NOISE/digits_sym10_seed1.csv" "$TMP/rv_ids" > "$TMP/rv.csv"
+la decisions --db "$TMP/rv.db" --import "$TMP/rv.csv" --quiet; expect_rc 0 "40 reviewed verdicts imported"
+nerr=$(grep -c ',error$' "$TMP/rv.csv")
+dump=$(sqlite3 "$TMP/rv.db" .dump | md5sum)
+la check --db "$TMP/rv.db" --min-reviewed-precision 0.5 --min-reviewed 41
+expect_rc 2 "40 verdicts, --min-reviewed 41: exit 2"; expect_err 'at least 41 .* there are 40' "names both counts"
+la check --db "$TMP/rv.db" --min-reviewed-precision 0.5 --format json
+expect_rc 0 "reviewed precision of the sym10 audit meets 0.5: exit 0"
+/usr/bin/python3 - "$OUT" "$nerr" > "$TMP/py.txt" 2>&1 <<'PY'
+import json, math, sys
+d = json.load(open(sys.argv[1])); x = int(sys.argv[2]); n = 40; z = 1.959963984540054
+c = [c for c in d["checks"] if c["name"] == "min-reviewed-precision"]
+assert len(c) == 1 and c[0]["status"] == "pass", d["checks"]
+c = c[0]; p = x / n; den = 1 + z * z / n; m = (p + z * z / (2 * n)) / den
+h = z / den * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+lo, hi = c["interval"]
+assert abs(c["value"] - p) < 1e-9 and abs(lo - (m - h)) < 1e-6 and abs(hi - (m + h)) < 1e-6, (c, p, m - h, m + h)
+print("ok")
+PY
+[ "$(cat "$TMP/py.txt")" = ok ] && pass "json: the case carries precision and its Wilson interval" || fail "json: min-reviewed-precision case" "$(cat "$TMP/py.txt")"
+la check --db "$TMP/rv.db" --min-reviewed-precision 0.999
+expect_rc 1 "reviewed precision below 0.999 with its interval: exit 1"
+expect_out "FAIL min-reviewed-precision: reviewed precision .* \\($nerr of 40 reviewed examples a genuine label error, 95% Wilson interval\\) is below the minimum 0\\.9990: its upper bound by" "names precision, counts and the shortfall"
+la check --db "$TMP/rv.db" --min-reviewed-precision 0.95
+expect_rc 0 "point estimate below 0.95 but the interval reaches it: exit 0 (the upper bound is judged)"
+expect_out '^ok   min-reviewed-precision: .*may be below \(the interval reaches the minimum 0\.9500; not a fail\)' "says it may be below, not a fail"
+[ "$(sqlite3 "$TMP/rv.db" .dump | md5sum)" = "$dump" ] && pass "check leaves the database unchanged" || fail "check leaves the database unchanged" "changed"
+echo "  (sym10 top 40: $nerr genuine errors)"
+
 # mismatched classes: rename 'zero' to 'null' in the labels
 sed 's/,zero$/,null/' "$TMP/sym10.csv" > "$TMP/renamed.csv"
 sed 's/^zero$/null/' $FIX/classes.txt > "$TMP/renamed_classes.txt"

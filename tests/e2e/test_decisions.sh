@@ -20,7 +20,7 @@ la decisions --db "$DB" --import x.csv --format json; expect_rc 2 "--import with
 
 la decisions --db "$DB"
 expect_rc 0 "export with no decisions exits 0"
-[ "$(cat "$OUT")" = "id,decision,new_label,reviewer,note,given,suggested,score,rank,decided_at" ] && pass "empty export is the header only" || fail "empty export is the header only" "$(head -c 300 "$OUT")"
+[ "$(cat "$OUT")" = "id,decision,new_label,reviewer,note,given,suggested,score,rank,decided_at,verdict" ] && pass "empty export is the header only" || fail "empty export is the header only" "$(head -c 300 "$OUT")"
 
 # Decisions naming every hostile class, with quotes, commas and a newline in notes.
 cat > "$TMP/in.csv" <<'CSV'
@@ -98,3 +98,84 @@ la decisions --db "$DB" --import "$TMP/nope.csv"; expect_rc 2 "missing import fi
 printf '\357\273\277note,reviewer,decision,id,extra\r\nfine,zed,drop,fm-t10k-00022,whatever\r\n' > "$TMP/crlf.csv"
 la decisions --db "$DB" --import "$TMP/crlf.csv"; expect_rc 0 "BOM + CRLF + reordered columns import"
 [ "$(q "SELECT status || '|' || reviewer || '|' || note FROM queue WHERE dataset_id = 'fm-t10k-00022'")" = "drop|zed|fine" ] && pass "BOM/CRLF values clean" || fail "BOM/CRLF values clean" "$(q "SELECT * FROM queue WHERE dataset_id = 'fm-t10k-00022'")"
+
+# ---- verdicts (schema 004): what the reviewer found, beside the action ----------------
+[ "$(q "SELECT count(*) FROM queue WHERE verdict IS NOT NULL")" = 0 ] && pass "decisions imported without a verdict column have none" || fail "no verdict without the column" "$(q "SELECT count(*) FROM queue WHERE verdict IS NOT NULL")"
+cat > "$TMP/verdicts.csv" <<'CSV'
+id,decision,new_label,reviewer,note,verdict
+fm-t10k-00023,relabel,<script>alert(1)</script>,vic,,error
+fm-t10k-00028,drop,,vic,,ambiguous
+fm-t10k-00036,keep,,vic,,false_alarm
+fm-t10k-00037,keep,,vic,,
+CSV
+la decisions --db "$DB" --import "$TMP/verdicts.csv"; expect_rc 0 "import with a verdict column exits 0"
+[ "$(q "SELECT group_concat(dataset_id || '=' || ifnull(verdict, '-'), ' ') FROM (SELECT * FROM queue WHERE dataset_id IN ('fm-t10k-00023','fm-t10k-00028','fm-t10k-00036','fm-t10k-00037') ORDER BY dataset_id)")" \
+  = "fm-t10k-00023=error fm-t10k-00028=ambiguous fm-t10k-00036=false_alarm fm-t10k-00037=-" ] \
+  && pass "verdicts stored (empty = none)" || fail "verdicts stored" "$(q "SELECT dataset_id, verdict FROM queue WHERE reviewer = 'vic'")"
+[ "$(q "SELECT count(*) FROM decision_log WHERE source = 'import' AND verdict IS NOT NULL")" = 3 ] && pass "verdicts logged" || fail "verdicts logged" "$(q "SELECT count(*) FROM decision_log WHERE verdict IS NOT NULL")"
+la decisions --db "$DB"
+grep -q '^fm-t10k-00028,drop,,vic,,.*,ambiguous$' "$OUT" && pass "CSV export ends with the verdict" || fail "CSV export ends with the verdict" "$(grep 00031 "$OUT")"
+grep -q '^fm-t10k-00037,keep,,vic,,.*Z,$' "$OUT" && pass "CSV export: no verdict is an empty field" || fail "CSV export: no verdict empty" "$(grep 00033 "$OUT")"
+la decisions --db "$DB" --format json
+python3 -c 'import json,sys; d={r["id"]: r["verdict"] for r in json.load(open(sys.argv[1]))["decisions"]}; assert d["fm-t10k-00023"]=="error" and d["fm-t10k-00037"] is None and d["fm-t10k-00000"] is None, d' "$OUT" 2>/dev/null \
+  && pass "JSON export carries verdict (null when none)" || fail "JSON export carries verdict" "$(head -c 300 "$OUT")"
+# the export reads back with its verdicts
+DB3="$TMP/third.db"; serve_fixture "$DB3" "$DS/manifest_escaping_labels.csv"
+la decisions --db "$DB" --out "$TMP/v-out.csv"; la decisions --db "$DB3" --import "$TMP/v-out.csv"; expect_rc 0 "export with verdicts imports back"
+[ "$(sqlite3 "$DB3" "SELECT group_concat(dataset_id || verdict, ' ') FROM queue WHERE verdict IS NOT NULL")" = "$(q "SELECT group_concat(dataset_id || verdict, ' ') FROM queue WHERE verdict IS NOT NULL")" ] \
+  && pass "round trip keeps verdicts" || fail "round trip keeps verdicts" "$(sqlite3 "$DB3" "SELECT dataset_id, verdict FROM queue WHERE verdict IS NOT NULL")"
+dump0=$(sqlite3 "$DB" .dump | md5sum)
+HV='id,decision,new_label,reviewer,note,verdict\n'
+bad "bad verdict"       "${HV}fm-t10k-00038,keep,,x,,error\nfm-t10k-00039,keep,,x,,maybe\n"  3 "verdict.*bad verdict 'maybe'"
+bad "verdict with skip" "${HV}fm-t10k-00038,skip,,x,,error\n"                                2 "verdict 'error' given with decision 'skip'"
+bad "verdict case"      "${HV}fm-t10k-00038,keep,,x,,Error\n"                                2 "bad verdict 'Error'"
+[ "$(sqlite3 "$DB" .dump | md5sum)" = "$dump0" ] && pass "refused verdict imports leave the database unchanged" || fail "refused verdict imports leave the database unchanged" "dump differs"
+
+# ---- --summary: reviewed proportions with Wilson intervals, the corrected rate ---------
+la decisions --db "$DB" --summary --import "$TMP/verdicts.csv"; expect_rc 2 "--summary with --import is a usage error"
+la decisions --db "$DB" --summary --run 9; expect_rc 2 "--summary of a missing run exits 2"; expect_err 'no run 9' "--summary: missing run named"
+la decisions --db "$DB2" --summary; expect_rc 0 "--summary without verdicts exits 0"; expect_out 'no decision has a verdict yet' "--summary says none has a verdict"
+la decisions --db "$DB" --summary
+expect_rc 0 "--summary exits 0"
+expect_out '^overall +[0-9]+ +3  0\.333 \[0\.061, 0\.792\]  0\.333 \[0\.061, 0\.792\]  0\.333 \[0\.061, 0\.792\]' "text: overall shares of 3 verdicts with Wilson intervals"
+expect_out 'corrected rate = est. rate x precision' "text states the formula"
+la decisions --db "$DB" --summary --format json
+expect_rc 0 "--summary --format json exits 0"
+# an independent Wilson (scipy-free) and the decided count from the database itself
+python3 - "$OUT" "$(q "SELECT count(*) FROM queue WHERE status IN ('keep','relabel','drop')")" "$(q "SELECT error_rate FROM runs WHERE id = 1")" > "$TMP/py.txt" 2>&1 <<'PY'
+import json, math, sys
+d = json.load(open(sys.argv[1])); decided = int(sys.argv[2]); rate = float(sys.argv[3])
+def wilson(x, n, z=1.959963984540054):
+    p = x / n; den = 1 + z * z / n; c = (p + z * z / (2 * n)) / den
+    h = z / den * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)); return max(0, c - h), min(1, c + h)
+o = d["overall"]
+assert o["decided"] == decided and o["judged"] == 3, o
+for k in ("error", "ambiguous", "false_alarm"):
+    lo, hi = wilson(1, 3)
+    assert o[k]["x"] == 1 and o[k]["n"] == 3 and abs(o[k]["lo"] - lo) < 1e-9 and abs(o[k]["hi"] - hi) < 1e-9, (k, o[k], lo, hi)
+assert abs(o["corrected_error_rate"] - rate / 3) < 1e-9 and abs(o["corrected_hi"] - rate * wilson(1, 3)[1]) < 1e-9, o
+none = [c for c in d["classes"] if c["judged"] == 0]
+assert all(c["error"]["p"] is None and c["corrected_error_rate"] is None for c in none), none
+assert sum(c["judged"] for c in d["classes"]) == 3 and sum(c["decided"] for c in d["classes"]) == decided
+print("ok")
+PY
+[ "$(cat "$TMP/py.txt")" = ok ] && pass "JSON summary: counts, Wilson intervals and corrected rate check out" || fail "JSON summary checks out" "$(cat "$TMP/py.txt")"
+
+# ---- the report's reviewer section shows the same summary ------------------------------
+la report --db "$DB" --out "$TMP/rep" --quiet; expect_rc 0 "report of a run with verdicts"
+python3 - "$TMP/rep/index.html" "$TMP/py.txt" > "$TMP/py2.txt" 2>&1 <<'PY'
+import re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+m = re.search(r'<table class="cls" id="verdict-table">(.*?)</table>', html, re.S)
+assert m, "no verdict table"
+rows = re.findall(r"<tr><td>(.*?)</td><td>(\d+)</td><td>(\d+)</td><td>(.*?)</td>", m.group(1))
+assert rows[0][0] == "overall" and rows[0][2] == "3", rows[0]
+assert rows[0][3].startswith('0.333 <span class="muted">[0.061, 0.792]</span>'), rows[0]
+assert len(rows) == 4 and "&lt;script&gt;" in "".join(r[0] for r in rows), rows
+assert "<script>alert" not in m.group(1)
+assert 'id="reviewers"' in html and "What reviewers found" in html
+print("ok")
+PY
+[ "$(cat "$TMP/py2.txt")" = ok ] && pass "report: verdict table in the reviewer section, names escaped" || fail "report: verdict table" "$(cat "$TMP/py2.txt")"
+la report --db "$DB2" --out "$TMP/rep2" --quiet
+grep -q 'verdict-table' "$TMP/rep2/index.html" && fail "report without verdicts has no verdict table" "found" || pass "report without verdicts has no verdict table"

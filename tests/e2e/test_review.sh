@@ -90,6 +90,17 @@ expect_out 'nothing pending in run 1: 59 of 60 decided, 1 skipped \(shown again 
 printf 'k\n' | la review --db "$DB" --reviewer pipe
 [ "$(q "SELECT status FROM queue WHERE id = 7")" = keep ] && pass "skip: deciding the skipped example later" || fail "skip: deciding later" "$(q "SELECT * FROM queue WHERE id = 7")"
 
+# ---- verdicts: e / a / f, sent with the next keep, relabel or drop (not with skip) ----
+VDB="$TMP/verdict.db"; serve_fixture "$VDB" "$DS/manifest_escaping_labels.csv"
+printf 'e\nk\nf\nd\na\na\nk\ne\ns\nq\n' > "$TMP/vcmds"; la review --db "$VDB" --reviewer ver < "$TMP/vcmds"
+expect_rc 0 "review with verdicts exits 0"
+expect_out 'verdict error: now keep, relabel or drop' "verdict choice acknowledged"; expect_out 'verdict cleared' "pressing it again clears it"
+vq() { sqlite3 "$VDB" "$1"; }
+[ "$(vq "SELECT group_concat(status || ':' || ifnull(verdict, '-'), ',') FROM (SELECT status, verdict FROM decision_log WHERE reviewer = 'ver' ORDER BY id)")" = "keep:error,drop:false_alarm,keep:-,skip:-" ] \
+  && pass "verdicts stored with their decisions (none with skip, none once cleared)" || fail "verdicts stored" "$(vq "SELECT status, verdict FROM decision_log WHERE reviewer = 'ver'")"
+printf 'u\nu\nu\nu\nq\n' | la review --db "$VDB" --reviewer ver
+[ "$(vq "SELECT count(*) FROM queue WHERE verdict IS NOT NULL OR status <> 'pending'")" = 0 ] && pass "undo clears the verdicts again" || fail "undo clears the verdicts" "$(vq "SELECT id, verdict FROM queue WHERE verdict IS NOT NULL")"
+
 # ---- all decided ------------------------------------------------------------------
 q "UPDATE queue SET status = 'keep', version = version + 1 WHERE status = 'pending'"
 la review --db "$DB" </dev/null

@@ -268,10 +268,34 @@ TOK=$(token_of alice)
 before=$(sqlite3 "$DB2" .dump | md5sum)
 python3 tests/e2e/serve_raw.py "$PORT" "$TOK" > "$TMP/raw.out" 2>&1 || true
 grep -E '^(PASS|FAIL) ' "$TMP/raw.out"
-[ "$(grep -c '^PASS' "$TMP/raw.out")" = 14 ] && pass "all 14 raw-socket cases ran" || fail "raw-socket cases" "$(grep -v '^PASS' "$TMP/raw.out" | head -5)"
+[ "$(grep -c '^PASS' "$TMP/raw.out")" = 18 ] && pass "all 18 raw-socket cases ran (each 400 names its fault)" || fail "raw-socket cases" "$(grep -v '^PASS' "$TMP/raw.out" | head -5)"
 n=$(sqlite3 "$DB2" "SELECT count(*) FROM decision_log WHERE queue_id = 3")
 [ "$n" = 1 ] && pass "only the one well-framed decision reached the database" || fail "framing: decisions in the log" "$n"
 kill -0 "$SERVE_PID" 2>/dev/null && pass "server alive after the framing attacks" || fail "server alive after the framing attacks" "died"
+serve_stop
+
+# ---- verdicts: optional, validated (400 JSON, nothing written), stored, undone -------
+VDB="$TMP/verdict.db"; serve_fixture "$VDB" "$DS/manifest_escaping_labels.csv"
+check "verdict server starts" serve_start "$VDB" --reviewers "$RV"
+vdump=$(sqlite3 "$VDB" .dump | md5sum)
+for vj in '"verdict":"maybe"' '"verdict":"Error"' '"verdict":3' '"verdict":["error"]'; do
+  code=$(post_as K /api/decide '{"qid":50,"version":0,"decision":"keep",'"$vj"'}')
+  [ "$code" = 400 ] && grep -q '"error":"verdict must be' "$TMP/.body" && pass "bad verdict $vj -> 400 naming it" || fail "bad verdict $vj -> 400" "$code $(head -c 200 "$TMP/.body")"
+done
+code=$(post_as K /api/decide '{"qid":50,"version":0,"decision":"skip","verdict":"error"}')
+[ "$code" = 400 ] && grep -q 'a verdict needs a decision' "$TMP/.body" && pass "verdict with skip -> 400" || fail "verdict with skip -> 400" "$code $(head -c 200 "$TMP/.body")"
+[ "$(sqlite3 "$VDB" .dump | md5sum)" = "$vdump" ] && pass "refused verdicts left the database unchanged" || fail "refused verdicts left the database unchanged" "changed"
+code=$(post_as K /api/decide '{"qid":50,"version":0,"decision":"drop","verdict":"ambiguous"}')
+[ "$code" = 200 ] && grep -q '"verdict":"ambiguous"' "$TMP/.body" && pass "decision with a verdict -> 200, item carries it" || fail "decision with a verdict" "$code $(head -c 300 "$TMP/.body")"
+[ "$(sqlite3 "$VDB" "SELECT status || '|' || verdict FROM queue WHERE id = 50")" = "drop|ambiguous" ] && pass "verdict stored beside the action" || fail "verdict stored" "$(sqlite3 "$VDB" "SELECT * FROM queue WHERE id = 50")"
+code=$(post_as K /api/decide '{"qid":50,"version":1,"decision":"keep","verdict":null}')
+[ "$code" = 200 ] && grep -q '"verdict":null' "$TMP/.body" && pass "verdict null = none" || fail "verdict null = none" "$code $(head -c 300 "$TMP/.body")"
+code=$(post_as K /api/undo '{}')
+[ "$code" = 200 ] && [ "$(sqlite3 "$VDB" "SELECT status || '|' || verdict FROM queue WHERE id = 50")" = "drop|ambiguous" ] && pass "undo restores the verdict before" || fail "undo restores the verdict" "$(sqlite3 "$VDB" "SELECT * FROM queue WHERE id = 50")"
+post_as K /api/undo '{}' >/dev/null
+[ "$(sqlite3 "$VDB" "SELECT status || '|' || ifnull(verdict, '-') FROM queue WHERE id = 50")" = "pending|-" ] && pass "undo back to pending clears the verdict" || fail "undo to pending" "$(sqlite3 "$VDB" "SELECT * FROM queue WHERE id = 50")"
+code=$(http_code "$URL/")
+grep -q "toggleVerdict(i, 'false_alarm')" "$TMP/.body" && grep -q '<kbd>e</kbd> a genuine label error' "$TMP/.body" && pass "page has verdict keys (e, a, f) and says so" || fail "page has verdict keys" "missing"
 serve_stop
 
 # ---- a real run: cv + audit --db on digits-png, then serve it -------------------------

@@ -37,8 +37,10 @@ q() { sqlite3 "$DB" "$1"; }
 [ "$(q "SELECT status || '|' || version FROM queue WHERE id = 7")" = "pending|2" ] && pass "db: card 7 relabel undone" || fail "db: card 7 relabel undone" "$(q "SELECT * FROM queue WHERE id = 7")"
 [ "$(q "SELECT count(*) FROM decision_log WHERE queue_id = 7 AND status = 'relabel' AND new_label = 0 AND reviewer = 'Ada'")" = 1 ] && pass "db: the undone relabel stays in the log" || fail "db: undone relabel logged" "$(q "SELECT * FROM decision_log WHERE queue_id = 7")"
 [ "$(q "SELECT status || '|' || reviewer FROM queue WHERE id = 8")" = "drop|Bob" ] && pass "db: conflict did not overwrite Bob's decision" || fail "db: conflict did not overwrite" "$(q "SELECT * FROM queue WHERE id = 8")"
-[ "$(q "SELECT count(*) FROM queue WHERE status <> 'pending'")" = 5 ] && pass "db: exactly 5 decided" || fail "db: exactly 5 decided" "$(q "SELECT count(*) FROM queue WHERE status <> 'pending'")"
-[ "$(q "SELECT count(*) FROM decision_log WHERE source = 'serve' AND reviewer = 'Ada'")" = 5 ] && pass "db: Ada's 5 decisions logged" || fail "db: Ada's 5 decisions logged" "$(q "SELECT count(*) FROM decision_log WHERE reviewer = 'Ada'")"
+[ "$(q "SELECT status || '|' || verdict || '|' || reviewer FROM queue WHERE id = 30")" = "keep|error|Ada" ] && pass "db: card 30 kept with the verdict error (keys e, k)" || fail "db: card 30 verdict" "$(q "SELECT * FROM queue WHERE id = 30")"
+[ "$(q "SELECT count(*) FROM queue WHERE verdict IS NOT NULL")" = 1 ] && pass "db: no other card has a verdict" || fail "db: one verdict" "$(q "SELECT id, verdict FROM queue WHERE verdict IS NOT NULL")"
+[ "$(q "SELECT count(*) FROM queue WHERE status <> 'pending'")" = 6 ] && pass "db: exactly 6 decided" || fail "db: exactly 6 decided" "$(q "SELECT count(*) FROM queue WHERE status <> 'pending'")"
+[ "$(q "SELECT count(*) FROM decision_log WHERE source = 'serve' AND reviewer = 'Ada'")" = 6 ] && pass "db: Ada's 6 decisions logged" || fail "db: Ada's 6 decisions logged" "$(q "SELECT count(*) FROM decision_log WHERE reviewer = 'Ada'")"
 [ "$(q "SELECT count(*) FROM run_classes WHERE name = 'Robert''); DROP TABLE labels;--'")" = 1 ] && pass "db: hostile class names intact" || fail "db: hostile class names intact" "changed"
 
 serve_stop

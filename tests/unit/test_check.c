@@ -84,6 +84,24 @@ static void test_parse_errors(void **state)
     assert_int_equal(ck_summary_load("/nonexistent/summary.json", &s, &err), LA_EUSAGE);
 }
 
+/* Wilson intervals against published values (Newcombe 1998, Table I:
+ * 81/263 -> [0.2553, 0.3662]; 15/148 -> [0.0624, 0.1605]) and the edges. */
+static void test_wilson(void **state)
+{
+    (void)state;
+    double lo, hi, z = ck_z(0.95);
+    ck_wilson(81, 263, z, &lo, &hi);
+    assert_true(fabs(lo - 0.2553) < 5e-5 && fabs(hi - 0.3662) < 5e-5);
+    ck_wilson(15, 148, z, &lo, &hi);
+    assert_true(fabs(lo - 0.0624) < 5e-5 && fabs(hi - 0.1605) < 5e-5);
+    ck_wilson(0, 10, z, &lo, &hi);                      /* 0 successes: lo = 0, hi > 0 */
+    assert_true(lo == 0.0 && fabs(hi - 0.2775) < 5e-5);
+    ck_wilson(10, 10, z, &lo, &hi);
+    assert_true(fabs(lo - 0.7225) < 5e-5 && hi == 1.0);
+    ck_wilson(0, 0, z, &lo, &hi);
+    assert_true(isnan(lo) && isnan(hi));
+}
+
 static void test_z_and_rescale(void **state)
 {
     (void)state;
@@ -215,6 +233,36 @@ static void test_verdict(void **state)
     assert_non_null(strstr(err.msg, "--max-increase needs a baseline"));
     assert_int_equal(v.ncases, 0);
     ck_verdict_free(&v);
+
+    /* --min-reviewed-precision: refused without counts or with too few, then
+     * judged on the Wilson upper bound (37 / 40: [0.8014, 0.9742]) */
+    ck_limits rl;
+    ck_limits_init(&rl);
+    assert_int_equal(rl.min_reviewed, CK_MIN_REVIEWED);
+    rl.min_reviewed_precision = 0.5;
+    la_error_clear(&err);
+    assert_int_equal(ck_judge(&cur, NULL, &rl, NAN, &v, &err), LA_EUSAGE);
+    assert_non_null(strstr(err.msg, "give --db"));
+    ck_verdict_free(&v);
+    cur.has_reviewed = 1;
+    cur.reviewed = 19;
+    cur.reviewed_error = 19;
+    assert_int_equal(ck_judge(&cur, NULL, &rl, NAN, &v, &err), LA_EUSAGE);
+    assert_non_null(strstr(err.msg, "at least 20 reviewed examples with a verdict, and there are 19"));
+    ck_verdict_free(&v);
+    cur.reviewed = 40;
+    cur.reviewed_error = 37;
+    double cases[][2] = {{0.5, CK_PASS}, {0.95, CK_PASS}, {0.975, CK_FAIL}};
+    for (size_t i = 0; i < 3; i++) {
+        rl.min_reviewed_precision = cases[i][0];
+        assert_int_equal(ck_judge(&cur, NULL, &rl, 0.95, &v, &err), 0);
+        assert_int_equal(v.ncases, 1);
+        assert_string_equal(v.cases[0].name, "min-reviewed-precision");
+        assert_true(fabs(v.cases[0].value - 0.925) < 1e-12);
+        assert_true(fabs(v.cases[0].lo - 0.8014) < 5e-5 && fabs(v.cases[0].hi - 0.9742) < 5e-5);
+        assert_int_equal(v.cases[0].status, (int)cases[i][1]);
+        ck_verdict_free(&v);
+    }
     ck_summary_free(&cur);
     ck_summary_free(&base);
 }
@@ -268,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_parse_summary),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_z_and_rescale),
+        cmocka_unit_test(test_wilson),
         cmocka_unit_test(test_diff_interval),
         cmocka_unit_test(test_compare_classes),
         cmocka_unit_test(test_verdict),

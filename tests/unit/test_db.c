@@ -750,6 +750,26 @@ static void test_digest_all_or_nothing(void **state)
     remove_db(path);
 }
 
+/* Undoing schema 004 (what an older release's database lacks). */
+#define UNDO_004 " DROP VIEW queue_view; ALTER TABLE queue DROP COLUMN verdict;" \
+                 " ALTER TABLE decision_log DROP COLUMN verdict; ALTER TABLE decision_log DROP COLUMN prev_verdict;"
+
+/* An older release's database at path: one recorded run, then `downgrade`
+ * (SQL dropping what that release lacks and setting its user_version). */
+static int64_t old_database(const char *path, const char *downgrade)
+{
+    sqlite3 *db;
+    la_error err = {0};
+    assert_int_equal(db_open(path, &db, &err), 0);
+    fixture f;
+    make_fixture(&f, hostile, "d.csv");
+    int64_t run;
+    assert_int_equal(db_record_audit(db, &f.rec, &run, &err), 0);
+    assert_int_equal(sqlite3_exec(db, downgrade, NULL, NULL, NULL), SQLITE_OK);
+    db_close(db);
+    return run;
+}
+
 /* A database of the previous release (schema 001 only, user_version 1) opens,
  * gains the digest tables and keeps its runs; its runs have no digest. */
 static void test_migrate_v1_to_digest(void **state)
@@ -759,23 +779,37 @@ static void test_migrate_v1_to_digest(void **state)
     temp_db(path, sizeof path);
     sqlite3 *db;
     la_error err = {0};
-    assert_int_equal(db_open(path, &db, &err), 0);
-    fixture f;
-    make_fixture(&f, hostile, "d.csv");
-    int64_t run;
-    assert_int_equal(db_record_audit(db, &f.rec, &run, &err), 0);
-    assert_int_equal(sqlite3_exec(db, "DROP TABLE example_pixels; DROP TABLE run_pr_points;"
-                                      " DROP TABLE run_digest; DROP TABLE IF EXISTS example_probs;"
-                                      " DROP TABLE IF EXISTS class_typical; PRAGMA user_version = 1",
-                                  NULL, NULL, NULL), SQLITE_OK);
-    db_close(db);
+    int64_t run = old_database(path, "DROP TABLE example_pixels; DROP TABLE run_pr_points;"
+                                     " DROP TABLE run_digest; DROP TABLE IF EXISTS example_probs;"
+                                     " DROP TABLE IF EXISTS class_typical;" UNDO_004 " PRAGMA user_version = 1");
     assert_int_equal(db_open(path, &db, &err), 0);
     assert_true(user_version(db) >= 2);
     assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'run_digest'"), 1);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('queue') WHERE name = 'verdict'"), 1);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM queue_view WHERE verdict IS NULL"), 3);
     assert_int_equal(query_int(db, "SELECT count(*) FROM queue"), 3);
     db_digest_info info;
     assert_int_equal(db_load_digest(db, run, &info, &err), 0);
     assert_int_equal(info.present, 0);
+    db_close(db);
+    remove_db(path);
+}
+
+/* A database of the release that shipped 001, 002 and 005 (user_version 3)
+ * gets 004 only, in place: 005 is not applied again, every row stays. */
+static void test_migrate_v3_to_verdict(void **state)
+{
+    (void)state;
+    char path[64];
+    temp_db(path, sizeof path);
+    sqlite3 *db;
+    la_error err = {0};
+    old_database(path, UNDO_004 " PRAGMA user_version = 3");
+    assert_int_equal(db_open(path, &db, &err), 0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('queue') WHERE name = 'verdict'"), 1);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM queue_view WHERE verdict IS NULL"), 3);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'example_probs'"), 1);
+    assert_true(user_version(db) >= 4);
     db_close(db);
     remove_db(path);
 }
@@ -846,6 +880,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_digest_round_trip),
         cmocka_unit_test(test_digest_all_or_nothing),
         cmocka_unit_test(test_migrate_v1_to_digest),
+        cmocka_unit_test(test_migrate_v3_to_verdict),
         cmocka_unit_test(test_record_then),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,8 @@
 
 #include "db/db.h"
 #include "report/rp_decisions.h"
+#include "report/rp_verdicts.h"
+#include <math.h>
 
 static char h0[] = "<script>alert(1)</script>";
 static char h1[] = "Bob's \"best\", boot";
@@ -192,7 +194,7 @@ static void test_status_valid(void **state)
     assert_false(db_status_valid(NULL, 1));
 }
 
-#define ROW(line, id, dec, lab, rev, note) {line, id, dec, lab, rev, note}
+#define ROW(line, id, dec, lab, rev, note) {line, id, dec, lab, rev, note, NULL}
 
 static void expect_import_error(fx *f, const db_import_row *rows, size_t n, long line, const char *column,
                                 const char *msg_part)
@@ -269,6 +271,100 @@ static void test_import(void **state)
     fx_close(&f);
 }
 
+/* Verdicts (schema 004): recorded beside the action, validated, undone with
+ * the decision, imported with an optional column; old rows have none. */
+static void test_verdicts(void **state)
+{
+    (void)state;
+    fx f;
+    fx_open(&f);
+    la_error err;
+    la_error_clear(&err);
+    assert_true(db_verdict_valid("error") && db_verdict_valid("ambiguous") && db_verdict_valid("false_alarm"));
+    assert_false(db_verdict_valid("Error") || db_verdict_valid("") || db_verdict_valid(NULL));
+    int64_t q0 = qint(f.db, "SELECT id FROM queue WHERE dataset_id = 'ex-0'");
+    int64_t q1 = qint(f.db, "SELECT id FROM queue WHERE dataset_id = 'ex-1'");
+    int64_t log0 = qint(f.db, "SELECT count(*) FROM decision_log");
+    /* refused: a bad word, a verdict with skip or pending; nothing written */
+    assert_int_equal(db_decide_verdict(f.db, f.run, q0, 0, "keep", -1, "maybe", "ann", NULL, "t", &err), LA_EUSAGE);
+    assert_non_null(strstr(err.msg, "not 'maybe'"));
+    assert_int_equal(db_decide_verdict(f.db, f.run, q0, 0, "skip", -1, "error", "ann", NULL, "t", &err), LA_EUSAGE);
+    assert_int_equal(db_decide_verdict(f.db, f.run, q0, 0, "pending", -1, "error", "ann", NULL, "t", &err), LA_EUSAGE);
+    assert_int_equal(qint(f.db, "SELECT count(*) FROM decision_log"), log0);
+    assert_int_equal(qint(f.db, "SELECT count(*) FROM queue WHERE verdict IS NOT NULL OR version > 0"), 0);
+    /* stored on the row, the log and the item; a plain db_decide stores none */
+    assert_int_equal(db_decide_verdict(f.db, f.run, q0, 0, "relabel", 1, "error", "ann", NULL, "t", &err), 0);
+    assert_int_equal(db_decide(f.db, q1, 0, "keep", -1, "ann", NULL, "t", &err), 0);
+    assert_int_equal(qint(f.db, "SELECT count(*) FROM decision_log WHERE verdict = 'error' AND prev_verdict IS NULL"), 1);
+    db_items it = {0, NULL};
+    assert_int_equal(db_load_item_in_run(f.db, f.run, q0, &it, &err), 0);
+    assert_string_equal(it.v[0].verdict, "error");
+    db_items_free(&it);
+    assert_int_equal(db_load_item_in_run(f.db, f.run, q1, &it, &err), 0);
+    assert_null(it.v[0].verdict);
+    db_items_free(&it);
+    /* a second decision changes it; undo restores the one before */
+    assert_int_equal(db_decide_verdict(f.db, f.run, q0, 1, "drop", -1, "ambiguous", "ann", NULL, "t", &err), 0);
+    assert_int_equal(db_undo_last(f.db, "ann", f.run, NULL, &err), 0);      /* q1's keep */
+    assert_int_equal(db_undo_last(f.db, "ann", f.run, NULL, &err), 0);      /* q0's drop */
+    assert_int_equal(qint(f.db, "SELECT count(*) FROM queue WHERE id = (SELECT id FROM queue WHERE dataset_id = 'ex-0')"
+                                " AND status = 'relabel' AND verdict = 'error'"), 1);
+    assert_int_equal(db_undo_last(f.db, "ann", f.run, NULL, &err), 0);      /* q0's relabel */
+    assert_int_equal(qint(f.db, "SELECT count(*) FROM queue WHERE verdict IS NOT NULL"), 0);
+    /* import: the optional column, a bad value names line and column */
+    db_import_row bad[] = {{2, "ex-0", "keep", "", "a", "", "error"}, {3, "ex-1", "keep", "", "a", "", "maybe"}};
+    expect_import_error(&f, bad, 2, 3, "verdict", "bad verdict 'maybe'");
+    db_import_row bad2[] = {{4, "ex-0", "skip", "", "a", "", "false_alarm"}};
+    expect_import_error(&f, bad2, 1, 4, "verdict", "given with decision 'skip'");
+    db_import_row ok[] = {{2, "ex-0", "keep", "", "a", "", "false_alarm"}, {3, "ex-1", "drop", "", "a", "", ""}};
+    assert_int_equal(db_import_decisions(f.db, f.run, "in.csv", ok, 2, NULL, &err), 0);
+    assert_int_equal(qint(f.db, "SELECT count(*) FROM queue WHERE dataset_id = 'ex-0' AND verdict = 'false_alarm'"), 1);
+    assert_int_equal(qint(f.db, "SELECT count(*) FROM queue WHERE dataset_id = 'ex-1' AND verdict IS NULL AND status = 'drop'"), 1);
+    fx_close(&f);
+}
+
+/* rp_verdicts: counts over decided rows only (skip and pending are no
+ * decision), per given class, with Wilson intervals and the corrected rate. */
+static void test_verdict_summary(void **state)
+{
+    (void)state;
+    fx f;
+    fx_open(&f);
+    la_error err;
+    la_error_clear(&err);
+    /* ex-i has given class i % 3 */
+    db_import_row rows[] = {{2, "ex-0", "relabel", h1, "a", "", "error"}, {3, "ex-3", "drop", "", "a", "", "error"},
+                            {4, "ex-6", "keep", "", "a", "", "false_alarm"}, {5, "ex-1", "keep", "", "a", "", "ambiguous"},
+                            {6, "ex-4", "keep", "", "a", "", ""}, {7, "ex-2", "skip", "", "a", "", ""}};
+    assert_int_equal(db_import_decisions(f.db, f.run, "in.csv", rows, 6, NULL, &err), 0);
+    rp_verdicts v;
+    assert_int_equal(rp_verdicts_load(f.db, f.run, 0.95, &v, &err), 0);
+    assert_int_equal(v.k, 3);
+    assert_int_equal(v.overall.decided, 5);                 /* the skip is not a decision */
+    assert_int_equal(v.overall.judged, 4);
+    assert_int_equal(v.overall.error.x, 2);
+    assert_true(fabs(v.overall.error.p - 0.5) < 1e-12);
+    assert_true(v.overall.error.lo < 0.5 && v.overall.error.hi > 0.5);
+    assert_int_equal(v.per_class[0].decided, 3);
+    assert_int_equal(v.per_class[0].error.x, 2);
+    assert_int_equal(v.per_class[0].false_alarm.x, 1);
+    assert_int_equal(v.per_class[1].judged, 1);
+    assert_int_equal(v.per_class[2].judged, 0);
+    assert_true(isnan(v.per_class[2].error.p) && isnan(v.per_class[2].corrected));
+    /* corrected = est_rate * precision, interval est_rate * [lo, hi] */
+    const rp_verdict_group *g = &v.per_class[0];
+    assert_true(fabs(g->corrected - g->est_rate * 2.0 / 3.0) < 1e-12);
+    assert_true(fabs(g->corrected_hi - g->est_rate * g->error.hi) < 1e-12);
+    json_t *j = rp_verdicts_json(&v);
+    assert_non_null(j);
+    assert_int_equal(json_array_size(json_object_get(j, "classes")), 3);
+    assert_true(json_is_null(json_object_get(json_object_get(json_array_get(json_object_get(j, "classes"), 2), "error"), "p")));
+    json_decref(j);
+    rp_verdicts_free(&v);
+    assert_int_equal(rp_verdicts_load(f.db, 42, 0.95, &v, &err), LA_EUSAGE);
+    fx_close(&f);
+}
+
 static char *slurp_file(const char *path)
 {
     FILE *fp = fopen(path, "rb");
@@ -297,7 +393,7 @@ static void test_export_read_round_trip(void **state)
     assert_int_equal(rp_decisions_export(f.db, f.run, &o, &err), 0);
     char *text = slurp_file(csv);
     assert_non_null(text);
-    assert_non_null(strstr(text, "id,decision,new_label,reviewer,note,given,suggested,score,rank,decided_at\n"));
+    assert_non_null(strstr(text, "id,decision,new_label,reviewer,note,given,suggested,score,rank,decided_at,verdict\n"));
     assert_non_null(strstr(text, "\"a \"\"note\"\", with\nnewline\""));
     /* read back: the same rows, hostile text byte-exact */
     rp_decisions_file in;
@@ -362,6 +458,8 @@ int main(void)
         cmocka_unit_test(test_list_filters),
         cmocka_unit_test(test_status_valid),
         cmocka_unit_test(test_import),
+        cmocka_unit_test(test_verdicts),
+        cmocka_unit_test(test_verdict_summary),
         cmocka_unit_test(test_export_read_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,6 +38,9 @@ static void test_keys(void **state)
     assert_int_equal(rv_parse_key('x', 2, &c), -1);
     assert_int_equal(rv_parse_key(27, 2, &c), -1);
     assert_int_equal(rv_parse_key('K', 2, &c), -1);
+    assert_int_equal(rv_parse_key('e', 2, &c), 0); assert_int_equal(c.action, RV_VERDICT); assert_string_equal(c.verdict, "error");
+    assert_int_equal(rv_parse_key('a', 2, &c), 0); assert_string_equal(c.verdict, "ambiguous");
+    assert_int_equal(rv_parse_key('f', 2, &c), 0); assert_string_equal(c.verdict, "false_alarm");
 }
 
 static int line(const char *s, rv_command *c)
@@ -52,6 +55,11 @@ static void test_lines(void **state)
     (void)state;
     rv_command c;
     assert_int_equal(line("k\n", &c), 0);        assert_int_equal(c.action, RV_KEEP);
+    assert_null(c.verdict);
+    assert_int_equal(line("e", &c), 0);          assert_int_equal(c.action, RV_VERDICT); assert_string_equal(c.verdict, "error");
+    assert_int_equal(line("false_alarm", &c), 0); assert_string_equal(c.verdict, "false_alarm");
+    assert_int_equal(line("ambiguous", &c), 0);  assert_string_equal(c.verdict, "ambiguous");
+    assert_int_equal(line("e x", &c), -1);
     assert_int_equal(line("  keep \r\n", &c), 0); assert_int_equal(c.action, RV_KEEP);
     assert_int_equal(line("r", &c), 0);          assert_int_equal(c.action, RV_RELABEL); assert_int_equal(c.label, 1);
     assert_int_equal(line("relabel", &c), 0);    assert_int_equal(c.action, RV_RELABEL); assert_int_equal(c.label, 1);

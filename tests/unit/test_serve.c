@@ -168,11 +168,23 @@ static void test_request_line(void **state)
     assert_int_equal(line_status("GET / HTTP/0.9"), 505);
 }
 
+static const char *frame_fault;    /* srv_framing_check's phrase for the last frame() */
+
 static int frame(const char *req, size_t max_body)
 {
     const char *end = strstr(req, "\r\n\r\n");
     size_t he = end ? (size_t)(end - req) + 4 : strlen(req);
-    return srv_framing_status(req, he, req + he, strlen(req) - he, max_body);
+    int st = srv_framing_check(req, he, req + he, strlen(req) - he, max_body, &frame_fault);
+    assert_int_equal(st, srv_framing_status(req, he, req + he, strlen(req) - he, max_body));
+    assert_true((st == 400 || st == 413) == (frame_fault != NULL));  /* a refusal names its fault */
+    return st;
+}
+
+/* The phrase the gate's 400 body shows for req. */
+static const char *fault_of(const char *req)
+{
+    frame(req, 100);
+    return frame_fault ? frame_fault : "";
 }
 
 static void test_framing(void **state)
@@ -210,6 +222,42 @@ static void test_framing(void **state)
     assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n", 50), 413);
     assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 100), 400);
     assert_int_equal(frame("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}XX0\r\n\r\n", 100), 400);
+    /* each fault named */
+    static const char *const faults[][2] = {
+        {"GET / HTTP/1.1\r\n\r\n",
+         "no Host header (HTTP/1.1 needs one)"},
+        {"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+         "more than one Host header"},
+        {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+         "two Content-Length values that differ"},
+        {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x10\r\n\r\n",
+         "a Content-Length that is not digits"},
+        {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n",
+         "Content-Length together with Transfer-Encoding"},
+        {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: foo\r\n\r\n",
+         "a transfer coding other than exactly chunked"},
+        {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+         "two Transfer-Encoding headers"},
+        {"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+         "Transfer-Encoding in an HTTP/1.0 request"},
+        {"GET / HTTP/1.1\r\nHost : a\r\n\r\n",
+         "a blank before a header's colon"},
+        {"GET / HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n",
+         "a folded header line (obs-fold)"},
+        {"GET / HTTP/1.1\r\nHost: a\r\nno colon\r\n\r\n",
+         "a header line without a colon"},
+        {"GET / HTTP/1.1\r\nHost: a\r\nX: a\001b\r\n\r\n",
+         "a control character in a header value"},
+        {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFFFF1\r\n",
+         "a chunk size that overflows 64 bits"},
+        {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+         "a chunk size that is not hex"},
+        {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}XX0\r\n\r\n",
+         "a chunk not followed by a line end"},
+        {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 101\r\n\r\n",
+         "a Content-Length larger than --max-body"},
+    };
+    for (size_t i = 0; i < sizeof faults / sizeof *faults; i++) assert_string_equal(fault_of(faults[i][0]), faults[i][1]);
 }
 
 static void test_content_type_origin_tokens(void **state)
