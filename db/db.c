@@ -37,29 +37,6 @@ static int schema_latest(void)
     return n;
 }
 
-/* The order migrations are applied in, as indices into db_schema_files
- * (which the build sorts by number). user_version counts the files applied
- * in this order, so the order may only ever be appended to. Releases so far
- * shipped 001, 002 and 005 (user_version 3 = those three); files numbered
- * below 005 that came later (003, 004) follow 005, and every other file
- * follows in number order. Without this a database at version 3 would get
- * 005 applied again (the 4th file by number) and never 004. */
-static void schema_order(int *order, int n)
-{
-    static const char *const released[] = {"001_init.sql", "002_digest.sql", "005_report.sql"};
-    int m = 0;
-    unsigned char used[64] = {0};
-    assert(n <= (int)sizeof used);
-    for (size_t r = 0; r < sizeof released / sizeof *released; r++)
-        for (int i = 0; i < n; i++)
-            if (!used[i] && !strcmp(db_schema_names[i], released[r])) {
-                order[m++] = i;
-                used[i] = 1;
-            }
-    for (int i = 0; i < n; i++)
-        if (!used[i]) order[m++] = i;
-}
-
 static int read_int(sqlite3 *db, const char *sql, int *out)
 {
     sqlite3_stmt *st;
@@ -78,13 +55,12 @@ static int read_int(sqlite3 *db, const char *sql, int *out)
  * caller's transaction. */
 static int migrate(sqlite3 *db, const char *path, int from, la_error *err)
 {
-    int latest = schema_latest(), order[64];
-    schema_order(order, latest);
+    int latest = schema_latest();
     for (int v = from; v < latest; v++) {
         char *msg = NULL;
-        if (sqlite3_exec(db, db_schema_files[order[v]], NULL, NULL, &msg) != SQLITE_OK) {
+        if (sqlite3_exec(db, db_schema_files[v], NULL, NULL, &msg) != SQLITE_OK) {
             la_error_set(err, LA_EINTERNAL, path, 0, "applying schema %s: %s",
-                         db_schema_names[order[v]], msg ? msg : sqlite3_errmsg(db));
+                         db_schema_names[v], msg ? msg : sqlite3_errmsg(db));
             sqlite3_free(msg);
             return LA_EINTERNAL;
         }

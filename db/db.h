@@ -331,7 +331,7 @@ typedef struct db_example_digest {
     const uint8_t *pixels;     /* image_h x image_w x channels bytes, or NULL */
 } db_example_digest;
 
-/* A flagged example's probabilities (schema/005_report.sql): p(given) and
+/* A flagged example's probabilities (schema/003_report.sql): p(given) and
  * the n_top (1..3) most probable classes, most probable first. */
 typedef struct db_example_probs {
     int64_t row;
@@ -360,9 +360,9 @@ typedef struct db_digest {
     size_t              n_examples;
     const db_example_digest *examples;
     const char         *note;        /* why parts are missing, or NULL        */
-    size_t              n_probs;     /* flagged examples' probabilities (005) */
+    size_t              n_probs;     /* flagged examples' probabilities (003) */
     const db_example_probs *probs;
-    size_t              n_typical;   /* typical examples per class (005)      */
+    size_t              n_typical;   /* typical examples per class (003)      */
     const db_typical   *typical;
 } db_digest;
 

@@ -144,7 +144,7 @@ static int insert_examples(sqlite3 *db, int64_t run_id, const db_digest *d, la_e
     return status;
 }
 
-/* The flagged examples' p(given) and top 3 classes (schema/005_report.sql). */
+/* The flagged examples' p(given) and top 3 classes (schema/003_report.sql). */
 static int insert_probs(sqlite3 *db, int64_t run_id, const db_digest *d, la_error *err)
 {
     if (d->n_probs == 0) return 0;

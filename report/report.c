@@ -59,7 +59,7 @@ typedef struct report {
     thumb          *thumbs;            /* n, by row                             */
     db_digest_info  digest;            /* what the record stage stored          */
     char            features_note[2200]; /* why a card shows no values, or ""   */
-    db_typical     *typical;           /* n_typical, by class then slot (005)   */
+    db_typical     *typical;           /* n_typical, by class then slot (003)   */
     size_t          n_typical;
     const char     *out;               /* the report directory as given         */
     json_t         *summary;           /* the run's summary.json, or NULL       */

@@ -3,7 +3,7 @@
  * recorded (audit --db) from the raw inputs the report must not reopen: the
  * per-class precision-recall curves of the out-of-fold probabilities, each
  * flagged example's p(given) and top 3 classes, the typical examples of each
- * class (the most confident correctly-labelled ones: schema/005_report.sql),
+ * class (the most confident correctly-labelled ones: schema/003_report.sql),
  * the "most telling" feature summaries of flagged tabular examples
  * (rp_features.h), and the 8-bit thumbnail pixels of flagged examples of
  * image datasets without files (IDX, .npy pixels). Stored with

@@ -795,8 +795,8 @@ static void test_migrate_v1_to_digest(void **state)
     remove_db(path);
 }
 
-/* A database of the release that shipped 001, 002 and 005 (user_version 3)
- * gets 004 only, in place: 005 is not applied again, every row stays. */
+/* A database at 001, 002 and 003 (user_version 3) gets 004 only, in place:
+ * 003 is not applied again, every row stays. */
 static void test_migrate_v3_to_verdict(void **state)
 {
     (void)state;

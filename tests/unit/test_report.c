@@ -797,7 +797,7 @@ static void test_digest_tabular(void **state)
     run_free(&t.d);
 }
 
-/* The cards' probabilities and the typical examples (schema 005): stored
+/* The cards' probabilities and the typical examples (schema 003): stored
  * from the probabilities at record time, drawn as bars and a reason. */
 static void test_digest_probs_typical(void **state)
 {
