@@ -70,17 +70,25 @@ expect_out '"overall_multilabel_health_score"' "--format json prints the summary
 # Python: the indicator .npy and the package's functions (cleanlab's API)
 PY=${LA_PYTHON:-/usr/bin/python3}
 if [ -x "$PY" ] && "$PY" -c "import numpy" 2>/dev/null && [ -f "$LA_BUILD/liblabelaudit.so" ]; then
-    LABELAUDIT_LIB="$LA_BUILD/liblabelaudit.so" PYTHONPATH="$(pwd)/python" "$PY" - "$D" "$TMP/o1" > "$TMP/py.out" 2>&1 <<'EOF'
+    "$PY" - "$D" <<'EOF'
+import sys, numpy as np
+d = sys.argv[1]
+P = np.loadtxt(d + "/probs.csv", delimiter=",", skiprows=1)
+rows = [l.rstrip("\n").split(",", 1)[1].strip('"') for l in open(d + "/labels.csv").readlines()[1:]]
+Y = np.zeros(P.shape, np.uint8)
+for i, r in enumerate(rows):
+    Y[i, [int(c) for c in r.split(",")] if r else []] = 1
+np.save(d + "/labels.npy", Y)
+EOF
+    # the package cross-check loads liblabelaudit.so into python: not an ASan build
+    [ -z "${LA_SANITIZED:-}" ] && LABELAUDIT_LIB="$LA_BUILD/liblabelaudit.so" PYTHONPATH="$(pwd)/python" \
+        "$PY" - "$D" "$TMP/o1" > "$TMP/py.out" 2>&1 <<'EOF'
 import sys, numpy as np
 import labelaudit.multilabel_classification as ml
 d, o = sys.argv[1], sys.argv[2]
 P = np.loadtxt(d + "/probs.csv", delimiter=",", skiprows=1)
-rows = [l.rstrip("\n").split(",", 1)[1].strip('"') for l in open(d + "/labels.csv").readlines()[1:]]
-labels = [[int(c) for c in r.split(",")] if r else [] for r in rows]
-Y = np.zeros(P.shape, np.uint8)
-for i, l in enumerate(labels):
-    Y[i, l] = 1
-np.save(d + "/labels.npy", Y)
+Y = np.load(d + "/labels.npy")
+labels = [list(np.flatnonzero(r)) for r in Y]
 ranked = ml.filter.find_label_issues(labels, P, return_indices_ranked_by="self_confidence")
 print("ranked", np.array_equal(ranked, np.loadtxt(o + "/ranked.csv", skiprows=1, dtype=int, ndmin=1)))
 q = ml.rank.get_label_quality_scores(labels, P)
@@ -90,9 +98,13 @@ print("per_class", np.array_equal(per.astype(int), np.loadtxt(o + "/class_issues
 h = ml.dataset.overall_multilabel_health_score(labels, P)
 print("health", float(open(o + "/overall_label_health_score.txt").read()) == h)
 EOF
-    for w in ranked scores per_class health; do
-        check "same $w as labelaudit.multilabel_classification" grep -q "^$w True" "$TMP/py.out"
-    done
+    if [ -z "${LA_SANITIZED:-}" ]; then
+        for w in ranked scores per_class health; do
+            check "same $w as labelaudit.multilabel_classification" grep -q "^$w True" "$TMP/py.out"
+        done
+    else
+        echo "SKIP multi-label Python cross-check under sanitizers"
+    fi
     la audit --multi-label --labels "$D/labels.npy" --pred-probs "$D/probs.csv" --out "$TMP/o5" --quiet
     expect_rc 0 "labels as a 0/1 indicator .npy"
     for f in ranked.csv label_quality.csv class_issues.csv is_label_issue.csv; do
