@@ -106,7 +106,12 @@ $(BUILD)/api/test_api: tests/api/test_api.c include/labelaudit.h $(BUILD)/liblab
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -g -Wall -Wextra -Werror -Iinclude $(LDFLAGS) -o $@ $< -L$(BUILD) -llabelaudit -Wl,-rpath,$(CURDIR)/$(BUILD)
 
-units: $(UNIT_BIN) $(BUILD)/api/test_api
+# cmocka tests of the public dataset-checks API, the same way (run by tests/run.sh)
+$(BUILD)/tests/test_api_checks: tests/api/test_api_checks.c include/labelaudit.h $(BUILD)/liblabelaudit.so
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -g -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude $(LDFLAGS) -o $@ $< -L$(BUILD) -llabelaudit -Wl,-rpath,$(CURDIR)/$(BUILD) $(shell pkg-config --libs cmocka) -lm
+
+units: $(UNIT_BIN) $(BUILD)/api/test_api $(BUILD)/tests/test_api_checks
 
 # The README's test command: installs what the tests need when it is missing
 # (apt-get, npm; a no-op when present), builds in a fresh make (so pkg-config
@@ -120,7 +125,7 @@ check: test-deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	LA_BIN=$(CURDIR)/build-san/labelaudit LA_BUILD=$(CURDIR)/build-san LA_SANITIZED=1 sh tests/run.sh
 
-units-san: $(UNIT_BIN) $(BUILD)/api/test_api
+units-san: $(UNIT_BIN) $(BUILD)/api/test_api $(BUILD)/tests/test_api_checks
 
 valgrind: labelaudit
 	LA_BIN=$(CURDIR)/$(BUILD)/labelaudit LA_BUILD=$(CURDIR)/$(BUILD) LA_VALGRIND=1 \

@@ -233,8 +233,26 @@ static void lc_sc_range(lc_sc_ctx *c, size_t a, size_t b, int t)
         const double *p = c->probs;
         for (size_t i = lo; i < hi; i++) bad |= !(p[i] >= -CL_TOL) | !(p[i] <= 1 + CL_TOL);
     } else {
+        /* compared in float against the float bounds equivalent to the double
+         * ones ((double)x >= -tol <=> x >= flo), so the loop vectorizes */
         const float *p = c->probs;
-        for (size_t i = lo; i < hi; i++) { double v = p[i]; bad |= !(v >= -CL_TOL) | !(v <= 1 + CL_TOL); }
+        float flo = (float)-CL_TOL, fhi = (float)(1 + CL_TOL);
+        if ((double)flo < -CL_TOL) flo = nextafterf(flo, 0.0f);
+        if ((double)fhi > 1 + CL_TOL) fhi = nextafterf(fhi, 0.0f);
+        /* 8 lanes of min, max and sum (NaN poisons the sum; +-inf reach the
+         * min or max), a constant-count inner loop the compiler vectorizes */
+        float mn[8], mx[8], sum[8];
+        for (int j = 0; j < 8; j++) { mn[j] = flo; mx[j] = fhi; sum[j] = 0; }
+        size_t i = lo;
+        for (; i + 8 <= hi; i += 8)
+            for (int j = 0; j < 8; j++) {
+                float x = p[i + j];
+                mn[j] = x < mn[j] ? x : mn[j];
+                mx[j] = x > mx[j] ? x : mx[j];
+                sum[j] += x;
+            }
+        for (; i < hi; i++) bad |= !(p[i] >= flo) | !(p[i] <= fhi);
+        for (int j = 0; j < 8; j++) bad |= (mn[j] < flo) | (mx[j] > fhi) | (sum[j] != sum[j]);
     }
     if (bad) c->bad[t] = 1;
 }

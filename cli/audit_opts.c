@@ -44,6 +44,9 @@ static const char au_usage[] =
     "                           truncate) fractional prune counts, and normalise\n"
     "                           --num-to-remove-per-class by each row's own sum\n"
     "  --scores                 also write the per-example label_quality_*.csv files\n"
+    "  --multi-label            labels are lists of classes per example (CSV column\n"
+    "                           'labels': \"0,3\"; or an N x K 0/1 .npy); pred-probs are K\n"
+    "                           independent per-class probabilities\n"
     "  --data DATASET           the dataset (ids, class names, labels when --labels is\n"
     "                           not given); loader options below apply\n"
     "  --classes FILE           class names, one per line, in column order (labels given\n"
@@ -117,7 +120,7 @@ int au_opts_check(const au_opts *o, const char *remove_arg, const char *cmd)
 /* ---- `audit`'s own options ------------------------------------------------ */
 
 enum { AU_LABELS = 1, AU_PROBS, AU_OUT, AU_DATA, AU_SUMMARY, AU_DB, AU_THREADS, AU_FORMAT, AU_QUIET, AU_HELP,
-       AU_SEED, AU_TOP };
+       AU_SEED, AU_TOP, AU_MULTI };
 
 static const struct option au_longopts[] = {
     {"labels", required_argument, 0, AU_LABELS},
@@ -132,6 +135,7 @@ static const struct option au_longopts[] = {
     {"help", no_argument, 0, AU_HELP},
     {"seed", required_argument, 0, AU_SEED},
     {"top", required_argument, 0, AU_TOP},
+    {"multi-label", no_argument, 0, AU_MULTI},
     AU_STAGE_LONG_OPTIONS,
     IO_LOAD_LONG_OPTIONS,
     DC_CLI_LONG_OPTIONS,
@@ -162,6 +166,7 @@ static int au_cli_option(au_cli *a, int c, char **argv)
         return 0;
     case AU_QUIET: a->quiet = 1; return 0;
     case AU_TOP: return cli_parse_long(cmd, "top", optarg, 1, 1000000000L, &a->top) ? LA_EUSAGE : 0;
+    case AU_MULTI: a->multi_label = 1; return 0;
     case AU_SEED:
         if (cli_parse_long(cmd, "seed", optarg, 0, 2147483647L, &lv)) return LA_EUSAGE;
         a->o.seed = (uint64_t)lv;

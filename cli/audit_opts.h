@@ -47,11 +47,15 @@ typedef struct au_cli {
     int          quiet, json;
     long         top;                 /* --top N: print the N worst issues (0: no) */
     dc_cli       dc;                  /* the dataset checks (checks_opts.h)    */
+    int          multi_label;         /* --multi-label (audit_multilabel.c)    */
 } au_cli;
 
 /* Parses `audit`'s argv into a (defaults first). Returns 0 with *done = 1
  * after printing --help, 0 with *done = 0 to go on, or LA_EUSAGE (printed). */
 int au_cli_parse(int argc, char **argv, au_cli *a, int *done);
+
+/* `audit --multi-label` after au_cli_parse (audit_multilabel.c): the exit status. */
+int au_ml_cli_run(const au_cli *a);
 
 /* ---- what audit and cv --audit print ------------------------------------ */
 

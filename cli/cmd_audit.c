@@ -42,6 +42,7 @@ int cmd_audit(int argc, char **argv)
     au_cli a;
     int done, rc = au_cli_parse(argc, argv, &a, &done);
     if (rc || done) return rc;
+    if (a.multi_label) return au_ml_cli_run(&a);
     if (!a.files.probs) return dc_cli_features_only(&a);   /* dataset checks alone */
 
     la_error err;

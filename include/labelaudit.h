@@ -332,6 +332,117 @@ LA_API int la_cl_multilabel_scores(const uint8_t *onehot, const void *probs, la_
 LA_API int la_cl_multilabel_find_label_issues(const uint8_t *onehot, const void *probs, la_dtype dtype, size_t n,
                                               size_t k, const la_cl_options *o, uint8_t *issues, la_error *err);
 
+/* ---- dataset checks (checks/): beyond wrong labels -------------------- */
+/* Near duplicates and outliers on features exactly as cleanlab 2.9.0's
+ * Datalab finds them (NearDuplicateIssueManager, OutlierIssueManager, one
+ * corrected kNN graph), identical rows and byte-identical image files with
+ * the label conflicts among them, test examples leaked from training, and
+ * image near duplicates and defects: `labelaudit check --issues` in-process.
+ * Every buffer is the caller's, borrowed (read in place, never copied): it
+ * must stay valid until la_checks_free, as la_checks_write reads it again. */
+
+typedef struct la_check_split {
+    const void    *features;     /* n x d row-major of dtype, or NULL           */
+    la_dtype       dtype;        /* LA_F32 or LA_F64                            */
+    size_t         n, d;         /* examples; feature columns                   */
+    const int32_t *labels;       /* n labels, or NULL (no label conflicts)      */
+    const float   *pixels;       /* n x image_h x image_w x channels in [0, 1],
+                                    or NULL (no pixel checks)                   */
+    int            image_w, image_h, channels;
+    const char *const *image_paths; /* n image files, or NULL (no file checks)  */
+    const char *const *ids;      /* n ids for la_checks_write, or NULL: rows    */
+    const uint8_t *label_issue;  /* training split only: n flags of a label
+                                    audit to merge as "label" issues, or NULL   */
+    const double  *label_score;  /* with label_issue: n label quality scores    */
+} la_check_split;
+
+typedef struct la_check_options {
+    const char *checks;          /* "near_duplicate,outlier,exact_duplicate,
+                                    leakage,image,label" (a check the inputs
+                                    do not allow is then LA_EUSAGE), or NULL /
+                                    "all" = every check the inputs allow        */
+    size_t      k;               /* neighbours (10)                             */
+    double      near_dup_threshold; /* radius factor (0.13)                     */
+    double      outlier_threshold;  /* IQR rule's t (0.37037)                   */
+    const char *metric;          /* NULL / "auto" (cosine when d > 3), "cosine",
+                                    "euclidean"                                 */
+    int         threads;         /* 0 = all cores                               */
+} la_check_options;
+
+LA_API void la_check_options_init(la_check_options *o);
+
+typedef struct la_checks la_checks;     /* opaque; la_checks_free releases it */
+
+/* Runs the checks on the training split (test: a test split for leakage, or
+ * NULL). 0 and *out, or LA_EUSAGE (NaN or infinite features naming the row
+ * and column, shapes that disagree, k >= n, an unknown check or metric) or
+ * LA_EINTERNAL, with *out left NULL. */
+LA_API int la_check_run(const la_check_split *train, const la_check_split *test, const la_check_options *o,
+                        la_checks **out, la_error *err);
+LA_API void la_checks_free(la_checks *c);
+
+/* 1 when the check named (one of la_check_options' names) ran, else 0. */
+LA_API int         la_checks_ran(const la_checks *c, const char *check);
+LA_API size_t      la_checks_n(const la_checks *c);
+LA_API size_t      la_checks_k(const la_checks *c);
+LA_API const char *la_checks_metric(const la_checks *c);      /* resolved       */
+/* The corrected self-kNN graph: n x k neighbour rows nearest first, and
+ * their distances; NULL when no feature check ran. */
+LA_API const int64_t *la_checks_knn_index(const la_checks *c);
+LA_API const double  *la_checks_knn_distance(const la_checks *c);
+/* Near duplicates (NULL when the check did not run): n flags, n scores
+ * (1 - exp(-d_nn / median)), and each example's near-duplicate set as CSR:
+ * example i's set is members[start[i] .. start[i+1]), ascending. */
+LA_API const uint8_t *la_checks_near_duplicate_flags(const la_checks *c);
+LA_API const double  *la_checks_near_duplicate_scores(const la_checks *c);
+LA_API const size_t  *la_checks_near_duplicate_set_start(const la_checks *c);
+LA_API const int64_t *la_checks_near_duplicate_sets(const la_checks *c);
+LA_API double         la_checks_median_nn_distance(const la_checks *c);
+/* Outliers (NULL when the check did not run): n flags, n scores
+ * (exp(-avg / scaling)), n mean distances to the k neighbours, and the IQR
+ * rule's threshold on them. */
+LA_API const uint8_t *la_checks_outlier_flags(const la_checks *c);
+LA_API const double  *la_checks_outlier_scores(const la_checks *c);
+LA_API const double  *la_checks_outlier_avg_distance(const la_checks *c);
+LA_API double         la_checks_outlier_threshold(const la_checks *c);
+/* Groups of identical feature rows (files = 0) or byte-identical image files
+ * (files = 1), CSR as above over groups, members ascending, and per group 1
+ * when its labels differ. Returns the number of groups (0: none, the
+ * pointers then NULL or empty). Any out pointer may be NULL. */
+LA_API size_t la_checks_groups(const la_checks *c, int files, const size_t **start, const int64_t **members,
+                               const uint8_t **conflict);
+/* Leaked test examples: la_checks_num_leaks rows copied into the caller's
+ * arrays (each may be NULL): test row, training row, kind (0 exact, 1 file,
+ * 2 near, 3 image; la_check_leak_kind_name), distance, score in [0, 1]. */
+LA_API size_t      la_checks_num_leaks(const la_checks *c);
+LA_API void        la_checks_leaks(const la_checks *c, int64_t *test, int64_t *train, int32_t *kind, double *distance,
+                                   double *score);
+LA_API const char *la_check_leak_kind_name(int kind);   /* NULL out of range */
+/* Image near duplicates a < b with their best shifted correlation. */
+LA_API size_t la_checks_num_image_pairs(const la_checks *c);
+LA_API void   la_checks_image_pairs(const la_checks *c, int64_t *a, int64_t *b, double *corr);
+/* Image defects: n x la_check_num_defects() scores (NaN: not computed) and
+ * flags, defect j named la_check_defect_name(j); NULL when the check did
+ * not run. */
+LA_API int             la_check_num_defects(void);
+LA_API const char     *la_check_defect_name(int j);    /* NULL out of range */
+LA_API const double   *la_checks_defect_scores(const la_checks *c);
+LA_API const uint8_t  *la_checks_defect_flags(const la_checks *c);
+/* The issue list (issues.csv's rows, most severe first): type t is named
+ * la_check_issue_name(t) ("label_conflict", "exact_duplicate", "leakage",
+ * "near_duplicate", "image_near_duplicate", "label", "outlier", then the
+ * defects); partner is the other example of a pair, or -1. */
+LA_API int         la_check_num_issue_types(void);
+LA_API const char *la_check_issue_name(int type);       /* NULL out of range */
+LA_API size_t      la_checks_count(const la_checks *c, int type); /* flagged examples */
+LA_API size_t      la_checks_num_issues(const la_checks *c);
+LA_API void        la_checks_issues(const la_checks *c, int64_t *index, int32_t *type, double *score,
+                                    int64_t *partner);
+/* Writes the files `labelaudit check --out DIR` writes for the checks that
+ * ran (issues.csv, near_duplicate.csv, outlier.csv, ...) into out_dir,
+ * all together or none. */
+LA_API int la_checks_write(const la_checks *c, const char *out_dir, la_error *err);
+
 #ifdef __cplusplus
 }
 #endif

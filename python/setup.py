@@ -23,7 +23,7 @@ setup(
     name="labelaudit",
     version="0.1.0",
     description="cleanlab 2.9.0's confident-learning API computed by the labelaudit C library",
-    packages=["labelaudit"],
+    packages=["labelaudit", "labelaudit.multilabel_classification"],
     package_data={"labelaudit": ["liblabelaudit.so"]},
     install_requires=["numpy"],
     python_requires=">=3.8",

@@ -27,6 +27,18 @@ class LaClOptions(C.Structure):
                 ("confident_joint", C.c_void_p), ("threads", C.c_int)]
 
 
+class LaCheckSplit(C.Structure):
+    _fields_ = [("features", C.c_void_p), ("dtype", C.c_int), ("n", C.c_size_t), ("d", C.c_size_t),
+                ("labels", C.c_void_p), ("pixels", C.c_void_p), ("image_w", C.c_int), ("image_h", C.c_int),
+                ("channels", C.c_int), ("image_paths", C.POINTER(C.c_char_p)), ("ids", C.POINTER(C.c_char_p)),
+                ("label_issue", C.c_void_p), ("label_score", C.c_void_p)]
+
+
+class LaCheckOptions(C.Structure):
+    _fields_ = [("checks", C.c_char_p), ("k", C.c_size_t), ("near_dup_threshold", C.c_double),
+                ("outlier_threshold", C.c_double), ("metric", C.c_char_p), ("threads", C.c_int)]
+
+
 def _find_library():
     here = os.path.dirname(os.path.abspath(__file__))
     cands = [os.environ.get("LABELAUDIT_LIB"), os.path.join(here, "liblabelaudit.so"),
@@ -56,6 +68,42 @@ _sig = {
                                           C.POINTER(C.c_size_t), _e]),
     "la_cl_multilabel_scores": (C.c_int, [_p, _p, C.c_int, _z, _z, C.c_char_p, C.c_int, C.c_int, _p, _e]),
     "la_cl_multilabel_find_label_issues": (C.c_int, [_p, _p, C.c_int, _z, _z, C.POINTER(LaClOptions), _p, _e]),
+    "la_check_options_init": (None, [C.POINTER(LaCheckOptions)]),
+    "la_check_run": (C.c_int, [C.POINTER(LaCheckSplit), C.POINTER(LaCheckSplit), C.POINTER(LaCheckOptions),
+                               C.POINTER(C.c_void_p), _e]),
+    "la_checks_free": (None, [_p]),
+    "la_checks_ran": (C.c_int, [_p, C.c_char_p]),
+    "la_checks_n": (_z, [_p]),
+    "la_checks_k": (_z, [_p]),
+    "la_checks_metric": (C.c_char_p, [_p]),
+    "la_checks_knn_index": (C.POINTER(C.c_int64), [_p]),
+    "la_checks_knn_distance": (C.POINTER(C.c_double), [_p]),
+    "la_checks_near_duplicate_flags": (C.POINTER(C.c_uint8), [_p]),
+    "la_checks_near_duplicate_scores": (C.POINTER(C.c_double), [_p]),
+    "la_checks_near_duplicate_set_start": (C.POINTER(C.c_size_t), [_p]),
+    "la_checks_near_duplicate_sets": (C.POINTER(C.c_int64), [_p]),
+    "la_checks_median_nn_distance": (C.c_double, [_p]),
+    "la_checks_outlier_flags": (C.POINTER(C.c_uint8), [_p]),
+    "la_checks_outlier_scores": (C.POINTER(C.c_double), [_p]),
+    "la_checks_outlier_avg_distance": (C.POINTER(C.c_double), [_p]),
+    "la_checks_outlier_threshold": (C.c_double, [_p]),
+    "la_checks_groups": (_z, [_p, C.c_int, C.POINTER(C.POINTER(C.c_size_t)), C.POINTER(C.POINTER(C.c_int64)),
+                             C.POINTER(C.POINTER(C.c_uint8))]),
+    "la_checks_num_leaks": (_z, [_p]),
+    "la_checks_leaks": (None, [_p, _p, _p, _p, _p, _p]),
+    "la_check_leak_kind_name": (C.c_char_p, [C.c_int]),
+    "la_checks_num_image_pairs": (_z, [_p]),
+    "la_checks_image_pairs": (None, [_p, _p, _p, _p]),
+    "la_check_num_defects": (C.c_int, []),
+    "la_check_defect_name": (C.c_char_p, [C.c_int]),
+    "la_checks_defect_scores": (C.POINTER(C.c_double), [_p]),
+    "la_checks_defect_flags": (C.POINTER(C.c_uint8), [_p]),
+    "la_check_num_issue_types": (C.c_int, []),
+    "la_check_issue_name": (C.c_char_p, [C.c_int]),
+    "la_checks_count": (_z, [_p, C.c_int]),
+    "la_checks_num_issues": (_z, [_p]),
+    "la_checks_issues": (None, [_p, _p, _p, _p, _p]),
+    "la_checks_write": (C.c_int, [_p, C.c_char_p, _e]),
 }
 for _name, (_res, _args) in _sig.items():
     _f = getattr(lib, _name)

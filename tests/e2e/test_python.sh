@@ -24,4 +24,40 @@ sed -n 's/^PASSED \(.*\)/PASS python \1/p; s/^SKIPPED \(.*\)/SKIP python \1/p' "
 sed -n 's/^FAILED \(.*\)/FAIL python \1/p; s/^ERROR \(.*\)/FAIL python \1/p' "$log"
 if [ "$rc" -ne 0 ] && ! grep -q '^FAILED\|^ERROR' "$log"; then cat "$log"; echo "FAIL python: pytest exited $rc"; fi
 [ "$rc" -ne 0 ] && tail -40 "$log"
+
+# pip install ./python offline with Debian's pip and setuptools (no index, no
+# build isolation), from a copy of the package with this build's library, into
+# a target directory; then import it from elsewhere, without the source tree
+# on the path or LABELAUDIT_LIB.
+if "$PY" -m pip --version >/dev/null 2>&1 && "$PY" -c "import setuptools" 2>/dev/null; then
+    t=$(mktemp -d); trap 'rm -f "$log"; rm -rf "$t"' EXIT
+    cp -r "$root/python" "$t/src" && rm -rf "$t/src/build" "$t/src"/*.egg-info && cp "$so" "$t/src/labelaudit/"
+    if "$PY" -m pip install --no-index --no-build-isolation --no-deps --quiet --target "$t/site" "$t/src" \
+        >"$log" 2>&1; then
+        echo "PASS python: pip install ./python offline (Debian setuptools)"
+    else
+        echo "FAIL python: pip install ./python offline: $(tail -3 "$log")"
+    fi
+    cat > "$t/use.py" <<'PYEOF'
+import os, numpy as np
+import labelaudit, labelaudit.multilabel_classification as ml
+from labelaudit.filter import find_label_issues
+assert labelaudit.__file__.startswith(os.environ["PYTHONPATH"]), labelaudit.__file__
+rng = np.random.default_rng(0)
+p = rng.dirichlet(np.ones(3), 300); y = p.argmax(1); y[:10] = (y[:10] + 1) % 3
+print("flagged", int(find_label_issues(y, p).sum()))
+print("ml", ml.rank.get_label_quality_scores([[int(c)] for c in y], p).shape)
+lab = labelaudit.Datalab({"y": y}, label_name="y", verbosity=0)
+lab.find_issues(pred_probs=p, features=rng.normal(size=(300, 4)))
+print("datalab", list(lab.get_issue_summary()["issue_type"]))
+PYEOF
+    if (cd "$t" && env -u LABELAUDIT_LIB PYTHONPATH="$t/site" "$PY" use.py >"$log" 2>&1) &&
+        grep -q "^datalab \['label', 'outlier', 'near_duplicate'\]" "$log" && grep -q "^ml (300,)" "$log"; then
+        echo "PASS python: the installed package imports and runs (filter, multilabel, Datalab)"
+    else
+        echo "FAIL python: the installed package: $(tail -5 "$log")"
+    fi
+else
+    echo "SKIP python: pip install test (python3-pip or python3-setuptools missing)"
+fi
 exit 0
