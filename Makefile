@@ -50,9 +50,10 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 DEB_PKGS = build-essential pkg-config libsqlite3-dev libcsv-dev libstb-dev libcmocka-dev \
            zlib1g-dev libopenblas-dev libjansson-dev libmicrohttpd-dev
-TEST_DEB_PKGS = chromium tmux valgrind python3 python3-numpy python3-pandas python3-pytest python3-setuptools python3-pip dataset-fashion-mnist libxml2-utils sqlite3 curl nodejs clang libclang-rt-14-dev
+TEST_DEB_PKGS = chromium tmux valgrind python3 python3-numpy python3-pandas python3-pytest python3-setuptools python3-pip dataset-fashion-mnist libxml2-utils sqlite3 curl nodejs clang libclang-rt-14-dev \
+                r-base-core r-cran-mlbench r-cran-palmerpenguins python3-sklearn python3-pil
 
-.PHONY: all lib python test check valgrind bench fuzz deps test-deps demo install clean units
+.PHONY: all lib python test check valgrind bench fuzz deps test-deps demo example-data install clean units
 
 all: labelaudit
 
@@ -143,6 +144,9 @@ deps:
 test-deps:
 	@sh tools/deps.sh $(DEB_PKGS) $(TEST_DEB_PKGS)
 	@sh tests/browser/serve_deps.sh
+
+example-data:
+	@sh tools/example_data.sh
 
 demo:
 	@sh tools/deps.sh $(DEB_PKGS) dataset-fashion-mnist

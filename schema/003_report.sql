@@ -1,4 +1,4 @@
--- 005_report.sql — what a reviewer needs on a report card, stored when the
+-- 003_report.sql — what a reviewer needs on a report card, stored when the
 -- run is recorded (the report never reopens pred_probs): the probability of
 -- the given label and the three most probable classes of each flagged
 -- example, and the typical examples of each class (the most confident

@@ -1,7 +1,7 @@
 #!/bin/sh
 # test_readme.sh — README.md's examples as executable documentation: every
 # ```sh block runs (from a scratch copy of the repository root, where
-# ../shared is the shared test data) through the real binary, and every block
+# tryout/data is what `make example-data` builds) through the real binary, and every block
 # marked as an example's output must match what the command prints, so the
 # README cannot drift from the program. The convention (HTML-comment markers:
 # skip, exit N, output, output of:) is in tests/e2e/readme_blocks.py. Each
@@ -17,13 +17,15 @@ PY="${LA_PYTHON:-python3}"
 HERE="$REPO/tests/e2e"
 
 # make_tree DIR — a scratch repository root: ./labelaudit (the wrapper), the
-# repository files the examples read, ../shared, the Quick start's files.
+# repository files the examples read, tryout/data, the Quick start's files.
 make_tree() {
     d=$1
     mkdir -p "$d/repo/tests" "$d/bin"
-    ln -s "$(cd "$SHARED" && pwd)" "$d/shared"
     ln -s "$REPO/tests/data" "$d/repo/tests/data"
     ln -s "$REPO/tools" "$d/repo/tools"
+    # the examples' data, as `make example-data` builds it (built once, below)
+    mkdir -p "$d/repo/tryout"
+    ln -s "$TMP/example-data" "$d/repo/tryout/data"
     cp "$REPO/tests/data/retrain/digits_train.csv" "$d/repo/data.csv"
     cp "$REPO/tests/data/retrain/digits_test.csv" "$d/repo/test.csv"
     # the Quick start's committed baseline: an audit of data.csv itself
@@ -122,6 +124,24 @@ run_readme() {
         esac
     done <"$d/blocks/index"
 }
+
+# ---- the examples' data -----------------------------------------------------
+# make example-data rebuilds from Debian packages exactly the shared files the
+# README's examples read (so its quoted figures hold for a user without ../shared)
+sh "$REPO/tools/example_data.sh" "$TMP/example-data" >"$TMP/example-data.log" 2>&1 ||
+    fail "example data: tools/example_data.sh" "$(tail -c 300 "$TMP/example-data.log")"
+for f in tabular/Glass.csv tabular/penguins.csv tabular/digits.csv digits-png/manifest.csv \
+         fashion-mnist-png/manifest.csv noise/digits_sym10_seed1.csv noise/digits_sym30_seed1.csv \
+         noise/digits_asym10_seed1.csv noise/fashion-mnist-png_sym10_seed1.csv; do
+    if cmp -s "$TMP/example-data/$f" "$DATA/$f"; then pass "example data: $f as shipped"
+    else fail "example data: $f as shipped" "differs from $DATA/$f"; fi
+done
+if diff -r -q "$TMP/example-data/digits-png/images" "$DATA/digits-png/images" >/dev/null &&
+   diff -r -q "$TMP/example-data/fashion-mnist-png/images" "$DATA/fashion-mnist-png/images" >/dev/null; then
+    pass "example data: every PNG as shipped"
+else
+    fail "example data: every PNG as shipped" "$(diff -r -q "$TMP/example-data/digits-png/images" "$DATA/digits-png/images" | head -n 2)"
+fi
 
 # ---- the harness finds what it should ---------------------------------------
 mkdir -p "$TMP/self"
