@@ -28,7 +28,7 @@ static const char usage[] =
     "usage: labelaudit cv --data DATASET [loader options] --out PRED_PROBS.npy|.csv\n"
     "           [--folds 5] [--seed S] [--threads N] [--model logreg|mlp|knn]\n"
     "           [model, loss and sampling options] [--coteach [--forget-rate R]\n"
-    "           [--forget-epochs E]] [--audit DIR] [--db FILE]\n"
+    "           [--forget-epochs E]] [--audit DIR [audit options]] [--db FILE]\n"
     "\n"
     "Out-of-fold predicted probabilities by stratified k-fold cross-validation:\n"
     "each example is predicted by the one model that never saw it. Writes\n"
@@ -50,7 +50,11 @@ static const char usage[] =
     "                           single-threaded inside each, never more than N in all\n"
     "  --no-standardize         do not standardize features (one-hot columns are never\n"
     "                           standardized; categories unseen in training are zeroed)\n"
-    "  --audit DIR              then run `labelaudit audit` on the result into DIR\n"
+    "  --audit DIR              then run `labelaudit audit` on the result into DIR;\n"
+    "                           audit's --filter-by, --rank-by, --frac-noise,\n"
+    "                           --num-to-remove-per-class, --min-examples-per-class,\n"
+    "                           --scores, --corrected, --bootstrap and --confidence\n"
+    "                           apply to it (see `labelaudit audit --help`)\n"
     "  --db FILE                with --audit: record the run and these metrics in FILE\n"
     "  --format text|json       summary on stdout (text)\n"
     "  --quiet                  no progress or information on stderr\n"
@@ -75,6 +79,7 @@ static const struct option own_options[] = {
     {"format", required_argument, NULL, O_FORMAT},
     {"quiet", no_argument, NULL, O_QUIET},
     {"help", no_argument, NULL, O_HELP},
+    AU_STAGE_LONG_OPTIONS,
 };
 
 #define N_OWN (sizeof own_options / sizeof *own_options)
@@ -85,6 +90,9 @@ typedef struct cv_args {
     int   standardize, json, quiet;
     io_load_opts load;
     cli_train_opts train;
+    au_opts audit_opts;               /* the audit stage's options (--audit) */
+    const char *remove_arg;           /* --num-to-remove-per-class, parsed once K is known */
+    int audit_opt_given;              /* an audit option was given */
 } cv_args;
 
 static int own_option(void *ctx, int c, const char *arg)
@@ -102,7 +110,12 @@ static int own_option(void *ctx, int c, const char *arg)
     case O_NOSTD: a->standardize = 0; break;
     case O_AUDIT: a->audit = arg; break;
     case O_DB: a->db = arg; break;
-    default: return cli_usage_error("cv", "unknown option");
+    default: {
+        int rc = au_opts_handle(&a->audit_opts, &a->remove_arg, c, arg, "cv");
+        if (rc < 0) return cli_usage_error("cv", "unknown option");
+        a->audit_opt_given = 1;
+        return rc;
+    }
     }
     return 0;
 }
@@ -123,6 +136,9 @@ static int parse_args(int argc, char **argv, cv_args *a, int *help)
                                "(a class-name header): name the file *.npy or *.csv", a->out);
     if (a->weights && a->weight_col) return cli_usage_error("cv", "give --weights or --weight-col, not both");
     if (a->db && !a->audit) return cli_usage_error("cv", "--db records an audit run: give --audit DIR too");
+    if (a->audit_opt_given && !a->audit)
+        return cli_usage_error("cv", "audit options (--filter-by, --rank-by, ...) apply to --audit DIR: give it too");
+    if (au_opts_check(&a->audit_opts, a->remove_arg, "cv")) return LA_EUSAGE;
     return cli_train_opts_check(&a->train, a->weights || a->weight_col, "cv");
 }
 
@@ -146,7 +162,7 @@ static double peak_rss_mb(void)
 /* --audit: the audit stage on the probabilities just computed, as `audit
  * --labels LABELS.npy --pred-probs OUT --data DATA [loader options]` reads
  * them from the files written (the same numbers: they were written as
- * float64), with the audit's defaults. Returns the exit status (printed). */
+ * float64), with the audit options given to cv. Returns the exit status (printed). */
 static int run_audit(const cv_args *a, const char *labels_path, const la_dataset *ds, const double *probs)
 {
     la_error err;
@@ -156,21 +172,24 @@ static int run_audit(const cv_args *a, const char *labels_path, const la_dataset
         .ids = ds->ids, .image_paths = ds->image_paths, .probs_path = a->out, .labels_path = labels_path,
         .data_path = a->data, .load = &a->load,
     };
-    au_opts o;
-    au_opts_init(&o);
+    au_opts o = a->audit_opts;
     o.keep_rank_scores = a->db != NULL;
     au_result res = {0};
     char **cls = NULL;
+    int64_t *remove = NULL;
     double t0 = la_now();
     int rc = a->load.classes_file ? au_class_names_file(a->load.classes_file, ds->k, a->out, &cls, &err) : 0;
     if (cls) in.class_names = cls;
-    if (!rc) rc = au_run(&in, &o, NULL, &res, &err);
+    if (!rc && a->remove_arg) rc = au_remove_parse(a->remove_arg, ds->k, &remove, &err);
+    o.remove = remove;
+    if (!rc) rc = au_run(&in, &o, a->audit, &res, &err);
     double t_run = la_now();
     if (!rc) rc = au_write(&res, &in, &o, a->audit, NULL, &err);
     if (!rc) au_cli_warn_skipped(&res, &o, a->out);
     if (!rc && a->db) rc = au_cli_record(a->db, &in, &o, &res, ds, a->quiet, &err);
     if (!rc) au_cli_print_summary(&res, &in, &o, a->audit, t0, t_run, a->quiet, 0);
     au_result_free(&res);
+    free(remove);
     io_free_strings(cls, cls ? ds->k : 0);
     return rc ? cli_report(&err) : 0;
 }
@@ -294,6 +313,7 @@ int cmd_cv(int argc, char **argv)
     a.standardize = 1;
     io_load_opts_init(&a.load);
     cli_train_opts_init(&a.train);
+    au_opts_init(&a.audit_opts);
     int help = 0, rc = parse_args(argc, argv, &a, &help);
     if (rc || help) {
         if (help) printf("%s%s\n%s", usage, cli_train_opts_help, io_load_opts_help);

@@ -125,6 +125,27 @@ expect_rc 0 "cv --audit --db"
 check "audit wrote its directory" test -d "$TMP/ia/audit"
 check "database written" test -s "$TMP/ia/la.db"
 
+# the audit's options apply to cv --audit: the same files as `audit` run with
+# them on what cv wrote (the summary differs only by the labels' path)
+la cv --data "$T/digits.csv" --out "$TMP/ib/p.npy" --audit "$TMP/ib/audit" --filter-by low_normalized_margin \
+    --rank-by normalized_margin --frac-noise 0.5 --scores --quiet
+expect_rc 0 "cv --audit with audit options"
+la audit --data "$T/digits.csv" --pred-probs "$TMP/ib/p.npy" --out "$TMP/ib/ref" --filter-by low_normalized_margin \
+    --rank-by normalized_margin --frac-noise 0.5 --scores --quiet
+if diff -r -q -x summary.json "$TMP/ib/audit" "$TMP/ib/ref" >/dev/null &&
+   grep -q '"filter_by": "low_normalized_margin"' "$TMP/ib/audit/summary.json" &&
+   [ -s "$TMP/ib/audit/label_quality_normalized_margin.csv" ]; then
+    pass "cv --audit --filter-by/--rank-by/--frac-noise/--scores = audit with them"
+else
+    fail "cv --audit --filter-by/--rank-by/--frac-noise/--scores = audit with them" "$(diff -r -q "$TMP/ib/audit" "$TMP/ib/ref" | head -n 3)"
+fi
+la cv --data "$T/iris.csv" --out "$TMP/ib/q.npy" --filter-by both --quiet
+expect_rc 2 "an audit option without --audit: usage error"
+expect_err "apply to --audit DIR" "  ... naming --audit"
+la cv --data "$T/iris.csv" --out "$TMP/ib/q.npy" --audit "$TMP/ib/q" --num-to-remove-per-class 1,2 --quiet
+expect_rc 2 "cv --audit --num-to-remove-per-class with the wrong K"
+expect_err "needs K = 3 counts, found 2" "  ... naming K"
+
 # --coteach: digits with 30% asymmetric noise (../shared/data/noise); each
 # fold's model is a co-taught pair, and its out-of-fold probabilities must
 # point back to the true class more often than a plain mlp's
