@@ -15,7 +15,9 @@ usage: cnn_measure.py TRAIN KIND RATE SEED MODEL...
          A, B, C run before on the same draw (the equal-weight ensemble).
          Every model is audited with cleanlab 2.9.0's defaults (cv --audit or
          labelaudit audit), recorded in OUT/db.sqlite for `clean`.
-Environment: LA (binary), W (work dir, /tmp/la-bench-cnn), NICE (19).
+Environment: LA (binary), W (work dir, /tmp/la-bench-cnn), NICE (19),
+AUDIT_ARGS (audit options for every model, e.g. "--filter-by low_normalized_margin";
+default none: cleanlab's defaults).
 One line per model: out-of-fold accuracy against the TRUE labels, precision,
 recall and F1 of the flagged examples against the injected flips, wall and
 CPU seconds (user + sys of the children; 'sk' its own process time). Work
@@ -31,6 +33,7 @@ from loop_data import read_idx  # noqa: E402
 LA = os.environ.get("LA", os.path.join(HERE, "..", "labelaudit"))
 W = os.environ.get("W", "/tmp/la-bench-cnn")
 NICE = ["nice", "-n", os.environ.get("NICE", "19")]
+AUDIT_ARGS = os.environ.get("AUDIT_ARGS", "").split()
 
 
 def load(train):
@@ -74,7 +77,7 @@ def make_noise(wd, name, ids, labels, kind, rate, seed):
 
 def audit_cmd(data, labels, out):
     return [LA, "audit", "--data", data, "--labels", labels, "--pred-probs", out + "/p.npy", "--out",
-            out + "/audit", "--db", out + "/db.sqlite", "--quiet"]
+            out + "/audit", "--db", out + "/db.sqlite", "--quiet"] + AUDIT_ARGS
 
 
 def main():
@@ -119,7 +122,8 @@ def main():
             cmd = audit_cmd(data, noisy_csv, out)
         else:
             cmd = NICE + [LA, "cv", "--data", data, "--labels", noisy_csv, "--out", out + "/p.npy",
-                          "--audit", out + "/audit", "--db", out + "/db.sqlite", "--quiet", "--model"] + mdl.split(":")
+                          "--audit", out + "/audit", "--db", out + "/db.sqlite", "--quiet"] + AUDIT_ARGS + \
+                ["--model"] + mdl.split(":")
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = c1.ru_utime - c0.ru_utime + c1.ru_stime - c0.ru_stime + (time.process_time() - p0 if mdl == "sk" else 0)
