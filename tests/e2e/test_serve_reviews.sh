@@ -195,3 +195,30 @@ as cat "$URL/api/next" >/dev/null
 [ "$(j "$TMP/.body" 'd["item"]["qid"]')" = "$(j "$TMP/al1.json" 'min(d["items"], key=lambda i: (i["priority"], i["rank"]))["qid"]')" ] \
   && pass "cat's next after the answer: the lowest recomputed score" || fail "AL next after answer" "$(head -c 200 "$TMP/.body")"
 serve_stop
+
+# ---- review (terminal) --reviews-per-item ----------------------------------------------
+TDB="$TMP/t.db"
+la cv --data "$DIG" --labels "$TMP/noisy.csv" --out "$TMP/cv2/pp.npy" --audit "$TMP/audit2" --db "$TDB" --quiet
+la review --db "$TDB" --reviewer ann --reviews-per-item 0 < /dev/null
+expect_rc 2 "review: R = 0 exits 2"; expect_err "between 1 and" "review: says the range"
+la review --db "$TDB" --reviewer ann --next active-learning < /dev/null
+expect_rc 2 "review: --next without R exits 2"
+printf 'k\nk\nq\n' > "$TMP/keys"; la review --db "$TDB" --reviewer ann --reviews-per-item 2 < "$TMP/keys"
+expect_rc 0 "review: ann answers two examples"; expect_out "2 reviewers per example, next by rank" "review: banner names R"
+expect_out "others: no other answer yet" "review: nothing to show ann yet"
+printf 'd\nq\n' > "$TMP/keys"; la review --db "$TDB" --reviewer bob --reviews-per-item 2 < "$TMP/keys"
+expect_rc 0 "review: bob answers one"
+sed -n '/^saved:/q;p' "$OUT" | grep -q 'ann' && fail "review: ann's answer hidden before bob's" "shown" || pass "review: ann's answer hidden before bob's"
+expect_out "^others: ann: keep" "review: after answering bob sees ann's answer"
+printf 'k\nu\nq\n' > "$TMP/keys"; la review --db "$TDB" --reviewer cat --reviews-per-item 2 < "$TMP/keys"
+expect_rc 0 "review: cat answers and undoes"
+expect_out "rank 2\)" "review: cat starts at rank 2 (rank 1 is done)"
+expect_out "undone: your last decision" "review: undo takes cat's answer back"
+[ "$(sqlite3 "$TDB" "SELECT count(*) FROM reviews WHERE reviewer = 'cat' AND status <> 'pending'")" = 0 ] && pass "review: cat's answer gone after undo" || fail "review: cat's undo" "$(sqlite3 "$TDB" 'SELECT * FROM reviews')"
+[ "$(sqlite3 "$TDB" "SELECT count(*) FROM queue WHERE status <> 'pending'")" = 0 ] && pass "review: the queue rows untouched" || fail "review: queue untouched" "changed"
+printf 'q\n' > "$TMP/keys"; la review --db "$TDB" --reviewer dan --reviews-per-item 2 --next active-learning < "$TMP/keys"
+expect_rc 0 "review --next active-learning runs"; expect_out "next by active-learning score" "review: banner names the order"
+check "serve on the same database for the AL order" serve_start "$TDB" --reviewers "$RV" --reviews-per-item 2 --next active-learning
+as cat "$URL/api/next" >/dev/null; WANT=$(j "$TMP/.body" 'd["item"]["id"]')
+serve_stop
+grep -q "^id: *$WANT " "$OUT" && pass "review shows the same next example as serve's ActiveLab order ($WANT)" || fail "review AL order" "$WANT vs $(grep '^id:' "$OUT")"
