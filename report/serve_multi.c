@@ -173,15 +173,22 @@ static void reply_db_error(srv_response *r, const la_error *err)
     srv_reply_error(r, err->status == LA_EUSAGE ? 400 : 500, err->msg[0] ? err->msg : "database error");
 }
 
-void srv_multi_state(const srv_multi_ctx *c, const db_filter *f, const srv_who *who, srv_response *r)
+/* mview_load under the lock: 0, or -1 with r filled (the error). */
+static int mview_locked(const srv_multi_ctx *c, const srv_who *who, mview *mv, srv_response *r)
 {
     la_error err;
     la_error_clear(&err);
-    mview mv;
     pthread_mutex_lock(c->lock);
-    int rc = mview_load(c, who->reviewer, &mv, &err);
+    int rc = mview_load(c, who->reviewer, mv, &err);
     pthread_mutex_unlock(c->lock);
-    if (rc) { reply_db_error(r, &err); return; }
+    if (rc) reply_db_error(r, &err);
+    return rc ? -1 : 0;
+}
+
+void srv_multi_state(const srv_multi_ctx *c, const db_filter *f, const srv_who *who, srv_response *r)
+{
+    mview mv;
+    if (mview_locked(c, who, &mv, r)) return;
     json_t *items = json_array(), *classes = json_array();
     int64_t total = 0;
     for (size_t t = 0; t < mv.v.items.n; t++) {
@@ -206,13 +213,8 @@ void srv_multi_state(const srv_multi_ctx *c, const db_filter *f, const srv_who *
 
 void srv_multi_next(const srv_multi_ctx *c, const srv_who *who, srv_response *r)
 {
-    la_error err;
-    la_error_clear(&err);
     mview mv;
-    pthread_mutex_lock(c->lock);
-    int rc = mview_load(c, who->reviewer, &mv, &err);
-    pthread_mutex_unlock(c->lock);
-    if (rc) { reply_db_error(r, &err); return; }
+    if (mview_locked(c, who, &mv, r)) return;
     /* the first row still to answer; else a row skipped for later */
     json_t *item = json_null();
     for (size_t t = 0; t < mv.v.items.n && json_is_null(item); t++) {
