@@ -20,10 +20,14 @@
 #include "cli.h"
 #include "commands.h"
 #include "../db/db.h"
+#include "../db/db_reviews.h"
 #include "../report/review.h"
+#include "../report/serve_next.h"
 
 static const char review_usage[] =
     "usage: labelaudit review --db FILE [--run N] [--reviewer NAME] [--quiet]\n"
+    "                         [--reviews-per-item R [--next rank|active-learning]\n"
+    "                          [--pred-probs FILE]]\n"
     "\n"
     "Reviews the queue in the terminal, one flagged example at a time (lowest\n"
     "label quality first): id, given and suggested label, score, image path or\n"
@@ -35,6 +39,14 @@ static const char review_usage[] =
     "  --reviewer NAME  stored with each decision (default: $LABELAUDIT_REVIEWER,\n"
     "                   then $USER, then 'terminal')\n"
     "  --quiet          no banner\n"
+    "  --reviews-per-item R  a session where every example goes to R different\n"
+    "                   reviewers (each runs review under their own --reviewer):\n"
+    "                   your answer is kept apart, the others' are shown only\n"
+    "                   after you gave yours, done examples (R answers) are passed\n"
+    "  --next ORDER     with --reviews-per-item: rank (default) or active-learning\n"
+    "                   (cleanlab's ActiveLab score, lowest first, recomputed on\n"
+    "                   every answer)\n"
+    "  --pred-probs FILE  for active-learning (default: the run's probability file)\n"
     "  --help           this text\n"
     "\n"
     "keys: k keep, r relabel to the suggested class, c choose a class, d drop,\n"
@@ -117,6 +129,8 @@ typedef struct review_ctx {
     unsigned char last[64]; /* was_skip of this session's latest saves, for undo */
     size_t     n_last;
     int64_t    skip_pass;  /* skipped examples passed over again this session */
+    int64_t    per_item;   /* R > 0: several reviewers per example (db_reviews) */
+    srv_next  *nx;         /* --next active-learning, else NULL (rank)        */
 } review_ctx;
 
 static void print_classes(const review_ctx *rc)
@@ -143,6 +157,30 @@ static int64_t ask_class(review_ctx *rc)
     return c;
 }
 
+/* Several reviewers: the others' answers on row qid, shown once one has
+ * answered it (the hiding rule, db_reviews_may_see). */
+static int print_others(review_ctx *rc, int64_t qid)
+{
+    la_error err;
+    la_error_clear(&err);
+    db_answers a;
+    if (db_reviews_all(rc->db, rc->run.id, &a, &err)) return cli_report(&err);
+    char who[256], name[256];
+    int shown = 0;
+    for (size_t t = 0; t < a.n; t++) {
+        const db_answer *x = &a.v[t];
+        if (x->queue_id != qid || !strcmp(x->reviewer, rc->reviewer) || !db_reviews_is_answer(x->status)) continue;
+        rv_sanitize(x->reviewer, who, sizeof who);
+        name[0] = '\0';
+        if (!strcmp(x->status, "relabel") && x->new_label >= 0 && x->new_label < rc->run.k)
+            rv_sanitize(rc->run.class_names[x->new_label], name, sizeof name);
+        printf("%s %s: %s%s%s\n", shown++ ? "      " : "others:", who, x->status, name[0] ? " -> " : "", name);
+    }
+    if (!shown) printf("others: no other answer yet\n");
+    db_answers_free(&a);
+    return 0;
+}
+
 /* Applies a decision or undo; prints the outcome. */
 static int apply(review_ctx *rc, const db_item *it, const rv_command *cmd, const char *verdict)
 {
@@ -152,7 +190,8 @@ static int apply(review_ctx *rc, const db_item *it, const rv_command *cmd, const
     la_error_clear(&err);
     if (cmd->action == RV_UNDO) {
         int64_t qid = 0;
-        int s = db_undo_last(rc->db, rc->reviewer, rc->run.id, &qid, &err);
+        int s = rc->per_item ? db_reviews_undo(rc->db, rc->reviewer, rc->run.id, &qid, &err)
+                             : db_undo_last(rc->db, rc->reviewer, rc->run.id, &qid, &err);
         if (s == 0) printf("undone: your last decision (queue entry %lld) is reverted\n", (long long)qid);
         else if (s == LA_EUSAGE || s == DB_CONFLICT) printf("cannot undo: %s\n", err.msg);
         else return cli_report(&err);
@@ -163,9 +202,12 @@ static int apply(review_ctx *rc, const db_item *it, const rv_command *cmd, const
         return 0;
     }
     const char *status = names[cmd->action];
-    int s = db_decide_verdict(rc->db, rc->run.id, it->queue_id, it->version, status,
-                              cmd->action == RV_RELABEL ? (int)cmd->label : -1,
-                              cmd->action == RV_SKIP ? NULL : verdict, rc->reviewer, NULL, "review", &err);
+    int label = cmd->action == RV_RELABEL ? (int)cmd->label : -1;
+    const char *v = cmd->action == RV_SKIP ? NULL : verdict;
+    int s = rc->per_item ? db_reviews_answer(rc->db, rc->run.id, it->queue_id, it->version, rc->per_item, status,
+                                             label, v, rc->reviewer, NULL, "review", &err)
+                         : db_decide_verdict(rc->db, rc->run.id, it->queue_id, it->version, status, label, v,
+                                             rc->reviewer, NULL, "review", &err);
     if (s == DB_CONFLICT) {
         printf("conflict: %s\nnot saved; showing the next pending example\n", err.msg);
         return 0;
@@ -184,6 +226,7 @@ static int apply(review_ctx *rc, const db_item *it, const rv_command *cmd, const
         printf("saved: %s\n", status);
     }
     if (verdict && cmd->action != RV_SKIP) printf("verdict: %s\n", verdict);
+    if (rc->per_item && cmd->action != RV_SKIP) return print_others(rc, it->queue_id);
     return 0;
 }
 
@@ -234,6 +277,8 @@ static int decide_one(review_ctx *rc, const db_item *it)
 /* The next example to show: the first pending one; when none is left, the
  * skipped ones (skip = decide later, the same in serve and clean), each once
  * per session. out->n == 0 when there is nothing more. */
+static int next_answer(review_ctx *rc, db_items *out, int *skipped, db_progress *own, la_error *err);
+
 static int next_example(review_ctx *rc, db_items *out, int *skipped, la_error *err)
 {
     *skipped = 0;
@@ -250,14 +295,60 @@ static int next_example(review_ctx *rc, db_items *out, int *skipped, la_error *e
     return 0;
 }
 
+/* Several reviewers: the first row in the work order (srv_next_order) still
+ * to answer; when none is left, one's own skips of rows not done, each once
+ * per session. *own: one's own progress. out->n == 0 when nothing is left. */
+static int next_answer(review_ctx *rc, db_items *out, int *skipped, db_progress *own, la_error *err)
+{
+    db_review_view v;
+    size_t *order = NULL, todo = 0;
+    out->n = 0;
+    out->v = NULL;
+    *skipped = 0;
+    memset(own, 0, sizeof *own);
+    if (rc->nx && srv_next_refresh(rc->nx, rc->db, err)) return err->status;
+    if (db_reviews_view(rc->db, rc->run.id, rc->reviewer, 0, &v, err)) return err->status;
+    int rc_ = srv_next_order(rc->nx, &v, rc->per_item, &order, &todo, err);
+    int64_t pick = 0, later = 0;
+    for (size_t t = 0; !rc_ && t < v.items.n; t++) {
+        const db_item *it = &v.items.v[order[t]];
+        int open = v.answers[order[t]] < rc->per_item && !db_reviews_is_answer(it->status);
+        own->total++;
+        own->decided += db_reviews_is_answer(it->status);
+        own->skip += !strcmp(it->status, "skip");
+        if (!pick && open && (t < todo || later++ == rc->skip_pass)) {
+            pick = it->queue_id;
+            *skipped = t >= todo;
+        }
+    }
+    own->decided += own->skip;           /* rv_format_item shows decided - skip */
+    free(order);
+    db_review_view_free(&v);
+    if (rc_ || !pick) return rc_;
+    if (db_reviews_view(rc->db, rc->run.id, rc->reviewer, pick, &v, err)) return err->status;
+    *out = v.items;
+    printf("\n(reviews: %lld of %lld for this example; the others' answers show once you answer)",
+           (long long)v.answers[0], (long long)rc->per_item);
+    free(v.answers);
+    return 0;
+}
+
 /* 1 when queue row qid is still 'skip' (skipped again, or nothing saved):
  * the skip pass then moves past it. */
 static int still_skipped(review_ctx *rc, int64_t qid)
 {
     la_error err;
     db_items it = {0, NULL};
-    int again = db_load_item_in_run(rc->db, rc->run.id, qid, &it, &err) == 0 && it.n == 1 &&
-                it.v[0].status && !strcmp(it.v[0].status, "skip");
+    int again;
+    if (rc->per_item) {
+        db_review_view v;
+        again = db_reviews_view(rc->db, rc->run.id, rc->reviewer, qid, &v, &err) == 0 && v.items.n == 1 &&
+                !strcmp(v.items.v[0].status, "skip");
+        db_review_view_free(&v);
+        return again;
+    }
+    again = db_load_item_in_run(rc->db, rc->run.id, qid, &it, &err) == 0 && it.n == 1 &&
+            it.v[0].status && !strcmp(it.v[0].status, "skip");
     db_items_free(&it);
     return again;
 }
@@ -271,9 +362,16 @@ static int review_loop(review_ctx *rc, int quiet)
         db_progress overall;
         db_items next = {0, NULL};
         int skipped = 0;
-        if (db_queue_progress(rc->db, rc->run.id, k, NULL, &overall, &err) ||
-            next_example(rc, &next, &skipped, &err))
+        if (rc->per_item ? next_answer(rc, &next, &skipped, &overall, &err)
+                         : (db_queue_progress(rc->db, rc->run.id, k, NULL, &overall, &err) ||
+                            next_example(rc, &next, &skipped, &err)))
             return cli_report(&err);
+        if (next.n == 0 && rc->per_item) {
+            printf("nothing left for you in run %lld: you answered %lld of %lld examples (%lld reviewers each)\n",
+                   (long long)rc->run.id, (long long)(overall.decided - overall.skip), (long long)overall.total,
+                   (long long)rc->per_item);
+            return LA_OK;
+        }
         if (next.n == 0) {
             printf("nothing pending in run %lld: %lld of %lld decided", (long long)rc->run.id,
                    (long long)(overall.decided - overall.skip), (long long)overall.total);
@@ -307,61 +405,100 @@ static int review_loop(review_ctx *rc, int quiet)
     }
 }
 
-int cmd_review(int argc, char **argv)
+typedef struct review_args {
+    const char *db, *reviewer, *probs;
+    long        run, per_item;
+    int         quiet, active_learning, next_given;
+} review_args;
+
+/* Parses argv into a: -1 to go on, else the exit status. */
+static int review_parse(int argc, char **argv, review_args *a)
 {
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'}, {"run", required_argument, NULL, 'r'},
         {"reviewer", required_argument, NULL, 'R'}, {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    const char *dbpath = NULL, *reviewer = NULL;
-    long run = 0;
-    int quiet = 0, c;
+        {"reviews-per-item", required_argument, NULL, 'P'}, {"next", required_argument, NULL, 'N'},
+        {"pred-probs", required_argument, NULL, 'X'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int c;
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': dbpath = optarg; break;
+        case 'd': a->db = optarg; break;
         case 'r':
-            if (cli_parse_long("review", "run", optarg, 1, LONG_MAX, &run)) return LA_EUSAGE;
+            if (cli_parse_long("review", "run", optarg, 1, LONG_MAX, &a->run)) return LA_EUSAGE;
             break;
-        case 'R': reviewer = optarg; break;
-        case 'q': quiet = 1; break;
+        case 'R': a->reviewer = optarg; break;
+        case 'q': a->quiet = 1; break;
+        case 'P':
+            if (cli_parse_long("review", "reviews-per-item", optarg, 1, DB_REVIEWS_MAX, &a->per_item)) return LA_EUSAGE;
+            break;
+        case 'N':
+            if (strcmp(optarg, "rank") && strcmp(optarg, "active-learning"))
+                return cli_usage_error("review", "--next must be rank or active-learning, not '%s'", optarg);
+            a->active_learning = !strcmp(optarg, "active-learning");
+            a->next_given = 1;
+            break;
+        case 'X': a->probs = optarg; break;
         case 'h': fputs(review_usage, stdout); return LA_OK;
         default: return cli_getopt_error("review", c, argv);
         }
     }
     if (optind < argc) return cli_usage_error("review", "unexpected argument '%s'", argv[optind]);
-    if (!dbpath) return cli_usage_error("review", "--db FILE is required");
-    if (!reviewer) reviewer = getenv("LABELAUDIT_REVIEWER");
-    if (!reviewer || !reviewer[0]) reviewer = getenv("USER");
-    if (!reviewer || !reviewer[0]) reviewer = "terminal";
-    if (strlen(reviewer) > DB_MAX_REVIEWER) return cli_usage_error("review", "--reviewer is longer than %d bytes", DB_MAX_REVIEWER);
-    for (const char *p = reviewer; *p; p++)
+    if (!a->db) return cli_usage_error("review", "--db FILE is required");
+    if (a->next_given && !a->per_item)
+        return cli_usage_error("review", "--next orders a session with several reviewers per example: give "
+                               "--reviews-per-item R (1 for one answer per example)");
+    if (a->probs && !a->active_learning) return cli_usage_error("review", "--pred-probs is for --next active-learning");
+    if (!a->reviewer) a->reviewer = getenv("LABELAUDIT_REVIEWER");
+    if (!a->reviewer || !a->reviewer[0]) a->reviewer = getenv("USER");
+    if (!a->reviewer || !a->reviewer[0]) a->reviewer = "terminal";
+    if (strlen(a->reviewer) > DB_MAX_REVIEWER)
+        return cli_usage_error("review", "--reviewer is longer than %d bytes", DB_MAX_REVIEWER);
+    for (const char *p = a->reviewer; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f) return cli_usage_error("review", "--reviewer holds a control character");
+    return -1;
+}
+
+int cmd_review(int argc, char **argv)
+{
+    review_args a;
+    memset(&a, 0, sizeof a);
+    int status = review_parse(argc, argv, &a);
+    if (status >= 0) return status;
     struct stat st;
-    if (stat(dbpath, &st) != 0) {
-        fprintf(stderr, "labelaudit: %s: no such database (run 'labelaudit audit --db' first)\n", dbpath);
+    if (stat(a.db, &st) != 0) {
+        fprintf(stderr, "labelaudit: %s: no such database (run 'labelaudit audit --db' first)\n", a.db);
         return LA_EUSAGE;
     }
     review_ctx rc;
     memset(&rc, 0, sizeof rc);
-    rc.reviewer = reviewer;
+    rc.reviewer = a.reviewer;
+    rc.per_item = a.per_item;
     la_error err;
     la_error_clear(&err);
-    int64_t run_id = run;
-    if (db_open(dbpath, &rc.db, &err)) return cli_report(&err);
-    if ((run_id <= 0 && db_review_run(rc.db, &run_id, &err)) || db_load_run(rc.db, run_id, &rc.run, &err)) {
+    int64_t run_id = a.run;
+    if (db_open(a.db, &rc.db, &err)) return cli_report(&err);
+    if ((run_id <= 0 && db_review_run(rc.db, &run_id, &err)) || db_load_run(rc.db, run_id, &rc.run, &err) ||
+        (a.active_learning && (srv_next_open(rc.db, &rc.run, a.probs, &rc.nx, &err) ||
+                               srv_next_refresh(rc.nx, rc.db, &err)))) {
+        srv_next_close(rc.nx);
+        db_run_free(&rc.run);
         db_close(rc.db);
         return cli_report(&err);
     }
     rc.tty = isatty(STDIN_FILENO) && raw_enable() == 0;
-    if (!quiet) {
+    if (!a.quiet) {
         char name[256];
-        rv_sanitize(reviewer, name, sizeof name);
+        rv_sanitize(a.reviewer, name, sizeof name);
         printf("labelaudit review: run %lld, reviewer %s%s\n", (long long)rc.run.id, name,
                rc.tty ? "; keys: k r c d s u q, ? for help" : "");
+        if (rc.per_item)
+            printf("labelaudit review: %lld reviewers per example, next by %s\n", (long long)rc.per_item,
+                   rc.nx ? "active-learning score (lowest first)" : "rank");
     }
-    int status = review_loop(&rc, quiet);
+    status = review_loop(&rc, a.quiet);
     raw_off();
     fflush(stdout);
+    srv_next_close(rc.nx);
     db_run_free(&rc.run);
     db_close(rc.db);
     return status;

@@ -17,12 +17,15 @@
 #include "cli.h"
 #include "commands.h"
 #include "../db/db.h"
+#include "../db/db_reviews.h"
 #include "../report/serve.h"
 
 static const char serve_usage[] =
     "usage: labelaudit serve --db FILE [--run N] [--bind ADDR] [--port P]\n"
     "                        [--reviewers FILE | --token T [--reviewer NAME]]\n"
     "                        [--root DIR] [--max-body BYTES] [--quiet]\n"
+    "                        [--reviews-per-item R [--next rank|active-learning]\n"
+    "                         [--pred-probs FILE]]\n"
     "\n"
     "Serves the review queue as a live contact sheet in the browser: keep,\n"
     "relabel, drop or skip each flagged example, with keyboard shortcuts,\n"
@@ -46,6 +49,16 @@ static const char serve_usage[] =
     "                    run's dataset); nothing outside it is ever served\n"
     "  --max-body BYTES  largest request body accepted (default 16384)\n"
     "  --quiet           only the address lines on stdout, nothing on stderr\n"
+    "  --reviews-per-item R  every example goes to R different reviewers (R >= 1, at\n"
+    "                    most the reviewers who can sign in); each answer is kept\n"
+    "                    apart, nobody sees another's answer before giving theirs,\n"
+    "                    an example is done when R reviewers answered it\n"
+    "  --next ORDER      with --reviews-per-item: what each reviewer sees first:\n"
+    "                    rank (default: the audit's rank) or active-learning\n"
+    "                    (cleanlab's ActiveLab score over the answers so far,\n"
+    "                    lowest first, recomputed on every answer)\n"
+    "  --pred-probs FILE with --next active-learning: the probabilities (default:\n"
+    "                    the run's probability file)\n"
     "  --help            this text\n"
     "\n"
     "Keys in the page: arrows, j or n next, p previous, k keep, r relabel to the suggested\n"
@@ -57,6 +70,7 @@ typedef struct serve_opts {
     srv_reviewers reviewers;      /* loaded from reviewers_file                */
     char          minted[65];     /* the random token when none was given      */
     int           quiet;
+    int           next_given;     /* --next was given                          */
 } serve_opts;
 
 /* Parses argv into o. Returns -1 to go on, else the exit status (--help
@@ -69,6 +83,8 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
         {"token", required_argument, NULL, 't'}, {"root", required_argument, NULL, 'R'},
         {"reviewers", required_argument, NULL, 'F'}, {"reviewer", required_argument, NULL, 'n'},
         {"max-body", required_argument, NULL, 'm'}, {"quiet", no_argument, NULL, 'q'},
+        {"reviews-per-item", required_argument, NULL, 'P'}, {"next", required_argument, NULL, 'N'},
+        {"pred-probs", required_argument, NULL, 'X'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
     srv_config *cfg = &o->cfg;
     int c;
@@ -94,13 +110,42 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
             cfg->max_body = (size_t)v;
             break;
         case 'q': o->quiet = 1; break;
+        case 'P':
+            if (cli_parse_long("serve", "reviews-per-item", optarg, 1, DB_REVIEWS_MAX, &v)) return LA_EUSAGE;
+            cfg->reviews_per_item = v;
+            break;
+        case 'N':
+            if (strcmp(optarg, "rank") && strcmp(optarg, "active-learning"))
+                return cli_usage_error("serve", "--next must be rank or active-learning, not '%s'", optarg);
+            cfg->next_active_learning = !strcmp(optarg, "active-learning");
+            o->next_given = 1;
+            break;
+        case 'X': cfg->pred_probs = optarg; break;
         case 'h': fputs(serve_usage, stdout); return LA_OK;
         default: return cli_getopt_error("serve", c, argv);
         }
     }
     if (optind < argc) return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
     if (!cfg->db_path) return cli_usage_error("serve", "--db FILE is required");
+    if (o->next_given && !cfg->reviews_per_item)
+        return cli_usage_error("serve", "--next orders a session with several reviewers per example: give "
+                               "--reviews-per-item R (1 for one answer per example)");
+    if (cfg->pred_probs && !cfg->next_active_learning)
+        return cli_usage_error("serve", "--pred-probs is for --next active-learning");
     return -1;
+}
+
+/* --reviews-per-item R needs R reviewers who can sign in: -1 when fine, else
+ * the exit status (reported). */
+static int serve_check_reviews(const serve_opts *o, size_t n, const char *file)
+{
+    long long R = (long long)o->cfg.reviews_per_item;
+    if (R <= (long long)n) return -1;
+    if (file)
+        return cli_usage_error("serve", "--reviews-per-item %lld needs at least %lld reviewers, and %s lists %zu",
+                               R, R, file, n);
+    return cli_usage_error("serve", "--reviews-per-item %lld needs at least %lld reviewers, and only one can sign"
+                           " in (--token or a minted token): give --reviewers FILE", R, R);
 }
 
 /* Who may sign in: --reviewers FILE, or one reviewer with --token /
@@ -128,8 +173,9 @@ static int serve_reviewers(serve_opts *o)
         la_error_clear(&err);
         if (srv_reviewers_load(o->reviewers_file, &o->reviewers, &err)) return cli_report(&err);
         cfg->reviewers = &o->reviewers;
-        return -1;
+        return serve_check_reviews(o, o->reviewers.n, o->reviewers_file);
     }
+    if (serve_check_reviews(o, 1, NULL) >= 0) return LA_EUSAGE;
     if (!cfg->token && !srv_is_loopback(cfg->bind))
         return cli_usage_error("serve", "--bind %s is not a loopback address: refusing to serve the queue "
                                "to the network without --token or --reviewers (plain HTTP: use them on a"
@@ -164,6 +210,10 @@ static void serve_banner(const serve_opts *o, srv_app *app, srv_server *srv)
                 srv_app_reviewers(app), o->reviewers_file, base);
     else if (!o->minted[0])
         fprintf(stderr, "labelaudit serve: reviewer %s: open %s?token=T once (T from --token)\n", cfg->reviewer, base);
+    if (cfg->reviews_per_item)
+        fprintf(stderr, "labelaudit serve: %lld reviews per example, next by %s; nobody sees another's answer "
+                "before giving theirs\n", (long long)cfg->reviews_per_item,
+                cfg->next_active_learning ? "active-learning score (lowest first)" : "rank");
     if (!srv_app_root(app)[0]) fprintf(stderr, "labelaudit serve: no image folder found; cards show no thumbnails\n");
     fprintf(stderr, "labelaudit serve: Ctrl-C stops\n");
 }

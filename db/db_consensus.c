@@ -6,6 +6,10 @@
  *
  * keep means the given label, relabel the new one; drop, skip and pending
  * give no label. Undone entries do not count. Read-only.
+ * The answers of several-reviewer sessions (db_reviews.c) are logged the
+ * same way (an undo names the entry it undoes, a withdrawn answer is a
+ * 'pending' entry), so what this reads for them is exactly the answers held
+ * in table reviews (tests/unit/test_consensus_db.c checks it).
  */
 #include "db_sql.h"
 #include "../audit/cs_io.h"

@@ -5,7 +5,9 @@
  * BEGIN IMMEDIATE ... COMMIT; a row changed since the caller read it is a
  * DB_CONFLICT with nothing written; the decision_log is only appended.
  * A decision may carry a verdict (schema 004: error | ambiguous |
- * false_alarm); an undo restores the row's verdict from before.
+ * false_alarm); an undo restores the row's verdict from before. The log
+ * entries of several-reviewer answers (db_reviews.c, review_entries) never
+ * changed a queue row, so undo here neither takes nor is blocked by them.
  */
 #include "db.h"
 
@@ -258,6 +260,8 @@ static int find_undo_entry(sqlite3 *db, const char *reviewer, int64_t run_id, in
                            " FROM decision_log l WHERE l.reviewer = ?1"
                            " AND l.source NOT IN ('undo', 'carry') AND (?2 <= 0 OR l.run_id = ?2)"
                            " AND NOT EXISTS (SELECT 1 FROM decision_log u WHERE u.undoes = l.id)"
+                           /* answers of several-reviewer sessions (006) never changed the row */
+                           " AND l.id NOT IN (SELECT log_id FROM review_entries)"
                            " ORDER BY l.id DESC LIMIT 1", &st, err))
         return err->status;
     sqlite3_bind_text(st, 1, reviewer, -1, SQLITE_STATIC);
@@ -286,7 +290,8 @@ static int check_untouched(sqlite3 *db, int64_t qid, int64_t entry, const char *
 {
     sqlite3_stmt *st;
     if (db_sql_prepare(db, "SELECT reviewer FROM decision_log WHERE queue_id = ?1 AND id > ?2"
-                           " AND reviewer IS NOT ?3 LIMIT 1", &st, err))
+                           " AND reviewer IS NOT ?3 AND id NOT IN (SELECT log_id FROM review_entries) LIMIT 1",
+                       &st, err))
         return err->status;
     sqlite3_bind_int64(st, 1, qid);
     sqlite3_bind_int64(st, 2, entry);

@@ -28,6 +28,7 @@
 #include "../util/la_json.h"
 #include "review.h"
 #include "serve_auth.h"
+#include "serve_multi.h"
 #include "serve_reply.h"
 
 struct srv_app {
@@ -39,6 +40,7 @@ struct srv_app {
     srv_auth       *auth;          /* reviewers and sessions                  */
     int             loopback;      /* bound to loopback: Host must say so     */
     int             port;          /* names the cookie, checked in Origin     */
+    srv_multi      *multi;         /* several reviewers per row, or NULL      */
 };
 
 /* ---- pure helpers ---------------------------------------------------------- */
@@ -135,6 +137,17 @@ static char *find_root(const char *override, const char *dataset_path)
     return la_strdup(real);
 }
 
+/* A several-reviewer session needs R reviewers who can sign in. */
+static int open_multi(srv_app *app, const srv_config *cfg, la_error *err)
+{
+    size_t n = srv_auth_count(app->auth);
+    if (cfg->reviews_per_item > DB_REVIEWS_MAX || (size_t)cfg->reviews_per_item > n)
+        return la_error_set(err, LA_EUSAGE, NULL, 0, "%lld reviews per item need at least %lld reviewers, and %zu"
+                            " can sign in", (long long)cfg->reviews_per_item, (long long)cfg->reviews_per_item, n);
+    return srv_multi_open(app->db, &app->run, cfg->reviews_per_item, cfg->next_active_learning, cfg->pred_probs,
+                          &app->multi, err);
+}
+
 int srv_app_open(const srv_config *cfg, srv_app **out, la_error *err)
 {
     *out = NULL;
@@ -152,6 +165,7 @@ int srv_app_open(const srv_config *cfg, srv_app **out, la_error *err)
         goto fail;
     }
     if (srv_auth_open(cfg->token, cfg->reviewer, cfg->reviewers, &app->auth, err)) goto fail;
+    if (cfg->reviews_per_item > 0 && open_multi(app, cfg, err)) goto fail;
     app->loopback = srv_is_loopback(cfg->bind);
     *out = app;
     return 0;
@@ -168,6 +182,7 @@ void srv_app_close(srv_app *app)
     pthread_mutex_destroy(&app->lock);
     free(app->root);
     srv_auth_close(app->auth);
+    srv_multi_close(app->multi);
     free(app);
 }
 
@@ -265,6 +280,15 @@ static json_t *item_json(const srv_app *app, const db_item *it)
     return o;
 }
 
+/* ---- several reviewers per row (serve_multi.c) ------------------------------ */
+
+static json_t *item_json_any(const void *app, const db_item *it) { return item_json(app, it); }
+
+static srv_multi_ctx multi_ctx(srv_app *app)
+{
+    return (srv_multi_ctx){app->multi, app->db, &app->lock, &app->run, item_json_any, app};
+}
+
 static json_t *progress_json(const db_progress *p)
 {
     return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "total", (json_int_t)p->total,
@@ -328,6 +352,11 @@ static void handle_state(srv_app *app, const srv_request *req, const srv_who *wh
     if (parse_num(query(req, "limit"), &v) || v < 1 || v > SRV_MAX_PAGE || v != floor(v))
         { srv_reply_error(r, 400, "limit must be 1..500"); return; }
     f.limit = (int64_t)v;
+    if (app->multi) {
+        srv_multi_ctx mc = multi_ctx(app);
+        srv_multi_state(&mc, &f, who, r);
+        return;
+    }
 
     la_error err;
     la_error_clear(&err);
@@ -476,6 +505,12 @@ static void handle_decide(srv_app *app, const srv_request *req, const srv_who *w
     decide_req d;
     json_t *j = parse_decide(app, req, who, &d, r);
     if (!j) return;
+    if (app->multi) {
+        srv_multi_ctx mc = multi_ctx(app);
+        srv_multi_decide(&mc, d.qid, (int)d.version, d.decision, (int)d.label, d.verdict, d.note, who, r);
+        json_decref(j);
+        return;
+    }
     la_error err;
     la_error_clear(&err);
     pthread_mutex_lock(&app->lock);
@@ -497,6 +532,11 @@ static void handle_undo(srv_app *app, const srv_request *req, const srv_who *who
     int bad = body_reviewer_matches(j, who, r);
     json_decref(j);
     if (bad) return;
+    if (app->multi) {
+        srv_multi_ctx mc = multi_ctx(app);
+        srv_multi_undo(&mc, who, r);
+        return;
+    }
     la_error err;
     la_error_clear(&err);
     int64_t qid = 0;
@@ -580,6 +620,11 @@ void srv_handle(srv_app *app, const srv_request *req, srv_response *r)
     if (!strcmp(p, "/api/state")) {
         if (!get) goto not_allowed_get;
         { handle_state(app, req, &who, r); return; }
+    }
+    if (!strcmp(p, "/api/next") && app->multi) {
+        if (!get) goto not_allowed_get;
+        srv_multi_ctx mc = multi_ctx(app);
+        { srv_multi_next(&mc, &who, r); return; }
     }
     if (!strncmp(p, "/img/", 5)) {
         if (!get) goto not_allowed_get;

@@ -37,6 +37,11 @@ typedef struct srv_config {
     const char *root;         /* image root, NULL = the run's dataset folder    */
     size_t      max_body;     /* 0 = SRV_MAX_BODY_DEFAULT                       */
     int         threads;      /* worker threads, 0 = 4                          */
+    int64_t     reviews_per_item; /* R > 0: every row goes to R reviewers, each
+                                 answer kept apart (serve_multi.h); 0 = one
+                                 decision per queue row                       */
+    int         next_active_learning; /* R > 0 only: work order by ActiveLab */
+    const char *pred_probs;   /* its probabilities, NULL = the run's file       */
 } srv_config;
 
 /* ---- the application (no sockets) ------------------------------------- */

@@ -732,6 +732,61 @@ static void test_app_needs_a_reviewer(void **state)
     env_close(&e);
 }
 
+/* Several reviewers per row (serve_multi.c): ann, bob and carol, R = 2. What
+ * bob reads holds nothing of ann's answer until he answers; a third answer on
+ * a done row is a 409 "done"; R above the reviewers is refused. */
+static void test_handle_multi(void **state)
+{
+    (void)state;
+    env e;
+    env_open(&e);
+    srv_reviewer more[2] = {{(char *)"bob", (char *)TOK_BOB}, {(char *)"carol", (char *)"carol-token-0123456789"}};
+    srv_reviewers rv = {2, more};
+    srv_config cfg = {.db_path = e.db, .run_id = 1, .token = TOK_ANN, .reviewer = "ann", .reviewers = &rv,
+                      .reviews_per_item = 4};
+    srv_app *app = NULL;
+    la_error err;
+    la_error_clear(&err);
+    assert_int_equal(srv_app_open(&cfg, &app, &err), LA_EUSAGE);   /* 4 > 3 reviewers */
+    assert_non_null(strstr(err.msg, "need at least 4 reviewers"));
+    cfg.reviews_per_item = 2;
+    assert_int_equal(srv_app_open(&cfg, &app, &err), 0);
+    srv_app_set_port(app, 8080);
+    srv_app *single = e.app;
+    e.app = app;
+    assert_int_equal(decide(&e, "{\"qid\":1,\"version\":0,\"decision\":\"keep\",\"verdict\":\"false_alarm\"}"), 200);
+    srv_response r;
+    assert_int_equal(call(&e, &r, "GET", "/api/state", NULL, LOCAL, AUTH_BOB, NULL), 200);
+    assert_null(strstr(r.body, "ann"));                     /* no name, no verdict of ann's */
+    assert_null(strstr(r.body, "false_alarm"));
+    assert_non_null(strstr(r.body, "\"hidden\":true"));
+    srv_response_free(&r);
+    assert_int_equal(call(&e, &r, "GET", "/api/next", NULL, LOCAL, AUTH_BOB, NULL), 200);
+    assert_non_null(strstr(r.body, "\"qid\":1,"));
+    assert_null(strstr(r.body, "ann"));
+    srv_response_free(&r);
+    const char *b = "{\"qid\":1,\"version\":0,\"decision\":\"relabel\",\"new_label\":2}";
+    assert_int_equal(call(&e, &r, "POST", "/api/decide", b, LOCAL, AUTH_BOB, JSON_CT, NULL), 200);
+    assert_non_null(strstr(r.body, "\"reviewer\":\"ann\""));  /* now bob may see it */
+    assert_non_null(strstr(r.body, "\"done\":true"));
+    srv_response_free(&r);
+    const char *c = "{\"qid\":1,\"version\":0,\"decision\":\"drop\"}";
+    assert_int_equal(call(&e, &r, "POST", "/api/decide", c, LOCAL, "Authorization", "Bearer carol-token-0123456789",
+                          JSON_CT, NULL), 409);
+    assert_non_null(strstr(r.body, "\"conflict\":\"done\""));
+    assert_null(strstr(r.body, "\"reviewer\":\"ann\""));
+    srv_response_free(&r);
+    char st[128];
+    row_state(&e, 1, st, sizeof st);
+    assert_string_equal(st, "pending||0");                   /* the queue row is untouched */
+    assert_int_equal(call(&e, &r, "POST", "/api/undo", "{}", LOCAL, AUTH_BOB, JSON_CT, NULL), 200);
+    assert_non_null(strstr(r.body, "\"hidden\":true"));
+    srv_response_free(&r);
+    e.app = single;
+    srv_app_close(app);
+    env_close(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -746,6 +801,7 @@ int main(void)
         cmocka_unit_test(test_handle_sessions),
         cmocka_unit_test(test_handle_decisions),
         cmocka_unit_test(test_app_needs_a_reviewer),
+        cmocka_unit_test(test_handle_multi),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
