@@ -15,6 +15,8 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "cmd_common.h"
+#include "../audit/audit.h"
 #include "../audit/consensus.h"
 #include "../audit/cs_io.h"
 #include "../db/db.h"
@@ -32,7 +34,8 @@ static const char usage[] =
     "\n"
     "  --labels FILE        wide CSV: one column per annotator, one row per example, empty =\n"
     "                       not labelled, an `id` column optional; or long CSV: id,annotator,label\n"
-    "                       (labels: class indices, or class names with --classes)\n"
+    "                       (labels: class indices, or class names with --classes or\n"
+    "                       the classes.txt beside the probabilities)\n"
     "  --db FILE            instead: the reviewers' keep/relabel decisions of an audit run\n"
     "  --run N              the run (default: the latest audit run)\n"
     "  --pred-probs FILE    N x K out-of-sample probabilities (.npy or CSV; default with --db:\n"
@@ -230,6 +233,14 @@ static int load_files(const cons_args *a, cons_inputs *in, la_error *err)
     } else if (in->probs.class_names) {
         in->classes = in->probs.class_names;
         in->probs.class_names = NULL;
+    } else {
+        /* the class order cv, retrain and audit write beside their probabilities */
+        char **warn = NULL;
+        size_t m = 0, n_warn = 0;
+        rc = au_classes_beside(a->probs, in->k, &in->classes, &m, &warn, &n_warn, err);
+        cli_print_warnings(warn, n_warn);
+        io_free_strings(warn, n_warn);
+        if (rc) return rc;
     }
     if ((rc = cs_labels_load(a->labels, in->classes, in->k, &in->labels, err))) return rc;
     if ((rc = align_probs(a->probs, in->labels.ids, in->labels.n, a->labels, in, err))) return rc;

@@ -97,6 +97,22 @@ awk -F, 'NR==1{print "id,label";next}{print $1","$3}' "$DATA/noise/digits_asym10
 DB="$TMP/a.db"
 la cv --data "$DIG" --labels "$TMP/noisy.csv" --out "$TMP/cv/pp.npy" --audit "$TMP/audit" --db "$DB" --quiet
 expect_rc 0 "setup: cv + audit + db on noisy digits"
+
+# labels as class names, probabilities with cv's classes.txt beside them (no
+# --classes): names map by that file; a list of another size is not used
+awk -F, 'NR==1{print "id,annotator,label"; next} {print $1",ann,"$2; if (NR%2) print $1",bob,"$3}' \
+    "$DATA/noise/digits_asym10_seed1.csv" > "$TMP/long_names.csv"
+la consensus --labels "$TMP/long_names.csv" --pred-probs "$TMP/cv/pp.npy" --out "$TMP/bnames" --quiet
+expect_rc 0 "class names map by the classes.txt beside the probabilities"
+k0=$(awk -F, 'NR==2{print $2}' "$TMP/bnames/label_quality.csv")
+name0=$(sed -n "$((k0 + 1))p" "$TMP/cv/classes.txt")
+[ "$name0" = "$(awk -F, 'NR==2{print $2}' "$DATA/noise/digits_asym10_seed1.csv")" ] &&
+    pass "  ... first consensus label is the true class by name ($name0)" ||
+    fail "  ... first consensus label is the true class by name" "column $k0 is '$name0'"
+mkdir -p "$TMP/cv3"; cp "$TMP/cv/pp.npy" "$TMP/cv3/pp.npy"; printf 'x\ny\nz\n' > "$TMP/cv3/classes.txt"
+la consensus --labels "$TMP/long_names.csv" --pred-probs "$TMP/cv3/pp.npy" --out "$TMP/bnames3"
+expect_rc 2 "a classes.txt of another size is not used: the names are refused"
+expect_err "classes.txt" "  ... with a warning naming classes.txt"
 # true classes by id (the clean digits), the flagged ids with their given label
 awk -F, 'NR>1{print $1","$NF}' "$DIG" | sort > "$TMP/truth.csv"
 awk -F, 'NR>1{print $3","$4}' "$TMP/audit/label_issues.csv" | sort > "$TMP/flagged.csv"
