@@ -41,7 +41,10 @@ case "$1" in
 serve)
     shift
     log=$LA_README_LOG.serve
-    "$LA_BIN" serve "$@" --port 0 >"$log" 2>&1 &
+    # emptied here, not by the background job's redirection: the loop below
+    # must never read the previous serve's address before the job truncates
+    : >"$log"
+    "$LA_BIN" serve "$@" --port 0 >>"$log" 2>&1 &
     pid=$!
     url=; i=0
     while [ -z "$url" ] && [ $i -lt 100 ] && kill -0 $pid 2>/dev/null; do
