@@ -130,3 +130,183 @@ int rp_issues_record(sqlite3 *db, int64_t run_id, const rp_issues_src *src, la_e
     rp_iss_build_free(&b);
     return rc;
 }
+
+/* ---- the report's pages ----------------------------------------------------------- */
+
+/* What each type means, for the page's first line. */
+static const char *rp_iss_what(const char *issue)
+{
+    static const struct { const char *w, *s; } t[] = {
+        {"label_conflict", "Identical examples (same feature row or byte-identical file) carrying different labels: "
+                           "one of the labels is certainly wrong."},
+        {"exact_duplicate", "Identical feature rows or byte-identical image files."},
+        {"leakage", "Test examples that are exact or near copies of training examples: every test score on them is "
+                    "flattered. The left example is the training one, the right one the test copy."},
+        {"near_duplicate", "Near duplicates by cleanlab's rule (within 0.13 x the median nearest-neighbour distance), "
+                           "shown with the nearest neighbour."},
+        {"image_near_duplicate", "The same picture up to a small shift or a brightness change."},
+        {"outlier", "Examples far from their nearest neighbours (cleanlab's outlier score)."},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+        if (!strcmp(issue, t[i].w)) return t[i].s;
+    return "Per-image defects (thresholds in docs/dataset-checks.md).";
+}
+
+/* A type word safe in a file name: [a-z][a-z0-9_]*, at most 48 bytes. */
+static int rp_iss_word_ok(const char *w)
+{
+    size_t n = strlen(w);
+    if (!n || n > 48 || *w < 'a' || *w > 'z') return 0;
+    for (; *w; w++)
+        if (!((*w >= 'a' && *w <= 'z') || (*w >= '0' && *w <= '9') || *w == '_')) return 0;
+    return 1;
+}
+
+/* assets/thumbs/issue-SPLIT-ROW.png from the image file or the stored
+ * pixels, once; 1 when it exists afterwards. */
+static int rp_iss_thumb(rp_issues_pager *pg, const db_issue_example *e, char *rel, size_t relsz)
+{
+    snprintf(rel, relsz, "assets/thumbs/issue-%s-%" PRId64 ".png", e->test ? "test" : "train", e->row);
+    char path[PATH_MAX];
+    if (la_path_join(path, sizeof path, pg->dir, rel)) return 0;
+    FILE *f = fopen(path, "rb");
+    if (f) { fclose(f); return 1; }
+    if (!e->image_path && !e->pixels) return 0;
+    int w, h;
+    la_error e2 = {0};
+    int rc = e->image_path ? rp_thumbnail(e->image_path, path, pg->thumb_box, &w, &h, &e2)
+                           : rp_thumbnail_bytes(e->pixels, e->image_w, e->image_h, e->channels, path, pg->thumb_box,
+                                                &w, &h, &e2);
+    if (rc) { pg->thumb_failures++; return 0; }
+    pg->thumbs++;
+    return 1;
+}
+
+/* The stored feature values as a small table. */
+static void rp_iss_features_html(FILE *f, const char *json)
+{
+    json_t *a = json_loads(json, 0, NULL);
+    size_t i;
+    json_t *v;
+    fputs("<table class=\"feat\">", f);
+    json_array_foreach(a, i, v) {
+        fputs("<tr><th>", f);
+        rp_esc(f, json_string_value(json_array_get(v, 0)));
+        fprintf(f, "</th><td>%.6g</td></tr>", json_number_value(json_array_get(v, 1)));
+    }
+    fputs("</table>", f);
+    json_decref(a);
+}
+
+/* One example of a pair: thumbnail or features, id, label, split. */
+static void rp_iss_side(sqlite3 *db, int64_t run_id, rp_issues_pager *pg, FILE *f, int test, int64_t row)
+{
+    db_issue_example e;
+    int found = 0;
+    la_error err = {0};
+    fputs("<div class=\"card\">", f);
+    if (db_issues_example(db, run_id, test, row, &e, &found, &err) || !found) {
+        fprintf(f, "<div class=\"cap\">%s row %" PRId64 " (not stored)</div></div>", test ? "test" : "train", row);
+        return;
+    }
+    char rel[128];
+    if (rp_iss_thumb(pg, &e, rel, sizeof rel)) {
+        fprintf(f, "<div class=\"thumb\"><img src=\"%s\" alt=\"", rel);
+        rp_esc(f, e.dataset_id);
+        fputs("\"></div>", f);
+    } else if (e.features) {
+        rp_iss_features_html(f, e.features);
+    }
+    fprintf(f, "<div class=\"cap\"><span class=\"badge\">%s</span><span>id <b>", test ? "test" : "train");
+    rp_esc(f, e.dataset_id);
+    fprintf(f, "</b> &#183; row %" PRId64, row);
+    if (e.label) {
+        fputs(" &#183; label <b>", f);
+        rp_esc(f, e.label);
+        fputs("</b>", f);
+    }
+    fputs("</span></div></div>", f);
+    db_issue_example_free(&e);
+}
+
+/* 1 when issue t is a training pair whose mirror came earlier in l. */
+static int rp_iss_shown(const db_issues *l, size_t t)
+{
+    const db_issue *d = &l->v[t];
+    if (d->partner < 0 || d->partner_test) return 0;
+    for (size_t q = 0; q < t; q++)
+        if (l->v[q].row == d->partner && l->v[q].partner == d->row && !l->v[q].partner_test) return 1;
+    return 0;
+}
+
+static int rp_iss_page(sqlite3 *db, int64_t run_id, rp_issues_pager *pg, const char *issue, int64_t count,
+                       la_error *err)
+{
+    char name[96], path[PATH_MAX];
+    snprintf(name, sizeof name, "issue-%s.html", issue);
+    FILE *f = pg->open(pg->ctx, name, issue, path, sizeof path);
+    if (!f) return err->status ? err->status : LA_EINTERNAL;
+    db_issues l;
+    int rc = db_issues_load(db, run_id, issue, &l, err);
+    fputs("<p><a href=\"index.html\">&#8592; back to the summary</a></p>\n<h1>", f);
+    rp_esc(f, issue);
+    fprintf(f, " <span class=\"muted\">%" PRId64 " example%s</span></h1>\n<p class=\"note\">", count, count == 1 ? "" : "s");
+    rp_esc(f, rp_iss_what(issue));
+    fputs("</p>\n", f);
+    if (!rc && l.n > RP_ISSUES_PAGE_ROWS)
+        fprintf(f, "<p class=\"muted\">The %d most severe are shown; issues.csv lists all.</p>\n", RP_ISSUES_PAGE_ROWS);
+    for (size_t t = 0; !rc && t < l.n && t < RP_ISSUES_PAGE_ROWS; t++) {
+        const db_issue *d = &l.v[t];
+        if (rp_iss_shown(&l, t)) continue;               /* the pair (b, a) after (a, b) */
+        fprintf(f, "<section class=\"panel pair\" id=\"r%" PRId64 "\"><h3>#%" PRId64 " &#183; score %.4g</h3>"
+                   "<div class=\"grid\">", d->rank, d->rank, d->score);
+        rp_iss_side(db, run_id, pg, f, 0, d->row);
+        if (d->partner >= 0) rp_iss_side(db, run_id, pg, f, d->partner_test, d->partner);
+        fputs("</div></section>\n", f);
+    }
+    db_issues_free(&l);
+    if (rc) {
+        fclose(f);
+        return rc;
+    }
+    return pg->close(pg->ctx, f, path);
+}
+
+int rp_issues_pages(sqlite3 *db, int64_t run_id, rp_issues_pager *pg, la_error *err)
+{
+    assert(db && pg && pg->open && pg->close && err);
+    db_issue_count *c = NULL;
+    size_t n = 0;
+    int rc = db_issues_counts(db, run_id, &c, &n, err);
+    for (size_t t = 0; !rc && t < n; t++)
+        if (rp_iss_word_ok(c[t].issue)) rc = rp_iss_page(db, run_id, pg, c[t].issue, c[t].n, err);
+    db_issues_counts_free(c, n);
+    return rc;
+}
+
+void rp_issues_chips(sqlite3 *db, int64_t run_id, FILE *f)
+{
+    db_issue_count *c = NULL;
+    size_t n = 0;
+    la_error err = {0};
+    if (db_issues_counts(db, run_id, &c, &n, &err) || !n) return;
+    char *test = NULL;
+    int64_t n_test = 0;
+    db_issues_test_split(db, run_id, &test, &n_test, &err);
+    fputs("<section class=\"panel\" id=\"dataset-checks\"><h2>Dataset checks</h2>\n<div class=\"chips\">", f);
+    for (size_t t = 0; t < n; t++) {
+        if (!rp_iss_word_ok(c[t].issue)) continue;
+        fprintf(f, "<a class=\"chip\" href=\"issue-%s.html\">", c[t].issue);
+        rp_esc(f, c[t].issue);
+        fprintf(f, " <b>%" PRId64 "</b></a>", c[t].n);
+    }
+    fputs("</div>", f);
+    if (test) {
+        fprintf(f, "<p class=\"muted\">Leakage was checked against the test split ");
+        rp_esc(f, test);
+        fprintf(f, " (%" PRId64 " examples).</p>", n_test);
+    }
+    fputs("</section>\n", f);
+    free(test);
+    db_issues_counts_free(c, n);
+}

@@ -49,7 +49,7 @@ typedef struct rp_issues_pager {
     size_t thumbs, thumb_failures;       /* counted here                       */
 } rp_issues_pager;
 
-/* Writes issues-TYPE.html for every issue type run run_id recorded: a count,
+/* Writes issue-TYPE.html for every issue type run run_id recorded: a count,
  * then one row per issue (at most RP_ISSUES_PAGE_ROWS) with the example and,
  * for pairs, its partner beside it (thumbnails under assets/thumbs/ or
  * feature values, test examples marked). 0 or a status (err set). */
