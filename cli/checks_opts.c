@@ -31,6 +31,8 @@ const char dc_cli_help[] =
     "  --k N                    nearest neighbours (10)\n"
     "  --near-duplicate-threshold T  radius = T x median NN distance (0.13)\n"
     "  --metric cosine|euclidean  kNN metric (default: cosine when D > 3)\n"
+    "With --db the findings are recorded with the audit run (needs --pred-probs):\n"
+    "the review queue, `clean --drop-issues`, the report's issue-TYPE.html pages.\n"
     "\n";
 
 void dc_cli_init(dc_cli *c)
