@@ -9,6 +9,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
 #include <math.h>
@@ -111,6 +112,25 @@ oom:
     free(listed);
     cln_plan_free(out);
     return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+}
+
+int cln_plan_drop_issues(cln_plan *p, const char *const *why, la_error *err)
+{
+    assert(p && why);
+    for (size_t i = 0; i < p->n; i++) {
+        if (!why[i] || p->label[i] == CLN_DROPPED) continue;
+        if (p->why[i]) {                           /* an automatic relabel gives way */
+            assert(strncmp(p->why[i], "reviewer:", 9) != 0);
+            p->n_relabeled--;
+            p->n_automatic--;
+        }
+        if (set_why(p, i, why[i], "")) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+        p->label[i] = CLN_DROPPED;
+        p->n_dropped++;
+        p->n_automatic++;
+        p->n_issue_dropped++;
+    }
+    return 0;
 }
 
 static const char *label_name(const la_dataset *ds, int32_t c)
@@ -247,6 +267,39 @@ void cln_stage_out_free(cln_stage_out *out)
     memset(out, 0, sizeof *out);
 }
 
+/* One CSV field, quoted when it holds a comma, quote or line break. */
+static void cln_csv_field(FILE *fp, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) { fputs(s, fp); return; }
+    fputc('"', fp);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', fp);
+        fputc(*s, fp);
+    }
+    fputc('"', fp);
+}
+
+/* leaked_test.csv: the leaked test examples and the training rows they copy. */
+static int cln_write_leaks(const char *path, const la_dataset *ds, const cln_leak *leaks, size_t n, la_error *err)
+{
+    FILE *fp = fopen(path, "w");
+    if (!fp) return la_error_set(err, LA_EINTERNAL, path, 0, "cannot write: %s", strerror(errno));
+    fputs("test_index,test_id,train_index,train_id,score\n", fp);
+    char num[32];
+    for (size_t t = 0; t < n; t++) {
+        const cln_leak *l = &leaks[t];
+        snprintf(num, sizeof num, "%" PRId64, l->test);
+        fprintf(fp, "%" PRId64 ",", l->test);
+        cln_csv_field(fp, l->test_id ? l->test_id : num);
+        fprintf(fp, ",%" PRId64 ",", l->train);
+        cln_csv_field(fp, l->train >= 0 && (size_t)l->train < ds->n ? ds->ids[l->train] : "");
+        fprintf(fp, ",%.17g\n", l->score);
+    }
+    int bad = ferror(fp);
+    if (fclose(fp) || bad) return la_error_set(err, LA_EINTERNAL, path, 0, "write failed");
+    return 0;
+}
+
 int cln_stage(const cln_stage_in *in, const cln_stage_opts *o, cln_stage_out *out, la_error *err)
 {
     assert(in && in->ds && in->data_path && (in->dec || in->ndec == 0) && o && o->out_dir && out);
@@ -254,7 +307,11 @@ int cln_stage(const cln_stage_in *in, const cln_stage_opts *o, cln_stage_out *ou
     memset(out, 0, sizeof *out);
     int rc = cln_plan_make(ds->labels, ds->n, in->dec, in->ndec, o->policy, o->min_quality,
                            o->relabel_below, &out->plan, err);
-    if (rc) return rc;
+    if (!rc && in->issue_why) rc = cln_plan_drop_issues(&out->plan, in->issue_why, err);
+    if (rc) {
+        cln_plan_free(&out->plan);
+        return rc;
+    }
 
     /* write everything into OUT.tmp.PID, then rename */
     char tmpdir[PATH_MAX + CLN_TMP_SUFFIX_MAX], parent[PATH_MAX], path[PATH_MAX];
@@ -270,6 +327,8 @@ int cln_stage(const cln_stage_in *in, const cln_stage_opts *o, cln_stage_out *ou
         goto fail_tmp;
     la_path_join(path, sizeof path, tmpdir, CLN_CHANGES_FILE);
     if ((rc = cln_write_changes(path, ds, ds->labels, &out->plan, err))) goto fail_tmp;
+    la_path_join(path, sizeof path, tmpdir, "leaked_test.csv");
+    if (in->write_leaks && (rc = cln_write_leaks(path, ds, in->leaks, in->n_leaks, err))) goto fail_tmp;
     if (la_dir_swap_in(tmpdir, o->out_dir)) {
         rc = la_error_set(err, LA_EINTERNAL, o->out_dir, 0, "rename: %s", strerror(errno));
         goto fail_tmp;

@@ -15,6 +15,7 @@
 #include "../io/dataset.h"
 #include "../io/dataset_write.h"
 #include "../util/la_util.h"
+#include "cln_issues.h"
 
 /* What happens to flagged examples nobody reviewed. */
 typedef enum cln_auto { CLN_AUTO_NONE = 0, CLN_AUTO_DROP, CLN_AUTO_RELABEL } cln_auto;
@@ -42,6 +43,7 @@ typedef struct cln_plan {
     size_t   n_by_reviewer, n_automatic;
     size_t   n_kept_by_reviewer;       /* flagged, reviewer said keep          */
     size_t   n_unreviewed;             /* flagged, pending or skip             */
+    size_t   n_issue_dropped;          /* of n_dropped: by --drop-issues       */
 } cln_plan;
 
 /* Rules, per flagged example (rows not in dec are unchanged):
@@ -61,6 +63,12 @@ int  cln_plan_make(const int32_t *given, size_t n, const cln_decision *dec, size
                    cln_auto policy, double min_quality, double relabel_below, cln_plan *out, la_error *err);
 void cln_plan_free(cln_plan *p);
 
+/* Drops every row i with why[i] != NULL (why[i] becomes its why in the
+ * plan) that the plan has not dropped already; an automatic relabel gives
+ * way to the drop. The caller has left reviewer-decided rows out of why
+ * (cln_issue_select does). 0 or LA_EINTERNAL (out of memory). */
+int cln_plan_drop_issues(cln_plan *p, const char *const *why, la_error *err);
+
 /* changes.csv: header id,old_label,new_label,why; one row per changed
  * example in dataset order; labels are class names, new_label "dropped" for
  * drops; RFC 4180 quoting where needed. */
@@ -76,6 +84,10 @@ typedef struct cln_stage_in {
     const char         *data_path;   /* its source (CSV and IDX are re-read; names the outputs) */
     const cln_decision *dec;         /* ndec flagged examples, labels in ds's classes */
     size_t              ndec;
+    const char *const  *issue_why;   /* ds->n: cln_issue_select's why, or NULL  */
+    const cln_leak     *leaks;       /* n_leaks leaked test examples            */
+    size_t              n_leaks;
+    int                 write_leaks; /* 1: write leaked_test.csv (leakage asked) */
 } cln_stage_in;
 
 typedef struct cln_stage_opts {
@@ -100,10 +112,11 @@ int cln_out_dir_check(const char *out, const char *const *inputs, size_t n_input
                       size_t normsz, la_error *err);
 
 /* The clean stage: the plan (cln_plan_make) from in's decisions and o's
- * policy, the cleaned dataset in the input's own format (CSV table, manifest
+ * policy, then in->issue_why's drops (cln_plan_drop_issues), the cleaned dataset in the input's own format (CSV table, manifest
  * with its images hard-linked under images/ for manifest and image folder
  * inputs, IDX with classes.txt, .npy with
- * NAME.labels.csv) plus changes.csv, all written into OUT.tmp.PID and renamed
+ * NAME.labels.csv) plus changes.csv (and leaked_test.csv: test_index,test_id,
+ * train_index,train_id,score when in->write_leaks), all written into OUT.tmp.PID and renamed
  * to o->out_dir (an earlier clean output there is replaced). All or
  * nothing: on failure the temporary directory is removed and out_dir is as
  * it was. Returns 0 (free out with cln_stage_out_free), or LA_EUSAGE /

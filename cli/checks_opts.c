@@ -8,9 +8,13 @@
 #include "audit_opts.h"
 #include "cli.h"
 #include "load_opts.h"
+#include "../db/db.h"
 #include "../io/npy.h"
+#include "../report/rp_issues.h"
+#include "../report/rp_record.h"
 #include "../util/la_json.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +31,8 @@ const char dc_cli_help[] =
     "  --k N                    nearest neighbours (10)\n"
     "  --near-duplicate-threshold T  radius = T x median NN distance (0.13)\n"
     "  --metric cosine|euclidean  kNN metric (default: cosine when D > 3)\n"
+    "With --db the findings are recorded with the audit run (needs --pred-probs):\n"
+    "the review queue, `clean --drop-issues`, the report's issue-TYPE.html pages.\n"
     "\n";
 
 void dc_cli_init(dc_cli *c)
@@ -241,6 +247,9 @@ int dc_cli_features_only(struct au_cli *a)
     dc_side tr, te = {0};
     dc_result r = {0};
     la_progress pg;
+    if (a->db)
+        return cli_usage_error("audit", "--db records an audit run, which needs --pred-probs (or cv --audit): the "
+                               "dataset checks alone are not recorded; drop --db, or add --pred-probs");
     int rc = dc_side_load(a->files.data, a->dc.features, a->files.labels, &a->lo, &tr, &err);
     if (!rc && !tr.s.labels) tr.s.labels = dc_labels32(&tr);
     if (!rc && (a->dc.test || a->dc.test_features))
@@ -295,40 +304,88 @@ static int dc_merge_summary(au_result *res, const dc_result *r, const dc_opts *o
     return 0;
 }
 
-int dc_cli_with_audit(struct au_cli *a, struct au_loaded *ld, struct au_result *res, la_error *err)
+/* What dc_cli_with_audit leaves for dc_cli_record: the result and every
+ * input it points into. */
+typedef struct dc_cli_kept {
+    dc_side   tr, te;
+    dc_result r;
+    dc_input  in;
+    dc_split  s;
+    uint8_t  *flag;
+    double   *score;
+    char *const *train_names;        /* feature names of s.feat, or NULL        */
+} dc_cli_kept;
+
+void dc_cli_free(dc_cli *c)
 {
-    dc_side tr = {0}, te = {0};
-    dc_result r = {0};
-    uint8_t *flag = NULL;
-    double *score = NULL;
-    la_progress pg;
-    int rc = 0;
-    if (a->dc.features) rc = dc_load_npy(a->dc.features, &tr, err);
-    if (!rc && (a->dc.test || a->dc.test_features))
-        rc = dc_test_load(a, &te, err);
-    if (!rc && dc_label_rows(res, &flag, &score)) rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
-    if (rc) goto out;
+    dc_cli_kept *k = c->kept;
+    if (!k) return;
+    free(k->flag);
+    free(k->score);
+    dc_result_free(&k->r);
+    dc_side_free(&k->tr);
+    dc_side_free(&k->te);
+    free(k);
+    c->kept = NULL;
+}
+
+/* The training split: the audit's dataset (ld->ds) or --features. */
+static void dc_audit_split(const struct au_cli *a, const au_loaded *ld, dc_cli_kept *k)
+{
     const la_dataset *ds = a->files.data ? &ld->ds : NULL;
-    dc_split s = {.n = ld->in.n, .ids = ld->in.ids, .labels = ld->in.labels, .feat = tr.s.feat,
-                  .feat_path = tr.s.feat_path, .path = a->files.data};
-    if (ds && ds->features && ds->d && !a->dc.features) s.feat = (dc_matrix){ds->n, ds->d, ds->features, NULL}, s.feat_path = a->files.data;
+    dc_split s = {.n = ld->in.n, .ids = ld->in.ids, .labels = ld->in.labels, .feat = k->tr.s.feat,
+                  .feat_path = k->tr.s.feat_path, .path = a->files.data};
+    if (ds && ds->features && ds->d && !a->dc.features) {
+        s.feat = (dc_matrix){ds->n, ds->d, ds->features, NULL}, s.feat_path = a->files.data;
+        k->train_names = ds->feature_names;
+    }
     if (ds && ds->image_w > 0 && ds->features)
         s.pixels = ds->features, s.image_w = ds->image_w, s.image_h = ds->image_h, s.channels = ds->channels;
     if (ds) s.image_paths = ds->image_paths;
-    dc_input in = {.train = s, .test = (a->dc.test || a->dc.test_features) ? &te.s : NULL, .label_issue = flag,
-                   .label_score = score};
+    k->s = s;
+}
+
+int dc_cli_with_audit(struct au_cli *a, struct au_loaded *ld, struct au_result *res, la_error *err)
+{
+    dc_cli_free(&a->dc);
+    dc_cli_kept *k = a->dc.kept = la_calloc(1, sizeof *k);
+    if (!k) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    la_progress pg;
+    int rc = 0;
+    if (a->dc.features) rc = dc_load_npy(a->dc.features, &k->tr, err);
+    if (!rc && (a->dc.test || a->dc.test_features))
+        rc = dc_test_load(a, &k->te, err);
+    if (!rc && dc_label_rows(res, &k->flag, &k->score)) rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    if (rc) return rc;
+    dc_audit_split(a, ld, k);
+    k->in = (dc_input){.train = k->s, .test = (a->dc.test || a->dc.test_features) ? &k->te.s : NULL,
+                       .label_issue = k->flag, .label_score = k->score};
     dc_cli_start(&a->dc, a->o.threads, a->quiet, &pg);
-    pg.total = (long long)s.n;
-    rc = dc_run(&in, &a->dc.o, &r, err);
+    pg.total = (long long)k->s.n;
+    rc = dc_run(&k->in, &a->dc.o, &k->r, err);
     la_progress_finish(&pg);
-    if (!rc) rc = dc_write(&r, &in, &a->dc.o, a->out, err);
-    if (!rc) rc = dc_merge_summary(res, &r, &a->dc.o, err);
-    if (!rc) dc_cli_print(&r, a->out, a->quiet);
-out:
-    free(flag);
-    free(score);
-    dc_result_free(&r);
-    dc_side_free(&tr);
-    dc_side_free(&te);
+    if (!rc) rc = dc_write(&k->r, &k->in, &a->dc.o, a->out, err);
+    if (!rc) rc = dc_merge_summary(res, &k->r, &a->dc.o, err);
+    if (!rc) dc_cli_print(&k->r, a->out, a->quiet);
+    return rc;
+}
+
+int dc_cli_record(struct au_cli *a, struct au_loaded *ld, const struct au_result *res, la_error *err)
+{
+    const dc_cli_kept *k = a->dc.kept;
+    if (!k) return au_cli_record(a->db, &ld->in, &a->o, res, a->files.data ? &ld->ds : NULL, a->quiet, err);
+    const dc_side *te = &k->te;
+    rp_issues_src src = {.r = &k->r, .in = &k->in, .train_classes = ld->in.class_names, .train_k = ld->in.k,
+                         .test_classes = te->have_ds ? te->ds.class_names : NULL, .test_k = te->have_ds ? te->ds.k : 0,
+                         .train_feature_names = k->train_names,
+                         .test_feature_names = te->have_ds && !a->dc.test_features ? te->ds.feature_names : NULL,
+                         .test_path = a->dc.test ? a->dc.test : a->dc.test_features};
+    sqlite3 *db = NULL;
+    int64_t run_id = 0;
+    int rc = db_open(a->db, &db, err);
+    if (!rc) rc = rp_record_audit_checks(db, &ld->in, &a->o, res, a->files.data ? &ld->ds : NULL, &src, &run_id, err);
+    if (db) db_close(db);
+    if (!rc) cli_info(a->quiet, "recorded run %" PRId64 " in %s with %zu dataset issues\n", run_id, a->db,
+                      k->r.n_issues - k->r.count[DC_ISSUE_LABEL]);
     return rc;
 }

@@ -28,12 +28,16 @@ struct au_result;
     {"near-duplicate-threshold", required_argument, 0, DC_OPT_BASE + 5}, \
     {"metric",                   required_argument, 0, DC_OPT_BASE + 6}
 
+struct dc_cli_kept;
+
 typedef struct dc_cli {
     const char *features;             /* --features FILE.npy                      */
     const char *test;                 /* --test TESTSET (dataset or .npy matrix)  */
     const char *test_features;        /* --test-features FILE.npy                 */
     const char *issues;               /* --issues LIST as given                   */
     dc_opts     o;
+    struct dc_cli_kept *kept;         /* dc_cli_with_audit's result, kept for
+                                         dc_cli_record; dc_cli_free           */
 } dc_cli;
 
 extern const char dc_cli_help[];
@@ -50,12 +54,21 @@ int dc_cli_handle(dc_cli *c, int code, const char *value, const char *cmd);
 int dc_cli_active(const dc_cli *c);
 
 /* `audit` without --pred-probs: the dataset checks alone. Returns the exit
- * status (messages printed). */
+ * status (messages printed). With --db it refuses (exit 2) before any work:
+ * a run is an audit run, with labels and probabilities. */
 int dc_cli_features_only(struct au_cli *a);
 
 /* After au_run: the checks on the audit's dataset (in->ds) or --features,
  * their files written into a->out, issues.csv with the label issues too,
  * and res->summary_json given "dataset_checks". 0 or a status (err set). */
 int dc_cli_with_audit(struct au_cli *a, struct au_loaded *in, struct au_result *res, la_error *err);
+
+/* After dc_cli_with_audit: records the audit run with the checks' findings
+ * in the database a->db (rp_record_audit_checks) and says so unless quiet.
+ * 0 or a status (err set, not printed). */
+int dc_cli_record(struct au_cli *a, struct au_loaded *ld, const struct au_result *res, la_error *err);
+
+/* Frees what dc_cli_with_audit kept (safe when nothing was). */
+void dc_cli_free(dc_cli *c);
 
 #endif

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "../db/db.h"
+#include "../db/db_issues.h"
 #include "../io/dataset.h"
 #include "../util/la_json.h"
 #include "../clean/clean.h"
@@ -28,7 +29,7 @@
 static const char usage[] =
     "usage: labelaudit clean (--db FILE [--run N] | --consensus DIR) --data DATASET [loader options]\n"
     "           [--labels FILE] --out DIR [--auto none|drop|relabel] [--min-quality Q]\n"
-    "           [--relabel-below Q]\n"
+    "           [--relabel-below Q] [--drop-issues TYPES]\n"
     "\n"
     "Applies the review decisions of an audit run to the dataset and writes the\n"
     "cleaned dataset, in the input's own format, to DIR with changes.csv beside it.\n"
@@ -51,6 +52,13 @@ static const char usage[] =
     "  --relabel-below Q    with --auto drop: relabel (to the suggested class) instead of\n"
     "                       dropping when the label quality score is < Q, i.e. when the\n"
     "                       model is sure the given label is wrong; drop the rest\n"
+    "  --drop-issues TYPES  drop what the run's dataset checks found (audit --issues ... --db),\n"
+    "                       comma-separated: exact_duplicate, near_duplicate,\n"
+    "                       image_near_duplicate (each group of copies keeps its lowest row),\n"
+    "                       label_conflict (every member), outlier, image (per-image\n"
+    "                       defects), leakage (DIR/leaked_test.csv lists the leaked TEST\n"
+    "                       examples; no training row is dropped), or all. Rows a\n"
+    "                       reviewer decided are never dropped by this (why issue:TYPE)\n"
     "  --format text|json   summary on stdout (text)\n"
     "  --quiet              no information on stderr\n"
     "  --help               this help\n"
@@ -70,7 +78,8 @@ static const char usage[] =
     "              (reviewer:NAME or automatic:drop|relabel)\n"
     "\n";
 
-enum { O_DB = 1, O_RUN, O_CONSENSUS, O_DATA, O_LABELS, O_OUT, O_AUTO, O_MINQ, O_RELABEL_BELOW, O_FORMAT, O_QUIET, O_HELP };
+enum { O_DB = 1, O_RUN, O_CONSENSUS, O_DATA, O_LABELS, O_OUT, O_AUTO, O_MINQ, O_RELABEL_BELOW, O_FORMAT, O_QUIET, O_HELP,
+       O_DROP_ISSUES };
 
 static const struct option own_options[] = {
     {"db", required_argument, NULL, O_DB},
@@ -85,6 +94,7 @@ static const struct option own_options[] = {
     {"format", required_argument, NULL, O_FORMAT},
     {"quiet", no_argument, NULL, O_QUIET},
     {"help", no_argument, NULL, O_HELP},
+    {"drop-issues", required_argument, NULL, O_DROP_ISSUES},
 };
 #define N_OWN (sizeof own_options / sizeof *own_options)
 
@@ -92,6 +102,7 @@ typedef struct clean_args {
     const char *db, *data, *labels, *out, *consensus;
     long run;
     cln_auto policy;
+    unsigned drop_issues;        /* --drop-issues: 1 << cln_issue_kind        */
     double min_quality, relabel_below;
     int json, quiet;
     io_load_opts load;
@@ -124,6 +135,15 @@ static int own_option(void *ctx, int c, const char *arg)
     case O_RELABEL_BELOW:
         if (cli_parse_double("clean", "--relabel-below", arg, 0.0, 1.0, &a->relabel_below)) return LA_EUSAGE;
         break;
+    case O_DROP_ISSUES: {
+        const char *bad = arg;
+        size_t bad_len = 0;
+        if (cln_issue_types_parse(arg, &a->drop_issues, &bad, &bad_len))
+            return cli_usage_error("clean", "--drop-issues: unknown type '%.*s' (exact_duplicate, near_duplicate, "
+                                   "image_near_duplicate, label_conflict, leakage, outlier, image, all)",
+                                   (int)bad_len, bad);
+        break;
+    }
     default: return cli_usage_error("clean", "unknown option");
     }
     return 0;
@@ -140,6 +160,7 @@ static int parse_args(int argc, char **argv, clean_args *a, int *help)
     if (!a->db == !a->consensus) return cli_usage_error("clean", "give --db FILE (the review queue) or --consensus DIR");
     if (!a->data) return cli_usage_error("clean", "--data DATASET is required");
     if (!a->out) return cli_usage_error("clean", "--out DIR is required");
+    if (a->drop_issues && !a->db) return cli_usage_error("clean", "--drop-issues reads the run's findings: it needs --db");
     if (!isnan(a->min_quality) && a->policy == CLN_AUTO_NONE)
         cli_warn("clean: --min-quality has no effect with --auto none");
     if (!isnan(a->relabel_below) && a->policy != CLN_AUTO_DROP)
@@ -239,7 +260,10 @@ static int load_queue(const clean_args *a, const la_dataset *ds, run_queue *q, l
         if (it->row < 0 || (size_t)it->row >= ds->n)
             return la_error_set(err, LA_EUSAGE, a->db, 0, "run %lld: queue row %lld is outside the dataset",
                                 (long long)q->run_id, (long long)it->row);
-        cln_decision *d = &q->dec[j];
+        /* a row only the dataset checks queued is a label decision only
+         * once a reviewer decided it (--auto is for label issues) */
+        if (it->rank <= 0 && (!strcmp(it->status, "pending") || !strcmp(it->status, "skip"))) continue;
+        cln_decision *d = &q->dec[q->n_dec++];
         d->row = (size_t)it->row;
         d->status = it->status;
         d->new_label = it->new_label >= 0 && it->new_label < k ? map[it->new_label] : -1;
@@ -248,7 +272,6 @@ static int load_queue(const clean_args *a, const la_dataset *ds, run_queue *q, l
         d->reviewer = it->reviewer;
         if (it->given >= 0 && it->given < k && map[it->given] != ds->labels[it->row]) n_given_differs++;
     }
-    q->n_dec = q->items.n;
     if (n_given_differs)
         cli_warn("clean: %zu flagged example%s a different label in the data than in run %lld: "
                  "pass the --labels the audit used", n_given_differs, n_given_differs == 1 ? " has" : "s have",
@@ -295,9 +318,80 @@ static int load_consensus(const char *dir, const la_dataset *ds, run_queue *q, l
     return rc;
 }
 
+/* --drop-issues: the run's dataset-check findings as the clean stage's
+ * issue drops and leaked test examples (cln_issue_select). */
+typedef struct issue_drops {
+    db_issues         list;
+    cln_issue        *rows;
+    const char      **why;          /* ds->n                                 */
+    uint8_t          *decided;      /* ds->n: CLN_UNDECIDED / _KEEP / _DROP   */
+    cln_leak         *leaks;
+    size_t            n_leaks;
+    db_issue_example *test_ex;      /* n_leaks: the leaked examples' ids      */
+} issue_drops;
+
+static void issue_drops_free(issue_drops *x)
+{
+    for (size_t t = 0; x->test_ex && t < x->n_leaks; t++) db_issue_example_free(&x->test_ex[t]);
+    free(x->test_ex);
+    free(x->leaks);
+    free(x->decided);
+    free(x->why);
+    free(x->rows);
+    db_issues_free(&x->list);
+}
+
+/* Checks the run recorded what --drop-issues asks for. */
+static int issue_drops_check(const clean_args *a, const run_queue *q, la_error *err)
+{
+    if (!q->run.summary_json || !strstr(q->run.summary_json, "\"dataset_checks\""))
+        return la_error_set(err, LA_EUSAGE, a->db, 0, "--drop-issues: run %lld has no dataset-check findings "
+                            "(record them with audit --pred-probs P --issues ... --db)", (long long)q->run_id);
+    if (!(a->drop_issues & (1u << CLN_ISS_LEAKAGE))) return 0;
+    char *test = NULL;
+    int64_t n_test = 0;
+    if (db_issues_test_split(q->db, q->run_id, &test, &n_test, err)) return err->status;
+    int has = test != NULL;
+    free(test);
+    return has ? 0 : la_error_set(err, LA_EUSAGE, a->db, 0, "--drop-issues leakage: run %lld had no test split "
+                                  "(audit --test TESTSET)", (long long)q->run_id);
+}
+
+static int load_issue_drops(const clean_args *a, const la_dataset *ds, run_queue *q, issue_drops *x, la_error *err)
+{
+    int rc = issue_drops_check(a, q, err);
+    if (!rc) rc = db_issues_load(q->db, q->run_id, NULL, &x->list, err);
+    if (rc) return rc;
+    x->rows = la_calloc(x->list.n + 1, sizeof *x->rows);
+    x->why = la_calloc(ds->n + 1, sizeof *x->why);
+    x->decided = la_calloc(ds->n + 1, 1);
+    if (!x->rows || !x->why || !x->decided) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    for (size_t t = 0; t < x->list.n; t++) {
+        const db_issue *d = &x->list.v[t];
+        x->rows[t] = (cln_issue){d->row, d->partner, d->partner_test, d->issue, d->score};
+    }
+    for (size_t j = 0; j < q->items.n; j++) {
+        const db_item *it = &q->items.v[j];
+        if (it->row < 0 || (size_t)it->row >= ds->n) continue;
+        if (!strcmp(it->status, "drop")) x->decided[it->row] = CLN_DECIDED_DROP;
+        else if (!strcmp(it->status, "keep") || !strcmp(it->status, "relabel")) x->decided[it->row] = CLN_DECIDED_KEEP;
+    }
+    if ((rc = cln_issue_select(x->rows, x->list.n, a->drop_issues, ds->n, x->decided, x->why, &x->leaks,
+                               &x->n_leaks, err)))
+        return rc;
+    if (!(x->test_ex = la_calloc(x->n_leaks + 1, sizeof *x->test_ex)))
+        return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    for (size_t t = 0; t < x->n_leaks; t++) {
+        int found = 0;
+        if (db_issues_example(q->db, q->run_id, 1, x->leaks[t].test, &x->test_ex[t], &found, err)) return err->status;
+        if (found) x->leaks[t].test_id = x->test_ex[t].dataset_id;
+    }
+    return 0;
+}
+
 /* The summary on stdout, text or JSON. */
 static int print_summary(const clean_args *a, const char *out, const la_dataset *ds, const run_queue *q,
-                         const cln_stage_out *so)
+                         const cln_stage_out *so, const issue_drops *x)
 {
     const cln_plan *p = &so->plan;
     char data_out[PATH_MAX + NAME_MAX + 2];
@@ -309,6 +403,11 @@ static int print_summary(const clean_args *a, const char *out, const la_dataset 
                "%zu kept by reviewers, %zu not reviewed\n",
                where, q->n_dec, p->n_relabeled, p->n_dropped, p->n_by_reviewer,
                p->n_automatic, p->n_kept_by_reviewer, p->n_unreviewed);
+        if (a->drop_issues)
+            printf("dataset issues: %zu examples dropped%s", p->n_issue_dropped,
+                   a->drop_issues & (1u << CLN_ISS_LEAKAGE) ? "" : "\n");
+        if (a->drop_issues & (1u << CLN_ISS_LEAKAGE))
+            printf("; %zu leaked test examples listed in %s/leaked_test.csv\n", x->n_leaks, out);
         printf("wrote %s (%zu of %zu examples) and %s/changes.csv\n", data_out, so->n_kept, ds->n, out);
         return 0;
     }
@@ -320,6 +419,8 @@ static int print_summary(const clean_args *a, const char *out, const la_dataset 
                             "automatic", (json_int_t)p->n_automatic, "kept_by_reviewer", (json_int_t)p->n_kept_by_reviewer,
                             "unreviewed", (json_int_t)p->n_unreviewed);
     if (!doc) return -1;
+    if (a->drop_issues) json_object_set_new(doc, "issue_dropped", json_integer((json_int_t)p->n_issue_dropped));
+    if (a->drop_issues & (1u << CLN_ISS_LEAKAGE)) json_object_set_new(doc, "leaked_test", json_integer((json_int_t)x->n_leaks));
     la_json_print(doc, stdout, LA_JSON_EXACT);
     json_decref(doc);
     return 0;
@@ -347,6 +448,8 @@ int cmd_clean(int argc, char **argv)
     memset(&so, 0, sizeof so);
     io_load_opts_strings st;
     memset(&st, 0, sizeof st);
+    issue_drops x;
+    memset(&x, 0, sizeof x);
 
     /* output directory first: cheap checks before the expensive load */
     char out[PATH_MAX];
@@ -369,12 +472,14 @@ int cmd_clean(int argc, char **argv)
     cli_print_warnings(ds.warnings, ds.n_warnings);
     if (rc) goto fail;
     if ((rc = a.consensus ? load_consensus(a.consensus, &ds, &q, &err) : load_queue(&a, &ds, &q, &err))) goto fail;
+    if (a.drop_issues && (rc = load_issue_drops(&a, &ds, &q, &x, &err))) goto fail;
 
-    cln_stage_in in = {.ds = &ds, .data_path = a.data, .dec = q.dec, .ndec = q.n_dec};
+    cln_stage_in in = {.ds = &ds, .data_path = a.data, .dec = q.dec, .ndec = q.n_dec, .issue_why = x.why,
+                       .leaks = x.leaks, .n_leaks = x.n_leaks, .write_leaks = (a.drop_issues >> CLN_ISS_LEAKAGE) & 1};
     cln_stage_opts so_opts = {.policy = a.policy, .min_quality = a.min_quality,
                               .relabel_below = a.relabel_below, .out_dir = out};
     if ((rc = cln_stage(&in, &so_opts, &so, &err))) goto fail;
-    if (print_summary(&a, out, &ds, &q, &so)) {
+    if (print_summary(&a, out, &ds, &q, &so, &x)) {
         rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory");
         goto fail;
     }
@@ -384,6 +489,7 @@ fail:
     rc = cli_report(&err);
 done:
     cln_stage_out_free(&so);
+    issue_drops_free(&x);
     run_queue_free(&q);
     io_dataset_free(&ds);
     io_load_opts_strings_free(&st);

@@ -43,6 +43,12 @@ void db_sql_bind_text_or_null(sqlite3_stmt *st, int i, const char *s);
  * error). 0 or LA_EINTERNAL. */
 int db_sql_latest_run(sqlite3 *db, const char *kind, int64_t *run_id, int *found, la_error *err);
 
+/* Carries decisions of earlier runs of the same dataset_path over to run
+ * run_id's queue rows that are pending and carried from nowhere, logging each
+ * (db_write.c; db_record_audit's own carry-over, for rows added after it).
+ * 0, LA_EUSAGE (no such run) or LA_EINTERNAL. */
+int db_write_carry(sqlite3 *db, int64_t run_id, la_error *err);
+
 /* The columns of queue_view every queue reader selects, in item order. */
 #define DB_SQL_ITEM_COLUMNS \
     "queue_id, row, dataset_id, given, suggested, quality, rank, image_path, features," \

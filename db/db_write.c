@@ -199,13 +199,15 @@ static const char carry_sql[] =
     "       FROM queue pq JOIN runs r ON r.id = pq.run_id"
     "       WHERE r.dataset_path = ?2 AND pq.run_id < ?1 AND pq.status <> 'pending') AS p"
     " WHERE q.run_id = ?1 AND q.dataset_id = p.dataset_id AND p.rn = 1"
-    "   AND (p.status <> 'relabel' OR p.nl IS NOT NULL)";
+    "   AND (p.status <> 'relabel' OR p.nl IS NOT NULL)"
+    "   AND q.carried_from IS NULL AND q.status = 'pending'";   /* rows added later (db_write_carry) */
 
 static const char carry_log_sql[] =
     "INSERT INTO decision_log (queue_id, run_id, dataset_id, status, new_label, reviewer,"
     " note, source, at, version, prev_status)"
     " SELECT id, run_id, dataset_id, status, new_label, reviewer, note, 'carry', ?2,"
-    "        version, 'pending' FROM queue WHERE run_id = ?1 AND carried_from IS NOT NULL";
+    "        version, 'pending' FROM queue WHERE run_id = ?1 AND carried_from IS NOT NULL"
+    "   AND NOT EXISTS (SELECT 1 FROM decision_log l WHERE l.queue_id = queue.id AND l.source = 'carry')";
 
 int db_record_audit_then(sqlite3 *db, const db_audit_record *rec, db_record_hook then, void *ctx,
                          int64_t *run_id, la_error *err)
@@ -253,6 +255,22 @@ int db_record_audit_then(sqlite3 *db, const db_audit_record *rec, db_record_hook
     }
     *run_id = id;
     return 0;
+}
+
+int db_write_carry(sqlite3 *db, int64_t run_id, la_error *err)
+{
+    sqlite3_stmt *st;
+    if (db_sql_prepare(db, "SELECT dataset_path FROM runs WHERE id = ?1", &st, err)) return err->status;
+    sqlite3_bind_int64(st, 1, run_id);
+    char *path = sqlite3_step(st) == SQLITE_ROW ? db_sql_col_strdup(st, 0) : NULL;
+    sqlite3_finalize(st);
+    if (!path) return la_error_set(err, LA_EUSAGE, NULL, 0, "no run %" PRId64, run_id);
+    char now[32];
+    db_now_iso(now);
+    int status = exec_run_stmt(db, carry_sql, run_id, path, "carry decisions", err);
+    if (!status) status = exec_run_stmt(db, carry_log_sql, run_id, now, "log carried decisions", err);
+    free(path);
+    return status;
 }
 
 int db_record_audit(sqlite3 *db, const db_audit_record *rec, int64_t *run_id, la_error *err)

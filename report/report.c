@@ -29,6 +29,7 @@
 #include "rp_curves.h"
 #include "rp_reviewers.h"
 #include "rp_html.h"
+#include "rp_issues.h"
 
 #define RP_DEFAULT_PER_PAGE  200
 #define RP_DEFAULT_THUMB_BOX 112
@@ -880,7 +881,7 @@ static void index_sheets(report *r, FILE *f)
         fprintf(f, " <b>%" PRId64 "</b></a>", r->progress ? r->progress[c].total : run->num_issues[c]);
     }
     fputs("</div></section>\n", f);
-
+    rp_issues_chips(r->db, r->run.id, f);      /* dataset checks: a page per issue type */
 }
 
 /* Class balance: the bar chart and the per-class table. */
@@ -1150,6 +1151,30 @@ static int load_state(report *r, int64_t run_id)
     return db_load_digest(r->db, run_id, &r->digest, err);
 }
 
+/* The pages of rp_issues.h, with this report's header and footer. */
+static FILE *issues_open(void *ctx, const char *name, const char *title, char *path, size_t size)
+{
+    report *r = ctx;
+    FILE *f = page_open(r, name, path, size);
+    if (f) page_begin(r, f, title);
+    return f;
+}
+
+static int issues_close(void *ctx, FILE *f, const char *path)
+{
+    return page_end(ctx, f, path);
+}
+
+static int write_issue_pages(report *r)
+{
+    rp_issues_pager pg = {.ctx = r, .open = issues_open, .close = issues_close, .dir = r->dir,
+                          .thumb_box = r->opt->thumb_box};
+    int status = rp_issues_pages(r->db, r->run.id, &pg, r->err);
+    r->res->thumbs += pg.thumbs;
+    r->res->thumb_failures += pg.thumb_failures;
+    return status;
+}
+
 /* Writes every page into the temporary directory r->dir, the index last (it
  * reports thumbnail failures and the features note). */
 static int write_pages(report *r)
@@ -1157,6 +1182,7 @@ static int write_pages(report *r)
     int status = make_dirs(r);
     if (!status) status = write_sheet(r, -1);
     for (int64_t c = 0; !status && c < r->run.k; c++) status = write_sheet(r, c);
+    if (!status) status = write_issue_pages(r);
     if (status) return status;
     if (!r->run.has_images && r->run.num_flagged > 0) {
         /* the stored summaries were used when the cards had them */

@@ -23,4 +23,11 @@ typedef struct sqlite3 sqlite3;
 int rp_record_audit(sqlite3 *db, const au_input *in, const au_opts *o, const au_result *res,
                     const la_dataset *ds, int64_t *run_id, la_error *err);
 
+/* rp_record_audit with the dataset checks' findings (rp_issues_record of
+ * checks) in the same transaction: all of it lands or none does. */
+struct rp_issues_src;
+int rp_record_audit_checks(sqlite3 *db, const au_input *in, const au_opts *o, const au_result *res,
+                           const la_dataset *ds, const struct rp_issues_src *checks, int64_t *run_id,
+                           la_error *err);
+
 #endif
