@@ -50,6 +50,8 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 DEB_PKGS = build-essential pkg-config libsqlite3-dev libcsv-dev libstb-dev libcmocka-dev \
            zlib1g-dev libopenblas-dev libjansson-dev libmicrohttpd-dev
+# Open MPI for `make mpi` (issue 18); the default build never needs it.
+MPI_DEB_PKGS = libopenmpi-dev openmpi-bin
 TEST_DEB_PKGS = chromium tmux valgrind python3 python3-numpy python3-pandas python3-pytest python3-setuptools python3-pip dataset-fashion-mnist libxml2-utils sqlite3 curl nodejs clang libclang-rt-14-dev
 
 .PHONY: all lib python test check valgrind bench fuzz deps test-deps demo install clean units
@@ -138,10 +140,10 @@ fuzz:
 	sh tests/fuzz/run.sh $${FUZZ_SECONDS:-30}
 
 deps:
-	@sh tools/deps.sh $(DEB_PKGS)
+	@sh tools/deps.sh $(DEB_PKGS) $(MPI_DEB_PKGS)
 
 test-deps:
-	@sh tools/deps.sh $(DEB_PKGS) $(TEST_DEB_PKGS)
+	@sh tools/deps.sh $(DEB_PKGS) $(MPI_DEB_PKGS) $(TEST_DEB_PKGS)
 	@sh tests/browser/serve_deps.sh
 
 demo:
