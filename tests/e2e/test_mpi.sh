@@ -12,7 +12,10 @@
 #     probabilities on a 1/32 grid so the pruning cuts tie) at -np 1, 2, 4;
 #   - a bad probability in the last rank's rows: every rank exits 2 with the
 #     single-process message, and no output directory appears;
-#   - a rank killed with SIGKILL mid-run: the job ends non-zero, no output.
+#   - a rank killed with SIGKILL mid-run: the job ends non-zero, no output;
+#   - cv: folds spread over 2 and 3 ranks (logreg, mlp with learning curves,
+#     --audit after it): the same probabilities, folds, labels, classes and
+#     metrics.json (timings and peak RSS masked) as one process.
 # Skipped (with a message) when mpirun or the binary (LA_MPI_BIN) is absent.
 . tests/e2e/lib.sh
 MPI_BIN=${LA_MPI_BIN:-}
@@ -123,3 +126,35 @@ check "killed rank: found rank 1's process" test -n "$victim"
 check "killed rank: the job exits non-zero ($krc)" test "$krc" -ne 0
 check "killed rank: mpirun names the dead rank" grep -qiE "signal 9|killed" "$TMP/k.err"
 check "killed rank: no output directory" test ! -e "$TMP/k"
+
+# ---- cv: folds over ranks -------------------------------------------------
+T="$DATA/tabular"
+mask_json() { sed -E 's/"(seconds|load_seconds|peak_rss_mb|boot_seconds)": [0-9.e+-]+/"\1": T/' "$1"; }
+# same_cv NAME NP ARGS...: cv by both binaries into $TMP/cs and $TMP/cm
+same_cv() {
+    name=$1; np=$2; shift 2
+    rm -rf "$TMP/cs" "$TMP/cm"
+    "$LA_BIN" cv "$@" --out "$TMP/cs/p.npy" --quiet >/dev/null 2>"$TMP/cs.err"; rs=$?
+    $MPIRUN -np "$np" "$MPI_BIN" cv "$@" --out "$TMP/cm/p.npy" --quiet >/dev/null 2>"$TMP/cm.err"; rm=$?
+    why=""
+    [ "$rs" = 0 ] && [ "$rm" = 0 ] || why="exit $rm, one process $rs: $(head -c 300 "$TMP/cm.err")"
+    for f in p.npy labels.npy folds.csv classes.txt; do
+        [ -z "$why" ] && ! cmp -s "$TMP/cs/$f" "$TMP/cm/$f" && why="$f differs"
+    done
+    [ -z "$why" ] && [ "$(mask_json "$TMP/cs/metrics.json")" != "$(mask_json "$TMP/cm/metrics.json")" ] && why="metrics.json differs"
+    if [ -z "$why" ]; then pass "cv $name (np $np)"; else fail "cv $name (np $np)" "$why"; fi
+}
+if [ -f "$T/iris.csv" ] && [ -f "$T/digits.csv" ]; then
+    for np in 2 3; do
+        same_cv "iris logreg" "$np" --data "$T/iris.csv" --seed 1 --threads 2
+        same_cv "digits mlp (curves)" "$np" --data "$T/digits.csv" --model mlp --hidden 32 --epochs 4 --seed 2 --threads 2
+    done
+    same_cv "iris logreg 7 folds" 4 --data "$T/iris.csv" --folds 7 --seed 3 --threads 1
+    "$LA_BIN" cv --data "$T/iris.csv" --seed 3 --out "$TMP/a1/p.npy" --audit "$TMP/a1/audit" --quiet >/dev/null 2>&1
+    $MPIRUN -np 3 "$MPI_BIN" cv --data "$T/iris.csv" --seed 3 --out "$TMP/a3/p.npy" --audit "$TMP/a3/audit" \
+        --quiet >/dev/null 2>&1
+    check "cv --audit over 3 ranks: the audit directory of one process (paths aside)" \
+        diff -r -I "_path\": " "$TMP/a1/audit" "$TMP/a3/audit"
+else
+    pass "cv over ranks skipped: $T/iris.csv or digits.csv missing"
+fi
