@@ -867,10 +867,27 @@ static int cl_pairs_build(cl_ctx *c, const int64_t *P, size_t *np_out, la_error 
     return 0;
 }
 
+/* Pass 3 again without floors, every pair emptied first (a floor was above
+ * its pair's final cut). */
+static int cl_pairs_unfloor(cl_ctx *c, size_t np, la_error *err)
+{
+    for (size_t p = 0; p < np; p++) {
+        cl_pair *pr = &c->pairs[p];
+        pr->size = 0;
+        pr->full = 0;
+        pr->max_rej = pr->floor = -INFINITY;
+        c->lvl[p] = -INFINITY;
+    }
+    for (size_t j = 0; j < c->k; j++) c->cmin[j] = -INFINITY;
+    c->no_floors = 1;
+    c->res->floor_passes++;
+    return cl_pass(c, 3, err);
+}
+
 /* Section 10.4 with top-c buffers (pass 3) and exact tie resolution. */
 static int cl_prune_by_noise_rate(cl_ctx *c, const int64_t *P, la_error *err)
 {
-    size_t k = c->k, np;
+    size_t np;
     int rc = cl_pairs_build(c, P, &np, err);
     if (rc || np == 0) return rc;
     if ((rc = cl_pass(c, 3, err))) return rc;
@@ -880,19 +897,7 @@ static int cl_prune_by_noise_rate(cl_ctx *c, const int64_t *P, la_error *err)
         if (pr->size > pr->c) cl_pair_compact(c, pr);
         if (pr->size < pr->c) refloor = 1;   /* a floor above the final cut */
     }
-    if (refloor) {
-        for (size_t p = 0; p < np; p++) {
-            cl_pair *pr = &c->pairs[p];
-            pr->size = 0;
-            pr->full = 0;
-            pr->max_rej = pr->floor = -INFINITY;
-            c->lvl[p] = -INFINITY;
-        }
-        for (size_t j = 0; j < k; j++) c->cmin[j] = -INFINITY;
-        c->no_floors = 1;
-        c->res->floor_passes++;
-        if ((rc = cl_pass(c, 3, err))) return rc;
-    }
+    if (refloor && (rc = cl_pairs_unfloor(c, np, err))) return rc;
     size_t *tie = la_malloc_array(np + 1, sizeof *tie), nt = 0;
     if (!tie) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     for (size_t p = 0; p < np; p++) {
@@ -1565,10 +1570,14 @@ static int cl_dist_tie_margins(cl_ctx *c, const uint64_t *tie, size_t nt, double
 }
 
 /* Rank 0: the pairs' merged top c (from every rank's candidates in `all`:
- * per rank np x {size, max_rej}, then the values, then the indices, all as
- * doubles) flagged PBNR, or listed in tie[0..*nt) when tied at the cut. */
+ * per rank np x {size, max_rej, floor}, then the values, then the indices,
+ * all as doubles) flagged PBNR, or listed in tie[0..*nt) when tied at the
+ * cut. *refloor set when some rank's floor lies above its pair's merged
+ * cut (or fewer than c values survived): that rank may have dropped one of
+ * the top c, so the caller clears the flags and runs pass 3 without floors.
+ * Below every rank's floor nothing can be kept or tie, as in one process. */
 static int cl_dist_merge_pairs(cl_ctx *c, size_t np, const double *all, const size_t *lens, uint64_t *tie,
-                               size_t *nt, la_error *err)
+                               size_t *nt, int *refloor, la_error *err)
 {
     size_t R = (size_t)c->o->coll->size, tot = 0;
     size_t *base = la_calloc(R + 1, sizeof *base), *vat = la_calloc(R + 1, sizeof *vat);
@@ -1576,7 +1585,7 @@ static int cl_dist_merge_pairs(cl_ctx *c, size_t np, const double *all, const si
     for (size_t r = 0; r < R; r++) {
         base[r + 1] = base[r] + lens[r] / sizeof *all;
         size_t sz = 0;
-        for (size_t p = 0; p < np; p++) sz += (size_t)all[base[r] + 2 * p];
+        for (size_t p = 0; p < np; p++) sz += (size_t)all[base[r] + 3 * p];
         vat[r] = sz;   /* this rank's value count: its indices follow its values */
         tot = tot > sz ? tot : sz;
     }
@@ -1585,14 +1594,16 @@ static int cl_dist_merge_pairs(cl_ctx *c, size_t np, const double *all, const si
     size_t *cur = la_calloc(R + 1, sizeof *cur);
     int rc = v && ix && cur ? 0 : cl_oom(err);
     *nt = 0;
+    *refloor = 0;
     for (size_t p = 0; !rc && p < np; p++) {
         const cl_pair *pr = &c->pairs[p];
         size_t m = 0;
-        double max_rej = -INFINITY;
+        double max_rej = -INFINITY, max_floor = -INFINITY;
         for (size_t r = 0; r < R; r++) {
             const double *h = all + base[r];
-            size_t sz = (size_t)h[2 * p], v0 = base[r] + 2 * np;
-            if (h[2 * p + 1] > max_rej) max_rej = h[2 * p + 1];
+            size_t sz = (size_t)h[3 * p], v0 = base[r] + 3 * np;
+            if (h[3 * p + 1] > max_rej) max_rej = h[3 * p + 1];
+            if (h[3 * p + 2] > max_floor) max_floor = h[3 * p + 2];
             for (size_t q = 0; q < sz; q++, m++) {
                 v[m] = all[v0 + cur[r] + q];
                 ix[m] = (uint32_t)all[v0 + vat[r] + cur[r] + q];
@@ -1607,6 +1618,7 @@ static int cl_dist_merge_pairs(cl_ctx *c, size_t np, const double *all, const si
             for (size_t q = pr->c; q < m; q++) if (v[q] > max_rej) max_rej = v[q];
         }
         for (size_t q = 0; q < keep; q++) if (v[q] < thr) thr = v[q];
+        if (m < pr->c || thr < max_floor) { *refloor = 1; break; }
         /* a tie at the cut: a value equal to the c-th largest was left out */
         if (m >= pr->c && max_rej == thr) { tie[(*nt)++] = p; continue; }
         for (size_t q = 0; q < keep; q++) c->d->flags[ix[q]] |= CL_F_PBNR;
@@ -1645,31 +1657,44 @@ static int cl_dist_pbnr(cl_ctx *c, la_error *err)
                                   o->remove, o->nmin, o->corrected, P))
         rc = cl_oom(err);
     if (!rc) rc = cl_pairs_build(c, P, &np, err);
-    c->no_floors = 1;
-    if (!rc && np) rc = cl_pass(c, 3, err);
-    size_t len = 2 * np;
+    if (!rc && np) rc = cl_pass(c, 3, err);   /* with floors from this rank's first chunk */
+    int64_t refloor = 0;
+    if (!rc && !(tie = la_calloc(np + 1, sizeof *tie))) rc = cl_oom(err);
+again:
+    if (!rc && refloor) rc = cl_pairs_unfloor(c, np, err);
+    size_t len = 3 * np;
     for (size_t p = 0; !rc && p < np; p++) {
         cl_pair *pr = &c->pairs[p];
         if (pr->size > pr->c) cl_pair_compact(c, pr);
         len += 2 * pr->size;
     }
-    /* {size, max_rej} per pair, the values, the global indices */
+    /* {size, max_rej, floor} per pair, the values, the global indices */
+    free(msg); free(all);
+    msg = NULL; all = NULL;
     if (!rc && !(msg = la_malloc_array(len + 1, sizeof *msg))) rc = cl_oom(err);
-    for (size_t p = 0, q = 2 * np; !rc && p < np; p++) {
+    for (size_t p = 0, q = 3 * np; !rc && p < np; p++) {
         const cl_pair *pr = &c->pairs[p];
-        msg[2 * p] = (double)pr->size;
-        msg[2 * p + 1] = pr->max_rej;
+        msg[3 * p] = (double)pr->size;
+        msg[3 * p + 1] = pr->max_rej;
+        msg[3 * p + 2] = pr->floor;
         for (size_t r = 0; r < pr->size; r++) msg[q++] = c->hv[pr->off + r];
     }
-    for (size_t p = 0, q = 2 * np + (len - 2 * np) / 2; !rc && p < np; p++) {
+    for (size_t p = 0, q = 3 * np + (len - 3 * np) / 2; !rc && p < np; p++) {
         const cl_pair *pr = &c->pairs[p];
         for (size_t r = 0; r < pr->size; r++) msg[q++] = (double)(c->hi[pr->off + r] + c->g0);
     }
     if ((rc = la_coll_agree(co, rc, err)) || np == 0 ||
         (rc = la_coll_gather(co, msg, len * sizeof *msg, (void **)&all, lens, err)))
         goto done;
-    if (!(tie = la_calloc(np + 1, sizeof *tie))) rc = cl_oom(err);
-    if (!rc && co->rank == 0) rc = cl_dist_merge_pairs(c, np, all, lens, tie, &nt, err);
+    int above = 0;   /* a floor above its pair's cut */
+    if (co->rank == 0) rc = cl_dist_merge_pairs(c, np, all, lens, tie, &nt, &above, err);
+    if (co->rank == 0 && above) {   /* undo: only this merge sets PBNR bits */
+        for (size_t i = 0; i < N; i++) c->d->flags[i] &= (uint8_t)~CL_F_PBNR;
+        nt = 0;
+    }
+    int64_t redo = above && !refloor;
+    if ((rc = la_coll_agree(co, rc, err)) || (rc = la_coll_bcast(co, &redo, sizeof redo, err))) goto done;
+    if (redo) { refloor = 1; goto again; }
     uint64_t ntw = nt;
     if ((rc = la_coll_agree(co, rc, err)) || (rc = la_coll_bcast(co, &ntw, sizeof ntw, err)) ||
         (rc = la_coll_bcast(co, tie, (size_t)ntw * sizeof *tie, err)) || ntw == 0)

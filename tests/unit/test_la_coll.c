@@ -260,6 +260,34 @@ static void test_cl_run_across_ranks(void **state)
     free(p); free(y);
 }
 
+/* Every rank's first rows are its hardest (label far from the argmax), so
+ * the floors estimated from a rank's first chunk lie above the final cuts:
+ * rank 0 must see it and have every rank run pass 3 again without floors. */
+static void test_cl_run_floors_too_high(void **state)
+{
+    (void)state;
+    size_t n = 30000, k = 4;
+    float *p;
+    int32_t *y;
+    tc_alloc(n, k, &p, &y, 11);
+    for (size_t i = 0; i < n; i++)
+        if (i % 7500 < 900) {   /* confidently wrong: mass on (y + 1) mod k */
+            for (size_t j = 0; j < k; j++) p[i * k + j] = j == ((size_t)y[i] + 1) % k ? 0.875f : 0.0625f;
+            p[i * k + (size_t)y[i]] = 0.0f;
+        }
+    cl_opts o;
+    cl_opts_init(&o);
+    cl_result one, many;
+    la_error err;
+    assert_int_equal(tc_run(0, n, k, p, y, &o, 8192, &one, &err), 0);
+    assert_int_equal(tc_run(4, n, k, p, y, &o, 2500, &many, &err), 0);
+    assert_same_result(&one, &many);
+    assert_true(many.floor_passes > 0);
+    cl_result_free(&one);
+    cl_result_free(&many);
+    free(p); free(y);
+}
+
 /* A bad probability in the last rank's rows: every rank fails with the
  * one-process message (the global row number). */
 static void test_cl_run_bad_row_on_last_rank(void **state)
@@ -316,6 +344,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_split_and_null),
         cmocka_unit_test(test_cl_run_across_ranks),
+        cmocka_unit_test(test_cl_run_floors_too_high),
         cmocka_unit_test(test_cl_run_bad_row_on_last_rank),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
