@@ -1,6 +1,7 @@
 # labelaudit — GNU make build. No autotools: this file is the build's documentation.
 #
 #   make              build ./labelaudit
+#   make mpi          build ./labelaudit-mpi over Open MPI (mpirun -np N ./labelaudit-mpi audit ...)
 #   make test         installs missing test packages, then cmocka unit tests +
 #                     end-to-end tests on the real binary
 #   make check        the same tests under AddressSanitizer + UBSan
@@ -50,10 +51,12 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 DEB_PKGS = build-essential pkg-config libsqlite3-dev libcsv-dev libstb-dev libcmocka-dev \
            zlib1g-dev libopenblas-dev libjansson-dev libmicrohttpd-dev
+# Open MPI for `make mpi` (issue 18); the default build never needs it.
+MPI_DEB_PKGS = libopenmpi-dev openmpi-bin
 TEST_DEB_PKGS = chromium tmux valgrind python3 python3-numpy python3-pandas python3-pytest python3-setuptools python3-pip dataset-fashion-mnist libxml2-utils sqlite3 curl nodejs clang libclang-rt-14-dev \
                 r-base-core r-cran-mlbench r-cran-palmerpenguins python3-sklearn python3-pil
 
-.PHONY: all lib python test check valgrind bench fuzz deps test-deps demo example-data install clean units
+.PHONY: all mpi lib python test check valgrind bench fuzz deps test-deps demo example-data install clean units
 
 all: labelaudit
 
@@ -71,6 +74,28 @@ $(BUILD)/liblabelaudit.a: $(LIB_OBJ)
 $(BUILD)/libla_cli.a: $(CLI_OBJ)
 	rm -f $@
 	ar rcs $@ $^
+
+# make mpi: ./labelaudit-mpi, the same sources compiled with mpicc and
+# -DLA_MPI in build-mpi/, with mpi/ (the only code including mpi.h: the
+# la_collective of util/la_coll.h over MPI, and main) and cli/main.c's
+# dispatcher renamed la_cli_main. The default binary never links MPI.
+MPICC     ?= mpicc
+MPI_BUILD  = build-mpi
+MPI_SRC    = $(wildcard mpi/*.c)
+ifeq ($(MPI),1)
+CFLAGS    += -DLA_MPI
+endif
+
+mpi:
+	$(MAKE) BUILD=$(MPI_BUILD) CC=$(MPICC) MPI=1 $(MPI_BUILD)/labelaudit-mpi
+	cp $(MPI_BUILD)/labelaudit-mpi labelaudit-mpi.new && mv -f labelaudit-mpi.new labelaudit-mpi
+
+$(BUILD)/labelaudit-mpi: $(MPI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/cli/main_mpi.o $(BUILD)/libla_cli.a $(BUILD)/liblabelaudit.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/cli/main_mpi.o: cli/main.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -Dmain=la_cli_main -c -o $@ $<
 
 # make lib: the shared library exports only the public API (LA_API in
 # include/labelaudit.h); everything else is hidden.
@@ -119,7 +144,9 @@ units: $(UNIT_BIN) $(BUILD)/api/test_api $(BUILD)/tests/test_api_checks
 # sees the packages just installed), runs every test.
 test: test-deps
 	$(MAKE) labelaudit units $(BUILD)/liblabelaudit.so
-	LA_BIN=$(CURDIR)/$(BUILD)/labelaudit LA_BUILD=$(CURDIR)/$(BUILD) sh tests/run.sh
+	if command -v $(MPICC) >/dev/null 2>&1; then $(MAKE) mpi; fi
+	LA_BIN=$(CURDIR)/$(BUILD)/labelaudit LA_BUILD=$(CURDIR)/$(BUILD) LA_MPI_BIN=$(CURDIR)/$(MPI_BUILD)/labelaudit-mpi \
+	sh tests/run.sh
 
 check: test-deps
 	$(MAKE) BUILD=build-san SAN=1 build-san/labelaudit units-san
@@ -139,10 +166,10 @@ fuzz:
 	sh tests/fuzz/run.sh $${FUZZ_SECONDS:-30}
 
 deps:
-	@sh tools/deps.sh $(DEB_PKGS)
+	@sh tools/deps.sh $(DEB_PKGS) $(MPI_DEB_PKGS)
 
 test-deps:
-	@sh tools/deps.sh $(DEB_PKGS) $(TEST_DEB_PKGS)
+	@sh tools/deps.sh $(DEB_PKGS) $(MPI_DEB_PKGS) $(TEST_DEB_PKGS)
 	@sh tests/browser/serve_deps.sh
 
 example-data:
@@ -158,4 +185,4 @@ install: labelaudit
 	install -m 755 labelaudit $(DESTDIR)$(PREFIX)/bin/labelaudit
 
 clean:
-	rm -rf build build-san labelaudit python/labelaudit/liblabelaudit.so python/build python/*.egg-info
+	rm -rf build build-san build-mpi labelaudit labelaudit-mpi python/labelaudit/liblabelaudit.so python/build python/*.egg-info

@@ -49,12 +49,13 @@ struct au_npy_reader {
     size_t    ahead0, aheadn; /* its rows                                   */
     int       ahead_rc;
     la_error  ahead_err;
+    size_t    lo, hi;         /* the file rows read: reader row r is lo + r */
 };
 
 static int au_npy_fill(au_npy_reader *r, int b, size_t row0, size_t nrows, la_error *err)
 {
-    return r->f.dtype == IO_DT_F32 ? io_npy_read_rows_f32(&r->f, row0, nrows, r->buf[b], err)
-                                   : io_npy_read_rows_f64(&r->f, row0, nrows, r->buf[b], err);
+    return r->f.dtype == IO_DT_F32 ? io_npy_read_rows_f32(&r->f, r->lo + row0, nrows, r->buf[b], err)
+                                   : io_npy_read_rows_f64(&r->f, r->lo + row0, nrows, r->buf[b], err);
 }
 
 static void *au_npy_ahead(void *arg)
@@ -87,7 +88,7 @@ static int au_read_npy(void *ctx, size_t row0, size_t nrows, const void **out, l
     }
     *out = r->buf[r->cur];
     /* the next chunk of the same size, or the first one after the last */
-    size_t rows = r->f.rows;
+    size_t rows = r->hi - r->lo;
     r->ahead0 = row0 + nrows < rows ? row0 + nrows : 0;
     r->aheadn = rows - r->ahead0 < nrows ? rows - r->ahead0 : nrows;
     if (r->buf[1] && r->aheadn && pthread_create(&r->th, NULL, au_npy_ahead, r) == 0) r->pending = 1;
@@ -98,7 +99,7 @@ static int au_read_mem(void *ctx, size_t row0, size_t nrows, const void **out, l
 {
     au_source *s = ctx;
     (void)nrows; (void)err;
-    *out = s->mem + row0 * s->k;
+    *out = s->mem + (s->lo + row0) * s->k;
     return 0;
 }
 
@@ -111,7 +112,7 @@ static int au_npy_open_probs(io_npy *f, const char *path, la_error *err)
     return rc;
 }
 
-static int au_source_open_npy(const au_input *in, au_source *s, la_error *err)
+static int au_source_open_npy(const au_input *in, size_t lo, size_t hi, au_source *s, la_error *err)
 {
     au_npy_reader *nr = la_calloc(1, sizeof *nr);
     if (!nr) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
@@ -121,7 +122,9 @@ static int au_source_open_npy(const au_input *in, au_source *s, la_error *err)
     if (nr->f.rows != in->n || nr->f.cols != in->k)
         return la_error_set(err, LA_EUSAGE, in->probs_npy, 0, "pred_probs is %zu x %zu, expected %zu x %zu",
                             nr->f.rows, nr->f.cols, in->n, in->k);
-    size_t n = in->n, k = in->k;
+    size_t n = hi - lo, k = in->k;
+    nr->lo = lo;
+    nr->hi = hi;
     /* every pass reads front to back: ask for aggressive read-ahead */
     posix_fadvise(fileno(nr->f.fp), 0, 0, POSIX_FADV_SEQUENTIAL);
     s->rd.elem = nr->f.dtype == IO_DT_F32 ? 4 : 8;
@@ -138,15 +141,21 @@ static int au_source_open_npy(const au_input *in, au_source *s, la_error *err)
 
 int au_source_open(const au_input *in, au_source *s, la_error *err)
 {
-    assert(in && s && err);
+    return au_source_open_rows(in, 0, in->n, s, err);
+}
+
+int au_source_open_rows(const au_input *in, size_t lo, size_t hi, au_source *s, la_error *err)
+{
+    assert(in && s && err && lo <= hi && hi <= in->n);
     assert(!in->probs != !in->probs_npy);   /* exactly one source */
     memset(s, 0, sizeof *s);
     s->k = in->k;
     s->rd.path = in->probs_path ? in->probs_path : in->probs_npy;
-    if (in->probs_npy) return au_source_open_npy(in, s, err);
+    if (in->probs_npy) return au_source_open_npy(in, lo, hi, s, err);
     s->mem = in->probs;
+    s->lo = lo;
     s->rd.elem = 8;
-    s->rd.chunk_rows = au_chunk_rows(in->n, in->k, 8);
+    s->rd.chunk_rows = au_chunk_rows(hi - lo, in->k, 8);
     s->rd.ctx = s;
     s->rd.read = au_read_mem;
     return 0;

@@ -17,11 +17,16 @@ typedef struct au_source {
     au_npy_reader *npy;               /* NULL for an in-memory matrix          */
     const double  *mem;               /* in->probs                             */
     size_t         k;
+    size_t         lo;                /* reader row r is row lo + r of in      */
 } au_source;
 
 /* Opens in's probability source (a .npy must hold in->n x in->k). 0 or a
  * status; au_source_close either way. */
 int  au_source_open(const au_input *in, au_source *s, la_error *err);
 void au_source_close(au_source *s);
+
+/* The same over rows [lo, hi) of in only (one rank's part): reader row r is
+ * row lo + r; nothing outside the range is read. */
+int  au_source_open_rows(const au_input *in, size_t lo, size_t hi, au_source *s, la_error *err);
 
 #endif

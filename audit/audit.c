@@ -77,6 +77,32 @@ static int au_open_scores(au_result *r, const char *dir, la_error *err)
     return rc;
 }
 
+/* Across ranks: pass 2's scores of this rank's rows kept in memory (40
+ * bytes a row), gathered at rank 0 after cl_run and written there in row
+ * order by au_score_sink. */
+typedef struct au_dist_scores {
+    double *s;                        /* rows x AU_N_SCORES                    */
+    size_t  rows;
+} au_dist_scores;
+
+static int au_dist_sink(void *ctx, size_t row0, size_t nrows, const double *s, la_error *err)
+{
+    au_dist_scores *d = ctx;
+    (void)err;
+    assert(row0 + nrows <= d->rows);
+    memcpy(d->s + row0 * AU_N_SCORES, s, nrows * AU_N_SCORES * sizeof *s);
+    return 0;
+}
+
+static int au_dist_scores_write(const la_collective *coll, au_dist_scores *d, au_result *r, la_error *err)
+{
+    double *all = NULL;
+    int rc = la_coll_gather(coll, d->s, d->rows * AU_N_SCORES * sizeof *d->s, (void **)&all, NULL, err);
+    if (!rc && la_coll_rank(coll) == 0) rc = au_score_sink(r, 0, r->cl.n, all, err);
+    free(all);
+    return la_coll_agree(coll, rc, err);
+}
+
 /* ---- summary.json ------------------------------------------------------ */
 
 static json_t *au_num_or_null(double v)
@@ -176,7 +202,11 @@ int au_run(const au_input *in, const au_opts *o, const char *scores_dir, au_resu
     memset(r, 0, sizeof *r);
     r->ci[0] = r->ci[1] = NAN;
     au_source src;
-    int rc = au_source_open(in, &src, err);
+    const la_collective *coll = la_coll_active(o->coll) ? o->coll : NULL;
+    size_t lo = 0, hi = in->n;
+    if (coll) la_coll_split(in->n, coll->rank, coll->size, 1, &lo, &hi);
+    au_dist_scores ds = {NULL, hi - lo};
+    int rc = au_source_open_rows(in, lo, hi, &src, err);
     cl_opts co;
     cl_opts_init(&co);
     co.filter = o->filter;
@@ -187,12 +217,29 @@ int au_run(const au_input *in, const au_opts *o, const char *scores_dir, au_resu
     co.threads = o->threads;
     co.keep_rank_scores = o->keep_rank_scores;
     co.corrected = o->corrected;
-    if (!rc && o->scores && !(rc = au_open_scores(r, scores_dir, err))) {
+    co.coll = coll;
+    co.row0 = lo;
+    co.n_all = in->n;
+    if (!rc && o->scores && la_coll_rank(coll) == 0 && !(rc = au_open_scores(r, scores_dir, err))) {
         co.sink = au_score_sink;
         co.sink_ctx = r;
     }
-    if (!rc) rc = cl_run(in->n, in->k, in->labels, &src.rd, &co, &r->cl, err);
+    if (!rc && o->scores && coll) {   /* scores kept, then written by rank 0 */
+        co.sink = au_dist_sink;
+        co.sink_ctx = &ds;
+        if (!(ds.s = la_malloc_array(ds.rows * AU_N_SCORES + 1, sizeof *ds.s)))
+            rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    }
+    if (coll) rc = la_coll_agree(coll, rc, err);   /* every rank has its inputs */
+    if (!rc) rc = cl_run(hi - lo, in->k, in->labels + lo, &src.rd, &co, &r->cl, err);
     au_source_close(&src);
+    if (coll) rc = la_coll_agree(coll, rc, err);   /* rank 0's own last steps too */
+    if (coll && !rc && o->scores) rc = au_dist_scores_write(coll, &ds, r, err);
+    free(ds.s);
+    if (coll && !rc && coll->rank != 0) {   /* rank 0 finishes alone */
+        r->seconds = la_now() - t0;
+        return 0;
+    }
     double t1 = la_now();
     if (!rc) rc = au_finish(in, o, r, err);
     if (rc) {

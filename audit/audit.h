@@ -40,6 +40,12 @@ typedef struct au_opts {
     double         confidence;        /* interval level in (0, 1) (0.95)            */
     uint64_t       seed;              /* bootstrap seed (0)                         */
     int            threads;           /* >= 1 (all cores); results do not depend on it */
+    const la_collective *coll;        /* ranks sharing the rows (labelaudit-mpi), or
+                                         NULL: every rank calls au_run; each reads
+                                         only its rows of the probabilities; rank 0's
+                                         result is one process's, byte for byte, the
+                                         others' only the class-level fields, and
+                                         only rank 0 writes score files          */
 } au_opts;
 
 void au_opts_init(au_opts *o);

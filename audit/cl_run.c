@@ -30,6 +30,8 @@ const char *const cl_rank_names[CL_RANK_COUNT] = {
 
 enum { CL_F_PBC = 16, CL_F_PBNR = 32 };   /* internal: the two pruning masks */
 
+typedef struct cl_dist cl_dist;           /* across ranks (the end of this file) */
+
 void cl_opts_init(cl_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -87,6 +89,11 @@ typedef struct cl_ctx {
     double  *sp_lo, *sp_hi;   /* k: band around the estimated t_j - 1e-6    */
     size_t   sp_budget;   /* words allowed per thread                       */
     struct cl_spec *sp;   /* per thread                                     */
+    /* across ranks (cl_opts.coll): n, y and the reader are this rank's
+     * rows, from global row g0; NULL and 0 in one process */
+    cl_dist *d;
+    size_t   g0;
+    int      pbnr_done;   /* PBNR flags already set (cl_dist_finish)        */
 } cl_ctx;
 
 /* Per-thread state of the speculative confident joint: counts of the rows
@@ -641,7 +648,7 @@ static int cl_pass1_chunk_done(cl_ctx *c, cl_work *w, int tt, size_t r0, size_t 
         if (w[t].bad_row < bad) { bad = w[t].bad_row; bt = (size_t)t; }
     if (bad != SIZE_MAX) {
         double v = w[bt].bad_val;
-        return la_error_set(err, LA_EUSAGE, c->rd->path, 0, "row %zu, column %zu: probability %.17g is %s", bad,
+        return la_error_set(err, LA_EUSAGE, c->rd->path, 0, "row %zu, column %zu: probability %.17g is %s", bad + c->g0,
                             w[bt].bad_col, v,
                             isfinite(v) ? "outside [0, 1] (beyond the 1e-6 tolerance)" : "not a finite number");
     }
@@ -811,12 +818,13 @@ done:
     return rc;
 }
 
-/* Section 10.4 with top-c buffers (pass 3) and exact tie resolution. */
-static int cl_prune_by_noise_rate(cl_ctx *c, const int64_t *P, la_error *err)
+/* The pairs of section 10.4 from P, with their buffers (pstart, pairs,
+ * lvl, pj, cmin, hv, hi): *np_out pairs. 0 or a status. */
+static int cl_pairs_build(cl_ctx *c, const int64_t *P, size_t *np_out, la_error *err)
 {
     size_t k = c->k, np = 0, tot = 0;
     const int64_t *cnt = c->res->counts;
-    int rc = 0;
+    *np_out = 0;
     c->pstart = la_calloc(k + 1, sizeof *c->pstart);
     if (!c->pstart) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     for (size_t kk = 0; kk < k; kk++) {
@@ -855,6 +863,33 @@ static int cl_prune_by_noise_rate(cl_ctx *c, const int64_t *P, la_error *err)
     c->hv = la_big_alloc(tot + 1, sizeof *c->hv);
     c->hi = la_big_alloc(tot + 1, sizeof *c->hi);
     if (!c->hv || !c->hi) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    *np_out = np;
+    return 0;
+}
+
+/* Pass 3 again without floors, every pair emptied first (a floor was above
+ * its pair's final cut). */
+static int cl_pairs_unfloor(cl_ctx *c, size_t np, la_error *err)
+{
+    for (size_t p = 0; p < np; p++) {
+        cl_pair *pr = &c->pairs[p];
+        pr->size = 0;
+        pr->full = 0;
+        pr->max_rej = pr->floor = -INFINITY;
+        c->lvl[p] = -INFINITY;
+    }
+    for (size_t j = 0; j < c->k; j++) c->cmin[j] = -INFINITY;
+    c->no_floors = 1;
+    c->res->floor_passes++;
+    return cl_pass(c, 3, err);
+}
+
+/* Section 10.4 with top-c buffers (pass 3) and exact tie resolution. */
+static int cl_prune_by_noise_rate(cl_ctx *c, const int64_t *P, la_error *err)
+{
+    size_t np;
+    int rc = cl_pairs_build(c, P, &np, err);
+    if (rc || np == 0) return rc;
     if ((rc = cl_pass(c, 3, err))) return rc;
     int refloor = 0;
     for (size_t p = 0; p < np; p++) {
@@ -862,19 +897,7 @@ static int cl_prune_by_noise_rate(cl_ctx *c, const int64_t *P, la_error *err)
         if (pr->size > pr->c) cl_pair_compact(c, pr);
         if (pr->size < pr->c) refloor = 1;   /* a floor above the final cut */
     }
-    if (refloor) {
-        for (size_t p = 0; p < np; p++) {
-            cl_pair *pr = &c->pairs[p];
-            pr->size = 0;
-            pr->full = 0;
-            pr->max_rej = pr->floor = -INFINITY;
-            c->lvl[p] = -INFINITY;
-        }
-        for (size_t j = 0; j < k; j++) c->cmin[j] = -INFINITY;
-        c->no_floors = 1;
-        c->res->floor_passes++;
-        if ((rc = cl_pass(c, 3, err))) return rc;
-    }
+    if (refloor && (rc = cl_pairs_unfloor(c, np, err))) return rc;
     size_t *tie = la_malloc_array(np + 1, sizeof *tie), nt = 0;
     if (!tie) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     for (size_t p = 0; p < np; p++) {
@@ -992,6 +1015,23 @@ static int cl_oom(la_error *err)
     return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
 }
 
+/* Across ranks (the end of this file): each returns the status every rank
+ * agreed on, so all ranks stop together. */
+static int cl_dist_counts(cl_ctx *c, int rc, la_error *err);
+static int cl_dist_pass1(cl_ctx *c, int rc, double *sums, la_error *err);
+static int cl_dist_joint(cl_ctx *c, int rc, la_error *err);
+static int cl_dist_finish(cl_ctx *c, la_error *err);
+static size_t cl_dist_lcount(const cl_ctx *c, size_t j);
+static void cl_dist_rank_scores(cl_ctx *c);
+static void cl_dist_free(cl_ctx *c);
+static cl_dist *cl_dist_new(void);
+
+/* Rows over all ranks. */
+static size_t cl_rows_all(const cl_ctx *c)
+{
+    return c->o->coll ? c->o->n_all : c->n;
+}
+
 /* Step 0: refuses unusable shapes and labels, allocates the result and the
  * context's per-example arrays, counts the given labels and decides whether
  * pass 2 can be folded into pass 1. */
@@ -1001,22 +1041,25 @@ static int cl_setup(cl_ctx *c, la_error *err)
     const cl_opts *o = c->o;
     cl_result *res = c->res;
     const char *path = c->rd->path;
-    if (n == 0) return la_error_set(err, LA_EUSAGE, path, 0, "no examples");
-    if (n >= UINT32_MAX) return la_error_set(err, LA_EUSAGE, path, 0, "too many examples (limit 2^32 - 1)");
+    int rc;
+    if (cl_rows_all(c) == 0) return la_error_set(err, LA_EUSAGE, path, 0, "no examples");
+    if (cl_rows_all(c) >= UINT32_MAX) return la_error_set(err, LA_EUSAGE, path, 0, "too many examples (limit 2^32 - 1)");
     if (k < 2) return la_error_set(err, LA_EUSAGE, path, 0, "need at least 2 classes (columns), found %zu", k);
     /* about a dozen K x K double matrices: refuse before trying to allocate them */
     if (k > 16384) return la_error_set(err, LA_EUSAGE, path, 0, "%zu classes (columns): more than the 16384 supported "
                                        "(each K x K matrix would need %.1f GB)", k, (double)k * (double)k * 8 / 1e9);
-    if (cl_alloc_result(res, n, k))
-        return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory (N = %zu examples, K = %zu classes)", n, k);
-    for (size_t i = 0; i < n; i++) res->counts[c->y[i]]++;
+    rc = cl_alloc_result(res, n, k) ? la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory (N = %zu examples, "
+                                                   "K = %zu classes)", n, k) : 0;
+    for (size_t i = 0; !rc && i < n; i++) res->counts[c->y[i]]++;
+    if (c->d) rc = cl_dist_counts(c, rc, err);   /* the counts of all ranks */
+    if (rc) return rc;
     size_t distinct = 0;
     for (size_t j = 0; j < k; j++) distinct += res->counts[j] > 0;
     /* cleanlab's find_label_issues accepts a single class only when every
      * label is 0 (quirk 10); num_label_issues never does, so neither do the
      * low_* filters, which need it. */
     if (distinct < 2) {
-        if (res->counts[0] != (int64_t)n || o->filter == CL_LOW_NORMALIZED_MARGIN || o->filter == CL_LOW_SELF_CONFIDENCE)
+        if (res->counts[0] != (int64_t)cl_rows_all(c) || o->filter == CL_LOW_NORMALIZED_MARGIN || o->filter == CL_LOW_SELF_CONFIDENCE)
             return la_error_set(err, LA_EUSAGE, NULL, 0, "labels must contain at least 2 classes (found %zu)", distinct);
         res->single_class = 1;
     }
@@ -1024,7 +1067,7 @@ static int cl_setup(cl_ctx *c, la_error *err)
     c->sc_g = la_big_alloc(n, sizeof *c->sc_g);
     c->thr_m = la_calloc(k, sizeof *c->thr_m);
     if (!c->goff || !c->sc_g || !c->thr_m) return cl_oom(err);
-    for (size_t j = 0; j < k; j++) c->goff[j + 1] = c->goff[j] + (size_t)res->counts[j];
+    for (size_t j = 0; j < k; j++) c->goff[j + 1] = c->goff[j] + (c->d ? cl_dist_lcount(c, j) : (size_t)res->counts[j]);
     c->log_k = log((double)k);
     /* A second per-example score is kept only when needed. */
     int need_nm = o->filter == CL_LOW_NORMALIZED_MARGIN;
@@ -1054,14 +1097,18 @@ static int cl_setup(cl_ctx *c, la_error *err)
 static int cl_step_thresholds(cl_ctx *c, int *spec_ok, la_error *err)
 {
     cl_result *res = c->res;
-    int rc;
-    if ((rc = cl_pass(c, 1, err))) return rc;
+    double *sums = c->d ? la_calloc(c->k + 1, sizeof *sums) : NULL;
+    int rc = cl_pass(c, 1, err);
+    if (c->d) rc = cl_dist_pass1(c, rc, sums, err);   /* exact class sums of all ranks */
+    if (rc) { free(sums); return rc; }
     for (size_t j = 0; j < c->k; j++) {
-        double t = res->counts[j] ? cl_sum(c->sc_g + c->goff[j], (size_t)res->counts[j]) / (double)res->counts[j] : 2.0;
+        double s = sums ? sums[j] : res->counts[j] ? cl_sum(c->sc_g + c->goff[j], (size_t)res->counts[j]) : 0;
+        double t = res->counts[j] ? s / (double)res->counts[j] : 2.0;
         res->thresholds[j] = fmax(t, CL_THRESHOLD_MIN);
         c->thr_m[j] = res->thresholds[j] - CL_TOL;
         if (j == 0 || res->thresholds[j] > c->tmax) c->tmax = res->thresholds[j];
     }
+    free(sums);
     if (c->o->rank == CL_CW_ENTROPY && res->cwe_refused)
         return la_error_set(err, LA_EUSAGE, c->rd->path, 0,
                             "ranking by confidence_weighted_entropy needs every probability in [0, 1] exactly "
@@ -1076,10 +1123,11 @@ static int cl_step_thresholds(cl_ctx *c, int *spec_ok, la_error *err)
  * estimate (sections 5-7, 11) and the off-diagonal counts (section 9). */
 static int cl_step_joint(cl_ctx *c, int spec_ok, la_error *err)
 {
-    size_t n = c->n, k = c->k;
+    size_t n = cl_rows_all(c), k = c->k;
     cl_result *res = c->res;
-    int rc;
-    if (!spec_ok && (rc = cl_pass(c, 2, err))) return rc;
+    int rc = spec_ok ? 0 : cl_pass(c, 2, err);
+    if (c->d) rc = cl_dist_joint(c, rc, err);   /* the sum of every rank's joint */
+    if (rc) return rc;
     for (size_t j = 0; j < k; j++) res->cj[j * k + j] = res->cj[j * k + j] < 1 ? 1 : res->cj[j * k + j];
     cl_calibrate(res->cj, res->counts, k, res->cjc);
     cl_joint(res->cjc, k, res->joint);
@@ -1088,11 +1136,15 @@ static int cl_step_joint(cl_ctx *c, int spec_ok, la_error *err)
         cl_class_quality_table(res->joint, k, n, res->class_quality) ||
         cl_overlapping_classes(res->joint, k, n, res->overlap))
         return cl_oom(err);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < c->n; i++)
         if ((res->flags[i] & (CL_F_OFFDIAG | CL_F_FORGIVEN)) == CL_F_OFFDIAG) {
             res->num_off_diagonal++;
             res->class_off_diagonal[c->y[i]]++;
         }
+    if (c->d && ((rc = la_coll_agree(c->o->coll, 0, err)) ||
+                 (rc = la_coll_sum_i64(c->o->coll, &res->num_off_diagonal, 1, err)) ||
+                 (rc = la_coll_sum_i64(c->o->coll, res->class_off_diagonal, k, err))))
+        return rc;
     res->num_off_diagonal_calibrated = cl_num_issues_calibrated(res->cj, res->counts, k, n);
     res->health = 1 - (double)res->num_off_diagonal / (double)n;
     return 0;
@@ -1113,7 +1165,7 @@ static int cl_step_filter(cl_ctx *c, la_error *err)
         if (!P || cl_prune_matrix_ex(o->prune_joint ? o->prune_joint : res->cjc, res->counts, k, o->frac_noise, o->remove, o->nmin, o->corrected, P))
             rc = cl_oom(err);
         if (!rc && f != CL_PRUNE_BY_NOISE_RATE) rc = cl_prune_by_class(c, P, err);
-        if (!rc && f != CL_PRUNE_BY_CLASS) rc = cl_prune_by_noise_rate(c, P, err);
+        if (!rc && f != CL_PRUNE_BY_CLASS && !c->pbnr_done) rc = cl_prune_by_noise_rate(c, P, err);
         free(P);
     } else if (f == CL_LOW_SELF_CONFIDENCE) {
         double *s = cl_sc_index_order(c);
@@ -1153,6 +1205,7 @@ static int cl_rank_scores(cl_ctx *c, const double **rs, double **owned, la_error
         free(c->rankv);
         c->rankv = NULL;
     }
+    if (c->d) cl_dist_rank_scores(c);   /* rank 0: the scores gathered from every rank */
     if (c->rankv) { *rs = c->rankv; return 0; }
     if (o->rank == CL_SELF_CONFIDENCE) {
         if (o->keep_rank_scores && !(*rs = *owned = cl_sc_index_order(c))) return cl_oom(err);
@@ -1224,9 +1277,10 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
 {
     assert(y && rd && rd->read && o && res && err);
     assert(rd->elem == 4 || rd->elem == 8);
-    cl_ctx c = {.n = n, .k = k, .y = y, .o = o, .rd = rd, .res = res};
+    cl_ctx c = {.n = n, .k = k, .y = y, .o = o, .rd = rd, .res = res, .g0 = o->coll ? o->row0 : 0};
     int rc, spec_ok = 0;
     memset(res, 0, sizeof *res);
+    if (o->coll && !(c.d = cl_dist_new())) { rc = cl_oom(err); goto fail; }
     if ((rc = cl_setup(&c, err))) goto fail;
     double t0 = la_now();
     if ((rc = cl_step_thresholds(&c, &spec_ok, err))) goto fail;
@@ -1235,14 +1289,21 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
     if ((rc = cl_step_joint(&c, spec_ok, err))) goto fail;
     res->seconds[1] = la_now() - t0;
     t0 = la_now();
+    /* across ranks: the passes over this rank's rows, then rank 0 alone
+     * on the gathered per-example arrays (non-root ranks stop here) */
+    if (c.d && (rc = cl_dist_finish(&c, err))) goto fail;
+    if (c.d && la_coll_rank(o->coll) != 0) goto done;
     if ((rc = cl_step_filter(&c, err))) goto fail;
     res->seconds[2] = la_now() - t0;
     t0 = la_now();
     if ((rc = cl_step_rank(&c, err))) goto fail;
     res->seconds[3] = la_now() - t0;
+done:
+    cl_dist_free(&c);
     cl_ctx_free(&c);
     return 0;
 fail:
+    cl_dist_free(&c);
     cl_ctx_free(&c);
     cl_result_free(res);
     return rc ? rc : LA_EINTERNAL;
@@ -1256,4 +1317,438 @@ void cl_result_free(cl_result *r)
     free(r->flags); free(r->suggested); free(r->ranked); free(r->ranked_score); free(r->quality);
     free(r->ranked_given); free(r->ranked_suggested);
     memset(r, 0, sizeof *r);
+}
+
+/* ---- across ranks (cl_opts.coll) ----------------------------------------
+ * Every rank runs the passes over its own rows; what crosses ranks, in
+ * order (each preceded by la_coll_agree, so a failing rank stops all):
+ *   1. the label counts (k int64, summed: exact);
+ *   2. the thresholds' class sums: cl_sum over a class's self-confidences in
+ *      global index order is the in-order sum of pairwise sums of 8192-value
+ *      blocks of that array; a rank sends the pairwise sum of each block
+ *      wholly inside its part and the raw values of the blocks it shares
+ *      with a neighbour (at most two per class), and rank 0 rebuilds every
+ *      block sum and adds them in block order: the same double as one
+ *      process for any split;
+ *   3. the confident joint (k x k int64 summed), off-diagonal counts and
+ *      the confidence_weighted_entropy refusal;
+ *   4. the per-example arrays (label, flags, argmax, self-confidence, rank
+ *      scores: at most 25 bytes an example) gathered at rank 0 in row order;
+ *   5. prune_by_noise_rate: each rank's top-c margins per (given, true) pair
+ *      with their global indices and its largest rejected margin, merged at
+ *      rank 0 (the union of the ranks' top c holds the global top c); a
+ *      pair tied at its cut gets its whole margin vector gathered in index
+ *      order and sorted with numpy's argsort, as one process does.
+ * Rank 0 then runs prune_by_class, the low_* filters and the ranking on the
+ * gathered arrays exactly as one process would. Floors (cl_pair_floors) are
+ * off across ranks: each rank's first chunk is not the file's.
+ */
+struct cl_dist {
+    int64_t  *lcount;     /* k: this rank's rows per class                  */
+    /* rank 0, from step 4 until they move into the context: */
+    int32_t  *y, *sugg;   /* N labels, N argmax                             */
+    uint8_t  *flags;      /* N flags                                        */
+    double   *sc;         /* N self-confidences, index order                */
+    double   *rankv;      /* N scores of c->rankv's kind, or NULL           */
+    double   *rank_pre;   /* N ranking scores of a second pass 1, or NULL   */
+    double   *lrank;      /* this rank's ranking scores of that pass        */
+};
+
+static cl_dist *cl_dist_new(void)
+{
+    return la_calloc(1, sizeof(cl_dist));
+}
+
+static void cl_dist_free(cl_ctx *c)
+{
+    cl_dist *d = c->d;
+    if (!d) return;
+    if (c->y == d->y) c->y = NULL;
+    free(d->lcount); free(d->y); free(d->sugg); free(d->flags); free(d->sc); free(d->rankv);
+    free(d->rank_pre); free(d->lrank);
+    free(d);
+    c->d = NULL;
+}
+
+static size_t cl_dist_lcount(const cl_ctx *c, size_t j)
+{
+    return (size_t)c->d->lcount[j];
+}
+
+static void cl_dist_rank_scores(cl_ctx *c)
+{
+    if (!c->d->rank_pre) return;
+    free(c->rankv);
+    c->rankv = c->d->rank_pre;
+    c->d->rank_pre = NULL;
+    c->rank_kind = (int)c->o->rank;
+}
+
+static int cl_dist_counts(cl_ctx *c, int rc, la_error *err)
+{
+    size_t k = c->k;
+    if (!rc && !(c->d->lcount = la_calloc(k, sizeof *c->d->lcount))) rc = cl_oom(err);
+    if ((rc = la_coll_agree(c->o->coll, rc, err))) return rc;
+    memcpy(c->d->lcount, c->res->counts, k * sizeof *c->res->counts);
+    return la_coll_sum_i64(c->o->coll, c->res->counts, k, err);
+}
+
+enum { CL_BLOCK = 8192 };   /* cl_sum's block (cl.c) */
+
+/* Block t of a class of nk values: [t B, min((t + 1) B, nk)). A rank's
+ * values [o, o + m) of the class contribute to block t either its sum (the
+ * block lies inside) or their raw values; *kind 1 for a sum. Returns the
+ * number of doubles contributed. */
+static size_t cl_block_part(size_t t, size_t nk, size_t o, size_t m, size_t *a, size_t *b, int *kind)
+{
+    size_t lo = t * CL_BLOCK, hi = lo + CL_BLOCK < nk ? lo + CL_BLOCK : nk;
+    *a = lo > o ? lo : o;
+    *b = hi < o + m ? hi : o + m;
+    if (*a >= *b) { *kind = 0; return 0; }
+    *kind = *a == lo && *b == hi;
+    return *kind ? 1 : *b - *a;
+}
+
+/* Step 2 of the list above: sums[j] = cl_sum(class j's values in global
+ * order) on every rank. off: size x k global starts of each rank's part. */
+static int cl_dist_class_sums(cl_ctx *c, double *sums, la_error *err)
+{
+    const la_collective *co = c->o->coll;
+    size_t k = c->k, R = (size_t)co->size, me = (size_t)co->rank;
+    int64_t *off = NULL, *lc = NULL;
+    double *msg = NULL, *all = NULL, *blk = NULL;
+    size_t *lens = la_calloc(R, sizeof *lens), *cur = la_calloc(R, sizeof *cur);
+    int rc = lens && cur ? 0 : cl_oom(err);
+    /* every rank's counts, to rank 0, which makes each part's start */
+    if ((rc = la_coll_agree(co, rc, err)) ||
+        (rc = la_coll_gather(co, c->d->lcount, k * sizeof *lc, (void **)&lc, NULL, err)))
+        goto done;
+    if (!(off = la_calloc(R * k, sizeof *off))) rc = cl_oom(err);
+    if (!rc && me == 0)
+        for (size_t r = 1; r < R; r++)
+            for (size_t j = 0; j < k; j++) off[r * k + j] = off[(r - 1) * k + j] + lc[(r - 1) * k + j];
+    if ((rc = la_coll_agree(co, rc, err)) || (rc = la_coll_bcast(co, off, R * k * sizeof *off, err))) goto done;
+    /* this rank's message: per class, per block it touches, a sum or values */
+    size_t len = 0, a, b;
+    int kind;
+    for (size_t j = 0; j < k; j++) {
+        size_t nk = (size_t)c->res->counts[j], o = (size_t)off[me * k + j], m = cl_dist_lcount(c, j);
+        for (size_t t = o / CL_BLOCK; m && t * CL_BLOCK < o + m; t++) len += cl_block_part(t, nk, o, m, &a, &b, &kind);
+    }
+    if (!(msg = la_malloc_array(len + 1, sizeof *msg))) rc = cl_oom(err);
+    for (size_t j = 0, q = 0; !rc && j < k; j++) {
+        size_t nk = (size_t)c->res->counts[j], o = (size_t)off[me * k + j], m = cl_dist_lcount(c, j);
+        const double *x = c->sc_g + c->goff[j] - o;   /* x[g]: global class position g */
+        for (size_t t = o / CL_BLOCK; m && t * CL_BLOCK < o + m; t++) {
+            if (!cl_block_part(t, nk, o, m, &a, &b, &kind)) continue;
+            if (kind) msg[q++] = cl_sum(x + a, b - a);
+            else { memcpy(msg + q, x + a, (b - a) * sizeof *msg); q += b - a; }
+        }
+    }
+    if ((rc = la_coll_agree(co, rc, err)) ||
+        (rc = la_coll_gather(co, msg, len * sizeof *msg, (void **)&all, lens, err)))
+        goto done;
+    if (me == 0) {
+        /* rank r's message starts at cur[r]; blocks rebuilt in order */
+        if (!(blk = la_malloc_array(CL_BLOCK, sizeof *blk))) rc = cl_oom(err);
+        for (size_t r = 1; r < R; r++) cur[r] = cur[r - 1] + lens[r - 1] / sizeof *all;
+        for (size_t j = 0; !rc && j < k; j++) {
+            size_t nk = (size_t)c->res->counts[j];
+            double s = 0.0;
+            /* s = sum_t pairwise(block t), t in order (cl_sum) */
+            for (size_t t = 0; t * CL_BLOCK < nk; t++) {
+                double bs = 0.0;
+                size_t nb = 0;
+                int whole = 0;
+                for (size_t r = 0; r < R; r++) {
+                    size_t m = (size_t)lc[r * k + j], o = (size_t)off[r * k + j];
+                    size_t got = cl_block_part(t, nk, o, m, &a, &b, &kind);
+                    if (!got) continue;
+                    if (kind) { bs = all[cur[r]]; whole = 1; }
+                    else memcpy(blk + nb, all + cur[r], got * sizeof *blk), nb += got;
+                    cur[r] += got;
+                }
+                s += whole ? bs : cl_sum(blk, nb);
+            }
+            sums[j] = s;
+        }
+    }
+    if (!(rc = la_coll_agree(co, rc, err))) rc = la_coll_bcast(co, sums, k * sizeof *sums, err);
+done:
+    free(off); free(lc); free(msg); free(all); free(blk); free(lens); free(cur);
+    return rc;
+}
+
+static int cl_dist_pass1(cl_ctx *c, int rc, double *sums, la_error *err)
+{
+    if (!rc && !sums) rc = cl_oom(err);
+    if ((rc = la_coll_agree(c->o->coll, rc, err))) return rc;
+    int64_t refused = c->res->cwe_refused;
+    if ((rc = la_coll_sum_i64(c->o->coll, &refused, 1, err))) return rc;
+    c->res->cwe_refused = refused > 0;
+    return cl_dist_class_sums(c, sums, err);
+}
+
+static int cl_dist_joint(cl_ctx *c, int rc, la_error *err)
+{
+    if ((rc = la_coll_agree(c->o->coll, rc, err))) return rc;
+    return la_coll_sum_i64(c->o->coll, c->res->cj, c->k * c->k, err);
+}
+
+/* Gathers n_local elements of `size` bytes from every rank into *out
+ * (rank 0: N of them, else NULL). */
+static int cl_dist_gather(cl_ctx *c, const void *v, size_t size, void **out, la_error *err)
+{
+    int rc = la_coll_gather(c->o->coll, v, c->n * size, out, NULL, err);
+    return la_coll_agree(c->o->coll, rc, err);
+}
+
+/* Step 4: the per-example arrays at rank 0 (the ranking's second pass 1
+ * first, when the low_normalized_margin filter keeps margins in rankv). */
+static int cl_dist_examples(cl_ctx *c, la_error *err)
+{
+    cl_dist *d = c->d;
+    const cl_opts *o = c->o;
+    int rc = 0;
+    if (o->filter == CL_LOW_NORMALIZED_MARGIN && o->rank == CL_CW_ENTROPY) {
+        double *keep = c->rankv;
+        uint8_t *save = la_malloc_array(c->n + 1, 1);
+        c->rankv = d->lrank = la_malloc_array(c->n + 1, sizeof *c->rankv);
+        if (!save || !c->rankv) rc = cl_oom(err);
+        else {
+            memcpy(save, c->res->flags, c->n);
+            c->rank_kind = (int)o->rank;
+            rc = cl_pass(c, 1, err);
+            memcpy(c->res->flags, save, c->n);
+        }
+        free(save);
+        c->rankv = keep;
+        c->rank_kind = CL_NORMALIZED_MARGIN;
+    }
+    double *sc = rc ? NULL : cl_sc_index_order(c);
+    if (!rc && !sc) rc = cl_oom(err);
+    if ((rc = la_coll_agree(o->coll, rc, err))) { free(sc); return rc; }
+    if (!(rc = cl_dist_gather(c, c->y, sizeof *c->y, (void **)&d->y, err)) &&
+        !(rc = cl_dist_gather(c, c->res->flags, 1, (void **)&d->flags, err)) &&
+        !(rc = cl_dist_gather(c, c->res->suggested, sizeof *c->res->suggested, (void **)&d->sugg, err)) &&
+        !(rc = cl_dist_gather(c, sc, sizeof *sc, (void **)&d->sc, err)) &&
+        !(c->rankv && (rc = cl_dist_gather(c, c->rankv, sizeof *c->rankv, (void **)&d->rankv, err))))
+        if (d->lrank) rc = cl_dist_gather(c, d->lrank, sizeof *d->lrank, (void **)&d->rank_pre, err);
+    free(sc);
+    return rc;
+}
+
+/* The margins -(p_j - p_y) of this rank's class-`cls` rows for the tied
+ * pairs tie[0..nt), one pass: out[q] holds lcount(cls of q) values. */
+static int cl_dist_tie_margins(cl_ctx *c, const uint64_t *tie, size_t nt, double **out, la_error *err)
+{
+    size_t k = c->k, cr = c->rd->chunk_rows ? c->rd->chunk_rows : 4096;
+    size_t *at = la_calloc(nt + 1, sizeof *at);
+    double *row = la_malloc_array(k + 1, sizeof *row);
+    if (!at || !row) { free(at); free(row); return cl_oom(err); }
+    int rc = 0;
+    for (size_t q = 0; q < nt; q++)
+        if (!(out[q] = la_malloc_array(cl_dist_lcount(c, c->pairs[tie[q]].cls) + 1, sizeof **out))) rc = cl_oom(err);
+    for (size_t r0 = 0; !rc && r0 < c->n; r0 += cr) {
+        size_t nr = c->n - r0 < cr ? c->n - r0 : cr;
+        const void *data;
+        if ((rc = c->rd->read(c->rd->ctx, r0, nr, &data, err))) break;
+        cl_work w = {.c = c, .data = data};
+        for (size_t i = 0; i < nr; i++) {
+            size_t y = (size_t)c->y[r0 + i];
+            int loaded = 0;
+            for (size_t q = 0; q < nt; q++) {
+                const cl_pair *pr = &c->pairs[tie[q]];
+                if (pr->cls != y) continue;
+                if (!loaded) { cl_load_row(&w, i, row); loaded = 1; }
+                out[q][at[q]++] = -(row[pr->j] - row[y]);
+            }
+        }
+    }
+    free(at); free(row);
+    return rc;
+}
+
+/* Rank 0: the pairs' merged top c (from every rank's candidates in `all`:
+ * per rank np x {size, max_rej, floor}, then the values, then the indices,
+ * all as doubles) flagged PBNR, or listed in tie[0..*nt) when tied at the
+ * cut. *refloor set when some rank's floor lies above its pair's merged
+ * cut (or fewer than c values survived): that rank may have dropped one of
+ * the top c, so the caller clears the flags and runs pass 3 without floors.
+ * Below every rank's floor nothing can be kept or tie, as in one process. */
+static int cl_dist_merge_pairs(cl_ctx *c, size_t np, const double *all, const size_t *lens, uint64_t *tie,
+                               size_t *nt, int *refloor, la_error *err)
+{
+    size_t R = (size_t)c->o->coll->size, tot = 0;
+    size_t *base = la_calloc(R + 1, sizeof *base), *vat = la_calloc(R + 1, sizeof *vat);
+    if (!base || !vat) { free(base); free(vat); return cl_oom(err); }
+    for (size_t r = 0; r < R; r++) {
+        base[r + 1] = base[r] + lens[r] / sizeof *all;
+        size_t sz = 0;
+        for (size_t p = 0; p < np; p++) sz += (size_t)all[base[r] + 3 * p];
+        vat[r] = sz;   /* this rank's value count: its indices follow its values */
+        tot = tot > sz ? tot : sz;
+    }
+    double *v = la_malloc_array(tot * R + 1, sizeof *v);
+    uint32_t *ix = la_malloc_array(tot * R + 1, sizeof *ix);
+    size_t *cur = la_calloc(R + 1, sizeof *cur);
+    int rc = v && ix && cur ? 0 : cl_oom(err);
+    *nt = 0;
+    *refloor = 0;
+    for (size_t p = 0; !rc && p < np; p++) {
+        const cl_pair *pr = &c->pairs[p];
+        size_t m = 0;
+        double max_rej = -INFINITY, max_floor = -INFINITY;
+        for (size_t r = 0; r < R; r++) {
+            const double *h = all + base[r];
+            size_t sz = (size_t)h[3 * p], v0 = base[r] + 3 * np;
+            if (h[3 * p + 1] > max_rej) max_rej = h[3 * p + 1];
+            if (h[3 * p + 2] > max_floor) max_floor = h[3 * p + 2];
+            for (size_t q = 0; q < sz; q++, m++) {
+                v[m] = all[v0 + cur[r] + q];
+                ix[m] = (uint32_t)all[v0 + vat[r] + cur[r] + q];
+            }
+            cur[r] += sz;
+        }
+        size_t keep = m;
+        double thr = INFINITY;
+        if (m > pr->c) {   /* the c largest of the union, the rest rejected */
+            cl_select_top(v, ix, m, pr->c);
+            keep = pr->c;
+            for (size_t q = pr->c; q < m; q++) if (v[q] > max_rej) max_rej = v[q];
+        }
+        for (size_t q = 0; q < keep; q++) if (v[q] < thr) thr = v[q];
+        if (m < pr->c || thr < max_floor) { *refloor = 1; break; }
+        /* a tie at the cut: a value equal to the c-th largest was left out */
+        if (m >= pr->c && max_rej == thr) { tie[(*nt)++] = p; continue; }
+        for (size_t q = 0; q < keep; q++) c->d->flags[ix[q]] |= CL_F_PBNR;
+    }
+    free(base); free(vat); free(v); free(ix); free(cur);
+    return rc;
+}
+
+/* Rank 0: a tied pair's margins of every rank (class `cls` in index order)
+ * sorted with numpy's argsort; the first c flagged. */
+static int cl_dist_flag_tie(cl_ctx *c, const cl_pair *pr, const double *mu, size_t N, la_error *err)
+{
+    size_t nk = (size_t)c->res->counts[pr->cls], m = 0;
+    uint32_t *ex = la_malloc_array(nk + 1, sizeof *ex), *idx = la_malloc_array(nk + 1, sizeof *idx);
+    if (!ex || !idx) { free(ex); free(idx); return cl_oom(err); }
+    for (size_t i = 0; i < N && m < nk; i++) if ((uint32_t)c->d->y[i] == pr->cls) ex[m++] = (uint32_t)i;
+    cl_argsort_par(mu, nk, idx, c->o->threads);
+    for (size_t r = 0; r < pr->c && r < nk; r++) c->d->flags[ex[idx[r]]] |= CL_F_PBNR;
+    c->res->tie_passes++;
+    free(ex); free(idx);
+    return 0;
+}
+
+/* Step 5: prune_by_noise_rate across ranks. */
+static int cl_dist_pbnr(cl_ctx *c, la_error *err)
+{
+    const la_collective *co = c->o->coll;
+    const cl_opts *o = c->o;
+    size_t k = c->k, np = 0, nt = 0, N = o->n_all;
+    int64_t *P = la_calloc(k * k, sizeof *P);
+    double *msg = NULL, *all = NULL, **mu = NULL;
+    size_t *lens = la_calloc((size_t)co->size, sizeof *lens);
+    uint64_t *tie = NULL;
+    int rc = P && lens ? 0 : cl_oom(err);
+    if (!rc && cl_prune_matrix_ex(o->prune_joint ? o->prune_joint : c->res->cjc, c->res->counts, k, o->frac_noise,
+                                  o->remove, o->nmin, o->corrected, P))
+        rc = cl_oom(err);
+    if (!rc) rc = cl_pairs_build(c, P, &np, err);
+    if (!rc && np) rc = cl_pass(c, 3, err);   /* with floors from this rank's first chunk */
+    int64_t refloor = 0;
+    if (!rc && !(tie = la_calloc(np + 1, sizeof *tie))) rc = cl_oom(err);
+again:
+    if (!rc && refloor) rc = cl_pairs_unfloor(c, np, err);
+    size_t len = 3 * np;
+    for (size_t p = 0; !rc && p < np; p++) {
+        cl_pair *pr = &c->pairs[p];
+        if (pr->size > pr->c) cl_pair_compact(c, pr);
+        len += 2 * pr->size;
+    }
+    /* {size, max_rej, floor} per pair, the values, the global indices */
+    free(msg); free(all);
+    msg = NULL; all = NULL;
+    if (!rc && !(msg = la_malloc_array(len + 1, sizeof *msg))) rc = cl_oom(err);
+    for (size_t p = 0, q = 3 * np; !rc && p < np; p++) {
+        const cl_pair *pr = &c->pairs[p];
+        msg[3 * p] = (double)pr->size;
+        msg[3 * p + 1] = pr->max_rej;
+        msg[3 * p + 2] = pr->floor;
+        for (size_t r = 0; r < pr->size; r++) msg[q++] = c->hv[pr->off + r];
+    }
+    for (size_t p = 0, q = 3 * np + (len - 3 * np) / 2; !rc && p < np; p++) {
+        const cl_pair *pr = &c->pairs[p];
+        for (size_t r = 0; r < pr->size; r++) msg[q++] = (double)(c->hi[pr->off + r] + c->g0);
+    }
+    if ((rc = la_coll_agree(co, rc, err)) || np == 0 ||
+        (rc = la_coll_gather(co, msg, len * sizeof *msg, (void **)&all, lens, err)))
+        goto done;
+    int above = 0;   /* a floor above its pair's cut */
+    if (co->rank == 0) rc = cl_dist_merge_pairs(c, np, all, lens, tie, &nt, &above, err);
+    if (co->rank == 0 && above) {   /* undo: only this merge sets PBNR bits */
+        for (size_t i = 0; i < N; i++) c->d->flags[i] &= (uint8_t)~CL_F_PBNR;
+        nt = 0;
+    }
+    int64_t redo = above && !refloor;
+    if ((rc = la_coll_agree(co, rc, err)) || (rc = la_coll_bcast(co, &redo, sizeof redo, err))) goto done;
+    if (redo) { refloor = 1; goto again; }
+    uint64_t ntw = nt;
+    if ((rc = la_coll_agree(co, rc, err)) || (rc = la_coll_bcast(co, &ntw, sizeof ntw, err)) ||
+        (rc = la_coll_bcast(co, tie, (size_t)ntw * sizeof *tie, err)) || ntw == 0)
+        goto done;
+    nt = (size_t)ntw;
+    if (!(mu = la_calloc(nt, sizeof *mu))) rc = cl_oom(err);
+    if (!rc) rc = cl_dist_tie_margins(c, tie, nt, mu, err);
+    if ((rc = la_coll_agree(co, rc, err))) goto done;
+    for (size_t q = 0; !rc && q < nt; q++) {
+        const cl_pair *pr = &c->pairs[tie[q]];
+        double *gm = NULL;
+        rc = la_coll_gather(co, mu[q], cl_dist_lcount(c, pr->cls) * sizeof *gm, (void **)&gm, NULL, err);
+        if (!rc && co->rank == 0) rc = cl_dist_flag_tie(c, pr, gm, N, err);
+        free(gm);
+        rc = la_coll_agree(co, rc, err);
+    }
+done:
+    for (size_t q = 0; mu && q < nt; q++) free(mu[q]);
+    free(mu); free(P); free(msg); free(all); free(lens); free(tie);
+    return rc;
+}
+
+/* Rank 0 takes the gathered arrays: the context becomes one process's over
+ * all N rows (labels, flags, argmax, self-confidences grouped by class). */
+static int cl_dist_adopt(cl_ctx *c, la_error *err)
+{
+    cl_dist *d = c->d;
+    cl_result *res = c->res;
+    size_t N = c->o->n_all, k = c->k;
+    double *g = la_big_alloc(N + 1, sizeof *g);
+    size_t *cur = la_calloc(k + 1, sizeof *cur);
+    if (!g || !cur) { free(g); free(cur); return cl_oom(err); }
+    c->n = res->n = N;
+    c->y = d->y;
+    free(res->flags); res->flags = d->flags; d->flags = NULL;
+    free(res->suggested); res->suggested = d->sugg; d->sugg = NULL;
+    for (size_t j = 0; j < k; j++) c->goff[j + 1] = c->goff[j] + (size_t)res->counts[j];
+    for (size_t j = 0; j < k; j++) cur[j] = c->goff[j];
+    for (size_t i = 0; i < N; i++) g[cur[c->y[i]]++] = d->sc[i];
+    free(c->sc_g); c->sc_g = g;
+    free(d->sc); d->sc = NULL;
+    if (c->rankv) { free(c->rankv); c->rankv = d->rankv; d->rankv = NULL; }
+    c->g0 = 0;
+    c->pbnr_done = 1;
+    free(cur);
+    return 0;
+}
+
+/* Steps 4 and 5, then rank 0 adopts the gathered arrays. */
+static int cl_dist_finish(cl_ctx *c, la_error *err)
+{
+    cl_filter f = c->o->filter;
+    int rc = cl_dist_examples(c, err);
+    if (!rc && (f == CL_PRUNE_BY_NOISE_RATE || f == CL_BOTH)) rc = cl_dist_pbnr(c, err);
+    if (!rc && la_coll_rank(c->o->coll) == 0) rc = cl_dist_adopt(c, err);
+    return rc;
 }

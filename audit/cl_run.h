@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "../util/la_util.h"
+#include "../util/la_coll.h"
 #include "cl.h"
 
 typedef enum cl_filter {
@@ -64,6 +65,13 @@ typedef struct cl_opts {
     const int64_t *prune_joint; /* k x k joint the pruning starts from instead
                                    of the calibrated estimate (cleanlab's
                                    supplied confident_joint), or NULL     */
+    /* Across ranks (la_coll.h), or NULL: this process holds rows [row0,
+     * row0 + n) of n_all (cl_run's n, y and reader are its rows only).
+     * Every rank calls cl_run; rank 0's result is that of one process over
+     * all n_all rows, byte for byte; the other ranks' results hold only the
+     * class-level fields (counts, thresholds, joints, estimates). */
+    const la_collective *coll;
+    size_t         row0, n_all;
 } cl_opts;
 
 void cl_opts_init(cl_opts *o);

@@ -281,10 +281,11 @@ static int run_cv(cv_args *a, la_dataset *ds, cv_stage_result *res, json_t **doc
         .train = *t, .n_folds = (int)a->folds, .seed = (uint64_t)a->seed, .threads = (int)a->threads,
         .standardize = a->standardize, .folds = fold, .coteach = a->train.coteach ? &a->train.co : NULL,
         .decouple = a->train.decouple, .rebalance = cli_train_rebalance(&a->train), .on_fold = on_fold, .ctx = &pc,
+        .coll = la_coll_world(),   /* labelaudit-mpi: folds over the ranks */
     };
     rc = cv_stage(ds, sw, &so, res, err);
     la_progress_finish(&pc.pg);
-    if (rc) goto done;
+    if (rc || la_coll_rank(so.coll) != 0) goto done;   /* rank 0 writes and prints */
 
     if (!(*doc = cv_stage_metrics_json(res, &so, ds->class_names))) goto oom;
     json_object_set_new(*doc, "load_seconds", json_real(load_s));
@@ -331,6 +332,7 @@ int cmd_cv(int argc, char **argv)
     char labels_path[4200];
     if ((rc = run_cv(&a, &ds, &res, &doc, labels_path, sizeof labels_path, &err))) goto fail;
 
+    if (la_coll_rank(la_coll_world()) != 0) goto done;
     if (a.audit) {
         rc = run_audit(&a, labels_path, &ds, res.probs);
         if (rc) goto done;

@@ -42,6 +42,7 @@ typedef struct job {
     cv_fold_info  *info;
     pthread_mutex_t lock;
     int            next, done, failed;
+    int            stride;        /* folds next, next + stride, ... (ranks)   */
     la_error       err;
 } job;
 
@@ -143,7 +144,8 @@ static void worker(void *arg, int part, int n_parts)
     float *buf = NULL;
     for (;;) {
         pthread_mutex_lock(&J->lock);
-        int f = J->failed ? J->r->n_folds : J->next++;
+        int f = J->failed ? J->r->n_folds : J->next;
+        J->next += J->stride;
         pthread_mutex_unlock(&J->lock);
         if (f >= J->r->n_folds) break;
         la_error e;
@@ -160,6 +162,85 @@ static void worker(void *arg, int part, int n_parts)
     free(buf);
 }
 
+/* ---- folds across ranks (cv_run_opts.coll) -------------------------------- */
+
+/* One fold's record between ranks: its info, then its curve (n, best and
+ * the five arrays of cap floats) when curves are kept. */
+static size_t cv_fold_bytes(const cv_run_opts *r)
+{
+    size_t cap = r->curves ? r->curves[0].cap : 0;
+    return sizeof(cv_fold_info) + (r->curves ? 2 * sizeof(int64_t) + 5 * cap * sizeof(float) : 0);
+}
+
+static void cv_fold_pack(const cv_run_opts *r, const cv_fold_info *info, int f, unsigned char *o)
+{
+    memcpy(o, &info[f], sizeof *info);
+    if (!r->curves) return;
+    const cv_curve *c = &r->curves[f];
+    int64_t nb[2] = {(int64_t)c->n, c->best};
+    const float *a[5] = {c->train_acc, c->train_loss, c->val_acc, c->val_loss, c->heldout_acc};
+    o += sizeof *info;
+    memcpy(o, nb, sizeof nb);
+    o += sizeof nb;
+    for (int q = 0; q < 5; q++, o += c->cap * sizeof(float)) memcpy(o, a[q], c->cap * sizeof(float));
+}
+
+static void cv_fold_unpack(const cv_run_opts *r, cv_fold_info *info, int f, const unsigned char *o)
+{
+    memcpy(&info[f], o, sizeof *info);
+    if (!r->curves) return;
+    cv_curve *c = &r->curves[f];
+    int64_t nb[2];
+    float *a[5] = {c->train_acc, c->train_loss, c->val_acc, c->val_loss, c->heldout_acc};
+    o += sizeof *info;
+    memcpy(nb, o, sizeof nb);
+    o += sizeof nb;
+    c->n = (size_t)nb[0];
+    c->best = (int)nb[1];
+    for (int q = 0; q < 5; q++, o += c->cap * sizeof(float)) memcpy(a[q], o, c->cap * sizeof(float));
+}
+
+/* After every rank trained its folds (f % size == rank): rank r's message is
+ * its folds' records, then the probability rows of its folds in index
+ * order; rank 0 puts each where one process would have, then the whole
+ * result goes to every rank. info may be NULL (then a scratch one). */
+static int cv_dist_collect(const cv_run_opts *r, int failed, const int32_t *fold, size_t n, size_t k, double *probs,
+                           cv_fold_info *info, la_error *err)
+{
+    const la_collective *co = r->coll;
+    int R = co->size, me = co->rank, nf = r->n_folds;
+    size_t fb = cv_fold_bytes(r), rows = 0, nmine = 0;
+    cv_fold_info *scratch = info ? NULL : la_calloc((size_t)nf, sizeof *scratch);
+    int rc = la_coll_agree(co, failed ? failed : (!info && !scratch) ? LA_EINTERNAL : 0, err);
+    if (rc) { free(scratch); return rc; }
+    if (!info) info = scratch;
+    for (size_t i = 0; i < n; i++) rows += fold[i] % R == me;
+    for (int f = me; f < nf; f += R) nmine++;
+    size_t bytes = nmine * fb + rows * k * sizeof *probs;
+    unsigned char *msg = la_malloc_array(bytes + 1, 1), *all = NULL, *whole = la_malloc_array((size_t)nf * fb + 1, 1);
+    if (!msg || !whole) rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    size_t at = 0;
+    for (int f = me; !rc && f < nf; f += R, at += fb) cv_fold_pack(r, info, f, msg + at);
+    for (size_t i = 0; !rc && i < n; i++)
+        if (fold[i] % R == me) { memcpy(msg + at, probs + i * k, k * sizeof *probs); at += k * sizeof *probs; }
+    if ((rc = la_coll_agree(co, rc, err)) || (rc = la_coll_gather(co, msg, bytes, (void **)&all, NULL, err))) goto done;
+    if (me == 0) {   /* rank by rank, in the order they were packed */
+        at = 0;
+        for (int q = 0; q < R; q++) {
+            for (int f = q; f < nf; f += R, at += fb) memcpy(whole + (size_t)f * fb, all + at, fb);
+            for (size_t i = 0; i < n; i++)
+                if (fold[i] % R == q) { memcpy(probs + i * k, all + at, k * sizeof *probs); at += k * sizeof *probs; }
+        }
+    }
+    if ((rc = la_coll_bcast(co, probs, n * k * sizeof *probs, err)) ||
+        (rc = la_coll_bcast(co, whole, (size_t)nf * fb, err)))
+        goto done;
+    for (int f = 0; f < nf; f++) cv_fold_unpack(r, info, f, whole + (size_t)f * fb);
+done:
+    free(msg); free(all); free(whole); free(scratch);
+    return la_coll_agree(co, rc, err);
+}
+
 int cv_run(const cv_train_opts *t, const cv_run_opts *r, const float *X, size_t n, size_t d,
            const int32_t *y, const float *sw, size_t k, const int32_t *fold,
            double *probs, cv_fold_info *info, la_error *err)
@@ -169,6 +250,9 @@ int cv_run(const cv_train_opts *t, const cv_run_opts *r, const float *X, size_t 
     memset(&J, 0, sizeof J);
     J.t = t; J.r = r; J.X = X; J.n = n; J.d = d; J.k = k; J.y = y; J.sw = sw;
     J.fold = fold; J.probs = probs; J.info = info;
+    J.stride = 1;
+    const la_collective *co = la_coll_active(r->coll) ? r->coll : NULL;
+    if (co) { J.next = co->rank; J.stride = co->size; }
     la_error_clear(&J.err);
     pthread_mutex_init(&J.lock, NULL);
     int threads = r->threads > 0 ? r->threads : 1;
@@ -182,9 +266,16 @@ int cv_run(const cv_train_opts *t, const cv_run_opts *r, const float *X, size_t 
     }
     /* workers > 1: parallel folds, single-threaded BLAS (no oversubscription) */
     openblas_set_num_threads(workers > 1 ? 1 : threads);
-    la_par_run(workers, worker, &J);
+    /* across ranks the BLAS threading above is one process's; only the
+     * number of fold-pulling parts follows this rank's share of folds */
+    int mine = co ? (r->n_folds - co->rank + co->size - 1) / co->size : r->n_folds;
+    la_par_run(mine < 1 ? 1 : mine < workers ? mine : workers, worker, &J);
     pthread_mutex_destroy(&J.lock);
     openblas_set_num_threads(threads);
+    if (co) {
+        if (J.failed) *err = J.err;
+        return cv_dist_collect(r, J.failed, fold, n, k, probs, info, err);
+    }
     if (J.failed) {
         *err = J.err;
         return J.failed;
@@ -251,6 +342,7 @@ int cv_stage(const la_dataset *ds, const float *sw, const cv_stage_opts *o, cv_s
         .n_folds = o->n_folds, .threads = o->threads, .standardize = o->standardize,
         .onehot = ds->feature_onehot, .curves = out->curves, .coteach = o->coteach,
         .decouple = o->decouple, .rebalance = o->rebalance, .on_fold = o->on_fold, .ctx = o->ctx,
+        .coll = o->coll,
     };
     double t1 = la_now();
     if ((rc = cv_run(&t, &ro, ds->features, n, ds->d, ds->labels, sw, k, out->fold, out->probs,

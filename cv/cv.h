@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "../util/la_util.h"
+#include "../util/la_coll.h"
 #include "../io/dataset.h"
 #include "../metrics/metrics.h"
 #include "model.h"
@@ -46,6 +47,12 @@ typedef struct cv_run_opts {
     /* called as each fold finishes (serialized; may be NULL) */
     void (*on_fold)(void *ctx, int fold, int n_done);
     void *ctx;
+    /* Across ranks (la_coll.h), or NULL: every rank calls cv_run with the
+     * same inputs; rank r trains folds r, r + size, ...; the held-out
+     * probabilities, fold infos and curves are gathered at rank 0 by
+     * example index and copied to every rank: each ends with the
+     * one-process result (same seed per fold, same BLAS threading). */
+    const la_collective *coll;
 } cv_run_opts;
 
 /* X: n x d raw features; y: n labels in 0..k-1; sw: n weights or NULL;
@@ -70,6 +77,7 @@ typedef struct cv_stage_opts {
     const cv_rebalance_opts *rebalance;      /* --rebalance auto, or NULL     */
     void (*on_fold)(void *ctx, int fold, int n_done);   /* progress, may be NULL */
     void *ctx;
+    const la_collective *coll;  /* folds spread over ranks (cv_run_opts.coll), or NULL */
 } cv_stage_opts;
 
 /* What a cross-validation produces; every array is owned by the struct. */
