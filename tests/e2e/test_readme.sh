@@ -22,6 +22,7 @@ make_tree() {
     d=$1
     mkdir -p "$d/repo/tests" "$d/bin"
     ln -s "$REPO/tests/data" "$d/repo/tests/data"
+    ln -s "$REPO/tests/e2e" "$d/repo/tests/e2e"
     ln -s "$REPO/tools" "$d/repo/tools"
     # the examples' data, as `make example-data` builds it (built once, below)
     mkdir -p "$d/repo/tryout"
