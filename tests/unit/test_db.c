@@ -751,6 +751,10 @@ static void test_digest_all_or_nothing(void **state)
 }
 
 /* Undoing schema 004 (what an older release's database lacks). */
+/* What 005_issues and 006_reviews add, for databases of the releases before them. */
+#define UNDO_005_006 " DROP VIEW IF EXISTS queue_issues; DROP TABLE IF EXISTS example_issues;" \
+                     " DROP TABLE IF EXISTS issue_examples; DROP TABLE IF EXISTS run_test_split;" \
+                     " DROP TABLE IF EXISTS review_entries; DROP TABLE IF EXISTS reviews;"
 #define UNDO_004 " DROP VIEW queue_view; ALTER TABLE queue DROP COLUMN verdict;" \
                  " ALTER TABLE decision_log DROP COLUMN verdict; ALTER TABLE decision_log DROP COLUMN prev_verdict;"
 
@@ -779,7 +783,7 @@ static void test_migrate_v1_to_digest(void **state)
     temp_db(path, sizeof path);
     sqlite3 *db;
     la_error err = {0};
-    int64_t run = old_database(path, "DROP TABLE example_pixels; DROP TABLE run_pr_points;"
+    int64_t run = old_database(path, UNDO_005_006 " DROP TABLE example_pixels; DROP TABLE run_pr_points;"
                                      " DROP TABLE run_digest; DROP TABLE IF EXISTS example_probs;"
                                      " DROP TABLE IF EXISTS class_typical;" UNDO_004 " PRAGMA user_version = 1");
     assert_int_equal(db_open(path, &db, &err), 0);
@@ -804,12 +808,33 @@ static void test_migrate_v3_to_verdict(void **state)
     temp_db(path, sizeof path);
     sqlite3 *db;
     la_error err = {0};
-    old_database(path, UNDO_004 " PRAGMA user_version = 3");
+    old_database(path, UNDO_005_006 UNDO_004 " PRAGMA user_version = 3");
     assert_int_equal(db_open(path, &db, &err), 0);
     assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('queue') WHERE name = 'verdict'"), 1);
     assert_int_equal(query_int(db, "SELECT count(*) FROM queue_view WHERE verdict IS NULL"), 3);
     assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'example_probs'"), 1);
     assert_true(user_version(db) >= 4);
+    db_close(db);
+    remove_db(path);
+}
+
+/* A database of the release before the dataset checks and several reviewers
+ * (user_version 4) gains 005 and 006 in place, every row kept. */
+static void test_migrate_v4_to_reviews(void **state)
+{
+    (void)state;
+    char path[64];
+    temp_db(path, sizeof path);
+    sqlite3 *db;
+    la_error err = {0};
+    old_database(path, UNDO_005_006 " PRAGMA user_version = 4");
+    assert_int_equal(db_open(path, &db, &err), 0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
+                                   "('example_issues', 'issue_examples', 'run_test_split', 'queue_issues', "
+                                   "'reviews', 'review_entries')"), 6);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM queue"), 3);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM queue_issues"), 3);
+    assert_true(user_version(db) >= 6);
     db_close(db);
     remove_db(path);
 }
@@ -881,6 +906,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_digest_all_or_nothing),
         cmocka_unit_test(test_migrate_v1_to_digest),
         cmocka_unit_test(test_migrate_v3_to_verdict),
+        cmocka_unit_test(test_migrate_v4_to_reviews),
         cmocka_unit_test(test_record_then),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
