@@ -267,18 +267,6 @@ void cln_stage_out_free(cln_stage_out *out)
     memset(out, 0, sizeof *out);
 }
 
-/* One CSV field, quoted when it holds a comma, quote or line break. */
-static void cln_csv_field(FILE *fp, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) { fputs(s, fp); return; }
-    fputc('"', fp);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', fp);
-        fputc(*s, fp);
-    }
-    fputc('"', fp);
-}
-
 /* leaked_test.csv: the leaked test examples and the training rows they copy. */
 static int cln_write_leaks(const char *path, const la_dataset *ds, const cln_leak *leaks, size_t n, la_error *err)
 {
@@ -290,9 +278,9 @@ static int cln_write_leaks(const char *path, const la_dataset *ds, const cln_lea
         const cln_leak *l = &leaks[t];
         snprintf(num, sizeof num, "%" PRId64, l->test);
         fprintf(fp, "%" PRId64 ",", l->test);
-        cln_csv_field(fp, l->test_id ? l->test_id : num);
+        io_write_csv_field(fp, l->test_id ? l->test_id : num);
         fprintf(fp, ",%" PRId64 ",", l->train);
-        cln_csv_field(fp, l->train >= 0 && (size_t)l->train < ds->n ? ds->ids[l->train] : "");
+        io_write_csv_field(fp, l->train >= 0 && (size_t)l->train < ds->n ? ds->ids[l->train] : "");
         fprintf(fp, ",%.17g\n", l->score);
     }
     int bad = ferror(fp);
