@@ -157,3 +157,11 @@ void cli_pad(FILE *fp, const char *s, size_t width, int right)
     if (!right) fprintf(fp, "%*s", (int)(width - used), "");
 }
 
+
+int cli_parse_next_order(const char *cmd, const char *s, int *active_learning)
+{
+    if (strcmp(s, "rank") && strcmp(s, "active-learning"))
+        return cli_usage_error(cmd, "--next must be rank or active-learning, not '%s'", s);
+    *active_learning = !strcmp(s, "active-learning");
+    return 0;
+}

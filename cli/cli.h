@@ -33,6 +33,10 @@ void cli_getopt_reset(void);
  * within [min, max]. On failure prints a usage error naming the option and
  * returns LA_EUSAGE; 0 on success. */
 int cli_parse_long(const char *cmd, const char *opt, const char *s, long min, long max, long *out);
+
+/* serve's and review's --next ORDER: rank (*active_learning = 0) or
+ * active-learning (1). 0, or LA_EUSAGE after printing the usage error. */
+int cli_parse_next_order(const char *cmd, const char *s, int *active_learning);
 int cli_parse_double(const char *cmd, const char *opt, const char *s, double min, double max, double *out);
 
 /* Logging for commands: cli_info prints to stderr unless quiet. */

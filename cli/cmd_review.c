@@ -432,9 +432,7 @@ static int review_parse(int argc, char **argv, review_args *a)
             if (cli_parse_long("review", "reviews-per-item", optarg, 1, DB_REVIEWS_MAX, &a->per_item)) return LA_EUSAGE;
             break;
         case 'N':
-            if (strcmp(optarg, "rank") && strcmp(optarg, "active-learning"))
-                return cli_usage_error("review", "--next must be rank or active-learning, not '%s'", optarg);
-            a->active_learning = !strcmp(optarg, "active-learning");
+            if (cli_parse_next_order("review", optarg, &a->active_learning)) return LA_EUSAGE;
             a->next_given = 1;
             break;
         case 'X': a->probs = optarg; break;

@@ -115,9 +115,7 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
             cfg->reviews_per_item = v;
             break;
         case 'N':
-            if (strcmp(optarg, "rank") && strcmp(optarg, "active-learning"))
-                return cli_usage_error("serve", "--next must be rank or active-learning, not '%s'", optarg);
-            cfg->next_active_learning = !strcmp(optarg, "active-learning");
+            if (cli_parse_next_order("serve", optarg, &cfg->next_active_learning)) return LA_EUSAGE;
             o->next_given = 1;
             break;
         case 'X': cfg->pred_probs = optarg; break;
