@@ -7,8 +7,10 @@
 -- partner (partner_split 'test'), because the examples table holds training
 -- rows only. An example flagged for several types stays ONE queue row (the
 -- queue's UNIQUE (run_id, row)); queue_issues lists its types beside it.
+-- IF NOT EXISTS throughout: a database whose user_version was set back (the
+-- migration tests do) migrates again without tripping over these tables.
 
-CREATE TABLE example_issues (
+CREATE TABLE IF NOT EXISTS example_issues (
     run_id        INTEGER NOT NULL,
     rank          INTEGER NOT NULL,      -- 1-based, issues.csv's severity order
     row           INTEGER NOT NULL,      -- training row
@@ -21,15 +23,15 @@ CREATE TABLE example_issues (
     PRIMARY KEY (run_id, rank),
     FOREIGN KEY (run_id, row) REFERENCES examples(run_id, row) ON DELETE CASCADE
 );
-CREATE INDEX example_issues_by_row ON example_issues(run_id, row);
-CREATE INDEX example_issues_by_issue ON example_issues(run_id, issue, rank);
+CREATE INDEX IF NOT EXISTS example_issues_by_row ON example_issues(run_id, row);
+CREATE INDEX IF NOT EXISTS example_issues_by_issue ON example_issues(run_id, issue, rank);
 
 -- What the report shows of an example an issue names: every training row
 -- in example_issues and every partner, test rows included (split 'test',
 -- with the test set's ids and image paths). pixels: image_h x image_w x
 -- channels bytes of datasets without image files (as example_pixels);
 -- features: a JSON array [[name, value], ...] of a table's first columns.
-CREATE TABLE issue_examples (
+CREATE TABLE IF NOT EXISTS issue_examples (
     run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
     split      TEXT    NOT NULL CHECK (split IN ('train','test')),
     row        INTEGER NOT NULL,
@@ -45,7 +47,7 @@ CREATE TABLE issue_examples (
 );
 
 -- The run's test split, when leakage ran: its path and size.
-CREATE TABLE run_test_split (
+CREATE TABLE IF NOT EXISTS run_test_split (
     run_id  INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
     path    TEXT    NOT NULL,
     n       INTEGER NOT NULL
@@ -54,6 +56,7 @@ CREATE TABLE run_test_split (
 -- Each queue row with its dataset-check types (space-separated, severity
 -- order), the partner of its most severe pair issue, and whether the label
 -- audit flagged it too (rank NOT NULL).
+DROP VIEW IF EXISTS queue_issues;
 CREATE VIEW queue_issues AS
 SELECT q.id AS queue_id, q.run_id, q.row,
        (SELECT group_concat(issue, ' ') FROM

@@ -3,8 +3,8 @@
  * stored examples (pixels, features, test ids), one queue row per example
  * however many types it has (label-flagged rows keep theirs, leak-only rows
  * get none), carry-over of decisions into those rows on a later run, the
- * refusals (row outside the run, no type, no such run) writing nothing, and
- * reads of a run without findings. */
+ * refusals (row outside the run, no type, no such run) writing nothing,
+ * reads of a run without findings, and the migration of a 004 database. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -274,6 +274,28 @@ static void test_refusals(void **state)
     fx_close(&f);
 }
 
+/* A database of the previous schema (user_version 4, no 005 tables) opens,
+ * gains them in place and keeps its runs; the old run reads as no findings. */
+static void test_migrate_from_v4(void **state)
+{
+    (void)state;
+    fx f;
+    fx_open(&f);
+    int64_t run = fx_run(&f);
+    assert_int_equal(sqlite3_exec(f.db, "DROP VIEW queue_issues; DROP TABLE example_issues; DROP TABLE issue_examples;"
+                                        " DROP TABLE run_test_split; PRAGMA user_version = 4", NULL, NULL, NULL), SQLITE_OK);
+    db_close(f.db);
+    la_error err;
+    la_error_clear(&err);
+    assert_int_equal(db_open(f.path, &f.db, &err), 0);
+    assert_int_equal(count(f.db, "PRAGMA user_version"), 5);
+    assert_int_equal(count(f.db, "SELECT count(*) FROM queue"), 2);
+    assert_int_equal(count(f.db, "SELECT count(*) FROM queue_issues WHERE issues IS NULL"), 2);
+    record(&f, run);
+    assert_int_equal(count(f.db, "SELECT count(*) FROM example_issues"), 6);
+    fx_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -281,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_queue_rows),
         cmocka_unit_test(test_carry_over),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_migrate_from_v4),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
