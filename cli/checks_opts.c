@@ -15,6 +15,7 @@
 #include "../util/la_json.h"
 
 #include <inttypes.h>
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -373,7 +374,7 @@ int dc_cli_with_audit(struct au_cli *a, struct au_loaded *ld, struct au_result *
 int dc_cli_record(struct au_cli *a, struct au_loaded *ld, const struct au_result *res, la_error *err)
 {
     const dc_cli_kept *k = a->dc.kept;
-    if (!k) return au_cli_record(a->db, &ld->in, &a->o, res, a->files.data ? &ld->ds : NULL, a->quiet, err);
+    assert(k);
     const dc_side *te = &k->te;
     rp_issues_src src = {.r = &k->r, .in = &k->in, .train_classes = ld->in.class_names, .train_k = ld->in.k,
                          .test_classes = te->have_ds ? te->ds.class_names : NULL, .test_k = te->have_ds ? te->ds.k : 0,

@@ -63,7 +63,7 @@ int dc_cli_features_only(struct au_cli *a);
  * and res->summary_json given "dataset_checks". 0 or a status (err set). */
 int dc_cli_with_audit(struct au_cli *a, struct au_loaded *in, struct au_result *res, la_error *err);
 
-/* After dc_cli_with_audit: records the audit run with the checks' findings
+/* After dc_cli_with_audit, when it kept findings (a->dc.kept): records the audit run with them
  * in the database a->db (rp_record_audit_checks) and says so unless quiet.
  * 0 or a status (err set, not printed). */
 int dc_cli_record(struct au_cli *a, struct au_loaded *ld, const struct au_result *res, la_error *err);

@@ -68,7 +68,9 @@ int cmd_audit(int argc, char **argv)
     double t_run = la_now();
     if ((rc = au_write(&res, &in.in, &a.o, a.out, a.summary, &err))) goto fail;
     au_cli_warn_skipped(&res, &a.o, a.files.probs);
-    if (a.db && (rc = dc_cli_record(&a, &in, &res, &err))) goto fail;   /* au_cli_record, with the checks */
+    if (a.db && (rc = a.dc.kept ? dc_cli_record(&a, &in, &res, &err)      /* with the checks' findings */
+                                : au_cli_record(a.db, &in.in, &a.o, &res, a.files.data ? &in.ds : NULL, a.quiet, &err)))
+        goto fail;
     if ((rc = au_cli_print_issues(&a, &in, &res, t0, t_run, &err))) goto fail;
     rc = 0;
     goto out;
