@@ -85,13 +85,20 @@ typedef struct cl_ctx {
     int      sp_ready;    /* sp_lo/sp_hi set (from chunk 0)                 */
     int      sp_threads;
     double  *sp_lo, *sp_hi;   /* k: band around the estimated t_j - 1e-6    */
+    double  *sp_maxlo, *sp_minhi; /* k: the tightest bounds any band used:
+                                     the speculation holds when every
+                                     t_j - 1e-6 lies in [maxlo_j, minhi_j) */
+    double  *sp_s1, *sp_s2;   /* k: running sum and sum of squares of the
+                                 self-confidences so far (the band estimate) */
+    size_t  *sp_seen;         /* k: grouped positions summed into sp_s1/s2  */
     size_t   sp_budget;   /* words allowed per thread                       */
     struct cl_spec *sp;   /* per thread                                     */
 } cl_ctx;
 
 /* Per-thread state of the speculative confident joint: counts of the rows
  * decided without the exact thresholds, and the undecided rows as records
- * {g, cnt, first, nb, nb x {j, value as 2 words}}. */
+ * {g, nb | cnt << 11 | first << 12, nb x {j, value}}, the value as one word
+ * (float32 bits) or two (float64 bits): CL_SPEC_EW words an entry. */
 typedef struct cl_spec {
     uint32_t *buf;
     size_t    len, cap;
@@ -135,92 +142,104 @@ CL_INLINE double cl_at(const void *data, size_t k, size_t i, size_t j, int f32)
     return f32 ? (double)((const float *)data)[i * k + j] : ((const double *)data)[i * k + j];
 }
 
+/* Words per recorded entry: the column, then the value's bits. */
+#define CL_SPEC_EW(f32) ((f32) ? 2u : 3u)
+
+/* Counts row g in the speculative joint at (y, sus). */
+CL_INLINE void cl_spec_count_row(cl_work *w, size_t g, size_t y, size_t sus)
+{
+    w->sp->cj[y * w->c->k + sus]++;
+    if (sus != y) w->c->res->flags[g] |= CL_F_OFFDIAG;
+}
+
 /* Pass 2 inside pass 1, before the thresholds are known. Each t_j - 1e-6
- * lies, with high probability, in [sp_lo_j, sp_hi_j) (estimated from chunk
- * 0): an entry >= sp_hi is in C_i = { j : p_ij >= t_j - 1e-6 } and one below
- * sp_lo is not, whatever the exact threshold inside the band; a row with
- * every entry decided is counted now, the others are recorded with their
- * in-band entries and resolved by cl_spec_resolve once the thresholds are
- * known. If a threshold falls outside its band (or the records outgrow
- * their budget) everything is discarded and pass 2 runs as usual: the
- * result is exact either way. Row i of `data`, with nhi and nlo its
- * entries at or above sp_hi and sp_lo (counted by the caller's sweep). */
+ * lies, with high probability, in [sp_lo_j, sp_hi_j) (estimated from the
+ * chunks read so far): an entry >= sp_hi is in C_i = { j : p_ij >= t_j -
+ * 1e-6 } and one below sp_lo is not, whatever the exact threshold inside
+ * the band. The row counts at (y, sus) with sus = the one member when
+ * |C_i| = 1, else the row's argmax (cleanlab's rule). So a row is decided
+ * now when its argmax is surely in C_i (then sus = argmax whatever the
+ * rest), when two entries surely are (|C_i| >= 2: argmax again), or when
+ * no entry is in a band; the others are recorded with their in-band entries
+ * and resolved by cl_spec_resolve once the thresholds are known. If a
+ * threshold falls outside a band used (or the records outgrow their
+ * budget) everything is discarded and pass 2 runs as usual: the result is
+ * exact either way. Row i of `data`, with nhi and nlo its entries at or
+ * above sp_hi and sp_lo (counted by the caller's sweep), am its argmax. */
 CL_INLINE void cl_spec_row(cl_work *w, const void *data, size_t i, size_t g, size_t y, size_t am,
                            size_t nhi, size_t nlo, int f32)
 {
     cl_ctx *c = w->c;
     cl_spec *s = w->sp;
-    size_t k = c->k, cnt = 0, first = 0, nb = 0, at = s->len;
+    size_t k = c->k, first = 0, nb = 0, at = s->len, ew = CL_SPEC_EW(f32);
     if (s->over) return;
-    /* common case first: no entry in a band */
+    /* common cases first: the argmax surely in C_i, two entries surely in
+     * it, or no entry in a band */
+    if (nhi >= 2 || (nhi && cl_at(data, k, i, am, f32) >= c->sp_hi[am])) { cl_spec_count_row(w, g, y, am); return; }
     if (nhi == nlo) {
         if (nhi) {
-            size_t sus = am;
-            if (nhi == 1)
-                for (sus = 0; !(cl_at(data, k, i, sus, f32) >= c->sp_hi[sus]); sus++) {}
-            s->cj[y * k + sus]++;
-            if (sus != y) c->res->flags[g] |= CL_F_OFFDIAG;
+            for (first = 0; !(cl_at(data, k, i, first, f32) >= c->sp_hi[first]); first++) {}
+            cl_spec_count_row(w, g, y, first);
         }
         return;
     }
+    size_t need = at + 2 + ew * (nlo - nhi);
+    if (need > s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 4096;
+        while (cap < need) cap *= 2;
+        if (cap > c->sp_budget) cap = c->sp_budget;
+        uint32_t *nbuf = cap >= need ? realloc(s->buf, cap * sizeof *nbuf) : NULL;
+        if (!nbuf) { s->over = 1; return; }
+        s->buf = nbuf;
+        s->cap = cap;
+    }
+    uint32_t *e = s->buf + at + 2;
     for (size_t j = 0; j < k; j++) {
         double v = cl_at(data, k, i, j, f32);
-        if (v >= c->sp_hi[j]) { if (!cnt) first = j; cnt++; }
-        else if (v >= c->sp_lo[j]) {
-            if (!nb) { /* room for this row's record at its largest */
-                size_t need = at + 4 + 3 * (k - j);
-                if (need > s->cap) {
-                    size_t cap = s->cap ? 2 * s->cap : 4096;
-                    while (cap < need) cap *= 2;
-                    if (cap > c->sp_budget) cap = c->sp_budget;
-                    uint32_t *nbuf = cap >= need ? realloc(s->buf, cap * sizeof *nbuf) : NULL;
-                    if (!nbuf) { s->over = 1; return; }
-                    s->buf = nbuf;
-                    s->cap = cap;
-                }
-            }
+        if (v >= c->sp_hi[j]) { first = j; continue; }   /* the one sure member (nhi <= 1 here) */
+        if (!(v >= c->sp_lo[j])) continue;
+        *e++ = (uint32_t)j;
+        if (f32) {
+            float fv = ((const float *)data)[i * k + j];
+            memcpy(e++, &fv, sizeof fv);
+        } else {
             uint64_t bits;
             memcpy(&bits, &v, sizeof bits);
-            uint32_t *e = s->buf + at + 4 + 3 * nb++;
-            e[0] = (uint32_t)j;
-            e[1] = (uint32_t)bits;
-            e[2] = (uint32_t)(bits >> 32);
+            *e++ = (uint32_t)bits;
+            *e++ = (uint32_t)(bits >> 32);
         }
-    }
-    if (!nb) {
-        if (cnt) {
-            size_t sus = cnt == 1 ? first : am;
-            s->cj[y * k + sus]++;
-            if (sus != y) c->res->flags[g] |= CL_F_OFFDIAG;
-        }
-        return;
+        nb++;
     }
     s->buf[at] = (uint32_t)g;
-    s->buf[at + 1] = (uint32_t)cnt;
-    s->buf[at + 2] = (uint32_t)(cnt ? first : k);
-    s->buf[at + 3] = (uint32_t)nb;
-    s->len = at + 4 + 3 * nb;
+    s->buf[at + 1] = (uint32_t)(nb | nhi << 11 | first << 12);
+    s->len = at + 2 + ew * nb;
 }
 
-/* The band from chunk 0's self-confidences (grouped [goff_j, gcur_j)):
- * estimated mean +- 8 standard errors; unbounded for classes with fewer
- * than 64 examples in the chunk. */
+/* The band from the self-confidences read so far (grouped [goff_j, gcur_j);
+ * sums extended by the new ones): estimated mean +- 8 standard errors, so
+ * it narrows as pass 1 reads on; unbounded for classes with fewer than 64
+ * examples so far. Records the tightest bounds used (sp_maxlo, sp_minhi). */
 static void cl_spec_setup(cl_ctx *c, const size_t *gcur)
 {
     for (size_t j = 0; j < c->k; j++) {
+        for (size_t q = c->sp_seen[j]; q < gcur[j]; q++) {
+            double x = c->sc_g[q];
+            c->sp_s1[j] += x;
+            c->sp_s2[j] += x * x;
+        }
+        c->sp_seen[j] = gcur[j];
         size_t m = gcur[j] - c->goff[j];
-        const double *x = c->sc_g + c->goff[j];
         c->sp_lo[j] = -INFINITY;
         c->sp_hi[j] = INFINITY;
         if (m < 64) continue;
-        double sum = 0, ss = 0;
-        for (size_t q = 0; q < m; q++) sum += x[q];
-        double mean = sum / (double)m;
-        for (size_t q = 0; q < m; q++) ss += (x[q] - mean) * (x[q] - mean);
-        double d = 8 * sqrt(ss / (double)m / (double)m) + 1e-9;
+        double mean = c->sp_s1[j] / (double)m;
+        double var = fmax(c->sp_s2[j] / (double)m - mean * mean, 0.0);
+        double d = 8 * sqrt(var / (double)m) + 1e-9;
         double t = fmax(mean, CL_THRESHOLD_MIN) - CL_TOL;
         c->sp_lo[j] = t - d;
         c->sp_hi[j] = t + d;
+        if (c->sp_lo[j] > c->sp_maxlo[j]) c->sp_maxlo[j] = c->sp_lo[j];
+        if (c->sp_hi[j] < c->sp_minhi[j]) c->sp_minhi[j] = c->sp_hi[j];
     }
     c->sp_ready = 1;
 }
@@ -234,7 +253,7 @@ static int cl_spec_resolve(cl_ctx *c)
     size_t k = c->k;
     int ok = c->sp_ready;
     for (size_t j = 0; ok && j < k; j++)
-        if (!(c->sp_lo[j] <= c->thr_m[j] && c->thr_m[j] < c->sp_hi[j])) ok = 0;
+        if (!(c->sp_maxlo[j] <= c->thr_m[j] && c->thr_m[j] < c->sp_minhi[j])) ok = 0;
     for (int t = 0; ok && t < c->sp_threads; t++) if (c->sp[t].over) ok = 0;
     if (!ok) {
         for (size_t i = 0; i < c->n; i++) c->res->flags[i] &= (uint8_t)~CL_F_OFFDIAG;
@@ -252,18 +271,27 @@ static void cl_spec_resolve_part(void *ctx, int t, int T)
 {
     cl_ctx *c = ctx;
     size_t k = c->k;
+    int f32 = c->rd->elem == 4;
+    size_t ew = CL_SPEC_EW(f32);
     for (int u = t; u < c->sp_threads; u += T) {
         cl_spec *s = &c->sp[u];
         for (size_t at = 0; at < s->len;) {
-            size_t g = s->buf[at], cnt = s->buf[at + 1], first = s->buf[at + 2], nb = s->buf[at + 3];
-            const uint32_t *e = s->buf + at + 4;
-            for (size_t q = 0; q < nb; q++, e += 3) {
-                uint64_t bits = (uint64_t)e[1] | (uint64_t)e[2] << 32;
+            uint32_t h = s->buf[at + 1];
+            size_t g = s->buf[at], nb = h & 2047, cnt = h >> 11 & 1, first = cnt ? h >> 12 : SIZE_MAX;
+            const uint32_t *e = s->buf + at + 2;
+            for (size_t q = 0; q < nb; q++, e += ew) {
                 double v;
-                memcpy(&v, &bits, sizeof v);
+                if (f32) {
+                    float fv;
+                    memcpy(&fv, e + 1, sizeof fv);
+                    v = fv;
+                } else {
+                    uint64_t bits = (uint64_t)e[1] | (uint64_t)e[2] << 32;
+                    memcpy(&v, &bits, sizeof v);
+                }
                 if (v >= c->thr_m[e[0]]) { if (e[0] < first) first = e[0]; cnt++; }
             }
-            at += 4 + 3 * nb;
+            at += 2 + ew * nb;
             if (!cnt) continue;
             size_t y = (size_t)c->y[g], sus = cnt == 1 ? first : (size_t)c->res->suggested[g];
             s->cj[y * k + sus]++;
@@ -631,7 +659,7 @@ static void cl_split_chunk(const cl_ctx *c, cl_work *w, int stage, int tt, size_
 }
 
 /* After a pass-1 chunk: refuses the first invalid row, and after chunk 0
- * sets the speculation's band and runs chunk 0's share of the folded pass 2
+ * narrows the speculation's band; after chunk 0 also runs its share of the folded pass 2
  * (abandoning the speculation when its records would not fit). */
 static int cl_pass1_chunk_done(cl_ctx *c, cl_work *w, int tt, size_t r0, size_t nr, const size_t *gcur,
                                la_error *err)
@@ -645,8 +673,10 @@ static int cl_pass1_chunk_done(cl_ctx *c, cl_work *w, int tt, size_t r0, size_t 
                             w[bt].bad_col, v,
                             isfinite(v) ? "outside [0, 1] (beyond the 1e-6 tolerance)" : "not a finite number");
     }
-    if (r0 != 0 || !c->spec) return 0;
-    cl_spec_setup(c, gcur);        /* the band, then chunk 0's rows */
+    if (!c->spec) return 0;
+    cl_spec_setup(c, gcur);        /* the band for the next chunk */
+    if (r0 != 0) return 0;
+    /* chunk 0 was read before any band: its rows now */
     for (int t = 0; t < tt; t++) w[t].stage = 4;
     la_par_run(tt, cl_worker_part, w);
     for (int t = 0; t < tt; t++) w[t].stage = 1;
@@ -945,8 +975,10 @@ static void cl_reorder_part(void *ctx, int t, int T)
 static void cl_spec_free(cl_ctx *c)
 {
     for (int t = 0; c->sp && t < c->sp_threads; t++) { free(c->sp[t].buf); free(c->sp[t].cj); }
-    free(c->sp); free(c->sp_lo); free(c->sp_hi);
-    c->sp = NULL; c->sp_lo = c->sp_hi = NULL;
+    free(c->sp); free(c->sp_lo); free(c->sp_hi); free(c->sp_maxlo); free(c->sp_minhi);
+    free(c->sp_s1); free(c->sp_s2); free(c->sp_seen);
+    c->sp = NULL; c->sp_lo = c->sp_hi = c->sp_maxlo = c->sp_minhi = c->sp_s1 = c->sp_s2 = NULL;
+    c->sp_seen = NULL;
     c->sp_threads = 0;
 }
 
@@ -1041,7 +1073,17 @@ static int cl_setup(cl_ctx *c, la_error *err)
         c->sp = la_calloc((size_t)c->sp_threads, sizeof *c->sp);
         c->sp_lo = la_malloc_array(k, sizeof *c->sp_lo);
         c->sp_hi = la_malloc_array(k, sizeof *c->sp_hi);
-        c->spec = c->sp && c->sp_lo && c->sp_hi;
+        c->sp_maxlo = la_malloc_array(k, sizeof *c->sp_maxlo);
+        c->sp_minhi = la_malloc_array(k, sizeof *c->sp_minhi);
+        c->sp_s1 = la_calloc(k, sizeof *c->sp_s1);
+        c->sp_s2 = la_calloc(k, sizeof *c->sp_s2);
+        c->sp_seen = la_malloc_array(k, sizeof *c->sp_seen);
+        c->spec = c->sp && c->sp_lo && c->sp_hi && c->sp_maxlo && c->sp_minhi && c->sp_s1 && c->sp_s2 && c->sp_seen;
+        for (size_t j = 0; c->spec && j < k; j++) {
+            c->sp_maxlo[j] = -INFINITY;
+            c->sp_minhi[j] = INFINITY;
+            c->sp_seen[j] = c->goff[j];
+        }
         for (int t = 0; c->spec && t < c->sp_threads; t++)
             if (!(c->sp[t].cj = la_calloc(k * k, sizeof *c->sp[t].cj))) c->spec = 0;
         c->sp_budget = (n + (4u << 20)) / (size_t)c->sp_threads;
@@ -1067,6 +1109,7 @@ static int cl_step_thresholds(cl_ctx *c, int *spec_ok, la_error *err)
                             "ranking by confidence_weighted_entropy needs every probability in [0, 1] exactly "
                             "(some lie within the 1e-6 tolerance outside it)");
     *spec_ok = c->spec && cl_spec_resolve(c);
+    res->folded = *spec_ok;
     c->spec = 0;
     cl_spec_free(c);
     return 0;
