@@ -19,6 +19,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define CL_HAVE_AVX2_KERNEL 1
+#endif
 
 const char *const cl_filter_names[CL_FILTER_COUNT] = {
     "prune_by_noise_rate", "prune_by_class", "both", "confident_learning",
@@ -62,6 +66,9 @@ typedef struct cl_ctx {
     size_t  *goff;        /* k+1: start of each class in the grouped arrays */
     double  *sc_g;        /* n: self-confidences grouped by class           */
     double  *rankv;       /* n: rank scores (index order) or NULL           */
+    float   *mb;          /* n: an upper bound on every margin p_j - p_y,
+                             j != y, of the row (rounded up to float), for
+                             stage 3's row skip; NULL without pass 3      */
     int      rank_kind;   /* which score rankv holds (cl_rank)              */
     double  *thr_m;       /* k: t_k - 1e-6                                  */
     double   tmax;
@@ -85,6 +92,9 @@ typedef struct cl_ctx {
     int      sp_ready;    /* sp_lo/sp_hi set (from chunk 0)                 */
     int      sp_threads;
     double  *sp_lo, *sp_hi;   /* k: band around the estimated t_j - 1e-6    */
+    float   *sp_lof, *sp_hif;  /* k: the same bounds for float32 entries: the
+                                  smallest float >= each (cl_float_ge)      */
+    int      avx2;            /* the pass-1 sweep may use cl_sweep_f32_avx2 */
     double  *sp_maxlo, *sp_minhi; /* k: the tightest bounds any band used:
                                      the speculation holds when every
                                      t_j - 1e-6 lies in [maxlo_j, minhi_j) */
@@ -140,6 +150,24 @@ static void cl_load_row(const cl_work *w, size_t i, double *row)
 CL_INLINE double cl_at(const void *data, size_t k, size_t i, size_t j, int f32)
 {
     return f32 ? (double)((const float *)data)[i * k + j] : ((const double *)data)[i * k + j];
+}
+
+/* The smallest float x with (double)x >= t: for every float v (NaN aside),
+ * (double)v >= t <=> v >= cl_float_ge(t), so float32 entries compare in
+ * float lanes with the same outcome as in float64. */
+static float cl_float_ge(double t)
+{
+    float f = (float)t;
+    if ((double)f < t) f = nextafterf(f, INFINITY);
+    return f;
+}
+
+/* The largest float x with (double)x <= t (the mirror of cl_float_ge). */
+static float cl_float_le(double t)
+{
+    float f = (float)t;
+    if ((double)f > t) f = nextafterf(f, -INFINITY);
+    return f;
 }
 
 /* Words per recorded entry: the column, then the value's bits. */
@@ -241,6 +269,10 @@ static void cl_spec_setup(cl_ctx *c, const size_t *gcur)
         if (c->sp_lo[j] > c->sp_maxlo[j]) c->sp_maxlo[j] = c->sp_lo[j];
         if (c->sp_hi[j] < c->sp_minhi[j]) c->sp_minhi[j] = c->sp_hi[j];
     }
+    for (size_t j = 0; j < c->k; j++) {
+        c->sp_lof[j] = cl_float_ge(c->sp_lo[j]);
+        c->sp_hif[j] = cl_float_ge(c->sp_hi[j]);
+    }
     c->sp_ready = 1;
 }
 
@@ -311,6 +343,155 @@ CL_INLINE void cl_spec_count(const cl_ctx *c, const void *data, size_t i, int f3
     }
 }
 
+/* What pass 1's sweep learns of a row: the first maximum bv at am, whether
+ * the row is invalid (an entry NaN or outside [-1e-6, 1 + 1e-6]) or lies
+ * outside [0, 1], and the band counts nhi, nlo (entries >= sp_hi, >= sp_lo). */
+typedef struct cl_sweep {
+    double bv;
+    size_t am, nhi, nlo;
+    int    bad, out01;
+} cl_sweep;
+
+/* The sweep of row i, scalar (float64, or float32 without AVX2). Integer
+ * flags: no floating-point dependency chain across the row. */
+CL_INLINE void cl_sweep_row(const cl_ctx *c, const void *data, size_t i, int f32, int spec, cl_sweep *o)
+{
+    size_t k = c->k, am = 0, nhi = 0, nlo = 0;
+    const double *hi = c->sp_hi, *lo = c->sp_lo;
+    double bv = cl_at(data, k, i, 0, f32);
+    int nan = 0, below = 0, neg = 0;
+    for (size_t j = 0; j < k; j++) {
+        double v = cl_at(data, k, i, j, f32);
+        nan |= v != v;
+        below |= v < -CL_TOL;
+        neg |= v < 0;
+        if (v > bv) { bv = v; am = j; }
+        if (spec) {
+            nhi += v >= hi[j];
+            nlo += v >= lo[j];
+        }
+    }
+    /* valid: every entry a number within 1e-6 of [0, 1] (an infinite one
+     * fails the bounds) */
+    o->bad = nan | below | !(bv <= 1 + CL_TOL);
+    o->out01 = neg | (bv > 1);
+    o->bv = bv;
+    o->am = am;
+    o->nhi = nhi;
+    o->nlo = nlo;
+}
+
+#ifdef CL_HAVE_AVX2_KERNEL
+/* cl_sweep_row for a float32 row in 8 lanes (AVX2, chosen at run time;
+ * the same outcome as the scalar sweep: comparisons and max/min are exact).
+ * bv = max_j p_j, am = the first j with p_j == bv (the first maximum, as
+ * numpy's argmax; any NaN makes the row invalid, whatever am is); invalid
+ * when min < -1e-6 or max > 1 + 1e-6 (float bounds flo, fhi equivalent to
+ * the double ones) or NaN; nhi = #{j : p_j >= hif_j}, nlo likewise (bands
+ * when hif != NULL). */
+__attribute__((target("avx2"))) static void cl_sweep_f32_avx2(const float *f, size_t k, const float *hif,
+                                                                const float *lof, float flo, float fhi,
+                                                                cl_sweep *o)
+{
+    __m256 vmx = _mm256_set1_ps(-INFINITY), vmn = _mm256_set1_ps(INFINITY), vnan = _mm256_setzero_ps();
+    __m256i vhi = _mm256_setzero_si256(), vlo = _mm256_setzero_si256();
+    size_t j = 0;
+    for (; j + 8 <= k; j += 8) {
+        __m256 x = _mm256_loadu_ps(f + j);
+        vmx = _mm256_max_ps(x, vmx);   /* a NaN x leaves vmx (flagged below) */
+        vmn = _mm256_min_ps(x, vmn);
+        vnan = _mm256_or_ps(vnan, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+        if (hif) {
+            vhi = _mm256_sub_epi32(vhi, _mm256_castps_si256(_mm256_cmp_ps(x, _mm256_loadu_ps(hif + j), _CMP_GE_OQ)));
+            vlo = _mm256_sub_epi32(vlo, _mm256_castps_si256(_mm256_cmp_ps(x, _mm256_loadu_ps(lof + j), _CMP_GE_OQ)));
+        }
+    }
+    float mx8[8], mn8[8];
+    int32_t hi8[8], lo8[8];
+    _mm256_storeu_ps(mx8, vmx);
+    _mm256_storeu_ps(mn8, vmn);
+    _mm256_storeu_si256((__m256i *)(void *)hi8, vhi);
+    _mm256_storeu_si256((__m256i *)(void *)lo8, vlo);
+    float mx = mx8[0], mn = mn8[0];
+    size_t nhi = 0, nlo = 0;
+    for (int q = 0; q < 8; q++) {
+        mx = mx8[q] > mx ? mx8[q] : mx;
+        mn = mn8[q] < mn ? mn8[q] : mn;
+        nhi += (size_t)hi8[q];
+        nlo += (size_t)lo8[q];
+    }
+    int nan = _mm256_movemask_ps(vnan) != 0;
+    for (; j < k; j++) {
+        float x = f[j];
+        nan |= x != x;
+        mx = x > mx ? x : mx;
+        mn = x < mn ? x : mn;
+        if (hif) {
+            nhi += x >= hif[j];
+            nlo += x >= lof[j];
+        }
+    }
+    size_t am = 0;
+    if (!nan) {
+        __m256 vb = _mm256_set1_ps(mx);
+        int found = 0;
+        for (; !found && am + 8 <= k; am += 8) {
+            int m = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(f + am), vb, _CMP_EQ_OQ));
+            if (m) { am += (size_t)__builtin_ctz((unsigned)m); found = 1; break; }
+        }
+        if (!found) /* the tail */
+            for (; am < k && f[am] != mx; am++) {}
+    }
+    o->bad = nan | !(mn >= flo) | !(mx <= fhi);
+    o->out01 = (mn < 0) | (mx > 1);
+    o->bv = mx;
+    o->am = am;
+    o->nhi = nhi;
+    o->nlo = nlo;
+}
+#endif
+
+/* MAX_{j != y} p_j of row i (k >= 2). */
+CL_INLINE double cl_max_except(const void *data, size_t k, size_t i, size_t y, int f32)
+{
+    double m = -INFINITY;
+    for (size_t j = 0; j < k; j++)
+        if (j != y && cl_at(data, k, i, j, f32) > m) m = cl_at(data, k, i, j, f32);
+    return m;
+}
+
+#ifdef CL_HAVE_AVX2_KERNEL
+/* cl_max_except for a valid float32 row (no NaN) in 8 lanes. */
+__attribute__((target("avx2"))) static double cl_max_except_f32_avx2(const float *f, size_t k, size_t y)
+{
+    __m256 vmx = _mm256_set1_ps(-INFINITY), ninf = vmx;
+    __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), vy = _mm256_set1_epi32((int)y);
+    size_t j = 0;
+    for (; j + 8 <= k; j += 8) {
+        __m256i at = _mm256_add_epi32(lane, _mm256_set1_epi32((int)j));
+        __m256 x = _mm256_blendv_ps(_mm256_loadu_ps(f + j), ninf, _mm256_castsi256_ps(_mm256_cmpeq_epi32(at, vy)));
+        vmx = _mm256_max_ps(x, vmx);
+    }
+    float mx8[8];
+    _mm256_storeu_ps(mx8, vmx);
+    float mx = mx8[0];
+    for (int q = 1; q < 8; q++) mx = mx8[q] > mx ? mx8[q] : mx;
+    for (; j < k; j++)
+        if (j != y && f[j] > mx) mx = f[j];
+    return mx;
+}
+#endif
+
+/* 1 when this CPU runs cl_sweep_f32_avx2. */
+static int cl_cpu_avx2(void)
+{
+#ifdef CL_HAVE_AVX2_KERNEL
+    return __builtin_cpu_supports("avx2") != 0;
+#else
+    return 0;
+#endif
+}
+
 /* Pass 1: validate; self-confidence into its class's slot; argmax; flags;
  * with `spec`, the folded pass 2 (cl_spec_row). */
 CL_INLINE void cl_stage1_rows(cl_work *w, int f32, int spec)
@@ -319,30 +500,24 @@ CL_INLINE void cl_stage1_rows(cl_work *w, int f32, int spec)
     size_t k = c->k;
     cl_result *res = c->res;
     const void *data = w->data;
-    const double *hi = c->sp_hi, *lo = c->sp_lo;
+#ifdef CL_HAVE_AVX2_KERNEL
+    int vec = f32 && c->avx2;
+    /* float bounds equivalent to the double ones: v >= -1e-6 <=> v >= flo,
+     * v <= 1 + 1e-6 <=> v <= fhi */
+    float flo = cl_float_ge(-CL_TOL), fhi = cl_float_le(1 + CL_TOL);
+#endif
     for (size_t i = w->a; i < w->b; i++) {
         size_t g = w->r0 + i;
-        size_t y = (size_t)c->y[g], am = 0, nhi = 0, nlo = 0;
-        /* one sweep: ARGMAX (the first maximum bv), NaN, entries below
-         * -1e-6 and below 0, and the band counts. Integer flags: no
-         * floating-point dependency chain across the row. */
-        double bv = cl_at(data, k, i, 0, f32);
-        int nan = 0, below = 0, neg = 0;
-        for (size_t j = 0; j < k; j++) {
-            double v = cl_at(data, k, i, j, f32);
-            nan |= v != v;
-            below |= v < -CL_TOL;
-            neg |= v < 0;
-            if (v > bv) { bv = v; am = j; }
-            if (spec) {
-                nhi += v >= hi[j];
-                nlo += v >= lo[j];
-            }
-        }
-        /* valid: every entry a number within 1e-6 of [0, 1] (an infinite
-         * one fails the bounds) */
-        int bad = nan | below | !(bv <= 1 + CL_TOL);
-        int out01 = neg | (bv > 1);
+        size_t y = (size_t)c->y[g];
+        cl_sweep sw;
+#ifdef CL_HAVE_AVX2_KERNEL
+        if (vec) cl_sweep_f32_avx2((const float *)data + i * k, k, spec ? c->sp_hif : NULL, c->sp_lof, flo, fhi, &sw);
+        else
+#endif
+        cl_sweep_row(c, data, i, f32, spec, &sw);
+        size_t am = sw.am, nhi = sw.nhi, nlo = sw.nlo;
+        double bv = sw.bv;
+        int bad = sw.bad, out01 = sw.out01;
         if (bad) {
             if (w->bad_row == SIZE_MAX) {
                 size_t j = 0;
@@ -366,6 +541,16 @@ CL_INLINE void cl_stage1_rows(cl_work *w, int f32, int spec)
         int forgiven = am == y || (am < y ? bv < py1 : bv <= py1);
         res->flags[g] = (uint8_t)((am != y ? CL_F_PRED_NEQ : 0) | (forgiven ? CL_F_FORGIVEN : 0));
         if (spec) cl_spec_row(w, data, i, g, y, am, nhi, nlo, f32);
+        if (c->mb) {
+            /* m2 = MAX_{j != y} p_j: the maximum when the argmax is not y */
+            double m2 = bv;
+#ifdef CL_HAVE_AVX2_KERNEL
+            if (am == y && vec) m2 = cl_max_except_f32_avx2((const float *)data + i * k, k, y);
+            else
+#endif
+            if (am == y) m2 = cl_max_except(data, k, i, y, f32);
+            c->mb[g] = cl_float_ge(m2 - py);
+        }
         if (c->rankv) {
             double *p = w->row;
             for (size_t j = 0; j < k; j++) p[j] = cl_at(data, k, i, j, f32);
@@ -495,6 +680,38 @@ static inline void cl_pair_push(cl_ctx *c, cl_pair *pr, double v, uint32_t idx)
     if (++pr->size == pr->cap) cl_pair_compact(c, pr);
 }
 
+/* The rank-th largest (1 <= rank <= m) of x[0..m): a min-heap h[1..rank]
+ * of the largest seen (h: rank + 1 doubles), so most values cost one
+ * comparison with its top. */
+static double cl_kth_largest(const double *x, size_t m, size_t rank, double *h)
+{
+    assert(rank >= 1 && rank <= m);
+    size_t fill = 0;
+    for (size_t i = 0; i < m; i++) {
+        double v = x[i];
+        size_t q;
+        if (fill < rank) { /* sift up */
+            for (q = ++fill; q > 1 && h[q / 2] > v; q /= 2) h[q] = h[q / 2];
+            h[q] = v;
+            continue;
+        }
+        if (!(v > h[1])) continue;
+        for (q = 1; 2 * q <= rank;) { /* sift down from the root */
+            size_t ch = 2 * q;
+            if (ch < rank && h[ch + 1] < h[ch]) ch++;
+            if (!(h[ch] < v)) break;
+            h[q] = h[ch];
+            q = ch;
+        }
+        h[q] = v;
+    }
+    return h[1];
+}
+
+/* Margins gathered per block of pairs in cl_pair_floors: at most this many
+ * doubles (2 MB, cache-sized). */
+#define CL_FLOOR_BLOCK ((size_t)1 << 18)
+
 /* Floors for stage 3 from its first chunk (rows [0, nr) of data). A pair
  * (k, j) keeps the c largest of n_k margins; chunk 0 holds m of class k's
  * rows, of which e = c m / n_k lie at or above the final cut on average
@@ -510,10 +727,14 @@ static int cl_pair_floors(cl_ctx *c, const void *data, size_t nr)
 {
     size_t k = c->k;
     int f32 = c->rd->elem == 4;
+    size_t mcap = nr < 8192 ? nr : 8192;      /* rows per class: plenty for the estimate, and cheap */
+    size_t bp = CL_FLOOR_BLOCK / (mcap + 1);  /* pairs per block */
+    if (bp < 1) bp = 1;
     size_t *start = la_calloc(k + 2, sizeof *start);
-    uint32_t *rows = la_malloc_array(nr + 1, sizeof *rows), *ix = la_malloc_array(nr + 1, sizeof *ix);
-    double *v = la_malloc_array(nr + 1, sizeof *v);
-    if (!start || !rows || !ix || !v) { free(start); free(rows); free(ix); free(v); return -1; }
+    uint32_t *rows = la_malloc_array(nr + 1, sizeof *rows);
+    double *h = la_malloc_array(mcap + 2, sizeof *h);
+    double *mt = la_malloc_array(bp * mcap + 1, sizeof *mt);
+    if (!start || !rows || !h || !mt) { free(start); free(rows); free(h); free(mt); return -1; }
     /* chunk 0's rows grouped by class (counting sort) */
     for (size_t i = 0; i < nr; i++) start[(size_t)c->y[i] + 2]++;
     for (size_t j = 0; j < k; j++) start[j + 2] += start[j + 1];
@@ -521,26 +742,27 @@ static int cl_pair_floors(cl_ctx *c, const void *data, size_t nr)
     for (size_t kk = 0; kk < k; kk++) {
         size_t m = start[kk + 1] - start[kk];
         const uint32_t *r = rows + start[kk];
-        if (m > 8192) m = 8192;   /* plenty for the estimate, and cheap */
-        for (size_t q = c->pstart[kk]; q < c->pstart[kk + 1]; q++) {
-            cl_pair *pr = &c->pairs[q];
-            double e = (double)pr->c * (double)m / (double)c->res->counts[kk];
-            double want = e + 8 * sqrt(e) + 8;
-            if (want >= (double)m) continue;
-            size_t rank = (size_t)want;
+        if (m > mcap) m = mcap;
+        for (size_t q0 = c->pstart[kk]; q0 < c->pstart[kk + 1]; q0 += bp) {
+            size_t q1 = q0 + bp < c->pstart[kk + 1] ? q0 + bp : c->pstart[kk + 1];
+            /* mt[(q - q0) m + i] = p_{r_i, j_q} - p_{r_i, kk}: each row read once a block */
             for (size_t i = 0; i < m; i++) {
-                v[i] = cl_at(data, k, r[i], pr->j, f32) - cl_at(data, k, r[i], kk, f32);
-                ix[i] = (uint32_t)i;
+                double pk = cl_at(data, k, r[i], kk, f32);
+                for (size_t q = q0; q < q1; q++) mt[(q - q0) * m + i] = cl_at(data, k, r[i], c->pj[q], f32) - pk;
             }
-            cl_select_top(v, ix, m, rank);
-            double lo = v[0];
-            for (size_t i = 1; i < rank; i++) if (v[i] < lo) lo = v[i];
-            pr->floor = lo;
-            c->lvl[q] = lo;
+            for (size_t q = q0; q < q1; q++) {
+                cl_pair *pr = &c->pairs[q];
+                double e = (double)pr->c * (double)m / (double)c->res->counts[kk];
+                double want = e + 8 * sqrt(e) + 8;
+                if (want >= (double)m) continue;
+                double lo = cl_kth_largest(mt + (q - q0) * m, m, (size_t)want, h);
+                pr->floor = lo;
+                c->lvl[q] = lo;
+            }
         }
         c->cmin[kk] = cl_class_level(c, kk);
     }
-    free(start); free(rows); free(ix); free(v);
+    free(start); free(rows); free(h); free(mt);
     return 0;
 }
 
@@ -558,11 +780,11 @@ CL_INLINE void cl_stage3_rows(cl_work *w, int f32)
          * floor or below its current c-th largest, so it can neither be
          * kept nor equal the final c-th largest (thresholds only rise):
          * dropping it changes neither the kept values nor the tie test
-         * (max_rej == thr). Every mu of the row is at most p_argmax - p_y,
-         * so a row whose bound is below all its class's levels is skipped
-         * whole. */
+         * (max_rej == thr). Every mu of the row is at most mb (pass 1's
+         * bound), so a row whose bound is below all its class's levels is
+         * skipped whole. */
+        if ((double)c->mb[g] < c->cmin[y]) continue;   /* the row is not even read */
         double py = cl_at(data, k, i, y, f32);
-        if (cl_at(data, k, i, (size_t)c->res->suggested[g], f32) - py < c->cmin[y]) continue;
         for (size_t q = c->pstart[y]; q < c->pstart[y + 1]; q++) {
             double mu = cl_at(data, k, i, c->pj[q], f32) - py;
             if (mu < c->lvl[q]) continue;
@@ -975,8 +1197,9 @@ static void cl_reorder_part(void *ctx, int t, int T)
 static void cl_spec_free(cl_ctx *c)
 {
     for (int t = 0; c->sp && t < c->sp_threads; t++) { free(c->sp[t].buf); free(c->sp[t].cj); }
-    free(c->sp); free(c->sp_lo); free(c->sp_hi); free(c->sp_maxlo); free(c->sp_minhi);
+    free(c->sp); free(c->sp_lo); free(c->sp_hi); free(c->sp_lof); free(c->sp_hif); free(c->sp_maxlo); free(c->sp_minhi);
     free(c->sp_s1); free(c->sp_s2); free(c->sp_seen);
+    c->sp_lof = c->sp_hif = NULL;
     c->sp = NULL; c->sp_lo = c->sp_hi = c->sp_maxlo = c->sp_minhi = c->sp_s1 = c->sp_s2 = NULL;
     c->sp_seen = NULL;
     c->sp_threads = 0;
@@ -1012,10 +1235,11 @@ static int cl_alloc_result(cl_result *r, size_t n, size_t k)
 /* Frees everything cl_run's context owns (not the result). */
 static void cl_ctx_free(cl_ctx *c)
 {
-    free(c->goff); free(c->sc_g); free(c->rankv); free(c->thr_m); free(c->pstart); free(c->pairs);
+    free(c->goff); free(c->sc_g); free(c->rankv); free(c->mb); free(c->thr_m); free(c->pstart); free(c->pairs);
     free(c->cmin); free(c->lvl); free(c->pj); free(c->hv); free(c->hi);
     c->goff = c->pstart = NULL; c->sc_g = c->rankv = c->thr_m = c->cmin = c->lvl = c->hv = NULL;
     c->pairs = NULL; c->pj = c->hi = NULL;
+    c->mb = NULL;
     cl_spec_free(c);
 }
 
@@ -1058,12 +1282,17 @@ static int cl_setup(cl_ctx *c, la_error *err)
     if (!c->goff || !c->sc_g || !c->thr_m) return cl_oom(err);
     for (size_t j = 0; j < k; j++) c->goff[j + 1] = c->goff[j] + (size_t)res->counts[j];
     c->log_k = log((double)k);
+    c->avx2 = !o->no_simd && cl_cpu_avx2();
     /* A second per-example score is kept only when needed. */
     int need_nm = o->filter == CL_LOW_NORMALIZED_MARGIN;
     c->rank_kind = need_nm ? CL_NORMALIZED_MARGIN : (int)o->rank;
     if (need_nm || o->rank != CL_SELF_CONFIDENCE) {
         c->rankv = la_big_alloc(n, sizeof *c->rankv);
         if (!c->rankv) return cl_oom(err);
+    }
+    if (o->filter == CL_PRUNE_BY_NOISE_RATE || o->filter == CL_BOTH) {
+        c->mb = la_big_alloc(n, sizeof *c->mb);
+        if (!c->mb) return cl_oom(err);
     }
     /* Pass 2 folded into pass 1 when possible (cl_spec_row): not with a
      * score sink (pass 2 writes the scores) nor for large K (k x k counts
@@ -1073,12 +1302,14 @@ static int cl_setup(cl_ctx *c, la_error *err)
         c->sp = la_calloc((size_t)c->sp_threads, sizeof *c->sp);
         c->sp_lo = la_malloc_array(k, sizeof *c->sp_lo);
         c->sp_hi = la_malloc_array(k, sizeof *c->sp_hi);
+        c->sp_lof = la_malloc_array(k, sizeof *c->sp_lof);
+        c->sp_hif = la_malloc_array(k, sizeof *c->sp_hif);
         c->sp_maxlo = la_malloc_array(k, sizeof *c->sp_maxlo);
         c->sp_minhi = la_malloc_array(k, sizeof *c->sp_minhi);
         c->sp_s1 = la_calloc(k, sizeof *c->sp_s1);
         c->sp_s2 = la_calloc(k, sizeof *c->sp_s2);
         c->sp_seen = la_malloc_array(k, sizeof *c->sp_seen);
-        c->spec = c->sp && c->sp_lo && c->sp_hi && c->sp_maxlo && c->sp_minhi && c->sp_s1 && c->sp_s2 && c->sp_seen;
+        c->spec = c->sp && c->sp_lo && c->sp_hi && c->sp_lof && c->sp_hif && c->sp_maxlo && c->sp_minhi && c->sp_s1 && c->sp_s2 && c->sp_seen;
         for (size_t j = 0; c->spec && j < k; j++) {
             c->sp_maxlo[j] = -INFINITY;
             c->sp_minhi[j] = INFINITY;

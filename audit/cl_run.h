@@ -59,6 +59,8 @@ typedef struct cl_opts {
     int            threads;    /* >= 1                                      */
     int            keep_rank_scores; /* 1: fill res->quality for all n      */
     int            corrected;  /* 1: fix quirks 5 and 6 (cl_prune_matrix_ex)  */
+    int            no_simd;    /* 1: scalar kernels only (the AVX2 ones give
+                                  the same results; for tests)              */
     cl_score_sink  sink;
     void          *sink_ctx;
     const int64_t *prune_joint; /* k x k joint the pruning starts from instead

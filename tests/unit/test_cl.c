@@ -439,6 +439,77 @@ static void test_folded_joint_matches_pass2(void **state)
     free(p); free(y);
 }
 
+/* cl_run over float32 rows with and without the AVX2 kernels (no_simd):
+ * the same result, or the same refusal, bit for bit. */
+static void simd_vs_scalar(const float *q, const int32_t *y, size_t n, size_t k, cl_filter f, int threads)
+{
+    cl_result a, b;
+    la_error ea, eb;
+    la_error_clear(&ea);
+    la_error_clear(&eb);
+    mem_src32 src = {q, k};
+    cl_reader rd = {.ctx = &src, .elem = 4, .chunk_rows = 1000, .read = mem_read32, .path = "mem"};
+    cl_opts o;
+    cl_opts_init(&o);
+    o.filter = f;
+    o.threads = threads;
+    int ra = cl_run(n, k, y, &rd, &o, &a, &ea);
+    o.no_simd = 1;
+    int rb = cl_run(n, k, y, &rd, &o, &b, &eb);
+    assert_int_equal(ra, rb);
+    if (ra) { assert_string_equal(ea.msg, eb.msg); return; }
+    assert_memory_equal(a.thresholds, b.thresholds, k * sizeof *a.thresholds);
+    assert_memory_equal(a.cj, b.cj, k * k * sizeof *a.cj);
+    assert_memory_equal(a.flags, b.flags, n);
+    assert_memory_equal(a.suggested, b.suggested, n * sizeof *a.suggested);
+    assert_int_equal(a.n_flagged, b.n_flagged);
+    assert_memory_equal(a.ranked, b.ranked, a.n_flagged * sizeof *a.ranked);
+    assert_int_equal(a.cwe_refused, b.cwe_refused);
+    assert_int_equal(a.folded, b.folded);
+    cl_result_free(&a);
+    cl_result_free(&b);
+}
+
+/* The AVX2 pass-1 kernels against the scalar ones on float32 rows full of
+ * exact ties (the first maximum must win, in whole lanes and in the tail),
+ * signed zeros, values at the 1e-6 tolerance edges, and invalid rows. */
+static void test_simd_matches_scalar(void **state)
+{
+    (void)state;
+    size_t n = 5000, ks[] = {3, 8, 13, 100};
+    float edge[] = {0.0f, -0.0f, 1.0f, (float)(1 + 1e-6), nextafterf((float)(1 + 1e-6), 2.0f), (float)-1e-6,
+                    nextafterf((float)-1e-6, -1.0f), 0.5f, 0.25f};
+    la_xoshiro rng;
+    la_xoshiro_seed(&rng, 11);
+    for (size_t t = 0; t < 4; t++) {
+        size_t k = ks[t];
+        float *q = malloc(n * k * sizeof *q);
+        int32_t *y = malloc(n * sizeof *y);
+        for (size_t i = 0; i < n; i++) {
+            y[i] = (int32_t)(la_xoshiro_next(&rng) % k);
+            for (size_t j = 0; j < k; j++) /* multiples of 1/16: ties everywhere */
+                q[i * k + j] = (float)(la_xoshiro_next(&rng) % 17) / 16.0f;
+            if (i % 7 == 0) q[i * k + la_xoshiro_next(&rng) % k] = -0.0f;
+        }
+        for (int th = 1; th <= 2; th++) {
+            simd_vs_scalar(q, y, n, k, CL_PRUNE_BY_NOISE_RATE, th);
+            simd_vs_scalar(q, y, n, k, CL_BOTH, th);
+        }
+        /* the tolerance edges and signed zeros, one per row: some refused */
+        for (size_t e = 0; e < sizeof edge / sizeof edge[0]; e++) {
+            float *r = malloc(n * k * sizeof *r);
+            memcpy(r, q, n * k * sizeof *r);
+            r[(n / 2) * k + (k - 1)] = edge[e];
+            simd_vs_scalar(r, y, n, k, CL_PRUNE_BY_NOISE_RATE, 2);
+            r[(n / 2) * k + (k - 1)] = NAN;
+            simd_vs_scalar(r, y, n, k, CL_PRUNE_BY_NOISE_RATE, 2);
+            free(r);
+        }
+        free(q);
+        free(y);
+    }
+}
+
 static void test_low_filter_counts(void **state)
 {
     (void)state;
@@ -551,6 +622,7 @@ int main(void)
         cmocka_unit_test(test_out_of_range_probability_refused),
         cmocka_unit_test(test_streaming_matches_reference),
         cmocka_unit_test(test_folded_joint_matches_pass2),
+        cmocka_unit_test(test_simd_matches_scalar),
         cmocka_unit_test(test_low_filter_counts),
         cmocka_unit_test(test_noise_generation),
         cmocka_unit_test(test_bootstrap),
