@@ -173,14 +173,18 @@ static int alloc_curve(cv_retrain_result *r, const cv_train_opts *t)
 /* --threshold FILE: its class as a training class index, and the value. */
 static int load_threshold(const char *path, const la_dataset *train, cv_retrain_result *out, la_error *err)
 {
-    char *name = NULL;
-    int rc = mt_threshold_read(path, &name, &out->thr_value, err);
+    mt_threshold_file t;
+    int rc = mt_threshold_read(path, &t, err);
     if (rc) return rc;
+    out->thr_value = t.threshold;
+    out->thr_precision = t.precision;
+    out->thr_recall = t.recall;
     for (size_t c = 0; c < train->k; c++)
-        if (!strcmp(train->class_names[c], name)) out->thr_class = (long)c;
+        if (!strcmp(train->class_names[c], t.class_name)) out->thr_class = (long)c;
     if (out->thr_class < 0)
-        rc = la_error_set(err, LA_EUSAGE, path, 0, "class '%.200s' is not a class of the training set", name);
-    free(name);
+        rc = la_error_set(err, LA_EUSAGE, path, 0, "class '%.200s' is not a class of the training set",
+                          t.class_name);
+    free(t.class_name);
     return rc;
 }
 
@@ -245,6 +249,9 @@ static void add_rebalance_keys(json_t *doc, const cv_retrain_result *r, const cv
         json_object_set_new(j, "class", json_string(class_names[r->thr_class]));
         json_object_set_new(j, "value", json_real(r->thr_value));
         json_object_set_new(j, "file", json_string(o->threshold_file));
+        /* where it was chosen (the report marks it on the out-of-fold curve) */
+        if (isfinite(r->thr_precision)) json_object_set_new(j, "chosen_precision", json_real(r->thr_precision));
+        if (isfinite(r->thr_recall)) json_object_set_new(j, "chosen_recall", json_real(r->thr_recall));
         json_object_set_new(doc, "threshold", j);
     }
 }

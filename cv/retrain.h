@@ -55,6 +55,8 @@ typedef struct cv_retrain_result {
     double     seconds;       /* wall time of the fit and prediction          */
     long       thr_class;     /* --threshold: its class index, -1 = argmax    */
     double     thr_value;     /* ... and threshold                            */
+    double     thr_precision; /* ... precision and recall where it was chosen */
+    double     thr_recall;    /*     (the file's; NAN when it has none)       */
     cv_rebalance_choice choice; /* --rebalance auto: compared and chosen       */
 } cv_retrain_result;
 

@@ -740,9 +740,17 @@ int mt_threshold_write(const char *path, const char *class_name, size_t cls, con
     return rc;
 }
 
-int mt_threshold_read(const char *path, char **class_name, double *threshold, la_error *err)
+/* A number member of doc, or NAN. */
+static double mt__real_or_nan(const json_t *doc, const char *key)
 {
-    *class_name = NULL;
+    const json_t *v = json_object_get(doc, key);
+    return json_is_number(v) && isfinite(json_number_value(v)) ? json_number_value(v) : NAN;
+}
+
+int mt_threshold_read(const char *path, mt_threshold_file *out, la_error *err)
+{
+    out->class_name = NULL;
+    out->precision = out->recall = NAN;
     json_error_t je;
     json_t *doc = json_load_file(path, 0, &je);
     if (!doc)
@@ -754,10 +762,13 @@ int mt_threshold_read(const char *path, char **class_name, double *threshold, la
                           "`labelaudit metrics ... --threshold-out FILE`");
     else if (!json_is_number(t) || !isfinite(json_number_value(t)))
         rc = la_error_set(err, LA_EUSAGE, path, 0, "no finite \"threshold\" number");
-    else if (!(*class_name = la_strdup(json_string_value(c))))
+    else if (!(out->class_name = la_strdup(json_string_value(c))))
         rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
-    else
-        *threshold = json_number_value(t);
+    else {
+        out->threshold = json_number_value(t);
+        out->precision = mt__real_or_nan(doc, "precision");
+        out->recall = mt__real_or_nan(doc, "recall");
+    }
     json_decref(doc);
     return rc;
 }

@@ -214,9 +214,17 @@ long mt_rarest_class(const int32_t *labels, size_t n, size_t k);
 int mt_threshold_write(const char *path, const char *class_name, size_t cls, const mt_pr_point *p,
                        const mt_stage_opts *o, la_error *err);
 
-/* Reads a file of mt_threshold_write: *class_name (caller frees) and
- * *threshold. LA_EUSAGE naming the file (and the JSON line) when it is not
- * JSON or lacks the class string or a finite threshold; LA_EINTERNAL. */
-int mt_threshold_read(const char *path, char **class_name, double *threshold, la_error *err);
+/* An operating point as mt_threshold_read gives it. */
+typedef struct mt_threshold_file {
+    char  *class_name;  /* caller frees                                     */
+    double threshold;
+    double precision;   /* at the threshold on the probabilities it was     */
+    double recall;      /* chosen on; NAN when the file does not say        */
+} mt_threshold_file;
+
+/* Reads a file of mt_threshold_write into *out. LA_EUSAGE naming the file
+ * (and the JSON line) when it is not JSON or lacks the class string or a
+ * finite threshold; LA_EINTERNAL. On failure out->class_name is NULL. */
+int mt_threshold_read(const char *path, mt_threshold_file *out, la_error *err);
 
 #endif /* LA_METRICS_H */

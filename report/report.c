@@ -768,6 +768,37 @@ static void pr_write(FILE *f, const json_t *m, const json_t *pc, const rp_series
     fputs("</div></div></section>\n", f);
 }
 
+/* The operating point retrain used (retrain --threshold FILE, chosen with
+ * `metrics --precision-at-least|--recall-at-least` on out-of-fold
+ * probabilities) as a mark on its class's curve in s (n series): its
+ * precision and recall where it was chosen, and on the test set. tip (cap
+ * bytes) holds the mark's text. Nothing when retrain used no threshold or the
+ * file gave no point. */
+static void pr_operating_point(report *r, rp_series *s, size_t n, char *tip, size_t cap)
+{
+    char *text = NULL;
+    la_error e = {0};
+    if (db_load_metrics(r->db, r->run.id, "retrain", &text, &e) || !text) { free(text); return; }
+    json_t *m = json_loads(text, 0, NULL);
+    free(text);
+    const json_t *t = json_object_get(m, "threshold");
+    const char *cls = json_string_value(json_object_get(t, "class"));
+    const json_t *cp = json_object_get(t, "chosen_precision"), *cr = json_object_get(t, "chosen_recall");
+    for (size_t i = 0; cls && json_is_number(cp) && json_is_number(cr) && i < n; i++) {
+        if (!s[i].name || strcmp(s[i].name, cls)) continue;
+        const json_t *pc = json_array_get(json_object_get(m, "per_class"), i);
+        snprintf(tip, cap, "operating point of %s: predict it when its probability >= %.6g; chosen at precision "
+                           "%.3f, recall %.3f on the out-of-fold probabilities; on the test set precision %.3f, "
+                           "recall %.3f",
+                 cls, json_number_value(json_object_get(t, "value")), json_number_value(cp), json_number_value(cr),
+                 json_number_value(json_object_get(pc, "precision")), json_number_value(json_object_get(pc, "recall")));
+        s[i].mark = tip;
+        s[i].mark_recall = json_number_value(cr);
+        s[i].mark_precision = json_number_value(cp);
+    }
+    json_decref(m);
+}
+
 static void pr_section(report *r, FILE *f)
 {
     char *text = NULL;
@@ -786,8 +817,11 @@ static void pr_section(report *r, FILE *f)
     if (json_is_array(pc) && s && buf && owned) {
         int curves = pr_series(r, pc, n, s, buf, owned);
         if (!curves && curves_from_db(r, s, n, owned)) curves = (int)n;
+        char tip[1024];
+        pr_operating_point(r, s, n, tip, sizeof tip);
         pr_write(f, m, pc, s, n, curves, !r->digest.present);
     }
+    rp_rebalance_section(f, m);
     if (owned)
         for (size_t i = 0; i < 2 * n; i++) free(owned[i]);
     free(owned);

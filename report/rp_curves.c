@@ -67,3 +67,50 @@ void rp_class_metrics_table(FILE *f, const json_t *per_class, const rp_series *n
     }
     fputs("</table>", f);
 }
+
+/* One fold's inner score of strategy name, "-" when it was not compared. */
+static void rebalance_cell(FILE *f, const json_t *fold_rb, const char *name)
+{
+    const json_t *sc = json_object_get(json_object_get(fold_rb, "scores"), name);
+    const char *chosen = json_string_value(json_object_get(fold_rb, "chosen"));
+    int is_chosen = chosen && !strcmp(chosen, name);
+    if (!json_is_number(sc)) { fputs("<td>-</td>", f); return; }
+    const json_t *g = json_object_get(json_object_get(fold_rb, "gain_over_plain"), name);
+    const json_t *se = json_object_get(json_object_get(fold_rb, "gain_se"), name);
+    fputs("<td", f);
+    if (json_is_number(g) && json_is_number(se))
+        fprintf(f, " title=\"gain over plain %+.4f, standard error %.4f\"", json_number_value(g),
+                json_number_value(se));
+    fprintf(f, ">%s%.4f%s</td>", is_chosen ? "<b>" : "", json_number_value(sc), is_chosen ? " &#10003;</b>" : "");
+}
+
+void rp_rebalance_section(FILE *f, const json_t *cv_metrics)
+{
+    const json_t *rb = json_object_get(cv_metrics, "rebalance");
+    const json_t *compared = json_object_get(rb, "compared"), *folds = json_object_get(cv_metrics, "folds");
+    if (!json_is_array(compared) || !json_array_size(compared) || !json_is_array(folds)) return;
+    const char *sel = json_string_value(json_object_get(rb, "select_by"));
+    fputs("<section class=\"panel\" id=\"rebalance\"><h2>Class rebalancing: what was compared, what was chosen</h2>\n"
+          "<p class=\"muted\">cv --rebalance auto: inside each training fold, an inner cross-validation of that fold "
+          "alone scored every strategy on the rare classes by <b>", f);
+    rp_esc(f, sel ? sel : "pr-auc");
+    fputs("</b> (higher is better). Plain cross-entropy is kept unless a strategy's mean gain over the inner folds "
+          "exceeds both the margin and its standard error (in each score's tooltip). The chosen strategy is marked "
+          "&#10003;; the fold's held-out rows never took part in the choice.</p>\n"
+          "<table class=\"cls\"><tr><th>fold</th>", f);
+    for (size_t s = 0; s < json_array_size(compared); s++) {
+        fputs("<th>", f);
+        rp_esc(f, json_string_value(json_array_get(compared, s)));
+        fputs("</th>", f);
+    }
+    fputs("</tr>\n", f);
+    for (size_t i = 0; i < json_array_size(folds); i++) {
+        const json_t *fold = json_array_get(folds, i), *frb = json_object_get(fold, "rebalance");
+        if (!json_is_object(frb)) continue;
+        fprintf(f, "<tr><td>%lld</td>", (long long)json_integer_value(json_object_get(fold, "fold")));
+        for (size_t s = 0; s < json_array_size(compared); s++)
+            rebalance_cell(f, frb, json_string_value(json_array_get(compared, s)));
+        fputs("</tr>\n", f);
+    }
+    fputs("</table></section>\n", f);
+}

@@ -26,4 +26,10 @@ void rp_retrain_section(sqlite3 *db, int64_t run_id, FILE *f);
  * when names is given (n entries), else from each entry's "class". */
 void rp_class_metrics_table(FILE *f, const json_t *per_class, const rp_series *names);
 
+/* The rebalancing panel of cv's metrics.json (cv --rebalance auto): one row
+ * per fold, each compared strategy's inner score, the chosen one marked,
+ * gain over plain and its standard error as tooltips. Nothing when the
+ * metrics carry no comparison. */
+void rp_rebalance_section(FILE *f, const json_t *cv_metrics);
+
 #endif

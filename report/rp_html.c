@@ -277,6 +277,16 @@ void rp_svg_pr(FILE *out, const rp_series *s, size_t n)
             fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\" stroke=\"#fff\"/>",
                     left + s[i].recall[0] * plot, top + plot - s[i].precision[0] * plot, col);
         }
+        if (s[i].mark && isfinite(s[i].mark_recall) && isfinite(s[i].mark_precision)) {
+            double x = left + s[i].mark_recall * plot, y = top + plot - s[i].mark_precision * plot;
+            fputs("<g class=\"op\"><title>", out);
+            rp_esc(out, s[i].mark);
+            int right = s[i].mark_recall > 0.6; /* the label on the side with room */
+            fprintf(out, "</title><circle cx=\"%.1f\" cy=\"%.1f\" r=\"7\" fill=\"none\" stroke=\"#101828\""
+                         " stroke-width=\"2\"/><text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" class=\"tk\">"
+                         "operating point</text></g>",
+                    x, y, right ? x - 10 : x + 10, y < top + 20 ? y + 18 : y - 8, right ? "end" : "start");
+        }
         int ly = top + 10 + 18 * (int)i;
         fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
                      "<text x=\"%d\" y=\"%d\" class=\"lg\">", left + plot + 20, ly, col,

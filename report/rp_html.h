@@ -49,9 +49,13 @@ typedef struct rp_series {
     const double *recall;    /* npoints                                       */
     const double *precision; /* npoints                                       */
     size_t        npoints;   /* 1 = a single operating point, drawn as a dot  */
+    const char   *mark;      /* non-NULL: a chosen operating point at         */
+    double        mark_recall, mark_precision; /* (x, y), ringed, mark = its
+                                                  tooltip (escaped)          */
 } rp_series;
 
-/* Precision (y) against recall (x) in [0,1]^2, one colour per series. */
+/* Precision (y) against recall (x) in [0,1]^2, one colour per series; a
+ * series' mark as a ring with a label beside it. */
 void rp_svg_pr(FILE *out, const rp_series *s, size_t n);
 
 /* The learning-curve chart for a metrics.json `curves` object: one

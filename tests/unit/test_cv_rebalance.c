@@ -255,16 +255,17 @@ static void test_operating_point(void **state)
     mt_pr_point pt = {.threshold = 0.123456789012345, .precision = 0.9, .recall = 0.5};
     mt_stage_opts so = {.positive = 2, .has_constraint = 1, .kind = MT_MIN_PRECISION, .value = 0.9};
     assert_int_equal(mt_threshold_write(path, "Shirt", 2, &pt, &so, &err), 0);
-    char *name;
-    double thr;
-    assert_int_equal(mt_threshold_read(path, &name, &thr, &err), 0);
-    assert_string_equal(name, "Shirt");
-    assert_true(thr == pt.threshold);
-    free(name);
+    mt_threshold_file t;
+    assert_int_equal(mt_threshold_read(path, &t, &err), 0);
+    assert_string_equal(t.class_name, "Shirt");
+    assert_true(t.threshold == pt.threshold);
+    assert_true(t.precision == 0.9 && t.recall == 0.5);
+    free(t.class_name);
     FILE *fp = fopen(path, "w");
     fputs("{\"class\": \"Shirt\"}\n", fp);
     fclose(fp);
-    assert_int_equal(mt_threshold_read(path, &name, &thr, &err), LA_EUSAGE);
+    assert_int_equal(mt_threshold_read(path, &t, &err), LA_EUSAGE);
+    assert_null(t.class_name);
     assert_non_null(strstr(err.msg, "threshold"));
     unlink(path);
 }

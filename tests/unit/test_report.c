@@ -88,6 +88,37 @@ static void test_escape(void **state)
     free(e);
 }
 
+/* ---- the operating point on a PR chart -------------------------------- */
+
+static void test_pr_operating_point_mark(void **state)
+{
+    (void)state;
+    const double rec[] = {0.0, 0.5, 1.0}, pre[] = {1.0, 0.8, 0.2};
+    rp_series s[2] = {{.name = "common", .recall = rec, .precision = pre, .npoints = 3},
+                      {.name = "rare <b>", .recall = rec, .precision = pre, .npoints = 3}};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    rp_svg_pr(f, s, 2);
+    fclose(f);
+    assert_null(strstr(buf, "class=\"op\""));        /* no mark: no ring */
+    free(buf);
+    s[1].mark = "operating point of rare <b>";
+    s[1].mark_recall = 0.5;
+    s[1].mark_precision = 0.8;
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    rp_svg_pr(f, s, 2);
+    fclose(f);
+    /* x = 46 + 300 r, y = 12 + 300 (1 - p); the tooltip escaped */
+    assert_non_null(strstr(buf, "<g class=\"op\"><title>operating point of rare &lt;b&gt;</title>"
+                                "<circle cx=\"196.0\" cy=\"72.0\" r=\"7\""));
+    assert_null(strstr(buf, "<b>"));
+    char *second = strstr(buf, "class=\"op\"");
+    assert_null(strstr(second + 1, "class=\"op\""));  /* one ring only */
+    free(buf);
+}
+
 /* ---- thumbnails ------------------------------------------------------- */
 
 static void test_thumbnail_crisp(void **state)
@@ -1010,6 +1041,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_digest_probs_cap),
         cmocka_unit_test(test_digest_probs_typical),
         cmocka_unit_test(test_wrap_names),
+        cmocka_unit_test(test_pr_operating_point_mark),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
