@@ -59,6 +59,9 @@ int cmd_audit(int argc, char **argv)
     cli_print_warnings(in.lab.warnings, in.lab.n_warnings);
     cli_print_warnings(in.ds.warnings, in.ds.n_warnings);
     cli_print_warnings(in.warnings, in.n_warnings);
+    if (!rc && a.db && in.in.shards)   /* the run's hash and digest read one probability file */
+        rc = la_error_set(&err, LA_EUSAGE, a.files.probs, 0, "--db records one probability file, not shards: "
+                          "concatenate them (np.concatenate) or drop --db");
     if (rc) goto fail;
     if (a.remove_arg && (rc = au_remove_parse(a.remove_arg, in.in.k, &remove, &err))) goto fail;
     a.o.remove = remove;
