@@ -13,6 +13,9 @@
 #   - a bad probability in the last rank's rows: every rank exits 2 with the
 #     single-process message, and no output directory appears;
 #   - a rank killed with SIGKILL mid-run: the job ends non-zero, no output;
+#   - sharded inputs (every golden case in 4 shards at -np 1-4, the synthetic
+#     file in 5 shards at -np 1, 2, 4) against one process on the
+#     concatenated files, and a pattern matching nothing;
 #   - cv: folds spread over 2 and 3 ranks (logreg, mlp with learning curves,
 #     --audit after it): the same probabilities, folds, labels, classes and
 #     metrics.json (timings and peak RSS masked) as one process.
@@ -99,6 +102,56 @@ for F in prune_by_noise_rate both low_normalized_margin; do
     same "synthetic --filter-by $F --rank-by confidence_weighted_entropy" 2 --labels "$TMP/syn_l.npy" \
         --pred-probs "$TMP/syn_p.npy" --filter-by "$F" --rank-by confidence_weighted_entropy --quiet
 done
+
+# ---- sharded inputs ----------------------------------------------------------
+# same_sh NAME NP LABELS PROBS CAT_L CAT_P [ARGS...]: mpirun on the shards
+# against one process on their concatenation (summary.json's *_path lines
+# record the arguments as given, so they are left out)
+same_sh() {
+    name=$1; np=$2; sl=$3; sp=$4; cl=$5; cp=$6; shift 6
+    rm -rf "$TMP/s" "$TMP/m"
+    "$LA_BIN" audit --labels "$cl" --pred-probs "$cp" "$@" --out "$TMP/s" >"$TMP/s.out" 2>"$TMP/s.err"; rs=$?
+    $MPIRUN -np "$np" "$MPI_BIN" audit --labels "$sl" --pred-probs "$sp" "$@" --out "$TMP/m" >"$TMP/m.out" 2>"$TMP/m.err"; rm=$?
+    why=""
+    [ "$rs" = 0 ] && [ "$rm" = 0 ] || why="exit $rm, one process $rs: $(head -c 300 "$TMP/m.err")"
+    if [ -z "$why" ] && ! diff -r -I '_path": ' "$TMP/s" "$TMP/m" >"$TMP/d" 2>&1; then why="outputs differ: $(head -c 300 "$TMP/d")"; fi
+    if [ -z "$why" ]; then pass "shards: $name (np $np)"; else fail "shards: $name (np $np)" "$why"; fi
+}
+for case in "$GOLDEN"/*/; do
+    case=${case%/}
+    [ -f "$case/case.json" ] || continue
+    c=$(basename "$case"); d="$TMP/sh_$c"
+    $PY - "$case" "$d" <<'EOF2'
+import os, sys, numpy as np
+src, out = sys.argv[1], sys.argv[2]
+os.makedirs(out, exist_ok=True)
+P = np.load(src + "/pred_probs.npy"); L = np.load(src + "/labels.npy")
+n = len(L); cuts = [0, n // 3 - 1, n // 3 - 1, n - n // 4, n]   # uneven, one empty shard
+for i in range(4):
+    np.save(f"{out}/part{i}.npy", P[cuts[i]:cuts[i + 1]]); np.save(f"{out}/lab{i}.npy", L[cuts[i]:cuts[i + 1]])
+EOF2
+    for np in 1 2 3 4; do
+        same_sh "$c --scores" "$np" "$d/lab*.npy" "$d/part*.npy" "$case/labels.npy" "$case/pred_probs.npy" --scores --quiet
+    done
+    same_sh "$c --filter-by both --rank-by normalized_margin" 3 "$d/lab*.npy" "$d/part*.npy" "$case/labels.npy" \
+        "$case/pred_probs.npy" --filter-by both --rank-by normalized_margin --quiet
+done
+# the synthetic matrix in 5 shards, cuts inside 8 MB chunks and inside ranks
+$PY - "$TMP/syn_p.npy" "$TMP/shs" <<'EOF2'
+import os, sys, numpy as np
+p = np.load(sys.argv[1]); out = sys.argv[2]; os.makedirs(out); n = len(p)
+cuts = [0, 1, n // 3 + 7, n // 2 - 5, n - 2, n]
+for i in range(5): np.save(f"{out}/p{i}.npy", p[cuts[i]:cuts[i + 1]])
+EOF2
+for np in 1 2 4; do
+    same_sh "synthetic ${N}x10 in 5 shards --scores" "$np" "$TMP/syn_l.npy" "$TMP/shs/p*.npy" "$TMP/syn_l.npy" \
+        "$TMP/syn_p.npy" --scores --quiet --threads 1
+done
+rm -rf "$TMP/m"
+$MPIRUN -np 2 "$MPI_BIN" audit --labels "$TMP/syn_l.npy" --pred-probs "$TMP/nope/p*.npy" --out "$TMP/m" >/dev/null 2>"$TMP/m.err"; rm=$?
+check "shards: a pattern matching nothing exits 2 on every rank ($rm)" test "$rm" = 2
+check "shards: ... naming the pattern" grep -q "nope/p\*.npy: the pattern matches no file" "$TMP/m.err"
+check "shards: ... no output" test ! -e "$TMP/m"
 
 # ---- a failing rank: bad data in the last rank's part -----------------------
 same "bad probability on the last rank" 4 --labels "$TMP/syn_l.npy" --pred-probs "$TMP/syn_bad.npy" --quiet
