@@ -19,6 +19,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define CL_HAVE_AVX2_KERNEL 1
+#endif
 
 const char *const cl_filter_names[CL_FILTER_COUNT] = {
     "prune_by_noise_rate", "prune_by_class", "both", "confident_learning",
@@ -64,6 +68,9 @@ typedef struct cl_ctx {
     size_t  *goff;        /* k+1: start of each class in the grouped arrays */
     double  *sc_g;        /* n: self-confidences grouped by class           */
     double  *rankv;       /* n: rank scores (index order) or NULL           */
+    float   *mb;          /* n: an upper bound on every margin p_j - p_y,
+                             j != y, of the row (rounded up to float), for
+                             stage 3's row skip; NULL without pass 3      */
     int      rank_kind;   /* which score rankv holds (cl_rank)              */
     double  *thr_m;       /* k: t_k - 1e-6                                  */
     double   tmax;
@@ -87,6 +94,15 @@ typedef struct cl_ctx {
     int      sp_ready;    /* sp_lo/sp_hi set (from chunk 0)                 */
     int      sp_threads;
     double  *sp_lo, *sp_hi;   /* k: band around the estimated t_j - 1e-6    */
+    float   *sp_lof, *sp_hif;  /* k: the same bounds for float32 entries: the
+                                  smallest float >= each (cl_float_ge)      */
+    int      avx2;            /* the pass-1 sweep may use cl_sweep_f32_avx2 */
+    double  *sp_maxlo, *sp_minhi; /* k: the tightest bounds any band used:
+                                     the speculation holds when every
+                                     t_j - 1e-6 lies in [maxlo_j, minhi_j) */
+    double  *sp_s1, *sp_s2;   /* k: running sum and sum of squares of the
+                                 self-confidences so far (the band estimate) */
+    size_t  *sp_seen;         /* k: grouped positions summed into sp_s1/s2  */
     size_t   sp_budget;   /* words allowed per thread                       */
     struct cl_spec *sp;   /* per thread                                     */
     /* across ranks (cl_opts.coll): n, y and the reader are this rank's
@@ -98,7 +114,8 @@ typedef struct cl_ctx {
 
 /* Per-thread state of the speculative confident joint: counts of the rows
  * decided without the exact thresholds, and the undecided rows as records
- * {g, cnt, first, nb, nb x {j, value as 2 words}}. */
+ * {g, nb | cnt << 11 | first << 12, nb x {j, value}}, the value as one word
+ * (float32 bits) or two (float64 bits): CL_SPEC_EW words an entry. */
 typedef struct cl_spec {
     uint32_t *buf;
     size_t    len, cap;
@@ -142,92 +159,126 @@ CL_INLINE double cl_at(const void *data, size_t k, size_t i, size_t j, int f32)
     return f32 ? (double)((const float *)data)[i * k + j] : ((const double *)data)[i * k + j];
 }
 
+/* The smallest float x with (double)x >= t: for every float v (NaN aside),
+ * (double)v >= t <=> v >= cl_float_ge(t), so float32 entries compare in
+ * float lanes with the same outcome as in float64. */
+static float cl_float_ge(double t)
+{
+    float f = (float)t;
+    if ((double)f < t) f = nextafterf(f, INFINITY);
+    return f;
+}
+
+/* The largest float x with (double)x <= t (the mirror of cl_float_ge). */
+static float cl_float_le(double t)
+{
+    float f = (float)t;
+    if ((double)f > t) f = nextafterf(f, -INFINITY);
+    return f;
+}
+
+/* Words per recorded entry: the column, then the value's bits. */
+#define CL_SPEC_EW(f32) ((f32) ? 2u : 3u)
+
+/* Counts row g in the speculative joint at (y, sus). */
+CL_INLINE void cl_spec_count_row(cl_work *w, size_t g, size_t y, size_t sus)
+{
+    w->sp->cj[y * w->c->k + sus]++;
+    if (sus != y) w->c->res->flags[g] |= CL_F_OFFDIAG;
+}
+
 /* Pass 2 inside pass 1, before the thresholds are known. Each t_j - 1e-6
- * lies, with high probability, in [sp_lo_j, sp_hi_j) (estimated from chunk
- * 0): an entry >= sp_hi is in C_i = { j : p_ij >= t_j - 1e-6 } and one below
- * sp_lo is not, whatever the exact threshold inside the band; a row with
- * every entry decided is counted now, the others are recorded with their
- * in-band entries and resolved by cl_spec_resolve once the thresholds are
- * known. If a threshold falls outside its band (or the records outgrow
- * their budget) everything is discarded and pass 2 runs as usual: the
- * result is exact either way. Row i of `data`, with nhi and nlo its
- * entries at or above sp_hi and sp_lo (counted by the caller's sweep). */
+ * lies, with high probability, in [sp_lo_j, sp_hi_j) (estimated from the
+ * chunks read so far): an entry >= sp_hi is in C_i = { j : p_ij >= t_j -
+ * 1e-6 } and one below sp_lo is not, whatever the exact threshold inside
+ * the band. The row counts at (y, sus) with sus = the one member when
+ * |C_i| = 1, else the row's argmax (cleanlab's rule). So a row is decided
+ * now when its argmax is surely in C_i (then sus = argmax whatever the
+ * rest), when two entries surely are (|C_i| >= 2: argmax again), or when
+ * no entry is in a band; the others are recorded with their in-band entries
+ * and resolved by cl_spec_resolve once the thresholds are known. If a
+ * threshold falls outside a band used (or the records outgrow their
+ * budget) everything is discarded and pass 2 runs as usual: the result is
+ * exact either way. Row i of `data`, with nhi and nlo its entries at or
+ * above sp_hi and sp_lo (counted by the caller's sweep), am its argmax. */
 CL_INLINE void cl_spec_row(cl_work *w, const void *data, size_t i, size_t g, size_t y, size_t am,
                            size_t nhi, size_t nlo, int f32)
 {
     cl_ctx *c = w->c;
     cl_spec *s = w->sp;
-    size_t k = c->k, cnt = 0, first = 0, nb = 0, at = s->len;
+    size_t k = c->k, first = 0, nb = 0, at = s->len, ew = CL_SPEC_EW(f32);
     if (s->over) return;
-    /* common case first: no entry in a band */
+    /* common cases first: the argmax surely in C_i, two entries surely in
+     * it, or no entry in a band */
+    if (nhi >= 2 || (nhi && cl_at(data, k, i, am, f32) >= c->sp_hi[am])) { cl_spec_count_row(w, g, y, am); return; }
     if (nhi == nlo) {
         if (nhi) {
-            size_t sus = am;
-            if (nhi == 1)
-                for (sus = 0; !(cl_at(data, k, i, sus, f32) >= c->sp_hi[sus]); sus++) {}
-            s->cj[y * k + sus]++;
-            if (sus != y) c->res->flags[g] |= CL_F_OFFDIAG;
+            for (first = 0; !(cl_at(data, k, i, first, f32) >= c->sp_hi[first]); first++) {}
+            cl_spec_count_row(w, g, y, first);
         }
         return;
     }
+    size_t need = at + 2 + ew * (nlo - nhi);
+    if (need > s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 4096;
+        while (cap < need) cap *= 2;
+        if (cap > c->sp_budget) cap = c->sp_budget;
+        uint32_t *nbuf = cap >= need ? realloc(s->buf, cap * sizeof *nbuf) : NULL;
+        if (!nbuf) { s->over = 1; return; }
+        s->buf = nbuf;
+        s->cap = cap;
+    }
+    uint32_t *e = s->buf + at + 2;
     for (size_t j = 0; j < k; j++) {
         double v = cl_at(data, k, i, j, f32);
-        if (v >= c->sp_hi[j]) { if (!cnt) first = j; cnt++; }
-        else if (v >= c->sp_lo[j]) {
-            if (!nb) { /* room for this row's record at its largest */
-                size_t need = at + 4 + 3 * (k - j);
-                if (need > s->cap) {
-                    size_t cap = s->cap ? 2 * s->cap : 4096;
-                    while (cap < need) cap *= 2;
-                    if (cap > c->sp_budget) cap = c->sp_budget;
-                    uint32_t *nbuf = cap >= need ? realloc(s->buf, cap * sizeof *nbuf) : NULL;
-                    if (!nbuf) { s->over = 1; return; }
-                    s->buf = nbuf;
-                    s->cap = cap;
-                }
-            }
+        if (v >= c->sp_hi[j]) { first = j; continue; }   /* the one sure member (nhi <= 1 here) */
+        if (!(v >= c->sp_lo[j])) continue;
+        *e++ = (uint32_t)j;
+        if (f32) {
+            float fv = ((const float *)data)[i * k + j];
+            memcpy(e++, &fv, sizeof fv);
+        } else {
             uint64_t bits;
             memcpy(&bits, &v, sizeof bits);
-            uint32_t *e = s->buf + at + 4 + 3 * nb++;
-            e[0] = (uint32_t)j;
-            e[1] = (uint32_t)bits;
-            e[2] = (uint32_t)(bits >> 32);
+            *e++ = (uint32_t)bits;
+            *e++ = (uint32_t)(bits >> 32);
         }
-    }
-    if (!nb) {
-        if (cnt) {
-            size_t sus = cnt == 1 ? first : am;
-            s->cj[y * k + sus]++;
-            if (sus != y) c->res->flags[g] |= CL_F_OFFDIAG;
-        }
-        return;
+        nb++;
     }
     s->buf[at] = (uint32_t)g;
-    s->buf[at + 1] = (uint32_t)cnt;
-    s->buf[at + 2] = (uint32_t)(cnt ? first : k);
-    s->buf[at + 3] = (uint32_t)nb;
-    s->len = at + 4 + 3 * nb;
+    s->buf[at + 1] = (uint32_t)(nb | nhi << 11 | first << 12);
+    s->len = at + 2 + ew * nb;
 }
 
-/* The band from chunk 0's self-confidences (grouped [goff_j, gcur_j)):
- * estimated mean +- 8 standard errors; unbounded for classes with fewer
- * than 64 examples in the chunk. */
+/* The band from the self-confidences read so far (grouped [goff_j, gcur_j);
+ * sums extended by the new ones): estimated mean +- 8 standard errors, so
+ * it narrows as pass 1 reads on; unbounded for classes with fewer than 64
+ * examples so far. Records the tightest bounds used (sp_maxlo, sp_minhi). */
 static void cl_spec_setup(cl_ctx *c, const size_t *gcur)
 {
     for (size_t j = 0; j < c->k; j++) {
+        for (size_t q = c->sp_seen[j]; q < gcur[j]; q++) {
+            double x = c->sc_g[q];
+            c->sp_s1[j] += x;
+            c->sp_s2[j] += x * x;
+        }
+        c->sp_seen[j] = gcur[j];
         size_t m = gcur[j] - c->goff[j];
-        const double *x = c->sc_g + c->goff[j];
         c->sp_lo[j] = -INFINITY;
         c->sp_hi[j] = INFINITY;
         if (m < 64) continue;
-        double sum = 0, ss = 0;
-        for (size_t q = 0; q < m; q++) sum += x[q];
-        double mean = sum / (double)m;
-        for (size_t q = 0; q < m; q++) ss += (x[q] - mean) * (x[q] - mean);
-        double d = 8 * sqrt(ss / (double)m / (double)m) + 1e-9;
+        double mean = c->sp_s1[j] / (double)m;
+        double var = fmax(c->sp_s2[j] / (double)m - mean * mean, 0.0);
+        double d = 8 * sqrt(var / (double)m) + 1e-9;
         double t = fmax(mean, CL_THRESHOLD_MIN) - CL_TOL;
         c->sp_lo[j] = t - d;
         c->sp_hi[j] = t + d;
+        if (c->sp_lo[j] > c->sp_maxlo[j]) c->sp_maxlo[j] = c->sp_lo[j];
+        if (c->sp_hi[j] < c->sp_minhi[j]) c->sp_minhi[j] = c->sp_hi[j];
+    }
+    for (size_t j = 0; j < c->k; j++) {
+        c->sp_lof[j] = cl_float_ge(c->sp_lo[j]);
+        c->sp_hif[j] = cl_float_ge(c->sp_hi[j]);
     }
     c->sp_ready = 1;
 }
@@ -241,7 +292,7 @@ static int cl_spec_resolve(cl_ctx *c)
     size_t k = c->k;
     int ok = c->sp_ready;
     for (size_t j = 0; ok && j < k; j++)
-        if (!(c->sp_lo[j] <= c->thr_m[j] && c->thr_m[j] < c->sp_hi[j])) ok = 0;
+        if (!(c->sp_maxlo[j] <= c->thr_m[j] && c->thr_m[j] < c->sp_minhi[j])) ok = 0;
     for (int t = 0; ok && t < c->sp_threads; t++) if (c->sp[t].over) ok = 0;
     if (!ok) {
         for (size_t i = 0; i < c->n; i++) c->res->flags[i] &= (uint8_t)~CL_F_OFFDIAG;
@@ -259,18 +310,27 @@ static void cl_spec_resolve_part(void *ctx, int t, int T)
 {
     cl_ctx *c = ctx;
     size_t k = c->k;
+    int f32 = c->rd->elem == 4;
+    size_t ew = CL_SPEC_EW(f32);
     for (int u = t; u < c->sp_threads; u += T) {
         cl_spec *s = &c->sp[u];
         for (size_t at = 0; at < s->len;) {
-            size_t g = s->buf[at], cnt = s->buf[at + 1], first = s->buf[at + 2], nb = s->buf[at + 3];
-            const uint32_t *e = s->buf + at + 4;
-            for (size_t q = 0; q < nb; q++, e += 3) {
-                uint64_t bits = (uint64_t)e[1] | (uint64_t)e[2] << 32;
+            uint32_t h = s->buf[at + 1];
+            size_t g = s->buf[at], nb = h & 2047, cnt = h >> 11 & 1, first = cnt ? h >> 12 : SIZE_MAX;
+            const uint32_t *e = s->buf + at + 2;
+            for (size_t q = 0; q < nb; q++, e += ew) {
                 double v;
-                memcpy(&v, &bits, sizeof v);
+                if (f32) {
+                    float fv;
+                    memcpy(&fv, e + 1, sizeof fv);
+                    v = fv;
+                } else {
+                    uint64_t bits = (uint64_t)e[1] | (uint64_t)e[2] << 32;
+                    memcpy(&v, &bits, sizeof v);
+                }
                 if (v >= c->thr_m[e[0]]) { if (e[0] < first) first = e[0]; cnt++; }
             }
-            at += 4 + 3 * nb;
+            at += 2 + ew * nb;
             if (!cnt) continue;
             size_t y = (size_t)c->y[g], sus = cnt == 1 ? first : (size_t)c->res->suggested[g];
             s->cj[y * k + sus]++;
@@ -290,6 +350,155 @@ CL_INLINE void cl_spec_count(const cl_ctx *c, const void *data, size_t i, int f3
     }
 }
 
+/* What pass 1's sweep learns of a row: the first maximum bv at am, whether
+ * the row is invalid (an entry NaN or outside [-1e-6, 1 + 1e-6]) or lies
+ * outside [0, 1], and the band counts nhi, nlo (entries >= sp_hi, >= sp_lo). */
+typedef struct cl_sweep {
+    double bv;
+    size_t am, nhi, nlo;
+    int    bad, out01;
+} cl_sweep;
+
+/* The sweep of row i, scalar (float64, or float32 without AVX2). Integer
+ * flags: no floating-point dependency chain across the row. */
+CL_INLINE void cl_sweep_row(const cl_ctx *c, const void *data, size_t i, int f32, int spec, cl_sweep *o)
+{
+    size_t k = c->k, am = 0, nhi = 0, nlo = 0;
+    const double *hi = c->sp_hi, *lo = c->sp_lo;
+    double bv = cl_at(data, k, i, 0, f32);
+    int nan = 0, below = 0, neg = 0;
+    for (size_t j = 0; j < k; j++) {
+        double v = cl_at(data, k, i, j, f32);
+        nan |= v != v;
+        below |= v < -CL_TOL;
+        neg |= v < 0;
+        if (v > bv) { bv = v; am = j; }
+        if (spec) {
+            nhi += v >= hi[j];
+            nlo += v >= lo[j];
+        }
+    }
+    /* valid: every entry a number within 1e-6 of [0, 1] (an infinite one
+     * fails the bounds) */
+    o->bad = nan | below | !(bv <= 1 + CL_TOL);
+    o->out01 = neg | (bv > 1);
+    o->bv = bv;
+    o->am = am;
+    o->nhi = nhi;
+    o->nlo = nlo;
+}
+
+#ifdef CL_HAVE_AVX2_KERNEL
+/* cl_sweep_row for a float32 row in 8 lanes (AVX2, chosen at run time;
+ * the same outcome as the scalar sweep: comparisons and max/min are exact).
+ * bv = max_j p_j, am = the first j with p_j == bv (the first maximum, as
+ * numpy's argmax; any NaN makes the row invalid, whatever am is); invalid
+ * when min < -1e-6 or max > 1 + 1e-6 (float bounds flo, fhi equivalent to
+ * the double ones) or NaN; nhi = #{j : p_j >= hif_j}, nlo likewise (bands
+ * when hif != NULL). */
+__attribute__((target("avx2"))) static void cl_sweep_f32_avx2(const float *f, size_t k, const float *hif,
+                                                                const float *lof, float flo, float fhi,
+                                                                cl_sweep *o)
+{
+    __m256 vmx = _mm256_set1_ps(-INFINITY), vmn = _mm256_set1_ps(INFINITY), vnan = _mm256_setzero_ps();
+    __m256i vhi = _mm256_setzero_si256(), vlo = _mm256_setzero_si256();
+    size_t j = 0;
+    for (; j + 8 <= k; j += 8) {
+        __m256 x = _mm256_loadu_ps(f + j);
+        vmx = _mm256_max_ps(x, vmx);   /* a NaN x leaves vmx (flagged below) */
+        vmn = _mm256_min_ps(x, vmn);
+        vnan = _mm256_or_ps(vnan, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+        if (hif) {
+            vhi = _mm256_sub_epi32(vhi, _mm256_castps_si256(_mm256_cmp_ps(x, _mm256_loadu_ps(hif + j), _CMP_GE_OQ)));
+            vlo = _mm256_sub_epi32(vlo, _mm256_castps_si256(_mm256_cmp_ps(x, _mm256_loadu_ps(lof + j), _CMP_GE_OQ)));
+        }
+    }
+    float mx8[8], mn8[8];
+    int32_t hi8[8], lo8[8];
+    _mm256_storeu_ps(mx8, vmx);
+    _mm256_storeu_ps(mn8, vmn);
+    _mm256_storeu_si256((__m256i *)(void *)hi8, vhi);
+    _mm256_storeu_si256((__m256i *)(void *)lo8, vlo);
+    float mx = mx8[0], mn = mn8[0];
+    size_t nhi = 0, nlo = 0;
+    for (int q = 0; q < 8; q++) {
+        mx = mx8[q] > mx ? mx8[q] : mx;
+        mn = mn8[q] < mn ? mn8[q] : mn;
+        nhi += (size_t)hi8[q];
+        nlo += (size_t)lo8[q];
+    }
+    int nan = _mm256_movemask_ps(vnan) != 0;
+    for (; j < k; j++) {
+        float x = f[j];
+        nan |= x != x;
+        mx = x > mx ? x : mx;
+        mn = x < mn ? x : mn;
+        if (hif) {
+            nhi += x >= hif[j];
+            nlo += x >= lof[j];
+        }
+    }
+    size_t am = 0;
+    if (!nan) {
+        __m256 vb = _mm256_set1_ps(mx);
+        int found = 0;
+        for (; !found && am + 8 <= k; am += 8) {
+            int m = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(f + am), vb, _CMP_EQ_OQ));
+            if (m) { am += (size_t)__builtin_ctz((unsigned)m); found = 1; break; }
+        }
+        if (!found) /* the tail */
+            for (; am < k && f[am] != mx; am++) {}
+    }
+    o->bad = nan | !(mn >= flo) | !(mx <= fhi);
+    o->out01 = (mn < 0) | (mx > 1);
+    o->bv = mx;
+    o->am = am;
+    o->nhi = nhi;
+    o->nlo = nlo;
+}
+#endif
+
+/* MAX_{j != y} p_j of row i (k >= 2). */
+CL_INLINE double cl_max_except(const void *data, size_t k, size_t i, size_t y, int f32)
+{
+    double m = -INFINITY;
+    for (size_t j = 0; j < k; j++)
+        if (j != y && cl_at(data, k, i, j, f32) > m) m = cl_at(data, k, i, j, f32);
+    return m;
+}
+
+#ifdef CL_HAVE_AVX2_KERNEL
+/* cl_max_except for a valid float32 row (no NaN) in 8 lanes. */
+__attribute__((target("avx2"))) static double cl_max_except_f32_avx2(const float *f, size_t k, size_t y)
+{
+    __m256 vmx = _mm256_set1_ps(-INFINITY), ninf = vmx;
+    __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), vy = _mm256_set1_epi32((int)y);
+    size_t j = 0;
+    for (; j + 8 <= k; j += 8) {
+        __m256i at = _mm256_add_epi32(lane, _mm256_set1_epi32((int)j));
+        __m256 x = _mm256_blendv_ps(_mm256_loadu_ps(f + j), ninf, _mm256_castsi256_ps(_mm256_cmpeq_epi32(at, vy)));
+        vmx = _mm256_max_ps(x, vmx);
+    }
+    float mx8[8];
+    _mm256_storeu_ps(mx8, vmx);
+    float mx = mx8[0];
+    for (int q = 1; q < 8; q++) mx = mx8[q] > mx ? mx8[q] : mx;
+    for (; j < k; j++)
+        if (j != y && f[j] > mx) mx = f[j];
+    return mx;
+}
+#endif
+
+/* 1 when this CPU runs cl_sweep_f32_avx2. */
+static int cl_cpu_avx2(void)
+{
+#ifdef CL_HAVE_AVX2_KERNEL
+    return __builtin_cpu_supports("avx2") != 0;
+#else
+    return 0;
+#endif
+}
+
 /* Pass 1: validate; self-confidence into its class's slot; argmax; flags;
  * with `spec`, the folded pass 2 (cl_spec_row). */
 CL_INLINE void cl_stage1_rows(cl_work *w, int f32, int spec)
@@ -298,30 +507,24 @@ CL_INLINE void cl_stage1_rows(cl_work *w, int f32, int spec)
     size_t k = c->k;
     cl_result *res = c->res;
     const void *data = w->data;
-    const double *hi = c->sp_hi, *lo = c->sp_lo;
+#ifdef CL_HAVE_AVX2_KERNEL
+    int vec = f32 && c->avx2;
+    /* float bounds equivalent to the double ones: v >= -1e-6 <=> v >= flo,
+     * v <= 1 + 1e-6 <=> v <= fhi */
+    float flo = cl_float_ge(-CL_TOL), fhi = cl_float_le(1 + CL_TOL);
+#endif
     for (size_t i = w->a; i < w->b; i++) {
         size_t g = w->r0 + i;
-        size_t y = (size_t)c->y[g], am = 0, nhi = 0, nlo = 0;
-        /* one sweep: ARGMAX (the first maximum bv), NaN, entries below
-         * -1e-6 and below 0, and the band counts. Integer flags: no
-         * floating-point dependency chain across the row. */
-        double bv = cl_at(data, k, i, 0, f32);
-        int nan = 0, below = 0, neg = 0;
-        for (size_t j = 0; j < k; j++) {
-            double v = cl_at(data, k, i, j, f32);
-            nan |= v != v;
-            below |= v < -CL_TOL;
-            neg |= v < 0;
-            if (v > bv) { bv = v; am = j; }
-            if (spec) {
-                nhi += v >= hi[j];
-                nlo += v >= lo[j];
-            }
-        }
-        /* valid: every entry a number within 1e-6 of [0, 1] (an infinite
-         * one fails the bounds) */
-        int bad = nan | below | !(bv <= 1 + CL_TOL);
-        int out01 = neg | (bv > 1);
+        size_t y = (size_t)c->y[g];
+        cl_sweep sw;
+#ifdef CL_HAVE_AVX2_KERNEL
+        if (vec) cl_sweep_f32_avx2((const float *)data + i * k, k, spec ? c->sp_hif : NULL, c->sp_lof, flo, fhi, &sw);
+        else
+#endif
+        cl_sweep_row(c, data, i, f32, spec, &sw);
+        size_t am = sw.am, nhi = sw.nhi, nlo = sw.nlo;
+        double bv = sw.bv;
+        int bad = sw.bad, out01 = sw.out01;
         if (bad) {
             if (w->bad_row == SIZE_MAX) {
                 size_t j = 0;
@@ -345,6 +548,16 @@ CL_INLINE void cl_stage1_rows(cl_work *w, int f32, int spec)
         int forgiven = am == y || (am < y ? bv < py1 : bv <= py1);
         res->flags[g] = (uint8_t)((am != y ? CL_F_PRED_NEQ : 0) | (forgiven ? CL_F_FORGIVEN : 0));
         if (spec) cl_spec_row(w, data, i, g, y, am, nhi, nlo, f32);
+        if (c->mb) {
+            /* m2 = MAX_{j != y} p_j: the maximum when the argmax is not y */
+            double m2 = bv;
+#ifdef CL_HAVE_AVX2_KERNEL
+            if (am == y && vec) m2 = cl_max_except_f32_avx2((const float *)data + i * k, k, y);
+            else
+#endif
+            if (am == y) m2 = cl_max_except(data, k, i, y, f32);
+            c->mb[g] = cl_float_ge(m2 - py);
+        }
         if (c->rankv) {
             double *p = w->row;
             for (size_t j = 0; j < k; j++) p[j] = cl_at(data, k, i, j, f32);
@@ -474,6 +687,38 @@ static inline void cl_pair_push(cl_ctx *c, cl_pair *pr, double v, uint32_t idx)
     if (++pr->size == pr->cap) cl_pair_compact(c, pr);
 }
 
+/* The rank-th largest (1 <= rank <= m) of x[0..m): a min-heap h[1..rank]
+ * of the largest seen (h: rank + 1 doubles), so most values cost one
+ * comparison with its top. */
+static double cl_kth_largest(const double *x, size_t m, size_t rank, double *h)
+{
+    assert(rank >= 1 && rank <= m);
+    size_t fill = 0;
+    for (size_t i = 0; i < m; i++) {
+        double v = x[i];
+        size_t q;
+        if (fill < rank) { /* sift up */
+            for (q = ++fill; q > 1 && h[q / 2] > v; q /= 2) h[q] = h[q / 2];
+            h[q] = v;
+            continue;
+        }
+        if (!(v > h[1])) continue;
+        for (q = 1; 2 * q <= rank;) { /* sift down from the root */
+            size_t ch = 2 * q;
+            if (ch < rank && h[ch + 1] < h[ch]) ch++;
+            if (!(h[ch] < v)) break;
+            h[q] = h[ch];
+            q = ch;
+        }
+        h[q] = v;
+    }
+    return h[1];
+}
+
+/* Margins gathered per block of pairs in cl_pair_floors: at most this many
+ * doubles (2 MB, cache-sized). */
+#define CL_FLOOR_BLOCK ((size_t)1 << 18)
+
 /* Floors for stage 3 from its first chunk (rows [0, nr) of data). A pair
  * (k, j) keeps the c largest of n_k margins; chunk 0 holds m of class k's
  * rows, of which e = c m / n_k lie at or above the final cut on average
@@ -489,10 +734,14 @@ static int cl_pair_floors(cl_ctx *c, const void *data, size_t nr)
 {
     size_t k = c->k;
     int f32 = c->rd->elem == 4;
+    size_t mcap = nr < 8192 ? nr : 8192;      /* rows per class: plenty for the estimate, and cheap */
+    size_t bp = CL_FLOOR_BLOCK / (mcap + 1);  /* pairs per block */
+    if (bp < 1) bp = 1;
     size_t *start = la_calloc(k + 2, sizeof *start);
-    uint32_t *rows = la_malloc_array(nr + 1, sizeof *rows), *ix = la_malloc_array(nr + 1, sizeof *ix);
-    double *v = la_malloc_array(nr + 1, sizeof *v);
-    if (!start || !rows || !ix || !v) { free(start); free(rows); free(ix); free(v); return -1; }
+    uint32_t *rows = la_malloc_array(nr + 1, sizeof *rows);
+    double *h = la_malloc_array(mcap + 2, sizeof *h);
+    double *mt = la_malloc_array(bp * mcap + 1, sizeof *mt);
+    if (!start || !rows || !h || !mt) { free(start); free(rows); free(h); free(mt); return -1; }
     /* chunk 0's rows grouped by class (counting sort) */
     for (size_t i = 0; i < nr; i++) start[(size_t)c->y[i] + 2]++;
     for (size_t j = 0; j < k; j++) start[j + 2] += start[j + 1];
@@ -500,26 +749,27 @@ static int cl_pair_floors(cl_ctx *c, const void *data, size_t nr)
     for (size_t kk = 0; kk < k; kk++) {
         size_t m = start[kk + 1] - start[kk];
         const uint32_t *r = rows + start[kk];
-        if (m > 8192) m = 8192;   /* plenty for the estimate, and cheap */
-        for (size_t q = c->pstart[kk]; q < c->pstart[kk + 1]; q++) {
-            cl_pair *pr = &c->pairs[q];
-            double e = (double)pr->c * (double)m / (double)c->res->counts[kk];
-            double want = e + 8 * sqrt(e) + 8;
-            if (want >= (double)m) continue;
-            size_t rank = (size_t)want;
+        if (m > mcap) m = mcap;
+        for (size_t q0 = c->pstart[kk]; q0 < c->pstart[kk + 1]; q0 += bp) {
+            size_t q1 = q0 + bp < c->pstart[kk + 1] ? q0 + bp : c->pstart[kk + 1];
+            /* mt[(q - q0) m + i] = p_{r_i, j_q} - p_{r_i, kk}: each row read once a block */
             for (size_t i = 0; i < m; i++) {
-                v[i] = cl_at(data, k, r[i], pr->j, f32) - cl_at(data, k, r[i], kk, f32);
-                ix[i] = (uint32_t)i;
+                double pk = cl_at(data, k, r[i], kk, f32);
+                for (size_t q = q0; q < q1; q++) mt[(q - q0) * m + i] = cl_at(data, k, r[i], c->pj[q], f32) - pk;
             }
-            cl_select_top(v, ix, m, rank);
-            double lo = v[0];
-            for (size_t i = 1; i < rank; i++) if (v[i] < lo) lo = v[i];
-            pr->floor = lo;
-            c->lvl[q] = lo;
+            for (size_t q = q0; q < q1; q++) {
+                cl_pair *pr = &c->pairs[q];
+                double e = (double)pr->c * (double)m / (double)c->res->counts[kk];
+                double want = e + 8 * sqrt(e) + 8;
+                if (want >= (double)m) continue;
+                double lo = cl_kth_largest(mt + (q - q0) * m, m, (size_t)want, h);
+                pr->floor = lo;
+                c->lvl[q] = lo;
+            }
         }
         c->cmin[kk] = cl_class_level(c, kk);
     }
-    free(start); free(rows); free(ix); free(v);
+    free(start); free(rows); free(h); free(mt);
     return 0;
 }
 
@@ -537,11 +787,11 @@ CL_INLINE void cl_stage3_rows(cl_work *w, int f32)
          * floor or below its current c-th largest, so it can neither be
          * kept nor equal the final c-th largest (thresholds only rise):
          * dropping it changes neither the kept values nor the tie test
-         * (max_rej == thr). Every mu of the row is at most p_argmax - p_y,
-         * so a row whose bound is below all its class's levels is skipped
-         * whole. */
+         * (max_rej == thr). Every mu of the row is at most mb (pass 1's
+         * bound), so a row whose bound is below all its class's levels is
+         * skipped whole. */
+        if ((double)c->mb[g] < c->cmin[y]) continue;   /* the row is not even read */
         double py = cl_at(data, k, i, y, f32);
-        if (cl_at(data, k, i, (size_t)c->res->suggested[g], f32) - py < c->cmin[y]) continue;
         for (size_t q = c->pstart[y]; q < c->pstart[y + 1]; q++) {
             double mu = cl_at(data, k, i, c->pj[q], f32) - py;
             if (mu < c->lvl[q]) continue;
@@ -638,7 +888,7 @@ static void cl_split_chunk(const cl_ctx *c, cl_work *w, int stage, int tt, size_
 }
 
 /* After a pass-1 chunk: refuses the first invalid row, and after chunk 0
- * sets the speculation's band and runs chunk 0's share of the folded pass 2
+ * narrows the speculation's band; after chunk 0 also runs its share of the folded pass 2
  * (abandoning the speculation when its records would not fit). */
 static int cl_pass1_chunk_done(cl_ctx *c, cl_work *w, int tt, size_t r0, size_t nr, const size_t *gcur,
                                la_error *err)
@@ -652,8 +902,10 @@ static int cl_pass1_chunk_done(cl_ctx *c, cl_work *w, int tt, size_t r0, size_t 
                             w[bt].bad_col, v,
                             isfinite(v) ? "outside [0, 1] (beyond the 1e-6 tolerance)" : "not a finite number");
     }
-    if (r0 != 0 || !c->spec) return 0;
-    cl_spec_setup(c, gcur);        /* the band, then chunk 0's rows */
+    if (!c->spec) return 0;
+    cl_spec_setup(c, gcur);        /* the band for the next chunk */
+    if (r0 != 0) return 0;
+    /* chunk 0 was read before any band: its rows now */
     for (int t = 0; t < tt; t++) w[t].stage = 4;
     la_par_run(tt, cl_worker_part, w);
     for (int t = 0; t < tt; t++) w[t].stage = 1;
@@ -968,8 +1220,11 @@ static void cl_reorder_part(void *ctx, int t, int T)
 static void cl_spec_free(cl_ctx *c)
 {
     for (int t = 0; c->sp && t < c->sp_threads; t++) { free(c->sp[t].buf); free(c->sp[t].cj); }
-    free(c->sp); free(c->sp_lo); free(c->sp_hi);
-    c->sp = NULL; c->sp_lo = c->sp_hi = NULL;
+    free(c->sp); free(c->sp_lo); free(c->sp_hi); free(c->sp_lof); free(c->sp_hif); free(c->sp_maxlo); free(c->sp_minhi);
+    free(c->sp_s1); free(c->sp_s2); free(c->sp_seen);
+    c->sp_lof = c->sp_hif = NULL;
+    c->sp = NULL; c->sp_lo = c->sp_hi = c->sp_maxlo = c->sp_minhi = c->sp_s1 = c->sp_s2 = NULL;
+    c->sp_seen = NULL;
     c->sp_threads = 0;
 }
 
@@ -1003,10 +1258,11 @@ static int cl_alloc_result(cl_result *r, size_t n, size_t k)
 /* Frees everything cl_run's context owns (not the result). */
 static void cl_ctx_free(cl_ctx *c)
 {
-    free(c->goff); free(c->sc_g); free(c->rankv); free(c->thr_m); free(c->pstart); free(c->pairs);
+    free(c->goff); free(c->sc_g); free(c->rankv); free(c->mb); free(c->thr_m); free(c->pstart); free(c->pairs);
     free(c->cmin); free(c->lvl); free(c->pj); free(c->hv); free(c->hi);
     c->goff = c->pstart = NULL; c->sc_g = c->rankv = c->thr_m = c->cmin = c->lvl = c->hv = NULL;
     c->pairs = NULL; c->pj = c->hi = NULL;
+    c->mb = NULL;
     cl_spec_free(c);
 }
 
@@ -1069,12 +1325,17 @@ static int cl_setup(cl_ctx *c, la_error *err)
     if (!c->goff || !c->sc_g || !c->thr_m) return cl_oom(err);
     for (size_t j = 0; j < k; j++) c->goff[j + 1] = c->goff[j] + (c->d ? cl_dist_lcount(c, j) : (size_t)res->counts[j]);
     c->log_k = log((double)k);
+    c->avx2 = !o->no_simd && cl_cpu_avx2();
     /* A second per-example score is kept only when needed. */
     int need_nm = o->filter == CL_LOW_NORMALIZED_MARGIN;
     c->rank_kind = need_nm ? CL_NORMALIZED_MARGIN : (int)o->rank;
     if (need_nm || o->rank != CL_SELF_CONFIDENCE) {
         c->rankv = la_big_alloc(n, sizeof *c->rankv);
         if (!c->rankv) return cl_oom(err);
+    }
+    if (o->filter == CL_PRUNE_BY_NOISE_RATE || o->filter == CL_BOTH) {
+        c->mb = la_big_alloc(n, sizeof *c->mb);
+        if (!c->mb) return cl_oom(err);
     }
     /* Pass 2 folded into pass 1 when possible (cl_spec_row): not with a
      * score sink (pass 2 writes the scores) nor for large K (k x k counts
@@ -1084,7 +1345,19 @@ static int cl_setup(cl_ctx *c, la_error *err)
         c->sp = la_calloc((size_t)c->sp_threads, sizeof *c->sp);
         c->sp_lo = la_malloc_array(k, sizeof *c->sp_lo);
         c->sp_hi = la_malloc_array(k, sizeof *c->sp_hi);
-        c->spec = c->sp && c->sp_lo && c->sp_hi;
+        c->sp_lof = la_malloc_array(k, sizeof *c->sp_lof);
+        c->sp_hif = la_malloc_array(k, sizeof *c->sp_hif);
+        c->sp_maxlo = la_malloc_array(k, sizeof *c->sp_maxlo);
+        c->sp_minhi = la_malloc_array(k, sizeof *c->sp_minhi);
+        c->sp_s1 = la_calloc(k, sizeof *c->sp_s1);
+        c->sp_s2 = la_calloc(k, sizeof *c->sp_s2);
+        c->sp_seen = la_malloc_array(k, sizeof *c->sp_seen);
+        c->spec = c->sp && c->sp_lo && c->sp_hi && c->sp_lof && c->sp_hif && c->sp_maxlo && c->sp_minhi && c->sp_s1 && c->sp_s2 && c->sp_seen;
+        for (size_t j = 0; c->spec && j < k; j++) {
+            c->sp_maxlo[j] = -INFINITY;
+            c->sp_minhi[j] = INFINITY;
+            c->sp_seen[j] = c->goff[j];
+        }
         for (int t = 0; c->spec && t < c->sp_threads; t++)
             if (!(c->sp[t].cj = la_calloc(k * k, sizeof *c->sp[t].cj))) c->spec = 0;
         c->sp_budget = (n + (4u << 20)) / (size_t)c->sp_threads;
@@ -1114,6 +1387,7 @@ static int cl_step_thresholds(cl_ctx *c, int *spec_ok, la_error *err)
                             "ranking by confidence_weighted_entropy needs every probability in [0, 1] exactly "
                             "(some lie within the 1e-6 tolerance outside it)");
     *spec_ok = c->spec && cl_spec_resolve(c);
+    res->folded = *spec_ok;
     c->spec = 0;
     cl_spec_free(c);
     return 0;

@@ -5,7 +5,7 @@
  * joint and score files; 3: per-class pruning; 3b only when exact ties at a
  * pruning boundary need numpy's sort order), with pthreads inside each chunk.
  * Pass 2 is folded into pass 1 (no score sink, K <= 1024) when thresholds
- * estimated from the first chunk bracket the exact ones.
+ * estimated from the chunks read so far bracket the exact ones.
  *
  * Memory: about 17 bytes per example (labels int32, self-confidence f64,
  * argmax int32, flag byte) plus 8 when a second score is needed, about
@@ -60,6 +60,8 @@ typedef struct cl_opts {
     int            threads;    /* >= 1                                      */
     int            keep_rank_scores; /* 1: fill res->quality for all n      */
     int            corrected;  /* 1: fix quirks 5 and 6 (cl_prune_matrix_ex)  */
+    int            no_simd;    /* 1: scalar kernels only (the AVX2 ones give
+                                  the same results; for tests)              */
     cl_score_sink  sink;
     void          *sink_ctx;
     const int64_t *prune_joint; /* k x k joint the pruning starts from instead
@@ -112,6 +114,8 @@ typedef struct cl_result {
                                  and the health score (the outputs that use them) */
     int      tie_passes;      /* extra passes run for exact boundary ties   */
     int      floor_passes;    /* 1: stage 3 re-ran without its floors       */
+    int      folded;          /* 1: pass 2 was folded into pass 1 (the
+                                 speculative joint held)                    */
     double   seconds[4];      /* wall time: pass 1, pass 2 + K x K, pruning
                                  passes, ranking (for benchmarks)            */
 } cl_result;

@@ -339,6 +339,177 @@ static void test_streaming_matches_reference(void **state)
     free(first); free(p); free(y); free(mask);
 }
 
+/* A sink that keeps nothing: with a sink cl_run never folds pass 2. */
+static int null_sink(void *ctx, size_t row0, size_t nrows, const double *scores, la_error *err)
+{
+    (void)ctx; (void)row0; (void)nrows; (void)scores; (void)err;
+    return 0;
+}
+
+typedef struct mem_src32 { const float *p; size_t k; } mem_src32;
+
+static int mem_read32(void *ctx, size_t row0, size_t nrows, const void **out, la_error *err)
+{
+    mem_src32 *m = ctx;
+    (void)nrows; (void)err;
+    *out = m->p + row0 * m->k;
+    return 0;
+}
+
+/* cl_run over float32 (f32) or float64 copies of p. */
+static int run_dt(const double *p, const int32_t *y, size_t n, size_t k, int f32, cl_opts *o, size_t chunk,
+                  cl_result *res)
+{
+    if (!f32) return run(p, y, n, k, o, chunk, res);
+    float *q = malloc(n * k * sizeof *q);
+    for (size_t i = 0; i < n * k; i++) q[i] = (float)p[i];
+    mem_src32 src = {q, k};
+    cl_reader rd = {.ctx = &src, .elem = 4, .chunk_rows = chunk, .read = mem_read32, .path = "mem"};
+    la_error err;
+    la_error_clear(&err);
+    int rc = cl_run(n, k, y, &rd, o, res, &err);
+    free(q);
+    return rc;
+}
+
+/* The confident joint counted inside pass 1 (cl_spec_row) equals pass 2's:
+ * rows whose given-class probability sits at the threshold (most entries in
+ * the speculation's band), float32 and float64, several chunk sizes and
+ * thread counts; and a file whose early chunks mislead the band (rows sorted
+ * by falling p_iy), where the speculation must fail and pass 2 run. */
+static void test_folded_joint_matches_pass2(void **state)
+{
+    (void)state;
+    size_t n = 40000, k = 12;
+    double *p = malloc(n * k * sizeof *p);
+    int32_t *y = malloc(n * sizeof *y);
+    la_xoshiro rng;
+    la_xoshiro_seed(&rng, 7);
+    for (size_t i = 0; i < n; i++) {
+        /* bench_python.py's rows: uniform plus k/8 on the true class, 10% of
+         * labels redrawn, so p_iy clusters just above the threshold */
+        size_t t = la_xoshiro_next(&rng) % k;
+        y[i] = la_xoshiro_uniform(&rng) < 0.1 ? (int32_t)(la_xoshiro_next(&rng) % k) : (int32_t)t;
+        double s = 0;
+        for (size_t j = 0; j < k; j++) {
+            p[i * k + j] = la_xoshiro_uniform(&rng) + (j == t ? (double)k / 8 : 0);
+            s += p[i * k + j];
+        }
+        for (size_t j = 0; j < k; j++) p[i * k + j] /= s;
+    }
+    size_t chunks[] = {997, 4096, 40000};
+    int threads[] = {1, 2};
+    for (int sorted = 0; sorted < 2; sorted++) {
+        if (sorted) { /* rows by falling p_iy: every early band lies above the final thresholds */
+            double *key = malloc(n * sizeof *key), *q = malloc(n * k * sizeof *q);
+            uint32_t *ord = malloc(n * sizeof *ord);
+            int32_t *yq = malloc(n * sizeof *yq);
+            for (size_t i = 0; i < n; i++) key[i] = -p[i * k + (size_t)y[i]];
+            cl_argsort(key, n, ord);
+            for (size_t i = 0; i < n; i++) {
+                memcpy(q + i * k, p + (size_t)ord[i] * k, k * sizeof *q);
+                yq[i] = y[ord[i]];
+            }
+            memcpy(p, q, n * k * sizeof *p);
+            memcpy(y, yq, n * sizeof *y);
+            free(key); free(q); free(ord); free(yq);
+        }
+        for (int f32 = 0; f32 < 2; f32++)
+            for (int c = 0; c < 3; c++)
+                for (int t = 0; t < 2; t++) {
+                    cl_opts o;
+                    cl_opts_init(&o);
+                    o.threads = threads[t];
+                    cl_result a, b;
+                    assert_int_equal(run_dt(p, y, n, k, f32, &o, chunks[c], &a), 0);
+                    o.sink = null_sink;
+                    assert_int_equal(run_dt(p, y, n, k, f32, &o, chunks[c], &b), 0);
+                    assert_int_equal(b.folded, 0);
+                    /* sorted: the early chunks' bands miss the thresholds (one chunk: no early band) */
+                    assert_int_equal(a.folded, !(sorted && chunks[c] < n));
+                    assert_memory_equal(a.cj, b.cj, k * k * sizeof *a.cj);
+                    assert_memory_equal(a.flags, b.flags, n);
+                    assert_int_equal(a.n_flagged, b.n_flagged);
+                    assert_memory_equal(a.ranked, b.ranked, a.n_flagged * sizeof *a.ranked);
+                    assert_int_equal(a.num_off_diagonal, b.num_off_diagonal);
+                    cl_result_free(&a);
+                    cl_result_free(&b);
+                }
+    }
+    free(p); free(y);
+}
+
+/* cl_run over float32 rows with and without the AVX2 kernels (no_simd):
+ * the same result, or the same refusal, bit for bit. */
+static void simd_vs_scalar(const float *q, const int32_t *y, size_t n, size_t k, cl_filter f, int threads)
+{
+    cl_result a, b;
+    la_error ea, eb;
+    la_error_clear(&ea);
+    la_error_clear(&eb);
+    mem_src32 src = {q, k};
+    cl_reader rd = {.ctx = &src, .elem = 4, .chunk_rows = 1000, .read = mem_read32, .path = "mem"};
+    cl_opts o;
+    cl_opts_init(&o);
+    o.filter = f;
+    o.threads = threads;
+    int ra = cl_run(n, k, y, &rd, &o, &a, &ea);
+    o.no_simd = 1;
+    int rb = cl_run(n, k, y, &rd, &o, &b, &eb);
+    assert_int_equal(ra, rb);
+    if (ra) { assert_string_equal(ea.msg, eb.msg); return; }
+    assert_memory_equal(a.thresholds, b.thresholds, k * sizeof *a.thresholds);
+    assert_memory_equal(a.cj, b.cj, k * k * sizeof *a.cj);
+    assert_memory_equal(a.flags, b.flags, n);
+    assert_memory_equal(a.suggested, b.suggested, n * sizeof *a.suggested);
+    assert_int_equal(a.n_flagged, b.n_flagged);
+    assert_memory_equal(a.ranked, b.ranked, a.n_flagged * sizeof *a.ranked);
+    assert_int_equal(a.cwe_refused, b.cwe_refused);
+    assert_int_equal(a.folded, b.folded);
+    cl_result_free(&a);
+    cl_result_free(&b);
+}
+
+/* The AVX2 pass-1 kernels against the scalar ones on float32 rows full of
+ * exact ties (the first maximum must win, in whole lanes and in the tail),
+ * signed zeros, values at the 1e-6 tolerance edges, and invalid rows. */
+static void test_simd_matches_scalar(void **state)
+{
+    (void)state;
+    size_t n = 5000, ks[] = {3, 8, 13, 100};
+    float edge[] = {0.0f, -0.0f, 1.0f, (float)(1 + 1e-6), nextafterf((float)(1 + 1e-6), 2.0f), (float)-1e-6,
+                    nextafterf((float)-1e-6, -1.0f), 0.5f, 0.25f};
+    la_xoshiro rng;
+    la_xoshiro_seed(&rng, 11);
+    for (size_t t = 0; t < 4; t++) {
+        size_t k = ks[t];
+        float *q = malloc(n * k * sizeof *q);
+        int32_t *y = malloc(n * sizeof *y);
+        for (size_t i = 0; i < n; i++) {
+            y[i] = (int32_t)(la_xoshiro_next(&rng) % k);
+            for (size_t j = 0; j < k; j++) /* multiples of 1/16: ties everywhere */
+                q[i * k + j] = (float)(la_xoshiro_next(&rng) % 17) / 16.0f;
+            if (i % 7 == 0) q[i * k + la_xoshiro_next(&rng) % k] = -0.0f;
+        }
+        for (int th = 1; th <= 2; th++) {
+            simd_vs_scalar(q, y, n, k, CL_PRUNE_BY_NOISE_RATE, th);
+            simd_vs_scalar(q, y, n, k, CL_BOTH, th);
+        }
+        /* the tolerance edges and signed zeros, one per row: some refused */
+        for (size_t e = 0; e < sizeof edge / sizeof edge[0]; e++) {
+            float *r = malloc(n * k * sizeof *r);
+            memcpy(r, q, n * k * sizeof *r);
+            r[(n / 2) * k + (k - 1)] = edge[e];
+            simd_vs_scalar(r, y, n, k, CL_PRUNE_BY_NOISE_RATE, 2);
+            r[(n / 2) * k + (k - 1)] = NAN;
+            simd_vs_scalar(r, y, n, k, CL_PRUNE_BY_NOISE_RATE, 2);
+            free(r);
+        }
+        free(q);
+        free(y);
+    }
+}
+
 static void test_low_filter_counts(void **state)
 {
     (void)state;
@@ -450,6 +621,8 @@ int main(void)
         cmocka_unit_test(test_single_class_refused_unless_zero),
         cmocka_unit_test(test_out_of_range_probability_refused),
         cmocka_unit_test(test_streaming_matches_reference),
+        cmocka_unit_test(test_folded_joint_matches_pass2),
+        cmocka_unit_test(test_simd_matches_scalar),
         cmocka_unit_test(test_low_filter_counts),
         cmocka_unit_test(test_noise_generation),
         cmocka_unit_test(test_bootstrap),
