@@ -255,6 +255,7 @@ int dc_cli_features_only(struct au_cli *a)
     if (!rc && !tr.s.labels) tr.s.labels = dc_labels32(&tr);
     if (!rc && (a->dc.test || a->dc.test_features))
         rc = dc_test_load(a, &te, &err);
+    rc = la_coll_agree(a->dc.o.coll, rc, &err);   /* every rank loaded them (labelaudit-mpi) */
     if (rc) goto out;
     dc_input in = {.train = tr.s, .test = (a->dc.test || a->dc.test_features) ? &te.s : NULL};
     dc_cli_start(&a->dc, a->o.threads, a->quiet, &pg);
@@ -360,7 +361,7 @@ int dc_cli_with_audit(struct au_cli *a, struct au_loaded *ld, struct au_result *
     int root = la_coll_rank(a->dc.o.coll) == 0;   /* other ranks lack the per-example audit arrays */
     if (!rc && root && dc_label_rows(res, &k->flag, &k->score))
         rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
-    if (rc) return rc;
+    if ((rc = la_coll_agree(a->dc.o.coll, rc, err))) return rc;
     dc_audit_split(a, ld, k);
     k->in = (dc_input){.train = k->s, .test = (a->dc.test || a->dc.test_features) ? &k->te.s : NULL,
                        .label_issue = k->flag, .label_score = k->score};

@@ -60,6 +60,7 @@ int cmd_audit(int argc, char **argv)
     cli_print_warnings(in.lab.warnings, in.lab.n_warnings);
     cli_print_warnings(in.ds.warnings, in.ds.n_warnings);
     cli_print_warnings(in.warnings, in.n_warnings);
+    rc = la_coll_agree(a.o.coll, rc, &err);   /* every rank read its inputs: one message, not an abort */
     if (!rc && a.db && in.in.shards)   /* the run's hash and digest read one probability file */
         rc = la_error_set(&err, LA_EUSAGE, a.files.probs, 0, "--db records one probability file, not shards: "
                           "concatenate them (np.concatenate) or drop --db");
