@@ -41,7 +41,14 @@ static size_t au_chunk_rows(size_t n, size_t k, int elem)
  * untouched until the next call, as cl_reader requires. The read-ahead is
  * one background read overlapping the caller, not a parallel-for. */
 struct au_npy_reader {
-    io_npy    f;
+    io_npy    f;              /* the shard open now (f.fp NULL: none)       */
+    size_t    fs;             /* its index                                  */
+    const char *const *paths; /* ns shards (one for a plain .npy) ...       */
+    const size_t *start;      /* ... rows [start[s], start[s+1]) in shard s */
+    size_t    ns, k;
+    int       elem;           /* 4: read as float32, 8: as float64          */
+    const char *one_path;     /* a plain .npy: its one-shard list           */
+    size_t    one_start[2];
     void     *buf[2];
     int       cur;            /* buffer handed out last                     */
     pthread_t th;
@@ -49,13 +56,46 @@ struct au_npy_reader {
     size_t    ahead0, aheadn; /* its rows                                   */
     int       ahead_rc;
     la_error  ahead_err;
-    size_t    lo, hi;         /* the file rows read: reader row r is lo + r */
+    size_t    lo, hi;         /* the matrix rows read: reader row r is lo + r */
 };
 
+/* Opens shard s (closing the one open): its header must still say the
+ * shape au_load saw. */
+static int au_npy_shard(au_npy_reader *r, size_t s, la_error *err)
+{
+    if (r->f.fp && r->fs == s) return 0;
+    if (r->f.fp) io_npy_close(&r->f);
+    int rc = io_npy_open(&r->f, r->paths[s], err);
+    if (rc) return rc;
+    r->fs = s;
+    size_t rows = r->start[s + 1] - r->start[s];
+    if (r->f.ndim != 2 || r->f.rows != rows || r->f.cols != r->k)
+        return la_error_set(err, LA_EUSAGE, r->paths[s], 0, "pred_probs is %zu x %zu, expected %zu x %zu",
+                            r->f.rows, r->f.cols, rows, r->k);
+    /* every pass reads front to back: ask for aggressive read-ahead */
+    posix_fadvise(fileno(r->f.fp), 0, 0, POSIX_FADV_SEQUENTIAL);
+    return 0;
+}
+
+/* Reader rows [row0, row0 + nrows) into buffer b: matrix rows from lo on,
+ * taken from each shard they lie in, in order. */
 static int au_npy_fill(au_npy_reader *r, int b, size_t row0, size_t nrows, la_error *err)
 {
-    return r->f.dtype == IO_DT_F32 ? io_npy_read_rows_f32(&r->f, r->lo + row0, nrows, r->buf[b], err)
-                                   : io_npy_read_rows_f64(&r->f, r->lo + row0, nrows, r->buf[b], err);
+    size_t g = r->lo + row0, end = g + nrows, s = r->f.fp ? r->fs : 0;
+    char *out = r->buf[b];
+    if (s >= r->ns || r->start[s] > g) s = 0;
+    while (g < end) {
+        while (r->start[s + 1] <= g) s++;   /* the shard holding row g (empty shards skipped) */
+        size_t take = (r->start[s + 1] < end ? r->start[s + 1] : end) - g;
+        int rc = au_npy_shard(r, s, err);
+        size_t local = g - r->start[s];
+        if (!rc) rc = r->elem == 4 ? io_npy_read_rows_f32(&r->f, local, take, (float *)(void *)out, err)
+                                   : io_npy_read_rows_f64(&r->f, local, take, (double *)(void *)out, err);
+        if (rc) return rc;
+        out += take * r->k * (size_t)r->elem;
+        g += take;
+    }
+    return 0;
 }
 
 static void *au_npy_ahead(void *arg)
@@ -117,17 +157,35 @@ static int au_source_open_npy(const au_input *in, size_t lo, size_t hi, au_sourc
     au_npy_reader *nr = la_calloc(1, sizeof *nr);
     if (!nr) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     s->npy = nr;
-    int rc = au_npy_open_probs(&nr->f, in->probs_npy, err);
-    if (rc) return rc;
-    if (nr->f.rows != in->n || nr->f.cols != in->k)
-        return la_error_set(err, LA_EUSAGE, in->probs_npy, 0, "pred_probs is %zu x %zu, expected %zu x %zu",
-                            nr->f.rows, nr->f.cols, in->n, in->k);
+    nr->k = in->k;
+    if (in->shards) {
+        const au_shards *sh = in->shards;
+        if (sh->start[sh->n] != in->n || sh->k != in->k)
+            return la_error_set(err, LA_EUSAGE, in->probs_path, 0, "pred_probs is %zu x %zu, expected %zu x %zu",
+                                sh->start[sh->n], sh->k, in->n, in->k);
+        nr->paths = (const char *const *)sh->paths;
+        nr->start = sh->start;
+        nr->ns = sh->n;
+        nr->elem = sh->elem;
+    } else {
+        int rc = au_npy_open_probs(&nr->f, in->probs_npy, err);
+        if (rc) return rc;
+        if (nr->f.rows != in->n || nr->f.cols != in->k)
+            return la_error_set(err, LA_EUSAGE, in->probs_npy, 0, "pred_probs is %zu x %zu, expected %zu x %zu",
+                                nr->f.rows, nr->f.cols, in->n, in->k);
+        nr->one_path = in->probs_npy;
+        nr->one_start[1] = in->n;
+        nr->paths = &nr->one_path;
+        nr->start = nr->one_start;
+        nr->ns = 1;
+        nr->fs = 0;
+        nr->elem = nr->f.dtype == IO_DT_F32 ? 4 : 8;
+        posix_fadvise(fileno(nr->f.fp), 0, 0, POSIX_FADV_SEQUENTIAL);
+    }
     size_t n = hi - lo, k = in->k;
     nr->lo = lo;
     nr->hi = hi;
-    /* every pass reads front to back: ask for aggressive read-ahead */
-    posix_fadvise(fileno(nr->f.fp), 0, 0, POSIX_FADV_SEQUENTIAL);
-    s->rd.elem = nr->f.dtype == IO_DT_F32 ? 4 : 8;
+    s->rd.elem = nr->elem;
     s->rd.chunk_rows = au_chunk_rows(n, k, s->rd.elem);
     nr->buf[0] = la_big_alloc(s->rd.chunk_rows * k + 1, (size_t)s->rd.elem);
     /* a file of one chunk is read once per pass: no read-ahead */
@@ -147,11 +205,11 @@ int au_source_open(const au_input *in, au_source *s, la_error *err)
 int au_source_open_rows(const au_input *in, size_t lo, size_t hi, au_source *s, la_error *err)
 {
     assert(in && s && err && lo <= hi && hi <= in->n);
-    assert(!in->probs != !in->probs_npy);   /* exactly one source */
+    assert(!in->probs + !in->probs_npy + !in->shards == 2);   /* exactly one source */
     memset(s, 0, sizeof *s);
     s->k = in->k;
     s->rd.path = in->probs_path ? in->probs_path : in->probs_npy;
-    if (in->probs_npy) return au_source_open_npy(in, lo, hi, s, err);
+    if (in->probs_npy || in->shards) return au_source_open_npy(in, lo, hi, s, err);
     s->mem = in->probs;
     s->lo = lo;
     s->rd.elem = 8;
@@ -194,7 +252,8 @@ static int au_label_range_error(la_error *err, const char *labels, long line, in
  * refuses, with the same messages, and labels outside 0..k-1. (A chunked
  * int32 reader like this one belongs in io/labels.c; it stays here until
  * io offers one.) */
-static int au_labels_npy(const char *path, const char *probs, size_t n, size_t k, int32_t *y, la_error *err)
+static int au_labels_npy_at(const char *path, const char *probs, size_t n, size_t k, int32_t *y, size_t base,
+                            la_error *err)
 {
     io_npy f;
     int64_t buf[AU_LABEL_BLOCK];
@@ -210,8 +269,8 @@ static int au_labels_npy(const char *path, const char *probs, size_t n, size_t k
             int64_t v = buf[q];
             if (v < 0 || v >= (int64_t)k) {
                 rc = v < 0 ? la_error_set(err, LA_EUSAGE, path, 0, "label %lld at index %zu is negative (labels are class indices 0..K-1)",
-                                          (long long)v, i0 + q)
-                           : au_label_range_error(err, path, 0, v, i0 + q, k);
+                                          (long long)v, base + i0 + q)
+                           : au_label_range_error(err, path, 0, v, base + i0 + q, k);
                 break;
             }
             y[i0 + q] = (int32_t)v;
@@ -219,6 +278,11 @@ static int au_labels_npy(const char *path, const char *probs, size_t n, size_t k
     }
     io_npy_close(&f);
     return rc;
+}
+
+static int au_labels_npy(const char *path, const char *probs, size_t n, size_t k, int32_t *y, la_error *err)
+{
+    return au_labels_npy_at(path, probs, n, k, y, 0, err);
 }
 
 /* Appends one formatted warning to (*v, *n): 0, or -1 out of memory. */
@@ -261,12 +325,22 @@ static int au_match_ids(au_loaded *l, char *const *ids, size_t n, const char *fr
 
 /* Labels from a CSV file (names mapped through the column names, which
  * must be known when the labels are names), checked against n and k. */
+static int au_labels_csv_checked(au_loaded *l, const char *path, const char *probs, la_error *err);
+
 static int au_labels_csv(au_loaded *l, const char *path, const char *probs, la_error *err)
 {
     au_input *in = &l->in;
+    int rc = io_labels_load(path, in->class_names, in->class_names ? in->k : 0, &l->lab, err);
+    return rc ? rc : au_labels_csv_checked(l, path, probs, err);
+}
+
+/* The labels read into l->lab (from path: one file or the shards' spec),
+ * checked and copied into l->y. */
+static int au_labels_csv_checked(au_loaded *l, const char *path, const char *probs, la_error *err)
+{
+    au_input *in = &l->in;
     size_t k = in->k;
-    int rc = io_labels_load(path, in->class_names, in->class_names ? k : 0, &l->lab, err);
-    if (rc) return rc;
+    int rc;
     if (l->lab.names && !in->class_names)
         return la_error_set(err, LA_EUSAGE, path, 0, "the labels are class names ('%s', ...) but the columns of %s "
                             "carry no names, so which column is which class is unknown: give the column order with "
@@ -316,13 +390,122 @@ static int au_labels_dataset(au_loaded *l, const char *data, const char *probs, 
     return 0;
 }
 
-/* ---- au_load ------------------------------------------------------------ */
+/* ---- label shards -------------------------------------------------------- */
 
 static int au_ends_with(const char *s, const char *suf)
 {
     size_t a = strlen(s), b = strlen(suf);
     return a >= b && !strcmp(s + a - b, suf);
 }
+
+
+/* Label shard s of m holds `got` labels: with probability shards, shard s
+ * of those must hold as many. */
+static int au_label_shard_count(const au_loaded *l, const char *spec, const char *path, size_t s, size_t got,
+                                la_error *err)
+{
+    const au_shards *sh = l->in.shards;
+    if (!sh) return 0;
+    size_t want = sh->start[s + 1] - sh->start[s];
+    if (got == want) return 0;
+    return la_error_set(err, LA_EUSAGE, path, 0, "%zu labels but probability shard %s has %zu rows (label shard %zu "
+                        "of %s: each label shard must match its probability shard)", got, sh->paths[s], want, s + 1,
+                        spec);
+}
+
+/* .npy label shards straight into y, in order; the counts checked first. */
+static int au_labels_npy_shards(au_loaded *l, const char *spec, char **paths, size_t m, const char *probs,
+                                la_error *err)
+{
+    size_t total = 0, n = l->in.n;
+    int rc = 0;
+    for (size_t s = 0; !rc && s < m; s++) {
+        io_npy f;
+        if ((rc = io_npy_open(&f, paths[s], err))) break;
+        rc = au_label_shard_count(l, spec, paths[s], s, f.rows, err);
+        total += f.rows;
+        io_npy_close(&f);
+    }
+    if (!rc && total != n) rc = au_label_count_error(err, spec, total, probs, n);
+    for (size_t s = 0, at = 0; !rc && s < m; s++) {
+        io_npy f;
+        if ((rc = io_npy_open(&f, paths[s], err))) break;
+        size_t rows = f.rows;
+        io_npy_close(&f);
+        rc = au_labels_npy_at(paths[s], probs, rows, l->in.k, l->y + at, at, err);
+        at += rows;
+    }
+    return rc;
+}
+
+/* Appends one CSV label shard (one) to l->lab; its warnings to l's. */
+static int au_labels_csv_append(au_loaded *l, io_labels *one, const char *path, la_error *err)
+{
+    io_labels *a = &l->lab;
+    if ((a->n && !a->ids) != (a->n && !one->ids) && a->n)
+        return la_error_set(err, LA_EUSAGE, path, 0, "this label shard %s an id column but the shards before it %s",
+                            one->ids ? "has" : "has no", one->ids ? "have none" : "have one");
+    int64_t *lv = realloc(a->labels, (a->n + one->n + 1) * sizeof *lv);
+    if (lv) a->labels = lv;
+    char **iv = one->ids ? realloc(a->ids, (a->n + one->n + 1) * sizeof *iv) : NULL;
+    if (iv) a->ids = iv;
+    if (!lv || (one->ids && !iv)) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    if (one->n) memcpy(a->labels + a->n, one->labels, one->n * sizeof *lv);
+    if (one->ids) {
+        memcpy(a->ids + a->n, one->ids, one->n * sizeof *iv);
+        free(one->ids);   /* the strings are a's now */
+        one->ids = NULL;
+    }
+    a->n += one->n;
+    if (!a->names && one->names) {
+        a->names = one->names;
+        a->n_names = one->n_names;
+        one->names = NULL;
+    }
+    for (size_t w = 0; w < one->n_warnings; w++)
+        if (au_warn(&l->warnings, &l->n_warnings, "%s", one->warnings[w]))
+            return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    return 0;
+}
+
+/* CSV label shards read one at a time, concatenated into l->lab. */
+static int au_labels_csv_shards(au_loaded *l, const char *spec, char **paths, size_t m, const char *probs,
+                                la_error *err)
+{
+    au_input *in = &l->in;
+    int rc = 0;
+    for (size_t s = 0; !rc && s < m; s++) {
+        io_labels one;
+        if ((rc = io_labels_load(paths[s], in->class_names, in->class_names ? in->k : 0, &one, err))) break;
+        rc = au_label_shard_count(l, spec, paths[s], s, one.n, err);
+        if (!rc) rc = au_labels_csv_append(l, &one, paths[s], err);
+        io_labels_free(&one);
+    }
+    return rc ? rc : au_labels_csv_checked(l, spec, probs, err);
+}
+
+/* --labels 'DIR/part*.npy' (or .csv) or a comma list: the shards concatenated in
+ * order, one per probability shard when those are sharded too. */
+static int au_labels_shards(au_loaded *l, const char *spec, const char *probs, const char *data, la_error *err)
+{
+    char **paths = NULL;
+    size_t m = 0, npy = 0;
+    int rc = au_shards_paths(spec, &paths, &m, err);
+    if (rc) return rc;
+    for (size_t s = 0; s < m; s++) npy += au_ends_with(paths[s], ".npy");
+    if (l->in.shards && m != l->in.shards->n)
+        rc = la_error_set(err, LA_EUSAGE, spec, 0, "%zu label shards but %s has %zu probability shards (give one "
+                          "label shard per probability shard, in the same order)", m, probs, l->in.shards->n);
+    else if (npy && npy != m)
+        rc = la_error_set(err, LA_EUSAGE, spec, 0, "the label shards mix .npy and CSV files: give one kind");
+    else if (npy)
+        rc = au_match_ids(l, l->ds.ids, l->ds.n, data ? data : spec, err);
+    if (!rc) rc = npy ? au_labels_npy_shards(l, spec, paths, m, probs, err) : au_labels_csv_shards(l, spec, paths, m, probs, err);
+    io_free_strings(paths, m);
+    return rc;
+}
+
+/* ---- au_load ------------------------------------------------------------ */
 
 int au_class_names_file(const char *path, size_t k, const char *probs_path, char ***names, la_error *err)
 {
@@ -344,6 +527,14 @@ static int au_load_probs(const char *probs, au_loaded *l, la_error *err)
 {
     au_input *in = &l->in;
     in->probs_path = probs;
+    if (au_shards_is_spec(probs)) {
+        int rc = au_shards_open(probs, &l->shards, err);
+        if (rc) return rc;
+        in->n = l->shards.start[l->shards.n];
+        in->k = l->shards.k;
+        in->shards = &l->shards;
+        return 0;
+    }
     if (au_ends_with(probs, ".npy")) {
         io_npy f;
         int rc = au_npy_open_probs(&f, probs, err);
@@ -419,7 +610,8 @@ static int au_column_names(const au_files *f, au_loaded *l, la_error *err)
         in->class_names = l->mem.class_names;
         return 0;
     }
-    int rc = au_classes_beside(f->probs, k, &l->cls_file, &l->n_cls_file, &l->warnings, &l->n_warnings, err);
+    const char *beside = l->shards.n ? l->shards.paths[0] : f->probs;   /* shards: the first one's directory */
+    int rc = au_classes_beside(beside, k, &l->cls_file, &l->n_cls_file, &l->warnings, &l->n_warnings, err);
     if (!rc && l->cls_file) in->class_names = l->cls_file;
     return rc;
 }
@@ -445,7 +637,9 @@ int au_load(const au_files *f, au_loaded *l, la_error *err)
     l->y = la_big_alloc(n + 1, sizeof *l->y);
     if (!l->y) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     in->labels = l->y;
-    if (f->labels && au_ends_with(f->labels, ".npy")) {
+    if (f->labels && au_shards_is_spec(f->labels)) {
+        rc = au_labels_shards(l, f->labels, f->probs, f->data, err);
+    } else if (f->labels && au_ends_with(f->labels, ".npy")) {
         rc = au_match_ids(l, l->ds.ids, l->ds.n, f->data ? f->data : f->labels, err);
         if (!rc) rc = au_labels_npy(f->labels, f->probs, n, k, l->y, err);
     } else if (f->labels) {
@@ -467,5 +661,6 @@ void au_loaded_free(au_loaded *l)
     io_free_strings(l->cls_file, l->n_cls_file);
     io_free_strings(l->warnings, l->n_warnings);
     io_dataset_free(&l->ds);
+    au_shards_free(&l->shards);
     memset(l, 0, sizeof *l);
 }

@@ -195,7 +195,7 @@ static int au_finish(const au_input *in, const au_opts *o, au_result *r, la_erro
 int au_run(const au_input *in, const au_opts *o, const char *scores_dir, au_result *r, la_error *err)
 {
     assert(in && o && r && err);
-    assert(in->labels && in->probs_path && (!in->probs != !in->probs_npy));
+    assert(in->labels && in->probs_path && (!in->probs + !in->probs_npy + !in->shards == 2));
     assert(!o->scores || scores_dir);
     assert(o->bootstrap >= 1 && o->confidence > 0 && o->confidence < 1);
     double t0 = la_now();

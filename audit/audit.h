@@ -50,14 +50,44 @@ typedef struct au_opts {
 
 void au_opts_init(au_opts *o);
 
+/* A probability matrix in several .npy files (`--pred-probs 'DIR/part*.npy'`
+ * or a comma-separated list): the shards concatenated in order are the
+ * matrix, rows [start[s], start[s+1]) in shard s. Every shard is 2-D with
+ * the same k columns. elem is the element size the reader hands cl_run:
+ * numpy's np.concatenate dtype (4 when every shard is float32 or float16
+ * and one is float32, else 8), so the audit equals the one on the
+ * concatenated file. Owned; au_shards_free. */
+typedef struct au_shards {
+    size_t   n;                       /* shards, >= 1                               */
+    char   **paths;                   /* n paths                                    */
+    size_t  *start;                   /* n + 1 row offsets (start[n]: all rows)     */
+    size_t   k;
+    int      elem;                    /* 4 or 8                                     */
+} au_shards;
+
+/* Is spec a list of shards rather than one file: a glob pattern (* ? [)
+ * or a comma-separated list, and not itself an existing file. */
+int  au_shards_is_spec(const char *spec);
+/* The paths of spec: a glob expanded with glob(3) and sorted byte-wise
+ * (strcmp), or the comma-separated list in its order. *paths (n entries)
+ * freed with io_free_strings. LA_EUSAGE when a glob matches nothing or a
+ * list has an empty entry, naming the pattern. */
+int  au_shards_paths(const char *spec, char ***paths, size_t *n, la_error *err);
+/* The shards of spec as probabilities: every header read (2-D, one k, the
+ * row offsets, the dtype rule above). 0 or LA_EUSAGE naming the shard. */
+int  au_shards_open(const char *spec, au_shards *sh, la_error *err);
+void au_shards_free(au_shards *sh);
+
 /* What the audit reads. Everything is borrowed. Exactly one probability
- * source: probs (n x k float64 in memory, row-major) or probs_npy (a 2-D
- * float32/float64 .npy of n x k, streamed in chunks with read-ahead). */
+ * source: probs (n x k float64 in memory, row-major), probs_npy (a 2-D
+ * float32/float64 .npy of n x k, streamed in chunks with read-ahead) or
+ * shards (the same over several .npy files). */
 typedef struct au_input {
     size_t          n, k;
     const int32_t  *labels;           /* n given labels, each in [0, k)             */
     const double   *probs;            /* n x k, or NULL                             */
     const char     *probs_npy;        /* .npy path, or NULL                         */
+    const au_shards *shards;          /* .npy shards, or NULL                       */
     char *const    *class_names;      /* k names, or NULL: "0".."k-1"               */
     char *const    *ids;              /* n ids, or NULL: the row numbers            */
     char *const    *image_paths;      /* n, or NULL (recorded in the database)      */
@@ -128,6 +158,7 @@ typedef struct au_loaded {
     io_labels   lab;
     char      **cls_file;
     size_t      n_cls_file;
+    au_shards   shards;               /* a sharded --pred-probs (in.shards)       */
     char      **warnings;             /* au_load's own warnings (a classes.txt    */
     size_t      n_warnings;           /* not used, rows matched by order, names    */
                                       /* trimmed in --classes); the readers' are  */

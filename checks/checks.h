@@ -61,6 +61,9 @@ typedef struct dc_opts {
     dc_metric  metric;                /* DC_METRIC_AUTO: cosine when D > 3          */
     int        threads;               /* >= 1                                       */
     la_progress *progress;            /* kNN progress, or NULL                      */
+    const la_collective *coll;        /* ranks sharing the kNN searches (labelaudit-mpi),
+                                         or NULL: every rank calls dc_run with the
+                                         same inputs and gets the same result      */
 } dc_opts;
 
 void dc_opts_init(dc_opts *o);

@@ -78,6 +78,8 @@ typedef struct dc_knn_job {
     atomic_size_t    done;            /* query rows finished                     */
     atomic_int       oom;
     la_progress     *pg;
+    size_t           q_lo, q_hi;      /* the query rows computed: [q_lo, q_hi),
+                                         q_lo a multiple of DC_QB               */
 } dc_knn_job;
 
 /* Inserts (s, j) into a row's sorted candidates (cnt of cap): an equal
@@ -174,8 +176,8 @@ static void dc_knn_part(void *ctx, int t, int T)
     int64_t *idx = malloc(J->c * sizeof *idx);
     double s[DC_SCAN];
     if (!prod || !cs || !ci || !cnt || !idx) { atomic_store(&J->oom, 1); goto out; }
-    size_t nq = J->query->n, nr = J->ref->n;
-    for (size_t q0 = (size_t)t * DC_QB; q0 < nq; q0 += (size_t)T * DC_QB) {
+    size_t nq = J->q_hi, nr = J->ref->n;
+    for (size_t q0 = J->q_lo + (size_t)t * DC_QB; q0 < nq; q0 += (size_t)T * DC_QB) {
         size_t qb = nq - q0 < DC_QB ? nq - q0 : DC_QB;
         memset(cnt, 0, qb * sizeof *cnt);
         for (size_t r0 = 0; r0 < nr; r0 += DC_RB) {
@@ -193,8 +195,10 @@ out:
     free(prod); free(cs); free(ci); free(cnt); free(idx);
 }
 
-int dc_knn_build(const dc_matrix *ref, const dc_matrix *query, size_t k, dc_metric m, int threads,
-                 la_progress *pg, dc_knn *out, la_error *err)
+/* The neighbour lists of query rows [q_lo, q_hi) into out (sized for every
+ * query row; the other rows are left zero). */
+static int dc_knn_rows(const dc_matrix *ref, const dc_matrix *query, size_t k, dc_metric m, int threads,
+                       la_progress *pg, size_t q_lo, size_t q_hi, dc_knn *out, la_error *err)
 {
     assert(ref && out && (ref->f32 != NULL) != (ref->f64 != NULL) && m != DC_METRIC_AUTO && k >= 1);
     memset(out, 0, sizeof *out);
@@ -207,7 +211,8 @@ int dc_knn_build(const dc_matrix *ref, const dc_matrix *query, size_t k, dc_metr
                             avail);
     size_t margin = ref->f32 ? DC_MARGIN_F32 : DC_MARGIN_F64;
     dc_knn_job J = {.ref = ref, .query = query, .self = self, .m = m, .k = k, .pg = pg,
-                    .c = k + margin < avail ? k + margin : avail, .out = out};
+                    .c = k + margin < avail ? k + margin : avail, .out = out,
+                    .q_lo = q_lo, .q_hi = q_hi == SIZE_MAX ? query->n : q_hi};
     double *rstat = la_malloc_array(ref->n, sizeof *rstat);
     double *qstat = self ? rstat : la_malloc_array(query->n, sizeof *qstat);
     float *rstat_f = NULL;
@@ -243,6 +248,43 @@ oom:
     free(rstat_f);
     dc_knn_free(out);
     return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory for the nearest-neighbour search");
+}
+
+int dc_knn_build(const dc_matrix *ref, const dc_matrix *query, size_t k, dc_metric m, int threads,
+                 la_progress *pg, dc_knn *out, la_error *err)
+{
+    return dc_knn_rows(ref, query, k, m, threads, pg, 0, SIZE_MAX, out, err);
+}
+
+/* Over ranks: rank r computes the query rows of la_coll_split(nq, r, size,
+ * DC_QB), whole DC_QB blocks, so every block is the one one process
+ * computes (same GEMM shapes, same candidates); the rows' lists are
+ * gathered at rank 0 in rank order, which is row order, and broadcast, so
+ * every rank ends with the one-process graph. Traffic: 16 bytes per
+ * neighbour, into rank 0 and back out. */
+int dc_knn_build_coll(const la_collective *c, const dc_matrix *ref, const dc_matrix *query, size_t k, dc_metric m,
+                      int threads, la_progress *pg, dc_knn *out, la_error *err)
+{
+    if (!la_coll_active(c)) return dc_knn_build(ref, query, k, m, threads, pg, out, err);
+    size_t nq = query ? query->n : ref->n, lo, hi;
+    la_coll_split(nq, c->rank, c->size, DC_QB, &lo, &hi);
+    int rc = dc_knn_rows(ref, query, k, m, threads, pg, lo, hi, out, err);
+    if ((rc = la_coll_agree(c, rc, err))) { dc_knn_free(out); return rc; }
+    size_t row = k * sizeof(int64_t), n = (hi - lo) * k;
+    int64_t *idx = NULL;
+    double *dist = NULL;
+    rc = la_coll_gather(c, out->index + lo * k, n * sizeof *idx, (void **)&idx, NULL, err);
+    if (!rc) rc = la_coll_gather(c, out->dist + lo * k, n * sizeof *dist, (void **)&dist, NULL, err);
+    if (!rc && c->rank == 0) {   /* the whole graph, in row order */
+        memcpy(out->index, idx, nq * row);
+        memcpy(out->dist, dist, nq * k * sizeof *dist);
+    }
+    free(idx);
+    free(dist);
+    if (!rc) rc = la_coll_bcast(c, out->index, nq * row, err);
+    if (!rc) rc = la_coll_bcast(c, out->dist, nq * k * sizeof *dist, err);
+    if (rc) dc_knn_free(out);
+    return rc;
 }
 
 void dc_knn_free(dc_knn *g)

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "../util/la_util.h"
+#include "../util/la_coll.h"
 
 typedef enum dc_metric {
     DC_METRIC_AUTO = 0,               /* cleanlab's rule: cosine when D > 3      */
@@ -63,6 +64,14 @@ double dc_distance(const dc_matrix *a, size_t i, const dc_matrix *b, size_t j, d
  * *out zeroed. */
 int dc_knn_build(const dc_matrix *ref, const dc_matrix *query, size_t k, dc_metric m, int threads,
                  la_progress *pg, dc_knn *out, la_error *err);
+
+/* dc_knn_build over the ranks of c (la_coll.h; NULL or one rank: exactly
+ * dc_knn_build): each rank computes the lists of its block of query rows
+ * against every reference row, and every rank returns the whole graph,
+ * byte-identical to one process's. Every rank calls it with the same
+ * inputs. A failure on any rank fails every rank (la_coll_agree). */
+int dc_knn_build_coll(const la_collective *c, const dc_matrix *ref, const dc_matrix *query, size_t k, dc_metric m,
+                      int threads, la_progress *pg, dc_knn *out, la_error *err);
 
 void dc_knn_free(dc_knn *g);
 

@@ -96,7 +96,7 @@ static int dc_leak_near(const dc_split *tr, const dc_split *te, const dc_opts *o
                         dc_leak *best, la_error *err)
 {
     dc_knn g;
-    int rc = dc_knn_build(&tr->feat, &te->feat, 1, r->metric, o->threads, NULL, &g, err);
+    int rc = dc_knn_build_coll(o->coll, &tr->feat, &te->feat, 1, r->metric, o->threads, NULL, &g, err);
     if (rc) return rc;
     for (size_t t = 0; t < te->n; t++) {
         if (best[t].train >= 0) continue;
@@ -116,7 +116,7 @@ static int dc_leak_images(const dc_split *tr, const dc_split *te, const dc_opts 
     size_t kc = tr->n < DC_LEAK_IMAGE_CANDIDATES ? tr->n : DC_LEAK_IMAGE_CANDIDATES;
     dc_matrix a = {tr->n, DC_DESC_DIM, dtr, NULL}, b = {te->n, DC_DESC_DIM, dte, NULL};
     dc_knn g;
-    int rc = dc_knn_build(&a, &b, kc, DC_METRIC_COSINE, o->threads, NULL, &g, err);
+    int rc = dc_knn_build_coll(o->coll, &a, &b, kc, DC_METRIC_COSINE, o->threads, NULL, &g, err);
     free(dtr); free(dte);
     if (rc) return rc;
     size_t per = (size_t)tr->image_w * tr->image_h * tr->channels;

@@ -115,7 +115,7 @@ static int dc_run_features(const dc_input *in, const dc_opts *o, unsigned want, 
     if (o->k >= x->n)
         return la_error_set(err, LA_EUSAGE, in->train.feat_path, 0,
                             "k = %zu nearest neighbours needs more than %zu examples (use --k)", o->k, x->n);
-    if ((rc = dc_knn_build(x, NULL, o->k, r->metric, o->threads, o->progress, &r->knn, err))) return rc;
+    if ((rc = dc_knn_build_coll(o->coll, x, NULL, o->k, r->metric, o->threads, o->progress, &r->knn, err))) return rc;
     if ((rc = dc_knn_correct(&r->knn, &r->rows, err))) return rc;
     /* the near-duplicate radius is also leakage's */
     if ((rc = dc_near_duplicates(&r->knn, o->near_dup_threshold, &r->nd, err))) return rc;
@@ -193,7 +193,7 @@ static int dc_run_image_pairs(const dc_input *in, const dc_opts *o, const float 
     size_t kc = s->n - 1 < DC_IMAGE_CANDIDATES ? s->n - 1 : DC_IMAGE_CANDIDATES;
     dc_matrix dm = {s->n, DC_DESC_DIM, desc, NULL};
     dc_knn g;
-    int rc = dc_knn_build(&dm, NULL, kc, DC_METRIC_COSINE, o->threads, NULL, &g, err);
+    int rc = dc_knn_build_coll(o->coll, &dm, NULL, kc, DC_METRIC_COSINE, o->threads, NULL, &g, err);
     if (rc) return rc;
     r->pairs = la_malloc_array(s->n * kc, sizeof *r->pairs);
     if (!r->pairs) { dc_knn_free(&g); return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); }

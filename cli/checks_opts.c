@@ -255,12 +255,14 @@ int dc_cli_features_only(struct au_cli *a)
     if (!rc && !tr.s.labels) tr.s.labels = dc_labels32(&tr);
     if (!rc && (a->dc.test || a->dc.test_features))
         rc = dc_test_load(a, &te, &err);
+    rc = la_coll_agree(a->dc.o.coll, rc, &err);   /* every rank loaded them (labelaudit-mpi) */
     if (rc) goto out;
     dc_input in = {.train = tr.s, .test = (a->dc.test || a->dc.test_features) ? &te.s : NULL};
     dc_cli_start(&a->dc, a->o.threads, a->quiet, &pg);
     pg.total = (long long)tr.s.n;
-    rc = dc_run(&in, &a->dc.o, &r, &err);
+    rc = dc_run(&in, &a->dc.o, &r, &err);   /* every rank (labelaudit-mpi): the kNN over ranks */
     la_progress_finish(&pg);
+    if (!rc && la_coll_rank(a->dc.o.coll) != 0) goto out;   /* rank 0 writes */
     if (!rc) rc = dc_write(&r, &in, &a->dc.o, a->out, &err);
     if (!rc) rc = dc_write_summary(&r, &a->dc.o, a->out, a->summary, &err);
     if (!rc) dc_cli_print(&r, a->out, a->quiet);
@@ -356,16 +358,19 @@ int dc_cli_with_audit(struct au_cli *a, struct au_loaded *ld, struct au_result *
     if (a->dc.features) rc = dc_load_npy(a->dc.features, &k->tr, err);
     if (!rc && (a->dc.test || a->dc.test_features))
         rc = dc_test_load(a, &k->te, err);
-    if (!rc && dc_label_rows(res, &k->flag, &k->score)) rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
-    if (rc) return rc;
+    int root = la_coll_rank(a->dc.o.coll) == 0;   /* other ranks lack the per-example audit arrays */
+    if (!rc && root && dc_label_rows(res, &k->flag, &k->score))
+        rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    if ((rc = la_coll_agree(a->dc.o.coll, rc, err))) return rc;
     dc_audit_split(a, ld, k);
     k->in = (dc_input){.train = k->s, .test = (a->dc.test || a->dc.test_features) ? &k->te.s : NULL,
                        .label_issue = k->flag, .label_score = k->score};
     dc_cli_start(&a->dc, a->o.threads, a->quiet, &pg);
     pg.total = (long long)k->s.n;
-    rc = dc_run(&k->in, &a->dc.o, &k->r, err);
+    rc = dc_run(&k->in, &a->dc.o, &k->r, err);   /* every rank: the kNN over ranks */
     la_progress_finish(&pg);
-    if (!rc) rc = dc_write(&k->r, &k->in, &a->dc.o, a->out, err);
+    if (rc || !root) return rc;                    /* rank 0 writes */
+    rc = dc_write(&k->r, &k->in, &a->dc.o, a->out, err);
     if (!rc) rc = dc_merge_summary(res, &k->r, &a->dc.o, err);
     if (!rc) dc_cli_print(&k->r, a->out, a->quiet);
     return rc;

@@ -44,7 +44,8 @@ int cmd_audit(int argc, char **argv)
     if (rc || done) return rc;
     /* labelaudit-mpi: the ranks share the audit; anything else is rank 0's */
     a.o.coll = la_coll_world();
-    if (la_coll_rank(a.o.coll) != 0 && (a.multi_label || !a.files.probs)) return 0;
+    a.dc.o.coll = a.o.coll;   /* the kNN checks too; rank 0 writes their files */
+    if (la_coll_rank(a.o.coll) != 0 && a.multi_label) return 0;
     if (a.multi_label) return au_ml_cli_run(&a);
     if (!a.files.probs) return dc_cli_features_only(&a);   /* dataset checks alone */
 
@@ -59,12 +60,16 @@ int cmd_audit(int argc, char **argv)
     cli_print_warnings(in.lab.warnings, in.lab.n_warnings);
     cli_print_warnings(in.ds.warnings, in.ds.n_warnings);
     cli_print_warnings(in.warnings, in.n_warnings);
+    rc = la_coll_agree(a.o.coll, rc, &err);   /* every rank read its inputs: one message, not an abort */
+    if (!rc && a.db && in.in.shards)   /* the run's hash and digest read one probability file */
+        rc = la_error_set(&err, LA_EUSAGE, a.files.probs, 0, "--db records one probability file, not shards: "
+                          "concatenate them (np.concatenate) or drop --db");
     if (rc) goto fail;
     if (a.remove_arg && (rc = au_remove_parse(a.remove_arg, in.in.k, &remove, &err))) goto fail;
     a.o.remove = remove;
     if ((rc = au_run(&in.in, &a.o, a.out, &res, &err))) goto fail;
-    if (la_coll_rank(a.o.coll) != 0) goto out;   /* rank 0 writes and prints */
     if (dc_cli_active(&a.dc) && (rc = dc_cli_with_audit(&a, &in, &res, &err))) goto fail;
+    if (la_coll_rank(a.o.coll) != 0) goto out;   /* rank 0 writes and prints */
     double t_run = la_now();
     if ((rc = au_write(&res, &in.in, &a.o, a.out, a.summary, &err))) goto fail;
     au_cli_warn_skipped(&res, &a.o, a.files.probs);

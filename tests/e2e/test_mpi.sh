@@ -13,6 +13,13 @@
 #   - a bad probability in the last rank's rows: every rank exits 2 with the
 #     single-process message, and no output directory appears;
 #   - a rank killed with SIGKILL mid-run: the job ends non-zero, no output;
+#   - sharded inputs (every golden case in 4 shards at -np 1-4, the synthetic
+#     file in 5 shards at -np 1, 2, 4) against one process on the
+#     concatenated files, and a pattern matching nothing;
+#   - the kNN dataset checks (near_duplicate, outlier, exact_duplicate,
+#     leakage, image near duplicates) at -np 1-4 on every golden-issues case,
+#     a planted Fashion-MNIST subset (with the label audit and leakage) and
+#     the planted idx images of test_checks.sh: the same files byte for byte;
 #   - cv: folds spread over 2 and 3 ranks (logreg, mlp with learning curves,
 #     --audit after it): the same probabilities, folds, labels, classes and
 #     metrics.json (timings and peak RSS masked) as one process.
@@ -99,6 +106,130 @@ for F in prune_by_noise_rate both low_normalized_margin; do
     same "synthetic --filter-by $F --rank-by confidence_weighted_entropy" 2 --labels "$TMP/syn_l.npy" \
         --pred-probs "$TMP/syn_p.npy" --filter-by "$F" --rank-by confidence_weighted_entropy --quiet
 done
+
+# ---- sharded inputs ----------------------------------------------------------
+# same_sh NAME NP LABELS PROBS CAT_L CAT_P [ARGS...]: mpirun on the shards
+# against one process on their concatenation (summary.json's *_path lines
+# record the arguments as given, so they are left out)
+same_sh() {
+    name=$1; np=$2; sl=$3; sp=$4; cl=$5; cp=$6; shift 6
+    rm -rf "$TMP/s" "$TMP/m"
+    "$LA_BIN" audit --labels "$cl" --pred-probs "$cp" "$@" --out "$TMP/s" >"$TMP/s.out" 2>"$TMP/s.err"; rs=$?
+    $MPIRUN -np "$np" "$MPI_BIN" audit --labels "$sl" --pred-probs "$sp" "$@" --out "$TMP/m" >"$TMP/m.out" 2>"$TMP/m.err"; rm=$?
+    why=""
+    [ "$rs" = 0 ] && [ "$rm" = 0 ] || why="exit $rm, one process $rs: $(head -c 300 "$TMP/m.err")"
+    if [ -z "$why" ] && ! diff -r -I '_path": ' "$TMP/s" "$TMP/m" >"$TMP/d" 2>&1; then why="outputs differ: $(head -c 300 "$TMP/d")"; fi
+    if [ -z "$why" ]; then pass "shards: $name (np $np)"; else fail "shards: $name (np $np)" "$why"; fi
+}
+for case in "$GOLDEN"/*/; do
+    case=${case%/}
+    [ -f "$case/case.json" ] || continue
+    c=$(basename "$case"); d="$TMP/sh_$c"
+    $PY - "$case" "$d" <<'EOF2'
+import os, sys, numpy as np
+src, out = sys.argv[1], sys.argv[2]
+os.makedirs(out, exist_ok=True)
+P = np.load(src + "/pred_probs.npy"); L = np.load(src + "/labels.npy")
+n = len(L); cuts = [0, n // 3 - 1, n // 3 - 1, n - n // 4, n]   # uneven, one empty shard
+for i in range(4):
+    np.save(f"{out}/part{i}.npy", P[cuts[i]:cuts[i + 1]]); np.save(f"{out}/lab{i}.npy", L[cuts[i]:cuts[i + 1]])
+EOF2
+    for np in 1 2 3 4; do
+        same_sh "$c --scores" "$np" "$d/lab*.npy" "$d/part*.npy" "$case/labels.npy" "$case/pred_probs.npy" --scores --quiet
+    done
+    same_sh "$c --filter-by both --rank-by normalized_margin" 3 "$d/lab*.npy" "$d/part*.npy" "$case/labels.npy" \
+        "$case/pred_probs.npy" --filter-by both --rank-by normalized_margin --quiet
+done
+# the synthetic matrix in 5 shards, cuts inside 8 MB chunks and inside ranks
+$PY - "$TMP/syn_p.npy" "$TMP/shs" <<'EOF2'
+import os, sys, numpy as np
+p = np.load(sys.argv[1]); out = sys.argv[2]; os.makedirs(out); n = len(p)
+cuts = [0, 1, n // 3 + 7, n // 2 - 5, n - 2, n]
+for i in range(5): np.save(f"{out}/p{i}.npy", p[cuts[i]:cuts[i + 1]])
+EOF2
+for np in 1 2 4; do
+    same_sh "synthetic ${N}x10 in 5 shards --scores" "$np" "$TMP/syn_l.npy" "$TMP/shs/p*.npy" "$TMP/syn_l.npy" \
+        "$TMP/syn_p.npy" --scores --quiet --threads 1
+done
+rm -rf "$TMP/m"
+$MPIRUN -np 2 "$MPI_BIN" audit --labels "$TMP/syn_l.npy" --pred-probs "$TMP/nope/p*.npy" --out "$TMP/m" >/dev/null 2>"$TMP/m.err"; rm=$?
+check "shards: a pattern matching nothing exits 2 on every rank ($rm)" test "$rm" = 2
+check "shards: ... naming the pattern" grep -q "nope/p\*.npy: the pattern matches no file" "$TMP/m.err"
+check "shards: ... no output" test ! -e "$TMP/m"
+
+# ---- the kNN dataset checks over ranks ---------------------------------------
+# same_dc NAME NP ARGS...: `audit ARGS` (the checks, with or without the
+# label audit) by both binaries: same exit status, same files byte for byte
+same_dc() {
+    name=$1; np=$2; shift 2
+    rm -rf "$TMP/s" "$TMP/m"
+    "$LA_BIN" audit "$@" --out "$TMP/s" --quiet >"$TMP/s.out" 2>"$TMP/s.err"; rs=$?
+    $MPIRUN -np "$np" "$MPI_BIN" audit "$@" --out "$TMP/m" --quiet >"$TMP/m.out" 2>"$TMP/m.err"; rm=$?
+    why=""
+    [ "$rs" = "$rm" ] || why="exit $rm, one process $rs: $(head -c 300 "$TMP/m.err")"
+    [ -z "$why" ] && [ "$rs" != 0 ] && why="exit $rs: $(head -c 300 "$TMP/s.err")"
+    if [ -z "$why" ] && ! diff -r "$TMP/s" "$TMP/m" >"$TMP/d" 2>&1; then why="outputs differ: $(head -c 300 "$TMP/d")"; fi
+    if [ -z "$why" ]; then pass "checks: $name (np $np)"; else fail "checks: $name (np $np)" "$why"; fi
+}
+GI="$SHARED/golden-issues"
+ngi=0
+for case in "$GI"/*/; do
+    case=${case%/}
+    [ -f "$case/features.npy" ] || continue
+    c=$(basename "$case"); ngi=$((ngi + 1))
+    set --
+    k=$(sed -n '/"options"/,/}/p' "$case/params.json" | grep '"k"' | sed 's/.*: *//; s/[",]//g')
+    m=$(sed -n '/"options"/,/}/p' "$case/params.json" | grep '"metric"' | sed 's/.*: *//; s/[",]//g')
+    [ -n "$k" ] && set -- "$@" --k "$k"
+    t=$(sed -n '/"options"/,/}/p' "$case/params.json" | grep '"threshold"' | sed 's/.*: *//; s/[",]//g')
+    [ -n "$m" ] && set -- "$@" --metric "$m"
+    [ -n "$t" ] && set -- "$@" --near-duplicate-threshold "$t"
+    for np in 1 2 3 4; do same_dc "$c $*" "$np" --features "$case/features.npy" --threads 1 "$@"; done
+done
+check "golden-issues cases found ($ngi)" test "$ngi" -ge 6
+# a planted Fashion-MNIST subset: 1,400 training images + 20 exact copies (5
+# relabelled), 20 noisy copies, 10 noise images; 300 test images + 15 leaked
+# training rows; labels and probabilities for the label audit beside
+FM="$SHARED/data/fashion-mnist"
+if [ -f "$FM/train-images-idx3-ubyte.gz" ]; then
+    $PY - "$FM" "$TMP/fm" <<'EOF2'
+import gzip, os, struct, sys, numpy as np
+src, out = sys.argv[1], sys.argv[2]; os.makedirs(out)
+def imgs(p):
+    b = gzip.open(p).read(); n, r, c = struct.unpack(">III", b[4:16])
+    return np.frombuffer(b, np.uint8, offset=16).reshape(n, r * c)
+X = imgs(src + "/train-images-idx3-ubyte.gz")[:1400].astype(np.float32) / 255
+y = np.frombuffer(gzip.open(src + "/train-labels-idx1-ubyte.gz").read(), np.uint8, offset=8)[:1400].astype(np.int64)
+T = imgs(src + "/t10k-images-idx3-ubyte.gz")[:300].astype(np.float32) / 255
+rng = np.random.default_rng(18); n0 = len(X)
+ex = rng.choice(n0, 20, replace=False); nr = rng.choice(n0, 20, replace=False)
+near = np.clip(X[nr] + rng.normal(0, 0.01, X[nr].shape).astype(np.float32), 0, 1)
+F = np.concatenate([X, X[ex], near, rng.random((10, X.shape[1])).astype(np.float32)])
+L = np.concatenate([y, y[ex], y[nr], rng.integers(0, 10, 10)]); L[n0:n0 + 5] = (L[n0:n0 + 5] + 1) % 10
+TF = np.concatenate([T, F[rng.choice(n0, 15, replace=False)]])
+n = len(F); lg = rng.normal(0, 1.5, (n, 10)); lg[np.arange(n), L] += 2.0
+p = np.exp(lg); p /= p.sum(1, keepdims=True)
+np.save(out + "/f.npy", F); np.save(out + "/tf.npy", TF); np.save(out + "/l.npy", L); np.save(out + "/p.npy", p)
+EOF2
+    for np in 1 2 3 4; do
+        same_dc "fashion-mnist planted, with the label audit and leakage" "$np" --features "$TMP/fm/f.npy" \
+            --test-features "$TMP/fm/tf.npy" --labels "$TMP/fm/l.npy" --pred-probs "$TMP/fm/p.npy" --scores --threads 1
+    done
+    same_dc "fashion-mnist planted, checks alone, euclidean k 5" 3 --features "$TMP/fm/f.npy" \
+        --test-features "$TMP/fm/tf.npy" --metric euclidean --k 5 --threads 2
+    check "fashion-mnist: the planted leaks are found" test "$(grep -c ',near,\|,exact,' "$TMP/s/leakage.csv")" -ge 15
+else
+    pass "fashion-mnist checks over ranks skipped: $FM missing"
+fi
+# images (the idx dataset of test_checks.sh): image near duplicates and image leakage over ranks
+IDX=tests/data/idx
+if [ -f "$IDX/fm200-images-idx3-ubyte.gz" ]; then
+    $PY tests/e2e/gen_checks_data.py "$TMP/pl" "$IDX/fm200-images-idx3-ubyte.gz" "$IDX/fm200-labels-idx1-ubyte.gz" >/dev/null
+    for np in 2 4; do
+        same_dc "planted idx images with --test" "$np" --data "$TMP/pl/train-images-idx3-ubyte" \
+            --idx-labels "$TMP/pl/train-labels-idx1-ubyte" --test "$TMP/pl/test-images-idx3-ubyte" --threads 1
+    done
+fi
 
 # ---- a failing rank: bad data in the last rank's part -----------------------
 same "bad probability on the last rank" 4 --labels "$TMP/syn_l.npy" --pred-probs "$TMP/syn_bad.npy" --quiet

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "audit/cl_run.h"
+#include "checks/dc_knn.h"
 #include "util/la_coll.h"
 
 enum { TC_MAX = 8 };
@@ -339,6 +340,84 @@ static void test_split_and_null(void **state)
     assert_null(la_coll_world());
 }
 
+/* ---- the kNN graph over ranks ------------------------------------------- */
+
+typedef struct tk_job {
+    tc_rank          rank;
+    const dc_matrix *ref, *query;
+    size_t           k;
+    dc_metric        m;
+    dc_knn           g;
+    la_error         err;
+    int              rc;
+} tk_job;
+
+static void *tk_thread(void *arg)
+{
+    tk_job *j = arg;
+    la_error_clear(&j->err);
+    j->rc = dc_knn_build_coll(&j->rank.c, j->ref, j->query, j->k, j->m, 2, NULL, &j->g, &j->err);
+    return NULL;
+}
+
+/* dc_knn_build_coll on R ranks: every rank's graph is one process's. */
+static void tk_check(int R, const dc_matrix *ref, const dc_matrix *query, size_t k, dc_metric m)
+{
+    dc_knn one;
+    la_error e;
+    assert_int_equal(dc_knn_build(ref, query, k, m, 1, NULL, &one, &e), 0);
+    tc_world w = {.R = R};
+    tk_job jobs[TC_MAX];
+    pthread_t th[TC_MAX];
+    memset(jobs, 0, sizeof jobs);
+    pthread_barrier_init(&w.bar, NULL, (unsigned)R);
+    for (int r = 0; r < R; r++) {
+        tk_job *j = &jobs[r];
+        j->ref = ref; j->query = query; j->k = k; j->m = m;
+        j->rank = (tc_rank){.c = {.rank = r, .size = R, .allreduce_i64 = tc_allreduce, .gatherv = tc_gatherv,
+                                  .bcast = tc_bcast, .agree = tc_agree}, .w = &w};
+        j->rank.c.ctx = &j->rank;
+        pthread_create(&th[r], NULL, tk_thread, j);
+    }
+    for (int r = 0; r < R; r++) pthread_join(th[r], NULL);
+    for (int r = 0; r < R; r++) {
+        assert_int_equal(jobs[r].rc, 0);
+        assert_int_equal(jobs[r].g.n, one.n);
+        assert_memory_equal(jobs[r].g.index, one.index, one.n * k * sizeof *one.index);
+        assert_memory_equal(jobs[r].g.dist, one.dist, one.n * k * sizeof *one.dist);
+        dc_knn_free(&jobs[r].g);
+    }
+    pthread_barrier_destroy(&w.bar);
+    dc_knn_free(&one);
+}
+
+/* 1,100 rows (4 full blocks of 256 query rows and a partial one), planted
+ * copies so ties and zero distances occur, and a 700-row query set. */
+static void test_knn_across_ranks(void **state)
+{
+    (void)state;
+    size_t n = 1100, nq = 700, d = 12;
+    float *xf = malloc(n * d * sizeof *xf), *qf = malloc(nq * d * sizeof *qf);
+    double *xd = malloc(n * d * sizeof *xd), *qd = malloc(nq * d * sizeof *qd);
+    uint64_t s = 18;
+    for (size_t i = 0; i < n * d; i++) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        xf[i] = (float)((double)(s >> 11) / 9007199254740992.0 - 0.5);
+    }
+    for (size_t i = 0; i < 40; i++) memcpy(xf + (n - 1 - i) * d, xf + i * 7 * d, d * sizeof *xf);   /* copies */
+    for (size_t i = 0; i < nq * d; i++) qf[i] = xf[(i * 13) % (n * d)] * 0.999f;
+    for (size_t i = 0; i < n * d; i++) xd[i] = xf[i];
+    for (size_t i = 0; i < nq * d; i++) qd[i] = qf[i];
+    dc_matrix rf = {n, d, xf, NULL}, rd = {n, d, NULL, xd}, q32 = {nq, d, qf, NULL}, q64 = {nq, d, NULL, qd};
+    for (int R = 2; R <= 4; R++) {
+        tk_check(R, &rf, NULL, 10, DC_METRIC_COSINE);
+        tk_check(R, &rd, NULL, 10, DC_METRIC_EUCLIDEAN);
+        tk_check(R, &rf, &q32, 1, DC_METRIC_EUCLIDEAN);
+        tk_check(R, &rd, &q64, 3, DC_METRIC_COSINE);
+    }
+    free(xf); free(qf); free(xd); free(qd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -346,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_cl_run_across_ranks),
         cmocka_unit_test(test_cl_run_floors_too_high),
         cmocka_unit_test(test_cl_run_bad_row_on_last_rank),
+        cmocka_unit_test(test_knn_across_ranks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
