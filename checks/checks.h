@@ -28,6 +28,7 @@
 #include "dc_knn.h"
 #include "dc_feature.h"
 #include "dc_image.h"
+#include "dc_pca.h"
 
 /* The checks --issues names. "label" is the confident-learning audit (the
  * audit stage, not this one); it is listed so one list picks everything. */
@@ -61,6 +62,8 @@ typedef struct dc_opts {
     dc_metric  metric;                /* DC_METRIC_AUTO: cosine when D > 3          */
     int        threads;               /* >= 1                                       */
     la_progress *progress;            /* kNN progress, or NULL                      */
+    dc_outlier_score outlier_score;   /* what outlier.csv holds (DC_OUTLIER_PARITY)  */
+    size_t     pca_components;        /* r of the pca score (DC_PCA_COMPONENTS)      */
 } dc_opts;
 
 void dc_opts_init(dc_opts *o);

@@ -32,6 +32,10 @@ const char dc_cli_help[] =
     "  --k N                    nearest neighbours (10)\n"
     "  --near-duplicate-threshold T  radius = T x median NN distance (0.13)\n"
     "  --metric cosine|euclidean  kNN metric (default: cosine when D > 3)\n"
+    "  --outlier-score parity|pca  outlier.csv's score: cleanlab's (parity, the\n"
+    "                           default) or kNN on the top principal components\n"
+    "                           of the unit-length rows (pca; better on images)\n"
+    "  --pca-components N       components of the pca score (20)\n"
     "With --db the findings are recorded with the audit run (needs --pred-probs):\n"
     "the review queue, `clean --drop-issues`, the report's issue-TYPE.html pages.\n"
     "\n";
@@ -73,6 +77,15 @@ int dc_cli_handle(dc_cli *c, int code, const char *value, const char *cmd)
         if (!strcmp(value, "cosine")) c->o.metric = DC_METRIC_COSINE;
         else if (!strcmp(value, "euclidean")) c->o.metric = DC_METRIC_EUCLIDEAN;
         else return cli_usage_error(cmd, "--metric must be cosine or euclidean, got '%s'", value);
+        return 0;
+    case 7:
+        if (!strcmp(value, "parity")) c->o.outlier_score = DC_OUTLIER_PARITY;
+        else if (!strcmp(value, "pca")) c->o.outlier_score = DC_OUTLIER_PCA;
+        else return cli_usage_error(cmd, "--outlier-score must be parity or pca, got '%s'", value);
+        return 0;
+    case 8:
+        if (cli_parse_long(cmd, "pca-components", value, 1, 4096, &lv)) return LA_EUSAGE;
+        c->o.pca_components = (size_t)lv;
         return 0;
     default: return -1;
     }
