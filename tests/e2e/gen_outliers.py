@@ -5,9 +5,10 @@ upscaled bilinearly to 16-21 px and centred by their centre of mass, as MNIST
 is made), drawn shapes (ring, square outline, cross, triangle outline),
 inverted clothing (1 - x) and 12 x 12 crops of clothing blown up to 28 x 28.
 Usage: gen_outliers.py OUT_DIR SEED FM_IMAGES.gz DIGITS.csv [N] [FRACTION]
-Writes OUT_DIR/features.npy (N x 784 float32 in [0, 1]) and OUT_DIR/truth.txt
-(one line per row: 0 clothing, 1 planted) and OUT_DIR/kind.txt (the kind or
-'-'). Needs numpy only."""
+[FM_LABELS.gz]. Writes OUT_DIR/features.npy (N x 784 float32 in [0, 1]),
+OUT_DIR/truth.txt (one line per row: 0 clothing, 1 planted), OUT_DIR/kind.txt
+(the kind or '-') and, given the labels, OUT_DIR/labels.txt (the clothing's
+class, a random class for a planted image). Needs numpy only."""
 import csv
 import gzip
 import os
@@ -64,7 +65,8 @@ def main():
     digs = np.array([[float(r["pixel_%d_%d" % (i, j)]) for i in range(8) for j in range(8)] for r in rows])
     digs = digs.reshape(-1, 8, 8) / 16.0
     rng = np.random.default_rng(seed)
-    x = fm[rng.choice(total, n, replace=False)].copy()
+    pick = rng.choice(total, n, replace=False)
+    x = fm[pick].copy()
     m = int(round(n * frac))
     pos = rng.choice(n, m, replace=False)
     kinds = ["-"] * n
@@ -87,6 +89,11 @@ def main():
         f.write("".join("%d\n" % (k != "-") for k in kinds))
     with open(os.path.join(out, "kind.txt"), "w") as f:
         f.write("".join(k + "\n" for k in kinds))
+    if len(sys.argv) > 7:
+        lab = np.frombuffer(gzip.open(sys.argv[7]).read(), np.uint8, total, 8)[pick].astype(int)
+        lab[pos] = np.random.default_rng(seed + 1000).integers(0, 10, len(pos))
+        with open(os.path.join(out, "labels.txt"), "w") as f:
+            f.write("".join("%d\n" % v for v in lab))
 
 
 if __name__ == "__main__":
