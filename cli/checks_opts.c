@@ -218,13 +218,16 @@ static const int32_t *dc_labels32(dc_side *sd)
 
 /* ---- printing ------------------------------------------------------------- */
 
-static void dc_cli_print(const dc_result *r, const char *out, int quiet)
+static void dc_cli_print(const dc_result *r, const dc_opts *o, const char *out, int quiet)
 {
     if (quiet) return;
     fprintf(stderr, "dataset checks on %zu examples in %.2f s -> %s/issues.csv\n", r->n, r->seconds, out);
     if (r->knn.n)
         fprintf(stderr, "  kNN: k = %zu, %s, median nearest-neighbour distance %.6g\n", r->k,
                 dc_metric_names[r->metric], r->nd.median_nn);
+    if ((r->ran & DC_BIT(DC_CHECK_OUTLIER)) && o->outlier_score == DC_OUTLIER_PCA)
+        fprintf(stderr, "  outlier score: pca (top %zu principal components of the unit-length rows, "
+                        "euclidean kNN)\n", o->pca_components);
     for (int t = 0; t < DC_ISSUE_COUNT; t++)
         if (r->count[t]) fprintf(stderr, "  %-22s %zu\n", dc_issue_names[t], r->count[t]);
     if (r->ran & DC_BIT(DC_CHECK_LEAKAGE))
@@ -276,7 +279,7 @@ int dc_cli_features_only(struct au_cli *a)
     la_progress_finish(&pg);
     if (!rc) rc = dc_write(&r, &in, &a->dc.o, a->out, &err);
     if (!rc) rc = dc_write_summary(&r, &a->dc.o, a->out, a->summary, &err);
-    if (!rc) dc_cli_print(&r, a->out, a->quiet);
+    if (!rc) dc_cli_print(&r, &a->dc.o, a->out, a->quiet);
 out:
     if (rc) rc = cli_report(&err);
     dc_result_free(&r);
@@ -380,7 +383,7 @@ int dc_cli_with_audit(struct au_cli *a, struct au_loaded *ld, struct au_result *
     la_progress_finish(&pg);
     if (!rc) rc = dc_write(&k->r, &k->in, &a->dc.o, a->out, err);
     if (!rc) rc = dc_merge_summary(res, &k->r, &a->dc.o, err);
-    if (!rc) dc_cli_print(&k->r, a->out, a->quiet);
+    if (!rc) dc_cli_print(&k->r, &a->dc.o, a->out, a->quiet);
     return rc;
 }
 
