@@ -308,6 +308,8 @@ static int run_cv(cv_args *a, la_dataset *ds, cv_stage_result *res, json_t **doc
     if ((rc = cv_stage_write(res, ds, *doc, a->out, err))) goto done;
     if (a->embed_out && (rc = io_npy_save_f32(a->embed_out, res->embed, res->n, res->embed_dim, err))) goto done;
     print_result(a, res, *doc, load_s, dir);
+    if (a->embed_out && !a->json && !a->quiet)
+        printf("wrote %s (%zu x %zu float32, the out-of-fold hidden layer)\n", a->embed_out, res->n, res->embed_dim);
     fflush(stdout);
     goto done;
 oom:
