@@ -4,7 +4,8 @@
  * features exactly as cleanlab 2.9.0's Datalab finds them; identical rows and
  * byte-identical image files (exact_duplicate), such groups with different
  * labels (label_conflict); test examples copied from training (leakage);
- * shift-tolerant near-duplicate images and per-image defects (image).
+ * shift-tolerant near-duplicate images and per-image defects (image); beside
+ * cleanlab's outlier score, one that works on images (dc_pca.h, opts.outlier_score).
  *
  *   dc_opts o;  dc_opts_init(&o);             // cleanlab's defaults, every check
  *   dc_input in = {.train = {.feat = {n, d, f32, NULL}, .ids = ids, ...}};
