@@ -4,7 +4,8 @@
  * features exactly as cleanlab 2.9.0's Datalab finds them; identical rows and
  * byte-identical image files (exact_duplicate), such groups with different
  * labels (label_conflict); test examples copied from training (leakage);
- * shift-tolerant near-duplicate images and per-image defects (image).
+ * shift-tolerant near-duplicate images and per-image defects (image); beside
+ * cleanlab's outlier score, one that works on images (dc_pca.h, opts.outlier_score).
  *
  *   dc_opts o;  dc_opts_init(&o);             // cleanlab's defaults, every check
  *   dc_input in = {.train = {.feat = {n, d, f32, NULL}, .ids = ids, ...}};
@@ -28,6 +29,7 @@
 #include "dc_knn.h"
 #include "dc_feature.h"
 #include "dc_image.h"
+#include "dc_pca.h"
 
 /* The checks --issues names. "label" is the confident-learning audit (the
  * audit stage, not this one); it is listed so one list picks everything. */
@@ -64,6 +66,8 @@ typedef struct dc_opts {
     const la_collective *coll;        /* ranks sharing the kNN searches (labelaudit-mpi),
                                          or NULL: every rank calls dc_run with the
                                          same inputs and gets the same result      */
+    dc_outlier_score outlier_score;   /* what outlier.csv holds (DC_OUTLIER_PARITY)  */
+    size_t     pca_components;        /* r of the pca score (DC_PCA_COMPONENTS)      */
 } dc_opts;
 
 void dc_opts_init(dc_opts *o);

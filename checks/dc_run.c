@@ -31,6 +31,8 @@ void dc_opts_init(dc_opts *o)
     o->outlier_threshold = DC_OUTLIER_THRESHOLD;
     o->metric = DC_METRIC_AUTO;
     o->threads = 1;
+    o->outlier_score = DC_OUTLIER_PARITY;
+    o->pca_components = DC_PCA_COMPONENTS;
 }
 
 int dc_checks_parse(const char *list, unsigned *mask, const char **bad, size_t *bad_len)
@@ -121,7 +123,12 @@ static int dc_run_features(const dc_input *in, const dc_opts *o, unsigned want, 
     if ((rc = dc_near_duplicates(&r->knn, o->near_dup_threshold, &r->nd, err))) return rc;
     if (want & DC_BIT(DC_CHECK_NEAR_DUPLICATE)) r->ran |= DC_BIT(DC_CHECK_NEAR_DUPLICATE);
     if (want & DC_BIT(DC_CHECK_OUTLIER)) {
-        if ((rc = dc_outliers(&r->knn, r->metric, o->outlier_threshold, &r->od, err))) return rc;
+        /* parity: cleanlab's score on the graph above; pca: the same score on
+         * the euclidean graph of the unit-length rows' top principal components */
+        rc = o->outlier_score == DC_OUTLIER_PCA
+                 ? dc_pca_outliers(x, o->pca_components, o->k, o->outlier_threshold, o->threads, NULL, &r->od, err)
+                 : dc_outliers(&r->knn, r->metric, o->outlier_threshold, &r->od, err);
+        if (rc) return rc;
         r->ran |= DC_BIT(DC_CHECK_OUTLIER);
     }
     return 0;

@@ -227,6 +227,10 @@ json_t *dc_summary(const dc_result *r, const dc_opts *o)
         json_object_set_new(od, "threshold", json_real(o->outlier_threshold));
         json_object_set_new(od, "issue_threshold", json_real(r->od.issue_threshold));
         json_object_set_new(od, "scaling_factor", json_real(r->od.scaling_factor));
+        if (o->outlier_score != DC_OUTLIER_PARITY) {   /* absent for parity: summaries unchanged */
+            json_object_set_new(od, "score", json_string(dc_outlier_score_names[o->outlier_score]));
+            json_object_set_new(od, "pca_components", json_integer((json_int_t)o->pca_components));
+        }
         json_object_set_new(j, "outlier", od);
     }
     if (r->ran & DC_BIT(DC_CHECK_LEAKAGE)) {

@@ -32,6 +32,10 @@ const char dc_cli_help[] =
     "  --k N                    nearest neighbours (10)\n"
     "  --near-duplicate-threshold T  radius = T x median NN distance (0.13)\n"
     "  --metric cosine|euclidean  kNN metric (default: cosine when D > 3)\n"
+    "  --outlier-score parity|pca  outlier.csv's score: cleanlab's (parity, the\n"
+    "                           default) or kNN on the top principal components\n"
+    "                           of the unit-length rows (pca; better on images)\n"
+    "  --pca-components N       components of the pca score (20)\n"
     "With --db the findings are recorded with the audit run (needs --pred-probs):\n"
     "the review queue, `clean --drop-issues`, the report's issue-TYPE.html pages.\n"
     "\n";
@@ -73,6 +77,15 @@ int dc_cli_handle(dc_cli *c, int code, const char *value, const char *cmd)
         if (!strcmp(value, "cosine")) c->o.metric = DC_METRIC_COSINE;
         else if (!strcmp(value, "euclidean")) c->o.metric = DC_METRIC_EUCLIDEAN;
         else return cli_usage_error(cmd, "--metric must be cosine or euclidean, got '%s'", value);
+        return 0;
+    case 7:
+        if (!strcmp(value, "parity")) c->o.outlier_score = DC_OUTLIER_PARITY;
+        else if (!strcmp(value, "pca")) c->o.outlier_score = DC_OUTLIER_PCA;
+        else return cli_usage_error(cmd, "--outlier-score must be parity or pca, got '%s'", value);
+        return 0;
+    case 8:
+        if (cli_parse_long(cmd, "pca-components", value, 1, 4096, &lv)) return LA_EUSAGE;
+        c->o.pca_components = (size_t)lv;
         return 0;
     default: return -1;
     }
@@ -205,13 +218,16 @@ static const int32_t *dc_labels32(dc_side *sd)
 
 /* ---- printing ------------------------------------------------------------- */
 
-static void dc_cli_print(const dc_result *r, const char *out, int quiet)
+static void dc_cli_print(const dc_result *r, const dc_opts *o, const char *out, int quiet)
 {
     if (quiet) return;
     fprintf(stderr, "dataset checks on %zu examples in %.2f s -> %s/issues.csv\n", r->n, r->seconds, out);
     if (r->knn.n)
         fprintf(stderr, "  kNN: k = %zu, %s, median nearest-neighbour distance %.6g\n", r->k,
                 dc_metric_names[r->metric], r->nd.median_nn);
+    if ((r->ran & DC_BIT(DC_CHECK_OUTLIER)) && o->outlier_score == DC_OUTLIER_PCA)
+        fprintf(stderr, "  outlier score: pca (top %zu principal components of the unit-length rows, "
+                        "euclidean kNN)\n", o->pca_components);
     for (int t = 0; t < DC_ISSUE_COUNT; t++)
         if (r->count[t]) fprintf(stderr, "  %-22s %zu\n", dc_issue_names[t], r->count[t]);
     if (r->ran & DC_BIT(DC_CHECK_LEAKAGE))
@@ -265,7 +281,7 @@ int dc_cli_features_only(struct au_cli *a)
     if (!rc && la_coll_rank(a->dc.o.coll) != 0) goto out;   /* rank 0 writes */
     if (!rc) rc = dc_write(&r, &in, &a->dc.o, a->out, &err);
     if (!rc) rc = dc_write_summary(&r, &a->dc.o, a->out, a->summary, &err);
-    if (!rc) dc_cli_print(&r, a->out, a->quiet);
+    if (!rc) dc_cli_print(&r, &a->dc.o, a->out, a->quiet);
 out:
     if (rc) rc = cli_report(&err);
     dc_result_free(&r);
@@ -372,7 +388,7 @@ int dc_cli_with_audit(struct au_cli *a, struct au_loaded *ld, struct au_result *
     if (rc || !root) return rc;                    /* rank 0 writes */
     rc = dc_write(&k->r, &k->in, &a->dc.o, a->out, err);
     if (!rc) rc = dc_merge_summary(res, &k->r, &a->dc.o, err);
-    if (!rc) dc_cli_print(&k->r, a->out, a->quiet);
+    if (!rc) dc_cli_print(&k->r, &a->dc.o, a->out, a->quiet);
     return rc;
 }
 

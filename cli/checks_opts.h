@@ -26,7 +26,9 @@ struct au_result;
     {"issues",                   required_argument, 0, DC_OPT_BASE + 3}, \
     {"k",                        required_argument, 0, DC_OPT_BASE + 4}, \
     {"near-duplicate-threshold", required_argument, 0, DC_OPT_BASE + 5}, \
-    {"metric",                   required_argument, 0, DC_OPT_BASE + 6}
+    {"metric",                   required_argument, 0, DC_OPT_BASE + 6}, \
+    {"outlier-score",            required_argument, 0, DC_OPT_BASE + 7}, \
+    {"pca-components",           required_argument, 0, DC_OPT_BASE + 8}
 
 struct dc_cli_kept;
 

@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "../db/db.h"
 #include "../io/dataset.h"
+#include "../io/npy.h"
 #include "../util/la_json.h"
 #include "cmd_common.h"
 #include "../cv/cv.h"
@@ -56,13 +57,16 @@ static const char usage[] =
     "                           --scores, --corrected, --bootstrap and --confidence\n"
     "                           apply to it (see `labelaudit audit --help`)\n"
     "  --db FILE                with --audit: record the run and these metrics in FILE\n"
+    "  --embed-out FILE.npy     also write each row's last hidden layer (--model mlp)\n"
+    "                           from the fold model that held it out, N x H float32\n"
+    "                           (for `audit --features FILE.npy --issues outlier`)\n"
     "  --format text|json       summary on stdout (text)\n"
     "  --quiet                  no progress or information on stderr\n"
     "  --help                   this help\n"
     "\n";
 
 enum { O_DATA = 1, O_OUT, O_LABELS, O_WEIGHTS, O_WCOL, O_FOLDS, O_SEED, O_THREADS, O_NOSTD, O_AUDIT,
-       O_DB, O_FORMAT, O_QUIET, O_HELP };
+       O_DB, O_FORMAT, O_QUIET, O_HELP, O_EMBED };
 
 static const struct option own_options[] = {
     {"data", required_argument, NULL, O_DATA},
@@ -79,6 +83,7 @@ static const struct option own_options[] = {
     {"format", required_argument, NULL, O_FORMAT},
     {"quiet", no_argument, NULL, O_QUIET},
     {"help", no_argument, NULL, O_HELP},
+    {"embed-out", required_argument, NULL, O_EMBED},
     AU_STAGE_LONG_OPTIONS,
 };
 
@@ -86,6 +91,7 @@ static const struct option own_options[] = {
 
 typedef struct cv_args {
     const char *data, *out, *labels, *weights, *weight_col, *audit, *db;
+    const char *embed_out;            /* --embed-out FILE.npy, or NULL */
     long  folds, seed, threads;
     int   standardize, json, quiet;
     io_load_opts load;
@@ -110,6 +116,11 @@ static int own_option(void *ctx, int c, const char *arg)
     case O_NOSTD: a->standardize = 0; break;
     case O_AUDIT: a->audit = arg; break;
     case O_DB: a->db = arg; break;
+    case O_EMBED:
+        if (strlen(arg) < 5 || strcmp(arg + strlen(arg) - 4, ".npy"))
+            return cli_usage_error("cv", "--embed-out must name a .npy file, got '%s'", arg);
+        a->embed_out = arg;
+        break;
     default: {
         int rc = au_opts_handle(&a->audit_opts, &a->remove_arg, c, arg, "cv");
         if (rc < 0) return cli_usage_error("cv", "unknown option");
@@ -282,6 +293,7 @@ static int run_cv(cv_args *a, la_dataset *ds, cv_stage_result *res, json_t **doc
         .standardize = a->standardize, .folds = fold, .coteach = a->train.coteach ? &a->train.co : NULL,
         .decouple = a->train.decouple, .rebalance = cli_train_rebalance(&a->train), .on_fold = on_fold, .ctx = &pc,
         .coll = la_coll_world(),   /* labelaudit-mpi: folds over the ranks */
+        .embed = a->embed_out != NULL,
     };
     rc = cv_stage(ds, sw, &so, res, err);
     la_progress_finish(&pc.pg);
@@ -294,7 +306,10 @@ static int run_cv(cv_args *a, la_dataset *ds, cv_stage_result *res, json_t **doc
     cv_stage_dir(a->out, dir, sizeof dir);
     snprintf(labels_path, lpsz, "%s/labels.npy", dir);
     if ((rc = cv_stage_write(res, ds, *doc, a->out, err))) goto done;
+    if (a->embed_out && (rc = io_npy_save_f32(a->embed_out, res->embed, res->n, res->embed_dim, err))) goto done;
     print_result(a, res, *doc, load_s, dir);
+    if (a->embed_out && !a->json && !a->quiet)
+        printf("wrote %s (%zu x %zu float32, the out-of-fold hidden layer)\n", a->embed_out, res->n, res->embed_dim);
     fflush(stdout);
     goto done;
 oom:

@@ -113,8 +113,13 @@ static int run_fold(job *J, int f, float **buf, la_error *err)
         cv_rebalance_apply(&o, ch.chosen, &decouple);
         if (J->info) J->info[f].rebalance = ch;
     }
-    rc = cv_robust_fit_predict(&o, J->r->coteach, decouple, Xtr, ntr, d, ytr, swtr, k, Xte, nte, P, err);
+    size_t h = J->r->embed ? (size_t)J->t->hidden[J->t->n_hidden - 1] : 0;
+    float *H = h ? la_malloc_array(nte * h, sizeof *H) : NULL;
+    if (h && !H) { free(yte); goto oom; }
+    rc = cv_robust_fit_predict_embed(&o, J->r->coteach, decouple, Xtr, ntr, d, ytr, swtr, k, Xte, nte, P, H, err);
     free(yte);
+    for (size_t i = 0; !rc && H && i < nte; i++) memcpy(J->r->embed + te[i] * h, H + i * h, h * sizeof *H);
+    free(H);
     if (rc) goto done;
     for (size_t i = 0; i < nte; i++) memcpy(J->probs + te[i] * k, P + i * k, k * sizeof *P);
     if (J->info) {
@@ -290,7 +295,7 @@ void cv_stage_result_free(cv_stage_result *r)
     for (int f = 0; r->fold_metrics && f < r->n_folds; f++) mt_metrics_free(&r->fold_metrics[f]);
     mt_metrics_free(&r->pooled);
     free(r->fold_metrics);
-    free(r->probs); free(r->fold); free(r->info); free(r->curves); free(r->curve_mem);
+    free(r->probs); free(r->fold); free(r->info); free(r->curves); free(r->curve_mem); free(r->embed);
     memset(r, 0, sizeof *r);
 }
 
@@ -336,13 +341,25 @@ int cv_stage(const la_dataset *ds, const float *sw, const cv_stage_opts *o, cv_s
     if (!out->fold || !out->probs || !out->info || !out->fold_metrics) goto oom;
     if ((t.model == CV_MODEL_MLP || t.model == CV_MODEL_CNN) && alloc_curves(out, (size_t)t.epochs)) goto oom;
     int rc;
+    if (o->embed) {            /* the out-of-fold hidden-layer embedding (mlp only, one process) */
+        if (t.model != CV_MODEL_MLP || t.n_hidden < 1 || t.hidden[t.n_hidden - 1] < 1) {
+            rc = la_error_set(err, LA_EUSAGE, NULL, 0, "--embed-out needs --model mlp (the embedding is its last hidden layer)");
+            goto fail;
+        }
+        if (o->coll && la_coll_size(o->coll) > 1) {
+            rc = la_error_set(err, LA_EUSAGE, NULL, 0, "--embed-out is not available across MPI ranks");
+            goto fail;
+        }
+        out->embed_dim = (size_t)t.hidden[t.n_hidden - 1];
+        if (!(out->embed = la_big_alloc(n ? n : 1, out->embed_dim * sizeof *out->embed))) goto oom;
+    }
     if (o->folds) memcpy(out->fold, o->folds, n * sizeof *out->fold);
     else if ((rc = cv_folds_stratified(ds->labels, n, k, o->n_folds, o->seed, out->fold, NULL, err))) goto fail;
     cv_run_opts ro = {
         .n_folds = o->n_folds, .threads = o->threads, .standardize = o->standardize,
         .onehot = ds->feature_onehot, .curves = out->curves, .coteach = o->coteach,
         .decouple = o->decouple, .rebalance = o->rebalance, .on_fold = o->on_fold, .ctx = o->ctx,
-        .coll = o->coll,
+        .coll = o->coll, .embed = out->embed,
     };
     double t1 = la_now();
     if ((rc = cv_run(&t, &ro, ds->features, n, ds->d, ds->labels, sw, k, out->fold, out->probs,

@@ -53,6 +53,9 @@ typedef struct cv_run_opts {
      * example index and copied to every rank: each ends with the
      * one-process result (same seed per fold, same BLAS threading). */
     const la_collective *coll;
+    /* n x hidden[n_hidden-1] floats, or NULL: each row's last hidden layer
+     * (mlp) from the fold model that held it out (not across ranks) */
+    float *embed;
 } cv_run_opts;
 
 /* X: n x d raw features; y: n labels in 0..k-1; sw: n weights or NULL;
@@ -78,6 +81,7 @@ typedef struct cv_stage_opts {
     void (*on_fold)(void *ctx, int fold, int n_done);   /* progress, may be NULL */
     void *ctx;
     const la_collective *coll;  /* folds spread over ranks (cv_run_opts.coll), or NULL */
+    int      embed;           /* 1: keep the out-of-fold hidden-layer embedding (mlp) */
 } cv_stage_opts;
 
 /* What a cross-validation produces; every array is owned by the struct. */
@@ -92,6 +96,8 @@ typedef struct cv_stage_result {
     mt_metrics    pooled;     /* metrics of all out-of-fold predictions       */
     mt_metrics   *fold_metrics; /* n_folds: each fold's                       */
     double        seconds;    /* wall time of the training                    */
+    float        *embed;      /* n x embed_dim (cv_stage_opts.embed), else NULL */
+    size_t        embed_dim;
 } cv_stage_result;
 
 /* Cross-validates a loaded dataset: ds->features (n x d, raw), ds->labels,

@@ -298,6 +298,16 @@ int cv_robust_fit_predict(const cv_train_opts *o, const cv_robust_coteach_opts *
                           const float *X, size_t n, size_t d, const int32_t *y, const float *sw,
                           size_t k, const float *Xte, size_t nte, double *probs, la_error *err)
 {
+    return cv_robust_fit_predict_embed(o, co, decouple, X, n, d, y, sw, k, Xte, nte, probs, NULL, err);
+}
+
+int cv_robust_fit_predict_embed(const cv_train_opts *o, const cv_robust_coteach_opts *co, int decouple,
+                                const float *X, size_t n, size_t d, const int32_t *y, const float *sw,
+                                size_t k, const float *Xte, size_t nte, double *probs, float *H,
+                                la_error *err)
+{
+    if (H && (o->model != CV_MODEL_MLP || o->n_hidden < 1))
+        return la_error_set(err, LA_EUSAGE, NULL, 0, "the hidden-layer embedding needs --model mlp");
     if (o->model == CV_MODEL_ENSEMBLE && !co && !decouple)
         return cv_ensemble_fit_predict(o, X, n, d, y, sw, k, Xte, nte, probs, NULL, err);
     cv_model *m = NULL, *m2 = NULL;
@@ -307,6 +317,7 @@ int cv_robust_fit_predict(const cv_train_opts *o, const cv_robust_coteach_opts *
     else rc = cv_model_fit(o, X, n, d, y, sw, k, &m, err);
     if (!rc) rc = m2 ? cv_robust_coteach_predict(m, m2, Xte, nte, k, probs, err)
                      : cv_model_predict_proba(m, Xte, nte, probs, err);
+    if (!rc && H) rc = cv_robust_hidden(m, o, d, k, Xte, nte, H, err);   /* co-teaching: the first net */
     cv_model_free(m);
     cv_model_free(m2);
     if (rc || o->raw_probs || k > CV_MAX_CLASSES) return rc;

@@ -73,6 +73,15 @@ int cv_robust_hidden(cv_model *m, const cv_train_opts *o, size_t d, size_t k, co
  * probabilities are mapped back to y's class shares, unless o->raw_probs.
  * What cv's folds and retrain share. Returns 0 or the fit's / prediction's
  * status. */
+/* cv_robust_fit_predict that also writes H (nte x hidden[n_hidden-1]): the
+ * last hidden layer of the fitted mlp on Xte (co-teaching: its first
+ * network), or nothing when H is NULL. LA_EUSAGE when H is asked of a model
+ * that is not an mlp with a hidden layer. */
+int cv_robust_fit_predict_embed(const cv_train_opts *o, const cv_robust_coteach_opts *co, int decouple,
+                                const float *X, size_t n, size_t d, const int32_t *y, const float *sw,
+                                size_t k, const float *Xte, size_t nte, double *probs, float *H,
+                                la_error *err);
+
 int cv_robust_fit_predict(const cv_train_opts *o, const cv_robust_coteach_opts *co, int decouple,
                           const float *X, size_t n, size_t d, const int32_t *y, const float *sw,
                           size_t k, const float *Xte, size_t nte, double *probs, la_error *err);
