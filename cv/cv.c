@@ -388,6 +388,7 @@ static json_t *rebalance_json(const cv_stage_result *r, const cv_stage_opts *o)
     json_object_set_new(j, "select_by", json_string(cv_select_name(rb->select_by)));
     if (rb->select_by == CV_SELECT_RECALL_AT_PRECISION) json_object_set_new(j, "precision", json_real(rb->precision));
     json_object_set_new(j, "inner_folds", json_integer(rb->inner_folds));
+    json_object_set_new(j, "repeats", json_integer(rb->repeats < 1 ? 1 : rb->repeats));
     for (int s = 0; s < CV_REB_N; s++)
         if (cv_rebalance_applies(s, o->train.model)) json_array_append_new(cmp, json_string(cv_rebalance_name(s)));
     for (int f = 0; f < r->n_folds; f++) {

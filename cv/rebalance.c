@@ -130,15 +130,19 @@ static int inner_cv(const cv_train_opts *base, int s, const cv_rebalance_opts *r
     return 0;
 }
 
-/* The paired gain of fold scores a over plain's b (F folds, NANs skipped). */
-static void paired_gain(const double *a, const double *b, int F, double *gain, double *se)
+/* The paired gain of fold scores a over plain's b (R x F folds, NANs
+ * skipped) and its standard error, corrected for repeated k-fold:
+ * se^2 = var(a - b) (1 / m + 1 / (F - 1)) with m the pairs (Nadeau &
+ * Bengio); one repeat keeps the plain se^2 = var / m. */
+static void paired_gain(const double *a, const double *b, int F, int R, double *gain, double *se)
 {
     double s = 0.0, s2 = 0.0;
     int m = 0;
-    for (int f = 0; f < F; f++)
+    for (int f = 0; f < F * R; f++)
         if (isfinite(a[f]) && isfinite(b[f])) { double d = a[f] - b[f]; s += d; s2 += d * d; m++; }
     *gain = m ? s / m : NAN;
-    *se = m > 1 ? sqrt(fmax(s2 - s * s / m, 0.0) / (m - 1) / m) : INFINITY;
+    double var = m > 1 ? fmax(s2 - s * s / m, 0.0) / (m - 1) : INFINITY;
+    *se = m > 1 ? sqrt(var * (1.0 / m + (R > 1 ? 1.0 / (F - 1) : 0.0))) : INFINITY;
 }
 
 int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, const float *X, size_t n,
@@ -164,25 +168,36 @@ int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, cons
         rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
         goto done;
     }
-    if ((rc = cv_folds_stratified(y, n, k, r->inner_folds, o->seed ^ CV_REB_SEED, fold, NULL, err))) goto done;
     cv_rebalance_rare(y, n, k, rare);
-    double fs[CV_REB_N][CV_REB_MAX_INNER];
+    int R = r->repeats < 1 ? 1 : r->repeats > CV_REB_MAX_REPEATS ? CV_REB_MAX_REPEATS : r->repeats;
+    int F = r->inner_folds;
+    double fs[CV_REB_N][CV_REB_MAX_INNER * CV_REB_MAX_REPEATS];
     for (int s = 0; s < CV_REB_N; s++) {
         out->gain[s] = out->gain_se[s] = NAN;
-        for (int f = 0; f < CV_REB_MAX_INNER; f++) fs[s][f] = NAN;
-        if (!cv_rebalance_applies(s, o->model)) continue;
-        /* rows of a fold without an inner model keep 1/k */
-        for (size_t j = 0; j < n * k; j++) P[j] = 1.0 / (double)k;
-        if ((rc = inner_cv(&base, s, r, X, n, d, y, sw, k, fold, Xa, ya, swa, Xb, yb, idx, Pb, P, rare, fs[s], err)))
-            goto done;
-        out->tried[s] = 1;
-        out->score[s] = cv_rebalance_score(r, y, P, n, k, rare);
+        for (int f = 0; f < CV_REB_MAX_INNER * CV_REB_MAX_REPEATS; f++) fs[s][f] = NAN;
+    }
+    for (int rep = 0; rep < R; rep++) {
+        /* repeat 0 keeps the single split's seed; the others step by the golden ratio */
+        uint64_t seed = (o->seed ^ CV_REB_SEED) + (uint64_t)rep * 0x9E3779B97F4A7C15ull;
+        if ((rc = cv_folds_stratified(y, n, k, F, seed, fold, NULL, err))) goto done;
+        for (int s = 0; s < CV_REB_N; s++) {
+            if (!cv_rebalance_applies(s, o->model)) continue;
+            /* rows of a fold without an inner model keep 1/k */
+            for (size_t j = 0; j < n * k; j++) P[j] = 1.0 / (double)k;
+            base.seed = o->seed + (uint64_t)rep * (uint64_t)F;
+            if ((rc = inner_cv(&base, s, r, X, n, d, y, sw, k, fold, Xa, ya, swa, Xb, yb, idx, Pb, P, rare,
+                               fs[s] + rep * F, err)))
+                goto done;
+            double sc = cv_rebalance_score(r, y, P, n, k, rare);
+            out->score[s] = (rep ? out->score[s] * rep + sc : sc) / (rep + 1);
+            out->tried[s] = 1;
+        }
     }
     /* plain unless a strategy's paired gain clears the margin and its error */
     out->chosen = CV_REB_PLAIN;
     for (int s = CV_REB_PLAIN + 1; s < CV_REB_N; s++) {
         if (!out->tried[s]) continue;
-        paired_gain(fs[s], fs[CV_REB_PLAIN], r->inner_folds, &out->gain[s], &out->gain_se[s]);
+        paired_gain(fs[s], fs[CV_REB_PLAIN], F, R, &out->gain[s], &out->gain_se[s]);
         if (!(out->gain[s] > CV_REB_MARGIN && out->gain[s] > out->gain_se[s])) continue;
         if (out->chosen == CV_REB_PLAIN || out->score[s] > out->score[out->chosen]) out->chosen = s;
     }

@@ -9,11 +9,16 @@
  *   pr-auc                   mean average precision (the default)
  *   recall-at-precision P    mean of the highest recall at precision >= P
  *   balanced-accuracy        balanced accuracy of the argmax, all classes
+ * The inner k-fold is repeated R times (r->repeats), each with its own fold
+ * seed, so that the choice does not hang on one split of a few rare rows.
  * Plain cross-entropy is kept unless another strategy beats it in the
- * paired comparison over the inner folds: the mean gain g = mean_f (score_f
- * - plain_f) must exceed both CV_REB_MARGIN and its standard error
- * sd_f(score_f - plain_f) / sqrt(F) (inner scores of a few rare rows are
- * noisy, and a switch for nothing only adds variance). Among the strategies
+ * paired comparison over the R x F inner folds: the mean gain g = mean_f
+ * (score_f - plain_f) must exceed both CV_REB_MARGIN and its standard error,
+ * corrected for the overlap of repeated splits (Nadeau & Bengio 2003):
+ * se = sd_f(score_f - plain_f) sqrt(1 / (R F) + 1 / (F - 1)) (inner scores
+ * of a few rare rows are noisy, and a switch for nothing only adds
+ * variance). A strategy's score is the mean over repeats of its pooled
+ * inner out-of-fold score. Among the strategies
  * that pass, the best pooled score wins, ties to the earlier in
  * cv_rebalance_strategy order.
  */
@@ -45,11 +50,14 @@ typedef enum cv_select_by {
 #define CV_REB_MAX_INNER     20      /* --rebalance-folds at most                           */
 #define CV_REB_INNER_FOLDS   3       /* inner folds of a training fold                      */
 #define CV_REB_SEED          0x3C3C3C3Cull  /* xor'ed into the fold's seed for the inner folds */
+#define CV_REB_REPEATS       3       /* inner k-folds of different seeds (the CLI default) */
+#define CV_REB_MAX_REPEATS   10      /* --rebalance-repeats at most                     */
 
 typedef struct cv_rebalance_opts {
     cv_select_by select_by;
     double precision;        /* P of recall-at-precision                      */
     int    inner_folds;      /* >= 2                                          */
+    int    repeats;          /* inner k-folds, each of its own seed (< 1 = 1) */
 } cv_rebalance_opts;
 
 /* What one training fold compared and chose. */

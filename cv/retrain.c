@@ -236,6 +236,7 @@ static void add_rebalance_keys(json_t *doc, const cv_retrain_result *r, const cv
         json_object_set_new(j, "mode", json_string("auto"));
         json_object_set_new(j, "select_by", json_string(cv_select_name(o->rebalance->select_by)));
         json_object_set_new(j, "inner_folds", json_integer(o->rebalance->inner_folds));
+        json_object_set_new(j, "repeats", json_integer(o->rebalance->repeats < 1 ? 1 : o->rebalance->repeats));
         json_object_set_new(doc, "rebalance", j);
     }
     if (o->rebalance || cv_prior_shifts(t, o->decouple))
