@@ -110,10 +110,11 @@ static int run_fold(job *J, int f, float **buf, la_error *err)
         cv_rebalance_choice ch;
         rc = cv_rebalance_choose(&o, J->r->rebalance, Xtr, ntr, d, ytr, swtr, k, &ch, err);
         if (rc) { free(yte); goto done; }
-        cv_rebalance_apply(&o, ch.chosen, &decouple);
         if (J->info) J->info[f].rebalance = ch;
+        rc = cv_rebalance_fit_predict(&o, &ch, J->r->coteach, Xtr, ntr, d, ytr, swtr, k, Xte, nte, P, err);
+    } else {
+        rc = cv_robust_fit_predict(&o, J->r->coteach, decouple, Xtr, ntr, d, ytr, swtr, k, Xte, nte, P, err);
     }
-    rc = cv_robust_fit_predict(&o, J->r->coteach, decouple, Xtr, ntr, d, ytr, swtr, k, Xte, nte, P, err);
     free(yte);
     if (rc) goto done;
     for (size_t i = 0; i < nte; i++) memcpy(J->probs + te[i] * k, P + i * k, k * sizeof *P);
@@ -392,7 +393,8 @@ static json_t *rebalance_json(const cv_stage_result *r, const cv_stage_opts *o)
     for (int s = 0; s < CV_REB_N; s++)
         if (cv_rebalance_applies(s, o->train.model)) json_array_append_new(cmp, json_string(cv_rebalance_name(s)));
     for (int f = 0; f < r->n_folds; f++) {
-        const char *nm = cv_rebalance_name(r->info[f].rebalance.chosen);
+        char buf[48];
+        const char *nm = cv_rebalance_choice_name(&r->info[f].rebalance, buf, sizeof buf);
         json_t *c = json_object_get(cho, nm);
         json_object_set_new(cho, nm, json_integer(c ? json_integer_value(c) + 1 : 1));
     }

@@ -7,6 +7,7 @@
 #include "rebalance.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,6 +146,26 @@ static void paired_gain(const double *a, const double *b, int F, int R, double *
     *se = m > 1 ? sqrt(var * (1.0 / m + (R > 1 ? 1.0 / (F - 1) : 0.0))) : INFINITY;
 }
 
+/* The blend (plain + s) / 2 of the pooled inner probabilities P0, Ps into
+ * Pm's first n x k: its pooled score into *pooled and each inner fold's
+ * into fold_score (Pb and yb are scratch). */
+static void blend_scores(const cv_rebalance_opts *r, const int32_t *y, size_t n, size_t k,
+                         const uint8_t *rare, const int32_t *fold, int F, const double *P0,
+                         const double *Ps, double *Pb, int32_t *yb, double *fold_score, double *pooled)
+{
+    double *Pm = la_malloc_array(n * k, sizeof *Pm);
+    if (!Pm) { *pooled = NAN; return; }
+    for (size_t j = 0; j < n * k; j++) Pm[j] = 0.5 * (P0[j] + Ps[j]);
+    *pooled = cv_rebalance_score(r, y, Pm, n, k, rare);
+    for (int f = 0; f < F; f++) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (fold[i] == f) { memcpy(Pb + m * k, Pm + i * k, k * sizeof *Pb); yb[m++] = y[i]; }
+        fold_score[f] = m ? cv_rebalance_score(r, yb, Pb, m, k, rare) : NAN;
+    }
+    free(Pm);
+}
+
 int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, const float *X, size_t n,
                         size_t d, const int32_t *y, const float *sw, size_t k, cv_rebalance_choice *out,
                         la_error *err)
@@ -161,7 +182,7 @@ int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, cons
     float *Xa = la_malloc_array(n * d, sizeof *Xa), *Xb = la_malloc_array(n * d, sizeof *Xb);
     float *swa = sw ? la_malloc_array(n, sizeof *swa) : NULL;
     size_t *idx = la_malloc_array(n, sizeof *idx);
-    double *P = la_malloc_array(n * k, sizeof *P), *Pb = la_malloc_array(n * k, sizeof *Pb);
+    double *P = la_malloc_array(n * k * CV_REB_N, sizeof *P), *Pb = la_malloc_array(n * k, sizeof *Pb);
     uint8_t *rare = la_malloc_array(k, 1);
     int rc = 0;
     if (!fold || !ya || !yb || !Xa || !Xb || (sw && !swa) || !idx || !P || !Pb || !rare) {
@@ -171,10 +192,11 @@ int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, cons
     cv_rebalance_rare(y, n, k, rare);
     int R = r->repeats < 1 ? 1 : r->repeats > CV_REB_MAX_REPEATS ? CV_REB_MAX_REPEATS : r->repeats;
     int F = r->inner_folds;
-    double fs[CV_REB_N][CV_REB_MAX_INNER * CV_REB_MAX_REPEATS];
+    double fs[CV_REB_N][CV_REB_MAX_INNER * CV_REB_MAX_REPEATS], bs[CV_REB_N][CV_REB_MAX_INNER * CV_REB_MAX_REPEATS];
     for (int s = 0; s < CV_REB_N; s++) {
-        out->gain[s] = out->gain_se[s] = NAN;
-        for (int f = 0; f < CV_REB_MAX_INNER * CV_REB_MAX_REPEATS; f++) fs[s][f] = NAN;
+        out->gain[s] = out->gain_se[s] = out->blend_gain[s] = out->blend_gain_se[s] = NAN;
+        out->blend_score[s] = NAN;
+        for (int f = 0; f < CV_REB_MAX_INNER * CV_REB_MAX_REPEATS; f++) fs[s][f] = bs[s][f] = NAN;
     }
     for (int rep = 0; rep < R; rep++) {
         /* repeat 0 keeps the single split's seed; the others step by the golden ratio */
@@ -182,15 +204,19 @@ int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, cons
         if ((rc = cv_folds_stratified(y, n, k, F, seed, fold, NULL, err))) goto done;
         for (int s = 0; s < CV_REB_N; s++) {
             if (!cv_rebalance_applies(s, o->model)) continue;
+            double *Ps = P + (size_t)s * n * k;
             /* rows of a fold without an inner model keep 1/k */
-            for (size_t j = 0; j < n * k; j++) P[j] = 1.0 / (double)k;
+            for (size_t j = 0; j < n * k; j++) Ps[j] = 1.0 / (double)k;
             base.seed = o->seed + (uint64_t)rep * (uint64_t)F;
-            if ((rc = inner_cv(&base, s, r, X, n, d, y, sw, k, fold, Xa, ya, swa, Xb, yb, idx, Pb, P, rare,
+            if ((rc = inner_cv(&base, s, r, X, n, d, y, sw, k, fold, Xa, ya, swa, Xb, yb, idx, Pb, Ps, rare,
                                fs[s] + rep * F, err)))
                 goto done;
-            double sc = cv_rebalance_score(r, y, P, n, k, rare);
+            double sc = cv_rebalance_score(r, y, Ps, n, k, rare);
             out->score[s] = (rep ? out->score[s] * rep + sc : sc) / (rep + 1);
             out->tried[s] = 1;
+            if (s == CV_REB_PLAIN) continue;
+            blend_scores(r, y, n, k, rare, fold, F, P, Ps, Pb, yb, bs[s] + rep * F, &sc);
+            out->blend_score[s] = (rep ? out->blend_score[s] * rep + sc : sc) / (rep + 1);
         }
     }
     /* plain unless a strategy's paired gain clears the margin and its error */
@@ -198,12 +224,49 @@ int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, cons
     for (int s = CV_REB_PLAIN + 1; s < CV_REB_N; s++) {
         if (!out->tried[s]) continue;
         paired_gain(fs[s], fs[CV_REB_PLAIN], F, R, &out->gain[s], &out->gain_se[s]);
-        if (!(out->gain[s] > CV_REB_MARGIN && out->gain[s] > out->gain_se[s])) continue;
-        if (out->chosen == CV_REB_PLAIN || out->score[s] > out->score[out->chosen]) out->chosen = s;
+        paired_gain(bs[s], fs[CV_REB_PLAIN], F, R, &out->blend_gain[s], &out->blend_gain_se[s]);
     }
+    double best = -INFINITY;
+    for (int b = 0; b < 2; b++)
+        for (int s = CV_REB_PLAIN + 1; s < CV_REB_N; s++) {
+            if (!out->tried[s]) continue;
+            double g = b ? out->blend_gain[s] : out->gain[s], se = b ? out->blend_gain_se[s] : out->gain_se[s];
+            double sc = b ? out->blend_score[s] : out->score[s];
+            if (!(g > CV_REB_MARGIN && g > se) || !(sc > best)) continue;
+            best = sc; out->chosen = s; out->blend = b;
+        }
 done:
     free(fold); free(ya); free(yb); free(Xa); free(Xb); free(swa); free(idx); free(P); free(Pb); free(rare);
     return rc;
+}
+
+int cv_rebalance_fit_predict(const cv_train_opts *o, const cv_rebalance_choice *ch,
+                             const cv_robust_coteach_opts *co, const float *X, size_t n, size_t d,
+                             const int32_t *y, const float *sw, size_t k, const float *Xte, size_t nte,
+                             double *probs, la_error *err)
+{
+    cv_train_opts t = *o;
+    int decouple = 0;
+    cv_rebalance_apply(&t, ch->chosen, &decouple);
+    int rc = cv_robust_fit_predict(&t, co, decouple, X, n, d, y, sw, k, Xte, nte, probs, err);
+    if (rc || !ch->blend) return rc;
+    /* the blend: p = (p_plain + p_s) / 2 */
+    double *P0 = la_malloc_array(nte ? nte : 1, k * sizeof *P0);
+    if (!P0) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    t = *o;
+    cv_rebalance_apply(&t, CV_REB_PLAIN, &decouple);
+    t.curve = NULL; t.eval_X = NULL; t.eval_y = NULL; t.eval_n = 0; t.n_iter = NULL; t.l2_used = NULL;
+    rc = cv_robust_fit_predict(&t, co, decouple, X, n, d, y, sw, k, Xte, nte, P0, err);
+    if (!rc)
+        for (size_t j = 0; j < nte * k; j++) probs[j] = 0.5 * (probs[j] + P0[j]);
+    free(P0);
+    return rc;
+}
+
+const char *cv_rebalance_choice_name(const cv_rebalance_choice *ch, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s%s", ch->blend ? "blend:" : "", cv_rebalance_name(ch->chosen));
+    return buf;
 }
 
 /* A number, or null when not finite. */
@@ -212,14 +275,19 @@ static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); 
 json_t *cv_rebalance_choice_json(const cv_rebalance_choice *ch)
 {
     json_t *o = json_object(), *sc = json_object(), *g = json_object(), *se = json_object();
+    char nm[48];
     for (int s = 0; s < CV_REB_N; s++) {
         if (!ch->tried[s]) continue;
         json_object_set_new(sc, cv_rebalance_name(s), num(ch->score[s]));
         if (s == CV_REB_PLAIN) continue;
         json_object_set_new(g, cv_rebalance_name(s), num(ch->gain[s]));
         json_object_set_new(se, cv_rebalance_name(s), num(ch->gain_se[s]));
+        snprintf(nm, sizeof nm, "blend:%s", cv_rebalance_name(s));
+        json_object_set_new(sc, nm, num(ch->blend_score[s]));
+        json_object_set_new(g, nm, num(ch->blend_gain[s]));
+        json_object_set_new(se, nm, num(ch->blend_gain_se[s]));
     }
-    json_object_set_new(o, "chosen", json_string(cv_rebalance_name(ch->chosen)));
+    json_object_set_new(o, "chosen", json_string(cv_rebalance_choice_name(ch, nm, sizeof nm)));
     json_object_set_new(o, "scores", sc);
     json_object_set_new(o, "gain_over_plain", g);
     json_object_set_new(o, "gain_se", se);

@@ -18,7 +18,11 @@
  * se = sd_f(score_f - plain_f) sqrt(1 / (R F) + 1 / (F - 1)) (inner scores
  * of a few rare rows are noisy, and a switch for nothing only adds
  * variance). A strategy's score is the mean over repeats of its pooled
- * inner out-of-fold score. Among the strategies
+ * inner out-of-fold score.
+ * Besides each strategy s, its blend with plain is a candidate: the mean of
+ * plain's and s's (prior-corrected) probabilities, p = (p_plain + p_s) / 2,
+ * which keeps much of plain's ranking while moving the rare class up. It
+ * costs no inner fit (both are at hand) and two fits when chosen. Among the strategies
  * that pass, the best pooled score wins, ties to the earlier in
  * cv_rebalance_strategy order.
  */
@@ -29,6 +33,7 @@
 #include <stdint.h>
 #include "../util/la_util.h"
 #include "train.h"
+#include "robust.h"
 
 typedef enum cv_rebalance_strategy {
     CV_REB_PLAIN = 0,        /* --loss ce                                      */
@@ -68,6 +73,10 @@ typedef struct cv_rebalance_choice {
                                         probabilities), NAN when not tried    */
     double gain[CV_REB_N];           /* paired mean gain over plain per inner fold */
     double gain_se[CV_REB_N];        /* ... and its standard error            */
+    int    blend;                    /* 1 = the chosen is (plain + chosen) / 2 */
+    double blend_score[CV_REB_N];    /* the blends' scores, gains and errors  */
+    double blend_gain[CV_REB_N];
+    double blend_gain_se[CV_REB_N];
 } cv_rebalance_choice;
 
 /* "plain", "balanced", "weighted", "focal", "logit-adjusted",
@@ -101,6 +110,18 @@ double cv_rebalance_score(const cv_rebalance_opts *r, const int32_t *y, const do
 int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, const float *X, size_t n,
                         size_t d, const int32_t *y, const float *sw, size_t k, cv_rebalance_choice *out,
                         la_error *err);
+
+/* Fits the choice ch on X (n x d), y, sw and writes its prior-corrected
+ * probabilities of Xte (nte rows) into probs: o with ch->chosen applied,
+ * or, for a blend, the mean of plain's and the strategy's (co: co-teaching
+ * or NULL). Returns 0 or the fit's status. */
+int cv_rebalance_fit_predict(const cv_train_opts *o, const cv_rebalance_choice *ch,
+                             const cv_robust_coteach_opts *co, const float *X, size_t n, size_t d,
+                             const int32_t *y, const float *sw, size_t k, const float *Xte, size_t nte,
+                             double *probs, la_error *err);
+
+/* "blend:<strategy>" when ch is a blend, else the strategy's name, in buf. */
+const char *cv_rebalance_choice_name(const cv_rebalance_choice *ch, char *buf, size_t size);
 
 /* {chosen, scores: {strategy: score}, gain_over_plain: {strategy: g},
  * gain_se: {strategy: se}} over the strategies tried (null where not
