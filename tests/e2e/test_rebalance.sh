@@ -51,7 +51,7 @@ expect_rc 0 "cv --rebalance auto runs"
 A="$TMP/auto/metrics.json"
 check "auto: mode and metric recorded" test "$(jq_ "$A" "d['rebalance']['mode'], d['rebalance']['select_by']")" = "auto pr-auc"
 check "auto: logreg compares six strategies" test "$(jq_ "$A" "' '.join(d['rebalance']['compared'])")" = "plain balanced weighted focal logit-adjusted oversample-ratio"
-check "auto: every fold records its choice and six scores" test "$(jq_ "$A" "sum(1 for f in d['folds'] if f['rebalance']['chosen'] in f['rebalance']['scores'] and len(f['rebalance']['scores']) == 6)")" = 5
+check "auto: every fold records its choice and six scores and five blends" test "$(jq_ "$A" "sum(1 for f in d['folds'] if f['rebalance']['chosen'] in f['rebalance']['scores'] and len(f['rebalance']['scores']) == 11 and 'blend:balanced' in f['rebalance']['gain_over_plain'])")" = 5
 check "auto: the chosen counts add up to the folds" test "$(jq_ "$A" "sum(d['rebalance']['chosen'].values())")" = 5
 check "auto: three inner repeats by default" test "$(jq_ "$A" "d['rebalance']['repeats']")" = 3
 la cv --data "$TMP/train.csv" --out "$TMP/auto1/p.npy" --rebalance auto --rebalance-repeats 1 --threads 2 --quiet
