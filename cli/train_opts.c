@@ -13,7 +13,7 @@ enum {
     O_MODEL = CLI_TRAIN_OPT_BASE, O_LOSS, O_BETA, O_GAMMA, O_FALPHA, O_GCEQ, O_SCEA, O_SCEB, O_SMOOTH,
     O_L2, O_MAXITER, O_TOL, O_HIDDEN, O_EPOCHS, O_BATCH, O_LR, O_DROPOUT, O_PATIENCE, O_K,
     O_METRIC, O_SAMPLER, O_FLIP, O_VALFRAC, O_COTEACH, O_FRATE, O_FEPOCHS, O_TAU, O_OVERRATIO,
-    O_RAWPROBS, O_DECOUPLE, O_REBALANCE, O_SELECTBY, O_REBFOLDS,
+    O_RAWPROBS, O_DECOUPLE, O_REBALANCE, O_SELECTBY, O_REBFOLDS, O_REBREPEATS,
     O_CNNFILT, O_CNNDENSE, O_AUGMENT, O_IMGSHAPE, O_ENSW, O_STOPON   /* cnn: last (handle_cnn_opts) */
 };
 
@@ -51,6 +51,7 @@ const struct option cli_train_long_options[] = {
     {"rebalance", required_argument, NULL, O_REBALANCE},
     {"select-by", required_argument, NULL, O_SELECTBY},
     {"rebalance-folds", required_argument, NULL, O_REBFOLDS},
+    {"rebalance-repeats", required_argument, NULL, O_REBREPEATS},
     {"cnn-filters", required_argument, NULL, O_CNNFILT},
     {"cnn-dense", required_argument, NULL, O_CNNDENSE},
     {"augment", no_argument, NULL, O_AUGMENT},
@@ -125,6 +126,7 @@ const char cli_train_opts_help[] =
     "  --select-by M            auto's score on the rare classes (share < 1/(2K)): pr-auc\n"
     "                           (default), recall-at-precision:P (0.5), balanced-accuracy\n"
     "  --rebalance-folds N      auto's inner folds (3)\n"
+    "  --rebalance-repeats N    auto's inner k-folds, each of its own seed (3)\n"
     "noise-robust training (mlp):\n"
     "  --coteach                co-teaching: two networks, each updated on the small-loss\n"
     "                           rows of each batch chosen by the other; predictions\n"
@@ -141,6 +143,7 @@ void cli_train_opts_init(cli_train_opts *o)
     o->rb.select_by = CV_SELECT_PR_AUC;
     o->rb.precision = 0.5;
     o->rb.inner_folds = CV_REB_INNER_FOLDS;
+    o->rb.repeats = CV_REB_REPEATS;
 }
 
 const cv_rebalance_opts *cli_train_rebalance(const cli_train_opts *o)
@@ -312,6 +315,10 @@ static int handle_rebalance(cli_train_opts *o, int c, const char *v, const char 
     case O_REBFOLDS:
         if (cli_parse_long(cmd, "--rebalance-folds", v, 2, CV_REB_MAX_INNER, &l)) return LA_EUSAGE;
         o->rb.inner_folds = (int)l;
+        return 0;
+    case O_REBREPEATS:
+        if (cli_parse_long(cmd, "--rebalance-repeats", v, 1, CV_REB_MAX_REPEATS, &l)) return LA_EUSAGE;
+        o->rb.repeats = (int)l;
         return 0;
     }
     return cli_usage_error(cmd, "internal: unknown training option %d", c);

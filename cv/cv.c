@@ -105,18 +105,21 @@ static int run_fold(job *J, int f, float **buf, la_error *err)
         o.eval_y = yte;
     }
     int decouple = J->r->decouple;
-    if (J->r->rebalance) {
-        /* --rebalance auto: the strategy of best inner score on these rows only */
-        cv_rebalance_choice ch;
-        rc = cv_rebalance_choose(&o, J->r->rebalance, Xtr, ntr, d, ytr, swtr, k, &ch, err);
-        if (rc) { free(yte); goto done; }
-        cv_rebalance_apply(&o, ch.chosen, &decouple);
-        if (J->info) J->info[f].rebalance = ch;
-    }
     size_t h = J->r->embed ? (size_t)J->t->hidden[J->t->n_hidden - 1] : 0;
     float *H = h ? la_malloc_array(nte * h, sizeof *H) : NULL;
     if (h && !H) { free(yte); goto oom; }
-    rc = cv_robust_fit_predict_embed(&o, J->r->coteach, decouple, Xtr, ntr, d, ytr, swtr, k, Xte, nte, P, H, err);
+    if (J->r->rebalance) {
+        /* --rebalance auto: the strategy of best inner score on these rows only */
+        cv_rebalance_choice ch;
+        rc = h ? la_error_set(err, LA_EUSAGE, NULL, 0, "--embed-out does not go with --rebalance auto "
+                              "(the chosen fit may be a blend of two models)")
+               : cv_rebalance_choose(&o, J->r->rebalance, Xtr, ntr, d, ytr, swtr, k, &ch, err);
+        if (rc) { free(yte); free(H); goto done; }
+        if (J->info) J->info[f].rebalance = ch;
+        rc = cv_rebalance_fit_predict(&o, &ch, J->r->coteach, Xtr, ntr, d, ytr, swtr, k, Xte, nte, P, err);
+    } else {
+        rc = cv_robust_fit_predict_embed(&o, J->r->coteach, decouple, Xtr, ntr, d, ytr, swtr, k, Xte, nte, P, H, err);
+    }
     free(yte);
     for (size_t i = 0; !rc && H && i < nte; i++) memcpy(J->r->embed + te[i] * h, H + i * h, h * sizeof *H);
     free(H);
@@ -405,10 +408,12 @@ static json_t *rebalance_json(const cv_stage_result *r, const cv_stage_opts *o)
     json_object_set_new(j, "select_by", json_string(cv_select_name(rb->select_by)));
     if (rb->select_by == CV_SELECT_RECALL_AT_PRECISION) json_object_set_new(j, "precision", json_real(rb->precision));
     json_object_set_new(j, "inner_folds", json_integer(rb->inner_folds));
+    json_object_set_new(j, "repeats", json_integer(rb->repeats < 1 ? 1 : rb->repeats));
     for (int s = 0; s < CV_REB_N; s++)
         if (cv_rebalance_applies(s, o->train.model)) json_array_append_new(cmp, json_string(cv_rebalance_name(s)));
     for (int f = 0; f < r->n_folds; f++) {
-        const char *nm = cv_rebalance_name(r->info[f].rebalance.chosen);
+        char buf[48];
+        const char *nm = cv_rebalance_choice_name(&r->info[f].rebalance, buf, sizeof buf);
         json_t *c = json_object_get(cho, nm);
         json_object_set_new(cho, nm, json_integer(c ? json_integer_value(c) + 1 : 1));
     }

@@ -7,6 +7,7 @@
 #include "rebalance.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,15 +131,39 @@ static int inner_cv(const cv_train_opts *base, int s, const cv_rebalance_opts *r
     return 0;
 }
 
-/* The paired gain of fold scores a over plain's b (F folds, NANs skipped). */
-static void paired_gain(const double *a, const double *b, int F, double *gain, double *se)
+/* The paired gain of fold scores a over plain's b (R x F folds, NANs
+ * skipped) and its standard error, corrected for repeated k-fold:
+ * se^2 = var(a - b) (1 / m + 1 / (F - 1)) with m the pairs (Nadeau &
+ * Bengio); one repeat keeps the plain se^2 = var / m. */
+static void paired_gain(const double *a, const double *b, int F, int R, double *gain, double *se)
 {
     double s = 0.0, s2 = 0.0;
     int m = 0;
-    for (int f = 0; f < F; f++)
+    for (int f = 0; f < F * R; f++)
         if (isfinite(a[f]) && isfinite(b[f])) { double d = a[f] - b[f]; s += d; s2 += d * d; m++; }
     *gain = m ? s / m : NAN;
-    *se = m > 1 ? sqrt(fmax(s2 - s * s / m, 0.0) / (m - 1) / m) : INFINITY;
+    double var = m > 1 ? fmax(s2 - s * s / m, 0.0) / (m - 1) : INFINITY;
+    *se = m > 1 ? sqrt(var * (1.0 / m + (R > 1 ? 1.0 / (F - 1) : 0.0))) : INFINITY;
+}
+
+/* The blend (plain + s) / 2 of the pooled inner probabilities P0, Ps into
+ * Pm's first n x k: its pooled score into *pooled and each inner fold's
+ * into fold_score (Pb and yb are scratch). */
+static void blend_scores(const cv_rebalance_opts *r, const int32_t *y, size_t n, size_t k,
+                         const uint8_t *rare, const int32_t *fold, int F, const double *P0,
+                         const double *Ps, double *Pb, int32_t *yb, double *fold_score, double *pooled)
+{
+    double *Pm = la_malloc_array(n * k, sizeof *Pm);
+    if (!Pm) { *pooled = NAN; return; }
+    for (size_t j = 0; j < n * k; j++) Pm[j] = 0.5 * (P0[j] + Ps[j]);
+    *pooled = cv_rebalance_score(r, y, Pm, n, k, rare);
+    for (int f = 0; f < F; f++) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (fold[i] == f) { memcpy(Pb + m * k, Pm + i * k, k * sizeof *Pb); yb[m++] = y[i]; }
+        fold_score[f] = m ? cv_rebalance_score(r, yb, Pb, m, k, rare) : NAN;
+    }
+    free(Pm);
 }
 
 int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, const float *X, size_t n,
@@ -157,38 +182,91 @@ int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, cons
     float *Xa = la_malloc_array(n * d, sizeof *Xa), *Xb = la_malloc_array(n * d, sizeof *Xb);
     float *swa = sw ? la_malloc_array(n, sizeof *swa) : NULL;
     size_t *idx = la_malloc_array(n, sizeof *idx);
-    double *P = la_malloc_array(n * k, sizeof *P), *Pb = la_malloc_array(n * k, sizeof *Pb);
+    double *P = la_malloc_array(n * k * CV_REB_N, sizeof *P), *Pb = la_malloc_array(n * k, sizeof *Pb);
     uint8_t *rare = la_malloc_array(k, 1);
     int rc = 0;
     if (!fold || !ya || !yb || !Xa || !Xb || (sw && !swa) || !idx || !P || !Pb || !rare) {
         rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
         goto done;
     }
-    if ((rc = cv_folds_stratified(y, n, k, r->inner_folds, o->seed ^ CV_REB_SEED, fold, NULL, err))) goto done;
     cv_rebalance_rare(y, n, k, rare);
-    double fs[CV_REB_N][CV_REB_MAX_INNER];
+    int R = r->repeats < 1 ? 1 : r->repeats > CV_REB_MAX_REPEATS ? CV_REB_MAX_REPEATS : r->repeats;
+    int F = r->inner_folds;
+    double fs[CV_REB_N][CV_REB_MAX_INNER * CV_REB_MAX_REPEATS], bs[CV_REB_N][CV_REB_MAX_INNER * CV_REB_MAX_REPEATS];
     for (int s = 0; s < CV_REB_N; s++) {
-        out->gain[s] = out->gain_se[s] = NAN;
-        for (int f = 0; f < CV_REB_MAX_INNER; f++) fs[s][f] = NAN;
-        if (!cv_rebalance_applies(s, o->model)) continue;
-        /* rows of a fold without an inner model keep 1/k */
-        for (size_t j = 0; j < n * k; j++) P[j] = 1.0 / (double)k;
-        if ((rc = inner_cv(&base, s, r, X, n, d, y, sw, k, fold, Xa, ya, swa, Xb, yb, idx, Pb, P, rare, fs[s], err)))
-            goto done;
-        out->tried[s] = 1;
-        out->score[s] = cv_rebalance_score(r, y, P, n, k, rare);
+        out->gain[s] = out->gain_se[s] = out->blend_gain[s] = out->blend_gain_se[s] = NAN;
+        out->blend_score[s] = NAN;
+        for (int f = 0; f < CV_REB_MAX_INNER * CV_REB_MAX_REPEATS; f++) fs[s][f] = bs[s][f] = NAN;
+    }
+    for (int rep = 0; rep < R; rep++) {
+        /* repeat 0 keeps the single split's seed; the others step by the golden ratio */
+        uint64_t seed = (o->seed ^ CV_REB_SEED) + (uint64_t)rep * 0x9E3779B97F4A7C15ull;
+        if ((rc = cv_folds_stratified(y, n, k, F, seed, fold, NULL, err))) goto done;
+        for (int s = 0; s < CV_REB_N; s++) {
+            if (!cv_rebalance_applies(s, o->model)) continue;
+            double *Ps = P + (size_t)s * n * k;
+            /* rows of a fold without an inner model keep 1/k */
+            for (size_t j = 0; j < n * k; j++) Ps[j] = 1.0 / (double)k;
+            base.seed = o->seed + (uint64_t)rep * (uint64_t)F;
+            if ((rc = inner_cv(&base, s, r, X, n, d, y, sw, k, fold, Xa, ya, swa, Xb, yb, idx, Pb, Ps, rare,
+                               fs[s] + rep * F, err)))
+                goto done;
+            double sc = cv_rebalance_score(r, y, Ps, n, k, rare);
+            out->score[s] = (rep ? out->score[s] * rep + sc : sc) / (rep + 1);
+            out->tried[s] = 1;
+            if (s == CV_REB_PLAIN) continue;
+            blend_scores(r, y, n, k, rare, fold, F, P, Ps, Pb, yb, bs[s] + rep * F, &sc);
+            out->blend_score[s] = (rep ? out->blend_score[s] * rep + sc : sc) / (rep + 1);
+        }
     }
     /* plain unless a strategy's paired gain clears the margin and its error */
     out->chosen = CV_REB_PLAIN;
     for (int s = CV_REB_PLAIN + 1; s < CV_REB_N; s++) {
         if (!out->tried[s]) continue;
-        paired_gain(fs[s], fs[CV_REB_PLAIN], r->inner_folds, &out->gain[s], &out->gain_se[s]);
-        if (!(out->gain[s] > CV_REB_MARGIN && out->gain[s] > out->gain_se[s])) continue;
-        if (out->chosen == CV_REB_PLAIN || out->score[s] > out->score[out->chosen]) out->chosen = s;
+        paired_gain(fs[s], fs[CV_REB_PLAIN], F, R, &out->gain[s], &out->gain_se[s]);
+        paired_gain(bs[s], fs[CV_REB_PLAIN], F, R, &out->blend_gain[s], &out->blend_gain_se[s]);
     }
+    double best = -INFINITY;
+    for (int b = 0; b < 2; b++)
+        for (int s = CV_REB_PLAIN + 1; s < CV_REB_N; s++) {
+            if (!out->tried[s]) continue;
+            double g = b ? out->blend_gain[s] : out->gain[s], se = b ? out->blend_gain_se[s] : out->gain_se[s];
+            double sc = b ? out->blend_score[s] : out->score[s];
+            if (!(g > CV_REB_MARGIN && g > se) || !(sc > best)) continue;
+            best = sc; out->chosen = s; out->blend = b;
+        }
 done:
     free(fold); free(ya); free(yb); free(Xa); free(Xb); free(swa); free(idx); free(P); free(Pb); free(rare);
     return rc;
+}
+
+int cv_rebalance_fit_predict(const cv_train_opts *o, const cv_rebalance_choice *ch,
+                             const cv_robust_coteach_opts *co, const float *X, size_t n, size_t d,
+                             const int32_t *y, const float *sw, size_t k, const float *Xte, size_t nte,
+                             double *probs, la_error *err)
+{
+    cv_train_opts t = *o;
+    int decouple = 0;
+    cv_rebalance_apply(&t, ch->chosen, &decouple);
+    int rc = cv_robust_fit_predict(&t, co, decouple, X, n, d, y, sw, k, Xte, nte, probs, err);
+    if (rc || !ch->blend) return rc;
+    /* the blend: p = (p_plain + p_s) / 2 */
+    double *P0 = la_malloc_array(nte ? nte : 1, k * sizeof *P0);
+    if (!P0) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    t = *o;
+    cv_rebalance_apply(&t, CV_REB_PLAIN, &decouple);
+    t.curve = NULL; t.eval_X = NULL; t.eval_y = NULL; t.eval_n = 0; t.n_iter = NULL; t.l2_used = NULL;
+    rc = cv_robust_fit_predict(&t, co, decouple, X, n, d, y, sw, k, Xte, nte, P0, err);
+    if (!rc)
+        for (size_t j = 0; j < nte * k; j++) probs[j] = 0.5 * (probs[j] + P0[j]);
+    free(P0);
+    return rc;
+}
+
+const char *cv_rebalance_choice_name(const cv_rebalance_choice *ch, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s%s", ch->blend ? "blend:" : "", cv_rebalance_name(ch->chosen));
+    return buf;
 }
 
 /* A number, or null when not finite. */
@@ -197,14 +275,19 @@ static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); 
 json_t *cv_rebalance_choice_json(const cv_rebalance_choice *ch)
 {
     json_t *o = json_object(), *sc = json_object(), *g = json_object(), *se = json_object();
+    char nm[48];
     for (int s = 0; s < CV_REB_N; s++) {
         if (!ch->tried[s]) continue;
         json_object_set_new(sc, cv_rebalance_name(s), num(ch->score[s]));
         if (s == CV_REB_PLAIN) continue;
         json_object_set_new(g, cv_rebalance_name(s), num(ch->gain[s]));
         json_object_set_new(se, cv_rebalance_name(s), num(ch->gain_se[s]));
+        snprintf(nm, sizeof nm, "blend:%s", cv_rebalance_name(s));
+        json_object_set_new(sc, nm, num(ch->blend_score[s]));
+        json_object_set_new(g, nm, num(ch->blend_gain[s]));
+        json_object_set_new(se, nm, num(ch->blend_gain_se[s]));
     }
-    json_object_set_new(o, "chosen", json_string(cv_rebalance_name(ch->chosen)));
+    json_object_set_new(o, "chosen", json_string(cv_rebalance_choice_name(ch, nm, sizeof nm)));
     json_object_set_new(o, "scores", sc);
     json_object_set_new(o, "gain_over_plain", g);
     json_object_set_new(o, "gain_se", se);

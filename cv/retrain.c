@@ -53,11 +53,12 @@ int cv_retrain_run(const cv_retrain_opts *o, const float *Xtr, size_t n, size_t 
         /* --rebalance auto: the strategy of best inner score on the training rows */
         cv_rebalance_choice ch;
         if ((rc = cv_rebalance_choose(&t, o->rebalance, Xs, n, d, y, sw, k, &ch, err))) goto done;
-        cv_rebalance_apply(&t, ch.chosen, &decouple);
         if (o->choice) *o->choice = ch;
+        rc = cv_rebalance_fit_predict(&t, &ch, o->coteach ? &o->co : NULL, Xs, n, d, y, sw, k, Ts, nte, probs, err);
+    } else {
+        rc = cv_robust_fit_predict(&t, o->coteach ? &o->co : NULL, decouple, Xs, n, d, y, sw, k, Ts, nte,
+                                   probs, err);
     }
-    rc = cv_robust_fit_predict(&t, o->coteach ? &o->co : NULL, decouple, Xs, n, d, y, sw, k, Ts, nte,
-                               probs, err);
     goto done;
 oom:
     rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
@@ -240,6 +241,7 @@ static void add_rebalance_keys(json_t *doc, const cv_retrain_result *r, const cv
         json_object_set_new(j, "mode", json_string("auto"));
         json_object_set_new(j, "select_by", json_string(cv_select_name(o->rebalance->select_by)));
         json_object_set_new(j, "inner_folds", json_integer(o->rebalance->inner_folds));
+        json_object_set_new(j, "repeats", json_integer(o->rebalance->repeats < 1 ? 1 : o->rebalance->repeats));
         json_object_set_new(doc, "rebalance", j);
     }
     if (o->rebalance || cv_prior_shifts(t, o->decouple))

@@ -51,8 +51,13 @@ expect_rc 0 "cv --rebalance auto runs"
 A="$TMP/auto/metrics.json"
 check "auto: mode and metric recorded" test "$(jq_ "$A" "d['rebalance']['mode'], d['rebalance']['select_by']")" = "auto pr-auc"
 check "auto: logreg compares six strategies" test "$(jq_ "$A" "' '.join(d['rebalance']['compared'])")" = "plain balanced weighted focal logit-adjusted oversample-ratio"
-check "auto: every fold records its choice and six scores" test "$(jq_ "$A" "sum(1 for f in d['folds'] if f['rebalance']['chosen'] in f['rebalance']['scores'] and len(f['rebalance']['scores']) == 6)")" = 5
+check "auto: every fold records its choice and six scores and five blends" test "$(jq_ "$A" "sum(1 for f in d['folds'] if f['rebalance']['chosen'] in f['rebalance']['scores'] and len(f['rebalance']['scores']) == 11 and 'blend:balanced' in f['rebalance']['gain_over_plain'])")" = 5
 check "auto: the chosen counts add up to the folds" test "$(jq_ "$A" "sum(d['rebalance']['chosen'].values())")" = 5
+check "auto: three inner repeats by default" test "$(jq_ "$A" "d['rebalance']['repeats']")" = 3
+la cv --data "$TMP/train.csv" --out "$TMP/auto1/p.npy" --rebalance auto --rebalance-repeats 1 --threads 2 --quiet
+check "auto --rebalance-repeats 1 recorded" test "$(jq_ "$TMP/auto1/metrics.json" "d['rebalance']['repeats']")" = 1
+la cv --data "$TMP/train.csv" --out "$TMP/auto3/p.npy" --rebalance auto --threads 2 --quiet
+check "auto: same seed, same bytes" cmp -s "$TMP/auto/p.npy" "$TMP/auto3/p.npy"
 la cv --data "$TMP/train.csv" --out "$TMP/auto2/p.npy" --rebalance auto --select-by recall-at-precision:0.8 --threads 2 --quiet
 check "auto --select-by recall-at-precision:P recorded" test "$(jq_ "$TMP/auto2/metrics.json" "d['rebalance']['select_by'], d['rebalance']['precision']")" = "recall-at-precision 0.8"
 
@@ -64,6 +69,7 @@ la cv --data "$TMP/train.csv" --out "$TMP/x/p.npy" --oversample-ratio 1.5; expec
 la cv --data "$TMP/train.csv" --out "$TMP/x/p.npy" --sampler oversample --oversample-ratio 0.2; expect_rc 2 "--sampler with --oversample-ratio exits 2"
 la cv --data "$TMP/train.csv" --out "$TMP/x/p.npy" --rebalance auto --loss focal; expect_rc 2 "--rebalance auto with a --loss exits 2"
 expect_err 'chooses the loss' "says auto chooses the loss"
+la cv --data "$TMP/train.csv" --out "$TMP/x/p.npy" --rebalance auto --rebalance-repeats 0; expect_rc 2 "--rebalance-repeats 0 exits 2"
 la cv --data "$TMP/train.csv" --out "$TMP/x/p.npy" --rebalance always; expect_rc 2 "--rebalance always exits 2"
 la cv --data "$TMP/train.csv" --out "$TMP/x/p.npy" --rebalance auto --select-by f1; expect_rc 2 "--select-by f1 exits 2"
 expect_err 'recall-at-precision' "lists the metrics"

@@ -230,6 +230,41 @@ static void test_rebalance_choice_recorded(void **state)
     free(X); free(y); free(post);
 }
 
+/* Repeated inner k-folds: repeats 0 and 1 are the single split; three
+ * repeats average three splits (other scores), keep the determinism, and
+ * their corrected standard error is wider than the naive sd / sqrt(R F). */
+static void test_choose_repeats(void **state)
+{
+    (void)state;
+    enum { N = 1200 };
+    static float X[N * 2];
+    static int32_t y[N];
+    static double post[N];
+    cv_rebalance_opts rb = {.select_by = CV_SELECT_PR_AUC, .precision = 0.5, .inner_folds = 3, .repeats = 0};
+    cv_rebalance_choice c0, c1, c3, c3b;
+    la_error err;
+    cv_train_opts o;
+    cv_train_opts_init(&o);
+    o.seed = 3;
+    gaussians(N, 5, X, y, post);
+    assert_int_equal(cv_rebalance_choose(&o, &rb, X, N, 2, y, NULL, 2, &c0, &err), 0);
+    rb.repeats = 1;
+    assert_int_equal(cv_rebalance_choose(&o, &rb, X, N, 2, y, NULL, 2, &c1, &err), 0);
+    assert_memory_equal(&c0, &c1, sizeof c0);
+    rb.repeats = 3;
+    assert_int_equal(cv_rebalance_choose(&o, &rb, X, N, 2, y, NULL, 2, &c3, &err), 0);
+    assert_int_equal(cv_rebalance_choose(&o, &rb, X, N, 2, y, NULL, 2, &c3b, &err), 0);
+    assert_memory_equal(&c3, &c3b, sizeof c3);
+    int differ = 0;
+    for (int s = 0; s < CV_REB_N; s++) {
+        if (!c3.tried[s]) continue;
+        assert_true(c3.score[s] > 0.3 && c3.score[s] <= 1.0);
+        differ |= c3.score[s] != c1.score[s];
+        if (s != CV_REB_PLAIN) assert_true(isfinite(c3.gain_se[s]) && c3.gain_se[s] >= 0);
+    }
+    assert_true(differ);
+}
+
 static void test_operating_point(void **state)
 {
     (void)state;
@@ -278,6 +313,7 @@ int main(void)
         cmocka_unit_test(test_prior_correction_recovers_posterior),
         cmocka_unit_test(test_topup_smote_and_images),
         cmocka_unit_test(test_rebalance_choice_recorded),
+        cmocka_unit_test(test_choose_repeats),
         cmocka_unit_test(test_operating_point),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
