@@ -191,6 +191,12 @@ done:
     return rc;
 }
 
+int cv_rebalance_below_plain(const cv_rebalance_choice *ch)
+{
+    return ch->chosen != CV_REB_PLAIN && ch->tried[CV_REB_PLAIN] && isfinite(ch->score[CV_REB_PLAIN]) &&
+           !(ch->score[ch->chosen] >= ch->score[CV_REB_PLAIN]);
+}
+
 /* A number, or null when not finite. */
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
@@ -208,5 +214,6 @@ json_t *cv_rebalance_choice_json(const cv_rebalance_choice *ch)
     json_object_set_new(o, "scores", sc);
     json_object_set_new(o, "gain_over_plain", g);
     json_object_set_new(o, "gain_se", se);
+    if (cv_rebalance_below_plain(ch)) json_object_set_new(o, "below_plain", json_true());
     return o;
 }

@@ -94,8 +94,13 @@ int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, cons
                         size_t d, const int32_t *y, const float *sw, size_t k, cv_rebalance_choice *out,
                         la_error *err);
 
+/* 1 when the chosen strategy is not plain and its pooled inner score is
+ * below plain's (the paired fold gains can pass while the pooled score
+ * loses): the commands say so on stderr and metrics.json records it. */
+int cv_rebalance_below_plain(const cv_rebalance_choice *ch);
+
 /* {chosen, scores: {strategy: score}, gain_over_plain: {strategy: g},
- * gain_se: {strategy: se}} over the strategies tried (null where not
+ * gain_se: {strategy: se}, [below_plain: true]} over the strategies tried (null where not
  * finite). A new reference, or NULL when out of memory. */
 typedef struct json_t json_t;
 json_t *cv_rebalance_choice_json(const cv_rebalance_choice *ch);
