@@ -14,19 +14,25 @@
 # weighted to the training prior (each majority row counts 99 x 1000/1000):
 # precision as it would be at 99:1 (the unweighted PR-AUC is shown too).
 # The tables are printed and written to OUT/tables.md.
-# Environment: LA_BIN (the binary), SEEDS, THREADS (2), TASKS ("ts pc sb shuttle").
+# Environment: LA_BIN (the binary), SEEDS, THREADS (2), TASKS ("ts pc sb shuttle"),
+# MODELS ("logreg mlp"). REBALANCE_QUICK=1 (what `make bench` sets): the short
+# case only, T-shirt/Shirt, logreg, seed 1, plain and auto (under a minute).
 set -eu
 LA=${LA_BIN:-$PWD/labelaudit}
 OUT=${1:-/tmp/bench_rebalance}
 SEEDS=${SEEDS:-"1 2 3"}
 THREADS=${THREADS:-2}
 TASKS=${TASKS:-"ts pc sb shuttle"}
+MODELS=${MODELS:-"logreg mlp"}
+QUICK=${REBALANCE_QUICK:-0}
+if [ "$QUICK" = 1 ]; then TASKS=ts MODELS=logreg SEEDS=1 OUT=${1:-/tmp/bench_rebalance_quick}; fi
 HERE=$(cd "$(dirname "$0")" && pwd)
 S=/work/shared/data
 mkdir -p "$OUT"
-python3 "$HERE/make_pair_idx.py" "$S/fashion-mnist" "$OUT/data/ts" 0 6 4950 50 1
-python3 "$HERE/make_pair_idx.py" "$S/fashion-mnist" "$OUT/data/pc" 2 4 4950 50 1
-python3 "$HERE/make_pair_idx.py" "$S/fashion-mnist" "$OUT/data/sb" 7 9 4950 50 1
+pair() { case " $TASKS " in *" $1 "*) python3 "$HERE/make_pair_idx.py" "$S/fashion-mnist" "$OUT/data/$1" "$2" "$3" 4950 50 1;; esac; }
+pair ts 0 6
+pair pc 2 4
+pair sb 7 9
 
 # strategy name | options
 STRATS='plain|
@@ -39,6 +45,8 @@ oversample-naive|--sampler oversample
 decouple|--decouple
 auto|--rebalance auto
 auto-r@p0.5|--rebalance auto --select-by recall-at-precision:0.5'
+[ "$QUICK" = 1 ] && STRATS='plain|
+auto|--rebalance auto'
 
 run_one() {   # task model name opts seed
     task=$1 model=$2 name=$3 opts=$4 seed=$5
@@ -61,7 +69,7 @@ run_one() {   # task model name opts seed
 }
 
 for task in $TASKS; do
-    for model in logreg mlp; do
+    for model in $MODELS; do
         echo "$STRATS" | while IFS='|' read -r name opts; do
             [ "$name" = decouple ] && [ "$model" != mlp ] && continue
             for seed in $SEEDS; do

@@ -4,6 +4,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 status=0
+export REBALANCE_QUICK="${REBALANCE_QUICK:-1}"   # bench_rebalance.sh: the short case (0 = issue 19's full tables)
 for b in "$here"/bench_*.sh; do
     [ -f "$b" ] || continue
     echo "== $(basename "$b")"

@@ -258,6 +258,21 @@ static void print_result(const cv_args *a, const cv_stage_result *r, const json_
     printf("wrote %s, %s/labels.npy, %s/folds.csv, %s/classes.txt, %s/metrics.json\n", a->out, dir, dir, dir, dir);
 }
 
+/* "Without saying so": one line on stderr when --rebalance auto's choice on
+ * some folds scores below plain in the inner comparison (metrics.json
+ * records the folds as rebalance.below_plain_folds). */
+static void note_below_plain(const cv_stage_result *r, const cv_stage_opts *o)
+{
+    char folds[512] = "";
+    size_t len = 0;
+    for (int f = 0; f < r->n_folds && len + 16 < sizeof folds; f++)
+        if (cv_rebalance_below_plain(&r->info[f].rebalance))
+            len += (size_t)snprintf(folds + len, sizeof folds - len, " %d", f);
+    if (len)
+        cli_warn("cv: --rebalance auto's choice scores below plain's inner %s on fold(s)%s "
+                 "(metrics.json: rebalance.below_plain_folds)", cv_select_name(o->rebalance->select_by), folds);
+}
+
 /* Load, folds, the cv stage, its outputs and the summary; *doc receives the
  * metrics document, labels_path where labels.npy went. */
 static int run_cv(cv_args *a, la_dataset *ds, cv_stage_result *res, json_t **doc, char *labels_path,
@@ -299,6 +314,7 @@ static int run_cv(cv_args *a, la_dataset *ds, cv_stage_result *res, json_t **doc
     la_progress_finish(&pc.pg);
     if (rc || la_coll_rank(so.coll) != 0) goto done;   /* rank 0 writes and prints */
 
+    if (so.rebalance) note_below_plain(res, &so);
     if (!(*doc = cv_stage_metrics_json(res, &so, ds->class_names))) goto oom;
     json_object_set_new(*doc, "load_seconds", json_real(load_s));
     json_object_set_new(*doc, "peak_rss_mb", json_real(peak_rss_mb()));

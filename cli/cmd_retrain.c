@@ -269,6 +269,13 @@ int cmd_retrain(int argc, char **argv)
     cli_info(a.quiet, "retrain: %zu training examples, %zu test, %zu features, %zu classes, model %s (%s)\n",
              tr.n, te.n, tr.d, tr.k, cv_model_name(t->model), cv_retrain_variant(&ro));
     if ((rc = cv_retrain_stage(&tr, sw, &te, &ro, &res, &err))) goto fail;
+    if (ro.rebalance && cv_rebalance_below_plain(&res.choice)) { /* say so (metrics.json: rebalance.below_plain) */
+        const cv_rebalance_choice *ch = &res.choice;
+        char name[64];
+        cli_warn("retrain: --rebalance auto chose %s, whose inner %s %.4f is below plain's %.4f",
+                 cv_rebalance_choice_name(ch, name, sizeof name), cv_select_name(ro.rebalance->select_by),
+                 ch->blend ? ch->blend_score[ch->chosen] : ch->score[ch->chosen], ch->score[CV_REB_PLAIN]);
+    }
     if (!(doc = cv_retrain_metrics_json(&res, &ro, tr.class_names, a.data, a.test, load_s))) goto oom;
     if ((rc = cv_retrain_write(&res, &tr, doc, a.out, &err))) goto fail;
 

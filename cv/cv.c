@@ -419,6 +419,12 @@ static json_t *rebalance_json(const cv_stage_result *r, const cv_stage_opts *o)
     }
     json_object_set_new(j, "compared", cmp);
     json_object_set_new(j, "chosen", cho);
+    /* folds whose choice scores below plain in the inner comparison */
+    json_t *bp = json_array();
+    for (int f = 0; f < r->n_folds; f++)
+        if (cv_rebalance_below_plain(&r->info[f].rebalance)) json_array_append_new(bp, json_integer(f));
+    if (json_array_size(bp)) json_object_set_new(j, "below_plain_folds", bp);
+    else json_decref(bp);
     return j;
 }
 

@@ -269,6 +269,13 @@ const char *cv_rebalance_choice_name(const cv_rebalance_choice *ch, char *buf, s
     return buf;
 }
 
+int cv_rebalance_below_plain(const cv_rebalance_choice *ch)
+{
+    double chosen = ch->blend ? ch->blend_score[ch->chosen] : ch->score[ch->chosen];
+    return (ch->blend || ch->chosen != CV_REB_PLAIN) && ch->tried[CV_REB_PLAIN] &&
+           isfinite(ch->score[CV_REB_PLAIN]) && !(chosen >= ch->score[CV_REB_PLAIN]);
+}
+
 /* A number, or null when not finite. */
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
@@ -291,5 +298,6 @@ json_t *cv_rebalance_choice_json(const cv_rebalance_choice *ch)
     json_object_set_new(o, "scores", sc);
     json_object_set_new(o, "gain_over_plain", g);
     json_object_set_new(o, "gain_se", se);
+    if (cv_rebalance_below_plain(ch)) json_object_set_new(o, "below_plain", json_true());
     return o;
 }

@@ -124,9 +124,13 @@ int cv_rebalance_fit_predict(const cv_train_opts *o, const cv_rebalance_choice *
 
 /* "blend:<strategy>" when ch is a blend, else the strategy's name, in buf. */
 const char *cv_rebalance_choice_name(const cv_rebalance_choice *ch, char *buf, size_t size);
+/* 1 when the chosen strategy is not plain and its pooled inner score is
+ * below plain's (the paired fold gains can pass while the pooled score
+ * loses): the commands say so on stderr and metrics.json records it. */
+int cv_rebalance_below_plain(const cv_rebalance_choice *ch);
 
 /* {chosen, scores: {strategy: score}, gain_over_plain: {strategy: g},
- * gain_se: {strategy: se}} over the strategies tried (null where not
+ * gain_se: {strategy: se}, [below_plain: true]} over the strategies tried (null where not
  * finite). A new reference, or NULL when out of memory. */
 typedef struct json_t json_t;
 json_t *cv_rebalance_choice_json(const cv_rebalance_choice *ch);

@@ -58,6 +58,13 @@ la cv --data "$TMP/train.csv" --out "$TMP/auto1/p.npy" --rebalance auto --rebala
 check "auto --rebalance-repeats 1 recorded" test "$(jq_ "$TMP/auto1/metrics.json" "d['rebalance']['repeats']")" = 1
 la cv --data "$TMP/train.csv" --out "$TMP/auto3/p.npy" --rebalance auto --threads 2 --quiet
 check "auto: same seed, same bytes" cmp -s "$TMP/auto/p.npy" "$TMP/auto3/p.npy"
+# "without saying so": folds whose choice scores below plain's inner score are
+# listed in metrics.json and named on stderr, and no other fold is
+BELOW=$(jq_ "$A" "' '.join(str(i) for i, f in enumerate(d['folds']) if f['rebalance']['chosen'] != 'plain' and not f['rebalance']['scores'][f['rebalance']['chosen']] >= f['rebalance']['scores']['plain'])")
+check "auto: below_plain_folds lists exactly the folds below plain" test "$(jq_ "$A" "' '.join(str(i) for i in d['rebalance'].get('below_plain_folds', []))")" = "$BELOW"
+check "auto: per-fold below_plain agrees" test "$(jq_ "$A" "' '.join(str(i) for i, f in enumerate(d['folds']) if f['rebalance'].get('below_plain'))")" = "$BELOW"
+if [ -n "$BELOW" ]; then expect_err "below plain's inner pr-auc on fold\\(s\\) $BELOW " "auto: stderr names the folds below plain"
+else check "auto: no below-plain note when no fold is below" sh -c "! grep -q 'below plain' '$ERR'"; fi
 la cv --data "$TMP/train.csv" --out "$TMP/auto2/p.npy" --rebalance auto --select-by recall-at-precision:0.8 --threads 2 --quiet
 check "auto --select-by recall-at-precision:P recorded" test "$(jq_ "$TMP/auto2/metrics.json" "d['rebalance']['select_by'], d['rebalance']['precision']")" = "recall-at-precision 0.8"
 
@@ -118,3 +125,6 @@ expect_err 'bad3.json:1' "names the file and line"
 la retrain --data "$TMP/train.csv" --test "$TMP/test.csv" --out "$TMP/rta" --rebalance auto --quiet
 expect_rc 0 "retrain --rebalance auto"
 check "retrain records the choice and the scores" test "$(jq_ "$TMP/rta/metrics.json" "int(d['rebalance']['chosen'] in d['rebalance']['scores'])")" = 1
+RB=$(jq_ "$TMP/rta/metrics.json" "int(bool(d['rebalance'].get('below_plain')))")
+check "retrain: below_plain recorded iff the choice scores below plain" test "$RB" = "$(jq_ "$TMP/rta/metrics.json" "int(d['rebalance']['chosen'] != 'plain' and not d['rebalance']['scores'][d['rebalance']['chosen']] >= d['rebalance']['scores']['plain'])")"
+check "retrain: the stderr note iff recorded" test "$(grep -c 'below plain' "$ERR")" = "$RB"

@@ -22,6 +22,7 @@
 #include "cv/sampler.h"
 #include "metrics/metrics.h"
 #include "util/la_rng.h"
+#include <jansson.h>
 
 static void test_prior_correct_by_hand(void **state)
 {
@@ -265,6 +266,33 @@ static void test_choose_repeats(void **state)
     assert_true(differ);
 }
 
+/* "Without saying so": a choice whose pooled inner score is below plain's
+ * is flagged, and its JSON says below_plain; plain or a better score is not. */
+static void test_rebalance_below_plain(void **state)
+{
+    (void)state;
+    cv_rebalance_choice ch;
+    memset(&ch, 0, sizeof ch);
+    for (int s = 0; s < CV_REB_N; s++) ch.score[s] = NAN;
+    ch.tried[CV_REB_PLAIN] = ch.tried[CV_REB_FOCAL] = 1;
+    ch.score[CV_REB_PLAIN] = 0.80;
+    ch.score[CV_REB_FOCAL] = 0.78;
+    ch.chosen = CV_REB_PLAIN;
+    assert_false(cv_rebalance_below_plain(&ch));
+    ch.chosen = CV_REB_FOCAL;
+    assert_true(cv_rebalance_below_plain(&ch));
+    json_t *j = cv_rebalance_choice_json(&ch);
+    assert_true(json_is_true(json_object_get(j, "below_plain")));
+    json_decref(j);
+    ch.score[CV_REB_FOCAL] = NAN;                 /* no score: not shown to be as good */
+    assert_true(cv_rebalance_below_plain(&ch));
+    ch.score[CV_REB_FOCAL] = 0.80;                /* a tie is not below */
+    assert_false(cv_rebalance_below_plain(&ch));
+    j = cv_rebalance_choice_json(&ch);
+    assert_null(json_object_get(j, "below_plain"));
+    json_decref(j);
+}
+
 static void test_operating_point(void **state)
 {
     (void)state;
@@ -314,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_topup_smote_and_images),
         cmocka_unit_test(test_rebalance_choice_recorded),
         cmocka_unit_test(test_choose_repeats),
+        cmocka_unit_test(test_rebalance_below_plain),
         cmocka_unit_test(test_operating_point),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
