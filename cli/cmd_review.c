@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "../db/db.h"
+#include "../db/db_issues.h"
 #include "../db/db_reviews.h"
 #include "../report/review.h"
 #include "../report/serve_next.h"
@@ -31,8 +32,9 @@ static const char review_usage[] =
     "\n"
     "Reviews the queue in the terminal, one flagged example at a time (lowest\n"
     "label quality first): id, given and suggested label, score, image path or\n"
-    "feature values. Decisions are saved at once; quit any time and run again\n"
-    "to resume at the next pending example.\n"
+    "feature values, and the dataset checks' issue types and pair partner when the\n"
+    "run recorded them (audit --issues ... --db). Decisions are saved at once;\n"
+    "quit any time and run again to resume at the next pending example.\n"
     "\n"
     "  --db FILE        the labelaudit database (required)\n"
     "  --run N          the run to review (default: the latest)\n"
@@ -353,6 +355,32 @@ static int still_skipped(review_ctx *rc, int64_t qid)
     return again;
 }
 
+/* The dataset checks' findings of the example, when the run recorded any
+ * (audit --issues --db): its types and its pair partner. */
+static int print_issues(review_ctx *rc, const db_item *it, la_error *err)
+{
+    db_issues iss;
+    if (db_issues_load_row(rc->db, rc->run.id, it->row, &iss, err)) return err->status;
+    db_issue_example partner;
+    memset(&partner, 0, sizeof partner);
+    int found = 0;
+    for (size_t t = 0; t < iss.n; t++)
+        if (iss.v[t].partner >= 0) {
+            if (db_issues_example(rc->db, rc->run.id, iss.v[t].partner_test, iss.v[t].partner, &partner, &found, err)) {
+                db_issues_free(&iss);
+                return err->status;
+            }
+            break;
+        }
+    char *text = rv_format_issues(&iss, found ? &partner : NULL);
+    db_issue_example_free(&partner);
+    db_issues_free(&iss);
+    if (!text) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    fputs(text, stdout);
+    free(text);
+    return 0;
+}
+
 static int review_loop(review_ctx *rc, int quiet)
 {
     la_error err;
@@ -388,6 +416,10 @@ static int review_loop(review_ctx *rc, int quiet)
         }
         printf("\n%s", text);
         free(text);
+        if (print_issues(rc, &next.v[0], &err)) {
+            db_items_free(&next);
+            return cli_report(&err);
+        }
         int64_t qid = next.v[0].queue_id;
         int s = decide_one(rc, &next.v[0]);
         db_items_free(&next);

@@ -143,16 +143,20 @@ int db_issues_record(sqlite3 *db, int64_t run_id, const db_issue_set *s, la_erro
 
 /* ---- reading ------------------------------------------------------------- */
 
-int db_issues_load(sqlite3 *db, int64_t run_id, const char *issue, db_issues *out, la_error *err)
+/* Run run_id's issues in rank order, of type `issue` (NULL = any) and of
+ * training row `row` (< 0 = any). */
+static int issues_query(sqlite3 *db, int64_t run_id, const char *issue, int64_t row, db_issues *out, la_error *err)
 {
     assert(db && out && err);
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st;
     if (db_sql_prepare(db, "SELECT rank, row, partner, partner_split, issue, score FROM example_issues"
-                           " WHERE run_id = ?1 AND (?2 IS NULL OR issue = ?2) ORDER BY rank", &st, err))
+                           " WHERE run_id = ?1 AND (?2 IS NULL OR issue = ?2) AND (?3 < 0 OR row = ?3)"
+                           " ORDER BY rank", &st, err))
         return err->status;
     sqlite3_bind_int64(st, 1, run_id);
     db_sql_bind_text_or_null(st, 2, issue);
+    sqlite3_bind_int64(st, 3, row);
     size_t cap = 0;
     int rc, status = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -177,6 +181,16 @@ int db_issues_load(sqlite3 *db, int64_t run_id, const char *issue, db_issues *ou
     sqlite3_finalize(st);
     if (status) db_issues_free(out);
     return status;
+}
+
+int db_issues_load(sqlite3 *db, int64_t run_id, const char *issue, db_issues *out, la_error *err)
+{
+    return issues_query(db, run_id, issue, -1, out, err);
+}
+
+int db_issues_load_row(sqlite3 *db, int64_t run_id, int64_t row, db_issues *out, la_error *err)
+{
+    return issues_query(db, run_id, NULL, row < 0 ? INT64_MAX : row, out, err);
 }
 
 void db_issues_free(db_issues *l)

@@ -73,6 +73,10 @@ typedef struct db_issues { size_t n; db_issue *v; } db_issues;
 int  db_issues_load(sqlite3 *db, int64_t run_id, const char *issue, db_issues *out, la_error *err);
 void db_issues_free(db_issues *l);
 
+/* The issues of one training example (`row` of run run_id), rank order:
+ * what the review shows beside it. Same ownership as db_issues_load. */
+int  db_issues_load_row(sqlite3 *db, int64_t run_id, int64_t row, db_issues *out, la_error *err);
+
 /* Per-type counts of run run_id: issue words (owned) with the rows of each,
  * in order of first appearance by rank. *n = 0 when none. Free with
  * db_issues_counts_free. */

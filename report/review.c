@@ -243,3 +243,70 @@ char *rv_format_item(const db_item *it, char *const *class_names, size_t k, cons
     }
     return b.s ? b.s : la_strdup("");
 }
+
+/* A table row of issue_examples.features: [[name, value], ...], the first
+ * few on one line. */
+static void format_pair_features(rv_buf *b, const char *json)
+{
+    json_t *arr = json_loads(json, 0, NULL);
+    size_t i;
+    json_t *f;
+    char name[128];
+    if (json_is_array(arr)) {
+        bprintf(b, "           ");
+        json_array_foreach(arr, i, f) {
+            if (i >= 8) { bprintf(b, " ..."); break; }
+            json_t *jn = json_array_get(f, 0), *jv = json_array_get(f, 1);
+            rv_sanitize(json_is_string(jn) ? json_string_value(jn) : "?", name, sizeof name);
+            if (json_is_number(jv)) bprintf(b, " %s=%g", name, json_number_value(jv));
+            else bprintf(b, " %s=%s", name, json_is_string(jv) ? json_string_value(jv) : "?");
+        }
+        bprintf(b, "\n");
+    }
+    json_decref(arr);
+}
+
+char *rv_format_issues(const db_issues *iss, const db_issue_example *partner)
+{
+    rv_buf b = {NULL, 0, 0, 0};
+    char text[1024], score[32];
+    int64_t partner_row = -1;
+    int partner_test = 0;
+    if (iss && iss->n) {
+        bprintf(&b, "issues:   ");
+        for (size_t t = 0; t < iss->n; t++) {
+            rv_sanitize(iss->v[t].issue, text, sizeof text);
+            rv_format_score(iss->v[t].score, score, sizeof score);
+            bprintf(&b, "%s %s (score %s)", t ? "," : "", text, score);
+            if (partner_row < 0 && iss->v[t].partner >= 0) {
+                partner_row = iss->v[t].partner;
+                partner_test = iss->v[t].partner_test;
+            }
+        }
+        bprintf(&b, "\n");
+    }
+    if (partner_row >= 0) {
+        bprintf(&b, "partner:   %s row %lld", partner_test ? "test" : "training", (long long)partner_row);
+        if (partner && partner->row == partner_row && partner->test == partner_test) {
+            rv_sanitize(partner->dataset_id, text, sizeof text);
+            bprintf(&b, ", id %s", text);
+            if (partner->label) {
+                rv_sanitize(partner->label, text, sizeof text);
+                bprintf(&b, ", label %s", text);
+            }
+            bprintf(&b, "\n");
+            if (partner->image_path) {
+                rv_sanitize(partner->image_path, text, sizeof text);
+                bprintf(&b, "           image %s\n", text);
+            }
+            if (partner->features) format_pair_features(&b, partner->features);
+        } else {
+            bprintf(&b, "\n");
+        }
+    }
+    if (b.failed) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s ? b.s : la_strdup("");
+}

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "../db/db.h"
+#include "../db/db_issues.h"
 
 typedef enum rv_action {
     RV_NONE = 0,     /* empty line: show the example again                 */
@@ -55,6 +56,14 @@ int64_t rv_class_lookup(const char *s, char *const *class_names, size_t k);
  * hostile name cannot drive the terminal. malloc'd; NULL when out of memory. */
 char *rv_format_item(const db_item *it, char *const *class_names, size_t k,
                      const db_progress *overall);
+
+/* The dataset checks' findings shown under an example (audit --issues
+ * recorded with --db): its issue types with their scores, and the partner of
+ * its most severe pair issue (a duplicate, a conflicting copy, or the test
+ * example a leak copies) with id, label, image path or feature values when
+ * `partner` is that stored example (NULL: the row number only). "" when iss
+ * is empty. malloc'd; NULL when out of memory. */
+char *rv_format_issues(const db_issues *iss, const db_issue_example *partner);
 
 #define RV_SCORE_FIXED_MIN 0.001   /* below it a score is shown as 4.6e-8     */
 

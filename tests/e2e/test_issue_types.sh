@@ -41,6 +41,18 @@ check "row 150: queued for its issues alone" test "$(q 'SELECT label_flagged, pa
 check "leakage alone queues no training row (train 30)" test "$(q 'SELECT count(*) FROM queue WHERE row = 30')" = 0
 check "summary.json in the run carries the checks" sh -c "sqlite3 '$DB' 'SELECT summary_json FROM runs' | grep -q dataset_checks"
 
+# ---- the terminal review shows each example's types and its pair partner ---------------
+cp "$DB" "$TMP/rv.db"
+printf 'k\nk\nk\nk\nk\nk\nk\nq\n' >"$TMP/rv.in"
+la review --db "$TMP/rv.db" --reviewer ada --quiet <"$TMP/rv.in"
+expect_rc 0 "review of a run with dataset issues (scripted)"
+expect_out "^issues: +exact_duplicate \\(score 0\\.0000\\), near_duplicate" "review lists row 3's issue types with scores"
+expect_out "^partner: +training row 150, id 150, label 1$" "review shows row 3's duplicate partner with its id and label"
+expect_out "^partner: +training row 151, id 151, label 2$" "review shows row 5's conflicting copy (label 2 against 1)"
+expect_out "^issues: +outlier \\(score" "an outlier-only example shows its type and no partner"
+check "examples without dataset issues show no issues line (row 0)" \
+    sh -c "awk '/row 0, rank/ { f = 1; next } /^saved/ { f = 0 } f && /^issues:/ { bad = 1 } END { exit bad }' '$OUT'"
+
 # ---- check gates on the recorded rates ---------------------------------------------
 la check --db "$DB" --max-leak-rate 0.01
 expect_rc 1 "check --db --max-leak-rate 0.01 fails (2 of 52 test examples leaked)"

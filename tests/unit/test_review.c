@@ -153,6 +153,51 @@ static void test_format(void **state)
     free(s);
 }
 
+/* The dataset checks' lines: types with scores, the partner with what the
+ * database stored of it (a leak's test row too), control bytes replaced. */
+static void test_format_issues(void **state)
+{
+    (void)state;
+    char w1[] = "exact_duplicate", w2[] = "near_duplicate", w3[] = "leakage";
+    db_issue v[] = {{1, 3, 150, 0, w1, 0.0}, {2, 3, 150, 0, w2, 0.25}};
+    db_issues iss = {2, v};
+    char id[] = "img\033[2J150", label[] = "Shirt", path[] = "images/150.png";
+    db_issue_example p;
+    memset(&p, 0, sizeof p);
+    p.row = 150;
+    p.dataset_id = id;
+    p.label = label;
+    p.image_path = path;
+    char *s = rv_format_issues(&iss, &p);
+    assert_non_null(s);
+    assert_non_null(strstr(s, "issues:    exact_duplicate (score 0.0000), near_duplicate (score 0.2500)\n"));
+    assert_non_null(strstr(s, "partner:   training row 150, id img?[2J150, label Shirt\n"));
+    assert_non_null(strstr(s, "image images/150.png"));
+    assert_null(strchr(s, '\033'));
+    free(s);
+    /* a leak: the partner is a test row; a stored example of another split
+     * is not shown as it */
+    db_issue l[] = {{1, 30, 50, 1, w3, 0.0}};
+    db_issues leak = {1, l};
+    p.row = 50;
+    s = rv_format_issues(&leak, &p);
+    assert_non_null(strstr(s, "partner:   test row 50\n"));
+    assert_null(strstr(s, "id img"));
+    free(s);
+    p.test = 1;
+    char feats[] = "[[\"RI\", 1.52], [\"Na\", 13.6]]";
+    p.image_path = NULL;
+    p.features = feats;
+    s = rv_format_issues(&leak, &p);
+    assert_non_null(strstr(s, "partner:   test row 50, id img?[2J150, label Shirt\n"));
+    assert_non_null(strstr(s, " RI=1.52 Na=13.6\n"));
+    free(s);
+    db_issues none = {0, NULL};
+    s = rv_format_issues(&none, NULL);
+    assert_string_equal(s, "");
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -160,6 +205,7 @@ int main(void)
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_lookup_and_sanitize),
         cmocka_unit_test(test_format),
+        cmocka_unit_test(test_format_issues),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
