@@ -153,11 +153,12 @@ static void cln_apply_pairs(const cln_issue *rows, size_t n_rows, unsigned mask,
 {
     for (size_t a = 0; a < n_pairs; a++) {
         const cln_pair *p = &pairs[a];
-        int k = -1;
-        for (size_t t = 0; t < n_rows && k < 0; t++)
-            if (rows[t].row == p->row && rows[t].partner == p->partner && rows[t].partner_test == p->partner_test)
-                k = cln_issue_kind_of(rows[t].issue);
-        if (k < 0 || !(mask & (1u << k))) continue;
+        int counts = 0;
+        for (size_t t = 0; t < n_rows && !counts; t++) {
+            int k = cln_issue_kind_of(rows[t].issue);
+            counts = k >= 0 && (mask & (1u << k)) && cln_is_pair(&rows[t], p);
+        }
+        if (!counts) continue;
         for (size_t t = 0; t < n_rows; t++)
             if (cln_is_pair(&rows[t], p)) answered[t] = p->choice == CLN_PAIR_KEEP && p->partner_test ? 2 : 1;
         size_t x = (size_t)p->row, y = (size_t)p->partner;

@@ -91,7 +91,9 @@ typedef struct cln_pair {
 int cln_pair_choice_of(const char *word);
 
 /* cln_issue_select honouring pair answers. An answer counts when mask holds
- * the kind of X's issue with partner Y (a pair the run recorded); it then
+ * the kind of an issue the run recorded on the pair (X, Y) either way round
+ * (a near_duplicate answer counts for exact_duplicate too when the pair is
+ * both); it then
  * takes that pair out of the automatic rules (its edge leaves the duplicate
  * groups, its conflict is not dropped, its leak is not listed) and instead:
  *   drop: X dropped (why "pair:drop"), Y kept;

@@ -177,3 +177,42 @@ int db_pair_load(sqlite3 *db, int64_t run_id, db_pair_decisions *out, la_error *
     if (rc) db_pair_decisions_free(out);
     return rc;
 }
+
+void db_pair_rows_free(db_pair_rows *l)
+{
+    for (size_t i = 0; l && i < l->n; i++) free(l->v[i].issues);
+    if (l) { free(l->v); l->v = NULL; l->n = 0; }
+}
+
+int db_pair_rows_load(sqlite3 *db, int64_t run_id, db_pair_rows *out, la_error *err)
+{
+    out->n = 0;
+    out->v = NULL;
+    sqlite3_stmt *st;
+    if (db_sql_prepare(db, "SELECT row, issues, partner, partner_split FROM queue_issues WHERE run_id = ?"
+                           " AND issues IS NOT NULL ORDER BY row", &st, err))
+        return LA_EINTERNAL;
+    sqlite3_bind_int64(st, 1, run_id);
+    size_t cap = 0;
+    int s, rc = 0;
+    while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (out->n == cap) {
+            size_t nc = cap ? 2 * cap : 16;
+            db_pair_row *v = nc > SIZE_MAX / sizeof *v ? NULL : realloc(out->v, nc * sizeof *v);
+            if (!v) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); break; }
+            out->v = v;
+            cap = nc;
+        }
+        db_pair_row *e = &out->v[out->n];
+        const unsigned char *split = sqlite3_column_text(st, 3);
+        e->row = sqlite3_column_int64(st, 0);
+        e->partner = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 2);
+        e->partner_test = split && !strcmp((const char *)split, "test");
+        if (!(e->issues = db_sql_col_strdup(st, 1))) rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+        else out->n++;
+    }
+    if (!rc && s != SQLITE_DONE) rc = db_sql_fail(db, err, "queue issues");
+    sqlite3_finalize(st);
+    if (rc) db_pair_rows_free(out);
+    return rc;
+}

@@ -52,6 +52,21 @@ int db_pair_undo(sqlite3 *db, int64_t run_id, const char *reviewer, db_pair_deci
  * partner. 0 or LA_EINTERNAL (out empty). Free with db_pair_decisions_free. */
 int  db_pair_load(sqlite3 *db, int64_t run_id, db_pair_decisions *out, la_error *err);
 void db_pair_decision_free(db_pair_decision *d);
+
+/* A queue row with dataset-check issues (queue_issues): its types and the
+ * partner of its most severe pair issue. */
+typedef struct db_pair_row {
+    int64_t row;
+    char   *issues;               /* space-separated, severity order (owned)  */
+    int64_t partner;              /* -1 = none                               */
+    int     partner_test;
+} db_pair_row;
+typedef struct db_pair_rows { size_t n; db_pair_row *v; } db_pair_rows;
+
+/* Run run_id's queue rows with issues, by row. 0 or LA_EINTERNAL (out
+ * empty). Free with db_pair_rows_free. */
+int  db_pair_rows_load(sqlite3 *db, int64_t run_id, db_pair_rows *out, la_error *err);
+void db_pair_rows_free(db_pair_rows *l);
 void db_pair_decisions_free(db_pair_decisions *l);
 
 #endif
