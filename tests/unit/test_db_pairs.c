@@ -2,7 +2,8 @@
  * duplicate pair and on a leak (partner found from the recorded issues),
  * the current answer being the latest, undo withdrawing the reviewer's own
  * latest answer only, refusals (unknown choice, a row without partner, no
- * reviewer) writing nothing, and "nothing to undo". */
+ * reviewer) writing nothing, "nothing to undo", and the migration of a
+ * 006 database. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -178,10 +179,31 @@ static void test_record_undo_load(void **state)
     fx_close(&f);
 }
 
+static void test_migrate_from_v6(void **state)
+{
+    (void)state;
+    fx f;
+    fx_open(&f);
+    int64_t run = fx_run(&f);
+    assert_int_equal(sqlite3_exec(f.db, "DROP TABLE pair_decisions; PRAGMA user_version = 6", NULL, NULL, NULL), SQLITE_OK);
+    db_close(f.db);
+    la_error err;
+    la_error_clear(&err);
+    assert_int_equal(db_open(f.path, &f.db, &err), 0);
+    assert_int_equal(count(f.db, "PRAGMA user_version"), 7);
+    record(&f, run);
+    db_pair_decision d;
+    assert_int_equal(db_pair_record(f.db, run, 0, "keep", "ann", &d, &err), 0);   /* 0 duplicates 2 */
+    assert_int_equal(d.partner, 2);
+    db_pair_decision_free(&d);
+    fx_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_record_undo_load),
+        cmocka_unit_test(test_migrate_from_v6),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
