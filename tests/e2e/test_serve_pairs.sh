@@ -6,7 +6,8 @@
 # carry their issue types and partner, POST /api/pair records drop / keep /
 # keep_both (append-only, undo by /api/pair/undo), bad requests get 4xx and
 # write nothing, CSRF is needed in a browser session; finally clean
-# --drop-issues drops exactly what the answers say. The page's pair view.
+# --drop-issues drops exactly what the answers say. The page's pair view,
+# also in headless Chromium (tests/browser/serve_pairs_browser.mjs).
 . tests/e2e/lib.sh
 . tests/browser/serve_lib.sh
 D=tests/e2e
@@ -86,6 +87,18 @@ code=$(post_cookie /api/pair "{\"qid\":$Q151,\"choice\":\"keep_both\"}")
 code=$(http_code "$URL/")
 check "page: the pair view and its three choices" sh -c "grep -q 'id=\"pair\"' '$TMP/.body' && grep -q 'data-choice=\"drop\"' '$TMP/.body' && grep -q 'data-choice=\"keep\"' '$TMP/.body' && grep -q 'data-choice=\"keep_both\"' '$TMP/.body'"
 check "page: calls /api/pair and /api/pair/undo" sh -c "grep -q \"'/api/pair'\" '$TMP/.body' && grep -q \"'/api/pair/undo'\" '$TMP/.body'"
+
+# ---- the page in a browser (skipped, with a FAIL, without node / chromium) ----------------
+if command -v node >/dev/null 2>&1 && [ -x /usr/bin/chromium ] && [ -f tests/browser/node_modules/playwright-core/package.json ]; then
+    n_before=$(q 'SELECT count(*) FROM pair_decisions')
+    HOME="$TMP" timeout 120 node tests/browser/serve_pairs_browser.mjs "$URL" "$TOK" "$Q150" "$Q10" >"$TMP/browser.out" 2>&1
+    brc=$?
+    grep -E '^(PASS|FAIL) ' "$TMP/browser.out"
+    [ $brc = 0 ] && pass "browser script finished" || fail "browser script finished" "exit $brc: $(grep -v '^PASS' "$TMP/browser.out" | head -5)"
+    check "db: the page's answer on 10 and its undo appended" test "$(q "SELECT group_concat(choice || ':' || undone || ':' || reviewer, ' ') FROM pair_decisions WHERE id > $n_before")" = "drop:0:ann drop:1:ann"
+else
+    fail "browser test prerequisites" "needs node, /usr/bin/chromium and playwright-core: run 'make test-deps'"
+fi
 serve_stop
 
 # ---- clean honours the answers -----------------------------------------------------------
