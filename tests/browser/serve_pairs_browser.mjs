@@ -4,20 +4,10 @@
 // given; on row 10 the key 1 answers "drop this, keep partner" and U undoes
 // it. Prints "PASS name" / "FAIL name: why"; the shell test reads the
 // answers back from SQLite. Exit status 1 on an unexpected error.
-import { chromium } from 'playwright-core';
+import { pass, fail, check, failed, launch } from './browser_lib.mjs';
 
 const [url, tok, q150, q10] = process.argv.slice(2);
-let failed = 0;
-const pass = (n) => console.log('PASS ' + n);
-const fail = (n, why) => { failed++; console.log('FAIL ' + n + ': ' + String(why).replace(/\n/g, ' ')); };
-const check = (n, ok, why) => (ok ? pass(n) : fail(n, why || 'false'));
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 try {
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   page.setDefaultTimeout(10000);
@@ -48,4 +38,4 @@ try {
 } finally {
   await browser.close();
 }
-process.exit(failed ? 1 : 0);
+process.exit(failed() ? 1 : 0);
