@@ -8,6 +8,7 @@
  *
  *   cln_issue_types_parse("near_duplicate,leakage", &mask, &bad, &bad_len);
  *   cln_issue_select(rows, n_rows, mask, n, decided, why, &leaks, &n_leaks, &err);
+ *   cln_issue_select_pairs(rows, n_rows, mask, n, decided, pairs, n_pairs, why, ...);
  */
 #ifndef CLN_ISSUES_H
 #define CLN_ISSUES_H
@@ -71,5 +72,40 @@ typedef struct cln_leak {
  * Returns 0, LA_EUSAGE or LA_EINTERNAL. */
 int cln_issue_select(const cln_issue *rows, size_t n_rows, unsigned mask, size_t n, const uint8_t *decided,
                      const char **why, cln_leak **leaks, size_t *n_leaks, la_error *err);
+
+/* A reviewer's answer on a pair (serve's pair view, db_pairs.h): this
+ * example X (a training row) and its partner Y. */
+typedef enum cln_pair_choice {
+    CLN_PAIR_DROP = 0,                 /* drop X, keep Y                        */
+    CLN_PAIR_KEEP,                     /* keep X, drop Y (a test Y: leaked)     */
+    CLN_PAIR_KEEP_BOTH                 /* not duplicates: drop neither          */
+} cln_pair_choice;
+
+typedef struct cln_pair {
+    int64_t         row, partner;      /* X (training row), Y                   */
+    int             partner_test;      /* 1: Y is a test row                    */
+    cln_pair_choice choice;
+} cln_pair;
+
+/* The choice word ("drop", "keep", "keep_both"), or -1. */
+int cln_pair_choice_of(const char *word);
+
+/* cln_issue_select honouring pair answers. An answer counts when mask holds
+ * the kind of an issue the run recorded on the pair (X, Y) either way round
+ * (a near_duplicate answer counts for exact_duplicate too when the pair is
+ * both); it then
+ * takes that pair out of the automatic rules (its edge leaves the duplicate
+ * groups, its conflict is not dropped, its leak is not listed) and instead:
+ *   drop: X dropped (why "pair:drop"), Y kept;
+ *   keep: X kept, Y dropped (why "pair:keep"; a test Y is listed in *leaks);
+ *   keep_both: both kept.
+ * "Kept" means no duplicate or conflict rule of another pair drops the row
+ * either, as if a reviewer had kept it. Reviewer decisions on rows still
+ * win: a decided row is neither dropped nor kept by an answer. A pair whose
+ * row or training partner is >= n is LA_EUSAGE. pairs may be NULL when
+ * n_pairs is 0 (then this is cln_issue_select). */
+int cln_issue_select_pairs(const cln_issue *rows, size_t n_rows, unsigned mask, size_t n, const uint8_t *decided,
+                           const cln_pair *pairs, size_t n_pairs, const char **why, cln_leak **leaks,
+                           size_t *n_leaks, la_error *err);
 
 #endif

@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "../db/db.h"
 #include "../db/db_issues.h"
+#include "../db/db_pairs.h"
 #include "../io/dataset.h"
 #include "../util/la_json.h"
 #include "../clean/clean.h"
@@ -58,7 +59,9 @@ static const char usage[] =
     "                       label_conflict (every member), outlier, image (per-image\n"
     "                       defects), leakage (DIR/leaked_test.csv lists the leaked TEST\n"
     "                       examples; no training row is dropped), or all. Rows a\n"
-    "                       reviewer decided are never dropped by this (why issue:TYPE)\n"
+    "                       reviewer decided are never dropped by this (why issue:TYPE);\n"
+    "                       a pair answered in serve (drop, keep, keep_both) drops what\n"
+    "                       the answer says instead (why pair:drop, pair:keep)\n"
     "  --format text|json   summary on stdout (text)\n"
     "  --quiet              no information on stderr\n"
     "  --help               this help\n"
@@ -328,6 +331,8 @@ typedef struct issue_drops {
     cln_leak         *leaks;
     size_t            n_leaks;
     db_issue_example *test_ex;      /* n_leaks: the leaked examples' ids      */
+    db_pair_decisions answers;      /* reviewers' pair answers (serve)        */
+    cln_pair         *pairs;        /* answers.n of them                      */
 } issue_drops;
 
 static void issue_drops_free(issue_drops *x)
@@ -339,6 +344,8 @@ static void issue_drops_free(issue_drops *x)
     free(x->why);
     free(x->rows);
     db_issues_free(&x->list);
+    db_pair_decisions_free(&x->answers);
+    free(x->pairs);
 }
 
 /* Checks the run recorded what --drop-issues asks for. */
@@ -376,8 +383,15 @@ static int load_issue_drops(const clean_args *a, const la_dataset *ds, run_queue
         if (!strcmp(it->status, "drop")) x->decided[it->row] = CLN_DECIDED_DROP;
         else if (!strcmp(it->status, "keep") || !strcmp(it->status, "relabel")) x->decided[it->row] = CLN_DECIDED_KEEP;
     }
-    if ((rc = cln_issue_select(x->rows, x->list.n, a->drop_issues, ds->n, x->decided, x->why, &x->leaks,
-                               &x->n_leaks, err)))
+    if ((rc = db_pair_load(q->db, q->run_id, &x->answers, err))) return rc;
+    if (!(x->pairs = la_calloc(x->answers.n + 1, sizeof *x->pairs)))
+        return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    for (size_t t = 0; t < x->answers.n; t++) {
+        const db_pair_decision *d = &x->answers.v[t];
+        x->pairs[t] = (cln_pair){d->row, d->partner, d->partner_test, (cln_pair_choice)cln_pair_choice_of(d->choice)};
+    }
+    if ((rc = cln_issue_select_pairs(x->rows, x->list.n, a->drop_issues, ds->n, x->decided, x->pairs, x->answers.n,
+                                     x->why, &x->leaks, &x->n_leaks, err)))
         return rc;
     if (!(x->test_ex = la_calloc(x->n_leaks + 1, sizeof *x->test_ex)))
         return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");

@@ -29,6 +29,7 @@
 #include "review.h"
 #include "serve_auth.h"
 #include "serve_multi.h"
+#include "serve_pairs.h"
 #include "serve_reply.h"
 
 struct srv_app {
@@ -41,6 +42,7 @@ struct srv_app {
     int             loopback;      /* bound to loopback: Host must say so     */
     int             port;          /* names the cookie, checked in Origin     */
     srv_multi      *multi;         /* several reviewers per row, or NULL      */
+    srv_pairs      *pairs;         /* issues, partners and pair answers       */
 };
 
 /* ---- pure helpers ---------------------------------------------------------- */
@@ -166,6 +168,7 @@ int srv_app_open(const srv_config *cfg, srv_app **out, la_error *err)
     }
     if (srv_auth_open(cfg->token, cfg->reviewer, cfg->reviewers, &app->auth, err)) goto fail;
     if (cfg->reviews_per_item > 0 && open_multi(app, cfg, err)) goto fail;
+    if (srv_pairs_open(app->db, run_id, &app->pairs, err)) goto fail;
     app->loopback = srv_is_loopback(cfg->bind);
     *out = app;
     return 0;
@@ -183,6 +186,7 @@ void srv_app_close(srv_app *app)
     free(app->root);
     srv_auth_close(app->auth);
     srv_multi_close(app->multi);
+    srv_pairs_close(app->pairs);
     free(app);
 }
 
@@ -259,6 +263,8 @@ static json_t *image_url(const srv_app *app, const char *image_path)
     return json_null();
 }
 
+static json_t *image_url_any(const void *app, const char *image_path) { return image_url(app, image_path); }
+
 static json_t *item_json(const srv_app *app, const db_item *it)
 {
     json_t *features = it->features ? json_loads(it->features, 0, NULL) : NULL;
@@ -277,6 +283,7 @@ static json_t *item_json(const srv_app *app, const db_item *it)
                           "disagrees", it->disagrees,
                           "features", features ? features : json_null());
     if (o) json_object_set_new(o, "verdict", it->verdict ? json_string(it->verdict) : json_null());
+    srv_pairs_decorate(app->pairs, o, it->row, image_url_any, app);
     return o;
 }
 
@@ -549,6 +556,20 @@ static void handle_undo(srv_app *app, const srv_request *req, const srv_who *who
     pthread_mutex_unlock(&app->lock);
 }
 
+/* POST /api/pair and /api/pair/undo (serve_pairs.h), under the lock. */
+static void handle_pair(srv_app *app, const srv_request *req, const srv_who *who, srv_response *r, int undo)
+{
+    json_t *j = body_object(req, r);
+    if (!j) return;
+    int bad = body_reviewer_matches(j, who, r);
+    json_decref(j);
+    if (bad) return;
+    pthread_mutex_lock(&app->lock);
+    if (undo) srv_pairs_undo(app->pairs, app->db, app->run.id, who, r);
+    else srv_pairs_decide(app->pairs, app->db, app->run.id, req, who, r);
+    pthread_mutex_unlock(&app->lock);
+}
+
 static const char *image_type(const char *path)
 {
     static const char *const map[][2] = {
@@ -629,6 +650,14 @@ void srv_handle(srv_app *app, const srv_request *req, srv_response *r)
     if (!strncmp(p, "/img/", 5)) {
         if (!get) goto not_allowed_get;
         { handle_image(app, p + 5, r); return; }
+    }
+    if (!strcmp(p, "/api/pair") || !strcmp(p, "/api/pair/undo")) {
+        if (!post) {
+            r->allow = "POST";
+            { srv_reply_error(r, 405, "use POST"); return; }
+        }
+        if (srv_auth_post(&who, app->port, req, r)) return;
+        { handle_pair(app, req, &who, r, p[9] == '/'); return; }
     }
     if (!strcmp(p, "/api/decide") || !strcmp(p, "/api/undo")) {
         if (!post) {

@@ -6,23 +6,13 @@
 // second reviewer (Bob, with his own token), filters, reloads.
 // Prints "PASS name" / "FAIL name: why" lines; the shell test then reads the
 // decisions back from SQLite. Exit status 1 on an unexpected error.
-import { chromium } from 'playwright-core';
+import { pass, fail, check, failed, launch } from './browser_lib.mjs';
 
 const url = process.argv[2];
 const tokAda = process.argv[3];
 const tokBob = process.argv[4];
 const shot = process.argv[5] || '';
-let failed = 0;
-const pass = (n) => console.log('PASS ' + n);
-const fail = (n, why) => { failed++; console.log('FAIL ' + n + ': ' + String(why).replace(/\n/g, ' ')); };
-const check = (n, ok, why) => (ok ? pass(n) : fail(n, why || 'false'));
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 try {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await ctx.newPage();
@@ -99,9 +89,7 @@ try {
   // The page polls /api/state every 5 s; hold those answers during this step
   // so the card stays stale (as it would between two polls).
   await page.route('**/api/state**', (route) => route.fulfill({ status: 503, body: '{}' }));
-  const bob = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  const bob = await launch();
   const bctx = await bob.newContext();
   const r = await bctx.request.post(url + '/api/decide', {
     headers: { 'Content-Type': 'application/json', 'Authorization': 'Bearer ' + tokBob },
@@ -174,4 +162,4 @@ try {
 } finally {
   await browser.close();
 }
-process.exit(failed ? 1 : 0);
+process.exit(failed() ? 1 : 0);

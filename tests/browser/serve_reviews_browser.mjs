@@ -6,23 +6,13 @@
 // shows hers, and the card reads done. Prints "PASS name" / "FAIL name: why"
 // lines and, last, "QIDS a b c" (the three cards) for the shell test, which
 // runs consensus --db and clean --consensus over the answers.
-import { chromium } from 'playwright-core';
+import { pass, fail, check, failed, launch } from './browser_lib.mjs';
 
 const url = process.argv[2];
 const tokAda = process.argv[3];
 const tokBob = process.argv[4];
 const shot = process.argv[5] || '';
-let failed = 0;
-const pass = (n) => console.log('PASS ' + n);
-const fail = (n, why) => { failed++; console.log('FAIL ' + n + ': ' + String(why).replace(/\n/g, ' ')); };
-const check = (n, ok, why) => (ok ? pass(n) : fail(n, why || 'false'));
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 
 // A reviewer's own browser context (cookie jar), signed in with ?token=.
 async function signIn(tok, name) {
@@ -95,4 +85,4 @@ try {
 } finally {
   await browser.close();
 }
-process.exit(failed ? 1 : 0);
+process.exit(failed() ? 1 : 0);

@@ -4,7 +4,10 @@
  * a reviewer's keep protects), conflicts dropped whole, outliers and image
  * defects, leaked test examples listed once, the kinds not asked for left
  * alone, rows outside the dataset refused, and the plan: issue drops after
- * the label policy, an automatic relabel giving way, counts. */
+ * the label policy, an automatic relabel giving way, counts; pair answers
+ * (cln_issue_select_pairs): keep_both splits a group, drop / keep choose
+ * the member, leaks dropped or kept, kinds not asked for ignored, reviewer
+ * decisions winning, bad pairs refused. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -137,6 +140,82 @@ static void test_bad_row(void **state)
     assert_null(leaks);
 }
 
+static void run_pairs(unsigned mask, const uint8_t *decided, const cln_pair *p, size_t np, const char **why,
+                      cln_leak **leaks, size_t *nl)
+{
+    la_error err;
+    la_error_clear(&err);
+    assert_int_equal(cln_issue_select_pairs(g_rows, N_ROWS, mask, 10, decided, p, np, why, leaks, nl, &err), 0);
+}
+
+static void test_pairs_duplicates(void **state)
+{
+    (void)state;
+    const char *why[10];
+    cln_leak *leaks;
+    size_t nl;
+    unsigned near = 1u << CLN_ISS_NEAR_DUPLICATE, exact = 1u << CLN_ISS_EXACT_DUPLICATE;
+    /* 4 and 1 are not duplicates: the chain splits, {4, 7} keeps 4 */
+    cln_pair kb = {4, 1, 0, CLN_PAIR_KEEP_BOTH};
+    run_pairs(near, NULL, &kb, 1, why, &leaks, &nl);
+    assert_null(why[1]);
+    assert_null(why[4]);
+    assert_string_equal(why[7], "issue:near_duplicate");
+    /* drop 7, keep 4: 4 is kept although the group {1, 4} keeps 1 */
+    cln_pair dr = {7, 4, 0, CLN_PAIR_DROP};
+    run_pairs(near, NULL, &dr, 1, why, &leaks, &nl);
+    assert_string_equal(why[7], "pair:drop");
+    assert_null(why[4]);
+    assert_null(why[1]);
+    /* keep 8, drop 2: the automatic rule would have dropped 8 */
+    cln_pair kp = {8, 2, 0, CLN_PAIR_KEEP};
+    run_pairs(exact, NULL, &kp, 1, why, &leaks, &nl);
+    assert_string_equal(why[2], "pair:keep");
+    assert_null(why[8]);
+    /* the same answer when exact duplicates are not asked for: nothing */
+    run_pairs(near, NULL, &kp, 1, why, &leaks, &nl);
+    assert_null(why[2]);
+    assert_null(why[8]);
+    /* a reviewer kept 7: the pair's drop gives way */
+    uint8_t dec[10] = {0};
+    dec[7] = CLN_DECIDED_KEEP;
+    run_pairs(near, dec, &dr, 1, why, &leaks, &nl);
+    assert_null(why[7]);
+    /* 3 and 9 not duplicates: neither the conflict nor the copy drops them */
+    cln_pair c = {3, 9, 0, CLN_PAIR_KEEP_BOTH};
+    run_pairs((1u << CLN_ISS_LABEL_CONFLICT) | exact, NULL, &c, 1, why, &leaks, &nl);
+    assert_null(why[3]);
+    assert_null(why[9]);
+    assert_string_equal(why[8], "issue:exact_duplicate");
+}
+
+static void test_pairs_leaks(void **state)
+{
+    (void)state;
+    const char *why[10];
+    cln_leak *leaks;
+    size_t nl;
+    unsigned m = 1u << CLN_ISS_LEAKAGE;
+    cln_pair p[2] = {{0, 11, 1, CLN_PAIR_DROP}, {0, 12, 1, CLN_PAIR_KEEP}};
+    run_pairs(m, NULL, p, 2, why, &leaks, &nl);
+    assert_string_equal(why[0], "pair:drop");              /* the training copy goes */
+    assert_int_equal(nl, 1);                                /* test 11 stays, 12 is dropped */
+    assert_int_equal(leaks[0].test, 12);
+    free(leaks);
+    p[0].choice = CLN_PAIR_KEEP_BOTH;
+    run_pairs(m, NULL, p, 1, why, &leaks, &nl);
+    assert_null(why[0]);
+    assert_int_equal(nl, 1);
+    assert_int_equal(leaks[0].test, 12);
+    free(leaks);
+    la_error err;
+    la_error_clear(&err);
+    cln_pair bad = {10, 1, 0, CLN_PAIR_DROP};
+    assert_int_equal(cln_issue_select_pairs(g_rows, N_ROWS, m, 10, NULL, &bad, 1, why, &leaks, &nl, &err), LA_EUSAGE);
+    assert_int_equal(cln_pair_choice_of("keep_both"), CLN_PAIR_KEEP_BOTH);
+    assert_int_equal(cln_pair_choice_of("both"), -1);
+}
+
 static void test_plan(void **state)
 {
     (void)state;
@@ -169,6 +248,8 @@ int main(void)
         cmocka_unit_test(test_leaks),
         cmocka_unit_test(test_bad_row),
         cmocka_unit_test(test_plan),
+        cmocka_unit_test(test_pairs_duplicates),
+        cmocka_unit_test(test_pairs_leaks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
