@@ -15,7 +15,8 @@
 # precision as it would be at 99:1 (the unweighted PR-AUC is shown too).
 # The tables are printed and written to OUT/tables.md.
 # Environment: LA_BIN (the binary), SEEDS, THREADS (2), TASKS ("ts pc sb shuttle"),
-# MODELS ("logreg mlp"). REBALANCE_QUICK=1 (what `make bench` sets): the short
+# MODELS ("logreg mlp"), ONLY (strategy names to run, e.g. "plain auto"; all when
+# empty). REBALANCE_QUICK=1 (what `make bench` sets): the short
 # case only, T-shirt/Shirt, logreg, seed 1, plain and auto (under a minute).
 set -eu
 LA=${LA_BIN:-$PWD/labelaudit}
@@ -72,6 +73,7 @@ for task in $TASKS; do
     for model in $MODELS; do
         echo "$STRATS" | while IFS='|' read -r name opts; do
             [ "$name" = decouple ] && [ "$model" != mlp ] && continue
+            case " ${ONLY:-$name} " in *" $name "*) ;; *) continue;; esac
             for seed in $SEEDS; do
                 echo "bench_rebalance: $task $model $name seed $seed" >&2
                 run_one "$task" "$model" "$name" "$opts" "$seed"
