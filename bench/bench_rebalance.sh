@@ -45,7 +45,8 @@ oversample-0.2|--oversample-ratio 0.2
 oversample-naive|--sampler oversample
 decouple|--decouple
 auto|--rebalance auto
-auto-r@p0.5|--rebalance auto --select-by recall-at-precision:0.5'
+auto-r@p0.5|--rebalance auto --select-by recall-at-precision:0.5
+auto-guarded|--rebalance auto --select-by recall-guarded:0.5'
 [ "$QUICK" = 1 ] && STRATS='plain|
 auto|--rebalance auto'
 

@@ -21,7 +21,7 @@
 static const char *const strategy_names[CV_REB_N] = {
     "plain", "balanced", "weighted", "focal", "logit-adjusted", "oversample-ratio", "decouple"
 };
-static const char *const select_names[] = {"pr-auc", "recall-at-precision", "balanced-accuracy"};
+static const char *const select_names[] = {"pr-auc", "recall-at-precision", "balanced-accuracy", "recall-guarded"};
 
 const char *cv_rebalance_name(int s) { return s >= 0 && s < CV_REB_N ? strategy_names[s] : "?"; }
 const char *cv_select_name(cv_select_by s) { return select_names[s]; }
@@ -301,7 +301,13 @@ int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, cons
     size_t nrare = cv_rebalance_rare(y, n, k, rare);
     /* acc[c * B + b]: candidate c's (strategy s, or blend CV_REB_N + s)
      * replicate-b score, averaged over the repeats */
-    acc = la_calloc((size_t)2 * CV_REB_N * B, sizeof *acc);
+    int guarded = r->select_by == CV_SELECT_RECALL_GUARDED;
+    cv_rebalance_opts rg = *r;
+    rg.select_by = CV_SELECT_PR_AUC;
+    double gsc[2 * CV_REB_N];      /* the guard's (PR-AUC) pooled scores, mean over repeats */
+    for (int c = 0; c < 2 * CV_REB_N; c++) gsc[c] = 0.0;
+    acc = la_calloc((size_t)(guarded ? 4 : 2) * CV_REB_N * B, sizeof *acc);
+    double *gacc = acc + (size_t)2 * CV_REB_N * B;   /* the guard's replicates (when guarded) */
     W = la_malloc_array((size_t)B * (n ? n : 1), 1);
     ord = la_malloc_array(nrare * n > 0 ? nrare * n : 1, sizeof *ord);
     Pm = la_malloc_array(n * k > 0 ? n * k : 1, sizeof *Pm);
@@ -312,6 +318,7 @@ int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, cons
     for (int s = 0; s < CV_REB_N; s++) {
         out->gain[s] = out->gain_se[s] = out->blend_gain[s] = out->blend_gain_se[s] = NAN;
         out->blend_score[s] = NAN;
+        out->guard_gain[s] = out->guard_gain_se[s] = out->blend_guard_gain[s] = out->blend_guard_gain_se[s] = NAN;
     }
     for (int rep = 0; rep < R; rep++) {
         /* repeat 0 keeps the single split's seed; the others step by the golden ratio */
@@ -326,12 +333,23 @@ int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, cons
             if ((rc = inner_cv(&base, s, r, X, n, d, y, sw, k, fold, Xa, ya, swa, Xb, yb, idx, Pb, Ps, err)))
                 goto done;
             if (pooled_boot(r, y, Ps, n, k, rare, W, B, R, ord, acc + (size_t)s * B, &sc)) goto oom;
+            if (guarded) {
+                double g;
+                if (pooled_boot(&rg, y, Ps, n, k, rare, W, B, R, ord, gacc + (size_t)s * B, &g)) goto oom;
+                gsc[s] += g / R;
+            }
             out->score[s] = (rep ? out->score[s] * rep + sc : sc) / (rep + 1);
             out->tried[s] = 1;
             if (s == CV_REB_PLAIN) continue;
             /* the blend p = (p_plain + p_s) / 2 */
             for (size_t j = 0; j < n * k; j++) Pm[j] = 0.5 * (P[j] + Ps[j]);
             if (pooled_boot(r, y, Pm, n, k, rare, W, B, R, ord, acc + (size_t)(CV_REB_N + s) * B, &sc)) goto oom;
+            if (guarded) {
+                double g;
+                if (pooled_boot(&rg, y, Pm, n, k, rare, W, B, R, ord, gacc + (size_t)(CV_REB_N + s) * B, &g))
+                    goto oom;
+                gsc[CV_REB_N + s] += g / R;
+            }
             out->blend_score[s] = (rep ? out->blend_score[s] * rep + sc : sc) / (rep + 1);
         }
     }
@@ -343,8 +361,14 @@ int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, cons
         out->blend_gain[s] = out->blend_score[s] - out->score[CV_REB_PLAIN];
         out->gain_se[s] = boot_se(acc + (size_t)s * B, acc, B);
         out->blend_gain_se[s] = boot_se(acc + (size_t)(CV_REB_N + s) * B, acc, B);
+        if (!guarded) continue;
+        out->guard_gain[s] = gsc[s] - gsc[CV_REB_PLAIN];
+        out->blend_guard_gain[s] = gsc[CV_REB_N + s] - gsc[CV_REB_PLAIN];
+        out->guard_gain_se[s] = boot_se(gacc + (size_t)s * B, gacc, B);
+        out->blend_guard_gain_se[s] = boot_se(gacc + (size_t)(CV_REB_N + s) * B, gacc, B);
     }
-    /* plain unless a candidate's gain clears the margin and its error */
+    /* plain unless a candidate's gain clears the margin and its error (and,
+     * recall-guarded, its PR-AUC gain is >= -its error) */
     double best = -INFINITY;
     for (int b = 0; b < 2; b++)
         for (int s = CV_REB_PLAIN + 1; s < CV_REB_N; s++) {
@@ -352,6 +376,9 @@ int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, cons
             double g = b ? out->blend_gain[s] : out->gain[s], se = b ? out->blend_gain_se[s] : out->gain_se[s];
             double sc = b ? out->blend_score[s] : out->score[s];
             if (!(g > CV_REB_MARGIN && g > se) || !(sc > best)) continue;
+            if (guarded && !(b ? out->blend_guard_gain[s] >= -out->blend_guard_gain_se[s]
+                               : out->guard_gain[s] >= -out->guard_gain_se[s]))
+                continue;
             best = sc; out->chosen = s; out->blend = b;
         }
     goto done;
@@ -405,6 +432,7 @@ static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); 
 json_t *cv_rebalance_choice_json(const cv_rebalance_choice *ch)
 {
     json_t *o = json_object(), *sc = json_object(), *g = json_object(), *se = json_object();
+    json_t *gg = NULL, *gse = NULL;
     char nm[48];
     for (int s = 0; s < CV_REB_N; s++) {
         if (!ch->tried[s]) continue;
@@ -416,7 +444,14 @@ json_t *cv_rebalance_choice_json(const cv_rebalance_choice *ch)
         json_object_set_new(sc, nm, num(ch->blend_score[s]));
         json_object_set_new(g, nm, num(ch->blend_gain[s]));
         json_object_set_new(se, nm, num(ch->blend_gain_se[s]));
+        if (!isfinite(ch->guard_gain[s])) continue;
+        if (!gg) { gg = json_object(); gse = json_object(); }
+        json_object_set_new(gg, cv_rebalance_name(s), num(ch->guard_gain[s]));
+        json_object_set_new(gse, cv_rebalance_name(s), num(ch->guard_gain_se[s]));
+        json_object_set_new(gg, nm, num(ch->blend_guard_gain[s]));
+        json_object_set_new(gse, nm, num(ch->blend_guard_gain_se[s]));
     }
+    if (gg) { json_object_set_new(o, "pr_auc_gain", gg); json_object_set_new(o, "pr_auc_gain_se", gse); }
     json_object_set_new(o, "chosen", json_string(cv_rebalance_choice_name(ch, nm, sizeof nm)));
     json_object_set_new(o, "scores", sc);
     json_object_set_new(o, "gain_over_plain", g);

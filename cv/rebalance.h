@@ -9,6 +9,10 @@
  *   pr-auc                   mean average precision (the default)
  *   recall-at-precision P    mean of the highest recall at precision >= P
  *   balanced-accuracy        balanced accuracy of the argmax, all classes
+ *   recall-guarded P         recall-at-precision P, but a candidate passes
+ *                            only when its PR-AUC gain over plain is not
+ *                            below zero by more than its bootstrap error
+ *                            (issue 19's done-when: R@P up, PR-AUC kept)
  * The inner k-fold is repeated R times (r->repeats), each with its own fold
  * seed, so that the choice does not hang on one split of a few rare rows.
  * A candidate's score is its pooled score: all inner out-of-fold rows of
@@ -49,7 +53,9 @@ typedef enum cv_rebalance_strategy {
 } cv_rebalance_strategy;
 
 typedef enum cv_select_by {
-    CV_SELECT_PR_AUC = 0, CV_SELECT_RECALL_AT_PRECISION, CV_SELECT_BALANCED_ACCURACY
+    CV_SELECT_PR_AUC = 0, CV_SELECT_RECALL_AT_PRECISION, CV_SELECT_BALANCED_ACCURACY,
+    CV_SELECT_RECALL_GUARDED    /* recall at precision P, among the candidates whose PR-AUC
+                                   gain over plain is >= -its bootstrap error */
 } cv_select_by;
 
 #define CV_REB_DEFAULT_RATIO 0.2     /* the oversampling candidate without --oversample-ratio */
@@ -80,12 +86,16 @@ typedef struct cv_rebalance_choice {
     double blend_score[CV_REB_N];    /* the blends' scores, gains and errors  */
     double blend_gain[CV_REB_N];
     double blend_gain_se[CV_REB_N];
+    /* recall-guarded: the PR-AUC gains over plain and their bootstrap errors
+     * (strategy, then blend), NAN otherwise */
+    double guard_gain[CV_REB_N], guard_gain_se[CV_REB_N];
+    double blend_guard_gain[CV_REB_N], blend_guard_gain_se[CV_REB_N];
 } cv_rebalance_choice;
 
 /* "plain", "balanced", "weighted", "focal", "logit-adjusted",
  * "oversample-ratio", "decouple". */
 const char *cv_rebalance_name(int s);
-/* "pr-auc", "recall-at-precision", "balanced-accuracy". */
+/* "pr-auc", "recall-at-precision", "balanced-accuracy", "recall-guarded". */
 const char *cv_select_name(cv_select_by s);
 
 /* 1 when strategy s applies to model m (knn: plain and oversampling;

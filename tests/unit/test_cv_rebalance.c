@@ -228,6 +228,24 @@ static void test_rebalance_choice_recorded(void **state)
     cv_rebalance_choice ch2;
     assert_int_equal(cv_rebalance_choose(&o, &rb, X, N, 2, y, NULL, 2, &ch2, &err), 0);
     assert_memory_equal(&ch, &ch2, sizeof ch);
+    /* recall-guarded: R@P scores, and a chosen candidate (strategy or blend)
+     * whose PR-AUC gain is >= -its error; the guard is recorded for all */
+    rb.select_by = CV_SELECT_RECALL_GUARDED;
+    assert_int_equal(cv_rebalance_choose(&o, &rb, X, N, 2, y, NULL, 2, &ch, &err), 0);
+    for (int s = 1; s < CV_REB_N; s++)
+        if (ch.tried[s])
+            assert_true(isfinite(ch.guard_gain[s]) && ch.guard_gain_se[s] > 0 && isfinite(ch.blend_guard_gain[s]));
+    if (ch.chosen != CV_REB_PLAIN) {
+        double g = ch.blend ? ch.blend_guard_gain[ch.chosen] : ch.guard_gain[ch.chosen];
+        double se = ch.blend ? ch.blend_guard_gain_se[ch.chosen] : ch.guard_gain_se[ch.chosen];
+        assert_true(g >= -se);
+    }
+    rb.precision = 0.5;
+    rb.select_by = CV_SELECT_RECALL_AT_PRECISION;
+    cv_rebalance_choice ch3;
+    assert_int_equal(cv_rebalance_choose(&o, &rb, X, N, 2, y, NULL, 2, &ch3, &err), 0);
+    for (int s = 0; s < CV_REB_N; s++) if (ch.tried[s]) assert_true(ch.score[s] == ch3.score[s]);
+    assert_true(isnan(ch3.guard_gain[1]));
     /* knn compares plain and oversampling only */
     o.model = CV_MODEL_KNN;
     rb.select_by = CV_SELECT_BALANCED_ACCURACY;
