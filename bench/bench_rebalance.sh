@@ -15,7 +15,8 @@
 # precision as it would be at 99:1 (the unweighted PR-AUC is shown too).
 # The tables are printed and written to OUT/tables.md.
 # Environment: LA_BIN (the binary), SEEDS, THREADS (2), TASKS ("ts pc sb shuttle"),
-# MODELS ("logreg mlp"). REBALANCE_QUICK=1 (what `make bench` sets): the short
+# MODELS ("logreg mlp"), ONLY (strategy names to run, e.g. "plain auto"; all when
+# empty). REBALANCE_QUICK=1 (what `make bench` sets): the short
 # case only, T-shirt/Shirt, logreg, seed 1, plain and auto (under a minute).
 set -eu
 LA=${LA_BIN:-$PWD/labelaudit}
@@ -44,7 +45,8 @@ oversample-0.2|--oversample-ratio 0.2
 oversample-naive|--sampler oversample
 decouple|--decouple
 auto|--rebalance auto
-auto-r@p0.5|--rebalance auto --select-by recall-at-precision:0.5'
+auto-r@p0.5|--rebalance auto --select-by recall-at-precision:0.5
+auto-guarded|--rebalance auto --select-by recall-guarded:0.5'
 [ "$QUICK" = 1 ] && STRATS='plain|
 auto|--rebalance auto'
 
@@ -72,6 +74,7 @@ for task in $TASKS; do
     for model in $MODELS; do
         echo "$STRATS" | while IFS='|' read -r name opts; do
             [ "$name" = decouple ] && [ "$model" != mlp ] && continue
+            case " ${ONLY:-$name} " in *" $name "*) ;; *) continue;; esac
             for seed in $SEEDS; do
                 echo "bench_rebalance: $task $model $name seed $seed" >&2
                 run_one "$task" "$model" "$name" "$opts" "$seed"

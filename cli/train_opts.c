@@ -124,7 +124,8 @@ const char cli_train_opts_help[] =
     "                           inner cross-validation of the training fold (recorded in\n"
     "                           metrics.json)\n"
     "  --select-by M            auto's score on the rare classes (share < 1/(2K)): pr-auc\n"
-    "                           (default), recall-at-precision:P (0.5), balanced-accuracy\n"
+    "                           (default), recall-at-precision:P (0.5), balanced-accuracy,\n"
+    "                           recall-guarded:P (recall at P among those not losing PR-AUC)\n"
     "  --rebalance-folds N      auto's inner folds (3)\n"
     "  --rebalance-repeats N    auto's inner k-folds, each of its own seed (3)\n"
     "noise-robust training (mlp):\n"
@@ -151,18 +152,24 @@ const cv_rebalance_opts *cli_train_rebalance(const cli_train_opts *o)
     return o->rebalance ? &o->rb : NULL;
 }
 
-/* --select-by pr-auc | recall-at-precision[:P] | balanced-accuracy */
+/* --select-by pr-auc | recall-at-precision[:P] | balanced-accuracy | recall-guarded[:P] */
 static int parse_select(cli_train_opts *o, const char *v, const char *cmd)
 {
     static const char rap[] = "recall-at-precision";
     if (!strcmp(v, "pr-auc")) { o->rb.select_by = CV_SELECT_PR_AUC; return 0; }
     if (!strcmp(v, "balanced-accuracy")) { o->rb.select_by = CV_SELECT_BALANCED_ACCURACY; return 0; }
+    static const char rg[] = "recall-guarded";
+    if (!strncmp(v, rg, sizeof rg - 1) && (!v[sizeof rg - 1] || v[sizeof rg - 1] == ':')) {
+        o->rb.select_by = CV_SELECT_RECALL_GUARDED;
+        if (!v[sizeof rg - 1]) return 0;
+        return cli_parse_double(cmd, "--select-by recall-guarded", v + sizeof rg, 0.0, 1.0, &o->rb.precision);
+    }
     if (!strncmp(v, rap, sizeof rap - 1) && (!v[sizeof rap - 1] || v[sizeof rap - 1] == ':' || v[sizeof rap - 1] == '=')) {
         o->rb.select_by = CV_SELECT_RECALL_AT_PRECISION;
         if (!v[sizeof rap - 1]) return 0;
         return cli_parse_double(cmd, "--select-by recall-at-precision", v + sizeof rap, 0.0, 1.0, &o->rb.precision);
     }
-    return cli_usage_error(cmd, "--select-by: '%s' is not pr-auc, recall-at-precision[:P] or balanced-accuracy", v);
+    return cli_usage_error(cmd, "--select-by: '%s' is not pr-auc, recall-at-precision[:P], balanced-accuracy or recall-guarded[:P]", v);
 }
 
 /* The checks of the rebalancing flags (see cli_train_opts_check). */

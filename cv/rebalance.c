@@ -13,6 +13,7 @@
 
 #include "folds.h"
 #include "robust.h"
+#include "../util/la_rng.h"
 #include "../metrics/metrics.h"
 #include <assert.h>
 #include <jansson.h>
@@ -20,7 +21,7 @@
 static const char *const strategy_names[CV_REB_N] = {
     "plain", "balanced", "weighted", "focal", "logit-adjusted", "oversample-ratio", "decouple"
 };
-static const char *const select_names[] = {"pr-auc", "recall-at-precision", "balanced-accuracy"};
+static const char *const select_names[] = {"pr-auc", "recall-at-precision", "balanced-accuracy", "recall-guarded"};
 
 const char *cv_rebalance_name(int s) { return s >= 0 && s < CV_REB_N ? strategy_names[s] : "?"; }
 const char *cv_select_name(cv_select_by s) { return select_names[s]; }
@@ -113,7 +114,7 @@ static size_t gather(const float *X, size_t n, size_t d, const int32_t *y, const
 static int inner_cv(const cv_train_opts *base, int s, const cv_rebalance_opts *r, const float *X, size_t n,
                     size_t d, const int32_t *y, const float *sw, size_t k, const int32_t *fold,
                     float *Xa, int32_t *ya, float *swa, float *Xb, int32_t *yb, size_t *idx, double *Pb,
-                    double *P, const uint8_t *rare, double *fold_score, la_error *err)
+                    double *P, la_error *err)
 {
     cv_train_opts o = *base;
     int decouple = 0;
@@ -126,44 +127,148 @@ static int inner_cv(const cv_train_opts *base, int s, const cv_rebalance_opts *r
         int rc = cv_robust_fit_predict(&o, NULL, decouple, Xa, na, d, ya, sw ? swa : NULL, k, Xb, nb, Pb, err);
         if (rc) return rc;
         for (size_t i = 0; i < nb; i++) memcpy(P + idx[i] * k, Pb + i * k, k * sizeof *P);
-        fold_score[f] = cv_rebalance_score(r, yb, Pb, nb, k, rare);
     }
     return 0;
 }
 
-/* The paired gain of fold scores a over plain's b (R x F folds, NANs
- * skipped) and its standard error, corrected for repeated k-fold:
- * se^2 = var(a - b) (1 / m + 1 / (F - 1)) with m the pairs (Nadeau &
- * Bengio); one repeat keeps the plain se^2 = var / m. */
-static void paired_gain(const double *a, const double *b, int F, int R, double *gain, double *se)
+/* Stratified bootstrap counts over the rows: replicate b draws each class's
+ * n_c rows n_c times with replacement (seed, stream b), W[b n + i] = how
+ * often row i was drawn (saturating at 255). One set for all candidates and
+ * repeats, so that their differences are paired. Returns 0, or -1 when out
+ * of memory. */
+static int boot_counts(const int32_t *y, size_t n, size_t k, uint64_t seed, int B, uint8_t *W)
+{
+    size_t *start = la_calloc(k + 1, sizeof *start), *rows = la_malloc_array(n ? n : 1, sizeof *rows);
+    size_t *at = la_calloc(k + 1, sizeof *at);
+    if (!start || !rows || !at) { free(start); free(rows); free(at); return -1; }
+    for (size_t i = 0; i < n; i++) start[y[i] + 1]++;
+    for (size_t c = 0; c < k; c++) start[c + 1] += start[c];
+    for (size_t i = 0; i < n; i++) rows[start[y[i]] + at[y[i]]++] = i;
+    for (int b = 0; b < B; b++) {
+        uint8_t *w = W + (size_t)b * n;
+        la_rng g;
+        la_rng_seed(&g, seed, (uint64_t)b);
+        memset(w, 0, n);
+        for (size_t c = 0; c < k; c++) {
+            size_t nc = start[c + 1] - start[c];
+            for (size_t t = 0; t < nc; t++) {
+                size_t i = rows[start[c] + la_rng_below(&g, nc)];
+                if (w[i] < 255) w[i]++;
+            }
+        }
+    }
+    free(start); free(rows); free(at);
+    return 0;
+}
+
+typedef struct reb_ranked { double s; size_t i; } reb_ranked;
+
+static int ranked_desc(const void *a, const void *b)
+{
+    double x = ((const reb_ranked *)a)->s, y = ((const reb_ranked *)b)->s;
+    return (x < y) - (x > y);
+}
+
+/* For each rare class in turn, the rows by decreasing P[., c] into ord
+ * (n per rare class; ties in any order, they are grouped when scored). */
+static int rank_rare(const double *P, size_t n, size_t k, const uint8_t *rare, size_t *ord)
+{
+    reb_ranked *v = la_malloc_array(n ? n : 1, sizeof *v);
+    if (!v) return -1;
+    size_t m = 0;
+    for (size_t c = 0; c < k; c++) {
+        if (!rare[c]) continue;
+        for (size_t i = 0; i < n; i++) { v[i].s = P[i * k + c]; v[i].i = i; }
+        qsort(v, n, sizeof *v, ranked_desc);
+        for (size_t i = 0; i < n; i++) ord[m * n + i] = v[i].i;
+        m++;
+    }
+    free(v);
+    return 0;
+}
+
+/* The score of cv_rebalance_score with row i counted w[i] times (w NULL =
+ * once), over the ranking ord of rank_rare. Walking each rare class's rows
+ * by decreasing probability, at the end of each group of equal scores:
+ *   tp = sum w_i [y_i = c], fp = sum w_i [y_i != c], R = tp / pos,
+ *   Prec = tp / (tp + fp);  AP += (R - R_prev) Prec,
+ *   recall-at-precision P = max R over the groups with Prec >= P.
+ * Balanced accuracy: mean over classes of sum w [argmax = y] / sum w. */
+static double wscore(const cv_rebalance_opts *r, const int32_t *y, const double *P, size_t n, size_t k,
+                     const uint8_t *rare, const size_t *ord, const uint8_t *w)
+{
+    if (r->select_by == CV_SELECT_BALANCED_ACCURACY) {
+        double *hit = la_calloc(2 * k, sizeof *hit), sum = 0.0;
+        if (!hit) return NAN;
+        for (size_t i = 0; i < n; i++) {
+            size_t a = 0;
+            for (size_t j = 1; j < k; j++) if (P[i * k + j] > P[i * k + a]) a = j;
+            double wi = w ? w[i] : 1.0;
+            hit[k + (size_t)y[i]] += wi;
+            if (a == (size_t)y[i]) hit[y[i]] += wi;
+        }
+        size_t m = 0;
+        for (size_t c = 0; c < k; c++) if (hit[k + c] > 0) { sum += hit[c] / hit[k + c]; m++; }
+        free(hit);
+        return m ? sum / (double)m : NAN;
+    }
+    double sum = 0.0;
+    size_t m = 0;
+    for (size_t c = 0; c < k; c++) {
+        if (!rare[c]) continue;
+        const size_t *o = ord + m * n;
+        double pos = 0.0, tp = 0.0, fp = 0.0, ap = 0.0, r_prev = 0.0, best = 0.0;
+        for (size_t i = 0; i < n; i++) if (y[i] == (int32_t)c) pos += w ? w[i] : 1.0;
+        for (size_t j = 0; pos > 0 && j < n; j++) {
+            size_t i = o[j];
+            double wi = w ? w[i] : 1.0;
+            if (y[i] == (int32_t)c) tp += wi; else fp += wi;
+            if (j + 1 < n && P[o[j + 1] * k + c] == P[i * k + c]) continue;   /* same threshold */
+            if (tp + fp <= 0) continue;
+            double rec = tp / pos, prec = tp / (tp + fp);
+            ap += (rec - r_prev) * prec;
+            r_prev = rec;
+            if (prec >= r->precision && rec > best) best = rec;
+        }
+        sum += r->select_by == CV_SELECT_PR_AUC ? ap : best;
+        m++;
+    }
+    return m ? sum / (double)m : NAN;
+}
+
+double cv_rebalance_score_weighted(const cv_rebalance_opts *r, const int32_t *y, const double *P, size_t n,
+                                   size_t k, const uint8_t *rare, const uint8_t *w)
+{
+    size_t m = 0;
+    for (size_t c = 0; c < k; c++) m += rare[c] != 0;
+    size_t *ord = la_malloc_array(m * n > 0 ? m * n : 1, sizeof *ord);
+    if (!ord || rank_rare(P, n, k, rare, ord)) { free(ord); return NAN; }
+    double s = wscore(r, y, P, n, k, rare, ord, w);
+    free(ord);
+    return s;
+}
+
+/* One candidate's pooled inner out-of-fold probabilities P of one repeat
+ * (of R): its score into *score, and each bootstrap replicate's score / R
+ * added to acc[0..B-1] (ord is scratch, n per rare class). */
+static int pooled_boot(const cv_rebalance_opts *r, const int32_t *y, const double *P, size_t n, size_t k,
+                       const uint8_t *rare, const uint8_t *W, int B, int R, size_t *ord, double *acc,
+                       double *score)
+{
+    if (r->select_by != CV_SELECT_BALANCED_ACCURACY && rank_rare(P, n, k, rare, ord)) return -1;
+    *score = cv_rebalance_score(r, y, P, n, k, rare);
+    for (int b = 0; b < B; b++) acc[b] += wscore(r, y, P, n, k, rare, ord, W + (size_t)b * n) / R;
+    return 0;
+}
+
+/* The sample standard deviation over the B replicates of a - p. */
+static double boot_se(const double *a, const double *p, int B)
 {
     double s = 0.0, s2 = 0.0;
     int m = 0;
-    for (int f = 0; f < F * R; f++)
-        if (isfinite(a[f]) && isfinite(b[f])) { double d = a[f] - b[f]; s += d; s2 += d * d; m++; }
-    *gain = m ? s / m : NAN;
-    double var = m > 1 ? fmax(s2 - s * s / m, 0.0) / (m - 1) : INFINITY;
-    *se = m > 1 ? sqrt(var * (1.0 / m + (R > 1 ? 1.0 / (F - 1) : 0.0))) : INFINITY;
-}
-
-/* The blend (plain + s) / 2 of the pooled inner probabilities P0, Ps into
- * Pm's first n x k: its pooled score into *pooled and each inner fold's
- * into fold_score (Pb and yb are scratch). */
-static void blend_scores(const cv_rebalance_opts *r, const int32_t *y, size_t n, size_t k,
-                         const uint8_t *rare, const int32_t *fold, int F, const double *P0,
-                         const double *Ps, double *Pb, int32_t *yb, double *fold_score, double *pooled)
-{
-    double *Pm = la_malloc_array(n * k, sizeof *Pm);
-    if (!Pm) { *pooled = NAN; return; }
-    for (size_t j = 0; j < n * k; j++) Pm[j] = 0.5 * (P0[j] + Ps[j]);
-    *pooled = cv_rebalance_score(r, y, Pm, n, k, rare);
-    for (int f = 0; f < F; f++) {
-        size_t m = 0;
-        for (size_t i = 0; i < n; i++)
-            if (fold[i] == f) { memcpy(Pb + m * k, Pm + i * k, k * sizeof *Pb); yb[m++] = y[i]; }
-        fold_score[f] = m ? cv_rebalance_score(r, yb, Pb, m, k, rare) : NAN;
-    }
-    free(Pm);
+    for (int b = 0; b < B; b++)
+        if (isfinite(a[b]) && isfinite(p[b])) { double d = a[b] - p[b]; s += d; s2 += d * d; m++; }
+    return m > 1 ? sqrt(fmax(s2 - s * s / m, 0.0) / (m - 1)) : INFINITY;
 }
 
 int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, const float *X, size_t n,
@@ -183,20 +288,37 @@ int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, cons
     float *swa = sw ? la_malloc_array(n, sizeof *swa) : NULL;
     size_t *idx = la_malloc_array(n, sizeof *idx);
     double *P = la_malloc_array(n * k * CV_REB_N, sizeof *P), *Pb = la_malloc_array(n * k, sizeof *Pb);
-    uint8_t *rare = la_malloc_array(k, 1);
+    uint8_t *rare = la_malloc_array(k, 1), *W = NULL;
+    double *acc = NULL, *Pm = NULL;
+    size_t *ord = NULL;
     int rc = 0;
     if (!fold || !ya || !yb || !Xa || !Xb || (sw && !swa) || !idx || !P || !Pb || !rare) {
         rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
         goto done;
     }
-    cv_rebalance_rare(y, n, k, rare);
     int R = r->repeats < 1 ? 1 : r->repeats > CV_REB_MAX_REPEATS ? CV_REB_MAX_REPEATS : r->repeats;
-    int F = r->inner_folds;
-    double fs[CV_REB_N][CV_REB_MAX_INNER * CV_REB_MAX_REPEATS], bs[CV_REB_N][CV_REB_MAX_INNER * CV_REB_MAX_REPEATS];
+    int F = r->inner_folds, B = CV_REB_BOOT;
+    size_t nrare = cv_rebalance_rare(y, n, k, rare);
+    /* acc[c * B + b]: candidate c's (strategy s, or blend CV_REB_N + s)
+     * replicate-b score, averaged over the repeats */
+    int guarded = r->select_by == CV_SELECT_RECALL_GUARDED;
+    cv_rebalance_opts rg = *r;
+    rg.select_by = CV_SELECT_PR_AUC;
+    double gsc[2 * CV_REB_N];      /* the guard's (PR-AUC) pooled scores, mean over repeats */
+    for (int c = 0; c < 2 * CV_REB_N; c++) gsc[c] = 0.0;
+    acc = la_calloc((size_t)(guarded ? 4 : 2) * CV_REB_N * B, sizeof *acc);
+    double *gacc = acc + (size_t)2 * CV_REB_N * B;   /* the guard's replicates (when guarded) */
+    W = la_malloc_array((size_t)B * (n ? n : 1), 1);
+    ord = la_malloc_array(nrare * n > 0 ? nrare * n : 1, sizeof *ord);
+    Pm = la_malloc_array(n * k > 0 ? n * k : 1, sizeof *Pm);
+    if (!acc || !W || !ord || !Pm || boot_counts(y, n, k, o->seed ^ CV_REB_SEED, B, W)) {
+        rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+        goto done;
+    }
     for (int s = 0; s < CV_REB_N; s++) {
         out->gain[s] = out->gain_se[s] = out->blend_gain[s] = out->blend_gain_se[s] = NAN;
         out->blend_score[s] = NAN;
-        for (int f = 0; f < CV_REB_MAX_INNER * CV_REB_MAX_REPEATS; f++) fs[s][f] = bs[s][f] = NAN;
+        out->guard_gain[s] = out->guard_gain_se[s] = out->blend_guard_gain[s] = out->blend_guard_gain_se[s] = NAN;
     }
     for (int rep = 0; rep < R; rep++) {
         /* repeat 0 keeps the single split's seed; the others step by the golden ratio */
@@ -204,28 +326,49 @@ int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, cons
         if ((rc = cv_folds_stratified(y, n, k, F, seed, fold, NULL, err))) goto done;
         for (int s = 0; s < CV_REB_N; s++) {
             if (!cv_rebalance_applies(s, o->model)) continue;
-            double *Ps = P + (size_t)s * n * k;
+            double *Ps = P + (size_t)s * n * k, sc;
             /* rows of a fold without an inner model keep 1/k */
             for (size_t j = 0; j < n * k; j++) Ps[j] = 1.0 / (double)k;
             base.seed = o->seed + (uint64_t)rep * (uint64_t)F;
-            if ((rc = inner_cv(&base, s, r, X, n, d, y, sw, k, fold, Xa, ya, swa, Xb, yb, idx, Pb, Ps, rare,
-                               fs[s] + rep * F, err)))
+            if ((rc = inner_cv(&base, s, r, X, n, d, y, sw, k, fold, Xa, ya, swa, Xb, yb, idx, Pb, Ps, err)))
                 goto done;
-            double sc = cv_rebalance_score(r, y, Ps, n, k, rare);
+            if (pooled_boot(r, y, Ps, n, k, rare, W, B, R, ord, acc + (size_t)s * B, &sc)) goto oom;
+            if (guarded) {
+                double g;
+                if (pooled_boot(&rg, y, Ps, n, k, rare, W, B, R, ord, gacc + (size_t)s * B, &g)) goto oom;
+                gsc[s] += g / R;
+            }
             out->score[s] = (rep ? out->score[s] * rep + sc : sc) / (rep + 1);
             out->tried[s] = 1;
             if (s == CV_REB_PLAIN) continue;
-            blend_scores(r, y, n, k, rare, fold, F, P, Ps, Pb, yb, bs[s] + rep * F, &sc);
+            /* the blend p = (p_plain + p_s) / 2 */
+            for (size_t j = 0; j < n * k; j++) Pm[j] = 0.5 * (P[j] + Ps[j]);
+            if (pooled_boot(r, y, Pm, n, k, rare, W, B, R, ord, acc + (size_t)(CV_REB_N + s) * B, &sc)) goto oom;
+            if (guarded) {
+                double g;
+                if (pooled_boot(&rg, y, Pm, n, k, rare, W, B, R, ord, gacc + (size_t)(CV_REB_N + s) * B, &g))
+                    goto oom;
+                gsc[CV_REB_N + s] += g / R;
+            }
             out->blend_score[s] = (rep ? out->blend_score[s] * rep + sc : sc) / (rep + 1);
         }
     }
-    /* plain unless a strategy's paired gain clears the margin and its error */
+    /* the pooled gain over plain (mean over repeats) and its bootstrap error */
     out->chosen = CV_REB_PLAIN;
     for (int s = CV_REB_PLAIN + 1; s < CV_REB_N; s++) {
         if (!out->tried[s]) continue;
-        paired_gain(fs[s], fs[CV_REB_PLAIN], F, R, &out->gain[s], &out->gain_se[s]);
-        paired_gain(bs[s], fs[CV_REB_PLAIN], F, R, &out->blend_gain[s], &out->blend_gain_se[s]);
+        out->gain[s] = out->score[s] - out->score[CV_REB_PLAIN];
+        out->blend_gain[s] = out->blend_score[s] - out->score[CV_REB_PLAIN];
+        out->gain_se[s] = boot_se(acc + (size_t)s * B, acc, B);
+        out->blend_gain_se[s] = boot_se(acc + (size_t)(CV_REB_N + s) * B, acc, B);
+        if (!guarded) continue;
+        out->guard_gain[s] = gsc[s] - gsc[CV_REB_PLAIN];
+        out->blend_guard_gain[s] = gsc[CV_REB_N + s] - gsc[CV_REB_PLAIN];
+        out->guard_gain_se[s] = boot_se(gacc + (size_t)s * B, gacc, B);
+        out->blend_guard_gain_se[s] = boot_se(gacc + (size_t)(CV_REB_N + s) * B, gacc, B);
     }
+    /* plain unless a candidate's gain clears the margin and its error (and,
+     * recall-guarded, its PR-AUC gain is >= -its error) */
     double best = -INFINITY;
     for (int b = 0; b < 2; b++)
         for (int s = CV_REB_PLAIN + 1; s < CV_REB_N; s++) {
@@ -233,10 +376,17 @@ int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, cons
             double g = b ? out->blend_gain[s] : out->gain[s], se = b ? out->blend_gain_se[s] : out->gain_se[s];
             double sc = b ? out->blend_score[s] : out->score[s];
             if (!(g > CV_REB_MARGIN && g > se) || !(sc > best)) continue;
+            if (guarded && !(b ? out->blend_guard_gain[s] >= -out->blend_guard_gain_se[s]
+                               : out->guard_gain[s] >= -out->guard_gain_se[s]))
+                continue;
             best = sc; out->chosen = s; out->blend = b;
         }
+    goto done;
+oom:
+    rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
 done:
     free(fold); free(ya); free(yb); free(Xa); free(Xb); free(swa); free(idx); free(P); free(Pb); free(rare);
+    free(W); free(acc); free(Pm); free(ord);
     return rc;
 }
 
@@ -282,6 +432,7 @@ static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); 
 json_t *cv_rebalance_choice_json(const cv_rebalance_choice *ch)
 {
     json_t *o = json_object(), *sc = json_object(), *g = json_object(), *se = json_object();
+    json_t *gg = NULL, *gse = NULL;
     char nm[48];
     for (int s = 0; s < CV_REB_N; s++) {
         if (!ch->tried[s]) continue;
@@ -293,7 +444,14 @@ json_t *cv_rebalance_choice_json(const cv_rebalance_choice *ch)
         json_object_set_new(sc, nm, num(ch->blend_score[s]));
         json_object_set_new(g, nm, num(ch->blend_gain[s]));
         json_object_set_new(se, nm, num(ch->blend_gain_se[s]));
+        if (!isfinite(ch->guard_gain[s])) continue;
+        if (!gg) { gg = json_object(); gse = json_object(); }
+        json_object_set_new(gg, cv_rebalance_name(s), num(ch->guard_gain[s]));
+        json_object_set_new(gse, cv_rebalance_name(s), num(ch->guard_gain_se[s]));
+        json_object_set_new(gg, nm, num(ch->blend_guard_gain[s]));
+        json_object_set_new(gse, nm, num(ch->blend_guard_gain_se[s]));
     }
+    if (gg) { json_object_set_new(o, "pr_auc_gain", gg); json_object_set_new(o, "pr_auc_gain_se", gse); }
     json_object_set_new(o, "chosen", json_string(cv_rebalance_choice_name(ch, nm, sizeof nm)));
     json_object_set_new(o, "scores", sc);
     json_object_set_new(o, "gain_over_plain", g);

@@ -9,18 +9,22 @@
  *   pr-auc                   mean average precision (the default)
  *   recall-at-precision P    mean of the highest recall at precision >= P
  *   balanced-accuracy        balanced accuracy of the argmax, all classes
+ *   recall-guarded P         recall-at-precision P, but a candidate passes
+ *                            only when its PR-AUC gain over plain is not
+ *                            below zero by more than its bootstrap error
+ *                            (issue 19's done-when: R@P up, PR-AUC kept)
  * The inner k-fold is repeated R times (r->repeats), each with its own fold
  * seed, so that the choice does not hang on one split of a few rare rows.
- * Plain cross-entropy is kept unless another strategy beats it in the
- * paired comparison over the R x F inner folds: the mean gain g = mean_f
- * (score_f - plain_f) must exceed both CV_REB_MARGIN (0.02: at 0.01 one seed of
- * Pullover/Coat logreg switched to balanced and lost on the test split) and
- * its standard error,
- * corrected for the overlap of repeated splits (Nadeau & Bengio 2003):
- * se = sd_f(score_f - plain_f) sqrt(1 / (R F) + 1 / (F - 1)) (inner scores
- * of a few rare rows are noisy, and a switch for nothing only adds
- * variance). A strategy's score is the mean over repeats of its pooled
- * inner out-of-fold score.
+ * A candidate's score is its pooled score: all inner out-of-fold rows of
+ * a repeat scored at once (~50 rare rows, not ~17 per inner fold), averaged
+ * over the repeats. Plain cross-entropy is kept unless another candidate's
+ * gain g = score_s - score_plain exceeds both CV_REB_MARGIN (0.02: at 0.01
+ * one seed of Pullover/Coat logreg switched to balanced and lost on the test
+ * split) and its standard error, a paired stratified bootstrap over the rows:
+ * CV_REB_BOOT replicates each redraw every class's rows with replacement
+ * (the same draws for every candidate and repeat), g_b = mean_r (score_s,r,b
+ * - score_plain,r,b), se = sd_b(g_b). (Session 6 averaged per-fold scores of
+ * ~17 rare rows and took a Nadeau-Bengio error over the R x F folds.)
  * Besides each strategy s, its blend with plain is a candidate: the mean of
  * plain's and s's (prior-corrected) probabilities, p = (p_plain + p_s) / 2,
  * which keeps much of plain's ranking while moving the rare class up. It
@@ -49,7 +53,9 @@ typedef enum cv_rebalance_strategy {
 } cv_rebalance_strategy;
 
 typedef enum cv_select_by {
-    CV_SELECT_PR_AUC = 0, CV_SELECT_RECALL_AT_PRECISION, CV_SELECT_BALANCED_ACCURACY
+    CV_SELECT_PR_AUC = 0, CV_SELECT_RECALL_AT_PRECISION, CV_SELECT_BALANCED_ACCURACY,
+    CV_SELECT_RECALL_GUARDED    /* recall at precision P, among the candidates whose PR-AUC
+                                   gain over plain is >= -its bootstrap error */
 } cv_select_by;
 
 #define CV_REB_DEFAULT_RATIO 0.2     /* the oversampling candidate without --oversample-ratio */
@@ -59,6 +65,7 @@ typedef enum cv_select_by {
 #define CV_REB_SEED          0x3C3C3C3Cull  /* xor'ed into the fold's seed for the inner folds */
 #define CV_REB_REPEATS       3       /* inner k-folds of different seeds (the CLI default) */
 #define CV_REB_MAX_REPEATS   10      /* --rebalance-repeats at most                     */
+#define CV_REB_BOOT          100     /* bootstrap replicates of the gain's error        */
 
 typedef struct cv_rebalance_opts {
     cv_select_by select_by;
@@ -73,18 +80,22 @@ typedef struct cv_rebalance_choice {
     int    tried[CV_REB_N];          /* 1 = compared (applies to the model)   */
     double score[CV_REB_N];          /* its inner score (pooled inner out-of-fold
                                         probabilities), NAN when not tried    */
-    double gain[CV_REB_N];           /* paired mean gain over plain per inner fold */
-    double gain_se[CV_REB_N];        /* ... and its standard error            */
+    double gain[CV_REB_N];           /* pooled score minus plain's            */
+    double gain_se[CV_REB_N];        /* ... and its paired bootstrap error    */
     int    blend;                    /* 1 = the chosen is (plain + chosen) / 2 */
     double blend_score[CV_REB_N];    /* the blends' scores, gains and errors  */
     double blend_gain[CV_REB_N];
     double blend_gain_se[CV_REB_N];
+    /* recall-guarded: the PR-AUC gains over plain and their bootstrap errors
+     * (strategy, then blend), NAN otherwise */
+    double guard_gain[CV_REB_N], guard_gain_se[CV_REB_N];
+    double blend_guard_gain[CV_REB_N], blend_guard_gain_se[CV_REB_N];
 } cv_rebalance_choice;
 
 /* "plain", "balanced", "weighted", "focal", "logit-adjusted",
  * "oversample-ratio", "decouple". */
 const char *cv_rebalance_name(int s);
-/* "pr-auc", "recall-at-precision", "balanced-accuracy". */
+/* "pr-auc", "recall-at-precision", "balanced-accuracy", "recall-guarded". */
 const char *cv_select_name(cv_select_by s);
 
 /* 1 when strategy s applies to model m (knn: plain and oversampling;
@@ -103,6 +114,11 @@ size_t cv_rebalance_rare(const int32_t *y, size_t n, size_t k, uint8_t *rare);
  * the header describes. NAN when out of memory. */
 double cv_rebalance_score(const cv_rebalance_opts *r, const int32_t *y, const double *P, size_t n,
                           size_t k, const uint8_t *rare);
+
+/* cv_rebalance_score with row i counted w[i] times (w NULL = once): the
+ * bootstrap replicates' score. NAN when out of memory. */
+double cv_rebalance_score_weighted(const cv_rebalance_opts *r, const int32_t *y, const double *P, size_t n,
+                                   size_t k, const uint8_t *rare, const uint8_t *w);
 
 /* Compares every strategy that applies to o->model on the preprocessed
  * training rows X (n x d), y, sw (NULL = 1) by r->inner_folds-fold inner

@@ -67,6 +67,17 @@ if [ -n "$BELOW" ]; then expect_err "below plain's inner pr-auc on fold\\(s\\) $
 else check "auto: no below-plain note when no fold is below" sh -c "! grep -q 'below plain' '$ERR'"; fi
 la cv --data "$TMP/train.csv" --out "$TMP/auto2/p.npy" --rebalance auto --select-by recall-at-precision:0.8 --threads 2 --quiet
 check "auto --select-by recall-at-precision:P recorded" test "$(jq_ "$TMP/auto2/metrics.json" "d['rebalance']['select_by'], d['rebalance']['precision']")" = "recall-at-precision 0.8"
+# the gain is the pooled inner scores' difference (not a mean of per-fold gains)
+check "auto: gain_over_plain = pooled score - plain's" test "$(jq_ "$A" "sum(1 for f in d['folds'] if all(abs(g - (f['rebalance']['scores'][s] - f['rebalance']['scores']['plain'])) < 1e-12 for s, g in f['rebalance']['gain_over_plain'].items()))")" = 5
+# recall-guarded: R@P among the candidates whose PR-AUC gain is >= -its error
+la cv --data "$TMP/train.csv" --out "$TMP/autog/p.npy" --rebalance auto --select-by recall-guarded:0.6 --threads 2 --quiet
+expect_rc 0 "cv --select-by recall-guarded runs"
+G="$TMP/autog/metrics.json"
+check "auto recall-guarded: metric and precision recorded" test "$(jq_ "$G" "d['rebalance']['select_by'], d['rebalance']['precision']")" = "recall-guarded 0.6"
+check "auto recall-guarded: every fold records the PR-AUC guard of 10 candidates" test "$(jq_ "$G" "sum(1 for f in d['folds'] if len(f['rebalance']['pr_auc_gain']) == 10 and len(f['rebalance']['pr_auc_gain_se']) == 10)")" = 5
+check "auto recall-guarded: no chosen candidate loses PR-AUC beyond its error" test "$(jq_ "$G" "sum(1 for f in d['folds'] if f['rebalance']['chosen'] == 'plain' or f['rebalance']['pr_auc_gain'][f['rebalance']['chosen']] >= -f['rebalance']['pr_auc_gain_se'][f['rebalance']['chosen']])")" = 5
+check "auto pr-auc: no guard recorded" test "$(jq_ "$A" "sum(1 for f in d['folds'] if 'pr_auc_gain' in f['rebalance'])")" = 0
+la cv --data "$TMP/train.csv" --out "$TMP/x/p.npy" --rebalance auto --select-by recall-guarded:2; expect_rc 2 "--select-by recall-guarded:2 exits 2"
 
 # bad combinations
 la cv --data "$TMP/train.csv" --out "$TMP/x/p.npy" --decouple; expect_rc 2 "--decouple without the mlp exits 2"

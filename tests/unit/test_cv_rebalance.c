@@ -214,7 +214,12 @@ static void test_rebalance_choice_recorded(void **state)
     if (ch.chosen != CV_REB_PLAIN) assert_true(passes[ch.chosen]);
     for (int s = 1; s < CV_REB_N; s++) {
         if (passes[s]) assert_true(ch.chosen != CV_REB_PLAIN && ch.score[s] <= ch.score[ch.chosen]);
-        if (ch.tried[s]) assert_true(isfinite(ch.gain[s]) && ch.gain_se[s] >= 0);
+        if (ch.tried[s]) assert_true(isfinite(ch.gain[s]) && ch.gain_se[s] > 0 && isfinite(ch.gain_se[s]));
+        /* the gain is the pooled scores' difference, not a mean of per-fold gains */
+        if (ch.tried[s]) {
+            assert_true(ch.gain[s] == ch.score[s] - ch.score[CV_REB_PLAIN]);
+            assert_true(ch.blend_gain[s] == ch.blend_score[s] - ch.score[CV_REB_PLAIN]);
+        }
     }
     uint8_t rare[2];
     assert_int_equal(cv_rebalance_rare(y, N, 2, rare), 1);
@@ -223,6 +228,24 @@ static void test_rebalance_choice_recorded(void **state)
     cv_rebalance_choice ch2;
     assert_int_equal(cv_rebalance_choose(&o, &rb, X, N, 2, y, NULL, 2, &ch2, &err), 0);
     assert_memory_equal(&ch, &ch2, sizeof ch);
+    /* recall-guarded: R@P scores, and a chosen candidate (strategy or blend)
+     * whose PR-AUC gain is >= -its error; the guard is recorded for all */
+    rb.select_by = CV_SELECT_RECALL_GUARDED;
+    assert_int_equal(cv_rebalance_choose(&o, &rb, X, N, 2, y, NULL, 2, &ch, &err), 0);
+    for (int s = 1; s < CV_REB_N; s++)
+        if (ch.tried[s])
+            assert_true(isfinite(ch.guard_gain[s]) && ch.guard_gain_se[s] > 0 && isfinite(ch.blend_guard_gain[s]));
+    if (ch.chosen != CV_REB_PLAIN) {
+        double g = ch.blend ? ch.blend_guard_gain[ch.chosen] : ch.guard_gain[ch.chosen];
+        double se = ch.blend ? ch.blend_guard_gain_se[ch.chosen] : ch.guard_gain_se[ch.chosen];
+        assert_true(g >= -se);
+    }
+    rb.precision = 0.5;
+    rb.select_by = CV_SELECT_RECALL_AT_PRECISION;
+    cv_rebalance_choice ch3;
+    assert_int_equal(cv_rebalance_choose(&o, &rb, X, N, 2, y, NULL, 2, &ch3, &err), 0);
+    for (int s = 0; s < CV_REB_N; s++) if (ch.tried[s]) assert_true(ch.score[s] == ch3.score[s]);
+    assert_true(isnan(ch3.guard_gain[1]));
     /* knn compares plain and oversampling only */
     o.model = CV_MODEL_KNN;
     rb.select_by = CV_SELECT_BALANCED_ACCURACY;
@@ -293,6 +316,39 @@ static void test_rebalance_below_plain(void **state)
     json_decref(j);
 }
 
+/* The bootstrap's weighted score: counts of 1 give cv_rebalance_score, and
+ * integer counts give the score of the rows repeated that often (ties in
+ * the probabilities grouped the same way), for every select-by. */
+static void test_score_weighted(void **state)
+{
+    (void)state;
+    enum { N = 400, K = 3 };
+    static double P[N * K], Pd[4 * N * K];
+    static int32_t y[N], yd[4 * N];
+    static uint8_t w[N];
+    la_rng g;
+    la_rng_seed(&g, 9, 0);
+    size_t m = 0;
+    for (size_t i = 0; i < N; i++) {
+        y[i] = i % 20 == 0 ? 2 : i % 7 == 0 ? 1 : 0;
+        double a = (double)la_rng_below(&g, 10) + (y[i] == 2 ? 3.0 : 0.0), b = (double)la_rng_below(&g, 10), c = 5.0;
+        P[i * K + 2] = a; P[i * K + 1] = b; P[i * K] = c;      /* integer scores: many ties */
+        double t = a + b + c;
+        for (int j = 0; j < K; j++) P[i * K + j] /= t;
+        w[i] = (uint8_t)la_rng_below(&g, 4);
+        for (uint8_t r = 0; r < w[i]; r++) { memcpy(Pd + m * K, P + i * K, K * sizeof *P); yd[m++] = y[i]; }
+    }
+    uint8_t rare[K] = {0, 1, 1};
+    for (int sel = 0; sel < 3; sel++) {
+        cv_rebalance_opts rb = {.select_by = (cv_select_by)sel, .precision = 0.5, .inner_folds = 3};
+        double a = cv_rebalance_score(&rb, y, P, N, K, rare), b = cv_rebalance_score_weighted(&rb, y, P, N, K, rare, NULL);
+        assert_true(isfinite(a) && fabs(a - b) < 1e-12);
+        a = cv_rebalance_score(&rb, yd, Pd, m, K, rare);
+        b = cv_rebalance_score_weighted(&rb, y, P, N, K, rare, w);
+        assert_true(isfinite(a) && fabs(a - b) < 1e-12);
+    }
+}
+
 static void test_operating_point(void **state)
 {
     (void)state;
@@ -342,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_topup_smote_and_images),
         cmocka_unit_test(test_rebalance_choice_recorded),
         cmocka_unit_test(test_choose_repeats),
+        cmocka_unit_test(test_score_weighted),
         cmocka_unit_test(test_rebalance_below_plain),
         cmocka_unit_test(test_operating_point),
     };
