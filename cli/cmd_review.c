@@ -21,6 +21,7 @@
 #include "commands.h"
 #include "../db/db.h"
 #include "../db/db_issues.h"
+#include "../db/db_pairs.h"
 #include "../db/db_reviews.h"
 #include "../report/review.h"
 #include "../report/serve_next.h"
@@ -52,9 +53,10 @@ static const char review_usage[] =
     "  --help           this text\n"
     "\n"
     "keys: k keep, r relabel to the suggested class, c choose a class, d drop,\n"
-    "      s skip, u undo your last decision, q quit, ? help\n"
-    "When stdin is not a terminal, one command per line: k, r, d, s, u, q, or\n"
-    "'c X' / 'relabel X' with X a class index or exact class name.\n";
+    "      s skip, u undo your last decision, q quit, ? help; on a duplicate or\n"
+    "      leak pair 1 drop this one, 2 keep this one (drop the partner), 3 keep both\n"
+    "When stdin is not a terminal, one command per line: k, r, d, s, u, q, 1, 2,\n"
+    "3, or 'c X' / 'relabel X' with X a class index or exact class name.\n";
 
 static const char keys_help[] =
     "  k keep (given label is right)   r relabel to the suggested class\n"
@@ -62,7 +64,10 @@ static const char keys_help[] =
     "  s skip (decide later)           u undo your last decision\n"
     "  q quit (resume later)           ? this help\n"
     "  verdict, sent with the next keep, relabel or drop (again clears it):\n"
-    "  e a genuine label error   a ambiguous or several objects   f a false alarm\n";
+    "  e a genuine label error   a ambiguous or several objects   f a false alarm\n"
+    "  a duplicate or leak pair (a partner shown), saved at once, then the label:\n"
+    "  1 drop this one, keep the partner   2 keep this one, drop the partner\n"
+    "  3 keep both (not duplicates)\n";
 
 /* ---- terminal -------------------------------------------------------------- */
 
@@ -232,6 +237,8 @@ static int apply(review_ctx *rc, const db_item *it, const rv_command *cmd, const
     return 0;
 }
 
+static int apply_pair(review_ctx *rc, const db_item *it, const char *choice);
+
 /* Reads commands for item `it` until one changes the queue or quits.
  * Returns 0 to go on, 1 to quit, or an exit status > 1. */
 static int decide_one(review_ctx *rc, const db_item *it)
@@ -241,7 +248,7 @@ static int decide_one(review_ctx *rc, const db_item *it)
         rv_command cmd;
         char line[1024], why[512];
         if (rc->tty) {
-            printf("[k]eep [r]elabel [c]hoose [d]rop [s]kip [u]ndo [q]uit [?] verdict [e/a/f] > ");
+            printf("[k]eep [r]elabel [c]hoose [d]rop [s]kip [u]ndo [q]uit [?] verdict [e/a/f] pair [1/2/3] > ");
             fflush(stdout);
             int key = read_key();
             if (key < 0) return 1;
@@ -265,6 +272,11 @@ static int decide_one(review_ctx *rc, const db_item *it)
             verdict = verdict && !strcmp(verdict, cmd.verdict) ? NULL : cmd.verdict;
             printf(verdict ? "verdict %s: now keep, relabel or drop\n" : "verdict cleared\n", verdict);
             continue;
+        case RV_PAIR: {
+            int ps = apply_pair(rc, it, cmd.pair);
+            if (ps) return ps;
+            continue;
+        }
         case RV_CHOOSE:
             if ((cmd.label = ask_class(rc)) < 0) continue;
             cmd.action = RV_RELABEL;
@@ -355,6 +367,8 @@ static int still_skipped(review_ctx *rc, int64_t qid)
     return again;
 }
 
+static int print_pair_answer(review_ctx *rc, int64_t row, la_error *err);
+
 /* The dataset checks' findings of the example, when the run recorded any
  * (audit --issues --db): its types and its pair partner. */
 static int print_issues(review_ctx *rc, const db_item *it, la_error *err)
@@ -378,6 +392,49 @@ static int print_issues(review_ctx *rc, const db_item *it, la_error *err)
     if (!text) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     fputs(text, stdout);
     free(text);
+    return print_pair_answer(rc, it->row, err);
+}
+
+/* The pair's current answer (schema 007), when someone gave one. */
+static int print_pair_answer(review_ctx *rc, int64_t row, la_error *err)
+{
+    db_pair_decisions pd;
+    if (db_pair_load(rc->db, rc->run.id, &pd, err)) return err->status;
+    for (size_t t = 0; t < pd.n; t++)
+        if (pd.v[t].row == row) {
+            char who[256];
+            rv_sanitize(pd.v[t].reviewer, who, sizeof who);
+            printf("pair:      %s (by %s)\n", pd.v[t].choice, who);
+            break;
+        }
+    db_pair_decisions_free(&pd);
+    return 0;
+}
+
+/* Saves the pair answer (1 / 2 / 3) on the example and its partner; the
+ * label decision is asked for next, as in serve. Returns 0 or an exit
+ * status. */
+static int apply_pair(review_ctx *rc, const db_item *it, const char *choice)
+{
+    static const char *const meaning[] = {"drop", "this one dropped, the partner kept",
+                                          "keep", "this one kept, the partner dropped",
+                                          "keep_both", "not duplicates: neither dropped"};
+    la_error err;
+    la_error_clear(&err);
+    db_pair_decision d;
+    memset(&d, 0, sizeof d);
+    int s = db_pair_record(rc->db, rc->run.id, it->row, choice, rc->reviewer, &d, &err);
+    if (s == LA_EUSAGE) {
+        printf("no pair answer: %s\n", err.msg);
+        return 0;
+    }
+    if (s) return cli_report(&err);
+    const char *what = "";
+    for (size_t t = 0; t < sizeof meaning / sizeof *meaning; t += 2)
+        if (!strcmp(meaning[t], choice)) what = meaning[t + 1];
+    printf("saved pair: %s with %s row %lld (%s by clean --drop-issues); now the label: k, r, c, d or s\n",
+           choice, d.partner_test ? "test" : "training", (long long)d.partner, what);
+    db_pair_decision_free(&d);
     return 0;
 }
 

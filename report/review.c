@@ -17,6 +17,7 @@
 int rv_parse_key(int key, int64_t suggested, rv_command *out)
 {
     out->label = -1;
+    out->pair = NULL;
     switch (key) {
     case 'k': out->action = RV_KEEP; return 0;
     case 'r': out->action = RV_RELABEL; out->label = suggested; return 0;
@@ -29,6 +30,9 @@ int rv_parse_key(int key, int64_t suggested, rv_command *out)
     case 'e': out->action = RV_VERDICT; out->verdict = "error"; return 0;
     case 'a': out->action = RV_VERDICT; out->verdict = "ambiguous"; return 0;
     case 'f': out->action = RV_VERDICT; out->verdict = "false_alarm"; return 0;
+    case '1': out->action = RV_PAIR; out->pair = "drop"; return 0;
+    case '2': out->action = RV_PAIR; out->pair = "keep"; return 0;
+    case '3': out->action = RV_PAIR; out->pair = "keep_both"; return 0;
     case '\r': case '\n': case ' ': out->action = RV_NONE; return 0;
     default: out->action = RV_NONE; return -1;
     }
@@ -56,6 +60,7 @@ int rv_parse_line(const char *line, int64_t suggested, char *const *class_names,
     out->action = RV_NONE;
     out->label = -1;
     out->verdict = NULL;
+    out->pair = NULL;
     while (*line == ' ' || *line == '\t') line++;
     size_t len = strlen(line);
     while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
@@ -96,16 +101,18 @@ int rv_parse_line(const char *line, int64_t suggested, char *const *class_names,
         snprintf(why, whysz, "'%.*s' takes no argument", (int)(wl > 40 ? 40 : wl), line);
         return -1;
     }
-    static const struct { const char *key, *word; rv_action a; const char *verdict; } words[] = {
-        {"k", "keep", RV_KEEP, NULL}, {"r", "r", RV_RELABEL, NULL}, {"d", "drop", RV_DROP, NULL},
-        {"s", "skip", RV_SKIP, NULL}, {"u", "undo", RV_UNDO, NULL}, {"q", "quit", RV_QUIT, NULL},
-        {"exit", "exit", RV_QUIT, NULL}, {"?", "help", RV_HELP, NULL}, {"h", "h", RV_HELP, NULL},
-        {"e", "error", RV_VERDICT, "error"}, {"a", "ambiguous", RV_VERDICT, "ambiguous"},
-        {"f", "false_alarm", RV_VERDICT, "false_alarm"}};
+    static const struct { const char *key, *word; rv_action a; const char *verdict, *pair; } words[] = {
+        {"k", "keep", RV_KEEP, NULL, NULL}, {"r", "r", RV_RELABEL, NULL, NULL}, {"d", "drop", RV_DROP, NULL, NULL},
+        {"s", "skip", RV_SKIP, NULL, NULL}, {"u", "undo", RV_UNDO, NULL, NULL}, {"q", "quit", RV_QUIT, NULL, NULL},
+        {"exit", "exit", RV_QUIT, NULL, NULL}, {"?", "help", RV_HELP, NULL, NULL}, {"h", "h", RV_HELP, NULL, NULL},
+        {"e", "error", RV_VERDICT, "error", NULL}, {"a", "ambiguous", RV_VERDICT, "ambiguous", NULL},
+        {"f", "false_alarm", RV_VERDICT, "false_alarm", NULL}, {"1", "pair-drop", RV_PAIR, NULL, "drop"},
+        {"2", "pair-keep", RV_PAIR, NULL, "keep"}, {"3", "keep-both", RV_PAIR, NULL, "keep_both"}};
     for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
         if (!word_is(line, wl, words[i].key, words[i].word)) continue;
         out->action = words[i].a;
         out->verdict = words[i].verdict;
+        out->pair = words[i].pair;
         if (out->action == RV_RELABEL) out->label = suggested;
         return 0;
     }

@@ -22,8 +22,11 @@ typedef enum rv_action {
     RV_UNDO,         /* undo this reviewer's last decision                 */
     RV_QUIT,
     RV_HELP,
-    RV_VERDICT       /* what the reviewer found (`verdict`), sent with the
+    RV_VERDICT,      /* what the reviewer found (`verdict`), sent with the
                         next keep, relabel or drop (schema 004)            */
+    RV_PAIR          /* an answer on the example's duplicate / leak pair
+                        (`pair`), saved at once; the label decision
+                        is still asked for (schema 007)                    */
 } rv_action;
 
 typedef struct rv_command {
@@ -31,16 +34,20 @@ typedef struct rv_command {
     int64_t   label;    /* RV_RELABEL: class index                          */
     const char *verdict; /* RV_VERDICT: "error" | "ambiguous" | "false_alarm"
                             (a static string)                             */
+    const char *pair;    /* RV_PAIR: "drop" | "keep" | "keep_both" (static) */
 } rv_command;
 
 /* Maps a single key (raw terminal mode) to a command: k keep, r relabel to
  * `suggested`, c choose, d drop, s skip, u undo, q / Ctrl-C / Ctrl-D quit,
- * ? or h help; e / a / f the verdict error / ambiguous / false_alarm. Returns 0, or -1 for a key with no meaning. */
+ * ? or h help; e / a / f the verdict error / ambiguous / false_alarm;
+ * 1 / 2 / 3 the pair answer drop (this one) / keep (this one, drop the
+ * partner) / keep_both. Returns 0, or -1 for a key with no meaning. */
 int rv_parse_key(int key, int64_t suggested, rv_command *out);
 
 /* Parses one typed line (scripted use, stdin not a terminal): a key letter
  * or word (k keep, r relabel, d drop, s skip, u undo, q quit, ? help; e
- * error, a ambiguous, f false_alarm: the verdict), or
+ * error, a ambiguous, f false_alarm: the verdict; 1 pair-drop, 2 pair-keep,
+ * 3 keep-both: the pair answer), or
  * "c X" / "relabel X" where X is a class index or an exact class name.
  * Surrounding blanks and a trailing CR are ignored. Returns 0, or -1 with a
  * reason in why (size whysz). */

@@ -53,6 +53,22 @@ expect_out "^issues: +outlier \\(score" "an outlier-only example shows its type 
 check "examples without dataset issues show no issues line (row 0)" \
     sh -c "awk '/row 0, rank/ { f = 1; next } /^saved/ { f = 0 } f && /^issues:/ { bad = 1 } END { exit bad }' '$OUT'"
 
+# pair answers in the terminal: 2 on row 3 (keep it, drop its copy 150), 3 on row 5 (keep both:
+# the conflict 5 / 151 is not a duplicate), a bad key; then clean honours them
+cp "$DB" "$TMP/rp.db"
+printf 'k\nk\nk\n2\nk\nk\n3\n9\nk\nq\n' >"$TMP/rp.in"
+la review --db "$TMP/rp.db" --reviewer ada --quiet <"$TMP/rp.in"
+expect_rc 0 "review with pair answers (scripted 2 and 3)"
+expect_out "^saved pair: keep with training row 150 \\(this one kept, the partner dropped" "key 2 saves keep on row 3's pair"
+expect_out "^saved pair: keep_both with training row 151 " "key 3 saves keep_both on row 5's pair"
+expect_out "unknown command '9'" "an unknown key is refused and the example stays"
+check "the two pair answers are stored (schema 007)" \
+    test "$(sqlite3 "$TMP/rp.db" "SELECT group_concat(row || '>' || partner || ':' || choice || ':' || reviewer, ' ') FROM pair_decisions")" = "3>150:keep:ada 5>151:keep_both:ada"
+la clean --db "$TMP/rp.db" --data "$TR" --idx-labels "$TRL" --out "$TMP/cp" --drop-issues exact_duplicate,label_conflict
+expect_rc 0 "clean --drop-issues after the terminal's pair answers"
+check "150 dropped by the pair answer (why pair:keep), 5 and 151 kept (keep both)" \
+    sh -c "grep -q '^150,.*,dropped,pair:keep$' '$TMP/cp/changes.csv' && ! grep -Eq '^(5|151),.*,dropped' '$TMP/cp/changes.csv'"
+
 # ---- check gates on the recorded rates ---------------------------------------------
 la check --db "$DB" --max-leak-rate 0.01
 expect_rc 1 "check --db --max-leak-rate 0.01 fails (2 of 52 test examples leaked)"

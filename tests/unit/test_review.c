@@ -33,6 +33,12 @@ static void test_keys(void **state)
     assert_int_equal(rv_parse_key('q', 2, &c), 0); assert_int_equal(c.action, RV_QUIT);
     assert_int_equal(rv_parse_key(3, 2, &c), 0);   assert_int_equal(c.action, RV_QUIT);   /* Ctrl-C */
     assert_int_equal(rv_parse_key(4, 2, &c), 0);   assert_int_equal(c.action, RV_QUIT);   /* Ctrl-D */
+    /* the pair answers (schema 007) */
+    assert_int_equal(rv_parse_key('1', 2, &c), 0); assert_int_equal(c.action, RV_PAIR); assert_string_equal(c.pair, "drop");
+    assert_int_equal(rv_parse_key('2', 2, &c), 0); assert_int_equal(c.action, RV_PAIR); assert_string_equal(c.pair, "keep");
+    assert_int_equal(rv_parse_key('3', 2, &c), 0); assert_int_equal(c.action, RV_PAIR); assert_string_equal(c.pair, "keep_both");
+    assert_int_equal(rv_parse_key('k', 2, &c), 0); assert_null(c.pair);
+    assert_int_equal(rv_parse_key('4', 2, &c), -1);
     assert_int_equal(rv_parse_key('?', 2, &c), 0); assert_int_equal(c.action, RV_HELP);
     assert_int_equal(rv_parse_key('\n', 2, &c), 0); assert_int_equal(c.action, RV_NONE);
     assert_int_equal(rv_parse_key('x', 2, &c), -1);
@@ -56,6 +62,11 @@ static void test_lines(void **state)
     rv_command c;
     assert_int_equal(line("k\n", &c), 0);        assert_int_equal(c.action, RV_KEEP);
     assert_null(c.verdict);
+    assert_null(c.pair);
+    assert_int_equal(line("3", &c), 0);          assert_int_equal(c.action, RV_PAIR); assert_string_equal(c.pair, "keep_both");
+    assert_int_equal(line("keep-both", &c), 0);  assert_string_equal(c.pair, "keep_both");
+    assert_int_equal(line("pair-drop", &c), 0);  assert_string_equal(c.pair, "drop");
+    assert_int_equal(line("2 x", &c), -1);
     assert_int_equal(line("e", &c), 0);          assert_int_equal(c.action, RV_VERDICT); assert_string_equal(c.verdict, "error");
     assert_int_equal(line("false_alarm", &c), 0); assert_string_equal(c.verdict, "false_alarm");
     assert_int_equal(line("ambiguous", &c), 0);  assert_string_equal(c.verdict, "ambiguous");
