@@ -1,8 +1,9 @@
 /*
  * rebalance.c — the strategy comparison of `--rebalance auto` (rebalance.h):
- * one inner k-fold over a training fold per strategy, the pooled inner
+ * repeated inner k-folds over a training fold per strategy, the pooled inner
  * out-of-fold probabilities (prior-corrected by cv_robust_fit_predict)
- * scored on the rare classes.
+ * scored on the rare classes, and the gains over plain with a paired
+ * stratified bootstrap error over the rows.
  */
 #include "rebalance.h"
 
