@@ -94,8 +94,8 @@ void rp_rebalance_section(FILE *f, const json_t *cv_metrics)
           "<p class=\"muted\">cv --rebalance auto: inside each training fold, an inner cross-validation of that fold "
           "alone scored every strategy on the rare classes by <b>", f);
     rp_esc(f, sel ? sel : "pr-auc");
-    fputs("</b> (higher is better). Plain cross-entropy is kept unless a strategy's mean gain over the inner folds "
-          "exceeds both the margin and its standard error (in each score's tooltip). The chosen strategy is marked "
+    fputs("</b> (higher is better). Plain cross-entropy is kept unless a strategy's gain, scored on the inner folds' "
+          "pooled out-of-fold rows, exceeds both the margin and its bootstrap standard error (in each score's tooltip). The chosen strategy is marked "
           "&#10003;; the fold's held-out rows never took part in the choice.</p>\n"
           "<table class=\"cls\"><tr><th>fold</th>", f);
     for (size_t s = 0; s < json_array_size(compared); s++) {
