@@ -147,6 +147,19 @@ int db_pair_undo(sqlite3 *db, int64_t run_id, const char *reviewer, db_pair_deci
     return rc;
 }
 
+/* Makes room for element n of *v (capacity *cap, elements of size sz):
+ * doubles from 16. 0, or -1 when out of memory (*v unchanged). */
+static int grow(void **v, size_t *cap, size_t n, size_t sz)
+{
+    if (n < *cap) return 0;
+    size_t nc = *cap ? 2 * *cap : 16;
+    void *nv = nc > SIZE_MAX / sz ? NULL : realloc(*v, nc * sz);
+    if (!nv) return -1;
+    *v = nv;
+    *cap = nc;
+    return 0;
+}
+
 int db_pair_load(sqlite3 *db, int64_t run_id, db_pair_decisions *out, la_error *err)
 {
     out->n = 0;
@@ -158,12 +171,9 @@ int db_pair_load(sqlite3 *db, int64_t run_id, db_pair_decisions *out, la_error *
     size_t cap = 0;
     int s, rc = 0;
     while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n == cap) {
-            size_t nc = cap ? 2 * cap : 16;
-            db_pair_decision *v = nc > SIZE_MAX / sizeof *v ? NULL : realloc(out->v, nc * sizeof *v);
-            if (!v) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); break; }
-            out->v = v;
-            cap = nc;
+        if (grow((void **)&out->v, &cap, out->n, sizeof *out->v)) {
+            rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+            break;
         }
         db_pair_decision *d = &out->v[out->n];
         memset(d, 0, sizeof *d);
@@ -196,12 +206,9 @@ int db_pair_rows_load(sqlite3 *db, int64_t run_id, db_pair_rows *out, la_error *
     size_t cap = 0;
     int s, rc = 0;
     while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n == cap) {
-            size_t nc = cap ? 2 * cap : 16;
-            db_pair_row *v = nc > SIZE_MAX / sizeof *v ? NULL : realloc(out->v, nc * sizeof *v);
-            if (!v) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); break; }
-            out->v = v;
-            cap = nc;
+        if (grow((void **)&out->v, &cap, out->n, sizeof *out->v)) {
+            rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+            break;
         }
         db_pair_row *e = &out->v[out->n];
         const unsigned char *split = sqlite3_column_text(st, 3);
