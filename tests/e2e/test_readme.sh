@@ -175,6 +175,14 @@ examples  1348
 ```sh
 ./labelaudit inspect no-such.csv
 ```
+<!-- readme-test: output of: echo 'threshold 0.402521 of 7' -->
+```
+threshold 0.402522 of 7
+```
+<!-- readme-test: output of: echo 'threshold 0.402519 of 7' -->
+```
+threshold 0.402522 of 7
+```
 EOF
 run_readme "$TMP/self/README.md" "$TMP/self/w" self >"$TMP/self/result"
 sed 's/: .*//' "$TMP/self/result" >"$TMP/self/verdicts"
@@ -185,11 +193,13 @@ FAIL self:10 runs
 PASS self:14 runs (exit 2, 2 labelaudit calls)
 FAIL self:19 output as printed
 skip self:23
+PASS self:27 output as printed
+FAIL self:31 output as printed
 EOF
 if cmp -s "$TMP/self/verdicts" "$TMP/self/want"; then
-    pass "harness: a failing call, a wrong figure, exit N and skip are told apart"
+    pass "harness: a failing call, a wrong figure, a last-digit rounding, exit N and skip are told apart"
 else
-    fail "harness: a failing call, a wrong figure, exit N and skip are told apart" "$(cat "$TMP/self/result")"
+    fail "harness: a failing call, a wrong figure, a last-digit rounding, exit N and skip are told apart" "$(cat "$TMP/self/result")"
 fi
 printf '<!-- readme-test: sometimes -->\n```sh\ntrue\n```\n' >"$TMP/self/bad.md"
 run_readme "$TMP/self/bad.md" "$TMP/self/w2" bad >"$TMP/self/result2"
