@@ -153,6 +153,20 @@ const cv_rebalance_opts *cli_train_rebalance(const cli_train_opts *o)
     return o->rebalance ? &o->rb : NULL;
 }
 
+void cli_train_note_pr_auc_loss(const char *where, const cv_rebalance_choice *ch, const cv_rebalance_opts *rb)
+{
+    double g, se;
+    if (!cv_rebalance_loses_pr_auc(ch, &g, &se)) return;
+    char name[64], score[64];
+    int s = ch->chosen;
+    double sg = ch->blend ? ch->blend_gain[s] : ch->gain[s], sse = ch->blend ? ch->blend_gain_se[s] : ch->gain_se[s];
+    if (rb->select_by == CV_SELECT_BALANCED_ACCURACY) snprintf(score, sizeof score, "balanced accuracy");
+    else snprintf(score, sizeof score, "recall at precision %g", rb->precision);
+    cli_warn("%s chose %s: inner PR-AUC %.4f below plain's (%s its bootstrap error %.4f); %s %+.4f (error %.4f)",
+             where, cv_rebalance_choice_name(ch, name, sizeof name), -g, -g <= se ? "within" : "beyond", se, score,
+             sg, sse);
+}
+
 /* --select-by pr-auc | recall-at-precision[:P] | balanced-accuracy | recall-guarded[:P] */
 static int parse_select(cli_train_opts *o, const char *v, const char *cmd)
 {

@@ -83,6 +83,7 @@ typedef struct cv_rebalance_opts {
 /* What one training fold compared and chose. */
 typedef struct cv_rebalance_choice {
     int    chosen;                   /* a cv_rebalance_strategy               */
+    cv_select_by select_by;          /* what score[] and gain[] measure       */
     int    tried[CV_REB_N];          /* 1 = compared (applies to the model)   */
     double score[CV_REB_N];          /* its inner score (pooled inner out-of-fold
                                         probabilities), NAN when not tried    */
@@ -92,8 +93,10 @@ typedef struct cv_rebalance_choice {
     double blend_score[CV_REB_N];    /* the blends' scores, gains and errors  */
     double blend_gain[CV_REB_N];
     double blend_gain_se[CV_REB_N];
-    /* recall-guarded: the PR-AUC gains over plain and their bootstrap errors
-     * (strategy, then blend), NAN otherwise */
+    /* every select-by but pr-auc: the PR-AUC gains over plain and their
+     * bootstrap errors (strategy, then blend), NAN otherwise; recall-guarded
+     * uses them as its guard, the others only to say when the choice loses
+     * PR-AUC (cv_rebalance_loses_pr_auc) */
     double guard_gain[CV_REB_N], guard_gain_se[CV_REB_N];
     double blend_guard_gain[CV_REB_N], blend_guard_gain_se[CV_REB_N];
 } cv_rebalance_choice;
@@ -151,8 +154,21 @@ const char *cv_rebalance_choice_name(const cv_rebalance_choice *ch, char *buf, s
  * loses): the commands say so on stderr and metrics.json records it. */
 int cv_rebalance_below_plain(const cv_rebalance_choice *ch);
 
+/* "Without saying so" (issue 19): the chosen candidate's pooled inner PR-AUC
+ * gain over plain, g = PR-AUC_chosen - PR-AUC_plain on the rare classes, and
+ * its paired bootstrap error into *gain, *se (either may be NULL; 0 and 0
+ * for plain). Under pr-auc that is the selection gain itself (> the margin
+ * whenever not plain); under the other select-bys the PR-AUC computed beside
+ * the score. Returns 1 when the choice is not plain and g < 0 (recall-guarded
+ * admits -se <= g < 0; recall-at-precision and balanced-accuracy any g):
+ * the commands then say so on stderr and metrics.json records loses_pr_auc.
+ * 0 otherwise, also when g is not finite. Cannot fail. */
+int cv_rebalance_loses_pr_auc(const cv_rebalance_choice *ch, double *gain, double *se);
+
 /* {chosen, scores: {strategy: score}, gain_over_plain: {strategy: g},
- * gain_se: {strategy: se}, [below_plain: true]} over the strategies tried (null where not
+ * gain_se: {strategy: se}, [pr_auc_gain, pr_auc_gain_se: {candidate: ...}],
+ * [below_plain: true], [loses_pr_auc: true, chosen_pr_auc_gain: g,
+ * chosen_pr_auc_gain_se: se]} over the strategies tried (null where not
  * finite). A new reference, or NULL when out of memory. */
 typedef struct json_t json_t;
 json_t *cv_rebalance_choice_json(const cv_rebalance_choice *ch);
