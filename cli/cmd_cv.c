@@ -271,6 +271,12 @@ static void note_below_plain(const cv_stage_result *r, const cv_stage_opts *o)
     if (len)
         cli_warn("cv: --rebalance auto's choice scores below plain's inner %s on fold(s)%s "
                  "(metrics.json: rebalance.below_plain_folds)", cv_select_name(o->rebalance->select_by), folds);
+    /* and each fold whose choice loses inner PR-AUC (rebalance.loses_pr_auc_folds) */
+    for (int f = 0; f < r->n_folds; f++) {
+        char where[32];
+        snprintf(where, sizeof where, "cv: fold %d", f);
+        cli_train_note_pr_auc_loss(where, &r->info[f].rebalance, o->rebalance);
+    }
 }
 
 /* Load, folds, the cv stage, its outputs and the summary; *doc receives the

@@ -276,6 +276,7 @@ int cmd_retrain(int argc, char **argv)
                  cv_rebalance_choice_name(ch, name, sizeof name), cv_select_name(ro.rebalance->select_by),
                  ch->blend ? ch->blend_score[ch->chosen] : ch->score[ch->chosen], ch->score[CV_REB_PLAIN]);
     }
+    if (ro.rebalance) cli_train_note_pr_auc_loss("retrain", &res.choice, ro.rebalance);
     if (!(doc = cv_retrain_metrics_json(&res, &ro, tr.class_names, a.data, a.test, load_s))) goto oom;
     if ((rc = cv_retrain_write(&res, &tr, doc, a.out, &err))) goto fail;
 

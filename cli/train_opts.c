@@ -123,9 +123,10 @@ const char cli_train_opts_help[] =
     "                           logit-adjusted, --oversample-ratio (0.2) and decouple (mlp) by an\n"
     "                           inner cross-validation of the training fold (recorded in\n"
     "                           metrics.json)\n"
-    "  --select-by M            auto's score on the rare classes (share < 1/(2K)): pr-auc\n"
-    "                           (default), recall-at-precision:P (0.5), balanced-accuracy,\n"
-    "                           recall-guarded:P (recall at P among those not losing PR-AUC)\n"
+    "  --select-by M            auto's score on the rare classes (share < 1/(2K)):\n"
+    "                           recall-guarded:P (default, P 0.5: recall at precision P among\n"
+    "                           the candidates not losing PR-AUC beyond its bootstrap error),\n"
+    "                           pr-auc, recall-at-precision:P (0.5), balanced-accuracy\n"
     "  --rebalance-folds N      auto's inner folds (3)\n"
     "  --rebalance-repeats N    auto's inner k-folds, each of its own seed (3)\n"
     "noise-robust training (mlp):\n"
@@ -141,8 +142,8 @@ void cli_train_opts_init(cli_train_opts *o)
     cv_train_opts_init(&o->train);
     o->co.forget_rate = 0.2;
     o->co.forget_epochs = 10;
-    o->rb.select_by = CV_SELECT_PR_AUC;
-    o->rb.precision = 0.5;
+    o->rb.select_by = CV_SELECT_DEFAULT;
+    o->rb.precision = CV_SELECT_DEFAULT_PRECISION;
     o->rb.inner_folds = CV_REB_INNER_FOLDS;
     o->rb.repeats = CV_REB_REPEATS;
 }
@@ -150,6 +151,20 @@ void cli_train_opts_init(cli_train_opts *o)
 const cv_rebalance_opts *cli_train_rebalance(const cli_train_opts *o)
 {
     return o->rebalance ? &o->rb : NULL;
+}
+
+void cli_train_note_pr_auc_loss(const char *where, const cv_rebalance_choice *ch, const cv_rebalance_opts *rb)
+{
+    double g, se;
+    if (!cv_rebalance_loses_pr_auc(ch, &g, &se)) return;
+    char name[64], score[64];
+    int s = ch->chosen;
+    double sg = ch->blend ? ch->blend_gain[s] : ch->gain[s], sse = ch->blend ? ch->blend_gain_se[s] : ch->gain_se[s];
+    if (rb->select_by == CV_SELECT_BALANCED_ACCURACY) snprintf(score, sizeof score, "balanced accuracy");
+    else snprintf(score, sizeof score, "recall at precision %g", rb->precision);
+    cli_warn("%s chose %s: inner PR-AUC %.4f below plain's (%s its bootstrap error %.4f); %s %+.4f (error %.4f)",
+             where, cv_rebalance_choice_name(ch, name, sizeof name), -g, -g <= se ? "within" : "beyond", se, score,
+             sg, sse);
 }
 
 /* --select-by pr-auc | recall-at-precision[:P] | balanced-accuracy | recall-guarded[:P] */

@@ -31,6 +31,14 @@ typedef struct cli_train_opts {
 /* &o->rb when --rebalance auto was given, else NULL. */
 const cv_rebalance_opts *cli_train_rebalance(const cli_train_opts *o);
 
+/* "Without saying so" (issue 19): when the choice ch of --rebalance auto
+ * (selected by rb) loses pooled inner PR-AUC to plain
+ * (cv_rebalance_loses_pr_auc), one warning line on stderr naming where
+ * ("cv: fold 2", "retrain"), the loss, its bootstrap error and what the
+ * choice gained by its own score; nothing otherwise. Printed under --quiet
+ * too, like the other warnings. */
+void cli_train_note_pr_auc_loss(const char *where, const cv_rebalance_choice *ch, const cv_rebalance_opts *rb);
+
 /* Defaults (cv_train_opts_init). */
 void cli_train_opts_init(cli_train_opts *o);
 

@@ -399,7 +399,8 @@ static json_t *curve_json(const cv_curve *c)
 }
 
 /* The run's rebalancing: {mode, select_by, [precision], inner_folds,
- * compared: [strategies], chosen: {strategy: folds}}. */
+ * compared: [strategies], chosen: {strategy: folds}, [below_plain_folds],
+ * loses_pr_auc_folds: [folds whose choice loses inner PR-AUC, maybe empty]}. */
 static json_t *rebalance_json(const cv_stage_result *r, const cv_stage_opts *o)
 {
     const cv_rebalance_opts *rb = o->rebalance;
@@ -426,6 +427,11 @@ static json_t *rebalance_json(const cv_stage_result *r, const cv_stage_opts *o)
         if (cv_rebalance_below_plain(&r->info[f].rebalance)) json_array_append_new(bp, json_integer(f));
     if (json_array_size(bp)) json_object_set_new(j, "below_plain_folds", bp);
     else json_decref(bp);
+    /* folds whose choice loses inner PR-AUC to plain ("without saying so") */
+    json_t *lp = json_array();
+    for (int f = 0; f < r->n_folds; f++)
+        if (cv_rebalance_loses_pr_auc(&r->info[f].rebalance, NULL, NULL)) json_array_append_new(lp, json_integer(f));
+    json_object_set_new(j, "loses_pr_auc_folds", lp);
     return j;
 }
 

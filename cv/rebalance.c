@@ -302,13 +302,16 @@ int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, cons
     size_t nrare = cv_rebalance_rare(y, n, k, rare);
     /* acc[c * B + b]: candidate c's (strategy s, or blend CV_REB_N + s)
      * replicate-b score, averaged over the repeats */
-    int guarded = r->select_by == CV_SELECT_RECALL_GUARDED;
+    /* the PR-AUC beside any other score: recall-guarded's guard, and for the
+     * others what cv_rebalance_loses_pr_auc reports */
+    int with_pr = r->select_by != CV_SELECT_PR_AUC;
+    out->select_by = r->select_by;
     cv_rebalance_opts rg = *r;
     rg.select_by = CV_SELECT_PR_AUC;
     double gsc[2 * CV_REB_N];      /* the guard's (PR-AUC) pooled scores, mean over repeats */
     for (int c = 0; c < 2 * CV_REB_N; c++) gsc[c] = 0.0;
-    acc = la_calloc((size_t)(guarded ? 4 : 2) * CV_REB_N * B, sizeof *acc);
-    double *gacc = acc + (size_t)2 * CV_REB_N * B;   /* the guard's replicates (when guarded) */
+    acc = la_calloc((size_t)(with_pr ? 4 : 2) * CV_REB_N * B, sizeof *acc);
+    double *gacc = acc + (size_t)2 * CV_REB_N * B;   /* the PR-AUC replicates (when with_pr) */
     W = la_malloc_array((size_t)B * (n ? n : 1), 1);
     ord = la_malloc_array(nrare * n > 0 ? nrare * n : 1, sizeof *ord);
     Pm = la_malloc_array(n * k > 0 ? n * k : 1, sizeof *Pm);
@@ -334,7 +337,7 @@ int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, cons
             if ((rc = inner_cv(&base, s, r, X, n, d, y, sw, k, fold, Xa, ya, swa, Xb, yb, idx, Pb, Ps, err)))
                 goto done;
             if (pooled_boot(r, y, Ps, n, k, rare, W, B, R, ord, acc + (size_t)s * B, &sc)) goto oom;
-            if (guarded) {
+            if (with_pr) {
                 double g;
                 if (pooled_boot(&rg, y, Ps, n, k, rare, W, B, R, ord, gacc + (size_t)s * B, &g)) goto oom;
                 gsc[s] += g / R;
@@ -345,7 +348,7 @@ int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, cons
             /* the blend p = (p_plain + p_s) / 2 */
             for (size_t j = 0; j < n * k; j++) Pm[j] = 0.5 * (P[j] + Ps[j]);
             if (pooled_boot(r, y, Pm, n, k, rare, W, B, R, ord, acc + (size_t)(CV_REB_N + s) * B, &sc)) goto oom;
-            if (guarded) {
+            if (with_pr) {
                 double g;
                 if (pooled_boot(&rg, y, Pm, n, k, rare, W, B, R, ord, gacc + (size_t)(CV_REB_N + s) * B, &g))
                     goto oom;
@@ -362,7 +365,7 @@ int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, cons
         out->blend_gain[s] = out->blend_score[s] - out->score[CV_REB_PLAIN];
         out->gain_se[s] = boot_se(acc + (size_t)s * B, acc, B);
         out->blend_gain_se[s] = boot_se(acc + (size_t)(CV_REB_N + s) * B, acc, B);
-        if (!guarded) continue;
+        if (!with_pr) continue;
         out->guard_gain[s] = gsc[s] - gsc[CV_REB_PLAIN];
         out->blend_guard_gain[s] = gsc[CV_REB_N + s] - gsc[CV_REB_PLAIN];
         out->guard_gain_se[s] = boot_se(gacc + (size_t)s * B, gacc, B);
@@ -377,7 +380,7 @@ int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, cons
             double g = b ? out->blend_gain[s] : out->gain[s], se = b ? out->blend_gain_se[s] : out->gain_se[s];
             double sc = b ? out->blend_score[s] : out->score[s];
             if (!(g > CV_REB_MARGIN && g > se) || !(sc > best)) continue;
-            if (guarded && !(b ? out->blend_guard_gain[s] >= -out->blend_guard_gain_se[s]
+            if (r->select_by == CV_SELECT_RECALL_GUARDED && !(b ? out->blend_guard_gain[s] >= -out->blend_guard_gain_se[s]
                                : out->guard_gain[s] >= -out->guard_gain_se[s]))
                 continue;
             best = sc; out->chosen = s; out->blend = b;
@@ -427,6 +430,21 @@ int cv_rebalance_below_plain(const cv_rebalance_choice *ch)
            isfinite(ch->score[CV_REB_PLAIN]) && !(chosen >= ch->score[CV_REB_PLAIN]);
 }
 
+int cv_rebalance_loses_pr_auc(const cv_rebalance_choice *ch, double *gain, double *se)
+{
+    int s = ch->chosen, plain = s == CV_REB_PLAIN && !ch->blend;
+    double g = 0.0, e = 0.0;
+    if (!plain && s > CV_REB_PLAIN && s < CV_REB_N) {
+        int pr = ch->select_by == CV_SELECT_PR_AUC;   /* the score is the PR-AUC */
+        g = ch->blend ? (pr ? ch->blend_gain[s] : ch->blend_guard_gain[s]) : (pr ? ch->gain[s] : ch->guard_gain[s]);
+        e = ch->blend ? (pr ? ch->blend_gain_se[s] : ch->blend_guard_gain_se[s])
+                      : (pr ? ch->gain_se[s] : ch->guard_gain_se[s]);
+    }
+    if (gain) *gain = g;
+    if (se) *se = e;
+    return !plain && g < 0.0;   /* NAN compares false: not shown to lose */
+}
+
 /* A number, or null when not finite. */
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
@@ -458,5 +476,11 @@ json_t *cv_rebalance_choice_json(const cv_rebalance_choice *ch)
     json_object_set_new(o, "gain_over_plain", g);
     json_object_set_new(o, "gain_se", se);
     if (cv_rebalance_below_plain(ch)) json_object_set_new(o, "below_plain", json_true());
+    double pg, pse;
+    if (cv_rebalance_loses_pr_auc(ch, &pg, &pse)) {
+        json_object_set_new(o, "loses_pr_auc", json_true());
+        json_object_set_new(o, "chosen_pr_auc_gain", num(pg));
+        json_object_set_new(o, "chosen_pr_auc_gain_se", num(pse));
+    }
     return o;
 }

@@ -6,13 +6,14 @@
  *
  * Rare classes: those with a share below 1 / (2K) of the training rows (all
  * classes when none is). Scores (higher is better), over the rare classes:
- *   pr-auc                   mean average precision (the default)
+ *   pr-auc                   mean average precision
  *   recall-at-precision P    mean of the highest recall at precision >= P
  *   balanced-accuracy        balanced accuracy of the argmax, all classes
  *   recall-guarded P         recall-at-precision P, but a candidate passes
  *                            only when its PR-AUC gain over plain is not
  *                            below zero by more than its bootstrap error
- *                            (issue 19's done-when: R@P up, PR-AUC kept)
+ *                            (issue 19's done-when: R@P up, PR-AUC kept;
+ *                            the CLI's default, CV_SELECT_DEFAULT, at P 0.5)
  * The inner k-fold is repeated R times (r->repeats), each with its own fold
  * seed, so that the choice does not hang on one split of a few rare rows.
  * A candidate's score is its pooled score: all inner out-of-fold rows of
@@ -57,6 +58,11 @@ typedef enum cv_select_by {
     CV_SELECT_RECALL_GUARDED    /* recall at precision P, among the candidates whose PR-AUC
                                    gain over plain is >= -its bootstrap error */
 } cv_select_by;
+/* What `--rebalance auto` selects by when --select-by is not given (session 7
+ * measured: recall-guarded met the done-when on 3 of 4 tasks with logreg, pr-auc on 1);
+ * a zeroed cv_rebalance_opts still means pr-auc. */
+#define CV_SELECT_DEFAULT           CV_SELECT_RECALL_GUARDED
+#define CV_SELECT_DEFAULT_PRECISION 0.5
 
 #define CV_REB_DEFAULT_RATIO 0.2     /* the oversampling candidate without --oversample-ratio */
 #define CV_REB_MARGIN        0.02    /* what a strategy must gain over plain to replace it  */
@@ -77,6 +83,7 @@ typedef struct cv_rebalance_opts {
 /* What one training fold compared and chose. */
 typedef struct cv_rebalance_choice {
     int    chosen;                   /* a cv_rebalance_strategy               */
+    cv_select_by select_by;          /* what score[] and gain[] measure       */
     int    tried[CV_REB_N];          /* 1 = compared (applies to the model)   */
     double score[CV_REB_N];          /* its inner score (pooled inner out-of-fold
                                         probabilities), NAN when not tried    */
@@ -86,8 +93,10 @@ typedef struct cv_rebalance_choice {
     double blend_score[CV_REB_N];    /* the blends' scores, gains and errors  */
     double blend_gain[CV_REB_N];
     double blend_gain_se[CV_REB_N];
-    /* recall-guarded: the PR-AUC gains over plain and their bootstrap errors
-     * (strategy, then blend), NAN otherwise */
+    /* every select-by but pr-auc: the PR-AUC gains over plain and their
+     * bootstrap errors (strategy, then blend), NAN otherwise; recall-guarded
+     * uses them as its guard, the others only to say when the choice loses
+     * PR-AUC (cv_rebalance_loses_pr_auc) */
     double guard_gain[CV_REB_N], guard_gain_se[CV_REB_N];
     double blend_guard_gain[CV_REB_N], blend_guard_gain_se[CV_REB_N];
 } cv_rebalance_choice;
@@ -145,8 +154,21 @@ const char *cv_rebalance_choice_name(const cv_rebalance_choice *ch, char *buf, s
  * loses): the commands say so on stderr and metrics.json records it. */
 int cv_rebalance_below_plain(const cv_rebalance_choice *ch);
 
+/* "Without saying so" (issue 19): the chosen candidate's pooled inner PR-AUC
+ * gain over plain, g = PR-AUC_chosen - PR-AUC_plain on the rare classes, and
+ * its paired bootstrap error into *gain, *se (either may be NULL; 0 and 0
+ * for plain). Under pr-auc that is the selection gain itself (> the margin
+ * whenever not plain); under the other select-bys the PR-AUC computed beside
+ * the score. Returns 1 when the choice is not plain and g < 0 (recall-guarded
+ * admits -se <= g < 0; recall-at-precision and balanced-accuracy any g):
+ * the commands then say so on stderr and metrics.json records loses_pr_auc.
+ * 0 otherwise, also when g is not finite. Cannot fail. */
+int cv_rebalance_loses_pr_auc(const cv_rebalance_choice *ch, double *gain, double *se);
+
 /* {chosen, scores: {strategy: score}, gain_over_plain: {strategy: g},
- * gain_se: {strategy: se}, [below_plain: true]} over the strategies tried (null where not
+ * gain_se: {strategy: se}, [pr_auc_gain, pr_auc_gain_se: {candidate: ...}],
+ * [below_plain: true], [loses_pr_auc: true, chosen_pr_auc_gain: g,
+ * chosen_pr_auc_gain_se: se]} over the strategies tried (null where not
  * finite). A new reference, or NULL when out of memory. */
 typedef struct json_t json_t;
 json_t *cv_rebalance_choice_json(const cv_rebalance_choice *ch);

@@ -240,6 +240,8 @@ static void add_rebalance_keys(json_t *doc, const cv_retrain_result *r, const cv
         json_t *j = cv_rebalance_choice_json(&r->choice);
         json_object_set_new(j, "mode", json_string("auto"));
         json_object_set_new(j, "select_by", json_string(cv_select_name(o->rebalance->select_by)));
+        if (o->rebalance->select_by == CV_SELECT_RECALL_AT_PRECISION || o->rebalance->select_by == CV_SELECT_RECALL_GUARDED)
+            json_object_set_new(j, "precision", json_real(o->rebalance->precision));
         json_object_set_new(j, "inner_folds", json_integer(o->rebalance->inner_folds));
         json_object_set_new(j, "repeats", json_integer(o->rebalance->repeats < 1 ? 1 : o->rebalance->repeats));
         json_object_set_new(doc, "rebalance", j);

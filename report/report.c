@@ -121,6 +121,7 @@ static const char css[] =
 ".badge{font-size:11px;border-radius:10px;padding:0 7px;background:#eef0f4;color:#344054}"
 ".badge.s-keep{background:#dcfae6;color:#085d3a}.badge.s-relabel{background:#d1e0ff;color:#1d3b8a}"
 ".badge.s-drop{background:#fee4e2;color:#912018}.badge.warn{background:#fef0c7;color:#93370d}"
+".rbwarn{background:#fef0c7;color:#93370d;border-radius:6px;padding:6px 10px;margin:8px 0 0}"
 "footer{color:#5d6679;font-size:12px;text-align:center;padding:20px}"
 ".why{margin:2px 0;font-size:12.5px;color:#1d2330}"
 ".probs{display:flex;flex-direction:column;gap:2px;font-size:11.5px}"
@@ -1051,7 +1052,12 @@ static void details_training(report *r, FILE *f)
                 len += (size_t)w;
             }
             const char *sel = json_string_value(json_object_get(rb, "select_by"));
-            if (sel && len + 20 < sizeof buf) snprintf(buf + len, sizeof buf - len, " (chosen by %s)", sel);
+            if (sel && len + 48 < sizeof buf) len += (size_t)snprintf(buf + len, sizeof buf - len, " (chosen by %s)", sel);
+            /* and where the choice loses inner PR-AUC to plain */
+            const json_t *lp = json_object_get(rb, "loses_pr_auc_folds");
+            for (size_t i = 0; i < json_array_size(lp) && len + 48 < sizeof buf; i++)
+                len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%lld", i ? ", " : "; loses inner PR-AUC on fold ",
+                                        (long long)json_integer_value(json_array_get(lp, i)));
             detail_row(f, "class rebalancing (cv --rebalance auto)", buf);
         }
         const char *pc = json_string_value(json_object_get(m, "prior_correction"));

@@ -84,6 +84,33 @@ static void rebalance_cell(FILE *f, const json_t *fold_rb, const char *name)
     fprintf(f, ">%s%.4f%s</td>", is_chosen ? "<b>" : "", json_number_value(sc), is_chosen ? " &#10003;</b>" : "");
 }
 
+/* "Without saying so" (issue 19): one warning line per fold whose choice
+ * loses inner PR-AUC to plain (the fold's rebalance.loses_pr_auc), with
+ * that loss, its bootstrap error and what the choice gained by its score. */
+static void rebalance_warnings(FILE *f, const json_t *rb, const json_t *folds)
+{
+    const char *sel = json_string_value(json_object_get(rb, "select_by"));
+    const json_t *prec = json_object_get(rb, "precision");
+    for (size_t i = 0; i < json_array_size(folds); i++) {
+        const json_t *fold = json_array_get(folds, i), *frb = json_object_get(fold, "rebalance");
+        if (!json_is_true(json_object_get(frb, "loses_pr_auc"))) continue;
+        const char *chosen = json_string_value(json_object_get(frb, "chosen"));
+        const json_t *sg = json_object_get(json_object_get(frb, "gain_over_plain"), chosen ? chosen : "");
+        fprintf(f, "<p class=\"rbwarn\">&#9888; fold %lld chose <b>", (long long)json_integer_value(json_object_get(fold, "fold")));
+        rp_esc(f, chosen ? chosen : "?");
+        fprintf(f, "</b>, which <b>loses inner PR-AUC</b> to plain: %+.4f (bootstrap error %.4f)",
+                json_number_value(json_object_get(frb, "chosen_pr_auc_gain")),
+                json_number_value(json_object_get(frb, "chosen_pr_auc_gain_se")));
+        if (json_is_number(sg)) {
+            fputs(", for ", f);
+            rp_esc(f, sel ? sel : "its score");
+            if (json_is_number(prec)) fprintf(f, " at precision %g", json_number_value(prec));
+            fprintf(f, " %+.4f", json_number_value(sg));
+        }
+        fputs(".</p>\n", f);
+    }
+}
+
 void rp_rebalance_section(FILE *f, const json_t *cv_metrics)
 {
     const json_t *rb = json_object_get(cv_metrics, "rebalance");
@@ -112,5 +139,7 @@ void rp_rebalance_section(FILE *f, const json_t *cv_metrics)
             rebalance_cell(f, frb, json_string_value(json_array_get(compared, s)));
         fputs("</tr>\n", f);
     }
-    fputs("</table></section>\n", f);
+    fputs("</table>\n", f);
+    rebalance_warnings(f, rb, folds);
+    fputs("</section>\n", f);
 }

@@ -49,7 +49,8 @@ check "cv --decouple: variant recorded" test "$(jq_ "$TMP/dec/metrics.json" "d['
 la cv --data "$TMP/train.csv" --out "$TMP/auto/p.npy" --rebalance auto --threads 2 --quiet
 expect_rc 0 "cv --rebalance auto runs"
 A="$TMP/auto/metrics.json"
-check "auto: mode and metric recorded" test "$(jq_ "$A" "d['rebalance']['mode'], d['rebalance']['select_by']")" = "auto pr-auc"
+check "auto: mode and the default metric (recall-guarded at 0.5) recorded" test "$(jq_ "$A" "d['rebalance']['mode'], d['rebalance']['select_by'], d['rebalance']['precision']")" = "auto recall-guarded 0.5"
+check "auto: the default records the PR-AUC guard" test "$(jq_ "$A" "sum(1 for f in d['folds'] if len(f['rebalance']['pr_auc_gain']) == 10)")" = 5
 check "auto: logreg compares six strategies" test "$(jq_ "$A" "' '.join(d['rebalance']['compared'])")" = "plain balanced weighted focal logit-adjusted oversample-ratio"
 check "auto: every fold records its choice and six scores and five blends" test "$(jq_ "$A" "sum(1 for f in d['folds'] if f['rebalance']['chosen'] in f['rebalance']['scores'] and len(f['rebalance']['scores']) == 11 and 'blend:balanced' in f['rebalance']['gain_over_plain'])")" = 5
 check "auto: the chosen counts add up to the folds" test "$(jq_ "$A" "sum(d['rebalance']['chosen'].values())")" = 5
@@ -63,7 +64,7 @@ check "auto: same seed, same bytes" cmp -s "$TMP/auto/p.npy" "$TMP/auto3/p.npy"
 BELOW=$(jq_ "$A" "' '.join(str(i) for i, f in enumerate(d['folds']) if f['rebalance']['chosen'] != 'plain' and not f['rebalance']['scores'][f['rebalance']['chosen']] >= f['rebalance']['scores']['plain'])")
 check "auto: below_plain_folds lists exactly the folds below plain" test "$(jq_ "$A" "' '.join(str(i) for i in d['rebalance'].get('below_plain_folds', []))")" = "$BELOW"
 check "auto: per-fold below_plain agrees" test "$(jq_ "$A" "' '.join(str(i) for i, f in enumerate(d['folds']) if f['rebalance'].get('below_plain'))")" = "$BELOW"
-if [ -n "$BELOW" ]; then expect_err "below plain's inner pr-auc on fold\\(s\\) $BELOW " "auto: stderr names the folds below plain"
+if [ -n "$BELOW" ]; then expect_err "below plain's inner recall-guarded on fold\\(s\\) $BELOW " "auto: stderr names the folds below plain"
 else check "auto: no below-plain note when no fold is below" sh -c "! grep -q 'below plain' '$ERR'"; fi
 la cv --data "$TMP/train.csv" --out "$TMP/auto2/p.npy" --rebalance auto --select-by recall-at-precision:0.8 --threads 2 --quiet
 check "auto --select-by recall-at-precision:P recorded" test "$(jq_ "$TMP/auto2/metrics.json" "d['rebalance']['select_by'], d['rebalance']['precision']")" = "recall-at-precision 0.8"
@@ -76,7 +77,10 @@ G="$TMP/autog/metrics.json"
 check "auto recall-guarded: metric and precision recorded" test "$(jq_ "$G" "d['rebalance']['select_by'], d['rebalance']['precision']")" = "recall-guarded 0.6"
 check "auto recall-guarded: every fold records the PR-AUC guard of 10 candidates" test "$(jq_ "$G" "sum(1 for f in d['folds'] if len(f['rebalance']['pr_auc_gain']) == 10 and len(f['rebalance']['pr_auc_gain_se']) == 10)")" = 5
 check "auto recall-guarded: no chosen candidate loses PR-AUC beyond its error" test "$(jq_ "$G" "sum(1 for f in d['folds'] if f['rebalance']['chosen'] == 'plain' or f['rebalance']['pr_auc_gain'][f['rebalance']['chosen']] >= -f['rebalance']['pr_auc_gain_se'][f['rebalance']['chosen']])")" = 5
-check "auto pr-auc: no guard recorded" test "$(jq_ "$A" "sum(1 for f in d['folds'] if 'pr_auc_gain' in f['rebalance'])")" = 0
+la cv --data "$TMP/train.csv" --out "$TMP/autop/p.npy" --rebalance auto --select-by pr-auc --threads 2 --quiet
+expect_rc 0 "cv --select-by pr-auc (no longer the default) runs"
+check "auto --select-by pr-auc recorded, without a precision" test "$(jq_ "$TMP/autop/metrics.json" "d['rebalance']['select_by'], 'precision' in d['rebalance']")" = "pr-auc False"
+check "auto pr-auc: no guard recorded" test "$(jq_ "$TMP/autop/metrics.json" "sum(1 for f in d['folds'] if 'pr_auc_gain' in f['rebalance'])")" = 0
 la cv --data "$TMP/train.csv" --out "$TMP/x/p.npy" --rebalance auto --select-by recall-guarded:2; expect_rc 2 "--select-by recall-guarded:2 exits 2"
 
 # bad combinations

@@ -206,6 +206,8 @@ static void test_rebalance_choice_recorded(void **state)
         else assert_true(isnan(ch.score[s]));
     }
     assert_true(ch.tried[ch.chosen]);
+    assert_int_equal(ch.select_by, CV_SELECT_PR_AUC);
+    for (int s = 0; s < CV_REB_N; s++) assert_true(isnan(ch.guard_gain[s]));   /* pr-auc: no second PR-AUC */
     /* plain unless another's paired gain clears the margin and its error;
      * then the best pooled score among those that do */
     int passes[CV_REB_N] = {0};
@@ -245,7 +247,13 @@ static void test_rebalance_choice_recorded(void **state)
     cv_rebalance_choice ch3;
     assert_int_equal(cv_rebalance_choose(&o, &rb, X, N, 2, y, NULL, 2, &ch3, &err), 0);
     for (int s = 0; s < CV_REB_N; s++) if (ch.tried[s]) assert_true(ch.score[s] == ch3.score[s]);
-    assert_true(isnan(ch3.guard_gain[1]));
+    /* recall-at-precision: the same PR-AUC gains beside its score (to say when
+     * its choice loses PR-AUC), but no guard on the choice */
+    assert_int_equal(ch3.select_by, CV_SELECT_RECALL_AT_PRECISION);
+    for (int s = 1; s < CV_REB_N; s++)
+        if (ch.tried[s])
+            assert_true(ch3.guard_gain[s] == ch.guard_gain[s] && ch3.guard_gain_se[s] == ch.guard_gain_se[s] &&
+                        ch3.blend_guard_gain[s] == ch.blend_guard_gain[s]);
     /* knn compares plain and oversampling only */
     o.model = CV_MODEL_KNN;
     rb.select_by = CV_SELECT_BALANCED_ACCURACY;
@@ -314,6 +322,55 @@ static void test_rebalance_below_plain(void **state)
     j = cv_rebalance_choice_json(&ch);
     assert_null(json_object_get(j, "below_plain"));
     json_decref(j);
+}
+
+/* "Without saying so", PR-AUC: a non-plain choice whose PR-AUC gain over
+ * plain is below zero is flagged with that gain and its error, from the
+ * guard under recall-guarded (and the other non-PR-AUC scores), from the
+ * gain itself under pr-auc; plain, a gain of zero or an unknown gain is not.
+ * The JSON says loses_pr_auc with the two figures only when flagged. */
+static void test_rebalance_loses_pr_auc(void **state)
+{
+    (void)state;
+    cv_rebalance_choice ch;
+    memset(&ch, 0, sizeof ch);
+    for (int s = 0; s < CV_REB_N; s++)
+        ch.score[s] = ch.gain[s] = ch.gain_se[s] = ch.blend_score[s] = ch.blend_gain[s] = ch.blend_gain_se[s] =
+            ch.guard_gain[s] = ch.guard_gain_se[s] = ch.blend_guard_gain[s] = ch.blend_guard_gain_se[s] = NAN;
+    ch.select_by = CV_SELECT_RECALL_GUARDED;
+    ch.tried[CV_REB_PLAIN] = ch.tried[CV_REB_WEIGHTED] = 1;
+    ch.score[CV_REB_PLAIN] = 0.40; ch.score[CV_REB_WEIGHTED] = 0.46;
+    ch.gain[CV_REB_WEIGHTED] = 0.06; ch.gain_se[CV_REB_WEIGHTED] = 0.03;
+    ch.guard_gain[CV_REB_WEIGHTED] = -0.007; ch.guard_gain_se[CV_REB_WEIGHTED] = 0.014;
+    ch.blend_guard_gain[CV_REB_WEIGHTED] = 0.005; ch.blend_guard_gain_se[CV_REB_WEIGHTED] = 0.01;
+    double g = 1, se = 1;
+    ch.chosen = CV_REB_PLAIN;
+    assert_false(cv_rebalance_loses_pr_auc(&ch, &g, &se));
+    assert_true(g == 0.0 && se == 0.0);
+    ch.chosen = CV_REB_WEIGHTED;
+    assert_true(cv_rebalance_loses_pr_auc(&ch, &g, &se));
+    assert_true(g == -0.007 && se == 0.014);
+    assert_false(cv_rebalance_below_plain(&ch));   /* its own score is above plain's */
+    json_t *j = cv_rebalance_choice_json(&ch);
+    assert_true(json_is_true(json_object_get(j, "loses_pr_auc")));
+    assert_float_equal(json_real_value(json_object_get(j, "chosen_pr_auc_gain")), -0.007, 1e-15);
+    assert_float_equal(json_real_value(json_object_get(j, "chosen_pr_auc_gain_se")), 0.014, 1e-15);
+    json_decref(j);
+    ch.blend = 1;                                   /* the blend's guard gains */
+    assert_false(cv_rebalance_loses_pr_auc(&ch, NULL, NULL));
+    j = cv_rebalance_choice_json(&ch);
+    assert_null(json_object_get(j, "loses_pr_auc"));
+    assert_null(json_object_get(j, "chosen_pr_auc_gain"));
+    json_decref(j);
+    ch.blend = 0;
+    ch.guard_gain[CV_REB_WEIGHTED] = 0.0;           /* no loss at zero */
+    assert_false(cv_rebalance_loses_pr_auc(&ch, NULL, NULL));
+    ch.guard_gain[CV_REB_WEIGHTED] = NAN;           /* unknown: not shown to lose */
+    assert_false(cv_rebalance_loses_pr_auc(&ch, NULL, NULL));
+    ch.select_by = CV_SELECT_PR_AUC;                /* pr-auc: the gain is the PR-AUC gain */
+    ch.gain[CV_REB_WEIGHTED] = -0.01;
+    assert_true(cv_rebalance_loses_pr_auc(&ch, &g, &se));
+    assert_true(g == -0.01 && se == 0.03);
 }
 
 /* The bootstrap's weighted score: counts of 1 give cv_rebalance_score, and
@@ -400,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_choose_repeats),
         cmocka_unit_test(test_score_weighted),
         cmocka_unit_test(test_rebalance_below_plain),
+        cmocka_unit_test(test_rebalance_loses_pr_auc),
         cmocka_unit_test(test_operating_point),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
