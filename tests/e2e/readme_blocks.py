@@ -98,7 +98,7 @@ def norm(s):
     return ' '.join(s.split())
 
 
-NUMBER = re.compile(r'[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?')
+NUMBER = re.compile(r'[-+]?\d+(?:\.(\d+))?(?:[eE]([-+]?\d+))?')
 
 
 def same_line(want, got):
@@ -107,17 +107,18 @@ def same_line(want, got):
     differ in the last bits between CPUs. Integers must match exactly."""
     if want == got:
         return True
-    wn, gn = NUMBER.findall(want), NUMBER.findall(got)
+    wn, gn = list(NUMBER.finditer(want)), list(NUMBER.finditer(got))
     if len(wn) != len(gn) or NUMBER.sub('#', want) != NUMBER.sub('#', got):
         return False
     for w, g in zip(wn, gn):
-        if w == g:
+        if w.group(0) == g.group(0):
             continue
-        if '.' not in w or '.' not in g:
+        if w.group(1) is None or g.group(1) is None:
             return False
-        digits = len(w.split('.')[1].split('e')[0].split('E')[0])
-        tol = max(1e-6 * abs(float(w)), 1.01 * 10.0 ** -digits)
-        if abs(float(w) - float(g)) > tol:
+        # one unit of the expected number's last printed digit, exponent included
+        unit = 10.0 ** (int(w.group(2) or 0) - len(w.group(1)))
+        tol = max(1e-6 * abs(float(w.group(0))), 1.01 * unit)
+        if abs(float(w.group(0)) - float(g.group(0))) > tol:
             return False
     return True
 

@@ -183,6 +183,10 @@ threshold 0.402522 of 7
 ```
 threshold 0.402522 of 7
 ```
+<!-- readme-test: output of: echo 'rate 1.8e-03' -->
+```
+rate 1.5e-03
+```
 EOF
 run_readme "$TMP/self/README.md" "$TMP/self/w" self >"$TMP/self/result"
 sed 's/: .*//' "$TMP/self/result" >"$TMP/self/verdicts"
@@ -195,6 +199,7 @@ FAIL self:19 output as printed
 skip self:23
 PASS self:27 output as printed
 FAIL self:31 output as printed
+FAIL self:35 output as printed
 EOF
 if cmp -s "$TMP/self/verdicts" "$TMP/self/want"; then
     pass "harness: a failing call, a wrong figure, a last-digit rounding, exit N and skip are told apart"
