@@ -309,14 +309,15 @@ static int au_warn(char ***v, size_t *n, const char *fmt, ...)
 static int au_match_ids(au_loaded *l, char *const *ids, size_t n, const char *from, la_error *err)
 {
     au_input *in = &l->in;
+    const char *probs = l->mean_of ? l->mean_of[0] : in->probs_path;   /* averaged: the first file's ids */
     if (!l->mem.ids) return 0;
     if (!ids) {
         if (au_warn(&l->warnings, &l->n_warnings, "%s has an id column, but %s has no ids to match it by: rows "
-                    "are taken in order (give labels as CSV with an id column, or --data)", in->probs_path, from))
+                    "are taken in order (give labels as CSV with an id column, or --data)", probs, from))
             return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
         return 0;
     }
-    int rc = io_probs_reorder(&l->mem, in->probs_path, ids, n, from, err);
+    int rc = io_probs_reorder(&l->mem, probs, ids, n, from, err);
     if (rc) return rc;
     in->probs = l->mem.p;
     in->n = l->mem.n;
@@ -590,6 +591,108 @@ int au_classes_beside(const char *probs, size_t k, char ***names, size_t *m, cha
     return 0;
 }
 
+/* The class of each column of one averaged file: its CSV header, else the
+ * classes.txt beside it, else none (*names NULL). *owned: free *names (k). */
+static int au_mean_names(au_loaded *l, const io_probs *p, const char *path, char ***names, int *owned,
+                         la_error *err)
+{
+    *owned = 0;
+    *names = p->class_names;
+    if (*names) return 0;
+    size_t m = 0;
+    int rc = au_classes_beside(path, p->k, names, &m, &l->warnings, &l->n_warnings, err);
+    *owned = *names != NULL;
+    return rc;
+}
+
+/* perm[c]: the column of `names` holding class names0[c]. LA_EUSAGE when
+ * the two files do not have the same classes. */
+static int au_mean_perm(char *const *names0, const char *path0, char *const *names, const char *path, size_t k,
+                        size_t *perm, la_error *err)
+{
+    for (size_t c = 0; c < k; c++) {
+        size_t d = 0;
+        while (d < k && strcmp(names[d], names0[c])) d++;
+        if (d == k)
+            return la_error_set(err, LA_EUSAGE, path, 0, "has no column for class '%s' of %s: averaged "
+                                "probabilities must have the same classes", names0[c], path0);
+        perm[c] = d;
+    }
+    return 0;
+}
+
+/* Adds averaged file j (path) to l->mem: rows matched by id (or order),
+ * columns by name (or order). */
+static int au_mean_add(au_loaded *l, const au_files *f, const char *path, char *const *names0, int by_name,
+                       size_t *perm, la_error *err)
+{
+    io_probs one;
+    int rc = io_probs_load(path, &one, err);
+    if (rc) return rc;
+    for (size_t i = 0; i < one.n_warnings && !rc; i++)
+        if (au_warn(&l->warnings, &l->n_warnings, "%s", one.warnings[i])) rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    size_t n = l->mem.n, k = l->mem.k;
+    if (!rc && one.k != k)
+        rc = la_error_set(err, LA_EUSAGE, path, 0, "%zu columns, but %s has %zu: averaged probabilities must "
+                          "have the same classes", one.k, f->probs, k);
+    if (!rc && !l->mem.ids != !one.ids)
+        rc = la_error_set(err, LA_EUSAGE, path, 0, "%s an id column but %s %s: the rows cannot be matched "
+                          "(give every file ids, or none)", one.ids ? "has" : "has no", f->probs,
+                          one.ids ? "has none" : "has one");
+    if (!rc && one.ids) rc = io_probs_reorder(&one, path, l->mem.ids, n, f->probs, err);
+    if (!rc && one.n != n)
+        rc = la_error_set(err, LA_EUSAGE, path, 0, "%zu rows, but %s has %zu: averaged probabilities must "
+                          "hold the same examples in the same order", one.n, f->probs, n);
+    char **names = NULL;
+    int owned = 0;
+    if (!rc && by_name) rc = au_mean_names(l, &one, path, &names, &owned, err);
+    for (size_t c = 0; c < k; c++) perm[c] = c;
+    if (!rc && names0 && names) rc = au_mean_perm(names0, f->probs, names, path, k, perm, err);
+    if (!rc)
+        for (size_t i = 0; i < n; i++)
+            for (size_t c = 0; c < k; c++) l->mem.p[i * k + c] += one.p[i * k + perm[c]];
+    if (owned) io_free_strings(names, k);
+    io_probs_free(&one);
+    return rc;
+}
+
+/* --pred-probs given M >= 2 times: l->mem becomes the element-wise mean
+ *     p(c|x_i) = (1/M) sum_m p_m(c|x_i),
+ * in the first file's rows and columns (each file read into memory). */
+static int au_load_mean(const au_files *f, au_loaded *l, la_error *err)
+{
+    au_input *in = &l->in;
+    size_t m = f->n_probs_more + 1;
+    if (!(l->mean_of = malloc(m * sizeof *l->mean_of))) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    l->mean_of[0] = (char *)f->probs;
+    for (size_t j = 1; j < m; j++) l->mean_of[j] = f->probs_more[j - 1];
+    for (size_t j = 0; j < m; j++)
+        if (au_shards_is_spec(l->mean_of[j]))
+            return la_error_set(err, LA_EUSAGE, l->mean_of[j], 0, "shards cannot be averaged: give one file per "
+                                "--pred-probs (np.concatenate the shards)");
+    int rc = io_probs_load(f->probs, &l->mem, err);
+    if (rc) return rc;
+    int by_name = !(f->load && f->load->classes_file);   /* --classes names every file's columns */
+    char **names0 = NULL;
+    int owned0 = 0;
+    if (by_name) rc = au_mean_names(l, &l->mem, f->probs, &names0, &owned0, err);
+    size_t k = l->mem.k, n = l->mem.n;
+    size_t *perm = rc ? NULL : malloc((k + 1) * sizeof *perm);
+    if (!rc && !perm) rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    for (size_t j = 1; j < m && !rc; j++) rc = au_mean_add(l, f, l->mean_of[j], names0, by_name, perm, err);
+    free(perm);
+    if (owned0) io_free_strings(names0, k);
+    if (rc) return rc;
+    for (size_t i = 0; i < n * k; i++) l->mem.p[i] /= (double)m;
+    in->n = n;
+    in->k = k;
+    in->probs = l->mem.p;
+    in->probs_path = f->mean_path ? f->mean_path : f->probs;
+    in->mean_of = l->mean_of;
+    in->n_mean_of = m;
+    return 0;
+}
+
 /* The column names: --classes, the CSV header, classes.txt beside. */
 static int au_column_names(const au_files *f, au_loaded *l, la_error *err)
 {
@@ -624,7 +727,7 @@ int au_load(const au_files *f, au_loaded *l, la_error *err)
     in->labels_path = f->labels;
     in->data_path = f->data;
     in->load = f->load;
-    int rc = au_load_probs(f->probs, l, err);
+    int rc = f->n_probs_more ? au_load_mean(f, l, err) : au_load_probs(f->probs, l, err);
     if (!rc) rc = au_column_names(f, l, err);
     if (rc) return rc;
     size_t n = in->n, k = in->k;
@@ -662,5 +765,6 @@ void au_loaded_free(au_loaded *l)
     io_free_strings(l->warnings, l->n_warnings);
     io_dataset_free(&l->ds);
     au_shards_free(&l->shards);
+    free(l->mean_of);
     memset(l, 0, sizeof *l);
 }

@@ -10,6 +10,7 @@
  */
 #include "audit.h"
 #include "../util/la_par.h"
+#include "../io/npy.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Text buffers are flushed to their file past this size. */
@@ -458,10 +460,22 @@ static int au_write_classes(au_outs *outs, const au_input *in, la_error *err)
     return au_close(af, err);
 }
 
+/* The mean of the averaged --pred-probs (in->mean_of), in the audit's rows:
+ * the run's probability file from now on (summary.json, the database). */
+static int au_write_mean(au_outs *outs, const au_input *in, la_error *err)
+{
+    la_atomic_file *af = au_open(outs, AU_MEAN_FILE, NULL, err);
+    if (!af) return err->status;
+    if (io_npy_write_f64(af->fp, in->probs, in->n, in->k))
+        return la_error_set(err, LA_EINTERNAL, af->path, 0, "write failed");
+    return au_close(af, err);
+}
+
 /* The files an earlier run may have left that this one did not write
  * (score files without --scores, the single-class refusals): removed once
  * this run's set is in place, so out_dir holds exactly this run's files. */
-static int au_remove_stale(const au_result *r, const au_opts *o, const char *dir, la_error *err)
+static int au_remove_stale(const au_result *r, const au_input *in, const au_opts *o, const char *dir,
+                           la_error *err)
 {
     static const char *const single[] = {"num_label_issues_off_diagonal.txt",
                                          "num_label_issues_off_diagonal_calibrated.txt",
@@ -475,6 +489,14 @@ static int au_remove_stale(const au_result *r, const au_opts *o, const char *dir
         if (unlink(path) && errno != ENOENT)
             return la_error_set(err, LA_EINTERNAL, path, 0, "cannot remove the previous run's file: %s", strerror(errno));
     }
+    if (in->n_mean_of) return 0;
+    /* an earlier averaged run's mean, unless it is what this run read */
+    struct stat old, used;
+    if (au_join(path, sizeof path, dir, AU_MEAN_FILE, err)) return err->status;
+    if (stat(path, &old)) return 0;
+    if (!stat(in->probs_path, &used) && used.st_dev == old.st_dev && used.st_ino == old.st_ino) return 0;
+    if (unlink(path) && errno != ENOENT)
+        return la_error_set(err, LA_EINTERNAL, path, 0, "cannot remove the previous run's file: %s", strerror(errno));
     return 0;
 }
 
@@ -504,10 +526,11 @@ int au_write(au_result *r, const au_input *in, const au_opts *o, const char *out
     int rc = la_mkdir_p(out_dir, err);
     if (!rc) rc = au_write_set(&outs, r, in, o, summary_path, err);
     if (!rc) rc = au_write_classes(&outs, in, err);
+    if (!rc && in->n_mean_of) rc = au_write_mean(&outs, in, err);
     if (!rc && !(rc = la_atomic_commit_all(outs.f, (size_t)outs.n, err))) outs.n = 0;
     au_abort_all(&outs);
     pthread_mutex_destroy(&outs.mu);
     if (!rc) rc = au_commit_scores(r, err);
-    if (!rc) rc = au_remove_stale(r, o, out_dir, err);
+    if (!rc) rc = au_remove_stale(r, in, o, out_dir, err);
     return rc;
 }

@@ -172,6 +172,11 @@ static json_t *au_summary(const au_input *in, const au_opts *o, const au_result 
     json_object_set_new(j, "options", au_options_json(o, in->load, k));
     json_object_set_new(j, "labels_path", in->labels_path ? json_string(in->labels_path) : json_null());
     json_object_set_new(j, "pred_probs_path", json_string(in->probs_path));
+    if (in->n_mean_of) {   /* the probabilities are the mean of these */
+        json_t *of = json_array();
+        for (size_t i = 0; i < in->n_mean_of; i++) json_array_append_new(of, json_string(in->mean_of[i]));
+        json_object_set_new(j, "pred_probs_mean_of", of);
+    }
     json_object_set_new(j, "dataset", in->data_path ? json_string(in->data_path) : json_null());
     return j;
 }

@@ -93,6 +93,9 @@ typedef struct au_input {
     char *const    *image_paths;      /* n, or NULL (recorded in the database)      */
     /* for summary.json, the database and messages */
     const char     *probs_path;       /* pred_probs as given (required)             */
+    char *const    *mean_of;          /* n_mean_of >= 2 files whose mean probs is,  */
+    size_t          n_mean_of;        /* or NULL, 0; au_write then writes probs to  */
+                                      /* AU_MEAN_FILE, which probs_path names       */
     const char     *labels_path;      /* label file, or NULL when from the dataset  */
     const char     *data_path;        /* dataset, or NULL                           */
     const io_load_opts *load;         /* loader options used for data_path, or NULL */
@@ -145,6 +148,11 @@ int au_remove_parse(const char *arg, size_t k, int64_t **out, la_error *err);
 typedef struct au_files {
     const char *labels;               /* .npy of class indices or CSV, or NULL      */
     const char *probs;                /* .npy (streamed) or CSV (read into memory)  */
+    char *const *probs_more;          /* further files to average with probs (read  */
+    size_t      n_probs_more;         /* into memory), or NULL, 0                   */
+    const char *mean_path;            /* with probs_more: where au_write will put   */
+                                      /* the mean (OUT/AU_MEAN_FILE), the run's     */
+                                      /* probability file from then on              */
     const char *data;                 /* dataset (ids, names, labels), or NULL      */
     const io_load_opts *load;         /* loader options (classes_file too)          */
 } au_files;
@@ -159,6 +167,8 @@ typedef struct au_loaded {
     char      **cls_file;
     size_t      n_cls_file;
     au_shards   shards;               /* a sharded --pred-probs (in.shards)       */
+    char      **mean_of;              /* averaged --pred-probs: the paths (the    */
+                                      /* array owned, the strings borrowed)       */
     char      **warnings;             /* au_load's own warnings (a classes.txt    */
     size_t      n_warnings;           /* not used, rows matched by order, names    */
                                       /* trimmed in --classes); the readers' are  */
@@ -168,6 +178,8 @@ typedef struct au_loaded {
 /* The class list written beside probabilities (cv, retrain, audit) and read
  * from beside them when no --classes is given. */
 #define AU_CLASSES_FILE "classes.txt"
+/* The mean of several --pred-probs, written with the audit's files. */
+#define AU_MEAN_FILE "pred_probs_mean.npy"
 
 /* Reads the inputs like `audit` does. The class of each probability column:
  * --classes, else the probability CSV's header, else AU_CLASSES_FILE in the
@@ -179,8 +191,16 @@ typedef struct au_loaded {
  * order). Dataset labels are mapped to the columns by name when the columns
  * are named. A probability CSV with ids (an `id` column) is reordered to the
  * labels' ids, else the dataset's (io_probs_reorder); with neither, rows go
- * by order, with a warning. 0 or a status with err set; free with
- * au_loaded_free either way. */
+ * by order, with a warning. With f->probs_more, the probabilities are the
+ * element-wise mean of probs and every further file (each read into memory
+ * as float64; shards are refused): all must have the same rows and k; rows
+ * are matched by id when every file has ids (else by order; a mix is
+ * refused), and columns by class name when a file's columns are named (its
+ * CSV header or the classes.txt beside it) and the first file's are too, so
+ * files written in another class order average correctly; different class
+ * sets are refused. --classes names the columns of every file (no
+ * matching). in.probs_path becomes f->mean_path. 0 or a status with err
+ * set; free with au_loaded_free either way. */
 int  au_load(const au_files *f, au_loaded *out, la_error *err);
 void au_loaded_free(au_loaded *l);
 

@@ -28,7 +28,11 @@ static const char au_usage[] =
     "                           0..K-1 (pandas) or the class names; a pandas index column\n"
     "                           is recognised, an 'id' column matches rows to the labels'\n"
     "                           (or --data's) ids in any order. The class of each column:\n"
-    "                           --classes, the header, else classes.txt beside FILE\n"
+    "                           --classes, the header, else classes.txt beside FILE.\n"
+    "                           Given several times: their mean (e.g. two models' or two\n"
+    "                           rounds' probabilities), rows matched by id, columns by\n"
+    "                           class name; written to OUT/pred_probs_mean.npy, the run's\n"
+    "                           probability file (--db, report, serve)\n"
     "  --out DIR                output directory (created if needed)\n"
     "  --filter-by F            prune_by_noise_rate (default), prune_by_class, both,\n"
     "                           confident_learning, predicted_neq_given,\n"
@@ -150,7 +154,11 @@ static int au_cli_option(au_cli *a, int c, char **argv)
     int rc;
     switch (c) {
     case AU_LABELS: a->files.labels = optarg; return 0;
-    case AU_PROBS: a->files.probs = optarg; return 0;
+    case AU_PROBS:
+        if (!a->files.probs) a->files.probs = optarg;
+        else if (a->files.n_probs_more + 1 < AU_CLI_MAX_MEAN) a->probs_more[a->files.n_probs_more++] = optarg;
+        else return cli_usage_error(cmd, "--pred-probs is given more than %d times", AU_CLI_MAX_MEAN);
+        return 0;
     case AU_OUT: a->out = optarg; return 0;
     case AU_DATA: a->files.data = optarg; return 0;
     case AU_SUMMARY: a->summary = optarg; return 0;
@@ -204,6 +212,13 @@ int au_cli_parse(int argc, char **argv, au_cli *a, int *done)
     if (!a->files.probs && !checks_only) return cli_usage_error(cmd, "--pred-probs is required");
     if (!a->out) return cli_usage_error(cmd, "--out is required");
     if (!checks_only && !a->files.labels && !a->files.data) return cli_usage_error(cmd, "--labels (or --data) is required");
+    if (a->files.n_probs_more) {   /* averaged: the mean is written to OUT/AU_MEAN_FILE */
+        if (a->multi_label) return cli_usage_error(cmd, "--multi-label takes one --pred-probs");
+        if (snprintf(a->mean_path, sizeof a->mean_path, "%s/%s", a->out, AU_MEAN_FILE) >= (int)sizeof a->mean_path)
+            return cli_usage_error(cmd, "--out is too long");
+        a->files.probs_more = a->probs_more;
+        a->files.mean_path = a->mean_path;
+    }
     if (dc_cli_active(&a->dc)) a->lo.no_features = 0;
     a->o.keep_rank_scores = a->db != NULL;
     return au_opts_check(&a->o, a->remove_arg, cmd);

@@ -39,9 +39,12 @@ int au_opts_handle(au_opts *o, const char **remove_arg, int c, const char *value
 int au_opts_check(const au_opts *o, const char *remove_arg, const char *cmd);
 
 /* `labelaudit audit`'s arguments. */
+enum { AU_CLI_MAX_MEAN = 16 };        /* --pred-probs given at most this often */
 typedef struct au_cli {
     au_opts      o;
     au_files     files;
+    char        *probs_more[AU_CLI_MAX_MEAN];   /* --pred-probs given again: files.probs_more */
+    char         mean_path[4096];     /* files.mean_path: OUT/AU_MEAN_FILE      */
     io_load_opts lo;                  /* files.load points here                */
     const char  *out, *summary, *db, *remove_arg;
     int          quiet, json;

@@ -459,6 +459,13 @@ static int npy_write_header(FILE *fp, const char *descr, size_t rows, size_t col
     return 0;
 }
 
+int io_npy_write_f64(FILE *fp, const double *data, size_t rows, size_t cols)
+{
+    assert(fp && (data || !rows || !cols));
+    if (npy_write_header(fp, "<f8", rows, cols, 2)) return -1;
+    return fwrite(data, 8, rows * cols, fp) == rows * cols ? 0 : -1;
+}
+
 static int npy_save(const char *path, const char *descr, const void *data, size_t es,
                     size_t rows, size_t cols, int ndim, la_error *err)
 {

@@ -67,5 +67,8 @@ int io_npy_load_i64(const char *path, int64_t **out, size_t *n, la_error *err);
 int io_npy_save_f32(const char *path, const float *data, size_t rows, size_t cols, la_error *err);
 int io_npy_save_f64(const char *path, const double *data, size_t rows, size_t cols, la_error *err);
 int io_npy_save_i64(const char *path, const int64_t *data, size_t n, la_error *err);
+/* A rows x cols float64 .npy (C order) written to fp, e.g. a la_atomic_file
+ * among others committed together. 0, or -1 when a write failed. */
+int io_npy_write_f64(FILE *fp, const double *data, size_t rows, size_t cols);
 
 #endif

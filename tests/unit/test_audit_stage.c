@@ -23,6 +23,7 @@
 #include "audit/audit.h"
 #include "db/db.h"
 #include "io/labels.h"
+#include "io/npy.h"
 
 static const char *const cases[] = {"edge_mixed_k5_n54", "balanced_k3_n1000", "edge_float32_k4_n300"};
 
@@ -180,6 +181,76 @@ static void test_streamed_matches_binary(void **state)
         rm_rf(theirs);
         au_loaded_free(&l);
     }
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+/* Averaged --pred-probs (au_files.probs_more): the mean in the first file's
+ * rows and columns, the second file's rows matched by id and its columns by
+ * class name; au_write adds AU_MEAN_FILE, which probs_path names; a file of
+ * other classes is refused naming it. */
+static void test_mean_of_files(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/la-au-mean-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char a[1200], b[1200], c[1200], lab[1200], mean[1300], out[1200];
+    snprintf(a, sizeof a, "%s/a.csv", dir);
+    snprintf(b, sizeof b, "%s/b.csv", dir);
+    snprintf(c, sizeof c, "%s/c.csv", dir);
+    snprintf(lab, sizeof lab, "%s/labels.csv", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(mean, sizeof mean, "%s/%s", out, AU_MEAN_FILE);
+    write_text(a, "id,cat,dog,fox\nx,0.5,0.25,0.25\ny,0.25,0.75,0\nz,0,0,1\nw,1,0,0\n");
+    /* b: the columns in another order, the rows shuffled */
+    write_text(b, "id,fox,cat,dog\nz,0.5,0.5,0\nw,0,0.5,0.5\nx,0,1,0\ny,0.25,0.25,0.5\n");
+    write_text(c, "id,cat,dog,wolf\nx,1,0,0\ny,0,1,0\nz,0,0,1\nw,1,0,0\n");
+    write_text(lab, "id,label\nx,cat\ny,dog\nz,fox\nw,dog\n");
+    const double want[12] = {0.75, 0.125, 0.125, 0.25, 0.625, 0.125, 0.25, 0, 0.75, 0.75, 0.25, 0};
+    io_load_opts lo;
+    io_load_opts_init(&lo);
+    lo.no_features = 1;
+    char *more[1] = {b};
+    au_files f = {.labels = lab, .probs = a, .probs_more = more, .n_probs_more = 1, .mean_path = mean, .load = &lo};
+    la_error err;
+    la_error_clear(&err);
+    au_loaded l;
+    assert_int_equal(au_load(&f, &l, &err), 0);
+    assert_int_equal(l.in.n, 4);
+    assert_int_equal(l.in.k, 3);
+    assert_non_null(l.in.probs);
+    for (int i = 0; i < 12; i++) assert_true(l.in.probs[i] == want[i]);
+    assert_string_equal(l.in.probs_path, mean);
+    assert_int_equal(l.in.n_mean_of, 2);
+    assert_string_equal(l.in.class_names[2], "fox");
+    au_opts o;
+    au_opts_init(&o);
+    o.threads = 1;
+    au_result r;
+    assert_int_equal(au_run(&l.in, &o, out, &r, &err), 0);
+    assert_int_equal(au_write(&r, &l.in, &o, out, NULL, &err), 0);
+    assert_non_null(strstr(r.summary_json, "\"pred_probs_mean_of\""));
+    au_result_free(&r);
+    double *m = NULL;
+    size_t rows = 0, cols = 0;
+    assert_int_equal(io_npy_load_f64(mean, &m, &rows, &cols, &err), 0);
+    assert_int_equal(rows, 4);
+    assert_int_equal(cols, 3);
+    assert_memory_equal(m, want, sizeof want);
+    free(m);
+    au_loaded_free(&l);
+    more[0] = c;   /* other classes: refused, naming c */
+    assert_int_equal(au_load(&f, &l, &err), LA_EUSAGE);
+    assert_non_null(strstr(err.file, "c.csv"));
+    assert_non_null(strstr(err.msg, "no column for class 'fox'"));
+    au_loaded_free(&l);
+    rm_rf(dir);
 }
 
 /* A probability outside [0, 1] (beyond CL_TOL): LA_EUSAGE naming the row,
@@ -356,6 +427,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_in_memory_matches_binary),
         cmocka_unit_test(test_streamed_matches_binary),
+        cmocka_unit_test(test_mean_of_files),
         cmocka_unit_test(test_failure_leaves_nothing),
         cmocka_unit_test(test_record_audit_result),
         cmocka_unit_test(test_write_class_labels),
