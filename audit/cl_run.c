@@ -540,6 +540,7 @@ CL_INLINE void cl_stage1_rows(cl_work *w, int f32, int spec)
         double py = cl_at(data, k, i, y, f32);
         c->sc_g[w->cursor[y]++] = py;
         res->suggested[g] = (int32_t)am;
+        if (res->suggested_p) res->suggested_p[g] = bv;
         /* forgiven: the ARGMAX of the row with p_y + 1e-6 is y, i.e. every
          * entry before y is below p_y + 1e-6 and every one after at most
          * equal; with the first maximum bv at am that is: am == y, or bv
@@ -1306,6 +1307,8 @@ static int cl_setup(cl_ctx *c, la_error *err)
                                        "(each K x K matrix would need %.1f GB)", k, (double)k * (double)k * 8 / 1e9);
     rc = cl_alloc_result(res, n, k) ? la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory (N = %zu examples, "
                                                    "K = %zu classes)", n, k) : 0;
+    if (!rc && c->o->keep_rank_scores && !(res->suggested_p = la_big_alloc(n + 1, sizeof *res->suggested_p)))
+        rc = cl_oom(err);
     for (size_t i = 0; !rc && i < n; i++) res->counts[c->y[i]]++;
     if (c->d) rc = cl_dist_counts(c, rc, err);   /* the counts of all ranks */
     if (rc) return rc;
@@ -1588,7 +1591,7 @@ void cl_result_free(cl_result *r)
     free(r->counts); free(r->thresholds); free(r->cj); free(r->cjc); free(r->joint);
     free(r->py); free(r->nm); free(r->inv); free(r->py_raw); free(r->nm_raw); free(r->inv_raw);
     free(r->class_off_diagonal); free(r->class_flagged); free(r->class_quality); free(r->overlap);
-    free(r->flags); free(r->suggested); free(r->ranked); free(r->ranked_score); free(r->quality);
+    free(r->flags); free(r->suggested); free(r->suggested_p); free(r->ranked); free(r->ranked_score); free(r->quality);
     free(r->ranked_given); free(r->ranked_suggested);
     memset(r, 0, sizeof *r);
 }
@@ -1621,6 +1624,7 @@ struct cl_dist {
     int64_t  *lcount;     /* k: this rank's rows per class                  */
     /* rank 0, from step 4 until they move into the context: */
     int32_t  *y, *sugg;   /* N labels, N argmax                             */
+    double   *sugp;       /* N argmax probabilities (keep_rank_scores)      */
     uint8_t  *flags;      /* N flags                                        */
     double   *sc;         /* N self-confidences, index order                */
     double   *rankv;      /* N scores of c->rankv's kind, or NULL           */
@@ -1638,7 +1642,7 @@ static void cl_dist_free(cl_ctx *c)
     cl_dist *d = c->d;
     if (!d) return;
     if (c->y == d->y) c->y = NULL;
-    free(d->lcount); free(d->y); free(d->sugg); free(d->flags); free(d->sc); free(d->rankv);
+    free(d->lcount); free(d->y); free(d->sugg); free(d->sugp); free(d->flags); free(d->sc); free(d->rankv);
     free(d->rank_pre); free(d->lrank);
     free(d);
     c->d = NULL;
@@ -1805,6 +1809,8 @@ static int cl_dist_examples(cl_ctx *c, la_error *err)
     if (!(rc = cl_dist_gather(c, c->y, sizeof *c->y, (void **)&d->y, err)) &&
         !(rc = cl_dist_gather(c, c->res->flags, 1, (void **)&d->flags, err)) &&
         !(rc = cl_dist_gather(c, c->res->suggested, sizeof *c->res->suggested, (void **)&d->sugg, err)) &&
+        !(c->res->suggested_p && (rc = cl_dist_gather(c, c->res->suggested_p, sizeof *c->res->suggested_p,
+                                                      (void **)&d->sugp, err))) &&
         !(rc = cl_dist_gather(c, sc, sizeof *sc, (void **)&d->sc, err)) &&
         !(c->rankv && (rc = cl_dist_gather(c, c->rankv, sizeof *c->rankv, (void **)&d->rankv, err))))
         if (d->lrank) rc = cl_dist_gather(c, d->lrank, sizeof *d->lrank, (void **)&d->rank_pre, err);
@@ -2005,6 +2011,7 @@ static int cl_dist_adopt(cl_ctx *c, la_error *err)
     c->y = d->y;
     free(res->flags); res->flags = d->flags; d->flags = NULL;
     free(res->suggested); res->suggested = d->sugg; d->sugg = NULL;
+    if (d->sugp) { free(res->suggested_p); res->suggested_p = d->sugp; d->sugp = NULL; }
     for (size_t j = 0; j < k; j++) c->goff[j + 1] = c->goff[j] + (size_t)res->counts[j];
     for (size_t j = 0; j < k; j++) cur[j] = c->goff[j];
     for (size_t i = 0; i < N; i++) g[cur[c->y[i]]++] = d->sc[i];

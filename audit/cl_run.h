@@ -58,7 +58,7 @@ typedef struct cl_opts {
     const int64_t *remove;     /* num_to_remove_per_class (k) or NULL       */
     long           nmin;       /* min_examples_per_class, 1                 */
     int            threads;    /* >= 1                                      */
-    int            keep_rank_scores; /* 1: fill res->quality for all n      */
+    int            keep_rank_scores; /* 1: fill res->quality and res->suggested_p */
     int            corrected;  /* 1: fix quirks 5 and 6 (cl_prune_matrix_ex)  */
     int            no_simd;    /* 1: scalar kernels only (the AVX2 ones give
                                   the same results; for tests)              */
@@ -103,6 +103,7 @@ typedef struct cl_result {
     cl_overlap *overlap;                /* k(k-1)/2 rows, output order      */
     uint8_t *flags;           /* n: CL_F_* bits                             */
     int32_t *suggested;       /* n: argmax of each row                      */
+    double  *suggested_p;     /* n: its probability when keep_rank_scores, else NULL */
     uint32_t *ranked;         /* n_flagged indices, ranked by opts.rank     */
     double  *ranked_score;    /* n_flagged rank scores, same order          */
     int32_t *ranked_given;    /* n_flagged given labels, same order         */

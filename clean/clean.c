@@ -48,8 +48,11 @@ static int set_why(cln_plan *p, size_t i, const char *prefix, const char *what)
 }
 
 int cln_plan_make(const int32_t *given, size_t n, const cln_decision *dec, size_t ndec,
-                  cln_auto policy, double min_quality, double relabel_below, cln_plan *out, la_error *err)
+                  const cln_auto_opts *ao, cln_plan *out, la_error *err)
 {
+    assert(ao);
+    cln_auto policy = ao->policy;
+    double min_quality = ao->min_quality, relabel_below = ao->relabel_below, relabel_above = ao->relabel_above;
     memset(out, 0, sizeof *out);
     out->n = n;
     out->label = la_malloc_array(n ? n : 1, sizeof *out->label);
@@ -89,7 +92,8 @@ int cln_plan_make(const int32_t *given, size_t n, const cln_decision *dec, size_
             out->n_unreviewed++;
             if (policy == CLN_AUTO_NONE) continue;
             if (!isnan(min_quality) && !(d->quality < min_quality)) continue;
-            int sure = !isnan(relabel_below) && d->quality < relabel_below;
+            int sure = (!isnan(relabel_below) && d->quality < relabel_below) ||
+                       (relabel_above > 0 && d->suggested_p >= relabel_above);   /* NAN compares false */
             if (policy == CLN_AUTO_DROP && !(sure && d->suggested >= 0 && d->suggested != given[i])) {
                 out->label[i] = CLN_DROPPED;
                 if (set_why(out, i, "automatic:", "drop")) goto oom;
@@ -293,8 +297,8 @@ int cln_stage(const cln_stage_in *in, const cln_stage_opts *o, cln_stage_out *ou
     assert(in && in->ds && in->data_path && (in->dec || in->ndec == 0) && o && o->out_dir && out);
     const la_dataset *ds = in->ds;
     memset(out, 0, sizeof *out);
-    int rc = cln_plan_make(ds->labels, ds->n, in->dec, in->ndec, o->policy, o->min_quality,
-                           o->relabel_below, &out->plan, err);
+    cln_auto_opts ao = {o->policy, o->min_quality, o->relabel_below, o->relabel_above};
+    int rc = cln_plan_make(ds->labels, ds->n, in->dec, in->ndec, &ao, &out->plan, err);
     if (!rc && in->issue_why) rc = cln_plan_drop_issues(&out->plan, in->issue_why, err);
     if (rc) {
         cln_plan_free(&out->plan);

@@ -31,7 +31,18 @@ typedef struct cln_decision {
     int32_t     suggested;    /* the audit's suggested class                   */
     double      quality;      /* label quality score (lower = more suspect)    */
     const char *reviewer;     /* NULL or "" when unknown                       */
+    double      suggested_p;  /* the suggested class's probability (NAN or 0:
+                                 unknown; --relabel-above never applies)      */
 } cln_decision;
+
+/* What happens to the flagged examples nobody decided (pending, skip). */
+typedef struct cln_auto_opts {
+    cln_auto policy;
+    double   min_quality;     /* NAN = the policy applies to all              */
+    double   relabel_below;   /* drop: relabel when quality < it (NAN = never) */
+    double   relabel_above;   /* drop: relabel when suggested_p >= it (<= 0 or
+                                 NAN = never)                                 */
+} cln_auto_opts;
 
 /* The outcome for every row. */
 typedef struct cln_plan {
@@ -53,14 +64,17 @@ typedef struct cln_plan {
  *   pending, skip (nobody decided) -> the automatic policy, only when
  *              quality < min_quality (min_quality NAN = always):
  *              relabel -> suggested (when it differs), drop -> dropped,
- *              except that with drop, quality < relabel_below (NAN =
- *              never) relabels to the suggested class instead: the model
- *              is then sure enough of its suggestion to keep the example.
- * given: n current labels. Returns 0, LA_EUSAGE (a row out of range, a row
- * listed twice, a relabel without a class) or LA_EINTERNAL; free with
- * cln_plan_free (safe on a zeroed struct). */
+ *              except that with drop, quality < relabel_below or
+ *              suggested_p >= relabel_above relabels to the suggested
+ *              class instead: the model is then sure enough that the given
+ *              label is wrong (low quality) or that its suggestion is right
+ *              (a high probability of the suggested class) to keep the example.
+ * ao: the policy and its thresholds (cln_auto_opts). given: n current
+ * labels. Returns 0, LA_EUSAGE (a row out of range, a row listed twice, a
+ * relabel without a class) or LA_EINTERNAL; free with cln_plan_free (safe
+ * on a zeroed struct). */
 int  cln_plan_make(const int32_t *given, size_t n, const cln_decision *dec, size_t ndec,
-                   cln_auto policy, double min_quality, double relabel_below, cln_plan *out, la_error *err);
+                   const cln_auto_opts *ao, cln_plan *out, la_error *err);
 void cln_plan_free(cln_plan *p);
 
 /* Drops every row i with why[i] != NULL (why[i] becomes its why in the
@@ -94,6 +108,7 @@ typedef struct cln_stage_opts {
     cln_auto    policy;              /* unreviewed flagged examples            */
     double      min_quality;         /* NAN = the policy applies to all         */
     double      relabel_below;       /* NAN = never (see cln_plan_make)         */
+    double      relabel_above;       /* <= 0 or NAN = never (cln_auto_opts)     */
     const char *out_dir;             /* as cln_out_dir_check normalized it      */
 } cln_stage_opts;
 

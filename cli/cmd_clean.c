@@ -30,7 +30,7 @@
 static const char usage[] =
     "usage: labelaudit clean (--db FILE [--run N] | --consensus DIR) --data DATASET [loader options]\n"
     "           [--labels FILE] --out DIR [--auto none|drop|relabel] [--min-quality Q]\n"
-    "           [--relabel-below Q] [--drop-issues TYPES]\n"
+    "           [--relabel-below Q] [--relabel-above P] [--drop-issues TYPES]\n"
     "\n"
     "Applies the review decisions of an audit run to the dataset and writes the\n"
     "cleaned dataset, in the input's own format, to DIR with changes.csv beside it.\n"
@@ -53,6 +53,10 @@ static const char usage[] =
     "  --relabel-below Q    with --auto drop: relabel (to the suggested class) instead of\n"
     "                       dropping when the label quality score is < Q, i.e. when the\n"
     "                       model is sure the given label is wrong; drop the rest\n"
+    "  --relabel-above P    with --auto drop: relabel instead of dropping when the\n"
+    "                       suggested class has probability >= P, i.e. when the model is\n"
+    "                       sure of the new label (P in (0, 1]; e.g. 0.9); drop the rest.\n"
+    "                       Needs a run recorded by this version's audit --db\n"
     "  --drop-issues TYPES  drop what the run's dataset checks found (audit --issues ... --db),\n"
     "                       comma-separated: exact_duplicate, near_duplicate,\n"
     "                       image_near_duplicate (each group of copies keeps its lowest row),\n"
@@ -82,7 +86,7 @@ static const char usage[] =
     "\n";
 
 enum { O_DB = 1, O_RUN, O_CONSENSUS, O_DATA, O_LABELS, O_OUT, O_AUTO, O_MINQ, O_RELABEL_BELOW, O_FORMAT, O_QUIET, O_HELP,
-       O_DROP_ISSUES };
+       O_DROP_ISSUES, O_RELABEL_ABOVE };
 
 static const struct option own_options[] = {
     {"db", required_argument, NULL, O_DB},
@@ -94,6 +98,7 @@ static const struct option own_options[] = {
     {"auto", required_argument, NULL, O_AUTO},
     {"min-quality", required_argument, NULL, O_MINQ},
     {"relabel-below", required_argument, NULL, O_RELABEL_BELOW},
+    {"relabel-above", required_argument, NULL, O_RELABEL_ABOVE},
     {"format", required_argument, NULL, O_FORMAT},
     {"quiet", no_argument, NULL, O_QUIET},
     {"help", no_argument, NULL, O_HELP},
@@ -106,7 +111,7 @@ typedef struct clean_args {
     long run;
     cln_auto policy;
     unsigned drop_issues;        /* --drop-issues: 1 << cln_issue_kind        */
-    double min_quality, relabel_below;
+    double min_quality, relabel_below, relabel_above;
     int json, quiet;
     io_load_opts load;
     unsigned load_given;         /* loader options on the command line      */
@@ -137,6 +142,10 @@ static int own_option(void *ctx, int c, const char *arg)
         break;
     case O_RELABEL_BELOW:
         if (cli_parse_double("clean", "--relabel-below", arg, 0.0, 1.0, &a->relabel_below)) return LA_EUSAGE;
+        break;
+    case O_RELABEL_ABOVE:
+        if (cli_parse_double("clean", "--relabel-above", arg, 0.0, 1.0, &a->relabel_above)) return LA_EUSAGE;
+        if (!(a->relabel_above > 0)) return cli_usage_error("clean", "--relabel-above must be in (0, 1], got '%s'", arg);
         break;
     case O_DROP_ISSUES: {
         const char *bad = arg;
@@ -169,6 +178,11 @@ static int parse_args(int argc, char **argv, clean_args *a, int *help)
     if (!isnan(a->relabel_below) && a->policy != CLN_AUTO_DROP)
         return cli_usage_error("clean", "--relabel-below goes with --auto drop (it says which flagged "
                                "examples to relabel instead of dropping)");
+    if (!isnan(a->relabel_above) && a->policy != CLN_AUTO_DROP)
+        return cli_usage_error("clean", "--relabel-above goes with --auto drop (it says which flagged "
+                               "examples to relabel instead of dropping)");
+    if (!isnan(a->relabel_above) && !a->db)
+        return cli_usage_error("clean", "--relabel-above reads the run's probabilities: it needs --db");
     return 0;
 }
 
@@ -272,7 +286,12 @@ static int load_queue(const clean_args *a, const la_dataset *ds, run_queue *q, l
         d->new_label = it->new_label >= 0 && it->new_label < k ? map[it->new_label] : -1;
         d->suggested = it->suggested >= 0 && it->suggested < k ? map[it->suggested] : -1;
         d->quality = it->quality;
+        d->suggested_p = it->suggested_p;
         d->reviewer = it->reviewer;
+        if (!isnan(a->relabel_above) && isnan(it->suggested_p) && it->rank > 0)
+            return la_error_set(err, LA_EUSAGE, a->db, 0, "run %lld has no probabilities of the suggested classes "
+                                "(recorded before labelaudit kept them): --relabel-above needs the audit re-run "
+                                "with --db", (long long)q->run_id);
         if (it->given >= 0 && it->given < k && map[it->given] != ds->labels[it->row]) n_given_differs++;
     }
     if (n_given_differs)
@@ -446,6 +465,7 @@ int cmd_clean(int argc, char **argv)
     memset(&a, 0, sizeof a);
     a.min_quality = NAN;
     a.relabel_below = NAN;
+    a.relabel_above = NAN;
     io_load_opts_init(&a.load);
     int help = 0, rc = parse_args(argc, argv, &a, &help);
     if (rc || help) {
@@ -491,7 +511,7 @@ int cmd_clean(int argc, char **argv)
     cln_stage_in in = {.ds = &ds, .data_path = a.data, .dec = q.dec, .ndec = q.n_dec, .issue_why = x.why,
                        .leaks = x.leaks, .n_leaks = x.n_leaks, .write_leaks = (a.drop_issues >> CLN_ISS_LEAKAGE) & 1};
     cln_stage_opts so_opts = {.policy = a.policy, .min_quality = a.min_quality,
-                              .relabel_below = a.relabel_below, .out_dir = out};
+                              .relabel_below = a.relabel_below, .relabel_above = a.relabel_above, .out_dir = out};
     if ((rc = cln_stage(&in, &so_opts, &so, &err))) goto fail;
     if (print_summary(&a, out, &ds, &q, &so, &x)) {
         rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory");

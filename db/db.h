@@ -32,6 +32,7 @@ typedef struct db_audit_record {
     char *const *image_paths;       /* n, or NULL                             */
     const int64_t *given;           /* n given labels                         */
     const int64_t *suggested;       /* n: argmax of the predicted probabilities */
+    const double  *suggested_p;     /* n: its probability, or NULL (stored NULL) */
     const double  *quality;         /* n label quality scores (--rank-by)     */
     const uint8_t *is_issue;        /* n: flagged by --filter-by              */
     const int64_t *ranked;          /* n_ranked flagged indices, best first   */
@@ -105,6 +106,7 @@ typedef struct db_item {
     int64_t row;              /* 0-based row in the dataset                     */
     char   *dataset_id;
     int64_t given, suggested;
+    double  suggested_p;      /* its probability (schema 008); NAN when not recorded */
     double  quality;
     int64_t rank;             /* 1-based                                        */
     char   *image_path;       /* NULL when none                                 */

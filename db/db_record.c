@@ -106,6 +106,7 @@ int db_record_audit_result(sqlite3 *db, const struct au_input *in, const struct 
         .image_paths = in->image_paths,
         .given = a.given,
         .suggested = a.sugg,
+        .suggested_p = r->suggested_p,
         .quality = r->quality,
         .is_issue = a.issue,
         .ranked = a.ranked,

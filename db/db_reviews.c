@@ -52,7 +52,7 @@ void db_review_view_free(db_review_view *v)
 static const char view_sql[] =
     "SELECT v.queue_id, v.row, v.dataset_id, v.given, v.suggested, v.quality, v.rank, v.image_path,"
     " v.features, COALESCE(r.status, 'pending'), r.new_label, r.reviewer, r.decided_at, r.note,"
-    " COALESCE(r.version, 0), 0, 0, r.verdict"
+    " COALESCE(r.version, 0), 0, 0, r.verdict, v.suggested_p"
     " FROM queue_view v LEFT JOIN reviews r ON r.queue_id = v.queue_id AND r.reviewer = ?2"
     " WHERE v.run_id = ?1 AND (?3 <= 0 OR v.queue_id = ?3) ORDER BY v.rank IS NULL, v.rank, v.row";
 

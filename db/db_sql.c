@@ -6,6 +6,7 @@
 #include "db_sql.h"
 
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 int db_sql_fail(sqlite3 *db, la_error *err, const char *what)
@@ -120,6 +121,7 @@ static int item_from_row(sqlite3_stmt *st, db_item *it)
     it->carried_from = sqlite3_column_int64(st, 15);  /* NULL reads 0 */
     it->disagrees = sqlite3_column_int(st, 16);
     it->verdict = col_copy(st, 17, &ok);            /* schema 004; NULL = none */
+    it->suggested_p = sqlite3_column_type(st, 18) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 18);
     if (ok && !it->dataset_id) ok = (it->dataset_id = la_strdup("")) != NULL;
     if (ok && !it->status) ok = (it->status = la_strdup("pending")) != NULL;
     return ok ? 0 : -1;

@@ -52,7 +52,7 @@ int db_write_carry(sqlite3 *db, int64_t run_id, la_error *err);
 /* The columns of queue_view every queue reader selects, in item order. */
 #define DB_SQL_ITEM_COLUMNS \
     "queue_id, row, dataset_id, given, suggested, quality, rank, image_path, features," \
-    " status, new_label, reviewer, decided_at, note, version, carried_from, disagrees, verdict"
+    " status, new_label, reviewer, decided_at, note, version, carried_from, disagrees, verdict, suggested_p"
 
 /* Steps a prepared SELECT of DB_SQL_ITEM_COLUMNS into *out (free with
  * db_items_free), at most max_rows rows (0 = no limit), then finalizes st.

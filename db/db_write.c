@@ -136,7 +136,7 @@ static int insert_examples(sqlite3 *db, const db_audit_record *rec, const int64_
 {
     sqlite3_stmt *st;
     if (db_sql_prepare(db, "INSERT INTO examples (run_id, row, dataset_id, given, suggested, quality,"
-                    " is_issue, rank, image_path, features) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    " is_issue, rank, image_path, features, suggested_p) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 &st, err))
         return err->status;
     int status = 0;
@@ -158,6 +158,8 @@ static int insert_examples(sqlite3 *db, const db_audit_record *rec, const int64_
         else sqlite3_bind_null(st, 8);
         db_sql_bind_text_or_null(st, 9, rec->image_paths ? rec->image_paths[i] : NULL);
         db_sql_bind_text_or_null(st, 10, rec->features ? rec->features[i] : NULL);
+        if (rec->suggested_p) sqlite3_bind_double(st, 11, rec->suggested_p[i]);
+        else sqlite3_bind_null(st, 11);
         if (sqlite3_step(st) != SQLITE_DONE) status = db_sql_fail(db, err, "insert example");
         sqlite3_reset(st);
     }

@@ -101,6 +101,49 @@ awk -F, 'NR==FNR { if (FNR > 1) { q[$3] = $6; s[$3] = $5 } next }
     || fail "--relabel-below: relabeled rows scored below Q and took the suggested class" "$(head -5 "$TMP/rb/changes.csv")"
 [ "$(wc -l < "$TMP/rb/digits.csv")" = $(($(wc -l < "$DIG") - NRD - 1)) ] && pass "--relabel-below keeps the relabeled rows" || fail "--relabel-below keeps the relabeled rows" "$(wc -l < "$TMP/rb/digits.csv")"
 
+# --auto drop --relabel-above: relabel where the suggested class's probability
+# (recorded by the audit, examples.suggested_p) is at least P, drop the rest
+if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+    r=$(/usr/bin/python3 - "$TMP/cv/pp.npy" "$DB" <<'PY'
+import sqlite3, sys
+import numpy as np
+P = np.load(sys.argv[1])
+db = sqlite3.connect(sys.argv[2])
+run = db.execute("select max(id) from runs").fetchone()[0]
+rows = db.execute("select row, suggested, suggested_p from examples where run_id = ?", (run,)).fetchall()
+bad = sum(1 for r, s, p in rows if s != P[r].argmax() or p != P[r].max())
+print("ok" if len(rows) == len(P) and bad == 0 else "%d of %d rows differ" % (bad, len(rows)))
+PY
+)
+    [ "$r" = ok ] && pass "audit --db records the suggested class's probability, the row maximum, for every example"         || fail "audit --db records the suggested class's probability" "$r"
+fi
+la clean --db "$DB" --data "$DIG" --labels "$TMP/noisy.csv" --out "$TMP/ra" --auto relabel --relabel-above 0.9
+expect_rc 2 "--relabel-above without --auto drop exits 2"; expect_err 'relabel-above goes with --auto drop' "refusal says why"
+la clean --db "$DB" --data "$DIG" --labels "$TMP/noisy.csv" --out "$TMP/ra" --auto drop --relabel-above 0
+expect_rc 2 "--relabel-above 0 exits 2"; expect_err 'must be in \(0, 1\]' "refusal says the range"
+la clean --db "$DB" --data "$DIG" --labels "$TMP/noisy.csv" --out "$TMP/ra" --auto drop --relabel-above 0.9
+expect_rc 0 "auto drop --relabel-above 0.9 exits 0"
+NAB=$(grep -c ',automatic:relabel$' "$TMP/ra/changes.csv")
+NAD=$(grep -c ',automatic:drop$' "$TMP/ra/changes.csv")
+[ "$NAB" -gt 0 ] && [ "$NAD" -gt 0 ] && pass "--relabel-above: some relabeled ($NAB), the rest dropped ($NAD)" || fail "--relabel-above splits relabel and drop" "$NAB relabeled, $NAD dropped"
+[ $((NAB + NAD)) = $((NDROP - 1)) ] && pass "--relabel-above: every automatic drop of --auto drop is now a drop or a relabel" || fail "--relabel-above covers the same rows" "$NAB + $NAD vs $((NDROP - 1))"
+# relabeled: suggested_p >= 0.9 and the suggested class; dropped: below 0.9 (from the database)
+RUN=$(sqlite3 "$DB" "select max(id) from runs where id in (select run_id from examples)")
+sqlite3 -csv "$DB" "select e.dataset_id, e.suggested_p >= 0.9, c.name from examples e join run_classes c on c.run_id = e.run_id and c.class_index = e.suggested where e.run_id = $RUN and e.rank is not null" > "$TMP/sp.csv"
+awk -F, 'NR==FNR { sure[$1] = $2; sug[$1] = $3; next }
+         FNR > 1 && $4 == "automatic:relabel" && !(sure[$1] == 1 && sug[$1] == $3) { bad++ }
+         FNR > 1 && $4 == "automatic:drop" && sure[$1] != 0 { bad++ }
+         END { exit bad > 0 }' "$TMP/sp.csv" "$TMP/ra/changes.csv" \
+    && pass "--relabel-above: relabeled rows had p(suggested) >= P and took it, dropped rows were below P" \
+    || fail "--relabel-above follows p(suggested)" "$(head -3 "$TMP/sp.csv"); $(head -3 "$TMP/ra/changes.csv")"
+# a run recorded before suggested_p existed (NULL): refused, nothing written
+cp "$DB" "$TMP/old.db"
+sqlite3 "$TMP/old.db" "update examples set suggested_p = NULL"
+la clean --db "$TMP/old.db" --data "$DIG" --labels "$TMP/noisy.csv" --out "$TMP/ra_old" --auto drop --relabel-above 0.9
+expect_rc 2 "--relabel-above on a run without p(suggested) exits 2"
+expect_err "old\.db: run [0-9]+ has no probabilities of the suggested classes" "refusal names the database and says why"
+check "nothing written for it" test ! -e "$TMP/ra_old"
+
 # re-running replaces an earlier clean output; a foreign directory is refused
 la clean --db "$DB" --data "$DIG" --labels "$TMP/noisy.csv" --out "$TMP/drop" --auto none --quiet
 expect_rc 0 "earlier clean output replaced"

@@ -289,3 +289,19 @@ if [ -f "$T/iris.csv" ] && [ -f "$T/digits.csv" ]; then
 else
     pass "cv over ranks skipped: $T/iris.csv or digits.csv missing"
 fi
+
+# --db over ranks: the examples recorded (labels, suggestions, their
+# probabilities, scores, ranks) are one process's, row for row
+CASE="$GOLDEN/digits_logreg_k10_n1797"
+if [ -f "$CASE/labels.npy" ] && command -v sqlite3 >/dev/null 2>&1; then
+    "$LA_BIN" audit --labels "$CASE/labels.npy" --pred-probs "$CASE/pred_probs.npy" --out "$TMP/d1" --db "$TMP/d1.db" \
+        --quiet >/dev/null 2>&1
+    $MPIRUN -np 3 "$MPI_BIN" audit --labels "$CASE/labels.npy" --pred-probs "$CASE/pred_probs.npy" --out "$TMP/d3" \
+        --db "$TMP/d3.db" --quiet >/dev/null 2>&1
+    Q="select row, given, suggested, printf('%.17g', suggested_p), printf('%.17g', quality), is_issue, rank from examples order by row"
+    sqlite3 "$TMP/d1.db" "$Q" > "$TMP/d1.rows"
+    sqlite3 "$TMP/d3.db" "$Q" > "$TMP/d3.rows"
+    check "audit --db over 3 ranks records one process's examples (suggested_p too)" cmp -s "$TMP/d1.rows" "$TMP/d3.rows"
+    check "and every example has its suggested class's probability" \
+        test "$(sqlite3 "$TMP/d3.db" 'select count(*) from examples where suggested_p is null')" = 0
+fi

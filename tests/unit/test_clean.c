@@ -65,15 +65,15 @@ static void test_plan_none_keeps_unreviewed(void **state)
 {
     (void)state;
     cln_decision d[] = {
-        {1, "pending", -1, 2, 0.1, NULL},
-        {2, "relabel", 0, 2, 0.3, "ann"},
-        {3, "drop", -1, 0, 0.2, "bob"},
-        {4, "keep", -1, 0, 0.05, "ann"},
-        {5, "skip", -1, 1, 0.01, "bob"},
+        {1, "pending", -1, 2, 0.1, NULL, NAN},
+        {2, "relabel", 0, 2, 0.3, "ann", NAN},
+        {3, "drop", -1, 0, 0.2, "bob", NAN},
+        {4, "keep", -1, 0, 0.05, "ann", NAN},
+        {5, "skip", -1, 1, 0.01, "bob", NAN},
     };
     cln_plan p;
     la_error err;
-    assert_int_equal(cln_plan_make(given6, 6, d, 5, CLN_AUTO_NONE, NAN, NAN, &p, &err), 0);
+    assert_int_equal(cln_plan_make(given6, 6, d, 5, &(cln_auto_opts){CLN_AUTO_NONE, NAN, NAN, NAN}, &p, &err), 0);
     int32_t want[6] = {0, 0, 0, CLN_DROPPED, 2, 2};
     assert_memory_equal(p.label, want, sizeof want);
     assert_null(p.why[0]);
@@ -95,14 +95,14 @@ static void test_plan_relabel_and_drop(void **state)
 {
     (void)state;
     cln_decision d[] = {
-        {1, "pending", -1, 2, 0.1, NULL},
-        {2, "relabel", 0, 2, 0.3, "ann"},      /* reviewer wins over auto */
-        {4, "keep", -1, 0, 0.05, "ann"},       /* keep is never touched */
-        {5, "skip", -1, 1, 0.01, ""},
+        {1, "pending", -1, 2, 0.1, NULL, NAN},
+        {2, "relabel", 0, 2, 0.3, "ann", NAN},      /* reviewer wins over auto */
+        {4, "keep", -1, 0, 0.05, "ann", NAN},       /* keep is never touched */
+        {5, "skip", -1, 1, 0.01, "", NAN},
     };
     cln_plan p;
     la_error err;
-    assert_int_equal(cln_plan_make(given6, 6, d, 4, CLN_AUTO_RELABEL, NAN, NAN, &p, &err), 0);
+    assert_int_equal(cln_plan_make(given6, 6, d, 4, &(cln_auto_opts){CLN_AUTO_RELABEL, NAN, NAN, NAN}, &p, &err), 0);
     int32_t want[6] = {0, 2, 0, 1, 2, 1};
     assert_memory_equal(p.label, want, sizeof want);
     assert_string_equal(p.why[1], "automatic:relabel");
@@ -112,7 +112,7 @@ static void test_plan_relabel_and_drop(void **state)
     assert_int_equal(p.n_automatic, 2);
     cln_plan_free(&p);
 
-    assert_int_equal(cln_plan_make(given6, 6, d, 4, CLN_AUTO_DROP, NAN, NAN, &p, &err), 0);
+    assert_int_equal(cln_plan_make(given6, 6, d, 4, &(cln_auto_opts){CLN_AUTO_DROP, NAN, NAN, NAN}, &p, &err), 0);
     int32_t want2[6] = {0, CLN_DROPPED, 0, 1, 2, CLN_DROPPED};
     assert_memory_equal(p.label, want2, sizeof want2);
     assert_string_equal(p.why[1], "automatic:drop");
@@ -125,19 +125,19 @@ static void test_plan_min_quality(void **state)
 {
     (void)state;
     cln_decision d[] = {
-        {0, "pending", -1, 1, 0.50, NULL},
-        {1, "pending", -1, 1, 0.10, NULL},
-        {2, "pending", -1, 0, 0.20, NULL},     /* exactly Q: not below */
-        {3, "pending", -1, 1, 0.05, NULL},     /* suggested == given: nothing */
+        {0, "pending", -1, 1, 0.50, NULL, NAN},
+        {1, "pending", -1, 1, 0.10, NULL, NAN},
+        {2, "pending", -1, 0, 0.20, NULL, NAN},     /* exactly Q: not below */
+        {3, "pending", -1, 1, 0.05, NULL, NAN},     /* suggested == given: nothing */
     };
     cln_plan p;
     la_error err;
-    assert_int_equal(cln_plan_make(given6, 6, d, 4, CLN_AUTO_RELABEL, 0.2, NAN, &p, &err), 0);
+    assert_int_equal(cln_plan_make(given6, 6, d, 4, &(cln_auto_opts){CLN_AUTO_RELABEL, 0.2, NAN, NAN}, &p, &err), 0);
     int32_t want[6] = {0, 1, 1, 1, 2, 2};
     assert_memory_equal(p.label, want, sizeof want);
     assert_int_equal(p.n_relabeled, 1);
     cln_plan_free(&p);
-    assert_int_equal(cln_plan_make(given6, 6, d, 4, CLN_AUTO_DROP, 0.2, NAN, &p, &err), 0);
+    assert_int_equal(cln_plan_make(given6, 6, d, 4, &(cln_auto_opts){CLN_AUTO_DROP, 0.2, NAN, NAN}, &p, &err), 0);
     int32_t want2[6] = {0, CLN_DROPPED, 1, CLN_DROPPED, 2, 2};
     assert_memory_equal(p.label, want2, sizeof want2);
     cln_plan_free(&p);
@@ -148,15 +148,15 @@ static void test_plan_relabel_below(void **state)
 {
     (void)state;
     cln_decision d[] = {
-        {0, "pending", -1, 1, 0.50, NULL},     /* not sure: dropped */
-        {1, "pending", -1, 1, 0.10, NULL},     /* sure: relabeled */
-        {2, "pending", -1, 0, 0.15, NULL},     /* exactly the cut: not below, dropped */
-        {3, "pending", -1, 1, 0.05, NULL},     /* sure, but suggested == given: dropped */
-        {4, "keep", -1, 0, 0.01, "ann"},       /* reviewers still win */
+        {0, "pending", -1, 1, 0.50, NULL, NAN},     /* not sure: dropped */
+        {1, "pending", -1, 1, 0.10, NULL, NAN},     /* sure: relabeled */
+        {2, "pending", -1, 0, 0.15, NULL, NAN},     /* exactly the cut: not below, dropped */
+        {3, "pending", -1, 1, 0.05, NULL, NAN},     /* sure, but suggested == given: dropped */
+        {4, "keep", -1, 0, 0.01, "ann", NAN},       /* reviewers still win */
     };
     cln_plan p;
     la_error err;
-    assert_int_equal(cln_plan_make(given6, 6, d, 5, CLN_AUTO_DROP, NAN, 0.15, &p, &err), 0);
+    assert_int_equal(cln_plan_make(given6, 6, d, 5, &(cln_auto_opts){CLN_AUTO_DROP, NAN, 0.15, NAN}, &p, &err), 0);
     int32_t want[6] = {CLN_DROPPED, 1, CLN_DROPPED, CLN_DROPPED, 2, 2};
     assert_memory_equal(p.label, want, sizeof want);
     assert_string_equal(p.why[1], "automatic:relabel");
@@ -165,8 +165,37 @@ static void test_plan_relabel_below(void **state)
     assert_int_equal(p.n_relabeled, 1);
     cln_plan_free(&p);
     /* with --min-quality 0.3 the unsure row 0 is left alone */
-    assert_int_equal(cln_plan_make(given6, 6, d, 5, CLN_AUTO_DROP, 0.3, 0.15, &p, &err), 0);
+    assert_int_equal(cln_plan_make(given6, 6, d, 5, &(cln_auto_opts){CLN_AUTO_DROP, 0.3, 0.15, NAN}, &p, &err), 0);
     int32_t want2[6] = {0, 1, CLN_DROPPED, CLN_DROPPED, 2, 2};
+    assert_memory_equal(p.label, want2, sizeof want2);
+    cln_plan_free(&p);
+}
+
+/* --auto drop --relabel-above: a sure suggestion (its probability at least
+ * P) relabels, the rest drop; an unknown probability never relabels. */
+static void test_plan_relabel_above(void **state)
+{
+    (void)state;
+    cln_decision d[] = {
+        {0, "pending", -1, 1, 0.10, NULL, 0.50},   /* not sure: dropped */
+        {1, "pending", -1, 1, 0.30, NULL, 0.95},   /* sure: relabeled */
+        {2, "pending", -1, 0, 0.20, NULL, 0.90},   /* exactly P: relabeled */
+        {3, "pending", -1, 1, 0.05, NULL, NAN},    /* unknown: dropped */
+        {4, "keep", -1, 0, 0.01, "ann", 0.99},     /* reviewers still win */
+    };
+    cln_plan p;
+    la_error err;
+    assert_int_equal(cln_plan_make(given6, 6, d, 5, &(cln_auto_opts){CLN_AUTO_DROP, NAN, NAN, 0.9}, &p, &err), 0);
+    int32_t want[6] = {CLN_DROPPED, 1, 0, CLN_DROPPED, 2, 2};
+    assert_memory_equal(p.label, want, sizeof want);
+    assert_string_equal(p.why[1], "automatic:relabel");
+    assert_string_equal(p.why[2], "automatic:relabel");
+    assert_int_equal(p.n_dropped, 2);
+    assert_int_equal(p.n_relabeled, 2);
+    cln_plan_free(&p);
+    /* with --relabel-below too, either rule keeps the example */
+    assert_int_equal(cln_plan_make(given6, 6, d, 5, &(cln_auto_opts){CLN_AUTO_DROP, NAN, 0.15, 0.9}, &p, &err), 0);
+    int32_t want2[6] = {1, 1, 0, CLN_DROPPED, 2, 2};   /* row 3: its suggestion is its label */
     assert_memory_equal(p.label, want2, sizeof want2);
     cln_plan_free(&p);
 }
@@ -176,12 +205,12 @@ static void test_plan_bad_rows(void **state)
     (void)state;
     cln_plan p;
     la_error err;
-    cln_decision out_of_range[] = {{6, "drop", -1, 0, 0.1, "x"}};
-    assert_int_equal(cln_plan_make(given6, 6, out_of_range, 1, CLN_AUTO_NONE, NAN, NAN, &p, &err), LA_EUSAGE);
-    cln_decision twice[] = {{1, "drop", -1, 0, 0.1, "x"}, {1, "keep", -1, 0, 0.1, "x"}};
-    assert_int_equal(cln_plan_make(given6, 6, twice, 2, CLN_AUTO_NONE, NAN, NAN, &p, &err), LA_EUSAGE);
-    cln_decision nolabel[] = {{1, "relabel", -1, 0, 0.1, "x"}};
-    assert_int_equal(cln_plan_make(given6, 6, nolabel, 1, CLN_AUTO_NONE, NAN, NAN, &p, &err), LA_EUSAGE);
+    cln_decision out_of_range[] = {{6, "drop", -1, 0, 0.1, "x", NAN}};
+    assert_int_equal(cln_plan_make(given6, 6, out_of_range, 1, &(cln_auto_opts){CLN_AUTO_NONE, NAN, NAN, NAN}, &p, &err), LA_EUSAGE);
+    cln_decision twice[] = {{1, "drop", -1, 0, 0.1, "x", NAN}, {1, "keep", -1, 0, 0.1, "x", NAN}};
+    assert_int_equal(cln_plan_make(given6, 6, twice, 2, &(cln_auto_opts){CLN_AUTO_NONE, NAN, NAN, NAN}, &p, &err), LA_EUSAGE);
+    cln_decision nolabel[] = {{1, "relabel", -1, 0, 0.1, "x", NAN}};
+    assert_int_equal(cln_plan_make(given6, 6, nolabel, 1, &(cln_auto_opts){CLN_AUTO_NONE, NAN, NAN, NAN}, &p, &err), LA_EUSAGE);
     assert_null(p.label);
 }
 
@@ -204,10 +233,10 @@ static void test_changes_csv(void **state)
     int32_t lab[4] = {0, 1, 2, 0};
     la_dataset ds;
     toy(&ds, ids, names, lab, 4);
-    cln_decision d[] = {{1, "relabel", 2, 0, 0.1, "ann \"the\" reviewer"}, {3, "pending", -1, 1, 0.1, NULL}};
+    cln_decision d[] = {{1, "relabel", 2, 0, 0.1, "ann \"the\" reviewer", NAN}, {3, "pending", -1, 1, 0.1, NULL, NAN}};
     cln_plan p;
     la_error err;
-    assert_int_equal(cln_plan_make(lab, 4, d, 2, CLN_AUTO_DROP, NAN, NAN, &p, &err), 0);
+    assert_int_equal(cln_plan_make(lab, 4, d, 2, &(cln_auto_opts){CLN_AUTO_DROP, NAN, NAN, NAN}, &p, &err), 0);
     char path[400];
     snprintf(path, sizeof path, "%s/changes.csv", g_dir);
     assert_int_equal(cln_write_changes(path, &ds, lab, &p, &err), 0);
@@ -242,11 +271,11 @@ static void test_csv_writer_raw_copy(void **state)
     toy(&ds, ids, names, lab, 5);
     /* r1 -> eel (was quoted: stays quoted), r2 dropped, r3 -> "dog, big"
      * (needs quotes), r4 -> eel (quoted before) */
-    cln_decision d[] = {{1, "relabel", 2, 0, 0, "a"}, {2, "drop", -1, 0, 0, "a"},
-                        {3, "relabel", 1, 0, 0, "a"}, {4, "relabel", 2, 0, 0, "a"}};
+    cln_decision d[] = {{1, "relabel", 2, 0, 0, "a", NAN}, {2, "drop", -1, 0, 0, "a", NAN},
+                        {3, "relabel", 1, 0, 0, "a", NAN}, {4, "relabel", 2, 0, 0, "a", NAN}};
     cln_plan p;
     la_error err;
-    assert_int_equal(cln_plan_make(lab, 5, d, 4, CLN_AUTO_NONE, NAN, NAN, &p, &err), 0);
+    assert_int_equal(cln_plan_make(lab, 5, d, 4, &(cln_auto_opts){CLN_AUTO_NONE, NAN, NAN, NAN}, &p, &err), 0);
     assert_int_equal(io_write_csv_relabeled(in, 1, &ds, p.label, out, &err), 0);
     assert_string_equal(slurp(out),
                         "\xEF\xBB\xBF" "id,label,x\r\n"
@@ -272,7 +301,7 @@ static void test_csv_writer_raw_copy(void **state)
 
     /* a file with a different number of records is refused */
     write_file(in, "id,label,x\nr0,cat,1\n");
-    assert_int_equal(cln_plan_make(lab, 5, NULL, 0, CLN_AUTO_NONE, NAN, NAN, &p, &err), 0);
+    assert_int_equal(cln_plan_make(lab, 5, NULL, 0, &(cln_auto_opts){CLN_AUTO_NONE, NAN, NAN, NAN}, &p, &err), 0);
     assert_int_equal(io_write_csv_relabeled(in, 1, &ds, p.label, out, &err), LA_EUSAGE);
     cln_plan_free(&p);
 }
@@ -314,10 +343,10 @@ static void test_idx_writer(void **state)
     la_dataset ds;
     toy(&ds, ids, names, lab, 3);
     ds.d = 4;
-    cln_decision d[] = {{1, "drop", -1, 0, 0, "a"}, {2, "relabel", 0, 0, 0, "a"}};
+    cln_decision d[] = {{1, "drop", -1, 0, 0, "a", NAN}, {2, "relabel", 0, 0, 0, "a", NAN}};
     cln_plan p;
     la_error err;
-    assert_int_equal(cln_plan_make(lab, 3, d, 2, CLN_AUTO_NONE, NAN, NAN, &p, &err), 0);
+    assert_int_equal(cln_plan_make(lab, 3, d, 2, &(cln_auto_opts){CLN_AUTO_NONE, NAN, NAN, NAN}, &p, &err), 0);
     snprintf(oi, sizeof oi, "%s/o-images-idx3-ubyte", g_dir);
     snprintf(ol, sizeof ol, "%s/o-labels-idx1-ubyte", g_dir);
     assert_int_equal(io_write_idx(in, &ds, p.label, oi, ol, &err), 0);
@@ -344,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_plan_relabel_and_drop),
         cmocka_unit_test(test_plan_min_quality),
         cmocka_unit_test(test_plan_relabel_below),
+        cmocka_unit_test(test_plan_relabel_above),
         cmocka_unit_test(test_plan_bad_rows),
         cmocka_unit_test(test_changes_csv),
         cmocka_unit_test(test_csv_writer_raw_copy),

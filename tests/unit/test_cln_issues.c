@@ -220,11 +220,11 @@ static void test_plan(void **state)
 {
     (void)state;
     int32_t given[5] = {0, 1, 0, 1, 0};
-    cln_decision d[] = {{1, "pending", -1, 0, 0.1, NULL}, {2, "pending", -1, 1, 0.1, NULL}};
+    cln_decision d[] = {{1, "pending", -1, 0, 0.1, NULL, NAN}, {2, "pending", -1, 1, 0.1, NULL, NAN}};
     cln_plan p;
     la_error err;
     la_error_clear(&err);
-    assert_int_equal(cln_plan_make(given, 5, d, 2, CLN_AUTO_RELABEL, NAN, NAN, &p, &err), 0);
+    assert_int_equal(cln_plan_make(given, 5, d, 2, &(cln_auto_opts){CLN_AUTO_RELABEL, NAN, NAN, NAN}, &p, &err), 0);
     assert_int_equal(p.n_relabeled, 2);
     const char *why[5] = {NULL, "issue:near_duplicate", NULL, NULL, "issue:outlier"};
     assert_int_equal(cln_plan_drop_issues(&p, why, &err), 0);

@@ -289,7 +289,7 @@ static void test_migrate_from_v4(void **state)
     la_error err;
     la_error_clear(&err);
     assert_int_equal(db_open(f.path, &f.db, &err), 0);
-    assert_int_equal(count(f.db, "PRAGMA user_version"), 7);   /* 005, 006 (reviews) and 007 (pairs) applied */
+    assert_int_equal(count(f.db, "PRAGMA user_version"), 8);   /* 005, 006 (reviews), 007 (pairs), 008 applied */
     assert_int_equal(count(f.db, "SELECT count(*) FROM queue"), 2);
     assert_int_equal(count(f.db, "SELECT count(*) FROM queue_issues WHERE issues IS NULL"), 2);
     record(&f, run);
