@@ -622,7 +622,8 @@ static int au_mean_perm(char *const *names0, const char *path0, char *const *nam
 }
 
 /* Adds averaged file j (path) to l->mem: rows matched by id (or order),
- * columns by name (or order). */
+ * columns by name (or order). io_probs_load has checked every value, so
+ * no bad one hides in the mean. */
 static int au_mean_add(au_loaded *l, const au_files *f, const char *path, char *const *names0, int by_name,
                        size_t *perm, la_error *err)
 {
@@ -630,14 +631,15 @@ static int au_mean_add(au_loaded *l, const au_files *f, const char *path, char *
     int rc = io_probs_load(path, &one, err);
     if (rc) return rc;
     for (size_t i = 0; i < one.n_warnings && !rc; i++)
-        if (au_warn(&l->warnings, &l->n_warnings, "%s", one.warnings[i])) rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+        if (au_warn(&l->warnings, &l->n_warnings, "%s", one.warnings[i]))
+            rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     size_t n = l->mem.n, k = l->mem.k;
     if (!rc && one.k != k)
         rc = la_error_set(err, LA_EUSAGE, path, 0, "%zu columns, but %s has %zu: averaged probabilities must "
                           "have the same classes", one.k, f->probs, k);
     if (!rc && !l->mem.ids != !one.ids)
-        rc = la_error_set(err, LA_EUSAGE, path, 0, "%s an id column but %s %s: the rows cannot be matched "
-                          "(give every file ids, or none)", one.ids ? "has" : "has no", f->probs,
+        rc = la_error_set(err, LA_EUSAGE, path, 0, "%s, but %s %s: the rows cannot be matched (give every "
+                          "file ids, or none)", one.ids ? "has an id column" : "has no id column", f->probs,
                           one.ids ? "has none" : "has one");
     if (!rc && one.ids) rc = io_probs_reorder(&one, path, l->mem.ids, n, f->probs, err);
     if (!rc && one.n != n)

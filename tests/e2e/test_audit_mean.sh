@@ -47,6 +47,11 @@ pd.DataFrame(b[perm][:, ::-1], columns=names[::-1]).assign(id=[ids[i] for i in p
 # refusals: another k, other rows, other classes
 np.save(out + "/k9.npy", a[:, :9] / a[:, :9].sum(1, keepdims=True))
 np.save(out + "/short.npy", a[:-1])
+# values that are not probabilities but would average into [0, 1] with A
+bad = a.copy(); bad[5, 2] = 1.5
+np.save(out + "/over.npy", bad)
+bad = a.copy(); bad[7, 0] = np.nan
+np.save(out + "/nan.npy", bad)
 os.makedirs(out + "/other")
 np.save(out + "/other/p.npy", b)
 open(out + "/other/classes.txt", "w").write("".join(("x%d" % j) + "\n" for j in range(k)))
@@ -127,7 +132,9 @@ refused() {   # refused NAME REGEX ARGS...
 refused "another number of classes" "k9\\.npy.*9 columns, but .*a/p\\.npy has 10" --pred-probs "$TMP/k9.npy"
 refused "fewer rows" "short\\.npy.*1796 rows, but .*a/p\\.npy has 1797" --pred-probs "$TMP/short.npy"
 refused "other class names" "other/p\\.npy.*no column for class 'digit_0'" --pred-probs "$TMP/other/p.npy"
-refused "ids in one file only" "b_shuffled\\.csv.*has an id column but .*a/p\\.npy has none" --pred-probs "$TMP/b_shuffled.csv"
+refused "ids in one file only" "b_shuffled\\.csv.*has an id column, but .*a/p\\.npy has none" --pred-probs "$TMP/b_shuffled.csv"
+refused "a value above 1 (the mean would hide it)" "over\\.npy.*row 5, column 2: probability 1\\.5 is outside \\[0, 1\\]" --pred-probs "$TMP/over.npy"
+refused "a NaN" "nan\\.npy.*row 7, column 0: probability nan is not finite" --pred-probs "$TMP/nan.npy"
 refused "shards" "shards cannot be averaged" --pred-probs "$TMP/b/p.npy,$TMP/c/p.npy"
 refused "a missing file" "nope\\.npy" --pred-probs "$TMP/nope.npy"
 la audit --labels "$L" --pred-probs "$TMP/a/p.npy" --pred-probs "$TMP/b/p.npy" --multi-label --out "$TMP/bad"
