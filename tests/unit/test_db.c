@@ -755,7 +755,9 @@ static void test_digest_all_or_nothing(void **state)
 #define UNDO_005_006 " DROP VIEW IF EXISTS queue_issues; DROP TABLE IF EXISTS example_issues;" \
                      " DROP TABLE IF EXISTS issue_examples; DROP TABLE IF EXISTS run_test_split;" \
                      " DROP TABLE IF EXISTS review_entries; DROP TABLE IF EXISTS reviews;"
-#define UNDO_004 " DROP VIEW queue_view; ALTER TABLE queue DROP COLUMN verdict;" \
+/* What 008 adds: examples.suggested_p (008 creates queue_view again). */
+#define UNDO_008 " DROP VIEW queue_view; ALTER TABLE examples DROP COLUMN suggested_p;"
+#define UNDO_004 " DROP VIEW IF EXISTS queue_view; ALTER TABLE queue DROP COLUMN verdict;" \
                  " ALTER TABLE decision_log DROP COLUMN verdict; ALTER TABLE decision_log DROP COLUMN prev_verdict;"
 
 /* An older release's database at path: one recorded run, then `downgrade`
@@ -783,7 +785,7 @@ static void test_migrate_v1_to_digest(void **state)
     temp_db(path, sizeof path);
     sqlite3 *db;
     la_error err = {0};
-    int64_t run = old_database(path, UNDO_005_006 " DROP TABLE example_pixels; DROP TABLE run_pr_points;"
+    int64_t run = old_database(path, UNDO_008 UNDO_005_006 " DROP TABLE example_pixels; DROP TABLE run_pr_points;"
                                      " DROP TABLE run_digest; DROP TABLE IF EXISTS example_probs;"
                                      " DROP TABLE IF EXISTS class_typical;" UNDO_004 " PRAGMA user_version = 1");
     assert_int_equal(db_open(path, &db, &err), 0);
@@ -808,7 +810,7 @@ static void test_migrate_v3_to_verdict(void **state)
     temp_db(path, sizeof path);
     sqlite3 *db;
     la_error err = {0};
-    old_database(path, UNDO_005_006 UNDO_004 " PRAGMA user_version = 3");
+    old_database(path, UNDO_008 UNDO_005_006 UNDO_004 " PRAGMA user_version = 3");
     assert_int_equal(db_open(path, &db, &err), 0);
     assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('queue') WHERE name = 'verdict'"), 1);
     assert_int_equal(query_int(db, "SELECT count(*) FROM queue_view WHERE verdict IS NULL"), 3);
@@ -827,7 +829,7 @@ static void test_migrate_v4_to_reviews(void **state)
     temp_db(path, sizeof path);
     sqlite3 *db;
     la_error err = {0};
-    old_database(path, UNDO_005_006 " PRAGMA user_version = 4");
+    old_database(path, UNDO_008 UNDO_005_006 " PRAGMA user_version = 4");
     assert_int_equal(db_open(path, &db, &err), 0);
     assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
                                    "('example_issues', 'issue_examples', 'run_test_split', 'queue_issues', "

@@ -284,7 +284,8 @@ static void test_migrate_from_v4(void **state)
     fx_open(&f);
     int64_t run = fx_run(&f);
     assert_int_equal(sqlite3_exec(f.db, "DROP VIEW queue_issues; DROP TABLE example_issues; DROP TABLE issue_examples;"
-                                        " DROP TABLE run_test_split; PRAGMA user_version = 4", NULL, NULL, NULL), SQLITE_OK);
+                                        " DROP TABLE run_test_split; DROP VIEW queue_view;"
+                                        " ALTER TABLE examples DROP COLUMN suggested_p; PRAGMA user_version = 4", NULL, NULL, NULL), SQLITE_OK);
     db_close(f.db);
     la_error err;
     la_error_clear(&err);
@@ -292,6 +293,9 @@ static void test_migrate_from_v4(void **state)
     assert_int_equal(count(f.db, "PRAGMA user_version"), 8);   /* 005, 006 (reviews), 007 (pairs), 008 applied */
     assert_int_equal(count(f.db, "SELECT count(*) FROM queue"), 2);
     assert_int_equal(count(f.db, "SELECT count(*) FROM queue_issues WHERE issues IS NULL"), 2);
+    /* 008: the old run's examples have no suggested_p, and the queue view shows it */
+    assert_int_equal(count(f.db, "SELECT count(*) FROM examples WHERE suggested_p IS NOT NULL"), 0);
+    assert_int_equal(count(f.db, "SELECT count(*) FROM queue_view WHERE suggested_p IS NULL"), 2);
     record(&f, run);
     assert_int_equal(count(f.db, "SELECT count(*) FROM example_issues"), 6);
     fx_close(&f);
