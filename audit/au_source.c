@@ -683,7 +683,10 @@ static int au_load_mean(const au_files *f, au_loaded *l, la_error *err)
     if (!rc && !perm) rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     for (size_t j = 1; j < m && !rc; j++) rc = au_mean_add(l, f, l->mean_of[j], names0, by_name, perm, err);
     free(perm);
-    if (owned0) io_free_strings(names0, k);
+    if (owned0) {   /* the first file's classes.txt names the mean's columns (au_column_names) */
+        l->cls_file = names0;
+        l->n_cls_file = k;
+    }
     if (rc) return rc;
     for (size_t i = 0; i < n * k; i++) l->mem.p[i] /= (double)m;
     in->n = n;
@@ -713,6 +716,10 @@ static int au_column_names(const au_files *f, au_loaded *l, la_error *err)
     }
     if (l->mem.class_names) {
         in->class_names = l->mem.class_names;
+        return 0;
+    }
+    if (l->mean_of) {   /* averaged: au_load_mean read the first file's classes.txt already */
+        in->class_names = l->cls_file;
         return 0;
     }
     const char *beside = l->shards.n ? l->shards.paths[0] : f->probs;   /* shards: the first one's directory */

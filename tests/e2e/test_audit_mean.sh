@@ -47,6 +47,7 @@ pd.DataFrame(b[perm][:, ::-1], columns=names[::-1]).assign(id=[ids[i] for i in p
 # refusals: another k, other rows, other classes
 np.save(out + "/k9.npy", a[:, :9] / a[:, :9].sum(1, keepdims=True))
 np.save(out + "/short.npy", a[:-1])
+np.save(out + "/b_npy_unnamed.npy", b)   # no classes.txt beside it
 # values that are not probabilities but would average into [0, 1] with A
 bad = a.copy(); bad[5, 2] = 1.5
 np.save(out + "/over.npy", bad)
@@ -119,6 +120,15 @@ check "the mean it read is kept" test -s "$TMP/db_run/pred_probs_mean.npy"
 la audit --labels "$L" --pred-probs "$TMP/a/p.npy" --out "$TMP/mean3" --quiet
 expect_rc 0 "one --pred-probs into a directory holding a mean"
 check "the earlier run's mean is removed (OUT holds this run's files)" test ! -e "$TMP/mean3/pred_probs_mean.npy"
+
+# a classes.txt beside the first file that belongs to other probabilities:
+# not used, and said once (not once per reading)
+mkdir -p "$TMP/w2"; cp "$TMP/a/p.npy" "$TMP/w2/p.npy"; printf 'x\ny\n' > "$TMP/w2/classes.txt"
+la audit --labels "$L" --pred-probs "$TMP/w2/p.npy" --pred-probs "$TMP/m2/p.npy" --out "$TMP/w2o" --classes "$TMP/a/classes.txt" --quiet
+expect_rc 0 "a wrong classes.txt beside the first file, --classes given"
+la audit --labels "$L" --pred-probs "$TMP/w2/p.npy" --pred-probs "$TMP/b_npy_unnamed.npy" --out "$TMP/w2o"
+expect_rc 0 "a wrong classes.txt beside the first file, no --classes"
+check "its warning is printed once" test "$(grep -c 'w2/classes.txt lists 2 classes' "$ERR")" = 1
 
 # refusals: exit 2, the file named, nothing written
 refused() {   # refused NAME REGEX ARGS...
