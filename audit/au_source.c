@@ -665,7 +665,8 @@ static int au_load_mean(const au_files *f, au_loaded *l, la_error *err)
 {
     au_input *in = &l->in;
     size_t m = f->n_probs_more + 1;
-    if (!(l->mean_of = malloc(m * sizeof *l->mean_of))) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    if (!(l->mean_of = malloc(m * sizeof *l->mean_of)))
+        return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     l->mean_of[0] = (char *)f->probs;
     for (size_t j = 1; j < m; j++) l->mean_of[j] = f->probs_more[j - 1];
     for (size_t j = 0; j < m; j++)

@@ -51,8 +51,6 @@ int cln_plan_make(const int32_t *given, size_t n, const cln_decision *dec, size_
                   const cln_auto_opts *ao, cln_plan *out, la_error *err)
 {
     assert(ao);
-    cln_auto policy = ao->policy;
-    double min_quality = ao->min_quality, relabel_below = ao->relabel_below, relabel_above = ao->relabel_above;
     memset(out, 0, sizeof *out);
     out->n = n;
     out->label = la_malloc_array(n ? n : 1, sizeof *out->label);
@@ -90,11 +88,11 @@ int cln_plan_make(const int32_t *given, size_t n, const cln_decision *dec, size_
             out->n_kept_by_reviewer++;
         } else {                                   /* pending or skip */
             out->n_unreviewed++;
-            if (policy == CLN_AUTO_NONE) continue;
-            if (!isnan(min_quality) && !(d->quality < min_quality)) continue;
-            int sure = (!isnan(relabel_below) && d->quality < relabel_below) ||
-                       (relabel_above > 0 && d->suggested_p >= relabel_above);   /* NAN compares false */
-            if (policy == CLN_AUTO_DROP && !(sure && d->suggested >= 0 && d->suggested != given[i])) {
+            if (ao->policy == CLN_AUTO_NONE) continue;
+            if (!isnan(ao->min_quality) && !(d->quality < ao->min_quality)) continue;
+            int sure = (!isnan(ao->relabel_below) && d->quality < ao->relabel_below) ||
+                       (ao->relabel_above > 0 && d->suggested_p >= ao->relabel_above);   /* NAN compares false */
+            if (ao->policy == CLN_AUTO_DROP && !(sure && d->suggested >= 0 && d->suggested != given[i])) {
                 out->label[i] = CLN_DROPPED;
                 if (set_why(out, i, "automatic:", "drop")) goto oom;
             } else if (d->suggested >= 0 && d->suggested != given[i]) {
@@ -297,8 +295,7 @@ int cln_stage(const cln_stage_in *in, const cln_stage_opts *o, cln_stage_out *ou
     assert(in && in->ds && in->data_path && (in->dec || in->ndec == 0) && o && o->out_dir && out);
     const la_dataset *ds = in->ds;
     memset(out, 0, sizeof *out);
-    cln_auto_opts ao = {o->policy, o->min_quality, o->relabel_below, o->relabel_above};
-    int rc = cln_plan_make(ds->labels, ds->n, in->dec, in->ndec, &ao, &out->plan, err);
+    int rc = cln_plan_make(ds->labels, ds->n, in->dec, in->ndec, &o->automatic, &out->plan, err);
     if (!rc && in->issue_why) rc = cln_plan_drop_issues(&out->plan, in->issue_why, err);
     if (rc) {
         cln_plan_free(&out->plan);

@@ -105,10 +105,7 @@ typedef struct cln_stage_in {
 } cln_stage_in;
 
 typedef struct cln_stage_opts {
-    cln_auto    policy;              /* unreviewed flagged examples            */
-    double      min_quality;         /* NAN = the policy applies to all         */
-    double      relabel_below;       /* NAN = never (see cln_plan_make)         */
-    double      relabel_above;       /* <= 0 or NAN = never (cln_auto_opts)     */
+    cln_auto_opts automatic;         /* unreviewed flagged examples            */
     const char *out_dir;             /* as cln_out_dir_check normalized it      */
 } cln_stage_opts;
 

@@ -145,7 +145,8 @@ static int own_option(void *ctx, int c, const char *arg)
         break;
     case O_RELABEL_ABOVE:
         if (cli_parse_double("clean", "--relabel-above", arg, 0.0, 1.0, &a->relabel_above)) return LA_EUSAGE;
-        if (!(a->relabel_above > 0)) return cli_usage_error("clean", "--relabel-above must be in (0, 1], got '%s'", arg);
+        if (!(a->relabel_above > 0))
+            return cli_usage_error("clean", "--relabel-above must be in (0, 1], got '%s'", arg);
         break;
     case O_DROP_ISSUES: {
         const char *bad = arg;
@@ -510,8 +511,7 @@ int cmd_clean(int argc, char **argv)
 
     cln_stage_in in = {.ds = &ds, .data_path = a.data, .dec = q.dec, .ndec = q.n_dec, .issue_why = x.why,
                        .leaks = x.leaks, .n_leaks = x.n_leaks, .write_leaks = (a.drop_issues >> CLN_ISS_LEAKAGE) & 1};
-    cln_stage_opts so_opts = {.policy = a.policy, .min_quality = a.min_quality,
-                              .relabel_below = a.relabel_below, .relabel_above = a.relabel_above, .out_dir = out};
+    cln_stage_opts so_opts = {.automatic = {a.policy, a.min_quality, a.relabel_below, a.relabel_above}, .out_dir = out};
     if ((rc = cln_stage(&in, &so_opts, &so, &err))) goto fail;
     if (print_summary(&a, out, &ds, &q, &so, &x)) {
         rc = la_error_set(&err, LA_EINTERNAL, NULL, 0, "out of memory");

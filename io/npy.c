@@ -459,11 +459,17 @@ static int npy_write_header(FILE *fp, const char *descr, size_t rows, size_t col
     return 0;
 }
 
+/* Header and data: 0, or -1 when a write failed. */
+static int npy_write(FILE *fp, const char *descr, const void *data, size_t es, size_t rows, size_t cols, int ndim)
+{
+    if (npy_write_header(fp, descr, rows, cols, ndim)) return -1;
+    return fwrite(data, es, rows * cols, fp) == rows * cols ? 0 : -1;
+}
+
 int io_npy_write_f64(FILE *fp, const double *data, size_t rows, size_t cols)
 {
     assert(fp && (data || !rows || !cols));
-    if (npy_write_header(fp, "<f8", rows, cols, 2)) return -1;
-    return fwrite(data, 8, rows * cols, fp) == rows * cols ? 0 : -1;
+    return npy_write(fp, "<f8", data, 8, rows, cols, 2);
 }
 
 static int npy_save(const char *path, const char *descr, const void *data, size_t es,
@@ -472,8 +478,7 @@ static int npy_save(const char *path, const char *descr, const void *data, size_
     la_atomic_file af;
     int rc = la_atomic_open(&af, path, err);
     if (rc) return rc;
-    if (npy_write_header(af.fp, descr, rows, cols, ndim) ||
-        fwrite(data, es, rows * cols, af.fp) != rows * cols) {
+    if (npy_write(af.fp, descr, data, es, rows, cols, ndim)) {
         la_atomic_abort(&af);
         return la_error_set(err, LA_EINTERNAL, path, 0, "write failed");
     }

@@ -20,6 +20,9 @@
 #include "io/dataset_write.h"
 #include "io/dataset.h"
 
+/* The automatic policy and its thresholds (cln_auto_opts), for cln_plan_make. */
+#define AUTO(policy, min_quality, below, above) (&(cln_auto_opts){(policy), (min_quality), (below), (above)})
+
 #define S(x) ((char *)(x))     /* string literals as the dataset's char * */
 
 static char g_dir[256];
@@ -73,7 +76,7 @@ static void test_plan_none_keeps_unreviewed(void **state)
     };
     cln_plan p;
     la_error err;
-    assert_int_equal(cln_plan_make(given6, 6, d, 5, &(cln_auto_opts){CLN_AUTO_NONE, NAN, NAN, NAN}, &p, &err), 0);
+    assert_int_equal(cln_plan_make(given6, 6, d, 5, AUTO(CLN_AUTO_NONE, NAN, NAN, NAN), &p, &err), 0);
     int32_t want[6] = {0, 0, 0, CLN_DROPPED, 2, 2};
     assert_memory_equal(p.label, want, sizeof want);
     assert_null(p.why[0]);
@@ -102,7 +105,7 @@ static void test_plan_relabel_and_drop(void **state)
     };
     cln_plan p;
     la_error err;
-    assert_int_equal(cln_plan_make(given6, 6, d, 4, &(cln_auto_opts){CLN_AUTO_RELABEL, NAN, NAN, NAN}, &p, &err), 0);
+    assert_int_equal(cln_plan_make(given6, 6, d, 4, AUTO(CLN_AUTO_RELABEL, NAN, NAN, NAN), &p, &err), 0);
     int32_t want[6] = {0, 2, 0, 1, 2, 1};
     assert_memory_equal(p.label, want, sizeof want);
     assert_string_equal(p.why[1], "automatic:relabel");
@@ -112,7 +115,7 @@ static void test_plan_relabel_and_drop(void **state)
     assert_int_equal(p.n_automatic, 2);
     cln_plan_free(&p);
 
-    assert_int_equal(cln_plan_make(given6, 6, d, 4, &(cln_auto_opts){CLN_AUTO_DROP, NAN, NAN, NAN}, &p, &err), 0);
+    assert_int_equal(cln_plan_make(given6, 6, d, 4, AUTO(CLN_AUTO_DROP, NAN, NAN, NAN), &p, &err), 0);
     int32_t want2[6] = {0, CLN_DROPPED, 0, 1, 2, CLN_DROPPED};
     assert_memory_equal(p.label, want2, sizeof want2);
     assert_string_equal(p.why[1], "automatic:drop");
@@ -132,12 +135,12 @@ static void test_plan_min_quality(void **state)
     };
     cln_plan p;
     la_error err;
-    assert_int_equal(cln_plan_make(given6, 6, d, 4, &(cln_auto_opts){CLN_AUTO_RELABEL, 0.2, NAN, NAN}, &p, &err), 0);
+    assert_int_equal(cln_plan_make(given6, 6, d, 4, AUTO(CLN_AUTO_RELABEL, 0.2, NAN, NAN), &p, &err), 0);
     int32_t want[6] = {0, 1, 1, 1, 2, 2};
     assert_memory_equal(p.label, want, sizeof want);
     assert_int_equal(p.n_relabeled, 1);
     cln_plan_free(&p);
-    assert_int_equal(cln_plan_make(given6, 6, d, 4, &(cln_auto_opts){CLN_AUTO_DROP, 0.2, NAN, NAN}, &p, &err), 0);
+    assert_int_equal(cln_plan_make(given6, 6, d, 4, AUTO(CLN_AUTO_DROP, 0.2, NAN, NAN), &p, &err), 0);
     int32_t want2[6] = {0, CLN_DROPPED, 1, CLN_DROPPED, 2, 2};
     assert_memory_equal(p.label, want2, sizeof want2);
     cln_plan_free(&p);
@@ -156,7 +159,7 @@ static void test_plan_relabel_below(void **state)
     };
     cln_plan p;
     la_error err;
-    assert_int_equal(cln_plan_make(given6, 6, d, 5, &(cln_auto_opts){CLN_AUTO_DROP, NAN, 0.15, NAN}, &p, &err), 0);
+    assert_int_equal(cln_plan_make(given6, 6, d, 5, AUTO(CLN_AUTO_DROP, NAN, 0.15, NAN), &p, &err), 0);
     int32_t want[6] = {CLN_DROPPED, 1, CLN_DROPPED, CLN_DROPPED, 2, 2};
     assert_memory_equal(p.label, want, sizeof want);
     assert_string_equal(p.why[1], "automatic:relabel");
@@ -165,7 +168,7 @@ static void test_plan_relabel_below(void **state)
     assert_int_equal(p.n_relabeled, 1);
     cln_plan_free(&p);
     /* with --min-quality 0.3 the unsure row 0 is left alone */
-    assert_int_equal(cln_plan_make(given6, 6, d, 5, &(cln_auto_opts){CLN_AUTO_DROP, 0.3, 0.15, NAN}, &p, &err), 0);
+    assert_int_equal(cln_plan_make(given6, 6, d, 5, AUTO(CLN_AUTO_DROP, 0.3, 0.15, NAN), &p, &err), 0);
     int32_t want2[6] = {0, 1, CLN_DROPPED, CLN_DROPPED, 2, 2};
     assert_memory_equal(p.label, want2, sizeof want2);
     cln_plan_free(&p);
@@ -185,7 +188,7 @@ static void test_plan_relabel_above(void **state)
     };
     cln_plan p;
     la_error err;
-    assert_int_equal(cln_plan_make(given6, 6, d, 5, &(cln_auto_opts){CLN_AUTO_DROP, NAN, NAN, 0.9}, &p, &err), 0);
+    assert_int_equal(cln_plan_make(given6, 6, d, 5, AUTO(CLN_AUTO_DROP, NAN, NAN, 0.9), &p, &err), 0);
     int32_t want[6] = {CLN_DROPPED, 1, 0, CLN_DROPPED, 2, 2};
     assert_memory_equal(p.label, want, sizeof want);
     assert_string_equal(p.why[1], "automatic:relabel");
@@ -194,7 +197,7 @@ static void test_plan_relabel_above(void **state)
     assert_int_equal(p.n_relabeled, 2);
     cln_plan_free(&p);
     /* with --relabel-below too, either rule keeps the example */
-    assert_int_equal(cln_plan_make(given6, 6, d, 5, &(cln_auto_opts){CLN_AUTO_DROP, NAN, 0.15, 0.9}, &p, &err), 0);
+    assert_int_equal(cln_plan_make(given6, 6, d, 5, AUTO(CLN_AUTO_DROP, NAN, 0.15, 0.9), &p, &err), 0);
     int32_t want2[6] = {1, 1, 0, CLN_DROPPED, 2, 2};   /* row 3: its suggestion is its label */
     assert_memory_equal(p.label, want2, sizeof want2);
     cln_plan_free(&p);
@@ -206,11 +209,11 @@ static void test_plan_bad_rows(void **state)
     cln_plan p;
     la_error err;
     cln_decision out_of_range[] = {{6, "drop", -1, 0, 0.1, "x", NAN}};
-    assert_int_equal(cln_plan_make(given6, 6, out_of_range, 1, &(cln_auto_opts){CLN_AUTO_NONE, NAN, NAN, NAN}, &p, &err), LA_EUSAGE);
+    assert_int_equal(cln_plan_make(given6, 6, out_of_range, 1, AUTO(CLN_AUTO_NONE, NAN, NAN, NAN), &p, &err), LA_EUSAGE);
     cln_decision twice[] = {{1, "drop", -1, 0, 0.1, "x", NAN}, {1, "keep", -1, 0, 0.1, "x", NAN}};
-    assert_int_equal(cln_plan_make(given6, 6, twice, 2, &(cln_auto_opts){CLN_AUTO_NONE, NAN, NAN, NAN}, &p, &err), LA_EUSAGE);
+    assert_int_equal(cln_plan_make(given6, 6, twice, 2, AUTO(CLN_AUTO_NONE, NAN, NAN, NAN), &p, &err), LA_EUSAGE);
     cln_decision nolabel[] = {{1, "relabel", -1, 0, 0.1, "x", NAN}};
-    assert_int_equal(cln_plan_make(given6, 6, nolabel, 1, &(cln_auto_opts){CLN_AUTO_NONE, NAN, NAN, NAN}, &p, &err), LA_EUSAGE);
+    assert_int_equal(cln_plan_make(given6, 6, nolabel, 1, AUTO(CLN_AUTO_NONE, NAN, NAN, NAN), &p, &err), LA_EUSAGE);
     assert_null(p.label);
 }
 
@@ -236,7 +239,7 @@ static void test_changes_csv(void **state)
     cln_decision d[] = {{1, "relabel", 2, 0, 0.1, "ann \"the\" reviewer", NAN}, {3, "pending", -1, 1, 0.1, NULL, NAN}};
     cln_plan p;
     la_error err;
-    assert_int_equal(cln_plan_make(lab, 4, d, 2, &(cln_auto_opts){CLN_AUTO_DROP, NAN, NAN, NAN}, &p, &err), 0);
+    assert_int_equal(cln_plan_make(lab, 4, d, 2, AUTO(CLN_AUTO_DROP, NAN, NAN, NAN), &p, &err), 0);
     char path[400];
     snprintf(path, sizeof path, "%s/changes.csv", g_dir);
     assert_int_equal(cln_write_changes(path, &ds, lab, &p, &err), 0);
@@ -275,7 +278,7 @@ static void test_csv_writer_raw_copy(void **state)
                         {3, "relabel", 1, 0, 0, "a", NAN}, {4, "relabel", 2, 0, 0, "a", NAN}};
     cln_plan p;
     la_error err;
-    assert_int_equal(cln_plan_make(lab, 5, d, 4, &(cln_auto_opts){CLN_AUTO_NONE, NAN, NAN, NAN}, &p, &err), 0);
+    assert_int_equal(cln_plan_make(lab, 5, d, 4, AUTO(CLN_AUTO_NONE, NAN, NAN, NAN), &p, &err), 0);
     assert_int_equal(io_write_csv_relabeled(in, 1, &ds, p.label, out, &err), 0);
     assert_string_equal(slurp(out),
                         "\xEF\xBB\xBF" "id,label,x\r\n"
@@ -301,7 +304,7 @@ static void test_csv_writer_raw_copy(void **state)
 
     /* a file with a different number of records is refused */
     write_file(in, "id,label,x\nr0,cat,1\n");
-    assert_int_equal(cln_plan_make(lab, 5, NULL, 0, &(cln_auto_opts){CLN_AUTO_NONE, NAN, NAN, NAN}, &p, &err), 0);
+    assert_int_equal(cln_plan_make(lab, 5, NULL, 0, AUTO(CLN_AUTO_NONE, NAN, NAN, NAN), &p, &err), 0);
     assert_int_equal(io_write_csv_relabeled(in, 1, &ds, p.label, out, &err), LA_EUSAGE);
     cln_plan_free(&p);
 }
@@ -346,7 +349,7 @@ static void test_idx_writer(void **state)
     cln_decision d[] = {{1, "drop", -1, 0, 0, "a", NAN}, {2, "relabel", 0, 0, 0, "a", NAN}};
     cln_plan p;
     la_error err;
-    assert_int_equal(cln_plan_make(lab, 3, d, 2, &(cln_auto_opts){CLN_AUTO_NONE, NAN, NAN, NAN}, &p, &err), 0);
+    assert_int_equal(cln_plan_make(lab, 3, d, 2, AUTO(CLN_AUTO_NONE, NAN, NAN, NAN), &p, &err), 0);
     snprintf(oi, sizeof oi, "%s/o-images-idx3-ubyte", g_dir);
     snprintf(ol, sizeof ol, "%s/o-labels-idx1-ubyte", g_dir);
     assert_int_equal(io_write_idx(in, &ds, p.label, oi, ol, &err), 0);

@@ -20,6 +20,9 @@
 #include "clean/clean.h"
 #include "clean/cln_issues.h"
 
+/* The automatic policy and its thresholds (cln_auto_opts), for cln_plan_make. */
+#define AUTO(policy, min_quality, below, above) (&(cln_auto_opts){(policy), (min_quality), (below), (above)})
+
 static void test_parse(void **state)
 {
     (void)state;
@@ -224,7 +227,7 @@ static void test_plan(void **state)
     cln_plan p;
     la_error err;
     la_error_clear(&err);
-    assert_int_equal(cln_plan_make(given, 5, d, 2, &(cln_auto_opts){CLN_AUTO_RELABEL, NAN, NAN, NAN}, &p, &err), 0);
+    assert_int_equal(cln_plan_make(given, 5, d, 2, AUTO(CLN_AUTO_RELABEL, NAN, NAN, NAN), &p, &err), 0);
     assert_int_equal(p.n_relabeled, 2);
     const char *why[5] = {NULL, "issue:near_duplicate", NULL, NULL, "issue:outlier"};
     assert_int_equal(cln_plan_drop_issues(&p, why, &err), 0);

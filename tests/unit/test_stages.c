@@ -236,7 +236,7 @@ static void test_clean_stage(void **state)
     }
     snprintf(out_lib, sizeof out_lib, "%s/clean-lib", g_dir);
     cln_stage_in in = {.ds = &ds, .data_path = GLASS, .dec = dec, .ndec = items.n};
-    cln_stage_opts o = {.policy = CLN_AUTO_DROP, .min_quality = 0.3, .relabel_below = NAN, .out_dir = out_lib};
+    cln_stage_opts o = {.automatic = {CLN_AUTO_DROP, 0.3, NAN, NAN}, .out_dir = out_lib};
     cln_stage_out so;
     assert_int_equal(cln_stage(&in, &o, &so, &err), 0);
     assert_string_equal(so.main_file, "Glass.csv");
