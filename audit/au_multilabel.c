@@ -265,7 +265,7 @@ int aml_run(const uint8_t *onehot, const double *probs, size_t n, size_t k, cons
 {
     assert(onehot && probs && o && r && err && o->threads >= 1);
     memset(r, 0, sizeof *r);
-    if (o->filter == CL_LOW_NORMALIZED_MARGIN || o->filter == CL_LOW_SELF_CONFIDENCE)
+    if (o->filter == CL_LOW_NORMALIZED_MARGIN || o->filter == CL_LOW_SELF_CONFIDENCE || o->filter == CL_NOISE_POSTERIOR)
         return la_error_set(err, LA_EUSAGE, NULL, 0, "--filter-by %s is not supported with --multi-label "
                             "(use prune_by_noise_rate, prune_by_class, both, confident_learning or "
                             "predicted_neq_given)", cl_filter_names[o->filter]);

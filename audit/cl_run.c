@@ -26,7 +26,7 @@
 
 const char *const cl_filter_names[CL_FILTER_COUNT] = {
     "prune_by_noise_rate", "prune_by_class", "both", "confident_learning",
-    "predicted_neq_given", "low_normalized_margin", "low_self_confidence"
+    "predicted_neq_given", "low_normalized_margin", "low_self_confidence", "noise_posterior"
 };
 const char *const cl_rank_names[CL_RANK_COUNT] = {
     "self_confidence", "normalized_margin", "confidence_weighted_entropy"
@@ -68,6 +68,8 @@ typedef struct cl_ctx {
     size_t  *goff;        /* k+1: start of each class in the grouped arrays */
     double  *sc_g;        /* n: self-confidences grouped by class           */
     double  *rankv;       /* n: rank scores (index order) or NULL           */
+    double  *post;        /* n: noise_posterior's P(true = given | x, given)
+                             (index order), or NULL for the other filters */
     float   *mb;          /* n: an upper bound on every margin p_j - p_y,
                              j != y, of the row (rounded up to float), for
                              stage 3's row skip; NULL without pass 3      */
@@ -619,6 +621,28 @@ static void cl_stage2(cl_work *w)
     }
 }
 
+/* The noise_posterior filter's pass (after the noise matrix, step 2):
+ * Bayes' rule with the estimated noise matrix NM[i][j] = P(given = i |
+ * true = j) and the model's p_j(x) taken as P(true = j | x) gives
+ *
+ *     P(true = j | x, given = i) = p_j(x) NM[i][j] / SUM_l p_l(x) NM[i][l],
+ *
+ * and post[g] = that at j = i, the probability that the given label is
+ * right. 0 when no class explains the given label (the sum is 0). */
+static void cl_stage_posterior(cl_work *w)
+{
+    cl_ctx *c = w->c;
+    size_t k = c->k;
+    const double *nm = c->res->nm;
+    for (size_t i = w->a; i < w->b; i++) {
+        size_t g = w->r0 + i, y = (size_t)c->y[g];
+        double *p = w->row, s = 0.0;
+        cl_load_row(w, i, p);
+        for (size_t j = 0; j < k; j++) s += p[j] * nm[y * k + j];
+        c->post[g] = s > 0 ? p[y] * nm[y * k + y] / s : 0.0;
+    }
+}
+
 /* Partially orders v[0..m) (with ix alongside) so that v[0..c) hold the c
  * largest values (ties broken arbitrarily: a tie at the cut is detected by
  * the caller and resolved exactly elsewhere). Hoare quickselect. */
@@ -826,6 +850,7 @@ static void cl_worker(cl_work *w)
     if (w->stage == 1) cl_stage1(w);
     else if (w->stage == 2) cl_stage2(w);
     else if (w->stage == 3) cl_stage3(w);
+    else if (w->stage == 5) cl_stage_posterior(w);
     else cl_stage1_spec0(w);
 }
 
@@ -1259,9 +1284,9 @@ static int cl_alloc_result(cl_result *r, size_t n, size_t k)
 /* Frees everything cl_run's context owns (not the result). */
 static void cl_ctx_free(cl_ctx *c)
 {
-    free(c->goff); free(c->sc_g); free(c->rankv); free(c->mb); free(c->thr_m); free(c->pstart); free(c->pairs);
+    free(c->goff); free(c->sc_g); free(c->rankv); free(c->post); free(c->mb); free(c->thr_m); free(c->pstart); free(c->pairs);
     free(c->cmin); free(c->lvl); free(c->pj); free(c->hv); free(c->hi);
-    c->goff = c->pstart = NULL; c->sc_g = c->rankv = c->thr_m = c->cmin = c->lvl = c->hv = NULL;
+    c->goff = c->pstart = NULL; c->sc_g = c->rankv = c->post = c->thr_m = c->cmin = c->lvl = c->hv = NULL;
     c->pairs = NULL; c->pj = c->hi = NULL;
     c->mb = NULL;
     cl_spec_free(c);
@@ -1318,7 +1343,8 @@ static int cl_setup(cl_ctx *c, la_error *err)
      * label is 0 (quirk 10); num_label_issues never does, so neither do the
      * low_* filters, which need it. */
     if (distinct < 2) {
-        if (res->counts[0] != (int64_t)cl_rows_all(c) || o->filter == CL_LOW_NORMALIZED_MARGIN || o->filter == CL_LOW_SELF_CONFIDENCE)
+        if (res->counts[0] != (int64_t)cl_rows_all(c) || o->filter == CL_LOW_NORMALIZED_MARGIN ||
+            o->filter == CL_LOW_SELF_CONFIDENCE || o->filter == CL_NOISE_POSTERIOR)
             return la_error_set(err, LA_EUSAGE, NULL, 0, "labels must contain at least 2 classes (found %zu)", distinct);
         res->single_class = 1;
     }
@@ -1336,6 +1362,7 @@ static int cl_setup(cl_ctx *c, la_error *err)
         c->rankv = la_big_alloc(n, sizeof *c->rankv);
         if (!c->rankv) return cl_oom(err);
     }
+    if (o->filter == CL_NOISE_POSTERIOR && !(c->post = la_big_alloc(n + 1, sizeof *c->post))) return cl_oom(err);
     if (o->filter == CL_PRUNE_BY_NOISE_RATE || o->filter == CL_BOTH) {
         c->mb = la_big_alloc(n, sizeof *c->mb);
         if (!c->mb) return cl_oom(err);
@@ -1450,12 +1477,16 @@ static int cl_step_filter(cl_ctx *c, la_error *err)
         free(s);
     } else if (f == CL_LOW_NORMALIZED_MARGIN) {
         rc = cl_low_filter(c, c->rankv, res->num_off_diagonal, err);
+    } else if (f == CL_NOISE_POSTERIOR) {
+        /* the low_* filters' count, ranked by the posterior (cl_stage_posterior) */
+        rc = cl_low_filter(c, c->post, res->num_off_diagonal, err);
     }
     if (rc) return rc;
     uint8_t need = f == CL_PRUNE_BY_CLASS ? CL_F_PBC : f == CL_PRUNE_BY_NOISE_RATE ? CL_F_PBNR
                  : f == CL_BOTH ? (CL_F_PBC | CL_F_PBNR) : f == CL_CONFIDENT_LEARNING ? CL_F_OFFDIAG
                  : f == CL_PREDICTED_NEQ_GIVEN ? CL_F_PRED_NEQ : CL_F_ISSUE;
-    uint8_t forgive = f == CL_LOW_SELF_CONFIDENCE || f == CL_LOW_NORMALIZED_MARGIN ? 0 : CL_F_FORGIVEN;
+    uint8_t forgive = f == CL_LOW_SELF_CONFIDENCE || f == CL_LOW_NORMALIZED_MARGIN || f == CL_NOISE_POSTERIOR
+                      ? 0 : CL_F_FORGIVEN;
     for (size_t i = 0; i < c->n; i++) {
         uint8_t fl = res->flags[i];
         int issue = (fl & need) == need && !(fl & forgive);
@@ -1564,6 +1595,8 @@ int cl_run(size_t n, size_t k, const int32_t *y, const cl_reader *rd, const cl_o
     res->seconds[0] = la_now() - t0;
     t0 = la_now();
     if ((rc = cl_step_joint(&c, spec_ok, err))) goto fail;
+    /* every rank knows the noise matrix now: the posterior of its rows */
+    if (o->filter == CL_NOISE_POSTERIOR && (rc = cl_pass(&c, 5, err))) goto fail;
     res->seconds[1] = la_now() - t0;
     t0 = la_now();
     /* across ranks: the passes over this rank's rows, then rank 0 alone
@@ -1629,6 +1662,7 @@ struct cl_dist {
     double   *sc;         /* N self-confidences, index order                */
     double   *rankv;      /* N scores of c->rankv's kind, or NULL           */
     double   *rank_pre;   /* N ranking scores of a second pass 1, or NULL   */
+    double   *post;       /* N noise posteriors (noise_posterior), or NULL   */
     double   *lrank;      /* this rank's ranking scores of that pass        */
 };
 
@@ -1643,7 +1677,7 @@ static void cl_dist_free(cl_ctx *c)
     if (!d) return;
     if (c->y == d->y) c->y = NULL;
     free(d->lcount); free(d->y); free(d->sugg); free(d->sugp); free(d->flags); free(d->sc); free(d->rankv);
-    free(d->rank_pre); free(d->lrank);
+    free(d->rank_pre); free(d->lrank); free(d->post);
     free(d);
     c->d = NULL;
 }
@@ -1812,7 +1846,8 @@ static int cl_dist_examples(cl_ctx *c, la_error *err)
         !(c->res->suggested_p && (rc = cl_dist_gather(c, c->res->suggested_p, sizeof *c->res->suggested_p,
                                                       (void **)&d->sugp, err))) &&
         !(rc = cl_dist_gather(c, sc, sizeof *sc, (void **)&d->sc, err)) &&
-        !(c->rankv && (rc = cl_dist_gather(c, c->rankv, sizeof *c->rankv, (void **)&d->rankv, err))))
+        !(c->rankv && (rc = cl_dist_gather(c, c->rankv, sizeof *c->rankv, (void **)&d->rankv, err))) &&
+        !(c->post && (rc = cl_dist_gather(c, c->post, sizeof *c->post, (void **)&d->post, err))))
         if (d->lrank) rc = cl_dist_gather(c, d->lrank, sizeof *d->lrank, (void **)&d->rank_pre, err);
     free(sc);
     return rc;
@@ -2018,6 +2053,7 @@ static int cl_dist_adopt(cl_ctx *c, la_error *err)
     free(c->sc_g); c->sc_g = g;
     free(d->sc); d->sc = NULL;
     if (c->rankv) { free(c->rankv); c->rankv = d->rankv; d->rankv = NULL; }
+    if (c->post) { free(c->post); c->post = d->post; d->post = NULL; }
     c->g0 = 0;
     c->pbnr_done = 1;
     free(cur);

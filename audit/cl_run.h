@@ -24,7 +24,9 @@
 
 typedef enum cl_filter {
     CL_PRUNE_BY_NOISE_RATE = 0, CL_PRUNE_BY_CLASS, CL_BOTH, CL_CONFIDENT_LEARNING,
-    CL_PREDICTED_NEQ_GIVEN, CL_LOW_NORMALIZED_MARGIN, CL_LOW_SELF_CONFIDENCE, CL_FILTER_COUNT
+    CL_PREDICTED_NEQ_GIVEN, CL_LOW_NORMALIZED_MARGIN, CL_LOW_SELF_CONFIDENCE,
+    CL_NOISE_POSTERIOR,   /* labelaudit's own, not cleanlab's: cl_run.c, cl_stage_posterior */
+    CL_FILTER_COUNT
 } cl_filter;
 
 typedef enum cl_rank {

@@ -167,7 +167,11 @@ typedef struct la_audit la_audit;       /* opaque; la_audit_free releases it */
 typedef struct la_audit_options {
     const char *filter_by;    /* "prune_by_noise_rate" (default), "prune_by_class",
                                  "both", "confident_learning", "predicted_neq_given",
-                                 "low_normalized_margin", "low_self_confidence"  */
+                                 "low_normalized_margin", "low_self_confidence",
+                                 "noise_posterior" (labelaudit's own: the low_*
+                                 filters' count, ranked by the posterior
+                                 probability that the given label is right
+                                 under the estimated noise matrix)              */
     const char *rank_by;      /* "self_confidence" (default), "normalized_margin",
                                  "confidence_weighted_entropy"                    */
     double      frac_noise;   /* fraction of the estimated issues to flag (1)   */

@@ -146,6 +146,8 @@ expect_rc 2 "a probability above 1 is refused"
 la audit --multi-label --labels "$D/labels.csv" --pred-probs "$D/probs.csv" --out "$TMP/bad" --filter-by low_self_confidence
 expect_rc 2 "--filter-by low_self_confidence is refused with --multi-label"
 expect_err "not supported with --multi-label" "says why"
+la audit --multi-label --labels "$D/labels.csv" --pred-probs "$D/probs.csv" --out "$TMP/bad" --filter-by noise_posterior
+expect_rc 2 "--filter-by noise_posterior is refused with --multi-label"
 la audit --multi-label --labels "$D/labels.csv" --pred-probs "$D/probs.csv" --out "$TMP/bad" --db "$TMP/x.db"
 expect_rc 2 "--db is refused with --multi-label"
 la audit --multi-label --pred-probs "$D/probs.csv" --out "$TMP/bad" --data "$D/labels.csv"

@@ -55,7 +55,7 @@ same() {
     if [ -z "$why" ]; then pass "$name (np $np, exit $rs)"; else fail "$name (np $np)" "$why"; fi
 }
 
-FILTERS="prune_by_noise_rate prune_by_class both confident_learning predicted_neq_given low_normalized_margin low_self_confidence"
+FILTERS="prune_by_noise_rate prune_by_class both confident_learning predicted_neq_given low_normalized_margin low_self_confidence noise_posterior"
 ncases=0
 for case in "$GOLDEN"/*/; do
     case=${case%/}
