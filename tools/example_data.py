@@ -146,7 +146,7 @@ def main():
     penguins(out)
     d_ids, d_labels = digits(out)
     f_ids, f_labels = fashion_png(out)
-    for kind, pct in (("sym", 10), ("sym", 30), ("asym", 10)):
+    for kind, pct in (("sym", 10), ("sym", 30), ("asym", 10), ("asym", 30)):
         noise(out, "digits", d_ids, d_labels, kind, pct, 1)
     noise(out, "fashion-mnist-png", f_ids, f_labels, "sym", 10, 1)
 

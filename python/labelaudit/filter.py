@@ -15,9 +15,12 @@ from ._lib import LaClOptions, LaError, check, ptr
 from ._validation import assert_valid_inputs, get_num_classes
 from .rank import _METHODS, order_label_issues, get_label_quality_scores  # noqa: F401
 
+# "noise_posterior" is labelaudit's own (not cleanlab's): the low_* filters'
+# count, ranked by P(true = given | x, given) under the estimated noise matrix
 _FILTERS = ["low_normalized_margin", "low_self_confidence", "prune_by_noise_rate", "prune_by_class", "both",
-            "confident_learning", "predicted_neq_given"]
-_NO_NOISE_ARGS = ["confident_learning", "predicted_neq_given", "low_normalized_margin", "low_self_confidence"]
+            "confident_learning", "predicted_neq_given", "noise_posterior"]
+_NO_NOISE_ARGS = ["confident_learning", "predicted_neq_given", "low_normalized_margin", "low_self_confidence",
+                  "noise_posterior"]
 
 
 def _check_args(labels, pred_probs, filter_by, frac_noise, num_to_remove_per_class, confident_joint, multi_label):

@@ -51,6 +51,25 @@ def _has(case, name):
 pytestmark = pytest.mark.skipif(not CASES, reason=f"no golden cases in {GOLDEN}")
 
 
+@pytest.mark.parametrize("case", [c for c in CASES if c.startswith(("digits", "noisegen", "balanced"))])
+def test_noise_posterior(case):
+    """labelaudit's own filter: the off-diagonal count of lowest posteriors
+    P(true = given | x, given) = p_i NM[i][i] / sum_j p_j NM[i][j], with the
+    noise matrix of count.estimate_py_and_noise_matrices_from_probabilities
+    (the audit's noise_matrix.csv)."""
+    y, p = _load(case)
+    mask = filter.find_label_issues(y, p, filter_by="noise_posterior")
+    _, nm, _, _ = count.estimate_py_and_noise_matrices_from_probabilities(y, p)
+    num = p * nm[y, :]
+    q = num[np.arange(len(y)), y] / num.sum(1)
+    m = count.num_label_issues(y, p, estimation_method="off_diagonal")
+    want = np.zeros(len(y), bool)
+    want[np.argsort(q, kind="stable")[:m]] = True
+    assert mask.sum() == m and np.array_equal(mask, want)
+    ranked = filter.find_label_issues(y, p, filter_by="noise_posterior", return_indices_ranked_by="self_confidence")
+    assert sorted(ranked.tolist()) == np.flatnonzero(want).tolist()
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_filters(case):
     y, p = _load(case)
