@@ -17,7 +17,7 @@
 #          share of the noisy-to-true gap recovered: (clean - noisy) / (true - noisy).
 #  rounds  docs/cnn.md's two detection rounds with the binary alone: round 1 =
 #          the mean of `cv` ROUND_CV and ROUND_CV --augment (audit --pred-probs
-#          given twice, low_normalized_margin); `clean --auto relabel`; round 2
+#          given twice, --filter-by ROUND_FILTER); `clean --auto relabel`; round 2
 #          = `cv` ROUND_CV on those labels averaged with round 1, auditing the
 #          original labels; `clean --auto drop`. Flip precision / recall / F1 of
 #          both rounds, then FINAL with --seed S for S in SEEDS on the noisy,
@@ -29,9 +29,11 @@
 # a seeded stratified subsample when smaller), RATE (20), PARTS ("budget
 # detect loop"), MODELS ("logreg mlp cnn avg:logreg+mlp+cnn sk"), CLEANERS
 # ("cnn avg_logreg_mlp_cnn"), FINAL ("--model cnn"), THREADS (2), NICE (19),
-# ROUND_CV ("--model cnn"), SEEDS ("0 1 2").
+# ROUND_CV ("--model cnn"), ROUND_FILTER (noise_posterior; session 10 used
+# low_normalized_margin), SEEDS ("0 1 2").
 set -eu
 LA=${LA:-$(pwd)/labelaudit}
+ROUND_FILTER=${ROUND_FILTER:-noise_posterior}
 HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
 FM=${FM:-/work/shared/data/fashion-mnist}
@@ -128,7 +130,7 @@ case " $PARTS " in *" rounds "*)
     RW="$W/rounds"
     rm -rf "$RW"
     NOISY="$DRAW/noisy.csv"
-    FILTER="--filter-by low_normalized_margin"
+    FILTER="--filter-by $ROUND_FILTER"
     timed rounds-r1a "$LA" cv --data "$TRAIN" --labels "$NOISY" $ROUND_CV --threads "$THREADS" --out "$RW/r1/a/p.npy" --quiet
     timed rounds-r1b "$LA" cv --data "$TRAIN" --labels "$NOISY" $ROUND_CV --augment --threads "$THREADS" \
         --out "$RW/r1/b/p.npy" --quiet
@@ -150,7 +152,7 @@ p, r = tp / max(len(flagged), 1), tp / max(sum(flip), 1)
 print("%d | %.3f | %.3f | %.3f" % (len(flagged), p, r, 2 * p * r / max(p + r, 1e-12)))
 PY
     }
-    log "## rounds: two detection rounds ($ROUND_CV), $RATE% asymmetric noise"
+    log "## rounds: two detection rounds ($ROUND_CV, --filter-by $ROUND_FILTER), $RATE% asymmetric noise"
     log ""
     log "| detector | flagged | precision | recall | F1 | cv CPU s |"
     log "|---|---|---|---|---|---|"
