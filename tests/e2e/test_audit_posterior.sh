@@ -58,6 +58,15 @@ expect_rc 0 "pandas CSV probabilities and named labels"
 check "pandas CSV: the same flagged indices" sh -c "cut -d, -f2 '$TMP/a/label_issues.csv' | sort > '$TMP/ia' &&
     cut -d, -f2 '$TMP/c/label_issues.csv' | sort > '$TMP/ic' && cmp '$TMP/ia' '$TMP/ic'"
 
+la audit --labels "$L" --pred-probs "$P" --filter-by noise_posterior --frac-noise 0.5 --out "$TMP/fn" --quiet
+expect_rc 0 "--frac-noise with noise_posterior runs"
+expect_err "warning: --frac-noise applies to prune_by_noise_rate, prune_by_class and both only; noise_posterior ignores it" \
+    "... and says the fraction is ignored (as cleanlab warns)"
+check "... with the same flags" cmp "$TMP/a/label_issues.csv" "$TMP/fn/label_issues.csv"
+la audit --labels "$L" --pred-probs "$P" --filter-by noise_posterior --num-to-remove-per-class 1,1,1,1,1,1,1,1,1,1 \
+    --out "$TMP/nr" --quiet
+expect_rc 2 "--num-to-remove-per-class is refused with noise_posterior"
+
 # refused where the low_* filters are: a single given class
 "$PY" -c '
 import numpy as np, sys
