@@ -950,8 +950,9 @@ static int cl_pass1_chunk_done(cl_ctx *c, cl_work *w, int tt, size_t r0, size_t 
     return 0;
 }
 
-/* One pass over the matrix. Stage 1 and 2 split each chunk into contiguous
- * slices; stage 3 gives every thread the whole chunk and a set of classes. */
+/* One pass over the matrix. Stages 1, 2 and 5 (noise_posterior) split each
+ * chunk into contiguous slices; stage 3 gives every thread the whole chunk
+ * and a set of classes. */
 static int cl_pass(cl_ctx *c, int stage, la_error *err)
 {
     const cl_reader *rd = c->rd;

@@ -118,12 +118,13 @@ int au_opts_handle(au_opts *o, const char **remove_arg, int c, const char *value
 
 int au_opts_check(const au_opts *o, const char *remove_arg, const char *cmd)
 {
-    if (remove_arg && o->filter != CL_PRUNE_BY_NOISE_RATE && o->filter != CL_PRUNE_BY_CLASS && o->filter != CL_BOTH)
+    /* the pruning filters: the only ones that use the per-class counts */
+    int prune = o->filter == CL_PRUNE_BY_NOISE_RATE || o->filter == CL_PRUNE_BY_CLASS || o->filter == CL_BOTH;
+    if (remove_arg && !prune)
         return cli_usage_error(cmd, "--num-to-remove-per-class only applies to prune_by_noise_rate, "
                                     "prune_by_class and both (not %s)", cl_filter_names[o->filter]);
     /* cleanlab warns and goes on; so does the command (also under --quiet) */
-    if (o->frac_noise != 1.0 && o->filter != CL_PRUNE_BY_NOISE_RATE && o->filter != CL_PRUNE_BY_CLASS &&
-        o->filter != CL_BOTH)
+    if (o->frac_noise != 1.0 && !prune)
         fprintf(stderr, "labelaudit %s: warning: --frac-noise applies to prune_by_noise_rate, prune_by_class and "
                         "both only; %s ignores it\n", cmd, cl_filter_names[o->filter]);
     return 0;

@@ -9,6 +9,8 @@
 #   expect_out RE name    checks stdout matches RE
 #   expect_file F name    checks F exists and is not empty
 #   check name CMD...     passes when CMD succeeds
+#   need_python MOD...    sets PY (Debian's python3) or skips the script, with
+#                         a SKIP line, when it lacks one of the modules
 set -u
 : "${LA_BIN:?}"
 SHARED="${LA_SHARED:-../shared}"
@@ -50,4 +52,11 @@ expect_file() {
 check() {
     name=$1; shift
     if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name" "command failed: $*"; fi
+}
+need_python() {
+    PY=/usr/bin/python3
+    if ! [ -x "$PY" ] || ! "$PY" -c "import $(echo "$@" | tr ' ' ,)" 2>/dev/null; then
+        echo "SKIP $(basename "$0" .sh): $PY lacks one of: $* (apt-get install $(printf 'python3-%s ' "$@"))"
+        exit 0
+    fi
 }

@@ -9,11 +9,7 @@
 # is written to OUT/pred_probs_mean.npy and is the run's probability file
 # (summary.json, --db, report). Fixture: the digits golden case (K = 10).
 . "$(dirname "$0")/lib.sh"
-PY=/usr/bin/python3
-if ! [ -x "$PY" ] || ! "$PY" -c 'import numpy, pandas' 2>/dev/null; then
-    echo "SKIP numpy/pandas not available"
-    exit 0
-fi
+need_python numpy pandas
 CASE="$GOLDEN/digits_logreg_k10_n1797"
 "$PY" - "$CASE" "$TMP" <<'PYEOF'
 import os, sys

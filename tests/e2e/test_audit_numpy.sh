@@ -7,11 +7,7 @@
 # identical. Skipped when Debian's python3-numpy is not installed.
 if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then TMPDIR=/dev/shm; export TMPDIR; fi
 . "$(dirname "$0")/lib.sh"
-PY=/usr/bin/python3
-if ! [ -x "$PY" ] || ! "$PY" -c 'import numpy' 2>/dev/null; then
-    echo "SKIP numpy not available"
-    exit 0
-fi
+need_python numpy
 NP="$(dirname "$0")/../../bench/np_audit.py"
 "$PY" - "$TMP" <<'PYEOF'
 import sys

@@ -10,11 +10,7 @@
 # asymmetric noise and the mlp's out-of-fold probabilities, it finds the
 # flips better than low_normalized_margin and the default filter.
 . "$(dirname "$0")/lib.sh"
-PY=/usr/bin/python3
-if ! [ -x "$PY" ] || ! "$PY" -c 'import numpy, pandas' 2>/dev/null; then
-    echo "SKIP numpy/pandas not available"
-    exit 0
-fi
+need_python numpy pandas
 CASE="$GOLDEN/digits_logreg_k10_n1797"
 L="$CASE/labels.npy"; P="$CASE/pred_probs.npy"
 

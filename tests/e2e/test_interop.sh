@@ -7,11 +7,7 @@
 # made here by Debian's numpy/pandas (/usr/bin/python3); the bad variants must
 # exit 2 naming file, line and reason. Skipped without numpy and pandas.
 . "$(dirname "$0")/lib.sh"
-PY=/usr/bin/python3
-if ! [ -x "$PY" ] || ! "$PY" -c 'import numpy, pandas' 2>/dev/null; then
-    echo "SKIP interop: /usr/bin/python3 lacks numpy or pandas (apt-get install python3-numpy python3-pandas)"
-    exit 0
-fi
+need_python numpy pandas
 D="$TMP/d"
 mkdir -p "$D"
 "$PY" - "$D" <<'PYEOF'
