@@ -14,7 +14,7 @@ enum {
     O_L2, O_MAXITER, O_TOL, O_HIDDEN, O_EPOCHS, O_BATCH, O_LR, O_DROPOUT, O_PATIENCE, O_K,
     O_METRIC, O_SAMPLER, O_FLIP, O_VALFRAC, O_COTEACH, O_FRATE, O_FEPOCHS, O_TAU, O_OVERRATIO,
     O_RAWPROBS, O_DECOUPLE, O_REBALANCE, O_SELECTBY, O_REBFOLDS, O_REBREPEATS,
-    O_CNNFILT, O_CNNDENSE, O_AUGMENT, O_IMGSHAPE, O_ENSW, O_STOPON   /* cnn: last (handle_cnn_opts) */
+    O_CNNFILT, O_CNNDENSE, O_AUGMENT, O_IMGSHAPE, O_ENSW, O_STOPON   /* cnn: last (handle_cnn_opts; O_STOPON: cli_train_opts_handle) */
 };
 
 const struct option cli_train_long_options[] = {
@@ -82,8 +82,11 @@ const char cli_train_opts_help[] =
     "                           converges) without a better validation score (--stop-on);\n"
     "                           keep the best\n"
     "  --val-frac F             inner validation share of the training fold (0.1)\n"
-    "  --stop-on accuracy|loss  mlp, cnn: what early stopping watches on the inner\n"
-    "                           validation split (accuracy; ties broken by the loss)\n"
+    "  --stop-on accuracy|loss|balanced  mlp, cnn: what early stopping watches on the\n"
+    "                           inner validation split: accuracy (ties broken by the loss;\n"
+    "                           the default), the log loss, or the class-balanced log loss\n"
+    "                           (every class's mean loss weighs the same: for a rare class;\n"
+    "                           the default under --rebalance auto)\n"
     "  --k N                    knn neighbours (15)\n"
     "  --cnn-filters F1[,F2[,F3]]  cnn: filters of each 3x3 conv + ReLU + 2x2 max-pool\n"
     "                           block (16,32)\n"
@@ -302,11 +305,6 @@ static int handle_cnn_opts(cv_train_opts *t, int c, const char *v, const char *c
     case O_ENSW:
         t->ensemble_weighted = 1;
         return 0;
-    case O_STOPON:
-        if (!strcmp(v, "accuracy")) t->stop_on_loss = 0;
-        else if (!strcmp(v, "loss")) t->stop_on_loss = 1;
-        else return cli_usage_error(cmd, "--stop-on: '%s' is not accuracy or loss", v);
-        return 0;
     }
     return cli_usage_error(cmd, "internal: unknown cnn option %d", c);
 }
@@ -332,6 +330,8 @@ static int handle_rebalance(cli_train_opts *o, int c, const char *v, const char 
         if (!strcmp(v, "auto")) o->rebalance = 1;
         else if (!strcmp(v, "none")) o->rebalance = 0;
         else return cli_usage_error(cmd, "--rebalance: '%s' is not auto or none", v);
+        /* auto watches the rare class while it trains too, unless told otherwise */
+        if (!o->stop_on_set) t->stop_on = o->rebalance ? CV_STOP_BALANCED : CV_STOP_ACCURACY;
         return 0;
     case O_SELECTBY: return parse_select(o, v, cmd);
     case O_REBFOLDS:
@@ -348,6 +348,14 @@ static int handle_rebalance(cli_train_opts *o, int c, const char *v, const char 
 
 int cli_train_opts_handle(cli_train_opts *o, int c, const char *v, const char *cmd)
 {
+    if (c == O_STOPON) {
+        o->stop_on_set = 1;
+        if (!strcmp(v, "accuracy")) o->train.stop_on = CV_STOP_ACCURACY;
+        else if (!strcmp(v, "loss")) o->train.stop_on = CV_STOP_LOSS;
+        else if (!strcmp(v, "balanced")) o->train.stop_on = CV_STOP_BALANCED;
+        else return cli_usage_error(cmd, "--stop-on: '%s' is not accuracy, loss or balanced", v);
+        return 0;
+    }
     if (c >= O_CNNFILT) return handle_cnn_opts(&o->train, c, v, cmd);
     if (c >= O_TAU) return handle_rebalance(o, c, v, cmd);
     cv_train_opts *t = &o->train;

@@ -516,7 +516,7 @@ typedef struct cnn_run {
     uint8_t *seen;                /* ntr: drawn before in this epoch            */
     float   *Xb, *swb, *tmp;      /* batch rows, weights, augmentation scratch  */
     float   *grad, *mom, *vel, *best, *gbuf;
-    float   *Xva;
+    float   *Xva, *swva;          /* validation rows, their weights (cv_train_val_weights) */
     double  *cw, *loss;
     size_t  *correct;
     cnn_ws  *ws;
@@ -525,7 +525,7 @@ typedef struct cnn_run {
 static void run_free(cnn_run *R)
 {
     ws_array_free(R->ws, R->T);
-    free(R->fold); free(R->ytr); free(R->yb); free(R->yva); free(R->tr); free(R->va); free(R->idx);
+    free(R->fold); free(R->ytr); free(R->yb); free(R->yva); free(R->swva); free(R->tr); free(R->va); free(R->idx);
     free(R->seen); free(R->Xb); free(R->swb); free(R->tmp); free(R->grad); free(R->mom); free(R->vel);
     free(R->best); free(R->gbuf); free(R->Xva); free(R->cw); free(R->loss); free(R->correct);
 }
@@ -576,11 +576,13 @@ static int run_alloc(cnn_run *R, const cv_cnn *m, const cv_train_opts *o, const 
     if (!R->nva) return 0;
     R->Xva = la_malloc_array(R->nva * d, sizeof *R->Xva);
     R->yva = la_malloc_array(R->nva, sizeof *R->yva);
-    if (!R->Xva || !R->yva) return -1;
+    R->swva = la_malloc_array(R->nva, sizeof *R->swva);
+    if (!R->Xva || !R->yva || !R->swva) return -1;
     for (size_t i = 0; i < R->nva; i++) {
         memcpy(R->Xva + i * d, X + R->va[i] * d, d * sizeof *R->Xva);
         R->yva[i] = y[R->va[i]];
     }
+    cv_train_val_weights(o, R->yva, R->nva, m->k, R->swva);
     return 0;
 }
 
@@ -660,7 +662,8 @@ int cv_cnn_fit(cv_cnn *m, const cv_train_opts *o, const float *X, size_t n, cons
         double tr_loss = run_epoch(&R, m, o, X, y, sw, &L, l2n, &r, &adam, &seen, &correct);
         double va_loss = NAN, va_acc = NAN;
         if (R.nva) {
-            cnn_pass p = {.m = m, .ws = R.ws, .X = R.Xva, .n = R.nva, .y = R.yva, .L = &Lval, .scale = 1.0f,
+            cnn_pass p = {.m = m, .ws = R.ws, .X = R.Xva, .n = R.nva, .y = R.yva, .sw = R.swva, .L = &Lval,
+                          .scale = 1.0f,
                           .loss = R.loss, .correct = R.correct};
             va_loss = pass_run(&p, R.T, NULL, &vc) / (double)R.nva;
             va_acc = (double)vc / (double)R.nva;

@@ -116,7 +116,8 @@ void cv_stage_result_free(cv_stage_result *r);
  * seconds. Only when used: "rebalance" per fold ({chosen, scores}) and at
  * the top ({mode, select_by, precision, inner_folds, compared, chosen
  * counts}); "prior_correction" ("applied" / "raw") when training shifts the
- * class distribution; "tau", "oversample_ratio", "sampler", "decouple".
+ * class distribution; "tau", "oversample_ratio", "sampler", "decouple";
+ * "stop_on" (mlp, cnn) when early stopping watches other than accuracy.
  * A new reference (json_decref), or NULL when out of memory. */
 json_t *cv_stage_metrics_json(const cv_stage_result *r, const cv_stage_opts *o, char *const *class_names);
 

@@ -290,7 +290,8 @@ static int mlp_split(mlp_run *R, const cv_train_opts *o, const int32_t *y, size_
 }
 
 /* Buffers after the split; copies the validation rows. 0 or -1. */
-static int mlp_alloc(mlp_run *R, const cv_mlp_net *m, const float *X, const int32_t *y, size_t k)
+static int mlp_alloc(mlp_run *R, const cv_mlp_net *m, const cv_train_opts *o, const float *X,
+                     const int32_t *y, size_t k)
 {
     size_t d = m->d, P = m->n_params, B = R->B, ntr = R->ntr, nva = R->nva;
     R->ytr = la_malloc_array(ntr, sizeof *R->ytr);
@@ -316,8 +317,8 @@ static int mlp_alloc(mlp_run *R, const cv_mlp_net *m, const float *X, const int3
         for (size_t i = 0; i < nva; i++) {
             memcpy(R->Xva + i * d, X + R->va[i] * d, d * sizeof *R->Xva);
             R->yva[i] = y[R->va[i]];
-            R->swva[i] = 1.0f;
         }
+        cv_train_val_weights(o, R->yva, nva, k, R->swva);
     }
     if (cv_mlp_ws_alloc(&R->w, m, B > MLP_PASS_ROWS ? B : MLP_PASS_ROWS)) return -1;
     R->wsok = 1;
@@ -364,7 +365,8 @@ static double mlp_step(mlp_run *R, cv_mlp_net *m, const cv_train_opts *o, const 
 int cv_mlp_improved(const cv_train_opts *o, double va_acc, double va_loss, double *best_acc, double *best_loss)
 {
     int better_loss = va_loss < *best_loss - MLP_MIN_IMPROVEMENT;
-    int better = o->stop_on_loss ? better_loss : va_acc > *best_acc || (va_acc == *best_acc && better_loss);
+    int better = o->stop_on != CV_STOP_ACCURACY ? better_loss
+                                                : va_acc > *best_acc || (va_acc == *best_acc && better_loss);
     if (!better) return 0;
     *best_acc = va_acc;
     *best_loss = va_loss;
@@ -378,7 +380,7 @@ int cv_mlp_fit(cv_mlp_net *m, const cv_train_opts *o, const float *X, size_t n, 
     memset(&R, 0, sizeof R);
     R.B = (size_t)(o->batch_size > 0 ? o->batch_size : CV_DEFAULT_BATCH);
     int patience = o->patience < 0 ? CV_MLP_PATIENCE : o->patience;
-    if (mlp_split(&R, o, y, n, k, patience) || mlp_alloc(&R, m, X, y, k)) {
+    if (mlp_split(&R, o, y, n, k, patience) || mlp_alloc(&R, m, o, X, y, k)) {
         mlp_run_free(&R);
         return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     }

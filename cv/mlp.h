@@ -82,7 +82,8 @@ double cv_mlp_objective(const cv_mlp_net *m, const cv_loss *L, double l2, cv_mlp
 /* Early stopping's rule for the mlp and the cnn: returns 1 (and updates
  * *best_acc, *best_loss) when this epoch's inner-validation accuracy va_acc
  * and log loss va_loss beat the best so far: by accuracy (ties broken by a
- * loss lower by 1e-4), or, with o->stop_on_loss, by a loss lower by 1e-4.
+ * loss lower by 1e-4), or, with o->stop_on CV_STOP_LOSS or CV_STOP_BALANCED,
+ * by a loss (the caller's, cv_train_val_weights) lower by 1e-4.
  * Accuracy, because on noisy labels the validation log loss climbs as soon
  * as the net grows confident, long before it stops getting more right. */
 int cv_mlp_improved(const cv_train_opts *o, double va_acc, double va_loss, double *best_acc, double *best_loss);

@@ -9,6 +9,17 @@
 static const char *const model_names[] = {"logreg", "mlp", "knn", "cnn", "ensemble"};
 const char *cv_model_name(cv_model_kind k) { return model_names[k]; }
 
+static const char *const stop_names[] = {"accuracy", "loss", "balanced"};
+const char *cv_stop_on_name(cv_stop_on s) { return stop_names[s]; }
+
+int cv_train_stops_early(const cv_train_opts *o)
+{
+    if (o->model == CV_MODEL_MLP || o->model == CV_MODEL_CNN) return 1;
+    for (int i = 0; o->model == CV_MODEL_ENSEMBLE && i < o->n_ensemble; i++)
+        if (o->ensemble[i] == CV_MODEL_MLP || o->ensemble[i] == CV_MODEL_CNN) return 1;
+    return 0;
+}
+
 void cv_train_opts_init(cv_train_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -50,6 +61,17 @@ int cv_train_opts_validate(const cv_train_opts *o, size_t k, la_error *err)
     if (o->model == CV_MODEL_MLP && o->n_hidden < 1)
         return la_error_set(err, LA_EUSAGE, NULL, 0, "--hidden needs at least one layer size");
     return 0;
+}
+
+void cv_train_val_weights(const cv_train_opts *o, const int32_t *y, size_t n, size_t k, float *sw)
+{
+    size_t count[CV_MAX_CLASSES] = {0}, present = 0;
+    for (size_t i = 0; i < n; i++) sw[i] = 1.0f;
+    if (o->stop_on != CV_STOP_BALANCED || k > CV_MAX_CLASSES) return;
+    for (size_t i = 0; i < n; i++) count[y[i]]++;
+    for (size_t c = 0; c < k; c++) present += count[c] > 0;
+    /* sw_i = n / (K' n_{y_i}): sum_i sw_i L_i / n = (1/K') sum_c mean_{y_i=c} L_i */
+    for (size_t i = 0; i < n; i++) sw[i] = (float)((double)n / ((double)present * (double)count[y[i]]));
 }
 
 void cv_curve_put(cv_curve *cv, size_t e, double tr_acc, double tr_loss, double va_acc,

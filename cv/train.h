@@ -42,6 +42,16 @@ typedef struct cv_curve {
     int    best;         /* 0-based epoch whose weights were kept (-1 = last) */
 } cv_curve;
 
+/* What the mlp's and the cnn's early stopping watches on the inner
+ * validation split (cv_mlp_improved, cv_train_val_weights). */
+typedef enum cv_stop_on {
+    CV_STOP_ACCURACY = 0,    /* accuracy, ties broken by the log loss            */
+    CV_STOP_LOSS,            /* the log loss                                     */
+    CV_STOP_BALANCED         /* the class-balanced log loss: each class's mean loss
+                                weighs 1/K, so a rare class of 5 validation rows
+                                counts as much as the other 495 (issue 19)       */
+} cv_stop_on;
+
 typedef struct cv_train_opts {
     cv_model_kind model;          /* --model (default logreg)                  */
     /* loss */
@@ -105,9 +115,15 @@ typedef struct cv_train_opts {
     cv_model_kind ensemble[4];    /* --model ensemble:a+b[+c[+d]] members          */
     int    n_ensemble;
     int    ensemble_weighted;     /* --ensemble-weights: EM mixture weights on an inner split */
-    int    stop_on_loss;          /* --stop-on loss: early stopping on the validation
-                                     log loss (the old rule) instead of accuracy */
+    cv_stop_on stop_on;           /* --stop-on: what early stopping watches (accuracy) */
 } cv_train_opts;
+
+/* "accuracy", "loss", "balanced". */
+const char *cv_stop_on_name(cv_stop_on s);
+
+/* 1 when o's model (or an ensemble member) is an mlp or a cnn, the models
+ * whose early stopping o->stop_on steers. */
+int cv_train_stops_early(const cv_train_opts *o);
 
 /* Defaults as documented per field. */
 void cv_train_opts_init(cv_train_opts *o);
@@ -115,6 +131,12 @@ void cv_train_opts_init(cv_train_opts *o);
 /* Checks option values that depend on k (focal alpha count) and ranges.
  * Returns 0 or LA_EUSAGE with err naming the option. */
 int cv_train_opts_validate(const cv_train_opts *o, size_t k, la_error *err);
+
+/* The inner validation rows' weights sw (n) for early stopping's loss: 1,
+ * or with o->stop_on == CV_STOP_BALANCED sw_i = n / (K' n_{y_i}) (K' the
+ * classes present, n_c their rows), so that (1/n) sum_i sw_i L_i =
+ * (1/K') sum_c mean_{y_i = c} L_i, the class-balanced mean loss. */
+void cv_train_val_weights(const cv_train_opts *o, const int32_t *y, size_t n, size_t k, float *sw);
 
 /* Writes epoch / iteration e of a learning curve (values as doubles, stored
  * as floats; arrays that are NULL are skipped) and sets cv->n = e + 1. No-op

@@ -5,7 +5,8 @@
 # it compared and chose per fold (cv) and once (retrain); the operating point
 # of `metrics --precision-at-least` is written with --threshold-out and used
 # by `retrain --threshold`, where it meets its budget on held-out data; bad
-# combinations and bad threshold files exit 2 naming the reason.
+# combinations and bad threshold files exit 2 naming the reason; --stop-on
+# balanced is recorded, moves the early stop, and comes with --rebalance auto.
 . tests/e2e/lib.sh
 
 gen() {   # gen SEED N FILE
@@ -143,3 +144,31 @@ check "retrain records the choice and the scores" test "$(jq_ "$TMP/rta/metrics.
 RB=$(jq_ "$TMP/rta/metrics.json" "int(bool(d['rebalance'].get('below_plain')))")
 check "retrain: below_plain recorded iff the choice scores below plain" test "$RB" = "$(jq_ "$TMP/rta/metrics.json" "int(d['rebalance']['chosen'] != 'plain' and not d['rebalance']['scores'][d['rebalance']['chosen']] >= d['rebalance']['scores']['plain'])")"
 check "retrain: the stderr note iff recorded" test "$(grep -c 'below plain' "$ERR")" = "$RB"
+
+# --stop-on balanced (mlp, cnn): early stopping on the class-balanced
+# validation loss, recorded; --rebalance auto implies it unless --stop-on says
+# otherwise; runs that keep the default record nothing
+MLP="--model mlp --hidden 16 --epochs 40 --threads 2 --quiet"
+# shellcheck disable=SC2086
+la retrain --data "$TMP/train.csv" --test "$TMP/test.csv" --out "$TMP/sa" $MLP
+check "mlp: the default rule records no stop_on" test "$(jq_ "$TMP/sa/metrics.json" "d.get('stop_on')")" = None
+# shellcheck disable=SC2086
+la retrain --data "$TMP/train.csv" --test "$TMP/test.csv" --out "$TMP/sb" $MLP --stop-on balanced
+expect_rc 0 "retrain --stop-on balanced"
+check "--stop-on balanced recorded" test "$(jq_ "$TMP/sb/metrics.json" "d['stop_on']")" = balanced
+check "--stop-on balanced keeps another epoch than accuracy" test \
+    "$(jq_ "$TMP/sa/metrics.json" "d['curves']['best_epoch']")" != "$(jq_ "$TMP/sb/metrics.json" "d['curves']['best_epoch']")"
+V0=$(jq_ "$TMP/sa/metrics.json" "d['curves']['val_loss'][0]")
+check "the curve's validation loss is the balanced one (the rare class weighs half: higher)" test \
+    "$(jq_ "$TMP/sb/metrics.json" "int(d['curves']['val_loss'][0] > 2 * $V0)")" = 1
+# shellcheck disable=SC2086
+la retrain --data "$TMP/train.csv" --test "$TMP/test.csv" --out "$TMP/sc" $MLP --rebalance auto --rebalance-repeats 1
+check "--rebalance auto stops on the balanced loss" test "$(jq_ "$TMP/sc/metrics.json" "d['stop_on']")" = balanced
+# shellcheck disable=SC2086
+la retrain --data "$TMP/train.csv" --test "$TMP/test.csv" --out "$TMP/sd" $MLP --stop-on accuracy --rebalance auto --rebalance-repeats 1
+check "--stop-on accuracy before --rebalance auto is kept" test "$(jq_ "$TMP/sd/metrics.json" "d.get('stop_on')")" = None
+la retrain --data "$TMP/train.csv" --test "$TMP/test.csv" --out "$TMP/se" --stop-on balanced --quiet
+check "logreg (no early stopping) records no stop_on" test "$(jq_ "$TMP/se/metrics.json" "d.get('stop_on')")" = None
+la cv --data "$TMP/train.csv" --out "$TMP/sf/p.npy" --model mlp --stop-on rare --quiet
+expect_rc 2 "--stop-on rare exits 2"
+expect_err "is not accuracy, loss or balanced" "names the choices"

@@ -4,7 +4,8 @@
  * probabilities match the Bayes posterior), the top-up oversampling
  * (cv/sampler: targets, SMOTE rows on segments of their class, image
  * augmentation), --rebalance auto's recorded choice (cv/rebalance) and the
- * operating point (metrics: the threshold rule, the file round trip). */
+ * operating point (metrics: the threshold rule, the file round trip) and
+ * early stopping on the class-balanced validation loss (cv/train, cv/mlp). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cv/mlp.h"
 #include "cv/prior.h"
 #include "cv/rebalance.h"
 #include "cv/robust.h"
@@ -446,6 +448,45 @@ static void test_operating_point(void **state)
     unlink(path);
 }
 
+/* --stop-on balanced: the validation weights make the weighted mean loss the
+ * mean of the classes' mean losses (an absent class does not count), and the
+ * rule then follows that loss, not the accuracy. */
+static void test_stop_on_balanced(void **state)
+{
+    (void)state;
+    int32_t y[10] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1};
+    double L[10] = {0.1, 0.2, 0.1, 0.3, 0.2, 0.1, 0.1, 0.3, 4.0, 2.0};
+    float sw[10];
+    cv_train_opts o;
+    cv_train_opts_init(&o);
+    cv_train_val_weights(&o, y, 10, 3, sw);
+    for (int i = 0; i < 10; i++) assert_float_equal(sw[i], 1.0, 0.0);
+    o.stop_on = CV_STOP_BALANCED;
+    cv_train_val_weights(&o, y, 10, 3, sw);
+    assert_float_equal(sw[0], 10.0 / (2 * 8), 1e-6);
+    assert_float_equal(sw[9], 10.0 / (2 * 2), 1e-6);
+    double wmean = 0.0, m0 = 0.0, m1 = 0.0;
+    for (int i = 0; i < 10; i++) {
+        wmean += sw[i] * L[i] / 10.0;
+        if (y[i]) m1 += L[i] / 2.0; else m0 += L[i] / 8.0;
+    }
+    assert_float_equal(wmean, (m0 + m1) / 2.0, 1e-6);
+    assert_string_equal(cv_stop_on_name(o.stop_on), "balanced");
+
+    /* a lower loss at a lower accuracy: an improvement only when the loss rules */
+    double best_acc = 0.99, best_loss = 1.0;
+    assert_int_equal(cv_mlp_improved(&o, 0.95, 0.5, &best_acc, &best_loss), 1);
+    assert_float_equal(best_loss, 0.5, 0.0);
+    o.stop_on = CV_STOP_ACCURACY;
+    best_acc = 0.99; best_loss = 1.0;
+    assert_int_equal(cv_mlp_improved(&o, 0.95, 0.5, &best_acc, &best_loss), 0);
+    assert_int_equal(cv_mlp_improved(&o, 0.99, 0.5, &best_acc, &best_loss), 1);
+    o.model = CV_MODEL_LOGREG;
+    assert_int_equal(cv_train_stops_early(&o), 0);
+    o.model = CV_MODEL_CNN;
+    assert_int_equal(cv_train_stops_early(&o), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -459,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_rebalance_below_plain),
         cmocka_unit_test(test_rebalance_loses_pr_auc),
         cmocka_unit_test(test_operating_point),
+        cmocka_unit_test(test_stop_on_balanced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
