@@ -37,6 +37,7 @@ pair sb 7 9
 
 # strategy name | options
 STRATS='plain|
+stop-balanced|--stop-on balanced
 balanced|--loss balanced
 weighted|--loss weighted
 focal|--loss focal
@@ -73,7 +74,7 @@ run_one() {   # task model name opts seed
 for task in $TASKS; do
     for model in $MODELS; do
         echo "$STRATS" | while IFS='|' read -r name opts; do
-            [ "$name" = decouple ] && [ "$model" != mlp ] && continue
+            case $name in decouple|stop-balanced) [ "$model" != mlp ] && continue;; esac
             case " ${ONLY:-$name} " in *" $name "*) ;; *) continue;; esac
             for seed in $SEEDS; do
                 echo "bench_rebalance: $task $model $name seed $seed" >&2

@@ -13,7 +13,7 @@ rare class's PR-AUC. "auto chose": the strategies picked, over folds x seeds.
 import json, os, struct, sys
 from collections import Counter
 
-ORDER = ['plain', 'balanced', 'weighted', 'focal', 'logit-adjusted', 'oversample-0.2',
+ORDER = ['plain', 'stop-balanced', 'balanced', 'weighted', 'focal', 'logit-adjusted', 'oversample-0.2',
          'oversample-naive', 'decouple', 'auto', 'auto-r@p0.5', 'auto-guarded']
 TRAIN_RATIO = 99.0   # majority : minority rows of the Fashion-MNIST training sets
 

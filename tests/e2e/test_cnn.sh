@@ -97,4 +97,4 @@ la cv --data "$FM" --out "$TMP/cb/p.npy" --model cnn --cnn-filters 4,4,4,4 --qui
 expect_rc 2 "four --cnn-filters: exit 2"
 la cv --data "$FM" --out "$TMP/cb/p.npy" --model cnn --stop-on area --quiet
 expect_rc 2 "--stop-on area: exit 2"
-expect_err "accuracy or loss" "the error names the choices"
+expect_err "accuracy, loss or balanced" "the error names the choices"
