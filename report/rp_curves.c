@@ -34,6 +34,8 @@ void rp_retrain_section(sqlite3 *db, int64_t run_id, FILE *f)
     rp_esc(f, json_string_value(json_object_get(m, "loss")));
     fputs(", sampler ", f);
     rp_esc(f, json_string_value(json_object_get(m, "sampler")));
+    const char *stop = json_string_value(json_object_get(m, "stop_on"));   /* absent: accuracy */
+    if (stop) fprintf(f, ", early stopping on the %svalidation loss", strcmp(stop, "balanced") ? "" : "class-balanced ");
     fprintf(f, ") trained on %lld examples of ", (long long)json_integer_value(json_object_get(m, "n_train")));
     rp_esc(f, json_string_value(json_object_get(m, "train_data")));
     fprintf(f, ", tested on %lld: accuracy %.4f, balanced accuracy %.4f, macro F1 %.4f.</p>\n",

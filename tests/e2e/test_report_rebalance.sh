@@ -5,7 +5,7 @@
 # `retrain --threshold FILE --db` the operating point chosen by `metrics
 # --precision-at-least` is ringed on its class's out-of-fold PR curve, with
 # the precision and recall where it was chosen and on the test set. A run
-# without either shows neither.
+# without either shows neither. The final model's panel names `--stop-on balanced`.
 . tests/e2e/lib.sh
 
 python3 - "$TMP/train.csv" "$TMP/test.csv" <<'PY'
@@ -96,3 +96,14 @@ print('tip', tip.startswith('operating point of rare:') and ('%.3f' % t['precisi
       and ('test set precision %.3f, recall %.3f' % (pc['precision'], pc['recall'])) in tip)
 PY
 for w in one where tip; do check "operating point: $w" grep -q "^$w True" "$TMP/op.txt"; done
+
+# the final model's panel names the early-stopping rule when it is not accuracy
+la retrain --data "$TMP/train.csv" --test "$TMP/test.csv" --model mlp --hidden 8 --epochs 5 --stop-on balanced \
+   --db "$TMP/auto.db" --out "$TMP/rtm" --threads 2 --quiet
+expect_rc 0 "retrain --model mlp --stop-on balanced --db"
+la report --db "$TMP/auto.db" --out "$TMP/auto/rep3" --quiet
+expect_rc 0 "report after the mlp retrain"
+check "the final model's panel says it stopped on the class-balanced loss" \
+    grep -q "loss ce, sampler none, early stopping on the class-balanced validation loss)" "$TMP/auto/rep3/index.html"
+check "the logreg retrain's panel (earlier report) says nothing of it" \
+    sh -c "! grep -q 'early stopping on' '$TMP/auto/rep2/index.html'"
