@@ -70,6 +70,9 @@ typedef struct cl_ctx {
     double  *rankv;       /* n: rank scores (index order) or NULL           */
     double  *post;        /* n: noise_posterior's P(true = given | x, given)
                              (index order), or NULL for the other filters */
+    int32_t *post_alt;    /* n: noise_posterior's most likely true class other
+                             than the given one, or NULL                  */
+    double  *post_altp;   /* n: its posterior P(true = alt | x, given)      */
     float   *mb;          /* n: an upper bound on every margin p_j - p_y,
                              j != y, of the row (rounded up to float), for
                              stage 3's row skip; NULL without pass 3      */
@@ -628,18 +631,40 @@ static void cl_stage2(cl_work *w)
  *     P(true = j | x, given = i) = p_j(x) NM[i][j] / SUM_l p_l(x) NM[i][l],
  *
  * and post[g] = that at j = i, the probability that the given label is
- * right. 0 when no class explains the given label (the sum is 0). */
+ * right. 0 when no class explains the given label (the sum is 0). Also
+ * post_alt[g] = ARGMAX_{j != i} of it (the first on ties) and post_altp[g]
+ * its value, for the suggestion (cl_posterior_suggest). */
 static void cl_stage_posterior(cl_work *w)
 {
     cl_ctx *c = w->c;
     size_t k = c->k;
     const double *nm = c->res->nm;
     for (size_t i = w->a; i < w->b; i++) {
-        size_t g = w->r0 + i, y = (size_t)c->y[g];
+        size_t g = w->r0 + i, y = (size_t)c->y[g], alt = y == 0 ? 1 : 0;
         double *p = w->row, s = 0.0;
         cl_load_row(w, i, p);
-        for (size_t j = 0; j < k; j++) s += p[j] * nm[y * k + j];
+        for (size_t j = 0; j < k; j++) {
+            s += p[j] * nm[y * k + j];
+            if (j != y && p[j] * nm[y * k + j] > p[alt] * nm[y * k + alt]) alt = j;
+        }
         c->post[g] = s > 0 ? p[y] * nm[y * k + y] / s : 0.0;
+        c->post_alt[g] = (int32_t)(k > 1 ? alt : y);
+        c->post_altp[g] = s > 0 && k > 1 ? p[alt] * nm[y * k + alt] / s : 0.0;
+    }
+}
+
+/* noise_posterior's suggested class (after the filter, before the ranking):
+ * the most likely true class under the posterior of cl_stage_posterior,
+ * and for a flagged row the most likely one other than the given label,
+ * since the filter has judged the given one wrong. suggested_p becomes that
+ * posterior. (The other filters suggest the model's argmax, as cleanlab.) */
+static void cl_posterior_suggest(cl_ctx *c)
+{
+    cl_result *res = c->res;
+    for (size_t i = 0; i < c->n; i++) {
+        int use_alt = (res->flags[i] & CL_F_ISSUE) || c->post_altp[i] > c->post[i];
+        res->suggested[i] = use_alt ? c->post_alt[i] : c->y[i];
+        if (res->suggested_p) res->suggested_p[i] = use_alt ? c->post_altp[i] : c->post[i];
     }
 }
 
@@ -1285,11 +1310,12 @@ static int cl_alloc_result(cl_result *r, size_t n, size_t k)
 /* Frees everything cl_run's context owns (not the result). */
 static void cl_ctx_free(cl_ctx *c)
 {
-    free(c->goff); free(c->sc_g); free(c->rankv); free(c->post); free(c->mb); free(c->thr_m); free(c->pstart); free(c->pairs);
+    free(c->goff); free(c->sc_g); free(c->rankv); free(c->post); free(c->post_alt); free(c->post_altp); free(c->mb); free(c->thr_m); free(c->pstart); free(c->pairs);
     free(c->cmin); free(c->lvl); free(c->pj); free(c->hv); free(c->hi);
     c->goff = c->pstart = NULL; c->sc_g = c->rankv = c->post = c->thr_m = c->cmin = c->lvl = c->hv = NULL;
     c->pairs = NULL; c->pj = c->hi = NULL;
     c->mb = NULL;
+    c->post_alt = NULL; c->post_altp = NULL;
     cl_spec_free(c);
 }
 
@@ -1363,7 +1389,10 @@ static int cl_setup(cl_ctx *c, la_error *err)
         c->rankv = la_big_alloc(n, sizeof *c->rankv);
         if (!c->rankv) return cl_oom(err);
     }
-    if (o->filter == CL_NOISE_POSTERIOR && !(c->post = la_big_alloc(n + 1, sizeof *c->post))) return cl_oom(err);
+    if (o->filter == CL_NOISE_POSTERIOR &&
+        (!(c->post = la_big_alloc(n + 1, sizeof *c->post)) || !(c->post_alt = la_big_alloc(n + 1, sizeof *c->post_alt)) ||
+         !(c->post_altp = la_big_alloc(n + 1, sizeof *c->post_altp))))
+        return cl_oom(err);
     if (o->filter == CL_PRUNE_BY_NOISE_RATE || o->filter == CL_BOTH) {
         c->mb = la_big_alloc(n, sizeof *c->mb);
         if (!c->mb) return cl_oom(err);
@@ -1543,6 +1572,7 @@ static int cl_step_rank(cl_ctx *c, la_error *err)
     double *owned;
     int rc = cl_rank_scores(c, &rs, &owned, err);
     if (rc) return rc;
+    if (c->post_alt) cl_posterior_suggest(c);
     res->ranked = la_big_alloc(res->n_flagged + 1, sizeof *res->ranked);
     res->ranked_score = la_big_alloc(res->n_flagged + 1, sizeof *res->ranked_score);
     double *fs = la_big_alloc(res->n_flagged + 1, sizeof *fs);
@@ -1664,6 +1694,8 @@ struct cl_dist {
     double   *rankv;      /* N scores of c->rankv's kind, or NULL           */
     double   *rank_pre;   /* N ranking scores of a second pass 1, or NULL   */
     double   *post;       /* N noise posteriors (noise_posterior), or NULL   */
+    int32_t  *post_alt;   /* N of cl_ctx.post_alt, with post                 */
+    double   *post_altp;
     double   *lrank;      /* this rank's ranking scores of that pass        */
 };
 
@@ -1678,7 +1710,7 @@ static void cl_dist_free(cl_ctx *c)
     if (!d) return;
     if (c->y == d->y) c->y = NULL;
     free(d->lcount); free(d->y); free(d->sugg); free(d->sugp); free(d->flags); free(d->sc); free(d->rankv);
-    free(d->rank_pre); free(d->lrank); free(d->post);
+    free(d->rank_pre); free(d->lrank); free(d->post); free(d->post_alt); free(d->post_altp);
     free(d);
     c->d = NULL;
 }
@@ -1848,7 +1880,9 @@ static int cl_dist_examples(cl_ctx *c, la_error *err)
                                                       (void **)&d->sugp, err))) &&
         !(rc = cl_dist_gather(c, sc, sizeof *sc, (void **)&d->sc, err)) &&
         !(c->rankv && (rc = cl_dist_gather(c, c->rankv, sizeof *c->rankv, (void **)&d->rankv, err))) &&
-        !(c->post && (rc = cl_dist_gather(c, c->post, sizeof *c->post, (void **)&d->post, err))))
+        !(c->post && (rc = cl_dist_gather(c, c->post, sizeof *c->post, (void **)&d->post, err))) &&
+        !(c->post && (rc = cl_dist_gather(c, c->post_alt, sizeof *c->post_alt, (void **)&d->post_alt, err))) &&
+        !(c->post && (rc = cl_dist_gather(c, c->post_altp, sizeof *c->post_altp, (void **)&d->post_altp, err))))
         if (d->lrank) rc = cl_dist_gather(c, d->lrank, sizeof *d->lrank, (void **)&d->rank_pre, err);
     free(sc);
     return rc;
@@ -2054,7 +2088,11 @@ static int cl_dist_adopt(cl_ctx *c, la_error *err)
     free(c->sc_g); c->sc_g = g;
     free(d->sc); d->sc = NULL;
     if (c->rankv) { free(c->rankv); c->rankv = d->rankv; d->rankv = NULL; }
-    if (c->post) { free(c->post); c->post = d->post; d->post = NULL; }
+    if (c->post) {
+        free(c->post); c->post = d->post; d->post = NULL;
+        free(c->post_alt); c->post_alt = d->post_alt; d->post_alt = NULL;
+        free(c->post_altp); c->post_altp = d->post_altp; d->post_altp = NULL;
+    }
     c->g0 = 0;
     c->pbnr_done = 1;
     free(cur);

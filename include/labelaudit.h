@@ -207,7 +207,9 @@ LA_API size_t          la_audit_num_flagged(const la_audit *au);
 LA_API const uint32_t *la_audit_ranked(const la_audit *au);
 /* 1 when example i (0 <= i < n) is flagged, else 0. */
 LA_API int             la_audit_is_issue(const la_audit *au, size_t i);
-/* The suggested (argmax) class of example i. */
+/* The suggested class of example i: the model's argmax, or with the
+ * noise_posterior filter the posterior's most probable true class (for a
+ * flagged example, the most probable one other than its given label). */
 LA_API int32_t         la_audit_suggested(const la_audit *au, size_t i);
 /* K x K row-major estimates: given label g (row), true label t (column) for
  * the confident joint (raw and calibrated counts) and the joint; noise matrix

@@ -35,11 +35,16 @@ num = p * nm[y, :]
 q = num[np.arange(len(y)), y] / num.sum(1)
 m = int(open(out + "/num_label_issues_off_diagonal.txt").read())
 want = set(np.argsort(q, kind="stable")[:m].tolist())
-got = {int(r["index"]) for r in csv.DictReader(open(out + "/label_issues.csv"))}
-sys.exit(not (got == want and len(got) == m and m > 0))
+issues = list(csv.DictReader(open(out + "/label_issues.csv")))
+got = {int(r["index"]) for r in issues}
+# the suggestion of a flagged row: the most probable true class but the given one
+alt = np.where(np.arange(k)[None, :] == y[:, None], -1.0, num).argmax(1)
+sugg_ok = all(int(r["suggested_label"]) == alt[int(r["index"])] for r in issues)
+sys.exit(not (got == want and len(got) == m and m > 0 and sugg_ok))
 PYEOF
 }
-check "flags = the off-diagonal count of lowest posteriors (numpy)" posterior_ok "$TMP/a"
+check "flags = the off-diagonal count of lowest posteriors, suggestions = the posterior's best other class (numpy)" \
+    posterior_ok "$TMP/a"
 
 la audit --labels "$L" --pred-probs "$P" --filter-by noise_posterior --out "$TMP/b" --threads 4 --quiet
 check "--threads 4: the same label_issues.csv" cmp "$TMP/a/label_issues.csv" "$TMP/b/label_issues.csv"
@@ -91,6 +96,21 @@ fp=$(f1 "$TMP/d_noise_posterior"); fm=$(f1 "$TMP/d_low_normalized_margin"); fd=$
 echo "  flip F1 x 1000: noise_posterior $fp, low_normalized_margin $fm, prune_by_noise_rate $fd"
 check "noise_posterior finds the flips better than low_normalized_margin ($fp > $fm)" test "$fp" -gt "$fm"
 check "... and than the default prune_by_noise_rate ($fp > $fd)" test "$fp" -gt "$fd"
+# its suggestions: the posterior's best other class, against the model's argmax on the same flags
+SR=$("$PY" - "$NZ" "$TMP/cv/p.npy" "$TMP/d_noise_posterior/label_issues.csv" "$TMP/d_noise_posterior/classes.txt" <<'PYEOF'
+import csv, sys
+import numpy as np
+truth = {r[0]: r[1] for r in list(csv.reader(open(sys.argv[1])))[1:]}
+p = np.load(sys.argv[2]); names = open(sys.argv[4]).read().split()
+issues = list(csv.DictReader(open(sys.argv[3])))
+post = sum(truth[r["id"]] == r["suggested_label"] for r in issues)
+model = sum(truth[r["id"]] == names[int(p[int(r["index"])].argmax())] for r in issues)
+print(post, model)
+PYEOF
+)
+echo "  flagged rows whose suggestion is the true class: noise_posterior ${SR% *}, the model's argmax ${SR#* }"
+check "noise_posterior's suggestions are right at least as often as the model's argmax (${SR% *} >= ${SR#* })" \
+    test "${SR% *}" -ge "${SR#* }"
 check "the same count as low_normalized_margin" sh -c "[ \$(wc -l < '$TMP/d_noise_posterior/label_issues.csv') = \
     \$(wc -l < '$TMP/d_low_normalized_margin/label_issues.csv') ]"
 # the review queue and clean take its flags like any other filter's
