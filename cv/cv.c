@@ -445,8 +445,8 @@ static void add_rebalance_keys(json_t *doc, const cv_stage_result *r, const cv_s
     if (t->loss == CV_LOSS_LOGIT_ADJUSTED) json_object_set_new(doc, "tau", json_real(t->tau));
     if (t->oversample_ratio > 0) json_object_set_new(doc, "oversample_ratio", json_real(t->oversample_ratio));
     if (o->decouple) json_object_set_new(doc, "decouple", json_true());
-    if (t->stop_on != CV_STOP_ACCURACY && cv_train_stops_early(t))
-        json_object_set_new(doc, "stop_on", json_string(cv_stop_on_name(t->stop_on)));
+    const char *stop = cv_train_stop_on_recorded(t);
+    if (stop) json_object_set_new(doc, "stop_on", json_string(stop));
     if (o->rebalance) json_object_set_new(doc, "rebalance", rebalance_json(r, o));
     if (o->rebalance || cv_prior_shifts(t, o->decouple))
         json_object_set_new(doc, "prior_correction", json_string(t->raw_probs ? "raw" : "applied"));

@@ -274,8 +274,8 @@ json_t *cv_retrain_metrics_json(const cv_retrain_result *r, const cv_retrain_opt
     json_object_set_new(doc, "loss", json_string(cv_loss_name(t->loss)));
     json_object_set_new(doc, "sampler", json_string(sampler));
     json_object_set_new(doc, "variant", json_string(cv_retrain_variant(o)));
-    if (t->stop_on != CV_STOP_ACCURACY && cv_train_stops_early(t))
-        json_object_set_new(doc, "stop_on", json_string(cv_stop_on_name(t->stop_on)));
+    const char *stop = cv_train_stop_on_recorded(t);
+    if (stop) json_object_set_new(doc, "stop_on", json_string(stop));
     if (o->coteach) {
         json_object_set_new(doc, "forget_rate", json_real(o->co.forget_rate));
         json_object_set_new(doc, "forget_epochs", json_integer(o->co.forget_epochs));

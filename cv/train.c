@@ -20,6 +20,11 @@ int cv_train_stops_early(const cv_train_opts *o)
     return 0;
 }
 
+const char *cv_train_stop_on_recorded(const cv_train_opts *o)
+{
+    return o->stop_on != CV_STOP_ACCURACY && cv_train_stops_early(o) ? cv_stop_on_name(o->stop_on) : NULL;
+}
+
 void cv_train_opts_init(cv_train_opts *o)
 {
     memset(o, 0, sizeof *o);

@@ -125,6 +125,11 @@ const char *cv_stop_on_name(cv_stop_on s);
  * whose early stopping o->stop_on steers. */
 int cv_train_stops_early(const cv_train_opts *o);
 
+/* What metrics.json records as "stop_on" (cv and retrain): the rule's name
+ * when o's model stops early and the rule is not the default accuracy, else
+ * NULL (no key: runs with the default keep their documents unchanged). */
+const char *cv_train_stop_on_recorded(const cv_train_opts *o);
+
 /* Defaults as documented per field. */
 void cv_train_opts_init(cv_train_opts *o);
 
