@@ -238,12 +238,7 @@ static void add_rebalance_keys(json_t *doc, const cv_retrain_result *r, const cv
     if (t->oversample_ratio > 0) json_object_set_new(doc, "oversample_ratio", json_real(t->oversample_ratio));
     if (o->rebalance) {
         json_t *j = cv_rebalance_choice_json(&r->choice);
-        json_object_set_new(j, "mode", json_string("auto"));
-        json_object_set_new(j, "select_by", json_string(cv_select_name(o->rebalance->select_by)));
-        if (o->rebalance->select_by == CV_SELECT_RECALL_AT_PRECISION || o->rebalance->select_by == CV_SELECT_RECALL_GUARDED)
-            json_object_set_new(j, "precision", json_real(o->rebalance->precision));
-        json_object_set_new(j, "inner_folds", json_integer(o->rebalance->inner_folds));
-        json_object_set_new(j, "repeats", json_integer(o->rebalance->repeats < 1 ? 1 : o->rebalance->repeats));
+        cv_rebalance_opts_json(j, o->rebalance, t);
         json_object_set_new(doc, "rebalance", j);
     }
     if (o->rebalance || cv_prior_shifts(t, o->decouple))
