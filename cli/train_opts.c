@@ -86,7 +86,7 @@ const char cli_train_opts_help[] =
     "                           inner validation split: accuracy (ties broken by the loss;\n"
     "                           the default), the log loss, or the class-balanced log loss\n"
     "                           (every class's mean loss weighs the same: for a rare class;\n"
-    "                           under --rebalance auto the default of every strategy but plain)\n"
+    "                           the default under --rebalance auto)\n"
     "  --k N                    knn neighbours (15)\n"
     "  --cnn-filters F1[,F2[,F3]]  cnn: filters of each 3x3 conv + ReLU + 2x2 max-pool\n"
     "                           block (16,32)\n"
@@ -123,9 +123,8 @@ const char cli_train_opts_help[] =
     "  --decouple               decoupled rebalancing (mlp): train on the natural distribution,\n"
     "                           then refit only the output layer class-balanced\n"
     "  --rebalance auto         choose per fold among plain, balanced, weighted, focal,\n"
-    "                           logit-adjusted, --oversample-ratio (0.2), decouple (mlp) and\n"
-    "                           stop-balanced (mlp, cnn: plain stopped on the balanced loss) by\n"
-    "                           an inner cross-validation of the training fold (recorded in\n"
+    "                           logit-adjusted, --oversample-ratio (0.2) and decouple (mlp) by an\n"
+    "                           inner cross-validation of the training fold (recorded in\n"
     "                           metrics.json)\n"
     "  --select-by M            auto's score on the rare classes (share < 1/(2K)):\n"
     "                           recall-guarded:P (default, P 0.5: recall at precision P among\n"
@@ -150,9 +149,6 @@ void cli_train_opts_init(cli_train_opts *o)
     o->rb.precision = CV_SELECT_DEFAULT_PRECISION;
     o->rb.inner_folds = CV_REB_INNER_FOLDS;
     o->rb.repeats = CV_REB_REPEATS;
-    /* auto's strategies watch the rare class while they train; its plain
-     * candidate keeps the user's rule and stop-balanced tries plain with it */
-    o->rb.strategy_stop_on = CV_STOP_BALANCED;
 }
 
 const cv_rebalance_opts *cli_train_rebalance(const cli_train_opts *o)
@@ -334,6 +330,8 @@ static int handle_rebalance(cli_train_opts *o, int c, const char *v, const char 
         if (!strcmp(v, "auto")) o->rebalance = 1;
         else if (!strcmp(v, "none")) o->rebalance = 0;
         else return cli_usage_error(cmd, "--rebalance: '%s' is not auto or none", v);
+        /* auto watches the rare class while it trains too, unless told otherwise */
+        if (!o->stop_on_set) t->stop_on = o->rebalance ? CV_STOP_BALANCED : CV_STOP_ACCURACY;
         return 0;
     case O_SELECTBY: return parse_select(o, v, cmd);
     case O_REBFOLDS:
@@ -351,12 +349,11 @@ static int handle_rebalance(cli_train_opts *o, int c, const char *v, const char 
 int cli_train_opts_handle(cli_train_opts *o, int c, const char *v, const char *cmd)
 {
     if (c == O_STOPON) {
+        o->stop_on_set = 1;
         if (!strcmp(v, "accuracy")) o->train.stop_on = CV_STOP_ACCURACY;
         else if (!strcmp(v, "loss")) o->train.stop_on = CV_STOP_LOSS;
         else if (!strcmp(v, "balanced")) o->train.stop_on = CV_STOP_BALANCED;
         else return cli_usage_error(cmd, "--stop-on: '%s' is not accuracy, loss or balanced", v);
-        /* --rebalance auto's strategies stop as told too (else balanced) */
-        o->rb.strategy_stop_on = o->train.stop_on;
         return 0;
     }
     if (c >= O_CNNFILT) return handle_cnn_opts(&o->train, c, v, cmd);

@@ -25,6 +25,7 @@ typedef struct cli_train_opts {
     cv_robust_coteach_opts co;               /* --forget-rate, --forget-epochs       */
     int    decouple;                  /* --decouple: decoupled rebalancing (mlp) */
     int    rebalance;                 /* --rebalance auto (implies --stop-on balanced) */
+    int    stop_on_set;               /* --stop-on given                      */
     cv_rebalance_opts rb;             /* --select-by, --rebalance-folds        */
 } cli_train_opts;
 

@@ -405,9 +405,9 @@ static json_t *rebalance_json(const cv_stage_result *r, const cv_stage_opts *o)
 {
     const cv_rebalance_opts *rb = o->rebalance;
     json_t *j = json_object(), *cmp = json_array(), *cho = json_object();
-    cv_rebalance_opts_json(j, rb, &o->train);
+    cv_rebalance_opts_json(j, rb);
     for (int s = 0; s < CV_REB_N; s++)
-        if (cv_rebalance_applies(s, &o->train)) json_array_append_new(cmp, json_string(cv_rebalance_name(s)));
+        if (cv_rebalance_applies(s, o->train.model)) json_array_append_new(cmp, json_string(cv_rebalance_name(s)));
     for (int f = 0; f < r->n_folds; f++) {
         char buf[48];
         const char *nm = cv_rebalance_choice_name(&r->info[f].rebalance, buf, sizeof buf);

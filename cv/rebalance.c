@@ -20,35 +20,30 @@
 #include <jansson.h>
 
 static const char *const strategy_names[CV_REB_N] = {
-    "plain", "balanced", "weighted", "focal", "logit-adjusted", "oversample-ratio", "decouple", "stop-balanced"
+    "plain", "balanced", "weighted", "focal", "logit-adjusted", "oversample-ratio", "decouple"
 };
 static const char *const select_names[] = {"pr-auc", "recall-at-precision", "balanced-accuracy", "recall-guarded"};
 
 const char *cv_rebalance_name(int s) { return s >= 0 && s < CV_REB_N ? strategy_names[s] : "?"; }
 const char *cv_select_name(cv_select_by s) { return select_names[s]; }
 
-int cv_rebalance_applies(int s, const cv_train_opts *o)
+int cv_rebalance_applies(int s, cv_model_kind m)
 {
-    cv_model_kind m = o->model;
     if (m == CV_MODEL_KNN) return s == CV_REB_PLAIN || s == CV_REB_OVERSAMPLE;
     if (s == CV_REB_DECOUPLE) return m == CV_MODEL_MLP;
-    if (s == CV_REB_STOP_BALANCED) return cv_train_stops_early(o) && o->stop_on != CV_STOP_BALANCED;
     return 1;
 }
 
-void cv_rebalance_apply(cv_train_opts *o, int s, cv_stop_on strategy_stop_on, int *decouple)
+void cv_rebalance_apply(cv_train_opts *o, int s, int *decouple)
 {
     static const cv_loss_kind loss_of[CV_REB_N] = {
-        CV_LOSS_CE, CV_LOSS_BALANCED, CV_LOSS_WEIGHTED, CV_LOSS_FOCAL, CV_LOSS_LOGIT_ADJUSTED, CV_LOSS_CE, CV_LOSS_CE,
-        CV_LOSS_CE
+        CV_LOSS_CE, CV_LOSS_BALANCED, CV_LOSS_WEIGHTED, CV_LOSS_FOCAL, CV_LOSS_LOGIT_ADJUSTED, CV_LOSS_CE, CV_LOSS_CE
     };
     double ratio = o->oversample_ratio > 0 ? o->oversample_ratio : CV_REB_DEFAULT_RATIO;
     o->loss = loss_of[s];
     o->sampler = s == CV_REB_DECOUPLE ? CV_SAMPLER_OVERSAMPLE : CV_SAMPLER_NONE;
     o->oversample_ratio = s == CV_REB_OVERSAMPLE ? ratio : 0.0;
     if (s != CV_REB_FOCAL) { o->focal_alpha = NULL; o->n_focal_alpha = 0; }
-    if (s == CV_REB_STOP_BALANCED) o->stop_on = CV_STOP_BALANCED;
-    else if (s != CV_REB_PLAIN) o->stop_on = strategy_stop_on;
     *decouple = s == CV_REB_DECOUPLE;
 }
 
@@ -124,7 +119,7 @@ static int inner_cv(const cv_train_opts *base, int s, const cv_rebalance_opts *r
 {
     cv_train_opts o = *base;
     int decouple = 0;
-    cv_rebalance_apply(&o, s, r->strategy_stop_on, &decouple);
+    cv_rebalance_apply(&o, s, &decouple);
     for (int f = 0; f < r->inner_folds; f++) {
         size_t na = gather(X, n, d, y, sw, fold, f, 0, Xa, ya, sw ? swa : NULL, NULL);
         size_t nb = gather(X, n, d, y, sw, fold, f, 1, Xb, yb, NULL, idx);
@@ -283,7 +278,6 @@ int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, cons
 {
     assert(r->inner_folds >= 2 && r->inner_folds <= CV_REB_MAX_INNER);
     memset(out, 0, sizeof *out);
-    out->strategy_stop_on = r->strategy_stop_on;
     for (int s = 0; s < CV_REB_N; s++) out->score[s] = NAN;
     cv_train_opts base = *o;
     base.curve = NULL; base.eval_X = NULL; base.eval_y = NULL; base.eval_n = 0;
@@ -335,7 +329,7 @@ int cv_rebalance_choose(const cv_train_opts *o, const cv_rebalance_opts *r, cons
         uint64_t seed = (o->seed ^ CV_REB_SEED) + (uint64_t)rep * 0x9E3779B97F4A7C15ull;
         if ((rc = cv_folds_stratified(y, n, k, F, seed, fold, NULL, err))) goto done;
         for (int s = 0; s < CV_REB_N; s++) {
-            if (!cv_rebalance_applies(s, o)) continue;
+            if (!cv_rebalance_applies(s, o->model)) continue;
             double *Ps = P + (size_t)s * n * k, sc;
             /* rows of a fold without an inner model keep 1/k */
             for (size_t j = 0; j < n * k; j++) Ps[j] = 1.0 / (double)k;
@@ -407,14 +401,14 @@ int cv_rebalance_fit_predict(const cv_train_opts *o, const cv_rebalance_choice *
 {
     cv_train_opts t = *o;
     int decouple = 0;
-    cv_rebalance_apply(&t, ch->chosen, ch->strategy_stop_on, &decouple);
+    cv_rebalance_apply(&t, ch->chosen, &decouple);
     int rc = cv_robust_fit_predict(&t, co, decouple, X, n, d, y, sw, k, Xte, nte, probs, err);
     if (rc || !ch->blend) return rc;
     /* the blend: p = (p_plain + p_s) / 2 */
     double *P0 = la_malloc_array(nte ? nte : 1, k * sizeof *P0);
     if (!P0) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     t = *o;
-    cv_rebalance_apply(&t, CV_REB_PLAIN, ch->strategy_stop_on, &decouple);
+    cv_rebalance_apply(&t, CV_REB_PLAIN, &decouple);
     t.curve = NULL; t.eval_X = NULL; t.eval_y = NULL; t.eval_n = 0; t.n_iter = NULL; t.l2_used = NULL;
     rc = cv_robust_fit_predict(&t, co, decouple, X, n, d, y, sw, k, Xte, nte, P0, err);
     if (!rc)
@@ -454,6 +448,16 @@ int cv_rebalance_loses_pr_auc(const cv_rebalance_choice *ch, double *gain, doubl
 /* A number, or null when not finite. */
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
+void cv_rebalance_opts_json(json_t *j, const cv_rebalance_opts *r)
+{
+    json_object_set_new(j, "mode", json_string("auto"));
+    json_object_set_new(j, "select_by", json_string(cv_select_name(r->select_by)));
+    if (r->select_by == CV_SELECT_RECALL_AT_PRECISION || r->select_by == CV_SELECT_RECALL_GUARDED)
+        json_object_set_new(j, "precision", json_real(r->precision));
+    json_object_set_new(j, "inner_folds", json_integer(r->inner_folds));
+    json_object_set_new(j, "repeats", json_integer(r->repeats < 1 ? 1 : r->repeats));
+}
+
 json_t *cv_rebalance_choice_json(const cv_rebalance_choice *ch)
 {
     json_t *o = json_object(), *sc = json_object(), *g = json_object(), *se = json_object();
@@ -489,16 +493,4 @@ json_t *cv_rebalance_choice_json(const cv_rebalance_choice *ch)
         json_object_set_new(o, "chosen_pr_auc_gain_se", num(pse));
     }
     return o;
-}
-
-void cv_rebalance_opts_json(json_t *j, const cv_rebalance_opts *r, const cv_train_opts *o)
-{
-    json_object_set_new(j, "mode", json_string("auto"));
-    json_object_set_new(j, "select_by", json_string(cv_select_name(r->select_by)));
-    if (r->select_by == CV_SELECT_RECALL_AT_PRECISION || r->select_by == CV_SELECT_RECALL_GUARDED)
-        json_object_set_new(j, "precision", json_real(r->precision));
-    json_object_set_new(j, "inner_folds", json_integer(r->inner_folds));
-    json_object_set_new(j, "repeats", json_integer(r->repeats < 1 ? 1 : r->repeats));
-    if (cv_train_stops_early(o))
-        json_object_set_new(j, "strategy_stop_on", json_string(cv_stop_on_name(r->strategy_stop_on)));
 }

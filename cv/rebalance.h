@@ -32,11 +32,6 @@
  * costs no inner fit (both are at hand) and two fits when chosen. Among the strategies
  * that pass, the best pooled score wins, ties to the earlier in
  * cv_rebalance_strategy order.
- * The early stopping rule is chosen the same way (session 13): plain keeps
- * the user's rule (accuracy unless --stop-on), so the guard compares against
- * the plain the user would get; stop-balanced is plain cross-entropy stopped
- * on the class-balanced validation loss, a candidate of its own; the other
- * strategies stop on r->strategy_stop_on (balanced by default).
  */
 #ifndef CV_REBALANCE_H
 #define CV_REBALANCE_H
@@ -55,8 +50,6 @@ typedef enum cv_rebalance_strategy {
     CV_REB_LOGIT_ADJUSTED,   /* --loss logit-adjusted (--tau)                  */
     CV_REB_OVERSAMPLE,       /* --oversample-ratio R (CV_REB_DEFAULT_RATIO)    */
     CV_REB_DECOUPLE,         /* --decouple (mlp only)                          */
-    CV_REB_STOP_BALANCED,    /* --loss ce --stop-on balanced (models that stop
-                                early, when plain's rule is not already it)    */
     CV_REB_N
 } cv_rebalance_strategy;
 
@@ -85,16 +78,11 @@ typedef struct cv_rebalance_opts {
     double precision;        /* P of recall-at-precision                      */
     int    inner_folds;      /* >= 2                                          */
     int    repeats;          /* inner k-folds, each of its own seed (< 1 = 1) */
-    cv_stop_on strategy_stop_on;  /* the early stopping of every candidate but
-                                plain, which keeps o->stop_on (the user's rule)
-                                and stop-balanced; the CLI: balanced unless
-                                --stop-on is given (session 13)               */
 } cv_rebalance_opts;
 
 /* What one training fold compared and chose. */
 typedef struct cv_rebalance_choice {
     int    chosen;                   /* a cv_rebalance_strategy               */
-    cv_stop_on strategy_stop_on;     /* r->strategy_stop_on of the comparison */
     cv_select_by select_by;          /* what score[] and gain[] measure       */
     int    tried[CV_REB_N];          /* 1 = compared (applies to the model)   */
     double score[CV_REB_N];          /* its inner score (pooled inner out-of-fold
@@ -114,21 +102,18 @@ typedef struct cv_rebalance_choice {
 } cv_rebalance_choice;
 
 /* "plain", "balanced", "weighted", "focal", "logit-adjusted",
- * "oversample-ratio", "decouple", "stop-balanced". */
+ * "oversample-ratio", "decouple". */
 const char *cv_rebalance_name(int s);
 /* "pr-auc", "recall-at-precision", "balanced-accuracy", "recall-guarded". */
 const char *cv_select_name(cv_select_by s);
 
-/* 1 when strategy s applies to o's model (knn: plain and oversampling;
- * logreg: all but decouple and stop-balanced; mlp: all; stop-balanced only
- * when the model stops early and o->stop_on is not already balanced). */
-int cv_rebalance_applies(int s, const cv_train_opts *o);
+/* 1 when strategy s applies to model m (knn: plain and oversampling;
+ * logreg: all but decouple; mlp: all). */
+int cv_rebalance_applies(int s, cv_model_kind m);
 
-/* o with strategy s in place of its loss, sampler, ratio, decoupling and
- * early stopping (*decouple receives 1 for CV_REB_DECOUPLE): plain keeps
- * o->stop_on, stop-balanced stops on the balanced loss, every other
- * strategy on strategy_stop_on; the other options are kept. */
-void cv_rebalance_apply(cv_train_opts *o, int s, cv_stop_on strategy_stop_on, int *decouple);
+/* o with strategy s in place of its loss, sampler, ratio and decoupling
+ * (*decouple receives 1 for CV_REB_DECOUPLE): the other options are kept. */
+void cv_rebalance_apply(cv_train_opts *o, int s, int *decouple);
 
 /* Rare classes of labels y (n in 0..k-1) into rare (k flags); returns
  * how many. */
@@ -188,10 +173,9 @@ int cv_rebalance_loses_pr_auc(const cv_rebalance_choice *ch, double *gain, doubl
 typedef struct json_t json_t;
 json_t *cv_rebalance_choice_json(const cv_rebalance_choice *ch);
 
-/* The comparison's settings into object j (cv's and retrain's "rebalance"):
- * mode "auto", select_by, [precision], inner_folds, repeats and, when o's
- * model stops early, strategy_stop_on (plain's rule is the document's
- * stop_on, absent for accuracy). */
-void cv_rebalance_opts_json(json_t *j, const cv_rebalance_opts *r, const cv_train_opts *o);
+/* Adds auto's settings to object j: mode, select_by, [precision],
+ * inner_folds, repeats (the keys cv's and retrain's metrics.json share).
+ * Out of memory leaves keys out. */
+void cv_rebalance_opts_json(json_t *j, const cv_rebalance_opts *r);
 
 #endif /* CV_REBALANCE_H */

@@ -238,7 +238,7 @@ static void add_rebalance_keys(json_t *doc, const cv_retrain_result *r, const cv
     if (t->oversample_ratio > 0) json_object_set_new(doc, "oversample_ratio", json_real(t->oversample_ratio));
     if (o->rebalance) {
         json_t *j = cv_rebalance_choice_json(&r->choice);
-        cv_rebalance_opts_json(j, o->rebalance, t);
+        cv_rebalance_opts_json(j, o->rebalance);
         json_object_set_new(doc, "rebalance", j);
     }
     if (o->rebalance || cv_prior_shifts(t, o->decouple))

@@ -146,10 +146,8 @@ check "retrain: below_plain recorded iff the choice scores below plain" test "$R
 check "retrain: the stderr note iff recorded" test "$(grep -c 'below plain' "$ERR")" = "$RB"
 
 # --stop-on balanced (mlp, cnn): early stopping on the class-balanced
-# validation loss, recorded; --rebalance auto stops its strategies on it
-# unless --stop-on says otherwise, keeps the user's rule for plain and tries
-# stop-balanced (plain on the balanced loss) as a candidate of its own; runs
-# that keep the default record nothing
+# validation loss, recorded; --rebalance auto implies it unless --stop-on says
+# otherwise; runs that keep the default record nothing
 MLP="--model mlp --hidden 16 --epochs 40 --threads 2 --quiet"
 # shellcheck disable=SC2086
 la retrain --data "$TMP/train.csv" --test "$TMP/test.csv" --out "$TMP/sa" $MLP
@@ -165,22 +163,10 @@ check "the curve's validation loss is the balanced one (the rare class weighs ha
     "$(jq_ "$TMP/sb/metrics.json" "int(d['curves']['val_loss'][0] > 2 * $V0)")" = 1
 # shellcheck disable=SC2086
 la retrain --data "$TMP/train.csv" --test "$TMP/test.csv" --out "$TMP/sc" $MLP --rebalance auto --rebalance-repeats 1
-check "--rebalance auto: plain keeps the accuracy rule" test "$(jq_ "$TMP/sc/metrics.json" "d.get('stop_on')")" = None
-check "--rebalance auto: the strategies stop on the balanced loss" \
-    test "$(jq_ "$TMP/sc/metrics.json" "d['rebalance']['strategy_stop_on']")" = balanced
-check "--rebalance auto: stop-balanced compared beside plain" \
-    test "$(jq_ "$TMP/sc/metrics.json" "int('stop-balanced' in d['rebalance']['scores'] and 'plain' in d['rebalance']['scores'])")" = 1
+check "--rebalance auto stops on the balanced loss" test "$(jq_ "$TMP/sc/metrics.json" "d['stop_on']")" = balanced
 # shellcheck disable=SC2086
-la retrain --data "$TMP/train.csv" --test "$TMP/test.csv" --out "$TMP/sd" $MLP --rebalance auto --stop-on accuracy --rebalance-repeats 1
-check "--stop-on accuracy after --rebalance auto is kept" test "$(jq_ "$TMP/sd/metrics.json" "d.get('stop_on')")" = None
-check "--stop-on accuracy: the strategies stop on it too" \
-    test "$(jq_ "$TMP/sd/metrics.json" "d['rebalance']['strategy_stop_on']")" = accuracy
-# shellcheck disable=SC2086
-la cv --data "$TMP/train.csv" --out "$TMP/sg/p.npy" $MLP --stop-on balanced --rebalance auto --rebalance-repeats 1
-expect_rc 0 "cv --stop-on balanced --rebalance auto"
-check "plain already stops on the balanced loss: stop-balanced not compared" \
-    test "$(jq_ "$TMP/sg/metrics.json" "int('stop-balanced' in d['rebalance']['compared'])")" = 0
-check "cv --stop-on balanced --rebalance auto: recorded" test "$(jq_ "$TMP/sg/metrics.json" "d['stop_on']")" = balanced
+la retrain --data "$TMP/train.csv" --test "$TMP/test.csv" --out "$TMP/sd" $MLP --stop-on accuracy --rebalance auto --rebalance-repeats 1
+check "--stop-on accuracy before --rebalance auto is kept" test "$(jq_ "$TMP/sd/metrics.json" "d.get('stop_on')")" = None
 la retrain --data "$TMP/train.csv" --test "$TMP/test.csv" --out "$TMP/se" --stop-on balanced --quiet
 check "logreg (no early stopping) records no stop_on" test "$(jq_ "$TMP/se/metrics.json" "d.get('stop_on')")" = None
 la cv --data "$TMP/train.csv" --out "$TMP/sf/p.npy" --model mlp --stop-on rare --quiet

@@ -203,8 +203,7 @@ static void test_rebalance_choice_recorded(void **state)
     la_error err;
     assert_int_equal(cv_rebalance_choose(&o, &rb, X, N, 2, y, NULL, 2, &ch, &err), 0);
     for (int s = 0; s < CV_REB_N; s++) {
-        /* logreg: all but decouple and stop-balanced (no early stopping) */
-        assert_int_equal(ch.tried[s], s != CV_REB_DECOUPLE && s != CV_REB_STOP_BALANCED);
+        assert_int_equal(ch.tried[s], s != CV_REB_DECOUPLE);      /* logreg: all but decouple */
         if (ch.tried[s]) assert_true(ch.score[s] > 0.3 && ch.score[s] <= 1.0);
         else assert_true(isnan(ch.score[s]));
     }
@@ -488,76 +487,6 @@ static void test_stop_on_balanced(void **state)
     assert_int_equal(cv_train_stops_early(&o), 1);
 }
 
-/* auto's stopping rules: plain keeps the user's (so the guard compares with
- * the plain the user would get), stop-balanced is plain on the balanced loss
- * and applies only where it differs from plain, every other strategy stops
- * on strategy_stop_on; the choice carries that rule to the final fit. */
-static void test_rebalance_stop_rules(void **state)
-{
-    (void)state;
-    cv_train_opts o, t;
-    cv_train_opts_init(&o);
-    o.model = CV_MODEL_MLP;
-    int dec = 0;
-    t = o;
-    cv_rebalance_apply(&t, CV_REB_PLAIN, CV_STOP_BALANCED, &dec);
-    assert_int_equal(t.stop_on, CV_STOP_ACCURACY);
-    assert_int_equal(t.loss, CV_LOSS_CE);
-    t = o;
-    cv_rebalance_apply(&t, CV_REB_STOP_BALANCED, CV_STOP_LOSS, &dec);
-    assert_int_equal(t.stop_on, CV_STOP_BALANCED);
-    assert_int_equal(t.loss, CV_LOSS_CE);
-    assert_int_equal(t.sampler, CV_SAMPLER_NONE);
-    assert_int_equal(dec, 0);
-    for (int s = CV_REB_BALANCED; s <= CV_REB_DECOUPLE; s++) {
-        t = o;
-        cv_rebalance_apply(&t, s, CV_STOP_BALANCED, &dec);
-        assert_int_equal(t.stop_on, CV_STOP_BALANCED);
-        t = o;
-        cv_rebalance_apply(&t, s, CV_STOP_ACCURACY, &dec);
-        assert_int_equal(t.stop_on, CV_STOP_ACCURACY);
-    }
-    assert_string_equal(cv_rebalance_name(CV_REB_STOP_BALANCED), "stop-balanced");
-    assert_int_equal(cv_rebalance_applies(CV_REB_STOP_BALANCED, &o), 1);
-    o.model = CV_MODEL_CNN;
-    assert_int_equal(cv_rebalance_applies(CV_REB_STOP_BALANCED, &o), 1);
-    o.stop_on = CV_STOP_BALANCED;     /* plain already is stop-balanced */
-    assert_int_equal(cv_rebalance_applies(CV_REB_STOP_BALANCED, &o), 0);
-    o.stop_on = CV_STOP_ACCURACY;
-    o.model = CV_MODEL_LOGREG;
-    assert_int_equal(cv_rebalance_applies(CV_REB_STOP_BALANCED, &o), 0);
-    o.model = CV_MODEL_KNN;
-    assert_int_equal(cv_rebalance_applies(CV_REB_STOP_BALANCED, &o), 0);
-
-    /* an mlp comparison tries stop-balanced and records the rule */
-    enum { N = 600 };
-    float *X = malloc(N * 2 * sizeof *X);
-    int32_t *y = malloc(N * sizeof *y);
-    double *post = malloc(N * sizeof *post);
-    gaussians(N, 5, X, y, post);
-    cv_train_opts_init(&o);
-    o.model = CV_MODEL_MLP;
-    o.hidden[0] = 4; o.n_hidden = 1; o.epochs = 5;
-    o.seed = 3;
-    cv_rebalance_opts rb = {.select_by = CV_SELECT_PR_AUC, .inner_folds = 2, .strategy_stop_on = CV_STOP_LOSS};
-    cv_rebalance_choice ch;
-    la_error err;
-    assert_int_equal(cv_rebalance_choose(&o, &rb, X, N, 2, y, NULL, 2, &ch, &err), 0);
-    assert_int_equal(ch.tried[CV_REB_STOP_BALANCED], 1);
-    assert_true(isfinite(ch.score[CV_REB_STOP_BALANCED]));
-    assert_int_equal(ch.strategy_stop_on, CV_STOP_LOSS);
-    json_t *j = json_object();
-    cv_rebalance_opts_json(j, &rb, &o);
-    assert_string_equal(json_string_value(json_object_get(j, "strategy_stop_on")), "loss");
-    json_decref(j);
-    j = json_object();
-    o.model = CV_MODEL_LOGREG;        /* no early stopping: no rule recorded */
-    cv_rebalance_opts_json(j, &rb, &o);
-    assert_null(json_object_get(j, "strategy_stop_on"));
-    json_decref(j);
-    free(X); free(y); free(post);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -572,7 +501,6 @@ int main(void)
         cmocka_unit_test(test_rebalance_loses_pr_auc),
         cmocka_unit_test(test_operating_point),
         cmocka_unit_test(test_stop_on_balanced),
-        cmocka_unit_test(test_rebalance_stop_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
