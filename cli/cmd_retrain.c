@@ -48,10 +48,6 @@ static const char usage[] =
     "  --seed S                 seed of initialization and sampling (0)\n"
     "  --threads N              BLAS threads (default: CPUs)\n"
     "  --no-standardize         do not standardize features\n"
-    "  --decouple               decoupled rebalancing (mlp): train on the natural class\n"
-    "                           distribution, then refit only the output layer with\n"
-    "                           class-balanced sampling (--sampler oversample, the\n"
-    "                           default, or undersample)\n"
     "  --threshold FILE         predict the test set with the operating point of FILE\n"
     "                           (`metrics --threshold-out`): its class when its probability\n"
     "                           >= the threshold, else the most probable other class\n"
@@ -65,7 +61,7 @@ static const char usage[] =
     "\n";
 
 enum { O_DATA = 1, O_LABELS, O_WEIGHTS, O_TEST, O_TEST_LABELS, O_OUT, O_SEED, O_THREADS, O_NOSTD,
-       O_DECOUPLE, O_DB, O_RUN, O_FORMAT, O_QUIET, O_HELP, O_THRESHOLD };
+       O_DB, O_RUN, O_FORMAT, O_QUIET, O_HELP, O_THRESHOLD };
 
 static const struct option own_options[] = {
     {"data", required_argument, NULL, O_DATA},
@@ -77,7 +73,6 @@ static const struct option own_options[] = {
     {"seed", required_argument, NULL, O_SEED},
     {"threads", required_argument, NULL, O_THREADS},
     {"no-standardize", no_argument, NULL, O_NOSTD},
-    {"decouple", no_argument, NULL, O_DECOUPLE},
     {"db", required_argument, NULL, O_DB},
     {"run", required_argument, NULL, O_RUN},
     {"format", required_argument, NULL, O_FORMAT},
@@ -90,7 +85,7 @@ static const struct option own_options[] = {
 typedef struct retrain_args {
     const char *data, *labels, *weights, *test, *test_labels, *out, *db, *threshold;
     long seed, threads, run;
-    int standardize, decouple, json, quiet;
+    int standardize, json, quiet;
     io_load_opts load;
     unsigned load_given;         /* loader options on the command line      */
     cli_train_opts train;
@@ -109,7 +104,6 @@ static int own_option(void *ctx, int c, const char *arg)
     case O_SEED: if (cli_parse_long("retrain", "--seed", arg, 0, 2147483647L, &a->seed)) return LA_EUSAGE; break;
     case O_THREADS: if (cli_parse_long("retrain", "--threads", arg, 1, 64, &a->threads)) return LA_EUSAGE; break;
     case O_NOSTD: a->standardize = 0; break;
-    case O_DECOUPLE: a->decouple = 1; break;
     case O_THRESHOLD: a->threshold = arg; break;
     case O_DB: a->db = arg; break;
     case O_RUN: if (cli_parse_long("retrain", "--run", arg, 1, LONG_MAX, &a->run)) return LA_EUSAGE; break;
@@ -130,9 +124,6 @@ static int parse_args(int argc, char **argv, retrain_args *a, int *help)
     if (!a->test) return cli_usage_error("retrain", "--test TESTSET is required");
     if (!a->out) return cli_usage_error("retrain", "--out DIR is required");
     if (a->run && !a->db) return cli_usage_error("retrain", "--run needs --db FILE");
-    if (a->train.coteach && a->decouple) return cli_usage_error("retrain", "--coteach and --decouple do not combine");
-    if (a->decouple && a->train.train.model != CV_MODEL_MLP)
-        return cli_usage_error("retrain", "--decouple trains an mlp: add --model mlp");
     return cli_train_opts_check(&a->train, a->weights != NULL, "retrain");
 }
 
@@ -264,7 +255,7 @@ int cmd_retrain(int argc, char **argv)
     double load_s = la_now() - t0;
 
     cv_retrain_opts ro = {.train = *t, .standardize = a.standardize, .coteach = a.train.coteach,
-                          .co = a.train.co, .decouple = a.decouple, .rebalance = cli_train_rebalance(&a.train),
+                          .co = a.train.co, .decouple = a.train.decouple, .rebalance = cli_train_rebalance(&a.train),
                           .threshold_file = a.threshold};
     cli_info(a.quiet, "retrain: %zu training examples, %zu test, %zu features, %zu classes, model %s (%s)\n",
              tr.n, te.n, tr.d, tr.k, cv_model_name(t->model), cv_retrain_variant(&ro));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "train_opts.h"
+#include "../cv/robust.h"
 #include "cli.h"
 
 enum {
@@ -120,10 +121,11 @@ const char cli_train_opts_help[] =
     "  (with a sampler, --oversample-ratio, class weights, logit-adjusted or --decouple the\n"
     "   probabilities are mapped back to the data's class priors: p(c|x) ~ p'(c|x) pi_c/pi'_c)\n"
     "  --raw-probs              keep the probabilities of the rebalanced training distribution\n"
-    "  --decouple               decoupled rebalancing (mlp): train on the natural distribution,\n"
-    "                           then refit only the output layer class-balanced\n"
+    "  --decouple               decoupled rebalancing (mlp, cnn): train on the natural\n"
+    "                           distribution, then refit only the output layer class-balanced\n"
+    "                           (--sampler oversample, the default, or undersample)\n"
     "  --rebalance auto         choose per fold among plain, balanced, weighted, focal,\n"
-    "                           logit-adjusted, --oversample-ratio (0.2) and decouple (mlp) by an\n"
+    "                           logit-adjusted, --oversample-ratio (0.2) and decouple (mlp, cnn) by an\n"
     "                           inner cross-validation of the training fold (recorded in\n"
     "                           metrics.json)\n"
     "  --select-by M            auto's score on the rare classes (share < 1/(2K)):\n"
@@ -194,8 +196,8 @@ static int parse_select(cli_train_opts *o, const char *v, const char *cmd)
 static int check_rebalance(const cli_train_opts *o, const char *cmd)
 {
     const cv_train_opts *t = &o->train;
-    if (o->decouple && t->model != CV_MODEL_MLP)
-        return cli_usage_error(cmd, "--decouple trains an mlp: add --model mlp");
+    if (o->decouple && !cv_robust_decouples(t))
+        return cli_usage_error(cmd, "--decouple refits the output layer of a network: add --model mlp or --model cnn");
     if (t->sampler != CV_SAMPLER_NONE && t->oversample_ratio > 0)
         return cli_usage_error(cmd, "give --sampler or --oversample-ratio, not both");
     if (!o->rebalance) return 0;

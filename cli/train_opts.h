@@ -23,7 +23,7 @@ typedef struct cli_train_opts {
     int    smoothing_set;             /* --smoothing given                    */
     int    coteach;                   /* --coteach: co-teaching (mlp)         */
     cv_robust_coteach_opts co;               /* --forget-rate, --forget-epochs       */
-    int    decouple;                  /* --decouple: decoupled rebalancing (mlp) */
+    int    decouple;                  /* --decouple: decoupled rebalancing (mlp, cnn) */
     int    rebalance;                 /* --rebalance auto (implies --stop-on balanced) */
     int    stop_on_set;               /* --stop-on given                      */
     cv_rebalance_opts rb;             /* --select-by, --rebalance-folds        */
@@ -50,7 +50,7 @@ int cli_train_opts_handle(cli_train_opts *o, int c, const char *value, const cha
 /* Checks that go across options, once all are parsed: --coteach needs
  * --model mlp, and takes no --sampler, --oversample-ratio, --decouple,
  * --rebalance and no example weights (has_weights: the command was given
- * --weights or --weight-col); --decouple needs --model mlp; --rebalance auto
+ * --weights or --weight-col); --decouple needs --model mlp or cnn; --rebalance auto
  * takes no --loss but ce, no --sampler and no --decouple (it chooses them);
  * --sampler and --oversample-ratio do not combine. Prints a usage error
  * naming `cmd` and returns LA_EUSAGE, else 0. */

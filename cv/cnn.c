@@ -382,6 +382,7 @@ typedef struct cnn_pass {
     uint64_t seed;
     float *gbuf;                  /* train: chunks x n_params                   */
     double *probs;                /* predict: n x k                             */
+    float *H;                     /* embed: n x dense (the dense layer)         */
 } cnn_pass;
 
 static void softmax_rows(const float *Z, size_t nb, size_t k, double *out)
@@ -409,6 +410,7 @@ static void pass_part(void *arg, int t, int T)
         la_rng_seed(&r, p->seed + CNN_DROP_STEP * p->step, (uint64_t)ch);
         int drop = p->gbuf && p->dropout > 0;
         float *Z = cnn_forward(m, w, p->X + i0 * d, nc, p->dropout, drop ? &r : NULL);
+        if (p->H) { memcpy(p->H + i0 * m->dense, w->H1, nc * m->dense * sizeof *p->H); continue; }
         if (p->probs) { softmax_rows(Z, nc, m->k, p->probs + i0 * m->k); continue; }
         size_t c = 0;
         float *G = p->gbuf ? w->G : NULL;
@@ -430,7 +432,7 @@ static double pass_run(cnn_pass *p, int T, float *grad, size_t *correct)
     la_par_run(T, pass_part, p);
     double J = 0.0;
     size_t c = 0;
-    for (size_t ch = 0; !p->probs && ch < nch; ch++) { J += p->loss[ch]; c += p->correct[ch]; }
+    for (size_t ch = 0; !p->probs && !p->H && ch < nch; ch++) { J += p->loss[ch]; c += p->correct[ch]; }
     if (correct) *correct = c;
     if (grad && p->gbuf) {
         size_t P = p->m->n_params;
@@ -469,18 +471,31 @@ static void ws_array_free(cnn_ws *ws, int T)
     free(ws);
 }
 
-int cv_cnn_predict_proba(const cv_cnn *m, const float *X, size_t n, int threads, double *out, la_error *err)
+/* A forward pass without dropout on `threads` threads into probs (n x k)
+ * or H (n x dense): prediction and the embedding share it. */
+static int forward_pass(const cv_cnn *m, const float *X, size_t n, int threads, double *probs, float *H,
+                        la_error *err)
 {
     int T = threads < 1 ? 1 : threads > CNN_MAX_THREADS ? CNN_MAX_THREADS : threads;
     cnn_ws *ws = ws_array(m, T, 0);
     if (!ws) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     int saved = openblas_get_num_threads();
     openblas_set_num_threads(1);
-    cnn_pass p = {.m = m, .ws = ws, .X = X, .n = n, .probs = out};
+    cnn_pass p = {.m = m, .ws = ws, .X = X, .n = n, .probs = probs, .H = H};
     pass_run(&p, T, NULL, NULL);
     openblas_set_num_threads(saved);
     ws_array_free(ws, T);
     return 0;
+}
+
+int cv_cnn_predict_proba(const cv_cnn *m, const float *X, size_t n, int threads, double *out, la_error *err)
+{
+    return forward_pass(m, X, n, threads, out, NULL, err);
+}
+
+int cv_cnn_embed(const cv_cnn *m, const float *X, size_t n, int threads, float *H, la_error *err)
+{
+    return forward_pass(m, X, n, threads, NULL, H, err);
 }
 
 double cv_cnn_objective(const cv_cnn *m, const cv_train_opts *o, const float *X, size_t n, const int32_t *y,

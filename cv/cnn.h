@@ -68,6 +68,11 @@ int cv_cnn_fit(cv_cnn *m, const cv_train_opts *o, const float *X, size_t n, cons
 int cv_cnn_predict_proba(const cv_cnn *m, const float *X, size_t n, int threads, double *out,
                          la_error *err);
 
+/* H (n x m->dense) = the dense layer's activations relu(P_L W1 + b1) of X's
+ * rows, without dropout: the representation under the logits (decoupled
+ * training refits W2, b2 on it, robust.h). Returns 0 or LA_EINTERNAL. */
+int cv_cnn_embed(const cv_cnn *m, const float *X, size_t n, int threads, float *H, la_error *err);
+
 /* Testing: J = sum_i sw_i L(z_i, y_i) + (l2 / 2) sum ||W||^2 (biases free)
  * over X (n x d) with o's loss; grad (n_params, may be NULL) = dJ/dtheta.
  * Returns NAN when out of memory. */

@@ -40,7 +40,7 @@ typedef struct cv_run_opts {
     /* co-teaching per fold (mlp, no weights): each fold's model is a co-taught
      * pair, predicting with the mean of its two networks; NULL = cv_model_fit */
     const cv_robust_coteach_opts *coteach;
-    int   decouple;           /* 1: decoupled rebalancing per fold (mlp, robust.h) */
+    int   decouple;           /* 1: decoupled rebalancing per fold (mlp, cnn; robust.h) */
     /* --rebalance auto: each fold's strategy chosen by an inner cross-validation
      * of its training rows (rebalance.h), recorded in info[f].rebalance; NULL = off */
     const cv_rebalance_opts *rebalance;
@@ -76,7 +76,7 @@ typedef struct cv_stage_opts {
     int      standardize;     /* 1: standardize columns (training rows only)  */
     const int32_t *folds;     /* n fold indices to use, or NULL: stratified from seed */
     const cv_robust_coteach_opts *coteach;   /* co-teaching per fold (mlp), or NULL */
-    int      decouple;        /* 1: decoupled rebalancing per fold (mlp)      */
+    int      decouple;        /* 1: decoupled rebalancing per fold (mlp, cnn) */
     const cv_rebalance_opts *rebalance;      /* --rebalance auto, or NULL     */
     void (*on_fold)(void *ctx, int fold, int n_done);   /* progress, may be NULL */
     void *ctx;

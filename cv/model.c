@@ -16,7 +16,8 @@
 #include "mlp.h"
 #include "sampler.h"
 
-/* Rows per chunk when cv_model_objective evaluates J. */
+/* Rows per chunk when cv_model_objective evaluates J and cv_model_embed
+ * runs the mlp forward. */
 #define OBJECTIVE_ROWS 4096
 
 struct cv_model {
@@ -71,6 +72,41 @@ float *cv_model_params(cv_model *m, size_t *count)
 cv_mlp_net *cv_model_net(cv_model *m)
 {
     return m->kind == CV_MODEL_KNN || m->kind == CV_MODEL_CNN ? NULL : &m->net;
+}
+
+/* ---- the representation under the output layer --------------------------- */
+
+size_t cv_model_embed_dim(const cv_model *m)
+{
+    if (m->kind == CV_MODEL_CNN) return m->cnn->dense;
+    if (m->kind == CV_MODEL_MLP && m->net.n_layers > 1) return m->net.dims[m->net.n_layers - 1];
+    return 0;
+}
+
+int cv_model_embed(const cv_model *m, const float *X, size_t n, float *H, la_error *err)
+{
+    size_t h = cv_model_embed_dim(m);
+    if (!h) return la_error_set(err, LA_EUSAGE, NULL, 0, "the model has no hidden layer to embed with");
+    if (m->kind == CV_MODEL_CNN) return cv_cnn_embed(m->cnn, X, n, m->threads, H, err);
+    cv_mlp_ws a;
+    size_t cap = n < OBJECTIVE_ROWS ? (n ? n : 1) : OBJECTIVE_ROWS;
+    if (cv_mlp_ws_alloc(&a, &m->net, cap)) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+    for (size_t i0 = 0; i0 < n; i0 += cap) {
+        size_t nb = n - i0 < cap ? n - i0 : cap;
+        cv_mlp_forward(&m->net, &a, X + i0 * m->d, nb, 0.0, NULL);
+        memcpy(H + i0 * h, a.A[m->net.n_layers - 1], nb * h * sizeof *H);   /* last hidden layer */
+    }
+    cv_mlp_ws_free(&a);
+    return 0;
+}
+
+int cv_model_head(cv_model *m, float **W, float **b, la_error *err)
+{
+    if (!cv_model_embed_dim(m)) return la_error_set(err, LA_EUSAGE, NULL, 0, "the model has no hidden layer under its output layer");
+    if (m->kind == CV_MODEL_CNN) { *W = m->cnn->W2; *b = m->cnn->b2; return 0; }
+    *W = m->net.W[m->net.n_layers - 1];
+    *b = m->net.b[m->net.n_layers - 1];
+    return 0;
 }
 
 void cv_model_free(cv_model *m)

@@ -55,6 +55,18 @@ float *cv_model_params(cv_model *m, size_t *count);
 double cv_model_objective(const cv_model *m, const cv_train_opts *o, const float *X, size_t n,
                           const int32_t *y, const float *sw, float *grad);
 
+/* The representation under the output layer, for decoupled training
+ * (robust.h): the last hidden layer of an mlp, the dense layer of a cnn.
+ * cv_model_embed_dim gives its width (0 for logreg and knn, which have no
+ * representation of their own: a logreg's "representation" is its input);
+ * cv_model_embed writes H (n x width) for X's rows (n x d, no dropout),
+ * returning 0, LA_EUSAGE (width 0) or LA_EINTERNAL; cv_model_head points
+ * *W (width x k, row-major) and *b (k) at the output layer z = h W + b,
+ * to read or overwrite, and returns 0 or LA_EUSAGE (width 0). */
+size_t cv_model_embed_dim(const cv_model *m);
+int    cv_model_embed(const cv_model *m, const float *X, size_t n, float *H, la_error *err);
+int    cv_model_head(cv_model *m, float **W, float **b, la_error *err);
+
 /* The network behind a logreg or mlp model (its parameters, for robust.c's
  * co-teaching and decoupled training), or NULL for knn. */
 struct cv_mlp_net *cv_model_net(cv_model *m);

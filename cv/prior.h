@@ -18,7 +18,7 @@
 
 /* The data's class shares pi (k) of the training labels y (n in 0..k-1) and
  * the shares pi_train (k) the model of options o is trained towards, with
- * decouple: the decoupled mlp, whose output layer is refitted with a
+ * decouple: the decoupled mlp or cnn, whose output layer is refitted with a
  * class-balanced sampler. Returns 1 when training shifts the distribution
  * (pi_train != pi by construction), else 0 with pi_train = pi. Per model:
  *   a_c = n_c, or the --oversample-ratio targets t_c;  knn: that is all;

@@ -30,7 +30,7 @@ const char *cv_select_name(cv_select_by s) { return select_names[s]; }
 int cv_rebalance_applies(int s, cv_model_kind m)
 {
     if (m == CV_MODEL_KNN) return s == CV_REB_PLAIN || s == CV_REB_OVERSAMPLE;
-    if (s == CV_REB_DECOUPLE) return m == CV_MODEL_MLP;
+    if (s == CV_REB_DECOUPLE) return m == CV_MODEL_MLP || m == CV_MODEL_CNN;
     return 1;
 }
 

@@ -49,7 +49,7 @@ typedef enum cv_rebalance_strategy {
     CV_REB_FOCAL,            /* --loss focal (--gamma)                         */
     CV_REB_LOGIT_ADJUSTED,   /* --loss logit-adjusted (--tau)                  */
     CV_REB_OVERSAMPLE,       /* --oversample-ratio R (CV_REB_DEFAULT_RATIO)    */
-    CV_REB_DECOUPLE,         /* --decouple (mlp only)                          */
+    CV_REB_DECOUPLE,         /* --decouple (mlp, cnn)                          */
     CV_REB_N
 } cv_rebalance_strategy;
 
@@ -108,7 +108,7 @@ const char *cv_rebalance_name(int s);
 const char *cv_select_name(cv_select_by s);
 
 /* 1 when strategy s applies to model m (knn: plain and oversampling;
- * logreg: all but decouple; mlp: all). */
+ * logreg: all but decouple; mlp, cnn: all). */
 int cv_rebalance_applies(int s, cv_model_kind m);
 
 /* o with strategy s in place of its loss, sampler, ratio and decoupling

@@ -24,7 +24,7 @@ typedef struct cv_retrain_opts {
     const uint8_t *onehot;    /* d indicator columns (never standardized), or NULL */
     int   coteach;            /* 1: co-teaching (mlp), see robust.h           */
     cv_robust_coteach_opts co;
-    int   decouple;           /* 1: decoupled rebalancing (mlp), see robust.h */
+    int   decouple;           /* 1: decoupled rebalancing (mlp, cnn), robust.h */
     const cv_rebalance_opts *rebalance; /* --rebalance auto on the training set, or NULL */
     cv_rebalance_choice *choice;        /* receives auto's comparison (may be NULL) */
     const char *threshold_file; /* --threshold FILE (metrics --threshold-out): test

@@ -1,11 +1,11 @@
 /*
- * robust.c — co-teaching and decoupled rebalancing for the mlp (robust.h).
+ * robust.c — co-teaching (mlp) and decoupled rebalancing (mlp, cnn), robust.h.
  *
- * Both work on a cv_model's network (cv_model_net: the W_l and b_l of
- * mlp.h's layout) and drive mlp.c's forward / backward passes and Adam step
- * directly: co-teaching needs per-row
- * losses and updates on row subsets chosen by the other network, which
- * cv_model_fit does not offer. No dropout here.
+ * Co-teaching works on a cv_model's network (cv_model_net: the W_l and b_l
+ * of mlp.h's layout) and drives mlp.c's forward / backward passes and Adam
+ * step directly: it needs per-row losses and updates on row subsets chosen
+ * by the other network, which cv_model_fit does not offer (no dropout here).
+ * Decoupling needs only model.h's representation and output layer.
  */
 #include "ensemble.h"
 #include "robust.h"
@@ -32,22 +32,11 @@ static cv_mlp_net *net_view(cv_model *m, const cv_train_opts *o, size_t d, size_
 int cv_robust_hidden(cv_model *m, const cv_train_opts *o, size_t d, size_t k, const float *X,
               size_t n, float *H, la_error *err)
 {
-    cv_mlp_net *nt;
     if (o->model != CV_MODEL_MLP || o->n_hidden < 1)
         return la_error_set(err, LA_EUSAGE, NULL, 0, "needs an mlp with a hidden layer");
-    if (!(nt = net_view(m, o, d, k)))
+    if (!net_view(m, o, d, k))
         return la_error_set(err, LA_EINTERNAL, NULL, 0, "the model's parameters are not an mlp's");
-    cv_mlp_ws a;
-    size_t cap = n < 1024 ? (n ? n : 1) : 1024, h = nt->dims[nt->n_layers - 1];
-    if (cv_mlp_ws_alloc(&a, nt, cap)) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
-    for (size_t i0 = 0; i0 < n; i0 += cap) {
-        size_t nb = n - i0 < cap ? n - i0 : cap;
-        cv_mlp_forward(nt, &a, X + i0 * d, nb, 0.0, NULL);
-        const float *Hb = a.A[nt->n_layers - 1];       /* last hidden layer, nb x h */
-        memcpy(H + i0 * h, Hb, nb * h * sizeof *H);
-    }
-    cv_mlp_ws_free(&a);
-    return 0;
+    return cv_model_embed(m, X, n, H, err);
 }
 
 /* ---- co-teaching --------------------------------------------------------- */
@@ -250,23 +239,18 @@ int cv_robust_decouple_fit(const cv_train_opts *o, cv_sampler_kind stage2, const
                     la_error *err)
 {
     *out = NULL;
-    if (o->model != CV_MODEL_MLP || o->n_hidden < 1)
-        return la_error_set(err, LA_EUSAGE, NULL, 0, "--decouple needs --model mlp with a hidden layer");
+    if (!cv_robust_decouples(o))
+        return la_error_set(err, LA_EUSAGE, NULL, 0, "--decouple needs --model mlp with a hidden layer or --model cnn");
     cv_train_opts o1 = *o;
     o1.sampler = CV_SAMPLER_NONE;               /* stage 1: natural distribution */
     cv_model *m = NULL, *head = NULL;
-    float *H = NULL;
+    float *H = NULL, *W, *b;
     int rc = cv_model_fit(&o1, X, n, d, y, sw, k, &m, err);
     if (rc) return rc;
-    cv_mlp_net *nt = net_view(m, o, d, k);
-    if (!nt) {
-        cv_model_free(m);
-        return la_error_set(err, LA_EINTERNAL, NULL, 0, "the model's parameters are not an mlp's");
-    }
-    size_t h = nt->dims[nt->n_layers - 1];
+    size_t h = cv_model_embed_dim(m);
     H = la_malloc_array(n * h, sizeof *H);
     if (!H) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory"); goto done; }
-    if ((rc = cv_robust_hidden(m, o, d, k, X, n, H, err))) goto done;
+    if ((rc = cv_model_embed(m, X, n, H, err))) goto done;
 
     /* stage 2: softmax regression on the frozen features, class-balanced */
     cv_train_opts oh;
@@ -280,9 +264,10 @@ int cv_robust_decouple_fit(const cv_train_opts *o, cv_sampler_kind stage2, const
     size_t hp = 0;
     float *src = cv_model_params(head, &hp);
     if (hp != h * k + k) { rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "unexpected head size"); goto done; }
-    /* head layout: W (h x k) then b (k) -- the mlp's last layer's shapes */
-    memcpy(nt->W[nt->n_layers - 1], src, h * k * sizeof *src);
-    memcpy(nt->b[nt->n_layers - 1], src + h * k, k * sizeof *src);
+    if ((rc = cv_model_head(m, &W, &b, err))) goto done;
+    /* the logreg's layout: W (h x k) then b (k), the output layer's shapes */
+    memcpy(W, src, h * k * sizeof *src);
+    memcpy(b, src + h * k, k * sizeof *src);
     *out = m;
     m = NULL;
 done:
@@ -290,6 +275,11 @@ done:
     cv_model_free(m);
     free(H);
     return rc;
+}
+
+int cv_robust_decouples(const cv_train_opts *o)
+{
+    return (o->model == CV_MODEL_MLP && o->n_hidden >= 1) || o->model == CV_MODEL_CNN;
 }
 
 /* ---- fit and predict ------------------------------------------------------ */

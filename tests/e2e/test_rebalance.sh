@@ -86,7 +86,7 @@ la cv --data "$TMP/train.csv" --out "$TMP/x/p.npy" --rebalance auto --select-by 
 
 # bad combinations
 la cv --data "$TMP/train.csv" --out "$TMP/x/p.npy" --decouple; expect_rc 2 "--decouple without the mlp exits 2"
-expect_err 'decouple trains an mlp' "says why"
+expect_err 'decouple refits the output layer of a network' "says why"
 la cv --data "$TMP/train.csv" --out "$TMP/x/p.npy" --oversample-ratio 0; expect_rc 2 "--oversample-ratio 0 exits 2"
 la cv --data "$TMP/train.csv" --out "$TMP/x/p.npy" --oversample-ratio 1.5; expect_rc 2 "--oversample-ratio above 1 exits 2"
 la cv --data "$TMP/train.csv" --out "$TMP/x/p.npy" --sampler oversample --oversample-ratio 0.2; expect_rc 2 "--sampler with --oversample-ratio exits 2"

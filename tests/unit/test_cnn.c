@@ -2,7 +2,9 @@
  * ensembles (cv/ensemble.h): gradients against central finite differences
  * (cross-entropy + l2, focal, several chunks), the same weights and
  * probabilities at 1, 2 and 3 threads, learning a toy image task through
- * cv_model_fit, shape errors, and the ensemble's EM weights and mixture.
+ * cv_model_fit, shape errors, the dense layer as the representation under
+ * the output layer (cv_model_embed / cv_model_head) and decoupled training
+ * of a rare class, and the ensemble's EM weights and mixture.
  * In-memory data only. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +19,7 @@
 #include "cv/cnn.h"
 #include "cv/ensemble.h"
 #include "cv/model.h"
+#include "cv/robust.h"
 #include "util/la_rng.h"
 
 /* Toy images h x w x c: class y lights up quadrant y (of 4) plus noise. */
@@ -34,6 +37,14 @@ static void quadrant_images(size_t n, int h, int w, int c, size_t k, uint64_t se
                     X[((i * h + yy) * w + xx) * c + ch] = (float)(on * 1.0 + 0.3 * la_rng_normal(&r));
                 }
     }
+}
+
+/* n toy 8x8x1 quadrant images of k classes (free both). */
+static void quadrant_set(size_t n, size_t k, uint64_t seed, float **X, int32_t **y)
+{
+    *X = malloc(n * 64 * sizeof **X);
+    *y = malloc(n * sizeof **y);
+    quadrant_images(n, 8, 8, 1, k, seed, *X, *y);
 }
 
 static cv_train_opts small_opts(int h, int w, int c)
@@ -205,6 +216,124 @@ static void test_shape_errors(void **state)
     cv_cnn_free(m);
 }
 
+/* The embedding is the layer under the output layer: softmax(H W2 + b2)
+ * reproduces the prediction; a logreg has no such layer. */
+static void test_embed_and_head(void **state)
+{
+    (void)state;
+    const size_t n = 120, k = 4, d = 64;
+    float *X;
+    int32_t *y;
+    quadrant_set(n, k, 5, &X, &y);
+    cv_train_opts o = small_opts(8, 8, 1);
+    o.epochs = 2;
+    cv_model *m = NULL;
+    la_error err;
+    assert_int_equal(cv_model_fit(&o, X, n, d, y, NULL, k, &m, &err), 0);
+    size_t e = cv_model_embed_dim(m);
+    assert_int_equal(e, 5);
+    float *H = malloc(n * e * sizeof *H), *W, *b;
+    double *P = malloc(n * k * sizeof *P);
+    assert_int_equal(cv_model_embed(m, X, n, H, &err), 0);
+    assert_int_equal(cv_model_head(m, &W, &b, &err), 0);
+    assert_int_equal(cv_model_predict_proba(m, X, n, P, &err), 0);
+    for (size_t i = 0; i < n; i++) {
+        /* p_j = exp(z_j) / sum exp(z), z = h W + b */
+        double z[4], mx = -INFINITY, s = 0.0;
+        for (size_t j = 0; j < k; j++) {
+            z[j] = b[j];
+            for (size_t u = 0; u < e; u++) { assert_true(H[i * e + u] >= 0); z[j] += (double)H[i * e + u] * W[u * k + j]; }
+            if (z[j] > mx) mx = z[j];
+        }
+        for (size_t j = 0; j < k; j++) s += exp(z[j] - mx);
+        for (size_t j = 0; j < k; j++) assert_true(fabs(exp(z[j] - mx) / s - P[i * k + j]) < 1e-5);
+    }
+    cv_model_free(m);
+    o.model = CV_MODEL_LOGREG;
+    assert_int_equal(cv_model_fit(&o, X, n, d, y, NULL, k, &m, &err), 0);
+    assert_int_equal(cv_model_embed_dim(m), 0);
+    assert_int_equal(cv_model_embed(m, X, n, H, &err), LA_EUSAGE);
+    assert_int_equal(cv_model_head(m, &W, &b, &err), LA_EUSAGE);
+    cv_model_free(m);
+    free(H); free(P); free(X); free(y);
+}
+
+/* Recall of class c: the share of its rows whose argmax is c. */
+static double recall_of(const double *P, const int32_t *y, size_t n, size_t k, int32_t c)
+{
+    size_t hit = 0, all = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (y[i] != c) continue;
+        size_t am = 0;
+        for (size_t j = 1; j < k; j++) if (P[i * k + j] > P[i * k + am]) am = j;
+        all++;
+        hit += (int32_t)am == c;
+    }
+    return all ? (double)hit / (double)all : 0.0;
+}
+
+/* Decoupled training of a cnn (robust.h): the natural-distribution net
+ * rarely predicts a 1.5% class; refitting only its output layer
+ * class-balanced raises that class's recall (raw head probabilities), and
+ * the convolutions and dense layer are the stage-1 net's, unchanged. */
+static void test_decouple_cnn_rare_class(void **state)
+{
+    (void)state;
+    const int h = 8, w = 8, c = 1;
+    const size_t n = 1200, nte = 800, k = 2, d = (size_t)h * w * c;
+    float *X = malloc((n + nte) * d * sizeof *X);
+    int32_t *y = malloc((n + nte) * sizeof *y);
+    /* two classes that overlap: quadrant 0 (class 0) against quadrant 1
+     * dimmed to a faint signal (class 1, 1.5% of the training rows; 50% of
+     * the test rows) */
+    la_rng r;
+    la_rng_seed(&r, 4, 4);
+    for (size_t i = 0; i < n + nte; i++) {
+        int rare = i < n ? la_rng_uniform(&r) < 0.015 : (i % 2 == 1);
+        float *x = X + i * d;
+        quadrant_images(1, h, w, c, 4, 100 + i, x, y + i);   /* y[i] = 0: quadrant 0 */
+        if (rare) {
+            for (int yy = 0; yy < h / 2; yy++)
+                for (int xx = 0; xx < w; xx++) {
+                    float *v = x + (yy * w + xx) * c;
+                    *v += xx < w / 2 ? -0.35f : 0.35f;       /* move a little light to quadrant 1 */
+                }
+        }
+        y[i] = rare;
+    }
+    size_t nr = 0;
+    for (size_t i = 0; i < n; i++) nr += y[i];
+    assert_true(nr >= 8 && nr <= 35);
+    cv_train_opts o = small_opts(h, w, c);
+    o.epochs = 8;
+    o.threads = 2;
+    la_error err;
+    cv_model *plain = NULL, *dec = NULL;
+    double *P = malloc(nte * k * sizeof *P);
+    assert_int_equal(cv_model_fit(&o, X, n, d, y, NULL, k, &plain, &err), 0);
+    assert_int_equal(cv_model_predict_proba(plain, X + n * d, nte, P, &err), 0);
+    double r_plain = recall_of(P, y + n, nte, k, 1);
+    assert_int_equal(cv_robust_decouple_fit(&o, CV_SAMPLER_NONE, X, n, d, y, NULL, k, &dec, &err), 0);
+    assert_int_equal(cv_model_predict_proba(dec, X + n * d, nte, P, &err), 0);
+    double r_dec = recall_of(P, y + n, nte, k, 1);
+    printf("cnn rare-class recall: plain %.3f, decoupled %.3f\n", r_plain, r_dec);
+    assert_true(r_dec > r_plain + 0.1);
+    /* stage 1 is the plain fit (same options, no sampler): all but the head match */
+    size_t pp, pd;
+    float *a = cv_model_params(plain, &pp), *bb = cv_model_params(dec, &pd), *W, *b;
+    assert_int_equal(pp, pd);
+    assert_int_equal(cv_model_head(dec, &W, &b, &err), 0);
+    size_t head0 = (size_t)(W - bb);
+    assert_memory_equal(a, bb, head0 * sizeof *a);
+    assert_true(memcmp(a + head0, bb + head0, (pp - head0) * sizeof *a) != 0);
+    assert_true(cv_robust_decouples(&o));
+    o.model = CV_MODEL_LOGREG;
+    assert_false(cv_robust_decouples(&o));
+    cv_model_free(plain);
+    cv_model_free(dec);
+    free(P); free(X); free(y);
+}
+
 /* EM: a perfect member against a uniform one gets (almost) all the weight. */
 static void test_ensemble_em(void **state)
 {
@@ -229,12 +358,11 @@ static void test_ensemble_em(void **state)
 static void test_ensemble_fit_predict(void **state)
 {
     (void)state;
-    const int h = 8, w = 8, c = 1;
-    const size_t n = 200, k = 4, d = (size_t)h * w * c;
-    float *X = malloc(n * d * sizeof *X);
-    int32_t *y = malloc(n * sizeof *y);
-    quadrant_images(n, h, w, c, k, 9, X, y);
-    cv_train_opts o = small_opts(h, w, c);
+    const size_t n = 200, k = 4, d = 64;
+    float *X;
+    int32_t *y;
+    quadrant_set(n, k, 9, &X, &y);
+    cv_train_opts o = small_opts(8, 8, 1);
     o.model = CV_MODEL_ENSEMBLE;
     o.ensemble[0] = CV_MODEL_LOGREG;
     o.ensemble[1] = CV_MODEL_CNN;
@@ -264,6 +392,8 @@ int main(void)
         cmocka_unit_test(test_threads_deterministic),
         cmocka_unit_test(test_learns_quadrants),
         cmocka_unit_test(test_shape_errors),
+        cmocka_unit_test(test_embed_and_head),
+        cmocka_unit_test(test_decouple_cnn_rare_class),
         cmocka_unit_test(test_ensemble_em),
         cmocka_unit_test(test_ensemble_fit_predict),
     };
