@@ -118,7 +118,7 @@ def main():
               'sb': 'Fashion-MNIST Sneaker 4950 vs Ankle boot 50, test split at the 99:1 prior, rare = Ankle boot',
               'shuttle': 'Shuttle, 5-fold out-of-fold, means over the rare classes'}
     for task in ('ts', 'pc', 'sb', 'shuttle'):
-        for model in ('logreg', 'mlp'):
+        for model in ('logreg', 'mlp', 'cnn'):
             rows = summarize(out, task, model)
             if not rows:
                 continue
