@@ -7,12 +7,15 @@
 #include "../include/labelaudit.h"
 #include "../audit/audit.h"
 #include "../cv/cv.h"
+#include "../cv/rebalance.h"
+#include "../util/la_json.h"
 #include "../db/db.h"
 #include "../io/dataset.h"
 #include "../report/report.h"
 #include "../report/rp_record.h"
 
 #include <assert.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,17 +137,22 @@ void la_cv_options_init(la_cv_options *o)
 }
 
 /* Public cv options -> the stage's (defaults from cv_train_opts_init, as the
- * command's); LA_EUSAGE naming the bad value. */
-static int api_cv_opts(const la_cv_options *o, const la_dataset *ds, cv_stage_opts *so, la_error *err)
+ * command's; rb receives auto's settings when o->rebalance_auto); LA_EUSAGE
+ * naming the bad value. */
+static int api_cv_opts(const la_cv_options *o, const la_dataset *ds, cv_stage_opts *so, cv_rebalance_opts *rb,
+                       la_error *err)
 {
-    static const char *const models[] = {"logreg", "mlp", "knn"};
+    static const char *const models[] = {"logreg", "mlp", "knn", "cnn"};
+    static const cv_model_kind kinds[] = {CV_MODEL_LOGREG, CV_MODEL_MLP, CV_MODEL_KNN, CV_MODEL_CNN};
+    static const char *const samplers[] = {"none", "oversample", "undersample"};
+    static const cv_sampler_kind sampler_kinds[] = {CV_SAMPLER_NONE, CV_SAMPLER_OVERSAMPLE, CV_SAMPLER_UNDERSAMPLE};
     memset(so, 0, sizeof *so);
     cv_train_opts *t = &so->train;
     cv_train_opts_init(t);
     size_t m = 0;
-    while (m < 3 && strcmp(o->model ? o->model : "logreg", models[m])) m++;
-    if (m == 3) return la_error_set(err, LA_EUSAGE, NULL, 0, "model '%s' is not logreg, mlp or knn", o->model);
-    t->model = (cv_model_kind)m;
+    while (m < 4 && strcmp(o->model ? o->model : "logreg", models[m])) m++;
+    if (m == 4) return la_error_set(err, LA_EUSAGE, NULL, 0, "model '%s' is not logreg, mlp, knn or cnn", o->model);
+    t->model = kinds[m];
     if (o->folds < 2) return la_error_set(err, LA_EUSAGE, NULL, 0, "folds must be at least 2, not %d", o->folds);
     if (o->l2 >= 0) { t->l2 = o->l2; t->l2_default = 0; }
     if (o->max_iter > 0) t->max_iter = o->max_iter;
@@ -154,6 +162,30 @@ static int api_cv_opts(const la_cv_options *o, const la_dataset *ds, cv_stage_op
         t->n_hidden = 0;
         for (int h = 0; h < 4 && o->hidden[h] > 0; h++) t->hidden[t->n_hidden++] = o->hidden[h];
     }
+    if (o->loss) {
+        int l = cv_loss_parse(o->loss);
+        if (l < 0)
+            return la_error_set(err, LA_EUSAGE, NULL, 0, "loss '%s' is not ce, weighted, balanced, focal, gce, sce or logit-adjusted", o->loss);
+        t->loss = (cv_loss_kind)l;
+    }
+    if (o->tau < 0 || o->tau > 10) return la_error_set(err, LA_EUSAGE, NULL, 0, "tau %g is not in [0, 10]", o->tau);
+    if (o->tau > 0) t->tau = o->tau;
+    if (o->sampler) {
+        size_t s = 0;
+        while (s < 3 && strcmp(o->sampler, samplers[s])) s++;
+        if (s == 3) return la_error_set(err, LA_EUSAGE, NULL, 0, "sampler '%s' is not none, oversample or undersample", o->sampler);
+        t->sampler = sampler_kinds[s];
+    }
+    if (!(o->oversample_ratio >= 0 && o->oversample_ratio <= 1))
+        return la_error_set(err, LA_EUSAGE, NULL, 0, "oversample_ratio %g is not in (0, 1] (0 = off)", o->oversample_ratio);
+    t->oversample_ratio = o->oversample_ratio;
+    t->raw_probs = o->raw_probs != 0;
+    cv_rebalance_opts_init(rb);
+    if (o->select_by && cv_select_parse(o->select_by, &rb->select_by, &rb->precision))
+        return la_error_set(err, LA_EUSAGE, NULL, 0, "select_by '%s' is not pr-auc, recall-at-precision[:P], "
+                            "balanced-accuracy or recall-guarded[:P] (P in [0, 1])", o->select_by);
+    if (o->rebalance_auto) t->stop_on = CV_STOP_BALANCED;   /* as the command's default under auto */
+    if (cv_rebalance_check(t, o->decouple != 0, o->rebalance_auto != 0, err)) return err->status;
     t->seed = o->seed;
     t->image_w = ds->image_w;
     t->image_h = ds->image_h;
@@ -162,28 +194,44 @@ static int api_cv_opts(const la_cv_options *o, const la_dataset *ds, cv_stage_op
     so->seed = o->seed;
     so->threads = o->threads > 0 ? o->threads : la_num_cpus();
     so->standardize = o->standardize;
+    so->decouple = o->decouple != 0;
+    so->rebalance = o->rebalance_auto ? rb : NULL;
     return cv_train_opts_validate(t, ds->k, err);
 }
 
-int la_cv(const la_dataset *ds, const la_cv_options *o, double *probs, int32_t *fold_out, la_error *err)
+int la_cv_metrics(const la_dataset *ds, const la_cv_options *o, double *probs, int32_t *fold_out,
+                  char **metrics_json, la_error *err)
 {
     assert(ds && probs && err);
     la_error_clear(err);
+    if (metrics_json) *metrics_json = NULL;
     la_cv_options defaults;
     if (!o) { la_cv_options_init(&defaults); o = &defaults; }
     if (!ds->features || ds->d == 0)
         return la_error_set(err, LA_EUSAGE, ds->path, 0, "the dataset has no feature columns to train on");
     cv_stage_opts so;
-    if (api_cv_opts(o, ds, &so, err)) return err->status;
+    cv_rebalance_opts rb;
+    if (api_cv_opts(o, ds, &so, &rb, err)) return err->status;
     cv_stage_result res;
     memset(&res, 0, sizeof res);
     int rc = cv_stage(ds, NULL, &so, &res, err);
+    if (!rc && metrics_json) {
+        json_t *doc = cv_stage_metrics_json(&res, &so, ds->class_names);
+        if (!doc || !(*metrics_json = json_dumps(doc, la_json_flags(LA_JSON_READABLE))))
+            rc = la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
+        json_decref(doc);
+    }
     if (!rc) {
         memcpy(probs, res.probs, ds->n * ds->k * sizeof *probs);
         if (fold_out) memcpy(fold_out, res.fold, ds->n * sizeof *fold_out);
     }
     cv_stage_result_free(&res);
     return rc;
+}
+
+int la_cv(const la_dataset *ds, const la_cv_options *o, double *probs, int32_t *fold_out, la_error *err)
+{
+    return la_cv_metrics(ds, o, probs, fold_out, NULL, err);
 }
 
 /* ---- audit --------------------------------------------------------------- */

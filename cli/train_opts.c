@@ -147,10 +147,7 @@ void cli_train_opts_init(cli_train_opts *o)
     cv_train_opts_init(&o->train);
     o->co.forget_rate = 0.2;
     o->co.forget_epochs = 10;
-    o->rb.select_by = CV_SELECT_DEFAULT;
-    o->rb.precision = CV_SELECT_DEFAULT_PRECISION;
-    o->rb.inner_folds = CV_REB_INNER_FOLDS;
-    o->rb.repeats = CV_REB_REPEATS;
+    cv_rebalance_opts_init(&o->rb);
 }
 
 const cv_rebalance_opts *cli_train_rebalance(const cli_train_opts *o)
@@ -175,38 +172,18 @@ void cli_train_note_pr_auc_loss(const char *where, const cv_rebalance_choice *ch
 /* --select-by pr-auc | recall-at-precision[:P] | balanced-accuracy | recall-guarded[:P] */
 static int parse_select(cli_train_opts *o, const char *v, const char *cmd)
 {
-    static const char rap[] = "recall-at-precision";
-    if (!strcmp(v, "pr-auc")) { o->rb.select_by = CV_SELECT_PR_AUC; return 0; }
-    if (!strcmp(v, "balanced-accuracy")) { o->rb.select_by = CV_SELECT_BALANCED_ACCURACY; return 0; }
-    static const char rg[] = "recall-guarded";
-    if (!strncmp(v, rg, sizeof rg - 1) && (!v[sizeof rg - 1] || v[sizeof rg - 1] == ':')) {
-        o->rb.select_by = CV_SELECT_RECALL_GUARDED;
-        if (!v[sizeof rg - 1]) return 0;
-        return cli_parse_double(cmd, "--select-by recall-guarded", v + sizeof rg, 0.0, 1.0, &o->rb.precision);
-    }
-    if (!strncmp(v, rap, sizeof rap - 1) && (!v[sizeof rap - 1] || v[sizeof rap - 1] == ':' || v[sizeof rap - 1] == '=')) {
-        o->rb.select_by = CV_SELECT_RECALL_AT_PRECISION;
-        if (!v[sizeof rap - 1]) return 0;
-        return cli_parse_double(cmd, "--select-by recall-at-precision", v + sizeof rap, 0.0, 1.0, &o->rb.precision);
-    }
-    return cli_usage_error(cmd, "--select-by: '%s' is not pr-auc, recall-at-precision[:P], balanced-accuracy or recall-guarded[:P]", v);
+    if (!cv_select_parse(v, &o->rb.select_by, &o->rb.precision)) return 0;
+    return cli_usage_error(cmd, "--select-by: '%s' is not pr-auc, recall-at-precision[:P], balanced-accuracy or "
+                           "recall-guarded[:P] (P in [0, 1])", v);
 }
 
 /* The checks of the rebalancing flags (see cli_train_opts_check). */
 static int check_rebalance(const cli_train_opts *o, const char *cmd)
 {
-    const cv_train_opts *t = &o->train;
-    if (o->decouple && !cv_robust_decouples(t))
-        return cli_usage_error(cmd, "--decouple refits the output layer of a network: add --model mlp or --model cnn");
-    if (t->sampler != CV_SAMPLER_NONE && t->oversample_ratio > 0)
-        return cli_usage_error(cmd, "give --sampler or --oversample-ratio, not both");
-    if (!o->rebalance) return 0;
-    if (o->coteach || o->decouple)
-        return cli_usage_error(cmd, "--rebalance auto chooses the strategy itself: drop --%s",
-                               o->coteach ? "coteach" : "decouple");
-    if (t->sampler != CV_SAMPLER_NONE || t->loss != CV_LOSS_CE)
-        return cli_usage_error(cmd, "--rebalance auto chooses the loss and the sampling itself: drop --%s",
-                               t->sampler != CV_SAMPLER_NONE ? "sampler" : "loss");
+    la_error err;
+    if (o->rebalance && o->coteach)
+        return cli_usage_error(cmd, "--rebalance auto chooses the strategy itself: drop --coteach");
+    if (cv_rebalance_check(&o->train, o->decouple, o->rebalance, &err)) return cli_usage_error(cmd, "%s", err.msg);
     return 0;
 }
 

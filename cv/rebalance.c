@@ -34,6 +34,46 @@ int cv_rebalance_applies(int s, cv_model_kind m)
     return 1;
 }
 
+void cv_rebalance_opts_init(cv_rebalance_opts *r)
+{
+    r->select_by = CV_SELECT_DEFAULT;
+    r->precision = CV_SELECT_DEFAULT_PRECISION;
+    r->inner_folds = CV_REB_INNER_FOLDS;
+    r->repeats = CV_REB_REPEATS;
+}
+
+int cv_select_parse(const char *v, cv_select_by *s, double *precision)
+{
+    for (int m = 0; m < (int)(sizeof select_names / sizeof *select_names); m++) {
+        size_t len = strlen(select_names[m]);
+        if (strncmp(v, select_names[m], len)) continue;
+        int takes_p = m == CV_SELECT_RECALL_AT_PRECISION || m == CV_SELECT_RECALL_GUARDED;
+        if (!v[len]) { *s = (cv_select_by)m; return 0; }
+        if (!takes_p || (v[len] != ':' && v[len] != '=')) continue;
+        char *end;
+        double p = strtod(v + len + 1, &end);
+        if (end == v + len + 1 || *end || !(p >= 0.0 && p <= 1.0)) return -1;
+        *s = (cv_select_by)m;
+        *precision = p;
+        return 0;
+    }
+    return -1;
+}
+
+int cv_rebalance_check(const cv_train_opts *t, int decouple, int rebalance, la_error *err)
+{
+    if (decouple && !cv_robust_decouples(t))
+        return la_error_set(err, LA_EUSAGE, NULL, 0, "--decouple refits the output layer of a network: add --model mlp or --model cnn");
+    if (t->sampler != CV_SAMPLER_NONE && t->oversample_ratio > 0)
+        return la_error_set(err, LA_EUSAGE, NULL, 0, "give --sampler or --oversample-ratio, not both");
+    if (!rebalance) return 0;
+    if (decouple) return la_error_set(err, LA_EUSAGE, NULL, 0, "--rebalance auto chooses the strategy itself: drop --decouple");
+    if (t->sampler != CV_SAMPLER_NONE || t->loss != CV_LOSS_CE)
+        return la_error_set(err, LA_EUSAGE, NULL, 0, "--rebalance auto chooses the loss and the sampling itself: drop --%s",
+                            t->sampler != CV_SAMPLER_NONE ? "sampler" : "loss");
+    return 0;
+}
+
 void cv_rebalance_apply(cv_train_opts *o, int s, int *decouple)
 {
     static const cv_loss_kind loss_of[CV_REB_N] = {

@@ -80,6 +80,10 @@ typedef struct cv_rebalance_opts {
     int    repeats;          /* inner k-folds, each of its own seed (< 1 = 1) */
 } cv_rebalance_opts;
 
+/* The defaults: select by CV_SELECT_DEFAULT at CV_SELECT_DEFAULT_PRECISION,
+ * CV_REB_INNER_FOLDS inner folds, CV_REB_REPEATS repeats. */
+void cv_rebalance_opts_init(cv_rebalance_opts *r);
+
 /* What one training fold compared and chose. */
 typedef struct cv_rebalance_choice {
     int    chosen;                   /* a cv_rebalance_strategy               */
@@ -110,6 +114,19 @@ const char *cv_select_name(cv_select_by s);
 /* 1 when strategy s applies to model m (knn: plain and oversampling;
  * logreg: all but decouple; mlp, cnn: all). */
 int cv_rebalance_applies(int s, cv_model_kind m);
+
+/* Parses a select-by name: "pr-auc", "balanced-accuracy",
+ * "recall-at-precision[:P]" or "recall-guarded[:P]" (P in [0, 1]; without
+ * it *precision is left as it is) into *s and *precision. Returns 0, or -1
+ * when v is none of them (nothing is written then). */
+int cv_select_parse(const char *v, cv_select_by *s, double *precision);
+
+/* The rebalancing options' rules, for every front end (the CLI, the C API):
+ * decoupling needs a network (cv_robust_decouples), a sampler and
+ * --oversample-ratio exclude each other, and auto (rebalance != 0) takes no
+ * loss but ce, no sampler and no decoupling, as it chooses them. Returns 0,
+ * or LA_EUSAGE with err saying which rule. */
+int cv_rebalance_check(const cv_train_opts *t, int decouple, int rebalance, la_error *err);
 
 /* o with strategy s in place of its loss, sampler, ratio and decoupling
  * (*decouple receives 1 for CV_REB_DECOUPLE): the other options are kept. */

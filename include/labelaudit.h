@@ -138,7 +138,8 @@ LA_API int la_dataset_set_labels(la_dataset *ds, const int32_t *labels, size_t n
 /* ---- cv: k-fold out-of-fold probabilities --------------------------- */
 
 typedef struct la_cv_options {
-    const char *model;        /* "logreg" (default), "mlp" or "knn"             */
+    const char *model;        /* "logreg" (default), "mlp", "knn" or "cnn" (images:
+                                 the dataset's own shape, IDX / PNG / manifest) */
     int         folds;        /* stratified folds (5)                           */
     uint64_t    seed;         /* folds, initialization, minibatches (0)         */
     int         threads;      /* worker threads (0 = all cores)                 */
@@ -148,6 +149,23 @@ typedef struct la_cv_options {
     int         epochs;       /* mlp epochs; 0 = default (30)                   */
     int         hidden[4];    /* mlp hidden layer widths; {0} = default (256)   */
     int         knn_k;        /* knn neighbours; 0 = default (15)               */
+    /* Rebalancing (docs/rebalancing.md), the flags of `labelaudit cv`; the
+     * zero values leave it off. Whenever training shifts the class
+     * distribution, the probabilities are mapped back to the data's priors
+     * unless raw_probs. */
+    const char *loss;         /* "ce" (NULL), "weighted", "balanced", "focal", "gce",
+                                 "sce" or "logit-adjusted"                      */
+    double      tau;          /* logit-adjusted: the shift's strength; 0 = 1    */
+    const char *sampler;      /* "none" (NULL), "oversample" or "undersample"   */
+    double      oversample_ratio; /* 0 < R <= 1: top every class up to R x the
+                                 largest with new rows; 0 = off                 */
+    int         decouple;     /* 1: decoupled rebalancing (mlp, cnn)            */
+    int         rebalance_auto; /* 1: `--rebalance auto`: each fold chooses its
+                                 strategy by an inner cross-validation          */
+    const char *select_by;    /* auto's score: NULL = "recall-guarded:0.5", or
+                                 "pr-auc", "recall-at-precision[:P]",
+                                 "balanced-accuracy", "recall-guarded[:P]"     */
+    int         raw_probs;    /* 1: keep the rebalanced distribution's probabilities */
 } la_cv_options;
 
 LA_API void la_cv_options_init(la_cv_options *o);
@@ -159,6 +177,15 @@ LA_API void la_cv_options_init(la_cv_options *o);
  * Identical to `labelaudit cv` with the same options. */
 LA_API int la_cv(const la_dataset *ds, const la_cv_options *o, double *probs, int32_t *fold_out,
                  la_error *err);
+
+/* la_cv, and the run's metrics.json document (what `labelaudit cv` writes:
+ * pooled and per-fold metrics, per-class precision / recall / F1 / PR-AUC,
+ * balanced accuracy, and with rebalance_auto what every fold compared and
+ * chose) into *metrics_json: the same NUL-terminated JSON text as the
+ * file's (reals to 10 digits), which the caller releases with free(); NULL
+ * on failure. */
+LA_API int la_cv_metrics(const la_dataset *ds, const la_cv_options *o, double *probs, int32_t *fold_out,
+                         char **metrics_json, la_error *err);
 
 /* ---- audit: confident learning -------------------------------------- */
 

@@ -1,11 +1,14 @@
 """_stages.py — labelaudit beyond cleanlab: the whole audit (la_audit_run:
 flags, ranking, every K x K estimate, the error rate with its bootstrap
 interval, the health score; optionally the CLI's files and the review
-database) and cross-validation (la_load + la_cv: out-of-fold probabilities
-from any dataset the CLI reads) as Python functions returning numpy arrays
+database) and cross-validation (la_load + la_cv_metrics: out-of-fold
+probabilities from any dataset the CLI reads, with the rebalancing options
+and the run's metrics.json) as Python functions returning numpy arrays
 and plain dicts. pred_probs may be a .npy path (memory-mapped, not loaded).
 """
 import ctypes as C
+import ctypes.util
+import json
 
 import numpy as np
 
@@ -13,6 +16,9 @@ from . import _lib
 from ._lib import LaError, check, ptr
 
 _p, _z, _e = C.c_void_p, C.c_size_t, C.POINTER(LaError)
+_libc = C.CDLL(ctypes.util.find_library("c"))   # la_cv_metrics' text is released with free()
+_libc.free.argtypes = [_p]
+_libc.free.restype = None
 
 
 class LoadOptions(C.Structure):
@@ -25,7 +31,10 @@ class LoadOptions(C.Structure):
 class CvOptions(C.Structure):
     _fields_ = [("model", C.c_char_p), ("folds", C.c_int), ("seed", C.c_uint64), ("threads", C.c_int),
                 ("standardize", C.c_int), ("l2", C.c_double), ("max_iter", C.c_int), ("epochs", C.c_int),
-                ("hidden", C.c_int * 4), ("knn_k", C.c_int)]
+                ("hidden", C.c_int * 4), ("knn_k", C.c_int),
+                ("loss", C.c_char_p), ("tau", C.c_double), ("sampler", C.c_char_p), ("oversample_ratio", C.c_double),
+                ("decouple", C.c_int), ("rebalance_auto", C.c_int), ("select_by", C.c_char_p),
+                ("raw_probs", C.c_int)]
 
 
 class AuditOptions(C.Structure):
@@ -44,7 +53,7 @@ for name, res, args in [
         ("la_dataset_labels", _p, [_p]), ("la_dataset_class_name", C.c_char_p, [_p, _z]),
         ("la_dataset_id", C.c_char_p, [_p, _z]),
         ("la_cv_options_init", None, [C.POINTER(CvOptions)]),
-        ("la_cv", C.c_int, [_p, C.POINTER(CvOptions), _p, _p, _e]),
+        ("la_cv_metrics", C.c_int, [_p, C.POINTER(CvOptions), _p, _p, C.POINTER(_p), _e]),
         ("la_audit_options_init", None, [C.POINTER(AuditOptions)]),
         ("la_audit_run", C.c_int, [_p, _p, C.c_int, _z, _z, C.POINTER(AuditOptions), C.POINTER(_p), _e]),
         ("la_audit_free", None, [_p]),
@@ -149,11 +158,20 @@ def report(db, out_dir, run_id=0):
 
 
 def cv(path, *, model="logreg", folds=5, seed=0, threads=0, standardize=True, l2=None, max_iter=0, epochs=0,
-       hidden=None, knn_k=0, label_col=None, id_col=None, features=None, format=None, missing=None,
-       classes_file=None):
+       hidden=None, knn_k=0, loss=None, tau=None, sampler=None, oversample_ratio=None, decouple=False,
+       rebalance=None, select_by=None, raw_probs=False, label_col=None, id_col=None, features=None, format=None,
+       missing=None, classes_file=None):
     """Cross-validates model on the dataset at path (any format the CLI loads):
     {'pred_probs': n x k out-of-fold probabilities, 'folds', 'labels',
-    'class_names', 'ids'}; identical to `labelaudit cv` with the same options."""
+    'class_names', 'ids', 'metrics': the run's metrics.json as a dict}; identical
+    to `labelaudit cv` with the same options. model: logreg, mlp, knn or cnn
+    (images). Rebalancing as the command's flags: loss ('weighted', 'balanced',
+    'focal', 'logit-adjusted', ...), tau, sampler ('oversample', 'undersample'),
+    oversample_ratio, decouple (mlp, cnn), rebalance='auto' with select_by
+    ('recall-guarded:0.5' by default; metrics['rebalance'] and each fold's
+    say what was compared and chosen), raw_probs."""
+    if rebalance not in (None, "none", "auto"):
+        raise ValueError("rebalance must be 'auto' or 'none', not %r" % (rebalance,))
     lo = LoadOptions()
     _L.la_load_options_init(lo)
     for name, val in (("format", format), ("label_col", label_col), ("id_col", id_col), ("features", features),
@@ -174,12 +192,24 @@ def cv(path, *, model="logreg", folds=5, seed=0, threads=0, standardize=True, l2
         co.max_iter, co.epochs, co.knn_k = int(max_iter), int(epochs), int(knn_k)
         for i, h in enumerate((hidden or [])[:4]):
             co.hidden[i] = int(h)
+        for name, val in (("loss", loss), ("sampler", sampler), ("select_by", select_by)):
+            if val is not None:
+                setattr(co, name, _enc(val))
+        co.tau = float(tau or 0.0)
+        co.oversample_ratio = float(oversample_ratio or 0.0)
+        co.decouple, co.raw_probs = int(bool(decouple)), int(bool(raw_probs))
+        co.rebalance_auto = int(rebalance == "auto")
         probs = np.empty((n, k))
         fold = np.empty(n, dtype=np.int32)
-        check(_L.la_cv(ds, co, ptr(probs), ptr(fold), err), err)
+        doc = _p()
+        check(_L.la_cv_metrics(ds, co, ptr(probs), ptr(fold), C.byref(doc), err), err)
+        try:
+            metrics = json.loads(C.string_at(doc.value).decode())
+        finally:
+            _libc.free(doc)
         return {"pred_probs": probs, "folds": fold,
                 "labels": _copy(_L.la_dataset_labels(ds), C.c_int32, (n,)).astype(np.int64),
                 "class_names": [_L.la_dataset_class_name(ds, c).decode() for c in range(k)],
-                "ids": [_L.la_dataset_id(ds, i).decode() for i in range(n)]}
+                "ids": [_L.la_dataset_id(ds, i).decode() for i in range(n)], "metrics": metrics}
     finally:
         _L.la_dataset_free(ds)

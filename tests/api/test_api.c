@@ -87,6 +87,32 @@ int main(int argc, char **argv)
     double *bin = read_npy_f64(argv[3], n * k);
     check(bin && memcmp(bin, probs, n * k * sizeof *probs) == 0, "la_cv: probabilities byte-identical to `labelaudit cv`");
 
+    /* rebalancing through the API: a rebalancing loss gives the run's
+     * metrics.json with the prior correction; the rules refuse bad mixes */
+    char *doc = NULL;
+    double *probs2 = malloc(n * k * sizeof *probs2);
+    co.loss = "balanced";
+    rc = la_cv_metrics(ds, &co, probs2, NULL, &doc, &err);
+    check(rc == 0 && doc && strstr(doc, "\"prior_correction\": \"applied\"") && strstr(doc, "\"per_class\"") &&
+          strstr(doc, "\"balanced_accuracy\""), "la_cv_metrics: loss balanced, metrics.json with the prior correction");
+    check(rc == 0 && memcmp(probs, probs2, n * k * sizeof *probs) != 0, "la_cv_metrics: the loss changes the probabilities");
+    free(doc);
+    co.rebalance_auto = 1;
+    doc = (char *)probs2;
+    rc = la_cv_metrics(ds, &co, probs2, NULL, &doc, &err);
+    check(rc == LA_EUSAGE && doc == NULL && strstr(err.msg, "drop --loss"), "la_cv_metrics: auto with a loss is refused");
+    co.loss = NULL;
+    co.select_by = "f1";
+    rc = la_cv(ds, &co, probs2, NULL, &err);
+    check(rc == LA_EUSAGE && strstr(err.msg, "select_by 'f1'"), "la_cv: an unknown select_by is refused");
+    co.rebalance_auto = 0;
+    co.select_by = NULL;
+    co.decouple = 1;
+    rc = la_cv(ds, &co, probs2, NULL, &err);
+    check(rc == LA_EUSAGE && strstr(err.msg, "--model cnn"), "la_cv: decouple with logreg is refused");
+    co.decouple = 0;
+    free(probs2);
+
     la_audit *au = NULL;
     la_audit_options ao;
     la_audit_options_init(&ao);

@@ -94,3 +94,51 @@ def test_errors_are_value_errors(tmp_path):
         labelaudit.cv(str(tmp_path / "missing.csv"))
     with pytest.raises(ValueError):
         labelaudit.audit([0, 1, 5], np.full((3, 2), 0.5))
+
+
+def _binary_cv(tmp_path, *flags):
+    out = tmp_path / "b" / "pp.npy"
+    subprocess.run([BIN, "cv", "--data", DATA, "--classes", CLASSES, "--seed", "2", "--threads", "2",
+                    "--out", str(out), "--quiet", *flags], check=True, stdout=subprocess.DEVNULL)
+    import json
+    return np.load(out), json.load(open(out.parent / "metrics.json"))
+
+
+def test_cv_rebalance_auto_matches_binary(tmp_path):
+    # --rebalance auto from Python: the same probabilities, and metrics.json's
+    # record of what each fold compared and chose
+    flags = ["--rebalance", "auto", "--select-by", "pr-auc", "--folds", "3"]
+    want, doc = _binary_cv(tmp_path, *flags)
+    r = labelaudit.cv(DATA, classes_file=CLASSES, seed=2, threads=2, folds=3, rebalance="auto", select_by="pr-auc")
+    m = r["metrics"]["rebalance"]
+    assert m["mode"] == "auto" and m["select_by"] == "pr-auc"
+    assert m["compared"] == doc["rebalance"]["compared"]
+    assert all(f["rebalance"]["chosen"] in f["rebalance"]["scores"] for f in r["metrics"]["folds"])
+    assert sum(m["chosen"].values()) == 3
+    assert [f["rebalance"]["chosen"] for f in r["metrics"]["folds"]] == [f["rebalance"]["chosen"] for f in doc["folds"]]
+    assert np.array_equal(r["pred_probs"], want)
+
+
+def test_cv_rebalancing_options_match_binary(tmp_path):
+    cases = [
+        (dict(loss="logit-adjusted", tau=0.5), ["--loss", "logit-adjusted", "--tau", "0.5"]),
+        (dict(oversample_ratio=0.3, raw_probs=True), ["--oversample-ratio", "0.3", "--raw-probs"]),
+        (dict(model="mlp", hidden=[16], epochs=4, decouple=True), ["--model", "mlp", "--hidden", "16", "--epochs", "4",
+                                                                   "--decouple"]),
+        (dict(model="cnn", epochs=2, decouple=True, sampler="undersample"),
+         ["--model", "cnn", "--epochs", "2", "--decouple", "--sampler", "undersample"]),
+    ]
+    for i, (kw, flags) in enumerate(cases):
+        want, doc = _binary_cv(tmp_path / str(i), *flags)
+        r = labelaudit.cv(DATA, classes_file=CLASSES, seed=2, threads=2, **kw)
+        assert np.array_equal(r["pred_probs"], want), kw
+        assert r["metrics"].get("prior_correction") == doc.get("prior_correction"), kw
+        assert r["metrics"]["per_class"] == doc["per_class"], kw
+
+
+def test_cv_rebalancing_errors(tmp_path):
+    for kw in (dict(rebalance="auto", loss="focal"), dict(decouple=True), dict(select_by="f1", rebalance="auto"),
+               dict(sampler="oversample", oversample_ratio=0.2), dict(oversample_ratio=2.0), dict(loss="hinge"),
+               dict(model="svm"), dict(rebalance="always")):
+        with pytest.raises(ValueError):
+            labelaudit.cv(DATA, classes_file=CLASSES, threads=2, **kw)

@@ -487,6 +487,52 @@ static void test_stop_on_balanced(void **state)
     assert_int_equal(cv_train_stops_early(&o), 1);
 }
 
+/* The select-by names and the rebalancing rules every front end shares. */
+static void test_select_parse_and_rules(void **state)
+{
+    (void)state;
+    cv_select_by s = CV_SELECT_PR_AUC;
+    double p = 0.5;
+    assert_int_equal(cv_select_parse("balanced-accuracy", &s, &p), 0);
+    assert_int_equal(s, CV_SELECT_BALANCED_ACCURACY);
+    assert_int_equal(cv_select_parse("recall-guarded:0.7", &s, &p), 0);
+    assert_int_equal(s, CV_SELECT_RECALL_GUARDED);
+    assert_true(p == 0.7);
+    assert_int_equal(cv_select_parse("recall-at-precision", &s, &p), 0);
+    assert_int_equal(s, CV_SELECT_RECALL_AT_PRECISION);
+    assert_true(p == 0.7);                                /* no P: kept */
+    assert_int_equal(cv_select_parse("recall-at-precision=0.25", &s, &p), 0);
+    assert_true(p == 0.25);
+    assert_int_equal(cv_select_parse("pr-auc", &s, &p), 0);
+    assert_int_equal(s, CV_SELECT_PR_AUC);
+    const char *bad[] = {"f1", "recall-guarded:2", "recall-guarded:", "recall-guarded:0.5x", "pr-auc:0.5", "pr-aucx", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_int_equal(cv_select_parse(bad[i], &s, &p), -1);
+        assert_int_equal(s, CV_SELECT_PR_AUC);            /* nothing written */
+        assert_true(p == 0.25);
+    }
+
+    cv_train_opts t;
+    cv_train_opts_init(&t);
+    la_error err;
+    assert_int_equal(cv_rebalance_check(&t, 0, 1, &err), 0);
+    assert_int_equal(cv_rebalance_check(&t, 1, 0, &err), LA_EUSAGE);             /* logreg: no network */
+    assert_non_null(strstr(err.msg, "--model cnn"));
+    t.model = CV_MODEL_CNN;
+    assert_int_equal(cv_rebalance_check(&t, 1, 0, &err), 0);
+    assert_int_equal(cv_rebalance_check(&t, 1, 1, &err), LA_EUSAGE);             /* auto chooses it */
+    assert_non_null(strstr(err.msg, "drop --decouple"));
+    t.loss = CV_LOSS_FOCAL;
+    assert_int_equal(cv_rebalance_check(&t, 0, 1, &err), LA_EUSAGE);
+    assert_non_null(strstr(err.msg, "drop --loss"));
+    t.loss = CV_LOSS_CE;
+    t.sampler = CV_SAMPLER_OVERSAMPLE;
+    assert_int_equal(cv_rebalance_check(&t, 0, 0, &err), 0);
+    t.oversample_ratio = 0.2;
+    assert_int_equal(cv_rebalance_check(&t, 0, 0, &err), LA_EUSAGE);
+    assert_non_null(strstr(err.msg, "not both"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -501,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_rebalance_loses_pr_auc),
         cmocka_unit_test(test_operating_point),
         cmocka_unit_test(test_stop_on_balanced),
+        cmocka_unit_test(test_select_parse_and_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
