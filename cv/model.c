@@ -16,9 +16,12 @@
 #include "mlp.h"
 #include "sampler.h"
 
-/* Rows per chunk when cv_model_objective evaluates J and cv_model_embed
- * runs the mlp forward. */
+/* Rows per chunk when cv_model_objective evaluates J, and when
+ * cv_model_embed runs the mlp forward (1024: robust.c's chunk before
+ * session 14, so the embeddings and decoupled heads are bit for bit
+ * the same). */
 #define OBJECTIVE_ROWS 4096
+#define EMBED_ROWS 1024
 
 struct cv_model {
     cv_model_kind kind;
@@ -89,7 +92,7 @@ int cv_model_embed(const cv_model *m, const float *X, size_t n, float *H, la_err
     if (!h) return la_error_set(err, LA_EUSAGE, NULL, 0, "the model has no hidden layer to embed with");
     if (m->kind == CV_MODEL_CNN) return cv_cnn_embed(m->cnn, X, n, m->threads, H, err);
     cv_mlp_ws a;
-    size_t cap = n < OBJECTIVE_ROWS ? (n ? n : 1) : OBJECTIVE_ROWS;
+    size_t cap = n < EMBED_ROWS ? (n ? n : 1) : EMBED_ROWS;
     if (cv_mlp_ws_alloc(&a, &m->net, cap)) return la_error_set(err, LA_EINTERNAL, NULL, 0, "out of memory");
     for (size_t i0 = 0; i0 < n; i0 += cap) {
         size_t nb = n - i0 < cap ? n - i0 : cap;
