@@ -128,12 +128,14 @@ def main():
             print(hdr)
             print('|' + '---|' * (hdr.count('|') - 1))
             plain = rows[0][1] if rows[0][0] == 'plain' else None
-            for name, m, ex, _, picks, secs, _ in rows:
+            for name, m, ex, _, picks, secs, nseeds in rows:
                 flag = ' (loses PR-AUC)' if plain and name != 'plain' and m[2] < plain[2] - 5e-4 else ''
+                if nseeds != rows[0][6]:
+                    flag += ' (%d seed%s)' % (nseeds, 's' if nseeds > 1 else '')
                 line = '| %s%s | %.3f | %.3f | %.3f | %.3f |' % (name, flag, m[0], m[1], m[2], m[3])
                 line += ''.join(' %.3f |' % x for x in ex)
                 line += ' %.1f | %s |' % (secs, ', '.join('%s %d' % kv for kv in sorted(picks.items())))
                 print(line)
-            print('\n(mean of %d seeds)\n' % rows[0][6])
+            print('\n(mean of %d seeds unless the row says otherwise)\n' % rows[0][6])
 
 main()
