@@ -146,7 +146,7 @@ typedef struct la_cv_options {
     int         standardize;  /* 1: standardize columns on training rows (1)    */
     double      l2;           /* L2 penalty (logreg, mlp); < 0 = the default    */
     int         max_iter;     /* logreg L-BFGS iterations; 0 = default (500)    */
-    int         epochs;       /* mlp epochs; 0 = default (30)                   */
+    int         epochs;       /* mlp, cnn epochs; 0 = the model's default        */
     int         hidden[4];    /* mlp hidden layer widths; {0} = default (256)   */
     int         knn_k;        /* knn neighbours; 0 = default (15)               */
     /* Rebalancing (docs/rebalancing.md), the flags of `labelaudit cv`; the
