@@ -142,17 +142,12 @@ void la_cv_options_init(la_cv_options *o)
 static int api_cv_opts(const la_cv_options *o, const la_dataset *ds, cv_stage_opts *so, cv_rebalance_opts *rb,
                        la_error *err)
 {
-    static const char *const models[] = {"logreg", "mlp", "knn", "cnn"};
-    static const cv_model_kind kinds[] = {CV_MODEL_LOGREG, CV_MODEL_MLP, CV_MODEL_KNN, CV_MODEL_CNN};
-    static const char *const samplers[] = {"none", "oversample", "undersample"};
-    static const cv_sampler_kind sampler_kinds[] = {CV_SAMPLER_NONE, CV_SAMPLER_OVERSAMPLE, CV_SAMPLER_UNDERSAMPLE};
     memset(so, 0, sizeof *so);
     cv_train_opts *t = &so->train;
     cv_train_opts_init(t);
-    size_t m = 0;
-    while (m < 4 && strcmp(o->model ? o->model : "logreg", models[m])) m++;
-    if (m == 4) return la_error_set(err, LA_EUSAGE, NULL, 0, "model '%s' is not logreg, mlp, knn or cnn", o->model);
-    t->model = kinds[m];
+    int m = cv_model_parse(o->model ? o->model : "logreg");
+    if (m < 0) return la_error_set(err, LA_EUSAGE, NULL, 0, "model '%s' is not logreg, mlp, knn or cnn", o->model);
+    t->model = (cv_model_kind)m;
     if (o->folds < 2) return la_error_set(err, LA_EUSAGE, NULL, 0, "folds must be at least 2, not %d", o->folds);
     if (o->l2 >= 0) { t->l2 = o->l2; t->l2_default = 0; }
     if (o->max_iter > 0) t->max_iter = o->max_iter;
@@ -171,10 +166,9 @@ static int api_cv_opts(const la_cv_options *o, const la_dataset *ds, cv_stage_op
     if (o->tau < 0 || o->tau > 10) return la_error_set(err, LA_EUSAGE, NULL, 0, "tau %g is not in [0, 10]", o->tau);
     if (o->tau > 0) t->tau = o->tau;
     if (o->sampler) {
-        size_t s = 0;
-        while (s < 3 && strcmp(o->sampler, samplers[s])) s++;
-        if (s == 3) return la_error_set(err, LA_EUSAGE, NULL, 0, "sampler '%s' is not none, oversample or undersample", o->sampler);
-        t->sampler = sampler_kinds[s];
+        int s = cv_sampler_parse(o->sampler);
+        if (s < 0) return la_error_set(err, LA_EUSAGE, NULL, 0, "sampler '%s' is not none, oversample or undersample", o->sampler);
+        t->sampler = (cv_sampler_kind)s;
     }
     if (!(o->oversample_ratio >= 0 && o->oversample_ratio <= 1))
         return la_error_set(err, LA_EUSAGE, NULL, 0, "oversample_ratio %g is not in (0, 1] (0 = off)", o->oversample_ratio);

@@ -342,10 +342,7 @@ int cli_train_opts_handle(cli_train_opts *o, int c, const char *v, const char *c
     double d;
     switch (c) {
     case O_MODEL:
-        if (!strcmp(v, "logreg")) t->model = CV_MODEL_LOGREG;
-        else if (!strcmp(v, "mlp")) t->model = CV_MODEL_MLP;
-        else if (!strcmp(v, "knn")) t->model = CV_MODEL_KNN;
-        else if (!strcmp(v, "cnn")) t->model = CV_MODEL_CNN;
+        if ((l = cv_model_parse(v)) >= 0) t->model = (cv_model_kind)l;
         else if (!strncmp(v, "ensemble:", 9)) return parse_ensemble(cmd, v + 9, t);
         else return cli_usage_error(cmd, "--model: '%s' is not logreg, mlp, knn, cnn or ensemble:M1+M2", v);
         return 0;
@@ -421,9 +418,7 @@ int cli_train_opts_handle(cli_train_opts *o, int c, const char *v, const char *c
         else return cli_usage_error(cmd, "--metric: '%s' is not cosine or euclidean", v);
         return 0;
     case O_SAMPLER:
-        if (!strcmp(v, "none")) t->sampler = CV_SAMPLER_NONE;
-        else if (!strcmp(v, "oversample")) t->sampler = CV_SAMPLER_OVERSAMPLE;
-        else if (!strcmp(v, "undersample")) t->sampler = CV_SAMPLER_UNDERSAMPLE;
+        if ((l = cv_sampler_parse(v)) >= 0) t->sampler = (cv_sampler_kind)l;
         else return cli_usage_error(cmd, "--sampler: '%s' is not none, oversample or undersample", v);
         return 0;
     case O_FLIP:

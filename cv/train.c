@@ -9,6 +9,22 @@
 static const char *const model_names[] = {"logreg", "mlp", "knn", "cnn", "ensemble"};
 const char *cv_model_name(cv_model_kind k) { return model_names[k]; }
 
+int cv_model_parse(const char *name)
+{
+    for (int i = 0; i < CV_MODEL_ENSEMBLE; i++)
+        if (!strcmp(name, model_names[i])) return i;
+    return -1;
+}
+
+static const char *const sampler_names[] = {"none", "oversample", "undersample"};
+
+int cv_sampler_parse(const char *name)
+{
+    for (int i = 0; i < (int)(sizeof sampler_names / sizeof *sampler_names); i++)
+        if (!strcmp(name, sampler_names[i])) return i;
+    return -1;
+}
+
 static const char *const stop_names[] = {"accuracy", "loss", "balanced"};
 const char *cv_stop_on_name(cv_stop_on s) { return stop_names[s]; }
 

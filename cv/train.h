@@ -151,5 +151,10 @@ void cv_curve_put(cv_curve *cv, size_t e, double tr_acc, double tr_loss, double 
 
 /* "logreg", "mlp" or "knn". */
 const char *cv_model_name(cv_model_kind k);
+/* The kind of a single model's name ("logreg", "mlp", "knn", "cnn"; not
+ * an ensemble), or -1. */
+int cv_model_parse(const char *name);
+/* The sampler of "none", "oversample" or "undersample", or -1. */
+int cv_sampler_parse(const char *name);
 
 #endif /* CV_TRAIN_H */
